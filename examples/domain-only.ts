@@ -1,0 +1,93 @@
+/**
+ * The pure domain on its own: no store, no mailer. Every fact a command needs (the time, new ids,
+ * the token's hash, who holds an email) is passed in, and every answer is a Result.
+ * Story: invite → accept → seat limit hit → ownership transfer → former owner deleted.
+ *
+ * Run: npx tsx examples/domain-only.ts
+ */
+import {
+  acceptInvitation,
+  agentIdSchema,
+  invitationIdSchema,
+  workspaceIdSchema,
+  createWorkspace,
+  deleteAgent,
+  inviteAgent,
+  replay,
+  transferOwnership,
+  type RosterEvent,
+  type TokenHash,
+} from 'agent-roster';
+
+const now = new Date('2026-11-23T09:00:00Z');
+const sha256 = async (text: string) =>
+  Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))), (b) =>
+    b.toString(16).padStart(2, '0'),
+  ).join('') as TokenHash;
+const history: RosterEvent[] = [];
+const log = (step: string, events: readonly RosterEvent[]) => {
+  history.push(...events);
+  console.log(`\n# ${step}`);
+  for (const e of events) console.log(`  ${e.type} ${JSON.stringify(e.data)}`);
+};
+
+const opened = createWorkspace(
+  { name: 'Bookshop', plan: 'starter', owner: { email: 'ana@bookshop.com', name: 'Ana' } },
+  { now, workspaceId: workspaceIdSchema.parse('ws_bookshop'), ownerId: agentIdSchema.parse('agt_ana') },
+)._unsafeUnwrap();
+log('Ana opens a Starter workspace (3 seats)', opened.events);
+let { workspace, owner } = opened.state;
+
+const token = 'demo-token-not-random';
+const invited = inviteAgent(
+  { workspace, actor: owner },
+  { email: 'Bob@Bookshop.com' },
+  { now, invitationId: invitationIdSchema.parse('inv_bob'), tokenHash: await sha256(token), emailStatus: 'available' },
+)._unsafeUnwrap();
+log('Ana invites bob@bookshop.com', invited.events);
+workspace = invited.state.workspace;
+
+const accepted = acceptInvitation(
+  { workspace, invitation: invited.state.invitation },
+  { name: 'Bob', password: 'correct horse battery staple' },
+  { now, presentedTokenHash: await sha256(token), agentId: agentIdSchema.parse('agt_bob'), emailStatus: 'available' },
+)._unsafeUnwrap();
+log('Bob accepts through the emailed link (the password goes back to the caller only)', accepted.events);
+workspace = accepted.state.workspace;
+const bob = accepted.state.agent;
+
+for (const [n, email] of ['cy@bookshop.com', 'di@bookshop.com'].entries()) {
+  const result = inviteAgent(
+    { workspace, actor: owner },
+    { email },
+    { now, invitationId: invitationIdSchema.parse(`inv_${n}`), tokenHash: await sha256(email), emailStatus: 'available' },
+  );
+  result.match(
+    (d) => {
+      workspace = d.state.workspace;
+      log(`Ana invites ${email}`, d.events);
+    },
+    (e) => console.log(`\n# Ana invites ${email}\n  refused: ${e.type} — ${e.message}`),
+  );
+}
+
+const reusedLink = acceptInvitation(
+  { workspace, invitation: accepted.state.invitation },
+  { name: 'Mallory', password: 'correct horse battery staple' },
+  { now, presentedTokenHash: await sha256(token), agentId: agentIdSchema.parse('agt_mallory'), emailStatus: 'available' },
+);
+console.log(`\n# The same link, opened again\n  refused: ${reusedLink._unsafeUnwrapErr().type}`);
+
+const transferred = transferOwnership({ workspace, actor: owner, newOwner: bob }, { toAgentId: bob.id }, { now })._unsafeUnwrap();
+log('Ana transfers ownership to Bob', transferred.events);
+workspace = transferred.state.workspace;
+
+const removed = deleteAgent(
+  { workspace, actor: transferred.state.newOwner, agent: transferred.state.formerOwner },
+  { agentId: owner.id },
+  { now },
+)._unsafeUnwrap();
+log('Bob deletes Ana, now a regular admin', removed.events);
+
+const rebuilt = replay(history);
+console.log(`\nReplaying ${history.length} events: owner ${rebuilt.workspace?.ownerId}, agents ${Object.keys(rebuilt.agents).join(', ')}, seats ${JSON.stringify(rebuilt.workspace?.counts)}`);

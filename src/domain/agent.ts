@@ -1,0 +1,347 @@
+import { err, ok, type Result } from 'neverthrow';
+import { decided, parseInput, type Decision } from './command';
+import {
+  fail,
+  type AgentInactive,
+  type AgentNotFound,
+  type EmailAlreadyExists,
+  type OwnerCannotBeDeleted,
+  type OwnerMustStayAdmin,
+  type PermissionDenied,
+  type SeatLimitReached,
+  type ValidationFailed,
+} from './errors';
+import { event, type RosterEvent } from './events';
+import type { AgentId, DepartmentId, WorkspaceId } from './ids';
+import { authorize } from './permissions';
+import {
+  agentTargetSchema,
+  changeRoleSchema,
+  editAgentSchema,
+  setAvailabilitySchema,
+  type ChangeRoleInput,
+  type EditAgentInput,
+  type SetAvailabilityInput,
+  type AgentTargetInput,
+} from './schemas';
+import { isoTime, type IsoTime } from './time';
+import type { Email } from './values';
+import { evolveWorkspace, requireSeats, type Workspace } from './workspace';
+
+/** `admin` is "Full access", `agent` is "Limited access". */
+export type Role = 'admin' | 'agent';
+/** Active agents chat; inactive ones keep settings and statistics but cannot chat. */
+export type Status = 'active' | 'inactive';
+/** Online agents receive routed conversations; away agents keep what they have. */
+export type Availability = 'online' | 'away';
+
+/** A person on the team. */
+export type Agent = Readonly<{
+  kind: 'agent';
+  id: AgentId;
+  workspaceId: WorkspaceId;
+  email: Email;
+  name: string;
+  description: string;
+  role: Role;
+  status: Status;
+  availability: Availability;
+  departmentIds: readonly DepartmentId[];
+  joinedAt: IsoTime;
+}>;
+
+/** Where an agent is marked as removed in a decision. */
+export type Removed<K extends string, I> = Readonly<{ kind: K; id: I; removed: true }>;
+
+/** What a `(state, event)` fold needs: the aggregate or `null` when it does not exist (yet). */
+export function evolveAgent(agent: Agent | null, e: RosterEvent): Agent | null {
+  switch (e.type) {
+    case 'WorkspaceCreated':
+      return agent ?? newAgent(e.workspaceId, e.occurredAt, { ...e.data.owner, role: 'admin', departmentIds: [] });
+    case 'InvitationAccepted':
+      return agent ?? newAgent(e.workspaceId, e.occurredAt, e.data);
+    default:
+      break;
+  }
+  if (agent === null) return null;
+  switch (e.type) {
+    case 'AgentProfileEdited': {
+      if (e.data.agentId !== agent.id) return agent;
+      const { name, email, description } = e.data;
+      return {
+        ...agent,
+        ...(name === undefined ? {} : { name }),
+        ...(email === undefined ? {} : { email }),
+        ...(description === undefined ? {} : { description }),
+      };
+    }
+    case 'AgentRoleChanged':
+      return e.data.agentId === agent.id ? { ...agent, role: e.data.to } : agent;
+    case 'AgentActivated':
+      return e.data.agentId === agent.id ? { ...agent, status: 'active' } : agent;
+    case 'AgentDeactivated':
+      return e.data.agentId === agent.id ? { ...agent, status: 'inactive', availability: 'away' } : agent;
+    case 'AvailabilityChanged':
+      return e.data.agentId === agent.id ? { ...agent, availability: e.data.availability } : agent;
+    case 'OwnershipTransferred':
+      if (e.data.to === agent.id) return { ...agent, role: 'admin' };
+      if (e.data.from === agent.id) return { ...agent, role: e.data.formerOwnerRole };
+      return agent;
+    case 'AgentDeleted':
+      return e.data.agentId === agent.id ? null : agent;
+    case 'AgentAssignedToDepartments':
+      return e.data.agentId === agent.id
+        ? { ...agent, departmentIds: [...agent.departmentIds, ...e.data.departmentIds.filter((d) => !agent.departmentIds.includes(d))] }
+        : agent;
+    case 'AgentRemovedFromDepartment':
+      return e.data.agentId === agent.id ? withoutDepartment(agent, e.data.departmentId) : agent;
+    case 'DepartmentDeleted':
+      return withoutDepartment(agent, e.data.departmentId);
+    default:
+      return agent;
+  }
+}
+
+function withoutDepartment<T extends { departmentIds: readonly DepartmentId[] }>(holder: T, departmentId: DepartmentId): T {
+  return holder.departmentIds.includes(departmentId)
+    ? { ...holder, departmentIds: holder.departmentIds.filter((d) => d !== departmentId) }
+    : holder;
+}
+export { withoutDepartment };
+
+function newAgent(
+  workspaceId: WorkspaceId,
+  joinedAt: IsoTime,
+  d: { agentId: AgentId; email: Email; name: string; role: Role; departmentIds: readonly DepartmentId[] },
+): Agent {
+  return {
+    kind: 'agent',
+    id: d.agentId,
+    workspaceId,
+    email: d.email,
+    name: d.name,
+    description: '',
+    role: d.role,
+    status: 'active',
+    availability: 'away',
+    departmentIds: d.departmentIds,
+    joinedAt,
+  };
+}
+
+/** The agent named by a command, if it really is an agent of this workspace. */
+export function requireAgent(
+  workspace: Workspace,
+  agent: Agent | null | undefined,
+  agentId: AgentId,
+): Result<Agent, AgentNotFound> {
+  return agent && agent.id === agentId && agent.workspaceId === workspace.id ? ok(agent) : err(fail.agentNotFound(agentId));
+}
+
+/** The state most agent commands need: the workspace, who acts, and the agent acted on. */
+export type AgentCommandState = Readonly<{ workspace: Workspace; actor: Agent; agent: Agent | null | undefined }>;
+/** Facts every command gets from its caller. */
+export type Now = Readonly<{ now: Date }>;
+
+type AgentDecision = Decision<{ agent: Agent }>;
+
+function applyTo(agent: Agent, events: readonly RosterEvent[]): Agent {
+  return events.reduce<Agent>((a, e) => evolveAgent(a, e) ?? a, agent);
+}
+
+/** Errors of {@link editAgent}. */
+export type EditAgentError = ValidationFailed | PermissionDenied | AgentNotFound | EmailAlreadyExists;
+
+/**
+ * Edits an agent's name, email or description. Admins edit anyone; every agent edits itself.
+ * A new email obeys the same uniqueness rules as an invitation, so the caller says who holds it.
+ *
+ * @example editAgent({ workspace, actor: ana, agent: bob }, { agentId: bob.id, name: 'Bob B.' }, { now, emailStatus: 'available' })
+ */
+export function editAgent(
+  state: AgentCommandState,
+  input: EditAgentInput,
+  context: Now & { emailStatus?: EmailStatus },
+): Result<AgentDecision, EditAgentError> {
+  const { workspace, actor } = state;
+  return parseInput(editAgentSchema, input)
+    .andThen((i) => requireAgent(workspace, state.agent, i.agentId).map((agent) => ({ i, agent })))
+    .andThrough(({ agent }) =>
+      agent.id === actor.id ? authorize(actor, 'manageOwnProfile', workspace) : authorize(actor, 'manageAgents', workspace),
+    )
+    .andThen(({ i, agent }) => {
+      const emailChanges = i.email !== undefined && i.email !== agent.email;
+      if (emailChanges) {
+        const holder = context.emailStatus ?? 'available';
+        if (holder !== 'available') return err(fail.emailAlreadyExists({ email: i.email!, holder }));
+      }
+      const changes = {
+        ...(i.name !== undefined && i.name !== agent.name ? { name: i.name } : {}),
+        ...(emailChanges ? { email: i.email! } : {}),
+        ...(i.description !== undefined && i.description !== agent.description ? { description: i.description } : {}),
+      };
+      if (Object.keys(changes).length === 0) return ok(decided({ agent }, []));
+      const events = [event('AgentProfileEdited', workspace.id, isoTime(context.now), { agentId: agent.id, editedBy: actor.id, ...changes })];
+      return ok(decided({ agent: applyTo(agent, events) }, events));
+    });
+}
+
+/**
+ * Who holds an email, as the caller's store and account directory see it.
+ * `available` means nobody: not a standalone account, not an agent here, not a pending invitation here.
+ */
+export type EmailStatus = 'available' | 'standalone-account' | 'agent' | 'pending-invitation';
+
+/** Errors of {@link changeRole}. */
+export type ChangeRoleError = ValidationFailed | PermissionDenied | AgentNotFound | OwnerMustStayAdmin;
+
+/**
+ * Promotes an agent to admin or demotes it to agent. The owner stays admin.
+ *
+ * @example changeRole({ workspace, actor: owner, agent: bob }, { agentId: bob.id, role: 'admin' }, { now })
+ */
+export function changeRole(
+  state: AgentCommandState,
+  input: ChangeRoleInput,
+  context: Now,
+): Result<AgentDecision, ChangeRoleError> {
+  const { workspace, actor } = state;
+  return parseInput(changeRoleSchema, input)
+    .andThrough(() => authorize(actor, 'manageAgents', workspace))
+    .andThen((i) => requireAgent(workspace, state.agent, i.agentId).map((agent) => ({ i, agent })))
+    .andThen(({ i, agent }) => {
+      if (agent.role === i.role) return ok(decided({ agent }, []));
+      if (agent.id === workspace.ownerId) return err(fail.ownerMustStayAdmin(agent.id));
+      const events = [
+        event('AgentRoleChanged', workspace.id, isoTime(context.now), { agentId: agent.id, from: agent.role, to: i.role, changedBy: actor.id }),
+      ];
+      return ok(decided({ agent: applyTo(agent, events) }, events));
+    });
+}
+
+type StatusDecision = Decision<{ workspace: Workspace; agent: Agent }>;
+
+/** Errors of {@link activateAgent}. */
+export type ActivateAgentError = ValidationFailed | PermissionDenied | AgentNotFound | SeatLimitReached;
+
+/**
+ * Lets an agent chat again. Needs a free seat when the seat policy does not count inactive agents.
+ *
+ * @example activateAgent({ workspace, actor: owner, agent: bob }, { agentId: bob.id }, { now })
+ */
+export function activateAgent(
+  state: AgentCommandState,
+  input: AgentTargetInput,
+  context: Now,
+): Result<StatusDecision, ActivateAgentError> {
+  return changeStatus(state, input, context, 'active');
+}
+
+/** Errors of {@link deactivateAgent}. */
+export type DeactivateAgentError = ValidationFailed | PermissionDenied | AgentNotFound;
+
+/**
+ * Stops an agent from chatting; it goes away too. The owner may be inactive.
+ *
+ * @example deactivateAgent({ workspace, actor: owner, agent: bob }, { agentId: bob.id }, { now })
+ */
+export function deactivateAgent(
+  state: AgentCommandState,
+  input: AgentTargetInput,
+  context: Now,
+): Result<StatusDecision, DeactivateAgentError> {
+  return changeStatus(state, input, context, 'inactive') as Result<StatusDecision, DeactivateAgentError>;
+}
+
+function changeStatus(
+  state: AgentCommandState,
+  input: AgentTargetInput,
+  context: Now,
+  to: Status,
+): Result<StatusDecision, ActivateAgentError> {
+  const { workspace, actor } = state;
+  return parseInput(agentTargetSchema, input)
+    .andThrough(() => authorize(actor, 'manageAgents', workspace))
+    .andThen((i) => requireAgent(workspace, state.agent, i.agentId))
+    .andThen((agent) => {
+      if (agent.status === to) return ok(decided({ workspace, agent }, []));
+      const at = isoTime(context.now);
+      const events =
+        to === 'active'
+          ? [event('AgentActivated', workspace.id, at, { agentId: agent.id, activatedBy: actor.id })]
+          : [event('AgentDeactivated', workspace.id, at, { agentId: agent.id, deactivatedBy: actor.id })];
+      const next = events.reduce<Workspace>(evolveWorkspace, workspace);
+      return requireSeats(workspace, next).map(() => decided({ workspace: next, agent: applyTo(agent, events) }, events));
+    });
+}
+
+/** Errors of {@link setAvailability}. */
+export type SetAvailabilityError = ValidationFailed | PermissionDenied | AgentNotFound | AgentInactive;
+
+/**
+ * Sets an agent online or away. Agents set their own; admins may set anyone's. An inactive agent
+ * cannot go online.
+ *
+ * @example setAvailability({ workspace, actor: bob, agent: bob }, { agentId: bob.id, availability: 'online' }, { now })
+ */
+export function setAvailability(
+  state: AgentCommandState,
+  input: SetAvailabilityInput,
+  context: Now,
+): Result<AgentDecision, SetAvailabilityError> {
+  const { workspace, actor } = state;
+  return parseInput(setAvailabilitySchema, input)
+    .andThen((i) => requireAgent(workspace, state.agent, i.agentId).map((agent) => ({ i, agent })))
+    .andThrough(({ agent }) =>
+      agent.id === actor.id ? authorize(actor, 'manageOwnProfile', workspace) : authorize(actor, 'manageAgents', workspace),
+    )
+    .andThen(({ i, agent }) => {
+      if (agent.availability === i.availability) return ok(decided({ agent }, []));
+      if (i.availability === 'online' && agent.status === 'inactive') return err(fail.agentInactive(agent.id));
+      const events = [
+        event('AvailabilityChanged', workspace.id, isoTime(context.now), {
+          agentId: agent.id,
+          availability: i.availability,
+          changedBy: actor.id,
+        }),
+      ];
+      return ok(decided({ agent: applyTo(agent, events) }, events));
+    });
+}
+
+/** Errors of {@link deleteAgent}. */
+export type DeleteAgentError = ValidationFailed | PermissionDenied | AgentNotFound | OwnerCannotBeDeleted;
+
+/**
+ * Deletes an agent: its seat is freed and it leaves its departments. The owner cannot be deleted;
+ * transfer ownership first.
+ *
+ * @example deleteAgent({ workspace, actor: owner, agent: bob }, { agentId: bob.id }, { now })
+ */
+export function deleteAgent(
+  state: AgentCommandState,
+  input: AgentTargetInput,
+  context: Now,
+): Result<Decision<{ workspace: Workspace; agent: Removed<'agent', AgentId> }>, DeleteAgentError> {
+  const { workspace, actor } = state;
+  return parseInput(agentTargetSchema, input)
+    .andThrough(() => authorize(actor, 'manageAgents', workspace))
+    .andThen((i) => requireAgent(workspace, state.agent, i.agentId))
+    .andThen((agent) => {
+      if (agent.id === workspace.ownerId) return err(fail.ownerCannotBeDeleted(agent.id));
+      const events = [
+        event('AgentDeleted', workspace.id, isoTime(context.now), {
+          agentId: agent.id,
+          email: agent.email,
+          status: agent.status,
+          deletedBy: actor.id,
+        }),
+      ];
+      return ok(
+        decided(
+          { workspace: events.reduce<Workspace>(evolveWorkspace, workspace), agent: { kind: 'agent', id: agent.id, removed: true } as const },
+          events,
+        ),
+      );
+    });
+}

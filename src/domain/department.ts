@@ -1,0 +1,273 @@
+import { err, ok, type Result } from 'neverthrow';
+import { requireAgent, withoutDepartment, evolveAgent, type Agent, type Now, type Removed } from './agent';
+import { decided, parseInput, type Decision } from './command';
+import {
+  fail,
+  type AgentNotFound,
+  type DepartmentLimitReached,
+  type DepartmentNameTaken,
+  type DepartmentNotFound,
+  type PermissionDenied,
+  type ValidationFailed,
+} from './errors';
+import { event, type RosterEvent } from './events';
+import type { DepartmentId, WorkspaceId } from './ids';
+import type { Invitation } from './invitation';
+import { authorize } from './permissions';
+import { withinLimit } from './plans';
+import {
+  assignAgentSchema,
+  createDepartmentSchema,
+  departmentTargetSchema,
+  removeAgentFromDepartmentSchema,
+  renameDepartmentSchema,
+  type AssignAgentInput,
+  type CreateDepartmentInput,
+  type DepartmentTargetInput,
+  type RemoveAgentFromDepartmentInput,
+  type RenameDepartmentInput,
+} from './schemas';
+import { isoTime, type IsoTime } from './time';
+import { nameKey } from './values';
+import { evolveWorkspace, type Workspace } from './workspace';
+
+/**
+ * A named group of agents that conversations are routed to. Membership lives on agents and
+ * invitations (`departmentIds`); commands that rely on a department existing return it in their
+ * decision, so the store's version check catches a concurrent delete.
+ */
+export type Department = Readonly<{
+  kind: 'department';
+  id: DepartmentId;
+  workspaceId: WorkspaceId;
+  name: string;
+  /** Case-insensitive key that names are unique by. */
+  nameKey: string;
+  createdAt: IsoTime;
+}>;
+
+/** Applies one event to a department; `null` before it was created and after it was deleted. */
+export function evolveDepartment(department: Department | null, e: RosterEvent): Department | null {
+  switch (e.type) {
+    case 'DepartmentCreated':
+      return (
+        department ?? {
+          kind: 'department',
+          id: e.data.departmentId,
+          workspaceId: e.workspaceId,
+          name: e.data.name,
+          nameKey: nameKey(e.data.name),
+          createdAt: e.occurredAt,
+        }
+      );
+    case 'DepartmentRenamed':
+      return department && department.id === e.data.departmentId
+        ? { ...department, name: e.data.to, nameKey: nameKey(e.data.to) }
+        : department;
+    case 'DepartmentDeleted':
+      return department && department.id === e.data.departmentId ? null : department;
+    default:
+      return department;
+  }
+}
+
+/** The named departments, each required to exist in this workspace. */
+export function requireDepartments(
+  workspace: Workspace,
+  available: readonly Department[],
+  ids: readonly DepartmentId[],
+): Result<readonly Department[], DepartmentNotFound> {
+  const found: Department[] = [];
+  for (const id of ids) {
+    const department = available.find((d) => d.id === id && d.workspaceId === workspace.id);
+    if (!department) return err(fail.departmentNotFound(id));
+    found.push(department);
+  }
+  return ok(found);
+}
+
+/** The named departments that still exist; the ones deleted meanwhile are dropped. */
+export function existingDepartments(
+  workspace: Workspace,
+  available: readonly Department[],
+  ids: readonly DepartmentId[],
+): readonly Department[] {
+  return ids.flatMap((id) => available.filter((d) => d.id === id && d.workspaceId === workspace.id).slice(0, 1));
+}
+
+function requireDepartment(
+  workspace: Workspace,
+  department: Department | null | undefined,
+  departmentId: DepartmentId,
+): Result<Department, DepartmentNotFound> {
+  return department && department.id === departmentId && department.workspaceId === workspace.id
+    ? ok(department)
+    : err(fail.departmentNotFound(departmentId));
+}
+
+type AdminState = Readonly<{ workspace: Workspace; actor: Agent }>;
+/** Whether another department of the workspace already uses a name (compared case-insensitively). */
+type NameFacts = Readonly<{ nameTaken: boolean }>;
+
+/** Errors of {@link createDepartment}. */
+export type CreateDepartmentError = ValidationFailed | PermissionDenied | DepartmentNameTaken | DepartmentLimitReached;
+
+/**
+ * Creates a department; refused beyond the plan's department limit.
+ *
+ * @example createDepartment({ workspace, actor }, { name: 'Sales' }, { now, departmentId: 'dep_1', nameTaken: false })
+ */
+export function createDepartment(
+  state: AdminState,
+  input: CreateDepartmentInput,
+  context: Now & NameFacts & Readonly<{ departmentId: DepartmentId }>,
+): Result<Decision<{ workspace: Workspace; department: Department }>, CreateDepartmentError> {
+  const { workspace, actor } = state;
+  return parseInput(createDepartmentSchema, input)
+    .andThrough(() => authorize(actor, 'manageDepartments', workspace))
+    .andThen((i) => {
+      if (context.nameTaken) return err(fail.departmentNameTaken(i.name));
+      const used = workspace.counts.departments;
+      const limit = workspace.plan.departments;
+      if (!withinLimit(used + 1, limit)) return err(fail.departmentLimitReached({ limit: limit ?? used, used }));
+      const events = [event('DepartmentCreated', workspace.id, isoTime(context.now), { departmentId: context.departmentId, name: i.name })];
+      return ok(
+        decided({ workspace: evolveWorkspace(workspace, events[0]!), department: evolveDepartment(null, events[0]!)! }, events),
+      );
+    });
+}
+
+/** Errors of {@link renameDepartment}. */
+export type RenameDepartmentError = ValidationFailed | PermissionDenied | DepartmentNotFound | DepartmentNameTaken;
+
+/**
+ * Renames a department. A change of case alone is always allowed.
+ *
+ * @example renameDepartment({ workspace, actor, department }, { departmentId: department.id, name: 'Sales EU' }, { now, nameTaken: false })
+ */
+export function renameDepartment(
+  state: AdminState & Readonly<{ department: Department | null | undefined }>,
+  input: RenameDepartmentInput,
+  context: Now & NameFacts,
+): Result<Decision<{ department: Department }>, RenameDepartmentError> {
+  const { workspace, actor } = state;
+  return parseInput(renameDepartmentSchema, input)
+    .andThrough(() => authorize(actor, 'manageDepartments', workspace))
+    .andThen((i) => requireDepartment(workspace, state.department, i.departmentId).map((department) => ({ i, department })))
+    .andThen(({ i, department }) => {
+      if (i.name === department.name) return ok(decided({ department }, []));
+      if (nameKey(i.name) !== department.nameKey && context.nameTaken) return err(fail.departmentNameTaken(i.name));
+      const events = [
+        event('DepartmentRenamed', workspace.id, isoTime(context.now), { departmentId: department.id, from: department.name, to: i.name }),
+      ];
+      return ok(decided({ department: evolveDepartment(department, events[0]!)! }, events));
+    });
+}
+
+/** Errors of {@link deleteDepartment}. */
+export type DeleteDepartmentError = ValidationFailed | PermissionDenied | DepartmentNotFound;
+
+/**
+ * Deletes a department and removes it from every agent and pending invitation in it. The caller
+ * passes those members (its store's index answers "who is in this department").
+ *
+ * @example deleteDepartment({ workspace, actor, department, members, invitations }, { departmentId: department.id }, { now })
+ */
+export function deleteDepartment(
+  state: AdminState &
+    Readonly<{
+      department: Department | null | undefined;
+      members: readonly Agent[];
+      invitations: readonly Invitation[];
+    }>,
+  input: DepartmentTargetInput,
+  context: Now,
+): Result<
+  Decision<{
+    workspace: Workspace;
+    department: Removed<'department', DepartmentId>;
+    members: readonly Agent[];
+    invitations: readonly Invitation[];
+  }>,
+  DeleteDepartmentError
+> {
+  const { workspace, actor } = state;
+  return parseInput(departmentTargetSchema, input)
+    .andThrough(() => authorize(actor, 'manageDepartments', workspace))
+    .andThen((i) => requireDepartment(workspace, state.department, i.departmentId))
+    .map((department) => {
+      const members = state.members.filter((a) => a.workspaceId === workspace.id && a.departmentIds.includes(department.id));
+      const invitations = state.invitations.filter(
+        (inv) => inv.workspaceId === workspace.id && inv.status === 'pending' && inv.departmentIds.includes(department.id),
+      );
+      const events = [
+        event('DepartmentDeleted', workspace.id, isoTime(context.now), {
+          departmentId: department.id,
+          agentIds: members.map((a) => a.id),
+          invitationIds: invitations.map((inv) => inv.id),
+        }),
+      ];
+      return decided(
+        {
+          workspace: evolveWorkspace(workspace, events[0]!),
+          department: { kind: 'department', id: department.id, removed: true } as const,
+          members: members.map((a) => withoutDepartment(a, department.id)),
+          invitations: invitations.map((inv) => withoutDepartment(inv, department.id)),
+        },
+        events,
+      );
+    });
+}
+
+/** Errors of {@link assignAgentToDepartments}. */
+export type AssignAgentError = ValidationFailed | PermissionDenied | AgentNotFound | DepartmentNotFound;
+
+/**
+ * Adds an agent to departments; departments it is already in are left as they are.
+ *
+ * @example assignAgentToDepartments({ workspace, actor, agent, departments: [sales] }, { agentId: agent.id, departmentIds: [sales.id] }, { now })
+ */
+export function assignAgentToDepartments(
+  state: AdminState & Readonly<{ agent: Agent | null | undefined; departments: readonly Department[] }>,
+  input: AssignAgentInput,
+  context: Now,
+): Result<Decision<{ agent: Agent; departments: readonly Department[] }>, AssignAgentError> {
+  const { workspace, actor } = state;
+  return parseInput(assignAgentSchema, input)
+    .andThrough(() => authorize(actor, 'manageDepartments', workspace))
+    .andThen((i) => requireAgent(workspace, state.agent, i.agentId).map((agent) => ({ i, agent })))
+    .andThen(({ i, agent }) => requireDepartments(workspace, state.departments, i.departmentIds).map((departments) => ({ agent, departments })))
+    .map(({ agent, departments }) => {
+      const added = departments.map((d) => d.id).filter((id) => !agent.departmentIds.includes(id));
+      if (added.length === 0) return decided({ agent, departments }, []);
+      const events = [event('AgentAssignedToDepartments', workspace.id, isoTime(context.now), { agentId: agent.id, departmentIds: added })];
+      return decided({ agent: evolveAgent(agent, events[0]!)!, departments }, events);
+    });
+}
+
+/** Errors of {@link removeAgentFromDepartment}. */
+export type RemoveAgentFromDepartmentError = ValidationFailed | PermissionDenied | AgentNotFound | DepartmentNotFound;
+
+/**
+ * Takes an agent out of one department. Removing an agent that is not in it changes nothing.
+ *
+ * @example removeAgentFromDepartment({ workspace, actor, agent, department }, { agentId: agent.id, departmentId: department.id }, { now })
+ */
+export function removeAgentFromDepartment(
+  state: AdminState & Readonly<{ agent: Agent | null | undefined; department: Department | null | undefined }>,
+  input: RemoveAgentFromDepartmentInput,
+  context: Now,
+): Result<Decision<{ agent: Agent; department: Department }>, RemoveAgentFromDepartmentError> {
+  const { workspace, actor } = state;
+  return parseInput(removeAgentFromDepartmentSchema, input)
+    .andThrough(() => authorize(actor, 'manageDepartments', workspace))
+    .andThen((i) => requireAgent(workspace, state.agent, i.agentId).map((agent) => ({ i, agent })))
+    .andThen(({ i, agent }) => requireDepartment(workspace, state.department, i.departmentId).map((department) => ({ agent, department })))
+    .map(({ agent, department }) => {
+      if (!agent.departmentIds.includes(department.id)) return decided({ agent, department }, []);
+      const events = [
+        event('AgentRemovedFromDepartment', workspace.id, isoTime(context.now), { agentId: agent.id, departmentId: department.id }),
+      ];
+      return decided({ agent: evolveAgent(agent, events[0]!)!, department }, events);
+    });
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+/**
+ * Ids are prefixed, Stripe-style (`agt_…`, `inv_…`). The prefix makes an id say what it names,
+ * so passing an invitation id where an agent id belongs is a validation error, and no id can ever
+ * be `__proto__`, `constructor` or another key that plain-object lookups would trip over.
+ */
+const idPattern = (prefix: string) => new RegExp(`^${prefix}_[A-Za-z0-9_-]{1,64}$`);
+
+const idSchema = <B extends string>(prefix: string, what: string) =>
+  z
+    .string()
+    .regex(idPattern(prefix), { message: `must be ${what} id like "${prefix}_…"` })
+    .brand<B>();
+
+/** @example workspaceIdSchema.parse('ws_7fK2') */
+export const workspaceIdSchema = idSchema<'WorkspaceId'>('ws', 'a workspace');
+/** @example agentIdSchema.parse('agt_ana') */
+export const agentIdSchema = idSchema<'AgentId'>('agt', 'an agent');
+/** @example invitationIdSchema.parse('inv_1') */
+export const invitationIdSchema = idSchema<'InvitationId'>('inv', 'an invitation');
+/** @example departmentIdSchema.parse('dep_sales') */
+export const departmentIdSchema = idSchema<'DepartmentId'>('dep', 'a department');
+/** @example conversationIdSchema.parse('conv_42') */
+export const conversationIdSchema = idSchema<'ConversationId'>('conv', 'a conversation');
+
+/** Id of a {@link Workspace}. */
+export type WorkspaceId = z.output<typeof workspaceIdSchema>;
+/** Id of an {@link Agent}. */
+export type AgentId = z.output<typeof agentIdSchema>;
+/** Id of an {@link Invitation}. */
+export type InvitationId = z.output<typeof invitationIdSchema>;
+/** Id of a {@link Department}. */
+export type DepartmentId = z.output<typeof departmentIdSchema>;
+/** Id of a routed conversation. */
+export type ConversationId = z.output<typeof conversationIdSchema>;
+
+/**
+ * Hex SHA-256 of an invitation token. The domain only ever holds this hash; the plaintext token
+ * exists in the outgoing email alone.
+ */
+export const tokenHashSchema = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, { message: 'must be a hex SHA-256 digest' })
+  .brand<'TokenHash'>();
+/** Hex SHA-256 digest of an invitation token. */
+export type TokenHash = z.output<typeof tokenHashSchema>;
+
+/**
+ * Compares two token hashes in time that depends only on their length, so response timing
+ * says nothing about how much of a guessed hash matched.
+ *
+ * @example sameTokenHash(stored, presented) // true | false
+ */
+export function sameTokenHash(a: string, b: string): boolean {
+  const length = Math.max(a.length, b.length);
+  let difference = a.length ^ b.length;
+  for (let i = 0; i < length; i++) {
+    difference |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
+  }
+  return difference === 0;
+}

@@ -1,0 +1,461 @@
+import { addHours } from 'date-fns';
+import { err, ok, type Result } from 'neverthrow';
+import { evolveAgent, type Agent, type EmailStatus, type Now, type Role } from './agent';
+import { decided, parseInput, type Decision } from './command';
+import { existingDepartments, requireDepartments, type Department } from './department';
+import {
+  fail,
+  type DepartmentNotFound,
+  type EmailAlreadyExists,
+  type InvalidToken,
+  type InvitationAlreadyAccepted,
+  type InvitationHasExpired,
+  type InvitationNotFound,
+  type InvitationNotPending,
+  type InvitationWasRevoked,
+  type PermissionDenied,
+  type SeatLimitReached,
+  type SignedInAsDifferentEmail,
+  type ValidationFailed,
+  type WeakPassword,
+} from './errors';
+import { event, type RosterEvent } from './events';
+import { sameTokenHash, type AgentId, type DepartmentId, type InvitationId, type TokenHash, type WorkspaceId } from './ids';
+import { authorize } from './permissions';
+import {
+  acceptInvitationSchema,
+  invitationTargetSchema,
+  inviteAgentSchema,
+  type AcceptInvitationInput,
+  type InvitationTargetInput,
+  type InviteAgentInput,
+} from './schemas';
+import { hasPassed, isoTime, type IsoTime } from './time';
+import { checkPassword, DEFAULT_PASSWORD_POLICY, type Email, type PasswordPolicy } from './values';
+import { evolveWorkspace, requireSeats, type Workspace } from './workspace';
+
+/**
+ * `pending` until accepted, revoked or expired. A pending invitation past `expiresAt` is already
+ * unusable; `expireInvitations` records that, and frees its seat.
+ */
+export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
+
+/** An offer, sent by email, to join a workspace with a role and departments. */
+export type Invitation = Readonly<{
+  kind: 'invitation';
+  id: InvitationId;
+  workspaceId: WorkspaceId;
+  email: Email;
+  role: Role;
+  departmentIds: readonly DepartmentId[];
+  invitedBy: AgentId;
+  /** SHA-256 of the link's token; the token itself is never stored. */
+  tokenHash: TokenHash;
+  status: InvitationStatus;
+  sentAt: IsoTime;
+  expiresAt: IsoTime;
+  resendCount: number;
+  /** The agent the invitation became, once accepted. */
+  agentId: AgentId | null;
+  /** When it was accepted, revoked or expired. */
+  closedAt: IsoTime | null;
+}>;
+
+/** Applies one event to an invitation; `null` before it was sent. */
+export function evolveInvitation(invitation: Invitation | null, e: RosterEvent): Invitation | null {
+  if (e.type === 'InvitationSent') {
+    return (
+      invitation ?? {
+        kind: 'invitation',
+        id: e.data.invitationId,
+        workspaceId: e.workspaceId,
+        email: e.data.email,
+        role: e.data.role,
+        departmentIds: e.data.departmentIds,
+        invitedBy: e.data.invitedBy,
+        tokenHash: e.data.tokenHash,
+        status: 'pending',
+        sentAt: e.occurredAt,
+        expiresAt: e.data.expiresAt,
+        resendCount: 0,
+        agentId: null,
+        closedAt: null,
+      }
+    );
+  }
+  if (invitation === null) return null;
+  if (e.type === 'DepartmentDeleted') {
+    return e.data.invitationIds.includes(invitation.id)
+      ? { ...invitation, departmentIds: invitation.departmentIds.filter((d) => d !== e.data.departmentId) }
+      : invitation;
+  }
+  if (!('invitationId' in e.data) || e.data.invitationId !== invitation.id) return invitation;
+  switch (e.type) {
+    case 'InvitationResent':
+      return {
+        ...invitation,
+        status: 'pending',
+        tokenHash: e.data.tokenHash,
+        expiresAt: e.data.expiresAt,
+        departmentIds: e.data.departmentIds,
+        sentAt: e.occurredAt,
+        resendCount: invitation.resendCount + 1,
+        closedAt: null,
+      };
+    case 'InvitationRevoked':
+      return { ...invitation, status: 'revoked', closedAt: e.occurredAt };
+    case 'InvitationExpired':
+      return { ...invitation, status: 'expired', closedAt: e.occurredAt };
+    case 'InvitationAccepted':
+      return { ...invitation, status: 'accepted', agentId: e.data.agentId, closedAt: e.occurredAt };
+    default:
+      return invitation;
+  }
+}
+
+/**
+ * The status a person sees at `now`: a pending invitation past its expiry is `expired` even
+ * before anyone has recorded it.
+ *
+ * @example statusAt(invitation, new Date()) // 'pending' | 'accepted' | 'revoked' | 'expired'
+ */
+export function statusAt(invitation: Invitation, now: Date): InvitationStatus {
+  return invitation.status === 'pending' && hasPassed(invitation.expiresAt, now) ? 'expired' : invitation.status;
+}
+
+function applyTo(invitation: Invitation | null, events: readonly RosterEvent[]): Invitation {
+  return events.reduce<Invitation | null>(evolveInvitation, invitation)!;
+}
+
+function requireInvitation(
+  workspace: Workspace,
+  invitation: Invitation | null | undefined,
+  invitationId: InvitationId,
+): Result<Invitation, InvitationNotFound> {
+  return invitation && invitation.id === invitationId && invitation.workspaceId === workspace.id
+    ? ok(invitation)
+    : err(fail.invitationNotFound(invitationId));
+}
+
+function refuseTakenEmail(email: Email, status: EmailStatus): Result<void, EmailAlreadyExists> {
+  return status === 'available' ? ok(undefined) : err(fail.emailAlreadyExists({ email, holder: status }));
+}
+
+/** Errors of {@link inviteAgent}. */
+export type InviteAgentError =
+  | ValidationFailed
+  | PermissionDenied
+  | EmailAlreadyExists
+  | DepartmentNotFound
+  | SeatLimitReached;
+
+/** What {@link inviteAgent} needs from its caller besides the input. */
+export type InviteAgentContext = Now &
+  Readonly<{
+    invitationId: InvitationId;
+    /** SHA-256 of the token that goes into the email. */
+    tokenHash: TokenHash;
+    /** Who holds the invited email already, if anyone. */
+    emailStatus: EmailStatus;
+  }>;
+
+/**
+ * Invites an agent by email, with a role (default `agent`) and departments. The invitation holds
+ * a seat until accepted, revoked or expired (by the default seat policy).
+ *
+ * @example
+ * inviteAgent(
+ *   { workspace, actor: owner, departments: [sales] },
+ *   { email: 'bob@shop.com', departmentIds: [sales.id] },
+ *   { now, invitationId: 'inv_1', tokenHash, emailStatus: 'available' },
+ * )
+ */
+export function inviteAgent(
+  state: Readonly<{ workspace: Workspace; actor: Agent; departments?: readonly Department[] }>,
+  input: InviteAgentInput,
+  context: InviteAgentContext,
+): Result<Decision<{ workspace: Workspace; invitation: Invitation; departments: readonly Department[] }>, InviteAgentError> {
+  const { workspace, actor } = state;
+  return parseInput(inviteAgentSchema, input)
+    .andThrough(() => authorize(actor, 'manageAgents', workspace))
+    .andThrough((i) => refuseTakenEmail(i.email, context.emailStatus))
+    .andThen((i) => requireDepartments(workspace, state.departments ?? [], i.departmentIds).map((departments) => ({ i, departments })))
+    .andThen(({ i, departments }) => {
+      const at = isoTime(context.now);
+      const events = [
+        event('InvitationSent', workspace.id, at, {
+          invitationId: context.invitationId,
+          email: i.email,
+          role: i.role,
+          departmentIds: departments.map((d) => d.id),
+          invitedBy: actor.id,
+          tokenHash: context.tokenHash,
+          expiresAt: isoTime(addHours(context.now, workspace.invitationTtlHours)),
+        }),
+      ];
+      const next = evolveWorkspace(workspace, events[0]!);
+      return requireSeats(workspace, next).map(() =>
+        decided({ workspace: next, invitation: applyTo(null, events), departments }, events),
+      );
+    });
+}
+
+/** Errors of {@link resendInvitation}. */
+export type ResendInvitationError =
+  | ValidationFailed
+  | PermissionDenied
+  | InvitationNotFound
+  | InvitationNotPending
+  | EmailAlreadyExists
+  | SeatLimitReached;
+
+/**
+ * Sends a new link with a new expiry; the old link stops working. An expired invitation pends
+ * again, so it needs a free seat and an email nobody took meanwhile; departments deleted
+ * meanwhile are dropped (pass the invitation's departments that still exist).
+ *
+ * @example resendInvitation({ workspace, actor, invitation }, { invitationId: invitation.id }, { now, tokenHash, emailStatus: 'available' })
+ */
+export function resendInvitation(
+  state: Readonly<{
+    workspace: Workspace;
+    actor: Agent;
+    invitation: Invitation | null | undefined;
+    departments?: readonly Department[];
+  }>,
+  input: InvitationTargetInput,
+  context: Now & Readonly<{ tokenHash: TokenHash; emailStatus?: EmailStatus }>,
+): Result<Decision<{ workspace: Workspace; invitation: Invitation; departments: readonly Department[] }>, ResendInvitationError> {
+  const { workspace, actor } = state;
+  return parseInput(invitationTargetSchema, input)
+    .andThrough(() => authorize(actor, 'manageAgents', workspace))
+    .andThen((i) => requireInvitation(workspace, state.invitation, i.invitationId))
+    .andThen((invitation) => {
+      if (invitation.status === 'accepted' || invitation.status === 'revoked') {
+        return err(fail.invitationNotPending(invitation.id, invitation.status));
+      }
+      const revived = invitation.status === 'expired';
+      // A pending invitation is the email's only holder, so only a revival can collide.
+      const taken = revived ? refuseTakenEmail(invitation.email, context.emailStatus ?? 'available') : ok(undefined);
+      const departments = existingDepartments(workspace, state.departments ?? [], invitation.departmentIds);
+      const events = [
+        event('InvitationResent', workspace.id, isoTime(context.now), {
+          invitationId: invitation.id,
+          tokenHash: context.tokenHash,
+          expiresAt: isoTime(addHours(context.now, workspace.invitationTtlHours)),
+          departmentIds: revived ? departments.map((d) => d.id) : invitation.departmentIds,
+          resentBy: actor.id,
+          revived,
+        }),
+      ];
+      const next = evolveWorkspace(workspace, events[0]!);
+      return taken
+        .andThen(() => requireSeats(workspace, next))
+        .map(() => decided({ workspace: next, invitation: applyTo(invitation, events), departments }, events));
+    });
+}
+
+/** Errors of {@link revokeInvitation}. */
+export type RevokeInvitationError = ValidationFailed | PermissionDenied | InvitationNotFound | InvitationNotPending;
+
+/**
+ * Withdraws a pending invitation; its link stops working and its seat is free again.
+ *
+ * @example revokeInvitation({ workspace, actor, invitation }, { invitationId: invitation.id }, { now })
+ */
+export function revokeInvitation(
+  state: Readonly<{ workspace: Workspace; actor: Agent; invitation: Invitation | null | undefined }>,
+  input: InvitationTargetInput,
+  context: Now,
+): Result<Decision<{ workspace: Workspace; invitation: Invitation }>, RevokeInvitationError> {
+  const { workspace, actor } = state;
+  return parseInput(invitationTargetSchema, input)
+    .andThrough(() => authorize(actor, 'manageAgents', workspace))
+    .andThen((i) => requireInvitation(workspace, state.invitation, i.invitationId))
+    .andThen((invitation) => {
+      if (invitation.status !== 'pending') return err(fail.invitationNotPending(invitation.id, invitation.status));
+      const events = [event('InvitationRevoked', workspace.id, isoTime(context.now), { invitationId: invitation.id, revokedBy: actor.id })];
+      return ok(decided({ workspace: evolveWorkspace(workspace, events[0]!), invitation: applyTo(invitation, events) }, events));
+    });
+}
+
+/**
+ * Records that pending invitations passed their expiry, which frees their seats. Invitations
+ * given that are not pending or not yet expired are left alone, so a caller may pass any batch.
+ *
+ * @example expireInvitations({ workspace, invitations: lapsed }, { now })
+ */
+export function expireInvitations(
+  state: Readonly<{ workspace: Workspace; invitations: readonly Invitation[] }>,
+  context: Now,
+): Result<Decision<{ workspace: Workspace; invitations: readonly Invitation[] }>, never> {
+  const { workspace } = state;
+  const at = isoTime(context.now);
+  const lapsed = state.invitations.filter(
+    (inv) => inv.workspaceId === workspace.id && inv.status === 'pending' && hasPassed(inv.expiresAt, context.now),
+  );
+  const events = lapsed.map((inv) =>
+    event('InvitationExpired', workspace.id, at, { invitationId: inv.id, expiredAt: inv.expiresAt }),
+  );
+  return ok(
+    decided(
+      {
+        workspace: events.reduce<Workspace>(evolveWorkspace, workspace),
+        invitations: lapsed.map((inv, n) => applyTo(inv, [events[n]!])),
+      },
+      events,
+    ),
+  );
+}
+
+/** Why a token leads nowhere usable. */
+export type TokenError = InvalidToken | InvitationHasExpired | InvitationAlreadyAccepted | InvitationWasRevoked;
+
+/** The invitation a presented token opens, if it is still usable at `now`. */
+function openInvitation(
+  workspace: Workspace | null | undefined,
+  invitation: Invitation | null | undefined,
+  presentedTokenHash: string,
+  now: Date,
+): Result<Readonly<{ workspace: Workspace; invitation: Invitation }>, TokenError> {
+  if (!workspace || !invitation || invitation.workspaceId !== workspace.id || !sameTokenHash(invitation.tokenHash, presentedTokenHash)) {
+    return err(fail.invalidToken());
+  }
+  switch (statusAt(invitation, now)) {
+    case 'accepted':
+      return err(fail.invitationAlreadyAccepted());
+    case 'revoked':
+      return err(fail.invitationRevoked());
+    case 'expired':
+      return err(fail.invitationExpired(invitation.expiresAt));
+    case 'pending':
+      return ok({ workspace, invitation });
+  }
+}
+
+/** What the person opening an invitation link sees before accepting. */
+export type InvitationPreview = Readonly<{
+  workspaceName: string;
+  inviterName: string | null;
+  email: Email;
+  role: Role;
+  expiresAt: IsoTime;
+}>;
+
+/**
+ * Shows workspace, inviter and role for a link without using it up: mail scanners open links too.
+ *
+ * @example previewInvitation({ workspace, invitation, inviter }, { now, presentedTokenHash })
+ */
+export function previewInvitation(
+  state: Readonly<{ workspace: Workspace | null | undefined; invitation: Invitation | null | undefined; inviter?: Agent | null }>,
+  context: Now & Readonly<{ presentedTokenHash: string }>,
+): Result<InvitationPreview, TokenError> {
+  return openInvitation(state.workspace, state.invitation, context.presentedTokenHash, context.now).map(
+    ({ workspace, invitation }) => ({
+      workspaceName: workspace.name,
+      inviterName: state.inviter && state.inviter.id === invitation.invitedBy ? state.inviter.name : null,
+      email: invitation.email,
+      role: invitation.role,
+      expiresAt: invitation.expiresAt,
+    }),
+  );
+}
+
+/** Errors of {@link acceptInvitation}. */
+export type AcceptInvitationError =
+  | ValidationFailed
+  | TokenError
+  | SignedInAsDifferentEmail
+  | EmailAlreadyExists
+  | WeakPassword
+  | SeatLimitReached;
+
+/** What {@link acceptInvitation} needs from its caller besides the input. */
+export type AcceptInvitationContext = Now &
+  Readonly<{
+    presentedTokenHash: string;
+    /** Id for the new agent. */
+    agentId: AgentId;
+    /** Who holds the invitation's email now, besides the invitation itself. */
+    emailStatus: EmailStatus;
+    /** The email the visitor is signed in as, or `null` when signed out. */
+    signedInEmail?: Email | null;
+    passwordPolicy?: PasswordPolicy;
+    /** Result of the host's optional breached-password check. */
+    passwordBreached?: boolean;
+  }>;
+
+/** A decision of {@link acceptInvitation}, plus the password for the caller's identity port only. */
+export type AcceptDecision = Decision<{
+  workspace: Workspace;
+  invitation: Invitation;
+  agent: Agent;
+  departments: readonly Department[];
+}> &
+  Readonly<{ password: string }>;
+
+/**
+ * Accepts an invitation: exactly one active agent joins with the invitation's role and the
+ * departments that still exist. The password is checked against the policy and handed back to
+ * the caller only; it never enters state or events.
+ *
+ * @example
+ * acceptInvitation(
+ *   { workspace, invitation, departments },
+ *   { name: 'Bob', password: 'correct horse battery staple' },
+ *   { now, presentedTokenHash, agentId: 'agt_2', emailStatus: 'available' },
+ * )
+ */
+export function acceptInvitation(
+  state: Readonly<{
+    workspace: Workspace | null | undefined;
+    invitation: Invitation | null | undefined;
+    departments?: readonly Department[];
+  }>,
+  input: AcceptInvitationInput,
+  context: AcceptInvitationContext,
+): Result<AcceptDecision, AcceptInvitationError> {
+  return parseInput(acceptInvitationSchema, input).andThen((i) =>
+    openInvitation(state.workspace, state.invitation, context.presentedTokenHash, context.now).andThen(({ workspace, invitation }) => {
+      if (context.signedInEmail != null && context.signedInEmail !== invitation.email) {
+        return err(fail.signedInAsDifferentEmail());
+      }
+      const policy = context.passwordPolicy ?? DEFAULT_PASSWORD_POLICY;
+      const departments = existingDepartments(workspace, state.departments ?? [], invitation.departmentIds);
+      const events = [
+        event('InvitationAccepted', workspace.id, isoTime(context.now), {
+          invitationId: invitation.id,
+          agentId: context.agentId,
+          email: invitation.email,
+          name: i.name,
+          role: invitation.role,
+          departmentIds: departments.map((d) => d.id),
+        }),
+      ];
+      const next = evolveWorkspace(workspace, events[0]!);
+      return refuseTakenEmail(invitation.email, context.emailStatus)
+        .andThen(() =>
+          checkPassword(i.password, policy).mapErr(({ reason, minLength, maxLength }) =>
+            fail.weakPassword({ reason, minLength, maxLength }),
+          ),
+        )
+        .andThen(() =>
+          context.passwordBreached
+            ? err(fail.weakPassword({ reason: 'breached', minLength: policy.minLength, maxLength: policy.maxLength }))
+            : ok(undefined),
+        )
+        .andThen(() => requireSeats(workspace, next))
+        .map(() => ({
+          state: {
+            workspace: next,
+            invitation: applyTo(invitation, events),
+            agent: evolveAgent(null, events[0]!)!,
+            departments,
+          },
+          events,
+          password: i.password,
+        }));
+    }),
+  );
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/** A limit on seats or departments; `null` means unlimited. */
+export type Limit = number | null;
+
+/** What a workspace pays for: how many agent seats and departments it may have. */
+export type Plan = Readonly<{ id: string; seats: Limit; departments: Limit }>;
+
+const limitSchema = z.union([z.number().int().min(0).max(1_000_000), z.null()]);
+
+/**
+ * A plan given inline (a host's custom plan) or by the id of a catalog plan.
+ *
+ * @example planSchema.parse('pro'); planSchema.parse({ id: 'team-12', seats: 12, departments: 3 })
+ */
+export const planSchema = z.union([
+  z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, { message: 'must be a plan id like "pro"' }),
+  z.strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, { message: 'must be a plan id like "team-12"' }),
+    seats: limitSchema,
+    departments: limitSchema,
+  }),
+]);
+
+/** Plans by id. */
+export type PlanCatalog = Readonly<Record<string, Plan>>;
+
+/**
+ * The catalog from the KonnectBot help article (seed 004), ready to use or to replace.
+ *
+ * @example PLANS.pro // { id: 'pro', seats: 5, departments: 5 }
+ */
+export const PLANS = {
+  free: { id: 'free', seats: 1, departments: 1 },
+  starter: { id: 'starter', seats: 3, departments: 1 },
+  pro: { id: 'pro', seats: 5, departments: 5 },
+  enterprise: { id: 'enterprise', seats: 20, departments: 20 },
+  custom: { id: 'custom', seats: null, departments: null },
+} as const satisfies PlanCatalog;
+
+/**
+ * Which agents take a seat. Defaults (DOMAIN.md): every agent counts, active or not, and every
+ * pending invitation holds a seat until it is accepted, revoked or expired.
+ */
+export type SeatPolicy = Readonly<{ countInactiveAgents: boolean; reserveSeatsForInvitations: boolean }>;
+
+/** @example DEFAULT_SEAT_POLICY.countInactiveAgents // true */
+export const DEFAULT_SEAT_POLICY: SeatPolicy = { countInactiveAgents: true, reserveSeatsForInvitations: true };
+
+/** Resolves a plan reference against a catalog; `undefined` when the id is not in it. */
+export function resolvePlan(ref: z.output<typeof planSchema>, catalog: PlanCatalog): Plan | undefined {
+  if (typeof ref !== 'string') return ref;
+  return Object.hasOwn(catalog, ref) ? catalog[ref] : undefined;
+}
+
+/** True when `used` fits under `limit`. */
+export function withinLimit(used: number, limit: Limit): boolean {
+  return limit === null || used <= limit;
+}

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { agentIdSchema, departmentIdSchema, invitationIdSchema } from './ids';
+import { planSchema } from './plans';
+import { departmentNameSchema, descriptionSchema, emailSchema, passwordSchema, personNameSchema } from './values';
+
+/**
+ * Every command input has a strict schema: unknown keys (`__proto__`, `isAdmin`, typos) are
+ * refused rather than silently dropped, so a caller learns about a mistake instead of shipping it.
+ * The JSON Schema of each is available through zod's `z.toJSONSchema`.
+ */
+
+/** `admin` ("Full access") or `agent` ("Limited access"). */
+export const roleSchema = z.enum(['admin', 'agent']);
+/** `online` or `away`. */
+export const availabilitySchema = z.enum(['online', 'away']);
+
+const departmentIdsSchema = z
+  .array(departmentIdSchema)
+  .max(100)
+  .transform((ids) => [...new Set(ids)]);
+
+/** Input of `createWorkspace`. @example { name: 'Shop', plan: 'pro', owner: { email: 'ana@shop.com', name: 'Ana' } } */
+export const createWorkspaceSchema = z.strictObject({
+  name: personNameSchema,
+  plan: planSchema.default('free'),
+  owner: z.strictObject({ email: emailSchema, name: personNameSchema }),
+  seatPolicy: z
+    .strictObject({ countInactiveAgents: z.boolean().optional(), reserveSeatsForInvitations: z.boolean().optional() })
+    .optional(),
+  invitationTtlHours: z.number().int().min(1).max(24 * 90).optional(),
+});
+
+/** Input of `changePlan`. @example { plan: 'enterprise' } */
+export const changePlanSchema = z.strictObject({ plan: planSchema });
+
+/** Input of `changeSettings`. @example { seatPolicy: { countInactiveAgents: false } } */
+export const changeSettingsSchema = z.strictObject({
+  name: personNameSchema.optional(),
+  seatPolicy: z
+    .strictObject({ countInactiveAgents: z.boolean().optional(), reserveSeatsForInvitations: z.boolean().optional() })
+    .optional(),
+  invitationTtlHours: z.number().int().min(1).max(24 * 90).optional(),
+});
+
+/** Input of `inviteAgent`. @example { email: 'bob@shop.com', role: 'agent', departmentIds: ['dep_sales'] } */
+export const inviteAgentSchema = z.strictObject({
+  email: emailSchema,
+  role: roleSchema.default('agent'),
+  departmentIds: departmentIdsSchema.default([]),
+});
+
+/** Input of commands that name one invitation. @example { invitationId: 'inv_1' } */
+export const invitationTargetSchema = z.strictObject({ invitationId: invitationIdSchema });
+
+/** Input of `acceptInvitation` (the token travels separately, as its hash). @example { name: 'Bob', password: 'correct horse battery staple' } */
+export const acceptInvitationSchema = z.strictObject({ name: personNameSchema, password: passwordSchema });
+
+/** Input of commands that name one agent. @example { agentId: 'agt_2' } */
+export const agentTargetSchema = z.strictObject({ agentId: agentIdSchema });
+
+/** Input of `editAgent`: at least one of name, email, description. @example { agentId: 'agt_2', name: 'Bob B.' } */
+export const editAgentSchema = z
+  .strictObject({
+    agentId: agentIdSchema,
+    name: personNameSchema.optional(),
+    email: emailSchema.optional(),
+    description: descriptionSchema.optional(),
+  })
+  .refine((i) => i.name !== undefined || i.email !== undefined || i.description !== undefined, {
+    message: 'give at least one of name, email, description',
+  });
+
+/** Input of `changeRole`. @example { agentId: 'agt_2', role: 'admin' } */
+export const changeRoleSchema = z.strictObject({ agentId: agentIdSchema, role: roleSchema });
+
+/** Input of `setAvailability`. @example { agentId: 'agt_2', availability: 'online' } */
+export const setAvailabilitySchema = z.strictObject({ agentId: agentIdSchema, availability: availabilitySchema });
+
+/** Input of `transferOwnership`. @example { toAgentId: 'agt_2', formerOwnerRole: 'admin' } */
+export const transferOwnershipSchema = z.strictObject({
+  toAgentId: agentIdSchema,
+  formerOwnerRole: roleSchema.default('admin'),
+});
+
+/** Input of `createDepartment`. @example { name: 'Sales' } */
+export const createDepartmentSchema = z.strictObject({ name: departmentNameSchema });
+/** Input of `renameDepartment`. @example { departmentId: 'dep_1', name: 'Sales EU' } */
+export const renameDepartmentSchema = z.strictObject({ departmentId: departmentIdSchema, name: departmentNameSchema });
+/** Input of commands that name one department. @example { departmentId: 'dep_1' } */
+export const departmentTargetSchema = z.strictObject({ departmentId: departmentIdSchema });
+/** Input of `assignAgentToDepartments`. @example { agentId: 'agt_2', departmentIds: ['dep_1'] } */
+export const assignAgentSchema = z.strictObject({ agentId: agentIdSchema, departmentIds: departmentIdsSchema });
+/** Input of `removeAgentFromDepartment`. @example { agentId: 'agt_2', departmentId: 'dep_1' } */
+export const removeAgentFromDepartmentSchema = z.strictObject({ agentId: agentIdSchema, departmentId: departmentIdSchema });
+
+/** Input accepted by `createWorkspace`. */
+export type CreateWorkspaceInput = z.input<typeof createWorkspaceSchema>;
+/** Input accepted by `changePlan`. */
+export type ChangePlanInput = z.input<typeof changePlanSchema>;
+/** Input accepted by `changeSettings`. */
+export type ChangeSettingsInput = z.input<typeof changeSettingsSchema>;
+/** Input accepted by `inviteAgent`. */
+export type InviteAgentInput = z.input<typeof inviteAgentSchema>;
+/** Input accepted by invitation commands that name one invitation. */
+export type InvitationTargetInput = z.input<typeof invitationTargetSchema>;
+/** Input accepted by `acceptInvitation`. */
+export type AcceptInvitationInput = z.input<typeof acceptInvitationSchema>;
+/** Input accepted by agent commands that name one agent. */
+export type AgentTargetInput = z.input<typeof agentTargetSchema>;
+/** Input accepted by `editAgent`. */
+export type EditAgentInput = z.input<typeof editAgentSchema>;
+/** Input accepted by `changeRole`. */
+export type ChangeRoleInput = z.input<typeof changeRoleSchema>;
+/** Input accepted by `setAvailability`. */
+export type SetAvailabilityInput = z.input<typeof setAvailabilitySchema>;
+/** Input accepted by `transferOwnership`. */
+export type TransferOwnershipInput = z.input<typeof transferOwnershipSchema>;
+/** Input accepted by `createDepartment`. */
+export type CreateDepartmentInput = z.input<typeof createDepartmentSchema>;
+/** Input accepted by `renameDepartment`. */
+export type RenameDepartmentInput = z.input<typeof renameDepartmentSchema>;
+/** Input accepted by department commands that name one department. */
+export type DepartmentTargetInput = z.input<typeof departmentTargetSchema>;
+/** Input accepted by `assignAgentToDepartments`. */
+export type AssignAgentInput = z.input<typeof assignAgentSchema>;
+/** Input accepted by `removeAgentFromDepartment`. */
+export type RemoveAgentFromDepartmentInput = z.input<typeof removeAgentFromDepartmentSchema>;

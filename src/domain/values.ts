@@ -1,0 +1,451 @@
+/**
+ * Value objects shared by every command: e-mail addresses, person and
+ * department names, free-text descriptions and the password policy.
+ *
+ * This module is deliberately runtime-neutral (no `node:` imports, no clock,
+ * no randomness) so the same rules run in browsers, Deno, Bun and edge
+ * workers. The only platform facility it leans on is the WHATWG `URL`
+ * global, which every one of those runtimes ships, for IDNA conversion.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import { err, ok } from 'neverthrow';
+import type { Result } from 'neverthrow';
+
+// ---------------------------------------------------------------------------
+// Shared helpers
+// ---------------------------------------------------------------------------
+
+type Check = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly message: string };
+
+const pass = (value: string): Check => ({ ok: true, value });
+const fail = (message: string): Check => ({ ok: false, message });
+
+/**
+ * Inputs far beyond any legitimate length are refused before normalisation
+ * so a hostile multi-megabyte payload costs almost nothing to turn away.
+ */
+const HARD_INPUT_LIMIT = 4096;
+
+const CONTROL = /\p{Cc}/u;
+const CONTROL_EXCEPT_LF = /(?!\n)\p{Cc}/u;
+const FORMAT = /\p{Cf}/u;
+// Unpaired surrogates cannot be encoded as UTF-8, so storage and e-mail
+// transport would mangle them silently; refusing them keeps values portable.
+const LONE_SURROGATE = /\p{Cs}/u;
+const LINE_OR_PARAGRAPH_SEPARATOR = /[\p{Zl}\p{Zp}]/u;
+const ANY_WHITESPACE = /\p{White_Space}/u;
+// Default-ignorable code points (Hangul fillers, variation selectors,
+// combining grapheme joiner, ...) render as nothing; in an address they only
+// serve to make two visually identical mailboxes compare different.
+const DEFAULT_IGNORABLE = /\p{Default_Ignorable_Code_Point}/u;
+
+/** WHATWG "ASCII whitespace": TAB, LF, FF, CR, SPACE. */
+const isAsciiWhitespace = (unit: number): boolean =>
+  unit === 0x09 || unit === 0x0a || unit === 0x0c || unit === 0x0d || unit === 0x20;
+
+const UNICODE_WHITESPACE_UNIT = /^\p{White_Space}$/u;
+/** Every White_Space code point is in the BMP, so a per-code-unit test is exact. */
+const isUnicodeWhitespace = (unit: number): boolean => UNICODE_WHITESPACE_UNIT.test(String.fromCharCode(unit));
+
+/**
+ * Trims with an explicit predicate rather than `String.prototype.trim`,
+ * because `trim` also strips U+FEFF (a format character we must refuse, not
+ * hide) and a `/\s+$/` regex backtracks quadratically on long inner runs.
+ */
+function trimWith(s: string, isSpace: (unit: number) => boolean): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && isSpace(s.charCodeAt(start))) start++;
+  while (end > start && isSpace(s.charCodeAt(end - 1))) end--;
+  return s.slice(start, end);
+}
+
+function codePointLength(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+/** Only called on strings already known to hold no unpaired surrogates. */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0) ?? 0;
+    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return n;
+}
+
+function describeCodePoint(ch: string): string {
+  const cp = ch.codePointAt(0) ?? 0;
+  return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** Message-bearing refinement shared by every schema, so none of them can throw. */
+function refineWith(check: (s: string) => Check) {
+  return (s: string, ctx: z.RefinementCtx<string>): string => {
+    const result = check(s);
+    if (result.ok) return result.value;
+    ctx.addIssue({ code: 'custom', message: result.message, input: s });
+    return z.NEVER;
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Email
+// ---------------------------------------------------------------------------
+
+/**
+ * A canonical e-mail key: trimmed, NFC, lower-case, domain in ASCII (IDNA).
+ * Two addresses a person would consider "the same mailbox" modulo case and
+ * IDNA spelling produce the same `Email`; plus-tags and dots are kept.
+ *
+ * @example
+ * const e: Email = emailSchema.parse('Ana@Shop.com'); // 'ana@shop.com'
+ */
+export type Email = string & z.BRAND<'Email'>;
+
+const MAX_LOCAL_OCTETS = 64;
+const MAX_ADDRESS_OCTETS = 254;
+const MAX_LABEL_LENGTH = 63;
+
+// RFC 5322 atext plus Unicode letters/marks/digits (RFC 6531 mailboxes).
+const LOCAL_CHAR = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\p{L}\p{M}\p{N}]$/u;
+// Pre-IDNA domain characters; anything else (':', '/', '%', '@', '_', ...)
+// would either be reinterpreted by the URL parser or is not a hostname.
+const DOMAIN_CHAR = /^[\p{L}\p{M}\p{N}.-]$/u;
+const ASCII_LABEL = /^[a-z0-9-]+$/;
+const ALL_DIGITS = /^[0-9]+$/;
+
+/**
+ * Runs once on the already-canonical case so the 'İ' → 'i̇' style expansions
+ * of lower-casing are measured and validated exactly as they will be stored,
+ * which is what makes canonicalisation idempotent.
+ */
+function canonicalCase(s: string): string {
+  return s.normalize('NFC').toLowerCase().normalize('NFC');
+}
+
+function toAsciiDomain(domain: string): Check {
+  if (domain.includes('[') || domain.includes(']')) {
+    return fail('Email domain must be a name, not an IP-address literal.');
+  }
+  if (domain.endsWith('.')) return fail('Email domain must not end with a dot.');
+  if (domain.startsWith('.') || domain.includes('..')) return fail('Email domain has an empty label.');
+  for (const ch of domain) {
+    if (!DOMAIN_CHAR.test(ch)) {
+      return fail(`Email domain contains a character that is not allowed in a domain name (${describeCodePoint(ch)}).`);
+    }
+  }
+  if (!domain.includes('.')) {
+    return fail('Email domain must have at least two labels, such as "example.com".');
+  }
+
+  let ascii: string;
+  try {
+    ascii = new URL(`http://${domain}`).hostname;
+  } catch {
+    return fail('Email domain is not a valid internationalized domain name.');
+  }
+
+  // The URL parser is lenient (IPv4 shorthands, '_' etc.), so the result is
+  // re-validated as a plain LDH DNS name rather than trusted.
+  const labels = ascii.split('.');
+  if (labels.length < 2) return fail('Email domain must have at least two labels, such as "example.com".');
+  for (const label of labels) {
+    if (label.length === 0) return fail('Email domain has an empty label.');
+    if (label.length > MAX_LABEL_LENGTH) {
+      return fail(`Email domain has a label longer than ${MAX_LABEL_LENGTH} characters.`);
+    }
+    if (!ASCII_LABEL.test(label)) return fail('Email domain is not a plain DNS host name.');
+    if (label.startsWith('-') || label.endsWith('-')) {
+      return fail('Email domain labels must not start or end with a hyphen.');
+    }
+  }
+  const tld = labels[labels.length - 1] ?? '';
+  if (ALL_DIGITS.test(tld)) return fail('Email domain must be a name, not an IP address.');
+  return pass(ascii);
+}
+
+function canonicalEmail(raw: string): Check {
+  if (raw.length > HARD_INPUT_LIMIT) return fail('Email address is too long.');
+  const trimmed = trimWith(raw, isAsciiWhitespace);
+  if (trimmed.length === 0) return fail('Email address is required.');
+
+  if (CONTROL.test(trimmed)) return fail('Email address must not contain control characters.');
+  if (FORMAT.test(trimmed)) {
+    return fail('Email address must not contain invisible formatting characters (zero-width, BOM or bidirectional controls).');
+  }
+  if (LONE_SURROGATE.test(trimmed)) return fail('Email address contains malformed Unicode (an unpaired surrogate).');
+  if (ANY_WHITESPACE.test(trimmed)) return fail('Email address must not contain spaces.');
+  if (DEFAULT_IGNORABLE.test(trimmed)) return fail('Email address must not contain invisible characters.');
+
+  const canonical = canonicalCase(trimmed);
+  const at = canonical.indexOf('@');
+  if (at === -1) return fail('Email address must contain "@".');
+  if (canonical.indexOf('@', at + 1) !== -1) return fail('Email address must contain exactly one "@".');
+
+  const local = canonical.slice(0, at);
+  const domain = canonical.slice(at + 1);
+  if (local.length === 0) return fail('Email address is missing the part before "@".');
+  if (domain.length === 0) return fail('Email address is missing the domain after "@".');
+
+  if (local.startsWith('"')) return fail('Quoted email addresses are not supported.');
+  if (local.startsWith('.')) return fail('Email address must not start with a dot.');
+  if (local.endsWith('.')) return fail('Email address must not have a dot right before "@".');
+  if (local.includes('..')) return fail('Email address must not contain consecutive dots.');
+  for (const ch of local) {
+    if (ch !== '.' && !LOCAL_CHAR.test(ch)) {
+      return fail(`Email address contains a character that is not allowed before "@" (${describeCodePoint(ch)}).`);
+    }
+  }
+  const localOctets = utf8Length(local);
+  if (localOctets > MAX_LOCAL_OCTETS) {
+    return fail(`The part before "@" must be at most ${MAX_LOCAL_OCTETS} bytes.`);
+  }
+
+  const asciiDomain = toAsciiDomain(domain);
+  if (!asciiDomain.ok) return asciiDomain;
+
+  if (localOctets + 1 + asciiDomain.value.length > MAX_ADDRESS_OCTETS) {
+    return fail(`Email address must be at most ${MAX_ADDRESS_OCTETS} bytes.`);
+  }
+  return pass(`${local}@${asciiDomain.value}`);
+}
+
+/**
+ * Parses and canonicalises an e-mail address. Input is `string`, output is
+ * the canonical {@link Email} key. Never throws: refusals are zod issues
+ * with a human-readable message.
+ *
+ * @example
+ * emailSchema.parse('  ANA@bücher.de ');          // 'ana@xn--bcher-kva.de'
+ * emailSchema.safeParse('a@localhost').success;   // false
+ */
+export const emailSchema = z
+  .string()
+  .transform(refineWith(canonicalEmail))
+  .brand<'Email'>();
+
+/**
+ * {@link emailSchema} as a `Result`, for callers that prefer values to
+ * exceptions. The error is the first human-readable refusal message.
+ *
+ * @example
+ * parseEmail('Ana@Shop.com').map(String); // ok('ana@shop.com')
+ * parseEmail(42).isErr();                 // true
+ */
+export function parseEmail(raw: unknown): Result<Email, string> {
+  const parsed = emailSchema.safeParse(raw);
+  if (parsed.success) return ok(parsed.data);
+  return err(parsed.error.issues[0]?.message ?? 'Invalid email address.');
+}
+
+// ---------------------------------------------------------------------------
+// Names and descriptions
+// ---------------------------------------------------------------------------
+
+function boundedText(label: string, maxCodePoints: number) {
+  return (raw: string): Check => {
+    if (raw.length > HARD_INPUT_LIMIT) return fail(`${label} must be at most ${maxCodePoints} characters.`);
+    const trimmed = trimWith(raw, isUnicodeWhitespace);
+    if (trimmed.length === 0) return fail(`${label} must not be empty.`);
+    if (CONTROL.test(trimmed)) return fail(`${label} must not contain control characters such as tabs or line breaks.`);
+    if (FORMAT.test(trimmed)) {
+      return fail(`${label} must not contain invisible formatting characters (zero-width, BOM or bidirectional controls).`);
+    }
+    if (LINE_OR_PARAGRAPH_SEPARATOR.test(trimmed)) return fail(`${label} must not contain line or paragraph separators.`);
+    if (LONE_SURROGATE.test(trimmed)) return fail(`${label} contains malformed Unicode (an unpaired surrogate).`);
+    const normalized = trimmed.normalize('NFC');
+    if (codePointLength(normalized) > maxCodePoints) return fail(`${label} must be at most ${maxCodePoints} characters.`);
+    return pass(normalized);
+  };
+}
+
+/**
+ * A person's display name: trimmed, NFC, 1–100 code points, no invisible or
+ * control characters. Case and inner spacing are preserved as typed.
+ *
+ * @example
+ * const n: PersonName = personNameSchema.parse('  José Ñúñez '); // 'José Ñúñez'
+ */
+export type PersonName = string & z.BRAND<'PersonName'>;
+
+/**
+ * Parses a {@link PersonName}. Never throws.
+ *
+ * @example
+ * personNameSchema.safeParse('Zoë O\'Connor-Smith').success; // true
+ * personNameSchema.safeParse('a\u200Bb').success;            // false
+ */
+export const personNameSchema = z
+  .string()
+  .transform(refineWith(boundedText('Name', 100)))
+  .brand<'PersonName'>();
+
+/**
+ * A department's display name: same rules as {@link PersonName}, 1–60 code
+ * points. Use {@link nameKey} to compare two names for uniqueness.
+ *
+ * @example
+ * const d: DepartmentName = departmentNameSchema.parse('Sales EMEA');
+ */
+export type DepartmentName = string & z.BRAND<'DepartmentName'>;
+
+/**
+ * Parses a {@link DepartmentName}. Never throws.
+ *
+ * @example
+ * departmentNameSchema.safeParse(' Billing ').data; // 'Billing'
+ */
+export const departmentNameSchema = z
+  .string()
+  .transform(refineWith(boundedText('Department name', 60)))
+  .brand<'DepartmentName'>();
+
+const MAX_DESCRIPTION = 500;
+
+function canonicalDescription(raw: string): Check {
+  if (raw.length > HARD_INPUT_LIMIT) return fail(`Description must be at most ${MAX_DESCRIPTION} characters.`);
+  // Windows line endings are normalised so the same text typed on any OS
+  // stores identically; a lone CR is still refused as a control character.
+  const trimmed = trimWith(raw.replace(/\r\n/g, '\n'), isUnicodeWhitespace);
+  if (CONTROL_EXCEPT_LF.test(trimmed)) return fail('Description must not contain control characters other than line breaks.');
+  if (FORMAT.test(trimmed)) {
+    return fail('Description must not contain invisible formatting characters (zero-width, BOM or bidirectional controls).');
+  }
+  if (LONE_SURROGATE.test(trimmed)) return fail('Description contains malformed Unicode (an unpaired surrogate).');
+  const normalized = trimmed.normalize('NFC');
+  if (codePointLength(normalized) > MAX_DESCRIPTION) return fail(`Description must be at most ${MAX_DESCRIPTION} characters.`);
+  return pass(normalized);
+}
+
+/**
+ * Optional free text (0–500 code points): trimmed, NFC, `\r\n` → `\n`;
+ * line breaks are allowed, other control and format characters are not.
+ *
+ * @example
+ * descriptionSchema.parse('Handles refunds.\r\nEU only.\n'); // 'Handles refunds.\nEU only.'
+ */
+export const descriptionSchema: z.ZodType<string, string> = z.string().transform(refineWith(canonicalDescription));
+
+/**
+ * Case-insensitive comparison key for department names, so "Sales", "SALES"
+ * and "sales" (and "Straße"/"STRASSE") cannot coexist in one workspace.
+ *
+ * JavaScript has no locale-free case *folding*; lower → upper → lower
+ * approximates Unicode full folding (the first lower-casing is needed so that
+ * 'ẞ' and 'ß' reach the same 'ss'). It is locale-independent on purpose:
+ * a key must not change with the server's locale.
+ *
+ * @example
+ * nameKey('Straße') === nameKey('STRASSE'); // true
+ */
+export function nameKey(name: string): string {
+  return name.normalize('NFC').toLowerCase().toUpperCase().toLowerCase().normalize('NFC');
+}
+
+// ---------------------------------------------------------------------------
+// Passwords (NIST SP 800-63B-4)
+// ---------------------------------------------------------------------------
+
+/**
+ * Length bounds for passwords, in Unicode code points. NIST SP 800-63B-4
+ * forbids composition rules, so length is the only thing a policy sets.
+ *
+ * @example
+ * const p: PasswordPolicy = { minLength: 15, maxLength: 256 };
+ */
+export type PasswordPolicy = Readonly<{ minLength: number; maxLength: number }>;
+
+const SINGLE_FACTOR_MIN = 15;
+const SECOND_FACTOR_MIN = 8;
+const MIN_ALLOWED_MAX = 64;
+// passwordSchema refuses more than 4096 UTF-16 code units; a policy maximum
+// above that could never be reached, so it is refused as misleading.
+const MAX_ALLOWED_MAX = HARD_INPUT_LIMIT;
+
+/**
+ * The NIST SP 800-63B-4 default for a password used as a single factor:
+ * at least 15 code points, and at least 64 (here 256) must be accepted.
+ *
+ * @example
+ * checkPassword('correct horse battery staple', DEFAULT_PASSWORD_POLICY).isOk(); // true
+ */
+export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = Object.freeze({ minLength: SINGLE_FACTOR_MIN, maxLength: 256 });
+
+/**
+ * Builds a validated {@link PasswordPolicy}. `secondFactor: true` lowers the
+ * default minimum to 8, as NIST allows when the password is only one factor
+ * of a multi-factor login. Explicit bounds must be integers with
+ * `minLength ≥ 8`, `maxLength ≥ 64`, `maxLength ≥ minLength` and
+ * `maxLength ≤ 4096`.
+ *
+ * @example
+ * passwordPolicy({ secondFactor: true });  // ok({ minLength: 8, maxLength: 256 })
+ * passwordPolicy({ minLength: 4 }).isErr(); // true
+ */
+export function passwordPolicy(
+  options?: { secondFactor?: boolean; minLength?: number; maxLength?: number },
+): Result<PasswordPolicy, string> {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    return err('Password policy options must be an object.');
+  }
+  const secondFactor: unknown = options?.secondFactor;
+  if (secondFactor !== undefined && typeof secondFactor !== 'boolean') {
+    return err('Password policy secondFactor must be a boolean.');
+  }
+  const minLength: unknown = options?.minLength ?? (secondFactor === true ? SECOND_FACTOR_MIN : SINGLE_FACTOR_MIN);
+  const maxLength: unknown = options?.maxLength ?? DEFAULT_PASSWORD_POLICY.maxLength;
+
+  if (typeof minLength !== 'number' || !Number.isInteger(minLength) || minLength < SECOND_FACTOR_MIN) {
+    return err(`Password minLength must be an integer of at least ${SECOND_FACTOR_MIN}.`);
+  }
+  if (typeof maxLength !== 'number' || !Number.isInteger(maxLength) || maxLength < MIN_ALLOWED_MAX) {
+    return err(`Password maxLength must be an integer of at least ${MIN_ALLOWED_MAX}.`);
+  }
+  if (maxLength > MAX_ALLOWED_MAX) return err(`Password maxLength must be at most ${MAX_ALLOWED_MAX}.`);
+  if (maxLength < minLength) return err('Password maxLength must not be smaller than minLength.');
+  return ok(Object.freeze({ minLength, maxLength }));
+}
+
+/**
+ * Why {@link checkPassword} refused a password. Carries only numbers, never
+ * the password, so it is safe to log or return to a client.
+ */
+type PasswordLengthError = {
+  reason: 'too-short' | 'too-long';
+  minLength: number;
+  maxLength: number;
+  length: number;
+};
+
+/**
+ * Checks a password's length against a policy, counting Unicode code points
+ * (so an emoji counts once). No composition rules, and the password is never
+ * truncated or altered: what the user typed is what gets hashed.
+ *
+ * @example
+ * checkPassword('short', DEFAULT_PASSWORD_POLICY);
+ * // err({ reason: 'too-short', minLength: 15, maxLength: 256, length: 5 })
+ */
+export function checkPassword(password: string, policy: PasswordPolicy): Result<void, PasswordLengthError> {
+  const length = codePointLength(password);
+  const { minLength, maxLength } = policy;
+  if (length < minLength) return err({ reason: 'too-short', minLength, maxLength, length });
+  if (length > maxLength) return err({ reason: 'too-long', minLength, maxLength, length });
+  return ok(undefined);
+}
+
+/**
+ * Password input: any string up to a hard 4096-code-unit abuse guard. The
+ * real length rule depends on the configured policy, so it lives in
+ * {@link checkPassword} rather than here.
+ *
+ * @example
+ * const pw = passwordSchema.parse(body.password);
+ * checkPassword(pw, DEFAULT_PASSWORD_POLICY);
+ */
+export const passwordSchema = z.string().max(HARD_INPUT_LIMIT, 'Password is too long.');

@@ -1,0 +1,277 @@
+import { err, ok, type Result } from 'neverthrow';
+import { decided, parseInput, type Decision } from './command';
+import {
+  fail,
+  type PermissionDenied,
+  type PlanLimitsExceeded,
+  type PlanNotFound,
+  type SeatLimitReached,
+  type ValidationFailed,
+} from './errors';
+import { event, type RosterEvent } from './events';
+import type { AgentId, WorkspaceId } from './ids';
+import { authorize } from './permissions';
+import {
+  DEFAULT_SEAT_POLICY,
+  PLANS,
+  resolvePlan,
+  withinLimit,
+  type Plan,
+  type PlanCatalog,
+  type SeatPolicy,
+} from './plans';
+import {
+  changePlanSchema,
+  changeSettingsSchema,
+  createWorkspaceSchema,
+  type ChangePlanInput,
+  type ChangeSettingsInput,
+  type CreateWorkspaceInput,
+} from './schemas';
+import { isoTime, type IsoTime } from './time';
+import { evolveAgent, type Agent, type Now } from './agent';
+
+/**
+ * Counters that plan limits need, kept on the workspace so that no command counts agents.
+ * `pendingInvitations` counts invitations in status `pending`, including ones past their expiry
+ * that nobody has expired yet; see `expireInvitations`.
+ */
+export type WorkspaceCounts = Readonly<{
+  activeAgents: number;
+  inactiveAgents: number;
+  pendingInvitations: number;
+  departments: number;
+}>;
+
+/** One company's account. */
+export type Workspace = Readonly<{
+  kind: 'workspace';
+  id: WorkspaceId;
+  name: string;
+  ownerId: AgentId;
+  plan: Plan;
+  seatPolicy: SeatPolicy;
+  invitationTtlHours: number;
+  counts: WorkspaceCounts;
+  createdAt: IsoTime;
+}>;
+
+/** Default life of an invitation link: 7 days. */
+export const DEFAULT_INVITATION_TTL_HOURS = 7 * 24;
+
+/** Applies one event to a workspace; `null` before `WorkspaceCreated`. */
+export function evolveWorkspace(workspace: Workspace, e: RosterEvent): Workspace;
+export function evolveWorkspace(workspace: Workspace | null, e: RosterEvent): Workspace | null;
+export function evolveWorkspace(workspace: Workspace | null, e: RosterEvent): Workspace | null {
+  if (e.type === 'WorkspaceCreated') {
+    return (
+      workspace ?? {
+        kind: 'workspace',
+        id: e.workspaceId,
+        name: e.data.name,
+        ownerId: e.data.owner.agentId,
+        plan: e.data.plan,
+        seatPolicy: e.data.seatPolicy,
+        invitationTtlHours: e.data.invitationTtlHours,
+        counts: { activeAgents: 1, inactiveAgents: 0, pendingInvitations: 0, departments: 0 },
+        createdAt: e.occurredAt,
+      }
+    );
+  }
+  if (workspace === null) return null;
+  const c = workspace.counts;
+  const counts = (delta: Partial<WorkspaceCounts>): Workspace => ({
+    ...workspace,
+    counts: {
+      activeAgents: c.activeAgents + (delta.activeAgents ?? 0),
+      inactiveAgents: c.inactiveAgents + (delta.inactiveAgents ?? 0),
+      pendingInvitations: c.pendingInvitations + (delta.pendingInvitations ?? 0),
+      departments: c.departments + (delta.departments ?? 0),
+    },
+  });
+  switch (e.type) {
+    case 'PlanChanged':
+      return { ...workspace, plan: e.data.to };
+    case 'WorkspaceSettingsChanged':
+      return {
+        ...workspace,
+        ...(e.data.name === undefined ? {} : { name: e.data.name }),
+        ...(e.data.seatPolicy === undefined ? {} : { seatPolicy: e.data.seatPolicy }),
+        ...(e.data.invitationTtlHours === undefined ? {} : { invitationTtlHours: e.data.invitationTtlHours }),
+      };
+    case 'InvitationSent':
+      return counts({ pendingInvitations: 1 });
+    case 'InvitationResent':
+      return e.data.revived ? counts({ pendingInvitations: 1 }) : workspace;
+    case 'InvitationRevoked':
+    case 'InvitationExpired':
+      return counts({ pendingInvitations: -1 });
+    case 'InvitationAccepted':
+      return counts({ pendingInvitations: -1, activeAgents: 1 });
+    case 'AgentActivated':
+      return counts({ activeAgents: 1, inactiveAgents: -1 });
+    case 'AgentDeactivated':
+      return counts({ activeAgents: -1, inactiveAgents: 1 });
+    case 'AgentDeleted':
+      return e.data.status === 'active' ? counts({ activeAgents: -1 }) : counts({ inactiveAgents: -1 });
+    case 'OwnershipTransferred':
+      return { ...workspace, ownerId: e.data.to };
+    case 'DepartmentCreated':
+      return counts({ departments: 1 });
+    case 'DepartmentDeleted':
+      return counts({ departments: -1 });
+    default:
+      return workspace;
+  }
+}
+
+/** Seats in use and the plan's limit. */
+export type SeatUsage = Readonly<{ used: number; limit: number | null }>;
+
+/**
+ * Seats in use under the workspace's seat policy.
+ *
+ * @example seatUsage(workspace) // { used: 4, limit: 5 }
+ */
+export function seatUsage(workspace: Pick<Workspace, 'counts' | 'seatPolicy' | 'plan'>): SeatUsage {
+  const { counts, seatPolicy } = workspace;
+  const used =
+    counts.activeAgents +
+    (seatPolicy.countInactiveAgents ? counts.inactiveAgents : 0) +
+    (seatPolicy.reserveSeatsForInvitations ? counts.pendingInvitations : 0);
+  return { used, limit: workspace.plan.seats };
+}
+
+/**
+ * Refuses a change that takes seats beyond the plan. A change that takes no new seat always
+ * passes, so freeing seats works even on a workspace that is over its plan.
+ */
+export function requireSeats(before: Workspace, after: Workspace): Result<void, SeatLimitReached> {
+  const was = seatUsage(before);
+  const now = seatUsage(after);
+  if (now.limit === null || now.used <= was.used || now.used <= now.limit) return ok(undefined);
+  return err(fail.seatLimitReached({ limit: now.limit, used: was.used }));
+}
+
+/** Errors of {@link createWorkspace}. */
+export type CreateWorkspaceError = ValidationFailed | PlanNotFound;
+
+/**
+ * Opens a workspace with its owner, who is its first agent: an active admin.
+ *
+ * @example
+ * createWorkspace(
+ *   { name: 'Shop', plan: 'pro', owner: { email: 'ana@shop.com', name: 'Ana' } },
+ *   { now, workspaceId: 'ws_1', ownerId: 'agt_1' },
+ * )
+ */
+export function createWorkspace(
+  input: CreateWorkspaceInput,
+  context: Now & { workspaceId: WorkspaceId; ownerId: AgentId; plans?: PlanCatalog },
+): Result<Decision<{ workspace: Workspace; owner: Agent }>, CreateWorkspaceError> {
+  return parseInput(createWorkspaceSchema, input).andThen((i) => {
+    const plan = resolvePlan(i.plan, context.plans ?? PLANS);
+    if (plan === undefined) return err(fail.planNotFound(String(i.plan)));
+    const events = [
+      event('WorkspaceCreated', context.workspaceId, isoTime(context.now), {
+        name: i.name,
+        plan,
+        seatPolicy: mergeSeatPolicy(DEFAULT_SEAT_POLICY, i.seatPolicy),
+        invitationTtlHours: i.invitationTtlHours ?? DEFAULT_INVITATION_TTL_HOURS,
+        owner: { agentId: context.ownerId, email: i.owner.email, name: i.owner.name },
+      }),
+    ];
+    const workspace = evolveWorkspace(null, events[0]!)!;
+    const owner = evolveAgent(null, events[0]!)!;
+    return ok(decided({ workspace, owner }, events));
+  });
+}
+
+type WorkspaceCommandState = Readonly<{ workspace: Workspace; actor: Agent }>;
+
+/** Errors of {@link changePlan}. */
+export type ChangePlanError = ValidationFailed | PermissionDenied | PlanNotFound | PlanLimitsExceeded;
+
+/**
+ * Moves the workspace to another plan. A downgrade below current usage is refused with the
+ * numbers, so the admin knows what to free.
+ *
+ * @example changePlan({ workspace, actor: owner }, { plan: 'enterprise' }, { now })
+ */
+export function changePlan(
+  state: WorkspaceCommandState,
+  input: ChangePlanInput,
+  context: Now & { plans?: PlanCatalog },
+): Result<Decision<{ workspace: Workspace }>, ChangePlanError> {
+  const { workspace, actor } = state;
+  return parseInput(changePlanSchema, input)
+    .andThrough(() => authorize(actor, 'manageWorkspace', workspace))
+    .andThen((i) => {
+      const plan = resolvePlan(i.plan, context.plans ?? PLANS);
+      if (plan === undefined) return err(fail.planNotFound(String(i.plan)));
+      const seats = seatUsage(workspace).used;
+      const departments = workspace.counts.departments;
+      if (!withinLimit(seats, plan.seats) || !withinLimit(departments, plan.departments)) {
+        return err(
+          fail.planLimitsExceeded({
+            planId: plan.id,
+            seats: { used: seats, allowed: plan.seats },
+            departments: { used: departments, allowed: plan.departments },
+          }),
+        );
+      }
+      if (samePlan(plan, workspace.plan)) return ok(decided({ workspace }, []));
+      const events = [event('PlanChanged', workspace.id, isoTime(context.now), { from: workspace.plan, to: plan })];
+      return ok(decided({ workspace: evolveWorkspace(workspace, events[0]!) }, events));
+    });
+}
+
+function mergeSeatPolicy(
+  base: SeatPolicy,
+  patch: { countInactiveAgents?: boolean | undefined; reserveSeatsForInvitations?: boolean | undefined } | undefined,
+): SeatPolicy {
+  return {
+    countInactiveAgents: patch?.countInactiveAgents ?? base.countInactiveAgents,
+    reserveSeatsForInvitations: patch?.reserveSeatsForInvitations ?? base.reserveSeatsForInvitations,
+  };
+}
+
+function samePlan(a: Plan, b: Plan): boolean {
+  return a.id === b.id && a.seats === b.seats && a.departments === b.departments;
+}
+
+/** Errors of {@link changeSettings}. */
+export type ChangeSettingsError = ValidationFailed | PermissionDenied | SeatLimitReached;
+
+/**
+ * Renames the workspace, changes its seat policy or the life of new invitation links. A seat
+ * policy that would put usage over the plan is refused.
+ *
+ * @example changeSettings({ workspace, actor: owner }, { seatPolicy: { countInactiveAgents: false } }, { now })
+ */
+export function changeSettings(
+  state: WorkspaceCommandState,
+  input: ChangeSettingsInput,
+  context: Now,
+): Result<Decision<{ workspace: Workspace }>, ChangeSettingsError> {
+  const { workspace, actor } = state;
+  return parseInput(changeSettingsSchema, input)
+    .andThrough(() => authorize(actor, 'manageWorkspace', workspace))
+    .andThen((i) => {
+      const seatPolicy = mergeSeatPolicy(workspace.seatPolicy, i.seatPolicy);
+      const data = {
+        ...(i.name !== undefined && i.name !== workspace.name ? { name: i.name } : {}),
+        ...(seatPolicy.countInactiveAgents !== workspace.seatPolicy.countInactiveAgents ||
+        seatPolicy.reserveSeatsForInvitations !== workspace.seatPolicy.reserveSeatsForInvitations
+          ? { seatPolicy }
+          : {}),
+        ...(i.invitationTtlHours !== undefined && i.invitationTtlHours !== workspace.invitationTtlHours
+          ? { invitationTtlHours: i.invitationTtlHours }
+          : {}),
+      };
+      if (Object.keys(data).length === 0) return ok(decided({ workspace }, []));
+      const events = [event('WorkspaceSettingsChanged', workspace.id, isoTime(context.now), data)];
+      const next = evolveWorkspace(workspace, events[0]!);
+      return requireSeats(workspace, next).map(() => decided({ workspace: next }, events));
+    });
+}

@@ -1,0 +1,6 @@
+/**
+ * agent-roster: the agent-management rules of a live-chat product as pure, typed commands.
+ *
+ * @packageDocumentation
+ */
+export * from './domain/index';
