@@ -271,7 +271,7 @@ function uninstallHandlers(): void {
  * exist (killed with SIGKILL, OOM, CI timeout…). A cluster whose owner is
  * alive is never touched.
  */
-function sweepOrphans(runnerFor: (dir: string) => Runner): void {
+function sweepOrphans(runner: Runner): void {
   const tmp = os.tmpdir();
   let entries: string[];
   try {
@@ -283,7 +283,7 @@ function sweepOrphans(runnerFor: (dir: string) => Runner): void {
     const dir = path.join(tmp, name);
     const owner = Number.parseInt(readIfExists(path.join(dir, OWNER_FILE)), 10);
     if (!Number.isInteger(owner) || owner <= 0 || owner === process.pid || isAlive(owner)) continue;
-    destroyClusterSync({ dir, runner: runnerFor(dir) });
+    destroyClusterSync({ dir, runner });
   }
 }
 
@@ -303,7 +303,7 @@ export async function startThrowawayCluster(options: ThrowawayClusterOptions = {
   const owner = asPostgres ? postgresUser() : null;
   const runner: Runner = { binDir, asPostgres };
 
-  sweepOrphans(() => runner);
+  sweepOrphans(runner);
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), DIR_PREFIX));
   fs.writeFileSync(path.join(dir, OWNER_FILE), `${process.pid}\n`);

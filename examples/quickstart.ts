@@ -1,0 +1,84 @@
+/**
+ * The quickstart: a KonnectBot-style support team on the Pro plan, run on the in-memory default.
+ * Run it with `npm run example`.
+ */
+import { ConsoleMailer, createRoster, ManualClock, MemoryAccountDirectory, type RosterEvent } from 'agent-roster';
+
+const clock = new ManualClock('2026-11-23T09:00:00Z');
+const mailer = new ConsoleMailer();
+const sent: { to: string; text: string }[] = [];
+const roster = createRoster({
+  clock,
+  mailer: { send: async (m) => void (sent.push(m), await mailer.send(m)) },
+  // An email the host app already has as a separate, standalone account.
+  accounts: new MemoryAccountDirectory(['zoe@gmail.com']),
+  acceptUrl: 'https://chat.example.com/join',
+});
+const linkTokenFor = (email: string) => sent.findLast((m) => m.to === email)?.text.match(/token=([\w-]+)/)?.[1] ?? '';
+const step = (title: string) => console.log(`\n── ${title}`);
+const show = (events: readonly RosterEvent[]) => events.forEach((e) => console.log(`   • ${e.type} ${JSON.stringify(e.data)}`));
+const refused = (e: { type: string; message: string }) => console.log(`   ✗ ${e.type}: ${e.message}`);
+const PASSWORD = 'correct horse battery staple';
+
+step('Ana signs up: a Pro workspace (5 seats, 5 departments)');
+const opened = (
+  await roster.createWorkspace({ name: 'Acme Support', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } })
+)._unsafeUnwrap();
+show(opened.events);
+const workspaceId = opened.state.workspace.id;
+const ana = { workspaceId, agentId: opened.state.owner.id };
+
+step('Ana creates the Sales and Support departments');
+const sales = (await roster.createDepartment(ana, { name: 'Sales' }))._unsafeUnwrap();
+const support = (await roster.createDepartment(ana, { name: 'Support' }))._unsafeUnwrap();
+show([...sales.events, ...support.events]);
+
+step('Ana invites Bob as an admin into Sales, and Cy as an agent into Sales and Support');
+for (const [email, role, departmentIds] of [
+  ['bob@acme.com', 'admin', [sales.state.department.id]],
+  ['cy@acme.com', 'agent', [sales.state.department.id, support.state.department.id]],
+] as const) {
+  (await roster.inviteAgent(ana, { email, role, departmentIds: [...departmentIds] })).match((d) => show(d.events), refused);
+}
+
+step('Ana invites zoe@gmail.com, which is already its own standalone account');
+(await roster.inviteAgent(ana, { email: 'zoe@gmail.com' })).match((d) => show(d.events), refused);
+
+step('Bob and Cy open their emailed links, preview them, and accept');
+const agents: Record<string, { workspaceId: string; agentId: string }> = {};
+for (const [email, name] of [
+  ['bob@acme.com', 'Bob'],
+  ['cy@acme.com', 'Cy'],
+] as const) {
+  const token = linkTokenFor(email);
+  (await roster.previewInvitation({ token })).match(
+    (p) => console.log(`   ${email} sees: join ${p.workspaceName} as ${p.role}, invited by ${p.inviterName}`),
+    refused,
+  );
+  const accepted = (await roster.acceptInvitation({ token, name, password: PASSWORD }))._unsafeUnwrap();
+  show(accepted.events);
+  agents[name] = { workspaceId, agentId: accepted.state.agent.id };
+}
+
+step('The team grows until the plan says no');
+for (const email of ['dee@acme.com', 'eve@acme.com', 'fay@acme.com']) {
+  (await roster.inviteAgent(ana, { email })).match((d) => show(d.events), refused);
+}
+const usage = (await roster.seatUsage(ana))._unsafeUnwrap();
+console.log(`   seats: ${usage.used} of ${usage.limit} used (${usage.counts.activeAgents} agents, ${usage.counts.pendingInvitations} pending invitations)`);
+
+step('Cy goes online, then away at the end of the shift');
+show((await roster.setAvailability(agents.Cy!, { agentId: agents.Cy!.agentId, availability: 'online' }))._unsafeUnwrap().events);
+show((await roster.setAvailability(agents.Cy!, { agentId: agents.Cy!.agentId, availability: 'away' }))._unsafeUnwrap().events);
+
+step('Bob tries to delete Ana: the owner cannot be deleted');
+(await roster.deleteAgent(agents.Bob!, { agentId: ana.agentId })).match((d) => show(d.events), refused);
+
+step('Ana transfers ownership to Bob; Bob then deletes Ana');
+show((await roster.transferOwnership(ana, { toAgentId: agents.Bob!.agentId }))._unsafeUnwrap().events);
+show((await roster.deleteAgent(agents.Bob!, { agentId: ana.agentId }))._unsafeUnwrap().events);
+
+step('The availability board Bob sees');
+const board = (await roster.availabilityBoard(agents.Bob!))._unsafeUnwrap();
+console.log(`   online: ${board.online.map((a) => a.name).join(', ') || '—'} · away: ${board.away.map((a) => a.name).join(', ') || '—'} · inactive: ${board.inactive.map((a) => a.name).join(', ') || '—'}`);
+console.log(`\n${sent.length} emails sent; every one went through the outbox.`);

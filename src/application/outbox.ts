@@ -1,0 +1,66 @@
+import { addMilliseconds } from 'date-fns';
+import type { WorkspaceId } from '../domain/ids';
+import type { OutboxMessage } from '../ports/outbox';
+import type { Mailer } from '../ports/services';
+import type { RosterStore } from '../ports/store';
+
+/** How the outbox retries a failing mailer. */
+export type RetryPolicy = Readonly<{ baseDelayMs: number; maxDelayMs: number }>;
+
+/** Defaults: 1 s, doubling, at most 10 minutes; it never gives up, so nothing is lost. */
+export const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 1_000, maxDelayMs: 600_000 };
+
+/** What one delivery run did. */
+export type DeliveryReport = Readonly<{ delivered: number; failed: number }>;
+
+/** Delay before the next attempt after `attempts` failures: exponential, capped. */
+export function retryDelay(attempts: number, policy: RetryPolicy): number {
+  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attempts, 30));
+}
+
+/**
+ * Delivers due outbox messages: claims a batch under a lease, sends each with its idempotency key,
+ * records success or schedules a retry. Safe to run in many processes at once.
+ */
+export async function deliverDue(
+  deps: Readonly<{ store: RosterStore; mailer: Mailer; now: () => Date; retry: RetryPolicy }>,
+  options: Readonly<{ limit?: number; leaseMs?: number }> = {},
+): Promise<DeliveryReport> {
+  const claimed = await deps.store.claimOutbox(deps.now(), options.limit ?? 50, options.leaseMs ?? 60_000);
+  let delivered = 0;
+  let failed = 0;
+  for (const m of claimed) {
+    try {
+      await deps.mailer.send({ to: m.to, subject: m.subject, text: m.text, html: m.html, idempotencyKey: m.idempotencyKey });
+      await deps.store.markDelivered(m.id, deps.now());
+      delivered++;
+    } catch (e) {
+      const now = deps.now();
+      await deps.store.markFailed(m.id, e instanceof Error ? e.message : String(e), addMilliseconds(now, retryDelay(m.attempts, deps.retry)));
+      failed++;
+    }
+  }
+  return { delivered, failed };
+}
+
+/** Builds a pending outbox message. */
+export function outboxMessage(
+  fields: Readonly<{ id: string; workspaceId: WorkspaceId; idempotencyKey: string; to: string; subject: string; text: string; html: string | null; now: Date }>,
+): OutboxMessage {
+  const at = fields.now.toISOString();
+  return {
+    id: fields.id,
+    workspaceId: fields.workspaceId,
+    idempotencyKey: fields.idempotencyKey,
+    to: fields.to,
+    subject: fields.subject,
+    text: fields.text,
+    html: fields.html,
+    status: 'pending',
+    attempts: 0,
+    createdAt: at,
+    nextAttemptAt: at,
+    deliveredAt: null,
+    lastError: null,
+  };
+}

@@ -1,0 +1,605 @@
+import { err, ok, okAsync, ResultAsync, type Result } from 'neverthrow';
+import { z } from 'zod';
+import * as domain from '../domain/index';
+import {
+  agentIdSchema,
+  authorize,
+  expireInvitations,
+  parseInput,
+  seatUsage,
+  workspaceIdSchema,
+  type Agent,
+  type AgentId,
+  type Decision,
+  type Department,
+  type EmailStatus,
+  type Invitation,
+  type PasswordPolicy,
+  type PlanCatalog,
+  type RosterEvent,
+  type ValidationFailed,
+  type Workspace,
+  type WorkspaceId,
+} from '../domain/index';
+import { MemoryRosterStore } from '../adapters/memory/store';
+import { CapturingMailer } from '../adapters/memory/mailer';
+import { MemoryIdentity } from '../adapters/memory/identity';
+import { systemClock } from '../adapters/memory/clock';
+import type { OutboxMessage, OutboxStatus } from '../ports/outbox';
+import type { AccountDirectory, BreachedPasswords, Clock, Identity, Mailer, Random, RateLimiter } from '../ports/services';
+import type { AgentFilter, InvitationFilter, RosterStore } from '../ports/store';
+import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
+import { appFail, type ApplicationError, type IdentityUnavailable, type RateLimited, type StoreUnavailable } from './errors';
+import { DEFAULT_RETRY, deliverDue, outboxMessage, type DeliveryReport, type RetryPolicy } from './outbox';
+import { defaultTemplates, type EmailTemplates } from './templates';
+import { Attempt, transact, type Planned } from './transaction';
+
+/** Everything a roster is built from; only what differs from the defaults needs passing. */
+export type RosterOptions = Readonly<{
+  /** Default: a new in-memory store. */
+  store?: RosterStore;
+  /** Default: a {@link CapturingMailer} that keeps what it sends. */
+  mailer?: Mailer;
+  /** Default: no email is a standalone account. */
+  accounts?: AccountDirectory;
+  /** Default: a {@link MemoryIdentity}. */
+  identity?: Identity;
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** Default: Web Crypto. */
+  random?: Random;
+  /** Default: {@link domain.PLANS}. */
+  plans?: PlanCatalog;
+  /** Default: NIST SP 800-63B-4 single-factor (15 to 256 code points). */
+  passwordPolicy?: PasswordPolicy;
+  /** Where invitation links point; the token is appended as `?token=`. Default `/invitations/accept`. */
+  acceptUrl?: string | ((token: string) => string);
+  templates?: EmailTemplates;
+  rateLimiter?: RateLimiter;
+  breachedPasswords?: BreachedPasswords;
+  /** Attempts per use case when the store reports a version conflict. Default 5. */
+  maxAttempts?: number;
+  /** Try to deliver a command's emails right after its commit. Default true. */
+  deliverImmediately?: boolean;
+  retry?: RetryPolicy;
+}>;
+
+/** Who is acting: an agent of a workspace. */
+export type ActorRef = Readonly<{ workspaceId: string; agentId: string }>;
+const actorSchema = z.strictObject({ workspaceId: workspaceIdSchema, agentId: agentIdSchema });
+
+/** The outcome of a use case: its command's decision, or its command's errors plus {@link ApplicationError}. */
+export type UseCase<S, E> = ResultAsync<Decision<S>, E | ApplicationError | ValidationFailed>;
+
+const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
+const createWorkspaceInput = z.strictObject({
+  ...domain.createWorkspaceSchema.shape,
+  owner: z.strictObject({ email: domain.emailSchema, name: domain.personNameSchema, password: domain.passwordSchema }),
+});
+const acceptInput = z.strictObject({
+  token: z.string().max(200),
+  name: z.unknown(),
+  password: z.unknown(),
+  session: z.unknown().optional(),
+  requester: z.string().max(200).optional(),
+});
+const previewInput = z.strictObject({ token: z.string().max(200), requester: z.string().max(200).optional() });
+
+const value = <T>(r: Result<T, never>): T => r.match((v) => v, (e: never) => e);
+const single = <S extends object>(d: Decision<S>): Planned<Decision<S>> => ({ result: d, decisions: [d] });
+
+/**
+ * Builds the roster: every use case of the domain as an async function returning a
+ * `ResultAsync`, wired to storage, email and identity ports, with in-memory defaults so that
+ * `createRoster()` alone works.
+ *
+ * @example
+ * const roster = createRoster({ acceptUrl: 'https://app.example.com/join' });
+ * const opened = await roster.createWorkspace({ name: 'Shop', plan: 'pro', owner: { email: 'ana@shop.com', name: 'Ana', password: 'correct horse battery staple' } });
+ */
+export function createRoster(options: RosterOptions = {}) {
+  const store = options.store ?? new MemoryRosterStore();
+  const mailer = options.mailer ?? new CapturingMailer();
+  const identity = options.identity ?? new MemoryIdentity();
+  const accounts = options.accounts ?? { isStandaloneAccount: async () => false };
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? webCryptoRandom;
+  const plans = options.plans ?? domain.PLANS;
+  const passwordPolicy = options.passwordPolicy ?? domain.DEFAULT_PASSWORD_POLICY;
+  const templates = options.templates ?? defaultTemplates;
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const acceptUrl = options.acceptUrl ?? '/invitations/accept';
+  const linkFor = (token: string) =>
+    typeof acceptUrl === 'function' ? acceptUrl(token) : `${acceptUrl}${acceptUrl.includes('?') ? '&' : '?'}token=${token}`;
+  const now = () => clock.now();
+
+  const deliverOutbox = (limit?: number): Promise<DeliveryReport> =>
+    deliverDue({ store, mailer, now, retry }, limit === undefined ? {} : { limit });
+
+  const settings = {
+    store,
+    now,
+    maxAttempts: options.maxAttempts ?? 5,
+    ...(options.deliverImmediately === false ? {} : { afterCommit: async () => void (await deliverOutbox(10)) }),
+  };
+
+  const io = <T>(promise: () => Promise<T>): ResultAsync<T, StoreUnavailable> =>
+    ResultAsync.fromPromise(Promise.resolve().then(promise), appFail.store);
+
+  const throttle = (action: 'invite' | 'resend' | 'accept' | 'preview', key: string): ResultAsync<void, RateLimited | StoreUnavailable> =>
+    options.rateLimiter
+      ? io(() => options.rateLimiter!.consume({ action, key })).andThen((r) =>
+          r.allowed ? ok(undefined) : err(appFail.rateLimited(r.retryAfterMs)),
+        )
+      : okAsync(undefined);
+
+  /** Who holds an email: this workspace's store first, then the host's account directory. */
+  const emailStatus = (workspaceId: WorkspaceId, email: domain.Email, ignorePending = false): ResultAsync<EmailStatus, StoreUnavailable> =>
+    io(() => store.emailHolder(workspaceId, email)).andThen((holder) =>
+      holder === 'agent' || (holder === 'pending-invitation' && !ignorePending)
+        ? okAsync<EmailStatus, StoreUnavailable>(holder)
+        : io(() => accounts.isStandaloneAccount(email)).map((s): EmailStatus => (s ? 'standalone-account' : 'available')),
+    );
+
+  /** Expires lapsed invitations first, so seat checks see only invitations that still hold a seat. */
+  const sweep = (a: Attempt, workspace: Workspace) =>
+    a.lapsedInvitations(workspace.id, 100).map((invitations) => value(expireInvitations({ workspace, invitations }, { now: a.now })));
+
+  /** Parses the actor, then runs an attempt with the workspace and actor loaded. */
+  const asActor = <T, E>(
+    actorRef: ActorRef,
+    body: (a: Attempt, ctx: Readonly<{ workspace: Workspace; actor: Agent }>) => ResultAsync<Planned<T>, E>,
+  ) =>
+    parseInput(actorSchema, actorRef).asyncAndThen((ref) =>
+      transact(settings, (a) =>
+        a.workspace(ref.workspaceId).andThen((workspace) => a.actor(workspace.id, ref.agentId).andThen((actor) => body(a, { workspace, actor }))),
+      ),
+    );
+
+  const parse = <S extends z.ZodType>(schema: S, input: unknown) => parseInput(schema, input).asyncAndThen((i) => okAsync(i));
+
+  const invitationEmail = (
+    a: Attempt,
+    workspace: Workspace,
+    inviter: Agent,
+    invitation: Invitation,
+    token: string,
+    resent: boolean,
+  ): OutboxMessage => {
+    const mail = templates.invitation({
+      workspaceName: workspace.name,
+      inviterName: inviter.name,
+      email: invitation.email,
+      role: invitation.role,
+      link: linkFor(token),
+      expiresAt: invitation.expiresAt,
+      resent,
+    });
+    return outboxMessage({
+      id: newId(random, 'msg'),
+      workspaceId: workspace.id,
+      idempotencyKey: `invitation:${invitation.id}:${invitation.resendCount}`,
+      to: invitation.email,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html ?? null,
+      now: a.now,
+    });
+  };
+
+  // ── Workspace ──────────────────────────────────────────────────────────────────────────────
+
+  /** Opens a workspace; its owner signs up with a password that goes to the identity port. */
+  const createWorkspace = (input: z.input<typeof createWorkspaceInput>) =>
+    parse(createWorkspaceInput, input).andThen((i) => {
+      const { password, ...owner } = i.owner;
+      return domain
+        .checkPassword(password, passwordPolicy)
+        .mapErr(({ reason, minLength, maxLength }) => domain.fail.weakPassword({ reason, minLength, maxLength }))
+        .asyncAndThen(() =>
+          transact(settings, (a) => {
+            const decided = domain.createWorkspace(
+              { ...i, owner },
+              {
+                now: a.now,
+                workspaceId: workspaceIdSchema.parse(newId(random, 'ws')),
+                ownerId: agentIdSchema.parse(newId(random, 'agt')),
+                plans,
+              },
+            );
+            return decided.asyncAndThen((d) => {
+              a.workspaceId = d.state.workspace.id;
+              const login = { agentId: d.state.owner.id, workspaceId: d.state.workspace.id, email: d.state.owner.email, password };
+              return okAsync({
+                ...single(d),
+                beforeCommit: () => ResultAsync.fromPromise(identity.createLogin(login), appFail.identity),
+                onAbort: async () => void (await identity.deleteLogin?.(login.agentId)),
+              });
+            });
+          }),
+        );
+    });
+
+  const changePlan = (actor: ActorRef, input: domain.ChangePlanInput) =>
+    asActor(actor, (a, { workspace, actor }) =>
+      sweep(a, workspace).andThen((swept) =>
+        domain
+          .changePlan({ workspace: swept.state.workspace, actor }, input, { now: a.now, plans })
+          .map((d) => ({ result: d, decisions: [swept, d] })),
+      ),
+    );
+
+  const changeSettings = (actor: ActorRef, input: domain.ChangeSettingsInput) =>
+    asActor(actor, (a, { workspace, actor }) =>
+      sweep(a, workspace).andThen((swept) =>
+        domain
+          .changeSettings({ workspace: swept.state.workspace, actor }, input, { now: a.now })
+          .map((d) => ({ result: d, decisions: [swept, d] })),
+      ),
+    );
+
+  // ── Invitations ────────────────────────────────────────────────────────────────────────────
+
+  const inviteAgent = (actor: ActorRef, input: domain.InviteAgentInput) =>
+    parse(domain.inviteAgentSchema, input).andThen((i) =>
+      asActor(actor, (a, { workspace, actor }) =>
+        throttle('invite', `${workspace.id}:${actor.id}`)
+          .andThen(() => sweep(a, workspace))
+          .andThen((swept) =>
+            ResultAsync.combine([a.departments(workspace.id, i.departmentIds), emailStatus(workspace.id, i.email)] as const).andThen(
+              ([departments, status]) => {
+                const token = newToken(random);
+                return ResultAsync.fromSafePromise(sha256Hex(token)).andThen((tokenHash) =>
+                  domain
+                    .inviteAgent({ workspace: swept.state.workspace, actor, departments }, i, {
+                      now: a.now,
+                      invitationId: domain.invitationIdSchema.parse(newId(random, 'inv')),
+                      tokenHash,
+                      emailStatus: status,
+                    })
+                    .map((d) => ({
+                      result: d,
+                      decisions: [swept, d],
+                      outbox: [invitationEmail(a, workspace, actor, d.state.invitation, token, false)],
+                    })),
+                );
+              },
+            ),
+          ),
+      ),
+    );
+
+  const resendInvitation = (actor: ActorRef, input: domain.InvitationTargetInput) =>
+    parse(domain.invitationTargetSchema, input).andThen((i) =>
+      asActor(actor, (a, { workspace, actor }) =>
+        throttle('resend', `${workspace.id}:${actor.id}`)
+          .andThen(() => ResultAsync.combine([sweep(a, workspace), a.invitation(workspace.id, i.invitationId)] as const))
+          .andThen(([swept, loaded]) => {
+            const invitation = swept.state.invitations.find((inv) => inv.id === i.invitationId) ?? loaded;
+            const facts: ResultAsync<readonly [readonly Department[], EmailStatus], StoreUnavailable> = invitation
+              ? ResultAsync.combine([
+                  a.departments(workspace.id, invitation.departmentIds),
+                  emailStatus(workspace.id, invitation.email, invitation.status === 'pending'),
+                ] as const)
+              : okAsync([[], 'available'] as const);
+            return facts.andThen(([departments, status]) => {
+              const token = newToken(random);
+              return ResultAsync.fromSafePromise(sha256Hex(token)).andThen((tokenHash) =>
+                domain
+                  .resendInvitation({ workspace: swept.state.workspace, actor, invitation, departments }, i, {
+                    now: a.now,
+                    tokenHash,
+                    emailStatus: status,
+                  })
+                  .map((d) => ({
+                    result: d,
+                    decisions: [swept, d],
+                    outbox: [invitationEmail(a, workspace, actor, d.state.invitation, token, true)],
+                  })),
+              );
+            });
+          }),
+      ),
+    );
+
+  const revokeInvitation = (actor: ActorRef, input: domain.InvitationTargetInput) =>
+    parse(domain.invitationTargetSchema, input).andThen((i) =>
+      asActor(actor, (a, { workspace, actor }) =>
+        a
+          .invitation(workspace.id, i.invitationId)
+          .andThen((invitation) => domain.revokeInvitation({ workspace, actor, invitation }, i, { now: a.now }).map(single)),
+      ),
+    );
+
+  /** Looks up the invitation a token opens; a malformed token matches nothing, like an unknown one. */
+  const openToken = (
+    a: Attempt,
+    token: string,
+  ): ResultAsync<Readonly<{ tokenHash: string; invitation: Invitation | null; workspace: Workspace | null }>, StoreUnavailable> => {
+    if (!tokenSchema.safeParse(token).success) return okAsync({ tokenHash: '', invitation: null, workspace: null });
+    return ResultAsync.fromSafePromise(sha256Hex(token)).andThen((tokenHash) =>
+      a.invitationByTokenHash(tokenHash).andThen((invitation) =>
+        invitation
+          ? a.workspaceOrNull(invitation.workspaceId).map((workspace) => ({ tokenHash, invitation, workspace }))
+          : okAsync({ tokenHash, invitation: null, workspace: null }),
+      ),
+    );
+  };
+
+  /** What the person opening a link sees, without using the link up. */
+  const previewInvitation = (input: z.input<typeof previewInput>) =>
+    parse(previewInput, input).andThen((i) =>
+      throttle('preview', i.requester ?? 'anonymous').andThen(() => {
+        const a = transactAttempt();
+        return openToken(a, i.token).andThen(({ tokenHash, invitation, workspace }) =>
+          (invitation && workspace ? a.agent(workspace.id, invitation.invitedBy) : okAsync(null)).andThen((inviter) =>
+            domain.previewInvitation({ workspace, invitation, inviter }, { now: a.now, presentedTokenHash: tokenHash }),
+          ),
+        );
+      }),
+    );
+
+  // Reads outside a transaction still go through an Attempt so port failures map the same way.
+  const transactAttempt = () => new Attempt(store, now());
+
+  /**
+   * Accepts an invitation: one agent joins, the login is created through the identity port, and
+   * the password is kept nowhere else. Two racing accepts of one link create one agent.
+   */
+  const acceptInvitation = (input: z.input<typeof acceptInput>) =>
+    parse(acceptInput, input).andThen((i) =>
+      throttle('accept', i.requester ?? 'anonymous')
+        .andThen(() =>
+          i.session !== undefined && identity.signedInEmail
+            ? io(() => identity.signedInEmail!(i.session)).map((email) =>
+                email === null ? null : domain.parseEmail(email).unwrapOr(email as domain.Email),
+              )
+            : okAsync(null),
+        )
+        .andThen((signedInEmail) =>
+          i.password !== undefined && typeof i.password === 'string' && options.breachedPasswords
+            ? io(() => options.breachedPasswords!.isBreached(i.password as string)).map((breached) => ({ signedInEmail, breached }))
+            : okAsync({ signedInEmail, breached: false }),
+        )
+        .andThen(({ signedInEmail, breached }) => {
+          const agentId = agentIdSchema.parse(newId(random, 'agt'));
+          return transact(settings, (a) =>
+            openToken(a, i.token).andThen(({ tokenHash, invitation, workspace }) => {
+              const facts: ResultAsync<
+                readonly [Decision<{ workspace: Workspace; invitations: readonly Invitation[] }> | null, readonly Department[], EmailStatus],
+                StoreUnavailable
+              > =
+                invitation && workspace
+                  ? ResultAsync.combine([
+                      sweep(a, workspace),
+                      a.departments(workspace.id, invitation.departmentIds),
+                      emailStatus(workspace.id, invitation.email, true),
+                    ] as const)
+                  : okAsync([null, [], 'available'] as const);
+              return facts.andThen(([swept, departments, status]) =>
+                domain
+                  .acceptInvitation(
+                    {
+                      workspace: swept?.state.workspace ?? workspace,
+                      invitation: swept?.state.invitations.find((inv) => inv.id === invitation?.id) ?? invitation,
+                      departments,
+                    },
+                    { name: i.name as string, password: i.password as string },
+                    {
+                      now: a.now,
+                      presentedTokenHash: tokenHash,
+                      agentId,
+                      emailStatus: status,
+                      signedInEmail,
+                      passwordPolicy,
+                      passwordBreached: breached,
+                    },
+                  )
+                  .map(({ password, ...decision }) => {
+                    const login = { agentId, workspaceId: decision.state.workspace.id, email: decision.state.agent.email, password };
+                    return {
+                      result: decision as Decision<typeof decision.state>,
+                      decisions: swept ? [swept, decision] : [decision],
+                      beforeCommit: () => ResultAsync.fromPromise(identity.createLogin(login), appFail.identity),
+                      onAbort: async () => void (await identity.deleteLogin?.(agentId)),
+                    };
+                  }),
+              );
+            }),
+          );
+        }),
+    );
+
+  /** Records every lapsed invitation of a workspace as expired (a job to run periodically). */
+  const expireLapsedInvitations = (workspaceId: string) =>
+    parseInput(workspaceIdSchema, workspaceId).asyncAndThen((id) =>
+      transact(settings, (a) => a.workspace(id).andThen((workspace) => sweep(a, workspace)).map(single)),
+    );
+
+  // ── Agents ─────────────────────────────────────────────────────────────────────────────────
+
+  /** A use case on one agent: load it, decide, commit. */
+  const onAgent =
+    <I extends { agentId: string }, S extends object, E>(
+      schema: z.ZodType<unknown, I>,
+      decide: (
+        state: domain.AgentCommandState,
+        input: I,
+        a: Attempt,
+        workspace: Workspace,
+      ) => ResultAsync<Planned<Decision<S>>, E> | Result<Planned<Decision<S>>, E>,
+    ) =>
+    (actor: ActorRef, input: I) =>
+      parse(schema, input).andThen(() =>
+        asActor(actor, (a, { workspace, actor }) =>
+          parseInput(agentIdSchema, input.agentId)
+            .asyncAndThen((id) => a.agent(workspace.id, id))
+            .andThen((agent) => {
+              const out = decide({ workspace, actor, agent }, input, a, workspace);
+              return out instanceof ResultAsync ? out : out.asyncAndThen((p) => okAsync(p));
+            }),
+        ),
+      );
+
+  const editAgent = onAgent(domain.editAgentSchema, (state, input, a, workspace) =>
+    parseInput(domain.editAgentSchema, input).asyncAndThen((i) =>
+      (i.email !== undefined && i.email !== state.agent?.email ? emailStatus(workspace.id, i.email) : okAsync<EmailStatus, StoreUnavailable>('available')).andThen(
+        (status) => domain.editAgent(state, i, { now: a.now, emailStatus: status }).map(single),
+      ),
+    ),
+  );
+  const changeRole = onAgent(domain.changeRoleSchema, (state, input, a) => domain.changeRole(state, input, { now: a.now }).map(single));
+  const activateAgent = onAgent(domain.agentTargetSchema, (state, input, a, workspace) =>
+    sweep(a, workspace).andThen((swept) =>
+      domain
+        .activateAgent({ ...state, workspace: swept.state.workspace }, input, { now: a.now })
+        .map((d) => ({ result: d, decisions: [swept, d] })),
+    ),
+  );
+  const deactivateAgent = onAgent(domain.agentTargetSchema, (state, input, a) => domain.deactivateAgent(state, input, { now: a.now }).map(single));
+  const setAvailability = onAgent(domain.setAvailabilitySchema, (state, input, a) => domain.setAvailability(state, input, { now: a.now }).map(single));
+  const deleteAgent = onAgent(domain.agentTargetSchema, (state, input, a) => domain.deleteAgent(state, input, { now: a.now }).map(single));
+
+  const transferOwnership = (actor: ActorRef, input: domain.TransferOwnershipInput) =>
+    parse(domain.transferOwnershipSchema, input).andThen((i) =>
+      asActor(actor, (a, { workspace, actor }) =>
+        a.agent(workspace.id, i.toAgentId).andThen((newOwner) => domain.transferOwnership({ workspace, actor, newOwner }, i, { now: a.now }).map(single)),
+      ),
+    );
+
+  // ── Departments ────────────────────────────────────────────────────────────────────────────
+
+  const createDepartment = (actor: ActorRef, input: domain.CreateDepartmentInput) =>
+    parse(domain.createDepartmentSchema, input).andThen((i) =>
+      asActor(actor, (a, { workspace, actor }) =>
+        io(() => store.departmentNameTaken(workspace.id, domain.nameKey(i.name))).andThen((nameTaken) =>
+          domain
+            .createDepartment({ workspace, actor }, i, {
+              now: a.now,
+              nameTaken,
+              departmentId: domain.departmentIdSchema.parse(newId(random, 'dep')),
+            })
+            .map(single),
+        ),
+      ),
+    );
+
+  const renameDepartment = (actor: ActorRef, input: domain.RenameDepartmentInput) =>
+    parse(domain.renameDepartmentSchema, input).andThen((i) =>
+      asActor(actor, (a, { workspace, actor }) =>
+        ResultAsync.combine([
+          a.department(workspace.id, i.departmentId),
+          io(() => store.departmentNameTaken(workspace.id, domain.nameKey(i.name), i.departmentId)),
+        ] as const).andThen(([department, nameTaken]) =>
+          domain.renameDepartment({ workspace, actor, department }, i, { now: a.now, nameTaken }).map(single),
+        ),
+      ),
+    );
+
+  const deleteDepartment = (actor: ActorRef, input: domain.DepartmentTargetInput) =>
+    parse(domain.departmentTargetSchema, input).andThen((i) =>
+      asActor(actor, (a, { workspace, actor }) =>
+        ResultAsync.combine([a.department(workspace.id, i.departmentId), a.departmentMembers(workspace.id, i.departmentId)] as const).andThen(
+          ([department, { members, invitations }]) =>
+            domain.deleteDepartment({ workspace, actor, department, members, invitations }, i, { now: a.now }).map(single),
+        ),
+      ),
+    );
+
+  const assignAgentToDepartments = (actor: ActorRef, input: domain.AssignAgentInput) =>
+    parse(domain.assignAgentSchema, input).andThen((i) =>
+      asActor(actor, (a, { workspace, actor }) =>
+        ResultAsync.combine([a.agent(workspace.id, i.agentId), a.departments(workspace.id, i.departmentIds)] as const).andThen(
+          ([agent, departments]) => domain.assignAgentToDepartments({ workspace, actor, agent, departments }, i, { now: a.now }).map(single),
+        ),
+      ),
+    );
+
+  const removeAgentFromDepartment = (actor: ActorRef, input: domain.RemoveAgentFromDepartmentInput) =>
+    parse(domain.removeAgentFromDepartmentSchema, input).andThen((i) =>
+      asActor(actor, (a, { workspace, actor }) =>
+        ResultAsync.combine([a.agent(workspace.id, i.agentId), a.department(workspace.id, i.departmentId)] as const).andThen(
+          ([agent, department]) => domain.removeAgentFromDepartment({ workspace, actor, agent, department }, i, { now: a.now }).map(single),
+        ),
+      ),
+    );
+
+  // ── Queries ────────────────────────────────────────────────────────────────────────────────
+
+  /** Loads workspace and actor for a read, checking a capability when one is named. */
+  const reading = <T>(
+    actorRef: ActorRef,
+    capability: domain.Capability | null,
+    read: (ctx: Readonly<{ workspace: Workspace; actor: Agent }>) => Promise<T>,
+  ): ResultAsync<T, ValidationFailed | ApplicationError | domain.PermissionDenied | IdentityUnavailable> =>
+    parseInput(actorSchema, actorRef).asyncAndThen((ref) =>
+      io(() => store.loadWorkspace(ref.workspaceId))
+        .andThen((row) => (row ? ok(row.value) : err(appFail.workspaceNotFound(ref.workspaceId))))
+        .andThen((workspace) =>
+          io(() => store.loadAgent(workspace.id, ref.agentId))
+            .andThen((row) => (row ? ok(row.value) : err(appFail.unknownActor(ref.agentId))))
+            .andThen((actor) => (capability ? authorize(actor, capability, workspace) : ok(undefined)).map(() => ({ workspace, actor }))),
+        )
+        .andThen((ctx) => io(() => read(ctx))),
+    );
+
+  return {
+    createWorkspace,
+    changePlan,
+    changeSettings,
+    inviteAgent,
+    resendInvitation,
+    revokeInvitation,
+    previewInvitation,
+    acceptInvitation,
+    expireLapsedInvitations,
+    editAgent,
+    changeRole,
+    activateAgent,
+    deactivateAgent,
+    setAvailability,
+    transferOwnership,
+    deleteAgent,
+    createDepartment,
+    renameDepartment,
+    deleteDepartment,
+    assignAgentToDepartments,
+    removeAgentFromDepartment,
+
+    /** The workspace as its members see it. */
+    getWorkspace: (actor: ActorRef) => reading(actor, null, async ({ workspace }) => workspace),
+    /** Agents, filtered by status, availability or department. Every member may list the team. */
+    listAgents: (actor: ActorRef, filter: AgentFilter = {}) => reading(actor, null, ({ workspace }) => store.listAgents(workspace.id, filter)),
+    /** Invitations by status; `expired` includes pending ones already past expiry. Admins only. */
+    listInvitations: (actor: ActorRef, filter: Omit<InvitationFilter, 'now'> = {}) =>
+      reading(actor, 'manageAgents', ({ workspace }) => store.listInvitations(workspace.id, { ...filter, now: clock.now() })),
+    /** Departments with their member counts. */
+    listDepartments: (actor: ActorRef) => reading(actor, null, ({ workspace }) => store.listDepartments(workspace.id)),
+    /** Seats used and allowed, with the counts behind them. */
+    seatUsage: (actor: ActorRef) =>
+      reading(actor, null, async ({ workspace }) => ({ ...seatUsage(workspace), counts: workspace.counts, policy: workspace.seatPolicy })),
+    /** Every agent's status and availability at a glance, grouped for the admin's live dashboard. */
+    availabilityBoard: (actor: ActorRef) =>
+      reading(actor, 'viewStatistics', async ({ workspace }) => {
+        const agents = await store.listAgents(workspace.id);
+        const pick = (a: Agent) => ({ id: a.id, name: a.name, departmentIds: a.departmentIds });
+        return {
+          online: agents.filter((a) => a.status === 'active' && a.availability === 'online').map(pick),
+          away: agents.filter((a) => a.status === 'active' && a.availability === 'away').map(pick),
+          inactive: agents.filter((a) => a.status === 'inactive').map(pick),
+        };
+      }),
+    /** The workspace's event log, for audit views and projections. Admins only. */
+    events: (actor: ActorRef): ResultAsync<readonly RosterEvent[], ValidationFailed | ApplicationError | domain.PermissionDenied | IdentityUnavailable> =>
+      reading(actor, 'viewStatistics', ({ workspace }) => store.events(workspace.id)),
+    /** Outbox messages and their delivery state. Admins only. */
+    outbox: (actor: ActorRef, status?: OutboxStatus) => reading(actor, 'manageAgents', ({ workspace }) => store.listOutbox(workspace.id, status)),
+    /** Delivers due emails; run it on a timer if `deliverImmediately` is off or a mailer was down. */
+    deliverOutbox,
+  };
+}
+
+/** A roster built by {@link createRoster}. */
+export type Roster = ReturnType<typeof createRoster>;
+/** Used only to keep the type of identifiers readable in editors. */
+export type { AgentId };

@@ -1,0 +1,3 @@
+export type * from './store';
+export type * from './outbox';
+export type * from './services';

@@ -1,0 +1,101 @@
+import type { Agent, Department, Invitation, RosterEvent, Workspace } from '../domain/index';
+import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../domain/ids';
+import type { Email } from '../domain/values';
+import type { OutboxMessage, OutboxStatus } from './outbox';
+
+/** Any aggregate a store keeps. */
+export type Aggregate = Workspace | Agent | Invitation | Department;
+/** The `kind` of an {@link Aggregate}. */
+export type AggregateKind = Aggregate['kind'];
+
+/** An aggregate with the version the store holds it at; versions start at 1 and grow by 1 per write. */
+export type Versioned<T> = Readonly<{ value: T; version: number }>;
+
+/** An aggregate a commit deletes. */
+export type Removal = Readonly<{ kind: 'agent' | 'department'; id: string; removed: true }>;
+
+/** The version a commit expects an aggregate to be at; `0` means "must not exist yet". */
+export type ExpectedVersion = Readonly<{ kind: AggregateKind; id: string; version: number }>;
+
+/**
+ * Everything one command changed, written in one atomic step or not at all.
+ * - every `expected` version must still hold (aggregates read but not written included);
+ * - every aggregate in `writes` is stored with its version + 1 (new ones at 1);
+ * - `removals` are deleted; `events` are appended to the workspace's log; `outbox` is enqueued.
+ * The store also enforces the uniqueness rules (one agent per email, one pending invitation per
+ * email and none for an agent's email, one department per name key, unique token hashes) so that
+ * even a bug above it cannot break them.
+ */
+export type Commit = Readonly<{
+  workspaceId: WorkspaceId;
+  expected: readonly ExpectedVersion[];
+  writes: readonly Aggregate[];
+  removals: readonly Removal[];
+  events: readonly RosterEvent[];
+  outbox: readonly OutboxMessage[];
+}>;
+
+/** How a commit ended. A conflict writes nothing; the caller reloads and decides again. */
+export type CommitOutcome =
+  | Readonly<{ committed: true }>
+  | Readonly<{ committed: false; reason: 'stale-version' | 'unique-violation'; detail: string }>;
+
+/** Filters of {@link RosterStore.listAgents}. */
+export type AgentFilter = Readonly<{
+  status?: Agent['status'];
+  availability?: Agent['availability'];
+  departmentId?: DepartmentId;
+}>;
+
+/** Filters of {@link RosterStore.listInvitations}; `expired` includes pending ones past expiry at `now`. */
+export type InvitationFilter = Readonly<{ status?: Invitation['status']; now?: Date }>;
+
+/** A department with how many agents and pending invitations name it. */
+export type DepartmentSummary = Readonly<{ department: Department; members: number; pendingInvitations: number }>;
+
+/**
+ * Where rosters live. Reads answer the facts commands need; `commit` writes a decision
+ * atomically with optimistic concurrency; the outbox methods let many dispatchers share work.
+ * Every method may reject on an infrastructure failure; the roster turns that into `StoreUnavailable`.
+ * The contract tests in `agent-roster/testing` check an implementation.
+ */
+export interface RosterStore {
+  loadWorkspace(id: WorkspaceId): Promise<Versioned<Workspace> | null>;
+  loadAgent(workspaceId: WorkspaceId, id: AgentId): Promise<Versioned<Agent> | null>;
+  loadInvitation(workspaceId: WorkspaceId, id: InvitationId): Promise<Versioned<Invitation> | null>;
+  /** The invitation holding this token hash, in any workspace. */
+  findInvitationByTokenHash(tokenHash: string): Promise<Versioned<Invitation> | null>;
+  /** The departments among `ids` that exist in the workspace. */
+  loadDepartments(workspaceId: WorkspaceId, ids: readonly DepartmentId[]): Promise<readonly Versioned<Department>[]>;
+  /** Who in the workspace holds an email: an agent, a pending invitation, or nobody. */
+  emailHolder(workspaceId: WorkspaceId, email: Email): Promise<'agent' | 'pending-invitation' | null>;
+  /** Whether a department other than `exceptId` uses this name key. */
+  departmentNameTaken(workspaceId: WorkspaceId, nameKey: string, exceptId?: DepartmentId): Promise<boolean>;
+  /** The agents and pending invitations that name a department. */
+  departmentMembers(
+    workspaceId: WorkspaceId,
+    departmentId: DepartmentId,
+  ): Promise<Readonly<{ agents: readonly Versioned<Agent>[]; invitations: readonly Versioned<Invitation>[] }>>;
+  /** Pending invitations whose expiry is at or before `now`, oldest first, at most `limit`. */
+  lapsedInvitations(workspaceId: WorkspaceId, now: Date, limit: number): Promise<readonly Versioned<Invitation>[]>;
+
+  listAgents(workspaceId: WorkspaceId, filter?: AgentFilter): Promise<readonly Agent[]>;
+  listInvitations(workspaceId: WorkspaceId, filter?: InvitationFilter): Promise<readonly Invitation[]>;
+  listDepartments(workspaceId: WorkspaceId): Promise<readonly DepartmentSummary[]>;
+  /** The workspace's events in commit order. */
+  events(workspaceId: WorkspaceId): Promise<readonly RosterEvent[]>;
+
+  commit(commit: Commit): Promise<CommitOutcome>;
+
+  /**
+   * Leases up to `limit` messages due at `now` for `leaseMs`; a message leased to one dispatcher
+   * is not handed to another until the lease runs out, so a crashed dispatcher loses nothing.
+   */
+  claimOutbox(now: Date, limit: number, leaseMs: number): Promise<readonly OutboxMessage[]>;
+  /** Records a delivery; the stored body is dropped, since it held the plaintext token. */
+  markDelivered(id: string, at: Date): Promise<void>;
+  /** Records a failed attempt and when to try again. */
+  markFailed(id: string, error: string, retryAt: Date): Promise<void>;
+  /** Outbox messages of a workspace, optionally by status. */
+  listOutbox(workspaceId: WorkspaceId, status?: OutboxStatus): Promise<readonly OutboxMessage[]>;
+}
