@@ -338,7 +338,9 @@ export const descriptionSchema: z.ZodType<string, string> = z.string().transform
  * JavaScript has no locale-free case *folding*; lower → upper → lower
  * approximates Unicode full folding (the first lower-casing is needed so that
  * 'ẞ' and 'ß' reach the same 'ss'). It is locale-independent on purpose:
- * a key must not change with the server's locale.
+ * a key must not change with the server's locale. Input is expected to be
+ * NFC already (the name schemas guarantee it); the NFC steps only make the
+ * key stable for callers that pass raw strings.
  *
  * @example
  * nameKey('Straße') === nameKey('STRASSE'); // true
@@ -400,8 +402,12 @@ export function passwordPolicy(
   const minLength: unknown = options?.minLength ?? (secondFactor === true ? SECOND_FACTOR_MIN : SINGLE_FACTOR_MIN);
   const maxLength: unknown = options?.maxLength ?? DEFAULT_PASSWORD_POLICY.maxLength;
 
-  if (typeof minLength !== 'number' || !Number.isInteger(minLength) || minLength < SECOND_FACTOR_MIN) {
-    return err(`Password minLength must be an integer of at least ${SECOND_FACTOR_MIN}.`);
+  // NIST SP 800-63B-4: 15 for a password used alone, 8 only when a second factor backs it.
+  const floor = secondFactor === true ? SECOND_FACTOR_MIN : SINGLE_FACTOR_MIN;
+  if (typeof minLength !== 'number' || !Number.isInteger(minLength) || minLength < floor) {
+    return err(
+      `Password minLength must be an integer of at least ${floor}${secondFactor === true ? '' : ' (8 when the host enforces a second factor)'}.`,
+    );
   }
   if (typeof maxLength !== 'number' || !Number.isInteger(maxLength) || maxLength < MIN_ALLOWED_MAX) {
     return err(`Password maxLength must be an integer of at least ${MIN_ALLOWED_MAX}.`);
