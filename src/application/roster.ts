@@ -29,7 +29,7 @@ import type { OutboxMessage, OutboxStatus } from '../ports/outbox';
 import type { AccountDirectory, BreachedPasswords, Clock, Identity, Mailer, Random, RateLimiter } from '../ports/services';
 import type { AgentFilter, InvitationFilter, RosterStore } from '../ports/store';
 import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
-import { appFail, type ApplicationError, type IdentityUnavailable, type RateLimited, type StoreUnavailable } from './errors';
+import { appFail, type ApplicationError, type RateLimited, type StoreUnavailable } from './errors';
 import { DEFAULT_RETRY, deliverDue, outboxMessage, type DeliveryReport, type RetryPolicy } from './outbox';
 import { defaultTemplates, type EmailTemplates } from './templates';
 import { Attempt, transact, type Planned } from './transaction';
@@ -71,6 +71,13 @@ const actorSchema = z.strictObject({ workspaceId: workspaceIdSchema, agentId: ag
 /** The outcome of a use case: its command's decision, or its command's errors plus {@link ApplicationError}. */
 export type UseCase<S, E> = ResultAsync<Decision<S>, E | ApplicationError | ValidationFailed>;
 
+const agentFilterSchema = z.strictObject({
+  status: z.enum(['active', 'inactive']).optional(),
+  availability: domain.availabilitySchema.optional(),
+  departmentId: domain.departmentIdSchema.optional(),
+});
+const invitationFilterSchema = z.strictObject({ status: z.enum(['pending', 'accepted', 'revoked', 'expired']).optional() });
+const outboxStatusSchema = z.enum(['pending', 'delivered']).optional();
 const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
 const createWorkspaceInput = z.strictObject({
   ...domain.createWorkspaceSchema.shape,
@@ -113,14 +120,16 @@ export function createRoster(options: RosterOptions = {}) {
     typeof acceptUrl === 'function' ? acceptUrl(token) : `${acceptUrl}${acceptUrl.includes('?') ? '&' : '?'}token=${token}`;
   const now = () => clock.now();
 
-  const deliverOutbox = (limit?: number): Promise<DeliveryReport> =>
-    deliverDue({ store, mailer, now, retry }, limit === undefined ? {} : { limit });
+  const deliver = (limit?: number): Promise<DeliveryReport> => deliverDue({ store, mailer, now, retry }, limit === undefined ? {} : { limit });
+  /** Delivers due emails; a failing mailer is recorded per message, only a failing store is an error. */
+  const deliverOutbox = (limit?: number): ResultAsync<DeliveryReport, StoreUnavailable> =>
+    ResultAsync.fromPromise(deliver(limit), appFail.store);
 
   const settings = {
     store,
     now,
     maxAttempts: options.maxAttempts ?? 5,
-    ...(options.deliverImmediately === false ? {} : { afterCommit: async () => void (await deliverOutbox(10)) }),
+    ...(options.deliverImmediately === false ? {} : { afterCommit: async () => void (await deliver(10)) }),
   };
 
   const io = <T>(promise: () => Promise<T>): ResultAsync<T, StoreUnavailable> =>
@@ -133,6 +142,10 @@ export function createRoster(options: RosterOptions = {}) {
         )
       : okAsync(undefined);
 
+  /** Throttles an admin's invites and resends; outside the retry loop, so a retried attempt costs nothing extra. */
+  const throttled = (action: 'invite' | 'resend', actorRef: ActorRef) =>
+    throttle(action, `${String(actorRef?.workspaceId)}:${String(actorRef?.agentId)}`);
+
   /** Who holds an email: this workspace's store first, then the host's account directory. */
   const emailStatus = (workspaceId: WorkspaceId, email: domain.Email, ignorePending = false): ResultAsync<EmailStatus, StoreUnavailable> =>
     io(() => store.emailHolder(workspaceId, email)).andThen((holder) =>
@@ -140,6 +153,16 @@ export function createRoster(options: RosterOptions = {}) {
         ? okAsync<EmailStatus, StoreUnavailable>(holder)
         : io(() => accounts.isStandaloneAccount(email)).map((s): EmailStatus => (s ? 'standalone-account' : 'available')),
     );
+
+  /** The host's optional breached-password check, as a `WeakPassword`. */
+  const refuseBreached = (password: string): ResultAsync<void, domain.WeakPassword | StoreUnavailable> =>
+    options.breachedPasswords
+      ? io(() => options.breachedPasswords!.isBreached(password)).andThen((breached) =>
+          breached
+            ? err(domain.fail.weakPassword({ reason: 'breached', minLength: passwordPolicy.minLength, maxLength: passwordPolicy.maxLength }))
+            : ok(undefined),
+        )
+      : okAsync(undefined);
 
   /** Expires lapsed invitations first, so seat checks see only invitations that still hold a seat. */
   const sweep = (a: Attempt, workspace: Workspace) =>
@@ -196,7 +219,8 @@ export function createRoster(options: RosterOptions = {}) {
       return domain
         .checkPassword(password, passwordPolicy)
         .mapErr(({ reason, minLength, maxLength }) => domain.fail.weakPassword({ reason, minLength, maxLength }))
-        .asyncAndThen(() =>
+        .asyncAndThen(() => refuseBreached(password))
+        .andThen(() =>
           transact(settings, (a) => {
             const decided = domain.createWorkspace(
               { ...i, owner },
@@ -242,44 +266,46 @@ export function createRoster(options: RosterOptions = {}) {
 
   const inviteAgent = (actor: ActorRef, input: domain.InviteAgentInput) =>
     parse(domain.inviteAgentSchema, input).andThen((i) =>
-      asActor(actor, (a, { workspace, actor }) =>
-        throttle('invite', `${workspace.id}:${actor.id}`)
-          .andThen(() => sweep(a, workspace))
-          .andThen((swept) =>
-            ResultAsync.combine([a.departments(workspace.id, i.departmentIds), emailStatus(workspace.id, i.email)] as const).andThen(
-              ([departments, status]) => {
-                const token = newToken(random);
-                return ResultAsync.fromSafePromise(sha256Hex(token)).andThen((tokenHash) =>
-                  domain
-                    .inviteAgent({ workspace: swept.state.workspace, actor, departments }, i, {
-                      now: a.now,
-                      invitationId: domain.invitationIdSchema.parse(newId(random, 'inv')),
-                      tokenHash,
-                      emailStatus: status,
-                    })
-                    .map((d) => ({
-                      result: d,
-                      decisions: [swept, d],
-                      outbox: [invitationEmail(a, workspace, actor, d.state.invitation, token, false)],
-                    })),
-                );
-              },
-            ),
+      throttled('invite', actor).andThen(() =>
+        asActor(actor, (a, { workspace, actor }) =>
+          sweep(a, workspace).andThen((swept) =>
+            ResultAsync.combine([
+              a.departments(workspace.id, i.departmentIds),
+              // A lapsed invitation for this email still holds it in the store; the sweep expires it in this same commit.
+              emailStatus(workspace.id, i.email, swept.state.invitations.some((inv) => inv.email === i.email)),
+            ] as const).andThen(([departments, status]) => {
+              const token = newToken(random);
+              return ResultAsync.fromSafePromise(sha256Hex(token)).andThen((tokenHash) =>
+                domain
+                  .inviteAgent({ workspace: swept.state.workspace, actor, departments }, i, {
+                    now: a.now,
+                    invitationId: domain.invitationIdSchema.parse(newId(random, 'inv')),
+                    tokenHash,
+                    emailStatus: status,
+                  })
+                  .map((d) => ({
+                    result: d,
+                    decisions: [swept, d],
+                    outbox: [invitationEmail(a, workspace, actor, d.state.invitation, token, false)],
+                  })),
+              );
+            }),
           ),
+        ),
       ),
     );
 
   const resendInvitation = (actor: ActorRef, input: domain.InvitationTargetInput) =>
     parse(domain.invitationTargetSchema, input).andThen((i) =>
-      asActor(actor, (a, { workspace, actor }) =>
-        throttle('resend', `${workspace.id}:${actor.id}`)
-          .andThen(() => ResultAsync.combine([sweep(a, workspace), a.invitation(workspace.id, i.invitationId)] as const))
-          .andThen(([swept, loaded]) => {
+      throttled('resend', actor).andThen(() =>
+        asActor(actor, (a, { workspace, actor }) =>
+          ResultAsync.combine([sweep(a, workspace), a.invitation(workspace.id, i.invitationId)] as const).andThen(([swept, loaded]) => {
             const invitation = swept.state.invitations.find((inv) => inv.id === i.invitationId) ?? loaded;
             const facts: ResultAsync<readonly [readonly Department[], EmailStatus], StoreUnavailable> = invitation
               ? ResultAsync.combine([
                   a.departments(workspace.id, invitation.departmentIds),
-                  emailStatus(workspace.id, invitation.email, invitation.status === 'pending'),
+                  // While stored as pending, the invitation is its email's only holder: that holder is itself.
+                  emailStatus(workspace.id, invitation.email, loaded?.status === 'pending'),
                 ] as const)
               : okAsync([[], 'available'] as const);
             return facts.andThen(([departments, status]) => {
@@ -299,6 +325,7 @@ export function createRoster(options: RosterOptions = {}) {
               );
             });
           }),
+        ),
       ),
     );
 
@@ -499,9 +526,12 @@ export function createRoster(options: RosterOptions = {}) {
   const deleteDepartment = (actor: ActorRef, input: domain.DepartmentTargetInput) =>
     parse(domain.departmentTargetSchema, input).andThen((i) =>
       asActor(actor, (a, { workspace, actor }) =>
-        ResultAsync.combine([a.department(workspace.id, i.departmentId), a.departmentMembers(workspace.id, i.departmentId)] as const).andThen(
-          ([department, { members, invitations }]) =>
+        // The department first, then its members: anyone joining it after the first read bumps its
+        // version, so the commit collides instead of leaving a member naming a deleted department.
+        a.department(workspace.id, i.departmentId).andThen((department) =>
+          a.departmentMembers(workspace.id, i.departmentId).andThen(({ members, invitations }) =>
             domain.deleteDepartment({ workspace, actor, department, members, invitations }, i, { now: a.now }).map(single),
+          ),
         ),
       ),
     );
@@ -531,7 +561,7 @@ export function createRoster(options: RosterOptions = {}) {
     actorRef: ActorRef,
     capability: domain.Capability | null,
     read: (ctx: Readonly<{ workspace: Workspace; actor: Agent }>) => Promise<T>,
-  ): ResultAsync<T, ValidationFailed | ApplicationError | domain.PermissionDenied | IdentityUnavailable> =>
+  ): ResultAsync<T, ValidationFailed | ApplicationError | domain.PermissionDenied> =>
     parseInput(actorSchema, actorRef).asyncAndThen((ref) =>
       io(() => store.loadWorkspace(ref.workspaceId))
         .andThen((row) => (row ? ok(row.value) : err(appFail.workspaceNotFound(ref.workspaceId))))
@@ -569,10 +599,13 @@ export function createRoster(options: RosterOptions = {}) {
     /** The workspace as its members see it. */
     getWorkspace: (actor: ActorRef) => reading(actor, null, async ({ workspace }) => workspace),
     /** Agents, filtered by status, availability or department. Every member may list the team. */
-    listAgents: (actor: ActorRef, filter: AgentFilter = {}) => reading(actor, null, ({ workspace }) => store.listAgents(workspace.id, filter)),
+    listAgents: (actor: ActorRef, filter: AgentFilter = {}) =>
+      parse(agentFilterSchema, filter).andThen((f) => reading(actor, null, ({ workspace }) => store.listAgents(workspace.id, f as AgentFilter))),
     /** Invitations by status; `expired` includes pending ones already past expiry. Admins only. */
     listInvitations: (actor: ActorRef, filter: Omit<InvitationFilter, 'now'> = {}) =>
-      reading(actor, 'manageAgents', ({ workspace }) => store.listInvitations(workspace.id, { ...filter, now: clock.now() })),
+      parse(invitationFilterSchema, filter).andThen((f) =>
+        reading(actor, 'manageAgents', ({ workspace }) => store.listInvitations(workspace.id, { ...(f as InvitationFilter), now: clock.now() })),
+      ),
     /** Departments with their member counts. */
     listDepartments: (actor: ActorRef) => reading(actor, null, ({ workspace }) => store.listDepartments(workspace.id)),
     /** Seats used and allowed, with the counts behind them. */
@@ -590,10 +623,19 @@ export function createRoster(options: RosterOptions = {}) {
         };
       }),
     /** The workspace's event log, for audit views and projections. Admins only. */
-    events: (actor: ActorRef): ResultAsync<readonly RosterEvent[], ValidationFailed | ApplicationError | domain.PermissionDenied | IdentityUnavailable> =>
+    events: (actor: ActorRef): ResultAsync<readonly RosterEvent[], ValidationFailed | ApplicationError | domain.PermissionDenied> =>
       reading(actor, 'viewStatistics', ({ workspace }) => store.events(workspace.id)),
     /** Outbox messages and their delivery state. Admins only. */
-    outbox: (actor: ActorRef, status?: OutboxStatus) => reading(actor, 'manageAgents', ({ workspace }) => store.listOutbox(workspace.id, status)),
+    /**
+     * Outbox messages and their delivery state. Admins only. Bodies are left out: an undelivered
+     * invitation's body holds its live link, which is for the invitee alone.
+     */
+    outbox: (actor: ActorRef, status?: OutboxStatus) =>
+      parse(outboxStatusSchema, status).andThen((s) =>
+        reading(actor, 'manageAgents', async ({ workspace }) =>
+          (await store.listOutbox(workspace.id, s)).map((m) => ({ ...m, text: '', html: null })),
+        ),
+      ),
     /** Delivers due emails; run it on a timer if `deliverImmediately` is off or a mailer was down. */
     deliverOutbox,
   };

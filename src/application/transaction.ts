@@ -124,13 +124,13 @@ export class Attempt {
   }
 }
 
-/** What one attempt of a use case decided, before it is committed. */
-export type Planned<T> = Readonly<{
+/** What one attempt of a use case decided, before it is committed; `B` is what `beforeCommit` may fail with. */
+export type Planned<T, B = never> = Readonly<{
   result: T;
   decisions: readonly Decision<object>[];
   outbox?: readonly OutboxMessage[];
   /** Runs after deciding and before committing; an error aborts the attempt with nothing written. */
-  beforeCommit?: () => ResultAsync<void, never> | ResultAsync<void, { type: string; message: string }>;
+  beforeCommit?: () => ResultAsync<void, B>;
   /** Undoes `beforeCommit` when the commit did not happen. */
   onAbort?: () => Promise<void>;
 }>;
@@ -147,11 +147,11 @@ export type TransactOptions = Readonly<{
  * Runs load → decide → commit, and on a version conflict reloads and decides again, up to
  * `maxAttempts` times. A failed attempt writes nothing.
  */
-export function transact<T, E>(
+export function transact<T, E, B = never>(
   options: TransactOptions,
-  attempt: (a: Attempt) => ResultAsync<Planned<T>, E>,
-): ResultAsync<T, E | ConcurrencyConflict | StoreUnavailable> {
-  const run = async (): Promise<Result<T, E | ConcurrencyConflict | StoreUnavailable>> => {
+  attempt: (a: Attempt) => ResultAsync<Planned<T, B>, E>,
+): ResultAsync<T, E | B | ConcurrencyConflict | StoreUnavailable> {
+  const run = async (): Promise<Result<T, E | B | ConcurrencyConflict | StoreUnavailable>> => {
     for (let n = 1; ; n++) {
       const a = new Attempt(options.store, options.now());
       const planned = await attempt(a);
@@ -160,7 +160,7 @@ export function transact<T, E>(
       if (plan.decisions.every((d) => d.events.length === 0)) return ok(plan.result);
       if (plan.beforeCommit) {
         const before = await plan.beforeCommit();
-        if (before.isErr()) return err(before.error as E);
+        if (before.isErr()) return err(before.error);
       }
       const outbox = plan.outbox ?? [];
       const outcome = await a.read(() => options.store.commit(a.commitOf(plan.decisions, outbox)));

@@ -1,0 +1,687 @@
+import type { Agent } from '../domain/agent';
+import type { Department } from '../domain/department';
+import { event, type RosterEvent } from '../domain/events';
+import type { WorkspaceId } from '../domain/ids';
+import type { Invitation } from '../domain/invitation';
+import { isoTime } from '../domain/time';
+import type { Workspace } from '../domain/workspace';
+import type { OutboxMessage } from '../ports/outbox';
+import type { Aggregate, Commit, Removal, RosterStore } from '../ports/store';
+import { aDepartment, anAgent, anEmail, anInvitation, aTokenHash, aWorkspace, hoursAfter, ids, T0 } from './mothers';
+
+/**
+ * The assertions the contract uses; vitest's and jest's `expect` both fit.
+ *
+ * @example const assertion: ContractAssertion = expect(await store.loadWorkspace(id));
+ */
+export type ContractAssertion = {
+  toBe(expected: unknown): void;
+  toEqual(expected: unknown): void;
+  toMatchObject(expected: object): void;
+  toBeNull(): void;
+  toHaveLength(length: number): void;
+  toContain(item: unknown): void;
+  readonly not: ContractAssertion;
+};
+
+/**
+ * The test functions of the caller's runner. Passed in, rather than imported, so that the
+ * published `agent-roster/testing` does not depend on any test runner.
+ *
+ * @example
+ * import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+ * const framework: ContractFramework = { describe, it, expect, beforeEach, afterEach };
+ */
+export type ContractFramework = Readonly<{
+  describe: (name: string, body: () => void) => void;
+  it: (name: string, body: () => Promise<void>) => void;
+  expect: (actual: unknown) => ContractAssertion;
+  beforeEach: (hook: () => Promise<void>) => void;
+  afterEach: (hook: () => Promise<void>) => void;
+}>;
+
+/**
+ * A store to test, and how to dispose of it. `makeStore` must give an empty store every time;
+ * the contract's aggregates use ids unique across workspaces, as real ids are.
+ *
+ * @example const made: StoreUnderTest = { store: new PostgresRosterStore(pool), close: () => pool.end() };
+ */
+export type StoreUnderTest = Readonly<{ store: RosterStore; close?: () => Promise<void> }>;
+
+const WS_A = ids.workspace('ws_a');
+const WS_B = ids.workspace('ws_b');
+
+type Versioned = readonly [Aggregate, number];
+
+/** A commit described by intent: what is new, what changes from which version, what is only read. */
+type Change = Readonly<{
+  workspaceId?: WorkspaceId;
+  create?: readonly Aggregate[];
+  update?: readonly Versioned[];
+  remove?: readonly (readonly [Removal, number])[];
+  read?: readonly Versioned[];
+  events?: readonly RosterEvent[];
+  outbox?: readonly OutboxMessage[];
+}>;
+
+function commitOf(change: Change): Commit {
+  const expect = (a: { kind: Aggregate['kind']; id: string }, version: number) => ({ kind: a.kind, id: a.id, version });
+  return {
+    workspaceId: change.workspaceId ?? WS_A,
+    expected: [
+      ...(change.create ?? []).map((a) => expect(a, 0)),
+      ...(change.update ?? []).map(([a, v]) => expect(a, v)),
+      ...(change.remove ?? []).map(([r, v]) => expect(r, v)),
+      ...(change.read ?? []).map(([a, v]) => expect(a, v)),
+    ],
+    writes: [...(change.create ?? []), ...(change.update ?? []).map(([a]) => a)],
+    removals: (change.remove ?? []).map(([r]) => r),
+    events: change.events ?? [],
+    outbox: change.outbox ?? [],
+  };
+}
+
+const removal = (a: Agent | Department): Removal => ({ kind: a.kind, id: a.id, removed: true });
+
+/** An event whose content does not matter to the store, tagged so tests can tell them apart. */
+function departmentCreated(workspaceId: WorkspaceId, name: string, at = T0): RosterEvent {
+  return event('DepartmentCreated', workspaceId, isoTime(at), { departmentId: ids.department(name.toLowerCase()), name });
+}
+
+let messages = 0;
+/** A pending outbox message, due at `due`. */
+function aMessage(overrides: Readonly<{ workspaceId?: WorkspaceId; due?: Date; to?: string; text?: string }> = {}): OutboxMessage {
+  const n = ++messages;
+  const due = isoTime(overrides.due ?? T0);
+  return {
+    id: `msg_contract_${n}`,
+    workspaceId: overrides.workspaceId ?? WS_A,
+    idempotencyKey: `contract:${n}`,
+    to: overrides.to ?? `person${n}@shop.com`,
+    subject: `Message ${n}`,
+    text: overrides.text ?? `Join us: https://chat.example.com/join?token=secret-token-${n}`,
+    html: `<a href="https://chat.example.com/join?token=secret-token-${n}">Join</a>`,
+    status: 'pending',
+    attempts: 0,
+    createdAt: due,
+    nextAttemptAt: due,
+    deliveredAt: null,
+    lastError: null,
+  };
+}
+
+/** What a message says and to whom: times are left out, a store may keep them in its own precision. */
+const contentOf = (m: OutboxMessage) => {
+  const { createdAt: _c, nextAttemptAt: _n, deliveredAt: _d, ...content } = m;
+  return content;
+};
+const at = (hours: number) => hoursAfter(T0, hours);
+const sameInstant = (a: string | null, b: Date) => a !== null && Date.parse(a) === b.getTime();
+const byId = <T extends { id: string }>(items: readonly T[]) => [...items].sort((x, y) => x.id.localeCompare(y.id));
+const idsOf = (items: readonly { id: string }[]) => items.map((i) => i.id).sort();
+
+/**
+ * The contract every {@link RosterStore} must pass: versions and optimistic concurrency,
+ * atomic all-or-nothing commits, the uniqueness rules, workspace scoping of every read, the
+ * query filters, the event log and the outbox's leases. Run it from your store's test file with
+ * your runner's functions; `makeStore` is called before each test and must return an empty store.
+ *
+ * @example
+ * import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+ * import { describeStoreContract } from 'agent-roster/testing';
+ *
+ * describeStoreContract('MemoryRosterStore', async () => ({ store: new MemoryRosterStore() }), {
+ *   describe, it, expect, beforeEach, afterEach,
+ * });
+ */
+export function describeStoreContract(
+  name: string,
+  makeStore: () => Promise<StoreUnderTest>,
+  framework: ContractFramework,
+): void {
+  const { describe, it, expect, beforeEach, afterEach } = framework;
+  let store: RosterStore;
+  let close: (() => Promise<void>) | undefined;
+
+  /** Commits and expects success: a contract test's setup must never be refused. */
+  const given = async (change: Change) => {
+    expect(await store.commit(commitOf(change))).toEqual({ committed: true });
+  };
+  /** Commits and expects a refusal for `reason`. */
+  const refused = async (change: Change, reason: 'stale-version' | 'unique-violation') => {
+    expect(await store.commit(commitOf(change))).toMatchObject({ committed: false, reason });
+  };
+  /** Everything a workspace holds, to show a refused commit wrote nothing. */
+  const snapshot = async (workspaceId: WorkspaceId = WS_A) => ({
+    workspace: await store.loadWorkspace(workspaceId),
+    agents: byId(await store.listAgents(workspaceId)),
+    invitations: byId(await store.listInvitations(workspaceId)),
+    departments: byId((await store.listDepartments(workspaceId)).map((d) => d.department)),
+    events: await store.events(workspaceId),
+    outbox: byId(await store.listOutbox(workspaceId)),
+  });
+
+  const workspaceA = aWorkspace({ id: WS_A });
+  const ana = anAgent({ workspaceId: WS_A, id: 'agt_ana', name: 'Ana', role: 'admin' });
+  const bob = anAgent({ workspaceId: WS_A, name: 'Bob' });
+  const sales = aDepartment({ workspaceId: WS_A, name: 'Sales' });
+  const cyInvited = anInvitation({ workspaceId: WS_A, email: 'cy@shop.com' });
+
+  describe(`${name} (RosterStore contract)`, () => {
+    beforeEach(async () => {
+      const made = await makeStore();
+      store = made.store;
+      close = made.close;
+    });
+    afterEach(async () => {
+      await close?.();
+    });
+
+    describe('versions', () => {
+      it('stores a new aggregate at version 1 and adds 1 per write', async () => {
+        await given({ create: [workspaceA] });
+        expect(await store.loadWorkspace(WS_A)).toEqual({ value: workspaceA, version: 1 });
+        const renamed: Workspace = { ...workspaceA, name: 'Shop EU' };
+        await given({ update: [[renamed, 1]] });
+        expect(await store.loadWorkspace(WS_A)).toEqual({ value: renamed, version: 2 });
+        await given({ update: [[{ ...renamed, name: 'Shop World' }, 2]] });
+        expect((await store.loadWorkspace(WS_A))?.version).toBe(3);
+      });
+
+      it('gives back every kind of aggregate exactly as written', async () => {
+        const lapsed = anInvitation({ workspaceId: WS_A, email: 'dee@shop.com', status: 'expired', departmentIds: ['dep_sales'] });
+        const bobInSales: Agent = { ...bob, departmentIds: [sales.id], description: 'Handles refunds.\nEU only.' };
+        await given({ create: [workspaceA, ana, bobInSales, sales, cyInvited, lapsed] });
+        expect(await store.loadAgent(WS_A, bob.id)).toEqual({ value: bobInSales, version: 1 });
+        expect(await store.loadInvitation(WS_A, cyInvited.id)).toEqual({ value: cyInvited, version: 1 });
+        expect(await store.loadInvitation(WS_A, lapsed.id)).toEqual({ value: lapsed, version: 1 });
+        expect(await store.loadDepartments(WS_A, [sales.id])).toEqual([{ value: sales, version: 1 }]);
+      });
+
+      it('keeps no reference to the objects it was given', async () => {
+        const mutable = structuredClone(bob) as { -readonly [K in keyof Agent]: Agent[K] };
+        await given({ create: [workspaceA, mutable] });
+        mutable.name = 'Mallory';
+        expect((await store.loadAgent(WS_A, bob.id))?.value.name).toBe('Bob');
+      });
+
+      it('treats expected version 0 as "must not exist yet"', async () => {
+        await given({ create: [workspaceA] });
+        await refused({ create: [{ ...workspaceA, name: 'Other' }] }, 'stale-version');
+        expect(await store.loadWorkspace(WS_A)).toEqual({ value: workspaceA, version: 1 });
+      });
+
+      it('refuses an expected version on an aggregate that does not exist', async () => {
+        await refused({ update: [[workspaceA, 1]] }, 'stale-version');
+        expect(await store.loadWorkspace(WS_A)).toBeNull();
+      });
+
+      it('refuses a stale version and writes nothing: no aggregate, no event, no outbox message', async () => {
+        await given({ create: [workspaceA, ana], events: [departmentCreated(WS_A, 'First')] });
+        await given({ update: [[{ ...workspaceA, name: 'Shop EU' }, 1]] });
+        const before = await snapshot();
+        await refused(
+          {
+            update: [[{ ...workspaceA, name: 'Lost update' }, 1]],
+            create: [bob, sales, cyInvited],
+            events: [departmentCreated(WS_A, 'Lost')],
+            outbox: [aMessage()],
+          },
+          'stale-version',
+        );
+        expect(await snapshot()).toEqual(before);
+        expect(await store.claimOutbox(at(1), 100, 60_000)).toEqual([]);
+        expect(await store.findInvitationByTokenHash(cyInvited.tokenHash)).toBeNull();
+      });
+
+      it('checks the versions of aggregates a commit only read', async () => {
+        await given({ create: [workspaceA, ana, sales] });
+        await given({ update: [[{ ...sales, name: 'Sales EU', nameKey: 'sales eu' }, 1]] });
+        const before = await snapshot();
+        await refused({ read: [[sales, 1]], update: [[{ ...ana, departmentIds: [sales.id] }, 1]] }, 'stale-version');
+        expect(await snapshot()).toEqual(before);
+      });
+
+      it('lets a commit through when the aggregates it read are unchanged, and leaves their versions alone', async () => {
+        await given({ create: [workspaceA, ana, sales] });
+        await given({ read: [[sales, 1]], update: [[{ ...ana, departmentIds: [sales.id] }, 1]] });
+        expect((await store.loadAgent(WS_A, ana.id))?.version).toBe(2);
+        expect((await store.loadDepartments(WS_A, [sales.id]))[0]?.version).toBe(1);
+      });
+
+      it('removes aggregates, checking their versions', async () => {
+        await given({ create: [workspaceA, ana, bob, sales] });
+        await refused({ remove: [[removal(bob), 2]] }, 'stale-version');
+        expect(await store.loadAgent(WS_A, bob.id)).toMatchObject({ value: bob, version: 1 });
+
+        await given({ remove: [[removal(bob), 1], [removal(sales), 1]], update: [[workspaceA, 1]] });
+        expect(await store.loadAgent(WS_A, bob.id)).toBeNull();
+        expect(await store.loadDepartments(WS_A, [sales.id])).toEqual([]);
+        expect(idsOf(await store.listAgents(WS_A))).toEqual([ana.id]);
+        expect(await store.listDepartments(WS_A)).toEqual([]);
+        expect(await store.emailHolder(WS_A, bob.email)).toBeNull();
+        expect(await store.departmentNameTaken(WS_A, sales.nameKey)).toBe(false);
+      });
+
+      it('lets a removed aggregate be created again from version 1, its email and name free', async () => {
+        await given({ create: [workspaceA, bob, sales] });
+        await given({ remove: [[removal(bob), 1], [removal(sales), 1]] });
+        await given({ create: [bob, { ...sales, id: ids.department('dep_sales2') }] });
+        expect((await store.loadAgent(WS_A, bob.id))?.version).toBe(1);
+      });
+    });
+
+    describe('uniqueness', () => {
+      const bobAgain = anAgent({ workspaceId: WS_A, id: 'agt_bob2', email: 'bob@shop.com', name: 'Robert' });
+
+      it('refuses two agents with one email in a workspace, writing nothing', async () => {
+        await given({ create: [workspaceA, bob] });
+        const before = await snapshot();
+        await refused(
+          { create: [bobAgain], update: [[workspaceA, 1]], events: [departmentCreated(WS_A, 'X')], outbox: [aMessage()] },
+          'unique-violation',
+        );
+        expect(await snapshot()).toEqual(before);
+      });
+
+      it('refuses two agents with one email in the same commit', async () => {
+        await refused({ create: [workspaceA, bob, bobAgain] }, 'unique-violation');
+        expect(await store.loadWorkspace(WS_A)).toBeNull();
+      });
+
+      it('refuses a pending invitation for an agent\'s email, and an agent for a pending invitation\'s email', async () => {
+        await given({ create: [workspaceA, bob, cyInvited] });
+        await refused({ create: [anInvitation({ workspaceId: WS_A, id: 'inv_bob', email: 'bob@shop.com' })] }, 'unique-violation');
+        await refused({ create: [anAgent({ workspaceId: WS_A, name: 'Cy' })] }, 'unique-violation');
+        expect(await store.loadInvitation(WS_A, ids.invitation('inv_bob'))).toBeNull();
+        expect(await store.loadAgent(WS_A, ids.agent('agt_cy'))).toBeNull();
+      });
+
+      it('refuses two pending invitations for one email', async () => {
+        await given({ create: [workspaceA, cyInvited] });
+        const again = anInvitation({ workspaceId: WS_A, id: 'inv_cy2', email: 'cy@shop.com', tokenHash: aTokenHash('another') });
+        await refused({ create: [again] }, 'unique-violation');
+        expect(await store.loadInvitation(WS_A, again.id)).toBeNull();
+      });
+
+      it('refuses two departments with one name key', async () => {
+        await given({ create: [workspaceA, sales] });
+        const shouting = aDepartment({ workspaceId: WS_A, id: 'dep_sales2', name: 'SALES' });
+        expect(shouting.nameKey).toBe(sales.nameKey);
+        await refused({ create: [shouting] }, 'unique-violation');
+        expect(await store.loadDepartments(WS_A, [shouting.id])).toEqual([]);
+      });
+
+      it('refuses two invitations with one token hash, in one workspace or across two', async () => {
+        const workspaceB = aWorkspace({ id: WS_B });
+        await given({ create: [workspaceA, cyInvited] });
+        await given({ workspaceId: WS_B, create: [workspaceB] });
+        const sameToken = { tokenHash: cyInvited.tokenHash };
+        await refused({ create: [anInvitation({ workspaceId: WS_A, email: 'dee@shop.com', ...sameToken })] }, 'unique-violation');
+        await refused({ workspaceId: WS_B, create: [anInvitation({ workspaceId: WS_B, email: 'dee@shop.com', ...sameToken })] }, 'unique-violation');
+        expect(await store.listInvitations(WS_B)).toEqual([]);
+      });
+
+      it('allows one email in two workspaces', async () => {
+        const workspaceB = aWorkspace({ id: WS_B });
+        await given({ create: [workspaceA, bob, cyInvited] });
+        await given({
+          workspaceId: WS_B,
+          create: [
+            workspaceB,
+            anAgent({ workspaceId: WS_B, id: 'agt_bob_in_b', name: 'Bob' }),
+            anInvitation({ workspaceId: WS_B, id: 'inv_cy_in_b', email: 'cy@shop.com', tokenHash: aTokenHash('cy in b') }),
+          ],
+        });
+        expect(await store.emailHolder(WS_B, bob.email)).toBe('agent');
+        expect(await store.emailHolder(WS_B, cyInvited.email)).toBe('pending-invitation');
+      });
+
+      for (const status of ['accepted', 'revoked', 'expired'] as const) {
+        it(`frees the email of an invitation once it is ${status}`, async () => {
+          await given({ create: [workspaceA, cyInvited] });
+          await given({ update: [[{ ...cyInvited, status, closedAt: isoTime(at(1)) }, 1]] });
+          expect(await store.emailHolder(WS_A, cyInvited.email)).toBeNull();
+          const again = anInvitation({ workspaceId: WS_A, id: 'inv_cy2', email: 'cy@shop.com', tokenHash: aTokenHash('again') });
+          await given({ create: [again] });
+          await given({ remove: [], update: [[{ ...again, status: 'revoked' }, 1]] });
+          await given({ create: [anAgent({ workspaceId: WS_A, name: 'Cy' })] });
+          expect(await store.emailHolder(WS_A, cyInvited.email)).toBe('agent');
+          expect((await store.findInvitationByTokenHash(cyInvited.tokenHash))?.value.status).toBe(status);
+        });
+      }
+
+      it('accepts, in one commit, the agent and the accepted invitation that share its email', async () => {
+        await given({ create: [workspaceA, ana, cyInvited] });
+        const cy = anAgent({ workspaceId: WS_A, name: 'Cy', email: 'cy@shop.com' });
+        const accepted: Invitation = { ...cyInvited, status: 'accepted', agentId: cy.id, closedAt: isoTime(at(1)) };
+        const counts = { ...workspaceA.counts, activeAgents: 2 };
+        await given({ create: [cy], update: [[accepted, 1], [{ ...workspaceA, counts }, 1]] });
+        expect(await store.emailHolder(WS_A, cy.email)).toBe('agent');
+        expect((await store.loadInvitation(WS_A, cyInvited.id))?.value.status).toBe('accepted');
+      });
+
+      it('frees an agent\'s old email when it changes, and a department\'s old name when renamed', async () => {
+        await given({ create: [workspaceA, bob, sales] });
+        const newEmail = anEmail('robert@shop.com');
+        await given({ update: [[{ ...bob, email: newEmail }, 1], [{ ...sales, name: 'Deals', nameKey: 'deals' }, 1]] });
+        expect(await store.emailHolder(WS_A, bob.email)).toBeNull();
+        expect(await store.emailHolder(WS_A, newEmail)).toBe('agent');
+        await given({ create: [anAgent({ workspaceId: WS_A, id: 'agt_bob2', email: 'bob@shop.com' }), aDepartment({ workspaceId: WS_A, id: 'dep_sales2', name: 'Sales' })] });
+      });
+
+      it('lets a department change the case of its own name', async () => {
+        await given({ create: [workspaceA, sales] });
+        await given({ update: [[{ ...sales, name: 'SALES' }, 1]] });
+        expect((await store.loadDepartments(WS_A, [sales.id]))[0]?.value.name).toBe('SALES');
+      });
+    });
+
+    describe('reads', () => {
+      const workspaceB = aWorkspace({ id: WS_B });
+      const zed = anAgent({ workspaceId: WS_B, name: 'Zed' });
+      const support = aDepartment({ workspaceId: WS_B, name: 'Support' });
+      const yvesInvited = anInvitation({ workspaceId: WS_B, email: 'yves@shop.com' });
+      const twoWorkspaces = async () => {
+        await given({ create: [workspaceA, ana, bob, sales, cyInvited] });
+        await given({ workspaceId: WS_B, create: [workspaceB, zed, support, yvesInvited] });
+      };
+
+      it('finds nothing that does not exist', async () => {
+        expect(await store.loadWorkspace(WS_A)).toBeNull();
+        expect(await store.loadAgent(WS_A, bob.id)).toBeNull();
+        expect(await store.loadInvitation(WS_A, cyInvited.id)).toBeNull();
+        expect(await store.findInvitationByTokenHash(aTokenHash('nothing'))).toBeNull();
+        expect(await store.loadDepartments(WS_A, [sales.id])).toEqual([]);
+        expect(await store.events(WS_A)).toEqual([]);
+        expect(await store.listAgents(WS_A)).toEqual([]);
+        expect(await store.listOutbox(WS_A)).toEqual([]);
+      });
+
+      it('scopes every load by workspace', async () => {
+        await twoWorkspaces();
+        expect(await store.loadAgent(WS_B, bob.id)).toBeNull();
+        expect(await store.loadAgent(WS_A, zed.id)).toBeNull();
+        expect(await store.loadInvitation(WS_B, cyInvited.id)).toBeNull();
+        expect(await store.loadDepartments(WS_A, [support.id])).toEqual([]);
+        expect(await store.loadDepartments(WS_B, [sales.id])).toEqual([]);
+        expect(await store.emailHolder(WS_B, bob.email)).toBeNull();
+        expect(await store.departmentNameTaken(WS_B, sales.nameKey)).toBe(false);
+        expect(idsOf(await store.listAgents(WS_B))).toEqual([zed.id]);
+        expect(idsOf(await store.listInvitations(WS_B))).toEqual([yvesInvited.id]);
+        expect((await store.listDepartments(WS_B)).map((d) => d.department.id)).toEqual([support.id]);
+        expect(await store.loadAgent(WS_A, bob.id)).toEqual({ value: bob, version: 1 });
+      });
+
+      it('finds an invitation by its token hash in any workspace and any status', async () => {
+        await twoWorkspaces();
+        expect(await store.findInvitationByTokenHash(yvesInvited.tokenHash)).toEqual({ value: yvesInvited, version: 1 });
+        const revoked: Invitation = { ...cyInvited, status: 'revoked', closedAt: isoTime(at(1)) };
+        await given({ update: [[revoked, 1]] });
+        expect(await store.findInvitationByTokenHash(cyInvited.tokenHash)).toEqual({ value: revoked, version: 2 });
+      });
+
+      it('forgets a token hash once the invitation holds a new one', async () => {
+        await twoWorkspaces();
+        const resent: Invitation = { ...cyInvited, tokenHash: aTokenHash('resent'), resendCount: 1 };
+        await given({ update: [[resent, 1]] });
+        expect(await store.findInvitationByTokenHash(cyInvited.tokenHash)).toBeNull();
+        expect(await store.findInvitationByTokenHash(resent.tokenHash)).toEqual({ value: resent, version: 2 });
+        await given({ create: [anInvitation({ workspaceId: WS_A, email: 'dee@shop.com', tokenHash: cyInvited.tokenHash })] });
+      });
+
+      it('loads only the departments that exist in the workspace, with their versions', async () => {
+        await twoWorkspaces();
+        const billing = aDepartment({ workspaceId: WS_A, name: 'Billing' });
+        await given({ create: [billing] });
+        await given({ update: [[{ ...billing, name: 'Invoices', nameKey: 'invoices' }, 1]] });
+        const loaded = await store.loadDepartments(WS_A, [sales.id, ids.department('dep_gone'), support.id, billing.id]);
+        expect(byId(loaded.map((d) => ({ id: d.value.id, version: d.version })))).toEqual(
+          byId([
+            { id: sales.id, version: 1 },
+            { id: billing.id, version: 2 },
+          ]),
+        );
+        expect(await store.loadDepartments(WS_A, [])).toEqual([]);
+      });
+
+      it('says who holds an email: an agent, a pending invitation, or nobody', async () => {
+        await twoWorkspaces();
+        await given({ create: [anInvitation({ workspaceId: WS_A, email: 'dee@shop.com', status: 'revoked' })] });
+        expect(await store.emailHolder(WS_A, bob.email)).toBe('agent');
+        expect(await store.emailHolder(WS_A, cyInvited.email)).toBe('pending-invitation');
+        expect(await store.emailHolder(WS_A, anEmail('dee@shop.com'))).toBeNull();
+        expect(await store.emailHolder(WS_A, anEmail('nobody@shop.com'))).toBeNull();
+      });
+
+      it('says whether another department uses a name key', async () => {
+        await twoWorkspaces();
+        expect(await store.departmentNameTaken(WS_A, sales.nameKey)).toBe(true);
+        expect(await store.departmentNameTaken(WS_A, sales.nameKey, sales.id)).toBe(false);
+        expect(await store.departmentNameTaken(WS_A, sales.nameKey, ids.department('dep_other'))).toBe(true);
+        expect(await store.departmentNameTaken(WS_A, 'support')).toBe(false);
+      });
+
+      it('lists the members of a department: its agents and pending invitations only', async () => {
+        const inSales = { departmentIds: [sales.id] };
+        const bobInSales: Agent = { ...bob, ...inSales };
+        const cyInSales: Invitation = { ...cyInvited, ...inSales };
+        const others = [
+          anInvitation({ workspaceId: WS_A, email: 'dee@shop.com', status: 'revoked', departmentIds: [sales.id] }),
+          anInvitation({ workspaceId: WS_A, email: 'eve@shop.com', status: 'accepted', departmentIds: [sales.id] }),
+          anInvitation({ workspaceId: WS_A, email: 'fay@shop.com', status: 'expired', departmentIds: [sales.id] }),
+        ];
+        const billing = aDepartment({ workspaceId: WS_A, name: 'Billing' });
+        const gus = anAgent({ workspaceId: WS_A, name: 'Gus', departmentIds: [billing.id] });
+        await given({ create: [workspaceA, ana, bob, sales, billing, cyInSales, gus, ...others] });
+        await given({ update: [[bobInSales, 1]] });
+        const members = await store.departmentMembers(WS_A, sales.id);
+        expect(members.agents).toEqual([{ value: bobInSales, version: 2 }]);
+        expect(members.invitations).toEqual([{ value: cyInSales, version: 1 }]);
+        expect(await store.departmentMembers(WS_B, sales.id)).toEqual({ agents: [], invitations: [] });
+      });
+
+      it('lists lapsed invitations: pending with expiry at or before now, oldest first, at most the limit', async () => {
+        const expiring = (email: string, hours: number, status: Invitation['status'] = 'pending') =>
+          anInvitation({ workspaceId: WS_A, email, status, sentAt: T0, expiresAt: at(hours) });
+        const late = expiring('late@shop.com', 30);
+        const early = expiring('early@shop.com', 10);
+        const exact = expiring('exact@shop.com', 48);
+        const future = expiring('future@shop.com', 49);
+        const revoked = expiring('revoked@shop.com', 5, 'revoked');
+        const expired = expiring('expired@shop.com', 6, 'expired');
+        await given({ create: [workspaceA, late, early, exact, future, revoked, expired] });
+        await given({ workspaceId: WS_B, create: [aWorkspace({ id: WS_B }), anInvitation({ workspaceId: WS_B, email: 'b@shop.com', expiresAt: at(1) })] });
+        const lapsed = await store.lapsedInvitations(WS_A, at(48), 10);
+        expect(lapsed.map((r) => r.value.id)).toEqual([early.id, late.id, exact.id]);
+        expect(lapsed.map((r) => r.version)).toEqual([1, 1, 1]);
+        expect((await store.lapsedInvitations(WS_A, at(48), 2)).map((r) => r.value.id)).toEqual([early.id, late.id]);
+        expect(await store.lapsedInvitations(WS_A, at(9), 10)).toEqual([]);
+      });
+
+      it('lists agents by status, availability and department', async () => {
+        const cat = anAgent({ workspaceId: WS_A, name: 'Cat', availability: 'online', departmentIds: [sales.id] });
+        const dee = anAgent({ workspaceId: WS_A, name: 'Dee', status: 'inactive', departmentIds: [sales.id] });
+        await twoWorkspaces();
+        await given({ create: [cat, dee] });
+        expect(idsOf(await store.listAgents(WS_A))).toEqual(idsOf([ana, bob, cat, dee]));
+        expect(idsOf(await store.listAgents(WS_A, {}))).toEqual(idsOf([ana, bob, cat, dee]));
+        expect(idsOf(await store.listAgents(WS_A, { status: 'inactive' }))).toEqual([dee.id]);
+        expect(idsOf(await store.listAgents(WS_A, { status: 'active' }))).toEqual(idsOf([ana, bob, cat]));
+        expect(idsOf(await store.listAgents(WS_A, { availability: 'online' }))).toEqual([cat.id]);
+        expect(idsOf(await store.listAgents(WS_A, { departmentId: sales.id }))).toEqual(idsOf([cat, dee]));
+        expect(idsOf(await store.listAgents(WS_A, { departmentId: sales.id, status: 'active' }))).toEqual([cat.id]);
+        expect(await store.listAgents(WS_A, { departmentId: support.id })).toEqual([]);
+        expect(await store.listAgents(WS_A, { status: 'active', availability: 'online', departmentId: ids.department('dep_x') })).toEqual([]);
+      });
+
+      it('lists invitations by status, counting pending ones past expiry at `now` as expired', async () => {
+        const lapsing = anInvitation({ workspaceId: WS_A, email: 'lapsing@shop.com', expiresAt: at(24) });
+        const revoked = anInvitation({ workspaceId: WS_A, email: 'revoked@shop.com', status: 'revoked' });
+        const accepted = anInvitation({ workspaceId: WS_A, email: 'accepted@shop.com', status: 'accepted' });
+        const expired = anInvitation({ workspaceId: WS_A, email: 'expired@shop.com', status: 'expired' });
+        await twoWorkspaces();
+        await given({ create: [lapsing, revoked, accepted, expired] });
+        const now = at(24);
+        expect(idsOf(await store.listInvitations(WS_A))).toEqual(idsOf([cyInvited, lapsing, revoked, accepted, expired]));
+        expect(idsOf(await store.listInvitations(WS_A, { status: 'pending', now }))).toEqual([cyInvited.id]);
+        expect(idsOf(await store.listInvitations(WS_A, { status: 'expired', now }))).toEqual(idsOf([lapsing, expired]));
+        expect(idsOf(await store.listInvitations(WS_A, { status: 'pending', now: at(1) }))).toEqual(idsOf([cyInvited, lapsing]));
+        expect(idsOf(await store.listInvitations(WS_A, { status: 'revoked', now }))).toEqual([revoked.id]);
+        expect(idsOf(await store.listInvitations(WS_A, { status: 'accepted' }))).toEqual([accepted.id]);
+        expect(idsOf(await store.listInvitations(WS_A, { now }))).toHaveLength(5);
+      });
+
+      it('lists departments with their member and pending-invitation counts', async () => {
+        const billing = aDepartment({ workspaceId: WS_A, name: 'Billing' });
+        const both = { departmentIds: [sales.id, billing.id] };
+        await given({
+          create: [
+            workspaceA,
+            sales,
+            billing,
+            { ...ana, departmentIds: [sales.id] },
+            { ...bob, ...both },
+            { ...cyInvited, ...both },
+            anInvitation({ workspaceId: WS_A, email: 'dee@shop.com', status: 'revoked', departmentIds: [sales.id] }),
+          ],
+        });
+        const summaries = await store.listDepartments(WS_A);
+        expect(byId(summaries.map((s) => ({ id: s.department.id, members: s.members, pendingInvitations: s.pendingInvitations })))).toEqual(
+          byId([
+            { id: sales.id, members: 2, pendingInvitations: 1 },
+            { id: billing.id, members: 1, pendingInvitations: 1 },
+          ]),
+        );
+        expect(summaries.find((s) => s.department.id === sales.id)?.department).toEqual(sales);
+      });
+
+      it('keeps each workspace\'s events in commit order', async () => {
+        const a = (name: string) => departmentCreated(WS_A, name);
+        const b = (name: string) => departmentCreated(WS_B, name);
+        await given({ create: [workspaceA], events: [a('One'), a('Two')] });
+        await given({ workspaceId: WS_B, create: [aWorkspace({ id: WS_B })], events: [b('Alpha')] });
+        await given({ update: [[workspaceA, 1]], events: [a('Three')] });
+        await given({ workspaceId: WS_B, update: [[aWorkspace({ id: WS_B }), 1]], events: [b('Beta'), b('Gamma')] });
+        await given({ update: [[workspaceA, 2]], events: [a('Four')] });
+        expect(await store.events(WS_A)).toEqual([a('One'), a('Two'), a('Three'), a('Four')]);
+        expect(await store.events(WS_B)).toEqual([b('Alpha'), b('Beta'), b('Gamma')]);
+      });
+    });
+
+    describe('outbox', () => {
+      it('enqueues messages with the commit and lists them by workspace and status', async () => {
+        const first = aMessage();
+        const second = aMessage();
+        const elsewhere = aMessage({ workspaceId: WS_B });
+        await given({ create: [workspaceA], outbox: [first, second] });
+        await given({ workspaceId: WS_B, create: [aWorkspace({ id: WS_B })], outbox: [elsewhere] });
+        expect(idsOf(await store.listOutbox(WS_A))).toEqual(idsOf([first, second]));
+        expect(idsOf(await store.listOutbox(WS_A, 'pending'))).toEqual(idsOf([first, second]));
+        expect(await store.listOutbox(WS_A, 'delivered')).toEqual([]);
+        const listed = (await store.listOutbox(WS_A)).find((m) => m.id === first.id);
+        expect(listed && contentOf(listed)).toEqual(contentOf(first));
+        expect(sameInstant(listed?.createdAt ?? null, T0) && sameInstant(listed?.nextAttemptAt ?? null, T0)).toBe(true);
+        await store.markDelivered(first.id, at(1));
+        expect(idsOf(await store.listOutbox(WS_A, 'delivered'))).toEqual([first.id]);
+        expect(idsOf(await store.listOutbox(WS_A, 'pending'))).toEqual([second.id]);
+        expect(idsOf(await store.listOutbox(WS_B))).toEqual([elsewhere.id]);
+      });
+
+      it('claims only messages that are due, at most the limit', async () => {
+        const due = [aMessage({ due: T0 }), aMessage({ due: at(1) }), aMessage({ due: at(2) })];
+        const later = aMessage({ due: at(5) });
+        await given({ create: [workspaceA], outbox: [...due, later] });
+        expect(await store.claimOutbox(hoursAfter(T0, -1), 10, 60_000)).toEqual([]);
+        const claimed = await store.claimOutbox(at(2), 2, 60_000);
+        expect(claimed).toHaveLength(2);
+        const rest = await store.claimOutbox(at(2), 10, 60_000);
+        expect(idsOf([...claimed, ...rest])).toEqual(idsOf(due));
+        const original = due.find((m) => m.id === claimed[0]?.id);
+        expect(claimed[0] && contentOf(claimed[0])).toEqual(original && contentOf(original));
+      });
+
+      it('does not hand a claimed message out again until its lease ends', async () => {
+        const message = aMessage();
+        await given({ create: [workspaceA], outbox: [message] });
+        const leaseMs = 60_000;
+        expect(idsOf(await store.claimOutbox(T0, 10, leaseMs))).toEqual([message.id]);
+        expect(await store.claimOutbox(T0, 10, leaseMs)).toEqual([]);
+        expect(await store.claimOutbox(new Date(T0.getTime() + leaseMs - 1), 10, leaseMs)).toEqual([]);
+        const reclaimed = await store.claimOutbox(new Date(T0.getTime() + leaseMs + 1), 10, leaseMs);
+        expect(reclaimed.map(contentOf)).toEqual([contentOf(message)]);
+      });
+
+      it('marks a message delivered: drops its body, never hands it out again, and ignores a second mark', async () => {
+        const message = aMessage();
+        await given({ create: [workspaceA], outbox: [message] });
+        await store.claimOutbox(T0, 10, 1_000);
+        await store.markDelivered(message.id, at(1));
+        const [delivered] = await store.listOutbox(WS_A);
+        expect(delivered).toMatchObject({ id: message.id, status: 'delivered', text: '', html: null, to: message.to });
+        expect(sameInstant(delivered?.deliveredAt ?? null, at(1))).toBe(true);
+        expect(JSON.stringify(await store.listOutbox(WS_A))).not.toContain('secret-token');
+
+        await store.markDelivered(message.id, at(2));
+        await store.markFailed(message.id, 'late failure report', at(3));
+        const [after] = await store.listOutbox(WS_A);
+        expect(after).toEqual(delivered);
+        expect(await store.claimOutbox(at(100), 10, 1_000)).toEqual([]);
+      });
+
+      it('marks a failed attempt: counts it, keeps the error, and hands the message out again at the retry time', async () => {
+        const message = aMessage();
+        await given({ create: [workspaceA], outbox: [message] });
+        await store.claimOutbox(T0, 10, 60 * 60_000);
+        const retryAt = new Date(T0.getTime() + 1_000);
+        await store.markFailed(message.id, 'mailer unavailable', retryAt);
+        const [failed] = await store.listOutbox(WS_A, 'pending');
+        expect(failed).toMatchObject({ id: message.id, status: 'pending', attempts: 1, lastError: 'mailer unavailable', text: message.text });
+        expect(sameInstant(failed?.nextAttemptAt ?? null, retryAt)).toBe(true);
+        expect(await store.claimOutbox(new Date(retryAt.getTime() - 1), 10, 60_000)).toEqual([]);
+        // The retry time wins over the lease of the failed attempt, or backoff would wait a whole lease.
+        expect(idsOf(await store.claimOutbox(retryAt, 10, 60_000))).toEqual([message.id]);
+        await store.markFailed(message.id, 'still down', at(1));
+        expect((await store.listOutbox(WS_A))[0]).toMatchObject({ attempts: 2, lastError: 'still down' });
+      });
+    });
+
+    describe('concurrency', () => {
+      it('lets exactly one of ten commits expecting the same version win', async () => {
+        await given({ create: [workspaceA] });
+        const outcomes = await Promise.all(
+          Array.from({ length: 10 }, (_, n) =>
+            store.commit(
+              commitOf({
+                update: [[{ ...workspaceA, name: `Shop ${n}` }, 1]],
+                create: [anAgent({ workspaceId: WS_A, id: `agt_racer${n}`, email: `racer${n}@shop.com` })],
+                events: [departmentCreated(WS_A, `Racer${n}`)],
+                outbox: [aMessage()],
+              }),
+            ),
+          ),
+        );
+        const winners = outcomes.flatMap((o, n) => (o.committed ? [n] : []));
+        expect(winners).toHaveLength(1);
+        expect(outcomes.filter((o) => !o.committed && o.reason === 'stale-version')).toHaveLength(9);
+        const winner = winners[0]!;
+        expect(await store.loadWorkspace(WS_A)).toEqual({ value: { ...workspaceA, name: `Shop ${winner}` }, version: 2 });
+        expect(idsOf(await store.listAgents(WS_A))).toEqual([`agt_racer${winner}`]);
+        expect(await store.events(WS_A)).toEqual([departmentCreated(WS_A, `Racer${winner}`)]);
+        expect(await store.listOutbox(WS_A)).toHaveLength(1);
+      });
+
+      it('lets exactly one of ten new agents with one email in', async () => {
+        await given({ create: [workspaceA] });
+        const outcomes = await Promise.all(
+          Array.from({ length: 10 }, (_, n) =>
+            store.commit(commitOf({ create: [anAgent({ workspaceId: WS_A, id: `agt_twin${n}`, email: 'twin@shop.com' })] })),
+          ),
+        );
+        expect(outcomes.filter((o) => o.committed)).toHaveLength(1);
+        expect(outcomes.filter((o) => !o.committed && o.reason === 'unique-violation')).toHaveLength(9);
+        expect(await store.listAgents(WS_A)).toHaveLength(1);
+      });
+    });
+  });
+}

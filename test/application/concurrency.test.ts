@@ -1,0 +1,295 @@
+/**
+ * Races between use cases, explored by fast-check's scheduler: every store call waits for the
+ * scheduler to let it through, so each run tries another interleaving of the racing use cases.
+ * After every run the stored roster must obey every invariant and equal the replay of its events.
+ *
+ * Set ROSTER_CONCURRENCY_STATS=<file> to append how many runs, commits, conflicts and retries
+ * each race produced; the tests print nothing.
+ */
+import { appendFileSync } from 'node:fs';
+import fc from 'fast-check';
+import type { Result } from 'neverthrow';
+import { describe, expect, it } from 'vitest';
+import {
+  CapturingMailer,
+  checkHistory,
+  checkRoster,
+  createRoster,
+  ManualClock,
+  MemoryIdentity,
+  MemoryRosterStore,
+  replay,
+  type ActorRef,
+  type CommitOutcome,
+  type InviteAgentInput,
+  type Plan,
+  type RosterStore,
+  type WorkspaceId,
+} from 'agent-roster';
+
+const PASSWORD = 'correct horse battery staple';
+const RUNS = 100;
+
+/** What one race produced over all its runs. */
+type Stats = { runs: number; commits: number; staleVersions: number; uniqueViolations: number; retries: number; gaveUp: number };
+const newStats = (): Stats => ({ runs: 0, commits: 0, staleVersions: 0, uniqueViolations: 0, retries: 0, gaveUp: 0 });
+
+function report(race: string, stats: Stats) {
+  const file = process.env.ROSTER_CONCURRENCY_STATS;
+  if (file) appendFileSync(file, `${JSON.stringify({ race, ...stats })}\n`);
+}
+
+/** The store seen by racing use cases: each call is a scheduling point; commit outcomes are counted. */
+function scheduledStore(s: fc.Scheduler, store: MemoryRosterStore, stats: Stats): RosterStore {
+  const turn = s.scheduleFunction(async function storeCall(_method: string) {});
+  return new Proxy(store, {
+    get(target, name) {
+      const original = Reflect.get(target, name, target) as unknown;
+      if (typeof original !== 'function') return original;
+      return async (...args: unknown[]) => {
+        await turn(String(name));
+        const out = (await (original as (...a: unknown[]) => Promise<unknown>).apply(target, args)) as unknown;
+        if (name === 'commit') {
+          const outcome = out as CommitOutcome;
+          stats.commits++;
+          if (!outcome.committed && outcome.reason === 'stale-version') stats.staleVersions++;
+          if (!outcome.committed && outcome.reason === 'unique-violation') stats.uniqueViolations++;
+        }
+        return out;
+      };
+    },
+  }) as RosterStore;
+}
+
+/**
+ * One run's world: a workspace built without scheduling (`setup`), and a roster on the same store
+ * whose every store call is scheduled (`racing`).
+ */
+async function aWorld(s: fc.Scheduler, stats: Stats, options: Readonly<{ plan: string | Plan; maxAttempts?: number }>) {
+  const clock = new ManualClock('2026-11-23T09:00:00Z');
+  const mailer = new CapturingMailer();
+  const identity = new MemoryIdentity();
+  const store = new MemoryRosterStore();
+  const common = { clock, mailer, identity, deliverImmediately: false } as const;
+  const setup = createRoster({ ...common, store });
+  const racing = createRoster({ ...common, store: scheduledStore(s, store, stats), maxAttempts: options.maxAttempts ?? 50 });
+  const opened = (
+    await setup.createWorkspace({ name: 'Acme', plan: options.plan, owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } })
+  )._unsafeUnwrap();
+  const workspaceId = opened.state.workspace.id;
+  const ana: ActorRef = { workspaceId, agentId: opened.state.owner.id };
+  const invite = async (email: string, input: Omit<InviteAgentInput, 'email'> = {}) => {
+    const invitation = (await setup.inviteAgent(ana, { email, ...input }))._unsafeUnwrap().state.invitation;
+    await setup.deliverOutbox();
+    return { invitation, token: mailer.lastTokenFor(invitation.email) ?? 'missing' };
+  };
+  const join = async (name: string, input: Omit<InviteAgentInput, 'email'> = {}): Promise<ActorRef> => {
+    const { token } = await invite(`${name.toLowerCase()}@acme.com`, input);
+    const accepted = (await setup.acceptInvitation({ token, name, password: PASSWORD }))._unsafeUnwrap();
+    return { workspaceId, agentId: accepted.state.agent.id };
+  };
+  const department = async (name: string) => (await setup.createDepartment(ana, { name }))._unsafeUnwrap().state.department;
+  return { store, identity, setup, racing, workspaceId, ana, invite, join, department };
+}
+
+/** Lets the scheduler run the racing use cases to their end, in the interleaving it picks. */
+async function race<T extends readonly unknown[]>(s: fc.Scheduler, stats: Stats, outcomes: Promise<T>): Promise<T> {
+  stats.runs++;
+  const settled = await s.waitFor(outcomes);
+  const isResult = (r: unknown): r is Result<unknown, { type: string }> => typeof r === 'object' && r !== null && 'isErr' in r;
+  stats.gaveUp += settled.filter((r) => isResult(r) && r.isErr() && r.error.type === 'ConcurrencyConflict').length;
+  stats.retries = stats.staleVersions + stats.uniqueViolations - stats.gaveUp;
+  return settled;
+}
+
+const typeOf = (r: Result<unknown, { type: string }>) => (r.isOk() ? 'ok' : r.error.type);
+const byId = <T extends { id: string }>(items: Iterable<T>) => [...items].sort((a, b) => a.id.localeCompare(b.id));
+
+/** The stored roster obeys every invariant and is exactly the replay of its events. */
+async function expectConsistent(store: MemoryRosterStore, workspaceId: WorkspaceId) {
+  const events = await store.events(workspaceId);
+  const replayed = replay(events);
+  expect(checkRoster(replayed)).toEqual([]);
+  expect(checkHistory(events)).toEqual([]);
+  expect(replayed.workspace).toEqual((await store.loadWorkspace(workspaceId))?.value);
+  expect(byId(Object.values(replayed.agents))).toEqual(byId(await store.listAgents(workspaceId)));
+  expect(byId(Object.values(replayed.invitations))).toEqual(byId(await store.listInvitations(workspaceId)));
+  expect(byId(Object.values(replayed.departments))).toEqual(byId((await store.listDepartments(workspaceId)).map((d) => d.department)));
+  return events;
+}
+
+describe('racing use cases', () => {
+  it('N invitations into k free seats: exactly min(N, k) get in, never over the plan', async () => {
+    const stats = newStats();
+    const exhausted = newStats();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.constantFrom(2, 50),
+        async (s, n, k, maxAttempts) => {
+          const counted = maxAttempts === 50 ? stats : exhausted;
+          const world = await aWorld(s, counted, { plan: { id: 'team', seats: 1 + k, departments: 5 }, maxAttempts });
+          const results = await race(
+            s,
+            counted,
+            Promise.all(Array.from({ length: n }, (_, i) => world.racing.inviteAgent(world.ana, { email: `agent${i}@acme.com` }))),
+          );
+          const types = results.map(typeOf);
+          const ok = types.filter((t) => t === 'ok').length;
+          const full = types.filter((t) => t === 'SeatLimitReached').length;
+          const conflicts = types.filter((t) => t === 'ConcurrencyConflict').length;
+          expect(ok + full + conflicts).toBe(n);
+          expect(ok).toBeLessThanOrEqual(k);
+          if (full > 0) expect(ok).toBe(k);
+          if (maxAttempts === 50) expect(conflicts).toBe(0);
+          if (conflicts === 0) expect(ok).toBe(Math.min(n, k));
+          if (k > 0) expect(ok).toBeGreaterThan(0);
+          const events = await expectConsistent(world.store, world.workspaceId);
+          expect(events.filter((e) => e.type === 'InvitationSent')).toHaveLength(ok);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    report('invitations into free seats (maxAttempts 50)', stats);
+    report('invitations into free seats (maxAttempts 2)', exhausted);
+    expect(stats.staleVersions).toBeGreaterThan(0);
+  });
+
+  it('two accepts of one invitation (and maybe a revoke): one agent, one InvitationAccepted', async () => {
+    const stats = newStats();
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), fc.boolean(), async (s, withRevoke) => {
+        const world = await aWorld(s, stats, { plan: 'pro' });
+        const { invitation, token } = await world.invite('bob@acme.com', { role: 'admin' });
+        const [first, second, revoke] = await race(
+          s,
+          stats,
+          Promise.all([
+            world.racing.acceptInvitation({ token, name: 'Bob', password: PASSWORD }),
+            world.racing.acceptInvitation({ token, name: 'Robert', password: PASSWORD }),
+            withRevoke ? world.racing.revokeInvitation(world.ana, { invitationId: invitation.id }) : null,
+          ]),
+        );
+        const accepts = [first, second].map(typeOf).sort();
+        const revoked = revoke !== null && revoke.isOk();
+        if (revoked) {
+          expect(accepts).toEqual(['InvitationWasRevoked', 'InvitationWasRevoked']);
+        } else {
+          expect(accepts).toEqual(['InvitationAlreadyAccepted', 'ok']);
+          if (revoke !== null) expect(typeOf(revoke)).toBe('InvitationNotPending');
+        }
+        const events = await expectConsistent(world.store, world.workspaceId);
+        const joined = events.filter((e) => e.type === 'InvitationAccepted');
+        expect(joined).toHaveLength(revoked ? 0 : 1);
+        const bobs = (await world.store.listAgents(world.workspaceId)).filter((a) => a.email === 'bob@acme.com');
+        expect(bobs.map((a) => a.id)).toEqual(joined.map((e) => e.data.agentId));
+        // The loser's login was created before its commit failed, and taken back.
+        const logins = [...world.identity.logins.entries()].filter(([, l]) => l.email === 'bob@acme.com').map(([id]) => id);
+        expect(logins).toEqual(bobs.map((a) => a.id));
+      }),
+      { numRuns: RUNS },
+    );
+    report('two accepts of one invitation', stats);
+    expect(stats.staleVersions).toBeGreaterThan(0);
+  });
+
+  it('two ownership transfers at once (and maybe a delete of the heir): exactly one owner', async () => {
+    const stats = newStats();
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), fc.boolean(), async (s, withDelete) => {
+        const world = await aWorld(s, stats, { plan: 'pro' });
+        const bob = await world.join('Bob');
+        const cy = await world.join('Cy', { role: 'admin' });
+        const [toBob, toCy, deleteBob] = await race(
+          s,
+          stats,
+          Promise.all([
+            world.racing.transferOwnership(world.ana, { toAgentId: bob.agentId }),
+            world.racing.transferOwnership(world.ana, { toAgentId: cy.agentId }),
+            withDelete ? world.racing.deleteAgent(world.ana, { agentId: bob.agentId }) : null,
+          ]),
+        );
+        const transfers = [typeOf(toBob), typeOf(toCy)];
+        expect(transfers.filter((t) => t === 'ok')).toHaveLength(1);
+        expect(transfers.filter((t) => t !== 'ok')[0]).toMatch(/^(PermissionDenied|AgentNotFound)$/);
+        if (toBob.isErr() && toBob.error.type === 'PermissionDenied') expect(toBob.error.reason).toBe('not-owner');
+        const workspace = (await world.store.loadWorkspace(world.workspaceId))?.value;
+        expect(workspace?.ownerId).toBe(toBob.isOk() ? bob.agentId : cy.agentId);
+        if (deleteBob !== null) expect(['ok', 'OwnerCannotBeDeleted', 'PermissionDenied']).toContain(typeOf(deleteBob));
+        const events = await expectConsistent(world.store, world.workspaceId);
+        expect(events.filter((e) => e.type === 'OwnershipTransferred')).toHaveLength(1);
+      }),
+      { numRuns: RUNS },
+    );
+    report('two ownership transfers', stats);
+    expect(stats.staleVersions).toBeGreaterThan(0);
+  });
+
+  it('deleting a department while it is assigned, invited to and accepted into: nobody names a deleted department', async () => {
+    const stats = newStats();
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), async (s) => {
+        const world = await aWorld(s, stats, { plan: 'pro' });
+        const sales = await world.department('Sales');
+        const support = await world.department('Support');
+        const bob = await world.join('Bob', { departmentIds: [support.id] });
+        const cy = await world.invite('cy@acme.com', { departmentIds: [sales.id, support.id] });
+        const [deleted, assigned, invited, accepted] = await race(
+          s,
+          stats,
+          Promise.all([
+            world.racing.deleteDepartment(world.ana, { departmentId: sales.id }),
+            world.racing.assignAgentToDepartments(world.ana, { agentId: bob.agentId, departmentIds: [sales.id] }),
+            world.racing.inviteAgent(world.ana, { email: 'dee@acme.com', departmentIds: [sales.id, support.id] }),
+            world.racing.acceptInvitation({ token: cy.token, name: 'Cy', password: PASSWORD }),
+          ]),
+        );
+        await expectConsistent(world.store, world.workspaceId);
+        expect(typeOf(deleted)).toBe('ok');
+        expect(typeOf(accepted)).toBe('ok');
+        expect(['ok', 'DepartmentNotFound']).toContain(typeOf(assigned));
+        expect(['ok', 'DepartmentNotFound']).toContain(typeOf(invited));
+        const removedFrom = deleted._unsafeUnwrap().events[0];
+        if (removedFrom?.type !== 'DepartmentDeleted') throw new Error('expected DepartmentDeleted');
+        if (assigned.isOk()) expect(removedFrom.data.agentIds).toContain(bob.agentId);
+        if (invited.isOk()) expect(removedFrom.data.invitationIds).toContain(invited.value.state.invitation.id);
+        expect(accepted._unsafeUnwrap().state.agent.departmentIds).toContain(support.id);
+        const everyone = [...(await world.store.listAgents(world.workspaceId)), ...(await world.store.listInvitations(world.workspaceId, { status: 'pending' }))];
+        expect(everyone.filter((holder) => holder.departmentIds.includes(sales.id))).toEqual([]);
+      }),
+      { numRuns: RUNS },
+    );
+    report('department delete vs assign, invite and accept', stats);
+    expect(stats.staleVersions).toBeGreaterThan(0);
+  });
+
+  it('creating departments at the plan limit: never over, and only the limit or a taken name refuses', async () => {
+    const stats = newStats();
+    const names = ['Sales', 'SALES', 'Support', 'Billing', 'VIP'];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.array(fc.constantFrom(...names), { minLength: 1, maxLength: 5 }),
+        async (s, limit, existingWanted, racers) => {
+          const existing = Math.min(existingWanted, limit - 1);
+          const world = await aWorld(s, stats, { plan: { id: 'team', seats: 5, departments: limit } });
+          for (let i = 0; i < existing; i++) await world.department(`Existing ${i}`);
+          const results = await race(s, stats, Promise.all(racers.map((name) => world.racing.createDepartment(world.ana, { name }))));
+          const types = results.map(typeOf);
+          expect(types.every((t) => ['ok', 'DepartmentLimitReached', 'DepartmentNameTaken'].includes(t))).toBe(true);
+          const distinctKeys = new Set(racers.map((n) => n.toLowerCase())).size;
+          expect(types.filter((t) => t === 'ok')).toHaveLength(Math.min(limit - existing, distinctKeys));
+          const events = await expectConsistent(world.store, world.workspaceId);
+          expect(events.filter((e) => e.type === 'DepartmentCreated').length).toBeLessThanOrEqual(limit);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    report('department creation at the limit', stats);
+    expect(stats.staleVersions + stats.uniqueViolations).toBeGreaterThan(0);
+  });
+});

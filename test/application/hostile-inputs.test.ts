@@ -1,0 +1,357 @@
+/**
+ * Every use case of `createRoster`, fed the hostile inputs of test/fixtures/hostile-inputs.json:
+ * as its whole input, as its actor, and in each of its fields. Each must answer with a typed
+ * error (ValidationFailed, or WeakPassword / InvalidToken where that is the documented outcome):
+ * never a throw, never a rejected promise, never a commit, and Object.prototype left alone.
+ */
+import { readFileSync } from 'node:fs';
+import type { Result } from 'neverthrow';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  CapturingMailer,
+  createRoster,
+  ManualClock,
+  MemoryIdentity,
+  MemoryRosterStore,
+  type ActorRef,
+  type Roster,
+  type RosterStore,
+} from 'agent-roster';
+
+type Fixture = Readonly<{
+  emails_invalid: readonly string[];
+  names_invalid: readonly string[];
+  passwords_invalid_default_policy: readonly string[];
+  wrong_types: readonly unknown[];
+  object_payloads_json: readonly string[];
+  roles_invalid: readonly string[];
+}>;
+
+/** The fixture holds a bare `Infinity`, which JSON does not allow; it is read as the number it means. */
+function loadFixture(): Fixture {
+  const text = readFileSync(new URL('../fixtures/hostile-inputs.json', import.meta.url), 'utf8');
+  return JSON.parse(text.replace(/^(\s*)(-?)Infinity(,?)$/gm, '$1$21e999$3')) as Fixture;
+}
+const fixture = loadFixture();
+const payloads = fixture.object_payloads_json.map((json) => JSON.parse(json) as Record<string, unknown>);
+
+const PASSWORD = 'correct horse battery staple';
+
+/** Strings no id field accepts, whatever its prefix. */
+const BAD_IDS = ['', '__proto__', 'constructor', 'prototype', 'zz_1', 'agt_ spaced', 'dep_a/b', `inv_${'a'.repeat(65)}`, 'ws_\u0000'];
+const isEmptyArray = (v: unknown) => Array.isArray(v) && v.length === 0;
+const isEmptyObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
+
+/** What may go into a field of a given kind, besides the fixture's wrong types. */
+const KINDS = {
+  email: { extra: fixture.emails_invalid, valid: () => false },
+  name: { extra: fixture.names_invalid, valid: () => false },
+  role: { extra: fixture.roles_invalid, valid: () => false },
+  availability: { extra: ['ONLINE', 'busy', '', ' online', 'offline'], valid: () => false },
+  password: { extra: fixture.passwords_invalid_default_policy, valid: () => false },
+  id: { extra: BAD_IDS, valid: () => false },
+  ids: { extra: [['__proto__'], [['dep_x']], BAD_IDS, Array.from({ length: 101 }, (_, i) => `dep_${i}`)], valid: isEmptyArray },
+  token: { extra: ['', 'a', `${'A'.repeat(43)}=`, '../../etc/passwd', 'A'.repeat(201), '__proto__', ' '.repeat(43)], valid: () => false },
+  ttl: { extra: [0, 1.5, 24 * 91, Number.NaN, '48'], valid: (v: unknown) => v === 42 },
+  plan: { extra: [{ id: 'pro', seats: -1, departments: 1 }, { id: 'Pro!', seats: 1, departments: 1 }, { id: 'x', seats: 1 }], valid: () => false },
+  seatPolicy: { extra: [{ countInactiveAgents: 'yes' }, { reserveSeats: true }], valid: isEmptyObject },
+  description: { extra: ['a\u0000b', 'x'.repeat(501), 'a\u202Eb'], valid: () => false },
+  requester: { extra: ['x'.repeat(201)], valid: () => false },
+} as const;
+type Kind = keyof typeof KINDS;
+
+type Outcome = PromiseLike<Result<unknown, { type: string; message: string }>>;
+type Refusal = 'ValidationFailed' | 'WeakPassword' | 'InvalidToken';
+
+/** One use case as the hostile runs see it. */
+type UseCase = Readonly<{
+  name: string;
+  /** Calls the use case; `actor` is ignored by those that take none. */
+  run: (roster: Roster, actor: unknown, input: unknown) => Outcome;
+  takesActor: boolean;
+  /** A valid input, so that a refusal can only come from what was made hostile. */
+  input: () => unknown;
+  /** Fields by dotted path and kind. */
+  fields: Readonly<Record<string, Kind>>;
+  /** Whole inputs that are valid for this use case (an empty settings change is a no-op). */
+  acceptsWhole?: (input: unknown) => boolean;
+  /** Refusals besides ValidationFailed that the documentation names for a field. */
+  alsoRefusedWith?: Readonly<Partial<Record<string, readonly Refusal[]>>>;
+}>;
+
+type World = Readonly<{ ana: ActorRef; bob: string; sales: string; cyInvitation: string; cyToken: string }>;
+let world: World;
+let roster: Roster;
+let store: MemoryRosterStore;
+
+const loose = (f: (...args: never[]) => unknown) => f as unknown as (...args: unknown[]) => Outcome;
+
+function useCases(w: () => World = () => world): readonly UseCase[] {
+  const onActor = (name: keyof Roster, input: () => unknown, fields: Record<string, Kind>): UseCase => ({
+    name,
+    run: (r, actor, i) => loose(r[name] as never)(actor, i),
+    takesActor: true,
+    input,
+    fields,
+  });
+  return [
+    {
+      name: 'createWorkspace',
+      run: (r, _actor, i) => loose(r.createWorkspace)(i),
+      takesActor: false,
+      input: () => ({
+        name: 'Acme',
+        plan: 'pro',
+        owner: { email: 'olga@acme.com', name: 'Olga', password: PASSWORD },
+        seatPolicy: { countInactiveAgents: false },
+        invitationTtlHours: 48,
+      }),
+      fields: { name: 'name', plan: 'plan', 'owner.email': 'email', 'owner.name': 'name', 'owner.password': 'password', seatPolicy: 'seatPolicy', invitationTtlHours: 'ttl' },
+      alsoRefusedWith: { 'owner.password': ['WeakPassword'] },
+    },
+    onActor('changePlan', () => ({ plan: 'enterprise' }), { plan: 'plan' }),
+    {
+      ...onActor('changeSettings', () => ({ name: 'Acme Global', seatPolicy: { countInactiveAgents: false }, invitationTtlHours: 48 }), {
+        name: 'name',
+        seatPolicy: 'seatPolicy',
+        invitationTtlHours: 'ttl',
+      }),
+      acceptsWhole: isEmptyObject,
+    },
+    onActor('inviteAgent', () => ({ email: 'dee@acme.com', role: 'agent', departmentIds: [w().sales] }), {
+      email: 'email',
+      role: 'role',
+      departmentIds: 'ids',
+    }),
+    onActor('resendInvitation', () => ({ invitationId: w().cyInvitation }), { invitationId: 'id' }),
+    onActor('revokeInvitation', () => ({ invitationId: w().cyInvitation }), { invitationId: 'id' }),
+    {
+      name: 'previewInvitation',
+      run: (r, _actor, i) => loose(r.previewInvitation)(i),
+      takesActor: false,
+      input: () => ({ token: w().cyToken, requester: '203.0.113.7' }),
+      fields: { token: 'token', requester: 'requester' },
+      alsoRefusedWith: { token: ['InvalidToken'] },
+    },
+    {
+      name: 'acceptInvitation',
+      run: (r, _actor, i) => loose(r.acceptInvitation)(i),
+      takesActor: false,
+      input: () => ({ token: w().cyToken, name: 'Cy', password: PASSWORD, requester: '203.0.113.7' }),
+      fields: { token: 'token', name: 'name', password: 'password', requester: 'requester' },
+      alsoRefusedWith: { token: ['InvalidToken'], password: ['WeakPassword'] },
+    },
+    {
+      name: 'expireLapsedInvitations',
+      run: (r, _actor, i) => loose(r.expireLapsedInvitations)(i),
+      takesActor: false,
+      input: () => w().ana.workspaceId,
+      fields: {},
+    },
+    onActor('editAgent', () => ({ agentId: w().bob, name: 'Robert', email: 'robert@acme.com', description: 'Refunds.' }), {
+      agentId: 'id',
+      name: 'name',
+      email: 'email',
+      description: 'description',
+    }),
+    onActor('changeRole', () => ({ agentId: w().bob, role: 'admin' }), { agentId: 'id', role: 'role' }),
+    onActor('activateAgent', () => ({ agentId: w().bob }), { agentId: 'id' }),
+    onActor('deactivateAgent', () => ({ agentId: w().bob }), { agentId: 'id' }),
+    onActor('setAvailability', () => ({ agentId: w().bob, availability: 'online' }), { agentId: 'id', availability: 'availability' }),
+    onActor('transferOwnership', () => ({ toAgentId: w().bob, formerOwnerRole: 'admin' }), { toAgentId: 'id', formerOwnerRole: 'role' }),
+    onActor('deleteAgent', () => ({ agentId: w().bob }), { agentId: 'id' }),
+    onActor('createDepartment', () => ({ name: 'Billing' }), { name: 'name' }),
+    onActor('renameDepartment', () => ({ departmentId: w().sales, name: 'Deals' }), { departmentId: 'id', name: 'name' }),
+    onActor('deleteDepartment', () => ({ departmentId: w().sales }), { departmentId: 'id' }),
+    onActor('assignAgentToDepartments', () => ({ agentId: w().bob, departmentIds: [w().sales] }), { agentId: 'id', departmentIds: 'ids' }),
+    onActor('removeAgentFromDepartment', () => ({ agentId: w().bob, departmentId: w().sales }), { agentId: 'id', departmentId: 'id' }),
+  ];
+}
+
+/** The queries, which take an actor (and some a filter). */
+const QUERIES: readonly (keyof Roster)[] = [
+  'getWorkspace',
+  'listAgents',
+  'listInvitations',
+  'listDepartments',
+  'seatUsage',
+  'availabilityBoard',
+  'events',
+  'outbox',
+];
+
+/** A copy of `input` with the dotted `path` set to `value`. */
+function withField(input: unknown, path: string, value: unknown): unknown {
+  const [head, ...rest] = path.split('.');
+  const copy = { ...(input as Record<string, unknown>) };
+  copy[head!] = rest.length === 0 ? value : withField(copy[head!], rest.join('.'), value);
+  return copy;
+}
+
+/** What a call did, as text when it broke a rule, or null when it answered with an allowed refusal. */
+async function violation(call: () => Outcome, allowed: readonly string[]): Promise<string | null> {
+  const before = counter.commits;
+  let pending: Outcome;
+  try {
+    pending = call();
+  } catch (e) {
+    return `threw synchronously: ${String(e)}`;
+  }
+  let result: Awaited<Outcome>;
+  try {
+    result = await pending;
+  } catch (e) {
+    return `rejected: ${String(e)}`;
+  }
+  if (counter.commits !== before) return 'committed';
+  if (result.isOk()) return 'succeeded';
+  const error = result.error;
+  if (!allowed.includes(error.type)) return `answered ${error.type}: ${error.message}`;
+  if (typeof error.message !== 'string' || JSON.parse(JSON.stringify(error)).type !== error.type) return 'answered an unserializable error';
+  return null;
+}
+
+const describeValue = (v: unknown) => {
+  const text = typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
+  return text.length > 40 ? `${text.slice(0, 40)}…(${text.length})` : text;
+};
+
+/** Whole inputs: the wrong types, the payloads, and each payload spread over a valid input. */
+function hostileInputs(valid: unknown): readonly unknown[] {
+  const merged = typeof valid === 'object' && valid !== null ? payloads.map((p) => ({ ...(valid as object), ...p })) : [];
+  return [...fixture.wrong_types, ...payloads, ...merged, undefined];
+}
+
+/** Actor refs: the wrong types, the payloads, bad ids in each field, extra keys. */
+function hostileActors(): readonly unknown[] {
+  const { ana } = world;
+  return [
+    ...fixture.wrong_types,
+    ...payloads,
+    undefined,
+    ...[...fixture.wrong_types, ...BAD_IDS, ana.agentId].map((workspaceId) => ({ workspaceId, agentId: ana.agentId })),
+    ...[...fixture.wrong_types, ...BAD_IDS, ana.workspaceId].map((agentId) => ({ workspaceId: ana.workspaceId, agentId })),
+    ...payloads.map((p) => ({ ...ana, ...p })),
+    { ...ana, isOwner: true },
+    { workspaceId: ana.workspaceId },
+  ];
+}
+
+async function snapshot() {
+  const id = world.ana.workspaceId as never;
+  return JSON.stringify({
+    workspace: await store.loadWorkspace(id),
+    agents: await store.listAgents(id),
+    invitations: await store.listInvitations(id),
+    departments: await store.listDepartments(id),
+    events: await store.events(id),
+    outbox: await store.listOutbox(id),
+  });
+}
+
+const prototypeShape = () => JSON.stringify(Object.getOwnPropertyNames(Object.prototype).sort());
+const PROTOTYPE = prototypeShape();
+function expectPrototypesUntouched() {
+  expect(prototypeShape()).toBe(PROTOTYPE);
+  const probe: Record<string, unknown> = {};
+  expect([probe.isAdmin, probe.role, probe.length, (probe.constructor as { prototype?: Record<string, unknown> }).prototype?.isAdmin]).toEqual([
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ]);
+}
+
+/** A workspace with Ana (owner), Bob (agent), Sales, and a pending invitation for Cy; commits are counted. */
+async function aWorld() {
+  const inner = new MemoryRosterStore();
+  const counter = { commits: 0 };
+  const counted = new Proxy(inner, {
+    get(target, name) {
+      const original = Reflect.get(target, name, target) as unknown;
+      if (typeof original !== 'function') return original;
+      return (...args: unknown[]) => {
+        if (name === 'commit') counter.commits++;
+        return (original as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  }) as RosterStore;
+  const mailer = new CapturingMailer();
+  const r = createRoster({ store: counted, mailer, identity: new MemoryIdentity(), clock: new ManualClock('2026-11-23T09:00:00Z') });
+  const opened = (await r.createWorkspace({ name: 'Acme', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } }))._unsafeUnwrap();
+  const ana = { workspaceId: opened.state.workspace.id, agentId: opened.state.owner.id };
+  const sales = (await r.createDepartment(ana, { name: 'Sales' }))._unsafeUnwrap().state.department.id;
+  (await r.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrap();
+  const bob = (await r.acceptInvitation({ token: mailer.lastTokenFor('bob@acme.com') ?? '', name: 'Bob', password: PASSWORD }))._unsafeUnwrap();
+  const cy = (await r.inviteAgent(ana, { email: 'cy@acme.com', departmentIds: [sales] }))._unsafeUnwrap();
+  const w: World = { ana, bob: bob.state.agent.id, sales, cyInvitation: cy.state.invitation.id, cyToken: mailer.lastTokenFor('cy@acme.com') ?? '' };
+  return { roster: r, store: inner, world: w, counter };
+}
+
+let counter = { commits: 0 };
+beforeAll(async () => {
+  ({ roster, store, world, counter } = await aWorld());
+});
+
+describe('hostile inputs', () => {
+  it('start from valid inputs, which every use case gets past validation with', async () => {
+    for (const name of useCases().map((u) => u.name)) {
+      const fresh = await aWorld();
+      const useCase = useCases(() => fresh.world).find((u) => u.name === name)!;
+      const result = await useCase.run(fresh.roster, fresh.world.ana, useCase.input());
+      expect({ name, outcome: result.isOk() ? 'ok' : result.error.type }).toEqual({ name, outcome: 'ok' });
+    }
+  });
+
+  for (const useCase of useCases()) {
+    it(`${useCase.name}: refuses hostile input, actors and fields without throwing or committing`, async () => {
+      const before = await snapshot();
+      const problems: string[] = [];
+      const check = async (what: string, actor: unknown, input: unknown, allowed: readonly string[]) => {
+        const broke = await violation(() => useCase.run(roster, actor, input), allowed);
+        if (broke !== null) problems.push(`${what}: ${broke}`);
+      };
+      for (const input of hostileInputs(useCase.input()).filter((i) => !useCase.acceptsWhole?.(i))) {
+        await check(`input ${describeValue(input)}`, world.ana, input, ['ValidationFailed']);
+      }
+      if (useCase.takesActor) {
+        for (const actor of hostileActors()) await check(`actor ${describeValue(actor)}`, actor, useCase.input(), ['ValidationFailed']);
+      }
+      for (const [path, kind] of Object.entries(useCase.fields)) {
+        const allowed = ['ValidationFailed', ...(useCase.alsoRefusedWith?.[path] ?? [])];
+        const values = [...fixture.wrong_types, ...KINDS[kind].extra].filter((v) => !KINDS[kind].valid(v as never));
+        for (const value of values) {
+          await check(`${path} = ${describeValue(value)}`, world.ana, withField(useCase.input(), path, value), allowed);
+        }
+      }
+      expect(problems).toEqual([]);
+      expect(await snapshot()).toBe(before);
+      expectPrototypesUntouched();
+    });
+  }
+
+  for (const query of QUERIES) {
+    it(`${query}: refuses hostile actors without throwing`, async () => {
+      const problems: string[] = [];
+      for (const actor of hostileActors()) {
+        const broke = await violation(() => loose(roster[query] as never)(actor), ['ValidationFailed']);
+        if (broke !== null) problems.push(`actor ${describeValue(actor)}: ${broke}`);
+      }
+      expect(problems).toEqual([]);
+      expectPrototypesUntouched();
+    });
+  }
+
+  for (const query of ['listAgents', 'listInvitations', 'outbox'] as const) {
+    it(`${query}: refuses a hostile filter with ValidationFailed`, async () => {
+      const problems: string[] = [];
+      const filters = [...fixture.wrong_types.filter((v) => !isEmptyObject(v)), ...payloads, { status: 'bogus' }, 'bogus'];
+      for (const filter of query === 'outbox' ? [...fixture.wrong_types, 'sent', ''] : filters) {
+        const broke = await violation(() => loose(roster[query] as never)(world.ana, filter), ['ValidationFailed']);
+        if (broke !== null) problems.push(`filter ${describeValue(filter)}: ${broke}`);
+      }
+      expect(problems).toEqual([]);
+      expectPrototypesUntouched();
+    });
+  }
+});

@@ -1,0 +1,163 @@
+/**
+ * The outbox with a mailer that fails every other call: each invitation email is delivered once
+ * per idempotency key, none is lost, retries wait for their backoff, and delivery state can be read.
+ */
+import type { Result } from 'neverthrow';
+import { describe, expect, it } from 'vitest';
+import {
+  CapturingMailer,
+  createRoster,
+  DEFAULT_RETRY,
+  ManualClock,
+  MemoryAccountDirectory,
+  MemoryIdentity,
+  MemoryRosterStore,
+  type ActorRef,
+  type InviteAgentInput,
+  type MailMessage,
+  type Mailer,
+  type RosterOptions,
+} from 'agent-roster';
+
+const PASSWORD = 'correct horse battery staple';
+
+type ShopOptions = RosterOptions & Readonly<{ plan?: string | Readonly<{ id: string; seats: number | null; departments: number | null }>; standalone?: readonly string[] }>;
+
+/** A roster on a ManualClock with Ana as owner of "Acme Support", and helpers to grow the team. */
+async function aShop(options: ShopOptions = {}) {
+  const { plan = 'pro', standalone = [], ...rosterOptions } = options;
+  const clock = new ManualClock('2026-11-23T09:00:00Z');
+  const mailer = new CapturingMailer();
+  const identity = new MemoryIdentity();
+  const accounts = new MemoryAccountDirectory(standalone);
+  const store = options.store ?? new MemoryRosterStore();
+  const roster = createRoster({ clock, mailer, identity, accounts, ...rosterOptions, store });
+  const opened = (
+    await roster.createWorkspace({ name: 'Acme Support', plan, owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } })
+  )._unsafeUnwrap();
+  const workspaceId = opened.state.workspace.id;
+  const ana: ActorRef = { workspaceId, agentId: opened.state.owner.id };
+  const invite = async (email: string, input: Omit<InviteAgentInput, 'email'> = {}) =>
+    (await roster.inviteAgent(ana, { email, ...input }))._unsafeUnwrap().state.invitation;
+  const tokenFor = (email: string) => mailer.lastTokenFor(email) ?? 'no-token-was-sent';
+  /** Invites `name@acme.com` and accepts as them; returns their actor ref. */
+  const join = async (name: string, input: Omit<InviteAgentInput, 'email'> = {}): Promise<ActorRef> => {
+    const email = `${name.toLowerCase()}@acme.com`;
+    await invite(email, input);
+    const accepted = (await roster.acceptInvitation({ token: tokenFor(email), name, password: PASSWORD }))._unsafeUnwrap();
+    return { workspaceId, agentId: accepted.state.agent.id };
+  };
+  /** Everything the store holds for the workspace: equal snapshots mean nothing changed. */
+  const snapshot = async () => ({
+    workspace: await store.loadWorkspace(workspaceId),
+    agents: await store.listAgents(workspaceId),
+    invitations: await store.listInvitations(workspaceId),
+    departments: await store.listDepartments(workspaceId),
+    events: await store.events(workspaceId),
+    outbox: await store.listOutbox(workspaceId),
+  });
+  return { clock, mailer, identity, accounts, store, roster, workspaceId, ana, invite, tokenFor, join, snapshot };
+}
+
+/** The error of a failed use case, checked to be of `type`. */
+async function failure<V, E extends { type: string }, T extends E['type']>(
+  outcome: PromiseLike<Result<V, E>>,
+  type: T,
+): Promise<Extract<E, { type: T }>> {
+  const result = await outcome;
+  if (result.isOk()) throw new Error(`Expected ${type}, but the use case succeeded.`);
+  expect(result.error.type).toBe(type);
+  return result.error as Extract<E, { type: T }>;
+}
+
+/** A CapturingMailer failing every odd call, and a count of the calls that really went through, per idempotency key. */
+function aFlakyMailer() {
+  const capturing = new CapturingMailer();
+  capturing.failWhen = (_, n) => n % 2 === 1;
+  const accepted = new Map<string, number>();
+  const mailer: Mailer = {
+    async send(message: MailMessage) {
+      await capturing.send(message);
+      accepted.set(message.idempotencyKey, (accepted.get(message.idempotencyKey) ?? 0) + 1);
+    },
+  };
+  return { mailer, capturing, accepted };
+}
+
+describe('the outbox', () => {
+  it('delivers every one of 20 invitation emails exactly once through a mailer failing half its calls', async () => {
+    const flaky = aFlakyMailer();
+    const { roster, ana, clock } = await aShop({ plan: 'custom', mailer: flaky.mailer });
+    const invitations = [];
+    for (let n = 1; n <= 20; n++) invitations.push((await roster.inviteAgent(ana, { email: `agent${n}@acme.com` }))._unsafeUnwrap().state.invitation);
+    expect(flaky.capturing.failures).toBeGreaterThan(0);
+
+    const pendingAfterInvites = (await roster.outbox(ana, 'pending'))._unsafeUnwrap();
+    expect(pendingAfterInvites.length).toBeGreaterThan(0);
+    expect(pendingAfterInvites.every((m) => m.attempts >= 1 && m.lastError === 'mailer unavailable (simulated)')).toBe(true);
+
+    // Nothing is retried before its backoff has passed.
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0 });
+
+    for (let round = 0; round < 30; round++) {
+      if ((await roster.outbox(ana, 'pending'))._unsafeUnwrap().length === 0) break;
+      clock.advance({ ms: DEFAULT_RETRY.maxDelayMs });
+      await roster.deliverOutbox();
+    }
+
+    const keys = invitations.map((i) => `invitation:${i.id}:0`).sort();
+    expect([...flaky.accepted.keys()].sort()).toEqual(keys);
+    expect([...flaky.accepted.values()].every((times) => times === 1)).toBe(true);
+    expect(flaky.capturing.sent.map((m) => m.to).sort()).toEqual(invitations.map((i) => i.email).sort());
+    expect((await roster.outbox(ana, 'pending'))._unsafeUnwrap()).toEqual([]);
+    const delivered = (await roster.outbox(ana, 'delivered'))._unsafeUnwrap();
+    expect(delivered.map((m) => m.idempotencyKey).sort()).toEqual(keys);
+    expect(delivered.every((m) => m.text === '' && m.html === null && m.deliveredAt !== null)).toBe(true);
+    for (const invitation of invitations) {
+      const token = flaky.capturing.lastTokenFor(invitation.email);
+      expect((await roster.previewInvitation({ token: token ?? '' }))._unsafeUnwrap().email).toBe(invitation.email);
+    }
+  });
+
+  it('retries after an exponential backoff, each failure recorded', async () => {
+    const flaky = aFlakyMailer();
+    flaky.capturing.failWhen = (_, n) => n <= 3;
+    const { roster, ana, clock } = await aShop({ mailer: flaky.mailer });
+    await roster.inviteAgent(ana, { email: 'bob@acme.com' });
+    const state = async () => (await roster.outbox(ana))._unsafeUnwrap()[0];
+    expect(await state()).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: '2026-11-23T09:00:01.000Z' });
+    clock.advance({ ms: 999 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0 });
+    clock.advance({ ms: 1 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 1 });
+    expect(await state()).toMatchObject({ attempts: 2, nextAttemptAt: '2026-11-23T09:00:03.000Z' });
+    clock.advance({ seconds: 2 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 1 });
+    expect(await state()).toMatchObject({ attempts: 3, nextAttemptAt: '2026-11-23T09:00:07.000Z' });
+    clock.advance({ seconds: 4 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0 });
+    expect(await state()).toMatchObject({ status: 'delivered', attempts: 4, deliveredAt: '2026-11-23T09:00:07.000Z' });
+  });
+
+  it('leaves messages pending until deliverOutbox() when deliverImmediately is off', async () => {
+    const { roster, ana, mailer, clock } = await aShop({ deliverImmediately: false });
+    await roster.inviteAgent(ana, { email: 'bob@acme.com' });
+    await roster.inviteAgent(ana, { email: 'cy@acme.com' });
+    clock.advance({ hours: 1 });
+    expect(mailer.sent).toEqual([]);
+    const pending = (await roster.outbox(ana, 'pending'))._unsafeUnwrap();
+    expect(pending.map((m) => m.to).sort()).toEqual(['bob@acme.com', 'cy@acme.com']);
+    expect(pending.every((m) => m.attempts === 0 && m.deliveredAt === null)).toBe(true);
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 2, failed: 0 });
+    expect(mailer.sent.map((m) => m.to).sort()).toEqual(['bob@acme.com', 'cy@acme.com']);
+    expect((await roster.outbox(ana, 'pending'))._unsafeUnwrap()).toEqual([]);
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0 });
+  });
+
+  it('gives a resent invitation its own idempotency key, so the new link is not dropped as a duplicate', async () => {
+    const { roster, ana, mailer } = await aShop();
+    const sent = (await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrap().state.invitation;
+    (await roster.resendInvitation(ana, { invitationId: sent.id }))._unsafeUnwrap();
+    expect(mailer.sent.map((m) => m.idempotencyKey)).toEqual([`invitation:${sent.id}:0`, `invitation:${sent.id}:1`]);
+  });
+});

@@ -1,0 +1,207 @@
+/**
+ * The read side of `createRoster`: workspace, agents, invitations, departments, seats, the
+ * availability board, the event log and the outbox, each with who may read it.
+ */
+import type { Result } from 'neverthrow';
+import { describe, expect, it } from 'vitest';
+import {
+  CapturingMailer,
+  createRoster,
+  ManualClock,
+  MemoryAccountDirectory,
+  MemoryIdentity,
+  MemoryRosterStore,
+  type ActorRef,
+  type InviteAgentInput,
+  type RosterOptions,
+} from 'agent-roster';
+
+const PASSWORD = 'correct horse battery staple';
+
+type ShopOptions = RosterOptions & Readonly<{ plan?: string | Readonly<{ id: string; seats: number | null; departments: number | null }>; standalone?: readonly string[] }>;
+
+/** A roster on a ManualClock with Ana as owner of "Acme Support", and helpers to grow the team. */
+async function aShop(options: ShopOptions = {}) {
+  const { plan = 'pro', standalone = [], ...rosterOptions } = options;
+  const clock = new ManualClock('2026-11-23T09:00:00Z');
+  const mailer = new CapturingMailer();
+  const identity = new MemoryIdentity();
+  const accounts = new MemoryAccountDirectory(standalone);
+  const store = options.store ?? new MemoryRosterStore();
+  const roster = createRoster({ clock, mailer, identity, accounts, ...rosterOptions, store });
+  const opened = (
+    await roster.createWorkspace({ name: 'Acme Support', plan, owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } })
+  )._unsafeUnwrap();
+  const workspaceId = opened.state.workspace.id;
+  const ana: ActorRef = { workspaceId, agentId: opened.state.owner.id };
+  const invite = async (email: string, input: Omit<InviteAgentInput, 'email'> = {}) =>
+    (await roster.inviteAgent(ana, { email, ...input }))._unsafeUnwrap().state.invitation;
+  const tokenFor = (email: string) => mailer.lastTokenFor(email) ?? 'no-token-was-sent';
+  /** Invites `name@acme.com` and accepts as them; returns their actor ref. */
+  const join = async (name: string, input: Omit<InviteAgentInput, 'email'> = {}): Promise<ActorRef> => {
+    const email = `${name.toLowerCase()}@acme.com`;
+    await invite(email, input);
+    const accepted = (await roster.acceptInvitation({ token: tokenFor(email), name, password: PASSWORD }))._unsafeUnwrap();
+    return { workspaceId, agentId: accepted.state.agent.id };
+  };
+  /** Everything the store holds for the workspace: equal snapshots mean nothing changed. */
+  const snapshot = async () => ({
+    workspace: await store.loadWorkspace(workspaceId),
+    agents: await store.listAgents(workspaceId),
+    invitations: await store.listInvitations(workspaceId),
+    departments: await store.listDepartments(workspaceId),
+    events: await store.events(workspaceId),
+    outbox: await store.listOutbox(workspaceId),
+  });
+  return { clock, mailer, identity, accounts, store, roster, workspaceId, ana, invite, tokenFor, join, snapshot };
+}
+
+/** The error of a failed use case, checked to be of `type`. */
+async function failure<V, E extends { type: string }, T extends E['type']>(
+  outcome: PromiseLike<Result<V, E>>,
+  type: T,
+): Promise<Extract<E, { type: T }>> {
+  const result = await outcome;
+  if (result.isOk()) throw new Error(`Expected ${type}, but the use case succeeded.`);
+  expect(result.error.type).toBe(type);
+  return result.error as Extract<E, { type: T }>;
+}
+
+/** Ana (owner), Bob (admin, Sales, online), Cy (agent, Sales+Support), Dee (inactive agent); invitations in every status. */
+async function aBusyShop() {
+  const shop = await aShop({ plan: 'enterprise' });
+  const { roster, ana, clock } = shop;
+  const sales = (await roster.createDepartment(ana, { name: 'Sales' }))._unsafeUnwrap().state.department;
+  const support = (await roster.createDepartment(ana, { name: 'Support' }))._unsafeUnwrap().state.department;
+  const billing = (await roster.createDepartment(ana, { name: 'Billing' }))._unsafeUnwrap().state.department;
+  const bob = await shop.join('Bob', { role: 'admin', departmentIds: [sales.id] });
+  const cy = await shop.join('Cy', { departmentIds: [sales.id, support.id] });
+  const dee = await shop.join('Dee');
+  (await roster.setAvailability(bob, { agentId: bob.agentId, availability: 'online' }))._unsafeUnwrap();
+  (await roster.deactivateAgent(ana, { agentId: dee.agentId }))._unsafeUnwrap();
+  const lapsing = await shop.invite('lapsing@acme.com', { departmentIds: [support.id] });
+  clock.advance({ days: 1 });
+  const pending = await shop.invite('pending@acme.com', { departmentIds: [sales.id] });
+  const revoked = await shop.invite('revoked@acme.com');
+  (await roster.revokeInvitation(ana, { invitationId: revoked.id }))._unsafeUnwrap();
+  clock.advance({ days: 6, hours: 1 });
+  return { ...shop, sales, support, billing, bob, cy, dee, lapsing, pending, revoked };
+}
+
+const idsOf = (items: readonly { id: string }[]) => items.map((i) => i.id).sort();
+
+describe('reading the roster', () => {
+  it('shows the workspace and the seats to every member', async () => {
+    const { roster, cy, dee } = await aBusyShop();
+    expect((await roster.getWorkspace(cy))._unsafeUnwrap()).toMatchObject({ name: 'Acme Support', plan: { id: 'enterprise' } });
+    // Bob, Cy, Dee, Ana, and two pending invitations (one already lapsed, not yet recorded).
+    expect((await roster.seatUsage(dee))._unsafeUnwrap()).toEqual({
+      used: 6,
+      limit: 20,
+      counts: { activeAgents: 3, inactiveAgents: 1, pendingInvitations: 2, departments: 3 },
+      policy: { countInactiveAgents: true, reserveSeatsForInvitations: true },
+    });
+  });
+
+  it('lists agents by status, availability and department, for every member', async () => {
+    const { roster, ana, bob, cy, dee, sales, support, billing } = await aBusyShop();
+    const list = async (filter = {}) => idsOf((await roster.listAgents(cy, filter))._unsafeUnwrap().map((a) => ({ id: a.id })));
+    expect(await list()).toEqual(idsOf([{ id: ana.agentId }, { id: bob.agentId }, { id: cy.agentId }, { id: dee.agentId }]));
+    expect(await list({ status: 'inactive' })).toEqual([dee.agentId]);
+    expect(await list({ availability: 'online' })).toEqual([bob.agentId]);
+    expect(await list({ departmentId: sales.id })).toEqual(idsOf([{ id: bob.agentId }, { id: cy.agentId }]));
+    expect(await list({ departmentId: support.id, status: 'active' })).toEqual([cy.agentId]);
+    expect(await list({ departmentId: billing.id })).toEqual([]);
+  });
+
+  it('lists invitations by status, a lapsed pending one as expired; admins only', async () => {
+    const { roster, ana, bob, cy, lapsing, pending, revoked } = await aBusyShop();
+    const list = async (status?: 'pending' | 'accepted' | 'revoked' | 'expired') =>
+      (await roster.listInvitations(bob, status === undefined ? {} : { status }))._unsafeUnwrap().map((i) => i.email);
+    expect(await list('pending')).toEqual([pending.email]);
+    expect(await list('expired')).toEqual([lapsing.email]);
+    expect(await list('revoked')).toEqual([revoked.email]);
+    expect((await list('accepted')).sort()).toEqual(['bob@acme.com', 'cy@acme.com', 'dee@acme.com']);
+    expect(await list()).toHaveLength(6);
+    expect(await failure(roster.listInvitations(cy), 'PermissionDenied')).toMatchObject({ capability: 'manageAgents' });
+    (await roster.listInvitations(ana))._unsafeUnwrap();
+  });
+
+  it('lists departments with their members and pending invitations, for every member', async () => {
+    const { roster, cy, sales, support, billing } = await aBusyShop();
+    const summaries = (await roster.listDepartments(cy))._unsafeUnwrap();
+    const counts = Object.fromEntries(summaries.map((s) => [s.department.name, [s.members, s.pendingInvitations]]));
+    expect(counts).toEqual({ Sales: [2, 1], Support: [1, 1], Billing: [0, 0] });
+    expect(idsOf(summaries.map((s) => s.department))).toEqual(idsOf([sales, support, billing]));
+  });
+
+  it('groups agents on the availability board; admins only', async () => {
+    const { roster, ana, bob, cy, dee } = await aBusyShop();
+    const board = (await roster.availabilityBoard(bob))._unsafeUnwrap();
+    expect({ online: idsOf(board.online), away: idsOf(board.away), inactive: idsOf(board.inactive) }).toEqual({
+      online: [bob.agentId],
+      away: idsOf([{ id: ana.agentId }, { id: cy.agentId }]),
+      inactive: [dee.agentId],
+    });
+    expect(board.online[0]).toEqual({ id: bob.agentId, name: 'Bob', departmentIds: expect.any(Array) });
+    expect(await failure(roster.availabilityBoard(cy), 'PermissionDenied')).toMatchObject({ capability: 'viewStatistics' });
+  });
+
+  it('gives admins the event log in order, and nobody else', async () => {
+    const { roster, bob, cy, store, workspaceId } = await aBusyShop();
+    const events = (await roster.events(bob))._unsafeUnwrap();
+    expect(events).toEqual(await store.events(workspaceId));
+    expect(events[0]?.type).toBe('WorkspaceCreated');
+    expect(events.at(-1)?.type).toBe('InvitationRevoked');
+    expect(events.map((e) => e.occurredAt)).toEqual(events.map((e) => e.occurredAt).sort());
+    await failure(roster.events(cy), 'PermissionDenied');
+  });
+
+  it('shows admins the outbox by delivery state', async () => {
+    const { roster, bob, cy } = await aBusyShop();
+    const delivered = (await roster.outbox(bob, 'delivered'))._unsafeUnwrap();
+    expect(delivered).toHaveLength(6);
+    expect(delivered.every((m) => m.status === 'delivered' && m.text === '')).toBe(true);
+    expect((await roster.outbox(bob, 'pending'))._unsafeUnwrap()).toEqual([]);
+    expect((await roster.outbox(bob))._unsafeUnwrap()).toHaveLength(6);
+    await failure(roster.outbox(cy), 'PermissionDenied');
+  });
+
+  it('refuses a malformed, unknown or foreign actor on every query', async () => {
+    const { roster, ana } = await aShop();
+    const other = (await roster.createWorkspace({ name: 'Other', owner: { email: 'olga@other.com', name: 'Olga', password: PASSWORD } }))._unsafeUnwrap();
+    const outcome = async <T, E extends { type: string }>(r: PromiseLike<Result<T, E>>) => {
+      const result = await r;
+      return result.isOk() ? 'ok' : result.error.type;
+    };
+    const queries = [
+      (a: ActorRef) => outcome(roster.getWorkspace(a)),
+      (a: ActorRef) => outcome(roster.listAgents(a)),
+      (a: ActorRef) => outcome(roster.listInvitations(a)),
+      (a: ActorRef) => outcome(roster.listDepartments(a)),
+      (a: ActorRef) => outcome(roster.seatUsage(a)),
+      (a: ActorRef) => outcome(roster.availabilityBoard(a)),
+      (a: ActorRef) => outcome(roster.events(a)),
+      (a: ActorRef) => outcome(roster.outbox(a)),
+    ];
+    for (const query of queries) {
+      expect(await query({ workspaceId: ana.workspaceId, agentId: 'ws_not_an_agent' })).toBe('ValidationFailed');
+      expect(await query({ workspaceId: 'ws_unknown', agentId: ana.agentId })).toBe('WorkspaceNotFound');
+      expect(await query({ workspaceId: ana.workspaceId, agentId: other.state.owner.id })).toBe('UnknownActor');
+      expect(await query(ana)).toBe('ok');
+    }
+  });
+
+  it('refuses malformed query filters with ValidationFailed, as commands refuse malformed input', async () => {
+    const { roster, ana } = await aShop();
+    const refusals = await Promise.all([
+      roster.listAgents(ana, null as never),
+      roster.listAgents(ana, { status: 'asleep' } as never),
+      roster.listAgents(ana, { departmentId: 'sales' } as never),
+      roster.listInvitations(ana, { status: 'bogus' } as never),
+      roster.listInvitations(ana, { statuss: 'pending' } as never),
+      roster.outbox(ana, 'sent' as never),
+    ]);
+    expect(refusals.map((r) => (r.isErr() ? r.error.type : 'accepted'))).toEqual(Array(6).fill('ValidationFailed'));
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * The quickstart's story (examples/quickstart.ts) through `createRoster`, step by step, with what
+ * every step must have done: a Pro workspace, departments, invitations, a standalone email refused,
+ * previews and accepts, the seat limit, availability, the owner protected, ownership handed over.
+ */
+import type { Result } from 'neverthrow';
+import { describe, expect, it } from 'vitest';
+import {
+  CapturingMailer,
+  checkHistory,
+  checkRoster,
+  createRoster,
+  ManualClock,
+  MemoryAccountDirectory,
+  MemoryIdentity,
+  MemoryRosterStore,
+  replay,
+  type ActorRef,
+  type InviteAgentInput,
+  type RosterOptions,
+} from 'agent-roster';
+
+const PASSWORD = 'correct horse battery staple';
+
+type ShopOptions = RosterOptions & Readonly<{ plan?: string | Readonly<{ id: string; seats: number | null; departments: number | null }>; standalone?: readonly string[] }>;
+
+/** A roster on a ManualClock with Ana as owner of "Acme Support", and helpers to grow the team. */
+async function aShop(options: ShopOptions = {}) {
+  const { plan = 'pro', standalone = [], ...rosterOptions } = options;
+  const clock = new ManualClock('2026-11-23T09:00:00Z');
+  const mailer = new CapturingMailer();
+  const identity = new MemoryIdentity();
+  const accounts = new MemoryAccountDirectory(standalone);
+  const store = options.store ?? new MemoryRosterStore();
+  const roster = createRoster({ clock, mailer, identity, accounts, ...rosterOptions, store });
+  const opened = (
+    await roster.createWorkspace({ name: 'Acme Support', plan, owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } })
+  )._unsafeUnwrap();
+  const workspaceId = opened.state.workspace.id;
+  const ana: ActorRef = { workspaceId, agentId: opened.state.owner.id };
+  const invite = async (email: string, input: Omit<InviteAgentInput, 'email'> = {}) =>
+    (await roster.inviteAgent(ana, { email, ...input }))._unsafeUnwrap().state.invitation;
+  const tokenFor = (email: string) => mailer.lastTokenFor(email) ?? 'no-token-was-sent';
+  /** Invites `name@acme.com` and accepts as them; returns their actor ref. */
+  const join = async (name: string, input: Omit<InviteAgentInput, 'email'> = {}): Promise<ActorRef> => {
+    const email = `${name.toLowerCase()}@acme.com`;
+    await invite(email, input);
+    const accepted = (await roster.acceptInvitation({ token: tokenFor(email), name, password: PASSWORD }))._unsafeUnwrap();
+    return { workspaceId, agentId: accepted.state.agent.id };
+  };
+  /** Everything the store holds for the workspace: equal snapshots mean nothing changed. */
+  const snapshot = async () => ({
+    workspace: await store.loadWorkspace(workspaceId),
+    agents: await store.listAgents(workspaceId),
+    invitations: await store.listInvitations(workspaceId),
+    departments: await store.listDepartments(workspaceId),
+    events: await store.events(workspaceId),
+    outbox: await store.listOutbox(workspaceId),
+  });
+  return { clock, mailer, identity, accounts, store, roster, workspaceId, ana, invite, tokenFor, join, snapshot };
+}
+
+/** The error of a failed use case, checked to be of `type`. */
+async function failure<V, E extends { type: string }, T extends E['type']>(
+  outcome: PromiseLike<Result<V, E>>,
+  type: T,
+): Promise<Extract<E, { type: T }>> {
+  const result = await outcome;
+  if (result.isOk()) throw new Error(`Expected ${type}, but the use case succeeded.`);
+  expect(result.error.type).toBe(type);
+  return result.error as Extract<E, { type: T }>;
+}
+
+describe('the quickstart story', () => {
+  it('runs from sign-up to a handed-over workspace, each step doing what it says', async () => {
+    const shop = await aShop({ plan: 'pro', standalone: ['zoe@gmail.com'], acceptUrl: 'https://chat.example.com/join' });
+    const { roster, ana, mailer, identity, workspaceId } = shop;
+
+    // Ana signs up: she is the owner, an active admin, with a login in the host's identity system.
+    const opened = (await roster.getWorkspace(ana))._unsafeUnwrap();
+    expect(opened).toMatchObject({ name: 'Acme Support', ownerId: ana.agentId, plan: { id: 'pro', seats: 5, departments: 5 } });
+    expect(identity.logins.get(ana.agentId as never)).toMatchObject({ workspaceId, email: 'ana@acme.com' });
+
+    const sales = (await roster.createDepartment(ana, { name: 'Sales' }))._unsafeUnwrap().state.department;
+    const support = (await roster.createDepartment(ana, { name: 'Support' }))._unsafeUnwrap().state.department;
+
+    const bobInvited = (await roster.inviteAgent(ana, { email: 'bob@acme.com', role: 'admin', departmentIds: [sales.id] }))._unsafeUnwrap();
+    expect(bobInvited.events.map((e) => e.type)).toEqual(['InvitationSent']);
+    await shop.invite('cy@acme.com', { departmentIds: [sales.id, support.id] });
+    expect(mailer.sent.map((m) => m.to)).toEqual(['bob@acme.com', 'cy@acme.com']);
+    expect(mailer.sent[0]?.text).toContain('https://chat.example.com/join?token=');
+
+    const zoe = await failure(roster.inviteAgent(ana, { email: 'zoe@gmail.com' }), 'EmailAlreadyExists');
+    expect(zoe).toMatchObject({ email: 'zoe@gmail.com', holder: 'standalone-account' });
+
+    const preview = (await roster.previewInvitation({ token: shop.tokenFor('bob@acme.com') }))._unsafeUnwrap();
+    expect(preview).toMatchObject({ workspaceName: 'Acme Support', inviterName: 'Ana', email: 'bob@acme.com', role: 'admin' });
+    const bobJoined = (await roster.acceptInvitation({ token: shop.tokenFor('bob@acme.com'), name: 'Bob', password: PASSWORD }))._unsafeUnwrap();
+    expect(bobJoined.state.agent).toMatchObject({ name: 'Bob', role: 'admin', status: 'active', departmentIds: [sales.id] });
+    const bob: ActorRef = { workspaceId, agentId: bobJoined.state.agent.id };
+    const cyJoined = (await roster.acceptInvitation({ token: shop.tokenFor('cy@acme.com'), name: 'Cy', password: PASSWORD }))._unsafeUnwrap();
+    expect(cyJoined.state.agent).toMatchObject({ role: 'agent', departmentIds: [sales.id, support.id] });
+    const cy: ActorRef = { workspaceId, agentId: cyJoined.state.agent.id };
+    expect(identity.logins.size).toBe(3);
+
+    // Ana, Bob, Cy and two pending invitations fill the five seats.
+    await shop.invite('dee@acme.com');
+    await shop.invite('eve@acme.com');
+    const full = await failure(roster.inviteAgent(ana, { email: 'fay@acme.com' }), 'SeatLimitReached');
+    expect(full).toMatchObject({ limit: 5, used: 5 });
+    expect((await roster.seatUsage(ana))._unsafeUnwrap()).toMatchObject({
+      used: 5,
+      limit: 5,
+      counts: { activeAgents: 3, inactiveAgents: 0, pendingInvitations: 2, departments: 2 },
+    });
+
+    const online = (await roster.setAvailability(cy, { agentId: cy.agentId, availability: 'online' }))._unsafeUnwrap();
+    expect(online.events).toMatchObject([{ type: 'AvailabilityChanged', data: { availability: 'online', changedBy: cy.agentId } }]);
+    expect((await roster.availabilityBoard(ana))._unsafeUnwrap().online.map((a) => a.name)).toEqual(['Cy']);
+    (await roster.setAvailability(cy, { agentId: cy.agentId, availability: 'away' }))._unsafeUnwrap();
+
+    await failure(roster.deleteAgent(bob, { agentId: ana.agentId }), 'OwnerCannotBeDeleted');
+
+    const handedOver = (await roster.transferOwnership(ana, { toAgentId: bob.agentId }))._unsafeUnwrap();
+    expect(handedOver.events).toMatchObject([{ type: 'OwnershipTransferred', data: { from: ana.agentId, to: bob.agentId } }]);
+    const anaDeleted = (await roster.deleteAgent(bob, { agentId: ana.agentId }))._unsafeUnwrap();
+    expect(anaDeleted.events.map((e) => e.type)).toEqual(['AgentDeleted']);
+    await failure(roster.listAgents(ana), 'UnknownActor');
+
+    const board = (await roster.availabilityBoard(bob))._unsafeUnwrap();
+    expect({ online: board.online, away: board.away.map((a) => a.name).sort(), inactive: board.inactive }).toEqual({
+      online: [],
+      away: ['Bob', 'Cy'],
+      inactive: [],
+    });
+    expect(mailer.sent).toHaveLength(4);
+    expect((await roster.outbox(bob, 'pending'))._unsafeUnwrap()).toEqual([]);
+
+    const events = (await roster.events(bob))._unsafeUnwrap();
+    expect(events.map((e) => e.type)).toEqual([
+      'WorkspaceCreated',
+      'DepartmentCreated',
+      'DepartmentCreated',
+      'InvitationSent',
+      'InvitationSent',
+      'InvitationAccepted',
+      'InvitationAccepted',
+      'InvitationSent',
+      'InvitationSent',
+      'AvailabilityChanged',
+      'AvailabilityChanged',
+      'OwnershipTransferred',
+      'AgentDeleted',
+    ]);
+    const state = replay(events);
+    expect(checkRoster(state)).toEqual([]);
+    expect(checkHistory(events)).toEqual([]);
+    expect(state.workspace).toEqual((await shop.store.loadWorkspace(workspaceId))?.value);
+  });
+});

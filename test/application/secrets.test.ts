@@ -1,0 +1,177 @@
+/**
+ * Secrets stay where they belong: the password goes to the identity port and nowhere else (not
+ * events, not aggregates, not the outbox, not errors or results); the token's plaintext lives only
+ * in the outgoing email, in the outbox until delivery, and in the mailbox.
+ */
+import type { Result } from 'neverthrow';
+import { describe, expect, it } from 'vitest';
+import {
+  CapturingMailer,
+  createRoster,
+  ManualClock,
+  MemoryAccountDirectory,
+  MemoryIdentity,
+  MemoryRosterStore,
+  sha256Hex,
+  type ActorRef,
+  type InviteAgentInput,
+  type RosterOptions,
+} from 'agent-roster';
+
+const PASSWORD = 'correct horse battery staple';
+
+type ShopOptions = RosterOptions & Readonly<{ plan?: string | Readonly<{ id: string; seats: number | null; departments: number | null }>; standalone?: readonly string[] }>;
+
+/** A roster on a ManualClock with Ana as owner of "Acme Support", and helpers to grow the team. */
+async function aShop(options: ShopOptions = {}) {
+  const { plan = 'pro', standalone = [], ...rosterOptions } = options;
+  const clock = new ManualClock('2026-11-23T09:00:00Z');
+  const mailer = new CapturingMailer();
+  const identity = new MemoryIdentity();
+  const accounts = new MemoryAccountDirectory(standalone);
+  const store = options.store ?? new MemoryRosterStore();
+  const roster = createRoster({ clock, mailer, identity, accounts, ...rosterOptions, store });
+  const opened = (
+    await roster.createWorkspace({ name: 'Acme Support', plan, owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } })
+  )._unsafeUnwrap();
+  const workspaceId = opened.state.workspace.id;
+  const ana: ActorRef = { workspaceId, agentId: opened.state.owner.id };
+  const invite = async (email: string, input: Omit<InviteAgentInput, 'email'> = {}) =>
+    (await roster.inviteAgent(ana, { email, ...input }))._unsafeUnwrap().state.invitation;
+  const tokenFor = (email: string) => mailer.lastTokenFor(email) ?? 'no-token-was-sent';
+  /** Invites `name@acme.com` and accepts as them; returns their actor ref. */
+  const join = async (name: string, input: Omit<InviteAgentInput, 'email'> = {}): Promise<ActorRef> => {
+    const email = `${name.toLowerCase()}@acme.com`;
+    await invite(email, input);
+    const accepted = (await roster.acceptInvitation({ token: tokenFor(email), name, password: PASSWORD }))._unsafeUnwrap();
+    return { workspaceId, agentId: accepted.state.agent.id };
+  };
+  /** Everything the store holds for the workspace: equal snapshots mean nothing changed. */
+  const snapshot = async () => ({
+    workspace: await store.loadWorkspace(workspaceId),
+    agents: await store.listAgents(workspaceId),
+    invitations: await store.listInvitations(workspaceId),
+    departments: await store.listDepartments(workspaceId),
+    events: await store.events(workspaceId),
+    outbox: await store.listOutbox(workspaceId),
+  });
+  return { clock, mailer, identity, accounts, store, roster, workspaceId, ana, invite, tokenFor, join, snapshot };
+}
+
+/** The error of a failed use case, checked to be of `type`. */
+async function failure<V, E extends { type: string }, T extends E['type']>(
+  outcome: PromiseLike<Result<V, E>>,
+  type: T,
+): Promise<Extract<E, { type: T }>> {
+  const result = await outcome;
+  if (result.isOk()) throw new Error(`Expected ${type}, but the use case succeeded.`);
+  expect(result.error.type).toBe(type);
+  return result.error as Extract<E, { type: T }>;
+}
+
+/** An identity port that refuses one particular password, to reach IdentityUnavailable. */
+class PickyIdentity extends MemoryIdentity {
+  override async createLogin(login: Parameters<MemoryIdentity['createLogin']>[0]) {
+    if (login.password.startsWith('identity-')) throw new Error('identity provider refused the request');
+    return super.createLogin(login);
+  }
+}
+
+describe('the password', () => {
+  it('never appears in events, aggregates, the outbox, emails, results or errors', async () => {
+    const secrets = {
+      owner: 'owner-secret Correct Horse Battery',
+      bob: 'bob-secret Correct Horse Battery',
+      tooShort: 'weak-secret',
+      tooLong: `long-secret-${'x'.repeat(300)}`,
+      breached: 'breached-secret Correct Horse',
+      otherSession: 'session-secret Correct Horse',
+      identity: 'identity-secret Correct Horse',
+      expired: 'expired-secret Correct Horse',
+      workspace: 'ws-secret',
+    };
+    const identity = new PickyIdentity();
+    const shop = await aShop({ identity, breachedPasswords: { isBreached: async (p) => p === secrets.breached } });
+    const { roster, ana, invite, tokenFor, clock } = shop;
+    identity.sessions.set('zed-session', 'zed@acme.com');
+    const outcomes: unknown[] = [];
+    const record = async <T, E>(outcome: PromiseLike<Result<T, E>>) => {
+      const result = await outcome;
+      outcomes.push(result.isOk() ? { ok: result.value } : { err: result.error });
+      return result;
+    };
+
+    outcomes.push(await roster.createWorkspace({ name: 'Second', owner: { email: 'olga@acme.com', name: 'Olga', password: secrets.owner } }));
+    await record(roster.createWorkspace({ name: 'Third', owner: { email: 'pat@acme.com', name: 'Pat', password: secrets.workspace } }));
+    await invite('bob@acme.com');
+    const token = tokenFor('bob@acme.com');
+    for (const password of [secrets.tooShort, secrets.tooLong, secrets.breached, secrets.identity]) {
+      expect((await record(roster.acceptInvitation({ token, name: 'Bob', password }))).isErr()).toBe(true);
+    }
+    expect((await record(roster.acceptInvitation({ token, name: 'Bob', password: secrets.otherSession, session: 'zed-session' }))).isErr()).toBe(true);
+    const accepted = await record(roster.acceptInvitation({ token, name: 'Bob', password: secrets.bob }));
+    expect(accepted.isOk()).toBe(true);
+    await invite('cy@acme.com');
+    clock.advance({ days: 8 });
+    expect((await record(roster.acceptInvitation({ token: tokenFor('cy@acme.com'), name: 'Cy', password: secrets.expired }))).isErr()).toBe(true);
+
+    const everything = JSON.stringify({
+      outcomes,
+      roster: await shop.snapshot(),
+      events: (await roster.events(ana))._unsafeUnwrap(),
+      outbox: (await roster.outbox(ana))._unsafeUnwrap(),
+      emails: shop.mailer.sent,
+      logins: [...identity.logins.values()],
+    });
+    for (const [which, secret] of Object.entries(secrets)) {
+      expect({ which, leaked: everything.includes(secret) }).toEqual({ which, leaked: false });
+    }
+    // What the identity port did get: the exact password, never truncated.
+    const bobLogin = [...identity.logins.values()].find((l) => l.email === 'bob@acme.com');
+    expect(bobLogin?.passwordSha256).toBe(await sha256Hex(secrets.bob));
+  });
+});
+
+describe('the invitation token', () => {
+  it('lives in the outbox only until delivered, and never in events or aggregates', async () => {
+    const { roster, ana, store, mailer, snapshot, workspaceId } = await aShop({ deliverImmediately: false });
+    const sent = (await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrap();
+    const [pending] = await store.listOutbox(workspaceId, 'pending');
+    const token = pending?.text.match(/token=([A-Za-z0-9_-]{43})/)?.[1] ?? 'missing';
+    expect(token).not.toBe('missing');
+    // The admin's outbox view shows delivery state, never the live link meant for the invitee.
+    expect(JSON.stringify((await roster.outbox(ana))._unsafeUnwrap())).not.toContain(token);
+    expect(mailer.sent).toEqual([]);
+    expect(sent.state.invitation.tokenHash).toBe(await sha256Hex(token));
+
+    const held = async () => {
+      const { outbox: _, ...rest } = await snapshot();
+      return JSON.stringify({ ...rest, found: await store.findInvitationByTokenHash(sent.state.invitation.tokenHash), result: sent });
+    };
+    expect(await held()).not.toContain(token);
+
+    await roster.deliverOutbox();
+    expect(mailer.lastTokenFor('bob@acme.com')).toBe(token);
+    expect(JSON.stringify(await store.listOutbox(workspaceId))).not.toContain(token);
+    expect(await store.listOutbox(workspaceId, 'delivered')).toMatchObject([{ text: '', html: null }]);
+
+    const resent = (await roster.resendInvitation(ana, { invitationId: sent.state.invitation.id }))._unsafeUnwrap();
+    const newToken = (await store.listOutbox(workspaceId, 'pending'))[0]?.text.match(/token=([A-Za-z0-9_-]{43})/)?.[1] ?? 'missing';
+    expect(JSON.stringify({ resent, roster: await held() })).not.toContain(newToken);
+    await roster.deliverOutbox();
+    const accepted = (await roster.acceptInvitation({ token: newToken, name: 'Bob', password: PASSWORD }))._unsafeUnwrap();
+    const afterwards = JSON.stringify({ accepted, roster: await snapshot() });
+    expect(afterwards).not.toContain(token);
+    expect(afterwards).not.toContain(newToken);
+  });
+
+  it('is not echoed by the errors of a link that does not work', async () => {
+    const { roster } = await aShop();
+    const guessed = 'Zm9yZ2VkLXRva2VuLXRoYXQtbWF0Y2hlcy1ub3RoaW5n';
+    const outcomes = [
+      await roster.previewInvitation({ token: guessed }),
+      await roster.acceptInvitation({ token: guessed, name: 'Eve', password: PASSWORD }),
+    ];
+    for (const outcome of outcomes) expect(JSON.stringify(outcome._unsafeUnwrapErr())).not.toContain(guessed);
+  });
+});
