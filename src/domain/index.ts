@@ -14,3 +14,4 @@ export * from './department';
 export * from './ownership';
 export * from './roster';
 export * from './invariants';
+export * from './routing/index';

@@ -1,0 +1,143 @@
+import { err, ok, type Result } from 'neverthrow';
+import { parseInput } from '../command';
+import type { ValidationFailed } from '../errors';
+import type { AgentId } from '../ids';
+import { Decider, type RoutingContext, type RoutingDecision } from './decider';
+import {
+  routingFail,
+  type AgentNotEligible,
+  type ConversationAlreadyRouted,
+  type ConversationNotFound,
+  type NoAgentAvailable,
+  type NotEligibleReason,
+} from './errors';
+import {
+  closeConversationSchema,
+  routeConversationSchema,
+  transferConversationSchema,
+  type CloseConversationInput,
+  type RouteConversationInput,
+  type TransferConversationInput,
+} from './schemas';
+import { capacityOf, conversationOf, memberOf, type RoutingState } from './state';
+
+/** Where a routed conversation went: to an agent, or into the queue, with why it waits. */
+export type RouteOutcome =
+  | Readonly<{ type: 'Assigned'; agentId: AgentId }>
+  | Readonly<{ type: 'Queued'; position: number; why: NoAgentAvailable }>;
+
+/** The decision of {@link routeConversation}, with its outcome spelt out. */
+export type RouteDecision = RoutingDecision & Readonly<{ outcome: RouteOutcome }>;
+
+/** Errors of {@link routeConversation}. */
+export type RouteConversationError = ValidationFailed | ConversationAlreadyRouted;
+
+/**
+ * Routes a new conversation: the strategy gives it to an agent who is active, online, a member
+ * of the queue and under capacity, or it waits at the back of the queue. Waiting is a success:
+ * the outcome says why (`department-empty`, `nobody-online`, `everybody-at-capacity`).
+ * A conversation closed earlier may be routed again (a reopened chat).
+ *
+ * Cost: O(log n) in the queue's members with a warm index (see `RoutingIndex`), plus copying
+ * the bucket of each record the events touch and, when it has to wait, the waiting list.
+ *
+ * @example
+ * routeConversation(sales, { conversationId: 'conv_42' }, { now }).map((d) => d.outcome)
+ * // { type: 'Assigned', agentId: 'agt_ana' } or { type: 'Queued', position: 3, why: { type: 'NoAgentAvailable', reason: 'nobody-online', … } }
+ */
+export function routeConversation(
+  state: RoutingState,
+  input: RouteConversationInput,
+  context: RoutingContext,
+): Result<RouteDecision, RouteConversationError> {
+  return parseInput(routeConversationSchema, input).andThen(({ conversationId }) => {
+    const existing = conversationOf(state, conversationId);
+    if (existing) return err(routingFail.conversationAlreadyRouted(conversationId, existing.agentId));
+    const decider = new Decider(state, context);
+    // Nobody jumps the line: with anyone waiting, the newcomer queues behind them.
+    const agent = decider.draft.queueLength === 0 ? decider.index.pick() : undefined;
+    if (agent) {
+      decider.assign(conversationId, agent.agentId, 'new');
+      return ok({ ...decider.finish(), outcome: { type: 'Assigned', agentId: agent.agentId } as const });
+    }
+    const reason = decider.index.whyNobody();
+    decider.emit('ConversationQueued', { conversationId, reason });
+    const decision = decider.finish();
+    const routed = conversationOf(decision.state, conversationId);
+    const outcome: RouteOutcome =
+      routed?.agentId != null
+        ? { type: 'Assigned', agentId: routed.agentId }
+        : { type: 'Queued', position: decision.state.queue.lastIndexOf(conversationId) + 1, why: routingFail.noAgentAvailable(reason) };
+    return ok({ ...decision, outcome });
+  });
+}
+
+/** Errors of {@link closeConversation}. */
+export type CloseConversationError = ValidationFailed | ConversationNotFound;
+
+/**
+ * Closes a conversation, open with an agent or still waiting (the visitor left). Closing an open
+ * one frees a slot of the agent's capacity, so the first waiting conversation may be served.
+ *
+ * Cost: O(log n), plus O(waiting) when the closed conversation was waiting.
+ *
+ * @example closeConversation(sales, { conversationId: 'conv_42' }, { now })
+ */
+export function closeConversation(
+  state: RoutingState,
+  input: CloseConversationInput,
+  context: RoutingContext,
+): Result<RoutingDecision, CloseConversationError> {
+  return parseInput(closeConversationSchema, input).andThen(({ conversationId }) => {
+    const conversation = conversationOf(state, conversationId);
+    if (!conversation) return err(routingFail.conversationNotFound(conversationId));
+    const decider = new Decider(state, context);
+    decider.emit('ConversationClosed', { conversationId, agentId: conversation.agentId });
+    return ok(decider.finish());
+  });
+}
+
+/** Errors of {@link transferConversation}. */
+export type TransferConversationError = ValidationFailed | ConversationNotFound | AgentNotEligible;
+
+/**
+ * Moves a conversation by hand: to a named agent, who must be active, online, a member of the
+ * queue and under capacity; or back to the queue (`to: 'queue'`), where it goes to the front and
+ * the strategy routes it again at once if anyone has room (it may pick the same agent: to keep
+ * it away, set that agent away first). A waiting conversation waits because nobody has room, so
+ * naming an agent for it fails with that agent's reason. Transfers leave the round-robin rotation
+ * as it was: they are not the strategy's turns. Transferring to where the conversation already is
+ * changes nothing.
+ *
+ * Cost: O(log n), plus serving at most one waiting conversation from the freed slot.
+ *
+ * @example transferConversation(sales, { conversationId: 'conv_42', to: 'agt_bob' }, { now })
+ */
+export function transferConversation(
+  state: RoutingState,
+  input: TransferConversationInput,
+  context: RoutingContext,
+): Result<RoutingDecision, TransferConversationError> {
+  return parseInput(transferConversationSchema, input).andThen(({ conversationId, to }) => {
+    const conversation = conversationOf(state, conversationId);
+    if (!conversation) return err(routingFail.conversationNotFound(conversationId));
+    const target = to === 'queue' ? null : to;
+    if (conversation.agentId === target) return ok({ state, events: [] });
+    if (target !== null) {
+      const why = whyNotEligible(state, target);
+      if (why) return err(routingFail.agentNotEligible(target, why));
+    }
+    const decider = new Decider(state, context);
+    decider.emit('ConversationTransferred', { conversationId, from: conversation.agentId, to: target });
+    return ok(decider.finish());
+  });
+}
+
+function whyNotEligible(state: RoutingState, agentId: AgentId): NotEligibleReason | null {
+  const member = memberOf(state, agentId);
+  if (!member) return 'not-a-member';
+  if (!member.active) return 'inactive';
+  if (!member.online) return 'away';
+  const capacity = capacityOf(state.config, agentId);
+  return capacity !== null && member.conversationIds.length >= capacity ? 'at-capacity' : null;
+}

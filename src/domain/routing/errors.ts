@@ -1,0 +1,80 @@
+import type { ValidationFailed } from '../errors';
+import type { AgentId, ConversationId } from '../ids';
+
+type Failure<T extends string, D = object> = Readonly<{ type: T; message: string } & D>;
+
+/**
+ * Why nobody could take a conversation right now:
+ * - `department-empty`: the queue has no members (nobody in the department, or in any department
+ *   for the workspace-wide queue);
+ * - `nobody-online`: it has members, but none is active and online;
+ * - `everybody-at-capacity`: someone is online, but every such agent holds as many open
+ *   conversations as its capacity allows.
+ */
+export type NoAgentReason = 'department-empty' | 'nobody-online' | 'everybody-at-capacity';
+
+/**
+ * Not an error: the answer that comes with a conversation that has to wait, saying why, so a
+ * widget can tell the visitor ("all our agents are busy") and a dashboard can tell the admin.
+ */
+export type NoAgentAvailable = Readonly<{ type: 'NoAgentAvailable'; reason: NoAgentReason; message: string }>;
+
+/** A conversation this queue is not handling (never routed here, or already closed). */
+export type ConversationNotFound = Failure<'ConversationNotFound', { conversationId: ConversationId }>;
+/** The conversation is already waiting or open in this queue. */
+export type ConversationAlreadyRouted = Failure<
+  'ConversationAlreadyRouted',
+  { conversationId: ConversationId; agentId: AgentId | null }
+>;
+/**
+ * Why an agent cannot take a transferred conversation: not a member of the queue (or never
+ * synced into it), inactive, away, or already at capacity.
+ */
+export type NotEligibleReason = 'not-a-member' | 'inactive' | 'away' | 'at-capacity';
+/** A transfer named an agent who may not take the conversation; `reason` says why. */
+export type AgentNotEligible = Failure<'AgentNotEligible', { agentId: AgentId; reason: NotEligibleReason }>;
+
+/** Every error a routing command can return. */
+export type RoutingError = ValidationFailed | ConversationNotFound | ConversationAlreadyRouted | AgentNotEligible;
+
+/**
+ * Builders keep the words of each answer in one place, so every surface shows the same message.
+ *
+ * @example routingFail.agentNotEligible(bobId, 'away').message // 'Agent agt_bob is away. Only online agents take new conversations.'
+ */
+export const routingFail = {
+  conversationNotFound: (conversationId: ConversationId): ConversationNotFound => ({
+    type: 'ConversationNotFound',
+    conversationId,
+    message: `Conversation ${conversationId} is not waiting or open in this queue.`,
+  }),
+  conversationAlreadyRouted: (conversationId: ConversationId, agentId: AgentId | null): ConversationAlreadyRouted => ({
+    type: 'ConversationAlreadyRouted',
+    conversationId,
+    agentId,
+    message:
+      agentId === null
+        ? `Conversation ${conversationId} is already waiting in this queue.`
+        : `Conversation ${conversationId} is already open with agent ${agentId}.`,
+  }),
+  agentNotEligible: (agentId: AgentId, reason: NotEligibleReason): AgentNotEligible => ({
+    type: 'AgentNotEligible',
+    agentId,
+    reason,
+    message: {
+      'not-a-member': `Agent ${agentId} is not in this queue's department, so it cannot take its conversations.`,
+      inactive: `Agent ${agentId} is inactive and cannot chat. Activate the agent first.`,
+      away: `Agent ${agentId} is away. Only online agents take new conversations.`,
+      'at-capacity': `Agent ${agentId} already has as many open conversations as its capacity allows.`,
+    }[reason],
+  }),
+  noAgentAvailable: (reason: NoAgentReason): NoAgentAvailable => ({
+    type: 'NoAgentAvailable',
+    reason,
+    message: {
+      'department-empty': 'Nobody is in this department yet, so the conversation waits. Assign agents to the department.',
+      'nobody-online': 'No agent of this department is online, so the conversation waits for the first one who is.',
+      'everybody-at-capacity': 'Every online agent of this department is at capacity, so the conversation waits for a free slot.',
+    }[reason],
+  }),
+};

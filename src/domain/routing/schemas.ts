@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { agentIdSchema, conversationIdSchema, departmentIdSchema } from '../ids';
+
+/** One conversation, by id. */
+const conversationTarget = z.strictObject({ conversationId: conversationIdSchema });
+
+/** Input of `routeConversation`. @example { conversationId: 'conv_42' } */
+export const routeConversationSchema = conversationTarget;
+/** Input of `closeConversation`. @example { conversationId: 'conv_42' } */
+export const closeConversationSchema = conversationTarget;
+
+/**
+ * Input of `transferConversation`: `to` is an agent id, or `'queue'` to put the conversation back
+ * at the front of the queue. @example { conversationId: 'conv_42', to: 'agt_bob' }
+ */
+export const transferConversationSchema = z.strictObject({
+  conversationId: conversationIdSchema,
+  to: z.union([agentIdSchema, z.literal('queue')], { message: 'must be an agent id like "agt_…" or "queue"' }),
+});
+
+/**
+ * Input of `syncAgent`: an agent's current facts from the roster, or `deleted: true` once it is
+ * gone. An inactive agent is never online (DOMAIN.md invariant 5), so that pair is refused: it
+ * means the caller read the roster wrong.
+ * @example { agentId: 'agt_bob', active: true, online: true, departmentIds: ['dep_sales'] }
+ * @example { agentId: 'agt_bob', deleted: true }
+ */
+export const syncAgentSchema = z
+  .strictObject({
+    agentId: agentIdSchema,
+    active: z.boolean().optional(),
+    online: z.boolean().optional(),
+    departmentIds: z.array(departmentIdSchema).max(100).optional(),
+    deleted: z.literal(true).optional(),
+  })
+  .superRefine((i, ctx) => {
+    const facts = (['active', 'online', 'departmentIds'] as const).filter((k) => i[k] !== undefined);
+    if (i.deleted) {
+      for (const k of facts) ctx.addIssue({ code: 'custom', path: [k], message: 'give either deleted: true or the facts, not both' });
+      return;
+    }
+    for (const k of ['active', 'online', 'departmentIds'] as const) {
+      if (i[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'is required unless deleted: true' });
+    }
+    if (i.online === true && i.active === false) {
+      ctx.addIssue({ code: 'custom', path: ['online'], message: 'an inactive agent is never online' });
+    }
+  });
+
+/** How many open conversations an agent may hold; `null` is no limit, 0 pauses the agent. */
+const capacitySchema = z.number().int().min(0).max(10_000).nullable();
+
+/**
+ * Input of `configureRouting`: what changes. `capacities` replaces the per-agent overrides
+ * as a whole (`{}` clears them). @example { strategy: 'least-busy', capacity: 3, capacities: { agt_ana: 5 } }
+ */
+export const configureRoutingSchema = z
+  .strictObject({
+    strategy: z.enum(['round-robin', 'least-busy']).optional(),
+    capacity: capacitySchema.optional(),
+    capacities: z
+      .record(agentIdSchema, capacitySchema)
+      .refine((r) => Object.keys(r).length <= 10_000, { message: 'at most 10000 overrides' })
+      .optional(),
+  })
+  .refine((i) => i.strategy !== undefined || i.capacity !== undefined || i.capacities !== undefined, {
+    message: 'give at least one of strategy, capacity, capacities',
+  });
+
+/** Input accepted by `routeConversation`. */
+export type RouteConversationInput = z.input<typeof routeConversationSchema>;
+/** Input accepted by `closeConversation`. */
+export type CloseConversationInput = z.input<typeof closeConversationSchema>;
+/** Input accepted by `transferConversation`. */
+export type TransferConversationInput = z.input<typeof transferConversationSchema>;
+/** Input accepted by `syncAgent`. */
+export type SyncAgentInput = z.input<typeof syncAgentSchema>;
+/** Input accepted by `configureRouting`. */
+export type ConfigureRoutingInput = z.input<typeof configureRoutingSchema>;

@@ -1,0 +1,58 @@
+import type { ConversationId } from '../ids';
+
+/**
+ * A mutable copy of a queue while a command decides or a replay folds: taking the head is O(1)
+ * (a moving start index instead of `Array#shift`), putting conversations back at the front reuses
+ * the room the head left when it can. Internal: persisted queues are plain arrays.
+ *
+ * @internal
+ */
+export class WorkingQueue {
+  private items: ConversationId[];
+  private head = 0;
+
+  constructor(initial: readonly ConversationId[]) {
+    this.items = initial.slice();
+  }
+
+  /** Number of waiting conversations. */
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  /** The conversation served next. */
+  first(): ConversationId | undefined {
+    return this.items[this.head];
+  }
+
+  /** Adds an arrival at the back. */
+  push(conversationId: ConversationId): void {
+    this.items.push(conversationId);
+  }
+
+  /** Puts conversations at the front, keeping their order. */
+  prepend(conversationIds: readonly ConversationId[]): void {
+    if (conversationIds.length <= this.head) {
+      this.head -= conversationIds.length;
+      for (let i = 0; i < conversationIds.length; i++) this.items[this.head + i] = conversationIds[i]!;
+    } else {
+      this.items = [...conversationIds, ...this.items.slice(this.head)];
+      this.head = 0;
+    }
+  }
+
+  /** Removes one conversation wherever it waits: O(1) at the head, O(queue) elsewhere. */
+  remove(conversationId: ConversationId): void {
+    if (this.items[this.head] === conversationId) {
+      this.head++;
+      return;
+    }
+    const at = this.items.indexOf(conversationId, this.head);
+    if (at >= 0) this.items.splice(at, 1);
+  }
+
+  /** The queue as a fresh array, first to be served first. */
+  toArray(): ConversationId[] {
+    return this.items.slice(this.head);
+  }
+}
