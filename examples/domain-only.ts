@@ -40,7 +40,8 @@ let { workspace, owner } = opened.state;
 
 const token = 'demo-token-not-random';
 const invited = inviteAgent(
-  { workspace, actor: owner },
+  // No department is named, so none needs looking up.
+  { workspace, actor: owner, departments: [] },
   { email: 'Bob@Bookshop.com' },
   { now, invitationId: invitationIdSchema.parse('inv_bob'), tokenHash: await sha256(token), emailStatus: 'available' },
 )._unsafeUnwrap();
@@ -48,7 +49,7 @@ log('Ana invites bob@bookshop.com', invited.events);
 workspace = invited.state.workspace;
 
 const accepted = acceptInvitation(
-  { workspace, invitation: invited.state.invitation },
+  { workspace, invitation: invited.state.invitation, departments: invited.state.departments },
   { name: 'Bob', password: 'correct horse battery staple' },
   { now, presentedTokenHash: await sha256(token), agentId: agentIdSchema.parse('agt_bob'), emailStatus: 'available' },
 )._unsafeUnwrap();
@@ -58,7 +59,7 @@ const bob = accepted.state.agent;
 
 for (const [n, email] of ['cy@bookshop.com', 'di@bookshop.com'].entries()) {
   const result = inviteAgent(
-    { workspace, actor: owner },
+    { workspace, actor: owner, departments: [] },
     { email },
     { now, invitationId: invitationIdSchema.parse(`inv_${n}`), tokenHash: await sha256(email), emailStatus: 'available' },
   );
@@ -72,7 +73,7 @@ for (const [n, email] of ['cy@bookshop.com', 'di@bookshop.com'].entries()) {
 }
 
 const reusedLink = acceptInvitation(
-  { workspace, invitation: accepted.state.invitation },
+  { workspace, invitation: accepted.state.invitation, departments: accepted.state.departments },
   { name: 'Mallory', password: 'correct horse battery staple' },
   { now, presentedTokenHash: await sha256(token), agentId: agentIdSchema.parse('agt_mallory'), emailStatus: 'available' },
 );

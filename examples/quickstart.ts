@@ -14,7 +14,8 @@ const roster = createRoster({
   accounts: new MemoryAccountDirectory(['zoe@gmail.com']),
   acceptUrl: 'https://chat.example.com/join',
 });
-const linkTokenFor = (email: string) => sent.findLast((m) => m.to === email)?.text.match(/token=([\w-]+)/)?.[1] ?? '';
+// The latest mail to that address (a resend replaces the link); a reverse find, as the lib is ES2022.
+const linkTokenFor = (email: string) => [...sent].reverse().find((m) => m.to === email)?.text.match(/token=([\w-]+)/)?.[1] ?? '';
 const step = (title: string) => console.log(`\n── ${title}`);
 const show = (events: readonly RosterEvent[]) => events.forEach((e) => console.log(`   • ${e.type} ${JSON.stringify(e.data)}`));
 const refused = (e: { type: string; message: string }) => console.log(`   ✗ ${e.type}: ${e.message}`);

@@ -57,9 +57,9 @@ export type Removed<K extends string, I> = Readonly<{ kind: K; id: I; removed: t
 export function evolveAgent(agent: Agent | null, e: RosterEvent): Agent | null {
   switch (e.type) {
     case 'WorkspaceCreated':
-      return agent ?? newAgent(e.workspaceId, e.occurredAt, { ...e.data.owner, role: 'admin', departmentIds: [] });
+      return created(agent, newAgent(e.workspaceId, e.occurredAt, { ...e.data.owner, role: 'admin', departmentIds: [] }));
     case 'InvitationAccepted':
-      return agent ?? newAgent(e.workspaceId, e.occurredAt, e.data);
+      return created(agent, newAgent(e.workspaceId, e.occurredAt, e.data));
     default:
       break;
   }
@@ -102,6 +102,15 @@ export function evolveAgent(agent: Agent | null, e: RosterEvent): Agent | null {
   }
 }
 
+/**
+ * A creation event for an id that already exists means the caller reused an id: a programming
+ * error, not a rule violation, so it throws rather than silently keeping one of the two.
+ */
+export function created<T extends { kind: string; id: string }>(existing: T | null, fresh: T): T {
+  if (existing !== null) throw new Error(`${fresh.kind} ${fresh.id} already exists: ids must be new for every creation`);
+  return fresh;
+}
+
 function withoutDepartment<T extends { departmentIds: readonly DepartmentId[] }>(holder: T, departmentId: DepartmentId): T {
   return holder.departmentIds.includes(departmentId)
     ? { ...holder, departmentIds: holder.departmentIds.filter((d) => d !== departmentId) }
@@ -138,6 +147,14 @@ export function requireAgent(
   return agent && agent.id === agentId && agent.workspaceId === workspace.id ? ok(agent) : err(fail.agentNotFound(agentId));
 }
 
+/**
+ * Every agent manages its own profile and availability; doing it for someone else takes
+ * `manageAgents`. Checked before the lookup, so a non-admin cannot probe which agent ids exist.
+ */
+function authorizeOnAgent(actor: Agent, agentId: AgentId, workspace: Workspace) {
+  return agentId === actor.id ? authorize(actor, 'manageOwnProfile', workspace) : authorize(actor, 'manageAgents', workspace);
+}
+
 /** The state most agent commands need: the workspace, who acts, and the agent acted on. */
 export type AgentCommandState = Readonly<{ workspace: Workspace; actor: Agent; agent: Agent | null | undefined }>;
 /** Facts every command gets from its caller. */
@@ -161,19 +178,17 @@ export type EditAgentError = ValidationFailed | PermissionDenied | AgentNotFound
 export function editAgent(
   state: AgentCommandState,
   input: EditAgentInput,
-  context: Now & { emailStatus?: EmailStatus },
+  context: Now & Readonly<{ /** Who holds the new email; read only when the email changes. */ emailStatus: EmailStatus }>,
 ): Result<AgentDecision, EditAgentError> {
   const { workspace, actor } = state;
   return parseInput(editAgentSchema, input)
+    .andThrough((i) => authorizeOnAgent(actor, i.agentId, workspace))
     .andThen((i) => requireAgent(workspace, state.agent, i.agentId).map((agent) => ({ i, agent })))
-    .andThrough(({ agent }) =>
-      agent.id === actor.id ? authorize(actor, 'manageOwnProfile', workspace) : authorize(actor, 'manageAgents', workspace),
-    )
     .andThen(({ i, agent }) => {
       const emailChanges = i.email !== undefined && i.email !== agent.email;
       if (emailChanges) {
-        const holder = context.emailStatus ?? 'available';
-        if (holder !== 'available') return err(fail.emailAlreadyExists({ email: i.email!, holder }));
+        const taken = refuseTakenEmail(i.email!, context.emailStatus);
+        if (taken.isErr()) return err(taken.error);
       }
       const changes = {
         ...(i.name !== undefined && i.name !== agent.name ? { name: i.name } : {}),
@@ -191,6 +206,19 @@ export function editAgent(
  * `available` means nobody: not a standalone account, not an agent here, not a pending invitation here.
  */
 export type EmailStatus = 'available' | 'standalone-account' | 'agent' | 'pending-invitation';
+
+const EMAIL_STATUSES: ReadonlySet<unknown> = new Set<EmailStatus>(['available', 'standalone-account', 'agent', 'pending-invitation']);
+
+/**
+ * Refuses an email someone already holds. A missing or unknown `emailStatus` is a caller bug
+ * (a fact was not looked up), so it throws rather than guessing either way.
+ */
+export function refuseTakenEmail(email: Email, status: EmailStatus): Result<void, EmailAlreadyExists> {
+  if (!EMAIL_STATUSES.has(status)) {
+    throw new TypeError(`context.emailStatus must be one of ${[...EMAIL_STATUSES].join(', ')}; got ${String(status)}`);
+  }
+  return status === 'available' ? ok(undefined) : err(fail.emailAlreadyExists({ email, holder: status }));
+}
 
 /** Errors of {@link changeRole}. */
 export type ChangeRoleError = ValidationFailed | PermissionDenied | AgentNotFound | OwnerMustStayAdmin;
@@ -291,10 +319,8 @@ export function setAvailability(
 ): Result<AgentDecision, SetAvailabilityError> {
   const { workspace, actor } = state;
   return parseInput(setAvailabilitySchema, input)
+    .andThrough((i) => authorizeOnAgent(actor, i.agentId, workspace))
     .andThen((i) => requireAgent(workspace, state.agent, i.agentId).map((agent) => ({ i, agent })))
-    .andThrough(({ agent }) =>
-      agent.id === actor.id ? authorize(actor, 'manageOwnProfile', workspace) : authorize(actor, 'manageAgents', workspace),
-    )
     .andThen(({ i, agent }) => {
       if (agent.availability === i.availability) return ok(decided({ agent }, []));
       if (i.availability === 'online' && agent.status === 'inactive') return err(fail.agentInactive(agent.id));

@@ -26,6 +26,32 @@ export function validationFailed(issues: readonly FieldIssue[]): ValidationFaile
   return { type: 'ValidationFailed', issues, message: `Invalid input: ${fields}.` };
 }
 
+const TOO_DEEP = Symbol('too deep');
+const MAX_DEPTH = 16;
+
+/**
+ * A copy of the input made of its own enumerable properties only. Zod reads properties the way
+ * JavaScript does, inherited ones included, so without this an input built on a prototype
+ * carrying `role: 'admin'` — or a host whose `Object.prototype` got polluted — would smuggle
+ * fields past the schema. Inputs are small, so the copy costs next to nothing.
+ */
+function ownData(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_DEPTH) return TOO_DEEP;
+  if (Array.isArray(value)) {
+    const items = value.map((v) => ownData(v, depth + 1));
+    return items.includes(TOO_DEEP) ? TOO_DEEP : items;
+  }
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = ownData((value as Record<string, unknown>)[key], depth + 1);
+    if (item === TOO_DEEP) return TOO_DEEP;
+    // defineProperty, not assignment: a `__proto__` key stays an ordinary (and refused) field.
+    Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+  }
+  return copy;
+}
+
 /**
  * Parses a command input. Never throws: a hostile input (a throwing getter, a Proxy) becomes a
  * `ValidationFailed` like any other bad input.
@@ -34,7 +60,9 @@ export function validationFailed(issues: readonly FieldIssue[]): ValidationFaile
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): Result<z.output<S>, ValidationFailed> {
   try {
-    const parsed = schema.safeParse(input);
+    const data = ownData(input, 0);
+    if (data === TOO_DEEP) return err(validationFailed([{ path: '', message: 'is nested too deeply' }]));
+    const parsed = schema.safeParse(data);
     return parsed.success ? ok(parsed.data) : err(validationFailed(toFieldIssues(parsed.error.issues)));
   } catch {
     return err(validationFailed([{ path: '', message: 'could not be read' }]));

@@ -1,5 +1,5 @@
 import { err, ok, type Result } from 'neverthrow';
-import { requireAgent, withoutDepartment, evolveAgent, type Agent, type Now, type Removed } from './agent';
+import { created, requireAgent, withoutDepartment, evolveAgent, type Agent, type Now, type Removed } from './agent';
 import { decided, parseInput, type Decision } from './command';
 import {
   fail,
@@ -50,16 +50,14 @@ export type Department = Readonly<{
 export function evolveDepartment(department: Department | null, e: RosterEvent): Department | null {
   switch (e.type) {
     case 'DepartmentCreated':
-      return (
-        department ?? {
-          kind: 'department',
-          id: e.data.departmentId,
-          workspaceId: e.workspaceId,
-          name: e.data.name,
-          nameKey: nameKey(e.data.name),
-          createdAt: e.occurredAt,
-        }
-      );
+      return created<Department>(department, {
+        kind: 'department',
+        id: e.data.departmentId,
+        workspaceId: e.workspaceId,
+        name: e.data.name,
+        nameKey: nameKey(e.data.name),
+        createdAt: e.occurredAt,
+      });
     case 'DepartmentRenamed':
       return department && department.id === e.data.departmentId
         ? { ...department, name: e.data.to, nameKey: nameKey(e.data.to) }
@@ -106,7 +104,10 @@ function requireDepartment(
 }
 
 type AdminState = Readonly<{ workspace: Workspace; actor: Agent }>;
-/** Whether another department of the workspace already uses a name (compared case-insensitively). */
+/**
+ * Whether another department of the workspace already has the name's key: look it up with
+ * `nameKey` of the name as the schema parses it (trimmed, NFC), e.g. `nameKey(departmentNameSchema.parse(raw))`.
+ */
 type NameFacts = Readonly<{ nameTaken: boolean }>;
 
 /** Errors of {@link createDepartment}. */

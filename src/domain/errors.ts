@@ -34,8 +34,8 @@ export type EmailAlreadyExists = Failure<
   'EmailAlreadyExists',
   { email: Email; holder: 'standalone-account' | 'agent' | 'pending-invitation' }
 >;
-/** Taking one more seat would go over the plan. */
-export type SeatLimitReached = Failure<'SeatLimitReached', { limit: number; used: number }>;
+/** The change would take more seats than the plan has: `used` now, `requested` after the change. */
+export type SeatLimitReached = Failure<'SeatLimitReached', { limit: number; used: number; requested: number }>;
 /** Creating one more department would go over the plan. */
 export type DepartmentLimitReached = Failure<'DepartmentLimitReached', { limit: number; used: number }>;
 /** A downgrade below current usage: the numbers tell the admin what to free first. */
@@ -139,7 +139,10 @@ export const fail = {
   seatLimitReached: (d: DataOf<SeatLimitReached>): SeatLimitReached => ({
     type: 'SeatLimitReached',
     ...d,
-    message: `All ${d.limit} seats of the plan are taken (${d.used} used). Upgrade the plan or free a seat.`,
+    message:
+      d.requested === d.used + 1
+        ? `All ${d.limit} seats of the plan are taken (${d.used} used). Upgrade the plan or free a seat.`
+        : `This change needs ${d.requested} seats but the plan has ${d.limit} (${d.used} used now). Upgrade the plan or free seats.`,
   }),
   departmentLimitReached: (d: DataOf<DepartmentLimitReached>): DepartmentLimitReached => ({
     type: 'DepartmentLimitReached',

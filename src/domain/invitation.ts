@@ -1,6 +1,6 @@
 import { addHours } from 'date-fns';
 import { err, ok, type Result } from 'neverthrow';
-import { evolveAgent, type Agent, type EmailStatus, type Now, type Role } from './agent';
+import { created, evolveAgent, refuseTakenEmail, type Agent, type EmailStatus, type Now, type Role } from './agent';
 import { decided, parseInput, type Decision } from './command';
 import { existingDepartments, requireDepartments, type Department } from './department';
 import {
@@ -64,8 +64,7 @@ export type Invitation = Readonly<{
 /** Applies one event to an invitation; `null` before it was sent. */
 export function evolveInvitation(invitation: Invitation | null, e: RosterEvent): Invitation | null {
   if (e.type === 'InvitationSent') {
-    return (
-      invitation ?? {
+    return created<Invitation>(invitation, {
         kind: 'invitation',
         id: e.data.invitationId,
         workspaceId: e.workspaceId,
@@ -80,8 +79,7 @@ export function evolveInvitation(invitation: Invitation | null, e: RosterEvent):
         resendCount: 0,
         agentId: null,
         closedAt: null,
-      }
-    );
+      });
   }
   if (invitation === null) return null;
   if (e.type === 'DepartmentDeleted') {
@@ -137,10 +135,6 @@ function requireInvitation(
     : err(fail.invitationNotFound(invitationId));
 }
 
-function refuseTakenEmail(email: Email, status: EmailStatus): Result<void, EmailAlreadyExists> {
-  return status === 'available' ? ok(undefined) : err(fail.emailAlreadyExists({ email, holder: status }));
-}
-
 /** Errors of {@link inviteAgent}. */
 export type InviteAgentError =
   | ValidationFailed
@@ -171,7 +165,7 @@ export type InviteAgentContext = Now &
  * )
  */
 export function inviteAgent(
-  state: Readonly<{ workspace: Workspace; actor: Agent; departments?: readonly Department[] }>,
+  state: Readonly<{ workspace: Workspace; actor: Agent; /** The departments the input names (missing ones are refused). */ departments: readonly Department[] }>,
   input: InviteAgentInput,
   context: InviteAgentContext,
 ): Result<Decision<{ workspace: Workspace; invitation: Invitation; departments: readonly Department[] }>, InviteAgentError> {
@@ -179,7 +173,7 @@ export function inviteAgent(
   return parseInput(inviteAgentSchema, input)
     .andThrough(() => authorize(actor, 'manageAgents', workspace))
     .andThrough((i) => refuseTakenEmail(i.email, context.emailStatus))
-    .andThen((i) => requireDepartments(workspace, state.departments ?? [], i.departmentIds).map((departments) => ({ i, departments })))
+    .andThen((i) => requireDepartments(workspace, state.departments, i.departmentIds).map((departments) => ({ i, departments })))
     .andThen(({ i, departments }) => {
       const at = isoTime(context.now);
       const events = [
@@ -221,10 +215,11 @@ export function resendInvitation(
     workspace: Workspace;
     actor: Agent;
     invitation: Invitation | null | undefined;
-    departments?: readonly Department[];
+    /** The invitation's departments that still exist. */
+    departments: readonly Department[];
   }>,
   input: InvitationTargetInput,
-  context: Now & Readonly<{ tokenHash: TokenHash; emailStatus?: EmailStatus }>,
+  context: Now & Readonly<{ tokenHash: TokenHash; /** Who holds the invitation's email; read only on a revival. */ emailStatus: EmailStatus }>,
 ): Result<Decision<{ workspace: Workspace; invitation: Invitation; departments: readonly Department[] }>, ResendInvitationError> {
   const { workspace, actor } = state;
   return parseInput(invitationTargetSchema, input)
@@ -236,8 +231,8 @@ export function resendInvitation(
       }
       const revived = invitation.status === 'expired';
       // A pending invitation is the email's only holder, so only a revival can collide.
-      const taken = revived ? refuseTakenEmail(invitation.email, context.emailStatus ?? 'available') : ok(undefined);
-      const departments = existingDepartments(workspace, state.departments ?? [], invitation.departmentIds);
+      const taken = revived ? refuseTakenEmail(invitation.email, context.emailStatus) : ok(undefined);
+      const departments = existingDepartments(workspace, state.departments, invitation.departmentIds);
       const events = [
         event('InvitationResent', workspace.id, isoTime(context.now), {
           invitationId: invitation.id,
@@ -411,7 +406,8 @@ export function acceptInvitation(
   state: Readonly<{
     workspace: Workspace | null | undefined;
     invitation: Invitation | null | undefined;
-    departments?: readonly Department[];
+    /** The invitation's departments that still exist. */
+    departments: readonly Department[];
   }>,
   input: AcceptInvitationInput,
   context: AcceptInvitationContext,
@@ -422,7 +418,7 @@ export function acceptInvitation(
         return err(fail.signedInAsDifferentEmail());
       }
       const policy = context.passwordPolicy ?? DEFAULT_PASSWORD_POLICY;
-      const departments = existingDepartments(workspace, state.departments ?? [], invitation.departmentIds);
+      const departments = existingDepartments(workspace, state.departments, invitation.departmentIds);
       const events = [
         event('InvitationAccepted', workspace.id, isoTime(context.now), {
           invitationId: invitation.id,

@@ -6,21 +6,18 @@ export type Limit = number | null;
 /** What a workspace pays for: how many agent seats and departments it may have. */
 export type Plan = Readonly<{ id: string; seats: Limit; departments: Limit }>;
 
-const limitSchema = z.union([z.number().int().min(0).max(1_000_000), z.null()]);
+// The owner always holds a seat, so a plan needs at least one; a plan may allow no departments.
+const seatLimitSchema = z.union([z.number().int().min(1).max(1_000_000), z.null()]);
+const departmentLimitSchema = z.union([z.number().int().min(0).max(1_000_000), z.null()]);
+const planIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, { message: 'must be a plan id like "team-12"' });
+const inlinePlanSchema = z.strictObject({ id: planIdSchema, seats: seatLimitSchema, departments: departmentLimitSchema });
 
 /**
  * A plan given inline (a host's custom plan) or by the id of a catalog plan.
  *
  * @example planSchema.parse('pro'); planSchema.parse({ id: 'team-12', seats: 12, departments: 3 })
  */
-export const planSchema = z.union([
-  z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, { message: 'must be a plan id like "pro"' }),
-  z.strictObject({
-    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, { message: 'must be a plan id like "team-12"' }),
-    seats: limitSchema,
-    departments: limitSchema,
-  }),
-]);
+export const planSchema = z.union([planIdSchema, inlinePlanSchema]);
 
 /** Plans by id. */
 export type PlanCatalog = Readonly<Record<string, Plan>>;
@@ -47,10 +44,15 @@ export type SeatPolicy = Readonly<{ countInactiveAgents: boolean; reserveSeatsFo
 /** @example DEFAULT_SEAT_POLICY.countInactiveAgents // true */
 export const DEFAULT_SEAT_POLICY: SeatPolicy = { countInactiveAgents: true, reserveSeatsForInvitations: true };
 
-/** Resolves a plan reference against a catalog; `undefined` when the id is not in it. */
+/**
+ * Resolves a plan reference against a catalog; `undefined` when the id is not in it or the
+ * catalog's entry is not a valid plan (a host's catalog is checked like any input).
+ */
 export function resolvePlan(ref: z.output<typeof planSchema>, catalog: PlanCatalog): Plan | undefined {
   if (typeof ref !== 'string') return ref;
-  return Object.hasOwn(catalog, ref) ? catalog[ref] : undefined;
+  if (!Object.hasOwn(catalog, ref)) return undefined;
+  const plan = inlinePlanSchema.safeParse(catalog[ref]);
+  return plan.success ? plan.data : undefined;
 }
 
 /** True when `used` fits under `limit`. */

@@ -29,7 +29,7 @@ import {
   type CreateWorkspaceInput,
 } from './schemas';
 import { isoTime, type IsoTime } from './time';
-import { evolveAgent, type Agent, type Now } from './agent';
+import { created, evolveAgent, type Agent, type Now } from './agent';
 
 /**
  * Counters that plan limits need, kept on the workspace so that no command counts agents.
@@ -64,8 +64,7 @@ export function evolveWorkspace(workspace: Workspace, e: RosterEvent): Workspace
 export function evolveWorkspace(workspace: Workspace | null, e: RosterEvent): Workspace | null;
 export function evolveWorkspace(workspace: Workspace | null, e: RosterEvent): Workspace | null {
   if (e.type === 'WorkspaceCreated') {
-    return (
-      workspace ?? {
+    return created<Workspace>(workspace, {
         kind: 'workspace',
         id: e.workspaceId,
         name: e.data.name,
@@ -75,8 +74,7 @@ export function evolveWorkspace(workspace: Workspace | null, e: RosterEvent): Wo
         invitationTtlHours: e.data.invitationTtlHours,
         counts: { activeAgents: 1, inactiveAgents: 0, pendingInvitations: 0, departments: 0 },
         createdAt: e.occurredAt,
-      }
-    );
+      });
   }
   if (workspace === null) return null;
   const c = workspace.counts;
@@ -150,7 +148,7 @@ export function requireSeats(before: Workspace, after: Workspace): Result<void, 
   const was = seatUsage(before);
   const now = seatUsage(after);
   if (now.limit === null || now.used <= was.used || now.used <= now.limit) return ok(undefined);
-  return err(fail.seatLimitReached({ limit: now.limit, used: was.used }));
+  return err(fail.seatLimitReached({ limit: now.limit, used: was.used, requested: now.used }));
 }
 
 /** Errors of {@link createWorkspace}. */
