@@ -42,7 +42,8 @@ function ownData(value: unknown, depth: number): unknown {
     const items = value.map((v) => ownData(v, depth + 1));
     return items.includes(TOO_DEEP) ? TOO_DEEP : items;
   }
-  const copy: Record<string, unknown> = {};
+  // No prototype: a polluted Object.prototype cannot supply a missing field either.
+  const copy: Record<string, unknown> = Object.create(null);
   for (const key of Object.keys(value)) {
     const item = ownData((value as Record<string, unknown>)[key], depth + 1);
     if (item === TOO_DEEP) return TOO_DEEP;
