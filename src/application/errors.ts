@@ -1,4 +1,6 @@
+import type { DomainError } from '../domain/errors';
 import type { AgentId, WorkspaceId } from '../domain/ids';
+import type { RoutingError } from '../domain/routing/errors';
 
 type Failure<T extends string, D = object> = Readonly<{ type: T; message: string } & D>;
 
@@ -14,6 +16,47 @@ export type WorkspaceNotFound = Failure<'WorkspaceNotFound', { workspaceId: Work
 export type UnknownActor = Failure<'UnknownActor', { agentId: AgentId }>;
 /** Throttled by the rate-limit port; nothing changed. */
 export type RateLimited = Failure<'RateLimited', { retryAfterMs: number }>;
+
+/** Every error the roster can return, domain and application alike: a host's exhaustive `switch` covers this. */
+export type RosterError = DomainError | RoutingError | ApplicationError | IdentityUnavailable | RateLimited;
+
+/**
+ * The `type` of every {@link RosterError}, at run time: for status maps, translations and tests.
+ * The `satisfies` clause makes adding an error without listing it here a type error.
+ */
+export const ERROR_TYPES = Object.keys({
+  ValidationFailed: true,
+  PermissionDenied: true,
+  AgentNotFound: true,
+  InvitationNotFound: true,
+  DepartmentNotFound: true,
+  PlanNotFound: true,
+  EmailAlreadyExists: true,
+  SeatLimitReached: true,
+  DepartmentLimitReached: true,
+  PlanLimitsExceeded: true,
+  InvalidToken: true,
+  InvitationHasExpired: true,
+  InvitationAlreadyAccepted: true,
+  InvitationWasRevoked: true,
+  InvitationNotPending: true,
+  SignedInAsDifferentEmail: true,
+  WeakPassword: true,
+  OwnerCannotBeDeleted: true,
+  OwnerMustStayAdmin: true,
+  AlreadyOwner: true,
+  AgentInactive: true,
+  DepartmentNameTaken: true,
+  ConversationNotFound: true,
+  ConversationAlreadyRouted: true,
+  AgentNotEligible: true,
+  ConcurrencyConflict: true,
+  StoreUnavailable: true,
+  WorkspaceNotFound: true,
+  UnknownActor: true,
+  IdentityUnavailable: true,
+  RateLimited: true,
+} satisfies Record<RosterError['type'], true>) as readonly RosterError['type'][];
 
 /** Errors any use case may return on top of its command's own. */
 export type ApplicationError = ConcurrencyConflict | StoreUnavailable | WorkspaceNotFound | UnknownActor;

@@ -57,6 +57,11 @@ export type RosterOptions = Readonly<{
   templates?: EmailTemplates;
   rateLimiter?: RateLimiter;
   breachedPasswords?: BreachedPasswords;
+  /**
+   * Accept plans given inline (`{ id, seats, departments }`) rather than by catalog id. Off by
+   * default: a plan is what a workspace pays for, so a client must not be able to name its own.
+   */
+  allowInlinePlans?: boolean;
   /** Attempts per use case when the store reports a version conflict. Default 5. */
   maxAttempts?: number;
   /** Try to deliver a command's emails right after its commit. Default true. */
@@ -67,30 +72,40 @@ export type RosterOptions = Readonly<{
 /** Who is acting: an agent of a workspace. */
 export type ActorRef = Readonly<{ workspaceId: string; agentId: string }>;
 const actorSchema = z.strictObject({ workspaceId: workspaceIdSchema, agentId: agentIdSchema });
+/** Parses who acts; its issues are reported under `actor.` so they never read like the input's. */
+const parseActor = (actorRef: unknown) =>
+  parseInput(z.strictObject({ actor: actorSchema }), { actor: actorRef }).map((r) => r.actor);
 
 /** The outcome of a use case: its command's decision, or its command's errors plus {@link ApplicationError}. */
 export type UseCase<S, E> = ResultAsync<Decision<S>, E | ApplicationError | ValidationFailed>;
 
-const agentFilterSchema = z.strictObject({
+/** Filters of `listAgents`. */
+export const agentFilterSchema = z.strictObject({
   status: z.enum(['active', 'inactive']).optional(),
   availability: domain.availabilitySchema.optional(),
   departmentId: domain.departmentIdSchema.optional(),
 });
-const invitationFilterSchema = z.strictObject({ status: z.enum(['pending', 'accepted', 'revoked', 'expired']).optional() });
+/** Filters of `listInvitations`. */
+export const invitationFilterSchema = z.strictObject({ status: z.enum(['pending', 'accepted', 'revoked', 'expired']).optional() });
 const outboxStatusSchema = z.enum(['pending', 'delivered']).optional();
 const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
-const createWorkspaceInput = z.strictObject({
+/** Input of the roster's `createWorkspace`: the domain's, plus the owner's password. */
+export const createWorkspaceRequestSchema = z.strictObject({
   ...domain.createWorkspaceSchema.shape,
   owner: z.strictObject({ email: domain.emailSchema, name: domain.personNameSchema, password: domain.passwordSchema }),
 });
-const acceptInput = z.strictObject({
-  token: z.string().max(200),
-  name: z.unknown(),
-  password: z.unknown(),
-  session: z.unknown().optional(),
-  requester: z.string().max(200).optional(),
-});
-const previewInput = z.strictObject({ token: z.string().max(200), requester: z.string().max(200).optional() });
+/** Input of the roster's `acceptInvitation`: what the invitee sends. Name and password are checked by the domain. */
+export const acceptInvitationRequestSchema = z.strictObject({ token: z.string().max(200), name: z.unknown(), password: z.unknown() });
+/** Input of the roster's `previewInvitation`. */
+export const previewInvitationRequestSchema = z.strictObject({ token: z.string().max(200) });
+const requestContextSchema = z.strictObject({ session: z.unknown().optional(), requester: z.string().max(200).optional() });
+
+/**
+ * What the host knows about a request to open or accept a link, as opposed to what the visitor
+ * sent: the visitor's session (so someone signed in as another email cannot accept) and a key
+ * to rate-limit by (an IP address, say). Kept apart from the input so a client cannot forge it.
+ */
+export type RequestContext = Readonly<{ session?: unknown; requester?: string }>;
 
 const value = <T>(r: Result<T, never>): T => r.match((v) => v, (e: never) => e);
 const single = <S extends object>(d: Decision<S>): Planned<Decision<S>> => ({ result: d, decisions: [d] });
@@ -173,13 +188,19 @@ export function createRoster(options: RosterOptions = {}) {
     actorRef: ActorRef,
     body: (a: Attempt, ctx: Readonly<{ workspace: Workspace; actor: Agent }>) => ResultAsync<Planned<T>, E>,
   ) =>
-    parseInput(actorSchema, actorRef).asyncAndThen((ref) =>
+    parseActor(actorRef).asyncAndThen((ref) =>
       transact(settings, (a) =>
         a.workspace(ref.workspaceId).andThen((workspace) => a.actor(workspace.id, ref.agentId).andThen((actor) => body(a, { workspace, actor }))),
       ),
     );
 
   const parse = <S extends z.ZodType>(schema: S, input: unknown) => parseInput(schema, input).asyncAndThen((i) => okAsync(i));
+
+  /** Refuses an inline plan unless the host allowed them. */
+  const catalogPlanOnly = <I extends { plan: unknown }>(i: I): Result<I, ValidationFailed> =>
+    typeof i.plan === 'string' || options.allowInlinePlans
+      ? ok(i)
+      : err(domain.validationFailed([{ path: 'plan', message: 'must be the id of a catalog plan (inline plans are off: allowInlinePlans)' }]));
 
   const invitationEmail = (
     a: Attempt,
@@ -213,8 +234,8 @@ export function createRoster(options: RosterOptions = {}) {
   // ── Workspace ──────────────────────────────────────────────────────────────────────────────
 
   /** Opens a workspace; its owner signs up with a password that goes to the identity port. */
-  const createWorkspace = (input: z.input<typeof createWorkspaceInput>) =>
-    parse(createWorkspaceInput, input).andThen((i) => {
+  const createWorkspace = (input: z.input<typeof createWorkspaceRequestSchema>) =>
+    parse(createWorkspaceRequestSchema, input).andThen(catalogPlanOnly).andThen((i) => {
       const { password, ...owner } = i.owner;
       return domain
         .checkPassword(password, passwordPolicy)
@@ -245,13 +266,13 @@ export function createRoster(options: RosterOptions = {}) {
     });
 
   const changePlan = (actor: ActorRef, input: domain.ChangePlanInput) =>
-    asActor(actor, (a, { workspace, actor }) =>
+    parse(domain.changePlanSchema, input).andThen(catalogPlanOnly).andThen(() => asActor(actor, (a, { workspace, actor }) =>
       sweep(a, workspace).andThen((swept) =>
         domain
           .changePlan({ workspace: swept.state.workspace, actor }, input, { now: a.now, plans })
           .map((d) => ({ result: d, decisions: [swept, d] })),
       ),
-    );
+    ));
 
   const changeSettings = (actor: ActorRef, input: domain.ChangeSettingsInput) =>
     asActor(actor, (a, { workspace, actor }) =>
@@ -354,9 +375,9 @@ export function createRoster(options: RosterOptions = {}) {
   };
 
   /** What the person opening a link sees, without using the link up. */
-  const previewInvitation = (input: z.input<typeof previewInput>) =>
-    parse(previewInput, input).andThen((i) =>
-      throttle('preview', i.requester ?? 'anonymous').andThen(() => {
+  const previewInvitation = (input: z.input<typeof previewInvitationRequestSchema>, request: RequestContext = {}) =>
+    ResultAsync.combine([parse(previewInvitationRequestSchema, input), parse(requestContextSchema, request)] as const).andThen(([i, r]) =>
+      throttle('preview', r.requester ?? 'anonymous').andThen(() => {
         const a = transactAttempt();
         return openToken(a, i.token).andThen(({ tokenHash, invitation, workspace }) =>
           (invitation && workspace ? a.agent(workspace.id, invitation.invitedBy) : okAsync(null)).andThen((inviter) =>
@@ -373,12 +394,12 @@ export function createRoster(options: RosterOptions = {}) {
    * Accepts an invitation: one agent joins, the login is created through the identity port, and
    * the password is kept nowhere else. Two racing accepts of one link create one agent.
    */
-  const acceptInvitation = (input: z.input<typeof acceptInput>) =>
-    parse(acceptInput, input).andThen((i) =>
-      throttle('accept', i.requester ?? 'anonymous')
+  const acceptInvitation = (input: z.input<typeof acceptInvitationRequestSchema>, request: RequestContext = {}) =>
+    ResultAsync.combine([parse(acceptInvitationRequestSchema, input), parse(requestContextSchema, request)] as const).andThen(([i, r]) =>
+      throttle('accept', r.requester ?? 'anonymous')
         .andThen(() =>
-          i.session !== undefined && identity.signedInEmail
-            ? io(() => identity.signedInEmail!(i.session)).map((email) =>
+          r.session !== undefined && identity.signedInEmail
+            ? io(() => identity.signedInEmail!(r.session)).map((email) =>
                 email === null ? null : domain.parseEmail(email).unwrapOr(email as domain.Email),
               )
             : okAsync(null),
@@ -562,7 +583,7 @@ export function createRoster(options: RosterOptions = {}) {
     capability: domain.Capability | null,
     read: (ctx: Readonly<{ workspace: Workspace; actor: Agent }>) => Promise<T>,
   ): ResultAsync<T, ValidationFailed | ApplicationError | domain.PermissionDenied> =>
-    parseInput(actorSchema, actorRef).asyncAndThen((ref) =>
+    parseActor(actorRef).asyncAndThen((ref) =>
       io(() => store.loadWorkspace(ref.workspaceId))
         .andThen((row) => (row ? ok(row.value) : err(appFail.workspaceNotFound(ref.workspaceId))))
         .andThen((workspace) =>

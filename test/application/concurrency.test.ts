@@ -71,7 +71,7 @@ async function aWorld(s: fc.Scheduler, stats: Stats, options: Readonly<{ plan: s
   const identity = new MemoryIdentity();
   const store = new MemoryRosterStore();
   const common = { clock, mailer, identity, deliverImmediately: false } as const;
-  const setup = createRoster({ ...common, store });
+  const setup = createRoster({ ...common, store, allowInlinePlans: true });
   const racing = createRoster({ ...common, store: scheduledStore(s, store, stats), maxAttempts: options.maxAttempts ?? 50 });
   const opened = (
     await setup.createWorkspace({ name: 'Acme', plan: options.plan, owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } })

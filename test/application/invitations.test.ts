@@ -95,7 +95,7 @@ describe('inviting an agent', () => {
     const { roster, ana, snapshot } = await aShop();
     const before = await snapshot();
     const wrongActor = await failure(roster.inviteAgent({ workspaceId: ana.workspaceId, agentId: 'inv_123' }, { email: 'bob@acme.com' }), 'ValidationFailed');
-    expect(wrongActor.issues.map((i) => i.path)).toEqual(['agentId']);
+    expect(wrongActor.issues.map((i) => i.path)).toEqual(['actor.agentId']);
     const wrongInput = await failure(
       roster.inviteAgent(ana, { email: 'bob@', role: 'owner' as never, departmentIds: ['sales'] as never }),
       'ValidationFailed',
@@ -280,15 +280,15 @@ describe('accepting an invitation', () => {
     identity.sessions.set('session-of-bob', 'Bob@ACME.com');
     const before = await snapshot();
     const token = tokenFor('bob@acme.com');
-    await failure(roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD, session: 'session-of-zed' }), 'SignedInAsDifferentEmail');
+    await failure(roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD }, { session: 'session-of-zed' }), 'SignedInAsDifferentEmail');
     expect(await snapshot()).toEqual(before);
-    (await roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD, session: 'session-of-bob' }))._unsafeUnwrap();
+    (await roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD }, { session: 'session-of-bob' }))._unsafeUnwrap();
   });
 
   it('accepts a visitor whose session is signed out', async () => {
     const { roster, invite, tokenFor } = await aShop();
     await invite('bob@acme.com');
-    (await roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: PASSWORD, session: 'expired-cookie' }))._unsafeUnwrap();
+    (await roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: PASSWORD }, { session: 'expired-cookie' }))._unsafeUnwrap();
   });
 
   it('refuses a password that is too short, too long or breached, and counts code points', async () => {

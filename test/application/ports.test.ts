@@ -127,8 +127,8 @@ describe('a rate limiter', () => {
 
     expect(await failure(roster.inviteAgent(ana, { email: 'cy@acme.com' }), 'RateLimited')).toMatchObject({ retryAfterMs: 30_000 });
     await failure(roster.resendInvitation(ana, { invitationId: bob.id }), 'RateLimited');
-    await failure(roster.previewInvitation({ token, requester: '203.0.113.7' }), 'RateLimited');
-    await failure(roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD, requester: '203.0.113.7' }), 'RateLimited');
+    await failure(roster.previewInvitation({ token }, { requester: '203.0.113.7' }), 'RateLimited');
+    await failure(roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD }, { requester: '203.0.113.7' }), 'RateLimited');
 
     expect(await snapshot()).toEqual(before);
     expect(mailer.sent).toHaveLength(sent);

@@ -108,7 +108,7 @@ describe('the password', () => {
     for (const password of [secrets.tooShort, secrets.tooLong, secrets.breached, secrets.identity]) {
       expect((await record(roster.acceptInvitation({ token, name: 'Bob', password }))).isErr()).toBe(true);
     }
-    expect((await record(roster.acceptInvitation({ token, name: 'Bob', password: secrets.otherSession, session: 'zed-session' }))).isErr()).toBe(true);
+    expect((await record(roster.acceptInvitation({ token, name: 'Bob', password: secrets.otherSession }, { session: 'zed-session' }))).isErr()).toBe(true);
     const accepted = await record(roster.acceptInvitation({ token, name: 'Bob', password: secrets.bob }));
     expect(accepted.isOk()).toBe(true);
     await invite('cy@acme.com');

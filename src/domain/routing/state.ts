@@ -66,6 +66,8 @@ export type RoutedConversation = Readonly<{
  */
 export type RoutingState = Readonly<{
   kind: 'routing';
+  /** `<workspaceId>:<departmentId>`, or `<workspaceId>:workspace` for the workspace-wide queue. */
+  id: string;
   workspaceId: WorkspaceId;
   departmentId: DepartmentId | null;
   config: RoutingConfig;
@@ -93,9 +95,19 @@ export const DEFAULT_ROUTING_CONFIG: RoutingConfig = { strategy: 'round-robin', 
  *
  * @example const state = replayRouting(events, emptyRoutingState(workspaceId, null))
  */
+/**
+ * The id a store keeps a queue under: one queue per department, and one for the whole workspace.
+ *
+ * @example routingStateId(workspaceId, null) // 'ws_…:workspace'
+ */
+export function routingStateId(workspaceId: WorkspaceId, departmentId: DepartmentId | null): string {
+  return `${workspaceId}:${departmentId ?? 'workspace'}`;
+}
+
 export function emptyRoutingState(workspaceId: WorkspaceId, departmentId: DepartmentId | null): RoutingState {
   return {
     kind: 'routing',
+    id: routingStateId(workspaceId, departmentId),
     workspaceId,
     departmentId,
     config: DEFAULT_ROUTING_CONFIG,

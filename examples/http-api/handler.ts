@@ -1,0 +1,655 @@
+/**
+ * A small JSON API over a roster, on Node's own `http` types and nothing else: no framework, so
+ * every decision an HTTP layer has to make is in view. Copy it, or read it as a checklist for the
+ * framework you use.
+ *
+ * - The acting agent comes from the `x-workspace-id` and `x-agent-id` headers. That keeps the
+ *   example self-contained, and it is NOT authentication: anyone can send any header. A real app
+ *   derives both from its own session (a cookie or a bearer token it verified) and never lets the
+ *   client name them.
+ * - Bodies are JSON objects of at most 64 KiB; every answer is JSON, every error is
+ *   `{ error: { type, message, ...data } }` with a status from {@link statusOf}.
+ * - The handler never throws and never shows a stack trace: an unexpected failure is a 500
+ *   `InternalError`, and the details go to `onError` (the console by default).
+ *
+ * @packageDocumentation
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResultAsync } from 'neverthrow';
+import { z } from 'zod';
+import {
+  assignAgentSchema,
+  availabilitySchema,
+  changePlanSchema,
+  changeRoleSchema,
+  createDepartmentSchema,
+  createWorkspaceSchema,
+  departmentIdSchema,
+  editAgentSchema,
+  emailSchema,
+  inviteAgentSchema,
+  passwordSchema,
+  personNameSchema,
+  planSchema,
+  renameDepartmentSchema,
+  setAvailabilitySchema,
+  transferOwnershipSchema,
+  validationFailed,
+  type ActorRef,
+  type ApplicationError,
+  type DomainError,
+  type FieldIssue,
+  type IdentityUnavailable,
+  type RateLimited,
+  type Roster,
+  type RoutingError,
+  type ValidationFailed,
+} from 'agent-roster';
+
+// ── Errors and their statuses ───────────────────────────────────────────────────────────────
+
+type Failure<T extends string, D = object> = Readonly<{ type: T; message: string } & D>;
+
+/** The request named no acting agent: the `x-workspace-id` or `x-agent-id` header is missing. @example { type: 'ActorRequired', missing: ['x-agent-id'], message: '…' } */
+export type ActorRequired = Failure<'ActorRequired', { missing: readonly string[] }>;
+/** No route has this path. @example { type: 'RouteNotFound', path: '/nowhere', message: 'Nothing at /nowhere.' } */
+export type RouteNotFound = Failure<'RouteNotFound', { path: string }>;
+/** The path exists, but not for this method; `allowed` lists the methods it has. @example { type: 'MethodNotAllowed', allowed: ['GET', 'POST'], message: '…' } */
+export type MethodNotAllowed = Failure<'MethodNotAllowed', { allowed: readonly string[] }>;
+/** The body is over the size limit. @example { type: 'PayloadTooLarge', limitBytes: 65536, message: '…' } */
+export type PayloadTooLarge = Failure<'PayloadTooLarge', { limitBytes: number }>;
+/** The body is not sent as `application/json`. @example { type: 'UnsupportedMediaType', message: '…' } */
+export type UnsupportedMediaType = Failure<'UnsupportedMediaType'>;
+/** Something failed that should not have; the details went to `onError`, not to the client. @example { type: 'InternalError', message: '…' } */
+export type InternalError = Failure<'InternalError'>;
+
+/** The errors this HTTP layer adds to the roster's own. @example const e: HttpError = { type: 'RouteNotFound', path: '/x', message: 'Nothing at /x.' } */
+export type HttpError = ActorRequired | RouteNotFound | MethodNotAllowed | PayloadTooLarge | UnsupportedMediaType | InternalError;
+/** Every error a roster use case or routing command can answer with. @example (await roster.inviteAgent(actor, input)).mapErr((e: RosterError) => statusOf(e)) */
+export type RosterError = DomainError | ApplicationError | IdentityUnavailable | RateLimited | RoutingError;
+/** Every error this API can answer with. @example const body: { error: ApiError } = JSON.parse(text) */
+export type ApiError = RosterError | HttpError;
+/** The `type` of every {@link ApiError}. @example const t: ApiErrorType = 'SeatLimitReached' */
+export type ApiErrorType = ApiError['type'];
+
+/**
+ * The status of every error `type`. A `Record` over the unions' types, so adding an error to the
+ * library without giving it a status here fails the typecheck. The choices follow
+ * docs/errors.md; where it offers two, the one taken is noted.
+ *
+ * @example ERROR_STATUS.SeatLimitReached // 409
+ */
+export const ERROR_STATUS: Readonly<Record<ApiErrorType, number>> = {
+  // Domain errors
+  ValidationFailed: 400, // docs: 422 or 400. 400, so a schema failure and unreadable JSON answer alike.
+  PermissionDenied: 403,
+  AgentNotFound: 404,
+  InvitationNotFound: 404,
+  DepartmentNotFound: 404, // 422 on the routes that name departments in the body (see `statusFor`).
+  PlanNotFound: 422,
+  EmailAlreadyExists: 409,
+  SeatLimitReached: 409, // docs: 409 or 402.
+  DepartmentLimitReached: 409, // docs: 409 or 402.
+  PlanLimitsExceeded: 409,
+  InvalidToken: 404,
+  InvitationHasExpired: 410,
+  InvitationAlreadyAccepted: 410,
+  InvitationWasRevoked: 410,
+  InvitationNotPending: 409,
+  SignedInAsDifferentEmail: 403,
+  WeakPassword: 422,
+  OwnerCannotBeDeleted: 409,
+  OwnerMustStayAdmin: 409,
+  AlreadyOwner: 409,
+  AgentInactive: 409,
+  DepartmentNameTaken: 409,
+  // Application errors
+  ConcurrencyConflict: 409,
+  StoreUnavailable: 503,
+  IdentityUnavailable: 503,
+  WorkspaceNotFound: 404,
+  UnknownActor: 401, // docs: 403 or 401. 401: the session names someone who is gone; sign in again.
+  RateLimited: 429,
+  // Routing errors (no route below runs routing commands yet; the statuses are ready for one that does)
+  ConversationNotFound: 404,
+  ConversationAlreadyRouted: 409,
+  AgentNotEligible: 409,
+  // This HTTP layer
+  ActorRequired: 401,
+  RouteNotFound: 404,
+  MethodNotAllowed: 405,
+  PayloadTooLarge: 413,
+  UnsupportedMediaType: 415,
+  InternalError: 500,
+};
+
+/**
+ * The HTTP status for an error, by its `type`; 500 for a type this API does not know (which the
+ * compiler already rules out for errors it can see).
+ *
+ * @example statusOf({ type: 'InvitationHasExpired' }) // 410
+ */
+export function statusOf(error: Readonly<{ type: ApiErrorType }>): number {
+  return Object.hasOwn(ERROR_STATUS, error.type) ? ERROR_STATUS[error.type] : 500;
+}
+
+const httpFail = {
+  actorRequired: (missing: readonly string[]): ActorRequired => ({
+    type: 'ActorRequired',
+    missing,
+    message: `Say who is acting: the ${missing.join(' and ')} header${missing.length > 1 ? 's are' : ' is'} missing.`,
+  }),
+  routeNotFound: (path: string): RouteNotFound => ({ type: 'RouteNotFound', path, message: `Nothing at ${path}.` }),
+  methodNotAllowed: (allowed: readonly string[]): MethodNotAllowed => ({
+    type: 'MethodNotAllowed',
+    allowed,
+    message: `This path answers ${allowed.join(', ')} only.`,
+  }),
+  payloadTooLarge: (limitBytes: number): PayloadTooLarge => ({
+    type: 'PayloadTooLarge',
+    limitBytes,
+    message: `The body is larger than ${limitBytes} bytes.`,
+  }),
+  unsupportedMediaType: (): UnsupportedMediaType => ({
+    type: 'UnsupportedMediaType',
+    message: 'Send the body as JSON, with Content-Type: application/json.',
+  }),
+  internal: (): InternalError => ({ type: 'InternalError', message: 'Something went wrong on our side. Try again later.' }),
+};
+
+const invalid = (path: string, message: string): ValidationFailed => validationFailed([{ path, message }]);
+
+// ── Options ─────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * How the handler behaves; every field has a default.
+ *
+ * @example createHandler(roster, { maxBodyBytes: 16 * 1024, sessionOf: (req) => req.headers.cookie, onError: log.error })
+ */
+export type HandlerOptions = Readonly<{
+  /** The largest body accepted, in bytes; larger is a 413. Default 64 KiB. */
+  maxBodyBytes?: number;
+  /**
+   * Where the details of a failure go that the client must not see: an unexpected throw, or the
+   * `cause` of `StoreUnavailable` / `IdentityUnavailable`. Default `console.error`.
+   */
+  onError?: (error: unknown) => void;
+  /**
+   * The visitor's session, handed to `acceptInvitation` so that someone signed in as another email
+   * cannot accept (the roster asks the identity port who that session is). Default: none.
+   */
+  sessionOf?: (req: IncomingMessage) => unknown;
+  /**
+   * Who is asking, as the rate limiter's key for previews and accepts. Default: the socket's
+   * address; behind a proxy, take it from the header your trusted proxy sets.
+   */
+  requesterOf?: (req: IncomingMessage) => string;
+}>;
+
+/** The default body limit: 64 KiB. @example createHandler(roster, { maxBodyBytes: DEFAULT_MAX_BODY_BYTES / 4 }) */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+// ── Routes ──────────────────────────────────────────────────────────────────────────────────
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+type Body = Readonly<Record<string, unknown>>;
+
+/** What a route's `run` gets: everything already read from the request. */
+type Call = Readonly<{
+  roster: Roster;
+  actor: ActorRef;
+  params: Readonly<Record<string, string>>;
+  query: Readonly<Record<string, string>>;
+  body: Body;
+  requester: string;
+  session: unknown;
+}>;
+
+/** What a route answers: a JSON-able value, or a roster error. */
+type Outcome = ResultAsync<unknown, RosterError>;
+
+type Route = Readonly<{
+  method: Method;
+  path: string;
+  summary: string;
+  /** Needs the acting agent's headers. */
+  actor: boolean;
+  /** The body's schema for the OpenAPI document; a route without one reads no body. */
+  body?: z.ZodType;
+  /** Path parameters that go into the body under these names (`:id` → `agentId`). */
+  params?: Readonly<Record<string, string>>;
+  /** Query parameters, for the OpenAPI document. */
+  query?: readonly string[];
+  /** Body fields only the host may set; a client sending one gets a 400. */
+  hostOnly?: readonly string[];
+  created?: boolean;
+  /** Statuses that differ on this route from {@link ERROR_STATUS}. */
+  statusFor?: Partial<Record<ApiErrorType, number>>;
+  run: (call: Call) => Outcome;
+}>;
+
+/*
+ * Bodies go to the roster as they came: every use case validates its input with its zod schema
+ * and answers `ValidationFailed`, so `as never` only silences the static input type (the roster's
+ * use cases are typed for callers who build inputs in code).
+ */
+const unchecked = (body: unknown): never => body as never;
+
+// Client-facing bodies of the two use cases whose input holds more than a command schema: the
+// roster keeps those schemas private, so they are rebuilt here for the OpenAPI document only.
+const planIdSchema = planSchema.options[0];
+const workspaceBody = createWorkspaceSchema.omit({ seatPolicy: true }).extend({
+  plan: planIdSchema.optional(),
+  owner: z.strictObject({ email: emailSchema, name: personNameSchema, password: passwordSchema }),
+});
+const acceptBody = z.strictObject({ token: z.string().max(200), name: personNameSchema, password: passwordSchema });
+const emptyBody = z.strictObject({});
+
+const ROUTES: readonly Route[] = [
+  {
+    method: 'POST', path: '/workspaces', summary: 'Open a workspace; its owner signs up', actor: false, created: true,
+    body: workspaceBody, hostOnly: ['seatPolicy'],
+    run: ({ roster, body }) => roster.createWorkspace(unchecked(body)),
+  },
+  {
+    method: 'PUT', path: '/plan', summary: 'Change the plan (a real app does this from its billing flow)', actor: true,
+    body: changePlanSchema.extend({ plan: planIdSchema }),
+    run: ({ roster, actor, body }) => roster.changePlan(actor, unchecked(body)),
+  },
+  {
+    method: 'POST', path: '/invitations', summary: 'Invite someone by email', actor: true, created: true,
+    body: inviteAgentSchema, statusFor: { DepartmentNotFound: 422 },
+    run: ({ roster, actor, body }) => roster.inviteAgent(actor, unchecked(body)),
+  },
+  {
+    method: 'GET', path: '/invitations', summary: 'List invitations (admins)', actor: true, query: ['status'],
+    run: ({ roster, actor, query }) => roster.listInvitations(actor, unchecked(query)).map((invitations) => ({ invitations })),
+  },
+  {
+    method: 'GET', path: '/invitations/preview', summary: 'What an invitation link offers, without using it up', actor: false,
+    query: ['token'],
+    run: ({ roster, query, requester }) =>
+      roster.previewInvitation(unchecked(query), { requester }).map((invitation) => ({ invitation })),
+  },
+  {
+    method: 'POST', path: '/invitations/accept', summary: 'Accept an invitation: join as a new agent', actor: false, created: true,
+    body: acceptBody,
+    // The server says who is asking and what their session is, apart from the body: a client cannot forge them.
+    run: ({ roster, body, requester, session }) => roster.acceptInvitation(unchecked(body), { requester, session }),
+  },
+  {
+    method: 'POST', path: '/invitations/:id/resend', summary: 'Resend an invitation with a new link', actor: true,
+    body: emptyBody, params: { id: 'invitationId' },
+    run: ({ roster, actor, body }) => roster.resendInvitation(actor, unchecked(body)),
+  },
+  {
+    method: 'DELETE', path: '/invitations/:id', summary: 'Revoke an invitation, freeing its seat', actor: true,
+    params: { id: 'invitationId' },
+    run: ({ roster, actor, body }) => roster.revokeInvitation(actor, unchecked(body)),
+  },
+  {
+    method: 'GET', path: '/agents', summary: 'List agents', actor: true, query: ['status', 'availability', 'departmentId'],
+    run: ({ roster, actor, query }) => roster.listAgents(actor, unchecked(query)).map((agents) => ({ agents })),
+  },
+  {
+    method: 'PATCH', path: '/agents/:id', summary: "Edit an agent's name, email or description", actor: true,
+    body: editAgentSchema, params: { id: 'agentId' },
+    run: ({ roster, actor, body }) => roster.editAgent(actor, unchecked(body)),
+  },
+  {
+    method: 'DELETE', path: '/agents/:id', summary: 'Delete an agent, freeing its seat', actor: true, params: { id: 'agentId' },
+    run: ({ roster, actor, body }) => roster.deleteAgent(actor, unchecked(body)),
+  },
+  {
+    method: 'PUT', path: '/agents/:id/role', summary: 'Promote or demote an agent', actor: true,
+    body: changeRoleSchema, params: { id: 'agentId' },
+    run: ({ roster, actor, body }) => roster.changeRole(actor, unchecked(body)),
+  },
+  {
+    method: 'POST', path: '/agents/:id/activate', summary: 'Activate an agent', actor: true, body: emptyBody, params: { id: 'agentId' },
+    run: ({ roster, actor, body }) => roster.activateAgent(actor, unchecked(body)),
+  },
+  {
+    method: 'POST', path: '/agents/:id/deactivate', summary: 'Deactivate an agent (also sets it away)', actor: true,
+    body: emptyBody, params: { id: 'agentId' },
+    run: ({ roster, actor, body }) => roster.deactivateAgent(actor, unchecked(body)),
+  },
+  {
+    method: 'PUT', path: '/agents/:id/availability', summary: 'Go online or away', actor: true,
+    body: setAvailabilitySchema, params: { id: 'agentId' },
+    run: ({ roster, actor, body }) => roster.setAvailability(actor, unchecked(body)),
+  },
+  {
+    method: 'PUT', path: '/agents/:id/departments', summary: "Set an agent's departments", actor: true,
+    body: assignAgentSchema, params: { id: 'agentId' }, statusFor: { DepartmentNotFound: 422 },
+    run: ({ roster, actor, body }) => roster.assignAgentToDepartments(actor, unchecked(body)),
+  },
+  {
+    method: 'DELETE', path: '/agents/:id/departments/:departmentId', summary: 'Take an agent out of a department', actor: true,
+    params: { id: 'agentId', departmentId: 'departmentId' },
+    run: ({ roster, actor, body }) => roster.removeAgentFromDepartment(actor, unchecked(body)),
+  },
+  {
+    method: 'POST', path: '/ownership/transfer', summary: 'Hand the workspace to another agent (owner only)', actor: true,
+    body: transferOwnershipSchema,
+    run: ({ roster, actor, body }) => roster.transferOwnership(actor, unchecked(body)),
+  },
+  {
+    method: 'GET', path: '/departments', summary: 'List departments with their member counts', actor: true,
+    run: ({ roster, actor }) => roster.listDepartments(actor).map((departments) => ({ departments })),
+  },
+  {
+    method: 'POST', path: '/departments', summary: 'Create a department', actor: true, created: true, body: createDepartmentSchema,
+    run: ({ roster, actor, body }) => roster.createDepartment(actor, unchecked(body)),
+  },
+  {
+    method: 'PATCH', path: '/departments/:id', summary: 'Rename a department', actor: true,
+    body: renameDepartmentSchema, params: { id: 'departmentId' },
+    run: ({ roster, actor, body }) => roster.renameDepartment(actor, unchecked(body)),
+  },
+  {
+    method: 'DELETE', path: '/departments/:id', summary: 'Delete a department', actor: true, params: { id: 'departmentId' },
+    run: ({ roster, actor, body }) => roster.deleteDepartment(actor, unchecked(body)),
+  },
+  {
+    method: 'GET', path: '/seats', summary: 'Seats used and allowed', actor: true,
+    run: ({ roster, actor }) => roster.seatUsage(actor),
+  },
+  {
+    method: 'GET', path: '/board', summary: "Everyone's availability at a glance (admins)", actor: true,
+    run: ({ roster, actor }) => roster.availabilityBoard(actor),
+  },
+];
+
+// ── Matching ────────────────────────────────────────────────────────────────────────────────
+
+const segmentsOf = (path: string) => path.split('/').slice(1);
+
+function decode(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+/** The route's path parameters when `path` fits its pattern, else `null`. */
+function fit(route: Route, segments: readonly string[]): Record<string, string> | null {
+  const pattern = segmentsOf(route.path);
+  if (pattern.length !== segments.length) return null;
+  const params: Record<string, string> = {};
+  for (const [i, part] of pattern.entries()) {
+    const given = segments[i]!;
+    if (part.startsWith(':')) {
+      const value = decode(given);
+      if (value === null || value === '') return null;
+      params[part.slice(1)] = value;
+    } else if (part !== given) return null;
+  }
+  return params;
+}
+
+type Match = Readonly<{ route: Route; params: Record<string, string> }> | Readonly<{ error: RouteNotFound | MethodNotAllowed }>;
+
+function match(routes: readonly Route[], method: string, path: string): Match {
+  const segments = segmentsOf(path);
+  const fits = routes
+    .map((route) => ({ route, params: fit(route, segments) }))
+    .filter((m): m is { route: Route; params: Record<string, string> } => m.params !== null);
+  // The first fit in table order wins: list a literal path (`/invitations/preview`) before a
+  // parameter one that would also fit it (`/invitations/:id`) for the same method.
+  const found = fits.find((m) => m.route.method === method);
+  if (found) return found;
+  if (fits.length === 0) return { error: httpFail.routeNotFound(path) };
+  return { error: httpFail.methodNotAllowed([...new Set(fits.map((m) => m.route.method))]) };
+}
+
+// ── Reading a request ───────────────────────────────────────────────────────────────────────
+
+type Read<T> = Readonly<{ ok: true; value: T }> | Readonly<{ ok: false; error: ApiError }>;
+const good = <T>(value: T): Read<T> => ({ ok: true, value });
+const bad = (error: ApiError): Read<never> => ({ ok: false, error });
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+function actorOf(req: IncomingMessage): Read<ActorRef> {
+  const workspaceId = header(req, 'x-workspace-id');
+  const agentId = header(req, 'x-agent-id');
+  if (workspaceId && agentId) return good({ workspaceId, agentId });
+  return bad(httpFail.actorRequired([...(workspaceId ? [] : ['x-workspace-id']), ...(agentId ? [] : ['x-agent-id'])]));
+}
+
+/**
+ * Reads at most `limit` bytes. Past the limit it keeps none of the rest but lets it flow by:
+ * closing a socket the client is still writing to resets it, and the client would lose the 413
+ * with it. Node's `server.requestTimeout` (5 minutes by default) bounds how long that lasts.
+ */
+function readBytes(req: IncomingMessage, limit: number): Promise<Read<Buffer>> {
+  const declared = Number(header(req, 'content-length'));
+  if (declared > limit) {
+    req.resume();
+    return Promise.resolve(bad(httpFail.payloadTooLarge(limit)));
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (r: Read<Buffer>) => {
+      if (!settled) (settled = true), resolve(r);
+    };
+    req.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      size += chunk.length;
+      if (size > limit) settle(bad(httpFail.payloadTooLarge(limit)));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => settle(good(Buffer.concat(chunks))));
+    req.on('error', () => settle(bad(invalid('', 'The request body could not be read.'))));
+  });
+}
+
+const isJson = (contentType: string | undefined) => /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType ?? '');
+
+/** The body as a JSON object; an empty body is `{}`. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Read<Body>> {
+  const bytes = await readBytes(req, limit);
+  if (!bytes.ok) return bytes;
+  if (bytes.value.length === 0) return good({});
+  if (!isJson(header(req, 'content-type'))) return bad(httpFail.unsupportedMediaType());
+  let parsed: unknown;
+  try {
+    // Parser messages quote the body, and a body may hold a password: the client gets a fixed message.
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.value));
+  } catch {
+    return bad(invalid('', 'The request body is not valid JSON (UTF-8).'));
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return bad(invalid('', 'The body must be a JSON object.'));
+  return good(parsed as Body);
+}
+
+/** Adds the path parameters to the body; a body that names one itself is refused, not overruled. */
+function withParams(route: Route, body: Body, params: Readonly<Record<string, string>>): Read<Body> {
+  const issues: FieldIssue[] = [];
+  const merged: Record<string, unknown> = { ...body };
+  for (const [param, field] of Object.entries(route.params ?? {})) {
+    if (Object.hasOwn(body, field)) issues.push({ path: field, message: 'Given in the URL; leave it out of the body.' });
+    merged[field] = params[param];
+  }
+  for (const field of route.hostOnly ?? []) {
+    if (Object.hasOwn(body, field)) issues.push({ path: field, message: 'Set by the host application, not by a client.' });
+  }
+  // Plans by value are for the host's code; a client picks a plan of the catalog by its id.
+  if (Object.hasOwn(body, 'plan') && typeof body.plan !== 'string') issues.push({ path: 'plan', message: 'Choose a plan by its id.' });
+  return issues.length > 0 ? bad(validationFailed(issues)) : good(merged);
+}
+
+function queryOf(url: string): Record<string, string> {
+  const at = url.indexOf('?');
+  // Own properties only, built from entries: `?__proto__=x` becomes a key the schema refuses.
+  return at < 0 ? {} : Object.fromEntries(new URLSearchParams(url.slice(at + 1)));
+}
+
+// ── Writing a response ──────────────────────────────────────────────────────────────────────
+
+/** Fields no client needs: the token's hash (not a working link, but no business of a browser). */
+const HIDDEN = new Set(['tokenHash']);
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
+  const text = JSON.stringify(body, (key, value: unknown) => (HIDDEN.has(key) ? undefined : value));
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    // Previews show an email, lists show a team: no shared cache should keep either.
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    ...headers,
+  });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, error: ApiError, status: number, onError: (e: unknown) => void, headers: Record<string, string> = {}) {
+  // `cause` is the adapter's own words (a host name, a driver message): for the logs, not the client.
+  const { type, message, cause, ...data } = error as ApiError & { cause?: unknown };
+  if (cause !== undefined) onError(error);
+  if (error.type === 'RateLimited') headers['retry-after'] = String(Math.ceil(error.retryAfterMs / 1000));
+  if (error.type === 'MethodNotAllowed') headers.allow = error.allowed.join(', ');
+  send(res, status, { error: { type, message, ...data } }, headers);
+}
+
+// ── The handler ─────────────────────────────────────────────────────────────────────────────
+
+/**
+ * A Node request listener serving the roster as a JSON API; see the routes in
+ * examples/http-api/README.md, or `GET /openapi.json`.
+ *
+ * @example
+ * import { createServer } from 'node:http';
+ * createServer(createHandler(createRoster())).listen(3000, '127.0.0.1');
+ */
+export function createHandler(roster: Roster, options: HandlerOptions = {}): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const onError = options.onError ?? ((e: unknown) => console.error('[http-api]', e));
+  const requesterOf = options.requesterOf ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown');
+  const openapi = openApiDocument();
+
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = req.url ?? '/';
+    const path = url.split('?')[0]!;
+    if (req.method === 'GET' && path === '/openapi.json') return send(res, 200, openapi);
+
+    const matched = match(ROUTES, req.method ?? '', path);
+    if ('error' in matched) {
+      req.resume();
+      return sendError(res, matched.error, statusOf(matched.error), onError);
+    }
+    const { route, params } = matched;
+    const fail = (error: ApiError) => sendError(res, error, route.statusFor?.[error.type] ?? statusOf(error), onError);
+
+    const actor = route.actor ? actorOf(req) : good({ workspaceId: '', agentId: '' });
+    if (!actor.ok) {
+      req.resume();
+      return fail(actor.error);
+    }
+    const read = route.body ? await readBody(req, limit) : (req.resume(), good<Body>({}));
+    if (!read.ok) return fail(read.error);
+    const body = withParams(route, read.value, params);
+    if (!body.ok) return fail(body.error);
+
+    const result = await route.run({
+      roster,
+      actor: actor.value,
+      params,
+      query: queryOf(url),
+      body: body.value,
+      requester: requesterOf(req),
+      session: options.sessionOf?.(req),
+    });
+    return result.match(
+      (value) => send(res, route.created ? 201 : 200, value),
+      (error) => fail(error),
+    );
+  };
+
+  return async (req, res) => {
+    try {
+      await serve(req, res);
+    } catch (e) {
+      onError(e);
+      try {
+        if (!res.headersSent) send(res, 500, { error: httpFail.internal() });
+        else res.destroy();
+      } catch {
+        // The socket is gone; there is no one left to answer.
+      }
+    }
+  };
+}
+
+// ── OpenAPI ─────────────────────────────────────────────────────────────────────────────────
+
+type JsonSchema = { properties?: Record<string, unknown>; required?: string[]; $schema?: string; [key: string]: unknown };
+
+/** The body's JSON Schema (what a client sends, `io: 'input'`), minus the fields the URL carries. */
+function bodySchema(route: Route): JsonSchema | null {
+  if (!route.body) return null;
+  const { $schema: _, ...json } = z.toJSONSchema(route.body, { io: 'input' }) as JsonSchema;
+  for (const field of Object.values(route.params ?? {})) {
+    delete json.properties?.[field];
+    if (json.required) json.required = json.required.filter((r) => r !== field);
+  }
+  return json;
+}
+
+const QUERY_SCHEMAS: Readonly<Record<string, object>> = {
+  status: { type: 'string' },
+  availability: z.toJSONSchema(availabilitySchema),
+  departmentId: z.toJSONSchema(departmentIdSchema),
+  token: { type: 'string' },
+};
+
+/**
+ * The OpenAPI 3.1 document of the routes, with each request body's JSON Schema generated from the
+ * library's zod schemas, so the document cannot drift from what the roster accepts.
+ *
+ * @example openApiDocument().paths['/invitations'].post.requestBody
+ */
+export function openApiDocument() {
+  const paths: Record<string, Record<string, object>> = {};
+  const errorBody = {
+    type: 'object',
+    required: ['error'],
+    properties: { error: { type: 'object', required: ['type', 'message'], properties: { type: { enum: Object.keys(ERROR_STATUS) }, message: { type: 'string' } } } },
+  };
+  for (const route of ROUTES) {
+    const path = route.path.replace(/:(\w+)/g, '{$1}');
+    const schema = bodySchema(route);
+    const parameters = [
+      ...segmentsOf(route.path)
+        .filter((s) => s.startsWith(':'))
+        .map((s) => ({ name: s.slice(1), in: 'path', required: true, schema: { type: 'string' } })),
+      ...(route.query ?? []).map((name) => ({ name, in: 'query', required: name === 'token', schema: QUERY_SCHEMAS[name] ?? { type: 'string' } })),
+      ...(route.actor
+        ? [
+            { name: 'x-workspace-id', in: 'header', required: true, description: 'Example only: a real app takes it from its session.', schema: { type: 'string' } },
+            { name: 'x-agent-id', in: 'header', required: true, description: 'Example only: a real app takes it from its session.', schema: { type: 'string' } },
+          ]
+        : []),
+    ];
+    (paths[path] ??= {})[route.method.toLowerCase()] = {
+      summary: route.summary,
+      parameters,
+      ...(schema ? { requestBody: { required: false, content: { 'application/json': { schema } } } } : {}),
+      responses: {
+        [route.created ? '201' : '200']: { description: 'Done', content: { 'application/json': { schema: { type: 'object' } } } },
+        default: { description: 'An error; its status comes from its type', content: { 'application/json': { schema: errorBody } } },
+      },
+    };
+  }
+  return { openapi: '3.1.0', info: { title: 'agent-roster example API', version: '0.1.0' }, paths };
+}
+
+/** The routes as `METHOD /path` lines, for the README and tests. @example ROUTE_LIST.includes('GET /seats') // true */
+export const ROUTE_LIST: readonly string[] = ROUTES.map((r) => `${r.method} ${r.path}`);

@@ -1,0 +1,719 @@
+/**
+ * The example HTTP API, over real loopback HTTP: the quickstart story with `fetch`, every class of
+ * error with its status and body, the body limit, hostile bodies, and the status map checked
+ * against every error type and against docs/errors.md.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CapturingMailer,
+  createRoster,
+  ManualClock,
+  MemoryAccountDirectory,
+  MemoryIdentity,
+  MemoryRosterStore,
+  type ActorRef,
+  type Commit,
+  type CommitOutcome,
+  type Roster,
+  type RosterOptions,
+} from 'agent-roster';
+import {
+  createHandler,
+  DEFAULT_MAX_BODY_BYTES,
+  ERROR_STATUS,
+  ROUTE_LIST,
+  statusOf,
+  type ApiErrorType,
+  type HandlerOptions,
+} from '../../examples/http-api/handler';
+import { hostile } from '../support/hostile-inputs';
+
+const PASSWORD = 'correct horse battery staple';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are JSON read by shape
+type Json = any;
+type Reply = Readonly<{ status: number; body: Json; text: string; headers: Headers }>;
+
+const servers: Server[] = [];
+/** Every response text of the run, to check that no secret ever went out. */
+const transcript: string[] = [];
+/** Every `METHOD /path` that answered 2xx, to check that each route has a success path. */
+const succeeded: string[] = [];
+
+async function serve(roster: Roster, options: HandlerOptions = {}): Promise<string> {
+  const server = createServer(createHandler(roster, options));
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+type Send = Readonly<{ as?: ActorRef; body?: unknown; raw?: string | Uint8Array; headers?: Record<string, string> }>;
+
+async function call(base: string, method: string, path: string, send: Send = {}): Promise<Reply> {
+  const headers: Record<string, string> = { ...(send.as ? { 'x-workspace-id': send.as.workspaceId, 'x-agent-id': send.as.agentId } : {}) };
+  let body: string | Uint8Array | undefined;
+  if (send.raw !== undefined) body = send.raw;
+  else if (send.body !== undefined) body = JSON.stringify(send.body);
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${base}${path}`, { method, headers: { ...headers, ...send.headers }, ...(body === undefined ? {} : { body }) });
+  const text = await response.text();
+  transcript.push(text);
+  if (response.status < 300) succeeded.push(`${method} ${path.split('?')[0]}`);
+  expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  expect(response.headers.get('cache-control')).toBe('no-store');
+  return { status: response.status, body: JSON.parse(text) as Json, text, headers: response.headers };
+}
+
+/** A raw request, for bodies `fetch` will not send as such (chunked, no Content-Length). */
+function rawCall(base: string, method: string, path: string, chunks: readonly Buffer[], headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; body: Json }>((resolve, reject) => {
+    const req = request(`${base}${path}`, { method, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Json }));
+    });
+    req.on('error', reject);
+    for (const chunk of chunks) req.write(chunk);
+    req.end();
+  });
+}
+
+// The shared server: a roster on a manual clock, with one standalone account in the host app.
+const clock = new ManualClock('2026-11-23T09:00:00Z');
+const mailer = new CapturingMailer();
+const logged: unknown[] = [];
+const roster = createRoster({ clock, mailer, accounts: new MemoryAccountDirectory(['zoe@gmail.com']) });
+let base = '';
+const api = (method: string, path: string, send?: Send) => call(base, method, path, send);
+
+beforeAll(async () => {
+  base = await serve(roster, { onError: (e) => logged.push(e) });
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+});
+
+/** Ana's workspace, opened over HTTP, with helpers to invite and to join. */
+async function openShop(plan = 'pro') {
+  const opened = await api('POST', '/workspaces', {
+    body: { name: 'Acme Support', plan, owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } },
+  });
+  expect(opened.status).toBe(201);
+  const ana: ActorRef = { workspaceId: opened.body.state.workspace.id, agentId: opened.body.state.owner.id };
+  const invite = (email: string, extra: object = {}, as: ActorRef = ana) => api('POST', '/invitations', { as, body: { email, ...extra } });
+  const tokenFor = (email: string) => mailer.lastTokenFor(email) ?? 'no-token-was-sent';
+  const join = async (name: string, extra: object = {}): Promise<ActorRef> => {
+    const email = `${name.toLowerCase()}@acme.com`;
+    expect((await invite(email, extra)).status).toBe(201);
+    const accepted = await api('POST', '/invitations/accept', { body: { token: tokenFor(email), name, password: PASSWORD } });
+    expect(accepted.status).toBe(201);
+    return { workspaceId: ana.workspaceId, agentId: accepted.body.state.agent.id };
+  };
+  return { ana, workspaceId: ana.workspaceId, invite, tokenFor, join };
+}
+
+describe('the quickstart story over HTTP', () => {
+  it('opens a workspace, invites, previews, accepts, fills the plan, hands over ownership and shows the board', async () => {
+    const { ana, invite, tokenFor } = await openShop('pro');
+
+    const sales = await api('POST', '/departments', { as: ana, body: { name: 'Sales' } });
+    const support = await api('POST', '/departments', { as: ana, body: { name: 'Support' } });
+    expect([sales.status, support.status]).toEqual([201, 201]);
+    expect(sales.body.events.map((e: Json) => e.type)).toEqual(['DepartmentCreated']);
+    const salesId: string = sales.body.state.department.id;
+    const supportId: string = support.body.state.department.id;
+
+    const bob = await invite('bob@acme.com', { role: 'admin', departmentIds: [salesId] });
+    expect(bob.status).toBe(201);
+    expect(bob.body.state.invitation).toMatchObject({ email: 'bob@acme.com', role: 'admin', status: 'pending', departmentIds: [salesId] });
+    expect(bob.body.state.invitation).not.toHaveProperty('tokenHash');
+    expect((await invite('cy@acme.com', { departmentIds: [salesId, supportId] })).status).toBe(201);
+
+    const zoe = await invite('zoe@gmail.com');
+    expect(zoe.status).toBe(409);
+    expect(zoe.body.error).toMatchObject({ type: 'EmailAlreadyExists', email: 'zoe@gmail.com', holder: 'standalone-account' });
+
+    const actors: Record<string, ActorRef> = {};
+    for (const [email, name, role] of [
+      ['bob@acme.com', 'Bob', 'admin'],
+      ['cy@acme.com', 'Cy', 'agent'],
+    ] as const) {
+      const token = tokenFor(email);
+      const preview = await api('GET', `/invitations/preview?token=${token}`);
+      expect(preview.status).toBe(200);
+      expect(preview.body.invitation).toMatchObject({ workspaceName: 'Acme Support', inviterName: 'Ana', email, role });
+      const accepted = await api('POST', '/invitations/accept', { body: { token, name, password: PASSWORD } });
+      expect(accepted.status).toBe(201);
+      expect(accepted.body.events.map((e: Json) => e.type)).toContain('InvitationAccepted');
+      actors[name] = { workspaceId: ana.workspaceId, agentId: accepted.body.state.agent.id };
+    }
+    const bobRef = actors.Bob!;
+    const cyRef = actors.Cy!;
+
+    // Ana, Bob, Cy and two pending invitations take the Pro plan's five seats; the sixth is refused.
+    expect((await invite('dee@acme.com')).status).toBe(201);
+    expect((await invite('eve@acme.com')).status).toBe(201);
+    const fay = await invite('fay@acme.com');
+    expect(fay.status).toBe(409);
+    expect(fay.body.error).toMatchObject({ type: 'SeatLimitReached', limit: 5, used: 5, requested: 6 });
+    const seats = await api('GET', '/seats', { as: ana });
+    expect(seats.status).toBe(200);
+    expect(seats.body).toMatchObject({ used: 5, limit: 5, counts: { activeAgents: 3, pendingInvitations: 2 } });
+
+    for (const availability of ['online', 'away'] as const) {
+      const set = await api('PUT', `/agents/${cyRef.agentId}/availability`, { as: cyRef, body: { availability } });
+      expect(set.status).toBe(200);
+      expect(set.body.state.agent.availability).toBe(availability);
+    }
+
+    const refused = await api('DELETE', `/agents/${ana.agentId}`, { as: bobRef });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ type: 'OwnerCannotBeDeleted', agentId: ana.agentId });
+
+    const transferred = await api('POST', '/ownership/transfer', { as: ana, body: { toAgentId: bobRef.agentId } });
+    expect(transferred.status).toBe(200);
+    expect(transferred.body.state.workspace.ownerId).toBe(bobRef.agentId);
+    const deleted = await api('DELETE', `/agents/${ana.agentId}`, { as: bobRef });
+    expect(deleted.status).toBe(200);
+    expect(deleted.body.events.map((e: Json) => e.type)).toContain('AgentDeleted');
+
+    const board = await api('GET', '/board', { as: bobRef });
+    expect(board.status).toBe(200);
+    expect(board.body.online).toEqual([]);
+    expect(board.body.away.map((a: Json) => a.name).sort()).toEqual(['Bob', 'Cy']);
+    expect(board.body.inactive).toEqual([]);
+  });
+
+  it('serves the rest of the team management: lists, edits, roles, activation, departments, plan, resend and revoke', async () => {
+    // Two shops: everything below happens in the second, and the first must not notice.
+    const other = await openShop('pro');
+    const otherDep = (await api('POST', '/departments', { as: other.ana, body: { name: 'Billing' } })).body.state.department.id as string;
+    const shop = await openShop('enterprise');
+    const cy = await shop.join('Cy');
+    const billing = (await api('POST', '/departments', { as: shop.ana, body: { name: 'Billing' } })).body.state.department.id as string;
+
+    const renamed = await api('PATCH', `/departments/${billing}`, { as: shop.ana, body: { name: 'Billing EU' } });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.state.department.name).toBe('Billing EU');
+
+    const assigned = await api('PUT', `/agents/${cy.agentId}/departments`, { as: shop.ana, body: { departmentIds: [billing] } });
+    expect(assigned.status).toBe(200);
+    expect(assigned.body.state.agent.departmentIds).toEqual([billing]);
+    const inBilling = await api('GET', `/agents?departmentId=${billing}`, { as: shop.ana });
+    expect(inBilling.body.agents.map((a: Json) => a.name)).toEqual(['Cy']);
+    const departments = await api('GET', '/departments', { as: cy });
+    expect(departments.status).toBe(200);
+    expect(departments.body.departments).toEqual([expect.objectContaining({ members: 1, department: expect.objectContaining({ name: 'Billing EU' }) })]);
+    const removed = await api('DELETE', `/agents/${cy.agentId}/departments/${billing}`, { as: shop.ana });
+    expect(removed.status).toBe(200);
+    expect(removed.body.state.agent.departmentIds).toEqual([]);
+
+    const edited = await api('PATCH', `/agents/${cy.agentId}`, { as: shop.ana, body: { name: 'Cy Young', description: 'Nights' } });
+    expect(edited.status).toBe(200);
+    expect(edited.body.state.agent).toMatchObject({ name: 'Cy Young', description: 'Nights' });
+    const promoted = await api('PUT', `/agents/${cy.agentId}/role`, { as: shop.ana, body: { role: 'admin' } });
+    expect(promoted.status).toBe(200);
+    expect(promoted.body.state.agent.role).toBe('admin');
+
+    const deactivated = await api('POST', `/agents/${cy.agentId}/deactivate`, { as: shop.ana });
+    expect(deactivated.status).toBe(200);
+    expect(deactivated.body.state.agent).toMatchObject({ status: 'inactive', availability: 'away' });
+    const inactive = await api('GET', '/agents?status=inactive', { as: shop.ana });
+    expect(inactive.body.agents.map((a: Json) => a.name)).toEqual(['Cy Young']);
+    const activated = await api('POST', `/agents/${cy.agentId}/activate`, { as: shop.ana, body: {} });
+    expect(activated.status).toBe(200);
+    expect(activated.body.state.agent.status).toBe('active');
+    const away = await api('GET', '/agents?availability=away&status=active', { as: shop.ana });
+    expect(away.body.agents.map((a: Json) => a.name).sort()).toEqual(['Ana', 'Cy Young']);
+
+    const sent = await shop.invite('dee@acme.com');
+    const invitationId: string = sent.body.state.invitation.id;
+    const firstToken = shop.tokenFor('dee@acme.com');
+    const resent = await api('POST', `/invitations/${invitationId}/resend`, { as: shop.ana });
+    expect(resent.status).toBe(200);
+    expect(shop.tokenFor('dee@acme.com')).not.toBe(firstToken);
+    const pending = await api('GET', '/invitations?status=pending', { as: shop.ana });
+    expect(pending.status).toBe(200);
+    expect(pending.body.invitations.map((i: Json) => i.email)).toEqual(['dee@acme.com']);
+    expect(pending.text).not.toContain('tokenHash');
+    const revoked = await api('DELETE', `/invitations/${invitationId}`, { as: shop.ana });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.state.invitation.status).toBe('revoked');
+
+    const deletedDep = await api('DELETE', `/departments/${billing}`, { as: shop.ana });
+    expect(deletedDep.status).toBe(200);
+    const plan = await api('PUT', '/plan', { as: shop.ana, body: { plan: 'pro' } });
+    expect(plan.status).toBe(200);
+    expect(plan.body.state.workspace.plan).toEqual({ id: 'pro', seats: 5, departments: 5 });
+
+    expect((await api('GET', '/departments', { as: other.ana })).body.departments.map((d: Json) => d.department.id)).toEqual([otherDep]);
+    const cross = await api('DELETE', `/departments/${otherDep}`, { as: shop.ana });
+    expect([cross.status, cross.body.error.type]).toEqual([404, 'DepartmentNotFound']);
+  });
+});
+
+describe('400 ValidationFailed', () => {
+  it('lists every bad field of a body at once', async () => {
+    const { ana } = await openShop();
+    const r = await api('POST', '/invitations', { as: ana, body: { email: 'not-an-email', role: 'owner', departmentIds: 'dep_1' } });
+    expect(r.status).toBe(400);
+    expect(r.body.error.type).toBe('ValidationFailed');
+    expect(r.body.error.issues.map((i: Json) => i.path).sort()).toEqual(['departmentIds', 'email', 'role']);
+    expect(r.body.error.issues.every((i: Json) => typeof i.message === 'string' && i.message.length > 0)).toBe(true);
+  });
+
+  it('refuses unknown keys, a URL parameter repeated in the body, host-only fields and inline plans', async () => {
+    const { ana } = await openShop();
+    const unknown = await api('POST', '/departments', { as: ana, body: { name: 'Sales', isAdmin: true } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.issues).toEqual([expect.objectContaining({ path: '', message: expect.stringContaining('isAdmin') })]);
+
+    const repeated = await api('PATCH', `/agents/${ana.agentId}`, { as: ana, body: { agentId: 'agt_someone_else', name: 'X' } });
+    expect(repeated.status).toBe(400);
+    expect(repeated.body.error.issues).toEqual([{ path: 'agentId', message: 'Given in the URL; leave it out of the body.' }]);
+
+    const inline = await api('PUT', '/plan', { as: ana, body: { plan: { id: 'free-lunch', seats: null, departments: null } } });
+    expect(inline.status).toBe(400);
+    expect(inline.body.error.issues).toEqual([{ path: 'plan', message: 'Choose a plan by its id.' }]);
+
+    const policy = await api('POST', '/workspaces', {
+      body: { name: 'Sneaky', owner: { email: 'x@acme.com', name: 'X', password: PASSWORD }, seatPolicy: { countInactiveAgents: false } },
+    });
+    expect(policy.status).toBe(400);
+    expect(policy.body.error.issues.map((i: Json) => i.path)).toEqual(['seatPolicy']);
+
+    const session = await api('POST', '/invitations/accept', { body: { token: 'x', name: 'X', password: PASSWORD, session: 'forged' } });
+    expect(session.status).toBe(400);
+    expect(session.body.error.issues.map((i: Json) => i.message).join(' ')).toMatch(/session/);
+  });
+
+  it('refuses a bad query filter and a malformed id in the URL', async () => {
+    const { ana } = await openShop();
+    const filter = await api('GET', '/agents?status=gone&colour=red', { as: ana });
+    expect(filter.status).toBe(400);
+    expect(filter.body.error.issues.map((i: Json) => i.path).sort()).toEqual(['', 'status']);
+    const id = await api('DELETE', '/agents/inv_not-an-agent-id', { as: ana });
+    expect(id.status).toBe(400);
+    expect(id.body.error.issues.map((i: Json) => i.path)).toEqual(['agentId']);
+  });
+
+  it('answers malformed JSON, bad UTF-8 and non-object bodies with a ValidationFailed body that echoes nothing', async () => {
+    const { ana } = await openShop();
+    const secret = 'hunter2-is-my-password';
+    for (const raw of [`{"name": "Sales", "password": "${secret}"`, '{name: 1}', 'undefined', Buffer.from([...Buffer.from('{"name":"S'), 0xff, ...Buffer.from('ales"}')])]) {
+      const r = await api('POST', '/departments', { as: ana, raw });
+      expect(r.status).toBe(400);
+      expect(r.body).toEqual({
+        error: { type: 'ValidationFailed', message: 'Invalid input: (input).', issues: [{ path: '', message: 'The request body is not valid JSON (UTF-8).' }] },
+      });
+      expect(r.text).not.toContain(secret);
+    }
+    for (const raw of ['[]', 'null', '42', '"Sales"']) {
+      const r = await api('POST', '/departments', { as: ana, raw });
+      expect(r.status).toBe(400);
+      expect(r.body.error.issues).toEqual([{ path: '', message: 'The body must be a JSON object.' }]);
+    }
+  });
+
+  it('answers 415 for a body that is not sent as JSON', async () => {
+    const { ana } = await openShop();
+    const r = await api('POST', '/departments', { as: ana, raw: 'name=Sales', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(r.status).toBe(415);
+    expect(r.body.error.type).toBe('UnsupportedMediaType');
+  });
+
+  it('answers 422 WeakPassword and PlanNotFound, which are about the values rather than their shape', async () => {
+    const { ana, invite, tokenFor } = await openShop();
+    await invite('bob@acme.com');
+    const weak = await api('POST', '/invitations/accept', { body: { token: tokenFor('bob@acme.com'), name: 'Bob', password: 'short' } });
+    expect(weak.status).toBe(422);
+    expect(weak.body.error).toMatchObject({ type: 'WeakPassword', reason: 'too-short', minLength: 15 });
+    expect(weak.text).not.toContain('"short"');
+    const plan = await api('PUT', '/plan', { as: ana, body: { plan: 'gold' } });
+    expect(plan.status).toBe(422);
+    expect(plan.body.error).toMatchObject({ type: 'PlanNotFound', planId: 'gold' });
+  });
+});
+
+describe('401 and 403: who is acting', () => {
+  it('answers 401 ActorRequired without the actor headers, and 401 UnknownActor for an agent who is not there', async () => {
+    const { ana } = await openShop();
+    const none = await api('GET', '/seats');
+    expect(none.status).toBe(401);
+    expect(none.body.error).toMatchObject({ type: 'ActorRequired', missing: ['x-workspace-id', 'x-agent-id'] });
+    const half = await api('GET', '/seats', { headers: { 'x-workspace-id': ana.workspaceId } });
+    expect(half.body.error.missing).toEqual(['x-agent-id']);
+    const stranger = await api('GET', '/seats', { as: { workspaceId: ana.workspaceId, agentId: 'agt_nobody' } });
+    expect(stranger.status).toBe(401);
+    expect(stranger.body.error).toMatchObject({ type: 'UnknownActor', agentId: 'agt_nobody' });
+  });
+
+  it('answers 401 UnknownActor to an agent deleted while still signed in', async () => {
+    const { ana, join } = await openShop();
+    const cy = await join('Cy');
+    expect((await api('DELETE', `/agents/${cy.agentId}`, { as: ana })).status).toBe(200);
+    const r = await api('PUT', `/agents/${cy.agentId}/availability`, { as: cy, body: { availability: 'online' } });
+    expect(r.status).toBe(401);
+    expect(r.body.error.type).toBe('UnknownActor');
+  });
+
+  it('answers 403 PermissionDenied, saying which capability and why', async () => {
+    const { ana, join, invite } = await openShop();
+    const cy = await join('Cy');
+    const invited = await invite('dee@acme.com', {}, cy);
+    expect(invited.status).toBe(403);
+    expect(invited.body.error).toMatchObject({ type: 'PermissionDenied', capability: 'manageAgents', reason: 'role', actorId: cy.agentId });
+    expect((await api('GET', '/invitations', { as: cy })).status).toBe(403);
+    expect((await api('GET', '/board', { as: cy })).status).toBe(403);
+    const transfer = await api('POST', '/ownership/transfer', { as: cy, body: { toAgentId: cy.agentId } });
+    expect(transfer.status).toBe(403);
+    expect(transfer.body.error.reason).toBe('not-owner');
+    expect((await api('GET', '/agents', { as: cy })).status).toBe(200); // every member may list the team
+    void ana;
+  });
+});
+
+describe('the session of an accept', () => {
+  it('takes the session from the request through sessionOf, refusing 403 SignedInAsDifferentEmail', async () => {
+    const identity = new MemoryIdentity();
+    identity.sessions.set('cookie-zed', 'zed@elsewhere.com');
+    const sessionMailer = new CapturingMailer();
+    const sessionOf = (req: IncomingMessage) => /session=([\w-]+)/.exec(req.headers.cookie ?? '')?.[1];
+    const own = await serve(createRoster({ identity, mailer: sessionMailer }), { sessionOf });
+    const opened = await call(own, 'POST', '/workspaces', { body: { name: 'Acme', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } } });
+    const ana: ActorRef = { workspaceId: opened.body.state.workspace.id, agentId: opened.body.state.owner.id };
+    expect((await call(own, 'POST', '/invitations', { as: ana, body: { email: 'bob@acme.com' } })).status).toBe(201);
+    const accept = { token: sessionMailer.lastTokenFor('bob@acme.com'), name: 'Bob', password: PASSWORD };
+    const r = await call(own, 'POST', '/invitations/accept', { body: accept, headers: { cookie: 'session=cookie-zed' } });
+    expect([r.status, r.body.error.type]).toEqual([403, 'SignedInAsDifferentEmail']);
+    const signedOut = await call(own, 'POST', '/invitations/accept', { body: accept });
+    expect(signedOut.status).toBe(201);
+  });
+});
+
+describe('404 and 405', () => {
+  it('answers 404 for what is not there: workspace, agent, invitation, department, token and route', async () => {
+    const { ana } = await openShop();
+    const ws = await api('GET', '/seats', { as: { workspaceId: 'ws_gone', agentId: ana.agentId } });
+    expect([ws.status, ws.body.error.type]).toEqual([404, 'WorkspaceNotFound']);
+    const agent = await api('PATCH', '/agents/agt_gone', { as: ana, body: { name: 'X' } });
+    expect([agent.status, agent.body.error]).toEqual([404, expect.objectContaining({ type: 'AgentNotFound', agentId: 'agt_gone' })]);
+    const invitation = await api('POST', '/invitations/inv_gone/resend', { as: ana });
+    expect([invitation.status, invitation.body.error.type]).toEqual([404, 'InvitationNotFound']);
+    const department = await api('PATCH', '/departments/dep_gone', { as: ana, body: { name: 'X' } });
+    expect([department.status, department.body.error.type]).toEqual([404, 'DepartmentNotFound']);
+    const token = await api('GET', `/invitations/preview?token=${'A'.repeat(43)}`);
+    expect([token.status, token.body.error.type]).toEqual([404, 'InvalidToken']);
+    const route = await api('GET', '/nowhere');
+    expect(route.status).toBe(404);
+    expect(route.body.error).toMatchObject({ type: 'RouteNotFound', path: '/nowhere' });
+    expect((await api('GET', '/agents/', { as: ana })).status).toBe(404);
+    expect((await api('GET', '//agents', { as: ana })).status).toBe(404);
+  });
+
+  it('answers 422 DepartmentNotFound for a department named in the body rather than in the URL', async () => {
+    const { ana, invite } = await openShop();
+    const r = await invite('bob@acme.com', { departmentIds: ['dep_gone'] });
+    expect(r.status).toBe(422);
+    expect(r.body.error).toMatchObject({ type: 'DepartmentNotFound', departmentId: 'dep_gone' });
+    void ana;
+  });
+
+  it('answers 405 with an Allow header when the path exists for other methods', async () => {
+    const r = await api('PATCH', '/invitations');
+    expect(r.status).toBe(405);
+    expect(r.body.error).toMatchObject({ type: 'MethodNotAllowed', allowed: ['POST', 'GET'] });
+    expect(r.headers.get('allow')).toBe('POST, GET');
+  });
+});
+
+describe('409 conflicts', () => {
+  it('answers 409 for every rule a request collides with', async () => {
+    const { ana, join, invite } = await openShop('starter');
+    const bob = await join('Bob');
+    const again = await invite('bob@acme.com');
+    expect([again.status, again.body.error]).toEqual([409, expect.objectContaining({ type: 'EmailAlreadyExists', holder: 'agent' })]);
+    await invite('cy@acme.com');
+    const twice = await invite('cy@acme.com');
+    expect([twice.status, twice.body.error.holder]).toEqual([409, 'pending-invitation']);
+
+    const full = await invite('dee@acme.com');
+    expect([full.status, full.body.error]).toEqual([409, expect.objectContaining({ type: 'SeatLimitReached', limit: 3, used: 3 })]);
+
+    expect((await api('POST', '/departments', { as: ana, body: { name: 'Sales' } })).status).toBe(201);
+    const second = await api('POST', '/departments', { as: ana, body: { name: 'Support' } });
+    expect([second.status, second.body.error]).toEqual([409, expect.objectContaining({ type: 'DepartmentLimitReached', limit: 1, used: 1 })]);
+    const demote = await api('PUT', `/agents/${ana.agentId}/role`, { as: ana, body: { role: 'agent' } });
+    expect([demote.status, demote.body.error.type]).toEqual([409, 'OwnerMustStayAdmin']);
+    const self = await api('POST', '/ownership/transfer', { as: ana, body: { toAgentId: ana.agentId } });
+    expect([self.status, self.body.error.type]).toEqual([409, 'AlreadyOwner']);
+    await api('POST', `/agents/${bob.agentId}/deactivate`, { as: ana });
+    const online = await api('PUT', `/agents/${bob.agentId}/availability`, { as: ana, body: { availability: 'online' } });
+    expect([online.status, online.body.error.type]).toEqual([409, 'AgentInactive']);
+    const downgrade = await api('PUT', '/plan', { as: ana, body: { plan: 'free' } });
+    expect([downgrade.status, downgrade.body.error]).toEqual([
+      409,
+      expect.objectContaining({ type: 'PlanLimitsExceeded', planId: 'free', seats: { used: 3, allowed: 1 } }),
+    ]);
+  });
+
+  it('answers 409 DepartmentNameTaken and InvitationNotPending', async () => {
+    const { ana, invite } = await openShop('pro');
+    await api('POST', '/departments', { as: ana, body: { name: 'Sales' } });
+    const taken = await api('POST', '/departments', { as: ana, body: { name: 'sales' } });
+    expect([taken.status, taken.body.error]).toEqual([409, expect.objectContaining({ type: 'DepartmentNameTaken', name: 'sales' })]);
+    const id: string = (await invite('bob@acme.com')).body.state.invitation.id;
+    expect((await api('DELETE', `/invitations/${id}`, { as: ana })).status).toBe(200);
+    const twice = await api('DELETE', `/invitations/${id}`, { as: ana });
+    expect([twice.status, twice.body.error]).toEqual([409, expect.objectContaining({ type: 'InvitationNotPending', status: 'revoked' })]);
+  });
+
+  it('answers 409 ConcurrencyConflict when the store keeps changing under the command', async () => {
+    class ContestedStore extends MemoryRosterStore {
+      contested = false;
+      override async commit(commit: Commit): Promise<CommitOutcome> {
+        return this.contested ? { committed: false, reason: 'stale-version', detail: 'simulated' } : super.commit(commit);
+      }
+    }
+    const store = new ContestedStore();
+    const contestedBase = await serve(createRoster({ store, maxAttempts: 3 }), { onError: () => {} });
+    const opened = await call(contestedBase, 'POST', '/workspaces', { body: { name: 'Race', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } } });
+    const ana: ActorRef = { workspaceId: opened.body.state.workspace.id, agentId: opened.body.state.owner.id };
+    store.contested = true;
+    const r = await call(contestedBase, 'POST', '/departments', { as: ana, body: { name: 'Sales' } });
+    expect(r.status).toBe(409);
+    expect(r.body.error).toMatchObject({ type: 'ConcurrencyConflict', attempts: 3 });
+  });
+});
+
+describe('410: links that were good once', () => {
+  it('answers 410 for a used, a revoked and an expired link, on preview and on accept', async () => {
+    const { ana, invite, tokenFor, join } = await openShop();
+    await join('Bob');
+    const used = await api('GET', `/invitations/preview?token=${tokenFor('bob@acme.com')}`);
+    expect([used.status, used.body.error.type]).toEqual([410, 'InvitationAlreadyAccepted']);
+
+    const id: string = (await invite('cy@acme.com')).body.state.invitation.id;
+    await api('DELETE', `/invitations/${id}`, { as: ana });
+    const revoked = await api('POST', '/invitations/accept', { body: { token: tokenFor('cy@acme.com'), name: 'Cy', password: PASSWORD } });
+    expect([revoked.status, revoked.body.error.type]).toEqual([410, 'InvitationWasRevoked']);
+
+    await invite('dee@acme.com');
+    clock.advance({ days: 8 });
+    const token = tokenFor('dee@acme.com');
+    const expired = await api('GET', `/invitations/preview?token=${token}`);
+    expect([expired.status, expired.body.error.type]).toEqual([410, 'InvitationHasExpired']);
+    expect(expired.body.error.expiredAt).toEqual(expect.any(String));
+    const late = await api('POST', '/invitations/accept', { body: { token, name: 'Dee', password: PASSWORD } });
+    expect([late.status, late.body.error.type]).toEqual([410, 'InvitationHasExpired']);
+  });
+});
+
+describe('the body limit', () => {
+  const big = (bytes: number) => JSON.stringify({ name: 'x'.repeat(bytes) });
+
+  it('answers 413 to a body over 64 KiB with a Content-Length, and takes one just under it', async () => {
+    const { ana } = await openShop();
+    const over = await api('POST', '/departments', { as: ana, raw: big(DEFAULT_MAX_BODY_BYTES) });
+    expect(over.status).toBe(413);
+    expect(over.body.error).toMatchObject({ type: 'PayloadTooLarge', limitBytes: 65_536 });
+    const under = await api('POST', '/departments', { as: ana, raw: big(DEFAULT_MAX_BODY_BYTES - 20) });
+    expect(under.status).toBe(400); // read and parsed: the name is too long for a department, not the body for the server
+    expect(under.body.error.issues.map((i: Json) => i.path)).toEqual(['name']);
+  });
+
+  it('answers 413 on a declared Content-Length alone, before a byte of the body arrives', async () => {
+    const { ana } = await openShop();
+    // The body is never sent: only a server that trusts the header's "too big" can answer.
+    const answer = new Promise<{ status: number; body: Json }>((resolve, reject) => {
+      const req = request(`${base}/departments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': '10000000', 'x-workspace-id': ana.workspaceId, 'x-agent-id': ana.agentId },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+        res.on('end', () => (resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Json }), req.destroy()));
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+      setTimeout(() => (reject(new Error('no answer before the body')), req.destroy()), 3000);
+    });
+    const r = await answer;
+    expect([r.status, r.body.error.type]).toEqual([413, 'PayloadTooLarge']);
+  });
+
+  it('answers 413 to a chunked body without a Content-Length as soon as it passes the limit', async () => {
+    const { ana } = await openShop();
+    const chunks = Array.from({ length: 10 }, () => Buffer.from('x'.repeat(8 * 1024)));
+    const headers = { 'x-workspace-id': ana.workspaceId, 'x-agent-id': ana.agentId, 'transfer-encoding': 'chunked' };
+    const r = await rawCall(base, 'POST', '/departments', chunks, headers);
+    expect(r.status).toBe(413);
+    expect(r.body.error.type).toBe('PayloadTooLarge');
+    // The connection that carried it still serves the next request.
+    expect((await api('GET', '/seats', { as: ana })).status).toBe(200);
+  });
+
+  it('honours a smaller limit given in the options', async () => {
+    const small = await serve(createRoster(), { maxBodyBytes: 100 });
+    const r = await call(small, 'POST', '/workspaces', { raw: big(200) });
+    expect([r.status, r.body.error.limitBytes]).toEqual([413, 100]);
+  });
+});
+
+describe('hostile bodies', () => {
+  it('answers every object payload of the hostile-input fixture on every route that reads a body with a 4xx, never a 500', async () => {
+    const { ana } = await openShop();
+    const bodied = ROUTE_LIST.filter((r) => /^(POST|PUT|PATCH) /.test(r));
+    expect(bodied.length).toBeGreaterThanOrEqual(13);
+    for (const route of bodied) {
+      const [method, pattern] = route.split(' ') as [string, string];
+      const path = pattern.replace(':departmentId', 'dep_x').replace(':id', pattern.startsWith('/invitations') ? 'inv_x' : pattern.startsWith('/departments') ? 'dep_x' : ana.agentId);
+      for (const raw of [...hostile.object_payloads_json, `{"__proto__": {"isAdmin": true}, "name": "Sales"}`]) {
+        const r = await api(method, path, { as: ana, raw });
+        expect(r.status, `${route} ${raw}`).toBe(400);
+        expect(r.body.error.type).toBe('ValidationFailed');
+      }
+    }
+    expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+    expect(({} as Record<string, unknown>).role).toBeUndefined();
+  });
+
+  it('answers deep nesting and wrong types with 400', async () => {
+    const { ana } = await openShop();
+    const deep = await api('POST', '/departments', { as: ana, raw: `{"name":${'['.repeat(5000)}${']'.repeat(5000)}}` });
+    expect(deep.status).toBe(400);
+    for (const value of hostile.wrong_types) {
+      const r = await api('POST', '/invitations', { as: ana, body: { email: value } });
+      expect(r.status).toBe(400);
+    }
+  });
+});
+
+describe('failures that are not the client’s', () => {
+  it('answers 503 StoreUnavailable without the adapter’s words, which go to onError', async () => {
+    class FlakyStore extends MemoryRosterStore {
+      down = false;
+      override async loadWorkspace(...args: Parameters<MemoryRosterStore['loadWorkspace']>) {
+        if (this.down) throw new Error('connect ECONNREFUSED 10.1.2.3:5432 user=roster password=s3cret');
+        return super.loadWorkspace(...args);
+      }
+    }
+    const store = new FlakyStore();
+    const seen: unknown[] = [];
+    const flaky = await serve(createRoster({ store }), { onError: (e) => seen.push(e) });
+    const opened = await call(flaky, 'POST', '/workspaces', { body: { name: 'Flaky', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } } });
+    store.down = true;
+    const r = await call(flaky, 'GET', '/seats', { as: { workspaceId: opened.body.state.workspace.id, agentId: opened.body.state.owner.id } });
+    expect(r.status).toBe(503);
+    expect(r.body).toEqual({ error: { type: 'StoreUnavailable', message: 'The roster store is unavailable. Nothing was changed.' } });
+    expect(r.text).not.toContain('ECONNREFUSED');
+    expect(seen).toEqual([expect.objectContaining({ type: 'StoreUnavailable', cause: expect.stringContaining('ECONNREFUSED') })]);
+  });
+
+  it('answers 500 InternalError, with no stack and no message, when a use case throws', async () => {
+    const seen: unknown[] = [];
+    const broken: Roster = {
+      ...createRoster(),
+      seatUsage: () => {
+        throw new Error('boom in /srv/app/secret.ts');
+      },
+    };
+    const r = await call(await serve(broken, { onError: (e) => seen.push(e) }), 'GET', '/seats', { as: { workspaceId: 'ws_1', agentId: 'agt_1' } });
+    expect(r.status).toBe(500);
+    expect(r.body).toEqual({ error: { type: 'InternalError', message: 'Something went wrong on our side. Try again later.' } });
+    expect(r.text).not.toMatch(/boom|secret|at /);
+    expect(seen).toEqual([expect.any(Error)]);
+  });
+
+  it('answers 429 RateLimited with a Retry-After header', async () => {
+    const limited: RosterOptions = { rateLimiter: { consume: async () => ({ allowed: false, retryAfterMs: 1500 }) } };
+    const r = await call(await serve(createRoster(limited)), 'GET', `/invitations/preview?token=${'A'.repeat(43)}`);
+    expect(r.status).toBe(429);
+    expect(r.body.error).toMatchObject({ type: 'RateLimited', retryAfterMs: 1500 });
+    expect(r.headers.get('retry-after')).toBe('2');
+  });
+});
+
+describe('the status map', () => {
+  // Exhaustive both ways: the compiler refuses a missing type and an unknown one.
+  const EVERY_TYPE: Record<ApiErrorType, true> = {
+    ValidationFailed: true, PermissionDenied: true, AgentNotFound: true, InvitationNotFound: true, DepartmentNotFound: true,
+    PlanNotFound: true, EmailAlreadyExists: true, SeatLimitReached: true, DepartmentLimitReached: true, PlanLimitsExceeded: true,
+    InvalidToken: true, InvitationHasExpired: true, InvitationAlreadyAccepted: true, InvitationWasRevoked: true,
+    InvitationNotPending: true, SignedInAsDifferentEmail: true, WeakPassword: true, OwnerCannotBeDeleted: true,
+    OwnerMustStayAdmin: true, AlreadyOwner: true, AgentInactive: true, DepartmentNameTaken: true, ConcurrencyConflict: true,
+    StoreUnavailable: true, IdentityUnavailable: true, WorkspaceNotFound: true, UnknownActor: true, RateLimited: true,
+    ConversationNotFound: true, ConversationAlreadyRouted: true, AgentNotEligible: true, ActorRequired: true,
+    RouteNotFound: true, MethodNotAllowed: true, PayloadTooLarge: true, UnsupportedMediaType: true, InternalError: true,
+  };
+  const types = Object.keys(EVERY_TYPE) as ApiErrorType[];
+
+  it('gives every error type a 4xx or 5xx status, and the map has no type beyond them', () => {
+    expect(Object.keys(ERROR_STATUS).sort()).toEqual([...types].sort());
+    for (const type of types) {
+      const status = statusOf({ type });
+      expect(Number.isInteger(status), type).toBe(true);
+      expect(status >= 400 && status < 600, `${type} → ${status}`).toBe(true);
+      expect(status >= 500, type).toBe(['StoreUnavailable', 'IdentityUnavailable', 'InternalError'].includes(type));
+    }
+  });
+
+  it('answers 500 for a type it has never heard of, even one named like an Object property', () => {
+    for (const type of ['SomethingNew', '__proto__', 'toString', 'constructor']) expect(statusOf({ type } as never)).toBe(500);
+  });
+
+  it('agrees with docs/errors.md: each documented type gets one of the statuses its section offers', () => {
+    const docs = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+    const sections = [...docs.matchAll(/^### (\w+)\n([\s\S]*?)(?=^###? |$(?![\s\S]))/gm)];
+    expect(sections.length).toBeGreaterThanOrEqual(28);
+    for (const [, type, text] of sections) {
+      const line = text!.match(/^- \*\*HTTP\*\*: (.*)$/m)?.[1];
+      expect(line, `${type} has an HTTP line`).toBeDefined();
+      const offered = [...line!.matchAll(/\b([45]\d\d)\b/g)].map((m) => Number(m[1]));
+      expect(types, `${type} is in the status map`).toContain(type);
+      expect(offered, `${type}: ${line}`).toContain(statusOf({ type: type as ApiErrorType }));
+    }
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('lists every route with its request body generated from the library’s schemas', async () => {
+    const r = await api('GET', '/openapi.json');
+    expect(r.status).toBe(200);
+    expect(r.body.openapi).toBe('3.1.0');
+    const documented = Object.entries(r.body.paths as Record<string, object>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    );
+    expect(documented.sort()).toEqual([...ROUTE_LIST].sort());
+    const invite = r.body.paths['/invitations'].post.requestBody.content['application/json'].schema;
+    expect(invite).toMatchObject({ type: 'object', additionalProperties: false, required: ['email'] });
+    expect(Object.keys(invite.properties).sort()).toEqual(['departmentIds', 'email', 'role']);
+    const edit = r.body.paths['/agents/{id}'].patch.requestBody.content['application/json'].schema;
+    expect(Object.keys(edit.properties).sort()).toEqual(['description', 'email', 'name']);
+    expect(edit.required ?? []).not.toContain('agentId');
+    const signUp = r.body.paths['/workspaces'].post.requestBody.content['application/json'].schema;
+    expect(Object.keys(signUp.properties.owner.properties).sort()).toEqual(['email', 'name', 'password']);
+    expect(signUp.properties).not.toHaveProperty('seatPolicy');
+    expect(r.body.paths['/seats'].get.parameters.map((p: Json) => p.name)).toEqual(['x-workspace-id', 'x-agent-id']);
+  });
+});
+
+describe('across the whole run', () => {
+  it('gave every route a success, and never sent a password or a token hash', () => {
+    const patterns = ROUTE_LIST.map((route) => {
+      const [method, path] = route.split(' ') as [string, string];
+      return { route, test: new RegExp(`^${method} ${path.replace(/:\w+/g, '[^/]+')}$`) };
+    });
+    const untried = patterns.filter((p) => !succeeded.some((s) => p.test.test(s))).map((p) => p.route);
+    expect(untried).toEqual([]);
+    const leaks = transcript.filter((t) => t.includes(PASSWORD) || t.includes('tokenHash'));
+    expect(leaks).toEqual([]);
+    expect(logged).toEqual([]);
+  });
+});
