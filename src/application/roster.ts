@@ -16,7 +16,6 @@ import {
   type Invitation,
   type PasswordPolicy,
   type PlanCatalog,
-  type RosterEvent,
   type ValidationFailed,
   type Workspace,
   type WorkspaceId,
@@ -27,7 +26,7 @@ import { MemoryIdentity } from '../adapters/memory/identity';
 import { systemClock } from '../adapters/memory/clock';
 import type { OutboxMessage, OutboxStatus } from '../ports/outbox';
 import type { AccountDirectory, BreachedPasswords, Clock, Identity, Mailer, Random, RateLimiter } from '../ports/services';
-import type { AgentFilter, InvitationFilter, RosterStore } from '../ports/store';
+import type { AgentFilter, InvitationFilter, RosterStore, WorkspaceEvent } from '../ports/store';
 import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
 import { appFail, type ApplicationError, type RateLimited, type StoreUnavailable } from './errors';
 import { DEFAULT_RETRY, deliverDue, outboxMessage, type DeliveryReport, type RetryPolicy } from './outbox';
@@ -79,6 +78,8 @@ const parseActor = (actorRef: unknown) =>
 /** The outcome of a use case: its command's decision, or its command's errors plus {@link ApplicationError}. */
 export type UseCase<S, E> = ResultAsync<Decision<S>, E | ApplicationError | ValidationFailed>;
 
+const queueRefSchema = z.looseObject({ departmentId: domain.departmentIdSchema.nullable() });
+
 /** Filters of `listAgents`. */
 export const agentFilterSchema = z.strictObject({
   status: z.enum(['active', 'inactive']).optional(),
@@ -108,6 +109,25 @@ const requestContextSchema = z.strictObject({ session: z.unknown().optional(), r
 export type RequestContext = Readonly<{ session?: unknown; requester?: string }>;
 
 const value = <T>(r: Result<T, never>): T => r.match((v) => v, (e: never) => e);
+/** For results that can only fail through a bug of ours (our own agents always make valid facts). */
+const expectOk = <T, E extends { message: string }>(r: Result<T, E>): T =>
+  r.match(
+    (v) => v,
+    (e) => {
+      throw new Error(`agent-roster bug: ${e.message}`);
+    },
+  );
+/** A routing decision in the shape commits take: its state under a key, like every decision's. */
+const routed = (d: domain.RoutingDecision): Decision<object, WorkspaceEvent> => ({ state: { routing: d.state }, events: d.events });
+/** A new, empty queue; created with its department (or workspace), so syncs always find it. */
+const newQueue = (workspaceId: WorkspaceId, departmentId: domain.DepartmentId | null): Decision<object> => ({
+  state: { routing: domain.emptyRoutingState(workspaceId, departmentId) },
+  events: [],
+});
+const dropQueue = (workspaceId: WorkspaceId, departmentId: domain.DepartmentId): Decision<object> => ({
+  state: { routing: { kind: 'routing', id: domain.routingStateId(workspaceId, departmentId), removed: true } },
+  events: [],
+});
 const single = <S extends object>(d: Decision<S>): Planned<Decision<S>> => ({ result: d, decisions: [d] });
 
 /**
@@ -256,7 +276,8 @@ export function createRoster(options: RosterOptions = {}) {
               a.workspaceId = d.state.workspace.id;
               const login = { agentId: d.state.owner.id, workspaceId: d.state.workspace.id, email: d.state.owner.email, password };
               return okAsync({
-                ...single(d),
+                result: d,
+                decisions: [d, newQueue(d.state.workspace.id, null)],
                 beforeCommit: () => ResultAsync.fromPromise(identity.createLogin(login), appFail.identity),
                 onAbort: async () => void (await identity.deleteLogin?.(login.agentId)),
               });
@@ -464,6 +485,49 @@ export function createRoster(options: RosterOptions = {}) {
       transact(settings, (a) => a.workspace(id).andThen((workspace) => sweep(a, workspace)).map(single)),
     );
 
+  // ── Routing sync ───────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Tells the routing queues an agent's new facts, in the same commit as the change: an agent
+   * deactivated, deleted, gone away or moved out of a department is never routed a conversation
+   * a moment later (DOMAIN.md invariant 5). Only the queues the agent was or is in are touched.
+   */
+  const syncRouting = (
+    a: Attempt,
+    workspaceId: WorkspaceId,
+    before: Agent,
+    after: Agent | null,
+    except: domain.DepartmentId | null = null,
+  ): ResultAsync<readonly Decision<object, WorkspaceEvent>[], StoreUnavailable> => {
+    const queues = [null, ...new Set([...before.departmentIds, ...(after?.departmentIds ?? [])])].filter((q) => q === null || q !== except);
+    const facts = after ? domain.routingFactsOf(after) : { agentId: before.id, deleted: true as const };
+    return a.routingStates(workspaceId, queues).map((states) =>
+      states.flatMap((state) => {
+        const d = expectOk(domain.syncAgent(state, facts, { now: a.now }));
+        return d.events.length > 0 ? [routed(d)] : [];
+      }),
+    );
+  };
+
+  /**
+   * Appends the routing sync of the agent a decision changed. The use case then answers with
+   * every event it committed: the roster's, then the queues' (a conversation requeued or drained).
+   */
+  const synced = <S extends { agent: Agent | domain.Removed<'agent', AgentId> }>(
+    a: Attempt,
+    before: Agent | null | undefined,
+    planned: Planned<Decision<S>>,
+  ): ResultAsync<Planned<Decision<S, WorkspaceEvent>>, StoreUnavailable> => {
+    const d = planned.result;
+    if (!before || d.events.length === 0) return okAsync(planned);
+    const after = 'removed' in d.state.agent ? null : d.state.agent;
+    return syncRouting(a, before.workspaceId, before, after).map((syncs) => ({
+      ...planned,
+      result: { ...d, events: [...d.events, ...syncs.flatMap((s) => s.events)] },
+      decisions: [...planned.decisions, ...syncs],
+    }));
+  };
+
   // ── Agents ─────────────────────────────────────────────────────────────────────────────────
 
   /** A use case on one agent: load it, decide, commit. */
@@ -475,7 +539,7 @@ export function createRoster(options: RosterOptions = {}) {
         input: I,
         a: Attempt,
         workspace: Workspace,
-      ) => ResultAsync<Planned<Decision<S>>, E> | Result<Planned<Decision<S>>, E>,
+      ) => ResultAsync<Planned<Decision<S, WorkspaceEvent>>, E> | Result<Planned<Decision<S, WorkspaceEvent>>, E>,
     ) =>
     (actor: ActorRef, input: I) =>
       parse(schema, input).andThen(() =>
@@ -501,12 +565,18 @@ export function createRoster(options: RosterOptions = {}) {
     sweep(a, workspace).andThen((swept) =>
       domain
         .activateAgent({ ...state, workspace: swept.state.workspace }, input, { now: a.now })
-        .map((d) => ({ result: d, decisions: [swept, d] })),
+        .asyncAndThen((d) => synced(a, state.agent, { result: d, decisions: [swept, d] })),
     ),
   );
-  const deactivateAgent = onAgent(domain.agentTargetSchema, (state, input, a) => domain.deactivateAgent(state, input, { now: a.now }).map(single));
-  const setAvailability = onAgent(domain.setAvailabilitySchema, (state, input, a) => domain.setAvailability(state, input, { now: a.now }).map(single));
-  const deleteAgent = onAgent(domain.agentTargetSchema, (state, input, a) => domain.deleteAgent(state, input, { now: a.now }).map(single));
+  const deactivateAgent = onAgent(domain.agentTargetSchema, (state, input, a) =>
+    domain.deactivateAgent(state, input, { now: a.now }).asyncAndThen((d) => synced(a, state.agent, single(d))),
+  );
+  const setAvailability = onAgent(domain.setAvailabilitySchema, (state, input, a) =>
+    domain.setAvailability(state, input, { now: a.now }).asyncAndThen((d) => synced(a, state.agent, single(d))),
+  );
+  const deleteAgent = onAgent(domain.agentTargetSchema, (state, input, a) =>
+    domain.deleteAgent(state, input, { now: a.now }).asyncAndThen((d) => synced(a, state.agent, single(d))),
+  );
 
   const transferOwnership = (actor: ActorRef, input: domain.TransferOwnershipInput) =>
     parse(domain.transferOwnershipSchema, input).andThen((i) =>
@@ -527,7 +597,7 @@ export function createRoster(options: RosterOptions = {}) {
               nameTaken,
               departmentId: domain.departmentIdSchema.parse(newId(random, 'dep')),
             })
-            .map(single),
+            .map((d) => ({ result: d, decisions: [d, newQueue(workspace.id, d.state.department.id)] })),
         ),
       ),
     );
@@ -551,7 +621,17 @@ export function createRoster(options: RosterOptions = {}) {
         // version, so the commit collides instead of leaving a member naming a deleted department.
         a.department(workspace.id, i.departmentId).andThen((department) =>
           a.departmentMembers(workspace.id, i.departmentId).andThen(({ members, invitations }) =>
-            domain.deleteDepartment({ workspace, actor, department, members, invitations }, i, { now: a.now }).map(single),
+            domain
+              .deleteDepartment({ workspace, actor, department, members, invitations }, i, { now: a.now })
+              .asyncAndThen((d) =>
+                // Members leave the workspace-wide queue too when this was their last department.
+                ResultAsync.combine(
+                  members.map((m, n) => syncRouting(a, workspace.id, m, d.state.members[n] ?? m, i.departmentId)),
+                ).map((syncs) => ({
+                  result: d,
+                  decisions: [d, ...syncs.flat(), dropQueue(workspace.id, i.departmentId)],
+                })),
+              ),
           ),
         ),
       ),
@@ -561,7 +641,10 @@ export function createRoster(options: RosterOptions = {}) {
     parse(domain.assignAgentSchema, input).andThen((i) =>
       asActor(actor, (a, { workspace, actor }) =>
         ResultAsync.combine([a.agent(workspace.id, i.agentId), a.departments(workspace.id, i.departmentIds)] as const).andThen(
-          ([agent, departments]) => domain.assignAgentToDepartments({ workspace, actor, agent, departments }, i, { now: a.now }).map(single),
+          ([agent, departments]) =>
+            domain
+              .assignAgentToDepartments({ workspace, actor, agent, departments }, i, { now: a.now })
+              .asyncAndThen((d) => synced(a, agent, single(d))),
         ),
       ),
     );
@@ -570,8 +653,67 @@ export function createRoster(options: RosterOptions = {}) {
     parse(domain.removeAgentFromDepartmentSchema, input).andThen((i) =>
       asActor(actor, (a, { workspace, actor }) =>
         ResultAsync.combine([a.agent(workspace.id, i.agentId), a.department(workspace.id, i.departmentId)] as const).andThen(
-          ([agent, department]) => domain.removeAgentFromDepartment({ workspace, actor, agent, department }, i, { now: a.now }).map(single),
+          ([agent, department]) =>
+            domain
+              .removeAgentFromDepartment({ workspace, actor, agent, department }, i, { now: a.now })
+              .asyncAndThen((d) => synced(a, agent, single(d))),
         ),
+      ),
+    );
+
+  // ── Routing ────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Runs a routing command on one queue. Conversations are routed by the host's chat backend,
+   * not by an agent, so these take the workspace id rather than an actor.
+   */
+  const onQueue = <I extends { departmentId: string | null }, R extends domain.RoutingDecision, E>(
+    workspaceId: string,
+    input: I,
+    decide: (state: domain.RoutingState, rest: Omit<I, 'departmentId'>, now: Date) => Result<R, E>,
+  ) =>
+    ResultAsync.combine([parse(workspaceIdSchema, workspaceId), parse(queueRefSchema, input)] as const).andThen(
+      ([wsId, ref]) =>
+        transact(settings, (a) =>
+          a.workspace(wsId).andThen((workspace) =>
+            a.routingStates(workspace.id, [ref.departmentId]).andThen(([state]) => {
+              if (!state) return err(ref.departmentId ? domain.fail.departmentNotFound(ref.departmentId) : appFail.workspaceNotFound(wsId));
+              const { departmentId: _, ...rest } = input;
+              return decide(state, rest, a.now).map((d) => ({ result: d, decisions: [routed(d)] }));
+            }),
+          ),
+        ),
+    );
+
+  /**
+   * Routes a new conversation of a department (or of the whole workspace: `departmentId: null`)
+   * to an eligible agent by the queue's strategy, or queues it and says why nobody could take it.
+   */
+  const routeConversation = (workspaceId: string, input: Readonly<{ departmentId: string | null; conversationId: string }>) =>
+    onQueue(workspaceId, input, (state, rest, now) => domain.routeConversation(state, rest, { now }));
+  /** Closes a conversation, freeing its agent's capacity for the next one waiting. */
+  const closeConversation = (workspaceId: string, input: Readonly<{ departmentId: string | null; conversationId: string }>) =>
+    onQueue(workspaceId, input, (state, rest, now) => domain.closeConversation(state, rest, { now }));
+  /** Hands a conversation to a given eligible agent, or back to the front of the queue (`to: 'queue'`). */
+  const transferConversation = (
+    workspaceId: string,
+    input: Readonly<{ departmentId: string | null; conversationId: string; to: string }>,
+  ) => onQueue(workspaceId, input, (state, rest, now) => domain.transferConversation(state, rest, { now }));
+
+  /** Sets a queue's strategy and capacities. Admins only. */
+  const configureRouting = (
+    actor: ActorRef,
+    input: Readonly<{ departmentId: string | null } & domain.ConfigureRoutingInput>,
+  ) =>
+    parse(queueRefSchema, input).andThen((ref) =>
+      asActor(actor, (a, { workspace, actor }) =>
+        authorize(actor, 'manageDepartments', workspace)
+          .asyncAndThen(() => a.routingStates(workspace.id, [ref.departmentId]))
+          .andThen(([state]) => {
+            if (!state) return err(domain.fail.departmentNotFound(ref.departmentId!));
+            const { departmentId: _, ...config } = input;
+            return domain.configureRouting(state, config, { now: a.now }).map((d) => ({ result: d, decisions: [routed(d)] }));
+          }),
       ),
     );
 
@@ -616,6 +758,10 @@ export function createRoster(options: RosterOptions = {}) {
     deleteDepartment,
     assignAgentToDepartments,
     removeAgentFromDepartment,
+    routeConversation,
+    closeConversation,
+    transferConversation,
+    configureRouting,
 
     /** The workspace as its members see it. */
     getWorkspace: (actor: ActorRef) => reading(actor, null, async ({ workspace }) => workspace),
@@ -632,19 +778,38 @@ export function createRoster(options: RosterOptions = {}) {
     /** Seats used and allowed, with the counts behind them. */
     seatUsage: (actor: ActorRef) =>
       reading(actor, null, async ({ workspace }) => ({ ...seatUsage(workspace), counts: workspace.counts, policy: workspace.seatPolicy })),
-    /** Every agent's status and availability at a glance, grouped for the admin's live dashboard. */
+    /**
+     * The admin's live dashboard: per department, who is online, away or inactive, their open
+     * conversations and how many wait; plus the agents in no department, who get nothing routed.
+     */
     availabilityBoard: (actor: ActorRef) =>
       reading(actor, 'viewStatistics', async ({ workspace }) => {
-        const agents = await store.listAgents(workspace.id);
+        const [agents, departments] = await Promise.all([store.listAgents(workspace.id), store.listDepartments(workspace.id)]);
+        const queues = await store.loadRoutingStates(workspace.id, [null, ...departments.map((d) => d.department.id)]);
+        const roster: domain.RosterState = {
+          workspace,
+          agents: Object.fromEntries(agents.map((a) => [a.id, a])),
+          invitations: {},
+          departments: Object.fromEntries(departments.map((d) => [d.department.id, d.department])),
+        };
         const pick = (a: Agent) => ({ id: a.id, name: a.name, departmentIds: a.departmentIds });
         return {
-          online: agents.filter((a) => a.status === 'active' && a.availability === 'online').map(pick),
-          away: agents.filter((a) => a.status === 'active' && a.availability === 'away').map(pick),
-          inactive: agents.filter((a) => a.status === 'inactive').map(pick),
+          ...domain.availabilityBoard(roster, queues.map((q) => q.value)),
+          /** Everyone at a glance, by status and availability (DOMAIN.md's read model). */
+          everyone: {
+            online: agents.filter((a) => a.status === 'active' && a.availability === 'online').map(pick),
+            away: agents.filter((a) => a.status === 'active' && a.availability === 'away').map(pick),
+            inactive: agents.filter((a) => a.status === 'inactive').map(pick),
+          },
         };
       }),
+    /** A routing queue as it stands: members, open conversations, who waits. Admins only. */
+    routingQueue: (actor: ActorRef, departmentId: string | null) =>
+      parse(queueRefSchema, { departmentId }).andThen((ref) =>
+        reading(actor, 'viewStatistics', async ({ workspace }) => (await store.loadRoutingStates(workspace.id, [ref.departmentId]))[0]?.value ?? null),
+      ),
     /** The workspace's event log, for audit views and projections. Admins only. */
-    events: (actor: ActorRef): ResultAsync<readonly RosterEvent[], ValidationFailed | ApplicationError | domain.PermissionDenied> =>
+    events: (actor: ActorRef): ResultAsync<readonly WorkspaceEvent[], ValidationFailed | ApplicationError | domain.PermissionDenied> =>
       reading(actor, 'viewStatistics', ({ workspace }) => store.events(workspace.id)),
     /** Outbox messages and their delivery state. Admins only. */
     /**

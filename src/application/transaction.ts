@@ -1,8 +1,8 @@
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
-import type { Agent, Decision, Department, Invitation, Workspace } from '../domain/index';
+import type { Agent, Decision, Department, Invitation, RoutingState, Workspace } from '../domain/index';
 import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../domain/ids';
 import type { OutboxMessage } from '../ports/outbox';
-import type { Aggregate, ExpectedVersion, Removal, RosterStore, Versioned } from '../ports/store';
+import type { Aggregate, ExpectedVersion, Removal, RosterStore, Versioned, WorkspaceEvent } from '../ports/store';
 import { appFail, type ConcurrencyConflict, type StoreUnavailable, type UnknownActor, type WorkspaceNotFound } from './errors';
 
 const keyOf = (kind: string, id: string) => `${kind}:${id}`;
@@ -84,6 +84,10 @@ export class Attempt {
     }));
   }
 
+  routingStates(workspaceId: WorkspaceId, departmentIds: readonly (DepartmentId | null)[]): ResultAsync<RoutingState[], StoreUnavailable> {
+    return this.read(() => this.store.loadRoutingStates(workspaceId, departmentIds)).map((rows) => this.#trackAll(rows));
+  }
+
   lapsedInvitations(workspaceId: WorkspaceId, limit: number): ResultAsync<Invitation[], StoreUnavailable> {
     return this.read(() => this.store.lapsedInvitations(workspaceId, this.now, limit)).map((rows) => this.#trackAll(rows));
   }
@@ -94,7 +98,7 @@ export class Attempt {
    * Departments a command merely relied on come back in its state and are written unchanged: the
    * version bump is what makes a concurrent delete of that department collide.
    */
-  commitOf(decisions: readonly Decision<object>[], outbox: readonly OutboxMessage[]) {
+  commitOf(decisions: readonly Decision<object, WorkspaceEvent>[], outbox: readonly OutboxMessage[]) {
     const writes = new Map<string, Aggregate>();
     const removals = new Map<string, Removal>();
     const visit = (value: unknown): void => {
@@ -127,7 +131,7 @@ export class Attempt {
 /** What one attempt of a use case decided, before it is committed; `B` is what `beforeCommit` may fail with. */
 export type Planned<T, B = never> = Readonly<{
   result: T;
-  decisions: readonly Decision<object>[];
+  decisions: readonly Decision<object, WorkspaceEvent>[];
   outbox?: readonly OutboxMessage[];
   /** Runs after deciding and before committing; an error aborts the attempt with nothing written. */
   beforeCommit?: () => ResultAsync<void, B>;

@@ -8,7 +8,7 @@ import type { RosterEvent } from './events';
  * that explain the change. `state` is always the fold of `events` over the state the command was
  * given, so a store may keep either and they never disagree.
  */
-export type Decision<S> = Readonly<{ state: S; events: readonly RosterEvent[] }>;
+export type Decision<S, E = RosterEvent> = Readonly<{ state: S; events: readonly E[] }>;
 
 /** Makes a decision. */
 export function decided<S>(state: S, events: readonly RosterEvent[]): Decision<S> {

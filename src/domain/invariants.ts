@@ -1,5 +1,5 @@
 import type { RosterEvent } from './events';
-import type { RosterState } from './roster';
+import { ROSTER_EVENT_TYPES, type RosterState } from './roster';
 import { seatUsage } from './workspace';
 import { withinLimit } from './plans';
 
@@ -86,7 +86,8 @@ export function checkRoster(state: RosterState): readonly InvariantViolation[] {
  *
  * @example expect(checkHistory(events)).toEqual([])
  */
-export function checkHistory(events: readonly RosterEvent[]): readonly InvariantViolation[] {
+export function checkHistory(log: Iterable<RosterEvent | Readonly<{ type: string }>>): readonly InvariantViolation[] {
+  const events = [...log].filter((e): e is RosterEvent => ROSTER_EVENT_TYPES.has(e.type));
   const violations: InvariantViolation[] = [];
   const broke = (explanation: string) => violations.push({ invariant: 6, rule: RULES[6], explanation });
   const closed = new Map<string, string>();

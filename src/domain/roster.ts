@@ -19,6 +19,32 @@ export type RosterState = Readonly<{
 /** The roster before its `WorkspaceCreated`. */
 export const initialRosterState: RosterState = { workspace: null, agents: {}, invitations: {}, departments: {} };
 
+/** The `type` of every roster event, at run time. */
+export const ROSTER_EVENT_TYPES: ReadonlySet<string> = new Set<RosterEvent['type']>(
+  Object.keys({
+    WorkspaceCreated: true,
+    PlanChanged: true,
+    WorkspaceSettingsChanged: true,
+    InvitationSent: true,
+    InvitationResent: true,
+    InvitationRevoked: true,
+    InvitationExpired: true,
+    InvitationAccepted: true,
+    AgentProfileEdited: true,
+    AgentRoleChanged: true,
+    AgentActivated: true,
+    AgentDeactivated: true,
+    AvailabilityChanged: true,
+    OwnershipTransferred: true,
+    AgentDeleted: true,
+    DepartmentCreated: true,
+    DepartmentRenamed: true,
+    DepartmentDeleted: true,
+    AgentAssignedToDepartments: true,
+    AgentRemovedFromDepartment: true,
+  } satisfies Record<RosterEvent['type'], true>) as RosterEvent['type'][],
+);
+
 type Targets = Readonly<{ agents: readonly string[]; invitations: readonly string[]; departments: readonly string[] }>;
 const none: readonly string[] = [];
 
@@ -63,17 +89,20 @@ function foldInto<T>(map: Map<string, T>, ids: readonly string[], evolve: (s: T 
  *
  * @example const state = replay(decision.events, state)
  */
-export function replay(events: Iterable<RosterEvent>, from: RosterState = initialRosterState): RosterState {
+export function replay(events: Iterable<RosterEvent | Readonly<{ type: string }>>, from: RosterState = initialRosterState): RosterState {
   let workspace = from.workspace;
   const agents = new Map(Object.entries(from.agents));
   const invitations = new Map(Object.entries(from.invitations));
   const departments = new Map(Object.entries(from.departments));
   for (const e of events) {
-    workspace = evolveWorkspace(workspace, e);
-    const targets = targetsOf(e);
-    foldInto(agents, targets.agents, evolveAgent, e);
-    foldInto(invitations, targets.invitations, evolveInvitation, e);
-    foldInto(departments, targets.departments, evolveDepartment, e);
+    // A workspace's log also holds routing events; they change queues, not the roster.
+    if (!ROSTER_EVENT_TYPES.has(e.type)) continue;
+    const r = e as RosterEvent;
+    workspace = evolveWorkspace(workspace, r);
+    const targets = targetsOf(r);
+    foldInto(agents, targets.agents, evolveAgent, r);
+    foldInto(invitations, targets.invitations, evolveInvitation, r);
+    foldInto(departments, targets.departments, evolveDepartment, r);
   }
   return {
     workspace,

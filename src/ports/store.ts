@@ -1,10 +1,13 @@
-import type { Agent, Department, Invitation, RosterEvent, Workspace } from '../domain/index';
+import type { Agent, Department, Invitation, RosterEvent, RoutingEvent, RoutingState, Workspace } from '../domain/index';
 import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../domain/ids';
 import type { Email } from '../domain/values';
 import type { OutboxMessage, OutboxStatus } from './outbox';
 
-/** Any aggregate a store keeps. */
-export type Aggregate = Workspace | Agent | Invitation | Department;
+/** Any aggregate a store keeps: the roster's four, and one routing queue per department plus one per workspace. */
+export type Aggregate = Workspace | Agent | Invitation | Department | RoutingState;
+
+/** Every event a workspace's log holds: roster events and routing events. */
+export type WorkspaceEvent = RosterEvent | RoutingEvent;
 /** The `kind` of an {@link Aggregate}. */
 export type AggregateKind = Aggregate['kind'];
 
@@ -12,7 +15,7 @@ export type AggregateKind = Aggregate['kind'];
 export type Versioned<T> = Readonly<{ value: T; version: number }>;
 
 /** An aggregate a commit deletes. */
-export type Removal = Readonly<{ kind: 'agent' | 'department'; id: string; removed: true }>;
+export type Removal = Readonly<{ kind: 'agent' | 'department' | 'routing'; id: string; removed: true }>;
 
 /** The version a commit expects an aggregate to be at; `0` means "must not exist yet". */
 export type ExpectedVersion = Readonly<{ kind: AggregateKind; id: string; version: number }>;
@@ -31,7 +34,7 @@ export type Commit = Readonly<{
   expected: readonly ExpectedVersion[];
   writes: readonly Aggregate[];
   removals: readonly Removal[];
-  events: readonly RosterEvent[];
+  events: readonly WorkspaceEvent[];
   outbox: readonly OutboxMessage[];
 }>;
 
@@ -76,6 +79,12 @@ export interface RosterStore {
     workspaceId: WorkspaceId,
     departmentId: DepartmentId,
   ): Promise<Readonly<{ agents: readonly Versioned<Agent>[]; invitations: readonly Versioned<Invitation>[] }>>;
+  /**
+   * The routing queues among `departmentIds` (`null` = the workspace-wide queue) that exist.
+   * Return the very object committed last where you can: routing keeps an index per state
+   * object, so handing back the same object spares rebuilding it.
+   */
+  loadRoutingStates(workspaceId: WorkspaceId, departmentIds: readonly (DepartmentId | null)[]): Promise<readonly Versioned<RoutingState>[]>;
   /** Pending invitations whose expiry is at or before `now`, oldest first, at most `limit`. */
   lapsedInvitations(workspaceId: WorkspaceId, now: Date, limit: number): Promise<readonly Versioned<Invitation>[]>;
 
@@ -83,7 +92,7 @@ export interface RosterStore {
   listInvitations(workspaceId: WorkspaceId, filter?: InvitationFilter): Promise<readonly Invitation[]>;
   listDepartments(workspaceId: WorkspaceId): Promise<readonly DepartmentSummary[]>;
   /** The workspace's events in commit order. */
-  events(workspaceId: WorkspaceId): Promise<readonly RosterEvent[]>;
+  events(workspaceId: WorkspaceId): Promise<readonly WorkspaceEvent[]>;
 
   commit(commit: Commit): Promise<CommitOutcome>;
 

@@ -138,12 +138,12 @@ describe('reading the roster', () => {
   it('groups agents on the availability board; admins only', async () => {
     const { roster, ana, bob, cy, dee } = await aBusyShop();
     const board = (await roster.availabilityBoard(bob))._unsafeUnwrap();
-    expect({ online: idsOf(board.online), away: idsOf(board.away), inactive: idsOf(board.inactive) }).toEqual({
+    expect({ online: idsOf(board.everyone.online), away: idsOf(board.everyone.away), inactive: idsOf(board.everyone.inactive) }).toEqual({
       online: [bob.agentId],
       away: idsOf([{ id: ana.agentId }, { id: cy.agentId }]),
       inactive: [dee.agentId],
     });
-    expect(board.online[0]).toEqual({ id: bob.agentId, name: 'Bob', departmentIds: expect.any(Array) });
+    expect(board.everyone.online[0]).toEqual({ id: bob.agentId, name: 'Bob', departmentIds: expect.any(Array) });
     expect(await failure(roster.availabilityBoard(cy), 'PermissionDenied')).toMatchObject({ capability: 'viewStatistics' });
   });
 

@@ -6,6 +6,7 @@
 import type { Result } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
 import {
+  ROSTER_EVENT_TYPES,
   CapturingMailer,
   checkHistory,
   checkRoster,
@@ -115,8 +116,10 @@ describe('the quickstart story', () => {
     });
 
     const online = (await roster.setAvailability(cy, { agentId: cy.agentId, availability: 'online' }))._unsafeUnwrap();
-    expect(online.events).toMatchObject([{ type: 'AvailabilityChanged', data: { availability: 'online', changedBy: cy.agentId } }]);
-    expect((await roster.availabilityBoard(ana))._unsafeUnwrap().online.map((a) => a.name)).toEqual(['Cy']);
+    // The roster's event first, then what the routing queues Cy is in learned in the same commit.
+    expect(online.events[0]).toMatchObject({ type: 'AvailabilityChanged', data: { availability: 'online', changedBy: cy.agentId } });
+    expect(online.events.slice(1).map((e) => e.type)).toEqual(online.events.slice(1).map(() => 'RoutingAgentSynced'));
+    expect((await roster.availabilityBoard(ana))._unsafeUnwrap().everyone.online.map((a) => a.name)).toEqual(['Cy']);
     (await roster.setAvailability(cy, { agentId: cy.agentId, availability: 'away' }))._unsafeUnwrap();
 
     await failure(roster.deleteAgent(bob, { agentId: ana.agentId }), 'OwnerCannotBeDeleted');
@@ -128,7 +131,7 @@ describe('the quickstart story', () => {
     await failure(roster.listAgents(ana), 'UnknownActor');
 
     const board = (await roster.availabilityBoard(bob))._unsafeUnwrap();
-    expect({ online: board.online, away: board.away.map((a) => a.name).sort(), inactive: board.inactive }).toEqual({
+    expect({ online: board.everyone.online, away: board.everyone.away.map((a) => a.name).sort(), inactive: board.everyone.inactive }).toEqual({
       online: [],
       away: ['Bob', 'Cy'],
       inactive: [],
@@ -137,7 +140,11 @@ describe('the quickstart story', () => {
     expect((await roster.outbox(bob, 'pending'))._unsafeUnwrap()).toEqual([]);
 
     const events = (await roster.events(bob))._unsafeUnwrap();
-    expect(events.map((e) => e.type)).toEqual([
+    // Cy going online and away is told to the routing queues she is in, in the same commits.
+    expect(events.filter((e) => !ROSTER_EVENT_TYPES.has(e.type)).map((e) => e.type)).toEqual(
+      expect.arrayContaining(['RoutingAgentSynced']),
+    );
+    expect(events.filter((e) => ROSTER_EVENT_TYPES.has(e.type)).map((e) => e.type)).toEqual([
       'WorkspaceCreated',
       'DepartmentCreated',
       'DepartmentCreated',

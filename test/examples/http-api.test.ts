@@ -184,9 +184,9 @@ describe('the quickstart story over HTTP', () => {
 
     const board = await api('GET', '/board', { as: bobRef });
     expect(board.status).toBe(200);
-    expect(board.body.online).toEqual([]);
-    expect(board.body.away.map((a: Json) => a.name).sort()).toEqual(['Bob', 'Cy']);
-    expect(board.body.inactive).toEqual([]);
+    expect(board.body.everyone.online).toEqual([]);
+    expect(board.body.everyone.away.map((a: Json) => a.name).sort()).toEqual(['Bob', 'Cy']);
+    expect(board.body.everyone.inactive).toEqual([]);
   });
 
   it('serves the rest of the team management: lists, edits, roles, activation, departments, plan, resend and revoke', async () => {

@@ -1,4 +1,4 @@
-import type { Agent, Department, Invitation, RosterEvent, Workspace } from '../../domain/index';
+import { routingStateId, type Agent, type Department, type Invitation, type RoutingState, type Workspace } from '../../domain/index';
 import { hasPassed } from '../../domain/time';
 import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../../domain/ids';
 import type { Email } from '../../domain/values';
@@ -12,6 +12,7 @@ import type {
   InvitationFilter,
   RosterStore,
   Versioned,
+  WorkspaceEvent,
 } from '../../ports/store';
 
 type Row<T> = { value: T; version: number };
@@ -26,6 +27,7 @@ function uniqueKeysOf(a: Aggregate): string[] {
     case 'department':
       return [`dept-name:${a.workspaceId}:${a.nameKey}`];
     case 'workspace':
+    case 'routing':
       return [];
   }
 }
@@ -51,7 +53,7 @@ export class MemoryRosterStore implements RosterStore {
   /** unique key → `kind:id` of the holder */
   readonly #unique = new Map<string, string>();
   readonly #byWorkspace = new Map<string, Set<string>>();
-  readonly #events = new Map<string, RosterEvent[]>();
+  readonly #events = new Map<string, WorkspaceEvent[]>();
   readonly #outbox = new Map<string, OutboxMessage & { leaseUntil: number }>();
 
   async #io(): Promise<void> {
@@ -116,6 +118,10 @@ export class MemoryRosterStore implements RosterStore {
         .filter((i) => i.status === 'pending' && i.departmentIds.includes(departmentId))
         .map(versioned),
     };
+  }
+  async loadRoutingStates(workspaceId: WorkspaceId, departmentIds: readonly (DepartmentId | null)[]) {
+    await this.#io();
+    return departmentIds.flatMap((d) => this.#get<RoutingState>('routing', routingStateId(workspaceId, d), workspaceId) ?? []);
   }
   async lapsedInvitations(workspaceId: WorkspaceId, now: Date, limit: number) {
     await this.#io();
@@ -193,7 +199,11 @@ export class MemoryRosterStore implements RosterStore {
     }
     for (const a of commit.writes) {
       const key = keyOf(a.kind, a.id);
-      this.#rows.set(key, { value: freeze(structuredClone(a)), version: (this.#rows.get(key)?.version ?? 0) + 1 });
+      // A copy, so the caller's objects stay theirs; except routing queues, frozen in place: they
+      // can be large, and routing keeps its pick index per state object, so handing the same
+      // object back keeps a pick O(log n) instead of rebuilding the index.
+      const stored = a.kind === 'routing' ? freeze(a) : freeze(structuredClone(a));
+      this.#rows.set(key, { value: stored, version: (this.#rows.get(key)?.version ?? 0) + 1 });
       const members = this.#byWorkspace.get(commit.workspaceId) ?? new Set();
       members.add(key);
       this.#byWorkspace.set(commit.workspaceId, members);
