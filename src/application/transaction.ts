@@ -92,6 +92,14 @@ export class Attempt {
     return this.read(() => this.store.lapsedInvitations(workspaceId, this.now, limit)).map((rows) => this.#trackAll(rows));
   }
 
+  /** Whether any aggregate read in this attempt has moved since: checked by an empty commit. */
+  async readsMoved(): Promise<boolean> {
+    if (this.workspaceId === null || this.#versions.size === 0) return false;
+    const check = this.commitOf([], []);
+    const outcome = await this.store.commit(check).catch(() => ({ committed: true as const }));
+    return !outcome.committed;
+  }
+
   /**
    * The commit for a series of decisions: every aggregate their states hold is written (the
    * last state of each wins), removals are deleted, and every aggregate read is version-checked.
@@ -159,7 +167,12 @@ export function transact<T, E, B = never>(
     for (let n = 1; ; n++) {
       const a = new Attempt(options.store, options.now());
       const planned = await attempt(a);
-      if (planned.isErr()) return err(planned.error);
+      if (planned.isErr()) {
+        // A refusal is only as good as the reads behind it: if any of them moved meanwhile (two
+        // racing accepts, say), decide again on fresh reads rather than refuse for a torn reason.
+        if (n < options.maxAttempts && (await a.readsMoved())) continue;
+        return err(planned.error);
+      }
       const plan = planned.value;
       if (plan.decisions.every((d) => d.events.length === 0)) return ok(plan.result);
       if (plan.beforeCommit) {

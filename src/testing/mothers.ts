@@ -202,13 +202,14 @@ export type AgentOverrides = Readonly<{
  * @example anAgent({ id: 'agt_ana', name: 'Ana' }) // the default workspace's owner id
  */
 export function anAgent(overrides: AgentOverrides = {}): Agent {
-  const key = keyOf(overrides.name ?? localPart(overrides.email) ?? unprefixed(overrides.id) ?? 'bob');
+  // A key is derived only for what was not given, so any name works when id and email are given.
+  const key = () => keyOf(overrides.name ?? localPart(overrides.email) ?? unprefixed(overrides.id) ?? 'bob');
   return {
     kind: 'agent',
-    id: ids.agent(overrides.id ?? key),
+    id: ids.agent(overrides.id ?? key()),
     workspaceId: ids.workspace(overrides.workspaceId ?? DEFAULT_WORKSPACE),
-    email: anEmail(overrides.email ?? `${key}@shop.com`),
-    name: overrides.name ?? titleCase(key),
+    email: anEmail(overrides.email ?? `${key()}@shop.com`),
+    name: overrides.name ?? titleCase(key()),
     description: overrides.description ?? '',
     role: overrides.role ?? 'agent',
     status: overrides.status ?? 'active',

@@ -1,0 +1,62 @@
+/**
+ * The roster on PostgreSQL: migrate, open a workspace, invite Bob, Bob accepts — then read back
+ * what the database holds. Needs `DATABASE_URL`; with PostgreSQL installed locally, run it on a
+ * throwaway cluster:
+ *
+ *   npx tsx scripts/pg-cluster.ts -- npx tsx examples/postgres.ts
+ */
+import pg from 'pg';
+import { CapturingMailer, createRoster } from 'agent-roster';
+import { migrate, PostgresRosterStore } from 'agent-roster/postgres';
+
+const url = process.env.DATABASE_URL;
+if (!url) {
+  console.error('Set DATABASE_URL, or run: npx tsx scripts/pg-cluster.ts -- npx tsx examples/postgres.ts');
+  process.exit(2);
+}
+
+const pool = new pg.Pool({ connectionString: url, max: 4 });
+const PASSWORD = 'correct horse battery staple';
+
+try {
+  // Safe at every start-up, from every instance: applies what is missing, once.
+  const migrated = await migrate(pool);
+  console.log(`schema: applied [${migrated.applied.join(', ')}], already there [${migrated.alreadyApplied.join(', ')}]`);
+
+  const mailer = new CapturingMailer();
+  const roster = createRoster({ store: new PostgresRosterStore(pool), mailer, acceptUrl: 'https://chat.example.com/join' });
+
+  const opened = (
+    await roster.createWorkspace({ name: 'Acme Support', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } })
+  )._unsafeUnwrap();
+  const ana = { workspaceId: opened.state.workspace.id, agentId: opened.state.owner.id };
+  console.log(`Ana opened ${opened.state.workspace.name} (${ana.workspaceId})`);
+
+  const invited = (await roster.inviteAgent(ana, { email: 'bob@acme.com', role: 'admin' }))._unsafeUnwrap();
+  console.log(`invited ${invited.state.invitation.email}; email delivered from the outbox: ${mailer.sent.length === 1}`);
+
+  const token = mailer.lastTokenFor('bob@acme.com') ?? '';
+  const accepted = (await roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD }))._unsafeUnwrap();
+  console.log(`Bob joined as ${accepted.state.agent.role} (${accepted.state.agent.id})`);
+
+  // The same link a second time: it works once.
+  const again = await roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD });
+  console.log(`the link again: ${again.isErr() ? again.error.type : 'accepted twice?!'}`);
+
+  const agents = (await roster.listAgents(ana))._unsafeUnwrap();
+  console.log(`agents: ${agents.map((a) => `${a.name} <${a.email}> ${a.role}`).join(', ')}`);
+  const events = (await roster.events(ana))._unsafeUnwrap();
+  console.log(`event log: ${events.map((e) => e.type).join(' → ')}`);
+
+  const { rows } = await pool.query<{ table: string; rows: string }>(
+    `SELECT 'workspaces' AS table, count(*)::text AS rows FROM workspaces WHERE id = $1
+     UNION ALL SELECT 'agents', count(*)::text FROM agents WHERE workspace_id = $1
+     UNION ALL SELECT 'invitations', count(*)::text FROM invitations WHERE workspace_id = $1
+     UNION ALL SELECT 'events', count(*)::text FROM events WHERE workspace_id = $1
+     UNION ALL SELECT 'outbox (delivered)', count(*)::text FROM outbox WHERE workspace_id = $1 AND status = 'delivered'`,
+    [ana.workspaceId],
+  );
+  console.table(Object.fromEntries(rows.map((r) => [r.table, Number(r.rows)])));
+} finally {
+  await pool.end();
+}

@@ -1,0 +1,204 @@
+-- agent-roster migration 0001: the roster.
+--
+-- Each aggregate is a row: typed columns for what is queried or constrained, and data, the
+-- whole aggregate as the domain wrote it, which is what reads hand back. The typed columns are
+-- filled from data by the store's own statements, so the two cannot disagree.
+-- version is the optimistic-concurrency counter: 1 when inserted, +1 per write.
+--
+-- Uniqueness and ownership rules are DEFERRABLE INITIALLY DEFERRED: they are checked at COMMIT,
+-- so one commit may hand a key from one aggregate to another (an invitation accepted and its
+-- agent created; ownership moved and the former owner demoted) in whatever order its statements run.
+
+CREATE TABLE workspaces (
+  id         text PRIMARY KEY,
+  -- Exactly one owner per workspace, by construction: one column (invariant 1).
+  owner_id   text NOT NULL,
+  data       jsonb NOT NULL,
+  version    integer NOT NULL CHECK (version > 0)
+);
+
+CREATE TABLE agents (
+  id             text PRIMARY KEY,
+  workspace_id   text NOT NULL REFERENCES workspaces (id) DEFERRABLE INITIALLY DEFERRED,
+  email          text NOT NULL,
+  role           text NOT NULL CHECK (role IN ('admin', 'agent')),
+  status         text NOT NULL CHECK (status IN ('active', 'inactive')),
+  availability   text NOT NULL CHECK (availability IN ('online', 'away')),
+  department_ids text[] NOT NULL,
+  joined_at      timestamptz NOT NULL,
+  data           jsonb NOT NULL,
+  version        integer NOT NULL CHECK (version > 0),
+  -- Invariant 5: an inactive agent is never online.
+  CONSTRAINT agents_inactive_is_away CHECK (status = 'active' OR availability = 'away'),
+  -- Invariant 3: agent emails are unique in a workspace.
+  CONSTRAINT agents_email_key UNIQUE (workspace_id, email) DEFERRABLE INITIALLY DEFERRED
+);
+
+CREATE INDEX agents_by_joining ON agents (workspace_id, joined_at, id);
+CREATE INDEX agents_by_presence ON agents (workspace_id, status, availability);
+CREATE INDEX agents_by_department ON agents USING gin (department_ids);
+
+CREATE TABLE invitations (
+  id             text PRIMARY KEY,
+  workspace_id   text NOT NULL REFERENCES workspaces (id) DEFERRABLE INITIALLY DEFERRED,
+  email          text NOT NULL,
+  status         text NOT NULL CHECK (status IN ('pending', 'accepted', 'revoked', 'expired')),
+  token_hash     text NOT NULL,
+  department_ids text[] NOT NULL,
+  sent_at        timestamptz NOT NULL,
+  expires_at     timestamptz NOT NULL,
+  data           jsonb NOT NULL,
+  version        integer NOT NULL CHECK (version > 0),
+  -- Every link opens one invitation, in any workspace, whatever its status.
+  CONSTRAINT invitations_token_hash_key UNIQUE (token_hash) DEFERRABLE INITIALLY DEFERRED
+);
+
+CREATE INDEX invitations_by_sending ON invitations (workspace_id, sent_at, id);
+CREATE INDEX invitations_by_status ON invitations (workspace_id, status);
+CREATE INDEX invitations_lapsing ON invitations (workspace_id, expires_at) WHERE status = 'pending';
+CREATE INDEX invitations_pending_by_department ON invitations USING gin (department_ids) WHERE status = 'pending';
+
+CREATE TABLE departments (
+  id           text PRIMARY KEY,
+  workspace_id text NOT NULL REFERENCES workspaces (id) DEFERRABLE INITIALLY DEFERRED,
+  name_key     text NOT NULL,
+  data         jsonb NOT NULL,
+  version      integer NOT NULL CHECK (version > 0),
+  -- Department names are unique in a workspace, compared by their case-folded key.
+  CONSTRAINT departments_name_key UNIQUE (workspace_id, name_key) DEFERRABLE INITIALLY DEFERRED
+);
+
+-- One email key space per workspace, shared by agents and pending invitations (invariant 3):
+-- a row per email that someone holds, kept by the triggers below in the same transaction as
+-- the write that claims or frees it, whoever writes (this library or hand-written SQL).
+CREATE TABLE email_claims (
+  workspace_id text NOT NULL,
+  email        text NOT NULL,
+  holder_kind  text NOT NULL CHECK (holder_kind IN ('agent', 'invitation')),
+  holder_id    text NOT NULL,
+  CONSTRAINT email_claims_pkey PRIMARY KEY (workspace_id, email) DEFERRABLE INITIALLY DEFERRED
+);
+
+CREATE FUNCTION agent_roster_claim_email() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    DELETE FROM email_claims
+     WHERE workspace_id = OLD.workspace_id AND email = OLD.email AND holder_id = OLD.id;
+  END IF;
+  -- Agents always hold their email; invitations only while pending.
+  IF TG_OP IN ('INSERT', 'UPDATE') AND (TG_ARGV[0] = 'agent' OR NEW.status = 'pending') THEN
+    INSERT INTO email_claims (workspace_id, email, holder_kind, holder_id)
+    VALUES (NEW.workspace_id, NEW.email, TG_ARGV[0], NEW.id);
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER agents_claim_email AFTER INSERT OR DELETE ON agents
+  FOR EACH ROW EXECUTE FUNCTION agent_roster_claim_email('agent');
+CREATE TRIGGER agents_reclaim_email AFTER UPDATE OF workspace_id, email ON agents
+  FOR EACH ROW WHEN (OLD.workspace_id IS DISTINCT FROM NEW.workspace_id OR OLD.email IS DISTINCT FROM NEW.email)
+  EXECUTE FUNCTION agent_roster_claim_email('agent');
+CREATE TRIGGER invitations_claim_email AFTER INSERT OR DELETE ON invitations
+  FOR EACH ROW EXECUTE FUNCTION agent_roster_claim_email('invitation');
+CREATE TRIGGER invitations_reclaim_email AFTER UPDATE OF workspace_id, email, status ON invitations
+  FOR EACH ROW WHEN (OLD.workspace_id IS DISTINCT FROM NEW.workspace_id OR OLD.email IS DISTINCT FROM NEW.email
+                     OR (OLD.status = 'pending') IS DISTINCT FROM (NEW.status = 'pending'))
+  EXECUTE FUNCTION agent_roster_claim_email('invitation');
+
+-- Invariant 1, the rest of it: the owner is an admin agent of the workspace. Checked at COMMIT
+-- whenever ownership moves or an agent is demoted, moved or deleted, so a transfer that promotes
+-- the new owner and demotes the former one in one commit passes, and deleting or demoting the
+-- owner without handing ownership over fails. A workspace may be stored before its owner agent
+-- (imports, test fixtures): the check guards every change, not the first insert.
+CREATE FUNCTION agent_roster_check_owner() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  ws_id    text;
+  owner_of text;
+BEGIN
+  IF TG_TABLE_NAME = 'workspaces' THEN
+    ws_id := NEW.id;
+    owner_of := NEW.owner_id;
+  ELSE
+    ws_id := OLD.workspace_id;
+    owner_of := OLD.id;
+  END IF;
+  IF EXISTS (SELECT 1 FROM workspaces w WHERE w.id = ws_id AND w.owner_id = owner_of)
+     AND NOT EXISTS (SELECT 1 FROM agents a WHERE a.id = owner_of AND a.workspace_id = ws_id AND a.role = 'admin') THEN
+    RAISE EXCEPTION 'the owner of workspace % must be one of its admins, and % is not', ws_id, owner_of
+      USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'workspaces_owner_is_admin';
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+CREATE CONSTRAINT TRIGGER workspaces_owner_is_admin AFTER UPDATE OF owner_id ON workspaces
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (OLD.owner_id IS DISTINCT FROM NEW.owner_id)
+  EXECUTE FUNCTION agent_roster_check_owner();
+CREATE CONSTRAINT TRIGGER agents_owner_stays_admin AFTER UPDATE OF role, workspace_id ON agents
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+  WHEN (OLD.role IS DISTINCT FROM NEW.role OR OLD.workspace_id IS DISTINCT FROM NEW.workspace_id)
+  EXECUTE FUNCTION agent_roster_check_owner();
+CREATE CONSTRAINT TRIGGER agents_owner_stays AFTER DELETE ON agents
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION agent_roster_check_owner();
+
+-- Routing queues: one per department and one for the whole workspace (queue_key 'workspace'),
+-- each an aggregate like the others: its state in data, versioned.
+CREATE TABLE routing_states (
+  id           text PRIMARY KEY,
+  workspace_id text NOT NULL REFERENCES workspaces (id) DEFERRABLE INITIALLY DEFERRED,
+  queue_key    text NOT NULL,
+  data         jsonb NOT NULL,
+  version      integer NOT NULL CHECK (version > 0),
+  -- A random token per write: the instance that wrote this version recognises it and hands back
+  -- the state object it committed instead of parsing the document again.
+  stamp        text NOT NULL,
+  CONSTRAINT routing_states_queue_key UNIQUE (workspace_id, queue_key)
+);
+
+-- What happened, in commit order within a workspace: appended, never changed.
+CREATE TABLE events (
+  position     bigserial PRIMARY KEY,
+  workspace_id text NOT NULL,
+  type         text NOT NULL,
+  occurred_at  timestamptz NOT NULL,
+  data         jsonb NOT NULL
+);
+
+CREATE INDEX events_by_workspace ON events (workspace_id, position);
+
+CREATE FUNCTION agent_roster_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+
+CREATE TRIGGER events_are_append_only BEFORE UPDATE OR DELETE ON events
+  FOR EACH STATEMENT EXECUTE FUNCTION agent_roster_refuse_change();
+
+-- Emails stored with the commit that caused them, delivered afterwards by any number of
+-- dispatchers: a dispatcher leases due rows (lease_until) with FOR UPDATE SKIP LOCKED.
+CREATE TABLE outbox (
+  id              text PRIMARY KEY,
+  -- Enqueue order, for stable listings and first-in-first-out delivery among equals.
+  seq             bigint GENERATED ALWAYS AS IDENTITY,
+  workspace_id    text NOT NULL,
+  idempotency_key text NOT NULL,
+  to_address      text NOT NULL,
+  subject         text NOT NULL,
+  body_text       text NOT NULL,
+  body_html       text,
+  status          text NOT NULL CHECK (status IN ('pending', 'delivered')),
+  attempts        integer NOT NULL CHECK (attempts >= 0),
+  created_at      timestamptz NOT NULL,
+  next_attempt_at timestamptz NOT NULL,
+  delivered_at    timestamptz,
+  last_error      text,
+  lease_until     timestamptz,
+  -- A delivered invitation email no longer holds its link: the body is dropped on delivery.
+  CONSTRAINT outbox_delivered_has_no_body CHECK (status = 'pending' OR (body_text = '' AND body_html IS NULL))
+);
+
+CREATE INDEX outbox_due ON outbox (next_attempt_at, seq) WHERE status = 'pending';
+CREATE INDEX outbox_by_workspace ON outbox (workspace_id, seq);
+CREATE INDEX outbox_by_idempotency_key ON outbox (idempotency_key);

@@ -1,0 +1,183 @@
+import type { Aggregate, AggregateKind, Commit, CommitOutcome } from '../../ports/store';
+import type { SqlClient } from './sql-pool';
+import { KINDS, TABLES, WRITES, type WriteItem } from './tables';
+import type { TransactionEnd } from './transaction';
+
+const keyOf = (kind: string, id: string) => `${kind}:${id}`;
+
+/**
+ * The write stamp of each routing queue a commit writes, by the very object written.
+ *
+ * @example new Map([[salesQueue, queues.newStamp()]])
+ */
+export type Stamps = ReadonlyMap<Aggregate, string>;
+
+const stale = (detail: string): TransactionEnd<CommitOutcome> => ({
+  commit: false,
+  value: { committed: false, reason: 'stale-version', detail },
+});
+
+/** What a commit touches, per kind, with each aggregate once (the last write of it wins). */
+type Plan = Readonly<{
+  expected: ReadonlyMap<string, number>;
+  writes: ReadonlyMap<AggregateKind, Aggregate[]>;
+  removals: ReadonlyMap<AggregateKind, string[]>;
+}>;
+
+function planOf(commit: Commit): Plan {
+  const expected = new Map(commit.expected.map((e) => [keyOf(e.kind, e.id), e.version]));
+  const latest = new Map<string, Aggregate>();
+  for (const a of commit.writes) latest.set(keyOf(a.kind, a.id), a);
+  const writes = new Map<AggregateKind, Aggregate[]>();
+  for (const a of latest.values()) writes.set(a.kind, [...(writes.get(a.kind) ?? []), a]);
+  const removals = new Map<AggregateKind, string[]>();
+  for (const r of commit.removals) removals.set(r.kind, [...new Set([...(removals.get(r.kind) ?? []), r.id])]);
+  return { expected, writes, removals };
+}
+
+/**
+ * One statement that locks every row the commit writes, removes or relies on, and returns their
+ * versions. Tables are locked in a fixed order, the workspace first: every commit of a workspace
+ * locks its row, so commits of one workspace queue there and never deadlock on each other, and
+ * the events they append get positions in commit order.
+ */
+function lockStatement(commit: Commit, plan: Plan): Readonly<{ text: string; values: unknown[] }> {
+  const idsOf = (kind: AggregateKind) => {
+    const ids = new Set<string>();
+    if (kind === 'workspace') ids.add(commit.workspaceId);
+    for (const key of plan.expected.keys()) if (key.startsWith(`${kind}:`)) ids.add(key.slice(kind.length + 1));
+    for (const a of plan.writes.get(kind) ?? []) ids.add(a.id);
+    return ids;
+  };
+  const ctes: string[] = [];
+  const selects: string[] = [];
+  const values: unknown[] = [];
+  const lock = (kind: AggregateKind, ids: readonly string[], mode: string) => {
+    if (ids.length === 0) return;
+    values.push([...ids].sort());
+    const cte = `l${values.length}`;
+    ctes.push(`${cte} AS (SELECT id, version FROM ${TABLES[kind].name} WHERE id = ANY($${values.length}::text[]) ORDER BY id ${mode})`);
+    selects.push(`SELECT '${kind}' AS kind, id, version FROM ${cte}`);
+  };
+  for (const kind of KINDS) {
+    const removed = new Set(plan.removals.get(kind) ?? []);
+    // A row about to be deleted is locked FOR UPDATE, the delete's own lock, so nothing has to
+    // upgrade a weaker lock later; the rest only block other writers, not foreign-key checks.
+    lock(kind, [...removed], 'FOR UPDATE');
+    lock(kind, [...idsOf(kind)].filter((id) => !removed.has(id)), 'FOR NO KEY UPDATE');
+  }
+  return { text: `WITH ${ctes.join(', ')} ${selects.join(' UNION ALL ')}`, values };
+}
+
+/** Aggregates expected not to exist that the commit does not create: absent rows cannot be locked. */
+async function findUnlockable(client: SqlClient, plan: Plan): Promise<string | null> {
+  const missing = new Map<AggregateKind, string[]>();
+  for (const [key, version] of plan.expected) {
+    const [kind, ...rest] = key.split(':') as [AggregateKind, ...string[]];
+    const id = rest.join(':');
+    if (version !== 0 || (plan.writes.get(kind) ?? []).some((a) => a.id === id)) continue;
+    missing.set(kind, [...(missing.get(kind) ?? []), id]);
+  }
+  for (const [kind, ids] of missing) {
+    // A separate statement has a snapshot taken after the workspace lock was granted, so it
+    // sees whatever the commits this one queued behind have created.
+    const { rows } = await client.query(`SELECT id FROM ${TABLES[kind].name} WHERE id = ANY($1::text[]) LIMIT 1`, [ids]);
+    const found = rows[0] as { id: string } | undefined;
+    if (found) return `${kind} ${found.id} exists, expected it not to`;
+  }
+  return null;
+}
+
+const insertEvents = (workspace: string, events: string) => `INSERT INTO events (workspace_id, type, occurred_at, data)
+SELECT ${workspace}, e->>'type', (e->>'occurredAt')::timestamptz, e->'data'
+FROM jsonb_array_elements(${events}::jsonb) WITH ORDINALITY AS x(e, n) ORDER BY n RETURNING 1`;
+
+const insertOutbox = (messages: string) => `INSERT INTO outbox (id, workspace_id, idempotency_key, to_address, subject,
+  body_text, body_html, status, attempts, created_at, next_attempt_at, delivered_at, last_error)
+SELECT m->>'id', m->>'workspaceId', m->>'idempotencyKey', m->>'to', m->>'subject', m->>'text', m->>'html',
+  m->>'status', (m->>'attempts')::integer, (m->>'createdAt')::timestamptz, (m->>'nextAttemptAt')::timestamptz,
+  (m->>'deliveredAt')::timestamptz, m->>'lastError'
+FROM jsonb_array_elements(${messages}::jsonb) WITH ORDINALITY AS x(m, n) ORDER BY n RETURNING 1`;
+
+/** One part of the write statement: what it does, and how many rows it must touch (if it matters). */
+type Part = Readonly<{ sql: string; mustTouch?: number; explain: string }>;
+
+/**
+ * Every write of the commit as one statement (a data-modifying CTE per part), so the whole
+ * write costs one round trip. The rows it updates or deletes are already locked, so it only
+ * waits on an insert racing another of the same id; the parts touch distinct rows, and
+ * uniqueness, checked at COMMIT, does not depend on the order they run in.
+ */
+function writeStatement(commit: Commit, plan: Plan, stamps: Stamps): Readonly<{ text: string; values: unknown[]; parts: readonly Part[] }> {
+  const values: unknown[] = [];
+  const param = (value: unknown) => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+  const parts: Part[] = [];
+  for (const [kind, ids] of plan.removals) {
+    parts.push({ sql: `DELETE FROM ${TABLES[kind].name} WHERE id = ANY(${param(ids)}::text[]) RETURNING 1`, explain: `${kind} removals` });
+  }
+  for (const kind of KINDS) {
+    const aggregates = plan.writes.get(kind) ?? [];
+    const created = aggregates.filter((a) => plan.expected.get(keyOf(kind, a.id)) === 0);
+    const updated = aggregates.filter((a) => (plan.expected.get(keyOf(kind, a.id)) ?? 0) > 0);
+    const unchecked = aggregates.filter((a) => !plan.expected.has(keyOf(kind, a.id)));
+    const items = (aggregates: readonly Aggregate[]) =>
+      param(
+        JSON.stringify(
+          aggregates.map((value): WriteItem => ({
+            value,
+            expected: plan.expected.get(keyOf(kind, value.id)) ?? null,
+            stamp: stamps.get(value) ?? null,
+          })),
+        ),
+      );
+    if (created.length > 0) {
+      // Rows that did not exist could not be locked; ON CONFLICT waits for and sees a concurrent
+      // insert of the same id, and the count says whether this commit's insert happened.
+      parts.push({ sql: WRITES[kind].insertNew(items(created)), mustTouch: created.length, explain: `a ${kind} this commit creates was created meanwhile` });
+    }
+    if (updated.length > 0) {
+      parts.push({ sql: WRITES[kind].updateAt(items(updated)), mustTouch: updated.length, explain: `a ${kind} this commit updates moved meanwhile` });
+    }
+    if (unchecked.length > 0) parts.push({ sql: WRITES[kind].upsert(items(unchecked)), explain: `${kind} writes` });
+  }
+  if (commit.events.length > 0) {
+    parts.push({ sql: insertEvents(param(commit.workspaceId), param(JSON.stringify(commit.events))), explain: 'events' });
+  }
+  if (commit.outbox.length > 0) parts.push({ sql: insertOutbox(param(JSON.stringify(commit.outbox))), explain: 'outbox' });
+  const ctes = parts.map((part, n) => `w${n} AS (${part.sql})`).join(',\n');
+  const counts = parts.map((_, n) => `(SELECT count(*) FROM w${n}) AS w${n}`).join(', ');
+  return { text: `WITH ${ctes}\nSELECT ${counts}`, values, parts };
+}
+
+/**
+ * The body of a commit's transaction: lock and check every expected version, then write it all
+ * in one statement — removals, aggregates, events, outbox. Answers a stale version by rolling
+ * back; uniqueness is left to the database, which checks it at COMMIT.
+ *
+ * @example await inTransaction(pool, (client) => writeCommit(client, commit, new Map())) // { committed: true }
+ */
+export async function writeCommit(client: SqlClient, commit: Commit, stamps: Stamps = new Map()): Promise<TransactionEnd<CommitOutcome>> {
+  const plan = planOf(commit);
+
+  const lock = lockStatement(commit, plan);
+  const { rows } = await client.query(lock.text, lock.values);
+  const current = new Map((rows as { kind: string; id: string; version: number | string }[]).map((r) => [keyOf(r.kind, r.id), Number(r.version)]));
+  for (const [key, version] of plan.expected) {
+    const found = current.get(key) ?? 0;
+    if (found !== version) return stale(`${key.replace(':', ' ')} is at version ${found}, expected ${version}`);
+  }
+  const exists = await findUnlockable(client, plan);
+  if (exists) return stale(exists);
+
+  const write = writeStatement(commit, plan, stamps);
+  if (write.parts.length > 0) {
+    const { rows: [touched] } = await client.query(write.text, write.values);
+    const counts = touched as Record<string, number | string>;
+    const missed = write.parts.find((part, n) => part.mustTouch !== undefined && Number(counts[`w${n}`]) !== part.mustTouch);
+    if (missed) return stale(missed.explain);
+  }
+  return { commit: true, value: { committed: true } };
+}

@@ -1,0 +1,63 @@
+import type { RoutingState } from '../../domain/index';
+
+/** Where a queue lives: its workspace and department (`workspace` for the workspace-wide one). */
+export const queueKeyOf = (departmentId: string | null): string => departmentId ?? 'workspace';
+
+const freeze = <T>(value: T): T => {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) freeze(v);
+  }
+  return value;
+};
+
+/**
+ * The routing queues this store committed most recently, each with the stamp its write got.
+ * Routing keeps an index per state object, so handing back the very object that was committed
+ * spares rebuilding it on the next load: a load whose row still carries the stamp this process
+ * wrote gets that object back instead of a fresh parse. Any other instance's write has another
+ * stamp, so nothing stale is ever handed out. Bounded: the least recently used queues go first.
+ *
+ * @example
+ * const queues = new CommittedQueues(500);
+ * queues.remember(state, 'b3f…-17'); // after the commit succeeded
+ * queues.recall(state.workspaceId, 'dep_sales', 'b3f…-17') // state
+ */
+export class CommittedQueues {
+  readonly #entries = new Map<string, Readonly<{ stamp: string; value: RoutingState }>>();
+  readonly #prefix = crypto.randomUUID();
+  #count = 0;
+
+  constructor(readonly capacity = 1_000) {}
+
+  /** A stamp no other write anywhere will carry: random per store, counted per write. */
+  newStamp(): string {
+    return `${this.#prefix}-${++this.#count}`;
+  }
+
+  /** Keeps a committed queue (frozen: it will be handed out again) under its stamp. */
+  remember(value: RoutingState, stamp: string): void {
+    const key = `${value.workspaceId}\n${queueKeyOf(value.departmentId)}`;
+    this.#entries.delete(key);
+    this.#entries.set(key, { stamp, value: freeze(value) });
+    for (const oldest of this.#entries.keys()) {
+      if (this.#entries.size <= this.capacity) break;
+      this.#entries.delete(oldest);
+    }
+  }
+
+  /** The stamps this store knows for some queues of a workspace, to ask the database about. */
+  stampsOf(workspaceId: string, queueKeys: readonly string[]): string[] {
+    return queueKeys.flatMap((q) => this.#entries.get(`${workspaceId}\n${q}`)?.stamp ?? []);
+  }
+
+  /** The committed object, when the stored row is still the write that carried `stamp`. */
+  recall(workspaceId: string, queueKey: string, stamp: string): RoutingState | undefined {
+    const key = `${workspaceId}\n${queueKey}`;
+    const entry = this.#entries.get(key);
+    if (entry?.stamp !== stamp) return undefined;
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    return entry.value;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * The RosterStore contract, run against PostgresRosterStore on the run's Postgres target (a
+ * real server when one is available, PGlite otherwise). One migrated database per file, emptied
+ * before each contract test.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { migrate, PostgresRosterStore } from 'agent-roster/postgres';
+import { describeStoreContract } from '../../src/testing/store-contract';
+import { freshDatabase, postgresTarget, type FreshDatabase } from '../support/postgres';
+
+let db: FreshDatabase;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  await migrate(db.pool);
+  const target = postgresTarget();
+  console.log(`[postgres] store contract on ${target.kind === 'server' ? 'a PostgreSQL server' : `PGlite (${target.reason})`}`);
+});
+afterAll(() => db?.close());
+
+const EMPTY = `TRUNCATE workspaces, agents, invitations, departments, email_claims, routing_states, events, outbox RESTART IDENTITY`;
+
+describeStoreContract(
+  'PostgresRosterStore',
+  async () => {
+    await db.pool.query(EMPTY);
+    return { store: new PostgresRosterStore(db.pool) };
+  },
+  { describe, it, expect, beforeEach, afterEach },
+);
