@@ -1,4 +1,25 @@
-import { defineConfig } from 'tsup';
+import { dirname, relative, resolve } from 'node:path';
+import { defineConfig, type Options } from 'tsup';
+
+const src = resolve('src');
+const ownTree = (file: string) => /^(testing|adapters[\\/]postgres)([\\/]|$)/.test(relative(src, file));
+
+/**
+ * `agent-roster/testing` and `agent-roster/postgres` reach the core through the package name,
+ * not by bundling it: a program that imports two subpaths then holds one copy of the core, and
+ * the subpath bundles stay small.
+ */
+const coreAsPackage: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'core-as-package',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (!args.importer || !ownTree(args.importer)) return undefined;
+      const target = resolve(dirname(args.importer), args.path);
+      const inSrc = !relative(src, target).startsWith('..');
+      return inSrc && !ownTree(target) ? { path: 'agent-roster', external: true } : undefined;
+    });
+  },
+};
 
 export default defineConfig({
   entry: {
@@ -12,8 +33,7 @@ export default defineConfig({
   sourcemap: true,
   treeshake: true,
   target: 'es2022',
-  // One file per entry: `agent-roster/testing` and `agent-roster/postgres` import the core
-  // through the package name, so a program that uses both gets a single copy of it.
   splitting: false,
   external: ['agent-roster', 'zod', 'neverthrow', 'date-fns', 'fast-check', 'pg'],
+  esbuildPlugins: [coreAsPackage],
 });

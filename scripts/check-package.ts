@@ -1,0 +1,220 @@
+/**
+ * Checks the package as users receive it, after `npm run build` (`npm test` runs both):
+ *
+ *   build          every file the exports map points at exists
+ *   portable core  dist/index.js and dist/index.cjs name no Node built-in
+ *   one core       dist/testing.* and dist/postgres.* import the core by name, carry no copy of it
+ *   pack           `npm pack`, once; the checks below read that tarball
+ *   publint        `publint --strict` on the tarball
+ *   attw           `attw --profile node16` (are the types wrong?) on the tarball
+ *   size-limit     the budgets in .size-limit.json
+ *   typedoc        every export documented, no broken {@link}, nothing referenced but unexported
+ *   smoke          the tarball installed in an empty folder, each subpath imported and required,
+ *                  under Node, Bun and Deno (scripts/smoke)
+ *
+ * Every check runs even when an earlier one failed, so one run reports everything; the exit code
+ * is non-zero if any failed. Timings are printed so a slow check is seen before it hurts.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { packTarball, type Packed } from './smoke/pack';
+import { printSmoke, runSmoke } from './smoke/run';
+
+const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+const bin = (name: string) => join(root, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);
+
+type Outcome = { ok: boolean; lines: string[] };
+type Check = { name: string; run: () => Outcome | Promise<Outcome> };
+
+function tool(command: string, args: readonly string[], env: Record<string, string> = {}): { ok: boolean; output: string } {
+  const result = spawnSync(command, args, {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+  });
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.replace(/\x1b\[[0-9;]*m/g, '').trim();
+  if (result.error) return { ok: false, output: `${command}: ${result.error.message}\n${output}` };
+  return { ok: result.status === 0, output };
+}
+
+const lines = (text: string, max = 120): string[] => {
+  const all = text.split('\n').filter((l) => !l.startsWith('npm warn Unknown user config'));
+  return all.length <= max ? all : [...all.slice(0, max), `… ${all.length - max} more lines`];
+};
+
+/** Every file the exports map, main, module and types point at. */
+function exportTargets(): string[] {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
+  const targets = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string') targets.add(value);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(walk);
+  };
+  walk(manifest.exports);
+  for (const field of ['main', 'module', 'types']) walk(manifest[field]);
+  return [...targets].filter((t) => t !== './package.json');
+}
+
+/** `require("fs")`, `from 'node:crypto'`, `import("path")`…: anything that ties the core to Node. */
+function nodeBuiltinImports(code: string): string[] {
+  const names = builtinModules.filter((m) => !m.startsWith('_')).map((m) => m.replace(/[/\\^$*+?.()|[\]{}]/g, '\\$&'));
+  const builtin = `(?:node:[\\w/]+|${names.join('|')})`;
+  return [
+    new RegExp(`\\brequire\\s*\\(\\s*["'\`]${builtin}["'\`]\\s*\\)`, 'g'),
+    new RegExp(`\\bfrom\\s*["'\`]${builtin}["'\`]`, 'g'),
+    new RegExp(`\\bimport\\s*\\(\\s*["'\`]${builtin}["'\`]\\s*\\)`, 'g'),
+  ].flatMap((pattern) => code.match(pattern) ?? []);
+}
+
+/**
+ * The source files a build carries code from, read from its sourcemap: a type-only import leaves
+ * no trace there, a value import of the core by relative path does.
+ */
+function bundledSources(file: string): string[] {
+  const map = JSON.parse(readFileSync(join(root, `${file}.map`), 'utf8')) as { sources: string[] };
+  return map.sources.map((s) => s.replace(/^(\.\.\/)+/, ''));
+}
+
+const packDir = mkdtempSync(join(tmpdir(), 'agent-roster-pack-'));
+let packed: Packed | undefined;
+const needTarball = (): Packed => {
+  if (packed === undefined) throw new Error('no tarball: the pack check failed');
+  return packed;
+};
+
+const checks: Check[] = [
+  {
+    name: 'build: every exported file exists',
+    run: () => {
+      const missing = exportTargets().filter((t) => !existsSync(join(root, t)));
+      return missing.length === 0
+        ? { ok: true, lines: [] }
+        : { ok: false, lines: [`missing (run npm run build; does every tsup entry exist?): ${missing.join(', ')}`] };
+    },
+  },
+  {
+    name: 'portable core: no Node built-in in dist/index.{js,cjs}',
+    run: () => {
+      const found = ['dist/index.js', 'dist/index.cjs'].flatMap((file) =>
+        existsSync(join(root, file)) ? nodeBuiltinImports(readFileSync(join(root, file), 'utf8')).map((m) => `${file}: ${m}`) : [`${file}: missing`],
+      );
+      return { ok: found.length === 0, lines: found };
+    },
+  },
+  {
+    // tsup.config.ts turns testing's and postgres's imports of the core into imports of
+    // 'agent-roster', so a program holds one core; if that slips, each subpath bundles a second
+    // copy: twice the bytes, and two of every class.
+    name: 'one core: subpaths import it by name, not a copy',
+    run: () => {
+      const own = { testing: 'src/testing/', postgres: 'src/adapters/postgres/' };
+      const found = Object.entries(own).flatMap(([entry, folder]) =>
+        ['js', 'cjs'].flatMap((ext) => {
+          const file = `dist/${entry}.${ext}`;
+          if (!existsSync(join(root, `${file}.map`))) return [`${file}.map: missing`];
+          const copied = bundledSources(file).filter((source) => source.startsWith('src/') && !source.startsWith(folder));
+          return copied.length === 0
+            ? []
+            : [`${file} carries its own copy of ${copied.join(', ')}: tsup.config.ts must keep the core external ('agent-roster')`];
+        }),
+      );
+      return { ok: found.length === 0, lines: found };
+    },
+  },
+  {
+    name: 'npm pack',
+    run: () => {
+      packed = packTarball(root, packDir);
+      const unexpected = packed.files.filter((f) => !/^(dist\/|sql\/|package\.json$|README\.md$|LICENSE|CHANGELOG\.md$)/.test(f));
+      return {
+        ok: unexpected.length === 0,
+        lines: [
+          `${packed.files.length} files, ${(packed.bytes / 1024).toFixed(1)} KiB packed, ${(packed.unpackedBytes / 1024).toFixed(1)} KiB unpacked`,
+          ...(unexpected.length > 0 ? [`files that should not ship: ${unexpected.join(', ')}`] : []),
+        ],
+      };
+    },
+  },
+  {
+    name: 'publint --strict',
+    run: () => {
+      const result = tool(bin('publint'), ['run', needTarball().tarball, '--strict']);
+      return { ok: result.ok, lines: result.ok ? [] : lines(result.output) };
+    },
+  },
+  {
+    name: 'attw --profile node16',
+    run: () => {
+      const result = tool(bin('attw'), [needTarball().tarball, '--profile', 'node16', '--format', 'table-flipped', '--no-emoji']);
+      return { ok: result.ok, lines: result.ok ? [] : lines(result.output) };
+    },
+  },
+  {
+    name: 'size-limit',
+    run: () => {
+      const result = tool(bin('size-limit'), ['--json']);
+      const json = result.output.slice(result.output.indexOf('['));
+      try {
+        const sizes = JSON.parse(json) as { name: string; passed: boolean; size: number; sizeLimit: number }[];
+        return {
+          ok: result.ok && sizes.every((s) => s.passed),
+          lines: sizes.map(
+            (s) => `${s.passed ? 'within' : 'OVER  '} ${(s.size / 1000).toFixed(2)} kB of ${(s.sizeLimit / 1000).toFixed(2)} kB  ${s.name}`,
+          ),
+        };
+      } catch {
+        return { ok: false, lines: lines(result.output) };
+      }
+    },
+  },
+  {
+    name: 'typedoc: every export documented',
+    run: () => {
+      // --emit none: validate only; `npm run docs` writes the HTML to docs/api.
+      const result = tool(bin('typedoc'), ['--emit', 'none']);
+      const warnings = result.output.split('\n').filter((l) => /\[(warning|error)\]/.test(l));
+      return { ok: result.ok && warnings.length === 0, lines: result.ok && warnings.length === 0 ? [] : lines(result.output, 200) };
+    },
+  },
+  {
+    name: 'smoke: tarball under Node, Bun and Deno',
+    run: () => {
+      const out: string[] = [];
+      const { failed } = printSmoke(runSmoke({ projectRoot: root, tarball: needTarball().tarball }), (l) => out.push(l));
+      return { ok: failed === 0, lines: out };
+    },
+  },
+];
+
+async function main(): Promise<void> {
+  const results: { name: string; ok: boolean; seconds: number }[] = [];
+  try {
+    for (const check of checks) {
+      const started = performance.now();
+      let outcome: Outcome;
+      try {
+        outcome = await check.run();
+      } catch (error) {
+        outcome = { ok: false, lines: [error instanceof Error ? error.message : String(error)] };
+      }
+      const seconds = (performance.now() - started) / 1000;
+      results.push({ name: check.name, ok: outcome.ok, seconds });
+      console.log(`${outcome.ok ? 'pass' : 'FAIL'}  ${check.name} (${seconds.toFixed(1)}s)`);
+      for (const line of outcome.lines) console.log(`      ${line}`);
+    }
+  } finally {
+    rmSync(packDir, { recursive: true, force: true });
+  }
+  const failed = results.filter((r) => !r.ok);
+  const total = results.reduce((sum, r) => sum + r.seconds, 0);
+  console.log(`\npackage checks took ${total.toFixed(1)}s${failed.length > 0 ? `; failed: ${failed.map((r) => r.name).join('; ')}` : ''}`);
+  console.log(`package: ${results.length - failed.length} passed, ${failed.length} failed`);
+  process.exitCode = failed.length === 0 ? 0 : 1;
+}
+
+await main();

@@ -1,0 +1,57 @@
+/**
+ * Every exported `*Schema` can be handed to zod 4's `z.toJSONSchema`, so a host can publish the
+ * command inputs in an OpenAPI document or validate a form with them.
+ *
+ * The input side (`io: 'input'`: what a caller sends) must convert as it is. The output side
+ * cannot, for every schema that canonicalises with a transform (emails, names, descriptions,
+ * department id lists): JSON Schema has no word for "trimmed and NFC-normalised", so there zod
+ * needs `unrepresentable: 'any'`, which leaves the transformed value unconstrained.
+ */
+import * as api from 'agent-roster';
+import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+
+type JsonSchema = {
+  type?: string;
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: unknown;
+  pattern?: string;
+};
+
+const exported: [string, unknown][] = Object.entries(api).filter(([name]) => name.endsWith('Schema'));
+const schemas = new Map<string, z.ZodType>();
+for (const [name, value] of exported) if (value instanceof z.ZodType) schemas.set(name, value);
+const names = [...schemas.keys()];
+const schemaNamed = (name: string): z.ZodType => schemas.get(name)!;
+
+describe('the JSON Schema of every exported zod schema', () => {
+  it('finds the schemas to check, and every export named *Schema is one', () => {
+    expect(exported.map(([name]) => name)).toEqual(names);
+    expect(names).toEqual(expect.arrayContaining(['createWorkspaceSchema', 'inviteAgentSchema', 'acceptInvitationSchema', 'emailSchema']));
+  });
+
+  it.each(names)('%s converts on its input side as it is', (name) => {
+    const json = z.toJSONSchema(schemaNamed(name), { io: 'input' }) as JsonSchema;
+    expect(json).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema' });
+  });
+
+  it.each(names)('%s converts on its output side once unrepresentable parts may be "any"', (name) => {
+    expect(() => z.toJSONSchema(schemaNamed(name), { io: 'output', unrepresentable: 'any' })).not.toThrow();
+  });
+
+  it('keeps command inputs strict: an unknown key is refused by the JSON Schema as by zod', () => {
+    const objects = names
+      .map((name) => [name, z.toJSONSchema(schemaNamed(name), { io: 'input' }) as JsonSchema] as const)
+      .filter(([, json]) => json.type === 'object');
+    expect(objects.length).toBeGreaterThan(10);
+    const loose = objects.filter(([, json]) => json.additionalProperties !== false).map(([name]) => name);
+    expect(loose).toEqual([]);
+  });
+
+  it('carries the id prefixes, so an invitation id is refused where an agent id belongs', () => {
+    const json = z.toJSONSchema(api.agentTargetSchema, { io: 'input' }) as JsonSchema;
+    const pattern = new RegExp(json.properties!.agentId!.pattern!, 'u');
+    expect(pattern.test('agt_ana')).toBe(true);
+    expect(pattern.test('inv_1')).toBe(false);
+  });
+});
