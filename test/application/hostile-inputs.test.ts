@@ -15,6 +15,7 @@ import {
   MemoryRosterStore,
   type ActorRef,
   type Roster,
+  type Commit,
   type RosterStore,
 } from 'agent-roster';
 
@@ -271,7 +272,11 @@ async function aWorld() {
       const original = Reflect.get(target, name, target) as unknown;
       if (typeof original !== 'function') return original;
       return (...args: unknown[]) => {
-        if (name === 'commit') counter.commits++;
+        // A commit that writes nothing only re-checks versions after a refusal (readsMoved).
+        const c = args[0] as Commit | undefined;
+        if (name === 'commit' && c && (c.writes.length > 0 || c.removals.length > 0 || c.events.length > 0 || c.outbox.length > 0)) {
+          counter.commits++;
+        }
         return (original as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
