@@ -286,6 +286,13 @@ export function createRoster(options: RosterOptions = {}) {
         );
     });
 
+  /**
+   * Moves the workspace to another catalog plan, after expiring lapsed invitations so they do not
+   * count against the new limits. A downgrade below current usage is refused with the numbers
+   * (`PlanLimitsExceeded`); an inline plan is refused unless the host allows them.
+   *
+   * @example await roster.changePlan({ workspaceId, agentId: ownerId }, { plan: 'pro' })
+   */
   const changePlan = (actor: ActorRef, input: domain.ChangePlanInput) =>
     parse(domain.changePlanSchema, input).andThen(catalogPlanOnly).andThen(() => asActor(actor, (a, { workspace, actor }) =>
       sweep(a, workspace).andThen((swept) =>
@@ -295,6 +302,12 @@ export function createRoster(options: RosterOptions = {}) {
       ),
     ));
 
+  /**
+   * Renames the workspace or changes its seat policy or the life of new invitation links; admins
+   * only. A seat policy that would put usage over the plan is refused (`SeatLimitReached`).
+   *
+   * @example await roster.changeSettings(admin, { seatPolicy: { countInactiveAgents: false } })
+   */
   const changeSettings = (actor: ActorRef, input: domain.ChangeSettingsInput) =>
     asActor(actor, (a, { workspace, actor }) =>
       sweep(a, workspace).andThen((swept) =>
@@ -306,6 +319,12 @@ export function createRoster(options: RosterOptions = {}) {
 
   // ── Invitations ────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * Invites an email to join as agent or admin: takes a seat while pending, stores only the token's
+   * hash, and queues the email with the link in the outbox (throttled per inviter).
+   *
+   * @example await roster.inviteAgent(admin, { email: 'bob@shop.com', role: 'agent', departmentIds: [salesId] })
+   */
   const inviteAgent = (actor: ActorRef, input: domain.InviteAgentInput) =>
     parse(domain.inviteAgentSchema, input).andThen((i) =>
       throttled('invite', actor).andThen(() =>
@@ -337,6 +356,13 @@ export function createRoster(options: RosterOptions = {}) {
       ),
     );
 
+  /**
+   * Sends an invitation again with a new link and a new expiry; the old link stops working. An
+   * expired invitation pends again, so it needs a free seat and an email nobody took meanwhile
+   * (throttled per inviter).
+   *
+   * @example await roster.resendInvitation(admin, { invitationId })
+   */
   const resendInvitation = (actor: ActorRef, input: domain.InvitationTargetInput) =>
     parse(domain.invitationTargetSchema, input).andThen((i) =>
       throttled('resend', actor).andThen(() =>
@@ -371,6 +397,11 @@ export function createRoster(options: RosterOptions = {}) {
       ),
     );
 
+  /**
+   * Withdraws a pending invitation: its link stops working and its seat is freed.
+   *
+   * @example await roster.revokeInvitation(admin, { invitationId })
+   */
   const revokeInvitation = (actor: ActorRef, input: domain.InvitationTargetInput) =>
     parse(domain.invitationTargetSchema, input).andThen((i) =>
       asActor(actor, (a, { workspace, actor }) =>
@@ -464,14 +495,16 @@ export function createRoster(options: RosterOptions = {}) {
                       passwordBreached: breached,
                     },
                   )
-                  .map(({ password, ...decision }) => {
+                  .asyncAndThen(({ password, ...decision }) => {
                     const login = { agentId, workspaceId: decision.state.workspace.id, email: decision.state.agent.email, password };
-                    return {
+                    const joined = decision.state.agent;
+                    // The new agent (away) joins the queues of its departments in this same commit.
+                    return syncRouting(a, joined.workspaceId, joined, joined).map((syncs) => ({
                       result: decision as Decision<typeof decision.state>,
-                      decisions: swept ? [swept, decision] : [decision],
+                      decisions: [...(swept ? [swept, decision] : [decision]), ...syncs],
                       beforeCommit: () => ResultAsync.fromPromise(identity.createLogin(login), appFail.identity),
                       onAbort: async () => void (await identity.deleteLogin?.(agentId)),
-                    };
+                    }));
                   }),
               );
             }),
@@ -498,13 +531,33 @@ export function createRoster(options: RosterOptions = {}) {
     before: Agent,
     after: Agent | null,
     except: domain.DepartmentId | null = null,
+  ): ResultAsync<readonly Decision<object, WorkspaceEvent>[], StoreUnavailable> => syncAll(a, workspaceId, [{ before, after }], except);
+
+  /**
+   * Syncs several agents' changes, in order, into the queues concerned. Each queue is loaded once
+   * and every change folds into the state the previous one produced: two members leaving one
+   * queue in one commit must both be seen, not the last one overwrite the first.
+   */
+  const syncAll = (
+    a: Attempt,
+    workspaceId: WorkspaceId,
+    changes: readonly Readonly<{ before: Agent; after: Agent | null }>[],
+    except: domain.DepartmentId | null = null,
   ): ResultAsync<readonly Decision<object, WorkspaceEvent>[], StoreUnavailable> => {
-    const queues = [null, ...new Set([...before.departmentIds, ...(after?.departmentIds ?? [])])].filter((q) => q === null || q !== except);
-    const facts = after ? domain.routingFactsOf(after) : { agentId: before.id, deleted: true as const };
+    const ids = new Set<domain.DepartmentId | null>([null]);
+    for (const { before, after } of changes) for (const d of [...before.departmentIds, ...(after?.departmentIds ?? [])]) ids.add(d);
+    const queues = [...ids].filter((q) => q === null || q !== except);
     return a.routingStates(workspaceId, queues).map((states) =>
-      states.flatMap((state) => {
-        const d = expectOk(domain.syncAgent(state, facts, { now: a.now }));
-        return d.events.length > 0 ? [routed(d)] : [];
+      states.flatMap((initial) => {
+        let state = initial;
+        const events: domain.RoutingEvent[] = [];
+        for (const { before, after } of changes) {
+          const facts = after ? domain.routingFactsOf(after) : { agentId: before.id, deleted: true as const };
+          const d = expectOk(domain.syncAgent(state, facts, { now: a.now }));
+          state = d.state;
+          events.push(...d.events);
+        }
+        return events.length > 0 ? [routed({ state, events })] : [];
       }),
     );
   };
@@ -553,6 +606,12 @@ export function createRoster(options: RosterOptions = {}) {
         ),
       );
 
+  /**
+   * Changes an agent's name, email or description; a new email must not be held by anyone else.
+   * Agents may edit themselves, admins anyone.
+   *
+   * @example await roster.editAgent(actor, { agentId, name: 'Bob B.' })
+   */
   const editAgent = onAgent(domain.editAgentSchema, (state, input, a, workspace) =>
     parseInput(domain.editAgentSchema, input).asyncAndThen((i) =>
       (i.email !== undefined && i.email !== state.agent?.email ? emailStatus(workspace.id, i.email) : okAsync<EmailStatus, StoreUnavailable>('available')).andThen(
@@ -560,7 +619,18 @@ export function createRoster(options: RosterOptions = {}) {
       ),
     ),
   );
+  /**
+   * Makes an agent an admin or an admin an agent; the owner always stays admin.
+   *
+   * @example await roster.changeRole(admin, { agentId, role: 'admin' })
+   */
   const changeRole = onAgent(domain.changeRoleSchema, (state, input, a) => domain.changeRole(state, input, { now: a.now }).map(single));
+  /**
+   * Lets a deactivated agent chat again; under a seat policy that counts only active agents it
+   * needs a free seat. Routing learns of it in the same commit.
+   *
+   * @example await roster.activateAgent(admin, { agentId })
+   */
   const activateAgent = onAgent(domain.agentTargetSchema, (state, input, a, workspace) =>
     sweep(a, workspace).andThen((swept) =>
       domain
@@ -568,16 +638,41 @@ export function createRoster(options: RosterOptions = {}) {
         .asyncAndThen((d) => synced(a, state.agent, { result: d, decisions: [swept, d] })),
     ),
   );
+  /**
+   * Stops an agent from chatting without deleting them, and sets them away; their open
+   * conversations go back to the front of their queues in the same commit. The owner may be inactive.
+   *
+   * @example await roster.deactivateAgent(admin, { agentId })
+   */
   const deactivateAgent = onAgent(domain.agentTargetSchema, (state, input, a) =>
     domain.deactivateAgent(state, input, { now: a.now }).asyncAndThen((d) => synced(a, state.agent, single(d))),
   );
+  /**
+   * Puts an agent online or away: online lets routing hand them waiting conversations, away keeps
+   * the ones they have but stops new ones. Agents set their own, admins anyone's; an inactive
+   * agent cannot go online.
+   *
+   * @example await roster.setAvailability(actor, { agentId, availability: 'online' })
+   */
   const setAvailability = onAgent(domain.setAvailabilitySchema, (state, input, a) =>
     domain.setAvailability(state, input, { now: a.now }).asyncAndThen((d) => synced(a, state.agent, single(d))),
   );
+  /**
+   * Removes an agent for good: their seat is freed and their open conversations go back to the
+   * front of their queues. The owner cannot be deleted: transfer ownership first.
+   *
+   * @example await roster.deleteAgent(admin, { agentId })
+   */
   const deleteAgent = onAgent(domain.agentTargetSchema, (state, input, a) =>
     domain.deleteAgent(state, input, { now: a.now }).asyncAndThen((d) => synced(a, state.agent, single(d))),
   );
 
+  /**
+   * Hands the workspace to another of its agents, who becomes admin if not already; only the owner
+   * may, and the former owner stays with the role given in `formerOwnerRole` (admin by default).
+   *
+   * @example await roster.transferOwnership(owner, { toAgentId: bobId, formerOwnerRole: 'admin' })
+   */
   const transferOwnership = (actor: ActorRef, input: domain.TransferOwnershipInput) =>
     parse(domain.transferOwnershipSchema, input).andThen((i) =>
       asActor(actor, (a, { workspace, actor }) =>
@@ -587,6 +682,12 @@ export function createRoster(options: RosterOptions = {}) {
 
   // ── Departments ────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * Creates a department with its own routing queue; the name must be free (case-insensitively)
+   * and the plan must allow one more department.
+   *
+   * @example await roster.createDepartment(admin, { name: 'Sales' })
+   */
   const createDepartment = (actor: ActorRef, input: domain.CreateDepartmentInput) =>
     parse(domain.createDepartmentSchema, input).andThen((i) =>
       asActor(actor, (a, { workspace, actor }) =>
@@ -602,6 +703,11 @@ export function createRoster(options: RosterOptions = {}) {
       ),
     );
 
+  /**
+   * Renames a department; the new name must not be another department's.
+   *
+   * @example await roster.renameDepartment(admin, { departmentId, name: 'Sales EU' })
+   */
   const renameDepartment = (actor: ActorRef, input: domain.RenameDepartmentInput) =>
     parse(domain.renameDepartmentSchema, input).andThen((i) =>
       asActor(actor, (a, { workspace, actor }) =>
@@ -614,6 +720,12 @@ export function createRoster(options: RosterOptions = {}) {
       ),
     );
 
+  /**
+   * Deletes a department and its queue; its agents and pending invitations stop naming it, and
+   * agents left in no department leave the workspace-wide queue.
+   *
+   * @example await roster.deleteDepartment(admin, { departmentId })
+   */
   const deleteDepartment = (actor: ActorRef, input: domain.DepartmentTargetInput) =>
     parse(domain.departmentTargetSchema, input).andThen((i) =>
       asActor(actor, (a, { workspace, actor }) =>
@@ -625,11 +737,9 @@ export function createRoster(options: RosterOptions = {}) {
               .deleteDepartment({ workspace, actor, department, members, invitations }, i, { now: a.now })
               .asyncAndThen((d) =>
                 // Members leave the workspace-wide queue too when this was their last department.
-                ResultAsync.combine(
-                  members.map((m, n) => syncRouting(a, workspace.id, m, d.state.members[n] ?? m, i.departmentId)),
-                ).map((syncs) => ({
+                syncAll(a, workspace.id, members.map((m, n) => ({ before: m, after: d.state.members[n] ?? m })), i.departmentId).map((syncs) => ({
                   result: d,
-                  decisions: [d, ...syncs.flat(), dropQueue(workspace.id, i.departmentId)],
+                  decisions: [d, ...syncs, dropQueue(workspace.id, i.departmentId)],
                 })),
               ),
           ),
@@ -637,6 +747,12 @@ export function createRoster(options: RosterOptions = {}) {
       ),
     );
 
+  /**
+   * Adds an agent to departments (those they are already in are kept); routing starts offering them
+   * those departments' conversations in the same commit.
+   *
+   * @example await roster.assignAgentToDepartments(admin, { agentId, departmentIds: [salesId] })
+   */
   const assignAgentToDepartments = (actor: ActorRef, input: domain.AssignAgentInput) =>
     parse(domain.assignAgentSchema, input).andThen((i) =>
       asActor(actor, (a, { workspace, actor }) =>
@@ -649,6 +765,12 @@ export function createRoster(options: RosterOptions = {}) {
       ),
     );
 
+  /**
+   * Takes an agent out of one department; their open conversations there go back to the front of
+   * its queue, and an agent left in no department leaves the workspace-wide queue too.
+   *
+   * @example await roster.removeAgentFromDepartment(admin, { agentId, departmentId })
+   */
   const removeAgentFromDepartment = (actor: ActorRef, input: domain.RemoveAgentFromDepartmentInput) =>
     parse(domain.removeAgentFromDepartmentSchema, input).andThen((i) =>
       asActor(actor, (a, { workspace, actor }) =>
