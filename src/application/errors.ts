@@ -2,20 +2,26 @@ import type { DomainError } from '../domain/errors';
 import type { AgentId, WorkspaceId } from '../domain/ids';
 import type { RoutingError } from '../domain/routing/errors';
 
-type Failure<T extends string, D = object> = Readonly<{ type: T; message: string } & D>;
+/**
+ * The shape every application error shares, like the domain's {@link DomainFailure}: a stable
+ * `type` to switch on, the data a UI needs, and an English `message`.
+ *
+ * @example const e: ApplicationFailure<'RateLimited', { retryAfterMs: number }> = appFail.rateLimited(30_000);
+ */
+export type ApplicationFailure<T extends string, D = object> = Readonly<{ type: T; message: string } & D>;
 
 /** The store kept changing under the command; it was retried and still collided. Nothing was written. */
-export type ConcurrencyConflict = Failure<'ConcurrencyConflict', { attempts: number }>;
+export type ConcurrencyConflict = ApplicationFailure<'ConcurrencyConflict', { attempts: number }>;
 /** The store could not be reached or failed; nothing was written. `cause` is the adapter's message. */
-export type StoreUnavailable = Failure<'StoreUnavailable', { cause: string }>;
+export type StoreUnavailable = ApplicationFailure<'StoreUnavailable', { cause: string }>;
 /** The host's identity system refused to create the login; nothing was written. */
-export type IdentityUnavailable = Failure<'IdentityUnavailable', { cause: string }>;
+export type IdentityUnavailable = ApplicationFailure<'IdentityUnavailable', { cause: string }>;
 /** No such workspace. */
-export type WorkspaceNotFound = Failure<'WorkspaceNotFound', { workspaceId: WorkspaceId }>;
+export type WorkspaceNotFound = ApplicationFailure<'WorkspaceNotFound', { workspaceId: WorkspaceId }>;
 /** The acting agent is not an agent of the workspace (never was, or was deleted). */
-export type UnknownActor = Failure<'UnknownActor', { agentId: AgentId }>;
+export type UnknownActor = ApplicationFailure<'UnknownActor', { agentId: AgentId }>;
 /** Throttled by the rate-limit port; nothing changed. */
-export type RateLimited = Failure<'RateLimited', { retryAfterMs: number }>;
+export type RateLimited = ApplicationFailure<'RateLimited', { retryAfterMs: number }>;
 
 /** Every error the roster can return, domain and application alike: a host's exhaustive `switch` covers this. */
 export type RosterError = DomainError | RoutingError | ApplicationError | IdentityUnavailable | RateLimited;
@@ -65,31 +71,61 @@ const causeOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Builders, so every surface shows the same words. */
 export const appFail = {
+  /**
+   * The store kept changing after `attempts` tries; nothing was written.
+   *
+   * @example appFail.conflict(3)
+   */
   conflict: (attempts: number): ConcurrencyConflict => ({
     type: 'ConcurrencyConflict',
     attempts,
     message: `The roster kept changing during the command (${attempts} attempts). Nothing was changed; try again.`,
   }),
+  /**
+   * The store failed; keeps the thrown error's message as `cause` for logs.
+   *
+   * @example appFail.store(new Error('connection refused')).cause // 'connection refused'
+   */
   store: (e: unknown): StoreUnavailable => ({
     type: 'StoreUnavailable',
     cause: causeOf(e),
     message: 'The roster store is unavailable. Nothing was changed.',
   }),
+  /**
+   * The host's identity port refused to create the login; keeps its message as `cause`.
+   *
+   * @example appFail.identity(error)
+   */
   identity: (e: unknown): IdentityUnavailable => ({
     type: 'IdentityUnavailable',
     cause: causeOf(e),
     message: 'The sign-in system could not create the login. Nothing was changed; try again.',
   }),
+  /**
+   * No workspace with this id.
+   *
+   * @example appFail.workspaceNotFound(workspaceId)
+   */
   workspaceNotFound: (workspaceId: WorkspaceId): WorkspaceNotFound => ({
     type: 'WorkspaceNotFound',
     workspaceId,
     message: `No workspace ${workspaceId}.`,
   }),
+  /**
+   * The acting agent is not (or no longer) an agent of the workspace.
+   *
+   * @example appFail.unknownActor(actorId)
+   */
   unknownActor: (agentId: AgentId): UnknownActor => ({
     type: 'UnknownActor',
     agentId,
     message: 'The acting agent is not an agent of this workspace.',
   }),
+  /**
+   * Throttled by the rate-limit port; the message rounds the wait up to whole seconds.
+   *
+   * @example appFail.rateLimited(1500).message // 'Too many attempts. Try again in 2 s.'
+   */
   rateLimited: (retryAfterMs: number): RateLimited => ({
     type: 'RateLimited',
     retryAfterMs,

@@ -15,7 +15,15 @@ export type InvitationEmail = Readonly<{
 export type RenderedEmail = Readonly<{ subject: string; text: string; html?: string | null }>;
 
 /** Replaceable email templates. */
-export type EmailTemplates = Readonly<{ invitation: (email: InvitationEmail) => RenderedEmail }>;
+export type EmailTemplates = Readonly<{
+  /**
+   * Renders the email that carries an invitation link, for a first send and a resend alike
+   * (`resent` tells them apart, so the text can say the old link stopped working).
+   *
+   * @example invitation: (e) => ({ subject: `Join ${e.workspaceName}`, text: e.link })
+   */
+  invitation: (email: InvitationEmail) => RenderedEmail;
+}>;
 
 /**
  * Plain-text defaults in English. Replace them to translate or brand the emails.

@@ -111,6 +111,13 @@ export function created<T extends { kind: string; id: string }>(existing: T | nu
   return fresh;
 }
 
+/**
+ * The holder (an agent or an invitation) without one department, or the very same object when it
+ * was not in it, so callers can tell "nothing changed" by identity. Used when an agent leaves a
+ * department and when a department is deleted.
+ *
+ * @example withoutDepartment(agent, salesId).departmentIds.includes(salesId) // false
+ */
 function withoutDepartment<T extends { departmentIds: readonly DepartmentId[] }>(holder: T, departmentId: DepartmentId): T {
   return holder.departmentIds.includes(departmentId)
     ? { ...holder, departmentIds: holder.departmentIds.filter((d) => d !== departmentId) }

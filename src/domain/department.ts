@@ -103,7 +103,13 @@ function requireDepartment(
     : err(fail.departmentNotFound(departmentId));
 }
 
-type AdminState = Readonly<{ workspace: Workspace; actor: Agent }>;
+/**
+ * What every department command starts from: the workspace as stored and the agent acting on
+ * it, whose role the command checks (departments are an admin's business).
+ *
+ * @example createDepartment({ workspace, actor }, { name: 'Sales' }, { now, departmentId: 'dep_1', nameTaken: false })
+ */
+export type AdminState = Readonly<{ workspace: Workspace; actor: Agent }>;
 /**
  * Whether another department of the workspace already has the name's key: look it up with
  * `nameKey` of the name as the schema parses it (trimmed, NFC), e.g. `nameKey(departmentNameSchema.parse(raw))`.

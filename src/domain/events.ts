@@ -5,15 +5,18 @@ import type { IsoTime } from './time';
 import type { Email } from './values';
 
 /**
- * Events are facts in the past tense, each a plain object with a stable `type`, the workspace it
- * happened in, when, and its data. They carry everything every aggregate's `evolve` needs, so
- * replaying them rebuilds state exactly. No event holds a secret: invitations keep only the
- * SHA-256 of a 256-bit token, which cannot be turned back into a working link.
+ * The shape every roster event shares. Events are facts in the past tense, each a plain object
+ * with a stable `type`, the workspace it happened in, when, and its data. They carry everything
+ * every aggregate's `evolve` needs, so replaying them rebuilds state exactly. No event holds a
+ * secret: invitations keep only the SHA-256 of a 256-bit token, which cannot be turned back
+ * into a working link.
+ *
+ * @example type Renamed = EventEnvelope<'DepartmentRenamed', { departmentId: DepartmentId; from: string; to: string }>;
  */
-type Event<T extends string, D> = Readonly<{ type: T; workspaceId: WorkspaceId; occurredAt: IsoTime; data: Readonly<D> }>;
+export type EventEnvelope<T extends string, D> = Readonly<{ type: T; workspaceId: WorkspaceId; occurredAt: IsoTime; data: Readonly<D> }>;
 
 /** A workspace was opened, with its owner as its first agent. */
-export type WorkspaceCreated = Event<
+export type WorkspaceCreated = EventEnvelope<
   'WorkspaceCreated',
   {
     name: string;
@@ -24,14 +27,14 @@ export type WorkspaceCreated = Event<
   }
 >;
 /** The workspace moved to another plan. */
-export type PlanChanged = Event<'PlanChanged', { from: Plan; to: Plan }>;
+export type PlanChanged = EventEnvelope<'PlanChanged', { from: Plan; to: Plan }>;
 /** Workspace settings changed; only the changed settings are present. */
-export type WorkspaceSettingsChanged = Event<
+export type WorkspaceSettingsChanged = EventEnvelope<
   'WorkspaceSettingsChanged',
   { name?: string; seatPolicy?: SeatPolicy; invitationTtlHours?: number }
 >;
 /** An invitation was created and its email queued. */
-export type InvitationSent = Event<
+export type InvitationSent = EventEnvelope<
   'InvitationSent',
   {
     invitationId: InvitationId;
@@ -44,7 +47,7 @@ export type InvitationSent = Event<
   }
 >;
 /** A new link replaced the old one; `revived` when the invitation had expired and pends again. */
-export type InvitationResent = Event<
+export type InvitationResent = EventEnvelope<
   'InvitationResent',
   {
     invitationId: InvitationId;
@@ -57,11 +60,11 @@ export type InvitationResent = Event<
   }
 >;
 /** An admin withdrew a pending invitation; its seat is free again. */
-export type InvitationRevoked = Event<'InvitationRevoked', { invitationId: InvitationId; revokedBy: AgentId }>;
+export type InvitationRevoked = EventEnvelope<'InvitationRevoked', { invitationId: InvitationId; revokedBy: AgentId }>;
 /** A pending invitation passed its expiry and no longer holds a seat. */
-export type InvitationExpired = Event<'InvitationExpired', { invitationId: InvitationId; expiredAt: IsoTime }>;
+export type InvitationExpired = EventEnvelope<'InvitationExpired', { invitationId: InvitationId; expiredAt: IsoTime }>;
 /** The invitee accepted: the invitation is used and a new active agent joined. */
-export type InvitationAccepted = Event<
+export type InvitationAccepted = EventEnvelope<
   'InvitationAccepted',
   {
     invitationId: InvitationId;
@@ -73,44 +76,44 @@ export type InvitationAccepted = Event<
   }
 >;
 /** An agent's profile changed; only the changed fields are present. */
-export type AgentProfileEdited = Event<
+export type AgentProfileEdited = EventEnvelope<
   'AgentProfileEdited',
   { agentId: AgentId; editedBy: AgentId; name?: string; email?: Email; description?: string }
 >;
 /** An agent was promoted or demoted. */
-export type AgentRoleChanged = Event<'AgentRoleChanged', { agentId: AgentId; from: Role; to: Role; changedBy: AgentId }>;
+export type AgentRoleChanged = EventEnvelope<'AgentRoleChanged', { agentId: AgentId; from: Role; to: Role; changedBy: AgentId }>;
 /** An agent may chat again. */
-export type AgentActivated = Event<'AgentActivated', { agentId: AgentId; activatedBy: AgentId }>;
+export type AgentActivated = EventEnvelope<'AgentActivated', { agentId: AgentId; activatedBy: AgentId }>;
 /** An agent can no longer chat; it is away from now on. */
-export type AgentDeactivated = Event<'AgentDeactivated', { agentId: AgentId; deactivatedBy: AgentId }>;
+export type AgentDeactivated = EventEnvelope<'AgentDeactivated', { agentId: AgentId; deactivatedBy: AgentId }>;
 /** An agent went online or away. */
-export type AvailabilityChanged = Event<
+export type AvailabilityChanged = EventEnvelope<
   'AvailabilityChanged',
   { agentId: AgentId; availability: Availability; changedBy: AgentId }
 >;
 /** The workspace has a new owner; the former owner now has `formerOwnerRole`. */
-export type OwnershipTransferred = Event<
+export type OwnershipTransferred = EventEnvelope<
   'OwnershipTransferred',
   { from: AgentId; to: AgentId; formerOwnerRole: Role }
 >;
 /** An agent left the workspace, its seat and its departments. */
-export type AgentDeleted = Event<'AgentDeleted', { agentId: AgentId; email: Email; status: Status; deletedBy: AgentId }>;
+export type AgentDeleted = EventEnvelope<'AgentDeleted', { agentId: AgentId; email: Email; status: Status; deletedBy: AgentId }>;
 /** A department was created. */
-export type DepartmentCreated = Event<'DepartmentCreated', { departmentId: DepartmentId; name: string }>;
+export type DepartmentCreated = EventEnvelope<'DepartmentCreated', { departmentId: DepartmentId; name: string }>;
 /** A department was renamed. */
-export type DepartmentRenamed = Event<'DepartmentRenamed', { departmentId: DepartmentId; from: string; to: string }>;
+export type DepartmentRenamed = EventEnvelope<'DepartmentRenamed', { departmentId: DepartmentId; from: string; to: string }>;
 /** A department was deleted and removed from the agents and pending invitations listed. */
-export type DepartmentDeleted = Event<
+export type DepartmentDeleted = EventEnvelope<
   'DepartmentDeleted',
   { departmentId: DepartmentId; agentIds: readonly AgentId[]; invitationIds: readonly InvitationId[] }
 >;
 /** An agent joined the listed departments (only the ones it was not already in). */
-export type AgentAssignedToDepartments = Event<
+export type AgentAssignedToDepartments = EventEnvelope<
   'AgentAssignedToDepartments',
   { agentId: AgentId; departmentIds: readonly DepartmentId[] }
 >;
 /** An agent left one department. */
-export type AgentRemovedFromDepartment = Event<
+export type AgentRemovedFromDepartment = EventEnvelope<
   'AgentRemovedFromDepartment',
   { agentId: AgentId; departmentId: DepartmentId }
 >;

@@ -62,8 +62,21 @@ const MASKS = {
 } as const;
 const OWNER_BIT = BITS.transferOwnership;
 
-type Actor = Pick<Agent, 'id' | 'workspaceId' | 'role' | 'status'>;
-type OwnedBy = Pick<Workspace, 'id' | 'ownerId'>;
+/**
+ * The part of an agent a permission check reads: who, in which workspace, with what role and
+ * status. Any {@link Agent} is one; a narrower type lets a host check a session's claims
+ * without loading the whole agent.
+ *
+ * @example const actor: Actor = { id: agentId, workspaceId, role: 'admin', status: 'active' };
+ */
+export type Actor = Pick<Agent, 'id' | 'workspaceId' | 'role' | 'status'>;
+/**
+ * The part of a workspace a permission check reads: its id (an actor of another workspace may
+ * do nothing) and its owner (only the owner may transfer ownership). Any {@link Workspace} is one.
+ *
+ * @example can(actor, 'transferOwnership', { id: workspaceId, ownerId })
+ */
+export type OwnedBy = Pick<Workspace, 'id' | 'ownerId'>;
 
 function maskFor(actor: Actor, workspace: OwnedBy): number {
   if (actor.workspaceId !== workspace.id) return 0;

@@ -420,8 +420,10 @@ export function passwordPolicy(
 /**
  * Why {@link checkPassword} refused a password. Carries only numbers, never
  * the password, so it is safe to log or return to a client.
+ *
+ * @example const e: PasswordLengthError = { reason: 'too-short', minLength: 15, maxLength: 256, length: 5 };
  */
-type PasswordLengthError = {
+export type PasswordLengthError = {
   reason: 'too-short' | 'too-long';
   minLength: number;
   maxLength: number;

@@ -185,7 +185,12 @@ export function createWorkspace(
   });
 }
 
-type WorkspaceCommandState = Readonly<{ workspace: Workspace; actor: Agent }>;
+/**
+ * What a workspace command decides on: the workspace as stored and the agent acting on it.
+ *
+ * @example changePlan({ workspace, actor: owner }, { plan: 'enterprise' }, { now })
+ */
+export type WorkspaceCommandState = Readonly<{ workspace: Workspace; actor: Agent }>;
 
 /** Errors of {@link changePlan}. */
 export type ChangePlanError = ValidationFailed | PermissionDenied | PlanNotFound | PlanLimitsExceeded;

@@ -5,11 +5,23 @@ export type MailMessage = Readonly<{ to: string; subject: string; text: string; 
 
 /** Sends email. Rejecting means "not sent": the outbox retries later with the same idempotency key. */
 export interface Mailer {
+  /**
+   * Sends one email; resolving means the provider accepted it. Pass `idempotencyKey` on to the
+   * provider when it supports one, so a retry after a lost answer does not send twice.
+   *
+   * @example await mailer.send({ to, subject, text, html: null, idempotencyKey: message.id })
+   */
   send(message: MailMessage): Promise<void>;
 }
 
 /** The host app's account registry: is an email already its own standalone account? */
 export interface AccountDirectory {
+  /**
+   * Whether the email already belongs to a standalone account of the host app: such an email
+   * cannot be invited (`EmailAlreadyExists` with holder `standalone-account`).
+   *
+   * @example if (await accounts.isStandaloneAccount('ana@example.com')) console.log('taken')
+   */
   isStandaloneAccount(email: string): Promise<boolean>;
 }
 
@@ -18,6 +30,12 @@ export interface AccountDirectory {
  * `createLogin` must be idempotent per `agentId` (a retried accept calls it again).
  */
 export interface Identity {
+  /**
+   * Creates the sign-in for an agent who just accepted an invitation, with the password they
+   * chose. Called before the accept is committed; must be idempotent per `agentId`.
+   *
+   * @example await identity.createLogin({ agentId, workspaceId, email: 'ana@example.com', password })
+   */
   createLogin(login: Readonly<{ agentId: AgentId; workspaceId: WorkspaceId; email: string; password: string }>): Promise<void>;
   /** Undo of `createLogin`, called when the accept that created it could not be committed. */
   deleteLogin?(agentId: AgentId): Promise<void>;
@@ -27,16 +45,33 @@ export interface Identity {
 
 /** Where time comes from. */
 export interface Clock {
+  /**
+   * The current time. Commands never read the system clock themselves, so tests and replays
+   * can pin it.
+   *
+   * @example const issuedAt = clock.now().toISOString()
+   */
   now(): Date;
 }
 
 /** Cryptographically strong random bytes. */
 export interface Random {
+  /**
+   * `length` bytes from a cryptographically strong source: invitation tokens are built from them.
+   *
+   * @example const token = random.bytes(32) // 256 bits
+   */
   bytes(length: number): Uint8Array;
 }
 
 /** Throttles invite, resend, preview and accept. A refusal changes nothing. */
 export interface RateLimiter {
+  /**
+   * Spends one attempt of `action` for `key` (e.g. the inviter's id, or the client's address
+   * for accept): answers `allowed: true`, or how long to wait.
+   *
+   * @example const verdict = await limiter.consume({ action: 'accept', key: clientIp })
+   */
   consume(request: Readonly<{ action: 'invite' | 'resend' | 'accept' | 'preview'; key: string }>): Promise<
     Readonly<{ allowed: true }> | Readonly<{ allowed: false; retryAfterMs: number }>
   >;
@@ -44,5 +79,11 @@ export interface RateLimiter {
 
 /** Optional check against known breached passwords (e.g. a k-anonymity range API). */
 export interface BreachedPasswords {
+  /**
+   * Whether the password appears in a known breach; a `true` refuses it as `WeakPassword`
+   * with reason `breached`.
+   *
+   * @example if (await breached.isBreached(password)) console.log('choose another')
+   */
   isBreached(password: string): Promise<boolean>;
 }

@@ -63,8 +63,25 @@ export type DepartmentSummary = Readonly<{ department: Department; members: numb
  * The contract tests in `agent-roster/testing` check an implementation.
  */
 export interface RosterStore {
+  /**
+   * The workspace with this id and its version, or `null` when there is none.
+   *
+   * @example const ws = await store.loadWorkspace(workspaceId); if (ws === null) console.warn('no such workspace');
+   */
   loadWorkspace(id: WorkspaceId): Promise<Versioned<Workspace> | null>;
+  /**
+   * The agent with this id in the workspace and its version, or `null`; an agent of another
+   * workspace is `null` too, so ids never leak across tenants.
+   *
+   * @example const agent = await store.loadAgent(workspaceId, agentId);
+   */
   loadAgent(workspaceId: WorkspaceId, id: AgentId): Promise<Versioned<Agent> | null>;
+  /**
+   * The invitation with this id in the workspace and its version, or `null` (also for another
+   * workspace's invitation).
+   *
+   * @example const invitation = await store.loadInvitation(workspaceId, invitationId);
+   */
   loadInvitation(workspaceId: WorkspaceId, id: InvitationId): Promise<Versioned<Invitation> | null>;
   /** The invitation holding this token hash, in any workspace. */
   findInvitationByTokenHash(tokenHash: string): Promise<Versioned<Invitation> | null>;
@@ -88,12 +105,38 @@ export interface RosterStore {
   /** Pending invitations whose expiry is at or before `now`, oldest first, at most `limit`. */
   lapsedInvitations(workspaceId: WorkspaceId, now: Date, limit: number): Promise<readonly Versioned<Invitation>[]>;
 
+  /**
+   * The workspace's agents, narrowed by `filter`; for screens and reports, not for decisions
+   * (it carries no versions).
+   *
+   * @example const online = await store.listAgents(workspaceId, { status: 'active', availability: 'accepting' });
+   */
   listAgents(workspaceId: WorkspaceId, filter?: AgentFilter): Promise<readonly Agent[]>;
+  /**
+   * The workspace's invitations, narrowed by `filter`; pass `now` so that `expired` also
+   * counts pending invitations whose expiry has passed.
+   *
+   * @example const pending = await store.listInvitations(workspaceId, { status: 'pending' });
+   */
   listInvitations(workspaceId: WorkspaceId, filter?: InvitationFilter): Promise<readonly Invitation[]>;
+  /**
+   * Every department of the workspace with how many agents and pending invitations name it,
+   * so a screen can show sizes without loading members.
+   *
+   * @example const departments = await store.listDepartments(workspaceId);
+   */
   listDepartments(workspaceId: WorkspaceId): Promise<readonly DepartmentSummary[]>;
   /** The workspace's events in commit order. */
   events(workspaceId: WorkspaceId): Promise<readonly WorkspaceEvent[]>;
 
+  /**
+   * Writes one command's decision atomically, or nothing: a stale `expected` version or a broken
+   * uniqueness rule answers `{ committed: false }` and leaves the store unchanged (see {@link Commit}).
+   *
+   * @example
+   * const outcome = await store.commit(commit);
+   * if (!outcome.committed) console.warn(outcome.reason, outcome.detail); // reload and decide again
+   */
   commit(commit: Commit): Promise<CommitOutcome>;
 
   /**

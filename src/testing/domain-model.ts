@@ -181,9 +181,29 @@ export type ActorPick = 'owner' | EntityPick;
  */
 export type AgentPick = 'actor' | EntityPick;
 
-type On<K extends string, D> = Readonly<{ kind: K; ws: WorkspaceSlot } & D>;
-type ByActor<K extends string, D> = On<K, { actor: ActorPick } & D>;
-type SeatPolicyPatch = Readonly<Partial<SeatPolicy>>;
+/**
+ * The shape every {@link DomainStep} shares: its `kind` (the command it runs) and the workspace
+ * slot it runs on, plus the step's own data.
+ *
+ * @example
+ * const expire: StepOn<'expireInvitations', object> = { kind: 'expireInvitations', ws: 0 };
+ */
+export type StepOn<K extends string, D> = Readonly<{ kind: K; ws: WorkspaceSlot } & D>;
+/**
+ * A {@link StepOn} that an agent performs: `actor` picks who (the owner, or another agent
+ * of either workspace), since whether a command is allowed depends on who asks.
+ *
+ * @example
+ * const revoke: StepByActor<'revokeInvitation', { invitation: EntityPick }> = { kind: 'revokeInvitation', ws: 0, actor: 'owner', invitation: { in: 'this', n: 0 } };
+ */
+export type StepByActor<K extends string, D> = StepOn<K, { actor: ActorPick } & D>;
+/**
+ * The seat-policy fields a step sets; the ones left out keep their value.
+ *
+ * @example
+ * const patch: SeatPolicyPatch = { countInactiveAgents: false };
+ */
+export type SeatPolicyPatch = Readonly<Partial<SeatPolicy>>;
 
 /**
  * One high-level step. Plain data, so a failing sequence prints readably and replays exactly.
@@ -195,7 +215,7 @@ type SeatPolicyPatch = Readonly<Partial<SeatPolicy>>;
  * ];
  */
 export type DomainStep =
-  | On<
+  | StepOn<
       'createWorkspace',
       {
         name: string;
@@ -207,10 +227,10 @@ export type DomainStep =
     >
   | Readonly<{ kind: 'registerStandaloneAccount'; email: PoolEmail }>
   | Readonly<{ kind: 'advanceClock'; hours: number }>
-  | ByActor<'inviteAgent', { email: PoolEmail; role?: Role; departments: readonly EntityPick[] }>
-  | ByActor<'resendInvitation', { invitation: EntityPick }>
-  | ByActor<'revokeInvitation', { invitation: EntityPick }>
-  | On<
+  | StepByActor<'inviteAgent', { email: PoolEmail; role?: Role; departments: readonly EntityPick[] }>
+  | StepByActor<'resendInvitation', { invitation: EntityPick }>
+  | StepByActor<'revokeInvitation', { invitation: EntityPick }>
+  | StepOn<
       'acceptInvitation',
       {
         invitation: EntityPick;
@@ -225,7 +245,7 @@ export type DomainStep =
         afterMinutes: number;
       }
     >
-  | On<
+  | StepOn<
       'previewInvitation',
       {
         invitation: EntityPick;
@@ -234,21 +254,21 @@ export type DomainStep =
         afterMinutes: number;
       }
     >
-  | On<'expireInvitations', object>
-  | ByActor<'editAgent', { agent: AgentPick; name?: string; email?: PoolEmail; description?: string }>
-  | ByActor<'changeRole', { agent: AgentPick; role: Role }>
-  | ByActor<'activateAgent', { agent: AgentPick }>
-  | ByActor<'deactivateAgent', { agent: AgentPick }>
-  | ByActor<'setAvailability', { agent: AgentPick; availability: Availability }>
-  | ByActor<'transferOwnership', { to: EntityPick; formerOwnerRole?: Role }>
-  | ByActor<'deleteAgent', { agent: AgentPick }>
-  | ByActor<'createDepartment', { name: PoolDepartmentName }>
-  | ByActor<'renameDepartment', { department: EntityPick; name: PoolDepartmentName }>
-  | ByActor<'deleteDepartment', { department: EntityPick }>
-  | ByActor<'assignAgentToDepartments', { agent: AgentPick; departments: readonly EntityPick[] }>
-  | ByActor<'removeAgentFromDepartment', { agent: AgentPick; department: EntityPick }>
-  | ByActor<'changePlan', { plan: PlanInput }>
-  | ByActor<'changeSettings', { name?: string; seatPolicy?: SeatPolicyPatch; invitationTtlHours?: number }>;
+  | StepOn<'expireInvitations', object>
+  | StepByActor<'editAgent', { agent: AgentPick; name?: string; email?: PoolEmail; description?: string }>
+  | StepByActor<'changeRole', { agent: AgentPick; role: Role }>
+  | StepByActor<'activateAgent', { agent: AgentPick }>
+  | StepByActor<'deactivateAgent', { agent: AgentPick }>
+  | StepByActor<'setAvailability', { agent: AgentPick; availability: Availability }>
+  | StepByActor<'transferOwnership', { to: EntityPick; formerOwnerRole?: Role }>
+  | StepByActor<'deleteAgent', { agent: AgentPick }>
+  | StepByActor<'createDepartment', { name: PoolDepartmentName }>
+  | StepByActor<'renameDepartment', { department: EntityPick; name: PoolDepartmentName }>
+  | StepByActor<'deleteDepartment', { department: EntityPick }>
+  | StepByActor<'assignAgentToDepartments', { agent: AgentPick; departments: readonly EntityPick[] }>
+  | StepByActor<'removeAgentFromDepartment', { agent: AgentPick; department: EntityPick }>
+  | StepByActor<'changePlan', { plan: PlanInput }>
+  | StepByActor<'changeSettings', { name?: string; seatPolicy?: SeatPolicyPatch; invitationTtlHours?: number }>;
 
 /**
  * Options of {@link domainStepsArb}.
@@ -630,7 +650,7 @@ export type StepOutcome =
   | Readonly<{ kind: 'no-command'; note: string }>;
 
 /**
- * Everything known about one step, handed to {@link RunOptions.onStep}.
+ * Everything known about one step, handed to the `onStep` of {@link RunOptions}.
  *
  * @example
  * runDomainSequence(steps, {

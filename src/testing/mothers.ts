@@ -73,9 +73,13 @@ const withPrefix = (prefix: string, raw: string) => (raw.startsWith(`${prefix}_`
  * @example ids.agent('bob') // 'agt_bob'; ids.department('dep_sales') // 'dep_sales'
  */
 export const ids = {
+  /** A workspace id: `ids.workspace('shop')` is `'ws_shop'`. Throws on a name that cannot be one. */
   workspace: (name: string): WorkspaceId => parseOrThrow(workspaceIdSchema, withPrefix('ws', name), 'a workspace id'),
+  /** An agent id: `ids.agent('bob')` is `'agt_bob'`. Throws on a name that cannot be one. */
   agent: (name: string): AgentId => parseOrThrow(agentIdSchema, withPrefix('agt', name), 'an agent id'),
+  /** An invitation id: `ids.invitation('cy')` is `'inv_cy'`. Throws on a name that cannot be one. */
   invitation: (name: string): InvitationId => parseOrThrow(invitationIdSchema, withPrefix('inv', name), 'an invitation id'),
+  /** A department id: `ids.department('sales')` is `'dep_sales'`. Throws on a name that cannot be one. */
   department: (name: string): DepartmentId => parseOrThrow(departmentIdSchema, withPrefix('dep', name), 'a department id'),
 } as const;
 

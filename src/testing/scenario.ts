@@ -20,7 +20,7 @@ import { replay, type RosterState } from '../domain/roster';
  */
 
 /**
- * The history a scenario starts from; call {@link Given.when} with the command under test.
+ * The history a scenario starts from; call its `when` with the command under test.
  *
  * @example const start: Given = given(rosterOf().events); start.state.workspace?.plan.id // 'pro'
  */
@@ -82,7 +82,7 @@ export type Then<V> = Readonly<{
   /** Given events then new events, replayed. */
   state: RosterState;
   /**
-   * Hands `check` the state after the command; see {@link When.thenState}.
+   * Hands `check` the state after the command; see `thenState` of {@link When}.
    *
    * @example .then([…]).thenState((state) => expect(checkRoster(state)).toEqual([]))
    */

@@ -15,12 +15,19 @@ import { aDepartment, anAgent, anEmail, anInvitation, aTokenHash, aWorkspace, ho
  * @example const assertion: ContractAssertion = expect(await store.loadWorkspace(id));
  */
 export type ContractAssertion = {
+  /** Fails unless the value is the very same (`Object.is`) as `expected`. */
   toBe(expected: unknown): void;
+  /** Fails unless the value deeply equals `expected`. */
   toEqual(expected: unknown): void;
+  /** Fails unless the value has at least `expected`'s properties, deeply equal. */
   toMatchObject(expected: object): void;
+  /** Fails unless the value is `null`: what a store answers for something it does not hold. */
   toBeNull(): void;
+  /** Fails unless the value (an array) has `length` items. */
   toHaveLength(length: number): void;
+  /** Fails unless the value (an array) holds `item` (compared with `===`). */
   toContain(item: unknown): void;
+  /** The same assertions, negated. */
   readonly not: ContractAssertion;
 };
 
@@ -33,10 +40,15 @@ export type ContractAssertion = {
  * const framework: ContractFramework = { describe, it, expect, beforeEach, afterEach };
  */
 export type ContractFramework = Readonly<{
+  /** Groups the contract's tests under a name (the store's, then each rule's). */
   describe: (name: string, body: () => void) => void;
+  /** Declares one async test. */
   it: (name: string, body: () => Promise<void>) => void;
+  /** Starts an assertion on a value. */
   expect: (actual: unknown) => ContractAssertion;
+  /** Runs before each test: the contract makes a fresh store there. */
   beforeEach: (hook: () => Promise<void>) => void;
+  /** Runs after each test: the contract closes the store there. */
   afterEach: (hook: () => Promise<void>) => void;
 }>;
 
@@ -46,7 +58,12 @@ export type ContractFramework = Readonly<{
  *
  * @example const made: StoreUnderTest = { store: new PostgresRosterStore(pool), close: () => pool.end() };
  */
-export type StoreUnderTest = Readonly<{ store: RosterStore; close?: () => Promise<void> }>;
+export type StoreUnderTest = Readonly<{
+  /** The empty store the test runs against. */
+  store: RosterStore;
+  /** Disposes of the store after the test (closes a pool, drops a schema); omit when nothing needs it. */
+  close?: () => Promise<void>;
+}>;
 
 const WS_A = ids.workspace('ws_a');
 const WS_B = ids.workspace('ws_b');

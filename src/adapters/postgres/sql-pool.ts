@@ -18,6 +18,12 @@ export type SqlResult = Readonly<{ rows: readonly unknown[]; rowCount: number | 
  * @example await db.query('select version from workspaces where id = $1', ['ws_1'])
  */
 export interface SqlQueryable {
+  /**
+   * Runs `text` with `values` bound to `$1`, `$2`, …, and answers its rows and row count;
+   * rejects when the database refuses the statement.
+   *
+   * @example const { rows } = await db.query('select id from agents where workspace_id = $1', [workspaceId])
+   */
   query(text: string, values?: unknown[]): Promise<SqlResult>;
 }
 
@@ -29,9 +35,21 @@ export interface SqlQueryable {
  * @example const client = await pool.connect(); try { … } finally { client.release(); }
  */
 export interface SqlClient extends SqlQueryable {
+  /**
+   * Hands the connection back to its pool. Pass the error (or `true`) when the connection
+   * failed, so the pool discards it instead of lending it out again.
+   *
+   * @example client.release(); // healthy: back into the pool; client.release(error) to drop it
+   */
   release(error?: Error | boolean): void;
   /** `pg` clients emit `error` when their connection dies while checked out; the store listens. */
   on?(event: 'error', listener: (error: Error) => void): unknown;
+  /**
+   * Stops listening for `error`: the store calls it before releasing the client, so a
+   * pooled connection does not keep a listener per transaction.
+   *
+   * @example client.removeListener?.('error', onError)
+   */
   removeListener?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
@@ -44,5 +62,11 @@ export interface SqlClient extends SqlQueryable {
  * const pool: SqlPool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
  */
 export interface SqlPool extends SqlQueryable {
+  /**
+   * Lends out one connection, for a transaction whose statements must all run on it; the
+   * caller must `release` it.
+   *
+   * @example const client = await pool.connect(); try { await client.query('BEGIN'); } finally { client.release(); }
+   */
   connect(): Promise<SqlClient>;
 }

@@ -1,7 +1,13 @@
 import type { ValidationFailed } from '../errors';
 import type { AgentId, ConversationId } from '../ids';
 
-type Failure<T extends string, D = object> = Readonly<{ type: T; message: string } & D>;
+/**
+ * The shape every routing error shares, like the roster's {@link DomainFailure}: a stable `type`
+ * to switch on, the data a UI needs, and an English `message`.
+ *
+ * @example const e: RoutingFailure<'ConversationNotFound', { conversationId: ConversationId }> = routingFail.conversationNotFound(id);
+ */
+export type RoutingFailure<T extends string, D = object> = Readonly<{ type: T; message: string } & D>;
 
 /**
  * Why nobody could take a conversation right now:
@@ -20,9 +26,9 @@ export type NoAgentReason = 'department-empty' | 'nobody-online' | 'everybody-at
 export type NoAgentAvailable = Readonly<{ type: 'NoAgentAvailable'; reason: NoAgentReason; message: string }>;
 
 /** A conversation this queue is not handling (never routed here, or already closed). */
-export type ConversationNotFound = Failure<'ConversationNotFound', { conversationId: ConversationId }>;
+export type ConversationNotFound = RoutingFailure<'ConversationNotFound', { conversationId: ConversationId }>;
 /** The conversation is already waiting or open in this queue. */
-export type ConversationAlreadyRouted = Failure<
+export type ConversationAlreadyRouted = RoutingFailure<
   'ConversationAlreadyRouted',
   { conversationId: ConversationId; agentId: AgentId | null }
 >;
@@ -32,7 +38,7 @@ export type ConversationAlreadyRouted = Failure<
  */
 export type NotEligibleReason = 'not-a-member' | 'inactive' | 'away' | 'at-capacity';
 /** A transfer named an agent who may not take the conversation; `reason` says why. */
-export type AgentNotEligible = Failure<'AgentNotEligible', { agentId: AgentId; reason: NotEligibleReason }>;
+export type AgentNotEligible = RoutingFailure<'AgentNotEligible', { agentId: AgentId; reason: NotEligibleReason }>;
 
 /** Every error a routing command can return. */
 export type RoutingError = ValidationFailed | ConversationNotFound | ConversationAlreadyRouted | AgentNotEligible;
@@ -43,11 +49,21 @@ export type RoutingError = ValidationFailed | ConversationNotFound | Conversatio
  * @example routingFail.agentNotEligible(bobId, 'away').message // 'Agent agt_bob is away. Only online agents take new conversations.'
  */
 export const routingFail = {
+  /**
+   * The conversation is not waiting or open in this queue.
+   *
+   * @example routingFail.conversationNotFound(conversationId)
+   */
   conversationNotFound: (conversationId: ConversationId): ConversationNotFound => ({
     type: 'ConversationNotFound',
     conversationId,
     message: `Conversation ${conversationId} is not waiting or open in this queue.`,
   }),
+  /**
+   * The conversation is already in this queue; `agentId` is who has it, `null` while it waits.
+   *
+   * @example routingFail.conversationAlreadyRouted(conversationId, null)
+   */
   conversationAlreadyRouted: (conversationId: ConversationId, agentId: AgentId | null): ConversationAlreadyRouted => ({
     type: 'ConversationAlreadyRouted',
     conversationId,
@@ -57,6 +73,11 @@ export const routingFail = {
         ? `Conversation ${conversationId} is already waiting in this queue.`
         : `Conversation ${conversationId} is already open with agent ${agentId}.`,
   }),
+  /**
+   * A transfer named an agent who may not take the conversation; the message says why.
+   *
+   * @example routingFail.agentNotEligible(agentId, 'at-capacity')
+   */
   agentNotEligible: (agentId: AgentId, reason: NotEligibleReason): AgentNotEligible => ({
     type: 'AgentNotEligible',
     agentId,
@@ -68,6 +89,11 @@ export const routingFail = {
       'at-capacity': `Agent ${agentId} already has as many open conversations as its capacity allows.`,
     }[reason],
   }),
+  /**
+   * Not an error: why a conversation waits, worded for a visitor-facing widget or a dashboard.
+   *
+   * @example routingFail.noAgentAvailable('nobody-online')
+   */
   noAgentAvailable: (reason: NoAgentReason): NoAgentAvailable => ({
     type: 'NoAgentAvailable',
     reason,

@@ -7,8 +7,10 @@ import type { RoutingConfig, RoutingStrategy } from './state';
  * Routing events share the roster's envelope (`type`, `workspaceId`, `occurredAt`, `data`) and
  * each names its queue in `data.departmentId` (`null`: the workspace-wide queue), so one stream
  * can carry every queue of a workspace and {@link evolveRouting} picks out its own.
+ *
+ * @example type Closed = QueueEvent<'ConversationClosed', { conversationId: ConversationId; agentId: AgentId | null }>;
  */
-type QueueEvent<T extends string, D> = Readonly<{
+export type QueueEvent<T extends string, D> = Readonly<{
   type: T;
   workspaceId: WorkspaceId;
   occurredAt: IsoTime;

@@ -91,11 +91,6 @@ export type RoutingState = Readonly<{
 export const DEFAULT_ROUTING_CONFIG: RoutingConfig = { strategy: 'round-robin', capacity: null };
 
 /**
- * A queue with no agents and no conversations, before any of its events.
- *
- * @example const state = replayRouting(events, emptyRoutingState(workspaceId, null))
- */
-/**
  * The id a store keeps a queue under: one queue per department, and one for the whole workspace.
  *
  * @example routingStateId(workspaceId, null) // 'ws_…:workspace'
@@ -104,6 +99,11 @@ export function routingStateId(workspaceId: WorkspaceId, departmentId: Departmen
   return `${workspaceId}:${departmentId ?? 'workspace'}`;
 }
 
+/**
+ * A queue with no agents and no conversations, before any of its events.
+ *
+ * @example const state = replayRouting(events, emptyRoutingState(workspaceId, null))
+ */
 export function emptyRoutingState(workspaceId: WorkspaceId, departmentId: DepartmentId | null): RoutingState {
   return {
     kind: 'routing',
