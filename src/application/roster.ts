@@ -72,8 +72,8 @@ export type RosterOptions = Readonly<{
 export type ActorRef = Readonly<{ workspaceId: string; agentId: string }>;
 const actorSchema = z.strictObject({ workspaceId: workspaceIdSchema, agentId: agentIdSchema });
 /** Parses who acts; its issues are reported under `actor.` so they never read like the input's. */
-const parseActor = (actorRef: unknown) =>
-  parseInput(z.strictObject({ actor: actorSchema }), { actor: actorRef }).map((r) => r.actor);
+const actorWrapperSchema = z.strictObject({ actor: actorSchema });
+const parseActor = (actorRef: unknown) => parseInput(actorWrapperSchema, { actor: actorRef }).map((r) => r.actor);
 
 /** The outcome of a use case: its command's decision, or its command's errors plus {@link ApplicationError}. */
 export type UseCase<S, E> = ResultAsync<Decision<S>, E | ApplicationError | ValidationFailed>;

@@ -47,8 +47,9 @@ function ownData(value: unknown, depth: number): unknown {
   for (const key of Object.keys(value)) {
     const item = ownData((value as Record<string, unknown>)[key], depth + 1);
     if (item === TOO_DEEP) return TOO_DEEP;
-    // defineProperty, not assignment: a `__proto__` key stays an ordinary (and refused) field.
-    Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+    // On a prototype-less object a `__proto__` key is an ordinary (and refused) field, so plain
+    // assignment is safe, and it keeps the copy a fast object rather than a dictionary.
+    copy[key] = item;
   }
   return copy;
 }

@@ -6,8 +6,16 @@ export type IsoTime = string & { readonly __brand: 'IsoTime' };
 
 /** @example isoTime(new Date(0)) // '1970-01-01T00:00:00.000Z' */
 export function isoTime(date: Date): IsoTime {
-  return date.toISOString() as IsoTime;
+  // toISOString is slow next to a command; a use case formats the same instant many times.
+  const time = date.getTime();
+  if (time !== lastTime) {
+    lastTime = time;
+    lastIso = date.toISOString() as IsoTime;
+  }
+  return lastIso;
 }
+let lastTime = Number.NaN;
+let lastIso = '' as IsoTime;
 
 /** True when `instant` is at or before `now`: an invitation expiring at `now` is already expired. */
 export function hasPassed(instant: IsoTime, now: Date): boolean {
