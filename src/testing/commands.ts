@@ -1,0 +1,1309 @@
+/**
+ * Model-based testing of a roster through a {@link RosterDriver}, with fast-check's
+ * `fc.commands`: random sequences of invites, accepts, role changes, deletions, department and
+ * plan changes — and pairs of them run at the same time — played against your system.
+ *
+ * Each command is `{ check(model), run(model, real), toString() }`. The model is deliberately
+ * simpler than the system and shares none of its code: seat counts, sets of emails, who owns the
+ * workspace, which departments exist and who is in them, written from DOMAIN.md. After every step
+ * the kit
+ * 1. compares the system's outcome (`ok` or an error type) with the outcomes the model allows;
+ * 2. reads the roster back (`driver.snapshot()`) and runs {@link checkInvariants} on it: every
+ *    violation fails the property with its plain explanation;
+ * 3. compares the snapshot with the model's facts (owner, agents' emails, roles, status,
+ *    availability and departments, pending invitations, departments, plan and seat policy);
+ * 4. after a refusal, checks the snapshot did not change (DOMAIN.md invariant 7).
+ * A concurrent step runs two commands at once and accepts either order of them.
+ *
+ * On failure fast-check shrinks the sequence to the steps that matter and prints the seed, the
+ * path and the commands with their `replayPath`; see {@link rosterProperty} for replaying.
+ *
+ * `fast-check` is an optional peer dependency of `agent-roster/testing`.
+ *
+ * @module
+ */
+import fc from 'fast-check';
+import type { Availability, Role } from '../domain/agent';
+import type { InvariantViolation } from '../domain/invariants';
+import type { SeatPolicy } from '../domain/plans';
+import type { RosterState } from '../domain/roster';
+import { personNameArb, planArb, seatPolicyArb, type PlanInput } from './arbitraries';
+import { DEPARTMENT_NAME_POOL, EMAIL_POOL, type PoolDepartmentName, type PoolEmail } from './domain-model';
+import { checkInvariants, type DriverOutcome, type DriverSnapshot, type RosterDriver } from './driver';
+import { firstDifference } from './scenario';
+
+// ---------------------------------------------------------------------------
+// Steps: plain data, so a failing sequence prints readably and replays exactly
+// ---------------------------------------------------------------------------
+
+/**
+ * Names an entity when the step runs: the `n`-th most recent one the model knows (modulo how
+ * many there are), so a step stays meaningful however the sequence around it shrinks.
+ *
+ * @example const theNewest: RecentPick = 0;
+ */
+export type RecentPick = number;
+
+/**
+ * Who acts: the workspace's owner, or the `n`-th most recently joined of the other agents (the
+ * owner when there is nobody else).
+ *
+ * @example const someone: StepActor = 2;
+ */
+export type StepActor = 'owner' | RecentPick;
+
+/**
+ * The agent a step acts on: the actor itself, the owner (where most rules about agents bite), or
+ * the `n`-th most recently joined agent.
+ *
+ * @example const self: StepTarget = 'self';
+ */
+export type StepTarget = 'self' | 'owner' | RecentPick;
+
+/**
+ * One step of a sequence. Emails and department names come from small pools so that steps
+ * collide on them; people and departments already in the roster are named by {@link RecentPick}.
+ *
+ * @example
+ * const step: RosterStep = { kind: 'invite', actor: 'owner', email: { address: 'Bob@Shop.com', mailbox: 'bob@shop.com' }, role: 'admin', departments: [] };
+ */
+export type RosterStep =
+  | Readonly<{ kind: 'invite'; actor: StepActor; email: PoolEmail; role: Role; departments: readonly RecentPick[] }>
+  | Readonly<{ kind: 'resend' | 'revoke'; actor: StepActor; invitation: RecentPick }>
+  | Readonly<{
+      kind: 'accept';
+      /** Any invitation ever sent, the newest first. */
+      invitation: RecentPick;
+      /** The invitation's current link, one a resend replaced, or one never issued. */
+      token: 'current' | 'superseded' | 'made-up';
+      name: string;
+      password: 'strong' | 'weak';
+    }>
+  | Readonly<{ kind: 'editAgent'; actor: StepActor; agent: StepTarget; name?: string; email?: PoolEmail; description?: string }>
+  | Readonly<{ kind: 'changeRole'; actor: StepActor; agent: StepTarget; role: Role }>
+  | Readonly<{ kind: 'activate' | 'deactivate' | 'deleteAgent'; actor: StepActor; agent: StepTarget }>
+  | Readonly<{ kind: 'setAvailability'; actor: StepActor; agent: StepTarget; availability: Availability }>
+  | Readonly<{ kind: 'transferOwnership'; actor: StepActor; to: RecentPick; formerOwnerRole: Role }>
+  | Readonly<{ kind: 'createDepartment'; actor: StepActor; name: PoolDepartmentName }>
+  | Readonly<{ kind: 'renameDepartment'; actor: StepActor; department: RecentPick; name: PoolDepartmentName }>
+  | Readonly<{ kind: 'deleteDepartment'; actor: StepActor; department: RecentPick }>
+  | Readonly<{ kind: 'assignDepartments'; actor: StepActor; agent: StepTarget; departments: readonly RecentPick[] }>
+  | Readonly<{ kind: 'removeFromDepartment'; actor: StepActor; agent: StepTarget; department: RecentPick }>
+  | Readonly<{ kind: 'changePlan'; actor: StepActor; plan: PlanInput }>
+  | Readonly<{ kind: 'changeSeatPolicy'; actor: StepActor; seatPolicy: Partial<SeatPolicy> }>
+  | Readonly<{ kind: 'advanceTime'; hours: number }>;
+
+/**
+ * The workspace a sequence starts from; the owner's email comes from the pool.
+ *
+ * @example
+ * const setup: WorkspaceSetup = { name: 'Shop', plan: 'free', seatPolicy: DEFAULT_SEAT_POLICY, invitationTtlHours: 168, owner: { email: EMAIL_POOL[0]!, name: 'Ana' } };
+ */
+export type WorkspaceSetup = Readonly<{
+  name: string;
+  plan: PlanInput;
+  seatPolicy: SeatPolicy;
+  invitationTtlHours: number;
+  owner: Readonly<{ email: PoolEmail; name: string }>;
+}>;
+
+/** The password every owner signs up with and every strong accept uses. */
+const STRONG = 'correct horse battery staple';
+/** Seven characters: below every password policy DOMAIN.md allows. */
+const WEAK = 'hunter2';
+/** Well formed (43 base64url characters) but never issued. */
+const MADE_UP_TOKEN = 'MadeUpTokenMadeUpTokenMadeUpTokenMadeUpToke';
+
+// ---------------------------------------------------------------------------
+// The model: what DOMAIN.md says, counted by hand
+// ---------------------------------------------------------------------------
+
+/**
+ * An agent as the model knows it (its email is its key in {@link RosterModel}'s `agents`).
+ *
+ * @example const bob: ModelAgent = { admin: false, active: true, online: false, departments: new Set(['sales']) };
+ */
+export type ModelAgent = { admin: boolean; active: boolean; online: boolean; departments: Set<string> };
+/**
+ * An invitation as the model knows it.
+ *
+ * @example const cy: ModelInvitation = { mailbox: 'cy@shop.com', admin: false, status: 'pending', expiresAt: 168, departments: new Set(), tokens: 1 };
+ */
+export type ModelInvitation = {
+  mailbox: string;
+  admin: boolean;
+  status: 'pending' | 'accepted' | 'revoked' | 'expired';
+  /** In model hours since the sequence started. */
+  expiresAt: number;
+  /** Department keys; the model forgets a deleted department everywhere at once. */
+  departments: Set<string>;
+  /** How many links were issued: the last one is current. */
+  tokens: number;
+};
+
+// DOMAIN.md's plan table, copied by hand rather than imported: the model must not share the code it checks.
+const MODEL_CATALOG: Readonly<Record<string, readonly [number | null, number | null]>> = {
+  free: [1, 1],
+  starter: [3, 1],
+  pro: [5, 5],
+  enterprise: [20, 20],
+  custom: [null, null],
+};
+
+const over = (used: number, limit: number | null) => limit !== null && used > limit;
+const copySet = (s: Set<string>) => new Set(s);
+
+/**
+ * The kit's model of one workspace: plan limits, seat policy, owner, agents by email, every
+ * invitation sent (in order), departments by their case-insensitive key, and the hour.
+ * Deliberately simpler than the system, and sharing none of its code.
+ *
+ * @example
+ * const model = RosterModel.opening(setup);
+ * model.seatsUsed(); // 1: the owner
+ */
+export class RosterModel {
+  /** Hours since the sequence started. */
+  hour = 0;
+  seats: number | null;
+  departmentLimit: number | null;
+  countInactive: boolean;
+  reserve: boolean;
+  ttlHours: number;
+  /** The owner's email. */
+  owner: string;
+  /** Agents by canonical email, in the order they joined. */
+  agents = new Map<string, ModelAgent>();
+  /** Every invitation ever sent, oldest first; the index is the invitation's identity. */
+  invitations: ModelInvitation[] = [];
+  /** Department key → the name it was last given. */
+  departments = new Map<string, string>();
+
+  private constructor(setup: Readonly<{ seats: number | null; departmentLimit: number | null; policy: SeatPolicy; ttlHours: number; owner: string }>) {
+    this.seats = setup.seats;
+    this.departmentLimit = setup.departmentLimit;
+    this.countInactive = setup.policy.countInactiveAgents;
+    this.reserve = setup.policy.reserveSeatsForInvitations;
+    this.ttlHours = setup.ttlHours;
+    this.owner = setup.owner;
+  }
+
+  /**
+   * The model of a freshly opened workspace: its owner is its only agent, an active admin, away.
+   *
+   * @example RosterModel.opening(setup).owner // 'ana@shop.com'
+   */
+  static opening(setup: WorkspaceSetup): RosterModel {
+    const limits = modelPlan(setup.plan);
+    if (limits === undefined) throw new Error(`The model knows no plan ${JSON.stringify(setup.plan)}.`);
+    if (setup.owner.email.mailbox === null) throw new Error(`The owner's email ${setup.owner.email.address} is one the system must refuse.`);
+    const model = new RosterModel({ seats: limits[0], departmentLimit: limits[1], policy: setup.seatPolicy, ttlHours: setup.invitationTtlHours, owner: setup.owner.email.mailbox });
+    model.agents.set(model.owner, { admin: true, active: true, online: false, departments: new Set() });
+    return model;
+  }
+
+  /**
+   * A deep copy, for trying both orders of a concurrent step.
+   *
+   * @example const tried = model.clone();
+   */
+  clone(): RosterModel {
+    const copy = new RosterModel({
+      seats: this.seats,
+      departmentLimit: this.departmentLimit,
+      policy: { countInactiveAgents: this.countInactive, reserveSeatsForInvitations: this.reserve },
+      ttlHours: this.ttlHours,
+      owner: this.owner,
+    });
+    copy.hour = this.hour;
+    copy.agents = new Map([...this.agents].map(([k, a]) => [k, { ...a, departments: copySet(a.departments) }]));
+    copy.invitations = this.invitations.map((i) => ({ ...i, departments: copySet(i.departments) }));
+    copy.departments = new Map(this.departments);
+    return copy;
+  }
+
+  /**
+   * Becomes `other` (used once a concurrent step's order is known).
+   *
+   * @example model.become(chosen);
+   */
+  become(other: RosterModel): void {
+    Object.assign(this, other.clone());
+  }
+
+  /**
+   * A pending invitation past its expiry: unusable, holding no seat, whether or not the system
+   * has recorded it as expired yet.
+   *
+   * @example model.lapsed(model.invitations[0]!)
+   */
+  lapsed(i: Readonly<{ status: string; expiresAt: number }>): boolean {
+    return i.status === 'pending' && this.hour >= i.expiresAt;
+  }
+
+  /**
+   * Seats in use: agents the policy counts, plus pending unexpired invitations when they reserve seats.
+   *
+   * @example model.seatsUsed({ countInactive: false, reserve: true })
+   */
+  seatsUsed(policy: Readonly<{ countInactive: boolean; reserve: boolean }> = this): number {
+    let used = 0;
+    for (const a of this.agents.values()) if (a.active || policy.countInactive) used++;
+    if (policy.reserve) for (const i of this.invitations) if (i.status === 'pending' && !this.lapsed(i)) used++;
+    return used;
+  }
+
+  /**
+   * Index of the invitation most recently sent to an email, or -1.
+   *
+   * @example model.latest('bob@shop.com')
+   */
+  latest(mailbox: string): number {
+    for (let n = this.invitations.length - 1; n >= 0; n--) if (this.invitations[n]!.mailbox === mailbox) return n;
+    return -1;
+  }
+
+  /**
+   * Who holds an email: an agent, a pending unexpired invitation, only a lapsed one, or nobody.
+   *
+   * @example model.holder('bob@shop.com') // 'agent'
+   */
+  holder(mailbox: string, exceptAgent?: string): 'agent' | 'invitation' | 'lapsed-invitation' | null {
+    if (mailbox !== exceptAgent && this.agents.has(mailbox)) return 'agent';
+    const pending = this.invitations.filter((i) => i.mailbox === mailbox && i.status === 'pending');
+    if (pending.some((i) => !this.lapsed(i))) return 'invitation';
+    return pending.length > 0 ? 'lapsed-invitation' : null;
+  }
+}
+
+function modelPlan(plan: PlanInput): readonly [number | null, number | null] | undefined {
+  return typeof plan === 'string' ? (Object.hasOwn(MODEL_CATALOG, plan) ? MODEL_CATALOG[plan] : undefined) : [plan.seats, plan.departments];
+}
+
+/** Newest first. */
+const recent = <T>(items: Iterable<T>): T[] => [...items].reverse();
+const pickFrom = <T>(items: readonly T[], n: number): T | undefined => (items.length === 0 ? undefined : items[n % items.length]);
+
+// ---------------------------------------------------------------------------
+// Resolving a step against the model, predicting it, applying it
+// ---------------------------------------------------------------------------
+
+/** Outcomes the model accepts: `ok` and/or error types. */
+type Expected = readonly string[];
+
+/** A step with its picks resolved to emails and names: it can be predicted on any model, and performed. */
+type Resolved = Readonly<{
+  label: string;
+  /** What the model accepts, on the model the step is applied to. */
+  expect(m: RosterModel): Expected;
+  perform(real: RosterReal): Promise<DriverOutcome>;
+  /** Brings the model along after an outcome `expect` accepted. */
+  apply(m: RosterModel, outcome: string): void;
+  /** The email a successful step sent a new link to, and which invitation (by index) that link opens. */
+  issuesLink?: Readonly<{ mailbox: string; invitation: (m: RosterModel) => number }>;
+}>;
+
+/**
+ * Every rule a step breaks; the system may answer with any of them, and `ok` only when none.
+ * `maybe` lists refusals allowed on top, where DOMAIN.md leaves the system a choice (a lapsed
+ * invitation not yet recorded as expired may still hold its email).
+ */
+function reasons(found: readonly (string | false)[], maybe: readonly string[] = []): Expected {
+  const broken = found.filter((r): r is string => r !== false);
+  return broken.length === 0 ? ['ok', ...maybe] : broken;
+}
+
+const roleWord = (admin: boolean) => (admin ? 'admin' : 'agent');
+
+/** What every step by an actor checks first: is the actor still an agent here. */
+const byActor = (m: RosterModel, actor: string, rules: () => Expected): Expected => (m.agents.has(actor) ? rules() : ['UnknownActor']);
+const isAdmin = (m: RosterModel, actor: string) => m.agents.get(actor)?.admin === true;
+
+function resolveActor(m: RosterModel, p: StepActor): string {
+  if (p === 'owner') return m.owner;
+  return pickFrom(recent([...m.agents.keys()].filter((email) => email !== m.owner)), p) ?? m.owner;
+}
+function resolveTarget(m: RosterModel, actor: string, p: StepTarget): string {
+  return p === 'self' ? actor : p === 'owner' ? m.owner : pickFrom(recent(m.agents.keys()), p)!;
+}
+function resolveDepartments(m: RosterModel, picks: readonly RecentPick[]): string[] {
+  const keys = recent(m.departments.keys());
+  return [...new Set(picks.flatMap((p) => pickFrom(keys, p) ?? []))];
+}
+/** Mailboxes that were sent an invitation, the most recent first. */
+function invitedMailboxes(m: RosterModel): string[] {
+  return [...new Set(recent(m.invitations.map((i) => i.mailbox)))];
+}
+
+/** Can the step run on this model (is there something for each of its picks to name)? */
+function runnable(step: RosterStep, m: RosterModel): boolean {
+  switch (step.kind) {
+    case 'resend':
+    case 'revoke':
+      return m.invitations.length > 0;
+    case 'accept':
+      return m.invitations.length > 0 || step.token === 'made-up';
+    case 'renameDepartment':
+    case 'deleteDepartment':
+    case 'removeFromDepartment':
+      return m.departments.size > 0;
+    default:
+      return true;
+  }
+}
+
+/** Steps that need an optional driver method are skipped when the driver has none. */
+function supported(step: RosterStep, driver: RosterDriver): boolean {
+  if (step.kind === 'advanceTime') return driver.advanceTime !== undefined;
+  if (step.kind === 'changeSeatPolicy') return driver.changeSeatPolicy !== undefined;
+  return true;
+}
+
+function resolve(step: RosterStep, m: RosterModel): Resolved {
+  if (step.kind === 'advanceTime') {
+    return {
+      label: `${step.hours} h pass`,
+      expect: () => ['ok'],
+      perform: async (real) => {
+        await real.driver.advanceTime!(step.hours);
+        return { ok: true };
+      },
+      apply: (model) => void (model.hour += step.hours),
+    };
+  }
+  if (step.kind === 'accept') return resolveAccept(step, m);
+  const actor = resolveActor(m, step.actor);
+  const by = `${actor}:`;
+  switch (step.kind) {
+    case 'invite': {
+      const keys = resolveDepartments(m, step.departments);
+      const names = keys.map((k) => m.departments.get(k)!);
+      const mailbox = step.email.mailbox;
+      const where = names.length === 0 ? '' : ` into ${names.join(', ')}`;
+      return {
+        label: `${by} invite ${step.email.address} as ${step.role}${where}`,
+        expect: (m) => {
+          if (mailbox === null) return ['ValidationFailed'];
+          return byActor(m, actor, () => {
+            const holder = m.holder(mailbox);
+            return reasons(
+              [
+                !isAdmin(m, actor) && 'PermissionDenied',
+                (holder === 'agent' || holder === 'invitation') && 'EmailAlreadyExists',
+                keys.some((k) => !m.departments.has(k)) && 'DepartmentNotFound',
+                m.reserve && over(m.seatsUsed() + 1, m.seats) && 'SeatLimitReached',
+              ],
+              holder === 'lapsed-invitation' ? ['EmailAlreadyExists'] : [],
+            );
+          });
+        },
+        perform: (real) => real.driver.invite(actor, { email: step.email.address, role: step.role, departments: names }),
+        apply: (m, outcome) => {
+          if (outcome !== 'ok' || mailbox === null) return;
+          m.invitations.push({ mailbox, admin: step.role === 'admin', status: 'pending', expiresAt: m.hour + m.ttlHours, departments: new Set(keys), tokens: 1 });
+        },
+        ...(mailbox === null ? {} : { issuesLink: { mailbox, invitation: (m: RosterModel) => m.latest(mailbox) } }),
+      };
+    }
+    case 'resend':
+    case 'revoke': {
+      const mailbox = pickFrom(invitedMailboxes(m), step.invitation)!;
+      // Which invitation is "the latest to this email" is fixed when the step starts, as a driver does.
+      const index = m.latest(mailbox);
+      const resending = step.kind === 'resend';
+      return {
+        label: `${by} ${step.kind} the invitation to ${mailbox}`,
+        expect: (m) =>
+          byActor(m, actor, () => {
+            const inv = m.invitations[index]!;
+            const closed = inv.status === 'accepted' || inv.status === 'revoked';
+            if (!resending) {
+              return reasons([!isAdmin(m, actor) && 'PermissionDenied', inv.status !== 'pending' && 'InvitationNotPending'], m.lapsed(inv) ? ['InvitationNotPending'] : []);
+            }
+            // A lapsed or expired invitation pends again: it needs its email back and, when invitations reserve seats, a seat.
+            const revival = inv.status === 'expired' || m.lapsed(inv);
+            const holder = m.holder(mailbox);
+            return reasons([
+              !isAdmin(m, actor) && 'PermissionDenied',
+              closed && 'InvitationNotPending',
+              revival && (holder === 'agent' || holder === 'invitation') && 'EmailAlreadyExists',
+              revival && m.reserve && over(m.seatsUsed() + 1, m.seats) && 'SeatLimitReached',
+            ]);
+          }),
+        perform: (real) => (resending ? real.driver.resend(actor, { email: mailbox }) : real.driver.revoke(actor, { email: mailbox })),
+        apply: (m, outcome) => {
+          if (outcome !== 'ok') return;
+          const inv = m.invitations[index]!;
+          if (resending) Object.assign(inv, { status: 'pending', expiresAt: m.hour + m.ttlHours, tokens: inv.tokens + 1 });
+          else inv.status = 'revoked';
+        },
+        ...(resending ? { issuesLink: { mailbox, invitation: () => index } } : {}),
+      };
+    }
+    case 'editAgent': {
+      const target = resolveTarget(m, actor, step.agent);
+      const mailbox = step.email?.mailbox;
+      const changes = [
+        step.name === undefined ? '' : ` name ${JSON.stringify(step.name)}`,
+        step.email === undefined ? '' : ` email ${step.email.address}`,
+        step.description === undefined ? '' : ` description ${JSON.stringify(step.description)}`,
+      ].join('');
+      return {
+        label: `${by} edit ${target}:${changes}`,
+        expect: (m) => {
+          if (mailbox === null) return ['ValidationFailed'];
+          return byActor(m, actor, () => {
+            const moves = mailbox !== undefined && mailbox !== target;
+            const holder = moves ? m.holder(mailbox, target) : null;
+            return reasons(
+              [
+                actor !== target && !isAdmin(m, actor) && 'PermissionDenied',
+                !m.agents.has(target) && 'AgentNotFound',
+                (holder === 'agent' || holder === 'invitation') && 'EmailAlreadyExists',
+              ],
+              holder === 'lapsed-invitation' ? ['EmailAlreadyExists'] : [],
+            );
+          });
+        },
+        perform: (real) =>
+          real.driver.editAgent(actor, {
+            email: target,
+            ...(step.name === undefined ? {} : { name: step.name }),
+            ...(step.email === undefined ? {} : { newEmail: step.email.address }),
+            ...(step.description === undefined ? {} : { description: step.description }),
+          }),
+        apply: (m, outcome) => {
+          if (outcome !== 'ok' || mailbox === undefined || mailbox === null || mailbox === target) return;
+          const agent = m.agents.get(target)!;
+          m.agents.delete(target);
+          m.agents.set(mailbox, agent);
+          if (m.owner === target) m.owner = mailbox;
+        },
+      };
+    }
+    case 'changeRole': {
+      const target = resolveTarget(m, actor, step.agent);
+      return {
+        label: `${by} make ${target} ${step.role}`,
+        expect: (m) =>
+          byActor(m, actor, () =>
+            reasons([
+              !isAdmin(m, actor) && 'PermissionDenied',
+              !m.agents.has(target) && 'AgentNotFound',
+              target === m.owner && step.role === 'agent' && 'OwnerMustStayAdmin',
+            ]),
+          ),
+        perform: (real) => real.driver.changeRole(actor, { email: target, role: step.role }),
+        apply: (m, outcome) => {
+          if (outcome === 'ok') m.agents.get(target)!.admin = step.role === 'admin';
+        },
+      };
+    }
+    case 'activate':
+    case 'deactivate':
+    case 'deleteAgent': {
+      const target = resolveTarget(m, actor, step.agent);
+      const kind = step.kind;
+      return {
+        label: `${by} ${kind === 'deleteAgent' ? 'delete' : kind} ${target}`,
+        expect: (m) =>
+          byActor(m, actor, () => {
+            const agent = m.agents.get(target);
+            return reasons([
+              !isAdmin(m, actor) && 'PermissionDenied',
+              !agent && 'AgentNotFound',
+              // DOMAIN.md: a policy that counts only active agents makes activate need a free seat.
+              kind === 'activate' && agent !== undefined && !agent.active && !m.countInactive && over(m.seatsUsed() + 1, m.seats) && 'SeatLimitReached',
+              kind === 'deleteAgent' && target === m.owner && 'OwnerCannotBeDeleted',
+            ]);
+          }),
+        perform: (real) => real.driver[kind === 'deleteAgent' ? 'deleteAgent' : kind](actor, { email: target }),
+        apply: (m, outcome) => {
+          if (outcome !== 'ok') return;
+          if (kind === 'deleteAgent') m.agents.delete(target);
+          // Deactivating also sets the agent away.
+          else Object.assign(m.agents.get(target)!, kind === 'activate' ? { active: true } : { active: false, online: false });
+        },
+      };
+    }
+    case 'setAvailability': {
+      const target = resolveTarget(m, actor, step.agent);
+      return {
+        label: `${by} set ${target} ${step.availability}`,
+        expect: (m) =>
+          byActor(m, actor, () => {
+            const agent = m.agents.get(target);
+            return reasons([
+              actor !== target && !isAdmin(m, actor) && 'PermissionDenied',
+              !agent && 'AgentNotFound',
+              agent !== undefined && !agent.active && step.availability === 'online' && 'AgentInactive',
+            ]);
+          }),
+        perform: (real) => real.driver.setAvailability(actor, { email: target, availability: step.availability }),
+        apply: (m, outcome) => {
+          if (outcome === 'ok') m.agents.get(target)!.online = step.availability === 'online';
+        },
+      };
+    }
+    case 'transferOwnership': {
+      const to = pickFrom(recent(m.agents.keys()), step.to)!;
+      return {
+        label: `${by} hand the workspace to ${to}, staying ${step.formerOwnerRole}`,
+        expect: (m) =>
+          byActor(m, actor, () =>
+            reasons([actor !== m.owner && 'PermissionDenied', !m.agents.has(to) && 'AgentNotFound', to === m.owner && 'AlreadyOwner']),
+          ),
+        perform: (real) => real.driver.transferOwnership(actor, { email: to, formerOwnerRole: step.formerOwnerRole }),
+        apply: (m, outcome) => {
+          if (outcome !== 'ok') return;
+          m.agents.get(m.owner)!.admin = step.formerOwnerRole === 'admin';
+          m.agents.get(to)!.admin = true;
+          m.owner = to;
+        },
+      };
+    }
+    case 'createDepartment': {
+      const { name, key } = step.name;
+      return {
+        label: `${by} create department ${JSON.stringify(name)}`,
+        expect: (m) =>
+          byActor(m, actor, () =>
+            reasons([
+              !isAdmin(m, actor) && 'PermissionDenied',
+              m.departments.has(key) && 'DepartmentNameTaken',
+              over(m.departments.size + 1, m.departmentLimit) && 'DepartmentLimitReached',
+            ]),
+          ),
+        perform: (real) => real.driver.createDepartment(actor, { name }),
+        apply: (m, outcome) => {
+          if (outcome === 'ok') m.departments.set(key, name);
+        },
+      };
+    }
+    case 'renameDepartment': {
+      const key = pickFrom(recent(m.departments.keys()), step.department)!;
+      const current = m.departments.get(key)!;
+      const { name, key: newKey } = step.name;
+      return {
+        label: `${by} rename department ${JSON.stringify(current)} to ${JSON.stringify(name)}`,
+        expect: (m) =>
+          byActor(m, actor, () =>
+            reasons([
+              !isAdmin(m, actor) && 'PermissionDenied',
+              !m.departments.has(key) && 'DepartmentNotFound',
+              m.departments.has(key) && newKey !== key && m.departments.has(newKey) && 'DepartmentNameTaken',
+            ]),
+          ),
+        perform: (real) => real.driver.renameDepartment(actor, { name: current, newName: name }),
+        apply: (m, outcome) => {
+          if (outcome !== 'ok') return;
+          m.departments.delete(key);
+          m.departments.set(newKey, name);
+          for (const holder of [...m.agents.values(), ...m.invitations]) {
+            if (holder.departments.delete(key)) holder.departments.add(newKey);
+          }
+        },
+      };
+    }
+    case 'deleteDepartment': {
+      const key = pickFrom(recent(m.departments.keys()), step.department)!;
+      const name = m.departments.get(key)!;
+      return {
+        label: `${by} delete department ${JSON.stringify(name)}`,
+        expect: (m) => byActor(m, actor, () => reasons([!isAdmin(m, actor) && 'PermissionDenied', !m.departments.has(key) && 'DepartmentNotFound'])),
+        perform: (real) => real.driver.deleteDepartment(actor, { name }),
+        apply: (m, outcome) => {
+          if (outcome !== 'ok') return;
+          m.departments.delete(key);
+          for (const holder of [...m.agents.values(), ...m.invitations]) holder.departments.delete(key);
+        },
+      };
+    }
+    case 'assignDepartments':
+    case 'removeFromDepartment': {
+      const target = resolveTarget(m, actor, step.agent);
+      const assigning = step.kind === 'assignDepartments';
+      const keys = resolveDepartments(m, assigning ? step.departments : [step.department]);
+      const names = keys.map((k) => m.departments.get(k)!);
+      return {
+        label: assigning ? `${by} put ${target} in [${names.join(', ')}]` : `${by} take ${target} out of ${names[0]}`,
+        expect: (m) =>
+          byActor(m, actor, () =>
+            reasons([
+              !isAdmin(m, actor) && 'PermissionDenied',
+              !m.agents.has(target) && 'AgentNotFound',
+              keys.some((k) => !m.departments.has(k)) && 'DepartmentNotFound',
+            ]),
+          ),
+        perform: (real) =>
+          assigning
+            ? real.driver.assignDepartments(actor, { email: target, departments: names })
+            : real.driver.removeFromDepartment(actor, { email: target, department: names[0]! }),
+        apply: (m, outcome) => {
+          if (outcome !== 'ok') return;
+          const agent = m.agents.get(target)!;
+          for (const k of keys) {
+            if (assigning) agent.departments.add(k);
+            else agent.departments.delete(k);
+          }
+        },
+      };
+    }
+    case 'changePlan': {
+      const limits = modelPlan(step.plan);
+      return {
+        label: `${by} change plan to ${JSON.stringify(step.plan)}`,
+        expect: (m) =>
+          byActor(m, actor, () =>
+            reasons([
+              !isAdmin(m, actor) && 'PermissionDenied',
+              limits === undefined && 'PlanNotFound',
+              limits !== undefined && (over(m.seatsUsed(), limits[0]) || over(m.departments.size, limits[1])) && 'PlanLimitsExceeded',
+            ]),
+          ),
+        perform: (real) => real.driver.changePlan(actor, { plan: step.plan }),
+        apply: (m, outcome) => {
+          if (outcome === 'ok' && limits) [m.seats, m.departmentLimit] = limits;
+        },
+      };
+    }
+    case 'changeSeatPolicy': {
+      const patch = step.seatPolicy;
+      return {
+        label: `${by} change seat policy ${JSON.stringify(patch)}`,
+        expect: (m) =>
+          byActor(m, actor, () => {
+            const policy = { countInactive: patch.countInactiveAgents ?? m.countInactive, reserve: patch.reserveSeatsForInvitations ?? m.reserve };
+            const after = m.seatsUsed(policy);
+            return reasons([!isAdmin(m, actor) && 'PermissionDenied', after > m.seatsUsed() && over(after, m.seats) && 'SeatLimitReached']);
+          }),
+        perform: (real) => real.driver.changeSeatPolicy!(actor, { seatPolicy: patch }),
+        apply: (m, outcome) => {
+          if (outcome !== 'ok') return;
+          m.countInactive = patch.countInactiveAgents ?? m.countInactive;
+          m.reserve = patch.reserveSeatsForInvitations ?? m.reserve;
+        },
+      };
+    }
+  }
+}
+
+function resolveAccept(step: Extract<RosterStep, { kind: 'accept' }>, m: RosterModel): Resolved {
+  const index = m.invitations.length === 0 ? -1 : m.invitations.length - 1 - (step.invitation % m.invitations.length);
+  const inv = m.invitations[index];
+  // Which of the invitation's links is presented, fixed now: a concurrent resend must not change it.
+  const ordinal = !inv || step.token === 'made-up' ? null : step.token === 'current' ? inv.tokens - 1 : inv.tokens >= 2 ? inv.tokens - 2 : null;
+  const weak = step.password === 'weak';
+  const link = ordinal === null ? 'a made-up link' : `${ordinal === inv!.tokens - 1 ? 'the current' : 'a superseded'} link of invitation #${index + 1} (${inv!.mailbox})`;
+  return {
+    label: `${JSON.stringify(step.name)} accepts ${link}${weak ? ' with a weak password' : ''}`,
+    expect: (m) => {
+      const i = m.invitations[index];
+      if (!i || ordinal === null || ordinal !== i.tokens - 1) return ['InvalidToken'];
+      if (i.status === 'accepted') return ['InvitationAlreadyAccepted'];
+      if (i.status === 'revoked') return ['InvitationWasRevoked'];
+      if (i.status === 'expired' || m.lapsed(i)) return ['InvitationHasExpired'];
+      return reasons([
+        m.agents.has(i.mailbox) && 'EmailAlreadyExists',
+        weak && 'WeakPassword',
+        // The check is made when accepting too: without reserved seats, joining needs a free one.
+        !m.reserve && over(m.seatsUsed() + 1, m.seats) && 'SeatLimitReached',
+      ]);
+    },
+    perform: (real) => {
+      const token = ordinal === null ? MADE_UP_TOKEN : (real.tokens.get(index)?.[ordinal] ?? MADE_UP_TOKEN);
+      return real.driver.accept({ token, name: step.name, password: weak ? WEAK : STRONG });
+    },
+    apply: (m, outcome) => {
+      if (outcome !== 'ok') return;
+      const i = m.invitations[index]!;
+      i.status = 'accepted';
+      m.agents.set(i.mailbox, { admin: i.admin, active: true, online: false, departments: copySet(i.departments) });
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Facts: what the model and the snapshot must agree on
+// ---------------------------------------------------------------------------
+
+type Facts = Readonly<{
+  owner: string;
+  agents: readonly string[];
+  departments: readonly string[];
+  plan: string;
+  seatPolicy: string;
+  /** Pending invitations the model is sure of, and those that lapsed (which a system may show as pending or expired). */
+  pending: readonly string[];
+  lapsed: readonly string[];
+}>;
+
+const sorted = (values: Iterable<string>) => [...values].sort();
+const limitText = (n: number | null) => (n === null ? 'unlimited' : String(n));
+const agentLine = (email: string, admin: boolean, active: boolean, online: boolean, departments: Iterable<string>) =>
+  `${email} ${roleWord(admin)} ${active ? 'active' : 'inactive'} ${online ? 'online' : 'away'} [${sorted(departments).join(', ')}]`;
+const invitationLine = (email: string, admin: boolean, departments: Iterable<string>) => `${email} ${roleWord(admin)} [${sorted(departments).join(', ')}]`;
+
+function modelFacts(m: RosterModel): Facts {
+  const pending = m.invitations.filter((i) => i.status === 'pending');
+  return {
+    owner: m.owner,
+    agents: sorted([...m.agents].map(([email, a]) => agentLine(email, a.admin, a.active, a.online, a.departments))),
+    departments: sorted(m.departments.keys()),
+    plan: `${limitText(m.seats)} seats, ${limitText(m.departmentLimit)} departments`,
+    seatPolicy: `countInactiveAgents ${m.countInactive}, reserveSeatsForInvitations ${m.reserve}`,
+    pending: sorted(pending.filter((i) => !m.lapsed(i)).map((i) => invitationLine(i.mailbox, i.admin, i.departments))),
+    lapsed: sorted(pending.filter((i) => m.lapsed(i)).map((i) => invitationLine(i.mailbox, i.admin, i.departments))),
+  };
+}
+
+function systemFacts(roster: RosterState): Facts | string {
+  const ws = roster.workspace;
+  if (ws === null) return 'the snapshot has no workspace';
+  const keyOf = (id: string) => (Object.hasOwn(roster.departments, id) ? roster.departments[id]!.nameKey : `(missing ${id})`);
+  const owner = Object.hasOwn(roster.agents, ws.ownerId) ? roster.agents[ws.ownerId]!.email : `(no agent ${ws.ownerId})`;
+  const agents = Object.values(roster.agents);
+  return {
+    owner,
+    agents: sorted(agents.map((a) => agentLine(a.email, a.role === 'admin', a.status === 'active', a.availability === 'online', a.departmentIds.map(keyOf)))),
+    departments: sorted(Object.values(roster.departments).map((d) => d.nameKey)),
+    plan: `${limitText(ws.plan.seats)} seats, ${limitText(ws.plan.departments)} departments`,
+    seatPolicy: `countInactiveAgents ${ws.seatPolicy.countInactiveAgents}, reserveSeatsForInvitations ${ws.seatPolicy.reserveSeatsForInvitations}`,
+    pending: sorted(
+      Object.values(roster.invitations)
+        .filter((i) => i.status === 'pending')
+        .map((i) => invitationLine(i.email, i.role === 'admin', i.departmentIds.map(keyOf))),
+    ),
+    lapsed: [],
+  };
+}
+
+/** Removes each of `items` once from `from`; `undefined` when one is missing. */
+function withoutEach(from: readonly string[], items: readonly string[]): string[] | undefined {
+  const rest = [...from];
+  for (const item of items) {
+    const at = rest.indexOf(item);
+    if (at === -1) return undefined;
+    rest.splice(at, 1);
+  }
+  return rest;
+}
+
+/** Where the snapshot disagrees with the model, in words; `undefined` when it agrees. */
+function disagreement(m: RosterModel, roster: RosterState): string | undefined {
+  const model = modelFacts(m);
+  const system = systemFacts(roster);
+  if (typeof system === 'string') return system;
+  for (const key of ['owner', 'plan', 'seatPolicy', 'departments', 'agents'] as const) {
+    const d = firstDifference(model[key], system[key]);
+    if (d) return `${key}: the model has ${JSON.stringify(model[key])}\n    but the system has ${JSON.stringify(system[key])}`;
+  }
+  // Every pending invitation the model is sure of, plus possibly the lapsed ones, and nothing else.
+  const extra = withoutEach(system.pending, model.pending);
+  if (extra === undefined || withoutEach(model.lapsed, extra) === undefined) {
+    return `pending invitations: the model has ${JSON.stringify(model.pending)}${model.lapsed.length > 0 ? ` (and maybe the lapsed ${JSON.stringify(model.lapsed)})` : ''}\n    but the system has ${JSON.stringify(system.pending)}`;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------
+// The real side, and the commands
+// ---------------------------------------------------------------------------
+
+/**
+ * How outcomes are compared: `exact` (default) wants the error type the model predicts;
+ * `ok-or-refused` only whether the system accepted, for APIs that report HTTP statuses alone.
+ *
+ * @example rosterProperty(makeDriver, { outcomes: 'ok-or-refused' })
+ */
+export type OutcomeComparison = 'exact' | 'ok-or-refused';
+
+/**
+ * What the kit reports after each step, to the `onStep` of {@link RosterPropertyOptions}.
+ *
+ * @example
+ * const seen = new Set<string>();
+ * rosterProperty(makeDriver, { onStep: (r) => seen.add(`${r.kind}:${r.outcomes.join('|')}`) });
+ */
+export type RosterStepReport = Readonly<{
+  /** 1 for the first step after the workspace opened. */
+  index: number;
+  /** The step's kind (`parallel` for two at once). */
+  kind: RosterStep['kind'] | 'parallel';
+  label: string;
+  /** `ok` or the error type, per command (two for a parallel step). */
+  outcomes: readonly string[];
+  snapshot: DriverSnapshot;
+}>;
+
+/**
+ * The system side of a sequence: the driver, and what the kit remembers about it (every link it
+ * was sent, what each step did, the last snapshot).
+ *
+ * @example const real = new RosterReal(rosterDriver());
+ */
+export class RosterReal {
+  /** Tokens issued per invitation (by the model's index), oldest first; `null` for one that could not be read back. */
+  readonly tokens = new Map<number, (string | null)[]>();
+  /** One line per step so far, for failure reports. */
+  readonly log: string[] = [];
+  /** The snapshot after the last step. */
+  previous: DriverSnapshot | undefined;
+  steps = 0;
+
+  constructor(
+    readonly driver: RosterDriver,
+    readonly options: RosterPropertyOptions = {},
+  ) {}
+}
+
+const classOf = (outcome: DriverOutcome) => (outcome.ok ? 'ok' : outcome.errorType);
+
+/** Does the system's outcome match what the model allows? */
+function matches(expected: Expected, actual: string, comparison: OutcomeComparison): boolean {
+  if (comparison === 'exact') return expected.includes(actual);
+  return actual === 'ok' ? expected.includes('ok') : expected.some((e) => e !== 'ok');
+}
+
+/** The outcome the model is brought along with: under `ok-or-refused`, any refusal reads as the first one expected. */
+function modelOutcome(expected: Expected, actual: string, comparison: OutcomeComparison): string {
+  return comparison === 'exact' || actual === 'ok' ? actual : (expected.find((e) => e !== 'ok') ?? actual);
+}
+
+function fail(real: RosterReal, headline: string, details: readonly string[]): never {
+  const history = real.log.length === 0 ? '    (none: the workspace had just opened)' : real.log.map((line, n) => `    ${n + 1}. ${line}`).join('\n');
+  throw new Error([headline, ...details.map((d) => `  ${d}`), '  Steps before it:', history].join('\n'));
+}
+
+const explain = (violations: readonly InvariantViolation[]) => violations.map((v) => `• invariant ${v.invariant} (${v.rule}): ${v.explanation}`);
+
+/** Reads the roster back and checks it: invariants first, then agreement with the model. */
+async function inspect(real: RosterReal, m: RosterModel | readonly RosterModel[], what: string): Promise<{ snapshot: DriverSnapshot; model: RosterModel }> {
+  const snapshot = await real.driver.snapshot();
+  const violations = checkInvariants(snapshot);
+  if (violations.length > 0) fail(real, `After ${what}, the roster breaks DOMAIN.md's invariants:`, explain(violations));
+  const candidates = Array.isArray(m) ? (m as readonly RosterModel[]) : [m as RosterModel];
+  const agreeing = candidates.find((c) => disagreement(c, snapshot.roster) === undefined);
+  if (!agreeing) {
+    const reasons = candidates.map((c, n) => `${candidates.length > 1 ? `order ${n + 1}: ` : ''}${disagreement(c, snapshot.roster)}`);
+    fail(real, `After ${what}, the system disagrees with the model:`, reasons.length > 0 ? reasons : ['no order of the two commands explains their outcomes']);
+  }
+  return { snapshot, model: agreeing };
+}
+
+/**
+ * Records the newest link of each invitation a successful step sent one for. Two resends of one
+ * invitation at once issue two links, but only the newer can be read back (`tokenFor` gives the
+ * newest email): the older is recorded as unknown, and presenting it falls back to a made-up
+ * token — which the system must refuse just the same.
+ */
+async function recordLinks(real: RosterReal, m: RosterModel, done: readonly (readonly [Resolved, string])[]): Promise<void> {
+  const issued = new Map<number, { mailbox: string; label: string; links: number }>();
+  for (const [step, outcome] of done) {
+    if (outcome !== 'ok' || step.issuesLink === undefined) continue;
+    const index = step.issuesLink.invitation(m);
+    const seen = issued.get(index);
+    issued.set(index, { mailbox: step.issuesLink.mailbox, label: step.label, links: (seen?.links ?? 0) + 1 });
+  }
+  for (const [index, { mailbox, label, links }] of issued) {
+    const token = await real.driver.tokenFor(mailbox);
+    if (token === null) fail(real, `After "${label}" succeeded, tokenFor(${JSON.stringify(mailbox)}) returned null.`, ['The kit needs the link of every invitation sent, to accept it.']);
+    real.tokens.set(index, [...(real.tokens.get(index) ?? []), ...Array.from({ length: links - 1 }, () => null), token]);
+  }
+}
+
+/**
+ * One step of a sequence, as an `fc.commands` command.
+ *
+ * @example fc.commands([rosterStepArb().map((step) => new RosterCommand(step))])
+ */
+export class RosterCommand implements fc.AsyncCommand<RosterModel, RosterReal> {
+  #label: string | undefined;
+  constructor(readonly step: RosterStep) {}
+
+  /** fast-check skips the step when there is nothing for it to name (no invitation to resend…). */
+  check(m: Readonly<RosterModel>): boolean {
+    return runnable(this.step, m as RosterModel);
+  }
+
+  /** Runs the step on the system and checks everything the module's documentation lists. */
+  async run(m: RosterModel, real: RosterReal): Promise<void> {
+    if (!supported(this.step, real.driver)) {
+      this.#label = `(skipped: the driver cannot ${this.step.kind})`;
+      return;
+    }
+    const resolved = resolve(this.step, m);
+    this.#label = resolved.label;
+    const comparison = real.options.outcomes ?? 'exact';
+    const expected = resolved.expect(m);
+    const actual = classOf(await resolved.perform(real));
+    const line = `${resolved.label} → ${actual}`;
+    real.steps++;
+    if (!matches(expected, actual, comparison)) {
+      fail(real, `Step ${real.steps}: ${resolved.label}`, [`the model expected: ${expected.join(' or ')}`, `the system answered: ${actual}`]);
+    }
+    resolved.apply(m, modelOutcome(expected, actual, comparison));
+    await recordLinks(real, m, [[resolved, actual]]);
+    const { snapshot } = await inspect(real, m, `step ${real.steps} (${line})`);
+    if (actual !== 'ok' && real.previous && this.step.kind !== 'advanceTime') {
+      // Invariant 7: a refused command changes nothing.
+      const changed = firstDifference(real.previous.roster, snapshot.roster, 'roster');
+      const events = (snapshot.events?.length ?? 0) - (real.previous.events?.length ?? 0);
+      if (changed || events !== 0) {
+        fail(real, `Step ${real.steps} was refused (${line}) but changed the roster (invariant 7: a failed command changes nothing and emits no event):`, [
+          changed ? `${changed.path}: before ${JSON.stringify(changed.expected)}, after ${JSON.stringify(changed.actual)}` : `${events} new event(s)`,
+        ]);
+      }
+    }
+    real.log.push(line);
+    real.previous = snapshot;
+    real.options.onStep?.({ index: real.steps, kind: this.step.kind, label: resolved.label, outcomes: [actual], snapshot });
+  }
+
+  /** The step as it ran (emails and names resolved), or as generated before it ran. */
+  toString(): string {
+    return this.#label ?? JSON.stringify(this.step);
+  }
+
+  /** A fresh copy per run, so a reported counterexample shows the labels of its own run. */
+  [fc.cloneMethod](): RosterCommand {
+    return new RosterCommand(this.step);
+  }
+}
+
+/**
+ * Two steps at the same time (two admins clicking at once). The system must behave as if they
+ * ran one after the other, in either order: the kit accepts an order under which both outcomes
+ * are what the model allows and the snapshot agrees with the model. A `ConcurrencyConflict` is
+ * accepted as "this one changed nothing".
+ *
+ * @example fc.commands([fc.tuple(rosterStepArb(), rosterStepArb()).map(([a, b]) => new ConcurrentCommands(a, b))])
+ */
+export class ConcurrentCommands implements fc.AsyncCommand<RosterModel, RosterReal> {
+  #label: string | undefined;
+  constructor(
+    readonly first: RosterStep,
+    readonly second: RosterStep,
+  ) {}
+
+  /** Both steps must have something to name. */
+  check(m: Readonly<RosterModel>): boolean {
+    return runnable(this.first, m as RosterModel) && runnable(this.second, m as RosterModel);
+  }
+
+  /** Runs both at once, then finds an order that explains what happened. */
+  async run(m: RosterModel, real: RosterReal): Promise<void> {
+    if (!supported(this.first, real.driver) || !supported(this.second, real.driver)) {
+      // One of the two is out of this driver's reach: the other runs alone.
+      const alone = supported(this.first, real.driver) ? this.first : this.second;
+      const single = new RosterCommand(alone);
+      await single.run(m, real);
+      this.#label = single.toString();
+      return;
+    }
+    const a = resolve(this.first, m);
+    const b = resolve(this.second, m);
+    this.#label = `at once: [${a.label}] and [${b.label}]`;
+    const comparison = real.options.outcomes ?? 'exact';
+    const [oa, ob] = (await Promise.all([a.perform(real), b.perform(real)])).map(classOf) as [string, string];
+    real.steps++;
+    const line = `at once: [${a.label} → ${oa}] and [${b.label} → ${ob}]`;
+    const candidates: RosterModel[] = [];
+    for (const order of [
+      [[a, oa], [b, ob]],
+      [[b, ob], [a, oa]],
+    ] as const) {
+      const tried = m.clone();
+      const fits = order.every(([step, outcome]) => {
+        if (outcome === 'ConcurrencyConflict') return true;
+        const expected = step.expect(tried);
+        if (!matches(expected, outcome, comparison)) return false;
+        step.apply(tried, modelOutcome(expected, outcome, comparison));
+        return true;
+      });
+      if (fits) candidates.push(tried);
+    }
+    if (candidates.length === 0) {
+      fail(real, `Step ${real.steps}: ${line}`, [
+        `run one after the other, the model expected ${a.expect(m).join(' or ')} then ${b.expect(afterOne(m, a, oa, comparison)).join(' or ')},`,
+        `or ${b.expect(m).join(' or ')} then ${a.expect(afterOne(m, b, ob, comparison)).join(' or ')}; no order explains both outcomes`,
+      ]);
+    }
+    const { snapshot, model } = await inspect(real, candidates, `step ${real.steps} (${line})`);
+    m.become(model);
+    await recordLinks(real, m, [
+      [a, oa],
+      [b, ob],
+    ]);
+    real.log.push(line);
+    real.previous = snapshot;
+    real.options.onStep?.({ index: real.steps, kind: 'parallel', label: this.#label, outcomes: [oa, ob], snapshot });
+  }
+
+  /** Both steps as they ran. */
+  toString(): string {
+    return this.#label ?? `at once: ${JSON.stringify([this.first, this.second])}`;
+  }
+
+  /** A fresh copy per run. */
+  [fc.cloneMethod](): ConcurrentCommands {
+    return new ConcurrentCommands(this.first, this.second);
+  }
+}
+
+function afterOne(m: RosterModel, step: Resolved, outcome: string, comparison: OutcomeComparison): RosterModel {
+  const tried = m.clone();
+  const expected = step.expect(tried);
+  if (matches(expected, outcome, comparison)) step.apply(tried, modelOutcome(expected, outcome, comparison));
+  return tried;
+}
+
+// ---------------------------------------------------------------------------
+// Arbitraries
+// ---------------------------------------------------------------------------
+
+/**
+ * Options of {@link rosterProperty} and the arbitraries it is made of.
+ *
+ * @example
+ * rosterProperty(() => myDriver(), { maxCommands: 40, outcomes: 'ok-or-refused', replayPath: 'AAAB' });
+ */
+export type RosterPropertyOptions = Readonly<{
+  /** Most commands per sequence (default 25). */
+  maxCommands?: number;
+  /** The replay path fast-check printed with a counterexample (`/*replayPath="…"*\/`). */
+  replayPath?: string;
+  /** Generate steps that run two commands at once (default true). */
+  concurrency?: boolean;
+  /** See {@link OutcomeComparison}; default `exact`. */
+  outcomes?: OutcomeComparison;
+  /** Email spellings steps use (default `EMAIL_POOL`: case variants, a plus tag, an IDN domain, two refused addresses). */
+  emails?: readonly PoolEmail[];
+  /** Department names steps use (default `DEPARTMENT_NAME_POOL`). */
+  departmentNames?: readonly PoolDepartmentName[];
+  /**
+   * Plans for the opening workspace and `changePlan` (default `planArb()`: catalog ids and small
+   * inline plans). An API that takes catalog ids only: `fc.constantFrom('free', 'starter', 'pro', 'enterprise', 'custom')`.
+   */
+  plans?: fc.Arbitrary<PlanInput>;
+  /** Seat policies the opening workspace gets (default: any). A host that fixes the policy: `fc.constant(DEFAULT_SEAT_POLICY)`. */
+  seatPolicies?: fc.Arbitrary<SeatPolicy>;
+  /** Kinds of step never to generate, for a system that lacks those use cases. */
+  without?: readonly RosterStep['kind'][];
+  /** Called after every step that passed all checks; throw to fail the property on a check of your own. */
+  onStep?: (report: RosterStepReport) => void;
+}>;
+
+const weighted = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
+const record = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(model, { noNullPrototype: true });
+
+/**
+ * One random {@link RosterStep}, weighted towards invitations and accepts (where most rules
+ * live), with the rest of the use cases now and then.
+ *
+ * @example fc.sample(rosterStepArb(), 3)
+ */
+export function rosterStepArb(options: RosterPropertyOptions = {}): fc.Arbitrary<RosterStep> {
+  const emails = options.emails ?? EMAIL_POOL;
+  const names = options.departmentNames ?? DEPARTMENT_NAME_POOL;
+  const plans = options.plans ?? planArb();
+  const n = fc.nat({ max: 7 });
+  const actor: fc.Arbitrary<StepActor> = fc.oneof(weighted(1, fc.constant('owner' as const)), weighted(1, n));
+  const agent: fc.Arbitrary<StepTarget> = fc.oneof(weighted(1, fc.constant('self' as const)), weighted(1, fc.constant('owner' as const)), weighted(3, n));
+  const role = fc.constantFrom<Role>('agent', 'admin');
+  const valid = emails.filter((e) => e.mailbox !== null);
+  const refused = emails.filter((e) => e.mailbox === null);
+  if (valid.length === 0) throw new Error('rosterStepArb needs at least one valid email in its pool.');
+  // Refused addresses now and then: enough to see that refusing them changes nothing, few enough not to waste steps.
+  const email = refused.length === 0 ? fc.constantFrom(...valid) : fc.oneof(weighted(12, fc.constantFrom(...valid)), weighted(1, fc.constantFrom(...refused)));
+  const department = fc.constantFrom(...names);
+  const departments = fc.oneof(weighted(3, fc.constant<RecentPick[]>([])), weighted(1, fc.array(n, { minLength: 1, maxLength: 2 })));
+  const without = new Set(options.without ?? []);
+  /** The kinds of a branch still wanted, as the arbitrary of its `kind` field. */
+  const kind = <K extends RosterStep['kind']>(...kinds: K[]) => fc.constantFrom(...kinds.filter((k) => !without.has(k)));
+  const branches: readonly (readonly [weight: number, kinds: readonly RosterStep['kind'][], make: () => fc.Arbitrary<RosterStep>])[] = [
+    [8, ['invite'], () => record({ kind: kind('invite'), actor, email, role, departments })],
+    [
+      7,
+      ['accept'],
+      () =>
+        record({
+          kind: kind('accept'),
+          invitation: fc.oneof(weighted(4, fc.constant(0)), weighted(1, n)),
+          token: fc.oneof(weighted(8, fc.constant('current' as const)), weighted(1, fc.constant('superseded' as const)), weighted(1, fc.constant('made-up' as const))),
+          name: personNameArb(),
+          password: fc.oneof(weighted(9, fc.constant('strong' as const)), weighted(1, fc.constant('weak' as const))),
+        }),
+    ],
+    [2, ['resend', 'revoke'], () => record({ kind: kind('resend', 'revoke'), actor, invitation: n })],
+    [
+      1,
+      ['editAgent'],
+      () =>
+        fc
+          .tuple(
+            record({ kind: kind('editAgent'), actor, agent }),
+            fc
+              .record({ name: personNameArb(), email, description: fc.constantFrom('', 'Handles refunds.') }, { requiredKeys: [], noNullPrototype: true })
+              .filter((changes) => Object.keys(changes).length > 0),
+          )
+          .map(([target, changes]): RosterStep => ({ ...target, ...changes })),
+    ],
+    [3, ['changeRole'], () => record({ kind: kind('changeRole'), actor, agent, role })],
+    [2, ['activate', 'deactivate'], () => record({ kind: kind('activate', 'deactivate'), actor, agent })],
+    [2, ['setAvailability'], () => record({ kind: kind('setAvailability'), actor, agent, availability: fc.constantFrom<Availability>('online', 'away') })],
+    [2, ['transferOwnership'], () => record({ kind: kind('transferOwnership'), actor, to: n, formerOwnerRole: role })],
+    [2, ['deleteAgent'], () => record({ kind: kind('deleteAgent'), actor, agent })],
+    [2, ['createDepartment'], () => record({ kind: kind('createDepartment'), actor, name: department })],
+    [1, ['renameDepartment'], () => record({ kind: kind('renameDepartment'), actor, department: n, name: department })],
+    [1, ['deleteDepartment'], () => record({ kind: kind('deleteDepartment'), actor, department: n })],
+    [2, ['assignDepartments'], () => record({ kind: kind('assignDepartments'), actor, agent, departments: fc.array(n, { minLength: 1, maxLength: 2 }) })],
+    [1, ['removeFromDepartment'], () => record({ kind: kind('removeFromDepartment'), actor, agent, department: n })],
+    [2, ['changePlan'], () => record({ kind: kind('changePlan'), actor, plan: plans })],
+    [
+      1,
+      ['changeSeatPolicy'],
+      () =>
+        record({
+          kind: kind('changeSeatPolicy'),
+          actor,
+          seatPolicy: fc.record({ countInactiveAgents: fc.boolean(), reserveSeatsForInvitations: fc.boolean() }, { requiredKeys: [], noNullPrototype: true }),
+        }),
+    ],
+    [1, ['advanceTime'], () => record({ kind: kind('advanceTime'), hours: fc.constantFrom(1, 24, 169) })],
+  ];
+  const wanted = branches.filter(([, kinds]) => kinds.some((k) => !without.has(k)));
+  if (wanted.length === 0) throw new Error('rosterStepArb: `without` leaves no kind of step to generate.');
+  return fc.oneof(...wanted.map(([weight, , make]) => ({ weight, arbitrary: make() })));
+}
+
+/**
+ * The workspace a sequence opens: a plan (often a small one, so limits are hit), a seat policy,
+ * a link lifetime of 1 hour, 1 day or 7 days, and an owner from the email pool.
+ *
+ * @example fc.sample(workspaceSetupArb(), 1)
+ */
+export function workspaceSetupArb(options: RosterPropertyOptions = {}): fc.Arbitrary<WorkspaceSetup> {
+  const valid = (options.emails ?? EMAIL_POOL).filter((e) => e.mailbox !== null);
+  if (valid.length === 0) throw new Error('The email pool needs at least one valid address, for the owner.');
+  // The commands shrink before the workspace (see rosterProperty), so the plan and policy shrink
+  // towards the tightest ones (free, nothing reserved) only where the failure survives that.
+  return record({
+    name: personNameArb(),
+    plan: options.plans ?? planArb(),
+    seatPolicy: options.seatPolicies ?? seatPolicyArb(),
+    invitationTtlHours: fc.constantFrom(168, 24, 1),
+    owner: record({ email: fc.constantFrom(...valid), name: personNameArb() }),
+  });
+}
+
+/**
+ * `fc.commands` over {@link RosterCommand} and, unless `concurrency: false`, {@link ConcurrentCommands}.
+ *
+ * @example
+ * fc.asyncProperty(workspaceSetupArb(), rosterCommandsArb(), (setup, commands) => runRosterCommands(() => rosterDriver(), setup, commands));
+ */
+export function rosterCommandsArb(options: RosterPropertyOptions = {}): fc.Arbitrary<Iterable<fc.AsyncCommand<RosterModel, RosterReal>>> {
+  const step = rosterStepArb(options);
+  // Steps name people by email and departments by name, and a driver looks them up when it
+  // starts: a concurrent email change or rename would race that lookup, not the system's rules,
+  // so those run alone.
+  const canRunAlongside = (s: RosterStep) =>
+    s.kind !== 'advanceTime' && s.kind !== 'renameDepartment' && !(s.kind === 'editAgent' && s.email !== undefined);
+  // One command in ~six runs next to another. A pair is a list of two, gated by a number that
+  // shrinks towards "alone": so a failing pair shrinks to either of its commands when the race is
+  // not what matters.
+  const command = fc
+    .tuple(options.concurrency === false ? fc.constant(0) : fc.nat({ max: 5 }), fc.array(step, { minLength: 1, maxLength: 2 }))
+    .map(([gate, [first, second]]): fc.AsyncCommand<RosterModel, RosterReal> =>
+      gate === 5 && second !== undefined && canRunAlongside(first!) && canRunAlongside(second)
+        ? new ConcurrentCommands(first!, second)
+        : new RosterCommand(first!),
+    );
+  const commands = [command];
+  return fc.commands(commands, {
+    maxCommands: options.maxCommands ?? 25,
+    size: 'max',
+    ...(options.replayPath === undefined ? {} : { replayPath: options.replayPath }),
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Running
+// ---------------------------------------------------------------------------
+
+/**
+ * Opens the workspace through a fresh driver, checks it, and plays the commands with
+ * `fc.asyncModelRun`. Throws (with the steps so far and the reason) at the first disagreement.
+ *
+ * @example
+ * await runRosterCommands(() => rosterDriver(), setup, commands);
+ */
+export async function runRosterCommands(
+  makeDriver: () => RosterDriver | Promise<RosterDriver>,
+  setup: WorkspaceSetup,
+  commands: Iterable<fc.AsyncCommand<RosterModel, RosterReal>>,
+  options: RosterPropertyOptions = {},
+): Promise<void> {
+  const driver = await makeDriver();
+  const real = new RosterReal(driver, options);
+  const opened = await driver.createWorkspace({
+    name: setup.name,
+    plan: setup.plan,
+    seatPolicy: setup.seatPolicy,
+    invitationTtlHours: setup.invitationTtlHours,
+    owner: { email: setup.owner.email.address, name: setup.owner.name, password: STRONG },
+  });
+  if (!opened.ok) fail(real, `The workspace could not be opened: ${opened.errorType}`, [JSON.stringify(setup)]);
+  const model = RosterModel.opening(setup);
+  real.previous = (await inspect(real, model, 'opening the workspace')).snapshot;
+  await fc.asyncModelRun(() => ({ model, real }), commands);
+}
+
+/**
+ * The whole kit as one property: a random workspace, a random sequence of commands (some of them
+ * concurrent), played through a fresh driver per run. Use it with `fc.assert`:
+ *
+ * ```ts
+ * await fc.assert(rosterProperty(() => myDriver()), { numRuns: 200 });
+ * ```
+ *
+ * When it fails, fast-check prints `{ seed: …, path: "…", endOnFailure: true }` and the shrunk
+ * counterexample — the commands as they ran, then the workspace they ran in — whose commands end
+ * with a comment such as `/*replayPath="AAAB"*\/`. To replay
+ * exactly that case, pass both back:
+ *
+ * ```ts
+ * await fc.assert(rosterProperty(() => myDriver(), { replayPath: 'AAAB' }), { seed: -1819918769, path: '41:2:5:1', endOnFailure: true });
+ * ```
+ *
+ * @example
+ * it('our API obeys the roster rules', async () => {
+ *   await fc.assert(rosterProperty(() => new HttpDriver(server.url)), { numRuns: 100 });
+ * });
+ */
+export function rosterProperty(
+  makeDriver: () => RosterDriver | Promise<RosterDriver>,
+  options: RosterPropertyOptions = {},
+): fc.IAsyncPropertyWithHooks<[Iterable<fc.AsyncCommand<RosterModel, RosterReal>>, WorkspaceSetup]> {
+  // Commands first: fast-check shrinks a tuple's values in order, and a sequence shrunk before
+  // its workspace keeps the plan it needed instead of working around a plan shrunk too early.
+  return fc.asyncProperty(rosterCommandsArb(options), workspaceSetupArb(options), (commands, setup) =>
+    runRosterCommands(makeDriver, setup, commands, options),
+  );
+}
+
+/**
+ * The commands of a counterexample that actually ran, as their labels: what to print, or count,
+ * when a property fails (fast-check marks each command it ran).
+ *
+ * @example
+ * const details = await fc.check(rosterProperty(makeDriver));
+ * if (details.failed) console.log(ranCommands(details.counterexample?.[0]));
+ */
+export function ranCommands(commands: unknown): readonly string[] {
+  if (commands === null || typeof commands !== 'object' || !(Symbol.iterator in commands)) return [];
+  return [...(commands as Iterable<unknown>)]
+    .filter((c) => typeof c === 'object' && c !== null && (c as { hasRan?: unknown }).hasRan === true)
+    .map((c) => String(c));
+}

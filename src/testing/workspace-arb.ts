@@ -1,0 +1,319 @@
+/**
+ * Arbitraries of whole workspaces and of aggregates in valid states, built the honest way: by
+ * running random commands of the pure domain from an empty roster and keeping what the rules
+ * accepted. Every generated state is therefore one the library can really reach — it obeys every
+ * invariant of DOMAIN.md — and it comes with the events that produced it, ready for
+ * `given(workspace.events)`.
+ *
+ * `fast-check` is an optional peer dependency of `agent-roster/testing`.
+ *
+ * @module
+ */
+import fc from 'fast-check';
+import type { Result } from 'neverthrow';
+import { activateAgent, changeRole, deactivateAgent, deleteAgent, setAvailability, type Agent, type Availability, type Role } from '../domain/agent';
+import { assignAgentToDepartments, createDepartment, deleteDepartment, renameDepartment, type Department } from '../domain/department';
+import type { DomainError } from '../domain/errors';
+import type { RosterEvent } from '../domain/events';
+import { agentIdSchema, departmentIdSchema, invitationIdSchema, workspaceIdSchema } from '../domain/ids';
+import { acceptInvitation, expireInvitations, inviteAgent, resendInvitation, revokeInvitation, type Invitation } from '../domain/invitation';
+import { transferOwnership } from '../domain/ownership';
+import type { SeatPolicy } from '../domain/plans';
+import { initialRosterState, replay, type RosterState } from '../domain/roster';
+import { changePlan, createWorkspace } from '../domain/workspace';
+import { departmentNameArb, emailArb, personNameArb, planArb, type PlanInput } from './arbitraries';
+import { aTokenHash, hoursAfter, rosterView, STRONG_PASSWORD, T0, type Roster } from './mothers';
+
+/**
+ * Options of {@link workspaceArb}.
+ *
+ * @example workspaceArb({ plan: 'pro', seatPolicy: { reserveSeatsForInvitations: false }, maxCommands: 60 })
+ */
+export type WorkspaceArbOptions = Readonly<{
+  /** A plan, or an arbitrary of plans (default: the catalog and small custom plans with room for a team). */
+  plan?: PlanInput | fc.Arbitrary<PlanInput>;
+  /** Fixes some of the seat policy; the rest is random. */
+  seatPolicy?: Partial<SeatPolicy>;
+  /** Most random commands after opening the workspace (default 40). */
+  maxCommands?: number;
+  /** The workspace's id (default `ws_generated`). */
+  workspaceId?: string;
+}>;
+
+/**
+ * A generated workspace: its state, the events that built it, a readable view of it (owner,
+ * agents, `agent('bob@…')`, `emailStatus(…)`, …) and the time its last command ran.
+ *
+ * @example const { state, events, owner, now } = fc.sample(workspaceArb(), 1)[0]!;
+ */
+export type GeneratedWorkspace = Roster;
+
+/** A random intent; `n` picks among the candidates when it runs (modulo their number). */
+type Intent =
+  | Readonly<{ kind: 'invite'; email: string; role: Role; departments: readonly number[] }>
+  | Readonly<{ kind: 'accept'; n: number; name: string; password: string }>
+  | Readonly<{ kind: 'revoke' | 'resend'; n: number }>
+  | Readonly<{ kind: 'activate' | 'deactivate' | 'delete'; n: number }>
+  | Readonly<{ kind: 'availability'; n: number; availability: Availability }>
+  | Readonly<{ kind: 'role'; n: number; role: Role }>
+  | Readonly<{ kind: 'createDepartment'; name: string }>
+  | Readonly<{ kind: 'renameDepartment'; n: number; name: string }>
+  | Readonly<{ kind: 'deleteDepartment'; n: number }>
+  | Readonly<{ kind: 'assign'; n: number; departments: readonly number[] }>
+  | Readonly<{ kind: 'transfer'; n: number; formerOwnerRole: Role }>
+  | Readonly<{ kind: 'changePlan'; plan: PlanInput }>
+  | Readonly<{ kind: 'linksLapse' }>;
+
+const weighted = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
+
+function intentArb(plans: fc.Arbitrary<PlanInput>): fc.Arbitrary<Intent> {
+  const n = fc.nat({ max: 20 });
+  const role = fc.oneof(weighted(3, fc.constant<Role>('agent')), weighted(1, fc.constant<Role>('admin')));
+  const picks = fc.array(n, { maxLength: 2 });
+  return fc.oneof(
+    weighted(10, fc.record({ kind: fc.constant('invite' as const), email: emailArb(), role, departments: picks })),
+    // The password never reaches the state, so one strong password serves every accept.
+    weighted(9, fc.record({ kind: fc.constant('accept' as const), n, name: personNameArb(), password: fc.constant(STRONG_PASSWORD) })),
+    weighted(1, fc.record({ kind: fc.constantFrom('revoke' as const, 'resend' as const), n })),
+    weighted(2, fc.record({ kind: fc.constantFrom('activate' as const, 'deactivate' as const), n })),
+    weighted(1, fc.record({ kind: fc.constant('delete' as const), n })),
+    weighted(3, fc.record({ kind: fc.constant('availability' as const), n, availability: fc.constantFrom<Availability>('online', 'away') })),
+    weighted(2, fc.record({ kind: fc.constant('role' as const), n, role })),
+    weighted(3, fc.record({ kind: fc.constant('createDepartment' as const), name: departmentNameArb() })),
+    weighted(1, fc.record({ kind: fc.constant('renameDepartment' as const), n, name: departmentNameArb() })),
+    weighted(1, fc.record({ kind: fc.constant('deleteDepartment' as const), n })),
+    weighted(3, fc.record({ kind: fc.constant('assign' as const), n, departments: fc.array(n, { minLength: 1, maxLength: 2 }) })),
+    weighted(1, fc.record({ kind: fc.constant('transfer' as const), n, formerOwnerRole: role })),
+    weighted(1, fc.record({ kind: fc.constant('changePlan' as const), plan: plans })),
+    weighted(1, fc.constant({ kind: 'linksLapse' as const })),
+  );
+}
+
+const pick = <T>(items: readonly T[], n: number): T | undefined => (items.length === 0 ? undefined : items[n % items.length]);
+
+/** Plays intents with the pure commands; a refused one is simply not kept, as in a real roster. */
+function build(opening: Readonly<{ name: string; plan: PlanInput; seatPolicy: SeatPolicy; owner: Readonly<{ email: string; name: string }>; workspaceId: string }>, intents: readonly Intent[]): Roster {
+  let now = T0;
+  let state: RosterState = initialRosterState;
+  const events: RosterEvent[] = [];
+  let counter = 0;
+  const keep = (result: Result<{ readonly events: readonly RosterEvent[] }, DomainError>) => {
+    if (result.isErr()) return;
+    events.push(...result.value.events);
+    state = replay(result.value.events, state);
+  };
+  const opened = createWorkspace(
+    { name: opening.name, plan: opening.plan, seatPolicy: opening.seatPolicy, owner: opening.owner },
+    { now, workspaceId: workspaceIdSchema.parse(opening.workspaceId), ownerId: agentIdSchema.parse('agt_owner') },
+  );
+  if (opened.isErr()) throw new Error(`workspaceArb could not open its workspace: ${opened.error.message}`);
+  keep(opened);
+
+  for (const intent of intents) {
+    now = new Date(now.getTime() + 60_000);
+    const view = rosterView(state);
+    const { workspace, owner } = view;
+    const agents = view.agents;
+    const pending = view.pendingInvitations;
+    const departments = view.departments;
+    const id = () => String(++counter);
+    // Admins act; the owner when nobody else is there. Picked by the intent, so shrinking keeps it.
+    const admins = agents.filter((a) => a.role === 'admin');
+    const actorFor = (n: number): Agent => pick(admins, n) ?? owner;
+    const departmentIds = (picks: readonly number[]) => [...new Set(picks.flatMap((p) => pick(departments, p)?.id ?? []))];
+    switch (intent.kind) {
+      case 'invite': {
+        const email = intent.email;
+        const status = view.emailStatus(email);
+        const ids = departmentIds(intent.departments);
+        keep(
+          inviteAgent(
+            { workspace, actor: owner, departments: departments.filter((d) => ids.includes(d.id)) },
+            { email, role: intent.role, departmentIds: ids },
+            { now, invitationId: invitationIdSchema.parse(`inv_${id()}`), tokenHash: aTokenHash(`link-${counter}`), emailStatus: status },
+          ),
+        );
+        break;
+      }
+      case 'accept': {
+        const invitation = pick(pending, intent.n);
+        if (!invitation) break;
+        keep(
+          acceptInvitation(
+            { workspace, invitation, departments },
+            { name: intent.name, password: intent.password },
+            { now, presentedTokenHash: invitation.tokenHash, agentId: agentIdSchema.parse(`agt_${id()}`), emailStatus: view.emailStatus(invitation.email, invitation.id) },
+          ),
+        );
+        break;
+      }
+      case 'revoke':
+      case 'resend': {
+        const invitation = pick(view.invitations, intent.n);
+        if (!invitation) break;
+        const actor = actorFor(intent.n);
+        keep(
+          intent.kind === 'revoke'
+            ? revokeInvitation({ workspace, actor, invitation }, { invitationId: invitation.id }, { now })
+            : resendInvitation(
+                { workspace, actor, invitation, departments },
+                { invitationId: invitation.id },
+                { now, tokenHash: aTokenHash(`link-${id()}`), emailStatus: view.emailStatus(invitation.email, invitation.id) },
+              ),
+        );
+        break;
+      }
+      case 'activate':
+      case 'deactivate':
+      case 'delete': {
+        const agent = pick(agents, intent.n);
+        if (!agent) break;
+        const command = intent.kind === 'activate' ? activateAgent : intent.kind === 'deactivate' ? deactivateAgent : deleteAgent;
+        keep(command({ workspace, actor: actorFor(intent.n), agent }, { agentId: agent.id }, { now }));
+        break;
+      }
+      case 'availability': {
+        const agent = pick(agents, intent.n);
+        // Agents set their own availability.
+        if (agent) keep(setAvailability({ workspace, actor: agent, agent }, { agentId: agent.id, availability: intent.availability }, { now }));
+        break;
+      }
+      case 'role': {
+        const agent = pick(agents, intent.n);
+        if (agent) keep(changeRole({ workspace, actor: owner, agent }, { agentId: agent.id, role: intent.role }, { now }));
+        break;
+      }
+      case 'createDepartment':
+        keep(
+          createDepartment(
+            { workspace, actor: owner },
+            { name: intent.name },
+            { now, departmentId: departmentIdSchema.parse(`dep_${id()}`), nameTaken: view.nameTaken(intent.name) },
+          ),
+        );
+        break;
+      case 'renameDepartment': {
+        const department = pick(departments, intent.n);
+        if (department) {
+          keep(renameDepartment({ workspace, actor: owner, department }, { departmentId: department.id, name: intent.name }, { now, nameTaken: view.nameTaken(intent.name, department.id) }));
+        }
+        break;
+      }
+      case 'deleteDepartment': {
+        const department = pick(departments, intent.n);
+        if (department) {
+          keep(
+            deleteDepartment(
+              { workspace, actor: owner, department, members: view.membersOf(department.id), invitations: view.invitationsTo(department.id) },
+              { departmentId: department.id },
+              { now },
+            ),
+          );
+        }
+        break;
+      }
+      case 'assign': {
+        const agent = pick(agents, intent.n);
+        const ids = departmentIds(intent.departments);
+        if (agent) {
+          keep(
+            assignAgentToDepartments(
+              { workspace, actor: owner, agent, departments: departments.filter((d) => ids.includes(d.id)) },
+              { agentId: agent.id, departmentIds: ids },
+              { now },
+            ),
+          );
+        }
+        break;
+      }
+      case 'transfer': {
+        const to = pick(agents, intent.n);
+        if (to) keep(transferOwnership({ workspace, actor: owner, newOwner: to }, { toAgentId: to.id, formerOwnerRole: intent.formerOwnerRole }, { now }));
+        break;
+      }
+      case 'changePlan':
+        keep(changePlan({ workspace, actor: owner }, { plan: intent.plan }, { now }));
+        break;
+      case 'linksLapse':
+        // Every link sent so far lapses, and the roster records it.
+        now = hoursAfter(now, workspace.invitationTtlHours);
+        keep(expireInvitations({ workspace, invitations: pending }, { now }));
+        break;
+    }
+  }
+  return Object.assign(rosterView(state), { events, now });
+}
+
+/**
+ * A realistic workspace in a valid state: opened on a random plan and seat policy, then shaped by
+ * up to `maxCommands` random commands (invitations sent, accepted, revoked, resent or lapsed;
+ * agents promoted, deactivated, set online, deleted; departments created, renamed, deleted and
+ * staffed; ownership handed over; the plan changed). Refused commands leave no trace, so what
+ * comes out is reachable and obeys every invariant. Shrinks towards fewer commands.
+ *
+ * @example
+ * fc.assert(
+ *   fc.property(workspaceArb({ plan: 'pro' }), (workspace) => {
+ *     const page = renderTeamPage(workspace.state); // your code
+ *     expect(page.rows).toHaveLength(workspace.agents.length);
+ *   }),
+ * );
+ */
+export function workspaceArb(options: WorkspaceArbOptions = {}): fc.Arbitrary<GeneratedWorkspace> {
+  const plans = options.plan === undefined ? planArb({ minSeats: 3, maxLimit: 12 }) : isArbitrary(options.plan) ? options.plan : fc.constant(options.plan);
+  const seatPolicy = fc.record(
+    {
+      countInactiveAgents: options.seatPolicy?.countInactiveAgents === undefined ? fc.boolean() : fc.constant(options.seatPolicy.countInactiveAgents),
+      reserveSeatsForInvitations:
+        options.seatPolicy?.reserveSeatsForInvitations === undefined ? fc.boolean() : fc.constant(options.seatPolicy.reserveSeatsForInvitations),
+    },
+    { noNullPrototype: true },
+  );
+  return fc
+    .record(
+      {
+        name: personNameArb(),
+        plan: plans,
+        seatPolicy,
+        owner: fc.record({ email: emailArb(), name: personNameArb() }, { noNullPrototype: true }),
+        intents: fc.array(intentArb(planArb({ minSeats: 1, maxLimit: 12 })), { maxLength: options.maxCommands ?? 40, size: 'max' }),
+      },
+      { noNullPrototype: true },
+    )
+    .map(({ intents, ...opening }) => build({ ...opening, workspaceId: options.workspaceId ?? 'ws_generated' }, intents));
+}
+
+function isArbitrary(value: unknown): value is fc.Arbitrary<PlanInput> {
+  return value instanceof fc.Arbitrary;
+}
+
+/**
+ * An agent in a valid state, with the workspace it belongs to.
+ *
+ * @example fc.assert(fc.property(agentArb(), ({ agent, workspace }) => can(agent, 'chat', workspace.workspace) === (agent.status === 'active')));
+ */
+export function agentArb(options: WorkspaceArbOptions = {}): fc.Arbitrary<Readonly<{ agent: Agent; workspace: GeneratedWorkspace }>> {
+  return workspaceArb(options).chain((workspace) => fc.constantFrom(...workspace.agents).map((agent) => ({ agent, workspace })));
+}
+
+/**
+ * An invitation (pending, accepted, revoked or expired) in a valid state, with its workspace.
+ *
+ * @example fc.assert(fc.property(invitationArb(), ({ invitation }) => invitation.status !== 'accepted' || invitation.agentId !== null));
+ */
+export function invitationArb(options: WorkspaceArbOptions = {}): fc.Arbitrary<Readonly<{ invitation: Invitation; workspace: GeneratedWorkspace }>> {
+  return workspaceArb(options)
+    .filter((workspace) => workspace.invitations.length > 0)
+    .chain((workspace) => fc.constantFrom(...workspace.invitations).map((invitation) => ({ invitation, workspace })));
+}
+
+/**
+ * A department in a valid state, with its workspace.
+ *
+ * @example fc.assert(fc.property(departmentArb(), ({ department, workspace }) => workspace.membersOf(department.id).every((a) => a.departmentIds.includes(department.id))));
+ */
+export function departmentArb(options: WorkspaceArbOptions = {}): fc.Arbitrary<Readonly<{ department: Department; workspace: GeneratedWorkspace }>> {
+  return workspaceArb(options)
+    .filter((workspace) => workspace.departments.length > 0)
+    .chain((workspace) => fc.constantFrom(...workspace.departments).map((department) => ({ department, workspace })));
+}

@@ -1,0 +1,35 @@
+/**
+ * `agent-roster/testing` as users import it: every piece of the kit is reachable from the
+ * subpath, and the invariant checkers are the core's own.
+ */
+import { describe, expect, it } from 'vitest';
+import * as core from 'agent-roster';
+import * as testing from 'agent-roster/testing';
+
+describe('agent-roster/testing', () => {
+  it('exports the whole kit', () => {
+    const functions = [
+      // value arbitraries
+      'emailArb', 'personNameArb', 'departmentNameArb', 'roleArb', 'planArb', 'seatPolicyArb', 'passwordArb',
+      // aggregates in valid states
+      'workspaceArb', 'agentArb', 'invitationArb', 'departmentArb',
+      // the pure domain
+      'domainStepsArb', 'runDomainSequence', 'outcomeClass',
+      // your system through a driver, and ours
+      'rosterProperty', 'rosterCommandsArb', 'rosterStepArb', 'workspaceSetupArb', 'runRosterCommands', 'ranCommands', 'rosterDriver',
+      'RosterCommand', 'ConcurrentCommands', 'RosterModel', 'RosterReal', 'outcomeOf', 'toRosterState',
+      // invariants
+      'checkInvariants', 'checkRoster', 'checkHistory',
+      // given/when/then, mothers, store contract
+      'given', 'deepFreeze', 'firstDifference', 'aWorkspace', 'anAgent', 'anInvitation', 'aDepartment', 'rosterOf', 'rosterView',
+      'anEmail', 'aTokenHash', 'hoursAfter', 'describeStoreContract',
+    ] as const;
+    expect(functions.filter((name) => typeof (testing as Record<string, unknown>)[name] !== 'function')).toEqual([]);
+    for (const name of ['EMAIL_POOL', 'DEPARTMENT_NAME_POOL', 'T0', 'STRONG_PASSWORD', 'ids'] as const) expect(testing[name]).toBeDefined();
+  });
+
+  it('re-exports the core’s invariant checkers, not copies', () => {
+    expect(testing.checkRoster).toBe(core.checkRoster);
+    expect(testing.checkHistory).toBe(core.checkHistory);
+  });
+});
