@@ -1210,9 +1210,9 @@ export function rosterCommandsArb(options: RosterPropertyOptions = {}): fc.Arbit
   // so those run alone.
   const canRunAlongside = (s: RosterStep) =>
     s.kind !== 'advanceTime' && s.kind !== 'renameDepartment' && !(s.kind === 'editAgent' && s.email !== undefined);
-  // One command in ~six runs next to another. A pair is a list of two, gated by a number that
-  // shrinks towards "alone": so a failing pair shrinks to either of its commands when the race is
-  // not what matters.
+  // About one step in thirteen (roughly one per sequence) runs two commands at once. A pair is a
+  // list of two, gated by a number that shrinks towards "alone": so a failing pair shrinks to
+  // either of its commands when the race is not what matters.
   const command = fc
     .tuple(options.concurrency === false ? fc.constant(0) : fc.nat({ max: 5 }), fc.array(step, { minLength: 1, maxLength: 2 }))
     .map(([gate, [first, second]]): fc.AsyncCommand<RosterModel, RosterReal> =>
