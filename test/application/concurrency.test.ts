@@ -6,10 +6,10 @@
  * Set ROSTER_CONCURRENCY_STATS=<file> to append how many runs, commits, conflicts and retries
  * each race produced; the tests print nothing.
  */
-import { appendFileSync } from 'node:fs';
 import fc from 'fast-check';
 import type { Result } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
+import { report, scheduledStore } from '../support/scheduled-store';
 import {
   CapturingMailer,
   checkHistory,
@@ -33,33 +33,6 @@ const RUNS = 100;
 /** What one race produced over all its runs. */
 type Stats = { runs: number; commits: number; staleVersions: number; uniqueViolations: number; retries: number; gaveUp: number };
 const newStats = (): Stats => ({ runs: 0, commits: 0, staleVersions: 0, uniqueViolations: 0, retries: 0, gaveUp: 0 });
-
-function report(race: string, stats: Stats) {
-  const file = process.env.ROSTER_CONCURRENCY_STATS;
-  if (file) appendFileSync(file, `${JSON.stringify({ race, ...stats })}\n`);
-}
-
-/** The store seen by racing use cases: each call is a scheduling point; commit outcomes are counted. */
-function scheduledStore(s: fc.Scheduler, store: MemoryRosterStore, stats: Stats): RosterStore {
-  const turn = s.scheduleFunction(async function storeCall(_method: string) {});
-  return new Proxy(store, {
-    get(target, name) {
-      const original = Reflect.get(target, name, target) as unknown;
-      if (typeof original !== 'function') return original;
-      return async (...args: unknown[]) => {
-        await turn(String(name));
-        const out = (await (original as (...a: unknown[]) => Promise<unknown>).apply(target, args)) as unknown;
-        if (name === 'commit') {
-          const outcome = out as CommitOutcome;
-          stats.commits++;
-          if (!outcome.committed && outcome.reason === 'stale-version') stats.staleVersions++;
-          if (!outcome.committed && outcome.reason === 'unique-violation') stats.uniqueViolations++;
-        }
-        return out;
-      };
-    },
-  }) as RosterStore;
-}
 
 /**
  * One run's world: a workspace built without scheduling (`setup`), and a roster on the same store
