@@ -22,7 +22,7 @@ import {
 } from 'agent-roster';
 import { migrate, PostgresRosterStore, type SqlPool } from 'agent-roster/postgres';
 import type { CommitOutcome, RosterStore } from '../../src/ports/store';
-import { freshDatabase, postgresTarget, type FreshDatabase } from '../support/postgres';
+import { freshDatabase, postgresTarget, workerPools, type FreshDatabase } from '../support/postgres';
 
 const PASSWORD = 'correct horse battery staple';
 let db: FreshDatabase;
@@ -43,19 +43,7 @@ afterAll(async () => {
   await db?.close();
 });
 
-/** `n` pools, one per worker: each its own connection on a server; PGlite's one connection otherwise. */
-function workerPools(n: number): SqlPool[] {
-  const target = postgresTarget();
-  if (target.kind !== 'server') return Array.from({ length: n }, () => db.pool);
-  const url = new URL(target.url);
-  url.pathname = `/${db.name}`;
-  return Array.from({ length: n }, () => {
-    const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
-    pool.on('error', () => {});
-    extraPools.push(pool);
-    return pool;
-  });
-}
+const pools = (n: number): SqlPool[] => workerPools(db, n, extraPools);
 
 type Tally = Record<'committed' | 'stale-version' | 'unique-violation', number>;
 
@@ -80,7 +68,7 @@ const newTally = (): Tally => ({ committed: 0, 'stale-version': 0, 'unique-viola
 
 /** Rosters for `n` workers over their own pools; generous retries so every race ends in a decision. */
 function workers(n: number, tally: Tally, options: RosterOptions = {}) {
-  return workerPools(n).map((pool) =>
+  return pools(n).map((pool) =>
     createRoster({ maxAttempts: 100, deliverImmediately: false, ...options, store: counted(new PostgresRosterStore(pool), tally) }),
   );
 }

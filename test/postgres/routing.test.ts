@@ -17,7 +17,7 @@ import {
 import { migrate, PostgresRosterStore, type SqlPool } from 'agent-roster/postgres';
 import { routingIndexStats } from '../../src/domain/routing/agent-index';
 import { aWorkspace } from '../../src/testing/mothers';
-import { freshDatabase, postgresTarget, type FreshDatabase } from '../support/postgres';
+import { freshDatabase, postgresTarget, workerPools, type FreshDatabase } from '../support/postgres';
 
 const PASSWORD = 'correct horse battery staple';
 let db: FreshDatabase;
@@ -32,19 +32,7 @@ afterAll(async () => {
   await db?.close();
 });
 
-/** One connection per worker on a server; PGlite's one connection, shared, otherwise. */
-function workerPools(n: number): SqlPool[] {
-  const target = postgresTarget();
-  if (target.kind !== 'server') return Array.from({ length: n }, () => db.pool);
-  const url = new URL(target.url);
-  url.pathname = `/${db.name}`;
-  return Array.from({ length: n }, () => {
-    const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
-    pool.on('error', () => {});
-    extraPools.push(pool);
-    return pool;
-  });
-}
+const pools = (n: number): SqlPool[] => workerPools(db, n, extraPools);
 
 const dep = (id: string) => id as DepartmentId;
 
@@ -144,7 +132,7 @@ describe('routing through the roster on PostgreSQL', () => {
 
   it('routes ten racing conversations into six seats: each lands once, nobody over capacity', async () => {
     const team = await aSalesTeam();
-    const workers = workerPools(10).map((pool) => createRoster({ store: new PostgresRosterStore(pool), maxAttempts: 100 }));
+    const workers = pools(10).map((pool) => createRoster({ store: new PostgresRosterStore(pool), maxAttempts: 100 }));
     const results = await Promise.all(
       workers.map((r, n) => r.routeConversation(team.workspaceId, { departmentId: team.salesId, conversationId: `conv_${n}` })),
     );

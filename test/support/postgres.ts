@@ -144,3 +144,20 @@ async function freshPGliteDatabase(): Promise<FreshDatabase> {
     }),
   };
 }
+
+/**
+ * `n` pools, one per worker: each its own connection on a server; PGlite's one connection,
+ * shared, otherwise. The pools made are pushed onto `made` so the caller can end them.
+ */
+export function workerPools(db: FreshDatabase, n: number, made: pg.Pool[]): pg.Pool[] {
+  const target = postgresTarget();
+  if (target.kind !== 'server') return Array.from({ length: n }, () => db.pool);
+  const url = new URL(target.url);
+  url.pathname = `/${db.name}`;
+  return Array.from({ length: n }, () => {
+    const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+    pool.on('error', () => {});
+    made.push(pool);
+    return pool;
+  });
+}
