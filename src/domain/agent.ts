@@ -1,16 +1,16 @@
 import { err, ok, type Result } from 'neverthrow';
 import { decided, parseInput, type Decision } from './command';
-import {
-  fail,
-  type AgentInactive,
-  type AgentNotFound,
-  type EmailAlreadyExists,
-  type OwnerCannotBeDeleted,
-  type OwnerMustStayAdmin,
-  type PermissionDenied,
-  type SeatLimitReached,
-  type ValidationFailed,
+import type {
+  AgentInactive,
+  AgentNotFound,
+  EmailAlreadyExists,
+  OwnerCannotBeDeleted,
+  OwnerMustStayAdmin,
+  PermissionDenied,
+  SeatLimitReached,
+  ValidationFailed,
 } from './errors';
+import * as fail from './failures';
 import { event, type RosterEvent } from './events';
 import type { AgentId, DepartmentId, WorkspaceId } from './ids';
 import { authorize } from './permissions';
@@ -214,7 +214,7 @@ export function editAgent(
  */
 export type EmailStatus = 'available' | 'standalone-account' | 'agent' | 'pending-invitation';
 
-const EMAIL_STATUSES: ReadonlySet<unknown> = new Set<EmailStatus>(['available', 'standalone-account', 'agent', 'pending-invitation']);
+const EMAIL_STATUSES: ReadonlySet<unknown> = /* @__PURE__ */ new Set<EmailStatus>(['available', 'standalone-account', 'agent', 'pending-invitation']);
 
 /**
  * Refuses an email someone already holds. A missing or unknown `emailStatus` is a caller bug

@@ -26,7 +26,7 @@ export function validationFailed(issues: readonly FieldIssue[]): ValidationFaile
   return { type: 'ValidationFailed', issues, message: `Invalid input: ${fields}.` };
 }
 
-const TOO_DEEP = Symbol('too deep');
+const TOO_DEEP = /* @__PURE__ */ Symbol('too deep');
 const MAX_DEPTH = 16;
 
 /**

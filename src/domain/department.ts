@@ -1,15 +1,15 @@
 import { err, ok, type Result } from 'neverthrow';
 import { created, requireAgent, withoutDepartment, evolveAgent, type Agent, type Now, type Removed } from './agent';
 import { decided, parseInput, type Decision } from './command';
-import {
-  fail,
-  type AgentNotFound,
-  type DepartmentLimitReached,
-  type DepartmentNameTaken,
-  type DepartmentNotFound,
-  type PermissionDenied,
-  type ValidationFailed,
+import type {
+  AgentNotFound,
+  DepartmentLimitReached,
+  DepartmentNameTaken,
+  DepartmentNotFound,
+  PermissionDenied,
+  ValidationFailed,
 } from './errors';
+import * as fail from './failures';
 import { event, type RosterEvent } from './events';
 import type { DepartmentId, WorkspaceId } from './ids';
 import type { Invitation } from './invitation';

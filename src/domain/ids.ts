@@ -14,15 +14,15 @@ const idSchema = <B extends string>(prefix: string, what: string) =>
     .brand<B>();
 
 /** @example workspaceIdSchema.parse('ws_7fK2') */
-export const workspaceIdSchema = idSchema<'WorkspaceId'>('ws', 'a workspace');
+export const workspaceIdSchema = /* @__PURE__ */ idSchema<'WorkspaceId'>('ws', 'a workspace');
 /** @example agentIdSchema.parse('agt_ana') */
-export const agentIdSchema = idSchema<'AgentId'>('agt', 'an agent');
+export const agentIdSchema = /* @__PURE__ */ idSchema<'AgentId'>('agt', 'an agent');
 /** @example invitationIdSchema.parse('inv_1') */
-export const invitationIdSchema = idSchema<'InvitationId'>('inv', 'an invitation');
+export const invitationIdSchema = /* @__PURE__ */ idSchema<'InvitationId'>('inv', 'an invitation');
 /** @example departmentIdSchema.parse('dep_sales') */
-export const departmentIdSchema = idSchema<'DepartmentId'>('dep', 'a department');
+export const departmentIdSchema = /* @__PURE__ */ idSchema<'DepartmentId'>('dep', 'a department');
 /** @example conversationIdSchema.parse('conv_42') */
-export const conversationIdSchema = idSchema<'ConversationId'>('conv', 'a conversation');
+export const conversationIdSchema = /* @__PURE__ */ idSchema<'ConversationId'>('conv', 'a conversation');
 
 /** Id of a {@link Workspace}. */
 export type WorkspaceId = z.output<typeof workspaceIdSchema>;
@@ -39,7 +39,7 @@ export type ConversationId = z.output<typeof conversationIdSchema>;
  * Hex SHA-256 of an invitation token. The domain only ever holds this hash; the plaintext token
  * exists in the outgoing email alone.
  */
-export const tokenHashSchema = z
+export const tokenHashSchema = /* @__PURE__ */ z
   .string()
   .regex(/^[0-9a-f]{64}$/, { message: 'must be a hex SHA-256 digest' })
   .brand<'TokenHash'>();

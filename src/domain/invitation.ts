@@ -3,22 +3,22 @@ import { err, ok, type Result } from 'neverthrow';
 import { created, evolveAgent, refuseTakenEmail, type Agent, type EmailStatus, type Now, type Role } from './agent';
 import { decided, parseInput, type Decision } from './command';
 import { existingDepartments, requireDepartments, type Department } from './department';
-import {
-  fail,
-  type DepartmentNotFound,
-  type EmailAlreadyExists,
-  type InvalidToken,
-  type InvitationAlreadyAccepted,
-  type InvitationHasExpired,
-  type InvitationNotFound,
-  type InvitationNotPending,
-  type InvitationWasRevoked,
-  type PermissionDenied,
-  type SeatLimitReached,
-  type SignedInAsDifferentEmail,
-  type ValidationFailed,
-  type WeakPassword,
+import type {
+  DepartmentNotFound,
+  EmailAlreadyExists,
+  InvalidToken,
+  InvitationAlreadyAccepted,
+  InvitationHasExpired,
+  InvitationNotFound,
+  InvitationNotPending,
+  InvitationWasRevoked,
+  PermissionDenied,
+  SeatLimitReached,
+  SignedInAsDifferentEmail,
+  ValidationFailed,
+  WeakPassword,
 } from './errors';
+import * as fail from './failures';
 import { event, type RosterEvent } from './events';
 import { sameTokenHash, type AgentId, type DepartmentId, type InvitationId, type TokenHash, type WorkspaceId } from './ids';
 import { authorize } from './permissions';

@@ -1,7 +1,13 @@
 import { err, ok, type Result } from 'neverthrow';
 import { evolveAgent, requireAgent, type Agent, type Now } from './agent';
 import { decided, parseInput, type Decision } from './command';
-import { fail, type AgentNotFound, type AlreadyOwner, type PermissionDenied, type ValidationFailed } from './errors';
+import type {
+  AgentNotFound,
+  AlreadyOwner,
+  PermissionDenied,
+  ValidationFailed,
+} from './errors';
+import * as fail from './failures';
 import { event } from './events';
 import { authorize } from './permissions';
 import { transferOwnershipSchema, type TransferOwnershipInput } from './schemas';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pure } from './pure';
 
 /** A limit on seats or departments; `null` means unlimited. */
 export type Limit = number | null;
@@ -7,17 +8,17 @@ export type Limit = number | null;
 export type Plan = Readonly<{ id: string; seats: Limit; departments: Limit }>;
 
 // The owner always holds a seat, so a plan needs at least one; a plan may allow no departments.
-const seatLimitSchema = z.union([z.number().int().min(1).max(1_000_000), z.null()]);
-const departmentLimitSchema = z.union([z.number().int().min(0).max(1_000_000), z.null()]);
-const planIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, { message: 'must be a plan id like "team-12"' });
-const inlinePlanSchema = z.strictObject({ id: planIdSchema, seats: seatLimitSchema, departments: departmentLimitSchema });
+const seatLimitSchema = /* @__PURE__ */ pure(() => z.union([z.number().int().min(1).max(1_000_000), z.null()]));
+const departmentLimitSchema = /* @__PURE__ */ pure(() => z.union([z.number().int().min(0).max(1_000_000), z.null()]));
+const planIdSchema = /* @__PURE__ */ z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, { message: 'must be a plan id like "team-12"' });
+const inlinePlanSchema = /* @__PURE__ */ z.strictObject({ id: planIdSchema, seats: seatLimitSchema, departments: departmentLimitSchema });
 
 /**
  * A plan given inline (a host's custom plan) or by the id of a catalog plan.
  *
  * @example planSchema.parse('pro'); planSchema.parse({ id: 'team-12', seats: 12, departments: 3 })
  */
-export const planSchema = z.union([planIdSchema, inlinePlanSchema]);
+export const planSchema = /* @__PURE__ */ z.union([planIdSchema, inlinePlanSchema]);
 
 /** Plans by id. */
 export type PlanCatalog = Readonly<Record<string, Plan>>;

@@ -3,6 +3,7 @@ import { evolveDepartment, type Department } from './department';
 import type { RosterEvent } from './events';
 import { evolveInvitation, type Invitation } from './invitation';
 import { evolveWorkspace, type Workspace } from './workspace';
+import { pure } from './pure';
 
 /**
  * One workspace's whole roster as plain data: what replaying its events gives. Stores keep the
@@ -20,7 +21,7 @@ export type RosterState = Readonly<{
 export const initialRosterState: RosterState = { workspace: null, agents: {}, invitations: {}, departments: {} };
 
 /** The `type` of every roster event, at run time. */
-export const ROSTER_EVENT_TYPES: ReadonlySet<string> = new Set<RosterEvent['type']>(
+export const ROSTER_EVENT_TYPES: ReadonlySet<string> = /* @__PURE__ */ pure(() => new Set<RosterEvent['type']>(
   Object.keys({
     WorkspaceCreated: true,
     PlanChanged: true,
@@ -43,7 +44,7 @@ export const ROSTER_EVENT_TYPES: ReadonlySet<string> = new Set<RosterEvent['type
     AgentAssignedToDepartments: true,
     AgentRemovedFromDepartment: true,
   } satisfies Record<RosterEvent['type'], true>) as RosterEvent['type'][],
-);
+));
 
 type Targets = Readonly<{ agents: readonly string[]; invitations: readonly string[]; departments: readonly string[] }>;
 const none: readonly string[] = [];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { agentIdSchema, departmentIdSchema, invitationIdSchema } from './ids';
 import { planSchema } from './plans';
 import { departmentNameSchema, descriptionSchema, emailSchema, passwordSchema, personNameSchema } from './values';
+import { pure } from './pure';
 
 /**
  * Every command input has a strict schema: unknown keys (`__proto__`, `isAdmin`, typos) are
@@ -10,17 +11,17 @@ import { departmentNameSchema, descriptionSchema, emailSchema, passwordSchema, p
  */
 
 /** `admin` ("Full access") or `agent` ("Limited access"). */
-export const roleSchema = z.enum(['admin', 'agent']);
+export const roleSchema = /* @__PURE__ */ z.enum(['admin', 'agent']);
 /** `online` or `away`. */
-export const availabilitySchema = z.enum(['online', 'away']);
+export const availabilitySchema = /* @__PURE__ */ z.enum(['online', 'away']);
 
-const departmentIdsSchema = z
+const departmentIdsSchema = /* @__PURE__ */ z
   .array(departmentIdSchema)
   .max(100)
   .transform((ids) => [...new Set(ids)]);
 
 /** Input of `createWorkspace`. @example { name: 'Shop', plan: 'pro', owner: { email: 'ana@shop.com', name: 'Ana' } } */
-export const createWorkspaceSchema = z.strictObject({
+export const createWorkspaceSchema = /* @__PURE__ */ pure(() => z.strictObject({
   name: personNameSchema,
   plan: planSchema.default('free'),
   owner: z.strictObject({ email: emailSchema, name: personNameSchema }),
@@ -28,38 +29,38 @@ export const createWorkspaceSchema = z.strictObject({
     .strictObject({ countInactiveAgents: z.boolean().optional(), reserveSeatsForInvitations: z.boolean().optional() })
     .optional(),
   invitationTtlHours: z.number().int().min(1).max(24 * 90).optional(),
-});
+}));
 
 /** Input of `changePlan`. @example { plan: 'enterprise' } */
-export const changePlanSchema = z.strictObject({ plan: planSchema });
+export const changePlanSchema = /* @__PURE__ */ z.strictObject({ plan: planSchema });
 
 /** Input of `changeSettings`. @example { seatPolicy: { countInactiveAgents: false } } */
-export const changeSettingsSchema = z.strictObject({
+export const changeSettingsSchema = /* @__PURE__ */ pure(() => z.strictObject({
   name: personNameSchema.optional(),
   seatPolicy: z
     .strictObject({ countInactiveAgents: z.boolean().optional(), reserveSeatsForInvitations: z.boolean().optional() })
     .optional(),
   invitationTtlHours: z.number().int().min(1).max(24 * 90).optional(),
-});
+}));
 
 /** Input of `inviteAgent`. @example { email: 'bob@shop.com', role: 'agent', departmentIds: ['dep_sales'] } */
-export const inviteAgentSchema = z.strictObject({
+export const inviteAgentSchema = /* @__PURE__ */ pure(() => z.strictObject({
   email: emailSchema,
   role: roleSchema.default('agent'),
   departmentIds: departmentIdsSchema.default([]),
-});
+}));
 
 /** Input of commands that name one invitation. @example { invitationId: 'inv_1' } */
-export const invitationTargetSchema = z.strictObject({ invitationId: invitationIdSchema });
+export const invitationTargetSchema = /* @__PURE__ */ z.strictObject({ invitationId: invitationIdSchema });
 
 /** Input of `acceptInvitation` (the token travels separately, as its hash). @example { name: 'Bob', password: 'correct horse battery staple' } */
-export const acceptInvitationSchema = z.strictObject({ name: personNameSchema, password: passwordSchema });
+export const acceptInvitationSchema = /* @__PURE__ */ z.strictObject({ name: personNameSchema, password: passwordSchema });
 
 /** Input of commands that name one agent. @example { agentId: 'agt_2' } */
-export const agentTargetSchema = z.strictObject({ agentId: agentIdSchema });
+export const agentTargetSchema = /* @__PURE__ */ z.strictObject({ agentId: agentIdSchema });
 
 /** Input of `editAgent`: at least one of name, email, description. @example { agentId: 'agt_2', name: 'Bob B.' } */
-export const editAgentSchema = z
+export const editAgentSchema = /* @__PURE__ */ pure(() => z
   .strictObject({
     agentId: agentIdSchema,
     name: personNameSchema.optional(),
@@ -68,30 +69,30 @@ export const editAgentSchema = z
   })
   .refine((i) => i.name !== undefined || i.email !== undefined || i.description !== undefined, {
     message: 'give at least one of name, email, description',
-  });
+  }));
 
 /** Input of `changeRole`. @example { agentId: 'agt_2', role: 'admin' } */
-export const changeRoleSchema = z.strictObject({ agentId: agentIdSchema, role: roleSchema });
+export const changeRoleSchema = /* @__PURE__ */ z.strictObject({ agentId: agentIdSchema, role: roleSchema });
 
 /** Input of `setAvailability`. @example { agentId: 'agt_2', availability: 'online' } */
-export const setAvailabilitySchema = z.strictObject({ agentId: agentIdSchema, availability: availabilitySchema });
+export const setAvailabilitySchema = /* @__PURE__ */ z.strictObject({ agentId: agentIdSchema, availability: availabilitySchema });
 
 /** Input of `transferOwnership`. @example { toAgentId: 'agt_2', formerOwnerRole: 'admin' } */
-export const transferOwnershipSchema = z.strictObject({
+export const transferOwnershipSchema = /* @__PURE__ */ pure(() => z.strictObject({
   toAgentId: agentIdSchema,
   formerOwnerRole: roleSchema.default('admin'),
-});
+}));
 
 /** Input of `createDepartment`. @example { name: 'Sales' } */
-export const createDepartmentSchema = z.strictObject({ name: departmentNameSchema });
+export const createDepartmentSchema = /* @__PURE__ */ z.strictObject({ name: departmentNameSchema });
 /** Input of `renameDepartment`. @example { departmentId: 'dep_1', name: 'Sales EU' } */
-export const renameDepartmentSchema = z.strictObject({ departmentId: departmentIdSchema, name: departmentNameSchema });
+export const renameDepartmentSchema = /* @__PURE__ */ z.strictObject({ departmentId: departmentIdSchema, name: departmentNameSchema });
 /** Input of commands that name one department. @example { departmentId: 'dep_1' } */
-export const departmentTargetSchema = z.strictObject({ departmentId: departmentIdSchema });
+export const departmentTargetSchema = /* @__PURE__ */ z.strictObject({ departmentId: departmentIdSchema });
 /** Input of `assignAgentToDepartments`. @example { agentId: 'agt_2', departmentIds: ['dep_1'] } */
-export const assignAgentSchema = z.strictObject({ agentId: agentIdSchema, departmentIds: departmentIdsSchema });
+export const assignAgentSchema = /* @__PURE__ */ z.strictObject({ agentId: agentIdSchema, departmentIds: departmentIdsSchema });
 /** Input of `removeAgentFromDepartment`. @example { agentId: 'agt_2', departmentId: 'dep_1' } */
-export const removeAgentFromDepartmentSchema = z.strictObject({ agentId: agentIdSchema, departmentId: departmentIdSchema });
+export const removeAgentFromDepartmentSchema = /* @__PURE__ */ z.strictObject({ agentId: agentIdSchema, departmentId: departmentIdSchema });
 
 /** Input accepted by `createWorkspace`. */
 export type CreateWorkspaceInput = z.input<typeof createWorkspaceSchema>;

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { err, ok } from 'neverthrow';
 import type { Result } from 'neverthrow';
+import { pure } from './pure';
 
 // ---------------------------------------------------------------------------
 // Shared helpers
@@ -224,10 +225,10 @@ function canonicalEmail(raw: string): Check {
  * emailSchema.parse('  ANA@bücher.de ');          // 'ana@xn--bcher-kva.de'
  * emailSchema.safeParse('a@localhost').success;   // false
  */
-export const emailSchema = z
+export const emailSchema = /* @__PURE__ */ pure(() => z
   .string()
   .transform(refineWith(canonicalEmail))
-  .brand<'Email'>();
+  .brand<'Email'>());
 
 /**
  * {@link emailSchema} as a `Result`, for callers that prefer values to
@@ -280,10 +281,10 @@ export type PersonName = string & z.BRAND<'PersonName'>;
  * personNameSchema.safeParse('Zoë O\'Connor-Smith').success; // true
  * personNameSchema.safeParse('a\u200Bb').success;            // false
  */
-export const personNameSchema = z
+export const personNameSchema = /* @__PURE__ */ pure(() => z
   .string()
   .transform(refineWith(boundedText('Name', 100)))
-  .brand<'PersonName'>();
+  .brand<'PersonName'>());
 
 /**
  * A department's display name: same rules as {@link PersonName}, 1–60 code
@@ -300,10 +301,10 @@ export type DepartmentName = string & z.BRAND<'DepartmentName'>;
  * @example
  * departmentNameSchema.safeParse(' Billing ').data; // 'Billing'
  */
-export const departmentNameSchema = z
+export const departmentNameSchema = /* @__PURE__ */ pure(() => z
   .string()
   .transform(refineWith(boundedText('Department name', 60)))
-  .brand<'DepartmentName'>();
+  .brand<'DepartmentName'>());
 
 const MAX_DESCRIPTION = 500;
 
@@ -329,7 +330,7 @@ function canonicalDescription(raw: string): Check {
  * @example
  * descriptionSchema.parse('Handles refunds.\r\nEU only.\n'); // 'Handles refunds.\nEU only.'
  */
-export const descriptionSchema: z.ZodType<string, string> = z.string().transform(refineWith(canonicalDescription));
+export const descriptionSchema: z.ZodType<string, string> = /* @__PURE__ */ pure(() => z.string().transform(refineWith(canonicalDescription)));
 
 /**
  * Case-insensitive comparison key for department names, so "Sales", "SALES"
@@ -376,7 +377,7 @@ const MAX_ALLOWED_MAX = HARD_INPUT_LIMIT;
  * @example
  * checkPassword('correct horse battery staple', DEFAULT_PASSWORD_POLICY).isOk(); // true
  */
-export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = Object.freeze({ minLength: SINGLE_FACTOR_MIN, maxLength: 256 });
+export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = /* @__PURE__ */ Object.freeze({ minLength: SINGLE_FACTOR_MIN, maxLength: 256 });
 
 /**
  * Builds a validated {@link PasswordPolicy}. `secondFactor: true` lowers the
@@ -456,4 +457,4 @@ export function checkPassword(password: string, policy: PasswordPolicy): Result<
  * const pw = passwordSchema.parse(body.password);
  * checkPassword(pw, DEFAULT_PASSWORD_POLICY);
  */
-export const passwordSchema = z.string().max(HARD_INPUT_LIMIT, 'Password is too long.');
+export const passwordSchema = /* @__PURE__ */ z.string().max(HARD_INPUT_LIMIT, 'Password is too long.');

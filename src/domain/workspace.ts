@@ -1,13 +1,13 @@
 import { err, ok, type Result } from 'neverthrow';
 import { decided, parseInput, type Decision } from './command';
-import {
-  fail,
-  type PermissionDenied,
-  type PlanLimitsExceeded,
-  type PlanNotFound,
-  type SeatLimitReached,
-  type ValidationFailed,
+import type {
+  PermissionDenied,
+  PlanLimitsExceeded,
+  PlanNotFound,
+  SeatLimitReached,
+  ValidationFailed,
 } from './errors';
+import * as fail from './failures';
 import { event, type RosterEvent } from './events';
 import type { AgentId, WorkspaceId } from './ids';
 import { authorize } from './permissions';
