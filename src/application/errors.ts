@@ -30,7 +30,7 @@ export type RosterError = DomainError | RoutingError | ApplicationError | Identi
  * The `type` of every {@link RosterError}, at run time: for status maps, translations and tests.
  * The `satisfies` clause makes adding an error without listing it here a type error.
  */
-export const ERROR_TYPES = Object.keys({
+export const ERROR_TYPES = /* @__PURE__ */ Object.keys({
   ValidationFailed: true,
   PermissionDenied: true,
   AgentNotFound: true,

@@ -32,6 +32,7 @@ import { appFail, type ApplicationError, type RateLimited, type StoreUnavailable
 import { DEFAULT_RETRY, deliverDue, outboxMessage, type DeliveryReport, type RetryPolicy } from './outbox';
 import { defaultTemplates, type EmailTemplates } from './templates';
 import { Attempt, transact, type Planned } from './transaction';
+import { pure } from '../domain/pure';
 
 /** Everything a roster is built from; only what differs from the defaults needs passing. */
 export type RosterOptions = Readonly<{
@@ -70,36 +71,36 @@ export type RosterOptions = Readonly<{
 
 /** Who is acting: an agent of a workspace. */
 export type ActorRef = Readonly<{ workspaceId: string; agentId: string }>;
-const actorSchema = z.strictObject({ workspaceId: workspaceIdSchema, agentId: agentIdSchema });
+const actorSchema = /* @__PURE__ */ z.strictObject({ workspaceId: workspaceIdSchema, agentId: agentIdSchema });
 /** Parses who acts; its issues are reported under `actor.` so they never read like the input's. */
-const actorWrapperSchema = z.strictObject({ actor: actorSchema });
+const actorWrapperSchema = /* @__PURE__ */ z.strictObject({ actor: actorSchema });
 const parseActor = (actorRef: unknown) => parseInput(actorWrapperSchema, { actor: actorRef }).map((r) => r.actor);
 
 /** The outcome of a use case: its command's decision, or its command's errors plus {@link ApplicationError}. */
 export type UseCase<S, E> = ResultAsync<Decision<S>, E | ApplicationError | ValidationFailed>;
 
-const queueRefSchema = z.looseObject({ departmentId: domain.departmentIdSchema.nullable() });
+const queueRefSchema = /* @__PURE__ */ pure(() => z.looseObject({ departmentId: domain.departmentIdSchema.nullable() }));
 
 /** Filters of `listAgents`. */
-export const agentFilterSchema = z.strictObject({
+export const agentFilterSchema = /* @__PURE__ */ pure(() => z.strictObject({
   status: z.enum(['active', 'inactive']).optional(),
   availability: domain.availabilitySchema.optional(),
   departmentId: domain.departmentIdSchema.optional(),
-});
+}));
 /** Filters of `listInvitations`. */
-export const invitationFilterSchema = z.strictObject({ status: z.enum(['pending', 'accepted', 'revoked', 'expired']).optional() });
-const outboxStatusSchema = z.enum(['pending', 'delivered']).optional();
-const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
+export const invitationFilterSchema = /* @__PURE__ */ pure(() => z.strictObject({ status: z.enum(['pending', 'accepted', 'revoked', 'expired']).optional() }));
+const outboxStatusSchema = /* @__PURE__ */ z.enum(['pending', 'delivered']).optional();
+const tokenSchema = /* @__PURE__ */ z.string().regex(/^[A-Za-z0-9_-]{43}$/);
 /** Input of the roster's `createWorkspace`: the domain's, plus the owner's password. */
-export const createWorkspaceRequestSchema = z.strictObject({
+export const createWorkspaceRequestSchema = /* @__PURE__ */ pure(() => z.strictObject({
   ...domain.createWorkspaceSchema.shape,
   owner: z.strictObject({ email: domain.emailSchema, name: domain.personNameSchema, password: domain.passwordSchema }),
-});
+}));
 /** Input of the roster's `acceptInvitation`: what the invitee sends. Name and password are checked by the domain. */
-export const acceptInvitationRequestSchema = z.strictObject({ token: z.string().max(200), name: z.unknown(), password: z.unknown() });
+export const acceptInvitationRequestSchema = /* @__PURE__ */ pure(() => z.strictObject({ token: z.string().max(200), name: z.unknown(), password: z.unknown() }));
 /** Input of the roster's `previewInvitation`. */
-export const previewInvitationRequestSchema = z.strictObject({ token: z.string().max(200) });
-const requestContextSchema = z.strictObject({ session: z.unknown().optional(), requester: z.string().max(200).optional() });
+export const previewInvitationRequestSchema = /* @__PURE__ */ pure(() => z.strictObject({ token: z.string().max(200) }));
+const requestContextSchema = /* @__PURE__ */ pure(() => z.strictObject({ session: z.unknown().optional(), requester: z.string().max(200).optional() }));
 
 /**
  * What the host knows about a request to open or accept a link, as opposed to what the visitor
