@@ -7,7 +7,7 @@
  *   pack           `npm pack`, once; the checks below read that tarball
  *   publint        `publint --strict` on the tarball
  *   attw           `attw --profile node16` (are the types wrong?) on the tarball
- *   size-limit     the budgets in .size-limit.json
+ *   size-limit     the budgets in .size-limit.js (core, and every command imported alone)
  *   typedoc        every export documented, no broken {@link}, nothing referenced but unexported
  *   smoke          the tarball installed in an empty folder, each subpath imported and required,
  *                  under Node, Bun and Deno (scripts/smoke)
