@@ -12,7 +12,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CapturingMailer, createRoster, ManualClock, MemoryRosterStore, type RosterState, type WorkspaceId } from 'agent-roster';
+import { CapturingMailer, createRoster, ManualClock, MemoryRosterStore, type WorkspaceId } from 'agent-roster';
+import { readRoster } from 'agent-roster/testing';
 import { createHandler } from '../http-api/handler';
 
 export type ToyApp = Readonly<{
@@ -42,21 +43,7 @@ export async function startToyApp(): Promise<ToyApp> {
     req.resume();
     if (req.method === 'GET' && url.pathname === '/__test__/roster') {
       const id = (url.searchParams.get('workspaceId') ?? '') as WorkspaceId;
-      const [workspace, agents, invitations, departments, events] = await Promise.all([
-        store.loadWorkspace(id),
-        store.listAgents(id),
-        store.listInvitations(id),
-        store.listDepartments(id),
-        store.events(id),
-      ]);
-      const byId = <T extends { id: string }>(items: readonly T[]) => Object.fromEntries(items.map((item) => [item.id, item]));
-      const snapshot: RosterState = {
-        workspace: workspace?.value ?? null,
-        agents: byId(agents),
-        invitations: byId(invitations),
-        departments: byId(departments.map((d) => d.department)),
-      };
-      return json(res, 200, { roster: snapshot, events });
+      return json(res, 200, await readRoster(store, id));
     }
     if (req.method === 'GET' && url.pathname === '/__test__/last-link') {
       return json(res, 200, { token: mailer.lastTokenFor(url.searchParams.get('to') ?? '') ?? null });

@@ -200,24 +200,33 @@ export function rosterDriver(options: RosterDriverOptions = {}): RosterDriver {
     changePlan: (actor, { plan }) => asActor(actor, async (ref) => outcomeOf(await roster.changePlan(ref, { plan }))),
     changeSeatPolicy: (actor, { seatPolicy }) => asActor(actor, async (ref) => outcomeOf(await roster.changeSettings(ref, { seatPolicy }))),
     advanceTime: async (hours) => void ports.clock.advance({ hours }),
-    async snapshot(): Promise<DriverSnapshot> {
-      const id = ws();
-      const [workspace, agents, invitations, departments, events] = await Promise.all([
-        store.loadWorkspace(id),
-        store.listAgents(id),
-        store.listInvitations(id),
-        store.listDepartments(id),
-        store.events(id),
-      ]);
-      const byId = <T extends { id: string }>(items: readonly T[]) => Object.fromEntries(items.map((item) => [item.id, item]));
-      const roster: RosterState = {
-        workspace: workspace?.value ?? null,
-        agents: byId(agents),
-        invitations: byId(invitations),
-        departments: byId(departments.map((d) => d.department)),
-      };
-      // A workspace's log may also hold routing events; the invariant checks skip what is not the roster's.
-      return { roster, events: events as readonly RosterEvent[] };
-    },
+    snapshot: () => readRoster(store, ws()),
   };
+}
+
+/**
+ * A workspace's whole roster and event log, read from a store: what a {@link DriverSnapshot}
+ * holds, for a driver (or a test-only route of your app) that keeps its state in a `RosterStore`.
+ * Routing events stay in `events`; the invariant checks skip what is not the roster's.
+ *
+ * @example
+ * const { roster, events } = await readRoster(store, workspaceId);
+ * checkInvariants({ roster, events });
+ */
+export async function readRoster(store: RosterStore, workspaceId: WorkspaceId): Promise<DriverSnapshot> {
+  const [workspace, agents, invitations, departments, events] = await Promise.all([
+    store.loadWorkspace(workspaceId),
+    store.listAgents(workspaceId),
+    store.listInvitations(workspaceId),
+    store.listDepartments(workspaceId),
+    store.events(workspaceId),
+  ]);
+  const byId = <T extends { id: string }>(items: readonly T[]) => Object.fromEntries(items.map((item) => [item.id, item]));
+  const roster: RosterState = {
+    workspace: workspace?.value ?? null,
+    agents: byId(agents),
+    invitations: byId(invitations),
+    departments: byId(departments.map((d) => d.department)),
+  };
+  return { roster, events: events as readonly RosterEvent[] };
 }

@@ -17,7 +17,7 @@ describe('agent-roster/testing', () => {
       'domainStepsArb', 'runDomainSequence', 'outcomeClass',
       // your system through a driver, and ours
       'rosterProperty', 'rosterCommandsArb', 'rosterStepArb', 'workspaceSetupArb', 'runRosterCommands', 'ranCommands', 'rosterDriver',
-      'RosterCommand', 'ConcurrentCommands', 'RosterModel', 'RosterReal', 'outcomeOf', 'toRosterState',
+      'RosterCommand', 'ConcurrentCommands', 'RosterModel', 'RosterReal', 'outcomeOf', 'toRosterState', 'readRoster',
       // invariants
       'checkInvariants', 'checkRoster', 'checkHistory',
       // given/when/then, mothers, store contract
