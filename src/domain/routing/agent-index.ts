@@ -188,7 +188,7 @@ function canTakeMore(c: Candidate): boolean {
  * To get the O(log n) path, keep the latest state object of each queue in memory, keyed by its
  * version, and pass that one in.
  */
-const cache = new WeakMap<RoutingState, RoutingIndex>();
+const cache = /* @__PURE__ */ new WeakMap<RoutingState, RoutingIndex>();
 
 /** How many indexes were built from scratch; tests read it to prove the hand-off works. @internal */
 export const routingIndexStats = { builds: 0 };

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { agentIdSchema, conversationIdSchema, departmentIdSchema } from '../ids';
+import { pure } from '../pure';
 
 /** One conversation, by id. */
-const conversationTarget = z.strictObject({ conversationId: conversationIdSchema });
+const conversationTarget = /* @__PURE__ */ z.strictObject({ conversationId: conversationIdSchema });
 
 /** Input of `routeConversation`. @example { conversationId: 'conv_42' } */
 export const routeConversationSchema = conversationTarget;
@@ -13,10 +14,10 @@ export const closeConversationSchema = conversationTarget;
  * Input of `transferConversation`: `to` is an agent id, or `'queue'` to put the conversation back
  * at the front of the queue. @example { conversationId: 'conv_42', to: 'agt_bob' }
  */
-export const transferConversationSchema = z.strictObject({
+export const transferConversationSchema = /* @__PURE__ */ pure(() => z.strictObject({
   conversationId: conversationIdSchema,
   to: z.union([agentIdSchema, z.literal('queue')], { message: 'must be an agent id like "agt_…" or "queue"' }),
-});
+}));
 
 /**
  * Input of `syncAgent`: an agent's current facts from the roster, or `deleted: true` once it is
@@ -25,7 +26,7 @@ export const transferConversationSchema = z.strictObject({
  * @example { agentId: 'agt_bob', active: true, online: true, departmentIds: ['dep_sales'] }
  * @example { agentId: 'agt_bob', deleted: true }
  */
-export const syncAgentSchema = z
+export const syncAgentSchema = /* @__PURE__ */ pure(() => z
   .strictObject({
     agentId: agentIdSchema,
     active: z.boolean().optional(),
@@ -45,16 +46,16 @@ export const syncAgentSchema = z
     if (i.online === true && i.active === false) {
       ctx.addIssue({ code: 'custom', path: ['online'], message: 'an inactive agent is never online' });
     }
-  });
+  }));
 
 /** How many open conversations an agent may hold; `null` is no limit, 0 pauses the agent. */
-const capacitySchema = z.number().int().min(0).max(10_000).nullable();
+const capacitySchema = /* @__PURE__ */ z.number().int().min(0).max(10_000).nullable();
 
 /**
  * Input of `configureRouting`: what changes. `capacities` replaces the per-agent overrides
  * as a whole (`{}` clears them). @example { strategy: 'least-busy', capacity: 3, capacities: { agt_ana: 5 } }
  */
-export const configureRoutingSchema = z
+export const configureRoutingSchema = /* @__PURE__ */ pure(() => z
   .strictObject({
     strategy: z.enum(['round-robin', 'least-busy']).optional(),
     capacity: capacitySchema.optional(),
@@ -65,7 +66,7 @@ export const configureRoutingSchema = z
   })
   .refine((i) => i.strategy !== undefined || i.capacity !== undefined || i.capacities !== undefined, {
     message: 'give at least one of strategy, capacity, capacities',
-  });
+  }));
 
 /** Input accepted by `routeConversation`. */
 export type RouteConversationInput = z.input<typeof routeConversationSchema>;
