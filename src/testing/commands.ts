@@ -28,7 +28,7 @@ import type { InvariantViolation } from '../domain/invariants';
 import type { SeatPolicy } from '../domain/plans';
 import type { RosterState } from '../domain/roster';
 import { personNameArb, planArb, seatPolicyArb, type PlanInput } from './arbitraries';
-import { DEPARTMENT_NAME_POOL, EMAIL_POOL, type PoolDepartmentName, type PoolEmail } from './domain-model';
+import { DEPARTMENT_NAME_POOL, EMAIL_POOL, type PoolDepartmentName, type PoolEmail } from './domain-steps';
 import { checkInvariants, type DriverOutcome, type DriverSnapshot, type RosterDriver } from './driver';
 import { firstDifference } from './scenario';
 

@@ -21,6 +21,7 @@
  * @packageDocumentation
  */
 export * from './arbitraries';
+export * from './domain-steps';
 export * from './domain-model';
 export * from './mothers';
 export * from './scenario';

@@ -38,15 +38,8 @@ import {
   type RosterState,
 } from '../../src/domain/index';
 import { departmentNameArb, emailArb, passwordArb, personNameArb, planArb, roleArb, seatPolicyArb } from '../../src/testing/arbitraries';
-import {
-  domainStepsArb,
-  outcomeClass,
-  runDomainSequence,
-  type DomainStep,
-  type OutcomeClass,
-  type RunOptions,
-  type StepReport,
-} from '../../src/testing/domain-model';
+import { outcomeClass, runDomainSequence, type OutcomeClass, type RunOptions, type StepReport } from '../../src/testing/domain-model';
+import { domainStepsArb, type DomainStep } from '../../src/testing/domain-steps';
 
 // ---------------------------------------------------------------------------
 // Parameters: runs, and replaying a reported failure
