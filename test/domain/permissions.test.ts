@@ -189,3 +189,31 @@ describe('can() agrees with the PERMISSIONS data everywhere', () => {
     }
   });
 });
+
+describe('garbage from a JS caller', () => {
+  const ana = deepFreeze(anAgent({ id: 'agt_ana', name: 'Ana', role: 'admin', status: 'active' }));
+
+  it('answers false for an unknown capability instead of throwing', () => {
+    for (const capability of ['', 'Chat', 'admin', 'toString', '__proto__', 'constructor', 'transferownership']) {
+      expect(can(ana, capability as Capability, workspace)).toBe(false);
+      expect(authorize(ana, capability as Capability, workspace)._unsafeUnwrapErr()).toMatchObject({ type: 'PermissionDenied', reason: 'role' });
+    }
+  });
+
+  it('grants nothing to a role or status outside the types, even to the owner', () => {
+    const odd = [
+      { ...ana, role: 'owner' },
+      { ...ana, role: 'Admin' },
+      { ...ana, role: '__proto__' },
+      { ...ana, status: 'Active' },
+      { ...ana, status: 'toString' },
+    ] as unknown as (typeof ana)[];
+    for (const actor of odd) {
+      expect(capabilitiesOf(actor, workspace)).toEqual([]);
+      for (const capability of CAPABILITIES) {
+        expect(can(actor, capability, workspace)).toBe(false);
+        expect(authorize(actor, capability, workspace).isErr()).toBe(true);
+      }
+    }
+  });
+});
