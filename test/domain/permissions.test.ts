@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authorize, can, CAPABILITIES, capabilitiesOf, PERMISSIONS, type Capability, type Status } from 'agent-roster';
+import { authorize, can, CAPABILITIES, capabilitiesOf, NEEDS_ACTIVE, PERMISSIONS, type Capability, type Role, type Status } from 'agent-roster';
 import { aWorkspace, anAgent } from '../../src/testing/mothers';
 import { deepFreeze } from '../../src/testing/scenario';
 
@@ -117,5 +117,103 @@ describe('why a permission is denied', () => {
     const transferred = deepFreeze(aWorkspace({ ownerId: 'agt_bob' }));
     expect(can(actor('admin', 'active'), 'transferOwnership', transferred)).toBe(true);
     expect(authorize(actor('owner', 'active'), 'transferOwnership', transferred)._unsafeUnwrapErr().reason).toBe('not-owner');
+  });
+});
+
+/**
+ * can() spells the matrix out as comparisons with literals for speed (see its comment); the data
+ * stays the source of truth. Every role × status × owner or not × capability × same or other
+ * workspace must give what PERMISSIONS, NEEDS_ACTIVE and the owner rule say, through can(),
+ * authorize() and capabilitiesOf() alike.
+ */
+describe('can() agrees with the PERMISSIONS data everywhere', () => {
+  const roles: readonly Role[] = ['admin', 'agent'];
+  const statuses: readonly Status[] = ['active', 'inactive'];
+  const product = roles.flatMap((role) =>
+    statuses.flatMap((status) =>
+      [true, false].flatMap((owner) =>
+        [true, false].flatMap((sameWorkspace) => CAPABILITIES.map((capability) => ({ role, status, owner, sameWorkspace, capability }))),
+      ),
+    ),
+  );
+  /** What the data says, read straight from PERMISSIONS and the owner rule of its TSDoc. */
+  const fromData = (c: (typeof product)[number]): boolean =>
+    c.sameWorkspace && (c.capability === 'transferOwnership' ? c.owner : PERMISSIONS[c.role][c.status].includes(c.capability));
+  const actorOf = (c: Pick<(typeof product)[number], 'role' | 'status' | 'owner' | 'sameWorkspace'>) =>
+    deepFreeze(
+      anAgent({
+        id: c.owner ? 'agt_ana' : 'agt_bob',
+        name: c.owner ? 'Ana' : 'Bob',
+        role: c.role,
+        status: c.status,
+        workspaceId: c.sameWorkspace ? 'ws_shop' : 'ws_other',
+      }),
+    );
+
+  it('covers all 128 combinations', () => {
+    expect(product).toHaveLength(2 * 2 * 2 * 2 * CAPABILITIES.length);
+    expect(CAPABILITIES).toHaveLength(8);
+  });
+
+  it.each(product)('$role, $status, owner $owner, same workspace $sameWorkspace, $capability', (c) => {
+    const actor = actorOf(c);
+    const allowed = fromData(c);
+    expect(can(actor, c.capability, workspace)).toBe(allowed);
+    // A host's narrow Actor (only the four fields, a different object shape) gets the same answer.
+    const { id, workspaceId, role, status } = actor;
+    expect(can({ id, workspaceId, role, status }, c.capability, workspace)).toBe(allowed);
+    const result = authorize(actor, c.capability, workspace);
+    expect(result.isOk()).toBe(allowed);
+    if (!allowed) {
+      const reason = !c.sameWorkspace
+        ? 'not-a-member'
+        : c.capability === 'transferOwnership'
+          ? 'not-owner'
+          : c.status === 'inactive' && PERMISSIONS[c.role].active.includes(c.capability)
+            ? 'inactive'
+            : 'role';
+      expect(result._unsafeUnwrapErr()).toMatchObject({ type: 'PermissionDenied', capability: c.capability, reason, actorId: actor.id });
+    }
+  });
+
+  it.each(product.filter((c) => c.capability === 'chat'))(
+    'capabilitiesOf lists exactly what can() allows: $role, $status, owner $owner, same workspace $sameWorkspace',
+    (c) => {
+      expect(capabilitiesOf(actorOf(c), workspace)).toEqual(CAPABILITIES.filter((capability) => fromData({ ...c, capability })));
+    },
+  );
+
+  it("keeps NEEDS_ACTIVE the difference between each role's active and inactive rows", () => {
+    for (const role of roles) {
+      expect(PERMISSIONS[role].inactive).toEqual(PERMISSIONS[role].active.filter((c) => !NEEDS_ACTIVE.has(c)));
+    }
+  });
+});
+
+describe('garbage from a JS caller', () => {
+  const ana = deepFreeze(anAgent({ id: 'agt_ana', name: 'Ana', role: 'admin', status: 'active' }));
+
+  it('answers false for an unknown capability instead of throwing', () => {
+    for (const capability of ['', 'Chat', 'admin', 'toString', '__proto__', 'constructor', 'transferownership']) {
+      expect(can(ana, capability as Capability, workspace)).toBe(false);
+      expect(authorize(ana, capability as Capability, workspace)._unsafeUnwrapErr()).toMatchObject({ type: 'PermissionDenied', reason: 'role' });
+    }
+  });
+
+  it('grants nothing to a role or status outside the types, even to the owner', () => {
+    const odd = [
+      { ...ana, role: 'owner' },
+      { ...ana, role: 'Admin' },
+      { ...ana, role: '__proto__' },
+      { ...ana, status: 'Active' },
+      { ...ana, status: 'toString' },
+    ] as unknown as (typeof ana)[];
+    for (const actor of odd) {
+      expect(capabilitiesOf(actor, workspace)).toEqual([]);
+      for (const capability of CAPABILITIES) {
+        expect(can(actor, capability, workspace)).toBe(false);
+        expect(authorize(actor, capability, workspace).isErr()).toBe(true);
+      }
+    }
   });
 });
