@@ -29,7 +29,7 @@ export const CAPABILITIES = [
 export type Capability = (typeof CAPABILITIES)[number];
 
 /** Capabilities that need the agent to be active, whatever its role. */
-export const NEEDS_ACTIVE: ReadonlySet<Capability> = new Set(['chat', 'editAutomations']);
+export const NEEDS_ACTIVE: ReadonlySet<Capability> = /* @__PURE__ */ new Set(['chat', 'editAutomations']);
 
 const ADMIN: readonly Capability[] = [
   'chat',
@@ -49,7 +49,7 @@ const ADMIN: readonly Capability[] = [
  * @example PERMISSIONS.agent.active // ['chat', 'manageOwnProfile']
  */
 export const PERMISSIONS: Readonly<Record<Role, Readonly<Record<Status, readonly Capability[]>>>> = {
-  admin: { active: ADMIN, inactive: ADMIN.filter((c) => !NEEDS_ACTIVE.has(c)) },
+  admin: { active: ADMIN, inactive: /* @__PURE__ */ ADMIN.filter((c) => !NEEDS_ACTIVE.has(c)) },
   agent: { active: ['chat', 'manageOwnProfile'], inactive: ['manageOwnProfile'] },
 };
 
