@@ -1,6 +1,6 @@
 /**
- * `isoTime` and `hasPassed` do not call `toISOString` / `Date.parse` on their usual inputs (both
- * cost more than a cheap command): these tests prove they still give exactly what those would.
+ * `isoTime` does not call `toISOString` on its usual inputs (it costs more than a cheap command):
+ * these tests prove it still gives exactly what `toISOString` would. `hasPassed` is pinned too.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -53,45 +53,9 @@ describe('isoTime', () => {
 });
 
 describe('hasPassed', () => {
-  /** What hasPassed meant before it read instants itself. */
+  /** What hasPassed means: Date.parse, so any ISO spelling a store hands back is read correctly. */
   const reference = (instant: string, now: Date) => Date.parse(instant) <= now.getTime();
   const at = (time: number) => new Date(time);
-
-  const pad = (n: number, width: number) => String(n).padStart(width, '0');
-  /** A string in isoTime's form, with every field free to be out of range. */
-  const looseIso = fc
-    .tuple(
-      fc.integer({ min: 0, max: 9999 }),
-      fc.integer({ min: 0, max: 99 }),
-      fc.integer({ min: 0, max: 99 }),
-      fc.integer({ min: 0, max: 99 }),
-      fc.integer({ min: 0, max: 99 }),
-      fc.integer({ min: 0, max: 99 }),
-      fc.integer({ min: 0, max: 999 }),
-    )
-    .map(([y, mo, d, h, mi, s, ms]) => `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}.${pad(ms, 3)}Z`);
-
-  it('agrees with Date.parse on every instant isoTime can write, around now', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: YEAR_0, max: YEAR_10000 - 1 }), fc.integer({ min: -5, max: 5 }), (time, delta) => {
-        const instant = new Date(time).toISOString();
-        expect(hasPassed(instant as IsoTime, at(time + delta))).toBe(reference(instant, at(time + delta)));
-      }),
-      { numRuns: 50_000 },
-    );
-  });
-
-  it('agrees with Date.parse on strings of that form with fields out of range (Feb 30, month 13, 24:00, …)', () => {
-    fc.assert(
-      fc.property(looseIso, fc.integer({ min: YEAR_0, max: YEAR_10000 }), (instant, now) => {
-        const parsed = Date.parse(instant);
-        for (const time of [now, parsed - 1, parsed, parsed + 1]) {
-          if (Number.isFinite(time)) expect(hasPassed(instant as IsoTime, at(time)), `${instant} at ${time}`).toBe(reference(instant, at(time)));
-        }
-      }),
-      { numRuns: 50_000 },
-    );
-  });
 
   it('agrees with Date.parse on other spellings and on garbage', () => {
     const now = at(Date.UTC(2026, 10, 23, 9));
