@@ -30,10 +30,30 @@ const TOO_DEEP = /* @__PURE__ */ Symbol('too deep');
 const MAX_DEPTH = 16;
 
 /**
+ * The prototype of every copy {@link ownData} makes: empty, frozen, and itself without a
+ * prototype, so a copy inherits nothing — not even from a polluted `Object.prototype` — and a
+ * `__proto__` key on it is an ordinary own field (the `__proto__` setter lives on
+ * `Object.prototype`, which is not in the chain).
+ *
+ * Why not `Object.create(null)` for the copies themselves: V8 keeps such objects in dictionary
+ * mode, and zod's compiled object parser ran 3–4× slower on them (measured: 425 ns against
+ * 95–150 ns for `changeRoleSchema`). The prototype itself is made from a literal, not with
+ * `Object.create(null)`, so that it is not a dictionary-mode object either.
+ */
+const NO_PROTOTYPE: object = Object.freeze(Object.setPrototypeOf({}, null) as object);
+
+/**
  * A copy of the input made of its own enumerable properties only. Zod reads properties the way
  * JavaScript does, inherited ones included, so without this an input built on a prototype
  * carrying `role: 'admin'` — or a host whose `Object.prototype` got polluted — would smuggle
- * fields past the schema. Inputs are small, so the copy costs next to nothing.
+ * fields past the schema. Each property is read once, so a getter or Proxy cannot show zod one
+ * value and the command another.
+ *
+ * `Object.assign` does the copy: it reads exactly the own enumerable properties, each once, and
+ * V8 runs it natively (faster here than a loop over `Object.keys`, whose variable-key reads and
+ * writes go through megamorphic lookups). On a target whose chain lacks `Object.prototype` its
+ * writes create own data properties, `__proto__` included. Nested objects and arrays are then
+ * copied the same way, walking the copy (not the input, so no getter runs twice).
  */
 function ownData(value: unknown, depth: number): unknown {
   if (value === null || typeof value !== 'object') return value;
@@ -42,14 +62,14 @@ function ownData(value: unknown, depth: number): unknown {
     const items = value.map((v) => ownData(v, depth + 1));
     return items.includes(TOO_DEEP) ? TOO_DEEP : items;
   }
-  // No prototype: a polluted Object.prototype cannot supply a missing field either.
-  const copy: Record<string, unknown> = Object.create(null);
-  for (const key of Object.keys(value)) {
-    const item = ownData((value as Record<string, unknown>)[key], depth + 1);
-    if (item === TOO_DEEP) return TOO_DEEP;
-    // On a prototype-less object a `__proto__` key is an ordinary (and refused) field, so plain
-    // assignment is safe, and it keeps the copy a fast object rather than a dictionary.
-    copy[key] = item;
+  const copy = Object.assign(Object.create(NO_PROTOTYPE) as Record<string, unknown>, value);
+  for (const key in copy) {
+    const item = copy[key];
+    if (item !== null && typeof item === 'object') {
+      const inner = ownData(item, depth + 1);
+      if (inner === TOO_DEEP) return TOO_DEEP;
+      copy[key] = inner;
+    }
   }
   return copy;
 }

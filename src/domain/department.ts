@@ -90,7 +90,17 @@ export function existingDepartments(
   available: readonly Department[],
   ids: readonly DepartmentId[],
 ): readonly Department[] {
-  return ids.flatMap((id) => available.filter((d) => d.id === id && d.workspaceId === workspace.id).slice(0, 1));
+  // A loop, not flatMap/filter/slice: accepting an invitation runs this on every call.
+  const found: Department[] = [];
+  for (const id of ids) {
+    for (const d of available) {
+      if (d.id === id && d.workspaceId === workspace.id) {
+        found.push(d);
+        break;
+      }
+    }
+  }
+  return found;
 }
 
 function requireDepartment(

@@ -77,16 +77,6 @@ export function evolveWorkspace(workspace: Workspace | null, e: RosterEvent): Wo
       });
   }
   if (workspace === null) return null;
-  const c = workspace.counts;
-  const counts = (delta: Partial<WorkspaceCounts>): Workspace => ({
-    ...workspace,
-    counts: {
-      activeAgents: c.activeAgents + (delta.activeAgents ?? 0),
-      inactiveAgents: c.inactiveAgents + (delta.inactiveAgents ?? 0),
-      pendingInvitations: c.pendingInvitations + (delta.pendingInvitations ?? 0),
-      departments: c.departments + (delta.departments ?? 0),
-    },
-  });
   switch (e.type) {
     case 'PlanChanged':
       return { ...workspace, plan: e.data.to };
@@ -98,29 +88,47 @@ export function evolveWorkspace(workspace: Workspace | null, e: RosterEvent): Wo
         ...(e.data.invitationTtlHours === undefined ? {} : { invitationTtlHours: e.data.invitationTtlHours }),
       };
     case 'InvitationSent':
-      return counts({ pendingInvitations: 1 });
+      return counted(workspace, { pendingInvitations: 1 });
     case 'InvitationResent':
-      return e.data.revived ? counts({ pendingInvitations: 1 }) : workspace;
+      return e.data.revived ? counted(workspace, { pendingInvitations: 1 }) : workspace;
     case 'InvitationRevoked':
     case 'InvitationExpired':
-      return counts({ pendingInvitations: -1 });
+      return counted(workspace, { pendingInvitations: -1 });
     case 'InvitationAccepted':
-      return counts({ pendingInvitations: -1, activeAgents: 1 });
+      return counted(workspace, { activeAgents: 1, pendingInvitations: -1 });
     case 'AgentActivated':
-      return counts({ activeAgents: 1, inactiveAgents: -1 });
+      return counted(workspace, { activeAgents: 1, inactiveAgents: -1 });
     case 'AgentDeactivated':
-      return counts({ activeAgents: -1, inactiveAgents: 1 });
+      return counted(workspace, { activeAgents: -1, inactiveAgents: 1 });
     case 'AgentDeleted':
-      return e.data.status === 'active' ? counts({ activeAgents: -1 }) : counts({ inactiveAgents: -1 });
+      return e.data.status === 'active' ? counted(workspace, { activeAgents: -1 }) : counted(workspace, { inactiveAgents: -1 });
     case 'OwnershipTransferred':
       return { ...workspace, ownerId: e.data.to };
     case 'DepartmentCreated':
-      return counts({ departments: 1 });
+      return counted(workspace, { departments: 1 });
     case 'DepartmentDeleted':
-      return counts({ departments: -1 });
+      return counted(workspace, { departments: -1 });
     default:
       return workspace;
   }
+}
+
+/**
+ * The workspace with its counters moved by the given deltas. A module-level function rather than
+ * a closure inside `evolveWorkspace`: a closure would be allocated (and, under tsx/esbuild's
+ * `keepNames`, named with `Object.defineProperty`) on every event folded.
+ */
+function counted(workspace: Workspace, delta: Partial<WorkspaceCounts>): Workspace {
+  const c = workspace.counts;
+  return {
+    ...workspace,
+    counts: {
+      activeAgents: c.activeAgents + (delta.activeAgents ?? 0),
+      inactiveAgents: c.inactiveAgents + (delta.inactiveAgents ?? 0),
+      pendingInvitations: c.pendingInvitations + (delta.pendingInvitations ?? 0),
+      departments: c.departments + (delta.departments ?? 0),
+    },
+  };
 }
 
 /** Seats in use and the plan's limit. */

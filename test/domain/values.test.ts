@@ -546,4 +546,34 @@ describe('properties', () => {
       expect(r.error.reason).toBe(length < policy.minLength ? 'too-short' : 'too-long');
     }
   });
+
+  // Lengths are counted without iterating the string; this pins the count to what `for…of`
+  // gives on any UTF-16, lone surrogates and surrogates in the wrong order included.
+  const surrogateHeavy = fc
+    .array(
+      fc.oneof(
+        fc.integer({ min: 0xd800, max: 0xdfff }),
+        fc.constantFrom(0xd800, 0xdbff, 0xdc00, 0xdfff, 0x61, 0x20),
+        fc.integer({ min: 0, max: 0xffff }),
+      ),
+      { maxLength: 40 },
+    )
+    .map((units) => String.fromCharCode(...units));
+
+  fcTest.prop([fc.oneof(surrogateHeavy, fc.string({ unit: 'binary', maxLength: 40 }))], { numRuns: 2000 })(
+    'checkPassword counts code points exactly as for…of does, on any UTF-16',
+    (password) => {
+      const r = checkPassword(password, { minLength: 1_000, maxLength: 2_000 });
+      expect(r._unsafeUnwrapErr().length).toBe([...password].length);
+      // Twice in a row: the count must not depend on state left by the previous call.
+      expect(checkPassword(password, { minLength: 1_000, maxLength: 2_000 })._unsafeUnwrapErr().length).toBe([...password].length);
+    },
+  );
+
+  it('checkPassword counts pairs, lone and reversed surrogates as for…of does', () => {
+    const cases = ['', 'a', '\uD83D\uDE42', '\uD83D', '\uDE42', '\uDE42\uD83D', '\uD83D\uD83D\uDE42', 'a\uD83D\uDE42\uDE42b', '\uD83D\uDE42'.repeat(100)];
+    for (const password of cases) {
+      expect(checkPassword(password, { minLength: 1_000, maxLength: 2_000 })._unsafeUnwrapErr().length, JSON.stringify(password)).toBe([...password].length);
+    }
+  });
 });

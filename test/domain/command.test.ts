@@ -1,0 +1,254 @@
+/**
+ * `parseInput` copies an input before zod reads it, so that only the input's own enumerable data
+ * is seen, each property read once. The copy is made with `Object.assign` onto an object whose
+ * prototype is an empty, frozen, prototype-less object (fast for V8 and zod); these tests pin
+ * what it guarantees, and prove it gives exactly what the earlier copy (a loop over `Object.keys`
+ * into `Object.create(null)`) gave, on the shared hostile inputs and on hand-made hostile objects.
+ */
+import fc from 'fast-check';
+import { err, ok, type Result } from 'neverthrow';
+import type { z } from 'zod';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  acceptInvitationSchema,
+  assignAgentSchema,
+  changeRoleSchema,
+  createWorkspaceSchema,
+  editAgentSchema,
+  inviteAgentSchema,
+  parseInput,
+  setAvailabilitySchema,
+  toFieldIssues,
+  validationFailed,
+  type ValidationFailed,
+} from 'agent-roster';
+import { hostile } from '../support/hostile-inputs';
+
+// ---------------------------------------------------------------------------
+// The reference: parseInput as it was before the copy was made faster.
+// ---------------------------------------------------------------------------
+
+const TOO_DEEP = Symbol('too deep');
+
+function referenceOwnData(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 16) return TOO_DEEP;
+  if (Array.isArray(value)) {
+    const items = value.map((v) => referenceOwnData(v, depth + 1));
+    return items.includes(TOO_DEEP) ? TOO_DEEP : items;
+  }
+  const copy: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(value)) {
+    const item = referenceOwnData((value as Record<string, unknown>)[key], depth + 1);
+    if (item === TOO_DEEP) return TOO_DEEP;
+    copy[key] = item;
+  }
+  return copy;
+}
+
+function referenceParse<S extends z.ZodType>(schema: S, input: unknown): Result<z.output<S>, ValidationFailed> {
+  try {
+    const data = referenceOwnData(input, 0);
+    if (data === TOO_DEEP) return err(validationFailed([{ path: '', message: 'is nested too deeply' }]));
+    const parsed = schema.safeParse(data);
+    return parsed.success ? ok(parsed.data) : err(validationFailed(toFieldIssues(parsed.error.issues)));
+  } catch {
+    return err(validationFailed([{ path: '', message: 'could not be read' }]));
+  }
+}
+
+const SCHEMAS: readonly (readonly [string, z.ZodType])[] = [
+  ['createWorkspace', createWorkspaceSchema],
+  ['inviteAgent', inviteAgentSchema],
+  ['acceptInvitation', acceptInvitationSchema],
+  ['editAgent', editAgentSchema],
+  ['changeRole', changeRoleSchema],
+  ['setAvailability', setAvailabilitySchema],
+  ['assignAgentToDepartments', assignAgentSchema],
+];
+
+/** Both parses of one input; inputs built by `make` so side effects (getters, traps) start afresh for each. */
+function both(schema: z.ZodType, make: () => unknown) {
+  const actual = parseInput(schema, make());
+  const expected = referenceParse(schema, make());
+  return { actual, expected };
+}
+
+function expectSame(schema: z.ZodType, make: () => unknown, label: string) {
+  const { actual, expected } = both(schema, make);
+  expect(actual.isOk(), `${label}: ok`).toBe(expected.isOk());
+  if (actual.isOk() && expected.isOk()) expect(actual.value, label).toEqual(expected.value);
+  if (actual.isErr() && expected.isErr()) expect(actual.error, label).toEqual(expected.error);
+}
+
+const VALID: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  createWorkspace: { name: 'Shop', plan: 'pro', owner: { email: 'ana@shop.com', name: 'Ana' }, seatPolicy: { countInactiveAgents: true } },
+  inviteAgent: { email: 'dee@shop.com', role: 'agent', departmentIds: ['dep_sales', 'dep_sales'] },
+  acceptInvitation: { name: 'Cy', password: 'correct horse battery staple' },
+  editAgent: { agentId: 'agt_bob', name: 'Bobby', description: 'Refunds' },
+  changeRole: { agentId: 'agt_bob', role: 'admin' },
+  setAvailability: { agentId: 'agt_bob', availability: 'online' },
+  assignAgentToDepartments: { agentId: 'agt_bob', departmentIds: ['dep_sales'] },
+};
+
+describe('parseInput gives what the earlier copy gave', () => {
+  const payloads = hostile.object_payloads_json.map((json) => JSON.parse(json) as Record<string, unknown>);
+
+  it.each(SCHEMAS)('%s: on valid input, wrong types and the hostile payloads, whole and per field', (name, schema) => {
+    const valid = VALID[name]!;
+    expectSame(schema, () => structuredClone(valid), `${name} valid`);
+    for (const value of [...hostile.wrong_types, undefined]) {
+      expectSame(schema, () => structuredClone(value), `${name} whole ${String(value)}`);
+      for (const key of Object.keys(valid)) expectSame(schema, () => ({ ...structuredClone(valid), [key]: value }), `${name}.${key} = ${String(value)}`);
+    }
+    for (const payload of payloads) {
+      expectSame(schema, () => structuredClone(payload), `${name} payload`);
+      // A spread copies an own "__proto__" key as data, the way a body parser hands it over.
+      expectSame(schema, () => ({ ...structuredClone(valid), ...structuredClone(payload) }), `${name} + payload`);
+      for (const key of Object.keys(valid)) expectSame(schema, () => ({ ...structuredClone(valid), [key]: structuredClone(payload) }), `${name}.${key} = payload`);
+    }
+  });
+
+  it.each(SCHEMAS)('%s: on hand-made hostile objects', (name, schema) => {
+    const valid = VALID[name]!;
+    const keys = Object.keys(valid);
+    const makers: readonly (readonly [string, () => unknown])[] = [
+      ['inherited fields', () => Object.create(structuredClone(valid))],
+      ['null prototype', () => Object.assign(Object.create(null), structuredClone(valid))],
+      ['class instance', () => Object.assign(new (class Input {})(), structuredClone(valid))],
+      ['non-enumerable field', () => Object.defineProperty(structuredClone(valid), keys[0]!, { enumerable: false })],
+      ['symbol key', () => ({ ...structuredClone(valid), [Symbol('extra')]: { deep: true } })],
+      ['getter field', () => Object.defineProperty({ ...structuredClone(valid) }, keys[0]!, { enumerable: true, get: () => valid[keys[0]!] })],
+      ['throwing getter', () => Object.defineProperty({ ...structuredClone(valid) }, keys[0]!, { enumerable: true, get: () => { throw new Error('boom'); } })],
+      ['Proxy of the valid input', () => new Proxy(structuredClone(valid), {})],
+      ['Proxy with throwing traps', () => new Proxy(structuredClone(valid), { ownKeys: () => { throw new Error('boom'); } })],
+      ['Proxy whose get throws', () => new Proxy(structuredClone(valid), { get: () => { throw new Error('boom'); } })],
+      ['array', () => Object.values(valid)],
+      ['boxed string', () => new String('agt_bob')],
+      ['date', () => new Date(0)],
+      ['map', () => new Map(Object.entries(valid))],
+      ['numeric keys', () => ({ ...structuredClone(valid), 0: 'a', 1: 'b' })],
+      ['frozen input', () => Object.freeze(structuredClone(valid))],
+    ];
+    for (const [label, make] of makers) expectSame(schema, make, `${name}: ${label}`);
+  });
+
+  it('agrees on nesting at and past the depth guard', () => {
+    const nest = (levels: number): unknown => (levels === 0 ? 'x' : { a: nest(levels - 1) });
+    const nestArrays = (levels: number): unknown => (levels === 0 ? 'x' : [nestArrays(levels - 1)]);
+    for (const levels of [14, 15, 16, 17, 18, 40]) {
+      for (const [name, schema] of SCHEMAS) {
+        const valid = VALID[name]!;
+        expectSame(schema, () => ({ ...structuredClone(valid), extra: nest(levels) }), `${name} object depth ${levels}`);
+        expectSame(schema, () => ({ ...structuredClone(valid), extra: nestArrays(levels) }), `${name} array depth ${levels}`);
+      }
+    }
+  });
+
+  it('agrees on arbitrary JSON-like values', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...SCHEMAS), fc.anything({ withObjectString: true, withNullPrototype: true, withBoxedValues: true, withMap: true, withSet: true, withDate: true, withTypedArray: true, withSparseArray: true, maxDepth: 4 }), ([, schema], value) => {
+        expectSame(schema, () => value, 'anything');
+      }),
+      { numRuns: 3000 },
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...SCHEMAS), fc.dictionary(fc.constantFrom('agentId', 'role', 'availability', 'email', 'name', 'password', 'departmentIds', 'owner', 'plan', '__proto__', 'constructor'), fc.anything({ maxDepth: 2 })), ([, schema], value) => {
+        expectSame(schema, () => value, 'dictionary');
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe('parseInput sees only own enumerable data', () => {
+  afterEach(() => {
+    delete (Object.prototype as Record<string, unknown>)['role'];
+    delete (Object.prototype as Record<string, unknown>)['availability'];
+  });
+
+  it('does not let an inherited field fill a missing one', () => {
+    const input = Object.create({ role: 'admin' }) as Record<string, unknown>;
+    input['agentId'] = 'agt_bob';
+    const result = parseInput(changeRoleSchema, input);
+    expect(result._unsafeUnwrapErr().issues.map((i) => i.path)).toEqual(['role']);
+  });
+
+  it('does not let a polluted Object.prototype fill a missing field, nor report it as unknown', () => {
+    (Object.prototype as Record<string, unknown>)['role'] = 'admin';
+    expect(parseInput(changeRoleSchema, { agentId: 'agt_bob' })._unsafeUnwrapErr().issues.map((i) => i.path)).toEqual(['role']);
+    expect(parseInput(changeRoleSchema, { agentId: 'agt_bob', role: 'agent' })._unsafeUnwrap()).toEqual({ agentId: 'agt_bob', role: 'agent' });
+  });
+
+  it('refuses an own "__proto__" key as an unknown field and touches no prototype', () => {
+    const input = JSON.parse('{"agentId": "agt_bob", "availability": "online", "__proto__": {"availability": "away"}}') as unknown;
+    const result = parseInput(setAvailabilitySchema, input);
+    expect(result._unsafeUnwrapErr().issues).toEqual([{ path: '', message: expect.stringContaining('__proto__') }]);
+    expect(({} as Record<string, unknown>)['availability']).toBeUndefined();
+  });
+
+  it('ignores non-enumerable own fields', () => {
+    const input = Object.defineProperty({ agentId: 'agt_bob' }, 'role', { value: 'admin', enumerable: false });
+    expect(parseInput(changeRoleSchema, input)._unsafeUnwrapErr().issues.map((i) => i.path)).toEqual(['role']);
+  });
+
+  it('reads every field once, so a getter cannot show zod one value and the command another', () => {
+    let reads = 0;
+    const input = Object.defineProperty({ agentId: 'agt_bob' }, 'role', {
+      enumerable: true,
+      get: () => (++reads === 1 ? 'agent' : 'admin'),
+    });
+    expect(parseInput(changeRoleSchema, input)._unsafeUnwrap()).toEqual({ agentId: 'agt_bob', role: 'agent' });
+    expect(reads).toBe(1);
+  });
+
+  it('reads every field of a Proxy once, nested ones included', () => {
+    const gets: string[] = [];
+    const counted = <T extends object>(target: T, prefix: string): T =>
+      new Proxy(target, {
+        get(t, key, receiver) {
+          if (typeof key === 'string') gets.push(`${prefix}${key}`);
+          return Reflect.get(t, key, receiver);
+        },
+      });
+    const owner = counted({ email: 'ana@shop.com', name: 'Ana' }, 'owner.');
+    const result = parseInput(createWorkspaceSchema, counted({ name: 'Shop', owner }, ''));
+    expect(result.isOk()).toBe(true);
+    expect(gets.sort()).toEqual(['name', 'owner', 'owner.email', 'owner.name']);
+  });
+
+  it('turns inputs that cannot be read into ValidationFailed', () => {
+    const trap = () => {
+      throw new Error('boom');
+    };
+    const inputs = [
+      Object.defineProperty({}, 'agentId', { enumerable: true, get: trap }),
+      new Proxy({}, { ownKeys: trap }),
+      new Proxy({ agentId: 'agt_bob', role: 'admin' }, { get: trap }),
+      new Proxy({ agentId: 'agt_bob', role: 'admin' }, { getOwnPropertyDescriptor: trap }),
+      { agentId: 'agt_bob', role: 'admin', nested: new Proxy({}, { ownKeys: trap }) },
+    ];
+    for (const input of inputs) {
+      expect(parseInput(changeRoleSchema, input)._unsafeUnwrapErr()).toEqual({
+        type: 'ValidationFailed',
+        issues: [{ path: '', message: 'could not be read' }],
+        message: 'Invalid input: (input).',
+      });
+    }
+  });
+
+  it('refuses inputs nested deeper than 16 levels before zod sees them', () => {
+    let deep: unknown = 'x';
+    for (let n = 0; n < 17; n++) deep = { a: deep };
+    expect(parseInput(changeRoleSchema, { agentId: 'agt_bob', role: 'admin', deep })._unsafeUnwrapErr().issues).toEqual([
+      { path: '', message: 'is nested too deeply' },
+    ]);
+  });
+
+  it('leaves the input as it was', () => {
+    const input = { email: 'Dee@Shop.com', departmentIds: ['dep_sales', 'dep_sales'] };
+    const before = structuredClone(input);
+    expect(parseInput(inviteAgentSchema, input)._unsafeUnwrap()).toEqual({ email: 'dee@shop.com', role: 'agent', departmentIds: ['dep_sales'] });
+    expect(input).toEqual(before);
+  });
+});
