@@ -2,6 +2,7 @@ import { err, ok, type Result } from 'neverthrow';
 import type { z } from 'zod';
 import type { FieldIssue, ValidationFailed } from './errors';
 import type { RosterEvent } from './events';
+import { pure } from './pure';
 
 /**
  * What a successful command decided: the new state of every aggregate it touched, and the events
@@ -40,7 +41,7 @@ const MAX_DEPTH = 16;
  * 95–150 ns for `changeRoleSchema`). The prototype itself is made from a literal, not with
  * `Object.create(null)`, so that it is not a dictionary-mode object either.
  */
-const NO_PROTOTYPE: object = Object.freeze(Object.setPrototypeOf({}, null) as object);
+const NO_PROTOTYPE: object = /* @__PURE__ */ pure(() => Object.freeze(Object.setPrototypeOf({}, null) as object));
 
 /**
  * A copy of the input made of its own enumerable properties only. Zod reads properties the way

@@ -4,7 +4,7 @@
  */
 export type IsoTime = string & { readonly __brand: 'IsoTime' };
 
-const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => (n < 10 ? `0${n}` : `${n}`));
+const TWO_DIGITS = /* @__PURE__ */ Array.from({ length: 100 }, (_, n) => (n < 10 ? `0${n}` : `${n}`));
 
 /**
  * `date.toISOString()` for years 0000–9999, from the date's UTC fields: V8's own formatter took
