@@ -11,6 +11,7 @@ import type {
   Commit,
   CommitOutcome,
   DepartmentSummary,
+  ExpectedVersion,
   InvitationFilter,
   RosterStore,
   Versioned,
@@ -224,6 +225,11 @@ export class MemoryRosterStore implements RosterStore {
     if (!lapsing) return [];
     const t = now.getTime();
     return lapsing.firstWhile(limit, (l) => l.at <= t).map((l) => this.#versioned<Invitation>(l.key));
+  }
+
+  async versionsCurrent(expected: readonly ExpectedVersion[]) {
+    await this.#io();
+    return expected.every((e) => (this.#rows.get(keyOf(e.kind, e.id))?.version ?? 0) === e.version);
   }
 
   async listAgents(workspaceId: WorkspaceId, filter: AgentFilter = {}) {
