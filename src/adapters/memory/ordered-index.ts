@@ -24,22 +24,6 @@ export class OrderedIndex<T> {
     readonly before: (a: T, b: T) => boolean,
   ) {}
 
-  /** How many items the index holds. */
-  get size(): number {
-    return this.#items.length;
-  }
-
-  /** The item held under `key`, if any. */
-  get(key: string): T | undefined {
-    const n = this.#at.get(key);
-    return n === undefined ? undefined : this.#items[n];
-  }
-
-  /** The first item in order, if any. */
-  peek(): T | undefined {
-    return this.#items[0];
-  }
-
   /** Adds an item, replacing the one held under the same key. */
   set(item: T): void {
     this.delete(this.keyOf(item));
@@ -65,32 +49,32 @@ export class OrderedIndex<T> {
   /**
    * The first items in order, at most `limit`, while `within` holds — it must hold for a prefix
    * of the order and fail for the rest (`due <= now`, say) — skipping those `take` refuses.
-   * Reads O(k log k) for the k items it looks at; changes nothing, so the caller may change the
-   * index with what it got.
+   * Looks only at the items it returns, those `take` refuses and one more, whatever the size of
+   * the index; changes nothing, so the caller may change the index with what it got.
    */
   firstWhile(limit: number, within: (item: T) => boolean, take: (item: T) => boolean = () => true): T[] {
     const out: T[] = [];
     if (limit <= 0 || this.#items.length === 0) return out;
-    // A second, small heap of positions in this one: the frontier of the walk in order. A
-    // position's children are only pushed once it is popped, so the walk stops at the first
-    // item outside `within` and never looks at anything after it.
+    // The frontier of the walk, in order: positions in the heap whose parents were taken. A
+    // position's children join only once it is taken, so the walk stops at the first item
+    // outside `within` and never looks past it. Kept sorted (it holds at most k + 1 positions).
     const frontier: number[] = [0];
-    const less = (a: number, b: number) => this.before(this.#items[a]!, this.#items[b]!);
     while (frontier.length > 0 && out.length < limit) {
-      const n = frontier[0]!;
-      const last = frontier.pop()!;
-      if (frontier.length > 0) {
-        frontier[0] = last;
-        siftDown(frontier, 0, less);
-      }
+      const n = frontier.shift()!;
       const item = this.#items[n]!;
-      if (!within(item)) continue;
+      if (!within(item)) break;
       if (take(item)) out.push(item);
       for (const child of [2 * n + 1, 2 * n + 2]) {
-        if (child < this.#items.length) {
-          frontier.push(child);
-          siftUp(frontier, frontier.length - 1, less);
+        const next = this.#items[child];
+        if (next === undefined) continue;
+        let lo = 0;
+        let hi = frontier.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (this.before(this.#items[frontier[mid]!]!, next)) lo = mid + 1;
+          else hi = mid;
         }
+        frontier.splice(lo, 0, child);
       }
     }
     return out;
@@ -127,28 +111,4 @@ export class OrderedIndex<T> {
     }
     this.#place(item, n);
   }
-}
-
-function siftUp(heap: number[], n: number, less: (a: number, b: number) => boolean): void {
-  const value = heap[n]!;
-  while (n > 0) {
-    const parent = (n - 1) >> 1;
-    if (!less(value, heap[parent]!)) break;
-    heap[n] = heap[parent]!;
-    n = parent;
-  }
-  heap[n] = value;
-}
-
-function siftDown(heap: number[], n: number, less: (a: number, b: number) => boolean): void {
-  const value = heap[n]!;
-  for (;;) {
-    let child = 2 * n + 1;
-    if (child >= heap.length) break;
-    if (child + 1 < heap.length && less(heap[child + 1]!, heap[child]!)) child++;
-    if (!less(heap[child]!, value)) break;
-    heap[n] = heap[child]!;
-    n = child;
-  }
-  heap[n] = value;
 }

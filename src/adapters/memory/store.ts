@@ -6,7 +6,6 @@ import type { OutboxMessage, OutboxStatus } from '../../ports/outbox';
 import { OrderedIndex } from './ordered-index';
 import type {
   Aggregate,
-  AggregateKind,
   AgentFilter,
   Commit,
   CommitOutcome,
@@ -25,16 +24,16 @@ type Row<T> = Readonly<{ value: T; version: number; seq: number }>;
 type Lapsing = Readonly<{ key: string; id: string; at: number }>;
 
 /**
- * What the store keeps per workspace next to the rows, so that no use case scans them: the row
- * keys of each kind (for lists and screens), pending invitations by expiry (the sweep every
- * seat-relevant use case runs), and who names each department (department deletes and counts).
+ * The sets of row keys an aggregate is in while stored, by name, so that no use case scans a
+ * workspace: its workspace's rows of its kind (`agent:<ws>`, for lists), and the departments an
+ * agent or a pending invitation names (`agent-in:<ws>:<dep>`, `invitation-in:<ws>:<dep>`, for
+ * department deletes and counts).
  */
-type WorkspaceRows = Readonly<{
-  keys: Readonly<Record<Exclude<AggregateKind, 'workspace'>, Set<string>>>;
-  lapsing: OrderedIndex<Lapsing>;
-  agentsIn: Map<string, Set<string>>;
-  pendingIn: Map<string, Set<string>>;
-}>;
+function setsOf(a: Aggregate): string[] {
+  if (a.kind === 'workspace') return [];
+  const named = a.kind === 'agent' || (a.kind === 'invitation' && a.status === 'pending') ? a.departmentIds : [];
+  return [`${a.kind}:${a.workspaceId}`, ...named.map((d) => `${a.kind}-in:${a.workspaceId}:${d}`)];
+}
 
 /** An outbox message as stored: `due` and `leaseUntil` in epoch ms, `seq` its enqueue order. */
 type Queued = Readonly<{ message: OutboxMessage; seq: number; due: number; leaseUntil: number }>;
@@ -44,7 +43,6 @@ const epochOf = (instant: string): number => {
   const t = Date.parse(instant);
   return Number.isNaN(t) ? Infinity : t;
 };
-const workspaceOf = (a: Aggregate): string => (a.kind === 'workspace' ? a.id : a.workspaceId);
 
 /** Uniqueness keys an aggregate holds while it is stored. */
 function uniqueKeysOf(a: Aggregate): string[] {
@@ -85,22 +83,21 @@ export class MemoryRosterStore implements RosterStore {
   readonly #rows = new Map<string, Row<Aggregate>>();
   /** unique key → `kind:id` of the holder */
   readonly #unique = new Map<string, string>();
-  readonly #workspaces = new Map<string, WorkspaceRows>();
+  /** Named sets of row keys (see {@link setsOf}) and of outbox message ids (`outbox:<ws>`), in insertion order. */
+  readonly #sets = new Map<string, Set<string>>();
+  /** Each workspace's pending invitations, soonest to lapse first: what every seat-relevant use case sweeps. */
+  readonly #lapsing = new Map<string, OrderedIndex<Lapsing>>();
   readonly #events = new Map<string, WorkspaceEvent[]>();
   #written = 0;
 
   readonly #outbox = new Map<string, Queued>();
-  /** Message ids of each workspace, in enqueue order. */
-  readonly #outboxOf = new Map<string, Set<string>>();
-  /** Pending messages nobody holds a lease on, by due time then enqueue order. */
-  readonly #ready = new OrderedIndex<Queued>(
+  /**
+   * Pending messages by due time, then enqueue order. Leased ones stay in it and are skipped, so a
+   * claim looks at the messages it hands out and at those in flight, never at delivered ones.
+   */
+  readonly #pending = new OrderedIndex<Queued>(
     (q) => q.message.id,
     (a, b) => a.due < b.due || (a.due === b.due && a.seq < b.seq),
-  );
-  /** Pending messages leased to a dispatcher, by the end of the lease. */
-  readonly #leased = new OrderedIndex<Queued>(
-    (q) => q.message.id,
-    (a, b) => a.leaseUntil < b.leaseUntil || (a.leaseUntil === b.leaseUntil && a.seq < b.seq),
   );
   #enqueued = 0;
 
@@ -115,58 +112,31 @@ export class MemoryRosterStore implements RosterStore {
     return { value: row.value as T, version: row.version };
   }
 
-  #versioned<T extends Aggregate>(key: string): Versioned<T> {
-    const row = this.#rows.get(key)!;
-    return { value: row.value as T, version: row.version };
+  #in(name: string): Iterable<string> {
+    return this.#sets.get(name) ?? [];
   }
 
-  #workspace(workspaceId: string): WorkspaceRows {
-    let rows = this.#workspaces.get(workspaceId);
-    if (!rows) {
-      rows = {
-        keys: { agent: new Set(), invitation: new Set(), department: new Set(), routing: new Set() },
-        lapsing: new OrderedIndex<Lapsing>(
-          (l) => l.key,
-          (a, b) => a.at < b.at || (a.at === b.at && a.id < b.id),
-        ),
-        agentsIn: new Map(),
-        pendingIn: new Map(),
-      };
-      this.#workspaces.set(workspaceId, rows);
-    }
-    return rows;
+  #edit(name: string, key: string, adding: boolean): void {
+    const set = this.#sets.get(name) ?? new Set<string>();
+    if (adding) set.add(key);
+    else set.delete(key);
+    if (set.size > 0) this.#sets.set(name, set);
+    else this.#sets.delete(name);
   }
 
-  /** Row keys of one kind in a workspace, in the order their rows were first written. */
-  #keys(workspaceId: string, kind: Exclude<AggregateKind, 'workspace'>): Iterable<string> {
-    return this.#workspaces.get(workspaceId)?.keys[kind] ?? [];
-  }
-
+  /** Rows of one kind in a workspace, in the order they were first written. */
   #all<T extends Aggregate>(workspaceId: string, kind: Exclude<T['kind'], 'workspace'>): T[] {
-    return Array.from(this.#keys(workspaceId, kind), (key) => this.#rows.get(key)!.value as T);
+    return Array.from(this.#in(`${kind}:${workspaceId}`), (key) => this.#rows.get(key)!.value as T);
   }
 
-  /** Adds a stored aggregate to its workspace's indexes. */
+  /** Adds a stored aggregate to the indexes, or takes it out. */
   #index(key: string, a: Aggregate, adding: boolean): void {
-    if (a.kind === 'workspace') return;
-    const rows = this.#workspace(workspaceOf(a));
-    const edit = (sets: Map<string, Set<string>>, departmentIds: readonly string[]) => {
-      for (const d of departmentIds) {
-        const set = sets.get(d) ?? new Set<string>();
-        if (adding) set.add(key);
-        else set.delete(key);
-        if (set.size > 0) sets.set(d, set);
-        else sets.delete(d);
-      }
-    };
-    if (adding) rows.keys[a.kind].add(key);
-    else rows.keys[a.kind].delete(key);
-    if (a.kind === 'agent') edit(rows.agentsIn, a.departmentIds);
-    if (a.kind === 'invitation' && a.status === 'pending') {
-      edit(rows.pendingIn, a.departmentIds);
-      if (adding) rows.lapsing.set({ key, id: a.id, at: epochOf(a.expiresAt) });
-      else rows.lapsing.delete(key);
-    }
+    for (const name of setsOf(a)) this.#edit(name, key, adding);
+    if (a.kind !== 'invitation' || a.status !== 'pending') return;
+    let lapsing = this.#lapsing.get(a.workspaceId);
+    if (!lapsing) this.#lapsing.set(a.workspaceId, (lapsing = new OrderedIndex<Lapsing>((l) => l.key, (x, y) => x.at < y.at || (x.at === y.at && x.id < y.id))));
+    if (adding) lapsing.set({ key, id: a.id, at: epochOf(a.expiresAt) });
+    else lapsing.delete(key);
   }
 
   async loadWorkspace(id: WorkspaceId) {
@@ -204,16 +174,12 @@ export class MemoryRosterStore implements RosterStore {
   }
   async departmentMembers(workspaceId: WorkspaceId, departmentId: DepartmentId) {
     await this.#io();
-    const rows = this.#workspaces.get(workspaceId);
     // In the order the rows were first written, as a scan of the workspace would find them.
-    const members = <T extends Aggregate>(keys: Set<string> | undefined) =>
-      Array.from(keys ?? [], (key) => this.#rows.get(key)!)
+    const members = <T extends Aggregate>(kind: T['kind']) =>
+      Array.from(this.#in(`${kind}-in:${workspaceId}:${departmentId}`), (key) => this.#rows.get(key)!)
         .sort((a, b) => a.seq - b.seq)
         .map((row) => ({ value: row.value as T, version: row.version }));
-    return {
-      agents: members<Agent>(rows?.agentsIn.get(departmentId)),
-      invitations: members<Invitation>(rows?.pendingIn.get(departmentId)),
-    };
+    return { agents: members<Agent>('agent'), invitations: members<Invitation>('invitation') };
   }
   async loadRoutingStates(workspaceId: WorkspaceId, departmentIds: readonly (DepartmentId | null)[]) {
     await this.#io();
@@ -221,10 +187,11 @@ export class MemoryRosterStore implements RosterStore {
   }
   async lapsedInvitations(workspaceId: WorkspaceId, now: Date, limit: number) {
     await this.#io();
-    const lapsing = this.#workspaces.get(workspaceId)?.lapsing;
-    if (!lapsing) return [];
     const t = now.getTime();
-    return lapsing.firstWhile(limit, (l) => l.at <= t).map((l) => this.#versioned<Invitation>(l.key));
+    return (this.#lapsing.get(workspaceId)?.firstWhile(limit, (l) => l.at <= t) ?? []).map((l) => {
+      const row = this.#rows.get(l.key)!;
+      return { value: row.value as Invitation, version: row.version };
+    });
   }
 
   async versionsCurrent(expected: readonly ExpectedVersion[]) {
@@ -234,8 +201,8 @@ export class MemoryRosterStore implements RosterStore {
 
   async listAgents(workspaceId: WorkspaceId, filter: AgentFilter = {}) {
     await this.#io();
-    const keys = filter.departmentId === undefined ? this.#keys(workspaceId, 'agent') : (this.#workspaces.get(workspaceId)?.agentsIn.get(filter.departmentId) ?? []);
-    return Array.from(keys, (key) => this.#rows.get(key)!.value as Agent)
+    const set = filter.departmentId === undefined ? `agent:${workspaceId}` : `agent-in:${workspaceId}:${filter.departmentId}`;
+    return Array.from(this.#in(set), (key) => this.#rows.get(key)!.value as Agent)
       .filter(
         (a) =>
           (filter.status === undefined || a.status === filter.status) &&
@@ -253,13 +220,13 @@ export class MemoryRosterStore implements RosterStore {
   }
   async listDepartments(workspaceId: WorkspaceId): Promise<readonly DepartmentSummary[]> {
     await this.#io();
-    const rows = this.#workspaces.get(workspaceId);
+    const count = (name: string) => (this.#sets.get(name)?.size ?? 0);
     return this.#all<Department>(workspaceId, 'department')
       .sort((a, b) => a.nameKey.localeCompare(b.nameKey))
       .map((department) => ({
         department,
-        members: rows?.agentsIn.get(department.id)?.size ?? 0,
-        pendingInvitations: rows?.pendingIn.get(department.id)?.size ?? 0,
+        members: count(`agent-in:${workspaceId}:${department.id}`),
+        pendingInvitations: count(`invitation-in:${workspaceId}:${department.id}`),
       }));
   }
   async events(workspaceId: WorkspaceId) {
@@ -319,45 +286,24 @@ export class MemoryRosterStore implements RosterStore {
 
   #enqueue(m: OutboxMessage): void {
     const old = this.#outbox.get(m.id);
-    if (old) {
-      this.#ready.delete(m.id);
-      this.#leased.delete(m.id);
-      if (old.message.workspaceId !== m.workspaceId) this.#outboxOf.get(old.message.workspaceId)?.delete(m.id);
-    }
-    // A message enqueued again under its id keeps its place, as a map entry set again would.
-    const queued: Queued = { message: { ...m }, seq: old?.seq ?? ++this.#enqueued, due: epochOf(m.nextAttemptAt), leaseUntil: 0 };
-    this.#outbox.set(m.id, queued);
-    if (m.status === 'pending') this.#ready.set(queued);
-    const ids = this.#outboxOf.get(m.workspaceId) ?? new Set<string>();
-    ids.add(m.id);
-    this.#outboxOf.set(m.workspaceId, ids);
+    if (old && old.message.workspaceId !== m.workspaceId) this.#edit(`outbox:${old.message.workspaceId}`, m.id, false);
+    // A message enqueued again under its id keeps its place among the due, as a map entry set again would.
+    this.#store({ message: { ...m }, seq: old?.seq ?? ++this.#enqueued, due: epochOf(m.nextAttemptAt), leaseUntil: 0 });
+    this.#edit(`outbox:${m.workspaceId}`, m.id, true);
   }
 
-  /** Replaces a stored message; a pending one goes back among the ready, a delivered one leaves both queues. */
-  #settle(queued: Queued): void {
-    const id = queued.message.id;
-    this.#outbox.set(id, queued);
-    this.#leased.delete(id);
-    if (queued.message.status === 'pending') this.#ready.set(queued);
-    else this.#ready.delete(id);
+  /** Stores a message; only a pending one is indexed for claims. */
+  #store(queued: Queued): void {
+    this.#outbox.set(queued.message.id, queued);
+    if (queued.message.status === 'pending') this.#pending.set(queued);
+    else this.#pending.delete(queued.message.id);
   }
 
   async claimOutbox(now: Date, limit: number, leaseMs: number) {
     await this.#io();
     const t = now.getTime();
-    // Leases that ran out put their messages back among the ready ones.
-    for (let q = this.#leased.peek(); q !== undefined && q.leaseUntil <= t; q = this.#leased.peek()) {
-      this.#leased.delete(q.message.id);
-      this.#ready.set(q);
-    }
-    // A ready message may still carry a lease later than `now` only if the clock went back.
-    const due = this.#ready.firstWhile(limit, (q) => q.due <= t, (q) => q.leaseUntil <= t);
-    for (const q of due) {
-      const leased: Queued = { ...q, leaseUntil: t + leaseMs };
-      this.#ready.delete(q.message.id);
-      this.#leased.set(leased);
-      this.#outbox.set(q.message.id, leased);
-    }
+    const due = this.#pending.firstWhile(limit, (q) => q.due <= t, (q) => q.leaseUntil <= t);
+    for (const q of due) this.#store({ ...q, leaseUntil: t + leaseMs });
     return due.map((q) => ({ ...q.message }));
   }
   async markDelivered(id: string, at: Date) {
@@ -365,7 +311,7 @@ export class MemoryRosterStore implements RosterStore {
     const q = this.#outbox.get(id);
     if (q && q.message.status === 'pending') {
       const m = q.message;
-      this.#settle({
+      this.#store({
         ...q,
         message: { ...m, status: 'delivered', attempts: m.attempts + 1, deliveredAt: at.toISOString(), text: '', html: null },
         leaseUntil: 0,
@@ -378,12 +324,12 @@ export class MemoryRosterStore implements RosterStore {
     if (q && q.message.status === 'pending') {
       const m = q.message;
       const nextAttemptAt = retryAt.toISOString();
-      this.#settle({ ...q, message: { ...m, attempts: m.attempts + 1, lastError: error, nextAttemptAt }, due: epochOf(nextAttemptAt), leaseUntil: 0 });
+      this.#store({ ...q, message: { ...m, attempts: m.attempts + 1, lastError: error, nextAttemptAt }, due: epochOf(nextAttemptAt), leaseUntil: 0 });
     }
   }
   async listOutbox(workspaceId: WorkspaceId, status?: OutboxStatus) {
     await this.#io();
-    return Array.from(this.#outboxOf.get(workspaceId) ?? [], (id) => this.#outbox.get(id)!.message)
+    return Array.from(this.#in(`outbox:${workspaceId}`), (id) => this.#outbox.get(id)!.message)
       .filter((m) => status === undefined || m.status === status)
       .map((m) => ({ ...m }));
   }
