@@ -237,7 +237,14 @@ export function transact<T, E, B = never>(
   const run = async (): Promise<Result<T, E | B | ConcurrencyConflict | StoreUnavailable>> => {
     for (let n = 1; ; n++) {
       // From the second attempt on, every command locks: it has collided once already.
-      const session = options.lockWorkspace || n > 1 ? (options.store.begin?.() ?? null) : null;
+      let session: RosterSession | null = null;
+      if ((options.lockWorkspace || n > 1) && options.store.begin) {
+        try {
+          session = await options.store.begin();
+        } catch (error) {
+          return err(appFail.store(error));
+        }
+      }
       const a = new Attempt(options.store, options.now(), session);
       let outcome: Outcome;
       try {

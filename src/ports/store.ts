@@ -218,11 +218,11 @@ export interface RosterStore {
    * workspace's counters (seats, departments) in one, locking the workspace as it loads it, so
    * commands racing on one workspace wait for each other instead of colliding and retrying.
    * Stores without it (the in-memory one) stay purely optimistic, which is just as correct.
-   * Opening one must not do I/O yet: the session connects on its first read.
+   * Opening one should be cheap: take a connection when the session first needs one.
    *
-   * @example const session = store.begin?.(); try { await session?.lockWorkspace(workspaceId); } finally { await session?.end(); }
+   * @example const session = await store.begin?.(); try { await session?.lockWorkspace(workspaceId); } finally { await session?.end(); }
    */
-  begin?(): RosterSession;
+  begin?(): Promise<RosterSession>;
 
   /**
    * Leases up to `limit` messages due at `now` for `leaseMs`; a message leased to one dispatcher

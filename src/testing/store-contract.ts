@@ -688,38 +688,38 @@ export function describeStoreContract(
         if (!begin) return;
         await given({ create: [workspaceA, ana] });
 
-        const looked = begin();
+        const looked = await begin();
         expect(await looked.lockWorkspace(WS_A)).toEqual({ locked: true, workspace: { value: workspaceA, version: 1 } });
         expect(await looked.loadAgent(WS_A, ana.id)).toEqual({ value: ana, version: 1 });
         await looked.end();
         await looked.end();
 
         const renamed = { ...workspaceA, name: 'Renamed' };
-        const committing = begin();
+        const committing = await begin();
         await committing.lockWorkspace(WS_A);
         expect(await committing.commit(commitOf({ update: [[renamed, 1]], events: [departmentCreated(WS_A, 'Session')] }))).toEqual({ committed: true });
         await committing.end();
         expect(await store.loadWorkspace(WS_A)).toEqual({ value: renamed, version: 2 });
         expect(await store.events(WS_A)).toEqual([departmentCreated(WS_A, 'Session')]);
 
-        const stale = begin();
+        const stale = await begin();
         await stale.lockWorkspace(WS_A);
         const before = await snapshot();
         expect(await stale.commit(commitOf({ update: [[{ ...workspaceA, name: 'Stale' }, 1]] }))).toMatchObject({ committed: false, reason: 'stale-version' });
         await stale.end();
         expect(await snapshot()).toEqual(before);
 
-        const abandoned = begin();
+        const abandoned = await begin();
         await abandoned.lockWorkspace(WS_A);
         await abandoned.end();
         expect(await store.loadWorkspace(WS_A)).toEqual({ value: renamed, version: 2 });
 
         // A session that never locked commits like the store; locking a missing workspace finds none.
-        const unlocked = begin();
+        const unlocked = await begin();
         expect(await unlocked.commit(commitOf({ create: [bob] }))).toEqual({ committed: true });
         await unlocked.end();
         expect((await store.loadAgent(WS_A, bob.id))?.version).toBe(1);
-        const missing = begin();
+        const missing = await begin();
         expect(await missing.lockWorkspace(WS_B)).toEqual({ locked: true, workspace: null });
         await missing.end();
       });
@@ -728,9 +728,9 @@ export function describeStoreContract(
         const begin = store.begin?.bind(store);
         if (!begin) return;
         await given({ create: [workspaceA] });
-        const first = begin();
+        const first = await begin();
         await first.lockWorkspace(WS_A);
-        const second = begin();
+        const second = await begin();
         let secondLocked = false;
         const waiting = second.lockWorkspace(WS_A).then((outcome) => {
           secondLocked = true;

@@ -62,7 +62,7 @@ function counted<S extends object & { commit: RosterStore['commit'] }>(store: S,
         };
       }
       const value: unknown = Reflect.get(target, property);
-      if (property === 'begin' && typeof value === 'function') return () => counted((value as () => RosterSession).call(target), tally);
+      if (property === 'begin' && typeof value === 'function') return async () => counted(await (value as () => Promise<RosterSession>).call(target), tally);
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });

@@ -53,10 +53,10 @@ describe.runIf(onServer)('PostgresRosterStore sessions on a server', () => {
     const mine = new PostgresRosterStore(aPool(2));
     const theirs = new PostgresRosterStore(aPool(2));
     const { workspaceId, workspace } = await aWorkspace(mine);
-    const held = mine.begin!();
+    const held = await mine.begin!();
     await held.lockWorkspace(workspaceId);
 
-    const waiting = theirs.begin!();
+    const waiting = await theirs.begin!();
     let locked = false;
     const theirLock = waiting.lockWorkspace(workspaceId).then((o) => ((locked = true), o));
     let committed = false;
@@ -79,10 +79,10 @@ describe.runIf(onServer)('PostgresRosterStore sessions on a server', () => {
     const holder = new PostgresRosterStore(aPool(2));
     const impatient = new PostgresRosterStore(aPool(2, '-c lock_timeout=100'));
     const { workspaceId, ana } = await aWorkspace(holder);
-    const held = holder.begin!();
+    const held = await holder.begin!();
     await held.lockWorkspace(workspaceId);
 
-    const waiting = impatient.begin!();
+    const waiting = await impatient.begin!();
     expect(await waiting.lockWorkspace(workspaceId)).toMatchObject({ locked: false, reason: 'stale-version' });
     await waiting.end();
 

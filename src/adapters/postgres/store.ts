@@ -116,7 +116,7 @@ export class PostgresRosterStore implements RosterStore {
    * A session that locks the workspace as a command loads it (see {@link RosterSession}); absent
    * when the store was made with `lockWorkspaces: false`.
    */
-  readonly begin?: () => RosterSession;
+  readonly begin?: () => Promise<RosterSession>;
 
   /**
    * @param pool a `pg.Pool`, or anything with its `query` and `connect` (see {@link SqlPool}).
@@ -131,7 +131,7 @@ export class PostgresRosterStore implements RosterStore {
     this.#reads = new PostgresReads((text, values) => pool.query(text, values), this.#queues);
     if (options.lockWorkspaces !== false) {
       const deps = { pool, queues: this.#queues, turns: this.#turns, commitAlone: (commit: Commit) => this.commit(commit) };
-      this.begin = () => new PostgresSession(deps);
+      this.begin = async () => new PostgresSession(deps);
     }
   }
 
