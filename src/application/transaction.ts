@@ -226,7 +226,8 @@ export function transact<T, E, B = never>(
     const outbox = plan.outbox ?? [];
     const outcome = await a.read(() => a.store.commit(a.commitOf(plan.decisions, outbox)));
     if (outcome.isOk() && outcome.value.committed) {
-      await a.session?.end();
+      // Committed: a session failing to let go now changes nothing of that.
+      await a.session?.end().catch(() => undefined);
       if (options.afterCommit && outbox.length > 0) await options.afterCommit(outbox).catch(() => undefined);
       return ok(plan.result);
     }
