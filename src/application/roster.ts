@@ -167,6 +167,12 @@ export function createRoster(options: RosterOptions = {}) {
     maxAttempts: options.maxAttempts ?? 5,
     ...(options.deliverImmediately === false ? {} : { afterCommit: async () => void (await deliver(10)) }),
   };
+  /**
+   * For commands that change the workspace's counters (seats, departments, owner): they all
+   * write its row, so in a store that can lock they lock it as they load it, and racing ones
+   * queue instead of colliding and retrying (see `transact`).
+   */
+  const counting = { ...settings, lockWorkspace: true };
 
   const io = <T>(promise: () => Promise<T>): ResultAsync<T, StoreUnavailable> =>
     ResultAsync.fromPromise(Promise.resolve().then(promise), appFail.store);
@@ -183,8 +189,8 @@ export function createRoster(options: RosterOptions = {}) {
     throttle(action, `${String(actorRef?.workspaceId)}:${String(actorRef?.agentId)}`);
 
   /** Who holds an email: this workspace's store first, then the host's account directory. */
-  const emailStatus = (workspaceId: WorkspaceId, email: domain.Email, ignorePending = false): ResultAsync<EmailStatus, StoreUnavailable> =>
-    io(() => store.emailHolder(workspaceId, email)).andThen((holder) =>
+  const emailStatus = (a: Attempt, workspaceId: WorkspaceId, email: domain.Email, ignorePending = false): ResultAsync<EmailStatus, StoreUnavailable> =>
+    a.read(() => a.store.emailHolder(workspaceId, email)).andThen((holder) =>
       holder === 'agent' || (holder === 'pending-invitation' && !ignorePending)
         ? okAsync<EmailStatus, StoreUnavailable>(holder)
         : io(() => accounts.isStandaloneAccount(email)).map((s): EmailStatus => (s ? 'standalone-account' : 'available')),
@@ -204,16 +210,26 @@ export function createRoster(options: RosterOptions = {}) {
   const sweep = (a: Attempt, workspace: Workspace) =>
     a.lapsedInvitations(workspace.id, 100).map((invitations) => value(expireInvitations({ workspace, invitations }, { now: a.now })));
 
-  /** Parses the actor, then runs an attempt with the workspace and actor loaded. */
+  /**
+   * Parses the actor, then runs an attempt with the workspace and actor loaded; `changesCounters`
+   * when the command writes the workspace (see {@link counting}).
+   */
   const asActor = <T, E>(
     actorRef: ActorRef,
     body: (a: Attempt, ctx: Readonly<{ workspace: Workspace; actor: Agent }>) => ResultAsync<Planned<T>, E>,
+    changesCounters = false,
   ) =>
     parseActor(actorRef).asyncAndThen((ref) =>
-      transact(settings, (a) =>
+      transact(changesCounters ? counting : settings, (a) =>
         a.workspace(ref.workspaceId).andThen((workspace) => a.actor(workspace.id, ref.agentId).andThen((actor) => body(a, { workspace, actor }))),
       ),
     );
+
+  /** {@link asActor} for a command that changes the workspace's counters (see {@link counting}). */
+  const asCounter = <T, E>(
+    actorRef: ActorRef,
+    body: (a: Attempt, ctx: Readonly<{ workspace: Workspace; actor: Agent }>) => ResultAsync<Planned<T>, E>,
+  ) => asActor(actorRef, body, true);
 
   const parse = <S extends z.ZodType>(schema: S, input: unknown) => parseInput(schema, input).asyncAndThen((i) => okAsync(i));
 
@@ -295,7 +311,7 @@ export function createRoster(options: RosterOptions = {}) {
    * @example await roster.changePlan({ workspaceId, agentId: ownerId }, { plan: 'pro' })
    */
   const changePlan = (actor: ActorRef, input: domain.ChangePlanInput) =>
-    parse(domain.changePlanSchema, input).andThen(catalogPlanOnly).andThen(() => asActor(actor, (a, { workspace, actor }) =>
+    parse(domain.changePlanSchema, input).andThen(catalogPlanOnly).andThen(() => asCounter(actor, (a, { workspace, actor }) =>
       sweep(a, workspace).andThen((swept) =>
         domain
           .changePlan({ workspace: swept.state.workspace, actor }, input, { now: a.now, plans })
@@ -310,7 +326,7 @@ export function createRoster(options: RosterOptions = {}) {
    * @example await roster.changeSettings(admin, { seatPolicy: { countInactiveAgents: false } })
    */
   const changeSettings = (actor: ActorRef, input: domain.ChangeSettingsInput) =>
-    asActor(actor, (a, { workspace, actor }) =>
+    asCounter(actor, (a, { workspace, actor }) =>
       sweep(a, workspace).andThen((swept) =>
         domain
           .changeSettings({ workspace: swept.state.workspace, actor }, input, { now: a.now })
@@ -329,12 +345,12 @@ export function createRoster(options: RosterOptions = {}) {
   const inviteAgent = (actor: ActorRef, input: domain.InviteAgentInput) =>
     parse(domain.inviteAgentSchema, input).andThen((i) =>
       throttled('invite', actor).andThen(() =>
-        asActor(actor, (a, { workspace, actor }) =>
+        asCounter(actor, (a, { workspace, actor }) =>
           sweep(a, workspace).andThen((swept) =>
             ResultAsync.combine([
               a.departments(workspace.id, i.departmentIds),
               // A lapsed invitation for this email still holds it in the store; the sweep expires it in this same commit.
-              emailStatus(workspace.id, i.email, swept.state.invitations.some((inv) => inv.email === i.email)),
+              emailStatus(a, workspace.id, i.email, swept.state.invitations.some((inv) => inv.email === i.email)),
             ] as const).andThen(([departments, status]) => {
               const token = newToken(random);
               return ResultAsync.fromSafePromise(sha256Hex(token)).andThen((tokenHash) =>
@@ -367,14 +383,14 @@ export function createRoster(options: RosterOptions = {}) {
   const resendInvitation = (actor: ActorRef, input: domain.InvitationTargetInput) =>
     parse(domain.invitationTargetSchema, input).andThen((i) =>
       throttled('resend', actor).andThen(() =>
-        asActor(actor, (a, { workspace, actor }) =>
+        asCounter(actor, (a, { workspace, actor }) =>
           ResultAsync.combine([sweep(a, workspace), a.invitation(workspace.id, i.invitationId)] as const).andThen(([swept, loaded]) => {
             const invitation = swept.state.invitations.find((inv) => inv.id === i.invitationId) ?? loaded;
             const facts: ResultAsync<readonly [readonly Department[], EmailStatus], StoreUnavailable> = invitation
               ? ResultAsync.combine([
                   a.departments(workspace.id, invitation.departmentIds),
                   // While stored as pending, the invitation is its email's only holder: that holder is itself.
-                  emailStatus(workspace.id, invitation.email, loaded?.status === 'pending'),
+                  emailStatus(a, workspace.id, invitation.email, loaded?.status === 'pending'),
                 ] as const)
               : okAsync([[], 'available'] as const);
             return facts.andThen(([departments, status]) => {
@@ -405,23 +421,27 @@ export function createRoster(options: RosterOptions = {}) {
    */
   const revokeInvitation = (actor: ActorRef, input: domain.InvitationTargetInput) =>
     parse(domain.invitationTargetSchema, input).andThen((i) =>
-      asActor(actor, (a, { workspace, actor }) =>
+      asCounter(actor, (a, { workspace, actor }) =>
         a
           .invitation(workspace.id, i.invitationId)
           .andThen((invitation) => domain.revokeInvitation({ workspace, actor, invitation }, i, { now: a.now }).map(single)),
       ),
     );
 
-  /** Looks up the invitation a token opens; a malformed token matches nothing, like an unknown one. */
-  const openToken = (
+  /**
+   * Looks up the invitation a token opens; a malformed token matches nothing, like an unknown one.
+   * `loadWorkspace` reads the invitation's workspace: locking it to accept, merely reading it to preview.
+   */
+  const openToken = <X>(
     a: Attempt,
     token: string,
-  ): ResultAsync<Readonly<{ tokenHash: string; invitation: Invitation | null; workspace: Workspace | null }>, StoreUnavailable> => {
+    loadWorkspace: (id: WorkspaceId) => ResultAsync<Workspace | null, X>,
+  ): ResultAsync<Readonly<{ tokenHash: string; invitation: Invitation | null; workspace: Workspace | null }>, StoreUnavailable | X> => {
     if (!tokenSchema.safeParse(token).success) return okAsync({ tokenHash: '', invitation: null, workspace: null });
     return ResultAsync.fromSafePromise(sha256Hex(token)).andThen((tokenHash) =>
       a.invitationByTokenHash(tokenHash).andThen((invitation) =>
         invitation
-          ? a.workspaceOrNull(invitation.workspaceId).map((workspace) => ({ tokenHash, invitation, workspace }))
+          ? loadWorkspace(invitation.workspaceId).map((workspace) => ({ tokenHash, invitation, workspace }))
           : okAsync({ tokenHash, invitation: null, workspace: null }),
       ),
     );
@@ -432,7 +452,7 @@ export function createRoster(options: RosterOptions = {}) {
     ResultAsync.combine([parse(previewInvitationRequestSchema, input), parse(requestContextSchema, request)] as const).andThen(([i, r]) =>
       throttle('preview', r.requester ?? 'anonymous').andThen(() => {
         const a = transactAttempt();
-        return openToken(a, i.token).andThen(({ tokenHash, invitation, workspace }) =>
+        return openToken(a, i.token, (id) => a.peekWorkspace(id)).andThen(({ tokenHash, invitation, workspace }) =>
           (invitation && workspace ? a.agent(workspace.id, invitation.invitedBy) : okAsync(null)).andThen((inviter) =>
             domain.previewInvitation({ workspace, invitation, inviter }, { now: a.now, presentedTokenHash: tokenHash }),
           ),
@@ -464,8 +484,8 @@ export function createRoster(options: RosterOptions = {}) {
         )
         .andThen(({ signedInEmail, breached }) => {
           const agentId = agentIdSchema.parse(newId(random, 'agt'));
-          return transact(settings, (a) =>
-            openToken(a, i.token).andThen(({ tokenHash, invitation, workspace }) => {
+          return transact(counting, (a) =>
+            openToken(a, i.token, (id) => a.workspaceOrNull(id)).andThen(({ tokenHash, invitation, workspace }) => {
               const facts: ResultAsync<
                 readonly [Decision<{ workspace: Workspace; invitations: readonly Invitation[] }> | null, readonly Department[], EmailStatus],
                 StoreUnavailable
@@ -474,7 +494,7 @@ export function createRoster(options: RosterOptions = {}) {
                   ? ResultAsync.combine([
                       sweep(a, workspace),
                       a.departments(workspace.id, invitation.departmentIds),
-                      emailStatus(workspace.id, invitation.email, true),
+                      emailStatus(a, workspace.id, invitation.email, true),
                     ] as const)
                   : okAsync([null, [], 'available'] as const);
               return facts.andThen(([swept, departments, status]) =>
@@ -516,7 +536,7 @@ export function createRoster(options: RosterOptions = {}) {
   /** Records every lapsed invitation of a workspace as expired (a job to run periodically). */
   const expireLapsedInvitations = (workspaceId: string) =>
     parseInput(workspaceIdSchema, workspaceId).asyncAndThen((id) =>
-      transact(settings, (a) => a.workspace(id).andThen((workspace) => sweep(a, workspace)).map(single)),
+      transact(counting, (a) => a.workspace(id).andThen((workspace) => sweep(a, workspace)).map(single)),
     );
 
   // ── Routing sync ───────────────────────────────────────────────────────────────────────────
@@ -594,16 +614,20 @@ export function createRoster(options: RosterOptions = {}) {
         a: Attempt,
         workspace: Workspace,
       ) => ResultAsync<Planned<Decision<S, WorkspaceEvent>>, E> | Result<Planned<Decision<S, WorkspaceEvent>>, E>,
+      changesCounters = false,
     ) =>
     (actor: ActorRef, input: I) =>
       parse(schema, input).andThen(() =>
-        asActor(actor, (a, { workspace, actor }) =>
-          parseInput(agentIdSchema, input.agentId)
-            .asyncAndThen((id) => a.agent(workspace.id, id))
-            .andThen((agent) => {
-              const out = decide({ workspace, actor, agent }, input, a, workspace);
-              return out instanceof ResultAsync ? out : out.asyncAndThen((p) => okAsync(p));
-            }),
+        asActor(
+          actor,
+          (a, { workspace, actor }) =>
+            parseInput(agentIdSchema, input.agentId)
+              .asyncAndThen((id) => a.agent(workspace.id, id))
+              .andThen((agent) => {
+                const out = decide({ workspace, actor, agent }, input, a, workspace);
+                return out instanceof ResultAsync ? out : out.asyncAndThen((p) => okAsync(p));
+              }),
+          changesCounters,
         ),
       );
 
@@ -615,7 +639,7 @@ export function createRoster(options: RosterOptions = {}) {
    */
   const editAgent = onAgent(domain.editAgentSchema, (state, input, a, workspace) =>
     parseInput(domain.editAgentSchema, input).asyncAndThen((i) =>
-      (i.email !== undefined && i.email !== state.agent?.email ? emailStatus(workspace.id, i.email) : okAsync<EmailStatus, StoreUnavailable>('available')).andThen(
+      (i.email !== undefined && i.email !== state.agent?.email ? emailStatus(a, workspace.id, i.email) : okAsync<EmailStatus, StoreUnavailable>('available')).andThen(
         (status) => domain.editAgent(state, i, { now: a.now, emailStatus: status }).map(single),
       ),
     ),
@@ -638,6 +662,7 @@ export function createRoster(options: RosterOptions = {}) {
         .activateAgent({ ...state, workspace: swept.state.workspace }, input, { now: a.now })
         .asyncAndThen((d) => synced(a, state.agent, { result: d, decisions: [swept, d] })),
     ),
+    true,
   );
   /**
    * Stops an agent from chatting without deleting them, and sets them away; their open
@@ -647,6 +672,7 @@ export function createRoster(options: RosterOptions = {}) {
    */
   const deactivateAgent = onAgent(domain.agentTargetSchema, (state, input, a) =>
     domain.deactivateAgent(state, input, { now: a.now }).asyncAndThen((d) => synced(a, state.agent, single(d))),
+    true,
   );
   /**
    * Puts an agent online or away: online lets routing hand them waiting conversations, away keeps
@@ -666,6 +692,7 @@ export function createRoster(options: RosterOptions = {}) {
    */
   const deleteAgent = onAgent(domain.agentTargetSchema, (state, input, a) =>
     domain.deleteAgent(state, input, { now: a.now }).asyncAndThen((d) => synced(a, state.agent, single(d))),
+    true,
   );
 
   /**
@@ -676,7 +703,7 @@ export function createRoster(options: RosterOptions = {}) {
    */
   const transferOwnership = (actor: ActorRef, input: domain.TransferOwnershipInput) =>
     parse(domain.transferOwnershipSchema, input).andThen((i) =>
-      asActor(actor, (a, { workspace, actor }) =>
+      asCounter(actor, (a, { workspace, actor }) =>
         a.agent(workspace.id, i.toAgentId).andThen((newOwner) => domain.transferOwnership({ workspace, actor, newOwner }, i, { now: a.now }).map(single)),
       ),
     );
@@ -691,8 +718,8 @@ export function createRoster(options: RosterOptions = {}) {
    */
   const createDepartment = (actor: ActorRef, input: domain.CreateDepartmentInput) =>
     parse(domain.createDepartmentSchema, input).andThen((i) =>
-      asActor(actor, (a, { workspace, actor }) =>
-        io(() => store.departmentNameTaken(workspace.id, domain.nameKey(i.name))).andThen((nameTaken) =>
+      asCounter(actor, (a, { workspace, actor }) =>
+        a.read(() => a.store.departmentNameTaken(workspace.id, domain.nameKey(i.name))).andThen((nameTaken) =>
           domain
             .createDepartment({ workspace, actor }, i, {
               now: a.now,
@@ -714,7 +741,7 @@ export function createRoster(options: RosterOptions = {}) {
       asActor(actor, (a, { workspace, actor }) =>
         ResultAsync.combine([
           a.department(workspace.id, i.departmentId),
-          io(() => store.departmentNameTaken(workspace.id, domain.nameKey(i.name), i.departmentId)),
+          a.read(() => a.store.departmentNameTaken(workspace.id, domain.nameKey(i.name), i.departmentId)),
         ] as const).andThen(([department, nameTaken]) =>
           domain.renameDepartment({ workspace, actor, department }, i, { now: a.now, nameTaken }).map(single),
         ),
@@ -729,7 +756,7 @@ export function createRoster(options: RosterOptions = {}) {
    */
   const deleteDepartment = (actor: ActorRef, input: domain.DepartmentTargetInput) =>
     parse(domain.departmentTargetSchema, input).andThen((i) =>
-      asActor(actor, (a, { workspace, actor }) =>
+      asCounter(actor, (a, { workspace, actor }) =>
         // The department first, then its members: anyone joining it after the first read bumps its
         // version, so the commit collides instead of leaving a member naming a deleted department.
         a.department(workspace.id, i.departmentId).andThen((department) =>

@@ -2,23 +2,37 @@ import { err, ok, ResultAsync, type Result } from 'neverthrow';
 import type { Agent, Decision, Department, Invitation, RoutingState, Workspace } from '../domain/index';
 import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../domain/ids';
 import type { OutboxMessage } from '../ports/outbox';
-import type { Aggregate, ExpectedVersion, Removal, RosterStore, Versioned, WorkspaceEvent } from '../ports/store';
+import type { Aggregate, Commit, CommitOutcome, DecisionReads, ExpectedVersion, Removal, RosterSession, RosterStore, Versioned, WorkspaceEvent } from '../ports/store';
 import { appFail, type ConcurrencyConflict, type StoreUnavailable, type UnknownActor, type WorkspaceNotFound } from './errors';
 
 const keyOf = (kind: string, id: string) => `${kind}:${id}`;
 
+/** Where an attempt reads and commits: the store, or a session of it. */
+export type AttemptStore = DecisionReads & Readonly<{ commit(commit: Commit): Promise<CommitOutcome> }>;
+
 /**
  * One attempt of a use case: it loads through here, so every aggregate read is remembered with
  * its version, and the commit checks that none of them moved meanwhile.
+ *
+ * In a {@link RosterSession} (a store that can lock), loading the workspace also locks its row
+ * until the attempt ends: commands racing on one workspace then wait for each other rather than
+ * all deciding on the same version and all but one colliding. The version checks stay as they
+ * are, so a store that cannot lock (or a read made before the lock) is still safe, only retried.
  */
 export class Attempt {
   readonly #versions = new Map<string, ExpectedVersion>();
   workspaceId: WorkspaceId | null = null;
+  /** Set when locking the workspace lost a race: the attempt is decided again, as after a conflict. */
+  lostRace = false;
+  readonly store: AttemptStore;
 
   constructor(
-    readonly store: RosterStore,
+    store: AttemptStore,
     readonly now: Date,
-  ) {}
+    readonly session: RosterSession | null = null,
+  ) {
+    this.store = session ?? store;
+  }
 
   /** Wraps a store call: a rejection becomes `StoreUnavailable`. */
   read<T>(promise: () => Promise<T>): ResultAsync<T, StoreUnavailable> {
@@ -35,8 +49,19 @@ export class Attempt {
     return rows.map((r) => this.#track(r)!);
   }
 
-  workspace(id: WorkspaceId): ResultAsync<Workspace, WorkspaceNotFound | StoreUnavailable> {
-    return this.read(() => this.store.loadWorkspace(id)).andThen((row) => {
+  /** Loads the workspace, locking its row in a session; a lost lock race ends the attempt as a conflict. */
+  #loadWorkspace(id: WorkspaceId): ResultAsync<Versioned<Workspace> | null, StoreUnavailable | ConcurrencyConflict> {
+    const session = this.session;
+    if (!session) return this.read(() => this.store.loadWorkspace(id));
+    return this.read(() => session.lockWorkspace(id)).andThen((outcome) => {
+      if (outcome.locked) return ok(outcome.workspace);
+      this.lostRace = true;
+      return err(appFail.conflict(1));
+    });
+  }
+
+  workspace(id: WorkspaceId): ResultAsync<Workspace, WorkspaceNotFound | StoreUnavailable | ConcurrencyConflict> {
+    return this.#loadWorkspace(id).andThen((row) => {
       const ws = this.#track(row);
       if (!ws) return err(appFail.workspaceNotFound(id));
       this.workspaceId = ws.id;
@@ -45,12 +70,17 @@ export class Attempt {
   }
 
   /** Like {@link workspace}, but a missing workspace is `null` rather than an error. */
-  workspaceOrNull(id: WorkspaceId): ResultAsync<Workspace | null, StoreUnavailable> {
-    return this.read(() => this.store.loadWorkspace(id)).map((row) => {
+  workspaceOrNull(id: WorkspaceId): ResultAsync<Workspace | null, StoreUnavailable | ConcurrencyConflict> {
+    return this.#loadWorkspace(id).map((row) => {
       const ws = this.#track(row);
       if (ws) this.workspaceId = ws.id;
       return ws;
     });
+  }
+
+  /** Reads the workspace without locking or tracking it: for reads outside any transaction. */
+  peekWorkspace(id: WorkspaceId): ResultAsync<Workspace | null, StoreUnavailable> {
+    return this.read(() => this.store.loadWorkspace(id)).map((row) => row?.value ?? null);
   }
 
   actor(workspaceId: WorkspaceId, id: AgentId): ResultAsync<Agent, UnknownActor | StoreUnavailable> {
@@ -92,9 +122,17 @@ export class Attempt {
     return this.read(() => this.store.lapsedInvitations(workspaceId, this.now, limit)).map((rows) => this.#trackAll(rows));
   }
 
-  /** Whether any aggregate read in this attempt has moved since: checked by an empty commit. */
+  /**
+   * Whether any aggregate read in this attempt has moved since: asked of the store when it can
+   * answer (`versionsCurrent`), else checked by an empty commit. A store failure counts as
+   * "nothing moved": the refusal stands, as it would have without the check.
+   */
   async readsMoved(): Promise<boolean> {
     if (this.workspaceId === null || this.#versions.size === 0) return false;
+    if (this.store.versionsCurrent) {
+      return !(await this.store.versionsCurrent([...this.#versions.values()]).catch(() => true));
+    }
+    // In a session this commit ends it, which is fine: the attempt is over either way.
     const check = this.commitOf([], []);
     const outcome = await this.store.commit(check).catch(() => ({ committed: true as const }));
     return !outcome.committed;
@@ -153,6 +191,12 @@ export type TransactOptions = Readonly<{
   now: () => Date;
   maxAttempts: number;
   afterCommit?: (outbox: readonly OutboxMessage[]) => Promise<void>;
+  /**
+   * Lock the workspace up front in every attempt (in a store that can: {@link RosterStore.begin}).
+   * For commands that change its counters: they all write its row, so racing ones would collide.
+   * Any command locks from its second attempt on, once it has collided.
+   */
+  lockWorkspace?: boolean;
 }>;
 
 /**
@@ -163,31 +207,55 @@ export function transact<T, E, B = never>(
   options: TransactOptions,
   attempt: (a: Attempt) => ResultAsync<Planned<T, B>, E>,
 ): ResultAsync<T, E | B | ConcurrencyConflict | StoreUnavailable> {
+  type Outcome = Result<T, E | B | ConcurrencyConflict | StoreUnavailable> | 'again';
+  const once = async (a: Attempt, n: number): Promise<Outcome> => {
+    const planned = await attempt(a);
+    if (planned.isErr()) {
+      if (a.lostRace) return n < options.maxAttempts ? 'again' : err(appFail.conflict(n));
+      // A refusal is only as good as the reads behind it: if any of them moved meanwhile (two
+      // racing accepts, say), decide again on fresh reads rather than refuse for a torn reason.
+      if (n < options.maxAttempts && (await a.readsMoved())) return 'again';
+      return err(planned.error);
+    }
+    const plan = planned.value;
+    if (plan.decisions.every((d) => d.events.length === 0)) return ok(plan.result);
+    if (plan.beforeCommit) {
+      const before = await plan.beforeCommit();
+      if (before.isErr()) return err(before.error);
+    }
+    const outbox = plan.outbox ?? [];
+    const outcome = await a.read(() => a.store.commit(a.commitOf(plan.decisions, outbox)));
+    if (outcome.isOk() && outcome.value.committed) {
+      // Committed: a session failing to let go now changes nothing of that.
+      await a.session?.end().catch(() => undefined);
+      if (options.afterCommit && outbox.length > 0) await options.afterCommit(outbox).catch(() => undefined);
+      return ok(plan.result);
+    }
+    await plan.onAbort?.().catch(() => undefined);
+    if (outcome.isErr()) return err(outcome.error);
+    return n < options.maxAttempts ? 'again' : err(appFail.conflict(n));
+  };
   const run = async (): Promise<Result<T, E | B | ConcurrencyConflict | StoreUnavailable>> => {
     for (let n = 1; ; n++) {
-      const a = new Attempt(options.store, options.now());
-      const planned = await attempt(a);
-      if (planned.isErr()) {
-        // A refusal is only as good as the reads behind it: if any of them moved meanwhile (two
-        // racing accepts, say), decide again on fresh reads rather than refuse for a torn reason.
-        if (n < options.maxAttempts && (await a.readsMoved())) continue;
-        return err(planned.error);
+      // From the second attempt on, every command locks: it has collided once already.
+      let session: RosterSession | null = null;
+      if ((options.lockWorkspace || n > 1) && options.store.begin) {
+        try {
+          session = await options.store.begin();
+        } catch (error) {
+          return err(appFail.store(error));
+        }
       }
-      const plan = planned.value;
-      if (plan.decisions.every((d) => d.events.length === 0)) return ok(plan.result);
-      if (plan.beforeCommit) {
-        const before = await plan.beforeCommit();
-        if (before.isErr()) return err(before.error);
+      const a = new Attempt(options.store, options.now(), session);
+      let outcome: Outcome;
+      try {
+        outcome = await once(a, n);
+      } finally {
+        // Ends the transaction (rolling back what did not commit) before anything else runs:
+        // a retry, the caller, or delivery, which may need a connection of the same pool.
+        await session?.end().catch(() => undefined);
       }
-      const outbox = plan.outbox ?? [];
-      const outcome = await a.read(() => options.store.commit(a.commitOf(plan.decisions, outbox)));
-      if (outcome.isOk() && outcome.value.committed) {
-        if (options.afterCommit && outbox.length > 0) await options.afterCommit(outbox).catch(() => undefined);
-        return ok(plan.result);
-      }
-      await plan.onAbort?.().catch(() => undefined);
-      if (outcome.isErr()) return err(outcome.error);
-      if (n >= options.maxAttempts) return err(appFail.conflict(n));
+      if (outcome !== 'again') return outcome;
     }
   };
   return new ResultAsync(run());

@@ -43,6 +43,71 @@ export type CommitOutcome =
   | Readonly<{ committed: true }>
   | Readonly<{ committed: false; reason: 'stale-version' | 'unique-violation'; detail: string }>;
 
+/**
+ * How {@link RosterSession.lockWorkspace} ended: the workspace (or `null`, none) with its row
+ * held, or a lost race (a deadlock, a lock wait cut short by the host's `lock_timeout`) after
+ * which the roster decides again, as after a conflicting commit.
+ */
+export type LockOutcome =
+  | Readonly<{ locked: true; workspace: Versioned<Workspace> | null }>
+  | Readonly<{ locked: false; reason: 'stale-version'; detail: string }>;
+
+/** The reads a use case decides on, which a {@link RosterSession} runs inside its transaction. */
+export type DecisionReads = Pick<
+  RosterStore,
+  | 'loadWorkspace'
+  | 'loadAgent'
+  | 'loadInvitation'
+  | 'findInvitationByTokenHash'
+  | 'loadDepartments'
+  | 'emailHolder'
+  | 'departmentNameTaken'
+  | 'departmentMembers'
+  | 'loadRoutingStates'
+  | 'lapsedInvitations'
+  | 'versionsCurrent'
+>;
+
+/**
+ * One attempt of a use case inside one transaction of a store that can lock (see
+ * {@link RosterStore.begin}). Its reads see what is committed when each runs, like the store's;
+ * `lockWorkspace` also holds the workspace's row until the session ends, so another session
+ * locking it waits instead of deciding on a version about to change; `commit` writes (with the
+ * same checks as {@link RosterStore.commit}) and ends the session; `end` ends it, writing nothing
+ * unless it committed. The roster calls `end` after every attempt, committed or not.
+ *
+ * The version checks of `commit` still decide: a lock only turns a likely conflict into a wait.
+ */
+export interface RosterSession extends DecisionReads {
+  /**
+   * Loads the workspace and holds its row until the session ends. Every commit of a workspace
+   * takes that row first, so while it is held nothing in the workspace changes.
+   *
+   * @example const outcome = await session.lockWorkspace(workspaceId); // { locked: true, workspace: { value, version } }
+   */
+  lockWorkspace(id: WorkspaceId): Promise<LockOutcome>;
+  /**
+   * Optional, as on the store ({@link RosterStore.versionsCurrent}): whether every aggregate named
+   * is still at its version, read inside the session's transaction.
+   *
+   * @example await session.versionsCurrent?.([{ kind: 'invitation', id: invitationId, version: 2 }])
+   */
+  versionsCurrent?(expected: readonly ExpectedVersion[]): Promise<boolean>;
+  /**
+   * Writes one command's decision atomically and ends the session (see {@link RosterStore.commit}).
+   *
+   * @example const outcome = await session.commit(commit); // { committed: true }
+   */
+  commit(commit: Commit): Promise<CommitOutcome>;
+  /**
+   * Ends the session: rolls back unless it committed, and lets go of what it held. Safe to call
+   * more than once, and after `commit`.
+   *
+   * @example try { … } finally { await session.end(); }
+   */
+  end(): Promise<void>;
+}
+
 /** Filters of {@link RosterStore.listAgents}. */
 export type AgentFilter = Readonly<{
   status?: Agent['status'];
@@ -104,6 +169,15 @@ export interface RosterStore {
   loadRoutingStates(workspaceId: WorkspaceId, departmentIds: readonly (DepartmentId | null)[]): Promise<readonly Versioned<RoutingState>[]>;
   /** Pending invitations whose expiry is at or before `now`, oldest first, at most `limit`. */
   lapsedInvitations(workspaceId: WorkspaceId, now: Date, limit: number): Promise<readonly Versioned<Invitation>[]>;
+  /**
+   * Optional: whether every aggregate named is still at the version given (`0`: still absent),
+   * all at one instant. The roster asks it after refusing a command, to decide again if a read
+   * behind the refusal moved; without it, it commits an empty change expecting those versions,
+   * which costs a write transaction.
+   *
+   * @example await store.versionsCurrent?.([{ kind: 'invitation', id: invitationId, version: 2 }]) // false once it moved on
+   */
+  versionsCurrent?(expected: readonly ExpectedVersion[]): Promise<boolean>;
 
   /**
    * The workspace's agents, narrowed by `filter`; for screens and reports, not for decisions
@@ -138,6 +212,17 @@ export interface RosterStore {
    * if (!outcome.committed) console.warn(outcome.reason, outcome.detail); // reload and decide again
    */
   commit(commit: Commit): Promise<CommitOutcome>;
+  /**
+   * Optional: a {@link RosterSession}, for stores that can lock a row from a read until the
+   * commit (a SQL transaction). The roster runs the attempts of commands that change a
+   * workspace's counters (seats, departments) in one, locking the workspace as it loads it, so
+   * commands racing on one workspace wait for each other instead of colliding and retrying.
+   * Stores without it (the in-memory one) stay purely optimistic, which is just as correct.
+   * Opening one should be cheap: take a connection when the session first needs one.
+   *
+   * @example const session = await store.begin?.(); try { await session?.lockWorkspace(workspaceId); } finally { await session?.end(); }
+   */
+  begin?(): Promise<RosterSession>;
 
   /**
    * Leases up to `limit` messages due at `now` for `leaseMs`; a message leased to one dispatcher

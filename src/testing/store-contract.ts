@@ -663,6 +663,89 @@ export function describeStoreContract(
       });
     });
 
+    // Optional methods: a store without them passes these trivially (the roster does without).
+    describe('versionsCurrent (when the store has it)', () => {
+      it('answers whether every aggregate named is still at its version, 0 meaning absent', async () => {
+        const versionsCurrent = store.versionsCurrent?.bind(store);
+        if (!versionsCurrent) return;
+        await given({ create: [workspaceA, ana, bob] });
+        const at = (a: Aggregate | Removal, version: number) => ({ kind: a.kind, id: a.id, version });
+        expect(await versionsCurrent([])).toBe(true);
+        expect(await versionsCurrent([at(workspaceA, 1), at(ana, 1), at(sales, 0)])).toBe(true);
+
+        await given({ update: [[{ ...ana, name: 'Ana B.' }, 1]], remove: [[removal(bob), 1]] });
+        expect(await versionsCurrent([at(workspaceA, 1), at(ana, 1)])).toBe(false);
+        expect(await versionsCurrent([at(workspaceA, 1), at(ana, 2)])).toBe(true);
+        expect(await versionsCurrent([at(bob, 1)])).toBe(false);
+        expect(await versionsCurrent([at(bob, 0), at(sales, 0)])).toBe(true);
+        expect(await versionsCurrent([at(ana, 0)])).toBe(false);
+      });
+    });
+
+    describe('sessions (when the store has begin)', () => {
+      it('reads and commits in a session like the store, and an ended session writes nothing', async () => {
+        const begin = store.begin?.bind(store);
+        if (!begin) return;
+        await given({ create: [workspaceA, ana] });
+
+        const looked = await begin();
+        expect(await looked.lockWorkspace(WS_A)).toEqual({ locked: true, workspace: { value: workspaceA, version: 1 } });
+        expect(await looked.loadAgent(WS_A, ana.id)).toEqual({ value: ana, version: 1 });
+        await looked.end();
+        await looked.end();
+
+        const renamed = { ...workspaceA, name: 'Renamed' };
+        const committing = await begin();
+        await committing.lockWorkspace(WS_A);
+        expect(await committing.commit(commitOf({ update: [[renamed, 1]], events: [departmentCreated(WS_A, 'Session')] }))).toEqual({ committed: true });
+        await committing.end();
+        expect(await store.loadWorkspace(WS_A)).toEqual({ value: renamed, version: 2 });
+        expect(await store.events(WS_A)).toEqual([departmentCreated(WS_A, 'Session')]);
+
+        const stale = await begin();
+        await stale.lockWorkspace(WS_A);
+        const before = await snapshot();
+        expect(await stale.commit(commitOf({ update: [[{ ...workspaceA, name: 'Stale' }, 1]] }))).toMatchObject({ committed: false, reason: 'stale-version' });
+        await stale.end();
+        expect(await snapshot()).toEqual(before);
+
+        const abandoned = await begin();
+        await abandoned.lockWorkspace(WS_A);
+        await abandoned.end();
+        expect(await store.loadWorkspace(WS_A)).toEqual({ value: renamed, version: 2 });
+
+        // A session that never locked commits like the store; locking a missing workspace finds none.
+        const unlocked = await begin();
+        expect(await unlocked.commit(commitOf({ create: [bob] }))).toEqual({ committed: true });
+        await unlocked.end();
+        expect((await store.loadAgent(WS_A, bob.id))?.version).toBe(1);
+        const missing = await begin();
+        expect(await missing.lockWorkspace(WS_B)).toEqual({ locked: true, workspace: null });
+        await missing.end();
+      });
+
+      it('makes a session locking a workspace wait until the one holding it ends, then see its commit', async () => {
+        const begin = store.begin?.bind(store);
+        if (!begin) return;
+        await given({ create: [workspaceA] });
+        const first = await begin();
+        await first.lockWorkspace(WS_A);
+        const second = await begin();
+        let secondLocked = false;
+        const waiting = second.lockWorkspace(WS_A).then((outcome) => {
+          secondLocked = true;
+          return outcome;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(secondLocked).toBe(false);
+        const renamed = { ...workspaceA, name: 'First' };
+        expect(await first.commit(commitOf({ update: [[renamed, 1]] }))).toEqual({ committed: true });
+        expect(await waiting).toEqual({ locked: true, workspace: { value: renamed, version: 2 } });
+        await second.end();
+        await first.end();
+      });
+    });
+
     describe('concurrency', () => {
       it('lets exactly one of ten commits expecting the same version win', async () => {
         await given({ create: [workspaceA] });

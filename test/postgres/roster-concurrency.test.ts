@@ -21,7 +21,7 @@ import {
   type WorkspaceId,
 } from 'agent-roster';
 import { migrate, PostgresRosterStore, type SqlPool } from 'agent-roster/postgres';
-import type { CommitOutcome, RosterStore } from '../../src/ports/store';
+import type { CommitOutcome, RosterSession, RosterStore } from '../../src/ports/store';
 import { freshDatabase, postgresTarget, workerPools, type FreshDatabase } from '../support/postgres';
 
 const PASSWORD = 'correct horse battery staple';
@@ -47,8 +47,11 @@ const pools = (n: number): SqlPool[] => workerPools(db, n, extraPools);
 
 type Tally = Record<'committed' | 'stale-version' | 'unique-violation', number>;
 
-/** A store that counts how its commits ended, to report how hard the workers collided. */
-function counted(store: RosterStore, tally: Tally): RosterStore {
+/**
+ * A store that counts how its commits ended, to report how hard the workers collided: its own
+ * commits and those of the sessions it opens (commands that lock the workspace commit there).
+ */
+function counted<S extends object & { commit: RosterStore['commit'] }>(store: S, tally: Tally): S {
   return new Proxy(store, {
     get(target, property) {
       if (property === 'commit') {
@@ -59,6 +62,7 @@ function counted(store: RosterStore, tally: Tally): RosterStore {
         };
       }
       const value: unknown = Reflect.get(target, property);
+      if (property === 'begin' && typeof value === 'function') return async () => counted(await (value as () => Promise<RosterSession>).call(target), tally);
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });

@@ -7,14 +7,18 @@ import type {
   Commit,
   CommitOutcome,
   DepartmentSummary,
+  ExpectedVersion,
   InvitationFilter,
+  RosterSession,
   RosterStore,
   Versioned,
   WorkspaceEvent,
 } from '../../ports/store';
 import { writeCommit } from './commit';
-import { CommittedQueues, queueKeyOf } from './committed-queues';
+import { CommittedQueues } from './committed-queues';
 import { conflictOf } from './errors';
+import { BY_ID, PostgresReads } from './reads';
+import { PostgresSession, WorkspaceTurns } from './session';
 import type { SqlPool } from './sql-pool';
 import { inTransaction } from './transaction';
 
@@ -22,7 +26,6 @@ import { inTransaction } from './transaction';
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 type DocumentRow = { data: unknown; version: number | string };
-const versioned = <T>(row: DocumentRow): Versioned<T> => ({ value: row.data as T, version: Number(row.version) });
 
 /** The outbox columns a message is made of, read from the table aliased `o`. */
 const OUTBOX_COLUMNS = `o.id, o.workspace_id, o.idempotency_key, o.to_address, o.subject, o.body_text, o.body_html,
@@ -77,9 +80,6 @@ UPDATE outbox AS o SET lease_until = $1::timestamptz + $3::double precision * in
 FROM due WHERE o.id = due.id
 RETURNING ${OUTBOX_COLUMNS}`;
 
-// Row order for ties: "C" collation, so the order of ids does not depend on the database locale.
-const BY_ID = 'id COLLATE "C"';
-
 /**
  * The roster on PostgreSQL (15 or later; PGlite too). Every aggregate is a row with its version;
  * a commit is one READ COMMITTED transaction that locks the rows it relies on, checks their
@@ -88,6 +88,15 @@ const BY_ID = 'id COLLATE "C"';
  *
  * Run {@link migrate} first. The store holds no state of its own: any number of application
  * instances may share one database.
+ *
+ * Commands that change a workspace's counters (invites, accepts, seats, departments…) run in a
+ * session ({@link RosterStore.begin}) that locks the workspace's row as it loads it, so commands
+ * racing on one workspace wait for each other instead of colliding and retrying; those of one
+ * workspace in this process queue in memory first, so only one of them holds a connection. A
+ * session keeps its connection from that lock to its commit, across the ports the command calls
+ * meanwhile (the account directory, `Identity.createLogin`): give those ports connections of
+ * their own, not this pool's, or the pool can run dry with every connection waiting on another.
+ * `lockWorkspaces: false` turns sessions off and leaves the store purely optimistic.
  *
  * @example
  * import pg from 'pg';
@@ -101,119 +110,80 @@ const BY_ID = 'id COLLATE "C"';
 export class PostgresRosterStore implements RosterStore {
   readonly #pool: SqlPool;
   readonly #queues: CommittedQueues;
+  readonly #reads: PostgresReads;
+  readonly #turns = new WorkspaceTurns();
+  /**
+   * A session that locks the workspace as a command loads it (see {@link RosterSession}); absent
+   * when the store was made with `lockWorkspaces: false`.
+   */
+  readonly begin?: () => Promise<RosterSession>;
 
   /**
    * @param pool a `pg.Pool`, or anything with its `query` and `connect` (see {@link SqlPool}).
    * @param options `routingQueuesKept`: how many routing queues this store keeps the committed
    *   object of, to hand it back on the next load (default 1000; 0 turns that off).
+   *   `lockWorkspaces`: whether commands that change a workspace's counters lock its row as
+   *   they load it (default true; see the class notes).
    */
-  constructor(pool: SqlPool, options: Readonly<{ routingQueuesKept?: number }> = {}) {
+  constructor(pool: SqlPool, options: Readonly<{ routingQueuesKept?: number; lockWorkspaces?: boolean }> = {}) {
     this.#pool = pool;
     this.#queues = new CommittedQueues(options.routingQueuesKept ?? 1_000);
+    this.#reads = new PostgresReads((text, values) => pool.query(text, values), this.#queues);
+    if (options.lockWorkspaces !== false) {
+      const deps = { pool, queues: this.#queues, turns: this.#turns, commitAlone: (commit: Commit) => this.commit(commit) };
+      this.begin = async () => new PostgresSession(deps);
+    }
   }
 
   async #rows<T>(text: string, values: unknown[]): Promise<T[]> {
     return (await this.#pool.query(text, values)).rows as T[];
   }
 
-  async #one<T>(table: string, where: string, values: unknown[]): Promise<Versioned<T> | null> {
-    const [row] = await this.#rows<DocumentRow>(`SELECT data, version FROM ${table} WHERE ${where}`, values);
-    return row ? versioned<T>(row) : null;
-  }
-
   loadWorkspace(id: WorkspaceId): Promise<Versioned<Workspace> | null> {
-    return this.#one('workspaces', 'id = $1', [id]);
+    return this.#reads.loadWorkspace(id);
   }
 
   loadAgent(workspaceId: WorkspaceId, id: AgentId): Promise<Versioned<Agent> | null> {
-    return this.#one('agents', 'workspace_id = $1 AND id = $2', [workspaceId, id]);
+    return this.#reads.loadAgent(workspaceId, id);
   }
 
   loadInvitation(workspaceId: WorkspaceId, id: InvitationId): Promise<Versioned<Invitation> | null> {
-    return this.#one('invitations', 'workspace_id = $1 AND id = $2', [workspaceId, id]);
+    return this.#reads.loadInvitation(workspaceId, id);
   }
 
   findInvitationByTokenHash(tokenHash: string): Promise<Versioned<Invitation> | null> {
-    return this.#one('invitations', 'token_hash = $1', [tokenHash]);
+    return this.#reads.findInvitationByTokenHash(tokenHash);
   }
 
-  async loadDepartments(workspaceId: WorkspaceId, ids: readonly DepartmentId[]): Promise<readonly Versioned<Department>[]> {
-    if (ids.length === 0) return [];
-    // One query for the whole list, answered in the order asked.
-    const rows = await this.#rows<DocumentRow>(
-      `SELECT d.data, d.version FROM unnest($2::text[]) WITH ORDINALITY AS wanted(id, n)
-       JOIN departments d ON d.id = wanted.id WHERE d.workspace_id = $1 ORDER BY wanted.n`,
-      [workspaceId, [...ids]],
-    );
-    return rows.map((r) => versioned<Department>(r));
+  loadDepartments(workspaceId: WorkspaceId, ids: readonly DepartmentId[]): Promise<readonly Versioned<Department>[]> {
+    return this.#reads.loadDepartments(workspaceId, ids);
   }
 
-  async emailHolder(workspaceId: WorkspaceId, email: Email): Promise<'agent' | 'pending-invitation' | null> {
-    const [row] = await this.#rows<{ holder_kind: string }>(
-      'SELECT holder_kind FROM email_claims WHERE workspace_id = $1 AND email = $2',
-      [workspaceId, email],
-    );
-    if (!row) return null;
-    return row.holder_kind === 'agent' ? 'agent' : 'pending-invitation';
+  emailHolder(workspaceId: WorkspaceId, email: Email): Promise<'agent' | 'pending-invitation' | null> {
+    return this.#reads.emailHolder(workspaceId, email);
   }
 
-  async departmentNameTaken(workspaceId: WorkspaceId, nameKey: string, exceptId?: DepartmentId): Promise<boolean> {
-    const [row] = await this.#rows<{ taken: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM departments WHERE workspace_id = $1 AND name_key = $2 AND id IS DISTINCT FROM $3::text) AS taken`,
-      [workspaceId, nameKey, exceptId ?? null],
-    );
-    return row?.taken === true;
+  departmentNameTaken(workspaceId: WorkspaceId, nameKey: string, exceptId?: DepartmentId): Promise<boolean> {
+    return this.#reads.departmentNameTaken(workspaceId, nameKey, exceptId);
   }
 
-  async departmentMembers(
+  departmentMembers(
     workspaceId: WorkspaceId,
     departmentId: DepartmentId,
   ): Promise<Readonly<{ agents: readonly Versioned<Agent>[]; invitations: readonly Versioned<Invitation>[] }>> {
-    // Both lists in one round trip; each side is a GIN lookup on the department id.
-    const rows = await this.#rows<DocumentRow & { kind: string }>(
-      `SELECT kind, data, version FROM (
-         SELECT 'agent' AS kind, data, version, joined_at AS since, id FROM agents
-          WHERE workspace_id = $1 AND department_ids @> ARRAY[$2::text]
-         UNION ALL
-         SELECT 'invitation', data, version, sent_at, id FROM invitations
-          WHERE workspace_id = $1 AND status = 'pending' AND department_ids @> ARRAY[$2::text]
-       ) AS member ORDER BY kind, since, ${BY_ID}`,
-      [workspaceId, departmentId],
-    );
-    return {
-      agents: rows.filter((r) => r.kind === 'agent').map((r) => versioned<Agent>(r)),
-      invitations: rows.filter((r) => r.kind === 'invitation').map((r) => versioned<Invitation>(r)),
-    };
+    return this.#reads.departmentMembers(workspaceId, departmentId);
   }
 
-  async loadRoutingStates(workspaceId: WorkspaceId, departmentIds: readonly (DepartmentId | null)[]): Promise<readonly Versioned<RoutingState>[]> {
-    if (departmentIds.length === 0) return [];
-    const keys = departmentIds.map(queueKeyOf);
-    // The document is left out where the row is still the write this store committed: that
-    // object is handed back instead (see CommittedQueues).
-    const load = (known: string[]) =>
-      this.#rows<{ queue_key: string; version: number | string; stamp: string; data: RoutingState | null }>(
-        `SELECT r.queue_key, r.version, r.stamp, CASE WHEN r.stamp = ANY($3::text[]) THEN NULL ELSE r.data END AS data
-           FROM unnest($2::text[]) WITH ORDINALITY AS wanted(queue_key, n)
-           JOIN routing_states r ON r.workspace_id = $1 AND r.queue_key = wanted.queue_key
-          ORDER BY wanted.n`,
-        [workspaceId, keys, known],
-      );
-    let rows = await load(this.#queues.stampsOf(workspaceId, keys));
-    const found = rows.map((r) => r.data ?? this.#queues.recall(workspaceId, r.queue_key, r.stamp));
-    // Another load or commit evicted a remembered queue meanwhile: read the documents after all.
-    if (found.some((v) => v === undefined)) rows = await load([]);
-    return rows.map((r, n) => ({ value: (r.data ?? found[n])!, version: Number(r.version) }));
+  loadRoutingStates(workspaceId: WorkspaceId, departmentIds: readonly (DepartmentId | null)[]): Promise<readonly Versioned<RoutingState>[]> {
+    return this.#reads.loadRoutingStates(workspaceId, departmentIds);
   }
 
-  async lapsedInvitations(workspaceId: WorkspaceId, now: Date, limit: number): Promise<readonly Versioned<Invitation>[]> {
-    const rows = await this.#rows<DocumentRow>(
-      `SELECT data, version FROM invitations
-        WHERE workspace_id = $1 AND status = 'pending' AND expires_at <= $2::timestamptz
-        ORDER BY expires_at, ${BY_ID} LIMIT $3`,
-      [workspaceId, now.toISOString(), limit],
-    );
-    return rows.map((r) => versioned<Invitation>(r));
+  lapsedInvitations(workspaceId: WorkspaceId, now: Date, limit: number): Promise<readonly Versioned<Invitation>[]> {
+    return this.#reads.lapsedInvitations(workspaceId, now, limit);
+  }
+
+  versionsCurrent(expected: readonly ExpectedVersion[]): Promise<boolean> {
+    return this.#reads.versionsCurrent(expected);
   }
 
   async listAgents(workspaceId: WorkspaceId, filter: AgentFilter = {}): Promise<readonly Agent[]> {

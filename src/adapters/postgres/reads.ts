@@ -1,0 +1,162 @@
+import type { Agent, Department, Invitation, RoutingState, Workspace } from '../../domain/index';
+import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../../domain/ids';
+import type { Email } from '../../domain/values';
+import type { AggregateKind, DecisionReads, ExpectedVersion, Versioned } from '../../ports/store';
+import { queueKeyOf, type CommittedQueues } from './committed-queues';
+import type { SqlResult } from './sql-pool';
+import { TABLES } from './tables';
+
+/** Runs one statement somewhere: on any connection of the pool, or on one session's. */
+export type RunStatement = (text: string, values: unknown[]) => Promise<SqlResult>;
+
+type DocumentRow = { data: unknown; version: number | string };
+
+/**
+ * A row's document and version as the store hands them out.
+ *
+ * @example versioned<Agent>({ data: agent, version: '3' }) // { value: agent, version: 3 }
+ */
+export const versioned = <T>(row: DocumentRow): Versioned<T> => ({ value: row.data as T, version: Number(row.version) });
+
+/**
+ * Row order for ties: "C" collation, so the order of ids does not depend on the database locale.
+ *
+ * @example `ORDER BY expires_at, ${BY_ID}`
+ */
+export const BY_ID = 'id COLLATE "C"';
+
+/**
+ * The reads a use case decides on, in SQL, over whatever runs the statements: the store runs them
+ * on its pool, a session on its own connection inside its transaction. One implementation for
+ * both, so a command reads the same way whether it locks or not.
+ *
+ * @example const reads = new PostgresReads((text, values) => pool.query(text, values), queues);
+ */
+export class PostgresReads implements Required<DecisionReads> {
+  readonly #run: RunStatement;
+  readonly #queues: CommittedQueues;
+
+  constructor(run: RunStatement, queues: CommittedQueues) {
+    this.#run = run;
+    this.#queues = queues;
+  }
+
+  async #rows<T>(text: string, values: unknown[]): Promise<T[]> {
+    return (await this.#run(text, values)).rows as T[];
+  }
+
+  async #one<T>(table: string, where: string, values: unknown[]): Promise<Versioned<T> | null> {
+    const [row] = await this.#rows<DocumentRow>(`SELECT data, version FROM ${table} WHERE ${where}`, values);
+    return row ? versioned<T>(row) : null;
+  }
+
+  loadWorkspace(id: WorkspaceId): Promise<Versioned<Workspace> | null> {
+    return this.#one('workspaces', 'id = $1', [id]);
+  }
+
+  loadAgent(workspaceId: WorkspaceId, id: AgentId): Promise<Versioned<Agent> | null> {
+    return this.#one('agents', 'workspace_id = $1 AND id = $2', [workspaceId, id]);
+  }
+
+  loadInvitation(workspaceId: WorkspaceId, id: InvitationId): Promise<Versioned<Invitation> | null> {
+    return this.#one('invitations', 'workspace_id = $1 AND id = $2', [workspaceId, id]);
+  }
+
+  findInvitationByTokenHash(tokenHash: string): Promise<Versioned<Invitation> | null> {
+    return this.#one('invitations', 'token_hash = $1', [tokenHash]);
+  }
+
+  async loadDepartments(workspaceId: WorkspaceId, ids: readonly DepartmentId[]): Promise<readonly Versioned<Department>[]> {
+    if (ids.length === 0) return [];
+    // One query for the whole list, answered in the order asked.
+    const rows = await this.#rows<DocumentRow>(
+      `SELECT d.data, d.version FROM unnest($2::text[]) WITH ORDINALITY AS wanted(id, n)
+       JOIN departments d ON d.id = wanted.id WHERE d.workspace_id = $1 ORDER BY wanted.n`,
+      [workspaceId, [...ids]],
+    );
+    return rows.map((r) => versioned<Department>(r));
+  }
+
+  async emailHolder(workspaceId: WorkspaceId, email: Email): Promise<'agent' | 'pending-invitation' | null> {
+    const [row] = await this.#rows<{ holder_kind: string }>(
+      'SELECT holder_kind FROM email_claims WHERE workspace_id = $1 AND email = $2',
+      [workspaceId, email],
+    );
+    if (!row) return null;
+    return row.holder_kind === 'agent' ? 'agent' : 'pending-invitation';
+  }
+
+  async departmentNameTaken(workspaceId: WorkspaceId, nameKey: string, exceptId?: DepartmentId): Promise<boolean> {
+    const [row] = await this.#rows<{ taken: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM departments WHERE workspace_id = $1 AND name_key = $2 AND id IS DISTINCT FROM $3::text) AS taken`,
+      [workspaceId, nameKey, exceptId ?? null],
+    );
+    return row?.taken === true;
+  }
+
+  async departmentMembers(
+    workspaceId: WorkspaceId,
+    departmentId: DepartmentId,
+  ): Promise<Readonly<{ agents: readonly Versioned<Agent>[]; invitations: readonly Versioned<Invitation>[] }>> {
+    // Both lists in one round trip; each side is a GIN lookup on the department id.
+    const rows = await this.#rows<DocumentRow & { kind: string }>(
+      `SELECT kind, data, version FROM (
+         SELECT 'agent' AS kind, data, version, joined_at AS since, id FROM agents
+          WHERE workspace_id = $1 AND department_ids @> ARRAY[$2::text]
+         UNION ALL
+         SELECT 'invitation', data, version, sent_at, id FROM invitations
+          WHERE workspace_id = $1 AND status = 'pending' AND department_ids @> ARRAY[$2::text]
+       ) AS member ORDER BY kind, since, ${BY_ID}`,
+      [workspaceId, departmentId],
+    );
+    return {
+      agents: rows.filter((r) => r.kind === 'agent').map((r) => versioned<Agent>(r)),
+      invitations: rows.filter((r) => r.kind === 'invitation').map((r) => versioned<Invitation>(r)),
+    };
+  }
+
+  async loadRoutingStates(workspaceId: WorkspaceId, departmentIds: readonly (DepartmentId | null)[]): Promise<readonly Versioned<RoutingState>[]> {
+    if (departmentIds.length === 0) return [];
+    const keys = departmentIds.map(queueKeyOf);
+    // The document is left out where the row is still the write this store committed: that
+    // object is handed back instead (see CommittedQueues).
+    const load = (known: string[]) =>
+      this.#rows<{ queue_key: string; version: number | string; stamp: string; data: RoutingState | null }>(
+        `SELECT r.queue_key, r.version, r.stamp, CASE WHEN r.stamp = ANY($3::text[]) THEN NULL ELSE r.data END AS data
+           FROM unnest($2::text[]) WITH ORDINALITY AS wanted(queue_key, n)
+           JOIN routing_states r ON r.workspace_id = $1 AND r.queue_key = wanted.queue_key
+          ORDER BY wanted.n`,
+        [workspaceId, keys, known],
+      );
+    let rows = await load(this.#queues.stampsOf(workspaceId, keys));
+    const found = rows.map((r) => r.data ?? this.#queues.recall(workspaceId, r.queue_key, r.stamp));
+    // Another load or commit evicted a remembered queue meanwhile: read the documents after all.
+    if (found.some((v) => v === undefined)) rows = await load([]);
+    return rows.map((r, n) => ({ value: (r.data ?? found[n])!, version: Number(r.version) }));
+  }
+
+  async lapsedInvitations(workspaceId: WorkspaceId, now: Date, limit: number): Promise<readonly Versioned<Invitation>[]> {
+    const rows = await this.#rows<DocumentRow>(
+      `SELECT data, version FROM invitations
+        WHERE workspace_id = $1 AND status = 'pending' AND expires_at <= $2::timestamptz
+        ORDER BY expires_at, ${BY_ID} LIMIT $3`,
+      [workspaceId, now.toISOString(), limit],
+    );
+    return rows.map((r) => versioned<Invitation>(r));
+  }
+
+  async versionsCurrent(expected: readonly ExpectedVersion[]): Promise<boolean> {
+    if (expected.length === 0) return true;
+    // One statement, so every version is read at one instant; a row not found is at version 0.
+    const byKind = new Map<AggregateKind, string[]>();
+    for (const e of expected) byKind.set(e.kind, [...(byKind.get(e.kind) ?? []), e.id]);
+    const values: unknown[] = [];
+    const selects = [...byKind].map(([kind, ids]) => {
+      values.push(ids);
+      return `SELECT '${kind}' AS kind, id, version FROM ${TABLES[kind].name} WHERE id = ANY($${values.length}::text[])`;
+    });
+    const rows = await this.#rows<{ kind: string; id: string; version: number | string }>(selects.join(' UNION ALL '), values);
+    const found = new Map(rows.map((r) => [`${r.kind}:${r.id}`, Number(r.version)]));
+    return expected.every((e) => (found.get(`${e.kind}:${e.id}`) ?? 0) === e.version);
+  }
+}

@@ -1,0 +1,163 @@
+import type { RoutingState } from '../../domain/index';
+import type { WorkspaceId } from '../../domain/ids';
+import type { Commit, CommitOutcome, LockOutcome, RosterSession } from '../../ports/store';
+import { writeCommit } from './commit';
+import type { CommittedQueues } from './committed-queues';
+import { conflictOf } from './errors';
+import { PostgresReads, versioned } from './reads';
+import type { SqlClient, SqlPool } from './sql-pool';
+import { rollbackQuietly } from './transaction';
+
+/**
+ * Turns per workspace among the sessions of one store: a session waits for its workspace's turn
+ * before it takes a connection, so commands of one workspace queue here, in order, holding
+ * nothing, and only the one whose turn it is holds a connection (waiting, at most, on sessions
+ * of other processes). Without it every waiting command would hold a connection of the pool.
+ *
+ * @example const leave = await turns.take(workspaceId); try { … } finally { leave(); }
+ */
+export class WorkspaceTurns {
+  readonly #tails = new Map<string, Promise<void>>();
+
+  /** Waits for the workspace's turn; the function returned hands the turn on (call it once). */
+  async take(workspaceId: string): Promise<() => void> {
+    const before = this.#tails.get(workspaceId) ?? Promise.resolve();
+    let leave!: () => void;
+    const mine = new Promise<void>((resolve) => (leave = resolve));
+    const tail = before.then(() => mine);
+    this.#tails.set(workspaceId, tail);
+    await before;
+    return () => {
+      leave();
+      if (this.#tails.get(workspaceId) === tail) this.#tails.delete(workspaceId);
+    };
+  }
+}
+
+/** What a session needs of the store that opened it. */
+export type SessionDeps = Readonly<{
+  pool: SqlPool;
+  queues: CommittedQueues;
+  turns: WorkspaceTurns;
+  /** The store's own commit, for a session that never locked (it has no transaction to commit in). */
+  commitAlone: (commit: Commit) => Promise<CommitOutcome>;
+}>;
+
+/**
+ * One attempt of a use case on PostgreSQL (see {@link RosterSession}). Until it locks a workspace
+ * its reads go to the pool like the store's; `lockWorkspace` waits for the workspace's turn in
+ * this process, takes a connection, opens a READ COMMITTED transaction and locks the workspace's
+ * row (`FOR NO KEY UPDATE`, the lock every commit of the workspace takes first), and every read
+ * after that runs on that connection. `commit` writes in that transaction and commits it.
+ *
+ * While the lock is held nothing else in the workspace can commit, so the reads made after it
+ * still hold at the commit; the commit checks every version anyway (reads made before the lock,
+ * like the token lookup of an accept, may have moved).
+ *
+ * @example const session = new PostgresSession(deps); try { await session.lockWorkspace(id); … } finally { await session.end(); }
+ */
+export class PostgresSession implements RosterSession {
+  readonly #deps: SessionDeps;
+  readonly #poolReads: PostgresReads;
+  readonly #ownReads: PostgresReads;
+  #client: SqlClient | null = null;
+  /** Whether a transaction is open on `#client`. */
+  #open = false;
+  #broken: Error | undefined;
+  #ended = false;
+  #leave: (() => void) | null = null;
+  readonly #onError = (error: Error) => {
+    this.#broken ??= error;
+  };
+
+  constructor(deps: SessionDeps) {
+    this.#deps = deps;
+    this.#poolReads = new PostgresReads((text, values) => deps.pool.query(text, values), deps.queues);
+    this.#ownReads = new PostgresReads((text, values) => this.#onOwnConnection(text, values), deps.queues);
+  }
+
+  get #reads(): PostgresReads {
+    return this.#client ? this.#ownReads : this.#poolReads;
+  }
+
+  async #onOwnConnection(text: string, values: unknown[]) {
+    if (this.#ended || !this.#client) throw new Error('agent-roster: this session has ended');
+    return this.#client.query(text, values);
+  }
+
+  async lockWorkspace(id: WorkspaceId): Promise<LockOutcome> {
+    if (this.#ended) throw new Error('agent-roster: this session has ended');
+    if (this.#leave) throw new Error('agent-roster: a session locks one workspace, once');
+    this.#leave = await this.#deps.turns.take(id);
+    try {
+      const client = await this.#deps.pool.connect();
+      client.on?.('error', this.#onError);
+      this.#client = client;
+      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+      this.#open = true;
+      const { rows } = await client.query('SELECT data, version FROM workspaces WHERE id = $1 FOR NO KEY UPDATE', [id]);
+      const row = rows[0] as { data: unknown; version: number | string } | undefined;
+      return { locked: true, workspace: row ? versioned(row) : null };
+    } catch (error) {
+      // A deadlock or a lock wait cut short by the host's lock_timeout lost a race: decide again.
+      const conflict = conflictOf(error);
+      if (conflict && !conflict.committed && conflict.reason === 'stale-version') return { locked: false, reason: 'stale-version', detail: conflict.detail };
+      throw error;
+    }
+  }
+
+  async commit(commit: Commit): Promise<CommitOutcome> {
+    if (this.#ended) throw new Error('agent-roster: this session has ended');
+    const client = this.#client;
+    if (!client) {
+      this.#ended = true;
+      return this.#deps.commitAlone(commit);
+    }
+    const stamps = new Map(commit.writes.flatMap((a) => (a.kind === 'routing' ? [[a, this.#deps.queues.newStamp()] as const] : [])));
+    try {
+      const end = await writeCommit(client, commit, stamps);
+      await client.query(end.commit ? 'COMMIT' : 'ROLLBACK');
+      this.#open = false;
+      if (end.value.committed) for (const [queue, stamp] of stamps) this.#deps.queues.remember(queue as RoutingState, stamp);
+      return end.value;
+    } catch (error) {
+      // Conflicts the database detected (a unique key at COMMIT, a deadlock) are answers;
+      // anything else — a dead connection, a broken foreign key — is a failure to report.
+      const conflict = conflictOf(error);
+      if (conflict) return conflict;
+      throw error;
+    } finally {
+      await this.end();
+    }
+  }
+
+  async end(): Promise<void> {
+    if (this.#ended && !this.#client && !this.#leave) return;
+    this.#ended = true;
+    const client = this.#client;
+    this.#client = null;
+    if (client) {
+      // A ROLLBACK that goes through proves the connection healthy; one that fails means it is
+      // gone, and the pool must drop it rather than lend out a half-open transaction.
+      if (this.#open) this.#broken ??= await rollbackQuietly(client);
+      this.#open = false;
+      client.removeListener?.('error', this.#onError);
+      client.release(this.#broken);
+    }
+    const leave = this.#leave;
+    this.#leave = null;
+    leave?.();
+  }
+
+  loadWorkspace: RosterSession['loadWorkspace'] = (...args) => this.#reads.loadWorkspace(...args);
+  loadAgent: RosterSession['loadAgent'] = (...args) => this.#reads.loadAgent(...args);
+  loadInvitation: RosterSession['loadInvitation'] = (...args) => this.#reads.loadInvitation(...args);
+  findInvitationByTokenHash: RosterSession['findInvitationByTokenHash'] = (...args) => this.#reads.findInvitationByTokenHash(...args);
+  loadDepartments: RosterSession['loadDepartments'] = (...args) => this.#reads.loadDepartments(...args);
+  emailHolder: RosterSession['emailHolder'] = (...args) => this.#reads.emailHolder(...args);
+  departmentNameTaken: RosterSession['departmentNameTaken'] = (...args) => this.#reads.departmentNameTaken(...args);
+  departmentMembers: RosterSession['departmentMembers'] = (...args) => this.#reads.departmentMembers(...args);
+  loadRoutingStates: RosterSession['loadRoutingStates'] = (...args) => this.#reads.loadRoutingStates(...args);
+  lapsedInvitations: RosterSession['lapsedInvitations'] = (...args) => this.#reads.lapsedInvitations(...args);
+  versionsCurrent = (...args: Parameters<PostgresReads['versionsCurrent']>) => this.#reads.versionsCurrent(...args);
+}

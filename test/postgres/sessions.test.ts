@@ -1,0 +1,127 @@
+/**
+ * PostgresRosterStore's sessions on a real server: the workspace lock holds across store
+ * instances (other processes, as far as the database can tell), a lock wait cut short by
+ * `lock_timeout` is a lost race rather than a failure, and commands of one workspace in one
+ * process queue without holding connections, so a small pool shared with a port does not run dry.
+ * PGlite is one session, so none of this can be shown there; the store contract covers the rest.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CapturingMailer, createRoster, MemoryIdentity, type ActorRef, type Identity } from 'agent-roster';
+import { migrate, PostgresRosterStore } from 'agent-roster/postgres';
+import type { WorkspaceId } from '../../src/domain/ids';
+import { freshDatabase, postgresTarget, type FreshDatabase } from '../support/postgres';
+
+const PASSWORD = 'correct horse battery staple';
+const onServer = postgresTarget().kind === 'server';
+let db: FreshDatabase;
+const pools: pg.Pool[] = [];
+
+/** A pool of its own on the test database; `options` are the server settings its connections start with. */
+function aPool(max: number, options?: string): pg.Pool {
+  const target = postgresTarget();
+  if (target.kind !== 'server') throw new Error('server only');
+  const url = new URL(target.url);
+  url.pathname = `/${db.name}`;
+  const pool = new pg.Pool({ connectionString: url.toString(), max, ...(options ? { options } : {}) });
+  pool.on('error', () => {});
+  pools.push(pool);
+  return pool;
+}
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  await migrate(db.pool);
+});
+afterAll(async () => {
+  // A pool whose clients a failed test left checked out would never end: do not wait on it.
+  await Promise.race([Promise.all(pools.map((p) => p.end())), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+  await db?.close();
+});
+
+async function aWorkspace(store: PostgresRosterStore, plan = 'custom') {
+  const roster = createRoster({ store, deliverImmediately: false });
+  const opened = (await roster.createWorkspace({ name: 'Acme', plan, owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } }))._unsafeUnwrap();
+  const ana: ActorRef = { workspaceId: opened.state.workspace.id, agentId: opened.state.owner.id };
+  return { workspaceId: opened.state.workspace.id as WorkspaceId, ana, workspace: opened.state.workspace };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.runIf(onServer)('PostgresRosterStore sessions on a server', () => {
+  it("holds another instance's session and commit off the workspace until it ends", async () => {
+    const mine = new PostgresRosterStore(aPool(2));
+    const theirs = new PostgresRosterStore(aPool(2));
+    const { workspaceId, workspace } = await aWorkspace(mine);
+    const held = await mine.begin!();
+    await held.lockWorkspace(workspaceId);
+
+    const waiting = await theirs.begin!();
+    let locked = false;
+    const theirLock = waiting.lockWorkspace(workspaceId).then((o) => ((locked = true), o));
+    let committed = false;
+    const theirCommit = theirs
+      .commit({ workspaceId, expected: [{ kind: 'workspace', id: workspaceId, version: 1 }], writes: [], removals: [], events: [], outbox: [] })
+      .then((o) => ((committed = true), o));
+    await sleep(200);
+    expect({ locked, committed }).toEqual({ locked: false, committed: false });
+
+    const renamed = { ...workspace, name: 'Acme Ltd' };
+    const expected = [{ kind: 'workspace' as const, id: workspaceId, version: 1 }];
+    expect(await held.commit({ workspaceId, expected, writes: [renamed], removals: [], events: [], outbox: [] })).toEqual({ committed: true });
+    expect(await theirLock).toEqual({ locked: true, workspace: { value: renamed, version: 2 } });
+    await waiting.end();
+    // The plain commit expected version 1, which the session moved on: refused, not lost.
+    expect(await theirCommit).toMatchObject({ committed: false, reason: 'stale-version' });
+  });
+
+  it('answers a lock wait cut short by lock_timeout as a lost race, and the roster decides again', async () => {
+    const holder = new PostgresRosterStore(aPool(2));
+    const impatient = new PostgresRosterStore(aPool(2, '-c lock_timeout=100'));
+    const { workspaceId, ana } = await aWorkspace(holder);
+    const held = await holder.begin!();
+    await held.lockWorkspace(workspaceId);
+
+    const waiting = await impatient.begin!();
+    expect(await waiting.lockWorkspace(workspaceId)).toMatchObject({ locked: false, reason: 'stale-version' });
+    await waiting.end();
+
+    // Through the roster: the invite loses the lock race while the lock is held, then gets in once it is let go.
+    const roster = createRoster({ store: impatient, deliverImmediately: false, maxAttempts: 50 });
+    const invited = roster.inviteAgent(ana, { email: 'bob@acme.com' });
+    await sleep(300);
+    await held.end();
+    expect((await invited).isOk()).toBe(true);
+  });
+
+  it('queues one workspace\'s commands off the pool: 12 accepts through a 2-connection pool its identity port shares', async () => {
+    const pool = aPool(2);
+    const store = new PostgresRosterStore(pool);
+    const { ana } = await aWorkspace(store);
+    await pool.query('CREATE TABLE IF NOT EXISTS session_test_logins (agent_id text PRIMARY KEY, email text NOT NULL)');
+    // An identity port on the same pool, as a host keeping logins in the same database would write it.
+    const memory = new MemoryIdentity();
+    const identity: Identity = {
+      async createLogin(login) {
+        await pool.query('INSERT INTO session_test_logins (agent_id, email) VALUES ($1, $2)', [login.agentId, login.email]);
+        await memory.createLogin(login);
+      },
+      async deleteLogin(agentId) {
+        await pool.query('DELETE FROM session_test_logins WHERE agent_id = $1', [agentId]);
+      },
+    };
+    const mailer = new CapturingMailer();
+    const roster = createRoster({ store, identity, mailer, deliverImmediately: true, maxAttempts: 50 });
+    const emails = Array.from({ length: 12 }, (_, n) => `agent${n}@acme.com`);
+    for (const email of emails) (await roster.inviteAgent(ana, { email }))._unsafeUnwrap();
+
+    const accepted = await Promise.race([
+      Promise.all(emails.map((email, n) => roster.acceptInvitation({ token: mailer.lastTokenFor(email) ?? '', name: `Agent ${n}`, password: PASSWORD }))),
+      sleep(20_000).then(() => 'stuck' as const),
+    ]);
+    expect(accepted).not.toBe('stuck');
+    if (accepted === 'stuck') return;
+    expect(accepted.filter((r) => r.isOk())).toHaveLength(12);
+    expect((await pool.query('SELECT count(*)::int AS n FROM session_test_logins')).rows[0]).toEqual({ n: 12 });
+  });
+});
