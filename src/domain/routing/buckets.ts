@@ -60,11 +60,6 @@ function isLegacy(table: readonly unknown[]): boolean {
   return typeof first === 'object' && first !== null && !Array.isArray(first);
 }
 
-function legacyLookup<T>(table: readonly unknown[], id: string): T | undefined {
-  const bucket = (table as Legacy)[hashOf(id) & (table.length - 1)];
-  return bucket && Object.hasOwn(bucket, id) ? (bucket[id] as T) : undefined;
-}
-
 /**
  * Where a record with this id sits in a bucket (`-1`: not there). The scan compares the stored
  * hashes, so it reads no other record: at 100,000 members each record it read was a cache miss
@@ -77,8 +72,11 @@ function indexIn<T>(bucket: Node, hash: number, id: string, keyOf: KeyOf<T>): nu
 
 /** The record with this id, if any. O(log n): a hash and at most 7 short arrays. @internal */
 export function lookup<T>(table: Buckets<T>, id: string, keyOf: KeyOf<T>): T | undefined {
-  if (isLegacy(table)) return legacyLookup(table, id);
   const hash = hashOf(id);
+  if (isLegacy(table)) {
+    const bucket = (table as Legacy)[hash & (table.length - 1)];
+    return bucket && Object.hasOwn(bucket, id) ? (bucket[id] as T) : undefined;
+  }
   let node = table as Node;
   // The slot the hash points at tells what `node` is: an array or null in a branch, a hash or a
   // record (or past the end) in a bucket. Reading it rather than `node[0]` saves a cache miss.

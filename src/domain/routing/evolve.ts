@@ -72,7 +72,7 @@ export class RoutingDraft {
           this.setAgentOf(conversationId, agentId);
         }
         const m = this.member(agentId);
-        if (m) this.setMember(m, sequence, appended(m.conversationIds, conversationId));
+        if (m) this.setMember(m, sequence, [...m.conversationIds, conversationId]);
         this.lastSequence = Math.max(this.lastSequence, sequence);
         this.touched = true;
         return;
@@ -93,7 +93,7 @@ export class RoutingDraft {
         if (to === null) this.writableQueue().prepend([conversationId]);
         else {
           const m = this.member(to);
-          if (m) this.setMember(m, m.lastAssignedSeq, appended(m.conversationIds, conversationId));
+          if (m) this.setMember(m, m.lastAssignedSeq, [...m.conversationIds, conversationId]);
         }
         this.setAgentOf(conversationId, to);
         return;
@@ -199,10 +199,4 @@ export class RoutingDraft {
   private writableQueue(): WorkingQueue {
     return (this.queue ??= new WorkingQueue(this.base.queue));
   }
-}
-
-function appended(list: readonly ConversationId[], item: ConversationId): ConversationId[] {
-  const out = list.slice();
-  out.push(item);
-  return out;
 }

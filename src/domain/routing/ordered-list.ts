@@ -90,7 +90,12 @@ export class OrderedList<K extends string, T extends { [F in K]: unknown[] | nul
     if (chunk === null) return;
     this.home(item, null);
     chunk.splice(chunk.indexOf(item), 1);
-    if (chunk.length === 0) this.chunks.splice(this.chunks.indexOf(chunk), 1);
+    // The head chunk empties every 32 turns of a round-robin queue: shift() lets V8 drop the
+    // array's first slot in place, where splice() would move every chunk after it.
+    if (chunk.length === 0) {
+      if (this.chunks[0] === chunk) this.chunks.shift();
+      else this.chunks.splice(this.chunks.indexOf(chunk), 1);
+    }
   }
 
   private add(chunkAt: number, at: number, item: T): void {
