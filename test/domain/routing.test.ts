@@ -24,8 +24,10 @@ import {
   configureRouting,
   emptyRoutingState,
   evolveRouting,
+  conversationsOf,
   isEligibleForRouting,
   memberOf,
+  membersOf,
   replayRouting,
   routeConversation,
   routingEvent,
@@ -37,10 +39,12 @@ import {
   type RoutingDecision,
   type RoutingError,
   type RoutingEvent,
+  type RoutingState,
   type SyncAgentInput,
 } from '../../src/domain/routing/index';
 import { RoutingIndex, cachedIndexOf, routingIndexStats } from '../../src/domain/routing/agent-index';
-import { BucketsDraft, entriesOf, lookup, type Buckets } from '../../src/domain/routing/buckets';
+import { BucketsDraft, byAgentId, entriesOf, lookup, type Buckets } from '../../src/domain/routing/buckets';
+import { indexSizes, indexSnapshot, listProblems } from '../support/routing-index';
 
 // ---------------------------------------------------------------------------
 // A small harness: a queue, the commands applied to it, and what they emitted.
@@ -712,7 +716,7 @@ describe('cost of picking an agent', () => {
       let state = bigQueue(n, strategy);
       const buildsBefore = routingIndexStats.builds;
       let index = new RoutingIndex(state); // a fresh build, to read its size and its O(n) build cost
-      expect(index.heapSizes.rotation).toBe(n);
+      expect(indexSizes(index).rotation).toBe(n);
       const worst = { comparisons: 0 };
       const open: string[] = [];
       for (let i = 1; i <= 300; i++) {
@@ -725,21 +729,56 @@ describe('cost of picking an agent', () => {
         if (i % 3 !== 0) open.push(`conv_${i}`);
         index = cachedIndexOf(decision.state)!;
         if (i > 1) worst.comparisons = Math.max(worst.comparisons, index.counter.comparisons - before);
-        // The new state shares every bucket the command did not touch: one member changed, so
-        // at most one members bucket is new, not a copy of all 10,000 agents.
-        const newBuckets = decision.state.members.filter((bucket, i) => bucket !== state.members[i]);
-        expect(decision.state.members.length).toBe(state.members.length);
-        expect(newBuckets.length).toBeLessThanOrEqual(1);
+        // The new state shares every array the command did not touch: one member changed, so the
+        // only new arrays are the path from the root to its bucket, not a copy of 10,000 agents.
+        expect(newArraysPerLevel(decision.state.members, state.members).every((count) => count <= 1)).toBe(true);
         state = decision.state;
       }
       // One build on the first command, then the index is handed from state to state.
       expect(routingIndexStats.builds - buildsBefore).toBe(1);
-      // Each command updates at most two heaps once, each update ≤ 2·log2(n) comparisons.
+      // Each command moves an agent in at most two ordered lists, each move ≤ log2(n) + 2 comparisons.
       expect(worst.comparisons).toBeGreaterThan(0);
       expect(worst.comparisons).toBeLessThanOrEqual(2 * 2 * log2(n) + 2);
-      expect(new RoutingIndex(state).snapshot()).toEqual(index.snapshot());
+      expect(indexSnapshot(new RoutingIndex(state))).toEqual(indexSnapshot(index));
+      expect(listProblems(index)).toEqual([]);
     },
   );
+
+  it('moves a round-robin agent to the back in constant comparisons, whatever the size', () => {
+    const perRoute = (n: number) => {
+      let state = bigQueue(n, 'round-robin');
+      state = configureRouting(state, { capacity: null }, ctx)._unsafeUnwrap().state;
+      let worst = 0;
+      for (let i = 1; i <= 200; i++) {
+        const before = cachedIndexOf(state)?.counter.comparisons ?? 0;
+        const decision = routeConversation(state, { conversationId: `conv_${i}` }, ctx)._unsafeUnwrap();
+        if (i > 1) worst = Math.max(worst, cachedIndexOf(decision.state)!.counter.comparisons - before);
+        state = decision.state;
+      }
+      return worst;
+    };
+    // One comparison: with the last of the rotation, to see the agent goes after it.
+    expect(perRoute(10)).toBe(1);
+    expect(perRoute(10_000)).toBe(1);
+  });
+
+  it('hands each queue its index over while commands alternate between queues', () => {
+    const sales = aQueue();
+    const everywhere = aQueue({ departmentId: null });
+    sales.online(A, B);
+    everywhere.online(A, B, C);
+    sales.route('conv_1');
+    everywhere.route('conv_1');
+    const builds = routingIndexStats.builds;
+    for (let i = 2; i < 10; i++) {
+      sales.route(`conv_${i}`);
+      everywhere.route(`conv_${i}`);
+      sales.close(`conv_${i - 1}`);
+    }
+    expect(routingIndexStats.builds).toBe(builds);
+    expect(indexSnapshot(cachedIndexOf(sales.state)!)).toEqual(indexSnapshot(new RoutingIndex(sales.state)));
+    expect(indexSnapshot(cachedIndexOf(everywhere.state)!)).toEqual(indexSnapshot(new RoutingIndex(everywhere.state)));
+  });
 
   it('rebuilds (once) when a command is given an older state object, and still answers right', () => {
     const q = aQueue();
@@ -754,41 +793,117 @@ describe('cost of picking an agent', () => {
 });
 
 describe('bucketed records', () => {
+  type Rec = { agentId: string; n: number };
   const ids = Array.from({ length: 1000 }, (_, i) => `agt_${i}`);
+  const filledTable = () => {
+    const draft = new BucketsDraft<Rec>([], byAgentId);
+    ids.forEach((agentId, n) => draft.set(agentId, { agentId, n }));
+    return draft.result();
+  };
+  /** Every bucket of a table, and the depth of the deepest. */
+  const bucketsOf = (table: Buckets<Rec>) => {
+    const buckets: unknown[][] = [];
+    let depth = 0;
+    const walk = (node: readonly unknown[], level: number) => {
+      if (node.some((slot) => slot === null || Array.isArray(slot))) node.forEach((slot) => Array.isArray(slot) && walk(slot, level + 1));
+      else {
+        buckets.push([...node]);
+        depth = Math.max(depth, level);
+      }
+    };
+    walk(table, 0);
+    return { buckets, depth };
+  };
 
   it('finds every entry, keeps buckets small, and never changes the original', () => {
-    const draft = new BucketsDraft<number>([]);
-    ids.forEach((id, i) => draft.set(id, i));
-    const filled = draft.result();
-    expect(ids.every((id, i) => lookup(filled, id) === i)).toBe(true);
+    const filled = filledTable();
+    expect(ids.every((id, n) => lookup(filled, id, byAgentId)?.n === n)).toBe(true);
     expect(entriesOf(filled)).toHaveLength(1000);
-    expect(Math.max(...filled.map((b) => Object.keys(b).length))).toBeLessThanOrEqual(16);
-    expect(filled.length & (filled.length - 1)).toBe(0); // a power of two
+    const { buckets, depth } = bucketsOf(filled);
+    expect(Math.max(...buckets.map((b) => b.length / 2))).toBeLessThanOrEqual(16);
+    expect(depth).toBeLessThanOrEqual(3); // 1,000 records: 32 × 32 buckets at most, no deeper
 
     const snapshot = JSON.stringify(filled);
-    const next = new BucketsDraft(filled);
+    const next = new BucketsDraft(filled, byAgentId);
     ids.filter((_, i) => i % 2 === 0).forEach((id) => next.delete(id));
-    next.set('agt_new', -1);
+    next.set('agt_new', { agentId: 'agt_new', n: -1 });
     const halved = next.result();
     expect(JSON.stringify(filled)).toBe(snapshot);
     expect(entriesOf(halved)).toHaveLength(501);
-    expect(lookup(halved, 'agt_0')).toBeUndefined();
-    expect(lookup(halved, 'agt_1')).toBe(1);
-    expect(lookup(halved, 'agt_new')).toBe(-1);
+    expect(lookup(halved, 'agt_0', byAgentId)).toBeUndefined();
+    expect(lookup(halved, 'agt_1', byAgentId)?.n).toBe(1);
+    expect(lookup(halved, 'agt_new', byAgentId)?.n).toBe(-1);
     expect(JSON.parse(JSON.stringify(halved))).toEqual(halved);
   });
 
-  it('shares every bucket a change did not touch', () => {
-    const draft = new BucketsDraft<number>([]);
-    ids.forEach((id, i) => draft.set(id, i));
-    const before: Buckets<number> = draft.result();
-    const change = new BucketsDraft(before);
-    change.set('agt_5', 55);
+  it('shares every array a change did not touch', () => {
+    const before = filledTable();
+    const change = new BucketsDraft(before, byAgentId);
+    change.set('agt_5', { agentId: 'agt_5', n: 55 });
     const after = change.result();
-    expect(after.filter((bucket, i) => bucket !== before[i])).toHaveLength(1);
-    expect(lookup(before, 'agt_5')).toBe(5);
+    const perLevel = newArraysPerLevel(after, before);
+    expect(perLevel.every((count) => count === 1)).toBe(true); // one path: root, branches, bucket
+    expect(perLevel.length).toBeLessThanOrEqual(bucketsOf(before).depth + 1);
+    expect(lookup(before, 'agt_5', byAgentId)?.n).toBe(5);
+    expect(lookup(after, 'agt_5', byAgentId)?.n).toBe(55);
+  });
+
+  it('gives emptied buckets and branches back, down to an empty table', () => {
+    const draft = new BucketsDraft(filledTable(), byAgentId);
+    ids.forEach((id) => draft.delete(id));
+    expect(draft.result()).toEqual([]);
+  });
+
+  it('still reads a queue stored by 0.1.0 (buckets keyed by id), and rewrites it on the first command', () => {
+    // The 0.1.0 layout: 2^k objects keyed by id, an id in bucket fnv1a(id) mod 2^k.
+    const fnv = (id: string) => [...id].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 0x01000193), 0x811c9dc5) >>> 0;
+    const legacy = <T>(records: T[], key: (r: T) => string, length: number) => {
+      const table: Record<string, T>[] = Array.from({ length }, () => ({}));
+      for (const r of records) table[fnv(key(r)) % length]![key(r)] = r;
+      return table;
+    };
+    const q = aQueue();
+    q.online(A, B, C);
+    q.routeMany(4);
+    const members = membersOf(q.state);
+    const conversations = conversationsOf(q.state);
+    const stored = JSON.parse(JSON.stringify({ ...q.state, members: legacy(members, (m) => m.agentId, 4), conversations: legacy(conversations, (c) => c.conversationId, 2) })) as RoutingState;
+
+    expect(membersOf(stored).sort(byId)).toEqual(members.sort(byId));
+    expect(conversationsOf(stored)).toHaveLength(4);
+    expect(memberOf(stored, A)).toEqual(memberOf(q.state, A));
+    expect(checkRoutingState(stored)).toEqual([]);
+    const next = routeConversation(stored, { conversationId: 'conv_5' }, ctx)._unsafeUnwrap();
+    const expected = routeConversation(q.state, { conversationId: 'conv_5' }, ctx)._unsafeUnwrap();
+    expect(next.events).toEqual(expected.events);
+    expect(membersOf(next.state).sort(byId)).toEqual(membersOf(expected.state).sort(byId));
+    expect(next.state.members.some((slot) => typeof slot === 'number' || Array.isArray(slot))).toBe(true); // the new layout
+    expect(checkRoutingState(next.state)).toEqual([]);
   });
 });
+
+/**
+ * How many arrays of `after` are not shared with `before`, per level of the table: a change that
+ * copied only the path to one record has at most one per level.
+ */
+function newArraysPerLevel(after: Buckets<unknown>, before: Buckets<unknown>): number[] {
+  const old = new Set<unknown>();
+  const collect = (node: readonly unknown[]) => {
+    old.add(node);
+    for (const slot of node) if (Array.isArray(slot)) collect(slot);
+  };
+  collect(before);
+  const counts: number[] = [];
+  const walk = (node: readonly unknown[], level: number) => {
+    if (old.has(node)) return;
+    counts[level] = (counts[level] ?? 0) + 1;
+    for (const slot of node) if (Array.isArray(slot)) walk(slot, level + 1);
+  };
+  walk(after, 0);
+  return counts;
+}
+
+const byId = (a: { agentId: string }, b: { agentId: string }) => (a.agentId < b.agentId ? -1 : 1);
 
 describe('hostile inputs (test/fixtures/hostile-inputs.json)', () => {
   // The fixture holds a bare `Infinity`, which strict JSON does not allow.

@@ -26,8 +26,8 @@ export type SyncAgentError = ValidationFailed;
  * - Being deactivated, deleted or leaving the department puts its open conversations back at the
  *   front of the queue, in their original arrival order, where others pick them up.
  *
- * Cost: O(k log n) for k conversations requeued or served, plus copying the few buckets the
- * events touch and, when conversations are requeued, the waiting list.
+ * Cost: O(k log n) for k conversations requeued or served, plus copying the few short arrays on
+ * the way to each record the events touch and, when conversations are requeued, the waiting list.
  *
  * @example syncAgent(sales, routingFactsOf(bob), { now })
  * @example syncAgent(sales, { agentId: 'agt_bob', deleted: true }, { now })
@@ -51,14 +51,14 @@ export function syncAgent(state: RoutingState, input: SyncAgentInput, context: R
           ? 'agent-deactivated'
           : null;
     if (previous && reason && previous.conversationIds.length > 0) {
-      decider.emit('ConversationRequeued', { agentId: i.agentId, conversationIds: inArrivalOrder(state, previous), reason });
+      decider.emit('ConversationRequeued', { departmentId: state.departmentId, agentId: i.agentId, conversationIds: inArrivalOrder(state, previous), reason });
     }
     let lastAssignedSeq = previous?.lastAssignedSeq ?? 0;
     const couldTake = previous !== undefined && previous.active && previous.online;
     if (!couldTake && member && active && online) {
       lastAssignedSeq = Math.max(lastAssignedSeq, decider.index.minRotationPlace() ?? lastAssignedSeq);
     }
-    decider.emit('RoutingAgentSynced', { agentId: i.agentId, active, online, member, lastAssignedSeq });
+    decider.emit('RoutingAgentSynced', { departmentId: state.departmentId, agentId: i.agentId, active, online, member, lastAssignedSeq });
     return ok(decider.finish());
   });
 }

@@ -32,7 +32,7 @@ export function configureRouting(
     };
     if (sameConfig(config, current)) return ok({ state, events: [] });
     const decider = new Decider(state, context);
-    decider.emit('RoutingConfigured', { config });
+    decider.emit('RoutingConfigured', { departmentId: state.departmentId, config });
     return ok(decider.finish());
   });
 }

@@ -38,8 +38,9 @@ export type RouteConversationError = ValidationFailed | ConversationAlreadyRoute
  * the outcome says why (`department-empty`, `nobody-online`, `everybody-at-capacity`).
  * A conversation closed earlier may be routed again (a reopened chat).
  *
- * Cost: O(log n) in the queue's members with a warm index (see `RoutingIndex`), plus copying
- * the bucket of each record the events touch and, when it has to wait, the waiting list.
+ * Cost: with a warm index (see `RoutingIndex`), O(1) to pick and, for round-robin, to move the
+ * agent to the back (least-busy: O(log n)); plus copying the few short arrays on the way to each
+ * record the events touch (O(log n)) and, when it has to wait, the waiting list.
  *
  * @example
  * routeConversation(sales, { conversationId: 'conv_42' }, { now }).map((d) => d.outcome)
@@ -58,17 +59,18 @@ export function routeConversation(
     const agent = decider.draft.queueLength === 0 ? decider.index.pick() : undefined;
     if (agent) {
       decider.assign(conversationId, agent.agentId, 'new');
-      return ok({ ...decider.finish(), outcome: { type: 'Assigned', agentId: agent.agentId } as const });
+      const { state: next, events } = decider.finish();
+      return ok({ state: next, events, outcome: { type: 'Assigned', agentId: agent.agentId } as const });
     }
     const reason = decider.index.whyNobody();
-    decider.emit('ConversationQueued', { conversationId, reason });
+    decider.emit('ConversationQueued', { departmentId: state.departmentId, conversationId, reason });
     const decision = decider.finish();
     const routed = conversationOf(decision.state, conversationId);
     const outcome: RouteOutcome =
       routed?.agentId != null
         ? { type: 'Assigned', agentId: routed.agentId }
         : { type: 'Queued', position: decision.state.queue.lastIndexOf(conversationId) + 1, why: routingFail.noAgentAvailable(reason) };
-    return ok({ ...decision, outcome });
+    return ok({ state: decision.state, events: decision.events, outcome });
   });
 }
 
@@ -92,7 +94,7 @@ export function closeConversation(
     const conversation = conversationOf(state, conversationId);
     if (!conversation) return err(routingFail.conversationNotFound(conversationId));
     const decider = new Decider(state, context);
-    decider.emit('ConversationClosed', { conversationId, agentId: conversation.agentId });
+    decider.emit('ConversationClosed', { departmentId: state.departmentId, conversationId, agentId: conversation.agentId });
     return ok(decider.finish());
   });
 }
@@ -128,7 +130,7 @@ export function transferConversation(
       if (why) return err(routingFail.agentNotEligible(target, why));
     }
     const decider = new Decider(state, context);
-    decider.emit('ConversationTransferred', { conversationId, from: conversation.agentId, to: target });
+    decider.emit('ConversationTransferred', { departmentId: state.departmentId, conversationId, from: conversation.agentId, to: target });
     return ok(decider.finish());
   });
 }

@@ -1,5 +1,5 @@
 import type { AgentId, ConversationId } from '../ids';
-import { BucketsDraft } from './buckets';
+import { BucketsDraft, byAgentId, byConversationId } from './buckets';
 import type { RoutingEvent } from './events';
 import type { RoutedConversation, RoutingMember, RoutingState } from './state';
 import { WorkingQueue } from './working-queue';
@@ -8,9 +8,9 @@ import { WorkingQueue } from './working-queue';
  * Replays events onto a queue. Events of other workspaces or other queues are skipped, so a
  * workspace's whole routing stream can be folded into each of its queues.
  *
- * Records are copied on first write and only then: replaying k events costs O(k) plus one copy
- * of each bucket (see `Buckets`) and of the queue that the events touch, not one copy per event.
- * That is why commands fold their events here in one batch.
+ * Records are copied on first write and only then: replaying k events costs O(k log n) plus one
+ * copy of each array on the way to a record they touch (see `Buckets`) and of the queue, not one
+ * copy per event. That is why commands fold their events here in one batch.
  *
  * @example const state = replayRouting(events, emptyRoutingState(workspaceId, salesId))
  */
@@ -42,11 +42,20 @@ export class RoutingDraft {
   private readonly members: BucketsDraft<RoutingMember>;
   private readonly conversations: BucketsDraft<RoutedConversation>;
   private queue: WorkingQueue | null = null;
-  private changed: { config?: RoutingState['config']; lastSequence?: number; routed?: number; closed?: number } = {};
+  // The scalar fields as they stand now; `touched` says whether any of them changed.
+  private currentConfig: RoutingState['config'];
+  private lastSequence: number;
+  private routed: number;
+  private closed: number;
+  private touched = false;
 
   constructor(private readonly base: RoutingState) {
-    this.members = new BucketsDraft(base.members);
-    this.conversations = new BucketsDraft(base.conversations);
+    this.members = new BucketsDraft(base.members, byAgentId);
+    this.conversations = new BucketsDraft(base.conversations, byConversationId);
+    this.currentConfig = base.config;
+    this.lastSequence = base.lastSequence;
+    this.routed = base.routed;
+    this.closed = base.closed;
   }
 
   apply(e: RoutingEvent): void {
@@ -62,8 +71,10 @@ export class RoutingDraft {
           this.writableQueue().remove(conversationId);
           this.setAgentOf(conversationId, agentId);
         }
-        this.updateMember(agentId, (m) => ({ ...m, lastAssignedSeq: sequence, conversationIds: [...m.conversationIds, conversationId] }));
-        this.changed.lastSequence = Math.max(this.read('lastSequence'), sequence);
+        const m = this.member(agentId);
+        if (m) this.setMember(m, sequence, [...m.conversationIds, conversationId]);
+        this.lastSequence = Math.max(this.lastSequence, sequence);
+        this.touched = true;
         return;
       }
       case 'ConversationClosed': {
@@ -71,7 +82,8 @@ export class RoutingDraft {
         if (agentId === null) this.writableQueue().remove(conversationId);
         else this.release(agentId, [conversationId]);
         this.conversations.delete(conversationId);
-        this.changed.closed = this.read('closed') + 1;
+        this.closed++;
+        this.touched = true;
         return;
       }
       case 'ConversationTransferred': {
@@ -79,7 +91,10 @@ export class RoutingDraft {
         if (from === null) this.writableQueue().remove(conversationId);
         else this.release(from, [conversationId]);
         if (to === null) this.writableQueue().prepend([conversationId]);
-        else this.updateMember(to, (m) => ({ ...m, conversationIds: [...m.conversationIds, conversationId] }));
+        else {
+          const m = this.member(to);
+          if (m) this.setMember(m, m.lastAssignedSeq, [...m.conversationIds, conversationId]);
+        }
         this.setAgentOf(conversationId, to);
         return;
       }
@@ -100,26 +115,34 @@ export class RoutingDraft {
         return;
       }
       case 'RoutingConfigured':
-        this.changed.config = e.data.config;
+        this.currentConfig = e.data.config;
+        this.touched = true;
         return;
     }
   }
 
   result(): RoutingState {
-    const touched = this.members.touched || this.conversations.touched || this.queue !== null || Object.keys(this.changed).length > 0;
-    if (!touched) return this.base;
+    const base = this.base;
+    if (!this.touched && !this.members.touched && !this.conversations.touched && this.queue === null) return base;
+    // One literal rather than spreads: the state's shape stays the same object shape every time.
     return {
-      ...this.base,
-      ...this.changed,
+      kind: 'routing',
+      id: base.id,
+      workspaceId: base.workspaceId,
+      departmentId: base.departmentId,
+      config: this.currentConfig,
       members: this.members.result(),
       conversations: this.conversations.result(),
-      queue: this.queue?.toArray() ?? this.base.queue,
+      queue: this.queue?.toArray() ?? base.queue,
+      lastSequence: this.lastSequence,
+      routed: this.routed,
+      closed: this.closed,
     };
   }
 
   /** The queue's settings now. */
   get config(): RoutingState['config'] {
-    return this.changed.config ?? this.base.config;
+    return this.currentConfig;
   }
 
   /** Number of conversations waiting now. */
@@ -137,24 +160,27 @@ export class RoutingDraft {
     return this.conversations.get(conversationId);
   }
 
-  private read<K extends 'lastSequence' | 'routed' | 'closed'>(key: K): number {
-    return this.changed[key] ?? this.base[key];
-  }
-
   private arrive(conversationId: ConversationId, routedAt: RoutedConversation['routedAt'], agentId: AgentId | null): void {
-    const arrival = this.read('routed') + 1;
-    this.changed.routed = arrival;
+    const arrival = ++this.routed;
+    this.touched = true;
     this.conversations.set(conversationId, { conversationId, arrival, routedAt, agentId });
   }
 
   private setAgentOf(conversationId: ConversationId, agentId: AgentId | null): void {
     const conversation = this.conversation(conversationId);
-    if (conversation) this.conversations.set(conversationId, { ...conversation, agentId });
+    if (conversation) {
+      const { arrival, routedAt } = conversation;
+      this.conversations.set(conversationId, { conversationId, arrival, routedAt, agentId });
+    }
   }
 
   private release(agentId: AgentId, conversationIds: readonly ConversationId[]): void {
-    const leaving = new Set<string>(conversationIds);
-    this.updateMember(agentId, (m) => ({ ...m, conversationIds: m.conversationIds.filter((c) => !leaving.has(c)) }));
+    const m = this.member(agentId);
+    if (!m) return;
+    // One conversation (a close, a transfer) is the common case; a Set is for a whole requeue.
+    const [only] = conversationIds;
+    const many = conversationIds.length > 1 ? new Set<string>(conversationIds) : null;
+    this.setMember(m, m.lastAssignedSeq, m.conversationIds.filter((c) => (many ? !many.has(c) : c !== only)));
   }
 
   /** A member as it stands now. */
@@ -162,9 +188,12 @@ export class RoutingDraft {
     return this.members.get(agentId);
   }
 
-  private updateMember(agentId: AgentId, change: (m: RoutingMember) => RoutingMember): void {
-    const current = this.member(agentId);
-    if (current) this.members.set(agentId, change(current));
+  /**
+   * Writes a member's record with a new rotation place and open conversations, as one literal in
+   * the field order every member record has (spreading the old record costs several times more).
+   */
+  private setMember(m: RoutingMember, lastAssignedSeq: number, conversationIds: readonly ConversationId[]): void {
+    this.members.set(m.agentId, { agentId: m.agentId, active: m.active, online: m.online, lastAssignedSeq, conversationIds });
   }
 
   private writableQueue(): WorkingQueue {

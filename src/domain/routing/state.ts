@@ -1,7 +1,7 @@
 import type { Agent } from '../agent';
 import type { AgentId, ConversationId, DepartmentId, WorkspaceId } from '../ids';
 import type { IsoTime } from '../time';
-import { entriesOf, lookup, type Buckets } from './buckets';
+import { byAgentId, byConversationId, entriesOf, lookup, type Buckets } from './buckets';
 
 /**
  * How a queue picks among the agents who may take a conversation.
@@ -56,10 +56,10 @@ export type RoutedConversation = Readonly<{
  * Closed conversations leave the state; `routed` and `closed` keep count so that
  * `routed = queue.length + open conversations + closed` can be checked.
  *
- * `members` and `conversations` are records keyed by id, split into small hash buckets (see
- * {@link Buckets}) so that a command copies a bucket of at most 16 entries, not every agent of a
- * large department. Read them with {@link memberOf}, {@link membersOf}, {@link conversationOf}
- * and {@link conversationsOf}.
+ * `members` and `conversations` are records keyed by id, kept in a small hash trie of arrays (see
+ * {@link Buckets}) so that a command copies a few short arrays, not every agent of a large
+ * department. Read them with {@link memberOf}, {@link membersOf}, {@link conversationOf} and
+ * {@link conversationsOf}.
  *
  * @example
  * const sales = emptyRoutingState(workspaceId, departmentIdSchema.parse('dep_sales'))
@@ -121,12 +121,13 @@ export function emptyRoutingState(workspaceId: WorkspaceId, departmentId: Depart
 }
 
 /**
- * A member of a queue, by agent id; `undefined` when the agent is not a member. O(1).
+ * A member of a queue, by agent id; `undefined` when the agent is not a member. O(log n), a hash
+ * and a few short arrays.
  *
  * @example memberOf(sales, 'agt_ana')?.conversationIds.length // open conversations of Ana in Sales
  */
 export function memberOf(state: RoutingState, agentId: string): RoutingMember | undefined {
-  return lookup(state.members, agentId);
+  return lookup(state.members, agentId, byAgentId);
 }
 
 /**
@@ -139,12 +140,13 @@ export function membersOf(state: RoutingState): RoutingMember[] {
 }
 
 /**
- * A waiting or open conversation, by id; `undefined` when the queue is not handling it. O(1).
+ * A waiting or open conversation, by id; `undefined` when the queue is not handling it. O(log n),
+ * like {@link memberOf}.
  *
  * @example conversationOf(sales, 'conv_42')?.agentId // who has it, or null while it waits
  */
 export function conversationOf(state: RoutingState, conversationId: string): RoutedConversation | undefined {
-  return lookup(state.conversations, conversationId);
+  return lookup(state.conversations, conversationId, byConversationId);
 }
 
 /**
