@@ -35,9 +35,11 @@ export type KeyOf<T> = (record: T) => string;
 type Node = unknown[];
 type Legacy = readonly Readonly<Record<string, unknown>>[];
 
+// Written as literals, not derived (1 << BITS, WIDTH - 1): esbuild keeps a derived module-level
+// constant in bundles that never route, and every command bundle paid for these.
 const BITS = 5;
-const WIDTH = 1 << BITS;
-const MASK = WIDTH - 1;
+const WIDTH = 32;
+const MASK = 31;
 const MAX_BUCKET = 16;
 // Hashes have 30 bits (so they are small integers, unboxed, in every JavaScript engine): six
 // levels of branches use them all; a bucket below that just grows, which takes 17 ids with the
