@@ -1,7 +1,8 @@
 /**
- * Invite + accept per second on PostgreSQL, 8 connections: through the roster
- * (`createRoster` + `PostgresRosterStore`), and through a hand-written SQL transaction making the
- * same writes without the library (no reads beyond the rows it locks, no validation, no domain).
+ * Invite + accept per second on PostgreSQL, 8 connections: through the roster (`createRoster` +
+ * `PostgresRosterStore`, optimistic as by default and with `lockWorkspaces: true`), and through a
+ * hand-written SQL transaction making the same writes without the library (no reads beyond the
+ * rows it locks, no validation, no domain).
  * The ratio is what the roster's checks cost. No assertions: it prints a table.
  *
  *   npx tsx scripts/pg-cluster.ts -- npx tsx bench/postgres.ts
@@ -62,8 +63,8 @@ async function run(scenario: string, workers: (() => Promise<void>)[], statement
 
 // ── Through the roster ─────────────────────────────────────────────────────────────────────────
 
-async function rosterWorkers(workspaces: number, workers: number, db: SqlPool) {
-  const store = new PostgresRosterStore(db);
+async function rosterWorkers(workspaces: number, workers: number, db: SqlPool, lockWorkspaces: boolean) {
+  const store = new PostgresRosterStore(db, { lockWorkspaces });
   const owners: ActorRef[] = [];
   const opener = createRoster({ store });
   for (let w = 0; w < workspaces; w++) {
@@ -221,13 +222,17 @@ try {
     ['8 workspaces, a worker each', CONNECTIONS],
     ['1 workspace, 8 workers', 1],
   ] as const) {
-    const viaRoster = counting(pool);
     const byHand = counting(pool);
     // A short warm-up of each, so connections and plans exist before timing.
-    for (const pair of (await rosterWorkers(workspaces, CONNECTIONS, viaRoster)).slice(0, 2)) await pair();
     for (const pair of (await handWrittenWorkers(workspaces, CONNECTIONS, byHand)).slice(0, 2)) await pair();
-    results.push(await run(`roster — ${label}`, await rosterWorkers(workspaces, CONNECTIONS, viaRoster), () => viaRoster.statements));
-    results.push(await run(`hand-written SQL — ${label}`, await handWrittenWorkers(workspaces, CONNECTIONS, byHand), () => byHand.statements));
+    const hand = await run(`hand-written SQL — ${label}`, await handWrittenWorkers(workspaces, CONNECTIONS, byHand), () => byHand.statements);
+    // The store's two modes: purely optimistic (the default) and with workspace locks (opt-in).
+    for (const [mode, lockWorkspaces] of [['roster', false], ['roster, lockWorkspaces', true]] as const) {
+      const viaRoster = counting(pool);
+      for (const pair of (await rosterWorkers(workspaces, CONNECTIONS, viaRoster, lockWorkspaces)).slice(0, 2)) await pair();
+      results.push(await run(`${mode} — ${label}`, await rosterWorkers(workspaces, CONNECTIONS, viaRoster, lockWorkspaces), () => viaRoster.statements));
+    }
+    results.push(hand);
   }
 
   console.table(
@@ -240,11 +245,12 @@ try {
       'p99 ms': percentile(r.latencies, 99).toFixed(1),
     })),
   );
-  for (let i = 0; i < results.length; i += 2) {
-    const roster = results[i]!;
-    const hand = results[i + 1]!;
-    const ratio = roster.pairs / roster.seconds / (hand.pairs / hand.seconds);
-    console.log(`${roster.scenario.replace('roster — ', '')}: the roster runs at ${(ratio * 100).toFixed(0)}% of hand-written SQL (ratio ${ratio.toFixed(2)})`);
+  for (let i = 0; i < results.length; i += 3) {
+    const hand = results[i + 2]!;
+    for (const roster of results.slice(i, i + 2)) {
+      const ratio = roster.pairs / roster.seconds / (hand.pairs / hand.seconds);
+      console.log(`${roster.scenario}: ${(ratio * 100).toFixed(0)}% of hand-written SQL (ratio ${ratio.toFixed(2)})`);
+    }
   }
 } finally {
   await pool.end();

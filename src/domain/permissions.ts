@@ -123,7 +123,8 @@ export function authorize(actor: Actor, capability: Capability, workspace: Owned
       ? 'not-a-member'
       : capability === 'transferOwnership'
         ? 'not-owner'
-        : actor.status === 'inactive' && can({ ...actor, status: 'active' }, capability, workspace)
+        : // Named fields, not a spread: an Actor may be a session object whose fields are getters.
+          actor.status === 'inactive' && can({ id: actor.id, workspaceId: actor.workspaceId, role: actor.role, status: 'active' }, capability, workspace)
           ? 'inactive'
           : 'role';
   return err({

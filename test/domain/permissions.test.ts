@@ -96,6 +96,17 @@ describe('why a permission is denied', () => {
     expect(authorize(actor('owner', 'inactive'), 'editAutomations', workspace)._unsafeUnwrapErr().reason).toBe('inactive');
   });
 
+  it('says "inactive" for an actor whose fields are getters, as a host\'s session object may have', () => {
+    const { id, workspaceId } = actor('admin', 'inactive');
+    class Session {
+      get id() { return id; }
+      get workspaceId() { return workspaceId; }
+      get role() { return 'admin' as const; }
+      get status() { return 'inactive' as const; }
+    }
+    expect(authorize(new Session(), 'chat', workspace)._unsafeUnwrapErr().reason).toBe('inactive');
+  });
+
   it('says "role", not "inactive", when an inactive agent tries what its role never allows', () => {
     expect(authorize(actor('agent', 'inactive'), 'editAutomations', workspace)._unsafeUnwrapErr().reason).toBe('role');
   });

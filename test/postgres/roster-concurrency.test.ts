@@ -73,7 +73,7 @@ const newTally = (): Tally => ({ committed: 0, 'stale-version': 0, 'unique-viola
 /** Rosters for `n` workers over their own pools; generous retries so every race ends in a decision. */
 function workers(n: number, tally: Tally, options: RosterOptions = {}) {
   return pools(n).map((pool) =>
-    createRoster({ maxAttempts: 100, deliverImmediately: false, ...options, store: counted(new PostgresRosterStore(pool), tally) }),
+    createRoster({ maxAttempts: 100, deliverImmediately: false, ...options, store: counted(new PostgresRosterStore(pool, { lockWorkspaces }), tally) }),
   );
 }
 
@@ -118,7 +118,14 @@ async function expectSoundRoster(store: RosterStore, workspaceId: WorkspaceId) {
 const typesOf = (results: readonly { isErr(): boolean; error?: unknown }[]) =>
   results.flatMap((r) => (r.isErr() ? [(r.error as { type: string }).type] : []));
 
-describe('PostgresRosterStore under concurrent use cases', () => {
+// Every race runs twice: with the store purely optimistic (the default) and with workspace locks.
+let lockWorkspaces = false;
+
+describe.each([false, true])('PostgresRosterStore under concurrent use cases (lockWorkspaces: %s)', (locking) => {
+  beforeAll(() => {
+    lockWorkspaces = locking;
+  });
+
   it('lets 32 workers inviting into a 5-seat workspace take only the 4 free seats', async () => {
     const shop = await aWorkspace('pro');
     const tally = newTally();

@@ -46,12 +46,23 @@ async function aWorkspace(store: PostgresRosterStore, plan = 'custom') {
   return { workspaceId: opened.state.workspace.id as WorkspaceId, ana, workspace: opened.state.workspace };
 }
 
+/** Sessions are opt-in: every store here turns them on. */
+const LOCKING = { lockWorkspaces: true } as const;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('PostgresRosterStore sessions are opt-in', () => {
+  it('offers no session unless made with lockWorkspaces: true', () => {
+    expect(new PostgresRosterStore(db.pool).begin).toBeUndefined();
+    expect(new PostgresRosterStore(db.pool, { lockWorkspaces: false }).begin).toBeUndefined();
+    expect(typeof new PostgresRosterStore(db.pool, LOCKING).begin).toBe('function');
+  });
+});
 
 describe.runIf(onServer)('PostgresRosterStore sessions on a server', () => {
   it("holds another instance's session and commit off the workspace until it ends", async () => {
-    const mine = new PostgresRosterStore(aPool(2));
-    const theirs = new PostgresRosterStore(aPool(2));
+    const mine = new PostgresRosterStore(aPool(2), LOCKING);
+    const theirs = new PostgresRosterStore(aPool(2), LOCKING);
     const { workspaceId, workspace } = await aWorkspace(mine);
     const held = await mine.begin!();
     await held.lockWorkspace(workspaceId);
@@ -75,9 +86,27 @@ describe.runIf(onServer)('PostgresRosterStore sessions on a server', () => {
     expect(await theirCommit).toMatchObject({ committed: false, reason: 'stale-version' });
   });
 
+  it('takes nothing when it is ended while waiting for its turn, and leaves the workspace free', async () => {
+    const pool = aPool(2);
+    const store = new PostgresRosterStore(pool, LOCKING);
+    const { workspaceId } = await aWorkspace(store);
+    const first = await store.begin!();
+    await first.lockWorkspace(workspaceId);
+    const second = await store.begin!();
+    const secondLock = second.lockWorkspace(workspaceId); // queued behind `first` in this process
+    await second.end();
+    await first.end();
+    await expect(secondLock).rejects.toThrow(/session has ended/);
+    // No connection kept and no lock held: a third session locks at once, and the pool is whole.
+    const third = await store.begin!();
+    expect(await third.lockWorkspace(workspaceId)).toMatchObject({ locked: true });
+    await third.end();
+    expect(pool.totalCount - pool.idleCount).toBe(0);
+  });
+
   it('answers a lock wait cut short by lock_timeout as a lost race, and the roster decides again', async () => {
-    const holder = new PostgresRosterStore(aPool(2));
-    const impatient = new PostgresRosterStore(aPool(2, '-c lock_timeout=100'));
+    const holder = new PostgresRosterStore(aPool(2), LOCKING);
+    const impatient = new PostgresRosterStore(aPool(2, '-c lock_timeout=100'), LOCKING);
     const { workspaceId, ana } = await aWorkspace(holder);
     const held = await holder.begin!();
     await held.lockWorkspace(workspaceId);
@@ -96,7 +125,7 @@ describe.runIf(onServer)('PostgresRosterStore sessions on a server', () => {
 
   it('queues one workspace\'s commands off the pool: 12 accepts through a 2-connection pool its identity port shares', async () => {
     const pool = aPool(2);
-    const store = new PostgresRosterStore(pool);
+    const store = new PostgresRosterStore(pool, LOCKING);
     const { ana } = await aWorkspace(store);
     await pool.query('CREATE TABLE IF NOT EXISTS session_test_logins (agent_id text PRIMARY KEY, email text NOT NULL)');
     // An identity port on the same pool, as a host keeping logins in the same database would write it.

@@ -20,11 +20,15 @@ afterAll(() => db?.close());
 
 const EMPTY = `TRUNCATE workspaces, agents, invitations, departments, email_claims, routing_states, events, outbox RESTART IDENTITY`;
 
-describeStoreContract(
-  'PostgresRosterStore',
-  async () => {
-    await db.pool.query(EMPTY);
-    return { store: new PostgresRosterStore(db.pool) };
-  },
-  { describe, it, expect, beforeEach, afterEach },
-);
+// Optimistic by default; with lockWorkspaces the store also offers sessions, which the contract
+// tests when present.
+for (const lockWorkspaces of [false, true]) {
+  describeStoreContract(
+    `PostgresRosterStore (lockWorkspaces: ${lockWorkspaces})`,
+    async () => {
+      await db.pool.query(EMPTY);
+      return { store: new PostgresRosterStore(db.pool, { lockWorkspaces }) };
+    },
+    { describe, it, expect, beforeEach, afterEach },
+  );
+}

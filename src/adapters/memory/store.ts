@@ -124,7 +124,7 @@ export class MemoryRosterStore implements RosterStore {
     else this.#sets.delete(name);
   }
 
-  /** Rows of one kind in a workspace, in the order they were first written. */
+  /** Rows of one kind in a workspace, in no particular order (a rewrite moves a row to the end): callers sort. */
   #all<T extends Aggregate>(workspaceId: string, kind: Exclude<T['kind'], 'workspace'>): T[] {
     return Array.from(this.#in(`${kind}:${workspaceId}`), (key) => this.#rows.get(key)!.value as T);
   }

@@ -88,13 +88,26 @@ export class PostgresSession implements RosterSession {
   async lockWorkspace(id: WorkspaceId): Promise<LockOutcome> {
     if (this.#ended) throw new Error('agent-roster: this session has ended');
     if (this.#leave) throw new Error('agent-roster: a session locks one workspace, once');
-    this.#leave = await this.#deps.turns.take(id);
+    const leave = await this.#deps.turns.take(id);
+    // end() may have run while this waited: hand the turn on and take nothing.
+    if (this.#ended) {
+      leave();
+      throw new Error('agent-roster: this session has ended');
+    }
+    this.#leave = leave;
     try {
       const client = await this.#deps.pool.connect();
+      if (this.#ended) {
+        // end() ran while the pool lent us a connection (and has handed the turn on): give it back.
+        client.release();
+        throw new Error('agent-roster: this session has ended');
+      }
       client.on?.('error', this.#onError);
       this.#client = client;
-      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+      // Open before BEGIN is sent, so that a failed BEGIN is rolled back (and the connection
+      // proven healthy or dropped) by end(), like any other failure inside the transaction.
       this.#open = true;
+      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
       const { rows } = await client.query('SELECT data, version FROM workspaces WHERE id = $1 FOR NO KEY UPDATE', [id]);
       const row = rows[0] as { data: unknown; version: number | string } | undefined;
       return { locked: true, workspace: row ? versioned(row) : null };

@@ -89,14 +89,16 @@ RETURNING ${OUTBOX_COLUMNS}`;
  * Run {@link migrate} first. The store holds no state of its own: any number of application
  * instances may share one database.
  *
- * Commands that change a workspace's counters (invites, accepts, seats, departments…) run in a
- * session ({@link RosterStore.begin}) that locks the workspace's row as it loads it, so commands
- * racing on one workspace wait for each other instead of colliding and retrying; those of one
- * workspace in this process queue in memory first, so only one of them holds a connection. A
- * session keeps its connection from that lock to its commit, across the ports the command calls
- * meanwhile (the account directory, `Identity.createLogin`): give those ports connections of
- * their own, not this pool's, or the pool can run dry with every connection waiting on another.
- * `lockWorkspaces: false` turns sessions off and leaves the store purely optimistic.
+ * By default the store is purely optimistic: a command that lost a race on a workspace's counters
+ * reloads and decides again. With `lockWorkspaces: true`, commands that change a workspace's
+ * counters (invites, accepts, seats, departments…) run in a session ({@link RosterStore.begin})
+ * that locks the workspace's row as it loads it, so commands racing on one workspace wait for each
+ * other instead of colliding and retrying; those of one workspace in this process queue in memory
+ * first, so only one of them holds a connection. Opt in only when your ports keep off this pool:
+ * a session keeps its connection and the row lock from load to commit, across the ports the
+ * command calls meanwhile (the account directory, `Identity.createLogin`). If those use this
+ * pool, commands on different workspaces can each hold a connection while waiting for another,
+ * and a slow port call holds up every other write to that workspace.
  *
  * @example
  * import pg from 'pg';
@@ -113,8 +115,8 @@ export class PostgresRosterStore implements RosterStore {
   readonly #reads: PostgresReads;
   readonly #turns = new WorkspaceTurns();
   /**
-   * A session that locks the workspace as a command loads it (see {@link RosterSession}); absent
-   * when the store was made with `lockWorkspaces: false`.
+   * A session that locks the workspace as a command loads it (see {@link RosterSession}); present
+   * only when the store was made with `lockWorkspaces: true`.
    */
   readonly begin?: () => Promise<RosterSession>;
 
@@ -123,13 +125,13 @@ export class PostgresRosterStore implements RosterStore {
    * @param options `routingQueuesKept`: how many routing queues this store keeps the committed
    *   object of, to hand it back on the next load (default 1000; 0 turns that off).
    *   `lockWorkspaces`: whether commands that change a workspace's counters lock its row as
-   *   they load it (default true; see the class notes).
+   *   they load it (default false; see the class notes before turning it on).
    */
   constructor(pool: SqlPool, options: Readonly<{ routingQueuesKept?: number; lockWorkspaces?: boolean }> = {}) {
     this.#pool = pool;
     this.#queues = new CommittedQueues(options.routingQueuesKept ?? 1_000);
     this.#reads = new PostgresReads((text, values) => pool.query(text, values), this.#queues);
-    if (options.lockWorkspaces !== false) {
+    if (options.lockWorkspaces === true) {
       const deps = { pool, queues: this.#queues, turns: this.#turns, commitAlone: (commit: Commit) => this.commit(commit) };
       this.begin = async () => new PostgresSession(deps);
     }
