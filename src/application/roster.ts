@@ -125,9 +125,13 @@ const newQueue = (workspaceId: WorkspaceId, departmentId: domain.DepartmentId | 
   state: { routing: domain.emptyRoutingState(workspaceId, departmentId) },
   events: [],
 });
-const dropQueue = (workspaceId: WorkspaceId, departmentId: domain.DepartmentId): Decision<object> => ({
-  state: { routing: { kind: 'routing', id: domain.routingStateId(workspaceId, departmentId), removed: true } },
-  events: [],
+/**
+ * A deleted department's queue, gone: every conversation it held is closed first
+ * (`ConversationClosed`, `reason: 'department-deleted'`), so none leaves routing without an event.
+ */
+const dropQueue = (queue: domain.RoutingState, now: Date): Decision<object, WorkspaceEvent> => ({
+  state: { routing: { kind: 'routing', id: domain.routingStateId(queue.workspaceId, queue.departmentId), removed: true } },
+  events: domain.closeQueue(queue, { now }).events,
 });
 const single = <S extends object>(d: Decision<S>): Planned<Decision<S>> => ({ result: d, decisions: [d] });
 
@@ -749,8 +753,9 @@ export function createRoster(options: RosterOptions = {}) {
     );
 
   /**
-   * Deletes a department and its queue; its agents and pending invitations stop naming it, and
-   * agents left in no department leave the workspace-wide queue.
+   * Deletes a department and its queue; its agents and pending invitations stop naming it, agents
+   * left in no department leave the workspace-wide queue, and every conversation the queue held is
+   * closed with `reason: 'department-deleted'`.
    *
    * @example await roster.deleteDepartment(admin, { departmentId })
    */
@@ -764,10 +769,14 @@ export function createRoster(options: RosterOptions = {}) {
             domain
               .deleteDepartment({ workspace, actor, department, members, invitations }, i, { now: a.now })
               .asyncAndThen((d) =>
-                // Members leave the workspace-wide queue too when this was their last department.
-                syncAll(a, workspace.id, members.map((m, n) => ({ before: m, after: d.state.members[n] ?? m })), i.departmentId).map((syncs) => ({
+                // Members leave the workspace-wide queue too when this was their last department;
+                // the department's own queue is read (and so version-checked) to close what it held.
+                ResultAsync.combine([
+                  syncAll(a, workspace.id, members.map((m, n) => ({ before: m, after: d.state.members[n] ?? m })), i.departmentId),
+                  a.routingStates(workspace.id, [i.departmentId]),
+                ] as const).map(([syncs, [queue]]) => ({
                   result: d,
-                  decisions: [d, ...syncs, dropQueue(workspace.id, i.departmentId)],
+                  decisions: [d, ...syncs, ...(queue ? [dropQueue(queue, a.now)] : [])],
                 })),
               ),
           ),

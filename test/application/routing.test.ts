@@ -17,6 +17,7 @@ import {
   checkRoster,
   checkRoutingState,
   conversationOf,
+  conversationsOf,
   createRoster,
   emptyRoutingState,
   isQueueMember,
@@ -812,7 +813,7 @@ describe('the availability board', () => {
 });
 
 describe('deleting a department', () => {
-  it('drops its queue (its conversations leave routing) and takes its only-department members out of the workspace-wide queue', async () => {
+  it('closes what its queue held, drops the queue, and takes its only-department members out of the workspace-wide queue', async () => {
     const { department, join, online, route, roster, ana, store, workspaceId, queueOf, openOf } = await aShop();
     const sales = await department('Sales');
     const support = await department('Support');
@@ -821,11 +822,27 @@ describe('deleting a department', () => {
     const dee = await join('Dee', [sales, support]);
     for (const who of [bob, cy, dee]) await online(who);
     for (const c of ['conv_1', 'conv_2', 'conv_3']) await route(sales, c);
+    (await roster.configureRouting(ana, { departmentId: sales, capacity: 1 }))._unsafeUnwrap();
+    await route(sales, 'conv_7'); // everyone in Sales is at capacity: it waits
     for (const c of ['conv_4', 'conv_5', 'conv_6']) await route(null, c);
     expect((await openOf(null, bob)).length + (await openOf(null, cy)).length).toBe(2);
+    const salesQueue = await queueOf(sales);
+    expect(salesQueue.queue).toEqual(['conv_7']);
 
+    const before = (await store.events(workspaceId)).length;
     (await roster.deleteDepartment(ana, { departmentId: sales }))._unsafeUnwrap();
     expect(await store.loadRoutingStates(workspaceId, [sales])).toEqual([]);
+    // Nothing leaves routing without an event: the waiting one first, then the open ones by id.
+    const closed = (await store.events(workspaceId)).slice(before).filter((e) => e.type === 'ConversationClosed');
+    expect(closed.map((e) => e.data)).toEqual([
+      { departmentId: sales, conversationId: 'conv_7', agentId: null, reason: 'department-deleted' },
+      ...['conv_1', 'conv_2', 'conv_3'].map((conversationId) => ({
+        departmentId: sales,
+        conversationId,
+        agentId: conversationsOf(salesQueue).find((c) => c.conversationId === conversationId)!.agentId,
+        reason: 'department-deleted',
+      })),
+    ]);
     const everywhere = await queueOf(null);
     // Bob and Cy are in no department now: out of the workspace-wide queue, their conversations requeued and taken by Dee.
     expect(membersOf(everywhere).map((m) => m.agentId)).toEqual([dee.agentId]);

@@ -21,6 +21,7 @@ import {
   availabilityBoard,
   checkRoutingState,
   closeConversation,
+  closeQueue,
   configureRouting,
   emptyRoutingState,
   evolveRouting,
@@ -337,6 +338,37 @@ describe('the waiting queue', () => {
     expect(q.state.queue).toEqual(['conv_1', 'conv_3']);
     expect(q.lastEvents[0]).toMatchObject({ type: 'ConversationClosed', data: { conversationId: 'conv_2', agentId: null } });
     expect(q.state).toMatchObject({ routed: 3, closed: 1 });
+  });
+});
+
+describe('closing a queue whose department is deleted', () => {
+  it('closes the waiting conversations in queue order, then the open ones by id, each with its reason', () => {
+    const q = aQueue({ config: { capacity: 1 } });
+    q.online(A, B);
+    q.routeMany(4); // conv_1 and conv_2 go to A and B, conv_3 and conv_4 wait
+    const before = q.state;
+    const frozen = JSON.stringify(before);
+    const decision = closeQueue(before, ctx);
+    const open = Object.fromEntries(conversationsOf(before).map((c) => [c.conversationId, c.agentId]));
+    expect(decision.events.map((e) => e.type)).toEqual(Array(4).fill('ConversationClosed'));
+    expect(decision.events.map((e) => e.data)).toEqual([
+      { departmentId: sales, conversationId: 'conv_3', agentId: null, reason: 'department-deleted' },
+      { departmentId: sales, conversationId: 'conv_4', agentId: null, reason: 'department-deleted' },
+      { departmentId: sales, conversationId: 'conv_1', agentId: open['conv_1'], reason: 'department-deleted' },
+      { departmentId: sales, conversationId: 'conv_2', agentId: open['conv_2'], reason: 'department-deleted' },
+    ]);
+    // Nothing is served from the freed slots: the queue is going away.
+    expect(conversationsOf(decision.state)).toEqual([]);
+    expect(decision.state.queue).toEqual([]);
+    expect(checkRoutingState(decision.state)).toEqual([]);
+    expect(replayRouting(decision.events, before)).toEqual(decision.state);
+    expect(JSON.stringify(before)).toBe(frozen);
+  });
+
+  it('decides nothing for a queue with no conversations', () => {
+    const q = aQueue();
+    q.online(A);
+    expect(closeQueue(q.state, ctx)).toEqual({ state: q.state, events: [] });
   });
 });
 

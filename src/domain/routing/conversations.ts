@@ -19,7 +19,7 @@ import {
   type RouteConversationInput,
   type TransferConversationInput,
 } from './schemas';
-import { capacityOf, conversationOf, memberOf, type RoutingState } from './state';
+import { capacityOf, conversationOf, conversationsOf, memberOf, type RoutingState } from './state';
 
 /** Where a routed conversation went: to an agent, or into the queue, with why it waits. */
 export type RouteOutcome =
@@ -97,6 +97,32 @@ export function closeConversation(
     decider.emit('ConversationClosed', { departmentId: state.departmentId, conversationId, agentId: conversation.agentId });
     return ok(decider.finish());
   });
+}
+
+/**
+ * Closes every conversation of a queue whose department is being deleted, so none leaves routing
+ * without an event: the waiting ones in queue order, then the open ones by id, each a
+ * `ConversationClosed` with `reason: 'department-deleted'`. The caller then deletes the queue
+ * (the roster does both in the department's delete commit). Never fails.
+ *
+ * Cost: O(n log n) in the queue's conversations.
+ *
+ * @example closeQueue(sales, { now }).events.length // every conversation Sales was handling
+ */
+export function closeQueue(state: RoutingState, context: RoutingContext): RoutingDecision {
+  const open = conversationsOf(state)
+    .filter((c) => c.agentId !== null)
+    .sort((a, b) => (a.conversationId < b.conversationId ? -1 : a.conversationId > b.conversationId ? 1 : 0));
+  if (state.queue.length === 0 && open.length === 0) return { state, events: [] };
+  const decider = new Decider(state, context);
+  const reason = 'department-deleted' as const;
+  for (const conversationId of state.queue) {
+    decider.emit('ConversationClosed', { departmentId: state.departmentId, conversationId, agentId: null, reason });
+  }
+  for (const c of open) {
+    decider.emit('ConversationClosed', { departmentId: state.departmentId, conversationId: c.conversationId, agentId: c.agentId, reason });
+  }
+  return decider.finish();
 }
 
 /** Errors of {@link transferConversation}. */

@@ -45,8 +45,15 @@ export type ConversationRequeued = QueueEvent<
     reason: 'agent-deactivated' | 'agent-left-department' | 'agent-deleted';
   }
 >;
-/** A conversation ended, open with `agentId` or still waiting (`agentId: null`). */
-export type ConversationClosed = QueueEvent<'ConversationClosed', { conversationId: ConversationId; agentId: AgentId | null }>;
+/**
+ * A conversation ended, open with `agentId` or still waiting (`agentId: null`). `reason` is set
+ * when routing closed it rather than a person: `'department-deleted'` when its queue went with its
+ * department (route it again elsewhere if the chat goes on).
+ */
+export type ConversationClosed = QueueEvent<
+  'ConversationClosed',
+  { conversationId: ConversationId; agentId: AgentId | null; reason?: 'department-deleted' }
+>;
 /**
  * Someone moved a conversation by hand: from an agent or from the queue (`from: null`), to an
  * agent or back to the front of the queue (`to: null`). A transfer does not move the rotation.

@@ -4,7 +4,8 @@
  * `(state, input, { now }) → Result<{ state, events }, RoutingError>`.
  *
  * - {@link routeConversation} assigns a new conversation or queues it, saying why it waits;
- * - {@link closeConversation} and {@link transferConversation} move it afterwards;
+ * - {@link closeConversation} and {@link transferConversation} move it afterwards; {@link closeQueue}
+ *   closes everything a queue holds when its department is deleted;
  * - {@link syncAgent} feeds roster changes in (activate, deactivate, availability, departments,
  *   delete), requeuing or draining as the rules say;
  * - {@link configureRouting} picks round-robin or least-busy and sets capacities;
