@@ -4,7 +4,7 @@
 //
 // Goals (issue 7): the core (everything `agent-roster` exports) ≤ 8 kB, one command imported alone
 // ≤ 3 kB. The core budget is a regression guard: the core holds the domain, routing, the
-// application layer and the in-memory adapters, about 27 kB, and ADR 0022 explains why 8 kB is not
+// application layer and the in-memory adapters, about 28 kB, and ADR 0022 explains why 8 kB is not
 // met. Every command has its own entry, so a change that breaks tree-shaking for one of
 // them fails here by name.
 const own = { path: 'dist/index.js', ignore: ['zod', 'neverthrow', 'date-fns'], gzip: true };
@@ -23,7 +23,7 @@ const commands = [
 ];
 
 export default [
-  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '28 kB' },
+  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '29 kB' },
   ...commands.map((command) => ({
     ...own,
     name: parsesEmailOrName[command]
