@@ -28,6 +28,7 @@ import type { InvariantViolation } from '../domain/invariants';
 import type { SeatPolicy } from '../domain/plans';
 import type { RosterState } from '../domain/roster';
 import { personNameArb, planArb, seatPolicyArb, type PlanInput } from './arbitraries';
+import { modelPlan } from './model-plans';
 import { DEPARTMENT_NAME_POOL, EMAIL_POOL, type PoolDepartmentName, type PoolEmail } from './domain-steps';
 import { checkInvariants, type DriverOutcome, type DriverSnapshot, type RosterDriver } from './driver';
 import { firstDifference } from './scenario';
@@ -141,14 +142,6 @@ export type ModelInvitation = {
   tokens: number;
 };
 
-// DOMAIN.md's plan table, copied by hand rather than imported: the model must not share the code it checks.
-const MODEL_CATALOG: Readonly<Record<string, readonly [number | null, number | null]>> = {
-  free: [1, 1],
-  starter: [3, 1],
-  pro: [5, 5],
-  enterprise: [20, 20],
-  custom: [null, null],
-};
 
 const over = (used: number, limit: number | null) => limit !== null && used > limit;
 const copySet = (s: Set<string>) => new Set(s);
@@ -276,9 +269,6 @@ export class RosterModel {
   }
 }
 
-function modelPlan(plan: PlanInput): readonly [number | null, number | null] | undefined {
-  return typeof plan === 'string' ? (Object.hasOwn(MODEL_CATALOG, plan) ? MODEL_CATALOG[plan] : undefined) : [plan.seats, plan.departments];
-}
 
 /** Newest first. */
 const recent = <T>(items: Iterable<T>): T[] => [...items].reverse();

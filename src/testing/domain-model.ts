@@ -70,7 +70,7 @@ import { transferOwnership } from '../domain/ownership';
 import { initialRosterState, replay, type RosterState } from '../domain/roster';
 import { departmentNameSchema, emailSchema, nameKey, type Email } from '../domain/values';
 import { changePlan, changeSettings, createWorkspace, type Workspace } from '../domain/workspace';
-import type { PlanInput } from './arbitraries';
+import { modelPlan } from './model-plans';
 import type { ActorPick, AgentPick, DomainStep, EntityPick, WorkspaceSlot } from './domain-steps';
 
 // ---------------------------------------------------------------------------
@@ -100,20 +100,9 @@ type ModelWorkspace = {
 };
 type Model = { workspaces: [ModelWorkspace | undefined, ModelWorkspace | undefined]; standalone: Set<string> };
 
-// DOMAIN.md's plan table, copied by hand rather than imported: the model must not share the code it checks.
-const MODEL_CATALOG: Readonly<Record<string, readonly [number | null, number | null]>> = {
-  free: [1, 1],
-  starter: [3, 1],
-  pro: [5, 5],
-  enterprise: [20, 20],
-  custom: [null, null],
-};
 const HOUR = 3_600_000;
 const MODEL_DEFAULT_TTL_HOURS = 7 * 24;
 
-function modelPlan(plan: PlanInput): readonly [number | null, number | null] | undefined {
-  return typeof plan === 'string' ? MODEL_CATALOG[plan] : [plan.seats, plan.departments];
-}
 
 /** Seats in use: agents the policy counts, plus pending invitations when they reserve seats. */
 function modelSeats(w: ModelWorkspace, policy: Readonly<{ countInactive: boolean; reserve: boolean }> = w): number {
