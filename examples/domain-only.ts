@@ -18,12 +18,18 @@ import {
   type RosterEvent,
   type TokenHash,
 } from 'agent-roster';
+import type { Result } from 'neverthrow';
 
 const now = new Date('2026-11-23T09:00:00Z');
 const sha256 = async (text: string) =>
   Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))), (b) =>
     b.toString(16).padStart(2, '0'),
   ).join('') as TokenHash;
+/** The value of a step this story expects to succeed; a refusal there is a bug in the story, so it throws. */
+const must = <T>(result: Result<T, { type: string; message: string }>): T => {
+  if (result.isErr()) throw new Error(`${result.error.type}: ${result.error.message}`);
+  return result.value;
+};
 const history: RosterEvent[] = [];
 const log = (step: string, events: readonly RosterEvent[]) => {
   history.push(...events);
@@ -31,28 +37,34 @@ const log = (step: string, events: readonly RosterEvent[]) => {
   for (const e of events) console.log(`  ${e.type} ${JSON.stringify(e.data)}`);
 };
 
-const opened = createWorkspace(
-  { name: 'Bookshop', plan: 'starter', owner: { email: 'ana@bookshop.com', name: 'Ana' } },
-  { now, workspaceId: workspaceIdSchema.parse('ws_bookshop'), ownerId: agentIdSchema.parse('agt_ana') },
-)._unsafeUnwrap();
+const opened = must(
+  createWorkspace(
+    { name: 'Bookshop', plan: 'starter', owner: { email: 'ana@bookshop.com', name: 'Ana' } },
+    { now, workspaceId: workspaceIdSchema.parse('ws_bookshop'), ownerId: agentIdSchema.parse('agt_ana') },
+  ),
+);
 log('Ana opens a Starter workspace (3 seats)', opened.events);
 let { workspace, owner } = opened.state;
 
 const token = 'demo-token-not-random';
-const invited = inviteAgent(
-  // No department is named, so none needs looking up.
-  { workspace, actor: owner, departments: [] },
-  { email: 'Bob@Bookshop.com' },
-  { now, invitationId: invitationIdSchema.parse('inv_bob'), tokenHash: await sha256(token), emailStatus: 'available' },
-)._unsafeUnwrap();
+const invited = must(
+  inviteAgent(
+    // No department is named, so none needs looking up.
+    { workspace, actor: owner, departments: [] },
+    { email: 'Bob@Bookshop.com' },
+    { now, invitationId: invitationIdSchema.parse('inv_bob'), tokenHash: await sha256(token), emailStatus: 'available' },
+  ),
+);
 log('Ana invites bob@bookshop.com', invited.events);
 workspace = invited.state.workspace;
 
-const accepted = acceptInvitation(
-  { workspace, invitation: invited.state.invitation, departments: invited.state.departments },
-  { name: 'Bob', password: 'correct horse battery staple' },
-  { now, presentedTokenHash: await sha256(token), agentId: agentIdSchema.parse('agt_bob'), emailStatus: 'available' },
-)._unsafeUnwrap();
+const accepted = must(
+  acceptInvitation(
+    { workspace, invitation: invited.state.invitation, departments: invited.state.departments },
+    { name: 'Bob', password: 'correct horse battery staple' },
+    { now, presentedTokenHash: await sha256(token), agentId: agentIdSchema.parse('agt_bob'), emailStatus: 'available' },
+  ),
+);
 log('Bob accepts through the emailed link (the password goes back to the caller only)', accepted.events);
 workspace = accepted.state.workspace;
 const bob = accepted.state.agent;
@@ -77,17 +89,19 @@ const reusedLink = acceptInvitation(
   { name: 'Mallory', password: 'correct horse battery staple' },
   { now, presentedTokenHash: await sha256(token), agentId: agentIdSchema.parse('agt_mallory'), emailStatus: 'available' },
 );
-console.log(`\n# The same link, opened again\n  refused: ${reusedLink._unsafeUnwrapErr().type}`);
+console.log(`\n# The same link, opened again\n  ${reusedLink.match(() => 'accepted twice (a bug!)', (e) => `refused: ${e.type}`)}`);
 
-const transferred = transferOwnership({ workspace, actor: owner, newOwner: bob }, { toAgentId: bob.id }, { now })._unsafeUnwrap();
+const transferred = must(transferOwnership({ workspace, actor: owner, newOwner: bob }, { toAgentId: bob.id }, { now }));
 log('Ana transfers ownership to Bob', transferred.events);
 workspace = transferred.state.workspace;
 
-const removed = deleteAgent(
-  { workspace, actor: transferred.state.newOwner, agent: transferred.state.formerOwner },
-  { agentId: owner.id },
-  { now },
-)._unsafeUnwrap();
+const removed = must(
+  deleteAgent(
+    { workspace, actor: transferred.state.newOwner, agent: transferred.state.formerOwner },
+    { agentId: owner.id },
+    { now },
+  ),
+);
 log('Bob deletes Ana, now a regular admin', removed.events);
 
 const rebuilt = replay(history);

@@ -5,6 +5,7 @@
  *
  *   npx tsx scripts/pg-cluster.ts -- npx tsx examples/postgres.ts
  */
+import type { ResultAsync } from 'neverthrow';
 import pg from 'pg';
 import { CapturingMailer, createRoster } from 'agent-roster';
 import { migrate, PostgresRosterStore } from 'agent-roster/postgres';
@@ -17,6 +18,12 @@ if (!url) {
 
 const pool = new pg.Pool({ connectionString: url, max: 4 });
 const PASSWORD = 'correct horse battery staple';
+/** The value of a step this story expects to succeed; a refusal there is a bug in the story, so it throws. */
+const must = async <T>(pending: ResultAsync<T, { type: string; message: string }>): Promise<T> => {
+  const result = await pending;
+  if (result.isErr()) throw new Error(`${result.error.type}: ${result.error.message}`);
+  return result.value;
+};
 
 try {
   // Safe at every start-up, from every instance: applies what is missing, once.
@@ -26,26 +33,26 @@ try {
   const mailer = new CapturingMailer();
   const roster = createRoster({ store: new PostgresRosterStore(pool), mailer, acceptUrl: 'https://chat.example.com/join' });
 
-  const opened = (
-    await roster.createWorkspace({ name: 'Acme Support', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } })
-  )._unsafeUnwrap();
+  const opened = await must(
+    roster.createWorkspace({ name: 'Acme Support', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } }),
+  );
   const ana = { workspaceId: opened.state.workspace.id, agentId: opened.state.owner.id };
   console.log(`Ana opened ${opened.state.workspace.name} (${ana.workspaceId})`);
 
-  const invited = (await roster.inviteAgent(ana, { email: 'bob@acme.com', role: 'admin' }))._unsafeUnwrap();
+  const invited = await must(roster.inviteAgent(ana, { email: 'bob@acme.com', role: 'admin' }));
   console.log(`invited ${invited.state.invitation.email}; email delivered from the outbox: ${mailer.sent.length === 1}`);
 
   const token = mailer.lastTokenFor('bob@acme.com') ?? '';
-  const accepted = (await roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD }))._unsafeUnwrap();
+  const accepted = await must(roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD }));
   console.log(`Bob joined as ${accepted.state.agent.role} (${accepted.state.agent.id})`);
 
   // The same link a second time: it works once.
   const again = await roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD });
   console.log(`the link again: ${again.isErr() ? again.error.type : 'accepted twice?!'}`);
 
-  const agents = (await roster.listAgents(ana))._unsafeUnwrap();
+  const agents = await must(roster.listAgents(ana));
   console.log(`agents: ${agents.map((a) => `${a.name} <${a.email}> ${a.role}`).join(', ')}`);
-  const events = (await roster.events(ana))._unsafeUnwrap();
+  const events = await must(roster.events(ana));
   console.log(`event log: ${events.map((e) => e.type).join(' → ')}`);
 
   const { rows } = await pool.query<{ table: string; rows: string }>(

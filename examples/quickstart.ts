@@ -2,6 +2,7 @@
  * The quickstart: a KonnectBot-style support team on the Pro plan, run on the in-memory default.
  * Run it with `npm run example`.
  */
+import type { ResultAsync } from 'neverthrow';
 import { ConsoleMailer, createRoster, ManualClock, MemoryAccountDirectory, type WorkspaceEvent } from 'agent-roster';
 
 const clock = new ManualClock('2026-11-23T09:00:00Z');
@@ -21,18 +22,24 @@ const step = (title: string) => console.log(`\n── ${title}`);
 const show = (events: readonly WorkspaceEvent[]) => events.filter((e) => e.type !== 'RoutingAgentSynced').forEach((e) => console.log(`   • ${e.type} ${JSON.stringify(e.data)}`));
 const refused = (e: { type: string; message: string }) => console.log(`   ✗ ${e.type}: ${e.message}`);
 const PASSWORD = 'correct horse battery staple';
+/** The value of a step this story expects to succeed; a refusal there is a bug in the story, so it throws. */
+const must = async <T>(pending: ResultAsync<T, { type: string; message: string }>): Promise<T> => {
+  const result = await pending;
+  if (result.isErr()) throw new Error(`${result.error.type}: ${result.error.message}`);
+  return result.value;
+};
 
 step('Ana signs up: a Pro workspace (5 seats, 5 departments)');
-const opened = (
-  await roster.createWorkspace({ name: 'Acme Support', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } })
-)._unsafeUnwrap();
+const opened = await must(
+  roster.createWorkspace({ name: 'Acme Support', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } }),
+);
 show(opened.events);
 const workspaceId = opened.state.workspace.id;
 const ana = { workspaceId, agentId: opened.state.owner.id };
 
 step('Ana creates the Sales and Support departments');
-const sales = (await roster.createDepartment(ana, { name: 'Sales' }))._unsafeUnwrap();
-const support = (await roster.createDepartment(ana, { name: 'Support' }))._unsafeUnwrap();
+const sales = await must(roster.createDepartment(ana, { name: 'Sales' }));
+const support = await must(roster.createDepartment(ana, { name: 'Support' }));
 show([...sales.events, ...support.events]);
 
 step('Ana invites Bob as an admin into Sales, and Cy as an agent into Sales and Support');
@@ -57,7 +64,7 @@ for (const [email, name] of [
     (p) => console.log(`   ${email} sees: join ${p.workspaceName} as ${p.role}, invited by ${p.inviterName}`),
     refused,
   );
-  const accepted = (await roster.acceptInvitation({ token, name, password: PASSWORD }))._unsafeUnwrap();
+  const accepted = await must(roster.acceptInvitation({ token, name, password: PASSWORD }));
   show(accepted.events);
   agents[name] = { workspaceId, agentId: accepted.state.agent.id };
 }
@@ -66,7 +73,7 @@ step('The team grows until the plan says no');
 for (const email of ['dee@acme.com', 'eve@acme.com', 'fay@acme.com']) {
   (await roster.inviteAgent(ana, { email })).match((d) => show(d.events), refused);
 }
-const usage = (await roster.seatUsage(ana))._unsafeUnwrap();
+const usage = await must(roster.seatUsage(ana));
 console.log(`   seats: ${usage.used} of ${usage.limit} used (${usage.counts.activeAgents} agents, ${usage.counts.pendingInvitations} pending invitations)`);
 
 step('A visitor asks Sales a question: Cy is online, so the conversation is routed to her');
@@ -74,28 +81,33 @@ const salesQueue = { departmentId: sales.state.department.id };
 const say = (outcome: { type: string; agentId?: string; why?: { message: string } }) =>
   console.log(`   → ${outcome.type === 'Assigned' ? `assigned to ${nameOf(outcome.agentId!)}` : `waiting: ${outcome.why?.message}`}`);
 const nameOf = (agentId: string) => Object.entries(agents).find(([, a]) => a.agentId === agentId)?.[0] ?? agentId;
-show((await roster.setAvailability(agents.Cy!, { agentId: agents.Cy!.agentId, availability: 'online' }))._unsafeUnwrap().events);
-say((await roster.routeConversation(workspaceId, { ...salesQueue, conversationId: 'conv_1' }))._unsafeUnwrap().outcome);
+const cyOnline = await must(roster.setAvailability(agents.Cy!, { agentId: agents.Cy!.agentId, availability: 'online' }));
+show(cyOnline.events);
+const first = await must(roster.routeConversation(workspaceId, { ...salesQueue, conversationId: 'conv_1' }));
+say(first.outcome);
 
 step('Cy goes away at the end of her shift (she keeps conv_1); the next Sales conversation waits');
-(await roster.setAvailability(agents.Cy!, { agentId: agents.Cy!.agentId, availability: 'away' }))._unsafeUnwrap();
-say((await roster.routeConversation(workspaceId, { ...salesQueue, conversationId: 'conv_2' }))._unsafeUnwrap().outcome);
+await must(roster.setAvailability(agents.Cy!, { agentId: agents.Cy!.agentId, availability: 'away' }));
+const second = await must(roster.routeConversation(workspaceId, { ...salesQueue, conversationId: 'conv_2' }));
+say(second.outcome);
 
 step('Bob comes online: the waiting conversation is assigned to him at once');
-const back = (await roster.setAvailability(agents.Bob!, { agentId: agents.Bob!.agentId, availability: 'online' }))._unsafeUnwrap();
+const back = await must(roster.setAvailability(agents.Bob!, { agentId: agents.Bob!.agentId, availability: 'online' }));
 show(back.events);
-const queue = (await roster.routingQueue(ana, salesQueue.departmentId))._unsafeUnwrap();
+const queue = await must(roster.routingQueue(ana, salesQueue.departmentId));
 console.log(`   Sales queue: ${queue?.queue.length ?? 0} waiting, ${queue?.routed ?? 0} routed so far`);
 
 step('Bob tries to delete Ana: the owner cannot be deleted');
 (await roster.deleteAgent(agents.Bob!, { agentId: ana.agentId })).match((d) => show(d.events), refused);
 
 step('Ana transfers ownership to Bob; Bob then deletes Ana');
-show((await roster.transferOwnership(ana, { toAgentId: agents.Bob!.agentId }))._unsafeUnwrap().events);
-show((await roster.deleteAgent(agents.Bob!, { agentId: ana.agentId }))._unsafeUnwrap().events);
+const transferred = await must(roster.transferOwnership(ana, { toAgentId: agents.Bob!.agentId }));
+show(transferred.events);
+const anaDeleted = await must(roster.deleteAgent(agents.Bob!, { agentId: ana.agentId }));
+show(anaDeleted.events);
 
 step('The availability board Bob sees');
-const board = (await roster.availabilityBoard(agents.Bob!))._unsafeUnwrap();
+const board = await must(roster.availabilityBoard(agents.Bob!));
 for (const row of board.departments) {
   const list = (xs: readonly { name: string; openConversations: number }[]) => xs.map((a) => `${a.name} (${a.openConversations} open)`).join(', ') || '—';
   console.log(`   ${row.name ?? 'Whole workspace'}: online ${list(row.online)} · away ${list(row.away)} · inactive ${list(row.inactive)} · ${row.waiting} waiting`);
