@@ -48,13 +48,19 @@ const LAST_SHIFT = 25;
 
 /** 32-bit FNV-1a of a string, cut to 30 bits: cheap, stable across runtimes, well spread for ids like `agt_123`. */
 function hashOf(id: string): number {
+  // A command hashes each id it touches twice or more (looked up, then written): the last one is
+  // kept. The same string object compares without reading a character.
+  if (id === lastId) return lastHash;
   let hash = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) {
     hash ^= id.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
-  return hash & 0x3fffffff;
+  lastId = id;
+  return (lastHash = hash & 0x3fffffff);
 }
+let lastId: string | null = null;
+let lastHash = 0;
 
 // A 0.1.0 table is a list of objects keyed by id: its first item is neither a slot nor a hash.
 function isLegacy(table: readonly unknown[]): boolean {
