@@ -106,6 +106,36 @@ describe('the record table (Buckets), against a Map', () => {
     );
   });
 
+  it('gives emptied buckets and branches back as it shrinks, down to an empty table, in any order of deletes', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(20, 200, 1500).chain((size) =>
+          fc.tuple(fc.constant(size), fc.shuffledSubarray([...Array(size).keys()], { minLength: size, maxLength: size }), fc.integer({ min: 1, max: 40 })),
+        ),
+        ([size, order, commitEvery]) => {
+          let draft = new BucketsDraft<Rec>(deepFreeze([]), byAgentId);
+          for (let i = 0; i < size; i++) draft.set(`agt_${i}`, { agentId: `agt_${i}`, n: i });
+          let table = deepFreeze(draft.result());
+          draft = new BucketsDraft(table, byAgentId);
+          const left = new Set(order);
+          order.forEach((i, step) => {
+            draft.delete(`agt_${i}`);
+            left.delete(i);
+            if (step % commitEvery === 0 || left.size === 0) {
+              table = deepFreeze(draft.result());
+              const problems = shapeProblems(table);
+              if (problems.length > 0) expect.fail(`after ${step + 1} deletes: ${problems.join('; ')}`);
+              if (entriesOf(table).length !== left.size) expect.fail(`after ${step + 1} deletes: ${entriesOf(table).length} records, ${left.size} expected`);
+              draft = new BucketsDraft(table, byAgentId);
+            }
+          });
+          expect(table).toEqual([]);
+        },
+      ),
+      { numRuns: Math.max(20, RUNS / 4) },
+    );
+  });
+
   it('is a function of the operations alone: one draft or one per operation, and from JSON, give the same arrays', () => {
     fc.assert(
       fc.property(

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { fc } from '@fast-check/vitest';
 import type { Result } from 'neverthrow';
 import { departmentIdSchema, workspaceIdSchema } from '../../src/domain/index';
+import { parseInput } from '../../src/domain/command';
+import { routeConversationSchema } from '../../src/domain/routing/schemas';
 import {
   checkRoutingState,
   closeConversation,
@@ -504,6 +506,56 @@ describe('routing, over random sequences of commands', () => {
           } else if (e.type === 'ConversationAssigned') served.push(arrival.get(e.data.conversationId)!);
         }
         for (let i = 1; i < served.length; i++) must(served[i]! > served[i - 1]!, 'served in arrival order', () => served);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('the conversation id of a route or close input', () => {
+  // routeConversation and closeConversation read `{ conversationId }` without zod when the input
+  // is the common well-formed one; whatever the input, the answer must be the one parseInput and
+  // the schema give.
+  const base = syncAgent(
+    emptyRoutingState(ws, departmentIdSchema.parse(SALES)),
+    { agentId: 'agt_a', active: true, online: true, departmentIds: [SALES] },
+    ctx,
+  )._unsafeUnwrap().state;
+  const open = routeConversation(base, { conversationId: 'conv_open' }, ctx)._unsafeUnwrap().state;
+
+  const idLike = fc.oneof(
+    fc.stringMatching(/^conv_[A-Za-z0-9_-]{1,70}$/),
+    fc.stringMatching(/^(conv|agt|Conv)[_-]?[A-Za-z0-9_\- .]{0,66}$/),
+    fc.constantFrom('conv_', 'conv_open', 'conv_a\n', '\nconv_a', 'conv_é', `conv_${'x'.repeat(64)}`, `conv_${'x'.repeat(65)}`),
+    fc.string(),
+  );
+  const getter = (value: unknown, enumerable: boolean) => Object.defineProperty({}, 'conversationId', { get: () => value, enumerable });
+  const inputArb: fc.Arbitrary<unknown> = fc.oneof(
+    idLike.map((conversationId) => ({ conversationId })),
+    fc.tuple(idLike, fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 })).map(([conversationId, extra]) => ({ ...extra, conversationId })),
+    fc.tuple(idLike, fc.boolean()).map(([id, enumerable]) => getter(id, enumerable)),
+    idLike.map((conversationId) => Object.create({ conversationId }) as unknown),
+    idLike.map((conversationId) => JSON.parse(`{"__proto__": {"x": 1}, "conversationId": ${JSON.stringify(conversationId)}}`) as unknown),
+    idLike.map((conversationId) => Object.assign(Object.create(null) as object, { conversationId })),
+    idLike.map((conversationId) => ({ conversationId, [Symbol('s')]: 1 })),
+    idLike.map((conversationId) => new Proxy({ conversationId }, { ownKeys: () => { throw new Error('no keys'); } })),
+    idLike.map((conversationId) => new Proxy({ conversationId }, { get: () => { throw new Error('no reads'); } })),
+    fc.anything(),
+  );
+
+  it('is what the schema says, through the fast path or not', () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const parsed = parseInput(routeConversationSchema, input);
+        for (const [command, state] of [[routeConversation, base], [closeConversation, open]] as const) {
+          const actual = command(state, input as never, ctx);
+          if (parsed.isErr()) expect(actual._unsafeUnwrapErr()).toEqual(parsed.error);
+          else {
+            const expected = command(state, { conversationId: parsed.value.conversationId }, ctx);
+            expect(actual.isOk()).toBe(expected.isOk());
+            expect(actual.isOk() ? actual.value : actual.error).toEqual(expected.isOk() ? expected.value : expected.error);
+          }
+        }
       }),
       { numRuns: RUNS },
     );

@@ -558,10 +558,45 @@ describe('bad input and refusals', () => {
     expect(q.state).toBe(state);
   });
 
-  it('drops a "__proto__" key without touching any prototype', () => {
-    const decision = configureRouting(state, { capacities: JSON.parse('{"__proto__": {"polluted": 1}, "agt_a": 2}') }, ctx)._unsafeUnwrap();
-    expect(decision.state.config.capacities).toEqual({ agt_a: 2 });
+  // Zod's record skips a `__proto__` key without a word; configureRouting refuses it instead, as
+  // it refuses any other key that is not an agent id, naming the field.
+  it.each([
+    ['a capacity', '{"__proto__": 3}'],
+    ['an object', '{"__proto__": {"polluted": 1}, "agt_a": 2}'],
+    ['null', '{"agt_a": 2, "__proto__": null}'],
+  ])('refuses a "__proto__" key in capacities holding %s, naming it, without touching any prototype', (_, json) => {
+    const error = configureRouting(state, { capacities: JSON.parse(json) as Record<string, number> }, ctx)._unsafeUnwrapErr();
+    expect(error).toEqual({
+      type: 'ValidationFailed',
+      issues: [{ path: 'capacities.__proto__', message: 'must be an agent id like "agt_…": capacities are keyed by agent id' }],
+      message: 'Invalid input: capacities.__proto__.',
+    });
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(q.state).toBe(state);
+  });
+
+  it('reports a "__proto__" key beside the other problems of the input', () => {
+    const input = JSON.parse('{"strategy": "random", "capacities": {"__proto__": 1, "bob": 2, "agt_a": -1}}') as never;
+    const error = configureRouting(state, input, ctx)._unsafeUnwrapErr();
+    expect(error.issues.map((i) => i.path).sort()).toEqual(['capacities.__proto__', 'capacities.agt_a', 'capacities.bob', 'strategy']);
+    expect(error.issues.find((i) => i.path === 'capacities.bob')?.message).toBe('must be an agent id like "agt_…": capacities are keyed by agent id');
+  });
+
+  it('reads the input once: a getter cannot hide the "__proto__" key from the check and show it to the schema', () => {
+    let reads = 0;
+    const input = Object.defineProperty({}, 'capacities', {
+      enumerable: true,
+      get: () => (++reads === 1 ? (JSON.parse('{"__proto__": 1}') as Record<string, number>) : { agt_a: 1 }),
+    });
+    expect(configureRouting(state, input, ctx)._unsafeUnwrapErr().issues.map((i) => i.path)).toEqual(['capacities.__proto__']);
+    expect(reads).toBe(1);
+  });
+
+  it('still takes capacities keyed by agent ids, and an inherited "__proto__" is not the input\'s', () => {
+    expect(configureRouting(state, { capacities: { agt_a: 2 } }, ctx)._unsafeUnwrap().state.config.capacities).toEqual({ agt_a: 2 });
+    const inherited = Object.create({ ['__proto__']: 5 }) as Record<string, number>;
+    inherited['agt_a'] = 3;
+    expect(configureRouting(state, { capacities: inherited }, ctx)._unsafeUnwrap().state.config.capacities).toEqual({ agt_a: 3 });
   });
 
   it('names the bad field', () => {
@@ -965,13 +1000,13 @@ describe('hostile inputs (test/fixtures/hostile-inputs.json)', () => {
   };
 
   // Values of the fixture that some fields rightly accept: booleans for flags, `[]` for "no
-  // departments", small integers and null for capacities, and `{}` (zod drops a `__proto__` key,
-  // so that payload is `{}` too) for "no overrides".
+  // departments", small integers and null for capacities, and `{}` for "no overrides" (a
+  // `__proto__` key is refused, not dropped: that payload is no "no overrides").
   const legitimate = (field: string, value: unknown): boolean => {
     if (field === 'active' || field === 'online') return typeof value === 'boolean';
     if (field === 'departmentIds') return Array.isArray(value) && value.length === 0;
     if (field === 'capacity') return value === null || (Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 10_000);
-    if (field === 'capacities') return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).every((k) => k === '__proto__');
+    if (field === 'capacities') return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
     return false;
   };
 

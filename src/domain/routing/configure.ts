@@ -1,7 +1,9 @@
-import { ok, type Result } from 'neverthrow';
-import { parseInput } from '../command';
+import { err, ok, type Result } from 'neverthrow';
+import { z } from 'zod';
+import { parseInput, validationFailed } from '../command';
 import type { ValidationFailed } from '../errors';
 import { Decider, type RoutingContext, type RoutingDecision } from './decider';
+import { CAPACITY_KEY_MESSAGE } from './messages';
 import { configureRoutingSchema, type ConfigureRoutingInput } from './schemas';
 import type { RoutingConfig, RoutingState } from './state';
 
@@ -13,6 +15,10 @@ export type ConfigureRoutingError = ValidationFailed;
  * waiting conversations be served at once; a lowered one takes nothing away from anybody, it only
  * stops new conversations until the agent is under it again.
  *
+ * Every key of `capacities` must be an agent id: `{ "__proto__": 3 }` (as `JSON.parse` gives it)
+ * is refused like `{ "bob": 3 }`, with the field named (`capacities.__proto__`), rather than
+ * silently dropped as zod's record would.
+ *
  * Cost: O(n) in the queue's members (the index is re-sorted for the new rules).
  *
  * @example configureRouting(sales, { strategy: 'least-busy', capacity: 3 }, { now })
@@ -22,19 +28,44 @@ export function configureRouting(
   input: ConfigureRoutingInput,
   context: RoutingContext,
 ): Result<RoutingDecision, ConfigureRoutingError> {
-  return parseInput(configureRoutingSchema, input).andThen((i) => {
-    const current = state.config;
-    const capacities = i.capacities ?? current.capacities ?? {};
-    const config: RoutingConfig = {
-      strategy: i.strategy ?? current.strategy,
-      capacity: i.capacity === undefined ? current.capacity : i.capacity,
-      ...(Object.keys(capacities).length > 0 ? { capacities: sortedKeys(capacities) } : {}),
-    };
-    if (sameConfig(config, current)) return ok({ state, events: [] });
-    const decider = new Decider(state, context);
-    decider.emit('RoutingConfigured', { departmentId: state.departmentId, config });
-    return ok(decider.finish());
+  // The caller's input is read once, into plain own data (`parseInput` with a schema that takes
+  // anything); the `__proto__` check and the schema then both read that copy, so a getter cannot
+  // show them different values.
+  return parseInput(ANYTHING, input).andThen((data) => {
+    const parsed = parseInput(configureRoutingSchema, data);
+    if (hasProtoCapacity(data)) {
+      const issues = parsed.isErr() ? parsed.error.issues : [];
+      return err(validationFailed([...issues, { path: 'capacities.__proto__', message: CAPACITY_KEY_MESSAGE }]));
+    }
+    return parsed.andThen((i) => decide(state, i, context));
   });
+}
+
+const ANYTHING = /* @__PURE__ */ z.unknown();
+
+/**
+ * Whether the (copied) input's `capacities` has an own `__proto__` key. Zod's record skips that
+ * key before its key schema sees it, and refinements read the parsed record, where it is gone;
+ * so it is looked for here, on the copy `parseInput` made (which keeps it as an own property).
+ */
+function hasProtoCapacity(data: unknown): boolean {
+  if (typeof data !== 'object' || data === null || !Object.hasOwn(data, 'capacities')) return false;
+  const capacities = (data as { capacities: unknown }).capacities;
+  return typeof capacities === 'object' && capacities !== null && Object.hasOwn(capacities, '__proto__');
+}
+
+function decide(state: RoutingState, i: z.output<typeof configureRoutingSchema>, context: RoutingContext): Result<RoutingDecision, ConfigureRoutingError> {
+  const current = state.config;
+  const capacities = i.capacities ?? current.capacities ?? {};
+  const config: RoutingConfig = {
+    strategy: i.strategy ?? current.strategy,
+    capacity: i.capacity === undefined ? current.capacity : i.capacity,
+    ...(Object.keys(capacities).length > 0 ? { capacities: sortedKeys(capacities) } : {}),
+  };
+  if (sameConfig(config, current)) return ok({ state, events: [] });
+  const decider = new Decider(state, context);
+  decider.emit('RoutingConfigured', { departmentId: state.departmentId, config });
+  return ok(decider.finish());
 }
 
 function sortedKeys<T>(record: Readonly<Record<string, T>>): Record<string, T> {

@@ -1,7 +1,7 @@
 import { err, ok, type Result } from 'neverthrow';
 import { parseInput } from '../command';
 import type { ValidationFailed } from '../errors';
-import type { AgentId } from '../ids';
+import type { AgentId, ConversationId } from '../ids';
 import { Decider, type RoutingContext, type RoutingDecision } from './decider';
 import {
   routingFail,
@@ -51,27 +51,58 @@ export function routeConversation(
   input: RouteConversationInput,
   context: RoutingContext,
 ): Result<RouteDecision, RouteConversationError> {
-  return parseInput(routeConversationSchema, input).andThen(({ conversationId }) => {
-    const existing = conversationOf(state, conversationId);
-    if (existing) return err(routingFail.conversationAlreadyRouted(conversationId, existing.agentId));
-    const decider = new Decider(state, context);
-    // Nobody jumps the line: with anyone waiting, the newcomer queues behind them.
-    const agent = decider.draft.queueLength === 0 ? decider.index.pick() : undefined;
-    if (agent) {
-      decider.assign(conversationId, agent.agentId, 'new');
-      const { state: next, events } = decider.finish();
-      return ok({ state: next, events, outcome: { type: 'Assigned', agentId: agent.agentId } as const });
+  const conversationId = conversationTarget(input, routeConversationSchema);
+  if (typeof conversationId !== 'string') return err(conversationId);
+  const existing = conversationOf(state, conversationId);
+  if (existing) return err(routingFail.conversationAlreadyRouted(conversationId, existing.agentId));
+  const decider = new Decider(state, context);
+  // Nobody jumps the line: with anyone waiting, the newcomer queues behind them.
+  const agent = decider.draft.queueLength === 0 ? decider.index.pick() : undefined;
+  if (agent) {
+    decider.assign(conversationId, agent.agentId, 'new');
+    const { state: next, events } = decider.finish();
+    return ok({ state: next, events, outcome: { type: 'Assigned', agentId: agent.agentId } as const });
+  }
+  const reason = decider.index.whyNobody();
+  decider.emit('ConversationQueued', { departmentId: state.departmentId, conversationId, reason });
+  const decision = decider.finish();
+  const routed = conversationOf(decision.state, conversationId);
+  const outcome: RouteOutcome =
+    routed?.agentId != null
+      ? { type: 'Assigned', agentId: routed.agentId }
+      : { type: 'Queued', position: decision.state.queue.lastIndexOf(conversationId) + 1, why: routingFail.noAgentAvailable(reason) };
+  return ok({ state: decision.state, events: decision.events, outcome });
+}
+
+// `conversationIdSchema`'s pattern, for the fast path below; a property test checks that every
+// input the fast path takes, zod's schema takes too, with the same result.
+const CONVERSATION_ID = /^conv_[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The conversation id of a `{ conversationId }` input, or why the input is refused.
+ *
+ * The common input — a plain object whose one own enumerable key is `conversationId`, holding a
+ * well-formed id — is recognised without zod: reading its keys and one property and testing the
+ * id's pattern costs about 50 ns, where `parseInput` (the prototype-safe copy, then the schema's
+ * parse) took about 0.3 µs, a fifth of a whole route at 10 agents. It is exactly what the schema accepts for such an input,
+ * read the way `parseInput` reads it (own enumerable keys, each property read once), so the
+ * answer is the same. Anything else — a missing or extra key, a bad id, a Proxy or getter that
+ * throws — goes through `parseInput`, which gives the `ValidationFailed` with its field.
+ */
+function conversationTarget(input: unknown, schema: typeof routeConversationSchema): ConversationId | ValidationFailed {
+  try {
+    if (typeof input === 'object' && input !== null) {
+      const keys = Object.keys(input);
+      if (keys.length === 1 && keys[0] === 'conversationId') {
+        const id = (input as { conversationId: unknown }).conversationId;
+        if (typeof id === 'string' && CONVERSATION_ID.test(id)) return id as ConversationId;
+      }
     }
-    const reason = decider.index.whyNobody();
-    decider.emit('ConversationQueued', { departmentId: state.departmentId, conversationId, reason });
-    const decision = decider.finish();
-    const routed = conversationOf(decision.state, conversationId);
-    const outcome: RouteOutcome =
-      routed?.agentId != null
-        ? { type: 'Assigned', agentId: routed.agentId }
-        : { type: 'Queued', position: decision.state.queue.lastIndexOf(conversationId) + 1, why: routingFail.noAgentAvailable(reason) };
-    return ok({ state: decision.state, events: decision.events, outcome });
-  });
+  } catch {
+    // A Proxy or getter that throws: parseInput reads it again and says so.
+  }
+  const parsed = parseInput(schema, input);
+  return parsed.isOk() ? parsed.value.conversationId : parsed.error;
 }
 
 /** Errors of {@link closeConversation}. */
@@ -90,13 +121,13 @@ export function closeConversation(
   input: CloseConversationInput,
   context: RoutingContext,
 ): Result<RoutingDecision, CloseConversationError> {
-  return parseInput(closeConversationSchema, input).andThen(({ conversationId }) => {
-    const conversation = conversationOf(state, conversationId);
-    if (!conversation) return err(routingFail.conversationNotFound(conversationId));
-    const decider = new Decider(state, context);
-    decider.emit('ConversationClosed', { departmentId: state.departmentId, conversationId, agentId: conversation.agentId });
-    return ok(decider.finish());
-  });
+  const conversationId = conversationTarget(input, closeConversationSchema);
+  if (typeof conversationId !== 'string') return err(conversationId);
+  const conversation = conversationOf(state, conversationId);
+  if (!conversation) return err(routingFail.conversationNotFound(conversationId));
+  const decider = new Decider(state, context);
+  decider.emit('ConversationClosed', { departmentId: state.departmentId, conversationId, agentId: conversation.agentId });
+  return ok(decider.finish());
 }
 
 /**

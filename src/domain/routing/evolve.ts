@@ -5,6 +5,14 @@ import type { RoutedConversation, RoutingMember, RoutingState } from './state';
 import { WorkingQueue } from './working-queue';
 
 /**
+ * The open conversations of a member who has none: one shared empty array. A member's record is
+ * read again only at its next turn, which in a large queue is long after its last close; an empty
+ * array made at that close would by then be a cache miss of its own (and one more object for the
+ * collector to promote), this one never is. It is frozen, as states may be, and equal to `[]`.
+ */
+const NO_CONVERSATIONS: readonly ConversationId[] = /* @__PURE__ */ Object.freeze([]);
+
+/**
  * Replays events onto a queue. Events of other workspaces or other queues are skipped, so a
  * workspace's whole routing stream can be folded into each of its queues.
  *
@@ -108,7 +116,7 @@ export class RoutingDraft {
       case 'RoutingAgentSynced': {
         const { agentId, active, online, member, lastAssignedSeq } = e.data;
         const current = this.member(agentId);
-        const conversationIds = current?.conversationIds ?? [];
+        const conversationIds = current?.conversationIds ?? NO_CONVERSATIONS;
         // A member who left keeps no record: its conversations were requeued by the event before.
         if (!member && conversationIds.length === 0) this.members.delete(agentId);
         else this.members.set(agentId, { agentId, active, online, lastAssignedSeq, conversationIds });
@@ -180,7 +188,8 @@ export class RoutingDraft {
     // One conversation (a close, a transfer) is the common case; a Set is for a whole requeue.
     const [only] = conversationIds;
     const many = conversationIds.length > 1 ? new Set<string>(conversationIds) : null;
-    this.setMember(m, m.lastAssignedSeq, m.conversationIds.filter((c) => (many ? !many.has(c) : c !== only)));
+    const left = m.conversationIds.filter((c) => (many ? !many.has(c) : c !== only));
+    this.setMember(m, m.lastAssignedSeq, left.length === 0 ? NO_CONVERSATIONS : left);
   }
 
   /** A member as it stands now. */

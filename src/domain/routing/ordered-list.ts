@@ -89,7 +89,9 @@ export class OrderedList<K extends string, T extends { [F in K]: unknown[] | nul
     const chunk = item[this.field] as T[] | null;
     if (chunk === null) return;
     this.home(item, null);
-    chunk.splice(chunk.indexOf(item), 1);
+    // The head of the list is the commonest item to go (the agent picked): shift() it.
+    if (chunk[0] === item) chunk.shift();
+    else chunk.splice(chunk.indexOf(item), 1);
     // The head chunk empties every 32 turns of a round-robin queue: shift() lets V8 drop the
     // array's first slot in place, where splice() would move every chunk after it.
     if (chunk.length === 0) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { agentIdSchema, conversationIdSchema, departmentIdSchema } from '../ids';
 import { pure } from '../pure';
+import { CAPACITY_KEY_MESSAGE } from './messages';
 
 /** One conversation, by id. */
 const conversationTarget = /* @__PURE__ */ z.strictObject({ conversationId: conversationIdSchema });
@@ -53,14 +54,18 @@ const capacitySchema = /* @__PURE__ */ z.number().int().min(0).max(10_000).nulla
 
 /**
  * Input of `configureRouting`: what changes. `capacities` replaces the per-agent overrides
- * as a whole (`{}` clears them). @example { strategy: 'least-busy', capacity: 3, capacities: { agt_ana: 5 } }
+ * as a whole (`{}` clears them); every key is an agent id. A `__proto__` key is no agent id
+ * either, but zod's record skips it without a word, and a refinement cannot see it (refinements
+ * read the parsed record, where it is already gone): `configureRouting` refuses it beside this
+ * schema (see there). The JSON Schema refuses it on its own (`propertyNames`' pattern).
+ * @example { strategy: 'least-busy', capacity: 3, capacities: { agt_ana: 5 } }
  */
 export const configureRoutingSchema = /* @__PURE__ */ pure(() => z
   .strictObject({
     strategy: z.enum(['round-robin', 'least-busy']).optional(),
     capacity: capacitySchema.optional(),
     capacities: z
-      .record(agentIdSchema, capacitySchema)
+      .record(agentIdSchema, capacitySchema, { error: (issue) => (issue.code === 'invalid_key' ? CAPACITY_KEY_MESSAGE : undefined) })
       .refine((r) => Object.keys(r).length <= 10_000, { message: 'at most 10000 overrides' })
       .optional(),
   })
