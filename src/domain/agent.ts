@@ -26,7 +26,8 @@ import {
 } from './schemas';
 import { isoTime, type IsoTime } from './time';
 import type { Email } from './values';
-import { evolveWorkspace, requireSeats, type Workspace } from './workspace';
+import { counted, joined, withDepartments, withRole } from './transitions';
+import { requireSeats, type Workspace } from './workspace';
 
 /** `admin` is "Full access", `agent` is "Limited access". */
 export type Role = 'admin' | 'agent';
@@ -57,42 +58,31 @@ export type Removed<K extends string, I> = Readonly<{ kind: K; id: I; removed: t
 export function evolveAgent(agent: Agent | null, e: RosterEvent): Agent | null {
   switch (e.type) {
     case 'WorkspaceCreated':
-      return created(agent, newAgent(e.workspaceId, e.occurredAt, { ...e.data.owner, role: 'admin', departmentIds: [] }));
+      return created(agent, joined(e.workspaceId, e.occurredAt, { ...e.data.owner, role: 'admin', departmentIds: [] }));
     case 'InvitationAccepted':
-      return created(agent, newAgent(e.workspaceId, e.occurredAt, e.data));
+      return created(agent, joined(e.workspaceId, e.occurredAt, e.data));
     default:
       break;
   }
   if (agent === null) return null;
   switch (e.type) {
-    case 'AgentProfileEdited': {
-      if (e.data.agentId !== agent.id) return agent;
-      const { name, email, description } = e.data;
-      return {
-        ...agent,
-        ...(name === undefined ? {} : { name }),
-        ...(email === undefined ? {} : { email }),
-        ...(description === undefined ? {} : { description }),
-      };
-    }
+    case 'AgentProfileEdited':
+      return e.data.agentId === agent.id ? withProfile(agent, e.data) : agent;
     case 'AgentRoleChanged':
-      return e.data.agentId === agent.id ? { ...agent, role: e.data.to } : agent;
+      return e.data.agentId === agent.id ? withRole(agent, e.data.to) : agent;
     case 'AgentActivated':
-      return e.data.agentId === agent.id ? { ...agent, status: 'active' } : agent;
     case 'AgentDeactivated':
-      return e.data.agentId === agent.id ? { ...agent, status: 'inactive', availability: 'away' } : agent;
+      return e.data.agentId === agent.id ? withStatus(agent, e.type === 'AgentActivated' ? 'active' : 'inactive') : agent;
     case 'AvailabilityChanged':
       return e.data.agentId === agent.id ? { ...agent, availability: e.data.availability } : agent;
     case 'OwnershipTransferred':
-      if (e.data.to === agent.id) return { ...agent, role: 'admin' };
-      if (e.data.from === agent.id) return { ...agent, role: e.data.formerOwnerRole };
+      if (e.data.to === agent.id) return withRole(agent, 'admin');
+      if (e.data.from === agent.id) return withRole(agent, e.data.formerOwnerRole);
       return agent;
     case 'AgentDeleted':
       return e.data.agentId === agent.id ? null : agent;
     case 'AgentAssignedToDepartments':
-      return e.data.agentId === agent.id
-        ? { ...agent, departmentIds: [...agent.departmentIds, ...e.data.departmentIds.filter((d) => !agent.departmentIds.includes(d))] }
-        : agent;
+      return e.data.agentId === agent.id ? withDepartments(agent, e.data.departmentIds) : agent;
     case 'AgentRemovedFromDepartment':
       return e.data.agentId === agent.id ? withoutDepartment(agent, e.data.departmentId) : agent;
     case 'DepartmentDeleted':
@@ -125,24 +115,19 @@ function withoutDepartment<T extends { departmentIds: readonly DepartmentId[] }>
 }
 export { withoutDepartment };
 
-function newAgent(
-  workspaceId: WorkspaceId,
-  joinedAt: IsoTime,
-  d: { agentId: AgentId; email: Email; name: string; role: Role; departmentIds: readonly DepartmentId[] },
-): Agent {
+/** The agent with the profile fields an `AgentProfileEdited` carries; absent ones stay. */
+function withProfile(agent: Agent, d: Readonly<{ name?: string; email?: Email; description?: string }>): Agent {
   return {
-    kind: 'agent',
-    id: d.agentId,
-    workspaceId,
-    email: d.email,
-    name: d.name,
-    description: '',
-    role: d.role,
-    status: 'active',
-    availability: 'away',
-    departmentIds: d.departmentIds,
-    joinedAt,
+    ...agent,
+    ...(d.name === undefined ? {} : { name: d.name }),
+    ...(d.email === undefined ? {} : { email: d.email }),
+    ...(d.description === undefined ? {} : { description: d.description }),
   };
+}
+
+/** The agent activated, or deactivated (which also sets it away). */
+function withStatus(agent: Agent, status: Status): Agent {
+  return status === 'active' ? { ...agent, status } : { ...agent, status, availability: 'away' };
 }
 
 /** The agent named by a command, if it really is an agent of this workspace. */
@@ -173,10 +158,6 @@ export type AgentCommandState = Readonly<{ workspace: Workspace; actor: Agent; a
 export type Now = Readonly<{ now: Date }>;
 
 type AgentDecision = Decision<{ agent: Agent }>;
-
-function applyTo(agent: Agent, events: readonly RosterEvent[]): Agent {
-  return events.reduce<Agent>((a, e) => evolveAgent(a, e) ?? a, agent);
-}
 
 /** Errors of {@link editAgent}. */
 export type EditAgentError = ValidationFailed | PermissionDenied | AgentNotFound | EmailAlreadyExists;
@@ -209,7 +190,7 @@ export function editAgent(
       };
       if (Object.keys(changes).length === 0) return ok(decided({ agent }, []));
       const events = [event('AgentProfileEdited', workspace.id, isoTime(context.now), { agentId: agent.id, editedBy: actor.id, ...changes })];
-      return ok(decided({ agent: applyTo(agent, events) }, events));
+      return ok(decided({ agent: withProfile(agent, changes) }, events));
     });
 }
 
@@ -263,7 +244,7 @@ export function changeRole(
     to: i.role,
     changedBy: actor.id,
   });
-  return ok(decided({ agent: evolveAgent(agent, changed) ?? agent }, [changed]));
+  return ok(decided({ agent: withRole(agent, i.role) }, [changed]));
 }
 
 type StatusDecision = Decision<{ workspace: Workspace; agent: Agent }>;
@@ -317,8 +298,9 @@ function changeStatus(
         to === 'active'
           ? [event('AgentActivated', workspace.id, at, { agentId: agent.id, activatedBy: actor.id })]
           : [event('AgentDeactivated', workspace.id, at, { agentId: agent.id, deactivatedBy: actor.id })];
-      const next = events.reduce<Workspace>(evolveWorkspace, workspace);
-      return requireSeats(workspace, next).map(() => decided({ workspace: next, agent: applyTo(agent, events) }, events));
+      const next =
+        to === 'active' ? counted(workspace, { activeAgents: 1, inactiveAgents: -1 }) : counted(workspace, { activeAgents: -1, inactiveAgents: 1 });
+      return requireSeats(workspace, next).map(() => decided({ workspace: next, agent: withStatus(agent, to) }, events));
     });
 }
 
@@ -352,7 +334,7 @@ export function setAvailability(
     availability: i.availability,
     changedBy: actor.id,
   });
-  return ok(decided({ agent: evolveAgent(agent, changed) ?? agent }, [changed]));
+  return ok(decided({ agent: { ...agent, availability: i.availability } }, [changed]));
 }
 
 /** Errors of {@link deleteAgent}. */
@@ -385,7 +367,10 @@ export function deleteAgent(
       ];
       return ok(
         decided(
-          { workspace: events.reduce<Workspace>(evolveWorkspace, workspace), agent: { kind: 'agent', id: agent.id, removed: true } as const },
+          {
+            workspace: agent.status === 'active' ? counted(workspace, { activeAgents: -1 }) : counted(workspace, { inactiveAgents: -1 }),
+            agent: { kind: 'agent', id: agent.id, removed: true } as const,
+          },
           events,
         ),
       );

@@ -8,7 +8,7 @@ import type {
   ValidationFailed,
 } from './errors';
 import * as fail from './failures';
-import { event, type RosterEvent } from './events';
+import { event, type RosterEvent, type WorkspaceCreated, type WorkspaceSettingsChanged } from './events';
 import type { AgentId, WorkspaceId } from './ids';
 import { authorize } from './permissions';
 import {
@@ -29,7 +29,8 @@ import {
   type CreateWorkspaceInput,
 } from './schemas';
 import { isoTime, type IsoTime } from './time';
-import { created, evolveAgent, type Agent, type Now } from './agent';
+import { created, type Agent, type Now } from './agent';
+import { counted, joined } from './transitions';
 
 /**
  * Counters that plan limits need, kept on the workspace so that no command counts agents.
@@ -63,30 +64,13 @@ export const DEFAULT_INVITATION_TTL_HOURS = 7 * 24;
 export function evolveWorkspace(workspace: Workspace, e: RosterEvent): Workspace;
 export function evolveWorkspace(workspace: Workspace | null, e: RosterEvent): Workspace | null;
 export function evolveWorkspace(workspace: Workspace | null, e: RosterEvent): Workspace | null {
-  if (e.type === 'WorkspaceCreated') {
-    return created<Workspace>(workspace, {
-        kind: 'workspace',
-        id: e.workspaceId,
-        name: e.data.name,
-        ownerId: e.data.owner.agentId,
-        plan: e.data.plan,
-        seatPolicy: e.data.seatPolicy,
-        invitationTtlHours: e.data.invitationTtlHours,
-        counts: { activeAgents: 1, inactiveAgents: 0, pendingInvitations: 0, departments: 0 },
-        createdAt: e.occurredAt,
-      });
-  }
+  if (e.type === 'WorkspaceCreated') return created<Workspace>(workspace, openedBy(e));
   if (workspace === null) return null;
   switch (e.type) {
     case 'PlanChanged':
       return { ...workspace, plan: e.data.to };
     case 'WorkspaceSettingsChanged':
-      return {
-        ...workspace,
-        ...(e.data.name === undefined ? {} : { name: e.data.name }),
-        ...(e.data.seatPolicy === undefined ? {} : { seatPolicy: e.data.seatPolicy }),
-        ...(e.data.invitationTtlHours === undefined ? {} : { invitationTtlHours: e.data.invitationTtlHours }),
-      };
+      return withSettings(workspace, e.data);
     case 'InvitationSent':
       return counted(workspace, { pendingInvitations: 1 });
     case 'InvitationResent':
@@ -113,21 +97,28 @@ export function evolveWorkspace(workspace: Workspace | null, e: RosterEvent): Wo
   }
 }
 
-/**
- * The workspace with its counters moved by the given deltas. A module-level function rather than
- * a closure inside `evolveWorkspace`: a closure would be allocated (and, under tsx/esbuild's
- * `keepNames`, named with `Object.defineProperty`) on every event folded.
- */
-function counted(workspace: Workspace, delta: Partial<WorkspaceCounts>): Workspace {
-  const c = workspace.counts;
+/** The workspace a `WorkspaceCreated` opens: its owner is its one active agent. */
+function openedBy(e: WorkspaceCreated): Workspace {
+  return {
+    kind: 'workspace',
+    id: e.workspaceId,
+    name: e.data.name,
+    ownerId: e.data.owner.agentId,
+    plan: e.data.plan,
+    seatPolicy: e.data.seatPolicy,
+    invitationTtlHours: e.data.invitationTtlHours,
+    counts: { activeAgents: 1, inactiveAgents: 0, pendingInvitations: 0, departments: 0 },
+    createdAt: e.occurredAt,
+  };
+}
+
+/** The workspace with the settings a `WorkspaceSettingsChanged` carries; absent ones stay. */
+function withSettings(workspace: Workspace, d: WorkspaceSettingsChanged['data']): Workspace {
   return {
     ...workspace,
-    counts: {
-      activeAgents: c.activeAgents + (delta.activeAgents ?? 0),
-      inactiveAgents: c.inactiveAgents + (delta.inactiveAgents ?? 0),
-      pendingInvitations: c.pendingInvitations + (delta.pendingInvitations ?? 0),
-      departments: c.departments + (delta.departments ?? 0),
-    },
+    ...(d.name === undefined ? {} : { name: d.name }),
+    ...(d.seatPolicy === undefined ? {} : { seatPolicy: d.seatPolicy }),
+    ...(d.invitationTtlHours === undefined ? {} : { invitationTtlHours: d.invitationTtlHours }),
   };
 }
 
@@ -178,18 +169,17 @@ export function createWorkspace(
   return parseInput(createWorkspaceSchema, input).andThen((i) => {
     const plan = resolvePlan(i.plan, context.plans ?? PLANS);
     if (plan === undefined) return err(fail.planNotFound(String(i.plan)));
-    const events = [
-      event('WorkspaceCreated', context.workspaceId, isoTime(context.now), {
-        name: i.name,
-        plan,
-        seatPolicy: mergeSeatPolicy(DEFAULT_SEAT_POLICY, i.seatPolicy),
-        invitationTtlHours: i.invitationTtlHours ?? DEFAULT_INVITATION_TTL_HOURS,
-        owner: { agentId: context.ownerId, email: i.owner.email, name: i.owner.name },
-      }),
-    ];
-    const workspace = evolveWorkspace(null, events[0]!)!;
-    const owner = evolveAgent(null, events[0]!)!;
-    return ok(decided({ workspace, owner }, events));
+    const opened = event('WorkspaceCreated', context.workspaceId, isoTime(context.now), {
+      name: i.name,
+      plan,
+      seatPolicy: mergeSeatPolicy(DEFAULT_SEAT_POLICY, i.seatPolicy),
+      invitationTtlHours: i.invitationTtlHours ?? DEFAULT_INVITATION_TTL_HOURS,
+      owner: { agentId: context.ownerId, email: i.owner.email, name: i.owner.name },
+    });
+    // The transitions evolveWorkspace and evolveAgent make for this event, called directly so that
+    // a bundle of this command does not carry the whole of both folds (transitions.ts says why).
+    const owner = joined(opened.workspaceId, opened.occurredAt, { ...opened.data.owner, role: 'admin', departmentIds: [] });
+    return ok(decided({ workspace: openedBy(opened), owner }, [opened]));
   });
 }
 
@@ -233,7 +223,7 @@ export function changePlan(
       }
       if (samePlan(plan, workspace.plan)) return ok(decided({ workspace }, []));
       const events = [event('PlanChanged', workspace.id, isoTime(context.now), { from: workspace.plan, to: plan })];
-      return ok(decided({ workspace: evolveWorkspace(workspace, events[0]!) }, events));
+      return ok(decided({ workspace: { ...workspace, plan } }, events));
     });
 }
 
@@ -282,7 +272,7 @@ export function changeSettings(
       };
       if (Object.keys(data).length === 0) return ok(decided({ workspace }, []));
       const events = [event('WorkspaceSettingsChanged', workspace.id, isoTime(context.now), data)];
-      const next = evolveWorkspace(workspace, events[0]!);
+      const next = withSettings(workspace, data);
       return requireSeats(workspace, next).map(() => decided({ workspace: next }, events));
     });
 }
