@@ -62,12 +62,13 @@ export const planNotFound = (planId: string): PlanNotFound => ({
 export const emailAlreadyExists = (d: DataOf<EmailAlreadyExists>): EmailAlreadyExists => ({
   type: 'EmailAlreadyExists',
   ...d,
-  message: {
-    'standalone-account': `Email already exists: ${d.email} is registered as a separate standalone account. Ask its owner to delete that account, or use another email.`,
-    agent: `Email already exists: ${d.email} is already an agent of this workspace.`,
-    'pending-invitation': `Email already exists: ${d.email} already has a pending invitation; resend it instead.`,
-  }[d.holder],
+  message: `Email already exists: ${d.email} ${HELD_BY[d.holder]}`,
 });
+const HELD_BY: Record<EmailAlreadyExists['holder'], string> = {
+  'standalone-account': 'is registered as a separate standalone account. Ask its owner to delete that account, or use another email.',
+  agent: 'is already an agent of this workspace.',
+  'pending-invitation': 'already has a pending invitation; resend it instead.',
+};
 /**
  * Not enough seats; the message differs for one more seat and for a bulk change.
  *

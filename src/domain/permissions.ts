@@ -132,13 +132,13 @@ export function authorize(actor: Actor, capability: Capability, workspace: Owned
     capability,
     reason,
     actorId: actor.id,
-    message: DENIAL_MESSAGES[reason](capability),
+    message: `Not allowed to ${capability}: ${WHY_DENIED[reason]}`,
   });
 }
 
-const DENIAL_MESSAGES: Record<PermissionDenied['reason'], (c: Capability) => string> = {
-  'not-a-member': (c) => `Not allowed to ${c}: the acting agent belongs to another workspace.`,
-  'not-owner': (c) => `Not allowed to ${c}: only the workspace owner may do this.`,
-  inactive: (c) => `Not allowed to ${c}: the agent is inactive; activate the agent first.`,
-  role: (c) => `Not allowed to ${c}: the agent's role does not include it; an admin may.`,
+const WHY_DENIED: Record<PermissionDenied['reason'], string> = {
+  'not-a-member': 'the acting agent belongs to another workspace.',
+  'not-owner': 'only the workspace owner may do this.',
+  inactive: 'the agent is inactive; activate the agent first.',
+  role: "the agent's role does not include it; an admin may.",
 };
