@@ -18,10 +18,11 @@ import { pure } from './pure';
 // Shared helpers
 // ---------------------------------------------------------------------------
 
-type Check = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly message: string };
+/** What a check gives: the canonical value, or a refusal with the message for the user. */
+type Check = string | Refused;
+type Refused = { readonly refused: string };
 
-const pass = (value: string): Check => ({ ok: true, value });
-const fail = (message: string): Check => ({ ok: false, message });
+const fail = (refused: string): Refused => ({ refused });
 
 /**
  * Inputs far beyond any legitimate length are refused before normalisation
@@ -103,7 +104,7 @@ type Rule = readonly [pattern: RegExp, message: string];
  * the email and name rules are shipped in every bundle that parses an address or a name, and a
  * table of patterns is about half the size of the same checks written out.
  */
-function broken(s: string, rules: readonly Rule[]): Check | undefined {
+function broken(s: string, rules: readonly Rule[]): Refused | undefined {
   for (const [pattern, message] of rules) {
     const found = pattern.exec(s);
     if (found !== null) return fail(message.replace('%', () => describeCodePoint(found[0])));
@@ -115,8 +116,8 @@ function broken(s: string, rules: readonly Rule[]): Check | undefined {
 function refineWith(check: (s: string) => Check) {
   return (s: string, ctx: z.RefinementCtx<string>): string => {
     const result = check(s);
-    if (result.ok) return result.value;
-    ctx.addIssue({ code: 'custom', message: result.message, input: s });
+    if (typeof result === 'string') return result;
+    ctx.addIssue({ code: 'custom', message: result.refused, input: s });
     return z.NEVER;
   };
 }
@@ -137,9 +138,6 @@ export type Email = string & z.BRAND<'Email'>;
 
 const MAX_LOCAL_OCTETS = 64;
 const MAX_ADDRESS_OCTETS = 254;
-
-const TWO_LABELS = 'Email domain must have at least two labels, such as "example.com".';
-const EMPTY_LABEL = 'Email domain has an empty label.';
 
 /** On the trimmed input, before anything else. */
 const EMAIL_TEXT: readonly Rule[] = [[EMAIL_REFUSES, 'Email address must not contain spaces or invisible characters (found %).']];
@@ -165,16 +163,14 @@ const LOCAL_PART: readonly Rule[] = [
 ];
 
 /**
- * On the domain as typed, before IDNA. Only letters, marks, digits, dots and hyphens: anything
+ * On the domain as typed, before IDNA: only letters, marks, digits, dots and hyphens. Anything
  * else (':', '/', '%', '@', '_', ...) would either be reinterpreted by the URL parser or is not a
- * hostname.
+ * hostname. The URL parser keeps dots as they are (empty labels, a trailing dot), so the label
+ * rules run once, on its result.
  */
 const DOMAIN: readonly Rule[] = [
   [/[[\]]/, 'Email domain must be a name, not an IP-address literal.'],
-  [/\.$/, 'Email domain must not end with a dot.'],
-  [/^\.|\.\./, EMPTY_LABEL],
   [/[^\p{L}\p{M}\p{N}.-]/u, 'Email domain contains a character that is not allowed in a domain name (%).'],
-  [/^[^.]*$/, TWO_LABELS],
 ];
 
 /**
@@ -182,8 +178,9 @@ const DOMAIN: readonly Rule[] = [
  * is re-validated as a plain LDH DNS name rather than trusted.
  */
 const HOST: readonly Rule[] = [
-  [/^[^.]*$/, TWO_LABELS],
-  [/^\.|\.\.|\.$/, EMPTY_LABEL],
+  [/\.$/, 'Email domain must not end with a dot.'],
+  [/^[^.]*$/, 'Email domain must have at least two labels, such as "example.com".'],
+  [/^\.|\.\./, 'Email domain has an empty label.'],
   [/[^.]{64}/, 'Email domain has a label longer than 63 characters.'],
   [/[^a-z0-9.-]/, 'Email domain is not a plain DNS host name.'],
   [/(^|\.)-|-(\.|$)/, 'Email domain labels must not start or end with a hyphen.'],
@@ -208,7 +205,7 @@ function toAsciiDomain(domain: string): Check {
   } catch {
     return fail('Email domain is not a valid internationalized domain name.');
   }
-  return broken(ascii, HOST) ?? pass(ascii);
+  return broken(ascii, HOST) ?? ascii;
 }
 
 function canonicalEmail(raw: string): Check {
@@ -229,12 +226,12 @@ function canonicalEmail(raw: string): Check {
   }
 
   const asciiDomain = toAsciiDomain(canonical.slice(at + 1));
-  if (!asciiDomain.ok) return asciiDomain;
+  if (typeof asciiDomain !== 'string') return asciiDomain;
 
-  if (localOctets + 1 + asciiDomain.value.length > MAX_ADDRESS_OCTETS) {
+  if (localOctets + 1 + asciiDomain.length > MAX_ADDRESS_OCTETS) {
     return fail(`Email address must be at most ${MAX_ADDRESS_OCTETS} bytes.`);
   }
-  return pass(`${local}@${asciiDomain.value}`);
+  return `${local}@${asciiDomain}`;
 }
 
 /**
@@ -282,11 +279,11 @@ function boundedText(label: string, maxCodePoints: number, refuses: RegExp, what
     const bad = refuses.exec(trimmed);
     if (bad !== null) return fail(`${label} must not contain ${what} (found ${describeCodePoint(bad[0])}).`);
     const normalized = trimmed.normalize('NFC');
-    return codePointLength(normalized) > maxCodePoints ? fail(tooLong) : pass(normalized);
+    return codePointLength(normalized) > maxCodePoints ? fail(tooLong) : normalized;
   };
 }
 
-const NAME_REFUSAL = 'tabs, line breaks or invisible characters such as zero-width spaces';
+const NAME_REFUSAL = 'tabs, line breaks or invisible characters';
 
 /**
  * A person's display name: trimmed, NFC, 1–100 code points, no invisible or
@@ -335,7 +332,7 @@ const descriptionText = /* @__PURE__ */ boundedText(
   'Description',
   MAX_DESCRIPTION,
   DESCRIPTION_REFUSES,
-  'tabs or invisible characters such as zero-width spaces (line breaks are fine)',
+  'tabs or invisible characters (line breaks are fine)',
   true,
 );
 
