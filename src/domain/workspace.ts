@@ -131,12 +131,15 @@ export type SeatUsage = Readonly<{ used: number; limit: number | null }>;
  * @example seatUsage(workspace) // { used: 4, limit: 5 }
  */
 export function seatUsage(workspace: Pick<Workspace, 'counts' | 'seatPolicy' | 'plan'>): SeatUsage {
-  const { counts, seatPolicy } = workspace;
-  const used =
+  return { used: seatsUsed(workspace), limit: workspace.plan.seats };
+}
+
+function seatsUsed({ counts, seatPolicy }: Pick<Workspace, 'counts' | 'seatPolicy'>): number {
+  return (
     counts.activeAgents +
     (seatPolicy.countInactiveAgents ? counts.inactiveAgents : 0) +
-    (seatPolicy.reserveSeatsForInvitations ? counts.pendingInvitations : 0);
-  return { used, limit: workspace.plan.seats };
+    (seatPolicy.reserveSeatsForInvitations ? counts.pendingInvitations : 0)
+  );
 }
 
 /**
@@ -144,10 +147,11 @@ export function seatUsage(workspace: Pick<Workspace, 'counts' | 'seatPolicy' | '
  * passes, so freeing seats works even on a workspace that is over its plan.
  */
 export function requireSeats(before: Workspace, after: Workspace): Result<void, SeatLimitReached> {
-  const was = seatUsage(before);
-  const now = seatUsage(after);
-  if (now.limit === null || now.used <= was.used || now.used <= now.limit) return ok(undefined);
-  return err(fail.seatLimitReached({ limit: now.limit, used: was.used, requested: now.used }));
+  const used = seatsUsed(before);
+  const requested = seatsUsed(after);
+  const limit = after.plan.seats;
+  if (limit === null || requested <= used || requested <= limit) return ok(undefined);
+  return err(fail.seatLimitReached({ limit, used, requested }));
 }
 
 /** Errors of {@link createWorkspace}. */
@@ -210,7 +214,7 @@ export function changePlan(
     .andThen((i) => {
       const plan = resolvePlan(i.plan, context.plans ?? PLANS);
       if (plan === undefined) return err(fail.planNotFound(String(i.plan)));
-      const seats = seatUsage(workspace).used;
+      const seats = seatsUsed(workspace);
       const departments = workspace.counts.departments;
       if (!withinLimit(seats, plan.seats) || !withinLimit(departments, plan.departments)) {
         return err(
