@@ -89,8 +89,7 @@ function utf8Length(s: string): number {
 }
 
 function describeCodePoint(ch: string): string {
-  const cp = ch.codePointAt(0) ?? 0;
-  return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 /**
@@ -140,7 +139,10 @@ const MAX_LOCAL_OCTETS = 64;
 const MAX_ADDRESS_OCTETS = 254;
 
 /** On the trimmed input, before anything else. */
-const EMAIL_TEXT: readonly Rule[] = [[EMAIL_REFUSES, 'Email address must not contain spaces or invisible characters (found %).']];
+const EMAIL_TEXT: readonly Rule[] = [
+  [/^$/, 'Email address is required.'],
+  [EMAIL_REFUSES, 'Email address must not contain spaces or invisible characters (found %).'],
+];
 
 /** On the canonical address (NFC, lower case). */
 const ADDRESS: readonly Rule[] = [
@@ -196,42 +198,35 @@ function canonicalCase(s: string): string {
   return s.normalize('NFC').toLowerCase().normalize('NFC');
 }
 
-function toAsciiDomain(domain: string): Check {
-  const refused = broken(domain, DOMAIN);
-  if (refused) return refused;
-  let ascii: string;
-  try {
-    ascii = new URL(`http://${domain}`).hostname;
-  } catch {
-    return fail('Email domain is not a valid internationalized domain name.');
-  }
-  return broken(ascii, HOST) ?? ascii;
-}
-
 function canonicalEmail(raw: string): Check {
   if (raw.length > HARD_INPUT_LIMIT) return fail('Email address is too long.');
   const trimmed = trimWith(raw, isAsciiWhitespace);
-  if (trimmed.length === 0) return fail('Email address is required.');
   const textRefused = broken(trimmed, EMAIL_TEXT);
   if (textRefused) return textRefused;
 
   const canonical = canonicalCase(trimmed);
   const at = canonical.indexOf('@');
   const local = canonical.slice(0, at);
-  const refused = broken(canonical, ADDRESS) ?? broken(local, LOCAL_PART);
+  const domain = canonical.slice(at + 1);
+  const refused = broken(canonical, ADDRESS) ?? broken(local, LOCAL_PART) ?? broken(domain, DOMAIN);
   if (refused) return refused;
   const localOctets = utf8Length(local);
   if (localOctets > MAX_LOCAL_OCTETS) {
     return fail(`The part before "@" must be at most ${MAX_LOCAL_OCTETS} bytes.`);
   }
 
-  const asciiDomain = toAsciiDomain(canonical.slice(at + 1));
-  if (typeof asciiDomain !== 'string') return asciiDomain;
-
-  if (localOctets + 1 + asciiDomain.length > MAX_ADDRESS_OCTETS) {
+  let host: string;
+  try {
+    host = new URL(`http://${domain}`).hostname;
+  } catch {
+    return fail('Email domain is not a valid internationalized domain name.');
+  }
+  const hostRefused = broken(host, HOST);
+  if (hostRefused) return hostRefused;
+  if (localOctets + 1 + host.length > MAX_ADDRESS_OCTETS) {
     return fail(`Email address must be at most ${MAX_ADDRESS_OCTETS} bytes.`);
   }
-  return `${local}@${asciiDomain}`;
+  return `${local}@${host}`;
 }
 
 /**
