@@ -354,16 +354,14 @@ function tokenRefusal(
   if (!workspace || !invitation || invitation.workspaceId !== workspace.id || !sameTokenHash(invitation.tokenHash, presentedTokenHash)) {
     return fail.invalidToken();
   }
-  switch (statusAt(invitation, now)) {
-    case 'accepted':
-      return fail.invitationAlreadyAccepted();
-    case 'revoked':
-      return fail.invitationRevoked();
-    case 'expired':
-      return fail.invitationExpired(invitation.expiresAt);
-    case 'pending':
-      return undefined;
-  }
+  const status = statusAt(invitation, now);
+  return status === 'pending'
+    ? undefined
+    : status === 'accepted'
+      ? fail.invitationAlreadyAccepted()
+      : status === 'revoked'
+        ? fail.invitationRevoked()
+        : fail.invitationExpired(invitation.expiresAt);
 }
 
 /** What the person opening an invitation link sees before accepting. */

@@ -43,23 +43,20 @@ const NAME_REFUSES = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 const DESCRIPTION_REFUSES = /(?!\n)[\p{Cc}\p{Cf}\p{Cs}]/u;
 
 /** WHATWG "ASCII whitespace": TAB, LF, FF, CR, SPACE. */
-const isAsciiWhitespace = (unit: number): boolean =>
-  unit === 0x09 || unit === 0x0a || unit === 0x0c || unit === 0x0d || unit === 0x20;
-
-const UNICODE_WHITESPACE_UNIT = /^\p{White_Space}$/u;
+const ASCII_WHITESPACE = /[\t\n\f\r ]/;
 /** Every White_Space code point is in the BMP, so a per-code-unit test is exact. */
-const isUnicodeWhitespace = (unit: number): boolean => UNICODE_WHITESPACE_UNIT.test(String.fromCharCode(unit));
+const UNICODE_WHITESPACE = /\p{White_Space}/u;
 
 /**
- * Trims with an explicit predicate rather than `String.prototype.trim`,
- * because `trim` also strips U+FEFF (a format character we must refuse, not
- * hide) and a `/\s+$/` regex backtracks quadratically on long inner runs.
+ * Trims the code units `space` matches (one at a time) rather than with `String.prototype.trim`,
+ * because `trim` also strips U+FEFF (a format character we must refuse, not hide) and a
+ * `/\s+$/` regex backtracks quadratically on long inner runs.
  */
-function trimWith(s: string, isSpace: (unit: number) => boolean): string {
+function trimWith(s: string, space: RegExp): string {
   let start = 0;
   let end = s.length;
-  while (start < end && isSpace(s.charCodeAt(start))) start++;
-  while (end > start && isSpace(s.charCodeAt(end - 1))) end--;
+  while (start < end && space.test(s[start]!)) start++;
+  while (end > start && space.test(s[end - 1]!)) end--;
   return s.slice(start, end);
 }
 
@@ -200,7 +197,7 @@ function canonicalCase(s: string): string {
 
 function canonicalEmail(raw: string): Check {
   if (raw.length > HARD_INPUT_LIMIT) return fail('Email address is too long.');
-  const trimmed = trimWith(raw, isAsciiWhitespace);
+  const trimmed = trimWith(raw, ASCII_WHITESPACE);
   const textRefused = broken(trimmed, EMAIL_TEXT);
   if (textRefused) return textRefused;
 
@@ -269,7 +266,7 @@ function boundedText(label: string, maxCodePoints: number, refuses: RegExp, what
   const tooLong = `${label} must be at most ${maxCodePoints} characters.`;
   return (raw: string): Check => {
     if (raw.length > HARD_INPUT_LIMIT) return fail(tooLong);
-    const trimmed = trimWith(raw, isUnicodeWhitespace);
+    const trimmed = trimWith(raw, UNICODE_WHITESPACE);
     if (trimmed.length === 0 && !emptyOk) return fail(`${label} must not be empty.`);
     const bad = refuses.exec(trimmed);
     if (bad !== null) return fail(`${label} must not contain ${what} (found ${describeCodePoint(bad[0])}).`);
