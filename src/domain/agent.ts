@@ -27,7 +27,8 @@ import {
 import { isoTime, type IsoTime } from './time';
 import type { Email } from './values';
 import { counted, joined, withDepartments, withRole } from './transitions';
-import { requireSeats, type Workspace } from './workspace';
+import { requireOneSeat } from './seats';
+import type { Workspace } from './workspace';
 
 /** `admin` is "Full access", `agent` is "Limited access". */
 export type Role = 'admin' | 'agent';
@@ -299,7 +300,7 @@ function changeStatus(
           : [event('AgentDeactivated', workspace.id, at, { agentId: agent.id, deactivatedBy: actor.id })];
       const next =
         to === 'active' ? counted(workspace, { activeAgents: 1, inactiveAgents: -1 }) : counted(workspace, { activeAgents: -1, inactiveAgents: 1 });
-      return requireSeats(workspace, next).map(() => decided({ workspace: next, agent: withStatus(agent, to) }, events));
+      return requireOneSeat(workspace, next).map(() => decided({ workspace: next, agent: withStatus(agent, to) }, events));
     });
 }
 

@@ -74,13 +74,23 @@ const HELD_BY: Record<EmailAlreadyExists['holder'], string> = {
  *
  * @example fail.seatLimitReached({ limit: 3, used: 3, requested: 4 })
  */
-export const seatLimitReached = (d: DataOf<SeatLimitReached>): SeatLimitReached => ({
+export const seatLimitReached = (d: DataOf<SeatLimitReached>): SeatLimitReached =>
+  d.requested === d.used + 1
+    ? noSeatLeft(d)
+    : {
+        type: 'SeatLimitReached',
+        ...d,
+        message: `This change needs ${d.requested} seats but the plan has ${d.limit} (${d.used} used now). Upgrade the plan or free seats.`,
+      };
+/**
+ * {@link seatLimitReached} for a change that needs one more seat. Internal (not in {@link fail}):
+ * the commands that take at most one seat build their error with it, so that their bundles do not
+ * carry the several-seats message.
+ */
+export const noSeatLeft = (d: DataOf<SeatLimitReached>): SeatLimitReached => ({
   type: 'SeatLimitReached',
   ...d,
-  message:
-    d.requested === d.used + 1
-      ? `All ${d.limit} seats of the plan are taken (${d.used} used). Upgrade the plan or free a seat.`
-      : `This change needs ${d.requested} seats but the plan has ${d.limit} (${d.used} used now). Upgrade the plan or free seats.`,
+  message: `All ${d.limit} seats of the plan are taken (${d.used} used). Upgrade the plan or free a seat.`,
 });
 /**
  * One more department would go over the plan.

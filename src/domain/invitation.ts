@@ -32,7 +32,8 @@ import {
 import { hasPassed, isoTime, type IsoTime } from './time';
 import { checkPassword, DEFAULT_PASSWORD_POLICY, type Email, type PasswordPolicy } from './values';
 import { counted, joined } from './transitions';
-import { requireSeats, type Workspace } from './workspace';
+import { requireOneSeat } from './seats';
+import type { Workspace } from './workspace';
 
 /**
  * `pending` until accepted, revoked or expired. A pending invitation past `expiresAt` is already
@@ -206,7 +207,7 @@ export function inviteAgent(
     expiresAt: expiryFrom(context.now, workspace.invitationTtlHours),
   });
   const next = counted(workspace, { pendingInvitations: 1 });
-  const seats = requireSeats(workspace, next);
+  const seats = requireOneSeat(workspace, next);
   if (seats.isErr()) return err(seats.error);
   return ok(decided({ workspace: next, invitation: sentBy(sent), departments }, [sent]));
 }
@@ -269,7 +270,7 @@ export function resendInvitation(
       });
       const next = revived ? counted(workspace, { pendingInvitations: 1 }) : workspace;
       return taken
-        .andThen(() => requireSeats(workspace, next))
+        .andThen(() => requireOneSeat(workspace, next))
         .map(() => decided({ workspace: next, invitation: resentBy(invitation, resent), departments }, [resent]));
     });
 }
@@ -480,7 +481,7 @@ export function acceptInvitation(
   if (context.passwordBreached) {
     return err(fail.weakPassword({ reason: 'breached', minLength: policy.minLength, maxLength: policy.maxLength }));
   }
-  const seats = requireSeats(workspace, next);
+  const seats = requireOneSeat(workspace, next);
   if (seats.isErr()) return err(seats.error);
   return ok({
     state: {

@@ -267,7 +267,7 @@ function boundedText(label: string, maxCodePoints: number, refuses: RegExp, what
   return (raw: string): Check => {
     if (raw.length > HARD_INPUT_LIMIT) return fail(tooLong);
     const trimmed = trimWith(raw, UNICODE_WHITESPACE);
-    if (trimmed.length === 0 && !emptyOk) return fail(`${label} must not be empty.`);
+    if (!trimmed && !emptyOk) return fail(`${label} must not be empty.`);
     const bad = refuses.exec(trimmed);
     if (bad !== null) return fail(`${label} must not contain ${what} (found ${describeCodePoint(bad[0])}).`);
     const normalized = trimmed.normalize('NFC');

@@ -31,6 +31,7 @@ import {
 import { isoTime, type IsoTime } from './time';
 import { created, type Agent, type Now } from './agent';
 import { counted, joined } from './transitions';
+import { seatsUsed } from './seats';
 
 /**
  * Counters that plan limits need, kept on the workspace so that no command counts agents.
@@ -132,14 +133,6 @@ export type SeatUsage = Readonly<{ used: number; limit: number | null }>;
  */
 export function seatUsage(workspace: Pick<Workspace, 'counts' | 'seatPolicy' | 'plan'>): SeatUsage {
   return { used: seatsUsed(workspace), limit: workspace.plan.seats };
-}
-
-function seatsUsed({ counts, seatPolicy }: Pick<Workspace, 'counts' | 'seatPolicy'>): number {
-  return (
-    counts.activeAgents +
-    (seatPolicy.countInactiveAgents ? counts.inactiveAgents : 0) +
-    (seatPolicy.reserveSeatsForInvitations ? counts.pendingInvitations : 0)
-  );
 }
 
 /**
