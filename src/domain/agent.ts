@@ -13,6 +13,7 @@ import type {
 import * as fail from './failures';
 import { event, type RosterEvent } from './events';
 import type { AgentId, DepartmentId, WorkspaceId } from './ids';
+import { authorizeMember } from './access';
 import { authorize } from './permissions';
 import {
   agentTargetSchema,
@@ -150,7 +151,7 @@ function isAgentOf(workspace: Workspace, agent: Agent | null | undefined, agentI
  * `manageAgents`. Checked before the lookup, so a non-admin cannot probe which agent ids exist.
  */
 function authorizeOnAgent(actor: Agent, agentId: AgentId, workspace: Workspace) {
-  return agentId === actor.id ? authorize(actor, 'manageOwnProfile', workspace) : authorize(actor, 'manageAgents', workspace);
+  return agentId === actor.id ? authorizeMember(actor, 'manageOwnProfile', workspace) : authorizeMember(actor, 'manageAgents', workspace);
 }
 
 /** The state most agent commands need: the workspace, who acts, and the agent acted on. */
@@ -289,7 +290,7 @@ function changeStatus(
 ): Result<StatusDecision, ActivateAgentError> {
   const { workspace, actor } = state;
   return parseInput(agentTargetSchema, input)
-    .andThrough(() => authorize(actor, 'manageAgents', workspace))
+    .andThrough(() => authorizeMember(actor, 'manageAgents', workspace))
     .andThen((i) => requireAgent(workspace, state.agent, i.agentId))
     .andThen((agent) => {
       if (agent.status === to) return ok(decided({ workspace, agent }, []));
@@ -353,7 +354,7 @@ export function deleteAgent(
 ): Result<Decision<{ workspace: Workspace; agent: Removed<'agent', AgentId> }>, DeleteAgentError> {
   const { workspace, actor } = state;
   return parseInput(agentTargetSchema, input)
-    .andThrough(() => authorize(actor, 'manageAgents', workspace))
+    .andThrough(() => authorizeMember(actor, 'manageAgents', workspace))
     .andThen((i) => requireAgent(workspace, state.agent, i.agentId))
     .andThen((agent) => {
       if (agent.id === workspace.ownerId) return err(fail.ownerCannotBeDeleted(agent.id));

@@ -13,7 +13,7 @@ import * as fail from './failures';
 import { event, type DepartmentCreated, type RosterEvent } from './events';
 import type { DepartmentId, WorkspaceId } from './ids';
 import type { Invitation } from './invitation';
-import { authorize } from './permissions';
+import { authorizeMember } from './access';
 import { withinLimit } from './plans';
 import {
   assignAgentSchema,
@@ -154,7 +154,7 @@ export function createDepartment(
 ): Result<Decision<{ workspace: Workspace; department: Department }>, CreateDepartmentError> {
   const { workspace, actor } = state;
   return parseInput(createDepartmentSchema, input)
-    .andThrough(() => authorize(actor, 'manageDepartments', workspace))
+    .andThrough(() => authorizeMember(actor, 'manageDepartments', workspace))
     .andThen((i) => {
       if (context.nameTaken) return err(fail.departmentNameTaken(i.name));
       const used = workspace.counts.departments;
@@ -180,7 +180,7 @@ export function renameDepartment(
 ): Result<Decision<{ department: Department }>, RenameDepartmentError> {
   const { workspace, actor } = state;
   return parseInput(renameDepartmentSchema, input)
-    .andThrough(() => authorize(actor, 'manageDepartments', workspace))
+    .andThrough(() => authorizeMember(actor, 'manageDepartments', workspace))
     .andThen((i) => requireDepartment(workspace, state.department, i.departmentId).map((department) => ({ i, department })))
     .andThen(({ i, department }) => {
       if (i.name === department.name) return ok(decided({ department }, []));
@@ -221,7 +221,7 @@ export function deleteDepartment(
 > {
   const { workspace, actor } = state;
   return parseInput(departmentTargetSchema, input)
-    .andThrough(() => authorize(actor, 'manageDepartments', workspace))
+    .andThrough(() => authorizeMember(actor, 'manageDepartments', workspace))
     .andThen((i) => requireDepartment(workspace, state.department, i.departmentId))
     .map((department) => {
       const members = state.members.filter((a) => a.workspaceId === workspace.id && a.departmentIds.includes(department.id));
@@ -262,7 +262,7 @@ export function assignAgentToDepartments(
 ): Result<Decision<{ agent: Agent; departments: readonly Department[] }>, AssignAgentError> {
   const { workspace, actor } = state;
   return parseInput(assignAgentSchema, input)
-    .andThrough(() => authorize(actor, 'manageDepartments', workspace))
+    .andThrough(() => authorizeMember(actor, 'manageDepartments', workspace))
     .andThen((i) => requireAgent(workspace, state.agent, i.agentId).map((agent) => ({ i, agent })))
     .andThen(({ i, agent }) => requireDepartments(workspace, state.departments, i.departmentIds).map((departments) => ({ agent, departments })))
     .map(({ agent, departments }) => {
@@ -288,7 +288,7 @@ export function removeAgentFromDepartment(
 ): Result<Decision<{ agent: Agent; department: Department }>, RemoveAgentFromDepartmentError> {
   const { workspace, actor } = state;
   return parseInput(removeAgentFromDepartmentSchema, input)
-    .andThrough(() => authorize(actor, 'manageDepartments', workspace))
+    .andThrough(() => authorizeMember(actor, 'manageDepartments', workspace))
     .andThen((i) => requireAgent(workspace, state.agent, i.agentId).map((agent) => ({ i, agent })))
     .andThen(({ i, agent }) => requireDepartment(workspace, state.department, i.departmentId).map((department) => ({ agent, department })))
     .map(({ agent, department }) => {

@@ -20,7 +20,7 @@ import type {
 import * as fail from './failures';
 import { event, type InvitationResent, type InvitationSent, type RosterEvent } from './events';
 import { sameTokenHash, type AgentId, type DepartmentId, type InvitationId, type TokenHash, type WorkspaceId } from './ids';
-import { authorize } from './permissions';
+import { authorizeMember } from './access';
 import {
   acceptInvitationSchema,
   invitationTargetSchema,
@@ -190,7 +190,7 @@ export function inviteAgent(
   if (parsed.isErr()) return err(parsed.error);
   const i = parsed.value;
   const { workspace, actor } = state;
-  const allowed = authorize(actor, 'manageAgents', workspace);
+  const allowed = authorizeMember(actor, 'manageAgents', workspace);
   if (allowed.isErr()) return err(allowed.error);
   const free = refuseTakenEmail(i.email, context.emailStatus);
   if (free.isErr()) return err(free.error);
@@ -250,7 +250,7 @@ export function resendInvitation(
 ): Result<Decision<{ workspace: Workspace; invitation: Invitation; departments: readonly Department[] }>, ResendInvitationError> {
   const { workspace, actor } = state;
   return parseInput(invitationTargetSchema, input)
-    .andThrough(() => authorize(actor, 'manageAgents', workspace))
+    .andThrough(() => authorizeMember(actor, 'manageAgents', workspace))
     .andThen((i) => requireInvitation(workspace, state.invitation, i.invitationId))
     .andThen((invitation) => {
       if (invitation.status === 'accepted' || invitation.status === 'revoked') {
@@ -290,7 +290,7 @@ export function revokeInvitation(
 ): Result<Decision<{ workspace: Workspace; invitation: Invitation }>, RevokeInvitationError> {
   const { workspace, actor } = state;
   return parseInput(invitationTargetSchema, input)
-    .andThrough(() => authorize(actor, 'manageAgents', workspace))
+    .andThrough(() => authorizeMember(actor, 'manageAgents', workspace))
     .andThen((i) => requireInvitation(workspace, state.invitation, i.invitationId))
     .andThen((invitation) => {
       if (invitation.status !== 'pending') return err(fail.invitationNotPending(invitation.id, invitation.status));

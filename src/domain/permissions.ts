@@ -1,4 +1,5 @@
-import { err, ok, type Result } from 'neverthrow';
+import { ok, type Result } from 'neverthrow';
+import { denied, NOT_A_MEMBER, ROLE_LACKS } from './access';
 import type { Agent, Role, Status } from './agent';
 import type { PermissionDenied } from './errors';
 import type { Workspace } from './workspace';
@@ -127,18 +128,12 @@ export function authorize(actor: Actor, capability: Capability, workspace: Owned
           actor.status === 'inactive' && can({ id: actor.id, workspaceId: actor.workspaceId, role: actor.role, status: 'active' }, capability, workspace)
           ? 'inactive'
           : 'role';
-  return err({
-    type: 'PermissionDenied',
-    capability,
-    reason,
-    actorId: actor.id,
-    message: `Not allowed to ${capability}: ${WHY_DENIED[reason]}`,
-  });
+  return denied(actor, capability, reason, WHY_DENIED[reason]);
 }
 
 const WHY_DENIED: Record<PermissionDenied['reason'], string> = {
-  'not-a-member': 'the acting agent belongs to another workspace.',
+  'not-a-member': NOT_A_MEMBER,
   'not-owner': 'only the workspace owner may do this.',
   inactive: 'the agent is inactive; activate the agent first.',
-  role: "the agent's role does not include it; an admin may.",
+  role: ROLE_LACKS,
 };

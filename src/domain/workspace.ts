@@ -10,7 +10,7 @@ import type {
 import * as fail from './failures';
 import { event, type RosterEvent, type WorkspaceCreated, type WorkspaceSettingsChanged } from './events';
 import type { AgentId, WorkspaceId } from './ids';
-import { authorize } from './permissions';
+import { authorizeMember } from './access';
 import {
   DEFAULT_SEAT_POLICY,
   PLANS,
@@ -203,7 +203,7 @@ export function changePlan(
 ): Result<Decision<{ workspace: Workspace }>, ChangePlanError> {
   const { workspace, actor } = state;
   return parseInput(changePlanSchema, input)
-    .andThrough(() => authorize(actor, 'manageWorkspace', workspace))
+    .andThrough(() => authorizeMember(actor, 'manageWorkspace', workspace))
     .andThen((i) => {
       const plan = resolvePlan(i.plan, context.plans ?? PLANS);
       if (plan === undefined) return err(fail.planNotFound(String(i.plan)));
@@ -254,7 +254,7 @@ export function changeSettings(
 ): Result<Decision<{ workspace: Workspace }>, ChangeSettingsError> {
   const { workspace, actor } = state;
   return parseInput(changeSettingsSchema, input)
-    .andThrough(() => authorize(actor, 'manageWorkspace', workspace))
+    .andThrough(() => authorizeMember(actor, 'manageWorkspace', workspace))
     .andThen((i) => {
       const seatPolicy = mergeSeatPolicy(workspace.seatPolicy, i.seatPolicy);
       const data = {
