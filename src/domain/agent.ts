@@ -175,25 +175,29 @@ export function editAgent(
   input: EditAgentInput,
   context: Now & Readonly<{ /** Who holds the new email; read only when the email changes. */ emailStatus: EmailStatus }>,
 ): Result<AgentDecision, EditAgentError> {
+  // Straight-line rather than a neverthrow chain, as in changeRole: no closure and no Result per
+  // step (docs/performance.md), and a smaller bundle. Same checks, same order.
+  const parsed = parseInput(editAgentSchema, input);
+  if (parsed.isErr()) return err(parsed.error);
+  const i = parsed.value;
   const { workspace, actor } = state;
-  return parseInput(editAgentSchema, input)
-    .andThrough((i) => authorizeOnAgent(actor, i.agentId, workspace))
-    .andThen((i) => requireAgent(workspace, state.agent, i.agentId).map((agent) => ({ i, agent })))
-    .andThen(({ i, agent }) => {
-      const emailChanges = i.email !== undefined && i.email !== agent.email;
-      if (emailChanges) {
-        const taken = refuseTakenEmail(i.email!, context.emailStatus);
-        if (taken.isErr()) return err(taken.error);
-      }
-      const changes = {
-        ...(i.name !== undefined && i.name !== agent.name ? { name: i.name } : {}),
-        ...(emailChanges ? { email: i.email! } : {}),
-        ...(i.description !== undefined && i.description !== agent.description ? { description: i.description } : {}),
-      };
-      if (Object.keys(changes).length === 0) return ok(decided({ agent }, []));
-      const events = [event('AgentProfileEdited', workspace.id, isoTime(context.now), { agentId: agent.id, editedBy: actor.id, ...changes })];
-      return ok(decided({ agent: withProfile(agent, changes) }, events));
-    });
+  const allowed = authorizeOnAgent(actor, i.agentId, workspace);
+  if (allowed.isErr()) return err(allowed.error);
+  const agent = state.agent;
+  if (!isAgentOf(workspace, agent, i.agentId)) return err(fail.agentNotFound(i.agentId));
+  const emailChanges = i.email !== undefined && i.email !== agent.email;
+  if (emailChanges) {
+    const taken = refuseTakenEmail(i.email!, context.emailStatus);
+    if (taken.isErr()) return err(taken.error);
+  }
+  const changes = {
+    ...(i.name !== undefined && i.name !== agent.name ? { name: i.name } : {}),
+    ...(emailChanges ? { email: i.email! } : {}),
+    ...(i.description !== undefined && i.description !== agent.description ? { description: i.description } : {}),
+  };
+  if (Object.keys(changes).length === 0) return ok(decided({ agent }, []));
+  const events = [event('AgentProfileEdited', workspace.id, isoTime(context.now), { agentId: agent.id, editedBy: actor.id, ...changes })];
+  return ok(decided({ agent: withProfile(agent, changes) }, events));
 }
 
 /**
