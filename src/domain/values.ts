@@ -97,8 +97,8 @@ type Rule = readonly [pattern: RegExp, message: string];
 
 /**
  * The first rule `s` breaks, as a refusal, or `undefined`. Rules as data rather than one `if` each:
- * the email and name rules are shipped in every bundle that parses an address or a name, and a
- * table of patterns is about half the size of the same checks written out.
+ * the email rules ship in every bundle that parses an address, and a rule that is a pattern and a
+ * message has no code of its own to ship.
  */
 function broken(s: string, rules: readonly Rule[]): Refused | undefined {
   for (const [pattern, message] of rules) {
@@ -161,15 +161,19 @@ const LOCAL_PART: readonly Rule[] = [
   [/[^.!#$%&'*+/=?^_`{|}~\-\p{L}\p{M}\p{N}]/u, 'Email address contains a character that is not allowed before "@" (%).'],
 ];
 
+const TWO_LABELS = 'Email domain must have at least two labels, such as "example.com".';
+
 /**
  * On the domain as typed, before IDNA: only letters, marks, digits, dots and hyphens. Anything
  * else (':', '/', '%', '@', '_', ...) would either be reinterpreted by the URL parser or is not a
- * hostname. The URL parser keeps dots as they are (empty labels, a trailing dot), so the label
- * rules run once, on its result.
+ * hostname. The URL parser keeps the dots typed (empty labels, a trailing dot), so the label rules
+ * run on its result; the two labels are required of the typed domain as well, because IDNA maps a
+ * few digits-with-a-stop ('⒈' → '1.') to a dot that was not typed.
  */
 const DOMAIN: readonly Rule[] = [
   [/[[\]]/, 'Email domain must be a name, not an IP-address literal.'],
   [/[^\p{L}\p{M}\p{N}.-]/u, 'Email domain contains a character that is not allowed in a domain name (%).'],
+  [/^[^.]*$/, TWO_LABELS],
 ];
 
 /**
@@ -178,7 +182,7 @@ const DOMAIN: readonly Rule[] = [
  */
 const HOST: readonly Rule[] = [
   [/\.$/, 'Email domain must not end with a dot.'],
-  [/^[^.]*$/, 'Email domain must have at least two labels, such as "example.com".'],
+  [/^[^.]*$/, TWO_LABELS],
   [/^\.|\.\./, 'Email domain has an empty label.'],
   [/[^.]{64}/, 'Email domain has a label longer than 63 characters.'],
   [/[^a-z0-9.-]/, 'Email domain is not a plain DNS host name.'],

@@ -180,6 +180,9 @@ describe('emailSchema: canonical key rules', () => {
     ['a@-x.com', /hyphen/],
     ['a@x-.com', /hyphen/],
     ['a@x.123', /.+/],
+    ['a@localhost', /two labels/],
+    // IDNA maps '⒈' to '1.': a dot the user did not type must not make a second label.
+    ['a@x\u2488com', /two labels/],
     [`a@${'b'.repeat(64)}.com`, /longer than 63/],
     ['a@xn--zz.com', /internationalized domain/],
     ['"a b"@x.com', /.+/],
