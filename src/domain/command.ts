@@ -27,6 +27,7 @@ export function validationFailed(issues: readonly FieldIssue[]): ValidationFaile
   return { type: 'ValidationFailed', issues, message: `Invalid input: ${fields}.` };
 }
 
+/** Thrown by {@link ownData} past {@link MAX_DEPTH}, and told apart from what a hostile getter throws. */
 const TOO_DEEP = /* @__PURE__ */ Symbol('too deep');
 const MAX_DEPTH = 16;
 
@@ -54,23 +55,17 @@ const NO_PROTOTYPE: object = /* @__PURE__ */ pure(() => Object.freeze(Object.set
  * V8 runs it natively (faster here than a loop over `Object.keys`, whose variable-key reads and
  * writes go through megamorphic lookups). On a target whose chain lacks `Object.prototype` its
  * writes create own data properties, `__proto__` included. Nested objects and arrays are then
- * copied the same way, walking the copy (not the input, so no getter runs twice).
+ * copied the same way, walking the copy (not the input, so no getter runs twice). Past
+ * {@link MAX_DEPTH} it throws {@link TOO_DEEP}, which {@link parseInput} turns into a refusal.
  */
 function ownData(value: unknown, depth: number): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (depth > MAX_DEPTH) return TOO_DEEP;
-  if (Array.isArray(value)) {
-    const items = value.map((v) => ownData(v, depth + 1));
-    return items.includes(TOO_DEEP) ? TOO_DEEP : items;
-  }
+  if (depth > MAX_DEPTH) throw TOO_DEEP;
+  if (Array.isArray(value)) return value.map((v) => ownData(v, depth + 1));
   const copy = Object.assign(Object.create(NO_PROTOTYPE) as Record<string, unknown>, value);
   for (const key in copy) {
     const item = copy[key];
-    if (item !== null && typeof item === 'object') {
-      const inner = ownData(item, depth + 1);
-      if (inner === TOO_DEEP) return TOO_DEEP;
-      copy[key] = inner;
-    }
+    if (item !== null && typeof item === 'object') copy[key] = ownData(item, depth + 1);
   }
   return copy;
 }
@@ -83,11 +78,9 @@ function ownData(value: unknown, depth: number): unknown {
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): Result<z.output<S>, ValidationFailed> {
   try {
-    const data = ownData(input, 0);
-    if (data === TOO_DEEP) return err(validationFailed([{ path: '', message: 'is nested too deeply' }]));
-    const parsed = schema.safeParse(data);
+    const parsed = schema.safeParse(ownData(input, 0));
     return parsed.success ? ok(parsed.data) : err(validationFailed(toFieldIssues(parsed.error.issues)));
-  } catch {
-    return err(validationFailed([{ path: '', message: 'could not be read' }]));
+  } catch (thrown) {
+    return err(validationFailed([{ path: '', message: thrown === TOO_DEEP ? 'is nested too deeply' : 'could not be read' }]));
   }
 }

@@ -1,5 +1,5 @@
 import { err, ok, type Result } from 'neverthrow';
-import { created, requireAgent, withoutDepartment, evolveAgent, type Agent, type Now, type Removed } from './agent';
+import { created, requireAgent, withoutDepartment, type Agent, type Now, type Removed } from './agent';
 import { decided, parseInput, type Decision } from './command';
 import type {
   AgentNotFound,
@@ -10,10 +10,10 @@ import type {
   ValidationFailed,
 } from './errors';
 import * as fail from './failures';
-import { event, type RosterEvent } from './events';
+import { event, type DepartmentCreated, type RosterEvent } from './events';
 import type { DepartmentId, WorkspaceId } from './ids';
 import type { Invitation } from './invitation';
-import { authorize } from './permissions';
+import { authorizeMember } from './access';
 import { withinLimit } from './plans';
 import {
   assignAgentSchema,
@@ -29,7 +29,8 @@ import {
 } from './schemas';
 import { isoTime, type IsoTime } from './time';
 import { nameKey } from './values';
-import { evolveWorkspace, type Workspace } from './workspace';
+import { counted, withDepartments } from './transitions';
+import type { Workspace } from './workspace';
 
 /**
  * A named group of agents that conversations are routed to. Membership lives on agents and
@@ -50,23 +51,35 @@ export type Department = Readonly<{
 export function evolveDepartment(department: Department | null, e: RosterEvent): Department | null {
   switch (e.type) {
     case 'DepartmentCreated':
-      return created<Department>(department, {
-        kind: 'department',
-        id: e.data.departmentId,
-        workspaceId: e.workspaceId,
-        name: e.data.name,
-        nameKey: nameKey(e.data.name),
-        createdAt: e.occurredAt,
-      });
+      return created<Department>(department, createdBy(e));
     case 'DepartmentRenamed':
-      return department && department.id === e.data.departmentId
-        ? { ...department, name: e.data.to, nameKey: nameKey(e.data.to) }
-        : department;
+      return department && department.id === e.data.departmentId ? named(department, e.data.to) : department;
     case 'DepartmentDeleted':
       return department && department.id === e.data.departmentId ? null : department;
     default:
       return department;
   }
+}
+
+/**
+ * The department a `DepartmentCreated` creates. Its own function, like {@link named}, so that a
+ * command makes its one transition without carrying the whole of `evolveDepartment` (and of
+ * `evolveWorkspace`) into a bundle: transitions.ts says why. The fold calls the same functions.
+ */
+function createdBy(e: DepartmentCreated): Department {
+  return {
+    kind: 'department',
+    id: e.data.departmentId,
+    workspaceId: e.workspaceId,
+    name: e.data.name,
+    nameKey: nameKey(e.data.name),
+    createdAt: e.occurredAt,
+  };
+}
+
+/** The department under a new name. */
+function named(department: Department, name: string): Department {
+  return { ...department, name, nameKey: nameKey(name) };
 }
 
 /** The named departments, each required to exist in this workspace. */
@@ -141,16 +154,14 @@ export function createDepartment(
 ): Result<Decision<{ workspace: Workspace; department: Department }>, CreateDepartmentError> {
   const { workspace, actor } = state;
   return parseInput(createDepartmentSchema, input)
-    .andThrough(() => authorize(actor, 'manageDepartments', workspace))
+    .andThrough(() => authorizeMember(actor, 'manageDepartments', workspace))
     .andThen((i) => {
       if (context.nameTaken) return err(fail.departmentNameTaken(i.name));
       const used = workspace.counts.departments;
       const limit = workspace.plan.departments;
       if (!withinLimit(used + 1, limit)) return err(fail.departmentLimitReached({ limit: limit ?? used, used }));
-      const events = [event('DepartmentCreated', workspace.id, isoTime(context.now), { departmentId: context.departmentId, name: i.name })];
-      return ok(
-        decided({ workspace: evolveWorkspace(workspace, events[0]!), department: evolveDepartment(null, events[0]!)! }, events),
-      );
+      const made = event('DepartmentCreated', workspace.id, isoTime(context.now), { departmentId: context.departmentId, name: i.name });
+      return ok(decided({ workspace: counted(workspace, { departments: 1 }), department: createdBy(made) }, [made]));
     });
 }
 
@@ -169,7 +180,7 @@ export function renameDepartment(
 ): Result<Decision<{ department: Department }>, RenameDepartmentError> {
   const { workspace, actor } = state;
   return parseInput(renameDepartmentSchema, input)
-    .andThrough(() => authorize(actor, 'manageDepartments', workspace))
+    .andThrough(() => authorizeMember(actor, 'manageDepartments', workspace))
     .andThen((i) => requireDepartment(workspace, state.department, i.departmentId).map((department) => ({ i, department })))
     .andThen(({ i, department }) => {
       if (i.name === department.name) return ok(decided({ department }, []));
@@ -177,7 +188,7 @@ export function renameDepartment(
       const events = [
         event('DepartmentRenamed', workspace.id, isoTime(context.now), { departmentId: department.id, from: department.name, to: i.name }),
       ];
-      return ok(decided({ department: evolveDepartment(department, events[0]!)! }, events));
+      return ok(decided({ department: named(department, i.name) }, events));
     });
 }
 
@@ -210,7 +221,7 @@ export function deleteDepartment(
 > {
   const { workspace, actor } = state;
   return parseInput(departmentTargetSchema, input)
-    .andThrough(() => authorize(actor, 'manageDepartments', workspace))
+    .andThrough(() => authorizeMember(actor, 'manageDepartments', workspace))
     .andThen((i) => requireDepartment(workspace, state.department, i.departmentId))
     .map((department) => {
       const members = state.members.filter((a) => a.workspaceId === workspace.id && a.departmentIds.includes(department.id));
@@ -226,7 +237,7 @@ export function deleteDepartment(
       ];
       return decided(
         {
-          workspace: evolveWorkspace(workspace, events[0]!),
+          workspace: counted(workspace, { departments: -1 }),
           department: { kind: 'department', id: department.id, removed: true } as const,
           members: members.map((a) => withoutDepartment(a, department.id)),
           invitations: invitations.map((inv) => withoutDepartment(inv, department.id)),
@@ -251,14 +262,14 @@ export function assignAgentToDepartments(
 ): Result<Decision<{ agent: Agent; departments: readonly Department[] }>, AssignAgentError> {
   const { workspace, actor } = state;
   return parseInput(assignAgentSchema, input)
-    .andThrough(() => authorize(actor, 'manageDepartments', workspace))
+    .andThrough(() => authorizeMember(actor, 'manageDepartments', workspace))
     .andThen((i) => requireAgent(workspace, state.agent, i.agentId).map((agent) => ({ i, agent })))
     .andThen(({ i, agent }) => requireDepartments(workspace, state.departments, i.departmentIds).map((departments) => ({ agent, departments })))
     .map(({ agent, departments }) => {
       const added = departments.map((d) => d.id).filter((id) => !agent.departmentIds.includes(id));
       if (added.length === 0) return decided({ agent, departments }, []);
       const events = [event('AgentAssignedToDepartments', workspace.id, isoTime(context.now), { agentId: agent.id, departmentIds: added })];
-      return decided({ agent: evolveAgent(agent, events[0]!)!, departments }, events);
+      return decided({ agent: withDepartments(agent, added), departments }, events);
     });
 }
 
@@ -277,7 +288,7 @@ export function removeAgentFromDepartment(
 ): Result<Decision<{ agent: Agent; department: Department }>, RemoveAgentFromDepartmentError> {
   const { workspace, actor } = state;
   return parseInput(removeAgentFromDepartmentSchema, input)
-    .andThrough(() => authorize(actor, 'manageDepartments', workspace))
+    .andThrough(() => authorizeMember(actor, 'manageDepartments', workspace))
     .andThen((i) => requireAgent(workspace, state.agent, i.agentId).map((agent) => ({ i, agent })))
     .andThen(({ i, agent }) => requireDepartment(workspace, state.department, i.departmentId).map((department) => ({ agent, department })))
     .map(({ agent, department }) => {
@@ -285,6 +296,6 @@ export function removeAgentFromDepartment(
       const events = [
         event('AgentRemovedFromDepartment', workspace.id, isoTime(context.now), { agentId: agent.id, departmentId: department.id }),
       ];
-      return decided({ agent: evolveAgent(agent, events[0]!)!, department }, events);
+      return decided({ agent: withoutDepartment(agent, department.id), department }, events);
     });
 }

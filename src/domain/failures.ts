@@ -62,24 +62,35 @@ export const planNotFound = (planId: string): PlanNotFound => ({
 export const emailAlreadyExists = (d: DataOf<EmailAlreadyExists>): EmailAlreadyExists => ({
   type: 'EmailAlreadyExists',
   ...d,
-  message: {
-    'standalone-account': `Email already exists: ${d.email} is registered as a separate standalone account. Ask its owner to delete that account, or use another email.`,
-    agent: `Email already exists: ${d.email} is already an agent of this workspace.`,
-    'pending-invitation': `Email already exists: ${d.email} already has a pending invitation; resend it instead.`,
-  }[d.holder],
+  message: `Email already exists: ${d.email} ${HELD_BY[d.holder]}`,
 });
+const HELD_BY: Record<EmailAlreadyExists['holder'], string> = {
+  'standalone-account': 'is registered as a separate standalone account. Ask its owner to delete that account, or use another email.',
+  agent: 'is already an agent of this workspace.',
+  'pending-invitation': 'already has a pending invitation; resend it instead.',
+};
 /**
  * Not enough seats; the message differs for one more seat and for a bulk change.
  *
  * @example fail.seatLimitReached({ limit: 3, used: 3, requested: 4 })
  */
-export const seatLimitReached = (d: DataOf<SeatLimitReached>): SeatLimitReached => ({
+export const seatLimitReached = (d: DataOf<SeatLimitReached>): SeatLimitReached =>
+  d.requested === d.used + 1
+    ? noSeatLeft(d)
+    : {
+        type: 'SeatLimitReached',
+        ...d,
+        message: `This change needs ${d.requested} seats but the plan has ${d.limit} (${d.used} used now). Upgrade the plan or free seats.`,
+      };
+/**
+ * {@link seatLimitReached} for a change that needs one more seat. Internal (not in {@link fail}):
+ * the commands that take at most one seat build their error with it, so that their bundles do not
+ * carry the several-seats message.
+ */
+export const noSeatLeft = (d: DataOf<SeatLimitReached>): SeatLimitReached => ({
   type: 'SeatLimitReached',
   ...d,
-  message:
-    d.requested === d.used + 1
-      ? `All ${d.limit} seats of the plan are taken (${d.used} used). Upgrade the plan or free a seat.`
-      : `This change needs ${d.requested} seats but the plan has ${d.limit} (${d.used} used now). Upgrade the plan or free seats.`,
+  message: `All ${d.limit} seats of the plan are taken (${d.used} used). Upgrade the plan or free a seat.`,
 });
 /**
  * One more department would go over the plan.

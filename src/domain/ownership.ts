@@ -1,5 +1,5 @@
 import { err, ok, type Result } from 'neverthrow';
-import { evolveAgent, requireAgent, type Agent, type Now } from './agent';
+import { requireAgent, type Agent, type Now } from './agent';
 import { decided, parseInput, type Decision } from './command';
 import type {
   AgentNotFound,
@@ -12,7 +12,8 @@ import { event } from './events';
 import { authorize } from './permissions';
 import { transferOwnershipSchema, type TransferOwnershipInput } from './schemas';
 import { isoTime } from './time';
-import { evolveWorkspace, type Workspace } from './workspace';
+import { withRole } from './transitions';
+import type { Workspace } from './workspace';
 
 /** Errors of {@link transferOwnership}. */
 export type TransferOwnershipError = ValidationFailed | PermissionDenied | AgentNotFound | AlreadyOwner;
@@ -45,9 +46,9 @@ export function transferOwnership(
       return ok(
         decided(
           {
-            workspace: evolveWorkspace(workspace, events[0]!),
-            formerOwner: evolveAgent(actor, events[0]!)!,
-            newOwner: evolveAgent(newOwner, events[0]!)!,
+            workspace: { ...workspace, ownerId: newOwner.id },
+            formerOwner: withRole(actor, i.formerOwnerRole),
+            newOwner: withRole(newOwner, 'admin'),
           },
           events,
         ),

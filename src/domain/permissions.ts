@@ -1,4 +1,5 @@
-import { err, ok, type Result } from 'neverthrow';
+import { ok, type Result } from 'neverthrow';
+import { denied, NOT_A_MEMBER, ROLE_LACKS } from './access';
 import type { Agent, Role, Status } from './agent';
 import type { PermissionDenied } from './errors';
 import type { Workspace } from './workspace';
@@ -127,18 +128,12 @@ export function authorize(actor: Actor, capability: Capability, workspace: Owned
           actor.status === 'inactive' && can({ id: actor.id, workspaceId: actor.workspaceId, role: actor.role, status: 'active' }, capability, workspace)
           ? 'inactive'
           : 'role';
-  return err({
-    type: 'PermissionDenied',
-    capability,
-    reason,
-    actorId: actor.id,
-    message: DENIAL_MESSAGES[reason](capability),
-  });
+  return denied(actor, capability, reason, WHY_DENIED[reason]);
 }
 
-const DENIAL_MESSAGES: Record<PermissionDenied['reason'], (c: Capability) => string> = {
-  'not-a-member': (c) => `Not allowed to ${c}: the acting agent belongs to another workspace.`,
-  'not-owner': (c) => `Not allowed to ${c}: only the workspace owner may do this.`,
-  inactive: (c) => `Not allowed to ${c}: the agent is inactive; activate the agent first.`,
-  role: (c) => `Not allowed to ${c}: the agent's role does not include it; an admin may.`,
+const WHY_DENIED: Record<PermissionDenied['reason'], string> = {
+  'not-a-member': NOT_A_MEMBER,
+  'not-owner': 'only the workspace owner may do this.',
+  inactive: 'the agent is inactive; activate the agent first.',
+  role: ROLE_LACKS,
 };

@@ -18,10 +18,11 @@ import { pure } from './pure';
 // Shared helpers
 // ---------------------------------------------------------------------------
 
-type Check = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly message: string };
+/** What a check gives: the canonical value, or a refusal with the message for the user. */
+type Check = string | Refused;
+type Refused = { readonly refused: string };
 
-const pass = (value: string): Check => ({ ok: true, value });
-const fail = (message: string): Check => ({ ok: false, message });
+const fail = (refused: string): Refused => ({ refused });
 
 /**
  * Inputs far beyond any legitimate length are refused before normalisation
@@ -29,37 +30,33 @@ const fail = (message: string): Check => ({ ok: false, message });
  */
 const HARD_INPUT_LIMIT = 4096;
 
-const CONTROL = /\p{Cc}/u;
-const CONTROL_EXCEPT_LF = /(?!\n)\p{Cc}/u;
-const FORMAT = /\p{Cf}/u;
-// Unpaired surrogates cannot be encoded as UTF-8, so storage and e-mail
-// transport would mangle them silently; refusing them keeps values portable.
-const LONE_SURROGATE = /\p{Cs}/u;
-const LINE_OR_PARAGRAPH_SEPARATOR = /[\p{Zl}\p{Zp}]/u;
-const ANY_WHITESPACE = /\p{White_Space}/u;
-// Default-ignorable code points (Hangul fillers, variation selectors,
-// combining grapheme joiner, ...) render as nothing; in an address they only
-// serve to make two visually identical mailboxes compare different.
-const DEFAULT_IGNORABLE = /\p{Default_Ignorable_Code_Point}/u;
+// What each kind of text refuses outright, as one character class each, so that one search finds
+// the first offending code point and the message can name it. Cc: control characters (tab, line
+// feed, NUL, DEL, C1). Cf: format characters, which render as nothing (zero-width space, BOM,
+// bidirectional controls, soft hyphen). Cs: unpaired surrogates, which cannot be encoded as UTF-8,
+// so storage and e-mail transport would mangle them silently. Zl/Zp: line and paragraph
+// separators. Default-ignorable code points (Hangul fillers, variation selectors, combining
+// grapheme joiner, ...) render as nothing too; in an address they only serve to make two visually
+// identical mailboxes compare different.
+const EMAIL_REFUSES = /[\p{Cc}\p{Cf}\p{Cs}\p{White_Space}\p{Default_Ignorable_Code_Point}]/u;
+const NAME_REFUSES = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+const DESCRIPTION_REFUSES = /(?!\n)[\p{Cc}\p{Cf}\p{Cs}]/u;
 
 /** WHATWG "ASCII whitespace": TAB, LF, FF, CR, SPACE. */
-const isAsciiWhitespace = (unit: number): boolean =>
-  unit === 0x09 || unit === 0x0a || unit === 0x0c || unit === 0x0d || unit === 0x20;
-
-const UNICODE_WHITESPACE_UNIT = /^\p{White_Space}$/u;
+const ASCII_WHITESPACE = /[\t\n\f\r ]/;
 /** Every White_Space code point is in the BMP, so a per-code-unit test is exact. */
-const isUnicodeWhitespace = (unit: number): boolean => UNICODE_WHITESPACE_UNIT.test(String.fromCharCode(unit));
+const UNICODE_WHITESPACE = /\p{White_Space}/u;
 
 /**
- * Trims with an explicit predicate rather than `String.prototype.trim`,
- * because `trim` also strips U+FEFF (a format character we must refuse, not
- * hide) and a `/\s+$/` regex backtracks quadratically on long inner runs.
+ * Trims the code units `space` matches (one at a time) rather than with `String.prototype.trim`,
+ * because `trim` also strips U+FEFF (a format character we must refuse, not hide) and a
+ * `/\s+$/` regex backtracks quadratically on long inner runs.
  */
-function trimWith(s: string, isSpace: (unit: number) => boolean): string {
+function trimWith(s: string, space: RegExp): string {
   let start = 0;
   let end = s.length;
-  while (start < end && isSpace(s.charCodeAt(start))) start++;
-  while (end > start && isSpace(s.charCodeAt(end - 1))) end--;
+  while (start < end && space.test(s[start]!)) start++;
+  while (end > start && space.test(s[end - 1]!)) end--;
   return s.slice(start, end);
 }
 
@@ -89,16 +86,34 @@ function utf8Length(s: string): number {
 }
 
 function describeCodePoint(ch: string): string {
-  const cp = ch.codePointAt(0) ?? 0;
-  return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * A rule a value must not break: a pattern that must not match, and the message when it does.
+ * `%` in the message stands for the code point the pattern matched first, as `U+0020`.
+ */
+type Rule = readonly [pattern: RegExp, message: string];
+
+/**
+ * The first rule `s` breaks, as a refusal, or `undefined`. Rules as data rather than one `if` each:
+ * the email rules ship in every bundle that parses an address, and a rule that is a pattern and a
+ * message has no code of its own to ship.
+ */
+function broken(s: string, rules: readonly Rule[]): Refused | undefined {
+  for (const [pattern, message] of rules) {
+    const found = pattern.exec(s);
+    if (found !== null) return fail(message.replace('%', () => describeCodePoint(found[0])));
+  }
+  return undefined;
 }
 
 /** Message-bearing refinement shared by every schema, so none of them can throw. */
 function refineWith(check: (s: string) => Check) {
   return (s: string, ctx: z.RefinementCtx<string>): string => {
     const result = check(s);
-    if (result.ok) return result.value;
-    ctx.addIssue({ code: 'custom', message: result.message, input: s });
+    if (typeof result === 'string') return result;
+    ctx.addIssue({ code: 'custom', message: result.refused, input: s });
     return z.NEVER;
   };
 }
@@ -119,15 +134,61 @@ export type Email = string & z.BRAND<'Email'>;
 
 const MAX_LOCAL_OCTETS = 64;
 const MAX_ADDRESS_OCTETS = 254;
-const MAX_LABEL_LENGTH = 63;
 
-// RFC 5322 atext plus Unicode letters/marks/digits (RFC 6531 mailboxes).
-const LOCAL_CHAR = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\p{L}\p{M}\p{N}]$/u;
-// Pre-IDNA domain characters; anything else (':', '/', '%', '@', '_', ...)
-// would either be reinterpreted by the URL parser or is not a hostname.
-const DOMAIN_CHAR = /^[\p{L}\p{M}\p{N}.-]$/u;
-const ASCII_LABEL = /^[a-z0-9-]+$/;
-const ALL_DIGITS = /^[0-9]+$/;
+/** On the trimmed input, before anything else. */
+const EMAIL_TEXT: readonly Rule[] = [
+  [/^$/, 'Email address is required.'],
+  [EMAIL_REFUSES, 'Email address must not contain spaces or invisible characters (found %).'],
+];
+
+/** On the canonical address (NFC, lower case). */
+const ADDRESS: readonly Rule[] = [
+  [/^[^@]*$/, 'Email address must contain "@".'],
+  [/@[^@]*@/, 'Email address must contain exactly one "@".'],
+  [/^@/, 'Email address is missing the part before "@".'],
+  [/@$/, 'Email address is missing the domain after "@".'],
+];
+
+/**
+ * On the part before "@". Allowed: RFC 5322 atext, dots between atoms, and Unicode letters, marks
+ * and digits (RFC 6531 mailboxes; ASCII letters and digits are among them).
+ */
+const LOCAL_PART: readonly Rule[] = [
+  [/^"/, 'Quoted email addresses are not supported.'],
+  [/^\./, 'Email address must not start with a dot.'],
+  [/\.$/, 'Email address must not have a dot right before "@".'],
+  [/\.\./, 'Email address must not contain consecutive dots.'],
+  [/[^.!#$%&'*+/=?^_`{|}~\-\p{L}\p{M}\p{N}]/u, 'Email address contains a character that is not allowed before "@" (%).'],
+];
+
+const TWO_LABELS = 'Email domain must have at least two labels, such as "example.com".';
+
+/**
+ * On the domain as typed, before IDNA: only letters, marks, digits, dots and hyphens. Anything
+ * else (':', '/', '%', '@', '_', ...) would either be reinterpreted by the URL parser or is not a
+ * hostname. The URL parser keeps the dots typed (empty labels, a trailing dot), so the label rules
+ * run on its result; the two labels are required of the typed domain as well, because IDNA maps a
+ * few digits-with-a-stop ('⒈' → '1.') to a dot that was not typed.
+ */
+const DOMAIN: readonly Rule[] = [
+  [/[[\]]/, 'Email domain must be a name, not an IP-address literal.'],
+  [/[^\p{L}\p{M}\p{N}.-]/u, 'Email domain contains a character that is not allowed in a domain name (%).'],
+  [/^[^.]*$/, TWO_LABELS],
+];
+
+/**
+ * On the domain after IDNA. The URL parser is lenient (IPv4 shorthands, '_' etc.), so its result
+ * is re-validated as a plain LDH DNS name rather than trusted.
+ */
+const HOST: readonly Rule[] = [
+  [/\.$/, 'Email domain must not end with a dot.'],
+  [/^[^.]*$/, TWO_LABELS],
+  [/^\.|\.\./, 'Email domain has an empty label.'],
+  [/[^.]{64}/, 'Email domain has a label longer than 63 characters.'],
+  [/[^a-z0-9.-]/, 'Email domain is not a plain DNS host name.'],
+  [/(^|\.)-|-(\.|$)/, 'Email domain labels must not start or end with a hyphen.'],
+  [/\.[0-9]+$/, 'Email domain must be a name, not an IP address.'],
+];
 
 /**
  * Runs once on the already-canonical case so the 'İ' → 'i̇' style expansions
@@ -138,91 +199,35 @@ function canonicalCase(s: string): string {
   return s.normalize('NFC').toLowerCase().normalize('NFC');
 }
 
-function toAsciiDomain(domain: string): Check {
-  if (domain.includes('[') || domain.includes(']')) {
-    return fail('Email domain must be a name, not an IP-address literal.');
-  }
-  if (domain.endsWith('.')) return fail('Email domain must not end with a dot.');
-  if (domain.startsWith('.') || domain.includes('..')) return fail('Email domain has an empty label.');
-  for (const ch of domain) {
-    if (!DOMAIN_CHAR.test(ch)) {
-      return fail(`Email domain contains a character that is not allowed in a domain name (${describeCodePoint(ch)}).`);
-    }
-  }
-  if (!domain.includes('.')) {
-    return fail('Email domain must have at least two labels, such as "example.com".');
-  }
-
-  let ascii: string;
-  try {
-    ascii = new URL(`http://${domain}`).hostname;
-  } catch {
-    return fail('Email domain is not a valid internationalized domain name.');
-  }
-
-  // The URL parser is lenient (IPv4 shorthands, '_' etc.), so the result is
-  // re-validated as a plain LDH DNS name rather than trusted.
-  const labels = ascii.split('.');
-  if (labels.length < 2) return fail('Email domain must have at least two labels, such as "example.com".');
-  for (const label of labels) {
-    if (label.length === 0) return fail('Email domain has an empty label.');
-    if (label.length > MAX_LABEL_LENGTH) {
-      return fail(`Email domain has a label longer than ${MAX_LABEL_LENGTH} characters.`);
-    }
-    if (!ASCII_LABEL.test(label)) return fail('Email domain is not a plain DNS host name.');
-    if (label.startsWith('-') || label.endsWith('-')) {
-      return fail('Email domain labels must not start or end with a hyphen.');
-    }
-  }
-  const tld = labels[labels.length - 1] ?? '';
-  if (ALL_DIGITS.test(tld)) return fail('Email domain must be a name, not an IP address.');
-  return pass(ascii);
-}
-
 function canonicalEmail(raw: string): Check {
   if (raw.length > HARD_INPUT_LIMIT) return fail('Email address is too long.');
-  const trimmed = trimWith(raw, isAsciiWhitespace);
-  if (trimmed.length === 0) return fail('Email address is required.');
-
-  if (CONTROL.test(trimmed)) return fail('Email address must not contain control characters.');
-  if (FORMAT.test(trimmed)) {
-    return fail('Email address must not contain invisible formatting characters (zero-width, BOM or bidirectional controls).');
-  }
-  if (LONE_SURROGATE.test(trimmed)) return fail('Email address contains malformed Unicode (an unpaired surrogate).');
-  if (ANY_WHITESPACE.test(trimmed)) return fail('Email address must not contain spaces.');
-  if (DEFAULT_IGNORABLE.test(trimmed)) return fail('Email address must not contain invisible characters.');
+  const trimmed = trimWith(raw, ASCII_WHITESPACE);
+  const textRefused = broken(trimmed, EMAIL_TEXT);
+  if (textRefused) return textRefused;
 
   const canonical = canonicalCase(trimmed);
   const at = canonical.indexOf('@');
-  if (at === -1) return fail('Email address must contain "@".');
-  if (canonical.indexOf('@', at + 1) !== -1) return fail('Email address must contain exactly one "@".');
-
   const local = canonical.slice(0, at);
   const domain = canonical.slice(at + 1);
-  if (local.length === 0) return fail('Email address is missing the part before "@".');
-  if (domain.length === 0) return fail('Email address is missing the domain after "@".');
-
-  if (local.startsWith('"')) return fail('Quoted email addresses are not supported.');
-  if (local.startsWith('.')) return fail('Email address must not start with a dot.');
-  if (local.endsWith('.')) return fail('Email address must not have a dot right before "@".');
-  if (local.includes('..')) return fail('Email address must not contain consecutive dots.');
-  for (const ch of local) {
-    if (ch !== '.' && !LOCAL_CHAR.test(ch)) {
-      return fail(`Email address contains a character that is not allowed before "@" (${describeCodePoint(ch)}).`);
-    }
-  }
+  const refused = broken(canonical, ADDRESS) ?? broken(local, LOCAL_PART) ?? broken(domain, DOMAIN);
+  if (refused) return refused;
   const localOctets = utf8Length(local);
   if (localOctets > MAX_LOCAL_OCTETS) {
     return fail(`The part before "@" must be at most ${MAX_LOCAL_OCTETS} bytes.`);
   }
 
-  const asciiDomain = toAsciiDomain(domain);
-  if (!asciiDomain.ok) return asciiDomain;
-
-  if (localOctets + 1 + asciiDomain.value.length > MAX_ADDRESS_OCTETS) {
+  let host: string;
+  try {
+    host = new URL(`http://${domain}`).hostname;
+  } catch {
+    return fail('Email domain is not a valid internationalized domain name.');
+  }
+  const hostRefused = broken(host, HOST);
+  if (hostRefused) return hostRefused;
+  if (localOctets + 1 + host.length > MAX_ADDRESS_OCTETS) {
     return fail(`Email address must be at most ${MAX_ADDRESS_OCTETS} bytes.`);
   }
-  return pass(`${local}@${asciiDomain.value}`);
+  return `${local}@${host}`;
 }
 
 /**
@@ -257,22 +262,24 @@ export function parseEmail(raw: unknown): Result<Email, string> {
 // Names and descriptions
 // ---------------------------------------------------------------------------
 
-function boundedText(label: string, maxCodePoints: number) {
+/**
+ * The rules every name and description shares: at most `maxCodePoints` after trimming (Unicode
+ * whitespace) and NFC, no character `refuses` matches, and not empty unless `emptyOk`.
+ */
+function boundedText(label: string, maxCodePoints: number, refuses: RegExp, what: string, emptyOk = false) {
+  const tooLong = `${label} must be at most ${maxCodePoints} characters.`;
   return (raw: string): Check => {
-    if (raw.length > HARD_INPUT_LIMIT) return fail(`${label} must be at most ${maxCodePoints} characters.`);
-    const trimmed = trimWith(raw, isUnicodeWhitespace);
-    if (trimmed.length === 0) return fail(`${label} must not be empty.`);
-    if (CONTROL.test(trimmed)) return fail(`${label} must not contain control characters such as tabs or line breaks.`);
-    if (FORMAT.test(trimmed)) {
-      return fail(`${label} must not contain invisible formatting characters (zero-width, BOM or bidirectional controls).`);
-    }
-    if (LINE_OR_PARAGRAPH_SEPARATOR.test(trimmed)) return fail(`${label} must not contain line or paragraph separators.`);
-    if (LONE_SURROGATE.test(trimmed)) return fail(`${label} contains malformed Unicode (an unpaired surrogate).`);
+    if (raw.length > HARD_INPUT_LIMIT) return fail(tooLong);
+    const trimmed = trimWith(raw, UNICODE_WHITESPACE);
+    if (!trimmed && !emptyOk) return fail(`${label} must not be empty.`);
+    const bad = refuses.exec(trimmed);
+    if (bad !== null) return fail(`${label} must not contain ${what} (found ${describeCodePoint(bad[0])}).`);
     const normalized = trimmed.normalize('NFC');
-    if (codePointLength(normalized) > maxCodePoints) return fail(`${label} must be at most ${maxCodePoints} characters.`);
-    return pass(normalized);
+    return codePointLength(normalized) > maxCodePoints ? fail(tooLong) : normalized;
   };
 }
+
+const NAME_REFUSAL = 'tabs, line breaks or invisible characters';
 
 /**
  * A person's display name: trimmed, NFC, 1–100 code points, no invisible or
@@ -292,7 +299,7 @@ export type PersonName = string & z.BRAND<'PersonName'>;
  */
 export const personNameSchema = /* @__PURE__ */ pure(() => z
   .string()
-  .transform(refineWith(boundedText('Name', 100)))
+  .transform(refineWith(boundedText('Name', 100, NAME_REFUSES, NAME_REFUSAL)))
   .brand<'PersonName'>());
 
 /**
@@ -312,24 +319,23 @@ export type DepartmentName = string & z.BRAND<'DepartmentName'>;
  */
 export const departmentNameSchema = /* @__PURE__ */ pure(() => z
   .string()
-  .transform(refineWith(boundedText('Department name', 60)))
+  .transform(refineWith(boundedText('Department name', 60, NAME_REFUSES, NAME_REFUSAL)))
   .brand<'DepartmentName'>());
 
 const MAX_DESCRIPTION = 500;
 
+const descriptionText = /* @__PURE__ */ boundedText(
+  'Description',
+  MAX_DESCRIPTION,
+  DESCRIPTION_REFUSES,
+  'tabs or invisible characters (line breaks are fine)',
+  true,
+);
+
 function canonicalDescription(raw: string): Check {
-  if (raw.length > HARD_INPUT_LIMIT) return fail(`Description must be at most ${MAX_DESCRIPTION} characters.`);
   // Windows line endings are normalised so the same text typed on any OS
   // stores identically; a lone CR is still refused as a control character.
-  const trimmed = trimWith(raw.replace(/\r\n/g, '\n'), isUnicodeWhitespace);
-  if (CONTROL_EXCEPT_LF.test(trimmed)) return fail('Description must not contain control characters other than line breaks.');
-  if (FORMAT.test(trimmed)) {
-    return fail('Description must not contain invisible formatting characters (zero-width, BOM or bidirectional controls).');
-  }
-  if (LONE_SURROGATE.test(trimmed)) return fail('Description contains malformed Unicode (an unpaired surrogate).');
-  const normalized = trimmed.normalize('NFC');
-  if (codePointLength(normalized) > MAX_DESCRIPTION) return fail(`Description must be at most ${MAX_DESCRIPTION} characters.`);
-  return pass(normalized);
+  return descriptionText(raw.length > HARD_INPUT_LIMIT ? raw : raw.replace(/\r\n/g, '\n'));
 }
 
 /**

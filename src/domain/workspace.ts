@@ -8,9 +8,9 @@ import type {
   ValidationFailed,
 } from './errors';
 import * as fail from './failures';
-import { event, type RosterEvent } from './events';
+import { event, type RosterEvent, type WorkspaceCreated, type WorkspaceSettingsChanged } from './events';
 import type { AgentId, WorkspaceId } from './ids';
-import { authorize } from './permissions';
+import { authorizeMember } from './access';
 import {
   DEFAULT_SEAT_POLICY,
   PLANS,
@@ -29,7 +29,9 @@ import {
   type CreateWorkspaceInput,
 } from './schemas';
 import { isoTime, type IsoTime } from './time';
-import { created, evolveAgent, type Agent, type Now } from './agent';
+import { created, type Agent, type Now } from './agent';
+import { counted, joined } from './transitions';
+import { seatsUsed } from './seats';
 
 /**
  * Counters that plan limits need, kept on the workspace so that no command counts agents.
@@ -63,30 +65,13 @@ export const DEFAULT_INVITATION_TTL_HOURS = 7 * 24;
 export function evolveWorkspace(workspace: Workspace, e: RosterEvent): Workspace;
 export function evolveWorkspace(workspace: Workspace | null, e: RosterEvent): Workspace | null;
 export function evolveWorkspace(workspace: Workspace | null, e: RosterEvent): Workspace | null {
-  if (e.type === 'WorkspaceCreated') {
-    return created<Workspace>(workspace, {
-        kind: 'workspace',
-        id: e.workspaceId,
-        name: e.data.name,
-        ownerId: e.data.owner.agentId,
-        plan: e.data.plan,
-        seatPolicy: e.data.seatPolicy,
-        invitationTtlHours: e.data.invitationTtlHours,
-        counts: { activeAgents: 1, inactiveAgents: 0, pendingInvitations: 0, departments: 0 },
-        createdAt: e.occurredAt,
-      });
-  }
+  if (e.type === 'WorkspaceCreated') return created<Workspace>(workspace, openedBy(e));
   if (workspace === null) return null;
   switch (e.type) {
     case 'PlanChanged':
       return { ...workspace, plan: e.data.to };
     case 'WorkspaceSettingsChanged':
-      return {
-        ...workspace,
-        ...(e.data.name === undefined ? {} : { name: e.data.name }),
-        ...(e.data.seatPolicy === undefined ? {} : { seatPolicy: e.data.seatPolicy }),
-        ...(e.data.invitationTtlHours === undefined ? {} : { invitationTtlHours: e.data.invitationTtlHours }),
-      };
+      return withSettings(workspace, e.data);
     case 'InvitationSent':
       return counted(workspace, { pendingInvitations: 1 });
     case 'InvitationResent':
@@ -113,21 +98,28 @@ export function evolveWorkspace(workspace: Workspace | null, e: RosterEvent): Wo
   }
 }
 
-/**
- * The workspace with its counters moved by the given deltas. A module-level function rather than
- * a closure inside `evolveWorkspace`: a closure would be allocated (and, under tsx/esbuild's
- * `keepNames`, named with `Object.defineProperty`) on every event folded.
- */
-function counted(workspace: Workspace, delta: Partial<WorkspaceCounts>): Workspace {
-  const c = workspace.counts;
+/** The workspace a `WorkspaceCreated` opens: its owner is its one active agent. */
+function openedBy(e: WorkspaceCreated): Workspace {
+  return {
+    kind: 'workspace',
+    id: e.workspaceId,
+    name: e.data.name,
+    ownerId: e.data.owner.agentId,
+    plan: e.data.plan,
+    seatPolicy: e.data.seatPolicy,
+    invitationTtlHours: e.data.invitationTtlHours,
+    counts: { activeAgents: 1, inactiveAgents: 0, pendingInvitations: 0, departments: 0 },
+    createdAt: e.occurredAt,
+  };
+}
+
+/** The workspace with the settings a `WorkspaceSettingsChanged` carries; absent ones stay. */
+function withSettings(workspace: Workspace, d: WorkspaceSettingsChanged['data']): Workspace {
   return {
     ...workspace,
-    counts: {
-      activeAgents: c.activeAgents + (delta.activeAgents ?? 0),
-      inactiveAgents: c.inactiveAgents + (delta.inactiveAgents ?? 0),
-      pendingInvitations: c.pendingInvitations + (delta.pendingInvitations ?? 0),
-      departments: c.departments + (delta.departments ?? 0),
-    },
+    ...(d.name === undefined ? {} : { name: d.name }),
+    ...(d.seatPolicy === undefined ? {} : { seatPolicy: d.seatPolicy }),
+    ...(d.invitationTtlHours === undefined ? {} : { invitationTtlHours: d.invitationTtlHours }),
   };
 }
 
@@ -140,12 +132,7 @@ export type SeatUsage = Readonly<{ used: number; limit: number | null }>;
  * @example seatUsage(workspace) // { used: 4, limit: 5 }
  */
 export function seatUsage(workspace: Pick<Workspace, 'counts' | 'seatPolicy' | 'plan'>): SeatUsage {
-  const { counts, seatPolicy } = workspace;
-  const used =
-    counts.activeAgents +
-    (seatPolicy.countInactiveAgents ? counts.inactiveAgents : 0) +
-    (seatPolicy.reserveSeatsForInvitations ? counts.pendingInvitations : 0);
-  return { used, limit: workspace.plan.seats };
+  return { used: seatsUsed(workspace), limit: workspace.plan.seats };
 }
 
 /**
@@ -153,10 +140,11 @@ export function seatUsage(workspace: Pick<Workspace, 'counts' | 'seatPolicy' | '
  * passes, so freeing seats works even on a workspace that is over its plan.
  */
 export function requireSeats(before: Workspace, after: Workspace): Result<void, SeatLimitReached> {
-  const was = seatUsage(before);
-  const now = seatUsage(after);
-  if (now.limit === null || now.used <= was.used || now.used <= now.limit) return ok(undefined);
-  return err(fail.seatLimitReached({ limit: now.limit, used: was.used, requested: now.used }));
+  const used = seatsUsed(before);
+  const requested = seatsUsed(after);
+  const limit = after.plan.seats;
+  if (limit === null || requested <= used || requested <= limit) return ok(undefined);
+  return err(fail.seatLimitReached({ limit, used, requested }));
 }
 
 /** Errors of {@link createWorkspace}. */
@@ -178,18 +166,17 @@ export function createWorkspace(
   return parseInput(createWorkspaceSchema, input).andThen((i) => {
     const plan = resolvePlan(i.plan, context.plans ?? PLANS);
     if (plan === undefined) return err(fail.planNotFound(String(i.plan)));
-    const events = [
-      event('WorkspaceCreated', context.workspaceId, isoTime(context.now), {
-        name: i.name,
-        plan,
-        seatPolicy: mergeSeatPolicy(DEFAULT_SEAT_POLICY, i.seatPolicy),
-        invitationTtlHours: i.invitationTtlHours ?? DEFAULT_INVITATION_TTL_HOURS,
-        owner: { agentId: context.ownerId, email: i.owner.email, name: i.owner.name },
-      }),
-    ];
-    const workspace = evolveWorkspace(null, events[0]!)!;
-    const owner = evolveAgent(null, events[0]!)!;
-    return ok(decided({ workspace, owner }, events));
+    const opened = event('WorkspaceCreated', context.workspaceId, isoTime(context.now), {
+      name: i.name,
+      plan,
+      seatPolicy: mergeSeatPolicy(DEFAULT_SEAT_POLICY, i.seatPolicy),
+      invitationTtlHours: i.invitationTtlHours ?? DEFAULT_INVITATION_TTL_HOURS,
+      owner: { agentId: context.ownerId, email: i.owner.email, name: i.owner.name },
+    });
+    // The transitions evolveWorkspace and evolveAgent make for this event, called directly so that
+    // a bundle of this command does not carry the whole of both folds (transitions.ts says why).
+    const owner = joined(opened.workspaceId, opened.occurredAt, { ...opened.data.owner, role: 'admin', departmentIds: [] });
+    return ok(decided({ workspace: openedBy(opened), owner }, [opened]));
   });
 }
 
@@ -216,11 +203,11 @@ export function changePlan(
 ): Result<Decision<{ workspace: Workspace }>, ChangePlanError> {
   const { workspace, actor } = state;
   return parseInput(changePlanSchema, input)
-    .andThrough(() => authorize(actor, 'manageWorkspace', workspace))
+    .andThrough(() => authorizeMember(actor, 'manageWorkspace', workspace))
     .andThen((i) => {
       const plan = resolvePlan(i.plan, context.plans ?? PLANS);
       if (plan === undefined) return err(fail.planNotFound(String(i.plan)));
-      const seats = seatUsage(workspace).used;
+      const seats = seatsUsed(workspace);
       const departments = workspace.counts.departments;
       if (!withinLimit(seats, plan.seats) || !withinLimit(departments, plan.departments)) {
         return err(
@@ -233,7 +220,7 @@ export function changePlan(
       }
       if (samePlan(plan, workspace.plan)) return ok(decided({ workspace }, []));
       const events = [event('PlanChanged', workspace.id, isoTime(context.now), { from: workspace.plan, to: plan })];
-      return ok(decided({ workspace: evolveWorkspace(workspace, events[0]!) }, events));
+      return ok(decided({ workspace: { ...workspace, plan } }, events));
     });
 }
 
@@ -267,7 +254,7 @@ export function changeSettings(
 ): Result<Decision<{ workspace: Workspace }>, ChangeSettingsError> {
   const { workspace, actor } = state;
   return parseInput(changeSettingsSchema, input)
-    .andThrough(() => authorize(actor, 'manageWorkspace', workspace))
+    .andThrough(() => authorizeMember(actor, 'manageWorkspace', workspace))
     .andThen((i) => {
       const seatPolicy = mergeSeatPolicy(workspace.seatPolicy, i.seatPolicy);
       const data = {
@@ -282,7 +269,7 @@ export function changeSettings(
       };
       if (Object.keys(data).length === 0) return ok(decided({ workspace }, []));
       const events = [event('WorkspaceSettingsChanged', workspace.id, isoTime(context.now), data)];
-      const next = evolveWorkspace(workspace, events[0]!);
+      const next = withSettings(workspace, data);
       return requireSeats(workspace, next).map(() => decided({ workspace: next }, events));
     });
 }

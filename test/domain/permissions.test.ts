@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { authorize, can, CAPABILITIES, capabilitiesOf, NEEDS_ACTIVE, PERMISSIONS, type Capability, type Role, type Status } from 'agent-roster';
+import { authorize, can, CAPABILITIES, capabilitiesOf, NEEDS_ACTIVE, PERMISSIONS, type Actor, type Capability, type Role, type Status } from 'agent-roster';
+import { authorizeMember, type MemberCapability } from '../../src/domain/access';
 import { aWorkspace, anAgent } from '../../src/testing/mothers';
 import { deepFreeze } from '../../src/testing/scenario';
 
@@ -224,6 +225,39 @@ describe('garbage from a JS caller', () => {
       for (const capability of CAPABILITIES) {
         expect(can(actor, capability, workspace)).toBe(false);
         expect(authorize(actor, capability, workspace).isErr()).toBe(true);
+      }
+    }
+  });
+});
+
+/**
+ * The commands check the capabilities no status or owner rule touches with authorizeMember, the
+ * narrow form of authorize that keeps their bundles small. It must give exactly what authorize
+ * gives — the same Ok, or the same PermissionDenied word for word — for every actor: each role
+ * and status (and garbage ones), owner or not, of this workspace or another.
+ */
+describe('authorizeMember agrees with authorize', () => {
+  const memberCapabilities: readonly MemberCapability[] = ['manageOwnProfile', 'manageWorkspace', 'manageAgents', 'manageDepartments', 'viewStatistics'];
+
+  it('covers exactly the capabilities that need neither an active status nor the owner', () => {
+    expect([...memberCapabilities].sort()).toEqual(CAPABILITIES.filter((c) => !NEEDS_ACTIVE.has(c) && c !== 'transferOwnership').sort());
+  });
+
+  it('for every role, status, owner, workspace and member capability', () => {
+    const roles = ['admin', 'agent', 'owner', 'Admin', '__proto__', undefined];
+    const statuses = ['active', 'inactive', 'Active', 'toString', undefined];
+    for (const role of roles) {
+      for (const status of statuses) {
+        for (const owner of [true, false]) {
+          for (const workspaceId of ['ws_shop', 'ws_other']) {
+            const actor = deepFreeze({ id: owner ? 'agt_ana' : 'agt_bob', workspaceId, role, status }) as unknown as Actor;
+            for (const capability of memberCapabilities) {
+              expect(authorizeMember(actor, capability, workspace), `${String(role)} ${String(status)} ${workspaceId} ${capability}`).toStrictEqual(
+                authorize(actor, capability, workspace),
+              );
+            }
+          }
+        }
       }
     }
   });

@@ -191,6 +191,7 @@ describe('replaying events gives the states the decisions returned', () => {
     const weekLater = hoursAfter(T0, 7 * 24);
     s.step('open', open('starter'));
     for (const email of ['cy@bookshop.com', 'dee@bookshop.com']) s.step(`invite ${email}`, invite(email));
+    s.step('nothing has lapsed yet', (r) => expireInvitations({ workspace: r.workspace, invitations: r.invitations }, { now: dayLater }));
     s.step('resend Cy', (r) =>
       resendInvitation({ ...admin(r), invitation: r.invitation('cy@bookshop.com'), departments: r.departments }, { invitationId: 'inv_cy' }, {
         now: dayLater,
@@ -234,7 +235,9 @@ describe('replaying events gives the states the decisions returned', () => {
     s.step('upgrade', (r) => changePlan(admin(r), { plan: 'enterprise' }, { now: T0 }));
     s.step('count only active agents', (r) => changeSettings(admin(r), { seatPolicy: { countInactiveAgents: false }, name: 'Books' }, { now: T0 }));
     s.step('demote Cy', (r) => changeRole(on(r, 'Bob', 'Cy'), { agentId: 'agt_cy', role: 'agent' }, { now: T0 }));
-    s.step('delete Cy', (r) => deleteAgent(on(r, 'Bob', 'Cy'), { agentId: 'agt_cy' }, { now: T0 }));
+    s.step('Cy renames herself', (r) => editAgent(on(r, 'Cy', 'Cy'), { agentId: 'agt_cy', name: 'Cy B.' }, { now: T0, emailStatus: 'available' }));
+    s.step('deactivate Cy', (r) => deactivateAgent(on(r, 'Bob', 'Cy B.'), { agentId: 'agt_cy' }, { now: T0 }));
+    s.step('delete Cy while inactive', (r) => deleteAgent(on(r, 'Bob', 'Cy B.'), { agentId: 'agt_cy' }, { now: T0 }));
     expect(checkRoster(s.state)).toEqual([]);
   });
 });

@@ -180,6 +180,9 @@ describe('emailSchema: canonical key rules', () => {
     ['a@-x.com', /hyphen/],
     ['a@x-.com', /hyphen/],
     ['a@x.123', /.+/],
+    ['a@localhost', /two labels/],
+    // IDNA maps '⒈' to '1.': a dot the user did not type must not make a second label.
+    ['a@x\u2488com', /two labels/],
     [`a@${'b'.repeat(64)}.com`, /longer than 63/],
     ['a@xn--zz.com', /internationalized domain/],
     ['"a b"@x.com', /.+/],
@@ -195,7 +198,10 @@ describe('emailSchema: canonical key rules', () => {
     ['a\u3000b@x.com', /spaces/],
     ['a\u3164b@x.com', /invisible/],
     ['a\u2028b@x.com', /spaces/],
-    ['a\ud800b@x.com', /unpaired surrogate/],
+    ['a\ud800b@x.com', /invisible characters \(found U\+D800\)/],
+    ['a\u200bb@x.com', /invisible characters \(found U\+200B\)/],
+    ['a\u0007b@x.com', /found U\+0007/],
+    ['ana maria@x.com', /spaces .*found U\+0020/],
     ['@x.com', /before "@"/],
     ['a@', /domain after "@"/],
   ])('refuses %j', (raw, message) => {
@@ -286,6 +292,11 @@ describe.each(nameSchemas)('%s', (_name, schema, max) => {
   ])('refuses %s', (_l, raw) => {
     expect(schema.safeParse(raw).success).toBe(false);
   });
+
+  it('names the character it refuses', () => {
+    expect(schema.safeParse('A\u200bna').error?.issues[0]?.message).toMatch(/invisible characters .*\(found U\+200B\)/);
+    expect(schema.safeParse('A\tna').error?.issues[0]?.message).toMatch(/tabs.*\(found U\+0009\)/);
+  });
 });
 
 describe('name brands', () => {
@@ -319,6 +330,10 @@ describe('descriptionSchema', () => {
     ['RLO', 'a\u202eb'],
   ])('refuses %s', (_l, raw) => {
     expect(descriptionSchema.safeParse(raw).success).toBe(false);
+  });
+
+  it('names the character it refuses', () => {
+    expect(descriptionSchema.safeParse('a\rb').error?.issues[0]?.message).toMatch(/\(found U\+000D\)/);
   });
 
   it.each(fixture.wrong_types.map((v) => [show(v), v] as const))('refuses wrong type %s', (_l, v) => {
