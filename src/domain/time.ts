@@ -1,3 +1,5 @@
+import { regexes } from 'zod';
+
 /**
  * Instants in state and events are ISO-8601 strings in UTC (`2026-11-23T14:00:00.000Z`): JSON
  * round-trippable, sortable as text, and readable in a database column or a log line.
@@ -38,7 +40,26 @@ let lastIso = '' as IsoTime;
 let previousTime = Number.NaN;
 let previousIso = '' as IsoTime;
 
-/** True when `instant` is at or before `now`: an invitation expiring at `now` is already expired. */
+/**
+ * The exact form {@link isoTime} writes for years 0000–9999 (`2026-11-23T14:00:00.000Z`), with
+ * every field in range: a real calendar day (February 29 in leap years only), hours 00–23,
+ * minutes and seconds 00–59. Such a string names one instant and `Date.parse` reads it as written,
+ * so two of them compare as text exactly as their instants compare. Zod's own ISO date-time
+ * pattern (date, `T`, time with exactly 3 decimals, `Z`): our bundle pays nothing for it, where a
+ * pattern of our own cost ~0.15 kB of acceptInvitation's size budget.
+ */
+const CANONICAL = /* @__PURE__ */ regexes.datetime({ precision: 3 });
+
+/**
+ * True when `instant` is at or before `now`: an invitation expiring at `now` is already expired.
+ * Means `Date.parse(instant) <= now.getTime()`. `Date.parse` cost ~0.29 µs a call here, about a
+ * fifth of accepting an invitation, so when `instant` is canonical (`CANONICAL`) and `now` is
+ * before year 10000 the strings are compared instead: `isoTime(now)` is then canonical too, or,
+ * before year 0, `toISOString`'s `-0…` form, which sorts before every canonical string as its
+ * instant does. Proven equal to `Date.parse` by test/domain/time.test.ts.
+ */
 export function hasPassed(instant: IsoTime, now: Date): boolean {
-  return Date.parse(instant) <= now.getTime();
+  const time = now.getTime();
+  // 253_402_300_800_000 is 10000-01-01T00:00:00.000Z; NaN (an invalid now) is not less than it.
+  return time < 253_402_300_800_000 && CANONICAL.test(instant) ? instant <= isoTime(now) : Date.parse(instant) <= time;
 }
