@@ -468,7 +468,7 @@ export function acceptInvitation(
   return ok({
     state: {
       workspace: next,
-      invitation: evolveInvitation(invitation, accepted)!,
+      invitation: { ...invitation, status: 'accepted', agentId: context.agentId, closedAt: accepted.occurredAt },
       agent: evolveAgent(null, accepted)!,
       departments,
     },
