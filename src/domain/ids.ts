@@ -53,10 +53,10 @@ export type TokenHash = z.output<typeof tokenHashSchema>;
  * @example sameTokenHash(stored, presented) // true | false
  */
 export function sameTokenHash(a: string, b: string): boolean {
-  const length = Math.max(a.length, b.length);
-  let difference = a.length ^ b.length;
-  for (let i = 0; i < length; i++) {
-    difference |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
-  }
+  const length = a.length;
+  // Lengths are not secret (a SHA-256 hex digest is always 64 characters).
+  if (length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return difference === 0;
 }

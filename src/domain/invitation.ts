@@ -474,12 +474,9 @@ export function acceptInvitation(
   const free = refuseTakenEmail(invitation.email, context.emailStatus);
   if (free.isErr()) return err(free.error);
   const strong = checkPassword(i.password, policy);
-  if (strong.isErr()) {
-    const { reason, minLength, maxLength } = strong.error;
-    return err(fail.weakPassword({ reason, minLength, maxLength }));
-  }
-  if (context.passwordBreached) {
-    return err(fail.weakPassword({ reason: 'breached', minLength: policy.minLength, maxLength: policy.maxLength }));
+  if (strong.isErr() || context.passwordBreached) {
+    // The policy's bounds either way: checkPassword reports exactly those.
+    return err(fail.weakPassword({ reason: strong.isErr() ? strong.error.reason : 'breached', minLength: policy.minLength, maxLength: policy.maxLength }));
   }
   const seats = requireOneSeat(workspace, next);
   if (seats.isErr()) return err(seats.error);

@@ -38,7 +38,26 @@ let lastIso = '' as IsoTime;
 let previousTime = Number.NaN;
 let previousIso = '' as IsoTime;
 
-/** True when `instant` is at or before `now`: an invitation expiring at `now` is already expired. */
+/**
+ * The exact form {@link isoTime} writes for years 0000–9999 (`2026-11-23T14:00:00.000Z`), with
+ * every field in range: month 01–12; day 01–28, 29–30 outside February, or 31 in a 31-day month;
+ * hours 00–23; minutes and seconds 00–59. Such a string names one instant and `Date.parse` reads
+ * it as written, so two of them compare as text exactly as their instants compare. February 29
+ * depends on the year, so it goes to `Date.parse` with every other spelling.
+ */
+const CANONICAL =
+  /^\d{4}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
+/**
+ * True when `instant` is at or before `now`: an invitation expiring at `now` is already expired.
+ * Means `Date.parse(instant) <= now.getTime()`. `Date.parse` cost ~0.29 µs a call here, about a
+ * fifth of accepting an invitation, so when `instant` is canonical (`CANONICAL`) and `now` is
+ * before year 10000 the strings are compared instead: `isoTime(now)` is then canonical too, or,
+ * before year 0, `toISOString`'s `-0…` form, which sorts before every canonical string as its
+ * instant does. Proven equal to `Date.parse` by test/domain/time.test.ts.
+ */
 export function hasPassed(instant: IsoTime, now: Date): boolean {
-  return Date.parse(instant) <= now.getTime();
+  const time = now.getTime();
+  // 253_402_300_800_000 is 10000-01-01T00:00:00.000Z; NaN (an invalid now) is not less than it.
+  return time < 253_402_300_800_000 && CANONICAL.test(instant) ? instant <= isoTime(now) : Date.parse(instant) <= time;
 }

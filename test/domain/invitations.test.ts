@@ -656,6 +656,19 @@ describe('accepting an invitation', () => {
       expect(JSON.stringify(error)).not.toContain('correct horse');
     });
 
+    it('reports a length failure before a breach, with the policy in force', () => {
+      const secondFactor = passwordPolicy({ secondFactor: true })._unsafeUnwrap();
+      given(withCy().events)
+        .when((s) => accept(s, 'cy@shop.com', { password: 'short', passwordBreached: true }))
+        .thenFails('WeakPassword', { reason: 'too-short', minLength: 15, maxLength: 256 });
+      given(withCy().events)
+        .when((s) => accept(s, 'cy@shop.com', { password: 'p'.repeat(257), passwordBreached: true, passwordPolicy: secondFactor }))
+        .thenFails('WeakPassword', { reason: 'too-long', minLength: 8, maxLength: 256 });
+      given(withCy().events)
+        .when((s) => accept(s, 'cy@shop.com', { password: 'eight ch', passwordBreached: true, passwordPolicy: secondFactor }))
+        .thenFails('WeakPassword', { reason: 'breached', minLength: 8, maxLength: 256 });
+    });
+
     it('keeps the password out of events, state and errors', () => {
       const password = 'a very unusual passphrase 6f1c';
       const shop = rosterOf({ departments: ['Sales'], invitations: [{ email: 'cy@shop.com', departments: ['Sales'] }] });

@@ -76,6 +76,66 @@ describe('hasPassed', () => {
     }
   });
 
+  // hasPassed compares canonical strings as text and hands everything else to Date.parse: these
+  // properties generate both kinds, and the near misses between them, and demand Date.parse's answer.
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  const nowArb = fc.oneof(
+    fc.integer({ min: YEAR_0 - 86_400_000, max: YEAR_10000 + 86_400_000 }),
+    fc.integer({ min: -MAX_DATE, max: MAX_DATE }),
+    fc.constantFrom(YEAR_0, YEAR_0 - 1, YEAR_10000 - 1, YEAR_10000, Number.NaN),
+  );
+  /** Every field in or just out of range, so Feb 29–31, 24:00, :60 and month 00/13 come up. */
+  const fieldsArb = fc
+    .record({
+      year: fc.integer({ min: 0, max: 9999 }),
+      month: fc.integer({ min: 0, max: 13 }),
+      day: fc.integer({ min: 0, max: 32 }),
+      hour: fc.integer({ min: 0, max: 25 }),
+      minute: fc.integer({ min: 0, max: 61 }),
+      second: fc.integer({ min: 0, max: 61 }),
+      ms: fc.integer({ min: 0, max: 999 }),
+    })
+    .map(({ year, month, day, hour, minute, second, ms }) =>
+      `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}.${pad(ms, 3)}Z`,
+    );
+  /** An instant as isoTime writes it (other years in toISOString's six-digit form). */
+  const canonicalArb = fc.integer({ min: -MAX_DATE, max: MAX_DATE }).map((time) => new Date(time).toISOString());
+  /** A canonical string with one character replaced, inserted or removed. */
+  const nearMissArb = fc
+    .tuple(
+      fc.integer({ min: YEAR_0, max: YEAR_10000 - 1 }).map((time) => new Date(time).toISOString()),
+      fc.nat({ max: 24 }),
+      fc.oneof(fc.constantFrom('0', '9', '-', ':', '.', 'T', 'Z', 'z', 't', ' ', '+', '\uD800', '\uDC00', '٣', '３', ''), fc.string({ maxLength: 2, unit: 'binary' })),
+      fc.constantFrom('replace', 'insert'),
+    )
+    .map(([iso, at, text, how]) => iso.slice(0, at) + text + iso.slice(how === 'replace' ? at + 1 : at));
+  const instantArb = fc.oneof(fieldsArb, canonicalArb, nearMissArb, fc.string({ maxLength: 30, unit: 'binary' }));
+
+  it('agrees with Date.parse on generated instants, canonical or not, at any now (property)', () => {
+    fc.assert(
+      fc.property(instantArb, nowArb, (instant, time) => {
+        expect(hasPassed(instant as IsoTime, at(time))).toBe(reference(instant, at(time)));
+      }),
+      { numRuns: 100_000 },
+    );
+  });
+
+  it('agrees with Date.parse around the instant itself: just before, at and just after (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fieldsArb, canonicalArb, nearMissArb), fc.integer({ min: -2, max: 2 }), (instant, offset) => {
+        const parsed = Date.parse(instant);
+        if (!Number.isFinite(parsed)) return;
+        const time = parsed + offset;
+        expect(hasPassed(instant as IsoTime, at(time))).toBe(reference(instant, at(time)));
+      }),
+      { numRuns: 50_000 },
+    );
+  });
+
+  it('does not throw on an invalid now, and says not passed, as Date.parse does', () => {
+    expect(hasPassed('2026-11-23T09:00:00.000Z' as IsoTime, at(Number.NaN))).toBe(false);
+  });
+
   it('treats an expiry at exactly now as passed', () => {
     const now = at(Date.UTC(2026, 10, 23, 9));
     expect(hasPassed('2026-11-23T09:00:00.000Z' as IsoTime, now)).toBe(true);
