@@ -14,7 +14,6 @@ import * as fail from './failures';
 import { event, type RosterEvent } from './events';
 import type { AgentId, DepartmentId, WorkspaceId } from './ids';
 import { authorizeMember } from './access';
-import { authorize } from './permissions';
 import {
   agentTargetSchema,
   changeRoleSchema,
@@ -237,7 +236,7 @@ export function changeRole(
   if (parsed.isErr()) return err(parsed.error);
   const i = parsed.value;
   const { workspace, actor } = state;
-  const allowed = authorize(actor, 'manageAgents', workspace);
+  const allowed = authorizeMember(actor, 'manageAgents', workspace);
   if (allowed.isErr()) return err(allowed.error);
   const agent = state.agent;
   if (!isAgentOf(workspace, agent, i.agentId)) return err(fail.agentNotFound(i.agentId));
