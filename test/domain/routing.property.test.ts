@@ -537,11 +537,24 @@ describe('the conversation id of a route or close input', () => {
     idLike.map((conversationId) => Object.create({ conversationId }) as unknown),
     idLike.map((conversationId) => JSON.parse(`{"__proto__": {"x": 1}, "conversationId": ${JSON.stringify(conversationId)}}`) as unknown),
     idLike.map((conversationId) => Object.assign(Object.create(null) as object, { conversationId })),
+    idLike.map((conversationId) => Object.assign([], { conversationId })),
     idLike.map((conversationId) => ({ conversationId, [Symbol('s')]: 1 })),
     idLike.map((conversationId) => new Proxy({ conversationId }, { ownKeys: () => { throw new Error('no keys'); } })),
     idLike.map((conversationId) => new Proxy({ conversationId }, { get: () => { throw new Error('no reads'); } })),
     fc.anything(),
   );
+
+  it('reads the conversationId property once, whatever it holds', () => {
+    for (const values of [['conv_ok'], ['not an id', 'conv_ok'], [42, 'conv_ok']]) {
+      for (const [command, state] of [[routeConversation, base], [closeConversation, open]] as const) {
+        let reads = 0;
+        const input = Object.defineProperty({}, 'conversationId', { get: () => values[Math.min(reads++, values.length - 1)], enumerable: true });
+        const result = command(state, input as never, ctx);
+        expect(reads).toBe(1);
+        if (values.length > 1) expect(result._unsafeUnwrapErr()).toMatchObject({ type: 'ValidationFailed', issues: [{ path: 'conversationId' }] });
+      }
+    }
+  });
 
   it('is what the schema says, through the fast path or not', () => {
     fc.assert(

@@ -14,6 +14,7 @@ import {
   PLANS,
   DEFAULT_SEAT_POLICY,
   type Agent,
+  type ConversationId,
   type DepartmentId,
   type RosterEvent,
 } from '../../src/domain/index';
@@ -172,6 +173,22 @@ describe('who may receive a routed conversation', () => {
     expect(isEligibleForRouting(agent('active', 'online', [support]), sales)).toBe(false);
     expect(isEligibleForRouting(agent('active', 'online', [support]), null)).toBe(true);
     expect(isEligibleForRouting(agent('active', 'online', []), null)).toBe(false);
+  });
+});
+
+describe('what reading a queue gives back', () => {
+  it('shares a frozen empty list between members with no open conversation, so pushing into it cannot leak', () => {
+    const q = aQueue();
+    q.online(A, B);
+    q.route('conv_1');
+    q.close('conv_1');
+    const lists = [memberOf(q.state, A)!.conversationIds, memberOf(q.state, B)!.conversationIds];
+    for (const list of lists) {
+      expect(list).toEqual([]);
+      expect(Object.isFrozen(list)).toBe(true);
+      expect(() => (list as ConversationId[]).push('conv_x' as ConversationId)).toThrow(TypeError);
+    }
+    expect(memberOf(q.state, A)!.conversationIds).toEqual([]);
   });
 });
 

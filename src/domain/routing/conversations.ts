@@ -1,5 +1,5 @@
 import { err, ok, type Result } from 'neverthrow';
-import { parseInput } from '../command';
+import { parseInput, validationFailed } from '../command';
 import type { ValidationFailed } from '../errors';
 import type { AgentId, ConversationId } from '../ids';
 import { Decider, type RoutingContext, type RoutingDecision } from './decider';
@@ -81,27 +81,35 @@ const CONVERSATION_ID = /^conv_[A-Za-z0-9_-]{1,64}$/;
 /**
  * The conversation id of a `{ conversationId }` input, or why the input is refused.
  *
- * The common input — a plain object whose one own enumerable key is `conversationId`, holding a
- * well-formed id — is recognised without zod: reading its keys and one property and testing the
- * id's pattern costs about 50 ns, where `parseInput` (the prototype-safe copy, then the schema's
- * parse) took about 0.3 µs, a fifth of a whole route at 10 agents. It is exactly what the schema accepts for such an input,
- * read the way `parseInput` reads it (own enumerable keys, each property read once), so the
- * answer is the same. Anything else — a missing or extra key, a bad id, a Proxy or getter that
- * throws — goes through `parseInput`, which gives the `ValidationFailed` with its field.
+ * The common input — a plain object (not an array) whose one own enumerable key is
+ * `conversationId`, holding a well-formed id — is recognised without zod: reading its keys and one
+ * property and testing the id's pattern costs about 50 ns, where `parseInput` (the
+ * prototype-safe copy, then the schema's parse) took about 0.3 µs, a fifth of a whole route at 10
+ * agents. It is exactly what the schema accepts for such an input, read the way `parseInput`
+ * reads it (own enumerable keys, each property read once), so the answer is the same.
+ *
+ * Every property is read at most once, here as in `parseInput`: when the one key holds something
+ * else than a well-formed id, `parseInput` gets the value already read (so a getter cannot show
+ * the fast path one value and zod another), and when reading throws (a Proxy, a getter) the input
+ * is refused as unreadable, as `parseInput` refuses it, without a second read. Any other shape —
+ * a missing or extra key, an array — goes through `parseInput`, which gives the `ValidationFailed`
+ * with its field.
  */
 function conversationTarget(input: unknown, schema: typeof routeConversationSchema): ConversationId | ValidationFailed {
+  let target: unknown = input;
   try {
-    if (typeof input === 'object' && input !== null) {
+    if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
       const keys = Object.keys(input);
       if (keys.length === 1 && keys[0] === 'conversationId') {
         const id = (input as { conversationId: unknown }).conversationId;
         if (typeof id === 'string' && CONVERSATION_ID.test(id)) return id as ConversationId;
+        target = { conversationId: id };
       }
     }
   } catch {
-    // A Proxy or getter that throws: parseInput reads it again and says so.
+    return validationFailed([{ path: '', message: 'could not be read' }]);
   }
-  const parsed = parseInput(schema, input);
+  const parsed = parseInput(schema, target);
   return parsed.isOk() ? parsed.value.conversationId : parsed.error;
 }
 

@@ -36,7 +36,7 @@ export type RoutingMember = Readonly<{
    * the place it was given when it (re)joined the rotation. Smallest goes next.
    */
   lastAssignedSeq: number;
-  /** Open conversations, in the order they were assigned. */
+  /** Open conversations, in the order they were assigned. Read-only: members with none may share one frozen empty array. */
   conversationIds: readonly ConversationId[];
 }>;
 
