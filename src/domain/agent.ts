@@ -26,7 +26,7 @@ import {
 } from './schemas';
 import { isoTime, type IsoTime } from './time';
 import type { Email } from './values';
-import { counted, joined, withDepartments, withRole } from './transitions';
+import { agentRemoved, joined, statusChanged, withDepartments, withRole } from './transitions';
 import { requireOneSeat } from './seats';
 import type { Workspace } from './workspace';
 
@@ -302,8 +302,7 @@ function changeStatus(
         to === 'active'
           ? [event('AgentActivated', workspace.id, at, { agentId: agent.id, activatedBy: actor.id })]
           : [event('AgentDeactivated', workspace.id, at, { agentId: agent.id, deactivatedBy: actor.id })];
-      const next =
-        to === 'active' ? counted(workspace, { activeAgents: 1, inactiveAgents: -1 }) : counted(workspace, { activeAgents: -1, inactiveAgents: 1 });
+      const next = statusChanged(workspace, to);
       return requireOneSeat(workspace, next).map(() => decided({ workspace: next, agent: withStatus(agent, to) }, events));
     });
 }
@@ -372,7 +371,7 @@ export function deleteAgent(
       return ok(
         decided(
           {
-            workspace: agent.status === 'active' ? counted(workspace, { activeAgents: -1 }) : counted(workspace, { inactiveAgents: -1 }),
+            workspace: agentRemoved(workspace, agent.status),
             agent: { kind: 'agent', id: agent.id, removed: true } as const,
           },
           events,

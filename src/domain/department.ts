@@ -29,7 +29,7 @@ import {
 } from './schemas';
 import { isoTime, type IsoTime } from './time';
 import { nameKey } from './values';
-import { counted, withDepartments } from './transitions';
+import { departmentsCounted, withDepartments } from './transitions';
 import type { Workspace } from './workspace';
 
 /**
@@ -161,7 +161,7 @@ export function createDepartment(
       const limit = workspace.plan.departments;
       if (!withinLimit(used + 1, limit)) return err(fail.departmentLimitReached({ limit: limit ?? used, used }));
       const made = event('DepartmentCreated', workspace.id, isoTime(context.now), { departmentId: context.departmentId, name: i.name });
-      return ok(decided({ workspace: counted(workspace, { departments: 1 }), department: createdBy(made) }, [made]));
+      return ok(decided({ workspace: departmentsCounted(workspace, 1), department: createdBy(made) }, [made]));
     });
 }
 
@@ -237,7 +237,7 @@ export function deleteDepartment(
       ];
       return decided(
         {
-          workspace: counted(workspace, { departments: -1 }),
+          workspace: departmentsCounted(workspace, -1),
           department: { kind: 'department', id: department.id, removed: true } as const,
           members: members.map((a) => withoutDepartment(a, department.id)),
           invitations: invitations.map((inv) => withoutDepartment(inv, department.id)),

@@ -31,7 +31,7 @@ import {
 } from './schemas';
 import { hasPassed, isoTime, type IsoTime } from './time';
 import { checkPassword, DEFAULT_PASSWORD_POLICY, type Email, type PasswordPolicy } from './values';
-import { counted, joined } from './transitions';
+import { invitationAccepted, invitationOpened, invitationsClosed, joined } from './transitions';
 import { requireOneSeat } from './seats';
 import type { Workspace } from './workspace';
 
@@ -206,7 +206,7 @@ export function inviteAgent(
     tokenHash: context.tokenHash,
     expiresAt: expiryFrom(context.now, workspace.invitationTtlHours),
   });
-  const next = counted(workspace, { pendingInvitations: 1 });
+  const next = invitationOpened(workspace);
   const seats = requireOneSeat(workspace, next);
   if (seats.isErr()) return err(seats.error);
   return ok(decided({ workspace: next, invitation: sentBy(sent), departments }, [sent]));
@@ -268,7 +268,7 @@ export function resendInvitation(
         resentBy: actor.id,
         revived,
       });
-      const next = revived ? counted(workspace, { pendingInvitations: 1 }) : workspace;
+      const next = revived ? invitationOpened(workspace) : workspace;
       return taken
         .andThen(() => requireOneSeat(workspace, next))
         .map(() => decided({ workspace: next, invitation: resentBy(invitation, resent), departments }, [resent]));
@@ -297,7 +297,7 @@ export function revokeInvitation(
       const at = isoTime(context.now);
       const events = [event('InvitationRevoked', workspace.id, at, { invitationId: invitation.id, revokedBy: actor.id })];
       return ok(
-        decided({ workspace: counted(workspace, { pendingInvitations: -1 }), invitation: closed(invitation, 'revoked', at) }, events),
+        decided({ workspace: invitationsClosed(workspace, 1), invitation: closed(invitation, 'revoked', at) }, events),
       );
     });
 }
@@ -323,7 +323,7 @@ export function expireInvitations(
   return ok(
     decided(
       {
-        workspace: events.length === 0 ? workspace : counted(workspace, { pendingInvitations: -events.length }),
+        workspace: events.length === 0 ? workspace : invitationsClosed(workspace, events.length),
         invitations: lapsed.map((inv) => closed(inv, 'expired', at)),
       },
       events,
@@ -470,7 +470,7 @@ export function acceptInvitation(
     role: invitation.role,
     departmentIds: departments.map((d) => d.id),
   });
-  const next = counted(workspace, { activeAgents: 1, pendingInvitations: -1 });
+  const next = invitationAccepted(workspace);
   const free = refuseTakenEmail(invitation.email, context.emailStatus);
   if (free.isErr()) return err(free.error);
   const strong = checkPassword(i.password, policy);

@@ -12,7 +12,7 @@ import { event } from './events';
 import { authorize } from './permissions';
 import { transferOwnershipSchema, type TransferOwnershipInput } from './schemas';
 import { isoTime } from './time';
-import { withRole } from './transitions';
+import { ownedBy, withRole } from './transitions';
 import type { Workspace } from './workspace';
 
 /** Errors of {@link transferOwnership}. */
@@ -46,7 +46,7 @@ export function transferOwnership(
       return ok(
         decided(
           {
-            workspace: { ...workspace, ownerId: newOwner.id },
+            workspace: ownedBy(workspace, newOwner.id),
             formerOwner: withRole(actor, i.formerOwnerRole),
             newOwner: withRole(newOwner, 'admin'),
           },

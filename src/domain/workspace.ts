@@ -30,7 +30,7 @@ import {
 } from './schemas';
 import { isoTime, type IsoTime } from './time';
 import { created, type Agent, type Now } from './agent';
-import { counted, joined } from './transitions';
+import { agentRemoved, departmentsCounted, invitationAccepted, invitationOpened, invitationsClosed, joined, ownedBy, statusChanged, withPlan } from './transitions';
 import { seatsUsed } from './seats';
 
 /**
@@ -69,30 +69,30 @@ export function evolveWorkspace(workspace: Workspace | null, e: RosterEvent): Wo
   if (workspace === null) return null;
   switch (e.type) {
     case 'PlanChanged':
-      return { ...workspace, plan: e.data.to };
+      return withPlan(workspace, e.data.to);
     case 'WorkspaceSettingsChanged':
       return withSettings(workspace, e.data);
     case 'InvitationSent':
-      return counted(workspace, { pendingInvitations: 1 });
+      return invitationOpened(workspace);
     case 'InvitationResent':
-      return e.data.revived ? counted(workspace, { pendingInvitations: 1 }) : workspace;
+      return e.data.revived ? invitationOpened(workspace) : workspace;
     case 'InvitationRevoked':
     case 'InvitationExpired':
-      return counted(workspace, { pendingInvitations: -1 });
+      return invitationsClosed(workspace, 1);
     case 'InvitationAccepted':
-      return counted(workspace, { activeAgents: 1, pendingInvitations: -1 });
+      return invitationAccepted(workspace);
     case 'AgentActivated':
-      return counted(workspace, { activeAgents: 1, inactiveAgents: -1 });
+      return statusChanged(workspace, 'active');
     case 'AgentDeactivated':
-      return counted(workspace, { activeAgents: -1, inactiveAgents: 1 });
+      return statusChanged(workspace, 'inactive');
     case 'AgentDeleted':
-      return e.data.status === 'active' ? counted(workspace, { activeAgents: -1 }) : counted(workspace, { inactiveAgents: -1 });
+      return agentRemoved(workspace, e.data.status);
     case 'OwnershipTransferred':
-      return { ...workspace, ownerId: e.data.to };
+      return ownedBy(workspace, e.data.to);
     case 'DepartmentCreated':
-      return counted(workspace, { departments: 1 });
+      return departmentsCounted(workspace, 1);
     case 'DepartmentDeleted':
-      return counted(workspace, { departments: -1 });
+      return departmentsCounted(workspace, -1);
     default:
       return workspace;
   }
@@ -220,7 +220,7 @@ export function changePlan(
       }
       if (samePlan(plan, workspace.plan)) return ok(decided({ workspace }, []));
       const events = [event('PlanChanged', workspace.id, isoTime(context.now), { from: workspace.plan, to: plan })];
-      return ok(decided({ workspace: { ...workspace, plan } }, events));
+      return ok(decided({ workspace: withPlan(workspace, plan) }, events));
     });
 }
 

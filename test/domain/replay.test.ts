@@ -215,6 +215,40 @@ describe('replaying events gives the states the decisions returned', () => {
     expect(checkHistory(s.history)).toEqual([]);
   });
 
+  it('several invitations lapsing in one expiry run, then revoked and revived', () => {
+    const s = story();
+    const weekLater = hoursAfter(T0, 7 * 24);
+    s.step('open', open('pro'));
+    for (const email of ['cy@bookshop.com', 'dee@bookshop.com', 'eve@bookshop.com']) s.step(`invite ${email}`, invite(email));
+    s.step('resend Eve a day later', (r) =>
+      resendInvitation({ ...admin(r), invitation: r.invitation('eve@bookshop.com'), departments: r.departments }, { invitationId: 'inv_eve' }, {
+        now: hoursAfter(T0, 24),
+        tokenHash: aTokenHash('eve again'),
+        emailStatus: r.emailStatus('eve@bookshop.com', 'inv_eve'),
+      }),
+    );
+    const run = s.step('a week passes: Cy and Dee lapse together', (r) => expireInvitations({ workspace: r.workspace, invitations: r.invitations }, { now: weekLater }));
+    expect(run.events.map((e) => e.type)).toEqual(['InvitationExpired', 'InvitationExpired']);
+    expect(s.state.workspace?.counts.pendingInvitations).toBe(1);
+    s.step('revoke Eve', (r) => revokeInvitation({ ...admin(r), invitation: r.invitation('eve@bookshop.com') }, { invitationId: 'inv_eve' }, { now: weekLater }));
+    expect(s.state.workspace?.counts.pendingInvitations).toBe(0);
+    expect(checkRoster(s.state)).toEqual([]);
+  });
+
+  it('an ownership transfer that leaves the former owner an agent', () => {
+    const s = story();
+    s.step('open', open('pro'));
+    s.step('invite Bob', invite('bob@bookshop.com'));
+    s.step('Bob accepts', accept('bob@bookshop.com', 'Bob'));
+    s.step('Ana hands over and steps down to agent', (r) =>
+      transferOwnership({ ...admin(r), newOwner: r.agent('Bob') }, { toAgentId: 'agt_bob', formerOwnerRole: 'agent' }, { now: T0 }),
+    );
+    expect(rosterView(s.state).agent('Ana').role).toBe('agent');
+    expect(rosterView(s.state).agent('Bob').role).toBe('admin');
+    expect(s.state.workspace?.ownerId).toBe('agt_bob');
+    expect(checkRoster(s.state)).toEqual([]);
+  });
+
   it('agents: availability, profile, roles, status, plan and settings', () => {
     const s = story();
     s.step('open', open('pro'));

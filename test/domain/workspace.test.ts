@@ -16,11 +16,12 @@ import {
   revokeInvitation,
   type PlanCatalog,
   type RosterState,
+  type Workspace,
 } from 'agent-roster';
 import { aTokenHash, aWorkspace, anEmail, ids, rosterOf, rosterView, T0 } from '../../src/testing/mothers';
 import { deepFreeze, given } from '../../src/testing/scenario';
 import { requireOneSeat } from '../../src/domain/seats';
-import { counted } from '../../src/domain/transitions';
+import { invitationAccepted, invitationOpened, statusChanged } from '../../src/domain/transitions';
 
 const shopId = ids.workspace('shop');
 const at = isoTime(T0);
@@ -429,11 +430,7 @@ describe('seats for a change that takes at most one', () => {
   // requireOneSeat, which carries only the one-seat message; it must decide exactly as
   // requireSeats does, error included, for every counter state, policy and limit.
   it('requireOneSeat decides exactly as requireSeats', () => {
-    const oneSeatChanges = [
-      { pendingInvitations: 1 },
-      { activeAgents: 1, pendingInvitations: -1 },
-      { activeAgents: 1, inactiveAgents: -1 },
-    ] as const;
+    const oneSeatChanges = [invitationOpened, invitationAccepted, (w: Workspace) => statusChanged(w, 'active')] as const;
     fc.assert(
       fc.property(
         fc.record({ activeAgents: fc.nat(6), inactiveAgents: fc.nat(6), pendingInvitations: fc.nat(6), departments: fc.nat(3) }),
@@ -442,7 +439,7 @@ describe('seats for a change that takes at most one', () => {
         fc.constantFrom(...oneSeatChanges),
         (counts, seatPolicy, seats, change) => {
           const before = { ...aWorkspace({ counts, seatPolicy }), plan: { id: 'custom', seats, departments: null } };
-          const after = counted(before, change);
+          const after = change(before);
           expect(requireOneSeat(before, after)).toStrictEqual(requireSeats(before, after));
         },
       ),
@@ -451,7 +448,7 @@ describe('seats for a change that takes at most one', () => {
 
   it('says all seats are taken when one more is needed', () => {
     const before = { ...aWorkspace({ counts: { activeAgents: 3 } }), plan: { id: 'three', seats: 3, departments: null } };
-    const refused = requireOneSeat(before, counted(before, { pendingInvitations: 1 }));
+    const refused = requireOneSeat(before, invitationOpened(before));
     expect(refused._unsafeUnwrapErr()).toEqual(fail.seatLimitReached({ limit: 3, used: 3, requested: 4 }));
     expect(refused._unsafeUnwrapErr().message).toBe('All 3 seats of the plan are taken (3 used). Upgrade the plan or free a seat.');
   });
