@@ -16,10 +16,17 @@ export function decided<S>(state: S, events: readonly RosterEvent[]): Decision<S
   return { state, events };
 }
 
-/** Turns zod issues into field issues with dotted paths. */
+/**
+ * Turns zod issues into field issues with dotted paths. An unknown key becomes one issue per key,
+ * at that key's path (`isAdmin`, `owner.nickname`), so the summary and a form can name it.
+ */
 export function toFieldIssues(issues: readonly z.core.$ZodIssue[]): readonly FieldIssue[] {
-  return issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys' ? issue.keys.map((key) => fieldIssue([...issue.path, key], 'is not a known field')) : fieldIssue(issue.path, issue.message),
+  );
 }
+
+const fieldIssue = (path: readonly PropertyKey[], message: string): FieldIssue => ({ path: path.map(String).join('.'), message });
 
 /** A `ValidationFailed` for the given issues. */
 export function validationFailed(issues: readonly FieldIssue[]): ValidationFailed {

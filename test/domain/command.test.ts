@@ -183,8 +183,29 @@ describe('parseInput sees only own enumerable data', () => {
   it('refuses an own "__proto__" key as an unknown field and touches no prototype', () => {
     const input = JSON.parse('{"agentId": "agt_bob", "availability": "online", "__proto__": {"availability": "away"}}') as unknown;
     const result = parseInput(setAvailabilitySchema, input);
-    expect(result._unsafeUnwrapErr().issues).toEqual([{ path: '', message: expect.stringContaining('__proto__') }]);
+    expect(result._unsafeUnwrapErr().issues).toEqual([{ path: '__proto__', message: 'is not a known field' }]);
     expect(({} as Record<string, unknown>)['availability']).toBeUndefined();
+  });
+
+  it('names each unknown key at its own path, nested ones included, beside the other bad fields', () => {
+    const result = parseInput(createWorkspaceSchema, {
+      name: '',
+      plan: 'starter',
+      isAdmin: true,
+      owner: { email: 'ana@shop.com', name: 'Ana', nickname: 'A', role: 'owner' },
+    });
+    const error = result._unsafeUnwrapErr();
+    expect(error.issues).toEqual(
+      expect.arrayContaining([
+        { path: 'isAdmin', message: 'is not a known field' },
+        { path: 'owner.nickname', message: 'is not a known field' },
+        { path: 'owner.role', message: 'is not a known field' },
+        expect.objectContaining({ path: 'name' }),
+      ]),
+    );
+    expect(error.issues).toHaveLength(4);
+    expect(error.message).toMatch(/isAdmin/);
+    expect(error.message).toMatch(/owner\.nickname, owner\.role/);
   });
 
   it('ignores non-enumerable own fields', () => {

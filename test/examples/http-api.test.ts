@@ -271,7 +271,7 @@ describe('400 ValidationFailed', () => {
     const { ana } = await openShop();
     const unknown = await api('POST', '/departments', { as: ana, body: { name: 'Sales', isAdmin: true } });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.error.issues).toEqual([expect.objectContaining({ path: '', message: expect.stringContaining('isAdmin') })]);
+    expect(unknown.body.error.issues).toEqual([{ path: 'isAdmin', message: 'is not a known field' }]);
 
     const repeated = await api('PATCH', `/agents/${ana.agentId}`, { as: ana, body: { agentId: 'agt_someone_else', name: 'X' } });
     expect(repeated.status).toBe(400);
@@ -289,14 +289,14 @@ describe('400 ValidationFailed', () => {
 
     const session = await api('POST', '/invitations/accept', { body: { token: 'x', name: 'X', password: PASSWORD, session: 'forged' } });
     expect(session.status).toBe(400);
-    expect(session.body.error.issues.map((i: Json) => i.message).join(' ')).toMatch(/session/);
+    expect(session.body.error.issues).toEqual([{ path: 'session', message: 'is not a known field' }]);
   });
 
   it('refuses a bad query filter and a malformed id in the URL', async () => {
     const { ana } = await openShop();
     const filter = await api('GET', '/agents?status=gone&colour=red', { as: ana });
     expect(filter.status).toBe(400);
-    expect(filter.body.error.issues.map((i: Json) => i.path).sort()).toEqual(['', 'status']);
+    expect(filter.body.error.issues.map((i: Json) => i.path).sort()).toEqual(['colour', 'status']);
     const id = await api('DELETE', '/agents/inv_not-an-agent-id', { as: ana });
     expect(id.status).toBe(400);
     expect(id.body.error.issues.map((i: Json) => i.path)).toEqual(['agentId']);
