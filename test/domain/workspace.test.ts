@@ -188,11 +188,15 @@ describe('seat policy', () => {
       .thenState((state) => expect(seatUsage(rosterView(state).workspace)).toEqual({ used: 3, limit: 3 }));
   });
 
-  it('lets pending invitations go unreserved when the policy says so', () => {
+  it('lets pending invitations go unreserved when the policy says so, so inviting into a full workspace succeeds (ADR 0012)', () => {
     const shop = rosterOf({ plan: 'starter', seatPolicy: { reserveSeatsForInvitations: false }, agents: [{ name: 'Bob' }, { name: 'Cy' }] });
+    expect(seatUsage(rosterView(shop.state).workspace)).toEqual({ used: 3, limit: 3 });
     given(shop.events)
       .when((s) => inviteSomeone(s))
-      .thenState((state) => expect(rosterView(state).workspace.counts.pendingInvitations).toBe(1));
+      .thenState((state) => {
+        expect(rosterView(state).workspace.counts.pendingInvitations).toBe(1);
+        expect(seatUsage(rosterView(state).workspace)).toEqual({ used: 3, limit: 3 });
+      });
   });
 
   it('makes activating an agent need a free seat when only active agents count', () => {
