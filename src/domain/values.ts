@@ -138,7 +138,7 @@ const MAX_ADDRESS_OCTETS = 254;
 /** On the trimmed input, before anything else. */
 const EMAIL_TEXT: readonly Rule[] = [
   [/^$/, 'Email address is required.'],
-  [EMAIL_REFUSES, 'Email address must not contain spaces or invisible characters (found %).'],
+  [EMAIL_REFUSES, 'Email address must not contain spaces, control or invisible characters (found %).'],
 ];
 
 /** On the canonical address (NFC, lower case). */
@@ -328,7 +328,7 @@ const descriptionText = /* @__PURE__ */ boundedText(
   'Description',
   MAX_DESCRIPTION,
   DESCRIPTION_REFUSES,
-  'tabs or invisible characters (line breaks are fine)',
+  'control or invisible characters other than a line feed',
   true,
 );
 
