@@ -75,14 +75,15 @@ function codePointLength(s: string): number {
   return n;
 }
 
-/** Only called on strings already known to hold no unpaired surrogates. */
+/**
+ * UTF-8 octets of `s`: `encodeURI` writes each octet of a character it escapes as `%XX` and keeps
+ * the others, all ASCII, as one character each. Shorter than a loop over code points and as fast on
+ * ASCII, the common case (slower on non-ASCII text, 0.35 µs for ten characters, where a
+ * `TextEncoder` costs 0.3 µs on any input). Only called on strings already known to hold no
+ * unpaired surrogates, on which `encodeURI` would throw.
+ */
 function utf8Length(s: string): number {
-  let n = 0;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0;
-    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-  }
-  return n;
+  return encodeURI(s).replace(/%../g, '.').length;
 }
 
 function describeCodePoint(ch: string): string {

@@ -492,6 +492,14 @@ describe('properties', () => {
     },
   );
 
+  // Octets as UTF-8 encodes them: one for ASCII (escaped by encodeURI or not), two to four beyond.
+  fcTest.prop([fc.string({ unit: fc.constantFrom('a', 'Z', '%', '#', '~', "'", 'é', 'ж', '用', '𝒶', '𐐨'), minLength: 1, maxLength: 70 })], {
+    numRuns: 1000,
+  })('the local part is limited to 64 UTF-8 octets', (local) => {
+    const octets = new TextEncoder().encode(local.toLowerCase()).length;
+    expect(parseEmail(`${local}@x.com`).isOk()).toBe(octets <= 64);
+  });
+
   it('the plausible-email generator mostly produces accepted addresses', () => {
     const samples = fc.sample(plausibleEmail, { numRuns: 500, seed: 42 });
     const accepted = samples.filter((s) => emailSchema.safeParse(s).success).length;
