@@ -22,19 +22,14 @@ import type { Workspace, WorkspaceCounts } from './workspace';
 /**
  * The workspace with its counters moved by the given deltas. A module-level function rather than
  * a closure inside `evolveWorkspace`: a closure would be allocated (and, under tsx/esbuild's
- * `keepNames`, named with `Object.defineProperty`) on every event folded.
+ * `keepNames`, named with `Object.defineProperty`) on every event folded. A loop over the deltas
+ * given rather than the four counters written out: ~35 B less in every bundle that moves a counter,
+ * for ~25 ns a call.
  */
 export function counted(workspace: Workspace, delta: Partial<WorkspaceCounts>): Workspace {
-  const c = workspace.counts;
-  return {
-    ...workspace,
-    counts: {
-      activeAgents: c.activeAgents + (delta.activeAgents ?? 0),
-      inactiveAgents: c.inactiveAgents + (delta.inactiveAgents ?? 0),
-      pendingInvitations: c.pendingInvitations + (delta.pendingInvitations ?? 0),
-      departments: c.departments + (delta.departments ?? 0),
-    },
-  };
+  const counts = { ...workspace.counts };
+  for (const key in delta) counts[key as keyof WorkspaceCounts] += delta[key as keyof WorkspaceCounts]!;
+  return { ...workspace, counts };
 }
 
 /** A new agent: the owner of a new workspace, or an invitation accepted. Active, away, no description. */
