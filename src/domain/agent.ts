@@ -26,7 +26,7 @@ import {
 } from './schemas';
 import { isoTime, type IsoTime } from './time';
 import type { Email } from './values';
-import { counted, joined, withDepartments, withRole } from './transitions';
+import { counted, joined, PROFILE, withDepartments, withRole } from './transitions';
 import { requireOneSeat } from './seats';
 import type { Workspace } from './workspace';
 
@@ -118,7 +118,6 @@ export { withoutDepartment };
 
 /** The fields of an agent's profile: what `editAgent` changes and `AgentProfileEdited` carries. */
 type Profile = { name?: string; email?: Email; description?: string };
-const PROFILE = ['name', 'email', 'description'] as const;
 
 /** The agent with the profile fields an `AgentProfileEdited` carries; absent ones stay. */
 function withProfile(agent: Agent, d: Readonly<Profile>): Agent {

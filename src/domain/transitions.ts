@@ -32,6 +32,9 @@ export function counted(workspace: Workspace, delta: Partial<WorkspaceCounts>): 
   return { ...workspace, counts };
 }
 
+/** The fields of an agent's profile, in the order events and messages list them: what `editAgent` changes. */
+export const PROFILE = ['name', 'email', 'description'] as const;
+
 /** A new agent: the owner of a new workspace, or an invitation accepted. Active, away, no description. */
 export function joined(
   workspaceId: WorkspaceId,
