@@ -5,12 +5,10 @@ import { z } from 'zod';
  * so passing an invitation id where an agent id belongs is a validation error, and no id can ever
  * be `__proto__`, `constructor` or another key that plain-object lookups would trip over.
  */
-const idPattern = (prefix: string) => new RegExp(`^${prefix}_[A-Za-z0-9_-]{1,64}$`);
-
 const idSchema = <B extends string>(prefix: string, what: string) =>
   z
     .string()
-    .regex(idPattern(prefix), { message: `must be ${what} id like "${prefix}_…"` })
+    .regex(new RegExp(`^${prefix}_[A-Za-z0-9_-]{1,64}$`), { message: `must be ${what} id like "${prefix}_…"` })
     .brand<B>();
 
 /** @example workspaceIdSchema.parse('ws_7fK2') */

@@ -159,7 +159,7 @@ const LOCAL_PART: readonly Rule[] = [
   [/[^.!#$%&'*+/=?^_`{|}~\-\p{L}\p{M}\p{N}]/u, 'Email address contains a character that is not allowed before "@" (%).'],
 ];
 
-const TWO_LABELS = 'Email domain must have at least two labels, such as "example.com".';
+const TWO_LABELS: Rule = [/^[^.]*$/, 'Email domain must have at least two labels, such as "example.com".'];
 
 /**
  * On the domain as typed, before IDNA: only letters, marks, digits, dots and hyphens. Anything
@@ -171,7 +171,7 @@ const TWO_LABELS = 'Email domain must have at least two labels, such as "example
 const DOMAIN: readonly Rule[] = [
   [/[[\]]/, 'Email domain must be a name, not an IP-address literal.'],
   [/[^\p{L}\p{M}\p{N}.-]/u, 'Email domain contains a character that is not allowed in a domain name (%).'],
-  [/^[^.]*$/, TWO_LABELS],
+  TWO_LABELS,
 ];
 
 /**
@@ -180,7 +180,7 @@ const DOMAIN: readonly Rule[] = [
  */
 const HOST: readonly Rule[] = [
   [/\.$/, 'Email domain must not end with a dot.'],
-  [/^[^.]*$/, TWO_LABELS],
+  TWO_LABELS,
   [/^\.|\.\./, 'Email domain has an empty label.'],
   [/[^.]{64}/, 'Email domain has a label longer than 63 characters.'],
   [/[^a-z0-9.-]/, 'Email domain is not a plain DNS host name.'],
