@@ -111,7 +111,7 @@ function refineWith(check: (s: string) => Check) {
   return (s: string, ctx: z.RefinementCtx<string>): string => {
     const result = check(s);
     if (typeof result === 'string') return result;
-    ctx.addIssue({ code: 'custom', message: result.refused, input: s });
+    ctx.addIssue(result.refused); // a custom issue with this message, as zod's own refinements make
     return z.NEVER;
   };
 }
