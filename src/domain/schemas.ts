@@ -68,7 +68,7 @@ export const editAgentSchema = /* @__PURE__ */ pure(() => z
     email: emailSchema.optional(),
     description: descriptionSchema.optional(),
   })
-  .refine((i) => PROFILE.some((key) => i[key] !== undefined), { message: `give at least one of ${PROFILE.join(', ')}` }));
+  .refine((i) => PROFILE.some((key) => i[key] !== undefined), `give at least one of ${PROFILE.join(', ')}`));
 
 /** Input of `changeRole`. @example { agentId: 'agt_2', role: 'admin' } */
 export const changeRoleSchema = /* @__PURE__ */ z.strictObject({ agentId: agentIdSchema, role: roleSchema });
