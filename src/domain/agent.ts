@@ -150,7 +150,7 @@ function isAgentOf(workspace: Workspace, agent: Agent | null | undefined, agentI
  * `manageAgents`. Checked before the lookup, so a non-admin cannot probe which agent ids exist.
  */
 function authorizeOnAgent(actor: Agent, agentId: AgentId, workspace: Workspace) {
-  return agentId === actor.id ? authorizeMember(actor, 'manageOwnProfile', workspace) : authorizeMember(actor, 'manageAgents', workspace);
+  return authorizeMember(actor, agentId === actor.id ? 'manageOwnProfile' : 'manageAgents', workspace);
 }
 
 /** The state most agent commands need: the workspace, who acts, and the agent acted on. */
