@@ -10,9 +10,10 @@
 const own = { path: 'dist/index.js', ignore: ['zod', 'neverthrow', 'date-fns'], gzip: true };
 
 // inviteAgent and editAgent carry the email canonicalisation rules (NFC, IDNA, invisible
-// characters: about 0.9 kB of each) and are over the goal by about 0.3 kB: they get a guard
-// instead. ADR 0022 breaks their bytes down.
-const overGoal = { inviteAgent: '3.5 kB', editAgent: '3.5 kB' };
+// characters: about 0.8 kB of each) and are still over the goal, by about 180 and 110 B: they get
+// a guard instead, close enough above their size to catch a regression. ADR 0022 breaks their
+// bytes down and lists what reaching 3 kB would cost.
+const overGoal = { inviteAgent: '3.3 kB', editAgent: '3.3 kB' };
 
 const commands = [
   'createWorkspace', 'changePlan', 'changeSettings',

@@ -26,7 +26,7 @@ import {
 } from './schemas';
 import { isoTime, type IsoTime } from './time';
 import type { Email } from './values';
-import { agentRemoved, joined, statusChanged, withDepartments, withRole } from './transitions';
+import { agentRemoved, joined, PROFILE, statusChanged, withDepartments, withRole } from './transitions';
 import { requireOneSeat } from './seats';
 import type { Workspace } from './workspace';
 
@@ -116,14 +116,14 @@ function withoutDepartment<T extends { departmentIds: readonly DepartmentId[] }>
 }
 export { withoutDepartment };
 
+/** The fields of an agent's profile: what `editAgent` changes and `AgentProfileEdited` carries. */
+type Profile = { name?: string; email?: Email; description?: string };
+
 /** The agent with the profile fields an `AgentProfileEdited` carries; absent ones stay. */
-function withProfile(agent: Agent, d: Readonly<{ name?: string; email?: Email; description?: string }>): Agent {
-  return {
-    ...agent,
-    ...(d.name === undefined ? {} : { name: d.name }),
-    ...(d.email === undefined ? {} : { email: d.email }),
-    ...(d.description === undefined ? {} : { description: d.description }),
-  };
+function withProfile(agent: Agent, d: Readonly<Profile>): Agent {
+  const edited: Record<string, unknown> = { ...agent };
+  for (const key of PROFILE) if (d[key] !== undefined) edited[key] = d[key];
+  return edited as Agent;
 }
 
 /** The agent activated, or deactivated (which also sets it away). */
@@ -150,7 +150,7 @@ function isAgentOf(workspace: Workspace, agent: Agent | null | undefined, agentI
  * `manageAgents`. Checked before the lookup, so a non-admin cannot probe which agent ids exist.
  */
 function authorizeOnAgent(actor: Agent, agentId: AgentId, workspace: Workspace) {
-  return agentId === actor.id ? authorizeMember(actor, 'manageOwnProfile', workspace) : authorizeMember(actor, 'manageAgents', workspace);
+  return authorizeMember(actor, agentId === actor.id ? 'manageOwnProfile' : 'manageAgents', workspace);
 }
 
 /** The state most agent commands need: the workspace, who acts, and the agent acted on. */
@@ -184,16 +184,13 @@ export function editAgent(
   if (allowed.isErr()) return err(allowed.error);
   const agent = state.agent;
   if (!isAgentOf(workspace, agent, i.agentId)) return err(fail.agentNotFound(i.agentId));
-  const emailChanges = i.email !== undefined && i.email !== agent.email;
-  if (emailChanges) {
-    const taken = refuseTakenEmail(i.email!, context.emailStatus);
+  // The fields given that differ from the agent's, in PROFILE's order (the event's data follows it).
+  const changes: Profile = {};
+  for (const key of PROFILE) if (i[key] !== undefined && i[key] !== agent[key]) (changes as Record<string, unknown>)[key] = i[key];
+  if (changes.email !== undefined) {
+    const taken = refuseTakenEmail(changes.email, context.emailStatus);
     if (taken.isErr()) return err(taken.error);
   }
-  const changes = {
-    ...(i.name !== undefined && i.name !== agent.name ? { name: i.name } : {}),
-    ...(emailChanges ? { email: i.email! } : {}),
-    ...(i.description !== undefined && i.description !== agent.description ? { description: i.description } : {}),
-  };
   if (Object.keys(changes).length === 0) return ok(decided({ agent }, []));
   const events = [event('AgentProfileEdited', workspace.id, isoTime(context.now), { agentId: agent.id, editedBy: actor.id, ...changes })];
   return ok(decided({ agent: withProfile(agent, changes) }, events));

@@ -22,11 +22,12 @@ export function decided<S>(state: S, events: readonly RosterEvent[]): Decision<S
  */
 export function toFieldIssues(issues: readonly z.core.$ZodIssue[]): readonly FieldIssue[] {
   return issues.flatMap((issue) =>
-    issue.code === 'unrecognized_keys' ? issue.keys.map((key) => fieldIssue([...issue.path, key], 'is not a known field')) : fieldIssue(issue.path, issue.message),
+    (issue.code === 'unrecognized_keys' ? issue.keys : [null]).map((key) => ({
+      path: (key === null ? issue.path : [...issue.path, key]).map(String).join('.'),
+      message: key === null ? issue.message : 'is not a known field',
+    })),
   );
 }
-
-const fieldIssue = (path: readonly PropertyKey[], message: string): FieldIssue => ({ path: path.map(String).join('.'), message });
 
 /** A `ValidationFailed` for the given issues. */
 export function validationFailed(issues: readonly FieldIssue[]): ValidationFailed {

@@ -5,12 +5,10 @@ import { z } from 'zod';
  * so passing an invitation id where an agent id belongs is a validation error, and no id can ever
  * be `__proto__`, `constructor` or another key that plain-object lookups would trip over.
  */
-const idPattern = (prefix: string) => new RegExp(`^${prefix}_[A-Za-z0-9_-]{1,64}$`);
-
 const idSchema = <B extends string>(prefix: string, what: string) =>
   z
     .string()
-    .regex(idPattern(prefix), { message: `must be ${what} id like "${prefix}_…"` })
+    .regex(new RegExp(`^${prefix}_[A-Za-z0-9_-]{1,64}$`), `must be ${what} id like "${prefix}_…"`)
     .brand<B>();
 
 /** @example workspaceIdSchema.parse('ws_7fK2') */
@@ -41,7 +39,7 @@ export type ConversationId = z.output<typeof conversationIdSchema>;
  */
 export const tokenHashSchema = /* @__PURE__ */ z
   .string()
-  .regex(/^[0-9a-f]{64}$/, { message: 'must be a hex SHA-256 digest' })
+  .regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256 digest')
   .brand<'TokenHash'>();
 /** Hex SHA-256 digest of an invitation token. */
 export type TokenHash = z.output<typeof tokenHashSchema>;

@@ -3,6 +3,7 @@ import { agentIdSchema, departmentIdSchema, invitationIdSchema } from './ids';
 import { planSchema } from './plans';
 import { departmentNameSchema, descriptionSchema, emailSchema, passwordSchema, personNameSchema } from './values';
 import { pure } from './pure';
+import { PROFILE } from './transitions';
 
 /**
  * Every command input has a strict schema: unknown keys (`__proto__`, `isAdmin`, typos) are
@@ -67,9 +68,7 @@ export const editAgentSchema = /* @__PURE__ */ pure(() => z
     email: emailSchema.optional(),
     description: descriptionSchema.optional(),
   })
-  .refine((i) => i.name !== undefined || i.email !== undefined || i.description !== undefined, {
-    message: 'give at least one of name, email, description',
-  }));
+  .refine((i) => PROFILE.some((key) => i[key] !== undefined), `give at least one of ${PROFILE.join(', ')}`));
 
 /** Input of `changeRole`. @example { agentId: 'agt_2', role: 'admin' } */
 export const changeRoleSchema = /* @__PURE__ */ z.strictObject({ agentId: agentIdSchema, role: roleSchema });

@@ -5,7 +5,7 @@
  * @module
  */
 import { err, ok, type Result } from 'neverthrow';
-import type { SeatLimitReached } from './errors';
+import type { DataOf, SeatLimitReached } from './errors';
 import { noSeatLeft } from './failures';
 import type { Workspace } from './workspace';
 
@@ -18,16 +18,27 @@ export function seatsUsed({ counts, seatPolicy }: Pick<Workspace, 'counts' | 'se
   );
 }
 
+/** Builds the refusal of a change that needs more seats than the plan has. */
+export type SeatRefusal = (d: DataOf<SeatLimitReached>) => SeatLimitReached;
+
 /**
- * `requireSeats` for a change that takes at most one seat (an invitation sent or revived, an
- * invitation accepted, an agent activated: one counter +1, any other −1). Same rule and same
- * error; its own function so that those commands do not carry the message for a change that
- * needs several seats, which only a seat-policy change can.
+ * The seat rule behind `requireSeats` and `requireOneSeat`: a change that takes seats beyond the
+ * plan is refused, with the error `refuse` builds; a change that takes no new seat always passes,
+ * so freeing seats works even on a workspace that is over its plan.
+ *
+ * `requireOneSeat` is this function with its default builder, `noSeatLeft`, for a change that
+ * takes at most one seat (an invitation sent or revived, an invitation accepted, an agent
+ * activated: one counter +1, any other −1): those commands then do not carry the message for a
+ * change that needs several seats, which only a seat-policy change can. `requireSeats` passes
+ * `fail.seatLimitReached`, which has both messages. One body, so the two cannot decide apart; an
+ * alias rather than a wrapper, so a bundle ships the body once and no call in between.
  */
-export function requireOneSeat(before: Workspace, after: Workspace): Result<void, SeatLimitReached> {
+function seatsFor(before: Workspace, after: Workspace, refuse: SeatRefusal = noSeatLeft): Result<void, SeatLimitReached> {
   const used = seatsUsed(before);
   const requested = seatsUsed(after);
   const limit = after.plan.seats;
   if (limit === null || requested <= used || requested <= limit) return ok(undefined);
-  return err(noSeatLeft({ limit, used, requested }));
+  return err(refuse({ limit, used, requested }));
 }
+
+export { seatsFor, seatsFor as requireOneSeat };

@@ -15,9 +15,9 @@ const two = (n: number): string => (n < 10 ? '0' : '') + n;
  */
 function formatIso(date: Date): IsoTime {
   const year = date.getUTCFullYear();
-  if (!(year >= 1000 && year <= 9999)) return date.toISOString() as IsoTime;
-  const ms = date.getUTCMilliseconds();
-  return `${year}-${two(date.getUTCMonth() + 1)}-${two(date.getUTCDate())}T${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z` as IsoTime;
+  return (year >= 1000 && year <= 9999
+    ? `${year}-${two(date.getUTCMonth() + 1)}-${two(date.getUTCDate())}T${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}.${String(date.getUTCMilliseconds() + 1000).slice(1)}Z`
+    : date.toISOString()) as IsoTime;
 }
 
 /** @example isoTime(new Date(0)) // '1970-01-01T00:00:00.000Z' */

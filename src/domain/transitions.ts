@@ -18,55 +18,48 @@ import type { AgentId, DepartmentId, WorkspaceId } from './ids';
 import type { IsoTime } from './time';
 import type { Email } from './values';
 import type { Plan } from './plans';
-import type { Workspace } from './workspace';
+import type { Workspace, WorkspaceCounts } from './workspace';
 
 /**
- * The workspace with its counters moved: active agents, inactive agents, pending invitations,
- * departments. Positional deltas rather than a `{ activeAgents: 1 }` object: nothing is allocated
- * but the new workspace, and property names, which minifiers keep, are not repeated at every
- * call. Only the named transitions below call it, so each change of the counters is written once.
+ * The workspace with its counters moved by the given deltas. Only the named transitions below
+ * call it, so each change of the counters is written once, for the `evolveWorkspace` fold and the
+ * commands alike. A loop over the deltas given rather than the four counters written out: ~35 B
+ * less in every bundle that moves a counter (ADR 0022), for ~25 ns a call.
  */
-function recounted(workspace: Workspace, active: number, inactive: number, pending: number, departments: number): Workspace {
-  const c = workspace.counts;
-  return {
-    ...workspace,
-    counts: {
-      activeAgents: c.activeAgents + active,
-      inactiveAgents: c.inactiveAgents + inactive,
-      pendingInvitations: c.pendingInvitations + pending,
-      departments: c.departments + departments,
-    },
-  };
+function recounted(workspace: Workspace, delta: Partial<WorkspaceCounts>): Workspace {
+  const counts = { ...workspace.counts };
+  for (const key in delta) counts[key as keyof WorkspaceCounts] += delta[key as keyof WorkspaceCounts]!;
+  return { ...workspace, counts };
 }
 
 /** An invitation sent, or an expired one revived by a resend: one more pending invitation. */
 export function invitationOpened(workspace: Workspace): Workspace {
-  return recounted(workspace, 0, 0, 1, 0);
+  return recounted(workspace, { pendingInvitations: 1 });
 }
 
 /** `count` pending invitations revoked or expired. */
 export function invitationsClosed(workspace: Workspace, count: number): Workspace {
-  return recounted(workspace, 0, 0, -count, 0);
+  return recounted(workspace, { pendingInvitations: -count });
 }
 
 /** An invitation accepted: one fewer pending invitation, one more active agent. */
 export function invitationAccepted(workspace: Workspace): Workspace {
-  return recounted(workspace, 1, 0, -1, 0);
+  return recounted(workspace, { activeAgents: 1, pendingInvitations: -1 });
 }
 
 /** An agent activated (`to: 'active'`) or deactivated. */
 export function statusChanged(workspace: Workspace, to: Status): Workspace {
-  return to === 'active' ? recounted(workspace, 1, -1, 0, 0) : recounted(workspace, -1, 1, 0, 0);
+  return to === 'active' ? recounted(workspace, { activeAgents: 1, inactiveAgents: -1 }) : recounted(workspace, { activeAgents: -1, inactiveAgents: 1 });
 }
 
 /** An agent deleted, uncounted from where its status counted it. */
 export function agentRemoved(workspace: Workspace, status: Status): Workspace {
-  return status === 'active' ? recounted(workspace, -1, 0, 0, 0) : recounted(workspace, 0, -1, 0, 0);
+  return status === 'active' ? recounted(workspace, { activeAgents: -1 }) : recounted(workspace, { inactiveAgents: -1 });
 }
 
 /** A department created (`+1`) or deleted (`-1`). */
 export function departmentsCounted(workspace: Workspace, delta: 1 | -1): Workspace {
-  return recounted(workspace, 0, 0, 0, delta);
+  return recounted(workspace, { departments: delta });
 }
 
 /** The workspace on another plan. */
@@ -78,6 +71,9 @@ export function withPlan(workspace: Workspace, plan: Plan): Workspace {
 export function ownedBy(workspace: Workspace, ownerId: AgentId): Workspace {
   return { ...workspace, ownerId };
 }
+
+/** The fields of an agent's profile, in the order events and messages list them: what `editAgent` changes. */
+export const PROFILE = ['name', 'email', 'description'] as const;
 
 /** A new agent: the owner of a new workspace, or an invitation accepted. Active, away, no description. */
 export function joined(

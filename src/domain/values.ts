@@ -60,29 +60,27 @@ function trimWith(s: string, space: RegExp): string {
   return s.slice(start, end);
 }
 
-const HIGH_SURROGATE = /[\uD800-\uDBFF]/;
 const SURROGATE_PAIR = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
 
 /**
- * Code points as `for…of` counts them (a pair is one, a lone surrogate is one), without iterating:
- * the string iterator costs ~10 ns a character here, and most text has no surrogate at all.
+ * Code points as `for…of` counts them (a pair is one, a lone surrogate is one), without iterating
+ * (the string iterator costs ~10 ns a character here): each pair is replaced by one character.
+ * ~25 ns a call on text without surrogates, where a test-first fast path took ~12 ns, for ~30 B
+ * less in every bundle that checks a name, a description or a password.
  */
 function codePointLength(s: string): number {
-  if (!HIGH_SURROGATE.test(s)) return s.length;
-  let n = s.length;
-  SURROGATE_PAIR.lastIndex = 0;
-  while (SURROGATE_PAIR.exec(s) !== null) n--;
-  return n;
+  return s.replace(SURROGATE_PAIR, '.').length;
 }
 
-/** Only called on strings already known to hold no unpaired surrogates. */
+/**
+ * UTF-8 octets of `s`: `encodeURI` writes each octet of a character it escapes as `%XX` and keeps
+ * the others, all ASCII, as one character each. Shorter than a loop over code points and as fast on
+ * ASCII, the common case (slower on non-ASCII text, 0.35 µs for ten characters, where a
+ * `TextEncoder` costs 0.3 µs on any input). Only called on strings already known to hold no
+ * unpaired surrogates, on which `encodeURI` would throw.
+ */
 function utf8Length(s: string): number {
-  let n = 0;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0;
-    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-  }
-  return n;
+  return encodeURI(s).replace(/%../g, '.').length;
 }
 
 function describeCodePoint(ch: string): string {
@@ -113,7 +111,7 @@ function refineWith(check: (s: string) => Check) {
   return (s: string, ctx: z.RefinementCtx<string>): string => {
     const result = check(s);
     if (typeof result === 'string') return result;
-    ctx.addIssue({ code: 'custom', message: result.refused, input: s });
+    ctx.addIssue(result.refused); // a custom issue with this message, as zod's own refinements make
     return z.NEVER;
   };
 }
@@ -135,14 +133,14 @@ export type Email = string & z.BRAND<'Email'>;
 const MAX_LOCAL_OCTETS = 64;
 const MAX_ADDRESS_OCTETS = 254;
 
-/** On the trimmed input, before anything else. */
-const EMAIL_TEXT: readonly Rule[] = [
-  [/^$/, 'Email address is required.'],
-  [EMAIL_REFUSES, 'Email address must not contain spaces or invisible characters (found %).'],
-];
-
-/** On the canonical address (NFC, lower case). */
+/**
+ * On the trimmed input, before anything else: what it may contain, then its one "@". The "@" rules
+ * give the same answer on the canonical address (NFC composes nothing with "@", and neither NFC
+ * nor lower-casing removes a character), so they run here, with the others.
+ */
 const ADDRESS: readonly Rule[] = [
+  [/^$/, 'Email address is required.'],
+  [EMAIL_REFUSES, 'Email address must not contain spaces, control or invisible characters (found %).'],
   [/^[^@]*$/, 'Email address must contain "@".'],
   [/@[^@]*@/, 'Email address must contain exactly one "@".'],
   [/^@/, 'Email address is missing the part before "@".'],
@@ -161,7 +159,7 @@ const LOCAL_PART: readonly Rule[] = [
   [/[^.!#$%&'*+/=?^_`{|}~\-\p{L}\p{M}\p{N}]/u, 'Email address contains a character that is not allowed before "@" (%).'],
 ];
 
-const TWO_LABELS = 'Email domain must have at least two labels, such as "example.com".';
+const TWO_LABELS: Rule = [/^[^.]*$/, 'Email domain must have at least two labels, such as "example.com".'];
 
 /**
  * On the domain as typed, before IDNA: only letters, marks, digits, dots and hyphens. Anything
@@ -173,7 +171,7 @@ const TWO_LABELS = 'Email domain must have at least two labels, such as "example
 const DOMAIN: readonly Rule[] = [
   [/[[\]]/, 'Email domain must be a name, not an IP-address literal.'],
   [/[^\p{L}\p{M}\p{N}.-]/u, 'Email domain contains a character that is not allowed in a domain name (%).'],
-  [/^[^.]*$/, TWO_LABELS],
+  TWO_LABELS,
 ];
 
 /**
@@ -182,7 +180,7 @@ const DOMAIN: readonly Rule[] = [
  */
 const HOST: readonly Rule[] = [
   [/\.$/, 'Email domain must not end with a dot.'],
-  [/^[^.]*$/, TWO_LABELS],
+  TWO_LABELS,
   [/^\.|\.\./, 'Email domain has an empty label.'],
   [/[^.]{64}/, 'Email domain has a label longer than 63 characters.'],
   [/[^a-z0-9.-]/, 'Email domain is not a plain DNS host name.'],
@@ -202,14 +200,11 @@ function canonicalCase(s: string): string {
 function canonicalEmail(raw: string): Check {
   if (raw.length > HARD_INPUT_LIMIT) return fail('Email address is too long.');
   const trimmed = trimWith(raw, ASCII_WHITESPACE);
-  const textRefused = broken(trimmed, EMAIL_TEXT);
+  const textRefused = broken(trimmed, ADDRESS);
   if (textRefused) return textRefused;
 
-  const canonical = canonicalCase(trimmed);
-  const at = canonical.indexOf('@');
-  const local = canonical.slice(0, at);
-  const domain = canonical.slice(at + 1);
-  const refused = broken(canonical, ADDRESS) ?? broken(local, LOCAL_PART) ?? broken(domain, DOMAIN);
+  const [local, domain] = canonicalCase(trimmed).split('@') as [string, string];
+  const refused = broken(local, LOCAL_PART) ?? broken(domain, DOMAIN);
   if (refused) return refused;
   const localOctets = utf8Length(local);
   if (localOctets > MAX_LOCAL_OCTETS) {
@@ -328,7 +323,7 @@ const descriptionText = /* @__PURE__ */ boundedText(
   'Description',
   MAX_DESCRIPTION,
   DESCRIPTION_REFUSES,
-  'tabs or invisible characters (line breaks are fine)',
+  'control or invisible characters other than a line feed',
   true,
 );
 

@@ -31,7 +31,7 @@ import {
 import { isoTime, type IsoTime } from './time';
 import { created, type Agent, type Now } from './agent';
 import { agentRemoved, departmentsCounted, invitationAccepted, invitationOpened, invitationsClosed, joined, ownedBy, statusChanged, withPlan } from './transitions';
-import { seatsUsed } from './seats';
+import { seatsFor, seatsUsed } from './seats';
 
 /**
  * Counters that plan limits need, kept on the workspace so that no command counts agents.
@@ -140,11 +140,7 @@ export function seatUsage(workspace: Pick<Workspace, 'counts' | 'seatPolicy' | '
  * passes, so freeing seats works even on a workspace that is over its plan.
  */
 export function requireSeats(before: Workspace, after: Workspace): Result<void, SeatLimitReached> {
-  const used = seatsUsed(before);
-  const requested = seatsUsed(after);
-  const limit = after.plan.seats;
-  if (limit === null || requested <= used || requested <= limit) return ok(undefined);
-  return err(fail.seatLimitReached({ limit, used, requested }));
+  return seatsFor(before, after, fail.seatLimitReached);
 }
 
 /** Errors of {@link createWorkspace}. */

@@ -432,7 +432,9 @@ describe('changing workspace settings', () => {
 describe('seats for a change that takes at most one', () => {
   // Commands that take at most one seat (invite, revive, accept, activate) check with
   // requireOneSeat, which carries only the one-seat message; it must decide exactly as
-  // requireSeats does, error included, for every counter state, policy and limit.
+  // requireSeats does, error included, for every counter state, policy and limit. The two share
+  // one body and differ only in the refusal builder, so the decision is also checked against a
+  // model written out here: refused exactly when the change takes a seat the plan does not have.
   it('requireOneSeat decides exactly as requireSeats', () => {
     const oneSeatChanges = [invitationOpened, invitationAccepted, (w: Workspace) => statusChanged(w, 'active')] as const;
     fc.assert(
@@ -444,6 +446,11 @@ describe('seats for a change that takes at most one', () => {
         (counts, seatPolicy, seats, change) => {
           const before = { ...aWorkspace({ counts, seatPolicy }), plan: { id: 'custom', seats, departments: null } };
           const after = change(before);
+          const seatsOf = (c: typeof after.counts) =>
+            c.activeAgents + (seatPolicy.countInactiveAgents ? c.inactiveAgents : 0) + (seatPolicy.reserveSeatsForInvitations ? c.pendingInvitations : 0);
+          const [used, requested] = [seatsOf(before.counts), seatsOf(after.counts)];
+          const refused = seats !== null && requested > used && requested > seats;
+          expect(requireOneSeat(before, after).isErr()).toBe(refused);
           expect(requireOneSeat(before, after)).toStrictEqual(requireSeats(before, after));
         },
       ),
