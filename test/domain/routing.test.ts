@@ -223,6 +223,27 @@ describe('why a conversation waits', () => {
     expect(q.route('conv_2')).toMatchObject({ type: 'Queued', position: 1, why: { reason: 'everybody-at-capacity' } });
     expect(q.route('conv_3')).toMatchObject({ type: 'Queued', position: 2, why: { reason: 'everybody-at-capacity' } });
   });
+
+  it('words each reason for the workspace-wide queue, which has no department of its own', () => {
+    const why = (outcome: RouteOutcome) => (outcome.type === 'Queued' ? outcome.why : null);
+    const q = aQueue({ departmentId: null, config: { capacity: 1 } });
+    const empty = why(q.route('conv_1'));
+    expect(empty).toMatchObject({ reason: 'department-empty' });
+    expect(empty?.message).toBe(
+      'Nobody is in any department yet, so the conversation waits. Assign agents to a department: the workspace-wide queue routes to agents who are in one.',
+    );
+    q.away(A);
+    expect(why(q.route('conv_2'))).toMatchObject({
+      reason: 'nobody-online',
+      message: 'No agent in any department is online, so the conversation waits for the first one who is.',
+    });
+    q.online(A);
+    expect(why(q.route('conv_3'))).toMatchObject({
+      reason: 'everybody-at-capacity',
+      message: 'Every online agent is at capacity, so the conversation waits for a free slot.',
+    });
+    for (const message of [empty?.message, why(q.route('conv_4'))?.message]) expect(message).not.toMatch(/this department/);
+  });
 });
 
 describe('round-robin', () => {

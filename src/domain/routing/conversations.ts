@@ -67,10 +67,11 @@ export function routeConversation(
   decider.emit('ConversationQueued', { departmentId: state.departmentId, conversationId, reason });
   const decision = decider.finish();
   const routed = conversationOf(decision.state, conversationId);
+  const why = routingFail.noAgentAvailable(reason, state.departmentId === null ? 'workspace-wide' : 'department');
   const outcome: RouteOutcome =
     routed?.agentId != null
       ? { type: 'Assigned', agentId: routed.agentId }
-      : { type: 'Queued', position: decision.state.queue.lastIndexOf(conversationId) + 1, why: routingFail.noAgentAvailable(reason) };
+      : { type: 'Queued', position: decision.state.queue.lastIndexOf(conversationId) + 1, why };
   return ok({ state: decision.state, events: decision.events, outcome });
 }
 

@@ -91,16 +91,26 @@ export const routingFail = {
   }),
   /**
    * Not an error: why a conversation waits, worded for a visitor-facing widget or a dashboard.
+   * `queue` says whose queue it is: a department's, or the workspace-wide one, whose members are
+   * the agents in any department (so "this department" would name nothing).
    *
    * @example routingFail.noAgentAvailable('nobody-online')
+   * @example routingFail.noAgentAvailable('department-empty', 'workspace-wide').message // 'Nobody is in any department yet, …'
    */
-  noAgentAvailable: (reason: NoAgentReason): NoAgentAvailable => ({
+  noAgentAvailable: (reason: NoAgentReason, queue: 'department' | 'workspace-wide' = 'department'): NoAgentAvailable => ({
     type: 'NoAgentAvailable',
     reason,
-    message: {
-      'department-empty': 'Nobody is in this department yet, so the conversation waits. Assign agents to the department.',
-      'nobody-online': 'No agent of this department is online, so the conversation waits for the first one who is.',
-      'everybody-at-capacity': 'Every online agent of this department is at capacity, so the conversation waits for a free slot.',
-    }[reason],
+    message: (queue === 'workspace-wide'
+      ? {
+          'department-empty':
+            'Nobody is in any department yet, so the conversation waits. Assign agents to a department: the workspace-wide queue routes to agents who are in one.',
+          'nobody-online': 'No agent in any department is online, so the conversation waits for the first one who is.',
+          'everybody-at-capacity': 'Every online agent is at capacity, so the conversation waits for a free slot.',
+        }
+      : {
+          'department-empty': 'Nobody is in this department yet, so the conversation waits. Assign agents to the department.',
+          'nobody-online': 'No agent of this department is online, so the conversation waits for the first one who is.',
+          'everybody-at-capacity': 'Every online agent of this department is at capacity, so the conversation waits for a free slot.',
+        })[reason],
   }),
 };
