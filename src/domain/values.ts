@@ -376,9 +376,12 @@ export type PasswordPolicy = Readonly<{ minLength: number; maxLength: number }>;
 const SINGLE_FACTOR_MIN = 15;
 const SECOND_FACTOR_MIN = 8;
 const MIN_ALLOWED_MAX = 64;
-// passwordSchema refuses more than 4096 UTF-16 code units; a policy maximum
-// above that could never be reached, so it is refused as misleading.
+// A policy maximum above 4096 code points is refused as pointless; passwordSchema's abuse guard
+// (PASSWORD_UNITS_LIMIT) lets through every password of up to 4096 code points, so any maximum
+// a policy may have is reachable, and going over it is a WeakPassword, not a ValidationFailed.
 const MAX_ALLOWED_MAX = HARD_INPUT_LIMIT;
+/** Two UTF-16 code units per code point at most: 4096 code points fit in 8192 units. */
+const PASSWORD_UNITS_LIMIT = 8192;
 
 /**
  * The NIST SP 800-63B-4 default for a password used as a single factor:
@@ -459,12 +462,14 @@ export function checkPassword(password: string, policy: PasswordPolicy): Result<
 }
 
 /**
- * Password input: any string up to a hard 4096-code-unit abuse guard. The
- * real length rule depends on the configured policy, so it lives in
- * {@link checkPassword} rather than here.
+ * Password input: any string up to a hard abuse guard of 8192 UTF-16 code units, room for 4096
+ * code points whatever they are, the largest maximum a policy may set. The real length rule
+ * depends on the configured policy, so it lives in {@link checkPassword} rather than here: a
+ * password over the policy's maximum is a `WeakPassword` (`too-long`), never this schema's
+ * refusal, unless it is over the guard itself.
  *
  * @example
  * const pw = passwordSchema.parse(body.password);
  * checkPassword(pw, DEFAULT_PASSWORD_POLICY);
  */
-export const passwordSchema = /* @__PURE__ */ z.string().max(HARD_INPUT_LIMIT, 'Password is too long.');
+export const passwordSchema = /* @__PURE__ */ z.string().max(PASSWORD_UNITS_LIMIT, 'Password is too long.');

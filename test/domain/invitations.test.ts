@@ -643,6 +643,16 @@ describe('accepting an invitation', () => {
       accepted('密码密码密码密码密码密码密码密码');
     });
 
+    it('reaches the largest maximum a policy may set, in any characters, and refuses past it as a weak password', () => {
+      const widest = passwordPolicy({ maxLength: 4096 })._unsafeUnwrap();
+      expect(accepted('🔒'.repeat(4096), widest).password).toBe('🔒'.repeat(4096));
+      refused('🔒'.repeat(4097), 'too-long', widest);
+      refused('p'.repeat(8192), 'too-long');
+      given(withCy().events)
+        .when((s) => accept(s, 'cy@shop.com', { password: 'p'.repeat(8193) }))
+        .thenFails('ValidationFailed', { issues: [{ path: 'password', message: 'Password is too long.' }] });
+    });
+
     it('takes a configured policy, such as 8 characters with a second factor', () => {
       const secondFactor = passwordPolicy({ secondFactor: true })._unsafeUnwrap();
       accepted('eight ch', secondFactor);
