@@ -457,8 +457,8 @@ describe('invalid passwords', () => {
     const result = accept.run({ name: 'Cy', password } as never);
     expect(result.isErr()).toBe(true);
     const error = result._unsafeUnwrapErr();
-    // Within the input guard (4096 code units) the policy speaks; beyond it, validation does.
-    expect(error.type).toBe(password.length <= 4096 ? 'WeakPassword' : 'ValidationFailed');
+    // Within the input guard (8192 code units) the policy speaks; beyond it, validation does.
+    expect(error.type).toBe(password.length <= 8192 ? 'WeakPassword' : 'ValidationFailed');
     expect(error).not.toHaveProperty('password');
     // Long enough not to occur in an error's own words by chance.
     if (password.length >= 10) expect(JSON.stringify(error)).not.toContain(password);

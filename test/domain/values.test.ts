@@ -401,7 +401,7 @@ describe('password policy', () => {
   });
 
   it.each(fixture.passwords_invalid_default_policy.map((p) => [show(p), p] as const))('refuses %s', (_l, pw) => {
-    expect(passwordSchema.safeParse(pw).success).toBe(pw.length <= 4096);
+    expect(passwordSchema.safeParse(pw).success).toBe(pw.length <= 8192);
     const r = checkPassword(pw, DEFAULT_PASSWORD_POLICY);
     expect(r.isErr()).toBe(true);
     const e = r._unsafeUnwrapErr();
@@ -429,8 +429,8 @@ describe('password policy', () => {
   });
 
   it('passwordSchema only guards against abuse', () => {
-    expect(passwordSchema.safeParse('x'.repeat(4096)).success).toBe(true);
-    expect(passwordSchema.safeParse('x'.repeat(4097)).success).toBe(false);
+    expect(passwordSchema.safeParse('x'.repeat(8192)).success).toBe(true);
+    expect(passwordSchema.safeParse('x'.repeat(8193)).success).toBe(false);
     expect(passwordSchema.parse('  spaces kept  ')).toBe('  spaces kept  ');
     for (const v of fixture.wrong_types) expect(passwordSchema.safeParse(v).success).toBe(false);
     expectTypeOf<PasswordPolicy>().toEqualTypeOf<Readonly<{ minLength: number; maxLength: number }>>();
