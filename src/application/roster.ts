@@ -80,6 +80,8 @@ const parseActor = (actorRef: unknown) => parseInput(actorWrapperSchema, { actor
 export type UseCase<S, E> = ResultAsync<Decision<S>, E | ApplicationError | ValidationFailed>;
 
 const queueRefSchema = /* @__PURE__ */ pure(() => z.looseObject({ departmentId: domain.departmentIdSchema.nullable() }));
+/** Parses nothing: {@link parseInput} with it is the prototype-free, read-once copy of an input alone. */
+const anything = /* @__PURE__ */ z.unknown();
 
 /** Filters of `listAgents`. */
 export const agentFilterSchema = /* @__PURE__ */ pure(() => z.strictObject({
@@ -188,9 +190,13 @@ export function createRoster(options: RosterOptions = {}) {
         )
       : okAsync(undefined);
 
-  /** Throttles an admin's invites and resends; outside the retry loop, so a retried attempt costs nothing extra. */
+  /**
+   * Throttles an admin's invites and resends; outside the retry loop, so a retried attempt costs
+   * nothing extra. Keyed by the parsed actor, which the use case then acts as: the caller's
+   * `ActorRef` is read once, so a getter cannot rotate the key while acting as the same agent.
+   */
   const throttled = (action: 'invite' | 'resend', actorRef: ActorRef) =>
-    throttle(action, `${String(actorRef?.workspaceId)}:${String(actorRef?.agentId)}`);
+    parseActor(actorRef).asyncAndThen((ref) => throttle(action, `${ref.workspaceId}:${ref.agentId}`).map(() => ref));
 
   /** Who holds an email: this workspace's store first, then the host's account directory. */
   const emailStatus = (a: Attempt, workspaceId: WorkspaceId, email: domain.Email, ignorePending = false): ResultAsync<EmailStatus, StoreUnavailable> =>
@@ -315,10 +321,12 @@ export function createRoster(options: RosterOptions = {}) {
    * @example await roster.changePlan({ workspaceId, agentId: ownerId }, { plan: 'pro' })
    */
   const changePlan = (actor: ActorRef, input: domain.ChangePlanInput) =>
-    parse(domain.changePlanSchema, input).andThen(catalogPlanOnly).andThen(() => asCounter(actor, (a, { workspace, actor }) =>
+    // The domain decides on the value checked here, never on the input again: a getter could show
+    // the check a catalog id and the command an inline plan (ADR 0020: one read).
+    parse(domain.changePlanSchema, input).andThen(catalogPlanOnly).andThen((i) => asCounter(actor, (a, { workspace, actor }) =>
       sweep(a, workspace).andThen((swept) =>
         domain
-          .changePlan({ workspace: swept.state.workspace, actor }, input, { now: a.now, plans })
+          .changePlan({ workspace: swept.state.workspace, actor }, i, { now: a.now, plans })
           .map((d) => ({ result: d, decisions: [swept, d] })),
       ),
     ));
@@ -330,11 +338,13 @@ export function createRoster(options: RosterOptions = {}) {
    * @example await roster.changeSettings(admin, { seatPolicy: { countInactiveAgents: false } })
    */
   const changeSettings = (actor: ActorRef, input: domain.ChangeSettingsInput) =>
-    asCounter(actor, (a, { workspace, actor }) =>
-      sweep(a, workspace).andThen((swept) =>
-        domain
-          .changeSettings({ workspace: swept.state.workspace, actor }, input, { now: a.now })
-          .map((d) => ({ result: d, decisions: [swept, d] })),
+    parse(domain.changeSettingsSchema, input).andThen((i) =>
+      asCounter(actor, (a, { workspace, actor }) =>
+        sweep(a, workspace).andThen((swept) =>
+          domain
+            .changeSettings({ workspace: swept.state.workspace, actor }, i, { now: a.now })
+            .map((d) => ({ result: d, decisions: [swept, d] })),
+        ),
       ),
     );
 
@@ -348,8 +358,8 @@ export function createRoster(options: RosterOptions = {}) {
    */
   const inviteAgent = (actor: ActorRef, input: domain.InviteAgentInput) =>
     parse(domain.inviteAgentSchema, input).andThen((i) =>
-      throttled('invite', actor).andThen(() =>
-        asCounter(actor, (a, { workspace, actor }) =>
+      throttled('invite', actor).andThen((ref) =>
+        asCounter(ref, (a, { workspace, actor }) =>
           sweep(a, workspace).andThen((swept) =>
             ResultAsync.combine([
               a.departments(workspace.id, i.departmentIds),
@@ -386,8 +396,8 @@ export function createRoster(options: RosterOptions = {}) {
    */
   const resendInvitation = (actor: ActorRef, input: domain.InvitationTargetInput) =>
     parse(domain.invitationTargetSchema, input).andThen((i) =>
-      throttled('resend', actor).andThen(() =>
-        asCounter(actor, (a, { workspace, actor }) =>
+      throttled('resend', actor).andThen((ref) =>
+        asCounter(ref, (a, { workspace, actor }) =>
           ResultAsync.combine([sweep(a, workspace), a.invitation(workspace.id, i.invitationId)] as const).andThen(([swept, loaded]) => {
             const invitation = swept.state.invitations.find((inv) => inv.id === i.invitationId) ?? loaded;
             const facts: ResultAsync<readonly [readonly Department[], EmailStatus], StoreUnavailable> = invitation
@@ -610,27 +620,26 @@ export function createRoster(options: RosterOptions = {}) {
 
   /** A use case on one agent: load it, decide, commit. */
   const onAgent =
-    <I extends { agentId: string }, S extends object, E>(
-      schema: z.ZodType<unknown, I>,
+    <I, O extends { agentId: AgentId }, S extends object, E>(
+      schema: z.ZodType<O, I>,
       decide: (
         state: domain.AgentCommandState,
-        input: I,
+        input: O,
         a: Attempt,
         workspace: Workspace,
       ) => ResultAsync<Planned<Decision<S, WorkspaceEvent>>, E> | Result<Planned<Decision<S, WorkspaceEvent>>, E>,
       changesCounters = false,
     ) =>
     (actor: ActorRef, input: I) =>
-      parse(schema, input).andThen(() =>
+      // Parsed once, before any attempt: each attempt and the command get the parsed value.
+      parse(schema, input).andThen((i) =>
         asActor(
           actor,
           (a, { workspace, actor }) =>
-            parseInput(agentIdSchema, input.agentId)
-              .asyncAndThen((id) => a.agent(workspace.id, id))
-              .andThen((agent) => {
-                const out = decide({ workspace, actor, agent }, input, a, workspace);
-                return out instanceof ResultAsync ? out : out.asyncAndThen((p) => okAsync(p));
-              }),
+            a.agent(workspace.id, i.agentId).andThen((agent) => {
+              const out = decide({ workspace, actor, agent }, i, a, workspace);
+              return out instanceof ResultAsync ? out : out.asyncAndThen((p) => okAsync(p));
+            }),
           changesCounters,
         ),
       );
@@ -641,11 +650,9 @@ export function createRoster(options: RosterOptions = {}) {
    *
    * @example await roster.editAgent(actor, { agentId, name: 'Bob B.' })
    */
-  const editAgent = onAgent(domain.editAgentSchema, (state, input, a, workspace) =>
-    parseInput(domain.editAgentSchema, input).asyncAndThen((i) =>
-      (i.email !== undefined && i.email !== state.agent?.email ? emailStatus(a, workspace.id, i.email) : okAsync<EmailStatus, StoreUnavailable>('available')).andThen(
-        (status) => domain.editAgent(state, i, { now: a.now, emailStatus: status }).map(single),
-      ),
+  const editAgent = onAgent(domain.editAgentSchema, (state, i, a, workspace) =>
+    (i.email !== undefined && i.email !== state.agent?.email ? emailStatus(a, workspace.id, i.email) : okAsync<EmailStatus, StoreUnavailable>('available')).andThen(
+      (status) => domain.editAgent(state, i, { now: a.now, emailStatus: status }).map(single),
     ),
   );
   /**
@@ -823,6 +830,19 @@ export function createRoster(options: RosterOptions = {}) {
   // ── Routing ────────────────────────────────────────────────────────────────────────────────
 
   /**
+   * Reads a routing input once: the queue it names, and the rest for the routing command to parse.
+   * The rest comes from the same prototype-free copy (ADR 0020) the queue was read from, so a
+   * getter cannot show the roster one queue and the command another input.
+   */
+  const queueInput = (input: unknown) =>
+    parse(anything, input).andThen((copy) =>
+      parse(queueRefSchema, copy).map(({ departmentId }) => {
+        const { departmentId: _, ...rest } = copy as Record<string, unknown>;
+        return { departmentId, rest };
+      }),
+    );
+
+  /**
    * Runs a routing command on one queue. Conversations are routed by the host's chat backend,
    * not by an agent, so these take the workspace id rather than an actor.
    */
@@ -831,14 +851,13 @@ export function createRoster(options: RosterOptions = {}) {
     input: I,
     decide: (state: domain.RoutingState, rest: Omit<I, 'departmentId'>, now: Date) => Result<R, E>,
   ) =>
-    ResultAsync.combine([parse(workspaceIdSchema, workspaceId), parse(queueRefSchema, input)] as const).andThen(
-      ([wsId, ref]) =>
+    ResultAsync.combine([parse(workspaceIdSchema, workspaceId), queueInput(input)] as const).andThen(
+      ([wsId, { departmentId, rest }]) =>
         transact(settings, (a) =>
           a.workspace(wsId).andThen((workspace) =>
-            a.routingStates(workspace.id, [ref.departmentId]).andThen(([state]) => {
-              if (!state) return err(ref.departmentId ? domain.fail.departmentNotFound(ref.departmentId) : appFail.workspaceNotFound(wsId));
-              const { departmentId: _, ...rest } = input;
-              return decide(state, rest, a.now).map((d) => ({ result: d, decisions: [routed(d)] }));
+            a.routingStates(workspace.id, [departmentId]).andThen(([state]) => {
+              if (!state) return err(departmentId ? domain.fail.departmentNotFound(departmentId) : appFail.workspaceNotFound(wsId));
+              return decide(state, rest as Omit<I, 'departmentId'>, a.now).map((d) => ({ result: d, decisions: [routed(d)] }));
             }),
           ),
         ),
@@ -864,14 +883,13 @@ export function createRoster(options: RosterOptions = {}) {
     actor: ActorRef,
     input: Readonly<{ departmentId: string | null } & domain.ConfigureRoutingInput>,
   ) =>
-    parse(queueRefSchema, input).andThen((ref) =>
+    queueInput(input).andThen(({ departmentId, rest }) =>
       asActor(actor, (a, { workspace, actor }) =>
         authorize(actor, 'manageDepartments', workspace)
-          .asyncAndThen(() => a.routingStates(workspace.id, [ref.departmentId]))
+          .asyncAndThen(() => a.routingStates(workspace.id, [departmentId]))
           .andThen(([state]) => {
-            if (!state) return err(domain.fail.departmentNotFound(ref.departmentId!));
-            const { departmentId: _, ...config } = input;
-            return domain.configureRouting(state, config, { now: a.now }).map((d) => ({ result: d, decisions: [routed(d)] }));
+            if (!state) return err(domain.fail.departmentNotFound(departmentId!));
+            return domain.configureRouting(state, rest as domain.ConfigureRoutingInput, { now: a.now }).map((d) => ({ result: d, decisions: [routed(d)] }));
           }),
       ),
     );

@@ -239,6 +239,21 @@ describe('the workspace', () => {
     expect(await failure(roster.changePlan(cy, { plan: 'pro' }), 'PermissionDenied')).toMatchObject({ capability: 'manageWorkspace' });
   });
 
+  it('decides on the plan it checked: a getter cannot show the inline-plan check an id and the command an inline plan', async () => {
+    const { roster, ana } = await aShop({ plan: 'free' });
+    let reads = 0;
+    const flipping = {
+      get plan() {
+        reads++;
+        return reads === 1 ? 'pro' : { id: 'free', seats: 1_000_000, departments: 1_000_000 };
+      },
+    };
+    const changed = (await roster.changePlan(ana, flipping as never))._unsafeUnwrap();
+    expect(changed.state.workspace.plan).toEqual({ id: 'pro', seats: 5, departments: 5 });
+    expect((await roster.getWorkspace(ana))._unsafeUnwrap().plan).toEqual({ id: 'pro', seats: 5, departments: 5 });
+    expect(reads).toBe(1);
+  });
+
   it('counts seats freed by lapsed invitations when downgrading', async () => {
     const { roster, ana, invite, clock } = await aShop();
     await invite('bob@acme.com');
