@@ -28,9 +28,9 @@ import type { OutboxMessage, OutboxStatus } from '../ports/outbox';
 import type { AccountDirectory, BreachedPasswords, Clock, Identity, Mailer, Random, RateLimiter } from '../ports/services';
 import type { AgentFilter, InvitationFilter, RosterStore, WorkspaceEvent } from '../ports/store';
 import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
-import { appFail, type ApplicationError, type RateLimited, type StoreUnavailable } from './errors';
+import { appFail, type ApplicationError, type RateLimited, type ServiceName, type ServiceUnavailable, type StoreUnavailable } from './errors';
 import { DEFAULT_RETRY, deliverDue, outboxMessage, type DeliveryReport, type RetryPolicy } from './outbox';
-import { defaultTemplates, type EmailTemplates } from './templates';
+import { defaultTemplates, type EmailTemplates, type RenderedEmail } from './templates';
 import { Attempt, transact, type Planned } from './transaction';
 import { pure } from '../domain/pure';
 
@@ -180,12 +180,17 @@ export function createRoster(options: RosterOptions = {}) {
    */
   const counting = { ...settings, lockWorkspace: true };
 
-  const io = <T>(promise: () => Promise<T>): ResultAsync<T, StoreUnavailable> =>
-    ResultAsync.fromPromise(Promise.resolve().then(promise), appFail.store);
+  /** Calls a port: a rejection, and a throw from a port written as a plain function, become `toError`. */
+  const call = <T, E>(port: () => Promise<T> | T, toError: (e: unknown) => E): ResultAsync<T, E> =>
+    ResultAsync.fromPromise(Promise.resolve().then(port), toError);
+  const io = <T>(promise: () => Promise<T>): ResultAsync<T, StoreUnavailable> => call(promise, appFail.store);
+  /** Calls a host port other than the store: its failure is `ServiceUnavailable` naming it. */
+  const service = <T>(name: ServiceName, port: () => Promise<T> | T): ResultAsync<T, ServiceUnavailable> =>
+    call(port, (e) => appFail.service(name, e));
 
-  const throttle = (action: 'invite' | 'resend' | 'accept' | 'preview', key: string): ResultAsync<void, RateLimited | StoreUnavailable> =>
+  const throttle = (action: 'invite' | 'resend' | 'accept' | 'preview', key: string): ResultAsync<void, RateLimited | ServiceUnavailable> =>
     options.rateLimiter
-      ? io(() => options.rateLimiter!.consume({ action, key })).andThen((r) =>
+      ? service('rateLimiter', () => options.rateLimiter!.consume({ action, key })).andThen((r) =>
           r.allowed ? ok(undefined) : err(appFail.rateLimited(r.retryAfterMs)),
         )
       : okAsync(undefined);
@@ -199,17 +204,22 @@ export function createRoster(options: RosterOptions = {}) {
     parseActor(actorRef).asyncAndThen((ref) => throttle(action, `${ref.workspaceId}:${ref.agentId}`).map(() => ref));
 
   /** Who holds an email: this workspace's store first, then the host's account directory. */
-  const emailStatus = (a: Attempt, workspaceId: WorkspaceId, email: domain.Email, ignorePending = false): ResultAsync<EmailStatus, StoreUnavailable> =>
+  const emailStatus = (
+    a: Attempt,
+    workspaceId: WorkspaceId,
+    email: domain.Email,
+    ignorePending = false,
+  ): ResultAsync<EmailStatus, StoreUnavailable | ServiceUnavailable> =>
     a.read(() => a.store.emailHolder(workspaceId, email)).andThen((holder) =>
       holder === 'agent' || (holder === 'pending-invitation' && !ignorePending)
-        ? okAsync<EmailStatus, StoreUnavailable>(holder)
-        : io(() => accounts.isStandaloneAccount(email)).map((s): EmailStatus => (s ? 'standalone-account' : 'available')),
+        ? okAsync<EmailStatus, StoreUnavailable | ServiceUnavailable>(holder)
+        : service('accountDirectory', () => accounts.isStandaloneAccount(email)).map((s): EmailStatus => (s ? 'standalone-account' : 'available')),
     );
 
   /** The host's optional breached-password check, as a `WeakPassword`. */
-  const refuseBreached = (password: string): ResultAsync<void, domain.WeakPassword | StoreUnavailable> =>
+  const refuseBreached = (password: string): ResultAsync<void, domain.WeakPassword | ServiceUnavailable> =>
     options.breachedPasswords
-      ? io(() => options.breachedPasswords!.isBreached(password)).andThen((breached) =>
+      ? service('breachedPasswords', () => options.breachedPasswords!.isBreached(password)).andThen((breached) =>
           breached
             ? err(domain.fail.weakPassword({ reason: 'breached', minLength: passwordPolicy.minLength, maxLength: passwordPolicy.maxLength }))
             : ok(undefined),
@@ -249,6 +259,11 @@ export function createRoster(options: RosterOptions = {}) {
       ? ok(i)
       : err(domain.validationFailed([{ path: 'plan', message: 'must be the id of a catalog plan (inline plans are off: allowInlinePlans)' }]));
 
+  /**
+   * The invitation's email, rendered by the host's `acceptUrl` and `templates`. They are plain
+   * functions of the host: one that throws, or answers with no text, is `ServiceUnavailable`
+   * naming it, and the use case writes nothing (an invitation is never stored without its email).
+   */
   const invitationEmail = (
     a: Attempt,
     workspace: Workspace,
@@ -256,17 +271,32 @@ export function createRoster(options: RosterOptions = {}) {
     invitation: Invitation,
     token: string,
     resent: boolean,
-  ): OutboxMessage => {
-    const mail = templates.invitation({
-      workspaceName: workspace.name,
-      inviterName: inviter.name,
-      email: invitation.email,
-      role: invitation.role,
-      link: linkFor(token),
-      expiresAt: invitation.expiresAt,
-      resent,
-    });
-    return outboxMessage({
+  ): Result<OutboxMessage, ServiceUnavailable> => {
+    let link: string;
+    let mail: RenderedEmail;
+    try {
+      link = linkFor(token);
+    } catch (e) {
+      return err(appFail.service('acceptUrl', e));
+    }
+    if (typeof link !== 'string') return err(appFail.service('acceptUrl', 'acceptUrl returned no string'));
+    try {
+      mail = templates.invitation({
+        workspaceName: workspace.name,
+        inviterName: inviter.name,
+        email: invitation.email,
+        role: invitation.role,
+        link,
+        expiresAt: invitation.expiresAt,
+        resent,
+      });
+    } catch (e) {
+      return err(appFail.service('templates', e));
+    }
+    if (typeof mail?.subject !== 'string' || typeof mail.text !== 'string') {
+      return err(appFail.service('templates', 'templates.invitation returned no subject or text'));
+    }
+    return ok(outboxMessage({
       id: newId(random, 'msg'),
       workspaceId: workspace.id,
       idempotencyKey: `invitation:${invitation.id}:${invitation.resendCount}`,
@@ -275,7 +305,7 @@ export function createRoster(options: RosterOptions = {}) {
       text: mail.text,
       html: mail.html ?? null,
       now: a.now,
-    });
+    }));
   };
 
   // ── Workspace ──────────────────────────────────────────────────────────────────────────────
@@ -305,7 +335,7 @@ export function createRoster(options: RosterOptions = {}) {
               return okAsync({
                 result: d,
                 decisions: [d, newQueue(d.state.workspace.id, null)],
-                beforeCommit: () => ResultAsync.fromPromise(identity.createLogin(login), appFail.identity),
+                beforeCommit: () => call(() => identity.createLogin(login), appFail.identity),
                 onAbort: async () => void (await identity.deleteLogin?.(login.agentId)),
               });
             });
@@ -375,11 +405,13 @@ export function createRoster(options: RosterOptions = {}) {
                     tokenHash,
                     emailStatus: status,
                   })
-                  .map((d) => ({
-                    result: d,
-                    decisions: [swept, d],
-                    outbox: [invitationEmail(a, workspace, actor, d.state.invitation, token, false)],
-                  })),
+                  .andThen((d) =>
+                    invitationEmail(a, workspace, actor, d.state.invitation, token, false).map((mail) => ({
+                      result: d,
+                      decisions: [swept, d],
+                      outbox: [mail],
+                    })),
+                  ),
               );
             }),
           ),
@@ -400,7 +432,7 @@ export function createRoster(options: RosterOptions = {}) {
         asCounter(ref, (a, { workspace, actor }) =>
           ResultAsync.combine([sweep(a, workspace), a.invitation(workspace.id, i.invitationId)] as const).andThen(([swept, loaded]) => {
             const invitation = swept.state.invitations.find((inv) => inv.id === i.invitationId) ?? loaded;
-            const facts: ResultAsync<readonly [readonly Department[], EmailStatus], StoreUnavailable> = invitation
+            const facts: ResultAsync<readonly [readonly Department[], EmailStatus], StoreUnavailable | ServiceUnavailable> = invitation
               ? ResultAsync.combine([
                   a.departments(workspace.id, invitation.departmentIds),
                   // While stored as pending, the invitation is its email's only holder: that holder is itself.
@@ -416,11 +448,13 @@ export function createRoster(options: RosterOptions = {}) {
                     tokenHash,
                     emailStatus: status,
                   })
-                  .map((d) => ({
-                    result: d,
-                    decisions: [swept, d],
-                    outbox: [invitationEmail(a, workspace, actor, d.state.invitation, token, true)],
-                  })),
+                  .andThen((d) =>
+                    invitationEmail(a, workspace, actor, d.state.invitation, token, true).map((mail) => ({
+                      result: d,
+                      decisions: [swept, d],
+                      outbox: [mail],
+                    })),
+                  ),
               );
             });
           }),
@@ -486,14 +520,14 @@ export function createRoster(options: RosterOptions = {}) {
       throttle('accept', r.requester ?? 'anonymous')
         .andThen(() =>
           r.session !== undefined && identity.signedInEmail
-            ? io(() => identity.signedInEmail!(r.session)).map((email) =>
+            ? service('identity', () => identity.signedInEmail!(r.session)).map((email) =>
                 email === null ? null : domain.parseEmail(email).unwrapOr(email as domain.Email),
               )
             : okAsync(null),
         )
         .andThen((signedInEmail) =>
           i.password !== undefined && typeof i.password === 'string' && options.breachedPasswords
-            ? io(() => options.breachedPasswords!.isBreached(i.password as string)).map((breached) => ({ signedInEmail, breached }))
+            ? service('breachedPasswords', () => options.breachedPasswords!.isBreached(i.password as string)).map((breached) => ({ signedInEmail, breached }))
             : okAsync({ signedInEmail, breached: false }),
         )
         .andThen(({ signedInEmail, breached }) => {
@@ -502,7 +536,7 @@ export function createRoster(options: RosterOptions = {}) {
             openToken(a, i.token, (id) => a.workspaceOrNull(id)).andThen(({ tokenHash, invitation, workspace }) => {
               const facts: ResultAsync<
                 readonly [Decision<{ workspace: Workspace; invitations: readonly Invitation[] }> | null, readonly Department[], EmailStatus],
-                StoreUnavailable
+                StoreUnavailable | ServiceUnavailable
               > =
                 invitation && workspace
                   ? ResultAsync.combine([
@@ -537,7 +571,7 @@ export function createRoster(options: RosterOptions = {}) {
                     return syncRouting(a, joined.workspaceId, joined, joined).map((syncs) => ({
                       result: decision as Decision<typeof decision.state>,
                       decisions: [...(swept ? [swept, decision] : [decision]), ...syncs],
-                      beforeCommit: () => ResultAsync.fromPromise(identity.createLogin(login), appFail.identity),
+                      beforeCommit: () => call(() => identity.createLogin(login), appFail.identity),
                       onAbort: async () => void (await identity.deleteLogin?.(agentId)),
                     }));
                   }),
