@@ -136,6 +136,8 @@ const dropQueue = (queue: domain.RoutingState, now: Date): Decision<object, Work
   events: domain.closeQueue(queue, { now }).events,
 });
 const single = <S extends object>(d: Decision<S>): Planned<Decision<S>> => ({ result: d, decisions: [d] });
+/** How many lapsed invitations one sweep expires (ADR 0004); the seat query counts out as many. */
+const SWEEP_LIMIT = 100;
 
 /**
  * Builds the roster: every use case of the domain as an async function returning a
@@ -228,7 +230,7 @@ export function createRoster(options: RosterOptions = {}) {
 
   /** Expires lapsed invitations first, so seat checks see only invitations that still hold a seat. */
   const sweep = (a: Attempt, workspace: Workspace) =>
-    a.lapsedInvitations(workspace.id, 100).map((invitations) => value(expireInvitations({ workspace, invitations }, { now: a.now })));
+    a.lapsedInvitations(workspace.id, SWEEP_LIMIT).map((invitations) => value(expireInvitations({ workspace, invitations }, { now: a.now })));
 
   /**
    * Parses the actor, then runs an attempt with the workspace and actor loaded; `changesCounters`
@@ -684,11 +686,19 @@ export function createRoster(options: RosterOptions = {}) {
    *
    * @example await roster.editAgent(actor, { agentId, name: 'Bob B.' })
    */
-  const editAgent = onAgent(domain.editAgentSchema, (state, i, a, workspace) =>
-    (i.email !== undefined && i.email !== state.agent?.email ? emailStatus(a, workspace.id, i.email) : okAsync<EmailStatus, StoreUnavailable>('available')).andThen(
-      (status) => domain.editAgent(state, i, { now: a.now, emailStatus: status }).map(single),
-    ),
-  );
+  const editAgent = onAgent(domain.editAgentSchema, (state, i, a, workspace) => {
+    const email = i.email;
+    if (email === undefined || email === state.agent?.email) return domain.editAgent(state, i, { now: a.now, emailStatus: 'available' }).map(single);
+    // As inviteAgent does: a lapsed invitation for the new email is expired in this same commit,
+    // so it holds the email no more (ADR 0004). A sweep that expired nothing writes nothing.
+    return sweep(a, workspace).andThen((swept) =>
+      emailStatus(a, workspace.id, email, swept.state.invitations.some((inv) => inv.email === email)).andThen((status) =>
+        domain
+          .editAgent({ ...state, workspace: swept.state.workspace }, i, { now: a.now, emailStatus: status })
+          .map((d) => ({ result: d, decisions: swept.events.length > 0 ? [swept, d] : [d] })),
+      ),
+    );
+  });
   /**
    * Makes an agent an admin or an admin an agent; the owner always stays admin.
    *
@@ -986,9 +996,18 @@ export function createRoster(options: RosterOptions = {}) {
       ),
     /** Departments with their member counts. */
     listDepartments: (actor: ActorRef) => reading(actor, null, ({ workspace }) => store.listDepartments(workspace.id)),
-    /** Seats used and allowed, with the counts behind them. */
+    /**
+     * Seats used and allowed, with the counts behind them, as the next seat check sees them:
+     * invitations that lapsed but are not yet recorded as expired are counted out, as the sweep of
+     * every seat-relevant use case would (ADR 0004), so this agrees with `listInvitations`.
+     */
     seatUsage: (actor: ActorRef) =>
-      reading(actor, null, async ({ workspace }) => ({ ...seatUsage(workspace), counts: workspace.counts, policy: workspace.seatPolicy })),
+      reading(actor, null, async ({ workspace }) => {
+        const at = clock.now();
+        const lapsed = workspace.counts.pendingInvitations > 0 ? await store.lapsedInvitations(workspace.id, at, SWEEP_LIMIT) : [];
+        const swept = value(expireInvitations({ workspace, invitations: lapsed.map((row) => row.value) }, { now: at })).state.workspace;
+        return { ...seatUsage(swept), counts: swept.counts, policy: swept.seatPolicy };
+      }),
     /**
      * The admin's live dashboard: per department, who is online, away or inactive, their open
      * conversations and how many wait; plus the agents in no department, who get nothing routed.

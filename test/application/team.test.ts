@@ -54,6 +54,20 @@ describe('agents', () => {
     (await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrap();
   });
 
+  it('gives an agent the email of a lapsed invitation, as inviting it would, expiring the invitation in the same commit', async () => {
+    const { roster, ana, join, invite, clock } = await aShop();
+    const bob = await join('Bob');
+    const lapsed = await invite('cy@acme.com');
+    clock.advance({ days: 7 });
+    const moved = (await roster.editAgent(ana, { agentId: bob.agentId, email: 'cy@acme.com' }))._unsafeUnwrap();
+    expect(moved.state.agent.email).toBe('cy@acme.com');
+    const [expired] = (await roster.listInvitations(ana, { status: 'expired' }))._unsafeUnwrap();
+    expect(expired).toMatchObject({ id: lapsed.id, status: 'expired' });
+    expect((await roster.getWorkspace(ana))._unsafeUnwrap().counts.pendingInvitations).toBe(0);
+    const log = (await roster.events(ana))._unsafeUnwrap().slice(-2);
+    expect(log.map((e) => e.type)).toEqual(['InvitationExpired', 'AgentProfileEdited']);
+  });
+
   it('promotes and demotes, keeps the owner an admin, and lets only admins change roles', async () => {
     const { roster, ana, join } = await aShop();
     const bob = await join('Bob');
