@@ -136,6 +136,14 @@ const dropQueue = (queue: domain.RoutingState, now: Date): Decision<object, Work
   events: domain.closeQueue(queue, { now }).events,
 });
 const single = <S extends object>(d: Decision<S>): Planned<Decision<S>> => ({ result: d, decisions: [d] });
+/**
+ * A use case's answer: its command's decision with the events of the decisions that followed from
+ * it in the same commit (the queues told of an agent, a deleted queue's conversations closed)
+ * appended in commit order, so what it returns is what it committed. The sweep is not a follow-up:
+ * its `InvitationExpired` housekeeping is in the log only (ADR 0004).
+ */
+const withFollowUps = <S>(d: Decision<S, WorkspaceEvent>, followUps: readonly Decision<object, WorkspaceEvent>[]): Decision<S, WorkspaceEvent> =>
+  followUps.length === 0 ? d : { ...d, events: [...d.events, ...followUps.flatMap((f) => f.events)] };
 /** How many lapsed invitations one sweep expires (ADR 0004); the seat query counts out as many. */
 const SWEEP_LIMIT = 100;
 
@@ -571,7 +579,7 @@ export function createRoster(options: RosterOptions = {}) {
                     const joined = decision.state.agent;
                     // The new agent (away) joins the queues of its departments in this same commit.
                     return syncRouting(a, joined.workspaceId, joined, joined).map((syncs) => ({
-                      result: decision as Decision<typeof decision.state>,
+                      result: withFollowUps(decision as Decision<typeof decision.state>, syncs),
                       decisions: [...(swept ? [swept, decision] : [decision]), ...syncs],
                       beforeCommit: () => call(() => identity.createLogin(login), appFail.identity),
                       onAbort: async () => void (await identity.deleteLogin?.(agentId)),
@@ -647,7 +655,7 @@ export function createRoster(options: RosterOptions = {}) {
     const after = 'removed' in d.state.agent ? null : d.state.agent;
     return syncRouting(a, before.workspaceId, before, after).map((syncs) => ({
       ...planned,
-      result: { ...d, events: [...d.events, ...syncs.flatMap((s) => s.events)] },
+      result: withFollowUps(d, syncs),
       decisions: [...planned.decisions, ...syncs],
     }));
   };
@@ -825,10 +833,10 @@ export function createRoster(options: RosterOptions = {}) {
                 ResultAsync.combine([
                   syncAll(a, workspace.id, members.map((m, n) => ({ before: m, after: d.state.members[n] ?? m })), i.departmentId),
                   a.routingStates(workspace.id, [i.departmentId]),
-                ] as const).map(([syncs, [queue]]) => ({
-                  result: d,
-                  decisions: [d, ...syncs, ...(queue ? [dropQueue(queue, a.now)] : [])],
-                })),
+                ] as const).map(([syncs, [queue]]) => {
+                  const followUps = [...syncs, ...(queue ? [dropQueue(queue, a.now)] : [])];
+                  return { result: withFollowUps(d, followUps), decisions: [d, ...followUps] };
+                }),
               ),
           ),
         ),

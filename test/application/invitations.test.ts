@@ -170,7 +170,8 @@ describe('accepting an invitation', () => {
     const accepted = (await roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: PASSWORD }))._unsafeUnwrap();
     expect(accepted.state.agent).toMatchObject({ workspaceId, email: 'bob@acme.com', name: 'Bob', role: 'admin', status: 'active', departmentIds: [sales.id] });
     expect(accepted.state.invitation).toMatchObject({ id: invitation.id, status: 'accepted', agentId: accepted.state.agent.id });
-    expect(accepted.events.map((e) => e.type)).toEqual(['InvitationAccepted']);
+    // The new agent joins the workspace-wide queue and Sales' in the same commit, and says so.
+    expect(accepted.events.map((e) => e.type)).toEqual(['InvitationAccepted', 'RoutingAgentSynced', 'RoutingAgentSynced']);
     expect(identity.logins.get(accepted.state.agent.id)).toEqual({ workspaceId, email: 'bob@acme.com', passwordSha256: await sha256Hex(PASSWORD) });
     expect((await roster.seatUsage(ana))._unsafeUnwrap()).toMatchObject({ used: 2, counts: { activeAgents: 2, pendingInvitations: 0 } });
   });
