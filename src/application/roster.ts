@@ -92,6 +92,8 @@ export const agentFilterSchema = /* @__PURE__ */ pure(() => z.strictObject({
 /** Filters of `listInvitations`. */
 export const invitationFilterSchema = /* @__PURE__ */ pure(() => z.strictObject({ status: z.enum(['pending', 'accepted', 'revoked', 'expired']).optional() }));
 const outboxStatusSchema = /* @__PURE__ */ z.enum(['pending', 'delivered']).optional();
+/** `deliverOutbox`'s argument, under its name so the issue reads `limit`. */
+const deliveryLimitSchema = /* @__PURE__ */ pure(() => z.strictObject({ limit: z.number().int().min(1).optional() }));
 const tokenSchema = /* @__PURE__ */ z.string().regex(/^[A-Za-z0-9_-]{43}$/);
 /** Input of the roster's `createWorkspace`: the domain's, plus the owner's password. */
 export const createWorkspaceRequestSchema = /* @__PURE__ */ pure(() => z.strictObject({
@@ -157,6 +159,7 @@ const SWEEP_LIMIT = 100;
  * const opened = await roster.createWorkspace({ name: 'Shop', plan: 'pro', owner: { email: 'ana@shop.com', name: 'Ana', password: 'correct horse battery staple' } });
  */
 export function createRoster(options: RosterOptions = {}) {
+  checkOptions(options);
   const store = options.store ?? new MemoryRosterStore();
   const mailer = options.mailer ?? new CapturingMailer();
   const identity = options.identity ?? new MemoryIdentity();
@@ -173,9 +176,12 @@ export function createRoster(options: RosterOptions = {}) {
   const now = () => clock.now();
 
   const deliver = (limit?: number): Promise<DeliveryReport> => deliverDue({ store, mailer, now, retry }, limit === undefined ? {} : { limit });
-  /** Delivers due emails; a failing mailer is recorded per message, only a failing store is an error. */
-  const deliverOutbox = (limit?: number): ResultAsync<DeliveryReport, StoreUnavailable> =>
-    ResultAsync.fromPromise(deliver(limit), appFail.store);
+  /**
+   * Delivers due emails; a failing mailer is recorded per message, only a failing store is an
+   * error. `limit`, when given, must be a whole number of at least 1 (else `ValidationFailed`).
+   */
+  const deliverOutbox = (limit?: number): ResultAsync<DeliveryReport, ValidationFailed | StoreUnavailable> =>
+    parseInput(deliveryLimitSchema, { limit }).asyncAndThen((i) => ResultAsync.fromPromise(deliver(i.limit), appFail.store));
 
   const settings = {
     store,
@@ -201,7 +207,12 @@ export function createRoster(options: RosterOptions = {}) {
   const throttle = (action: 'invite' | 'resend' | 'accept' | 'preview', key: string): ResultAsync<void, RateLimited | ServiceUnavailable> =>
     options.rateLimiter
       ? service('rateLimiter', () => options.rateLimiter!.consume({ action, key })).andThen((r) =>
-          r.allowed ? ok(undefined) : err(appFail.rateLimited(r.retryAfterMs)),
+          r?.allowed === true
+            ? ok(undefined)
+            : r?.allowed === false && Number.isFinite(r.retryAfterMs) && r.retryAfterMs >= 0
+              ? err(appFail.rateLimited(r.retryAfterMs))
+              : // Refused rather than let through: a limiter that cannot answer must not open the gate.
+                err(appFail.service('rateLimiter', 'answered neither { allowed: true } nor { allowed: false, retryAfterMs }')),
         )
       : okAsync(undefined);
 
@@ -1063,6 +1074,34 @@ export function createRoster(options: RosterOptions = {}) {
     /** Delivers due emails; run it on a timer if `deliverImmediately` is off or a mailer was down. */
     deliverOutbox,
   };
+}
+
+/**
+ * Refuses options no roster can run with, when the roster is built: they are the host's
+ * configuration, so a mistake there is a bug to fix at startup, not an error for each request
+ * (ADR 0021). Each message names the option.
+ */
+function checkOptions(options: RosterOptions): void {
+  const refuse = (message: string) => {
+    throw new TypeError(`createRoster: ${message}`);
+  };
+  const { maxAttempts, plans, retry } = options;
+  if (maxAttempts !== undefined && !(Number.isSafeInteger(maxAttempts) && maxAttempts >= 1)) {
+    refuse(`maxAttempts must be a whole number of at least 1; got ${String(maxAttempts)}`);
+  }
+  // A workspace asking for plan `free` must get plan `free`: an entry is found by its key and
+  // stored by its id, so the two must agree. (Entries that are not valid plans stay PlanNotFound.)
+  for (const key of Object.keys(plans ?? {})) {
+    const id = (plans![key] as { id?: unknown } | null)?.id;
+    if (id !== undefined && id !== key) refuse(`plans.${key} has id "${String(id)}"; a catalog entry's id must be its key`);
+  }
+  for (const [name, policy] of [['retry', retry]] as const) {
+    if (policy === undefined) continue;
+    for (const field of ['baseDelayMs', 'maxDelayMs'] as const) {
+      const ms = policy[field];
+      if (!(Number.isFinite(ms) && ms >= 0)) refuse(`${name}.${field} must be a number of milliseconds, 0 or more; got ${String(ms)}`);
+    }
+  }
 }
 
 /** A roster built by {@link createRoster}. */

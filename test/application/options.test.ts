@@ -1,0 +1,56 @@
+/**
+ * Options `createRoster` cannot run with are the host's configuration mistakes: it refuses them
+ * when the roster is built, with a TypeError naming the option, rather than misbehaving on every
+ * request later.
+ */
+import { describe, expect, it } from 'vitest';
+import { createRoster, PLANS, type RosterOptions } from 'agent-roster';
+
+import { aShop, PASSWORD } from '../support/shop';
+
+describe('createRoster options', () => {
+  it('refuses a maxAttempts that is not a whole number of at least 1', () => {
+    for (const maxAttempts of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '3']) {
+      expect(() => createRoster({ maxAttempts } as never), String(maxAttempts)).toThrow(TypeError);
+    }
+    expect(() => createRoster({ maxAttempts: 0 })).toThrow('createRoster: maxAttempts must be a whole number of at least 1; got 0');
+    expect(() => createRoster({ maxAttempts: 1 })).not.toThrow();
+  });
+
+  it('refuses a plan catalog entry whose id is not its key, which would give a workspace another plan than it asked for', async () => {
+    const plans = { ...PLANS, free: { id: 'premium', seats: 1_000, departments: 1_000 } };
+    expect(() => createRoster({ plans })).toThrow(new TypeError('createRoster: plans.free has id "premium"; a catalog entry\'s id must be its key'));
+    // A well-formed custom catalog is fine, and an entry that is not a plan at all stays PlanNotFound when used.
+    const custom = createRoster({ plans: { ...PLANS, team: { id: 'team', seats: 12, departments: 3 }, broken: { seats: 0 } as never } });
+    const opened = await custom.createWorkspace({ name: 'Team', plan: 'team', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } });
+    expect(opened._unsafeUnwrap().state.workspace.plan).toEqual({ id: 'team', seats: 12, departments: 3 });
+    const broken = await custom.createWorkspace({ name: 'B', plan: 'broken', owner: { email: 'bo@acme.com', name: 'Bo', password: PASSWORD } });
+    expect(broken._unsafeUnwrapErr()).toMatchObject({ type: 'PlanNotFound', planId: 'broken' });
+  });
+
+  it('refuses an outbox retry policy with delays that are not milliseconds', () => {
+    const bad: NonNullable<RosterOptions['retry']>[] = [{ baseDelayMs: -1, maxDelayMs: 10 }, { baseDelayMs: 1, maxDelayMs: Number.NaN }];
+    for (const retry of bad) expect(() => createRoster({ retry })).toThrow(/createRoster: retry\.(baseDelayMs|maxDelayMs) must be/);
+  });
+});
+
+describe('a rate limiter answering outside its contract', () => {
+  it('is ServiceUnavailable naming it, never RateLimited with a wait of NaN, and lets nothing through', async () => {
+    const answers: unknown[] = [{}, { allowed: false }, { allowed: false, retryAfterMs: Number.NaN }, { allowed: false, retryAfterMs: -5 }, null, { allowed: 'yes' }];
+    let answer: unknown = { allowed: true };
+    const { roster, ana, snapshot } = await aShop({ rateLimiter: { consume: async () => answer as never } });
+    const before = await snapshot();
+    for (const a of answers) {
+      answer = a;
+      const outcome = await roster.inviteAgent(ana, { email: 'bob@acme.com' });
+      expect(outcome._unsafeUnwrapErr(), JSON.stringify(a)).toMatchObject({
+        type: 'ServiceUnavailable',
+        service: 'rateLimiter',
+        cause: 'answered neither { allowed: true } nor { allowed: false, retryAfterMs }',
+      });
+    }
+    expect(await snapshot()).toEqual(before);
+    answer = { allowed: false, retryAfterMs: 0 };
+    expect((await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrapErr()).toMatchObject({ type: 'RateLimited', retryAfterMs: 0 });
+  });
+});
