@@ -29,7 +29,7 @@ import type { AccountDirectory, BreachedPasswords, Clock, Identity, Mailer, Rand
 import type { AgentFilter, InvitationFilter, RosterStore, WorkspaceEvent } from '../ports/store';
 import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
 import { appFail, type ApplicationError, type RateLimited, type ServiceName, type ServiceUnavailable, type StoreUnavailable } from './errors';
-import { DEFAULT_RETRY, deliverDue, outboxMessage, type DeliveryReport, type RetryPolicy } from './outbox';
+import { DEFAULT_RETRY, deliverDue, outboxMessage, retryDelay, type DeliveryReport, type RetryPolicy } from './outbox';
 import { defaultTemplates, type EmailTemplates, type RenderedEmail } from './templates';
 import { Attempt, transact, type Planned } from './transaction';
 import { pure } from '../domain/pure';
@@ -62,12 +62,27 @@ export type RosterOptions = Readonly<{
    * default: a plan is what a workspace pays for, so a client must not be able to name its own.
    */
   allowInlinePlans?: boolean;
-  /** Attempts per use case when the store reports a version conflict. Default 5. */
+  /** Attempts per use case when the store reports a version conflict. Default 10. */
   maxAttempts?: number;
+  /**
+   * The wait between two attempts of a use case after a version conflict: attempt `n` waits
+   * between half and all of `min(maxDelayMs, baseDelayMs × 2^(n−1))`, at random, so writers that
+   * collided spread out instead of colliding again. Default {@link DEFAULT_CONFLICT_BACKOFF}
+   * (2 ms doubling, at most 50 ms); `{ baseDelayMs: 0, maxDelayMs: 0 }` retries at once.
+   */
+  conflictBackoff?: RetryPolicy;
   /** Try to deliver a command's emails right after its commit. Default true. */
   deliverImmediately?: boolean;
   retry?: RetryPolicy;
 }>;
+
+/**
+ * The default wait between attempts after a version conflict: 1–2 ms, then 2–4 ms, doubling up to
+ * 25–50 ms. Small next to a request, large next to an in-memory or local-database commit.
+ *
+ * @example createRoster({ conflictBackoff: { ...DEFAULT_CONFLICT_BACKOFF, maxDelayMs: 200 } })
+ */
+export const DEFAULT_CONFLICT_BACKOFF: RetryPolicy = { baseDelayMs: 2, maxDelayMs: 50 };
 
 /** Who is acting: an agent of a workspace. */
 export type ActorRef = Readonly<{ workspaceId: string; agentId: string }>;
@@ -183,10 +198,18 @@ export function createRoster(options: RosterOptions = {}) {
   const deliverOutbox = (limit?: number): ResultAsync<DeliveryReport, ValidationFailed | StoreUnavailable> =>
     parseInput(deliveryLimitSchema, { limit }).asyncAndThen((i) => ResultAsync.fromPromise(deliver(i.limit), appFail.store));
 
+  const backoff = options.conflictBackoff ?? DEFAULT_CONFLICT_BACKOFF;
+  /** Equal jitter: half the delay is kept, half drawn from the Random port (only after a conflict). */
+  const pause = async (attempt: number) => {
+    const ms = retryDelay(attempt - 1, backoff);
+    const [hi = 0, lo = 0] = ms > 0 ? random.bytes(2) : [];
+    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms / 2 + (ms / 2) * ((hi * 256 + lo) / 65_536)));
+  };
   const settings = {
     store,
     now,
-    maxAttempts: options.maxAttempts ?? 5,
+    pause,
+    maxAttempts: options.maxAttempts ?? 10,
     ...(options.deliverImmediately === false ? {} : { afterCommit: async () => void (await deliver(10)) }),
   };
   /**
@@ -1085,7 +1108,7 @@ function checkOptions(options: RosterOptions): void {
   const refuse = (message: string) => {
     throw new TypeError(`createRoster: ${message}`);
   };
-  const { maxAttempts, plans, retry } = options;
+  const { maxAttempts, plans, retry, conflictBackoff } = options;
   if (maxAttempts !== undefined && !(Number.isSafeInteger(maxAttempts) && maxAttempts >= 1)) {
     refuse(`maxAttempts must be a whole number of at least 1; got ${String(maxAttempts)}`);
   }
@@ -1095,7 +1118,7 @@ function checkOptions(options: RosterOptions): void {
     const id = (plans![key] as { id?: unknown } | null)?.id;
     if (id !== undefined && id !== key) refuse(`plans.${key} has id "${String(id)}"; a catalog entry's id must be its key`);
   }
-  for (const [name, policy] of [['retry', retry]] as const) {
+  for (const [name, policy] of [['retry', retry], ['conflictBackoff', conflictBackoff]] as const) {
     if (policy === undefined) continue;
     for (const field of ['baseDelayMs', 'maxDelayMs'] as const) {
       const ms = policy[field];

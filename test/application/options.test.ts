@@ -1,10 +1,11 @@
 /**
- * Options `createRoster` cannot run with are the host's configuration mistakes: it refuses them
- * when the roster is built, with a TypeError naming the option, rather than misbehaving on every
- * request later.
+ * `createRoster`'s options. Those it cannot run with are the host's configuration mistakes: it
+ * refuses them when the roster is built, with a TypeError naming the option, rather than
+ * misbehaving on every request later. Then the wait between attempts after a conflict, and a rate
+ * limiter whose answer breaks its contract.
  */
 import { describe, expect, it } from 'vitest';
-import { createRoster, PLANS, type RosterOptions } from 'agent-roster';
+import { createRoster, DEFAULT_CONFLICT_BACKOFF, MemoryRosterStore, PLANS, webCryptoRandom, type RosterOptions, type RosterStore } from 'agent-roster';
 
 import { aShop, PASSWORD } from '../support/shop';
 
@@ -52,5 +53,66 @@ describe('a rate limiter answering outside its contract', () => {
     expect(await snapshot()).toEqual(before);
     answer = { allowed: false, retryAfterMs: 0 };
     expect((await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrapErr()).toMatchObject({ type: 'RateLimited', retryAfterMs: 0 });
+  });
+});
+
+describe('the wait between attempts after a conflict', () => {
+  /** A memory store whose every commit that writes collides. */
+  function alwaysColliding() {
+    const inner = new MemoryRosterStore();
+    const state = { colliding: false, commits: 0 };
+    const store = new Proxy(inner, {
+      get(target, name) {
+        const original = Reflect.get(target, name, target) as (...a: unknown[]) => unknown;
+        if (name !== 'commit' || typeof original !== 'function') return typeof original === 'function' ? original.bind(target) : original;
+        return (...args: unknown[]) => {
+          if (!state.colliding) return original.apply(target, args);
+          state.commits++;
+          return Promise.resolve({ committed: false, reason: 'stale-version', detail: 'simulated' });
+        };
+      },
+    }) as RosterStore;
+    return { store, state };
+  }
+
+  it('grows from baseDelayMs, doubling up to maxDelayMs, with its jitter drawn from the Random port', async () => {
+    const { store, state } = alwaysColliding();
+    const draws: number[] = [];
+    // Bytes of 0xff: the jitter's largest draw, so each wait is (almost) its whole delay.
+    const random = { bytes: (n: number) => (draws.push(n), n === 2 ? new Uint8Array([255, 255]) : webCryptoRandom.bytes(n)) };
+    const { roster, ana } = await aShop({ store, random, maxAttempts: 4, conflictBackoff: { baseDelayMs: 20, maxDelayMs: 40 } });
+    state.colliding = true;
+    draws.length = 0;
+    const started = performance.now();
+    expect((await roster.createDepartment(ana, { name: 'Sales' }))._unsafeUnwrapErr()).toMatchObject({ type: 'ConcurrencyConflict', attempts: 4 });
+    const waited = performance.now() - started;
+    expect(state.commits).toBe(4);
+    // Three waits between four attempts: ≈ 20, 40, 40 ms (the cap).
+    expect(draws.filter((n) => n === 2)).toHaveLength(3);
+    expect(waited).toBeGreaterThanOrEqual(95);
+  });
+
+  it('is none with { baseDelayMs: 0, maxDelayMs: 0 }: no timer, no draw', async () => {
+    const { store, state } = alwaysColliding();
+    const draws: number[] = [];
+    const random = { bytes: (n: number) => (draws.push(n), webCryptoRandom.bytes(n)) };
+    const { roster, ana } = await aShop({ store, random, maxAttempts: 6, conflictBackoff: { baseDelayMs: 0, maxDelayMs: 0 } });
+    state.colliding = true;
+    draws.length = 0;
+    expect((await roster.createDepartment(ana, { name: 'Sales' }))._unsafeUnwrapErr()).toMatchObject({ type: 'ConcurrencyConflict', attempts: 6 });
+    expect(draws.filter((n) => n === 2)).toEqual([]);
+  });
+
+  it('refuses a conflictBackoff whose delays are not milliseconds', () => {
+    expect(() => createRoster({ conflictBackoff: { baseDelayMs: -1, maxDelayMs: 5 } })).toThrow('createRoster: conflictBackoff.baseDelayMs must be');
+    expect(() => createRoster({ conflictBackoff: { baseDelayMs: 1, maxDelayMs: Number.POSITIVE_INFINITY } })).toThrow('createRoster: conflictBackoff.maxDelayMs must be');
+  });
+
+  it('defaults to 10 attempts', async () => {
+    const { store, state } = alwaysColliding();
+    const { roster, ana } = await aShop({ store, conflictBackoff: { baseDelayMs: 0, maxDelayMs: 0 } });
+    state.colliding = true;
+    expect((await roster.createDepartment(ana, { name: 'Sales' }))._unsafeUnwrapErr()).toMatchObject({ type: 'ConcurrencyConflict', attempts: 10 });
+    expect(DEFAULT_CONFLICT_BACKOFF).toEqual({ baseDelayMs: 2, maxDelayMs: 50 });
   });
 });
