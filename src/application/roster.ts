@@ -107,6 +107,10 @@ export const agentFilterSchema = /* @__PURE__ */ pure(() => z.strictObject({
 /** Filters of `listInvitations`. */
 export const invitationFilterSchema = /* @__PURE__ */ pure(() => z.strictObject({ status: z.enum(['pending', 'accepted', 'revoked', 'expired']).optional() }));
 const outboxStatusSchema = /* @__PURE__ */ z.enum(['pending', 'delivered']).optional();
+/** Delays in milliseconds: finite, 0 or more. */
+const delaysSchema = /* @__PURE__ */ pure(() => z.object({ baseDelayMs: z.number().min(0), maxDelayMs: z.number().min(0) }).optional());
+/** The options {@link createRoster} checks before building anything. */
+const optionsSchema = /* @__PURE__ */ pure(() => z.object({ maxAttempts: z.int().min(1).optional(), retry: delaysSchema, conflictBackoff: delaysSchema }));
 /** `deliverOutbox`'s argument, under its name so the issue reads `limit`. */
 const deliveryLimitSchema = /* @__PURE__ */ pure(() => z.strictObject({ limit: z.number().int().min(1).optional() }));
 const tokenSchema = /* @__PURE__ */ z.string().regex(/^[A-Za-z0-9_-]{43}$/);
@@ -316,15 +320,13 @@ export function createRoster(options: RosterOptions = {}) {
     token: string,
     resent: boolean,
   ): Result<OutboxMessage, ServiceUnavailable> => {
-    let link: string;
+    // Which host function is running, so a throw is put down to the right one.
+    let service: ServiceName = 'acceptUrl';
     let mail: RenderedEmail;
     try {
-      link = linkFor(token);
-    } catch (e) {
-      return err(appFail.service('acceptUrl', e));
-    }
-    if (typeof link !== 'string') return err(appFail.service('acceptUrl', 'acceptUrl returned no string'));
-    try {
+      const link = linkFor(token);
+      if (typeof link !== 'string') throw new TypeError('acceptUrl returned no string');
+      service = 'templates';
       mail = templates.invitation({
         workspaceName: workspace.name,
         inviterName: inviter.name,
@@ -334,11 +336,9 @@ export function createRoster(options: RosterOptions = {}) {
         expiresAt: invitation.expiresAt,
         resent,
       });
+      if (typeof mail?.subject !== 'string' || typeof mail.text !== 'string') throw new TypeError('templates.invitation returned no subject or text');
     } catch (e) {
-      return err(appFail.service('templates', e));
-    }
-    if (typeof mail?.subject !== 'string' || typeof mail.text !== 'string') {
-      return err(appFail.service('templates', 'templates.invitation returned no subject or text'));
+      return err(appFail.service(service, e));
     }
     return ok(outboxMessage({
       id: newId(random, 'msg'),
@@ -1108,22 +1108,13 @@ function checkOptions(options: RosterOptions): void {
   const refuse = (message: string) => {
     throw new TypeError(`createRoster: ${message}`);
   };
-  const { maxAttempts, plans, retry, conflictBackoff } = options;
-  if (maxAttempts !== undefined && !(Number.isSafeInteger(maxAttempts) && maxAttempts >= 1)) {
-    refuse(`maxAttempts must be a whole number of at least 1; got ${String(maxAttempts)}`);
-  }
+  const checked = optionsSchema.safeParse(options);
+  if (!checked.success) refuse(checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   // A workspace asking for plan `free` must get plan `free`: an entry is found by its key and
   // stored by its id, so the two must agree. (Entries that are not valid plans stay PlanNotFound.)
-  for (const key of Object.keys(plans ?? {})) {
-    const id = (plans![key] as { id?: unknown } | null)?.id;
-    if (id !== undefined && id !== key) refuse(`plans.${key} has id "${String(id)}"; a catalog entry's id must be its key`);
-  }
-  for (const [name, policy] of [['retry', retry], ['conflictBackoff', conflictBackoff]] as const) {
-    if (policy === undefined) continue;
-    for (const field of ['baseDelayMs', 'maxDelayMs'] as const) {
-      const ms = policy[field];
-      if (!(Number.isFinite(ms) && ms >= 0)) refuse(`${name}.${field} must be a number of milliseconds, 0 or more; got ${String(ms)}`);
-    }
+  for (const key of Object.keys(options.plans ?? {})) {
+    const id = (options.plans![key] as { id?: unknown } | null)?.id;
+    if (id !== undefined && id !== key) refuse(`plans.${key}: has id "${String(id)}"; a catalog entry's id must be its key`);
   }
 }
 
