@@ -1,4 +1,4 @@
-import { err, ok, okAsync, ResultAsync, type Result } from 'neverthrow';
+import { err, errAsync, ok, okAsync, ResultAsync, type Result } from 'neverthrow';
 import { z } from 'zod';
 import * as domain from '../domain/index';
 import {
@@ -539,9 +539,25 @@ export function createRoster(options: RosterOptions = {}) {
     );
   };
 
+  /**
+   * Reads the host's request context once. `requester` is parsed like any input; `session` is
+   * handed to `identity.signedInEmail` as the host gave it, not as a copy: it is the host's own
+   * value (a class instance, a Map, an object used as a key), and the prototype-free copy every
+   * input goes through (ADR 0020) would reach the port as a stranger, read as signed out.
+   */
+  const parseRequest = (request: unknown) => {
+    let shallow: unknown = request;
+    try {
+      if (typeof request === 'object' && request !== null) shallow = { ...request };
+    } catch {
+      return errAsync<{ requester: string | undefined; session: unknown }, ValidationFailed>(domain.validationFailed([{ path: '', message: 'could not be read' }]));
+    }
+    return parse(requestContextSchema, shallow).map((r) => ({ requester: r.requester, session: (shallow as RequestContext).session }));
+  };
+
   /** What the person opening a link sees, without using the link up. */
   const previewInvitation = (input: z.input<typeof previewInvitationRequestSchema>, request: RequestContext = {}) =>
-    ResultAsync.combine([parse(previewInvitationRequestSchema, input), parse(requestContextSchema, request)] as const).andThen(([i, r]) =>
+    ResultAsync.combine([parse(previewInvitationRequestSchema, input), parseRequest(request)] as const).andThen(([i, r]) =>
       throttle('preview', r.requester ?? 'anonymous').andThen(() => {
         const a = transactAttempt();
         return openToken(a, i.token, (id) => a.peekWorkspace(id)).andThen(({ tokenHash, invitation, workspace }) =>
@@ -560,7 +576,7 @@ export function createRoster(options: RosterOptions = {}) {
    * the password is kept nowhere else. Two racing accepts of one link create one agent.
    */
   const acceptInvitation = (input: z.input<typeof acceptInvitationRequestSchema>, request: RequestContext = {}) =>
-    ResultAsync.combine([parse(acceptInvitationRequestSchema, input), parse(requestContextSchema, request)] as const).andThen(([i, r]) =>
+    ResultAsync.combine([parse(acceptInvitationRequestSchema, input), parseRequest(request)] as const).andThen(([i, r]) =>
       throttle('accept', r.requester ?? 'anonymous')
         .andThen(() =>
           r.session !== undefined && identity.signedInEmail

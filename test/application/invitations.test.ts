@@ -237,6 +237,23 @@ describe('accepting an invitation', () => {
     (await roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD }, { session: 'session-of-bob' }))._unsafeUnwrap();
   });
 
+  it('hands the identity port the session object the host passed, not a copy, so an object session is recognised', async () => {
+    const { roster, invite, tokenFor, identity } = await aShop();
+    await invite('bob@acme.com');
+    class Session {
+      constructor(readonly id: string) {}
+    }
+    const zed = new Session('z');
+    identity.sessions.set(zed, 'zed@acme.com');
+    const given: unknown[] = [];
+    const signedInEmail = identity.signedInEmail.bind(identity);
+    identity.signedInEmail = (session: unknown) => (given.push(session), signedInEmail(session));
+    const token = tokenFor('bob@acme.com');
+    await failure(roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD }, { session: zed }), 'SignedInAsDifferentEmail');
+    expect(given).toEqual([zed]);
+    expect(given[0]).toBe(zed);
+  });
+
   it('accepts a visitor whose session is signed out', async () => {
     const { roster, invite, tokenFor } = await aShop();
     await invite('bob@acme.com');
