@@ -24,7 +24,9 @@ const commands = [
 ];
 
 export default [
-  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '29 kB' },
+  // 29.34 kB since the roster names a failing port (ServiceUnavailable), checks its options and the
+  // outbox limit, and backs off between conflicting attempts (about +0.9 kB over 28.44 kB).
+  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '29.6 kB' },
   ...commands.map((command) => ({
     ...own,
     name: overGoal[command] ? `${command} alone (guard; over the 3 kB goal, see ADR 0022)` : `${command} alone`,

@@ -42,6 +42,7 @@ import {
   type IdentityUnavailable,
   type RateLimited,
   type Roster,
+  type ServiceUnavailable,
   type RoutingError,
   type ValidationFailed,
 } from 'agent-roster';
@@ -66,7 +67,7 @@ export type InternalError = Failure<'InternalError'>;
 /** The errors this HTTP layer adds to the roster's own. @example const e: HttpError = { type: 'RouteNotFound', path: '/x', message: 'Nothing at /x.' } */
 export type HttpError = ActorRequired | RouteNotFound | MethodNotAllowed | PayloadTooLarge | UnsupportedMediaType | InternalError;
 /** Every error a roster use case or routing command can answer with. @example (await roster.inviteAgent(actor, input)).mapErr((e: RosterError) => statusOf(e)) */
-export type RosterError = DomainError | ApplicationError | IdentityUnavailable | RateLimited | RoutingError;
+export type RosterError = DomainError | ApplicationError | IdentityUnavailable | ServiceUnavailable | RateLimited | RoutingError;
 /** Every error this API can answer with. @example const body: { error: ApiError } = JSON.parse(text) */
 export type ApiError = RosterError | HttpError;
 /** The `type` of every {@link ApiError}. @example const t: ApiErrorType = 'SeatLimitReached' */
@@ -107,6 +108,7 @@ export const ERROR_STATUS: Readonly<Record<ApiErrorType, number>> = {
   ConcurrencyConflict: 409,
   StoreUnavailable: 503,
   IdentityUnavailable: 503,
+  ServiceUnavailable: 503, // a host port (account directory, rate limiter, …) failed; `service` names it.
   WorkspaceNotFound: 404,
   UnknownActor: 401, // docs: 403 or 401. 401: the session names someone who is gone; sign in again.
   RateLimited: 429,
@@ -171,7 +173,7 @@ export type HandlerOptions = Readonly<{
   maxBodyBytes?: number;
   /**
    * Where the details of a failure go that the client must not see: an unexpected throw, or the
-   * `cause` of `StoreUnavailable` / `IdentityUnavailable`. Default `console.error`.
+   * `cause` of `StoreUnavailable` / `IdentityUnavailable` / `ServiceUnavailable`. Default `console.error`.
    */
   onError?: (error: unknown) => void;
   /**

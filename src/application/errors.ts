@@ -16,6 +16,16 @@ export type ConcurrencyConflict = ApplicationFailure<'ConcurrencyConflict', { at
 export type StoreUnavailable = ApplicationFailure<'StoreUnavailable', { cause: string }>;
 /** The host's identity system refused to create the login; nothing was written. */
 export type IdentityUnavailable = ApplicationFailure<'IdentityUnavailable', { cause: string }>;
+/**
+ * The host's ports other than the store, as `ServiceUnavailable` names them: the `createRoster`
+ * option of the same name (`accountDirectory` is the `accounts` option, an `AccountDirectory`).
+ */
+export type ServiceName = 'accountDirectory' | 'rateLimiter' | 'breachedPasswords' | 'identity' | 'templates' | 'acceptUrl';
+/**
+ * A port of the host other than the store failed: it rejected, threw, or answered outside its
+ * contract. `service` names it, so operators look at the right system. Nothing was written.
+ */
+export type ServiceUnavailable = ApplicationFailure<'ServiceUnavailable', { service: ServiceName; cause: string }>;
 /** No such workspace. */
 export type WorkspaceNotFound = ApplicationFailure<'WorkspaceNotFound', { workspaceId: WorkspaceId }>;
 /** The acting agent is not an agent of the workspace (never was, or was deleted). */
@@ -24,7 +34,7 @@ export type UnknownActor = ApplicationFailure<'UnknownActor', { agentId: AgentId
 export type RateLimited = ApplicationFailure<'RateLimited', { retryAfterMs: number }>;
 
 /** Every error the roster can return, domain and application alike: a host's exhaustive `switch` covers this. */
-export type RosterError = DomainError | RoutingError | ApplicationError | IdentityUnavailable | RateLimited;
+export type RosterError = DomainError | RoutingError | ApplicationError | IdentityUnavailable | ServiceUnavailable | RateLimited;
 
 /**
  * The `type` of every {@link RosterError}, at run time: for status maps, translations and tests.
@@ -61,6 +71,7 @@ export const ERROR_TYPES = /* @__PURE__ */ Object.keys({
   WorkspaceNotFound: true,
   UnknownActor: true,
   IdentityUnavailable: true,
+  ServiceUnavailable: true,
   RateLimited: true,
 } satisfies Record<RosterError['type'], true>) as readonly RosterError['type'][];
 
@@ -68,6 +79,16 @@ export const ERROR_TYPES = /* @__PURE__ */ Object.keys({
 export type ApplicationError = ConcurrencyConflict | StoreUnavailable | WorkspaceNotFound | UnknownActor;
 
 const causeOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** How messages name each port. */
+const SERVICES: Readonly<Record<ServiceName, string>> = {
+  accountDirectory: 'account directory',
+  rateLimiter: 'rate limiter',
+  breachedPasswords: 'breached-password check',
+  identity: 'sign-in system',
+  templates: 'invitation email template',
+  acceptUrl: 'invitation link builder',
+};
 
 /** Builders, so every surface shows the same words. */
 export const appFail = {
@@ -100,6 +121,18 @@ export const appFail = {
     type: 'IdentityUnavailable',
     cause: causeOf(e),
     message: 'The sign-in system could not create the login. Nothing was changed; try again.',
+  }),
+  /**
+   * A host port other than the store failed; keeps what it threw (or what was wrong with its
+   * answer) as `cause`, and names the port in `service` and in the message.
+   *
+   * @example appFail.service('accountDirectory', new Error('timeout')).message // 'The account directory (accountDirectory) failed. Nothing was changed; try again.'
+   */
+  service: (service: ServiceName, e: unknown): ServiceUnavailable => ({
+    type: 'ServiceUnavailable',
+    service,
+    cause: causeOf(e),
+    message: `The ${SERVICES[service]} (${service}) failed. Nothing was changed; try again.`,
   }),
   /**
    * No workspace with this id.

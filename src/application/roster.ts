@@ -1,4 +1,4 @@
-import { err, ok, okAsync, ResultAsync, type Result } from 'neverthrow';
+import { err, errAsync, ok, okAsync, ResultAsync, type Result } from 'neverthrow';
 import { z } from 'zod';
 import * as domain from '../domain/index';
 import {
@@ -28,9 +28,9 @@ import type { OutboxMessage, OutboxStatus } from '../ports/outbox';
 import type { AccountDirectory, BreachedPasswords, Clock, Identity, Mailer, Random, RateLimiter } from '../ports/services';
 import type { AgentFilter, InvitationFilter, RosterStore, WorkspaceEvent } from '../ports/store';
 import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
-import { appFail, type ApplicationError, type RateLimited, type StoreUnavailable } from './errors';
-import { DEFAULT_RETRY, deliverDue, outboxMessage, type DeliveryReport, type RetryPolicy } from './outbox';
-import { defaultTemplates, type EmailTemplates } from './templates';
+import { appFail, type ApplicationError, type RateLimited, type ServiceName, type ServiceUnavailable, type StoreUnavailable } from './errors';
+import { DEFAULT_RETRY, deliverDue, outboxMessage, retryDelay, type DeliveryReport, type RetryPolicy } from './outbox';
+import { defaultTemplates, type EmailTemplates, type RenderedEmail } from './templates';
 import { Attempt, transact, type Planned } from './transaction';
 import { pure } from '../domain/pure';
 
@@ -62,12 +62,27 @@ export type RosterOptions = Readonly<{
    * default: a plan is what a workspace pays for, so a client must not be able to name its own.
    */
   allowInlinePlans?: boolean;
-  /** Attempts per use case when the store reports a version conflict. Default 5. */
+  /** Attempts per use case when the store reports a version conflict. Default 10. */
   maxAttempts?: number;
+  /**
+   * The wait between two attempts of a use case after a version conflict: attempt `n` waits
+   * between half and all of `min(maxDelayMs, baseDelayMs × 2^(n−1))`, at random, so writers that
+   * collided spread out instead of colliding again. Default {@link DEFAULT_CONFLICT_BACKOFF}
+   * (2 ms doubling, at most 50 ms); `{ baseDelayMs: 0, maxDelayMs: 0 }` retries at once.
+   */
+  conflictBackoff?: RetryPolicy;
   /** Try to deliver a command's emails right after its commit. Default true. */
   deliverImmediately?: boolean;
   retry?: RetryPolicy;
 }>;
+
+/**
+ * The default wait between attempts after a version conflict: 1–2 ms, then 2–4 ms, doubling up to
+ * 25–50 ms. Small next to a request, large next to an in-memory or local-database commit.
+ *
+ * @example createRoster({ conflictBackoff: { ...DEFAULT_CONFLICT_BACKOFF, maxDelayMs: 200 } })
+ */
+export const DEFAULT_CONFLICT_BACKOFF: RetryPolicy = { baseDelayMs: 2, maxDelayMs: 50 };
 
 /** Who is acting: an agent of a workspace. */
 export type ActorRef = Readonly<{ workspaceId: string; agentId: string }>;
@@ -80,6 +95,8 @@ const parseActor = (actorRef: unknown) => parseInput(actorWrapperSchema, { actor
 export type UseCase<S, E> = ResultAsync<Decision<S>, E | ApplicationError | ValidationFailed>;
 
 const queueRefSchema = /* @__PURE__ */ pure(() => z.looseObject({ departmentId: domain.departmentIdSchema.nullable() }));
+/** Parses nothing: {@link parseInput} with it is the prototype-free, read-once copy of an input alone. */
+const anything = /* @__PURE__ */ z.unknown();
 
 /** Filters of `listAgents`. */
 export const agentFilterSchema = /* @__PURE__ */ pure(() => z.strictObject({
@@ -90,6 +107,12 @@ export const agentFilterSchema = /* @__PURE__ */ pure(() => z.strictObject({
 /** Filters of `listInvitations`. */
 export const invitationFilterSchema = /* @__PURE__ */ pure(() => z.strictObject({ status: z.enum(['pending', 'accepted', 'revoked', 'expired']).optional() }));
 const outboxStatusSchema = /* @__PURE__ */ z.enum(['pending', 'delivered']).optional();
+/** Delays in milliseconds: finite, 0 or more. */
+const delaysSchema = /* @__PURE__ */ pure(() => z.object({ baseDelayMs: z.number().min(0), maxDelayMs: z.number().min(0) }).optional());
+/** The options {@link createRoster} checks before building anything. */
+const optionsSchema = /* @__PURE__ */ pure(() => z.object({ maxAttempts: z.int().min(1).optional(), retry: delaysSchema, conflictBackoff: delaysSchema }));
+/** `deliverOutbox`'s argument, under its name so the issue reads `limit`. */
+const deliveryLimitSchema = /* @__PURE__ */ pure(() => z.strictObject({ limit: z.number().int().min(1).optional() }));
 const tokenSchema = /* @__PURE__ */ z.string().regex(/^[A-Za-z0-9_-]{43}$/);
 /** Input of the roster's `createWorkspace`: the domain's, plus the owner's password. */
 export const createWorkspaceRequestSchema = /* @__PURE__ */ pure(() => z.strictObject({
@@ -134,6 +157,16 @@ const dropQueue = (queue: domain.RoutingState, now: Date): Decision<object, Work
   events: domain.closeQueue(queue, { now }).events,
 });
 const single = <S extends object>(d: Decision<S>): Planned<Decision<S>> => ({ result: d, decisions: [d] });
+/**
+ * A use case's answer: its command's decision with the events of the decisions that followed from
+ * it in the same commit (the queues told of an agent, a deleted queue's conversations closed)
+ * appended in commit order, so what it returns is what it committed. The sweep is not a follow-up:
+ * its `InvitationExpired` housekeeping is in the log only (ADR 0004).
+ */
+const withFollowUps = <S>(d: Decision<S, WorkspaceEvent>, followUps: readonly Decision<object, WorkspaceEvent>[]): Decision<S, WorkspaceEvent> =>
+  followUps.length === 0 ? d : { ...d, events: [...d.events, ...followUps.flatMap((f) => f.events)] };
+/** How many lapsed invitations one sweep expires (ADR 0004); the seat query counts out as many. */
+const SWEEP_LIMIT = 100;
 
 /**
  * Builds the roster: every use case of the domain as an async function returning a
@@ -145,6 +178,7 @@ const single = <S extends object>(d: Decision<S>): Planned<Decision<S>> => ({ re
  * const opened = await roster.createWorkspace({ name: 'Shop', plan: 'pro', owner: { email: 'ana@shop.com', name: 'Ana', password: 'correct horse battery staple' } });
  */
 export function createRoster(options: RosterOptions = {}) {
+  checkOptions(options);
   const store = options.store ?? new MemoryRosterStore();
   const mailer = options.mailer ?? new CapturingMailer();
   const identity = options.identity ?? new MemoryIdentity();
@@ -161,14 +195,25 @@ export function createRoster(options: RosterOptions = {}) {
   const now = () => clock.now();
 
   const deliver = (limit?: number): Promise<DeliveryReport> => deliverDue({ store, mailer, now, retry }, limit === undefined ? {} : { limit });
-  /** Delivers due emails; a failing mailer is recorded per message, only a failing store is an error. */
-  const deliverOutbox = (limit?: number): ResultAsync<DeliveryReport, StoreUnavailable> =>
-    ResultAsync.fromPromise(deliver(limit), appFail.store);
+  /**
+   * Delivers due emails; a failing mailer is recorded per message, only a failing store is an
+   * error. `limit`, when given, must be a whole number of at least 1 (else `ValidationFailed`).
+   */
+  const deliverOutbox = (limit?: number): ResultAsync<DeliveryReport, ValidationFailed | StoreUnavailable> =>
+    parseInput(deliveryLimitSchema, { limit }).asyncAndThen((i) => ResultAsync.fromPromise(deliver(i.limit), appFail.store));
 
+  const backoff = options.conflictBackoff ?? DEFAULT_CONFLICT_BACKOFF;
+  /** Equal jitter: half the delay is kept, half drawn from the Random port (only after a conflict). */
+  const pause = async (attempt: number) => {
+    const ms = retryDelay(attempt - 1, backoff);
+    const [hi = 0, lo = 0] = ms > 0 ? random.bytes(2) : [];
+    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms / 2 + (ms / 2) * ((hi * 256 + lo) / 65_536)));
+  };
   const settings = {
     store,
     now,
-    maxAttempts: options.maxAttempts ?? 5,
+    pause,
+    maxAttempts: options.maxAttempts ?? 10,
     ...(options.deliverImmediately === false ? {} : { afterCommit: async () => void (await deliver(10)) }),
   };
   /**
@@ -178,32 +223,51 @@ export function createRoster(options: RosterOptions = {}) {
    */
   const counting = { ...settings, lockWorkspace: true };
 
-  const io = <T>(promise: () => Promise<T>): ResultAsync<T, StoreUnavailable> =>
-    ResultAsync.fromPromise(Promise.resolve().then(promise), appFail.store);
+  /** Calls a port: a rejection, and a throw from a port written as a plain function, become `toError`. */
+  const call = <T, E>(port: () => Promise<T> | T, toError: (e: unknown) => E): ResultAsync<T, E> =>
+    ResultAsync.fromPromise(Promise.resolve().then(port), toError);
+  const io = <T>(promise: () => Promise<T>): ResultAsync<T, StoreUnavailable> => call(promise, appFail.store);
+  /** Calls a host port other than the store: its failure is `ServiceUnavailable` naming it. */
+  const service = <T>(name: ServiceName, port: () => Promise<T> | T): ResultAsync<T, ServiceUnavailable> =>
+    call(port, (e) => appFail.service(name, e));
 
-  const throttle = (action: 'invite' | 'resend' | 'accept' | 'preview', key: string): ResultAsync<void, RateLimited | StoreUnavailable> =>
+  const throttle = (action: 'invite' | 'resend' | 'accept' | 'preview', key: string): ResultAsync<void, RateLimited | ServiceUnavailable> =>
     options.rateLimiter
-      ? io(() => options.rateLimiter!.consume({ action, key })).andThen((r) =>
-          r.allowed ? ok(undefined) : err(appFail.rateLimited(r.retryAfterMs)),
+      ? service('rateLimiter', () => options.rateLimiter!.consume({ action, key })).andThen((r) =>
+          r?.allowed === true
+            ? ok(undefined)
+            : r?.allowed === false && Number.isFinite(r.retryAfterMs) && r.retryAfterMs >= 0
+              ? err(appFail.rateLimited(r.retryAfterMs))
+              : // Refused rather than let through: a limiter that cannot answer must not open the gate.
+                err(appFail.service('rateLimiter', 'answered neither { allowed: true } nor { allowed: false, retryAfterMs }')),
         )
       : okAsync(undefined);
 
-  /** Throttles an admin's invites and resends; outside the retry loop, so a retried attempt costs nothing extra. */
+  /**
+   * Throttles an admin's invites and resends; outside the retry loop, so a retried attempt costs
+   * nothing extra. Keyed by the parsed actor, which the use case then acts as: the caller's
+   * `ActorRef` is read once, so a getter cannot rotate the key while acting as the same agent.
+   */
   const throttled = (action: 'invite' | 'resend', actorRef: ActorRef) =>
-    throttle(action, `${String(actorRef?.workspaceId)}:${String(actorRef?.agentId)}`);
+    parseActor(actorRef).asyncAndThen((ref) => throttle(action, `${ref.workspaceId}:${ref.agentId}`).map(() => ref));
 
   /** Who holds an email: this workspace's store first, then the host's account directory. */
-  const emailStatus = (a: Attempt, workspaceId: WorkspaceId, email: domain.Email, ignorePending = false): ResultAsync<EmailStatus, StoreUnavailable> =>
+  const emailStatus = (
+    a: Attempt,
+    workspaceId: WorkspaceId,
+    email: domain.Email,
+    ignorePending = false,
+  ): ResultAsync<EmailStatus, StoreUnavailable | ServiceUnavailable> =>
     a.read(() => a.store.emailHolder(workspaceId, email)).andThen((holder) =>
       holder === 'agent' || (holder === 'pending-invitation' && !ignorePending)
-        ? okAsync<EmailStatus, StoreUnavailable>(holder)
-        : io(() => accounts.isStandaloneAccount(email)).map((s): EmailStatus => (s ? 'standalone-account' : 'available')),
+        ? okAsync<EmailStatus, StoreUnavailable | ServiceUnavailable>(holder)
+        : service('accountDirectory', () => accounts.isStandaloneAccount(email)).map((s): EmailStatus => (s ? 'standalone-account' : 'available')),
     );
 
   /** The host's optional breached-password check, as a `WeakPassword`. */
-  const refuseBreached = (password: string): ResultAsync<void, domain.WeakPassword | StoreUnavailable> =>
+  const refuseBreached = (password: string): ResultAsync<void, domain.WeakPassword | ServiceUnavailable> =>
     options.breachedPasswords
-      ? io(() => options.breachedPasswords!.isBreached(password)).andThen((breached) =>
+      ? service('breachedPasswords', () => options.breachedPasswords!.isBreached(password)).andThen((breached) =>
           breached
             ? err(domain.fail.weakPassword({ reason: 'breached', minLength: passwordPolicy.minLength, maxLength: passwordPolicy.maxLength }))
             : ok(undefined),
@@ -212,7 +276,7 @@ export function createRoster(options: RosterOptions = {}) {
 
   /** Expires lapsed invitations first, so seat checks see only invitations that still hold a seat. */
   const sweep = (a: Attempt, workspace: Workspace) =>
-    a.lapsedInvitations(workspace.id, 100).map((invitations) => value(expireInvitations({ workspace, invitations }, { now: a.now })));
+    a.lapsedInvitations(workspace.id, SWEEP_LIMIT).map((invitations) => value(expireInvitations({ workspace, invitations }, { now: a.now })));
 
   /**
    * Parses the actor, then runs an attempt with the workspace and actor loaded; `changesCounters`
@@ -243,6 +307,11 @@ export function createRoster(options: RosterOptions = {}) {
       ? ok(i)
       : err(domain.validationFailed([{ path: 'plan', message: 'must be the id of a catalog plan (inline plans are off: allowInlinePlans)' }]));
 
+  /**
+   * The invitation's email, rendered by the host's `acceptUrl` and `templates`. They are plain
+   * functions of the host: one that throws, or answers with no text, is `ServiceUnavailable`
+   * naming it, and the use case writes nothing (an invitation is never stored without its email).
+   */
   const invitationEmail = (
     a: Attempt,
     workspace: Workspace,
@@ -250,17 +319,28 @@ export function createRoster(options: RosterOptions = {}) {
     invitation: Invitation,
     token: string,
     resent: boolean,
-  ): OutboxMessage => {
-    const mail = templates.invitation({
-      workspaceName: workspace.name,
-      inviterName: inviter.name,
-      email: invitation.email,
-      role: invitation.role,
-      link: linkFor(token),
-      expiresAt: invitation.expiresAt,
-      resent,
-    });
-    return outboxMessage({
+  ): Result<OutboxMessage, ServiceUnavailable> => {
+    // Which host function is running, so a throw is put down to the right one.
+    let service: ServiceName = 'acceptUrl';
+    let mail: RenderedEmail;
+    try {
+      const link = linkFor(token);
+      if (typeof link !== 'string') throw new TypeError('acceptUrl returned no string');
+      service = 'templates';
+      mail = templates.invitation({
+        workspaceName: workspace.name,
+        inviterName: inviter.name,
+        email: invitation.email,
+        role: invitation.role,
+        link,
+        expiresAt: invitation.expiresAt,
+        resent,
+      });
+      if (typeof mail?.subject !== 'string' || typeof mail.text !== 'string') throw new TypeError('templates.invitation returned no subject or text');
+    } catch (e) {
+      return err(appFail.service(service, e));
+    }
+    return ok(outboxMessage({
       id: newId(random, 'msg'),
       workspaceId: workspace.id,
       idempotencyKey: `invitation:${invitation.id}:${invitation.resendCount}`,
@@ -269,7 +349,7 @@ export function createRoster(options: RosterOptions = {}) {
       text: mail.text,
       html: mail.html ?? null,
       now: a.now,
-    });
+    }));
   };
 
   // ── Workspace ──────────────────────────────────────────────────────────────────────────────
@@ -299,7 +379,7 @@ export function createRoster(options: RosterOptions = {}) {
               return okAsync({
                 result: d,
                 decisions: [d, newQueue(d.state.workspace.id, null)],
-                beforeCommit: () => ResultAsync.fromPromise(identity.createLogin(login), appFail.identity),
+                beforeCommit: () => call(() => identity.createLogin(login), appFail.identity),
                 onAbort: async () => void (await identity.deleteLogin?.(login.agentId)),
               });
             });
@@ -315,10 +395,12 @@ export function createRoster(options: RosterOptions = {}) {
    * @example await roster.changePlan({ workspaceId, agentId: ownerId }, { plan: 'pro' })
    */
   const changePlan = (actor: ActorRef, input: domain.ChangePlanInput) =>
-    parse(domain.changePlanSchema, input).andThen(catalogPlanOnly).andThen(() => asCounter(actor, (a, { workspace, actor }) =>
+    // The domain decides on the value checked here, never on the input again: a getter could show
+    // the check a catalog id and the command an inline plan (ADR 0020: one read).
+    parse(domain.changePlanSchema, input).andThen(catalogPlanOnly).andThen((i) => asCounter(actor, (a, { workspace, actor }) =>
       sweep(a, workspace).andThen((swept) =>
         domain
-          .changePlan({ workspace: swept.state.workspace, actor }, input, { now: a.now, plans })
+          .changePlan({ workspace: swept.state.workspace, actor }, i, { now: a.now, plans })
           .map((d) => ({ result: d, decisions: [swept, d] })),
       ),
     ));
@@ -330,11 +412,13 @@ export function createRoster(options: RosterOptions = {}) {
    * @example await roster.changeSettings(admin, { seatPolicy: { countInactiveAgents: false } })
    */
   const changeSettings = (actor: ActorRef, input: domain.ChangeSettingsInput) =>
-    asCounter(actor, (a, { workspace, actor }) =>
-      sweep(a, workspace).andThen((swept) =>
-        domain
-          .changeSettings({ workspace: swept.state.workspace, actor }, input, { now: a.now })
-          .map((d) => ({ result: d, decisions: [swept, d] })),
+    parse(domain.changeSettingsSchema, input).andThen((i) =>
+      asCounter(actor, (a, { workspace, actor }) =>
+        sweep(a, workspace).andThen((swept) =>
+          domain
+            .changeSettings({ workspace: swept.state.workspace, actor }, i, { now: a.now })
+            .map((d) => ({ result: d, decisions: [swept, d] })),
+        ),
       ),
     );
 
@@ -348,8 +432,8 @@ export function createRoster(options: RosterOptions = {}) {
    */
   const inviteAgent = (actor: ActorRef, input: domain.InviteAgentInput) =>
     parse(domain.inviteAgentSchema, input).andThen((i) =>
-      throttled('invite', actor).andThen(() =>
-        asCounter(actor, (a, { workspace, actor }) =>
+      throttled('invite', actor).andThen((ref) =>
+        asCounter(ref, (a, { workspace, actor }) =>
           sweep(a, workspace).andThen((swept) =>
             ResultAsync.combine([
               a.departments(workspace.id, i.departmentIds),
@@ -365,11 +449,13 @@ export function createRoster(options: RosterOptions = {}) {
                     tokenHash,
                     emailStatus: status,
                   })
-                  .map((d) => ({
-                    result: d,
-                    decisions: [swept, d],
-                    outbox: [invitationEmail(a, workspace, actor, d.state.invitation, token, false)],
-                  })),
+                  .andThen((d) =>
+                    invitationEmail(a, workspace, actor, d.state.invitation, token, false).map((mail) => ({
+                      result: d,
+                      decisions: [swept, d],
+                      outbox: [mail],
+                    })),
+                  ),
               );
             }),
           ),
@@ -386,11 +472,11 @@ export function createRoster(options: RosterOptions = {}) {
    */
   const resendInvitation = (actor: ActorRef, input: domain.InvitationTargetInput) =>
     parse(domain.invitationTargetSchema, input).andThen((i) =>
-      throttled('resend', actor).andThen(() =>
-        asCounter(actor, (a, { workspace, actor }) =>
+      throttled('resend', actor).andThen((ref) =>
+        asCounter(ref, (a, { workspace, actor }) =>
           ResultAsync.combine([sweep(a, workspace), a.invitation(workspace.id, i.invitationId)] as const).andThen(([swept, loaded]) => {
             const invitation = swept.state.invitations.find((inv) => inv.id === i.invitationId) ?? loaded;
-            const facts: ResultAsync<readonly [readonly Department[], EmailStatus], StoreUnavailable> = invitation
+            const facts: ResultAsync<readonly [readonly Department[], EmailStatus], StoreUnavailable | ServiceUnavailable> = invitation
               ? ResultAsync.combine([
                   a.departments(workspace.id, invitation.departmentIds),
                   // While stored as pending, the invitation is its email's only holder: that holder is itself.
@@ -406,11 +492,13 @@ export function createRoster(options: RosterOptions = {}) {
                     tokenHash,
                     emailStatus: status,
                   })
-                  .map((d) => ({
-                    result: d,
-                    decisions: [swept, d],
-                    outbox: [invitationEmail(a, workspace, actor, d.state.invitation, token, true)],
-                  })),
+                  .andThen((d) =>
+                    invitationEmail(a, workspace, actor, d.state.invitation, token, true).map((mail) => ({
+                      result: d,
+                      decisions: [swept, d],
+                      outbox: [mail],
+                    })),
+                  ),
               );
             });
           }),
@@ -451,9 +539,25 @@ export function createRoster(options: RosterOptions = {}) {
     );
   };
 
+  /**
+   * Reads the host's request context once. `requester` is parsed like any input; `session` is
+   * handed to `identity.signedInEmail` as the host gave it, not as a copy: it is the host's own
+   * value (a class instance, a Map, an object used as a key), and the prototype-free copy every
+   * input goes through (ADR 0020) would reach the port as a stranger, read as signed out.
+   */
+  const parseRequest = (request: unknown) => {
+    let shallow: unknown = request;
+    try {
+      if (typeof request === 'object' && request !== null) shallow = { ...request };
+    } catch {
+      return errAsync<{ requester: string | undefined; session: unknown }, ValidationFailed>(domain.validationFailed([{ path: '', message: 'could not be read' }]));
+    }
+    return parse(requestContextSchema, shallow).map((r) => ({ requester: r.requester, session: (shallow as RequestContext).session }));
+  };
+
   /** What the person opening a link sees, without using the link up. */
   const previewInvitation = (input: z.input<typeof previewInvitationRequestSchema>, request: RequestContext = {}) =>
-    ResultAsync.combine([parse(previewInvitationRequestSchema, input), parse(requestContextSchema, request)] as const).andThen(([i, r]) =>
+    ResultAsync.combine([parse(previewInvitationRequestSchema, input), parseRequest(request)] as const).andThen(([i, r]) =>
       throttle('preview', r.requester ?? 'anonymous').andThen(() => {
         const a = transactAttempt();
         return openToken(a, i.token, (id) => a.peekWorkspace(id)).andThen(({ tokenHash, invitation, workspace }) =>
@@ -472,18 +576,18 @@ export function createRoster(options: RosterOptions = {}) {
    * the password is kept nowhere else. Two racing accepts of one link create one agent.
    */
   const acceptInvitation = (input: z.input<typeof acceptInvitationRequestSchema>, request: RequestContext = {}) =>
-    ResultAsync.combine([parse(acceptInvitationRequestSchema, input), parse(requestContextSchema, request)] as const).andThen(([i, r]) =>
+    ResultAsync.combine([parse(acceptInvitationRequestSchema, input), parseRequest(request)] as const).andThen(([i, r]) =>
       throttle('accept', r.requester ?? 'anonymous')
         .andThen(() =>
           r.session !== undefined && identity.signedInEmail
-            ? io(() => identity.signedInEmail!(r.session)).map((email) =>
+            ? service('identity', () => identity.signedInEmail!(r.session)).map((email) =>
                 email === null ? null : domain.parseEmail(email).unwrapOr(email as domain.Email),
               )
             : okAsync(null),
         )
         .andThen((signedInEmail) =>
           i.password !== undefined && typeof i.password === 'string' && options.breachedPasswords
-            ? io(() => options.breachedPasswords!.isBreached(i.password as string)).map((breached) => ({ signedInEmail, breached }))
+            ? service('breachedPasswords', () => options.breachedPasswords!.isBreached(i.password as string)).map((breached) => ({ signedInEmail, breached }))
             : okAsync({ signedInEmail, breached: false }),
         )
         .andThen(({ signedInEmail, breached }) => {
@@ -492,7 +596,7 @@ export function createRoster(options: RosterOptions = {}) {
             openToken(a, i.token, (id) => a.workspaceOrNull(id)).andThen(({ tokenHash, invitation, workspace }) => {
               const facts: ResultAsync<
                 readonly [Decision<{ workspace: Workspace; invitations: readonly Invitation[] }> | null, readonly Department[], EmailStatus],
-                StoreUnavailable
+                StoreUnavailable | ServiceUnavailable
               > =
                 invitation && workspace
                   ? ResultAsync.combine([
@@ -525,9 +629,9 @@ export function createRoster(options: RosterOptions = {}) {
                     const joined = decision.state.agent;
                     // The new agent (away) joins the queues of its departments in this same commit.
                     return syncRouting(a, joined.workspaceId, joined, joined).map((syncs) => ({
-                      result: decision as Decision<typeof decision.state>,
+                      result: withFollowUps(decision as Decision<typeof decision.state>, syncs),
                       decisions: [...(swept ? [swept, decision] : [decision]), ...syncs],
-                      beforeCommit: () => ResultAsync.fromPromise(identity.createLogin(login), appFail.identity),
+                      beforeCommit: () => call(() => identity.createLogin(login), appFail.identity),
                       onAbort: async () => void (await identity.deleteLogin?.(agentId)),
                     }));
                   }),
@@ -601,7 +705,7 @@ export function createRoster(options: RosterOptions = {}) {
     const after = 'removed' in d.state.agent ? null : d.state.agent;
     return syncRouting(a, before.workspaceId, before, after).map((syncs) => ({
       ...planned,
-      result: { ...d, events: [...d.events, ...syncs.flatMap((s) => s.events)] },
+      result: withFollowUps(d, syncs),
       decisions: [...planned.decisions, ...syncs],
     }));
   };
@@ -610,27 +714,26 @@ export function createRoster(options: RosterOptions = {}) {
 
   /** A use case on one agent: load it, decide, commit. */
   const onAgent =
-    <I extends { agentId: string }, S extends object, E>(
-      schema: z.ZodType<unknown, I>,
+    <I, O extends { agentId: AgentId }, S extends object, E>(
+      schema: z.ZodType<O, I>,
       decide: (
         state: domain.AgentCommandState,
-        input: I,
+        input: O,
         a: Attempt,
         workspace: Workspace,
       ) => ResultAsync<Planned<Decision<S, WorkspaceEvent>>, E> | Result<Planned<Decision<S, WorkspaceEvent>>, E>,
       changesCounters = false,
     ) =>
     (actor: ActorRef, input: I) =>
-      parse(schema, input).andThen(() =>
+      // Parsed once, before any attempt: each attempt and the command get the parsed value.
+      parse(schema, input).andThen((i) =>
         asActor(
           actor,
           (a, { workspace, actor }) =>
-            parseInput(agentIdSchema, input.agentId)
-              .asyncAndThen((id) => a.agent(workspace.id, id))
-              .andThen((agent) => {
-                const out = decide({ workspace, actor, agent }, input, a, workspace);
-                return out instanceof ResultAsync ? out : out.asyncAndThen((p) => okAsync(p));
-              }),
+            a.agent(workspace.id, i.agentId).andThen((agent) => {
+              const out = decide({ workspace, actor, agent }, i, a, workspace);
+              return out instanceof ResultAsync ? out : out.asyncAndThen((p) => okAsync(p));
+            }),
           changesCounters,
         ),
       );
@@ -641,13 +744,19 @@ export function createRoster(options: RosterOptions = {}) {
    *
    * @example await roster.editAgent(actor, { agentId, name: 'Bob B.' })
    */
-  const editAgent = onAgent(domain.editAgentSchema, (state, input, a, workspace) =>
-    parseInput(domain.editAgentSchema, input).asyncAndThen((i) =>
-      (i.email !== undefined && i.email !== state.agent?.email ? emailStatus(a, workspace.id, i.email) : okAsync<EmailStatus, StoreUnavailable>('available')).andThen(
-        (status) => domain.editAgent(state, i, { now: a.now, emailStatus: status }).map(single),
+  const editAgent = onAgent(domain.editAgentSchema, (state, i, a, workspace) => {
+    const email = i.email;
+    if (email === undefined || email === state.agent?.email) return domain.editAgent(state, i, { now: a.now, emailStatus: 'available' }).map(single);
+    // As inviteAgent does: a lapsed invitation for the new email is expired in this same commit,
+    // so it holds the email no more (ADR 0004). A sweep that expired nothing writes nothing.
+    return sweep(a, workspace).andThen((swept) =>
+      emailStatus(a, workspace.id, email, swept.state.invitations.some((inv) => inv.email === email)).andThen((status) =>
+        domain
+          .editAgent({ ...state, workspace: swept.state.workspace }, i, { now: a.now, emailStatus: status })
+          .map((d) => ({ result: d, decisions: swept.events.length > 0 ? [swept, d] : [d] })),
       ),
-    ),
-  );
+    );
+  });
   /**
    * Makes an agent an admin or an admin an agent; the owner always stays admin.
    *
@@ -774,10 +883,10 @@ export function createRoster(options: RosterOptions = {}) {
                 ResultAsync.combine([
                   syncAll(a, workspace.id, members.map((m, n) => ({ before: m, after: d.state.members[n] ?? m })), i.departmentId),
                   a.routingStates(workspace.id, [i.departmentId]),
-                ] as const).map(([syncs, [queue]]) => ({
-                  result: d,
-                  decisions: [d, ...syncs, ...(queue ? [dropQueue(queue, a.now)] : [])],
-                })),
+                ] as const).map(([syncs, [queue]]) => {
+                  const followUps = [...syncs, ...(queue ? [dropQueue(queue, a.now)] : [])];
+                  return { result: withFollowUps(d, followUps), decisions: [d, ...followUps] };
+                }),
               ),
           ),
         ),
@@ -823,6 +932,19 @@ export function createRoster(options: RosterOptions = {}) {
   // ── Routing ────────────────────────────────────────────────────────────────────────────────
 
   /**
+   * Reads a routing input once: the queue it names, and the rest for the routing command to parse.
+   * The rest comes from the same prototype-free copy (ADR 0020) the queue was read from, so a
+   * getter cannot show the roster one queue and the command another input.
+   */
+  const queueInput = (input: unknown) =>
+    parse(anything, input).andThen((copy) =>
+      parse(queueRefSchema, copy).map(({ departmentId }) => {
+        const { departmentId: _, ...rest } = copy as Record<string, unknown>;
+        return { departmentId, rest };
+      }),
+    );
+
+  /**
    * Runs a routing command on one queue. Conversations are routed by the host's chat backend,
    * not by an agent, so these take the workspace id rather than an actor.
    */
@@ -831,14 +953,13 @@ export function createRoster(options: RosterOptions = {}) {
     input: I,
     decide: (state: domain.RoutingState, rest: Omit<I, 'departmentId'>, now: Date) => Result<R, E>,
   ) =>
-    ResultAsync.combine([parse(workspaceIdSchema, workspaceId), parse(queueRefSchema, input)] as const).andThen(
-      ([wsId, ref]) =>
+    ResultAsync.combine([parse(workspaceIdSchema, workspaceId), queueInput(input)] as const).andThen(
+      ([wsId, { departmentId, rest }]) =>
         transact(settings, (a) =>
           a.workspace(wsId).andThen((workspace) =>
-            a.routingStates(workspace.id, [ref.departmentId]).andThen(([state]) => {
-              if (!state) return err(ref.departmentId ? domain.fail.departmentNotFound(ref.departmentId) : appFail.workspaceNotFound(wsId));
-              const { departmentId: _, ...rest } = input;
-              return decide(state, rest, a.now).map((d) => ({ result: d, decisions: [routed(d)] }));
+            a.routingStates(workspace.id, [departmentId]).andThen(([state]) => {
+              if (!state) return err(departmentId ? domain.fail.departmentNotFound(departmentId) : appFail.workspaceNotFound(wsId));
+              return decide(state, rest as Omit<I, 'departmentId'>, a.now).map((d) => ({ result: d, decisions: [routed(d)] }));
             }),
           ),
         ),
@@ -864,14 +985,13 @@ export function createRoster(options: RosterOptions = {}) {
     actor: ActorRef,
     input: Readonly<{ departmentId: string | null } & domain.ConfigureRoutingInput>,
   ) =>
-    parse(queueRefSchema, input).andThen((ref) =>
+    queueInput(input).andThen(({ departmentId, rest }) =>
       asActor(actor, (a, { workspace, actor }) =>
         authorize(actor, 'manageDepartments', workspace)
-          .asyncAndThen(() => a.routingStates(workspace.id, [ref.departmentId]))
+          .asyncAndThen(() => a.routingStates(workspace.id, [departmentId]))
           .andThen(([state]) => {
-            if (!state) return err(domain.fail.departmentNotFound(ref.departmentId!));
-            const { departmentId: _, ...config } = input;
-            return domain.configureRouting(state, config, { now: a.now }).map((d) => ({ result: d, decisions: [routed(d)] }));
+            if (!state) return err(domain.fail.departmentNotFound(departmentId!));
+            return domain.configureRouting(state, rest as domain.ConfigureRoutingInput, { now: a.now }).map((d) => ({ result: d, decisions: [routed(d)] }));
           }),
       ),
     );
@@ -934,9 +1054,18 @@ export function createRoster(options: RosterOptions = {}) {
       ),
     /** Departments with their member counts. */
     listDepartments: (actor: ActorRef) => reading(actor, null, ({ workspace }) => store.listDepartments(workspace.id)),
-    /** Seats used and allowed, with the counts behind them. */
+    /**
+     * Seats used and allowed, with the counts behind them, as the next seat check sees them:
+     * invitations that lapsed but are not yet recorded as expired are counted out, as the sweep of
+     * every seat-relevant use case would (ADR 0004), so this agrees with `listInvitations`.
+     */
     seatUsage: (actor: ActorRef) =>
-      reading(actor, null, async ({ workspace }) => ({ ...seatUsage(workspace), counts: workspace.counts, policy: workspace.seatPolicy })),
+      reading(actor, null, async ({ workspace }) => {
+        const at = clock.now();
+        const lapsed = workspace.counts.pendingInvitations > 0 ? await store.lapsedInvitations(workspace.id, at, SWEEP_LIMIT) : [];
+        const swept = value(expireInvitations({ workspace, invitations: lapsed.map((row) => row.value) }, { now: at })).state.workspace;
+        return { ...seatUsage(swept), counts: swept.counts, policy: swept.seatPolicy };
+      }),
     /**
      * The admin's live dashboard: per department, who is online, away or inactive, their open
      * conversations and how many wait; plus the agents in no department, who get nothing routed.
@@ -984,6 +1113,25 @@ export function createRoster(options: RosterOptions = {}) {
     /** Delivers due emails; run it on a timer if `deliverImmediately` is off or a mailer was down. */
     deliverOutbox,
   };
+}
+
+/**
+ * Refuses options no roster can run with, when the roster is built: they are the host's
+ * configuration, so a mistake there is a bug to fix at startup, not an error for each request
+ * (ADR 0021). Each message names the option.
+ */
+function checkOptions(options: RosterOptions): void {
+  const refuse = (message: string) => {
+    throw new TypeError(`createRoster: ${message}`);
+  };
+  const checked = optionsSchema.safeParse(options);
+  if (!checked.success) refuse(checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  // A workspace asking for plan `free` must get plan `free`: an entry is found by its key and
+  // stored by its id, so the two must agree. (Entries that are not valid plans stay PlanNotFound.)
+  for (const key of Object.keys(options.plans ?? {})) {
+    const id = (options.plans![key] as { id?: unknown } | null)?.id;
+    if (id !== undefined && id !== key) refuse(`plans.${key}: has id "${String(id)}"; a catalog entry's id must be its key`);
+  }
 }
 
 /** A roster built by {@link createRoster}. */

@@ -197,11 +197,19 @@ export type TransactOptions = Readonly<{
    * Any command locks from its second attempt on, once it has collided.
    */
   lockWorkspace?: boolean;
+  /**
+   * Waits before deciding again after attempt `attempt` collided: a short jittered backoff, so a
+   * burst of writers that all collided do not all retry at the same instant and collide again.
+   * None when absent (the next attempt starts at once).
+   */
+  pause?: (attempt: number) => Promise<void>;
 }>;
 
 /**
- * Runs load → decide → commit, and on a version conflict reloads and decides again, up to
- * `maxAttempts` times. A failed attempt writes nothing.
+ * Runs load → decide → commit, and on a version conflict reloads and decides again (after
+ * `pause`), up to `maxAttempts` times. A failed attempt writes nothing. A refusal decided on reads
+ * that have not moved since is final at once: only a collision, or a refusal on reads that moved,
+ * spends another attempt.
  */
 export function transact<T, E, B = never>(
   options: TransactOptions,
@@ -256,6 +264,7 @@ export function transact<T, E, B = never>(
         await session?.end().catch(() => undefined);
       }
       if (outcome !== 'again') return outcome;
+      if (options.pause) await options.pause(n);
     }
   };
   return new ResultAsync(run());

@@ -27,6 +27,7 @@ import {
   type WorkspaceId,
 } from 'agent-roster';
 
+const NO_BACKOFF = { baseDelayMs: 0, maxDelayMs: 0 };
 const PASSWORD = 'correct horse battery staple';
 const RUNS = 100;
 
@@ -45,7 +46,9 @@ async function aWorld(s: fc.Scheduler, stats: Stats, options: Readonly<{ plan: s
   const store = new MemoryRosterStore();
   const common = { clock, mailer, identity, deliverImmediately: false } as const;
   const setup = createRoster({ ...common, store, allowInlinePlans: true });
-  const racing = createRoster({ ...common, store: scheduledStore(s, store, stats), maxAttempts: options.maxAttempts ?? 50 });
+  // The scheduler picks every interleaving; a wall-clock backoff between attempts would only make
+  // a run depend on timing, and its seed no longer replay it.
+  const racing = createRoster({ ...common, store: scheduledStore(s, store, stats), conflictBackoff: NO_BACKOFF, maxAttempts: options.maxAttempts ?? 50 });
   const opened = (
     await setup.createWorkspace({ name: 'Acme', plan: options.plan, owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } })
   )._unsafeUnwrap();
@@ -264,5 +267,50 @@ describe('racing use cases', () => {
     );
     report('department creation at the limit', stats);
     expect(stats.staleVersions + stats.uniqueViolations).toBeGreaterThan(0);
+  });
+});
+
+describe('a burst of writers on the in-memory store, with the default retry settings', () => {
+  /** A memory store counting how many attempts loaded the workspace. */
+  function aCountingStore() {
+    const inner = new MemoryRosterStore();
+    const counts = { attempts: 0 };
+    const store = new Proxy(inner, {
+      get(target, name) {
+        const original = Reflect.get(target, name, target) as unknown;
+        if (typeof original !== 'function') return original;
+        return (...args: unknown[]) => {
+          if (name === 'loadWorkspace') counts.attempts++;
+          return (original as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    }) as RosterStore;
+    return { store, counts };
+  }
+
+  it('seven departments at once on a plan allowing five: five created, two refused with DepartmentLimitReached, none given up', async () => {
+    const { store, counts } = aCountingStore();
+    const roster = createRoster({ store, clock: new ManualClock('2026-11-23T09:00:00Z') });
+    const opened = (await roster.createWorkspace({ name: 'Acme', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } }))._unsafeUnwrap();
+    const ana: ActorRef = { workspaceId: opened.state.workspace.id, agentId: opened.state.owner.id };
+    counts.attempts = 0;
+    const results = await Promise.all(['A', 'B', 'C', 'D', 'E', 'F', 'G'].map((name) => roster.createDepartment(ana, { name })));
+    expect(results.map(typeOf).sort()).toEqual(['DepartmentLimitReached', 'DepartmentLimitReached', 'ok', 'ok', 'ok', 'ok', 'ok']);
+    // All seven decide on the same workspace and one commits; the six others wait a jittered moment
+    // and decide once more, on fresh reads: four fit, and two are refused for good, without
+    // spending another attempt on a refusal whose reads did not move.
+    expect(counts.attempts).toBe(13);
+    await expectConsistent(store as never as MemoryRosterStore, ana.workspaceId as WorkspaceId);
+  });
+
+  it('twelve invitations at once into eight free seats: eight sent, four refused with SeatLimitReached, none given up', async () => {
+    const roster = createRoster({ clock: new ManualClock('2026-11-23T09:00:00Z'), deliverImmediately: false, allowInlinePlans: true });
+    const plan = { id: 'team', seats: 9, departments: 1 };
+    const opened = (await roster.createWorkspace({ name: 'Acme', plan, owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } }))._unsafeUnwrap();
+    const ana: ActorRef = { workspaceId: opened.state.workspace.id, agentId: opened.state.owner.id };
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => roster.inviteAgent(ana, { email: `agent${i}@acme.com` })));
+    const types = results.map(typeOf);
+    expect(types.filter((t) => t === 'ok')).toHaveLength(8);
+    expect(types.filter((t) => t === 'SeatLimitReached')).toHaveLength(4);
   });
 });

@@ -266,7 +266,8 @@ function expectPrototypesUntouched() {
 /** A workspace with Ana (owner), Bob (agent), Sales, and a pending invitation for Cy; commits are counted. */
 async function aWorld() {
   const inner = new MemoryRosterStore();
-  const counter = { commits: 0 };
+  /** `collideOnce`: the next commit that writes reports a stale version, so its use case decides again. */
+  const counter = { commits: 0, collideOnce: false };
   const counted = new Proxy(inner, {
     get(target, name) {
       const original = Reflect.get(target, name, target) as unknown;
@@ -275,6 +276,10 @@ async function aWorld() {
         // A commit that writes nothing only re-checks versions after a refusal (readsMoved).
         const c = args[0] as Commit | undefined;
         if (name === 'commit' && c && (c.writes.length > 0 || c.removals.length > 0 || c.events.length > 0 || c.outbox.length > 0)) {
+          if (counter.collideOnce) {
+            counter.collideOnce = false;
+            return Promise.resolve({ committed: false, reason: 'stale-version', detail: 'simulated' });
+          }
           counter.commits++;
         }
         return (original as (...a: unknown[]) => unknown).apply(target, args);
@@ -293,7 +298,7 @@ async function aWorld() {
   return { roster: r, store: inner, world: w, counter };
 }
 
-let counter = { commits: 0 };
+let counter = { commits: 0, collideOnce: false };
 beforeAll(async () => {
   ({ roster, store, world, counter } = await aWorld());
 });
@@ -359,4 +364,70 @@ describe('hostile inputs', () => {
       expectPrototypesUntouched();
     });
   }
+});
+
+/** A copy of a plain object whose every field is a getter counting its reads into `reads`, under `prefix`. */
+function readCounting(value: unknown, reads: Map<string, number>, prefix = ''): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const counted = {};
+  for (const [key, field] of Object.entries(value)) {
+    const path = `${prefix}${key}`;
+    reads.set(path, 0);
+    Object.defineProperty(counted, key, {
+      enumerable: true,
+      get: () => {
+        reads.set(path, (reads.get(path) ?? 0) + 1);
+        return field;
+      },
+    });
+  }
+  return counted;
+}
+
+describe('inputs are read once (ADR 0020)', () => {
+  // A use case that reads its input twice can check one value and decide on another: a getter or
+  // Proxy answering differently the second time slips past whatever the first read was checked
+  // for. Every field of the input and of the actor must be read exactly once, retries included.
+  for (const collide of [false, true]) {
+    it(`every use case reads each field of its input and actor once${collide ? ', even when it decides again after a conflict' : ''}`, async () => {
+      const reads: Record<string, Record<string, number>> = {};
+      for (const name of useCases().map((u) => u.name)) {
+        const fresh = await aWorld();
+        const useCase = useCases(() => fresh.world).find((u) => u.name === name)!;
+        const seen = new Map<string, number>();
+        const input = readCounting(useCase.input(), seen);
+        const actor = readCounting(fresh.world.ana, seen, 'actor.');
+        fresh.counter.collideOnce = collide;
+        const result = await useCase.run(fresh.roster, actor, input);
+        expect({ name, outcome: result.isOk() ? 'ok' : result.error.type }).toEqual({ name, outcome: 'ok' });
+        if (!useCase.takesActor) for (const key of [...seen.keys()]) if (key.startsWith('actor.')) seen.delete(key);
+        reads[name] = Object.fromEntries(seen);
+      }
+      const once = Object.fromEntries(Object.entries(reads).map(([name, fields]) => [name, Object.fromEntries(Object.keys(fields).map((f) => [f, 1]))]));
+      expect(reads).toEqual(once);
+    });
+  }
+
+  it('the routing use cases read each field of their input and actor once', async () => {
+    const { roster: r, world: w, counter: c } = await aWorld();
+    const reads: Record<string, Record<string, number>> = {};
+    const run = async (name: string, call: (input: unknown, actor: unknown) => Outcome, input: object) => {
+      const seen = new Map<string, number>();
+      c.collideOnce = true;
+      const result = await call(readCounting(input, seen), readCounting(w.ana, seen, 'actor.'));
+      expect({ name, outcome: result.isOk() ? 'ok' : result.error.type }).toEqual({ name, outcome: 'ok' });
+      reads[name] = Object.fromEntries(seen);
+    };
+    const ws = w.ana.workspaceId;
+    await run('routeConversation', (i) => loose(r.routeConversation)(ws, i), { departmentId: w.sales, conversationId: 'conv_1' });
+    await run('transferConversation', (i) => loose(r.transferConversation)(ws, i), { departmentId: w.sales, conversationId: 'conv_1', to: 'queue' });
+    await run('closeConversation', (i) => loose(r.closeConversation)(ws, i), { departmentId: w.sales, conversationId: 'conv_1' });
+    await run('configureRouting', (i, actor) => loose(r.configureRouting)(actor, i), { departmentId: w.sales, capacity: 3 });
+    expect(reads).toEqual({
+      routeConversation: { departmentId: 1, conversationId: 1, 'actor.workspaceId': 0, 'actor.agentId': 0 },
+      transferConversation: { departmentId: 1, conversationId: 1, to: 1, 'actor.workspaceId': 0, 'actor.agentId': 0 },
+      closeConversation: { departmentId: 1, conversationId: 1, 'actor.workspaceId': 0, 'actor.agentId': 0 },
+      configureRouting: { departmentId: 1, capacity: 1, 'actor.workspaceId': 1, 'actor.agentId': 1 },
+    });
+  });
 });

@@ -170,7 +170,8 @@ describe('accepting an invitation', () => {
     const accepted = (await roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: PASSWORD }))._unsafeUnwrap();
     expect(accepted.state.agent).toMatchObject({ workspaceId, email: 'bob@acme.com', name: 'Bob', role: 'admin', status: 'active', departmentIds: [sales.id] });
     expect(accepted.state.invitation).toMatchObject({ id: invitation.id, status: 'accepted', agentId: accepted.state.agent.id });
-    expect(accepted.events.map((e) => e.type)).toEqual(['InvitationAccepted']);
+    // The new agent joins the workspace-wide queue and Sales' in the same commit, and says so.
+    expect(accepted.events.map((e) => e.type)).toEqual(['InvitationAccepted', 'RoutingAgentSynced', 'RoutingAgentSynced']);
     expect(identity.logins.get(accepted.state.agent.id)).toEqual({ workspaceId, email: 'bob@acme.com', passwordSha256: await sha256Hex(PASSWORD) });
     expect((await roster.seatUsage(ana))._unsafeUnwrap()).toMatchObject({ used: 2, counts: { activeAgents: 2, pendingInvitations: 0 } });
   });
@@ -234,6 +235,23 @@ describe('accepting an invitation', () => {
     await failure(roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD }, { session: 'session-of-zed' }), 'SignedInAsDifferentEmail');
     expect(await snapshot()).toEqual(before);
     (await roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD }, { session: 'session-of-bob' }))._unsafeUnwrap();
+  });
+
+  it('hands the identity port the session object the host passed, not a copy, so an object session is recognised', async () => {
+    const { roster, invite, tokenFor, identity } = await aShop();
+    await invite('bob@acme.com');
+    class Session {
+      constructor(readonly id: string) {}
+    }
+    const zed = new Session('z');
+    identity.sessions.set(zed, 'zed@acme.com');
+    const given: unknown[] = [];
+    const signedInEmail = identity.signedInEmail.bind(identity);
+    identity.signedInEmail = (session: unknown) => (given.push(session), signedInEmail(session));
+    const token = tokenFor('bob@acme.com');
+    await failure(roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD }, { session: zed }), 'SignedInAsDifferentEmail');
+    expect(given).toEqual([zed]);
+    expect(given[0]).toBe(zed);
   });
 
   it('accepts a visitor whose session is signed out', async () => {

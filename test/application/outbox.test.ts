@@ -112,3 +112,19 @@ describe('the outbox', () => {
     expect(mailer.sent.map((m) => m.idempotencyKey)).toEqual([`invitation:${sent.id}:0`, `invitation:${sent.id}:1`]);
   });
 });
+
+describe('deliverOutbox(limit)', () => {
+  it('delivers at most `limit` messages, and refuses a limit that is not a whole number of at least 1 with ValidationFailed, sending nothing', async () => {
+    const { roster, invite, mailer } = await aShop({ plan: 'enterprise', deliverImmediately: false });
+    for (const name of ['bob', 'cy', 'dee', 'eve']) await invite(`${name}@acme.com`);
+    for (const limit of [-1, 0, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 'x', null, {}, 2 ** 60]) {
+      const refused = await failure(roster.deliverOutbox(limit as never), 'ValidationFailed');
+      expect(refused.issues.map((i) => i.path)).toEqual(['limit']);
+    }
+    expect(mailer.sent).toEqual([]);
+    expect((await roster.deliverOutbox(1))._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0 });
+    expect((await roster.deliverOutbox(2))._unsafeUnwrap()).toEqual({ delivered: 2, failed: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0 });
+    expect((await roster.deliverOutbox(undefined))._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0 });
+  });
+});

@@ -133,6 +133,128 @@ describe('the identity port', () => {
   });
 });
 
+describe('a failing host port other than the store', () => {
+  const down = (how: 'rejects' | 'throws', what: string) =>
+    how === 'rejects'
+      ? () => Promise.reject(new Error(`${what} down`))
+      : () => {
+          throw new Error(`${what} down`);
+        };
+
+  for (const how of ['rejects', 'throws'] as const) {
+    it(`is ServiceUnavailable naming the port, not StoreUnavailable, when it ${how}; nothing changes`, async () => {
+      const ports = { accounts: false, rateLimiter: false, breached: false, signedIn: false };
+      const identity = new MemoryIdentity();
+      const signedIn = identity.signedInEmail.bind(identity);
+      identity.signedInEmail = (session: unknown) => (ports.signedIn ? down(how, 'identity')() : signedIn(session)) as Promise<string | null>;
+      const { roster, ana, invite, tokenFor, join, snapshot } = await aShop({
+        identity,
+        accounts: { isStandaloneAccount: async (email) => (ports.accounts ? down(how, 'directory')() : email === 'taken@acme.com') },
+        rateLimiter: { consume: async () => (ports.rateLimiter ? down(how, 'limiter')() : { allowed: true }) },
+        breachedPasswords: { isBreached: async () => (ports.breached ? down(how, 'breach api')() : false) },
+      });
+      const bob = await join('Bob');
+      await invite('cy@acme.com');
+      const before = await snapshot();
+      const expectService = async <V, E extends { type: string }>(outcome: PromiseLike<Result<V, E>>, service: string, label: string) =>
+        expect(await failure(outcome, 'ServiceUnavailable')).toEqual({
+          type: 'ServiceUnavailable',
+          service,
+          cause: `${{ accountDirectory: 'directory', rateLimiter: 'limiter', breachedPasswords: 'breach api', identity: 'identity' }[service]} down`,
+          message: `The ${label} (${service}) failed. Nothing was changed; try again.`,
+        });
+
+      ports.accounts = true;
+      await expectService(roster.inviteAgent(ana, { email: 'dee@acme.com' }), 'accountDirectory', 'account directory');
+      await expectService(roster.editAgent(ana, { agentId: bob.agentId, email: 'robert@acme.com' }), 'accountDirectory', 'account directory');
+      await expectService(roster.acceptInvitation({ token: tokenFor('cy@acme.com'), name: 'Cy', password: PASSWORD }), 'accountDirectory', 'account directory');
+      ports.accounts = false;
+
+      ports.rateLimiter = true;
+      await expectService(roster.inviteAgent(ana, { email: 'dee@acme.com' }), 'rateLimiter', 'rate limiter');
+      await expectService(roster.previewInvitation({ token: tokenFor('cy@acme.com') }), 'rateLimiter', 'rate limiter');
+      ports.rateLimiter = false;
+
+      ports.breached = true;
+      await expectService(roster.acceptInvitation({ token: tokenFor('cy@acme.com'), name: 'Cy', password: PASSWORD }), 'breachedPasswords', 'breached-password check');
+      await expectService(
+        roster.createWorkspace({ name: 'Other', owner: { email: 'zed@other.com', name: 'Zed', password: PASSWORD } }),
+        'breachedPasswords',
+        'breached-password check',
+      );
+      ports.breached = false;
+
+      ports.signedIn = true;
+      await expectService(
+        roster.acceptInvitation({ token: tokenFor('cy@acme.com'), name: 'Cy', password: PASSWORD }, { session: 'cookie' }),
+        'identity',
+        'sign-in system',
+      );
+      ports.signedIn = false;
+
+      expect(await snapshot()).toEqual(before);
+      (await roster.acceptInvitation({ token: tokenFor('cy@acme.com'), name: 'Cy', password: PASSWORD }))._unsafeUnwrap();
+    });
+  }
+
+  it('a createLogin that throws instead of rejecting is IdentityUnavailable, like a rejection', async () => {
+    const identity = new MemoryIdentity();
+    const { roster, invite, tokenFor, snapshot } = await aShop({ identity });
+    await invite('bob@acme.com');
+    const before = await snapshot();
+    const createLogin = identity.createLogin.bind(identity);
+    identity.createLogin = () => {
+      throw new Error('sync boom');
+    };
+    expect(await failure(roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: PASSWORD }), 'IdentityUnavailable')).toMatchObject({
+      cause: 'sync boom',
+    });
+    const opening = roster.createWorkspace({ name: 'Shop', owner: { email: 'zed@shop.com', name: 'Zed', password: PASSWORD } });
+    expect(await failure(opening, 'IdentityUnavailable')).toMatchObject({ cause: 'sync boom' });
+    expect(await snapshot()).toEqual(before);
+    identity.createLogin = createLogin;
+    (await roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: PASSWORD }))._unsafeUnwrap();
+  });
+
+  it('an invitation template or link builder that throws, or renders nothing, is ServiceUnavailable naming it; no invitation is stored without its email', async () => {
+    const host = { template: 'works' as 'works' | 'throws' | 'empty', link: 'works' as 'works' | 'throws' | 'empty' };
+    const { roster, ana, invite, snapshot, mailer } = await aShop({
+      templates: {
+        invitation: (e) => {
+          if (host.template === 'throws') throw new Error('template typo');
+          return host.template === 'empty' ? ({} as never) : { subject: `Join ${e.workspaceName}`, text: e.link };
+        },
+      },
+      acceptUrl: (token) => {
+        if (host.link === 'throws') throw new Error('no base url');
+        return host.link === 'empty' ? (undefined as never) : `https://app.example.com/join/${token}`;
+      },
+    });
+    const cy = await invite('cy@acme.com');
+    const before = await snapshot();
+    const sent = mailer.sent.length;
+    const refusals: unknown[] = [];
+    for (const [template, link] of [['throws', 'works'], ['empty', 'works'], ['works', 'throws'], ['works', 'empty']] as const) {
+      Object.assign(host, { template, link });
+      const invited = await failure(roster.inviteAgent(ana, { email: 'dee@acme.com' }), 'ServiceUnavailable');
+      const resent = await failure(roster.resendInvitation(ana, { invitationId: cy.id }), 'ServiceUnavailable');
+      for (const e of [invited, resent]) refusals.push({ service: e.service, cause: e.cause });
+    }
+    expect(refusals).toEqual([
+      { service: 'templates', cause: 'template typo' },
+      { service: 'templates', cause: 'template typo' },
+      { service: 'templates', cause: 'templates.invitation returned no subject or text' },
+      { service: 'templates', cause: 'templates.invitation returned no subject or text' },
+      { service: 'acceptUrl', cause: 'no base url' },
+      { service: 'acceptUrl', cause: 'no base url' },
+      { service: 'acceptUrl', cause: 'acceptUrl returned no string' },
+      { service: 'acceptUrl', cause: 'acceptUrl returned no string' },
+    ]);
+    expect(await snapshot()).toEqual(before);
+    expect(mailer.sent).toHaveLength(sent);
+  });
+});
+
 describe('a failing store', () => {
   const inviteReads = ['loadWorkspace', 'loadAgent', 'lapsedInvitations', 'loadDepartments', 'emailHolder', 'commit'];
   for (const method of inviteReads) {

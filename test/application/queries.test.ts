@@ -45,13 +45,31 @@ describe('reading the roster', () => {
   it('shows the workspace and the seats to every member', async () => {
     const { roster, cy, dee } = await aBusyShop();
     expect((await roster.getWorkspace(cy))._unsafeUnwrap()).toMatchObject({ name: 'Acme Support', plan: { id: 'enterprise' } });
-    // Bob, Cy, Dee, Ana, and two pending invitations (one already lapsed, not yet recorded).
+    // Bob, Cy, Dee, Ana, and one pending invitation: the other lapsed, and though not yet recorded
+    // as expired it holds no seat, as the next invite's sweep would see (and listInvitations says).
     expect((await roster.seatUsage(dee))._unsafeUnwrap()).toEqual({
-      used: 6,
+      used: 5,
       limit: 20,
-      counts: { activeAgents: 3, inactiveAgents: 1, pendingInvitations: 2, departments: 3 },
+      counts: { activeAgents: 3, inactiveAgents: 1, pendingInvitations: 1, departments: 3 },
       policy: { countInactiveAgents: true, reserveSeatsForInvitations: true },
     });
+  });
+
+  it('counts seats as the next invitation sees them: a lapsed invitation not yet recorded as expired holds none', async () => {
+    const { roster, ana, invite, clock } = await aShop({ plan: 'starter' });
+    await invite('bob@acme.com');
+    await invite('cy@acme.com');
+    expect((await roster.seatUsage(ana))._unsafeUnwrap()).toMatchObject({ used: 3, limit: 3 });
+    clock.advance({ days: 7 });
+    const usage = (await roster.seatUsage(ana))._unsafeUnwrap();
+    expect(usage).toMatchObject({ used: 1, limit: 3, counts: { pendingInvitations: 0 } });
+    expect((await roster.listInvitations(ana, { status: 'pending' }))._unsafeUnwrap()).toEqual([]);
+    // Reading changed nothing: the invitations are still stored as pending until a use case sweeps.
+    expect((await roster.getWorkspace(ana))._unsafeUnwrap().counts.pendingInvitations).toBe(2);
+    (await roster.inviteAgent(ana, { email: 'dee@acme.com' }))._unsafeUnwrap();
+    (await roster.inviteAgent(ana, { email: 'eve@acme.com' }))._unsafeUnwrap();
+    await failure(roster.inviteAgent(ana, { email: 'fay@acme.com' }), 'SeatLimitReached');
+    expect((await roster.seatUsage(ana))._unsafeUnwrap()).toMatchObject({ used: 3, limit: 3 });
   });
 
   it('lists agents by status, availability and department, for every member', async () => {

@@ -54,6 +54,20 @@ describe('agents', () => {
     (await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrap();
   });
 
+  it('gives an agent the email of a lapsed invitation, as inviting it would, expiring the invitation in the same commit', async () => {
+    const { roster, ana, join, invite, clock } = await aShop();
+    const bob = await join('Bob');
+    const lapsed = await invite('cy@acme.com');
+    clock.advance({ days: 7 });
+    const moved = (await roster.editAgent(ana, { agentId: bob.agentId, email: 'cy@acme.com' }))._unsafeUnwrap();
+    expect(moved.state.agent.email).toBe('cy@acme.com');
+    const [expired] = (await roster.listInvitations(ana, { status: 'expired' }))._unsafeUnwrap();
+    expect(expired).toMatchObject({ id: lapsed.id, status: 'expired' });
+    expect((await roster.getWorkspace(ana))._unsafeUnwrap().counts.pendingInvitations).toBe(0);
+    const log = (await roster.events(ana))._unsafeUnwrap().slice(-2);
+    expect(log.map((e) => e.type)).toEqual(['InvitationExpired', 'AgentProfileEdited']);
+  });
+
   it('promotes and demotes, keeps the owner an admin, and lets only admins change roles', async () => {
     const { roster, ana, join } = await aShop();
     const bob = await join('Bob');
@@ -237,6 +251,21 @@ describe('the workspace', () => {
     expect((await roster.changePlan(ana, { plan: 'enterprise' }))._unsafeUnwrap().state.workspace.plan).toEqual({ id: 'enterprise', seats: 20, departments: 20 });
     const cy = await join('Dee');
     expect(await failure(roster.changePlan(cy, { plan: 'pro' }), 'PermissionDenied')).toMatchObject({ capability: 'manageWorkspace' });
+  });
+
+  it('decides on the plan it checked: a getter cannot show the inline-plan check an id and the command an inline plan', async () => {
+    const { roster, ana } = await aShop({ plan: 'free' });
+    let reads = 0;
+    const flipping = {
+      get plan() {
+        reads++;
+        return reads === 1 ? 'pro' : { id: 'free', seats: 1_000_000, departments: 1_000_000 };
+      },
+    };
+    const changed = (await roster.changePlan(ana, flipping as never))._unsafeUnwrap();
+    expect(changed.state.workspace.plan).toEqual({ id: 'pro', seats: 5, departments: 5 });
+    expect((await roster.getWorkspace(ana))._unsafeUnwrap().plan).toEqual({ id: 'pro', seats: 5, departments: 5 });
+    expect(reads).toBe(1);
   });
 
   it('counts seats freed by lapsed invitations when downgrading', async () => {

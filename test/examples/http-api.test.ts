@@ -616,6 +616,21 @@ describe('failures that are not the client’s', () => {
     expect(seen).toEqual([expect.objectContaining({ type: 'StoreUnavailable', cause: expect.stringContaining('ECONNREFUSED') })]);
   });
 
+  it('answers 503 ServiceUnavailable naming the host port that failed, its words going to onError only', async () => {
+    const seen: unknown[] = [];
+    const accounts = { isStandaloneAccount: async () => Promise.reject(new Error('directory.internal:389 timed out')) };
+    const base = await serve(createRoster({ accounts }), { onError: (e) => seen.push(e) });
+    const opened = await call(base, 'POST', '/workspaces', { body: { name: 'Dir', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } } });
+    const as = { workspaceId: opened.body.state.workspace.id, agentId: opened.body.state.owner.id };
+    const r = await call(base, 'POST', '/invitations', { as, body: { email: 'bob@acme.com' } });
+    expect(r.status).toBe(503);
+    expect(r.body).toEqual({
+      error: { type: 'ServiceUnavailable', service: 'accountDirectory', message: 'The account directory (accountDirectory) failed. Nothing was changed; try again.' },
+    });
+    expect(r.text).not.toContain('directory.internal');
+    expect(seen).toEqual([expect.objectContaining({ type: 'ServiceUnavailable', cause: 'directory.internal:389 timed out' })]);
+  });
+
   it('answers 500 InternalError, with no stack and no message, when a use case throws', async () => {
     const seen: unknown[] = [];
     const broken: Roster = {
@@ -648,7 +663,7 @@ describe('the status map', () => {
     InvalidToken: true, InvitationHasExpired: true, InvitationAlreadyAccepted: true, InvitationWasRevoked: true,
     InvitationNotPending: true, SignedInAsDifferentEmail: true, WeakPassword: true, OwnerCannotBeDeleted: true,
     OwnerMustStayAdmin: true, AlreadyOwner: true, AgentInactive: true, DepartmentNameTaken: true, ConcurrencyConflict: true,
-    StoreUnavailable: true, IdentityUnavailable: true, WorkspaceNotFound: true, UnknownActor: true, RateLimited: true,
+    StoreUnavailable: true, IdentityUnavailable: true, ServiceUnavailable: true, WorkspaceNotFound: true, UnknownActor: true, RateLimited: true,
     ConversationNotFound: true, ConversationAlreadyRouted: true, AgentNotEligible: true, ActorRequired: true,
     RouteNotFound: true, MethodNotAllowed: true, PayloadTooLarge: true, UnsupportedMediaType: true, InternalError: true,
   };
@@ -660,7 +675,7 @@ describe('the status map', () => {
       const status = statusOf({ type });
       expect(Number.isInteger(status), type).toBe(true);
       expect(status >= 400 && status < 600, `${type} → ${status}`).toBe(true);
-      expect(status >= 500, type).toBe(['StoreUnavailable', 'IdentityUnavailable', 'InternalError'].includes(type));
+      expect(status >= 500, type).toBe(['StoreUnavailable', 'IdentityUnavailable', 'ServiceUnavailable', 'InternalError'].includes(type));
     }
   });
 

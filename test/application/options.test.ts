@@ -1,0 +1,118 @@
+/**
+ * `createRoster`'s options. Those it cannot run with are the host's configuration mistakes: it
+ * refuses them when the roster is built, with a TypeError naming the option, rather than
+ * misbehaving on every request later. Then the wait between attempts after a conflict, and a rate
+ * limiter whose answer breaks its contract.
+ */
+import { describe, expect, it } from 'vitest';
+import { createRoster, DEFAULT_CONFLICT_BACKOFF, MemoryRosterStore, PLANS, webCryptoRandom, type RosterOptions, type RosterStore } from 'agent-roster';
+
+import { aShop, PASSWORD } from '../support/shop';
+
+describe('createRoster options', () => {
+  it('refuses a maxAttempts that is not a whole number of at least 1', () => {
+    for (const maxAttempts of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '3']) {
+      expect(() => createRoster({ maxAttempts } as never), String(maxAttempts)).toThrow(TypeError);
+    }
+    expect(() => createRoster({ maxAttempts: 0 })).toThrow('createRoster: maxAttempts: Too small: expected number to be >=1');
+    expect(() => createRoster({ maxAttempts: 1 })).not.toThrow();
+  });
+
+  it('refuses a plan catalog entry whose id is not its key, which would give a workspace another plan than it asked for', async () => {
+    const plans = { ...PLANS, free: { id: 'premium', seats: 1_000, departments: 1_000 } };
+    expect(() => createRoster({ plans })).toThrow(new TypeError('createRoster: plans.free: has id "premium"; a catalog entry\'s id must be its key'));
+    // A well-formed custom catalog is fine, and an entry that is not a plan at all stays PlanNotFound when used.
+    const custom = createRoster({ plans: { ...PLANS, team: { id: 'team', seats: 12, departments: 3 }, broken: { seats: 0 } as never } });
+    const opened = await custom.createWorkspace({ name: 'Team', plan: 'team', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } });
+    expect(opened._unsafeUnwrap().state.workspace.plan).toEqual({ id: 'team', seats: 12, departments: 3 });
+    const broken = await custom.createWorkspace({ name: 'B', plan: 'broken', owner: { email: 'bo@acme.com', name: 'Bo', password: PASSWORD } });
+    expect(broken._unsafeUnwrapErr()).toMatchObject({ type: 'PlanNotFound', planId: 'broken' });
+  });
+
+  it('refuses an outbox retry policy with delays that are not milliseconds', () => {
+    const bad: NonNullable<RosterOptions['retry']>[] = [{ baseDelayMs: -1, maxDelayMs: 10 }, { baseDelayMs: 1, maxDelayMs: Number.NaN }];
+    for (const retry of bad) expect(() => createRoster({ retry })).toThrow(/^createRoster: retry\.(baseDelayMs|maxDelayMs): /);
+  });
+});
+
+describe('a rate limiter answering outside its contract', () => {
+  it('is ServiceUnavailable naming it, never RateLimited with a wait of NaN, and lets nothing through', async () => {
+    const answers: unknown[] = [{}, { allowed: false }, { allowed: false, retryAfterMs: Number.NaN }, { allowed: false, retryAfterMs: -5 }, null, { allowed: 'yes' }];
+    let answer: unknown = { allowed: true };
+    const { roster, ana, snapshot } = await aShop({ rateLimiter: { consume: async () => answer as never } });
+    const before = await snapshot();
+    for (const a of answers) {
+      answer = a;
+      const outcome = await roster.inviteAgent(ana, { email: 'bob@acme.com' });
+      expect(outcome._unsafeUnwrapErr(), JSON.stringify(a)).toMatchObject({
+        type: 'ServiceUnavailable',
+        service: 'rateLimiter',
+        cause: 'answered neither { allowed: true } nor { allowed: false, retryAfterMs }',
+      });
+    }
+    expect(await snapshot()).toEqual(before);
+    answer = { allowed: false, retryAfterMs: 0 };
+    expect((await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrapErr()).toMatchObject({ type: 'RateLimited', retryAfterMs: 0 });
+  });
+});
+
+describe('the wait between attempts after a conflict', () => {
+  /** A memory store whose every commit that writes collides. */
+  function alwaysColliding() {
+    const inner = new MemoryRosterStore();
+    const state = { colliding: false, commits: 0 };
+    const store = new Proxy(inner, {
+      get(target, name) {
+        const original = Reflect.get(target, name, target) as (...a: unknown[]) => unknown;
+        if (name !== 'commit' || typeof original !== 'function') return typeof original === 'function' ? original.bind(target) : original;
+        return (...args: unknown[]) => {
+          if (!state.colliding) return original.apply(target, args);
+          state.commits++;
+          return Promise.resolve({ committed: false, reason: 'stale-version', detail: 'simulated' });
+        };
+      },
+    }) as RosterStore;
+    return { store, state };
+  }
+
+  it('grows from baseDelayMs, doubling up to maxDelayMs, with its jitter drawn from the Random port', async () => {
+    const { store, state } = alwaysColliding();
+    const draws: number[] = [];
+    // Bytes of 0xff: the jitter's largest draw, so each wait is (almost) its whole delay.
+    const random = { bytes: (n: number) => (draws.push(n), n === 2 ? new Uint8Array([255, 255]) : webCryptoRandom.bytes(n)) };
+    const { roster, ana } = await aShop({ store, random, maxAttempts: 4, conflictBackoff: { baseDelayMs: 20, maxDelayMs: 40 } });
+    state.colliding = true;
+    draws.length = 0;
+    const started = performance.now();
+    expect((await roster.createDepartment(ana, { name: 'Sales' }))._unsafeUnwrapErr()).toMatchObject({ type: 'ConcurrencyConflict', attempts: 4 });
+    const waited = performance.now() - started;
+    expect(state.commits).toBe(4);
+    // Three waits between four attempts: ≈ 20, 40, 40 ms (the cap).
+    expect(draws.filter((n) => n === 2)).toHaveLength(3);
+    expect(waited).toBeGreaterThanOrEqual(95);
+  });
+
+  it('is none with { baseDelayMs: 0, maxDelayMs: 0 }: no timer, no draw', async () => {
+    const { store, state } = alwaysColliding();
+    const draws: number[] = [];
+    const random = { bytes: (n: number) => (draws.push(n), webCryptoRandom.bytes(n)) };
+    const { roster, ana } = await aShop({ store, random, maxAttempts: 6, conflictBackoff: { baseDelayMs: 0, maxDelayMs: 0 } });
+    state.colliding = true;
+    draws.length = 0;
+    expect((await roster.createDepartment(ana, { name: 'Sales' }))._unsafeUnwrapErr()).toMatchObject({ type: 'ConcurrencyConflict', attempts: 6 });
+    expect(draws.filter((n) => n === 2)).toEqual([]);
+  });
+
+  it('refuses a conflictBackoff whose delays are not milliseconds', () => {
+    expect(() => createRoster({ conflictBackoff: { baseDelayMs: -1, maxDelayMs: 5 } })).toThrow('createRoster: conflictBackoff.baseDelayMs: ');
+    expect(() => createRoster({ conflictBackoff: { baseDelayMs: 1, maxDelayMs: Number.POSITIVE_INFINITY } })).toThrow('createRoster: conflictBackoff.maxDelayMs: ');
+  });
+
+  it('defaults to 10 attempts', async () => {
+    const { store, state } = alwaysColliding();
+    const { roster, ana } = await aShop({ store, conflictBackoff: { baseDelayMs: 0, maxDelayMs: 0 } });
+    state.colliding = true;
+    expect((await roster.createDepartment(ana, { name: 'Sales' }))._unsafeUnwrapErr()).toMatchObject({ type: 'ConcurrencyConflict', attempts: 10 });
+    expect(DEFAULT_CONFLICT_BACKOFF).toEqual({ baseDelayMs: 2, maxDelayMs: 50 });
+  });
+});
