@@ -36,14 +36,9 @@ import {
   transferOwnershipSchema,
   validationFailed,
   type ActorRef,
-  type ApplicationError,
-  type DomainError,
   type FieldIssue,
-  type IdentityUnavailable,
-  type RateLimited,
   type Roster,
-  type ServiceUnavailable,
-  type RoutingError,
+  type RosterError,
   type ValidationFailed,
 } from 'agent-roster';
 
@@ -66,8 +61,6 @@ export type InternalError = Failure<'InternalError'>;
 
 /** The errors this HTTP layer adds to the roster's own. @example const e: HttpError = { type: 'RouteNotFound', path: '/x', message: 'Nothing at /x.' } */
 export type HttpError = ActorRequired | RouteNotFound | MethodNotAllowed | PayloadTooLarge | UnsupportedMediaType | InternalError;
-/** Every error a roster use case or routing command can answer with. @example (await roster.inviteAgent(actor, input)).mapErr((e: RosterError) => statusOf(e)) */
-export type RosterError = DomainError | ApplicationError | IdentityUnavailable | ServiceUnavailable | RateLimited | RoutingError;
 /** Every error this API can answer with. @example const body: { error: ApiError } = JSON.parse(text) */
 export type ApiError = RosterError | HttpError;
 /** The `type` of every {@link ApiError}. @example const t: ApiErrorType = 'SeatLimitReached' */
