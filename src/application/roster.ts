@@ -550,7 +550,7 @@ export function createRoster(options: RosterOptions = {}) {
     try {
       if (typeof request === 'object' && request !== null) shallow = { ...request };
     } catch {
-      return errAsync<{ requester: string | undefined; session: unknown }, ValidationFailed>(domain.validationFailed([{ path: '', message: 'could not be read' }]));
+      return errAsync<{ requester: string | undefined; session: unknown }, ValidationFailed>(domain.unreadableInput());
     }
     return parse(requestContextSchema, shallow).map((r) => ({ requester: r.requester, session: (shallow as RequestContext).session }));
   };

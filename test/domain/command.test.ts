@@ -14,6 +14,7 @@ import {
   assignAgentSchema,
   changeRoleSchema,
   createWorkspaceSchema,
+  unreadableInput,
   editAgentSchema,
   inviteAgentSchema,
   parseInput,
@@ -206,6 +207,12 @@ describe('parseInput sees only own enumerable data', () => {
     expect(error.issues).toHaveLength(4);
     expect(error.message).toMatch(/isAdmin/);
     expect(error.message).toMatch(/owner\.nickname, owner\.role/);
+  });
+
+  it('refuses an input whose reading throws with the same error unreadableInput() gives', () => {
+    const throwing = new Proxy({}, { ownKeys: () => { throw new Error('boom'); } });
+    expect(parseInput(setAvailabilitySchema, throwing)._unsafeUnwrapErr()).toEqual(unreadableInput());
+    expect(unreadableInput()).toEqual({ type: 'ValidationFailed', issues: [{ path: '', message: 'could not be read' }], message: 'Invalid input: (input).' });
   });
 
   it('ignores non-enumerable own fields', () => {

@@ -1,5 +1,5 @@
 import { err, ok, type Result } from 'neverthrow';
-import { parseInput, validationFailed } from '../command';
+import { parseInput, unreadableInput } from '../command';
 import type { ValidationFailed } from '../errors';
 import type { AgentId, ConversationId } from '../ids';
 import { Decider, type RoutingContext, type RoutingDecision } from './decider';
@@ -108,7 +108,7 @@ function conversationTarget(input: unknown, schema: typeof routeConversationSche
       }
     }
   } catch {
-    return validationFailed([{ path: '', message: 'could not be read' }]);
+    return unreadableInput();
   }
   const parsed = parseInput(schema, target);
   return parsed.isOk() ? parsed.value.conversationId : parsed.error;
