@@ -4,13 +4,13 @@
 //
 // Goals (issue 7): the core (everything `agent-roster` exports) ≤ 8 kB, one command imported alone
 // ≤ 3 kB. The core budget is a regression guard: the core holds the domain, routing, the
-// application layer and the in-memory adapters, about 28 kB, and ADR 0022 explains why 8 kB is not
+// application layer and the in-memory adapters, about 29.4 kB, and ADR 0022 explains why 8 kB is not
 // met. Every command has its own entry, so a change that breaks tree-shaking for one of
 // them fails here by name.
 const own = { path: 'dist/index.js', ignore: ['zod', 'neverthrow', 'date-fns'], gzip: true };
 
 // inviteAgent and editAgent carry the email canonicalisation rules (NFC, IDNA, invisible
-// characters: about 0.8 kB of each) and are still over the goal, by about 180 and 110 B: they get
+// characters: about 0.8 kB of each) and are still over the goal, by about 250 and 165 B: they get
 // a guard instead, close enough above their size to catch a regression. ADR 0022 breaks their
 // bytes down and lists what reaching 3 kB would cost.
 const overGoal = { inviteAgent: '3.3 kB', editAgent: '3.3 kB' };
@@ -24,7 +24,7 @@ const commands = [
 ];
 
 export default [
-  // 29.34 kB since the roster names a failing port (ServiceUnavailable), checks its options and the
+  // 29.38 kB since the roster names a failing port (ServiceUnavailable), checks its options and the
   // outbox limit, and backs off between conflicting attempts (about +0.9 kB over 28.44 kB).
   { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '29.6 kB' },
   ...commands.map((command) => ({
