@@ -123,7 +123,8 @@ export const createWorkspaceRequestSchema = /* @__PURE__ */ pure(() => z.strictO
 export const acceptInvitationRequestSchema = /* @__PURE__ */ pure(() => z.strictObject({ token: z.string().max(200), name: z.unknown(), password: z.unknown() }));
 /** Input of the roster's `previewInvitation`. */
 export const previewInvitationRequestSchema = /* @__PURE__ */ pure(() => z.strictObject({ token: z.string().max(200) }));
-const requestContextSchema = /* @__PURE__ */ pure(() => z.strictObject({ session: z.unknown().optional(), requester: z.string().max(200).optional() }));
+/** The request context without its `session`, which is the host's own value and never parsed. */
+const requestContextSchema = /* @__PURE__ */ pure(() => z.strictObject({ requester: z.string().max(200).optional() }));
 
 /**
  * What the host knows about a request to open or accept a link, as opposed to what the visitor
@@ -206,8 +207,18 @@ export function createRoster(options: RosterOptions = {}) {
   /** Equal jitter: half the delay is kept, half drawn from the Random port (only after a conflict). */
   const pause = async (attempt: number) => {
     const ms = retryDelay(attempt - 1, backoff);
-    const [hi = 0, lo = 0] = ms > 0 ? random.bytes(2) : [];
-    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms / 2 + (ms / 2) * ((hi * 256 + lo) / 65_536)));
+    if (ms <= 0) return;
+    // Jitter is not a secret: a Random port that throws or answers oddly costs the full delay,
+    // never a rejected use case.
+    let fraction = 1;
+    try {
+      const [hi = 0, lo = 0] = random.bytes(2);
+      const drawn = (hi * 256 + lo) / 65_536;
+      if (drawn >= 0 && drawn < 1) fraction = drawn;
+    } catch {
+      // keep the full delay
+    }
+    await new Promise((resolve) => setTimeout(resolve, ms / 2 + (ms / 2) * fraction));
   };
   const settings = {
     store,
@@ -230,6 +241,14 @@ export function createRoster(options: RosterOptions = {}) {
   /** Calls a host port other than the store: its failure is `ServiceUnavailable` naming it. */
   const service = <T>(name: ServiceName, port: () => Promise<T> | T): ResultAsync<T, ServiceUnavailable> =>
     call(port, (e) => appFail.service(name, e));
+  /**
+   * A host port's yes-or-no answer, held to its contract: anything but a boolean (a forgotten
+   * `return`, a string) is `ServiceUnavailable`, never read as yes or no.
+   */
+  const yesOrNo = (name: ServiceName, port: () => Promise<boolean> | boolean): ResultAsync<boolean, ServiceUnavailable> =>
+    service(name, port).andThen((answer) =>
+      typeof answer === 'boolean' ? ok(answer) : err(appFail.service(name, `answered ${typeof answer}, not a boolean`)),
+    );
 
   const throttle = (action: 'invite' | 'resend' | 'accept' | 'preview', key: string): ResultAsync<void, RateLimited | ServiceUnavailable> =>
     options.rateLimiter
@@ -261,13 +280,13 @@ export function createRoster(options: RosterOptions = {}) {
     a.read(() => a.store.emailHolder(workspaceId, email)).andThen((holder) =>
       holder === 'agent' || (holder === 'pending-invitation' && !ignorePending)
         ? okAsync<EmailStatus, StoreUnavailable | ServiceUnavailable>(holder)
-        : service('accountDirectory', () => accounts.isStandaloneAccount(email)).map((s): EmailStatus => (s ? 'standalone-account' : 'available')),
+        : yesOrNo('accountDirectory', () => accounts.isStandaloneAccount(email)).map((s): EmailStatus => (s ? 'standalone-account' : 'available')),
     );
 
   /** The host's optional breached-password check, as a `WeakPassword`. */
   const refuseBreached = (password: string): ResultAsync<void, domain.WeakPassword | ServiceUnavailable> =>
     options.breachedPasswords
-      ? service('breachedPasswords', () => options.breachedPasswords!.isBreached(password)).andThen((breached) =>
+      ? yesOrNo('breachedPasswords', () => options.breachedPasswords!.isBreached(password)).andThen((breached) =>
           breached
             ? err(domain.fail.weakPassword({ reason: 'breached', minLength: passwordPolicy.minLength, maxLength: passwordPolicy.maxLength }))
             : ok(undefined),
@@ -327,7 +346,7 @@ export function createRoster(options: RosterOptions = {}) {
       const link = linkFor(token);
       if (typeof link !== 'string') throw new TypeError('acceptUrl returned no string');
       service = 'templates';
-      mail = templates.invitation({
+      const rendered = templates.invitation({
         workspaceName: workspace.name,
         inviterName: inviter.name,
         email: invitation.email,
@@ -336,7 +355,11 @@ export function createRoster(options: RosterOptions = {}) {
         expiresAt: invitation.expiresAt,
         resent,
       });
-      if (typeof mail?.subject !== 'string' || typeof mail.text !== 'string') throw new TypeError('templates.invitation returned no subject or text');
+      // Each field read once, here, where a throwing getter is put down to the templates.
+      const { subject, text, html } = rendered ?? {};
+      if (typeof subject !== 'string' || typeof text !== 'string') throw new TypeError('templates.invitation returned no subject or text');
+      if (html !== undefined && html !== null && typeof html !== 'string') throw new TypeError('templates.invitation returned an html that is not text');
+      mail = { subject, text, html: html ?? null };
     } catch (e) {
       return err(appFail.service(service, e));
     }
@@ -546,13 +569,22 @@ export function createRoster(options: RosterOptions = {}) {
    * input goes through (ADR 0020) would reach the port as a stranger, read as signed out.
    */
   const parseRequest = (request: unknown) => {
-    let shallow: unknown = request;
+    // One shallow read of the own fields; the session then stays out of parsing altogether, so a
+    // session with cycles, deep nesting or lazy getters (an ORM entity, a framework session) is
+    // never walked, only handed to the port.
+    let rest: unknown = request;
+    let session: unknown;
     try {
-      if (typeof request === 'object' && request !== null) shallow = { ...request };
+      if (typeof request === 'object' && request !== null) {
+        const copy: Record<string, unknown> = { ...request };
+        session = copy['session'];
+        delete copy['session'];
+        rest = copy;
+      }
     } catch {
       return errAsync<{ requester: string | undefined; session: unknown }, ValidationFailed>(domain.unreadableInput());
     }
-    return parse(requestContextSchema, shallow).map((r) => ({ requester: r.requester, session: (shallow as RequestContext).session }));
+    return parse(requestContextSchema, rest).map((r) => ({ requester: r.requester, session }));
   };
 
   /** What the person opening a link sees, without using the link up. */
@@ -580,14 +612,20 @@ export function createRoster(options: RosterOptions = {}) {
       throttle('accept', r.requester ?? 'anonymous')
         .andThen(() =>
           r.session !== undefined && identity.signedInEmail
-            ? service('identity', () => identity.signedInEmail!(r.session)).map((email) =>
-                email === null ? null : domain.parseEmail(email).unwrapOr(email as domain.Email),
+            ? service('identity', () => identity.signedInEmail!(r.session)).andThen((email) =>
+                email === null
+                  ? ok(null)
+                  : typeof email === 'string'
+                    ? ok(domain.parseEmail(email).unwrapOr(email as domain.Email))
+                    : err(appFail.service('identity', `signedInEmail answered ${typeof email}, not a string or null`)),
               )
             : okAsync(null),
         )
         .andThen((signedInEmail) =>
-          i.password !== undefined && typeof i.password === 'string' && options.breachedPasswords
-            ? service('breachedPasswords', () => options.breachedPasswords!.isBreached(i.password as string)).map((breached) => ({ signedInEmail, breached }))
+          // Only a password the policy accepts is worth asking about: a too-long one is refused
+          // anyway, and must not travel to the host's checker (createWorkspace checks in the same order).
+          typeof i.password === 'string' && options.breachedPasswords && domain.checkPassword(i.password, passwordPolicy).isOk()
+            ? yesOrNo('breachedPasswords', () => options.breachedPasswords!.isBreached(i.password as string)).map((breached) => ({ signedInEmail, breached }))
             : okAsync({ signedInEmail, breached: false }),
         )
         .andThen(({ signedInEmail, breached }) => {
@@ -746,7 +784,12 @@ export function createRoster(options: RosterOptions = {}) {
    */
   const editAgent = onAgent(domain.editAgentSchema, (state, i, a, workspace) => {
     const email = i.email;
-    if (email === undefined || email === state.agent?.email) return domain.editAgent(state, i, { now: a.now, emailStatus: 'available' }).map(single);
+    const unchanged = () => domain.editAgent(state, i, { now: a.now, emailStatus: 'available' }).map(single);
+    if (email === undefined || email === state.agent?.email) return unchanged();
+    // Who may edit whom is decided before the sweep and the account directory are asked, so an
+    // agent cannot make the host look up an email for someone else's profile: the command
+    // refuses on its own, without the email's holder.
+    if (domain.authorize(state.actor, i.agentId === state.actor.id ? 'manageOwnProfile' : 'manageAgents', workspace).isErr()) return unchanged();
     // As inviteAgent does: a lapsed invitation for the new email is expired in this same commit,
     // so it holds the email no more (ADR 0004). A sweep that expired nothing writes nothing.
     return sweep(a, workspace).andThen((swept) =>

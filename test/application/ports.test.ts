@@ -255,6 +255,144 @@ describe('a failing host port other than the store', () => {
   });
 });
 
+describe('a host port answering outside its contract, or asked too early', () => {
+  it('is ServiceUnavailable when a yes-or-no port or signedInEmail answers something else; nothing is read as yes or no', async () => {
+    const answers: { directory: unknown; breached: unknown; signedIn: unknown } = { directory: false, breached: false, signedIn: null };
+    const identity = new MemoryIdentity();
+    identity.signedInEmail = async () => answers.signedIn as string | null;
+    const { roster, ana, invite, tokenFor, snapshot } = await aShop({
+      identity,
+      accounts: { isStandaloneAccount: async () => answers.directory as boolean },
+      breachedPasswords: { isBreached: async () => answers.breached as boolean },
+    });
+    await invite('cy@acme.com');
+    const before = await snapshot();
+    const accept = () => roster.acceptInvitation({ token: tokenFor('cy@acme.com'), name: 'Cy', password: PASSWORD }, { session: 'cookie' });
+
+    answers.directory = 'no';
+    expect(await failure(roster.inviteAgent(ana, { email: 'dee@acme.com' }), 'ServiceUnavailable')).toMatchObject({ service: 'accountDirectory', cause: 'answered string, not a boolean' });
+    answers.directory = false;
+    answers.breached = undefined; // a checker that forgot its `return`
+    expect(await failure(accept(), 'ServiceUnavailable')).toMatchObject({ service: 'breachedPasswords', cause: 'answered undefined, not a boolean' });
+    answers.breached = false;
+    for (const odd of [42, undefined, { email: 'cy@acme.com' }]) {
+      answers.signedIn = odd;
+      expect(await failure(accept(), 'ServiceUnavailable')).toMatchObject({ service: 'identity' });
+    }
+    expect(await snapshot()).toEqual(before);
+    answers.signedIn = 'cy@acme.com';
+    (await accept())._unsafeUnwrap();
+  });
+
+  it('hands a session with cycles, deep nesting or lazy getters to signedInEmail untouched, and never parses it', async () => {
+    class Session {
+      readonly email = 'cy@acme.com';
+      parent: unknown;
+      constructor() {
+        this.parent = { child: this, deep: JSON.parse(`${'{"a":'.repeat(40)}1${'}'.repeat(40)}`) as unknown };
+      }
+      get lazy(): never {
+        throw new Error('not loaded');
+      }
+    }
+    const session = new Session();
+    const seen: unknown[] = [];
+    const identity = new MemoryIdentity();
+    identity.signedInEmail = async (s) => (seen.push(s), (s as Session).email);
+    const { roster, invite, tokenFor } = await aShop({ identity });
+    await invite('cy@acme.com');
+    (await roster.previewInvitation({ token: tokenFor('cy@acme.com') }, { session, requester: '203.0.113.7' }))._unsafeUnwrap();
+    (await roster.acceptInvitation({ token: tokenFor('cy@acme.com'), name: 'Cy', password: PASSWORD }, { session }))._unsafeUnwrap();
+    expect(seen).toEqual([session]);
+    expect(seen[0]).toBe(session);
+  });
+
+  it('asks the breached-password checker only about a password the policy accepts', async () => {
+    const asked: number[] = [];
+    const { roster, invite, tokenFor } = await aShop({ breachedPasswords: { isBreached: async (p) => (asked.push(p.length), false) } });
+    await invite('cy@acme.com');
+    asked.length = 0; // the owner's password, when the shop opened
+    await failure(roster.acceptInvitation({ token: 'A'.repeat(43), name: 'Cy', password: 'p'.repeat(1_000_000) }), 'ValidationFailed');
+    await failure(roster.acceptInvitation({ token: tokenFor('cy@acme.com'), name: 'Cy', password: 'p'.repeat(5_000) }), 'WeakPassword');
+    await failure(roster.acceptInvitation({ token: tokenFor('cy@acme.com'), name: 'Cy', password: 'short' }), 'WeakPassword');
+    expect(asked).toEqual([]);
+    (await roster.acceptInvitation({ token: tokenFor('cy@acme.com'), name: 'Cy', password: PASSWORD }))._unsafeUnwrap();
+    expect(asked).toEqual([PASSWORD.length]);
+  });
+
+  it("does not ask the account directory about an email for a profile the actor may not edit", async () => {
+    let down = false;
+    const asked: string[] = [];
+    const { roster, ana, join } = await aShop({
+      accounts: {
+        isStandaloneAccount: async (email) => {
+          asked.push(email);
+          if (down) throw new Error('directory down');
+          return false;
+        },
+      },
+    });
+    const bob = await join('Bob');
+    asked.length = 0;
+    down = true;
+    expect(await failure(roster.editAgent(bob, { agentId: ana.agentId, email: 'probe@elsewhere.com' }), 'PermissionDenied')).toMatchObject({ reason: 'role' });
+    expect(asked).toEqual([]);
+    down = false;
+    (await roster.editAgent(bob, { agentId: bob.agentId, email: 'robert@acme.com' }))._unsafeUnwrap();
+    expect(asked).toEqual(['robert@acme.com']);
+  });
+
+  it('renders no html that is not text: ServiceUnavailable naming the templates, reading each field once', async () => {
+    let reads = 0;
+    const { roster, ana, snapshot } = await aShop({
+      templates: {
+        invitation: () => ({
+          get subject() {
+            reads++;
+            return 'Join us';
+          },
+          text: 'Join us',
+          html: 42 as never,
+        }),
+      },
+    });
+    const before = await snapshot();
+    expect(await failure(roster.inviteAgent(ana, { email: 'dee@acme.com' }), 'ServiceUnavailable')).toMatchObject({
+      service: 'templates',
+      cause: 'templates.invitation returned an html that is not text',
+    });
+    expect(reads).toBe(1);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('waits the full backoff, never rejects, when the Random port fails while spreading retries', async () => {
+    const inner = new MemoryRosterStore();
+    let conflicts = 0;
+    const store = new Proxy(inner, {
+      get(target, name) {
+        const original = Reflect.get(target, name, target) as (...a: unknown[]) => unknown;
+        if (name !== 'commit') return typeof original === 'function' ? original.bind(target) : original;
+        return (...args: unknown[]) =>
+          conflicts > 0 ? (conflicts--, Promise.resolve({ committed: false, reason: 'stale-version', detail: 'simulated' })) : original.apply(target, args);
+      },
+    }) as RosterStore;
+    let broken = false;
+    const random = {
+      bytes: (n: number) => {
+        if (broken && n === 2) throw new Error('entropy pool empty');
+        return crypto.getRandomValues(new Uint8Array(n));
+      },
+    };
+    const { roster, join } = await aShop({ store, random, conflictBackoff: { baseDelayMs: 1, maxDelayMs: 1 } });
+    const bob = await join('Bob');
+    broken = true;
+    conflicts = 2;
+    const set = await roster.setAvailability(bob, { agentId: bob.agentId, availability: 'online' });
+    expect(set._unsafeUnwrap().state.agent.availability).toBe('online');
+    expect(conflicts).toBe(0);
+  });
+});
+
 describe('a failing store', () => {
   const inviteReads = ['loadWorkspace', 'loadAgent', 'lapsedInvitations', 'loadDepartments', 'emailHolder', 'commit'];
   for (const method of inviteReads) {
