@@ -65,6 +65,25 @@ function breakableStore() {
   return { store, inner, failing, calls, throwSynchronously: () => void (synchronously = true) };
 }
 
+/** A memory store whose next `next` commits report a stale version; counts commits. */
+function conflictingStore() {
+  const state = { next: 0, commits: 0, store: undefined as unknown as RosterStore };
+  const inner = new MemoryRosterStore();
+  state.store = new Proxy(inner, {
+    get(target, name) {
+      const original = Reflect.get(target, name, target) as (...a: unknown[]) => unknown;
+      if (name !== 'commit') return typeof original === 'function' ? original.bind(target) : original;
+      return (...args: unknown[]) => {
+        state.commits++;
+        if (state.next <= 0) return original.apply(target, args);
+        state.next--;
+        return Promise.resolve({ committed: false, reason: 'stale-version', detail: 'simulated' });
+      };
+    },
+  }) as RosterStore;
+  return state;
+}
+
 describe('a rate limiter', () => {
   it('throttles invite, resend, preview and accept; a refusal changes nothing', async () => {
     const limiter = new FakeRateLimiter();
@@ -366,16 +385,8 @@ describe('a host port answering outside its contract, or asked too early', () =>
   });
 
   it('waits the full backoff, never rejects, when the Random port fails while spreading retries', async () => {
-    const inner = new MemoryRosterStore();
-    let conflicts = 0;
-    const store = new Proxy(inner, {
-      get(target, name) {
-        const original = Reflect.get(target, name, target) as (...a: unknown[]) => unknown;
-        if (name !== 'commit') return typeof original === 'function' ? original.bind(target) : original;
-        return (...args: unknown[]) =>
-          conflicts > 0 ? (conflicts--, Promise.resolve({ committed: false, reason: 'stale-version', detail: 'simulated' })) : original.apply(target, args);
-      },
-    }) as RosterStore;
+    const conflicting = conflictingStore();
+    const store = conflicting.store;
     let broken = false;
     const random = {
       bytes: (n: number) => {
@@ -386,10 +397,11 @@ describe('a host port answering outside its contract, or asked too early', () =>
     const { roster, join } = await aShop({ store, random, conflictBackoff: { baseDelayMs: 1, maxDelayMs: 1 } });
     const bob = await join('Bob');
     broken = true;
-    conflicts = 2;
+    conflicting.next = 2;
+    conflicting.commits = 0;
     const set = await roster.setAvailability(bob, { agentId: bob.agentId, availability: 'online' });
     expect(set._unsafeUnwrap().state.agent.availability).toBe('online');
-    expect(conflicts).toBe(0);
+    expect(conflicting.commits).toBe(3);
   });
 });
 
@@ -444,26 +456,14 @@ describe('a failing store', () => {
   });
 
   it('gives up with ConcurrencyConflict after maxAttempts conflicts, changing nothing', async () => {
-    const inner = new MemoryRosterStore();
-    let conflicting = false;
-    let commits = 0;
-    const store = new Proxy(inner, {
-      get(target, name) {
-        const original = Reflect.get(target, name, target) as (...a: unknown[]) => unknown;
-        if (name !== 'commit') return typeof original === 'function' ? original.bind(target) : original;
-        return (...args: unknown[]) => {
-          commits++;
-          return conflicting ? Promise.resolve({ committed: false, reason: 'stale-version', detail: 'simulated' }) : original.apply(target, args);
-        };
-      },
-    }) as RosterStore;
-    const { roster, ana, invite, tokenFor, snapshot, identity } = await aShop({ store, maxAttempts: 3 });
+    const conflicting = conflictingStore();
+    const { roster, ana, invite, tokenFor, snapshot, identity } = await aShop({ store: conflicting.store, maxAttempts: 3 });
     await invite('bob@acme.com');
     const before = await snapshot();
-    conflicting = true;
-    commits = 0;
+    conflicting.next = Infinity;
+    conflicting.commits = 0;
     expect(await failure(roster.inviteAgent(ana, { email: 'cy@acme.com' }), 'ConcurrencyConflict')).toMatchObject({ attempts: 3 });
-    expect(commits).toBe(3);
+    expect(conflicting.commits).toBe(3);
     await failure(roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: PASSWORD }), 'ConcurrencyConflict');
     expect(await snapshot()).toEqual(before);
     expect(identity.logins.size).toBe(1);
