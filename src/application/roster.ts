@@ -1175,6 +1175,16 @@ function checkOptions(options: RosterOptions): void {
     const id = (options.plans![key] as { id?: unknown } | null)?.id;
     if (id !== undefined && id !== key) refuse(`plans.${key}: has id "${String(id)}"; a catalog entry's id must be its key`);
   }
+  const { acceptUrl, passwordPolicy: policy } = options;
+  if (acceptUrl !== undefined && typeof acceptUrl !== 'string' && typeof acceptUrl !== 'function') {
+    refuse('acceptUrl: must be a string (the link\'s base) or a function of the token');
+  }
+  // A policy must be one passwordPolicy() could have built: with a second factor the floor is 8.
+  if (policy !== undefined) {
+    if (typeof policy?.minLength !== 'number' || typeof policy.maxLength !== 'number') refuse('passwordPolicy: needs minLength and maxLength. Build it with passwordPolicy().');
+    const valid = domain.passwordPolicy({ secondFactor: true, minLength: policy.minLength, maxLength: policy.maxLength });
+    if (valid.isErr()) refuse(`passwordPolicy: ${valid.error} Build it with passwordPolicy().`);
+  }
 }
 
 /** A roster built by {@link createRoster}. */

@@ -5,7 +5,19 @@
  * limiter whose answer breaks its contract.
  */
 import { describe, expect, it } from 'vitest';
-import { createRoster, DEFAULT_CONFLICT_BACKOFF, MemoryRosterStore, PLANS, webCryptoRandom, type RosterOptions, type RosterStore } from 'agent-roster';
+import {
+  createRoster,
+  DEFAULT_CONFLICT_BACKOFF,
+  DEFAULT_PASSWORD_POLICY,
+  MemoryRosterStore,
+  passwordPolicy as passwordPolicyResult,
+  PLANS,
+  webCryptoRandom,
+  type RosterOptions,
+  type RosterStore,
+} from 'agent-roster';
+
+const passwordPolicyOf = (options: Parameters<typeof passwordPolicyResult>[0]) => passwordPolicyResult(options)._unsafeUnwrap();
 
 import { aShop, PASSWORD } from '../support/shop';
 
@@ -27,6 +39,20 @@ describe('createRoster options', () => {
     expect(opened._unsafeUnwrap().state.workspace.plan).toEqual({ id: 'team', seats: 12, departments: 3 });
     const broken = await custom.createWorkspace({ name: 'B', plan: 'broken', owner: { email: 'bo@acme.com', name: 'Bo', password: PASSWORD } });
     expect(broken._unsafeUnwrapErr()).toMatchObject({ type: 'PlanNotFound', planId: 'broken' });
+  });
+
+  it('refuses an acceptUrl that is neither text nor a function, and a password policy passwordPolicy() would not build', () => {
+    expect(() => createRoster({ acceptUrl: new URL('https://app.example.com/join') as never })).toThrow(
+      new TypeError("createRoster: acceptUrl: must be a string (the link's base) or a function of the token"),
+    );
+    expect(() => createRoster({ passwordPolicy: { minLength: 4, maxLength: 64 } })).toThrow(/^createRoster: passwordPolicy: Password minLength must be an integer of at least 8/);
+    expect(() => createRoster({ passwordPolicy: { minLength: 15, maxLength: 10_000 } })).toThrow('createRoster: passwordPolicy: Password maxLength must be at most 4096.');
+    for (const odd of [null, 'strong', { minLength: 20 }]) {
+      expect(() => createRoster({ passwordPolicy: odd as never })).toThrow('createRoster: passwordPolicy: needs minLength and maxLength. Build it with passwordPolicy().');
+    }
+    for (const passwordPolicy of [passwordPolicyOf({ secondFactor: true }), passwordPolicyOf({ minLength: 20, maxLength: 4096 }), DEFAULT_PASSWORD_POLICY]) {
+      expect(() => createRoster({ passwordPolicy, acceptUrl: (token) => `https://x.example/${token}` })).not.toThrow();
+    }
   });
 
   it('refuses an outbox retry policy with delays that are not milliseconds', () => {
