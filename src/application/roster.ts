@@ -30,7 +30,7 @@ import type { AgentFilter, InvitationFilter, RosterStore, WorkspaceEvent } from 
 import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
 import { appFail, type ApplicationError, type RateLimited, type ServiceName, type ServiceUnavailable, type StoreUnavailable } from './errors';
 import { DEFAULT_RETRY, deliverDue, outboxMessage, retryDelay, type DeliveryReport, type RetryPolicy } from './outbox';
-import { defaultTemplates, type EmailTemplates, type RenderedEmail } from './templates';
+import { defaultTemplates, type EmailTemplates } from './templates';
 import { Attempt, transact, type Planned } from './transaction';
 import { pure } from '../domain/pure';
 
@@ -341,7 +341,7 @@ export function createRoster(options: RosterOptions = {}) {
   ): Result<OutboxMessage, ServiceUnavailable> => {
     // Which host function is running, so a throw is put down to the right one.
     let service: ServiceName = 'acceptUrl';
-    let mail: RenderedEmail;
+    let mail: Readonly<{ subject: string; text: string; html: string | null }>;
     try {
       const link = linkFor(token);
       if (typeof link !== 'string') throw new TypeError('acceptUrl returned no string');
@@ -370,7 +370,7 @@ export function createRoster(options: RosterOptions = {}) {
       to: invitation.email,
       subject: mail.subject,
       text: mail.text,
-      html: mail.html ?? null,
+      html: mail.html,
       now: a.now,
     }));
   };
@@ -789,7 +789,7 @@ export function createRoster(options: RosterOptions = {}) {
     // Who may edit whom is decided before the sweep and the account directory are asked, so an
     // agent cannot make the host look up an email for someone else's profile: the command
     // refuses on its own, without the email's holder.
-    if (domain.authorize(state.actor, i.agentId === state.actor.id ? 'manageOwnProfile' : 'manageAgents', workspace).isErr()) return unchanged();
+    if (domain.authorizeOnAgent(state.actor, i.agentId, workspace).isErr()) return unchanged();
     // As inviteAgent does: a lapsed invitation for the new email is expired in this same commit,
     // so it holds the email no more (ADR 0004). A sweep that expired nothing writes nothing.
     return sweep(a, workspace).andThen((swept) =>
@@ -1104,7 +1104,7 @@ export function createRoster(options: RosterOptions = {}) {
      */
     seatUsage: (actor: ActorRef) =>
       reading(actor, null, async ({ workspace }) => {
-        const at = clock.now();
+        const at = now();
         const lapsed = workspace.counts.pendingInvitations > 0 ? await store.lapsedInvitations(workspace.id, at, SWEEP_LIMIT) : [];
         const swept = value(expireInvitations({ workspace, invitations: lapsed.map((row) => row.value) }, { now: at })).state.workspace;
         return { ...seatUsage(swept), counts: swept.counts, policy: swept.seatPolicy };

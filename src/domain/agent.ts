@@ -146,10 +146,14 @@ function isAgentOf(workspace: Workspace, agent: Agent | null | undefined, agentI
 }
 
 /**
- * Every agent manages its own profile and availability; doing it for someone else takes
- * `manageAgents`. Checked before the lookup, so a non-admin cannot probe which agent ids exist.
+ * The permission `editAgent` and `setAvailability` check: every agent manages its own profile and
+ * availability (`manageOwnProfile`); doing it for someone else takes `manageAgents`. Checked
+ * before the lookup, so a non-admin cannot probe which agent ids exist. Exported so a host (and
+ * the roster) can check it before asking its own services anything about the change.
+ *
+ * @example authorizeOnAgent(bob, ana.id, workspace).isErr() // true: Bob is not an admin
  */
-function authorizeOnAgent(actor: Agent, agentId: AgentId, workspace: Workspace) {
+export function authorizeOnAgent(actor: Agent, agentId: AgentId, workspace: Workspace): Result<void, PermissionDenied> {
   return authorizeMember(actor, agentId === actor.id ? 'manageOwnProfile' : 'manageAgents', workspace);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authorize, can, CAPABILITIES, capabilitiesOf, NEEDS_ACTIVE, PERMISSIONS, type Actor, type Capability, type Role, type Status } from 'agent-roster';
+import { authorize, authorizeOnAgent, can, CAPABILITIES, capabilitiesOf, NEEDS_ACTIVE, PERMISSIONS, type Actor, type Agent, type Capability, type Role, type Status } from 'agent-roster';
 import { authorizeMember, type MemberCapability } from '../../src/domain/access';
 import { aWorkspace, anAgent } from '../../src/testing/mothers';
 import { deepFreeze } from '../../src/testing/scenario';
@@ -260,5 +260,22 @@ describe('authorizeMember agrees with authorize', () => {
         }
       }
     }
+  });
+});
+
+describe('authorizeOnAgent', () => {
+  it('checks manageOwnProfile on oneself and manageAgents on anyone else, as authorize would', () => {
+    for (const role of ['admin', 'agent'] as const) {
+      for (const status of ['active', 'inactive'] as const) {
+        const actor = deepFreeze(anAgent({ id: 'agt_bob', role, status }));
+        expect(authorizeOnAgent(actor, actor.id, workspace)).toStrictEqual(authorize(actor, 'manageOwnProfile', workspace));
+        expect(authorizeOnAgent(actor, 'agt_cy' as Agent['id'], workspace)).toStrictEqual(authorize(actor, 'manageAgents', workspace));
+      }
+    }
+    expect(authorizeOnAgent(anAgent({ id: 'agt_bob', role: 'agent' }), 'agt_cy' as Agent['id'], workspace)._unsafeUnwrapErr()).toMatchObject({
+      type: 'PermissionDenied',
+      capability: 'manageAgents',
+      reason: 'role',
+    });
   });
 });
