@@ -24,7 +24,7 @@ const commands = [
 ];
 
 export default [
-  // 29.73 kB since the roster names a failing port (ServiceUnavailable) and holds port answers to
+  // 29.71 kB since the roster names a failing port (ServiceUnavailable) and holds port answers to
   // their contract, checks its options and the outbox limit, and backs off between conflicting
   // attempts, and checks acceptUrl and passwordPolicy (about +1.3 kB over 28.44 kB).
   { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '30 kB' },
