@@ -26,8 +26,9 @@ const commands = [
 export default [
   // 29.71 kB since the roster names a failing port (ServiceUnavailable) and holds port answers to
   // their contract, checks its options and the outbox limit, and backs off between conflicting
-  // attempts, and checks acceptUrl and passwordPolicy (about +1.3 kB over 28.44 kB).
-  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '30 kB' },
+  // attempts, and checks acceptUrl and passwordPolicy (about +1.3 kB over 28.44 kB); 30.05 kB
+  // since it holds the clock and random source to their contracts too (+0.34 kB).
+  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '30.5 kB' },
   ...commands.map((command) => ({
     ...own,
     name: overGoal[command] ? `${command} alone (guard; over the 3 kB goal, see ADR 0022)` : `${command} alone`,

@@ -20,7 +20,15 @@ export type IdentityUnavailable = ApplicationFailure<'IdentityUnavailable', { ca
  * The host's ports other than the store, as `ServiceUnavailable` names them: the `createRoster`
  * option of the same name (`accountDirectory` is the `accounts` option, an `AccountDirectory`).
  */
-export type ServiceName = 'accountDirectory' | 'rateLimiter' | 'breachedPasswords' | 'identity' | 'templates' | 'acceptUrl';
+export type ServiceName =
+  | 'accountDirectory'
+  | 'rateLimiter'
+  | 'breachedPasswords'
+  | 'identity'
+  | 'templates'
+  | 'acceptUrl'
+  | 'clock'
+  | 'random';
 /**
  * A port of the host other than the store failed: it rejected, threw, or answered outside its
  * contract. `service` names it, so operators look at the right system. Nothing was written.
@@ -88,6 +96,8 @@ const SERVICES: Readonly<Record<ServiceName, string>> = {
   identity: 'sign-in system',
   templates: 'invitation email template',
   acceptUrl: 'invitation link builder',
+  clock: 'clock',
+  random: 'random source',
 };
 
 /** Builders, so every surface shows the same words. */

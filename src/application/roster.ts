@@ -28,6 +28,7 @@ import type { OutboxMessage, OutboxStatus } from '../ports/outbox';
 import type { AccountDirectory, BreachedPasswords, Clock, Identity, Mailer, Random, RateLimiter } from '../ports/services';
 import type { AgentFilter, InvitationFilter, RosterStore, WorkspaceEvent } from '../ports/store';
 import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
+import { checkedClock, checkedRandom, PortFailure } from './clock-and-random';
 import { appFail, type ApplicationError, type RateLimited, type ServiceName, type ServiceUnavailable, type StoreUnavailable } from './errors';
 import { DEFAULT_RETRY, deliverDue, outboxMessage, retryDelay, type DeliveryReport, type RetryPolicy } from './outbox';
 import { defaultTemplates, type EmailTemplates } from './templates';
@@ -184,8 +185,9 @@ export function createRoster(options: RosterOptions = {}) {
   const mailer = options.mailer ?? new CapturingMailer();
   const identity = options.identity ?? new MemoryIdentity();
   const accounts = options.accounts ?? { isStandaloneAccount: async () => false };
-  const clock = options.clock ?? systemClock;
-  const random = options.random ?? webCryptoRandom;
+  // Held to their contracts: a failure is a PortFailure, answered as ServiceUnavailable (see `answered`).
+  const now = checkedClock(options.clock ?? systemClock);
+  const random = checkedRandom(options.random ?? webCryptoRandom);
   const plans = options.plans ?? domain.PLANS;
   const passwordPolicy = options.passwordPolicy ?? domain.DEFAULT_PASSWORD_POLICY;
   const templates = options.templates ?? defaultTemplates;
@@ -193,15 +195,14 @@ export function createRoster(options: RosterOptions = {}) {
   const acceptUrl = options.acceptUrl ?? '/invitations/accept';
   const linkFor = (token: string) =>
     typeof acceptUrl === 'function' ? acceptUrl(token) : `${acceptUrl}${acceptUrl.includes('?') ? '&' : '?'}token=${token}`;
-  const now = () => clock.now();
 
   const deliver = (limit?: number): Promise<DeliveryReport> => deliverDue({ store, mailer, now, retry }, limit === undefined ? {} : { limit });
   /**
    * Delivers due emails; a failing mailer is recorded per message, only a failing store is an
    * error. `limit`, when given, must be a whole number of at least 1 (else `ValidationFailed`).
    */
-  const deliverOutbox = (limit?: number): ResultAsync<DeliveryReport, ValidationFailed | StoreUnavailable> =>
-    parseInput(deliveryLimitSchema, { limit }).asyncAndThen((i) => ResultAsync.fromPromise(deliver(i.limit), appFail.store));
+  const deliverOutbox = (limit?: number): ResultAsync<DeliveryReport, ValidationFailed | StoreUnavailable | ServiceUnavailable> =>
+    parseInput(deliveryLimitSchema, { limit }).asyncAndThen((i) => io(() => deliver(i.limit)));
 
   const backoff = options.conflictBackoff ?? DEFAULT_CONFLICT_BACKOFF;
   /** Equal jitter: half the delay is kept, half drawn from the Random port (only after a conflict). */
@@ -234,10 +235,13 @@ export function createRoster(options: RosterOptions = {}) {
    */
   const counting = { ...settings, lockWorkspace: true };
 
-  /** Calls a port: a rejection, and a throw from a port written as a plain function, become `toError`. */
-  const call = <T, E>(port: () => Promise<T> | T, toError: (e: unknown) => E): ResultAsync<T, E> =>
-    ResultAsync.fromPromise(Promise.resolve().then(port), toError);
-  const io = <T>(promise: () => Promise<T>): ResultAsync<T, StoreUnavailable> => call(promise, appFail.store);
+  /**
+   * Calls a port: a rejection, and a throw from a port written as a plain function, become
+   * `toError`; the clock or random source failing on the way is the `ServiceUnavailable` it carries.
+   */
+  const call = <T, E>(port: () => Promise<T> | T, toError: (e: unknown) => E): ResultAsync<T, E | ServiceUnavailable> =>
+    ResultAsync.fromPromise(Promise.resolve().then(port), (e) => (e instanceof PortFailure ? e.failure : toError(e)));
+  const io = <T>(promise: () => Promise<T>): ResultAsync<T, StoreUnavailable | ServiceUnavailable> => call(promise, appFail.store);
   /** Calls a host port other than the store: its failure is `ServiceUnavailable` naming it. */
   const service = <T>(name: ServiceName, port: () => Promise<T> | T): ResultAsync<T, ServiceUnavailable> =>
     call(port, (e) => appFail.service(name, e));
@@ -1046,7 +1050,7 @@ export function createRoster(options: RosterOptions = {}) {
     actorRef: ActorRef,
     capability: domain.Capability | null,
     read: (ctx: Readonly<{ workspace: Workspace; actor: Agent }>) => Promise<T>,
-  ): ResultAsync<T, ValidationFailed | ApplicationError | domain.PermissionDenied> =>
+  ): ResultAsync<T, ValidationFailed | ApplicationError | ServiceUnavailable | domain.PermissionDenied> =>
     parseActor(actorRef).asyncAndThen((ref) =>
       io(() => store.loadWorkspace(ref.workspaceId))
         .andThen((row) => (row ? ok(row.value) : err(appFail.workspaceNotFound(ref.workspaceId))))
@@ -1058,7 +1062,7 @@ export function createRoster(options: RosterOptions = {}) {
         .andThen((ctx) => io(() => read(ctx))),
     );
 
-  return {
+  return answeredAll({
     createWorkspace,
     changePlan,
     changeSettings,
@@ -1093,7 +1097,7 @@ export function createRoster(options: RosterOptions = {}) {
     /** Invitations by status; `expired` includes pending ones already past expiry. Admins only. */
     listInvitations: (actor: ActorRef, filter: Omit<InvitationFilter, 'now'> = {}) =>
       parse(invitationFilterSchema, filter).andThen((f) =>
-        reading(actor, 'manageAgents', ({ workspace }) => store.listInvitations(workspace.id, { ...(f as InvitationFilter), now: clock.now() })),
+        reading(actor, 'manageAgents', ({ workspace }) => store.listInvitations(workspace.id, { ...(f as InvitationFilter), now: now() })),
       ),
     /** Departments with their member counts. */
     listDepartments: (actor: ActorRef) => reading(actor, null, ({ workspace }) => store.listDepartments(workspace.id)),
@@ -1140,7 +1144,7 @@ export function createRoster(options: RosterOptions = {}) {
         reading(actor, 'viewStatistics', async ({ workspace }) => (await store.loadRoutingStates(workspace.id, [ref.departmentId]))[0]?.value ?? null),
       ),
     /** The workspace's event log, for audit views and projections. Admins only. */
-    events: (actor: ActorRef): ResultAsync<readonly WorkspaceEvent[], ValidationFailed | ApplicationError | domain.PermissionDenied> =>
+    events: (actor: ActorRef): ResultAsync<readonly WorkspaceEvent[], ValidationFailed | ApplicationError | ServiceUnavailable | domain.PermissionDenied> =>
       reading(actor, 'viewStatistics', ({ workspace }) => store.events(workspace.id)),
     /** Outbox messages and their delivery state. Admins only. */
     /**
@@ -1155,7 +1159,41 @@ export function createRoster(options: RosterOptions = {}) {
       ),
     /** Delivers due emails; run it on a timer if `deliverImmediately` is off or a mailer was down. */
     deliverOutbox,
+  });
+}
+
+/** Each use case as it is, or, in place of one whose error type lacks `ServiceUnavailable`, a type error saying so. */
+type DeclaringServiceUnavailable<R> = {
+  [K in keyof R]: R[K] extends (...args: never[]) => ResultAsync<unknown, infer E>
+    ? ServiceUnavailable extends E
+      ? R[K]
+      : 'must declare ServiceUnavailable: a failing clock or random source is answered with it'
+    : R[K];
+};
+
+/**
+ * Every use case of a roster, answering a failed clock or random source (a {@link PortFailure},
+ * thrown wherever the use case read them) as the `ServiceUnavailable` it carries, so that no use
+ * case's `ResultAsync` rejects for a host port. Each must declare `ServiceUnavailable` already
+ * (most get it from `transact`, `call` or a port they ask); their types are kept as written, so
+ * editors and the API reference show each signature as it is. Anything else that rejects is a
+ * bug of ours and is left to reject.
+ */
+function answeredAll<R extends Record<string, (...args: never[]) => ResultAsync<unknown, unknown>>>(useCases: R & DeclaringServiceUnavailable<R>): R {
+  const portFailed = (e: unknown) => {
+    if (e instanceof PortFailure) return err(e.failure);
+    throw e;
   };
+  const answered =
+    (useCase: (...args: unknown[]) => ResultAsync<unknown, unknown>) =>
+    (...args: unknown[]) => {
+      try {
+        return new ResultAsync(Promise.resolve(useCase(...args)).catch(portFailed));
+      } catch (e) {
+        return new ResultAsync(Promise.resolve(portFailed(e)));
+      }
+    };
+  return Object.fromEntries(Object.entries(useCases).map(([name, useCase]) => [name, answered(useCase as never)])) as unknown as R;
 }
 
 /**

@@ -3,7 +3,8 @@ import type { Agent, Decision, Department, Invitation, RoutingState, Workspace }
 import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../domain/ids';
 import type { OutboxMessage } from '../ports/outbox';
 import type { Aggregate, Commit, CommitOutcome, DecisionReads, ExpectedVersion, Removal, RosterSession, RosterStore, Versioned, WorkspaceEvent } from '../ports/store';
-import { appFail, type ConcurrencyConflict, type StoreUnavailable, type UnknownActor, type WorkspaceNotFound } from './errors';
+import { PortFailure } from './clock-and-random';
+import { appFail, type ConcurrencyConflict, type ServiceUnavailable, type StoreUnavailable, type UnknownActor, type WorkspaceNotFound } from './errors';
 
 const keyOf = (kind: string, id: string) => `${kind}:${id}`;
 
@@ -214,7 +215,7 @@ export type TransactOptions = Readonly<{
 export function transact<T, E, B = never>(
   options: TransactOptions,
   attempt: (a: Attempt) => ResultAsync<Planned<T, B>, E>,
-): ResultAsync<T, E | B | ConcurrencyConflict | StoreUnavailable> {
+): ResultAsync<T, E | B | ConcurrencyConflict | StoreUnavailable | ServiceUnavailable> {
   type Outcome = Result<T, E | B | ConcurrencyConflict | StoreUnavailable> | 'again';
   const once = async (a: Attempt, n: number): Promise<Outcome> => {
     const planned = await attempt(a);
@@ -243,8 +244,10 @@ export function transact<T, E, B = never>(
     if (outcome.isErr()) return err(outcome.error);
     return n < options.maxAttempts ? 'again' : err(appFail.conflict(n));
   };
-  const run = async (): Promise<Result<T, E | B | ConcurrencyConflict | StoreUnavailable>> => {
+  const attempts = async (): Promise<Result<T, E | B | ConcurrencyConflict | StoreUnavailable>> => {
     for (let n = 1; ; n++) {
+      // Read before a session opens: a clock that throws must not leave a transaction open.
+      const now = options.now();
       // From the second attempt on, every command locks: it has collided once already.
       let session: RosterSession | null = null;
       if ((options.lockWorkspace || n > 1) && options.store.begin) {
@@ -254,7 +257,7 @@ export function transact<T, E, B = never>(
           return err(appFail.store(error));
         }
       }
-      const a = new Attempt(options.store, options.now(), session);
+      const a = new Attempt(options.store, now, session);
       let outcome: Outcome;
       try {
         outcome = await once(a, n);
@@ -267,5 +270,9 @@ export function transact<T, E, B = never>(
       if (options.pause) await options.pause(n);
     }
   };
+  // The clock or random source failing in an attempt (reading the time, drawing an id) ends the
+  // use case before it commits, with the error the failure carries.
+  const run = (): Promise<Result<T, E | B | ConcurrencyConflict | StoreUnavailable | ServiceUnavailable>> =>
+    attempts().catch((e: unknown) => (e instanceof PortFailure ? err(e.failure) : Promise.reject(e)));
   return new ResultAsync(run());
 }

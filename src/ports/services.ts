@@ -47,7 +47,8 @@ export interface Identity {
 export interface Clock {
   /**
    * The current time. Commands never read the system clock themselves, so tests and replays
-   * can pin it.
+   * can pin it. A throw, or an answer that is not a valid `Date`, fails the use case with
+   * `ServiceUnavailable` naming `clock`.
    *
    * @example const issuedAt = clock.now().toISOString()
    */
@@ -58,6 +59,8 @@ export interface Clock {
 export interface Random {
   /**
    * `length` bytes from a cryptographically strong source: invitation tokens are built from them.
+   * A throw, or an answer that is not a `Uint8Array` of `length` bytes, fails the use case with
+   * `ServiceUnavailable` naming `random`.
    *
    * @example const token = random.bytes(32) // 256 bits
    */

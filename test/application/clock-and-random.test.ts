@@ -1,0 +1,200 @@
+/**
+ * The clock and random ports failing: a clock that throws or answers no valid Date, a random
+ * source that throws or answers the wrong bytes. Every use case answers `ServiceUnavailable`
+ * naming the port (or does not need it and answers as usual); none rejects, and nothing is written.
+ */
+import type { ResultAsync } from 'neverthrow';
+import { describe, expect, it } from 'vitest';
+import { ManualClock, MemoryIdentity, MemoryRosterStore, type Random, type Roster } from 'agent-roster';
+import { webCryptoRandom } from '../../src/application/crypto';
+import { aShop, failure, PASSWORD } from '../support/shop';
+
+type ClockAnswer = 'time' | 'throws' | 'invalid-date' | 'epoch-number';
+type RandomAnswer = 'bytes' | 'throws' | 'too-few' | 'plain-array';
+
+/** A ManualClock that can be made to fail in each way a host's clock might. */
+class BreakableClock extends ManualClock {
+  answer: ClockAnswer = 'time';
+  override now(): Date {
+    if (this.answer === 'throws') throw new Error('clock source unreachable');
+    if (this.answer === 'invalid-date') return new Date(Number.NaN);
+    if (this.answer === 'epoch-number') return Date.parse('2026-11-23T09:00:00Z') as unknown as Date;
+    return super.now();
+  }
+}
+
+/** Web Crypto randomness that can be made to fail in each way a host's source might. */
+class BreakableRandom implements Random {
+  answer: RandomAnswer = 'bytes';
+  bytes(length: number): Uint8Array {
+    if (this.answer === 'throws') throw new Error('entropy pool empty');
+    if (this.answer === 'too-few') return webCryptoRandom.bytes(length - 1);
+    if (this.answer === 'plain-array') return [...webCryptoRandom.bytes(length)] as unknown as Uint8Array;
+    return webCryptoRandom.bytes(length);
+  }
+}
+
+/** The value of a use case that must succeed here; its error, in full, if not. */
+async function must<T>(outcome: ResultAsync<T, unknown>): Promise<T> {
+  const result = await outcome;
+  if (result.isErr()) throw new Error(`setup failed: ${JSON.stringify(result.error)}`);
+  return result.value;
+}
+
+/** A shop with a bit of everything: Bob online in Sales with a conversation, Cy invited. */
+async function aBusyShop() {
+  const clock = new BreakableClock('2026-11-23T09:00:00Z');
+  const random = new BreakableRandom();
+  const shop = await aShop({ clock, random });
+  const { roster, ana, workspaceId } = shop;
+  const bob = await shop.join('Bob');
+  const sales = (await must(roster.createDepartment(ana, { name: 'Sales' }))).state.department.id;
+  await must(roster.assignAgentToDepartments(ana, { agentId: bob.agentId, departmentIds: [sales] }));
+  await must(roster.setAvailability(bob, { agentId: bob.agentId, availability: 'online' }));
+  await must(roster.routeConversation(workspaceId, { departmentId: sales, conversationId: 'conv_1' }));
+  const cy = await shop.invite('cy@acme.com');
+  return { ...shop, clock, random, bob, sales, cy };
+}
+
+type Shop = Awaited<ReturnType<typeof aBusyShop>>;
+
+/** One call of every use case, each with input it accepts: the table must name every use case. */
+const CALLS: { readonly [K in keyof Roster]: (s: Shop) => ResultAsync<unknown, { type: string }> } = {
+  createWorkspace: (s) => s.roster.createWorkspace({ name: 'Other', owner: { email: 'zed@other.com', name: 'Zed', password: PASSWORD } }),
+  changePlan: (s) => s.roster.changePlan(s.ana, { plan: 'custom' }),
+  changeSettings: (s) => s.roster.changeSettings(s.ana, { seatPolicy: { countInactiveAgents: false } }),
+  inviteAgent: (s) => s.roster.inviteAgent(s.ana, { email: 'dee@acme.com' }),
+  resendInvitation: (s) => s.roster.resendInvitation(s.ana, { invitationId: s.cy.id }),
+  revokeInvitation: (s) => s.roster.revokeInvitation(s.ana, { invitationId: s.cy.id }),
+  previewInvitation: (s) => s.roster.previewInvitation({ token: s.tokenFor('cy@acme.com') }),
+  acceptInvitation: (s) => s.roster.acceptInvitation({ token: s.tokenFor('cy@acme.com'), name: 'Cy', password: PASSWORD }),
+  expireLapsedInvitations: (s) => s.roster.expireLapsedInvitations(s.workspaceId),
+  editAgent: (s) => s.roster.editAgent(s.ana, { agentId: s.bob.agentId, name: 'Robert' }),
+  changeRole: (s) => s.roster.changeRole(s.ana, { agentId: s.bob.agentId, role: 'admin' }),
+  activateAgent: (s) => s.roster.activateAgent(s.ana, { agentId: s.bob.agentId }),
+  deactivateAgent: (s) => s.roster.deactivateAgent(s.ana, { agentId: s.bob.agentId }),
+  setAvailability: (s) => s.roster.setAvailability(s.bob, { agentId: s.bob.agentId, availability: 'away' }),
+  transferOwnership: (s) => s.roster.transferOwnership(s.ana, { toAgentId: s.bob.agentId }),
+  deleteAgent: (s) => s.roster.deleteAgent(s.ana, { agentId: s.bob.agentId }),
+  createDepartment: (s) => s.roster.createDepartment(s.ana, { name: 'Billing' }),
+  renameDepartment: (s) => s.roster.renameDepartment(s.ana, { departmentId: s.sales, name: 'Sales EU' }),
+  deleteDepartment: (s) => s.roster.deleteDepartment(s.ana, { departmentId: s.sales }),
+  assignAgentToDepartments: (s) => s.roster.assignAgentToDepartments(s.ana, { agentId: s.ana.agentId, departmentIds: [s.sales] }),
+  removeAgentFromDepartment: (s) => s.roster.removeAgentFromDepartment(s.ana, { agentId: s.bob.agentId, departmentId: s.sales }),
+  routeConversation: (s) => s.roster.routeConversation(s.workspaceId, { departmentId: s.sales, conversationId: 'conv_2' }),
+  closeConversation: (s) => s.roster.closeConversation(s.workspaceId, { departmentId: s.sales, conversationId: 'conv_1' }),
+  transferConversation: (s) => s.roster.transferConversation(s.workspaceId, { departmentId: s.sales, conversationId: 'conv_1', to: 'queue' }),
+  configureRouting: (s) => s.roster.configureRouting(s.ana, { departmentId: s.sales, strategy: 'least-busy' }),
+  getWorkspace: (s) => s.roster.getWorkspace(s.ana),
+  listAgents: (s) => s.roster.listAgents(s.ana),
+  listInvitations: (s) => s.roster.listInvitations(s.ana),
+  listDepartments: (s) => s.roster.listDepartments(s.ana),
+  seatUsage: (s) => s.roster.seatUsage(s.ana),
+  availabilityBoard: (s) => s.roster.availabilityBoard(s.ana),
+  routingQueue: (s) => s.roster.routingQueue(s.ana, s.sales),
+  events: (s) => s.roster.events(s.ana),
+  outbox: (s) => s.roster.outbox(s.ana),
+  deliverOutbox: (s) => s.roster.deliverOutbox(),
+};
+
+/** The use cases that never read the time: they answer as usual whatever the clock does. */
+const TIMELESS = new Set<keyof Roster>(['getWorkspace', 'listAgents', 'listDepartments', 'availabilityBoard', 'routingQueue', 'events', 'outbox']);
+/** The use cases that draw an id or a token. */
+const DRAWING = new Set<keyof Roster>(['createWorkspace', 'inviteAgent', 'resendInvitation', 'acceptInvitation', 'createDepartment']);
+
+const names = Object.keys(CALLS) as (keyof Roster)[];
+
+describe('a clock that fails', () => {
+  it('names every use case of the roster in the table below', async () => {
+    const { roster } = await aBusyShop();
+    expect(Object.keys(roster).sort()).toEqual([...names].sort());
+  });
+
+  for (const answer of ['throws', 'invalid-date', 'epoch-number'] as const) {
+    it(`(${answer}) makes every use case that reads the time ServiceUnavailable naming the clock; none rejects, nothing is written`, async () => {
+      const shop = await aBusyShop();
+      // Every use case works with the clock working, so a refusal below is the clock's doing.
+      for (const name of names) {
+        const fresh = await aBusyShop();
+        expect((await CALLS[name](fresh)).isOk(), name).toBe(true);
+      }
+      const before = await shop.snapshot();
+      shop.clock.answer = answer;
+      for (const name of names) {
+        const result = await CALLS[name](shop);
+        if (TIMELESS.has(name)) {
+          expect(result.isOk(), name).toBe(true);
+          continue;
+        }
+        expect(result._unsafeUnwrapErr(), name).toMatchObject({
+          type: 'ServiceUnavailable',
+          service: 'clock',
+          message: 'The clock (clock) failed. Nothing was changed; try again.',
+          cause: answer === 'throws' ? 'clock source unreachable' : answer === 'invalid-date' ? 'now() answered an Invalid Date, not a valid Date' : 'now() answered number, not a valid Date',
+        });
+      }
+      expect(await shop.snapshot()).toEqual(before);
+      expect([...shop.identity.logins.values()].map((l) => l.email)).toEqual(['ana@acme.com', 'bob@acme.com']);
+      // The clock back, everything works again.
+      shop.clock.answer = 'time';
+      (await CALLS.inviteAgent(shop))._unsafeUnwrap();
+    });
+  }
+});
+
+describe('a random source that fails', () => {
+  for (const answer of ['throws', 'too-few', 'plain-array'] as const) {
+    it(`(${answer}) makes every use case that draws an id or token ServiceUnavailable naming it; none rejects, nothing is written`, async () => {
+      const shop = await aBusyShop();
+      const before = await shop.snapshot();
+      const logins = shop.identity.logins.size;
+      shop.random.answer = answer;
+      for (const name of DRAWING) {
+        const result = await CALLS[name](shop);
+        expect(result._unsafeUnwrapErr(), name).toMatchObject({
+          type: 'ServiceUnavailable',
+          service: 'random',
+          message: 'The random source (random) failed. Nothing was changed; try again.',
+          cause: answer === 'throws' ? 'entropy pool empty' : expect.stringMatching(answer === 'too-few' ? /^bytes\(\d+\) answered \d+ bytes, not \d+ bytes$/ : /^bytes\(\d+\) answered object, not \d+ bytes$/),
+        });
+        // A refused use case wrote nothing, and created no login for an owner or an invitee.
+        expect(await shop.snapshot(), name).toEqual(before);
+        expect(shop.identity.logins.size, name).toBe(logins);
+      }
+    });
+  }
+});
+
+describe('the roster on a store with sessions, when the clock fails', () => {
+  it('opens no session it would leave open', async () => {
+    const inner = new MemoryRosterStore();
+    const sessions = { opened: 0, ended: 0 };
+    const store = new Proxy(inner, {
+      get(target, property) {
+        if (property === 'begin') {
+          return async () => {
+            sessions.opened++;
+            return {
+              ...Object.fromEntries(
+                ['loadWorkspace', 'loadAgent', 'loadInvitation', 'findInvitationByTokenHash', 'loadDepartments', 'emailHolder', 'departmentNameTaken', 'departmentMembers', 'loadRoutingStates', 'lapsedInvitations'].map(
+                  (name) => [name, (...args: unknown[]) => (Reflect.get(target, name, target) as (...a: unknown[]) => unknown).apply(target, args)],
+                ),
+              ),
+              lockWorkspace: async (id: string) => ({ locked: true, workspace: await target.loadWorkspace(id as never) }),
+              commit: (commit: never) => target.commit(commit),
+              end: async () => void sessions.ended++,
+            };
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const clock = new BreakableClock('2026-11-23T09:00:00Z');
+    const { roster, ana } = await aShop({ store, clock, identity: new MemoryIdentity() });
+    clock.answer = 'throws';
+    await failure(roster.createDepartment(ana, { name: 'Sales' }), 'ServiceUnavailable');
+    await failure(roster.inviteAgent(ana, { email: 'bob@acme.com' }), 'ServiceUnavailable');
+    expect(sessions.ended).toBe(sessions.opened);
+  });
+});
