@@ -166,12 +166,6 @@ const single = <S extends object>(d: Decision<S>): Planned<Decision<S>> => ({ re
  */
 const withFollowUps = <S>(d: Decision<S, WorkspaceEvent>, followUps: readonly Decision<object, WorkspaceEvent>[]): Decision<S, WorkspaceEvent> =>
   followUps.length === 0 ? d : { ...d, events: [...d.events, ...followUps.flatMap((f) => f.events)] };
-/**
- * The workspace with `lapsed` pending invitations counted out, as the sweep that expires them
- * will leave it (ADR 0004). Never below 0, even on a count read a moment after the workspace.
- */
-const withoutLapsed = (workspace: Workspace, lapsed: number): Workspace =>
-  lapsed === 0 ? workspace : { ...workspace, counts: { ...workspace.counts, pendingInvitations: Math.max(0, workspace.counts.pendingInvitations - lapsed) } };
 /** How many times a read counts lapsed invitations again because the workspace moved meanwhile. */
 const RECOUNTS = 3;
 
@@ -1088,7 +1082,10 @@ export function createRoster(options: RosterOptions = {}) {
       if (workspace.counts.pendingInvitations === 0) return workspace;
       const lapsed = await store.countLapsedInvitations(workspace.id, at);
       const again = await store.loadWorkspace(workspace.id);
-      if (!again || again.version === version || attempt > RECOUNTS) return withoutLapsed(workspace, lapsed);
+      if (!again || again.version === version || attempt > RECOUNTS) {
+        // Never below 0, even on a count that belongs to a later version after all.
+        return { ...workspace, counts: { ...workspace.counts, pendingInvitations: Math.max(0, workspace.counts.pendingInvitations - lapsed) } };
+      }
       ({ value: workspace, version } = again);
     }
   };
