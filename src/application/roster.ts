@@ -167,8 +167,8 @@ const single = <S extends object>(d: Decision<S>): Planned<Decision<S>> => ({ re
  */
 const withFollowUps = <S>(d: Decision<S, WorkspaceEvent>, followUps: readonly Decision<object, WorkspaceEvent>[]): Decision<S, WorkspaceEvent> =>
   followUps.length === 0 ? d : { ...d, events: [...d.events, ...followUps.flatMap((f) => f.events)] };
-/** How many lapsed invitations one sweep expires (ADR 0004); the seat query counts out as many. */
-const SWEEP_LIMIT = 100;
+/** How many times a read counts lapsed invitations again because the workspace moved meanwhile. */
+const RECOUNTS = 3;
 
 /**
  * Builds the roster: every use case of the domain as an async function returning a
@@ -297,9 +297,18 @@ export function createRoster(options: RosterOptions = {}) {
         )
       : okAsync(undefined);
 
-  /** Expires lapsed invitations first, so seat checks see only invitations that still hold a seat. */
-  const sweep = (a: Attempt, workspace: Workspace) =>
-    a.lapsedInvitations(workspace.id, SWEEP_LIMIT).map((invitations) => value(expireInvitations({ workspace, invitations }, { now: a.now })));
+  /**
+   * Expires every lapsed invitation first, so seat and email checks see only invitations that
+   * still hold a seat (ADR 0004). There are at most `counts.pendingInvitations` of them, so one
+   * read finds them all, and none when nothing is pending. Each is read with its version: a
+   * concurrent sweep, resend or revoke of one makes this commit collide and decide again.
+   */
+  const sweep = (a: Attempt, workspace: Workspace) => {
+    const pending = workspace.counts.pendingInvitations;
+    return (pending > 0 ? a.lapsedInvitations(workspace.id, pending) : okAsync<Invitation[], StoreUnavailable>([])).map((invitations) =>
+      value(expireInvitations({ workspace, invitations }, { now: a.now })),
+    );
+  };
 
   /**
    * Parses the actor, then runs an attempt with the workspace and actor loaded; `changesCounters`
@@ -683,7 +692,10 @@ export function createRoster(options: RosterOptions = {}) {
         }),
     );
 
-  /** Records every lapsed invitation of a workspace as expired (a job to run periodically). */
+  /**
+   * Records every lapsed invitation of a workspace as expired, in one commit (a job to run
+   * periodically, so that use cases find little to sweep and lists and the log stay tidy).
+   */
   const expireLapsedInvitations = (workspaceId: string) =>
     parseInput(workspaceIdSchema, workspaceId).asyncAndThen((id) =>
       transact(counting, (a) => a.workspace(id).andThen((workspace) => sweep(a, workspace)).map(single)),
@@ -1045,22 +1057,42 @@ export function createRoster(options: RosterOptions = {}) {
 
   // ── Queries ────────────────────────────────────────────────────────────────────────────────
 
-  /** Loads workspace and actor for a read, checking a capability when one is named. */
+  /** Loads workspace (with its version) and actor for a read, checking a capability when one is named. */
   const reading = <T>(
     actorRef: ActorRef,
     capability: domain.Capability | null,
-    read: (ctx: Readonly<{ workspace: Workspace; actor: Agent }>) => Promise<T>,
+    read: (ctx: Readonly<{ workspace: Workspace; version: number; actor: Agent }>) => Promise<T>,
   ): ResultAsync<T, ValidationFailed | ApplicationError | ServiceUnavailable | domain.PermissionDenied> =>
     parseActor(actorRef).asyncAndThen((ref) =>
       io(() => store.loadWorkspace(ref.workspaceId))
-        .andThen((row) => (row ? ok(row.value) : err(appFail.workspaceNotFound(ref.workspaceId))))
-        .andThen((workspace) =>
+        .andThen((row) => (row ? ok(row) : err(appFail.workspaceNotFound(ref.workspaceId))))
+        .andThen(({ value: workspace, version }) =>
           io(() => store.loadAgent(workspace.id, ref.agentId))
             .andThen((row) => (row ? ok(row.value) : err(appFail.unknownActor(ref.agentId))))
-            .andThen((actor) => (capability ? authorize(actor, capability, workspace) : ok(undefined)).map(() => ({ workspace, actor }))),
+            .andThen((actor) => (capability ? authorize(actor, capability, workspace) : ok(undefined)).map(() => ({ workspace, version, actor }))),
         )
         .andThen((ctx) => io(() => read(ctx))),
     );
+
+  /**
+   * The workspace as the next seat check will see it, without writing: pending invitations that
+   * lapsed by now are counted out, as the sweep of that check expires them all (ADR 0004). The
+   * count must belong to the workspace's version: if the workspace moved while counting (a
+   * sweep committed, say), it is read and counted again, a few times at most.
+   */
+  const asSwept = async (workspace: Workspace, version: number): Promise<Workspace> => {
+    const at = now();
+    for (let attempt = 1; ; attempt++) {
+      if (workspace.counts.pendingInvitations === 0) return workspace;
+      const lapsed = await store.countLapsedInvitations(workspace.id, at);
+      const again = await store.loadWorkspace(workspace.id);
+      if (!again || again.version === version || attempt > RECOUNTS) {
+        // Never below 0, even on a count that belongs to a later version after all.
+        return { ...workspace, counts: { ...workspace.counts, pendingInvitations: Math.max(0, workspace.counts.pendingInvitations - lapsed) } };
+      }
+      ({ value: workspace, version } = again);
+    }
+  };
 
   return answeredAll({
     createWorkspace,
@@ -1089,8 +1121,12 @@ export function createRoster(options: RosterOptions = {}) {
     transferConversation,
     configureRouting,
 
-    /** The workspace as its members see it. */
-    getWorkspace: (actor: ActorRef) => reading(actor, null, async ({ workspace }) => workspace),
+    /**
+     * The workspace as its members see it, and as the next seat check will: pending invitations
+     * that lapsed are not in `counts.pendingInvitations`, though the store still holds them as
+     * pending until a use case sweeps (ADR 0004), so it agrees with `listInvitations`.
+     */
+    getWorkspace: (actor: ActorRef) => reading(actor, null, ({ workspace, version }) => asSwept(workspace, version)),
     /** Agents, filtered by status, availability or department. Every member may list the team. */
     listAgents: (actor: ActorRef, filter: AgentFilter = {}) =>
       parse(agentFilterSchema, filter).andThen((f) => reading(actor, null, ({ workspace }) => store.listAgents(workspace.id, f as AgentFilter))),
@@ -1099,18 +1135,20 @@ export function createRoster(options: RosterOptions = {}) {
       parse(invitationFilterSchema, filter).andThen((f) =>
         reading(actor, 'manageAgents', ({ workspace }) => store.listInvitations(workspace.id, { ...(f as InvitationFilter), now: now() })),
       ),
-    /** Departments with their member counts. */
-    listDepartments: (actor: ActorRef) => reading(actor, null, ({ workspace }) => store.listDepartments(workspace.id)),
+    /**
+     * Departments with their member counts and pending invitations, lapsed ones left out as
+     * `listInvitations` lists them as expired.
+     */
+    listDepartments: (actor: ActorRef) => reading(actor, null, ({ workspace }) => store.listDepartments(workspace.id, now())),
     /**
      * Seats used and allowed, with the counts behind them, as the next seat check sees them:
-     * invitations that lapsed but are not yet recorded as expired are counted out, as the sweep of
-     * every seat-relevant use case would (ADR 0004), so this agrees with `listInvitations`.
+     * every invitation that lapsed but is not yet recorded as expired is counted out, as the sweep
+     * of every seat-relevant use case expires them all (ADR 0004), so this agrees with
+     * `listInvitations` and `getWorkspace`. Costs a count in the store, not a load of the invitations.
      */
     seatUsage: (actor: ActorRef) =>
-      reading(actor, null, async ({ workspace }) => {
-        const at = now();
-        const lapsed = workspace.counts.pendingInvitations > 0 ? await store.lapsedInvitations(workspace.id, at, SWEEP_LIMIT) : [];
-        const swept = value(expireInvitations({ workspace, invitations: lapsed.map((row) => row.value) }, { now: at })).state.workspace;
+      reading(actor, null, async ({ workspace, version }) => {
+        const swept = await asSwept(workspace, version);
         return { ...seatUsage(swept), counts: swept.counts, policy: swept.seatPolicy };
       }),
     /**

@@ -118,7 +118,10 @@ export type AgentFilter = Readonly<{
 /** Filters of {@link RosterStore.listInvitations}; `expired` includes pending ones past expiry at `now`. */
 export type InvitationFilter = Readonly<{ status?: Invitation['status']; now?: Date }>;
 
-/** A department with how many agents and pending invitations name it. */
+/**
+ * A department with how many agents and pending invitations name it. Listed with a `now`
+ * ({@link RosterStore.listDepartments}), `pendingInvitations` leaves out those lapsed at `now`.
+ */
 export type DepartmentSummary = Readonly<{ department: Department; members: number; pendingInvitations: number }>;
 
 /**
@@ -167,8 +170,22 @@ export interface RosterStore {
    * object, so handing back the same object spares rebuilding it.
    */
   loadRoutingStates(workspaceId: WorkspaceId, departmentIds: readonly (DepartmentId | null)[]): Promise<readonly Versioned<RoutingState>[]>;
-  /** Pending invitations whose expiry is at or before `now`, oldest first, at most `limit`. */
+  /**
+   * Pending invitations whose expiry is at or before `now`, oldest first, at most `limit`. The
+   * roster asks for all of them (`limit` = the workspace's `counts.pendingInvitations`, which
+   * bounds them) and expires them in the commit of the use case (ADR 0004).
+   *
+   * @example const lapsed = await store.lapsedInvitations(workspaceId, new Date(), workspace.counts.pendingInvitations);
+   */
   lapsedInvitations(workspaceId: WorkspaceId, now: Date, limit: number): Promise<readonly Versioned<Invitation>[]>;
+  /**
+   * How many pending invitations of the workspace have lapsed at `now` (expiry at or before it):
+   * as many as {@link lapsedInvitations} lists without a limit, counted where they are stored.
+   * Reads use it to count out what the next sweep expires, without loading the invitations.
+   *
+   * @example const lapsed = await store.countLapsedInvitations(workspaceId, new Date()); // 0 when none
+   */
+  countLapsedInvitations(workspaceId: WorkspaceId, now: Date): Promise<number>;
   /**
    * Optional: whether every aggregate named is still at the version given (`0`: still absent),
    * all at one instant. The roster asks it after refusing a command, to decide again if a read
@@ -195,11 +212,13 @@ export interface RosterStore {
   listInvitations(workspaceId: WorkspaceId, filter?: InvitationFilter): Promise<readonly Invitation[]>;
   /**
    * Every department of the workspace with how many agents and pending invitations name it,
-   * so a screen can show sizes without loading members.
+   * so a screen can show sizes without loading members. Given `now`, a pending invitation
+   * lapsed at `now` (expiry at or before it) is not counted, as {@link listInvitations} lists it
+   * as `expired`; without it, every invitation stored as pending is.
    *
-   * @example const departments = await store.listDepartments(workspaceId);
+   * @example const departments = await store.listDepartments(workspaceId, new Date());
    */
-  listDepartments(workspaceId: WorkspaceId): Promise<readonly DepartmentSummary[]>;
+  listDepartments(workspaceId: WorkspaceId, now?: Date): Promise<readonly DepartmentSummary[]>;
   /** The workspace's events in commit order. */
   events(workspaceId: WorkspaceId): Promise<readonly WorkspaceEvent[]>;
 

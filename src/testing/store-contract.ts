@@ -516,6 +516,29 @@ export function describeStoreContract(
         expect(await store.lapsedInvitations(WS_A, at(9), 10)).toEqual([]);
       });
 
+      it('counts lapsed invitations: pending with expiry at or before now, in the workspace only', async () => {
+        const expiring = (email: string, hours: number, status: Invitation['status'] = 'pending') =>
+          anInvitation({ workspaceId: WS_A, email, status, sentAt: T0, expiresAt: at(hours) });
+        await given({
+          create: [
+            workspaceA,
+            expiring('early@shop.com', 10),
+            expiring('late@shop.com', 30),
+            expiring('exact@shop.com', 48),
+            expiring('future@shop.com', 49),
+            expiring('revoked@shop.com', 5, 'revoked'),
+            expiring('expired@shop.com', 6, 'expired'),
+          ],
+        });
+        await given({ workspaceId: WS_B, create: [aWorkspace({ id: WS_B }), anInvitation({ workspaceId: WS_B, email: 'b@shop.com', expiresAt: at(1) })] });
+        expect(await store.countLapsedInvitations(WS_A, at(48))).toBe(3);
+        expect(await store.countLapsedInvitations(WS_A, at(10))).toBe(1);
+        expect(await store.countLapsedInvitations(WS_A, at(9))).toBe(0);
+        expect(await store.countLapsedInvitations(WS_A, at(1000))).toBe(4);
+        expect(await store.countLapsedInvitations(WS_B, at(1000))).toBe(1);
+        expect(await store.countLapsedInvitations(ids.workspace('ws_none'), at(1000))).toBe(0);
+      });
+
       it('lists agents by status, availability and department', async () => {
         const cat = anAgent({ workspaceId: WS_A, name: 'Cat', availability: 'online', departmentIds: [sales.id] });
         const dee = anAgent({ workspaceId: WS_A, name: 'Dee', status: 'inactive', departmentIds: [sales.id] });
@@ -571,6 +594,27 @@ export function describeStoreContract(
           ]),
         );
         expect(summaries.find((s) => s.department.id === sales.id)?.department).toEqual(sales);
+      });
+
+      it('lists departments given `now` without the pending invitations lapsed at `now`, as listInvitations calls them expired', async () => {
+        const billing = aDepartment({ workspaceId: WS_A, name: 'Billing' });
+        const both = { departmentIds: [sales.id, billing.id] };
+        const lapsing = anInvitation({ workspaceId: WS_A, email: 'lapsing@shop.com', expiresAt: at(24), departmentIds: [sales.id] });
+        const lapsingBoth = anInvitation({ workspaceId: WS_A, email: 'both@shop.com', expiresAt: at(12), ...both });
+        const later = anInvitation({ workspaceId: WS_A, email: 'later@shop.com', expiresAt: at(25), ...both });
+        await given({ create: [workspaceA, sales, billing, { ...bob, ...both }, lapsing, lapsingBoth, later] });
+        const counts = async (now?: Date) =>
+          byId((await store.listDepartments(WS_A, now)).map((s) => ({ id: s.department.id, members: s.members, pendingInvitations: s.pendingInvitations })));
+        expect(await counts()).toEqual(byId([{ id: sales.id, members: 1, pendingInvitations: 3 }, { id: billing.id, members: 1, pendingInvitations: 2 }]));
+        expect(await counts(at(11))).toEqual(await counts());
+        expect(await counts(at(12))).toEqual(byId([{ id: sales.id, members: 1, pendingInvitations: 2 }, { id: billing.id, members: 1, pendingInvitations: 1 }]));
+        expect(await counts(at(24))).toEqual(byId([{ id: sales.id, members: 1, pendingInvitations: 1 }, { id: billing.id, members: 1, pendingInvitations: 1 }]));
+        expect(await counts(at(25))).toEqual(byId([{ id: sales.id, members: 1, pendingInvitations: 0 }, { id: billing.id, members: 1, pendingInvitations: 0 }]));
+        // The same as counting, per department, what listInvitations says is still pending.
+        const pending = await store.listInvitations(WS_A, { status: 'pending', now: at(24) });
+        for (const s of await store.listDepartments(WS_A, at(24))) {
+          expect(s.pendingInvitations).toBe(pending.filter((i) => i.departmentIds.includes(s.department.id)).length);
+        }
       });
 
       it('keeps each workspace\'s events in commit order', async () => {

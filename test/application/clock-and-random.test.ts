@@ -98,7 +98,7 @@ const CALLS: { readonly [K in keyof Roster]: (s: Shop) => ResultAsync<unknown, {
 };
 
 /** The use cases that never read the time: they answer as usual whatever the clock does. */
-const TIMELESS = new Set<keyof Roster>(['getWorkspace', 'listAgents', 'listDepartments', 'availabilityBoard', 'routingQueue', 'events', 'outbox']);
+const TIMELESS = new Set<keyof Roster>(['listAgents', 'availabilityBoard', 'routingQueue', 'events', 'outbox']);
 /** The use cases that draw an id or a token. */
 const DRAWING = new Set<keyof Roster>(['createWorkspace', 'inviteAgent', 'resendInvitation', 'acceptInvitation', 'createDepartment']);
 

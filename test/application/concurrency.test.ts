@@ -65,7 +65,7 @@ async function aWorld(s: fc.Scheduler, stats: Stats, options: Readonly<{ plan: s
     return { workspaceId, agentId: accepted.state.agent.id };
   };
   const department = async (name: string) => (await setup.createDepartment(ana, { name }))._unsafeUnwrap().state.department;
-  return { store, identity, setup, racing, workspaceId, ana, invite, join, department };
+  return { store, identity, clock, setup, racing, workspaceId, ana, invite, join, department };
 }
 
 /** Lets the scheduler run the racing use cases to their end, in the interleaving it picks. */
@@ -239,6 +239,41 @@ describe('racing use cases', () => {
     );
     report('department delete vs assign, invite and accept', stats);
     expect(stats.staleVersions).toBeGreaterThan(0);
+  });
+
+  it('three commands sweeping 120 lapsed invitations at once, read meanwhile: each recorded once, no read counts a lapsed one', async () => {
+    const stats = newStats();
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), async (s) => {
+        const world = await aWorld(s, stats, { plan: { id: 'bulk', seats: 121, departments: 5 } });
+        const lapsed = [];
+        for (let n = 0; n < 120; n++) lapsed.push((await world.setup.inviteAgent(world.ana, { email: `lapsed${n}@acme.com` }))._unsafeUnwrap().state.invitation);
+        world.clock.advance({ days: 7 });
+        const [invited, resent, job, usage, workspace] = await race(
+          s,
+          stats,
+          Promise.all([
+            // The last to lapse, and the one before it: free only once every lapsed one is swept.
+            world.racing.inviteAgent(world.ana, { email: 'lapsed119@acme.com' }),
+            world.racing.resendInvitation(world.ana, { invitationId: lapsed[118]!.id }),
+            world.racing.expireLapsedInvitations(world.workspaceId),
+            world.racing.seatUsage(world.ana),
+            world.racing.getWorkspace(world.ana),
+          ] as const),
+        );
+        expect([invited, resent, job].map(typeOf)).toEqual(['ok', 'ok', 'ok']);
+        // Whatever committed while they read, a read never counts a lapsed invitation: at most the
+        // two sent or revived in this race are pending.
+        expect(usage._unsafeUnwrap().counts.pendingInvitations).toBeLessThanOrEqual(2);
+        expect(workspace._unsafeUnwrap().counts.pendingInvitations).toBeLessThanOrEqual(2);
+        const events = await expectConsistent(world.store, world.workspaceId);
+        const expired = events.flatMap((e) => (e.type === 'InvitationExpired' ? [e.data.invitationId] : []));
+        expect([...expired].sort()).toEqual(lapsed.map((i) => i.id).sort());
+        expect((await world.store.loadWorkspace(world.workspaceId))?.value.counts.pendingInvitations).toBe(2);
+      }),
+      { numRuns: 25 },
+    );
+    report('120 lapsed invitations swept by three racing commands, two reads', stats);
   });
 
   it('creating departments at the plan limit: never over, and only the limit or a taken name refuses', async () => {

@@ -34,6 +34,7 @@ describe('OrderedIndex', () => {
         expect(index.firstWhile(Infinity, () => true)).toEqual(sorted(model.values()));
         const even = (i: Item) => i.at % 2 === 0;
         expect(index.firstWhile(limit, (i) => i.at <= bound)).toEqual(sorted(model.values()).filter((i) => i.at <= bound).slice(0, limit));
+        expect(sorted(index.everyWhile((i) => i.at <= bound))).toEqual(sorted(model.values()).filter((i) => i.at <= bound));
         expect(index.firstWhile(limit, (i) => i.at <= bound, even)).toEqual(sorted(model.values()).filter((i) => i.at <= bound && even(i)).slice(0, limit));
       }),
       { numRuns: 500 },

@@ -92,6 +92,11 @@ export function describeStoreFollowsChanges(name: string, makeStore: () => Promi
         expect(await lapsed(100, 100)).toEqual([...order(rest), resent.id]);
         expect(await lapsed(1, 100)).toEqual([]);
         expect((await store.lapsedInvitations(WS, at(100), 100)).find((r) => r.value.id === resent.id)).toEqual({ value: resent, version: 2 });
+        // The count follows the same changes, at every instant.
+        for (const hours of [0, 1, 2, 5, 20, 29, 30, 100]) {
+          expect(await store.countLapsedInvitations(WS, at(hours))).toBe((await store.lapsedInvitations(WS, at(hours), 1000)).length);
+        }
+        expect(await store.countLapsedInvitations(WS, at(100))).toBe(58);
 
         // A new one lapsing first comes first; a workspace of its own sees only its own.
         const soonest = anInvitation({ workspaceId: WS, id: 'inv_soonest', email: 'soonest@shop.com', expiresAt: at(0.5) });
@@ -127,6 +132,15 @@ export function describeStoreFollowsChanges(name: string, makeStore: () => Promi
         expect(await members(sales.id)).toEqual({ agents: [dee.id], invitations: [fay.id] });
         expect(await members(billing.id)).toEqual({ agents: [ana.id, cy.id].sort(), invitations: [fay.id] });
         expect(await counts()).toEqual({ Sales: [1, 1], Billing: [2, 1] });
+        // Fay lapses (the mothers' invitations expire 7 days after T0): pending no more, given `now`.
+        const countsAt = async (now: Date) => Object.fromEntries((await store.listDepartments(WS, now)).map((d) => [d.department.name, [d.members, d.pendingInvitations]]));
+        expect(await countsAt(new Date(Date.parse(fay.expiresAt) - 1))).toEqual({ Sales: [1, 1], Billing: [2, 1] });
+        expect(await countsAt(new Date(fay.expiresAt))).toEqual({ Sales: [1, 0], Billing: [2, 0] });
+        // Resent, it pends again until its new expiry.
+        const fayResent: Invitation = { ...fay, expiresAt: isoTime(hoursAfter(new Date(fay.expiresAt), 24)), resendCount: 1 };
+        await given(store, { update: [[fayResent, 1]] });
+        expect(await countsAt(new Date(fay.expiresAt))).toEqual({ Sales: [1, 1], Billing: [2, 1] });
+        expect(await countsAt(new Date(fayResent.expiresAt))).toEqual({ Sales: [1, 0], Billing: [2, 0] });
         expect((await store.listAgents(WS, { departmentId: sales.id })).map((a) => a.id)).toEqual([dee.id]);
         expect((await store.listAgents(WS, { departmentId: billing.id })).map((a) => a.id).sort()).toEqual([ana.id, cy.id].sort());
         expect((await store.departmentMembers(WS, sales.id)).agents).toEqual([{ value: deeJoined, version: 2 }]);

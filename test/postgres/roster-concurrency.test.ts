@@ -11,6 +11,7 @@ import {
   CapturingMailer,
   checkRoster,
   createRoster,
+  ManualClock,
   MemoryIdentity,
   replay,
   type ActorRef,
@@ -167,6 +168,35 @@ describe.each([false, true])('PostgresRosterStore under concurrent use cases (lo
     expect(Object.keys(state.agents)).toHaveLength(1 + rounds);
     expect((await shop.store.events(shop.workspaceId)).filter((e) => e.type === 'InvitationAccepted')).toHaveLength(rounds);
     console.log(`[postgres] ${rounds} rounds of 2 racing accepts: ${JSON.stringify(tally)}, losers refused with ${JSON.stringify(Object.fromEntries(refusals))}`);
+  });
+
+  it('records each of 150 lapsed invitations as expired exactly once, whichever racing command sweeps them', async () => {
+    const clock = new ManualClock('2026-11-23T09:00:00Z');
+    const shop = await aWorkspace('custom', { clock, deliverImmediately: false });
+    const lapsed = [];
+    for (let n = 0; n < 150; n++) lapsed.push((await shop.roster.inviteAgent(shop.ana, { email: `lapsed${n}@acme.com` }))._unsafeUnwrap().state.invitation);
+    clock.advance({ days: 7 });
+    const tally = newTally();
+    const [inviting, resending, job, settings] = workers(4, tally, { clock });
+    const results = await Promise.all([
+      // The email of the last to lapse, and the one before it: freed only if every lapsed one is swept.
+      inviting!.inviteAgent(shop.ana, { email: 'lapsed149@acme.com' }),
+      resending!.resendInvitation(shop.ana, { invitationId: lapsed[148]!.id }),
+      job!.expireLapsedInvitations(shop.workspaceId),
+      settings!.changeSettings(shop.ana, { seatPolicy: { countInactiveAgents: false } }),
+    ]);
+
+    expect(typesOf(results)).toEqual([]);
+    const expired = (await shop.store.events(shop.workspaceId)).flatMap((e) => (e.type === 'InvitationExpired' ? [e.data.invitationId] : []));
+    expect([...expired].sort()).toEqual(lapsed.map((i) => i.id).sort());
+    const state = await expectSoundRoster(shop.store, shop.workspaceId);
+    expect(state.workspace?.counts.pendingInvitations).toBe(2);
+    expect((await shop.roster.seatUsage(shop.ana))._unsafeUnwrap().counts.pendingInvitations).toBe(2);
+    // The outbox is shared by every workspace of this database: deliver this test's 152 emails, so
+    // no later test's dispatcher finds them due first.
+    expect((await shop.roster.deliverOutbox(1000))._unsafeUnwrap().delivered).toBe(152);
+    expect(await shop.store.listOutbox(shop.workspaceId, 'pending')).toEqual([]);
+    console.log(`[postgres] 4 commands racing over 150 lapsed invitations: ${JSON.stringify(tally)}`);
   });
 
   it('lets one of six concurrent ownership transfers through, leaving exactly one owner', async () => {

@@ -217,12 +217,14 @@ describe('how the store reads', () => {
     await store.departmentMembers(WS, dep);
     await store.loadRoutingStates(WS, [null, dep]);
     await store.lapsedInvitations(WS, hoursAfter(T0, 10), 100);
+    await store.countLapsedInvitations(WS, hoursAfter(T0, 10));
     await store.listAgents(WS, { status: 'active', availability: 'away', departmentId: dep });
     await store.listAgents(WS, { status: 'active' });
     await store.listAgents(WS);
     await store.listInvitations(WS, { status: 'expired', now: hoursAfter(T0, 10) });
     await store.listInvitations(WS, { status: 'revoked' });
     await store.listDepartments(WS);
+    await store.listDepartments(WS, hoursAfter(T0, 10));
     await store.events(WS);
     await store.listOutbox(WS, 'pending');
     await store.claimOutbox(T0, 10, 1_000);
@@ -238,10 +240,14 @@ describe('how the store reads', () => {
   it('answers each read with one statement, however large the workspace', async () => {
     const pool = recording(db.pool);
     await readEverything(new PostgresRosterStore(pool));
-    expect(pool.log).toHaveLength(19);
+    expect(pool.log).toHaveLength(21);
     const summaries = await new PostgresRosterStore(db.pool).listDepartments(WS);
     expect(summaries).toHaveLength(20);
     expect(summaries.every((s) => s.members === 6 && s.pendingInvitations === 2)).toBe(true);
+    // At hour 10 the first 11 invitations (hours 0–10) have lapsed: departments 0–10 lose one each.
+    const later = await new PostgresRosterStore(db.pool).listDepartments(WS, hoursAfter(T0, 10));
+    expect(later.map((s) => s.pendingInvitations).reduce((a, b) => a + b, 0)).toBe(40 - 11);
+    expect(await new PostgresRosterStore(db.pool).countLapsedInvitations(WS, hoursAfter(T0, 10))).toBe(11);
   });
 
   it('serves every read from an index, never a scan of a whole table', async () => {

@@ -5,12 +5,13 @@
  * `checkInvariants`, a refusal must change nothing, and two commands run at once must behave as
  * one after the other.
  *
- * Sequences: 4 properties, 3.5 × PROPERTY_RUNS in all (3,500 by default, 70,000 with SOAK=1), plus
+ * Sequences: 5 properties, 4 × PROPERTY_RUNS in all (4,000 by default, 80,000 with SOAK=1), plus
  * 400 for the coverage check. See property-runs.ts for replaying a failure.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { rosterDriver, rosterProperty, type PlanInput, type RosterPropertyOptions } from 'agent-roster/testing';
+import { createRoster, type Roster } from 'agent-roster';
+import { rosterDriver, rosterProperty, type PlanInput, type RosterDriver, type RosterPorts, type RosterPropertyOptions } from 'agent-roster/testing';
 import { REPLAY_PATH, RUNS, runsOf, TIMEOUT } from './property-runs';
 
 const replay: RosterPropertyOptions = REPLAY_PATH === undefined ? {} : { replayPath: REPLAY_PATH };
@@ -21,6 +22,52 @@ const tightPlans: fc.Arbitrary<PlanInput> = fc.oneof(
   fc.constantFrom<PlanInput>('free', 'starter'),
   fc.record({ id: fc.constant('tight'), seats: fc.integer({ min: 1, max: 3 }), departments: fc.integer({ min: 0, max: 2 }) }, { noNullPrototype: true }),
 );
+
+/**
+ * `rosterDriver()` with a check of ours before every snapshot the kit takes: however the clock
+ * moved, `getWorkspace`, `seatUsage` and `listDepartments` count pending invitations exactly as
+ * `listInvitations` lists them at the clock's time (lapsed ones out, recorded or not), and
+ * `seatUsage` adds up the seats from them, as the next seat check will (ADR 0004).
+ */
+function readsAgreeDriver(): RosterDriver {
+  let built: { roster: Roster; ports: RosterPorts } | undefined;
+  const driver = rosterDriver({ roster: (ports) => (built = { roster: createRoster({ allowInlinePlans: true, ...ports }), ports }).roster });
+  const check = async (workspaceId: string, ownerId: string) => {
+    const { roster, ports } = built!;
+    const owner = { workspaceId, agentId: ownerId };
+    const pending = await ports.store.listInvitations(workspaceId as never, { status: 'pending', now: ports.clock.now() });
+    const agents = await ports.store.listAgents(workspaceId as never);
+    const workspace = (await roster.getWorkspace(owner))._unsafeUnwrap();
+    const usage = (await roster.seatUsage(owner))._unsafeUnwrap();
+    const departments = (await roster.listDepartments(owner))._unsafeUnwrap();
+    const active = agents.filter((a) => a.status === 'active').length;
+    const { countInactiveAgents, reserveSeatsForInvitations } = workspace.seatPolicy;
+    const seen = {
+      getWorkspace: workspace.counts.pendingInvitations,
+      seatUsage: usage.counts.pendingInvitations,
+      used: usage.used,
+      departments: departments.map((d) => d.pendingInvitations),
+    };
+    const expected = {
+      getWorkspace: pending.length,
+      seatUsage: pending.length,
+      used: active + (countInactiveAgents ? agents.length - active : 0) + (reserveSeatsForInvitations ? pending.length : 0),
+      departments: departments.map((d) => pending.filter((i) => i.departmentIds.includes(d.department.id)).length),
+    };
+    if (JSON.stringify(seen) !== JSON.stringify(expected)) {
+      throw new Error(`At ${ports.clock.now().toISOString()} the reads say ${JSON.stringify(seen)}, listInvitations ${JSON.stringify(expected)}.`);
+    }
+  };
+  return {
+    ...driver,
+    snapshot: async () => {
+      const snapshot = await driver.snapshot();
+      const workspace = snapshot.roster.workspace;
+      if (workspace) await check(workspace.id, workspace.ownerId);
+      return snapshot;
+    },
+  };
+}
 
 describe('the kit against createRoster on MemoryRosterStore', () => {
   it(
@@ -55,6 +102,14 @@ describe('the kit against createRoster on MemoryRosterStore', () => {
         rosterProperty(() => rosterDriver(), { ...replay, outcomes: 'ok-or-refused', concurrency: false }),
         runsOf('application layer, ok-or-refused'),
       );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    `reads agree with listInvitations and the next seat check as invitations lapse (${Math.ceil(RUNS / 2)} sequences)`,
+    async () => {
+      await fc.assert(rosterProperty(readsAgreeDriver, { ...replay, plans: tightPlans }), runsOf('application layer, reads agree', Math.ceil(RUNS / 2)));
     },
     TIMEOUT,
   );

@@ -80,6 +80,24 @@ export class OrderedIndex<T> {
     return out;
   }
 
+  /**
+   * Every item for which `within` holds, in no particular order; `within` must hold for a prefix
+   * of the order (as for {@link firstWhile}). Looks only at those items and the children of the
+   * last ones, whatever the size of the index: an item outside `within` ends its branch of the heap.
+   */
+  everyWhile(within: (item: T) => boolean): T[] {
+    const out: T[] = [];
+    const stack = this.#items.length > 0 ? [0] : [];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      const item = this.#items[n];
+      if (item === undefined || !within(item)) continue;
+      out.push(item);
+      stack.push(2 * n + 1, 2 * n + 2);
+    }
+    return out;
+  }
+
   #place(item: T, n: number): void {
     this.#items[n] = item;
     this.#at.set(this.keyOf(item), n);

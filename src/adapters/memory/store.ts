@@ -194,6 +194,16 @@ export class MemoryRosterStore implements RosterStore {
     });
   }
 
+  async countLapsedInvitations(workspaceId: WorkspaceId, now: Date) {
+    await this.#io();
+    return this.#lapsed(workspaceId, now).length;
+  }
+  /** The workspace's pending invitations lapsed at `now`, in no particular order: about as many entries looked at as found. */
+  #lapsed(workspaceId: WorkspaceId, now: Date): Lapsing[] {
+    const t = now.getTime();
+    return this.#lapsing.get(workspaceId)?.everyWhile((l) => l.at <= t) ?? [];
+  }
+
   async versionsCurrent(expected: readonly ExpectedVersion[]) {
     await this.#io();
     return expected.every((e) => (this.#rows.get(keyOf(e.kind, e.id))?.version ?? 0) === e.version);
@@ -218,15 +228,23 @@ export class MemoryRosterStore implements RosterStore {
       .filter((i) => filter.status === undefined || statusOf(i) === filter.status)
       .sort((a, b) => a.sentAt.localeCompare(b.sentAt) || a.id.localeCompare(b.id));
   }
-  async listDepartments(workspaceId: WorkspaceId): Promise<readonly DepartmentSummary[]> {
+  async listDepartments(workspaceId: WorkspaceId, now?: Date): Promise<readonly DepartmentSummary[]> {
     await this.#io();
     const count = (name: string) => (this.#sets.get(name)?.size ?? 0);
+    // Pending invitations by department come from the department's set; the lapsed ones are
+    // taken off, found through the expiry index: the cost grows with those, not with the workspace.
+    const lapsed = new Map<string, number>();
+    if (now) {
+      for (const l of this.#lapsed(workspaceId, now)) {
+        for (const d of new Set((this.#rows.get(l.key)!.value as Invitation).departmentIds)) lapsed.set(d, (lapsed.get(d) ?? 0) + 1);
+      }
+    }
     return this.#all<Department>(workspaceId, 'department')
       .sort((a, b) => a.nameKey.localeCompare(b.nameKey))
       .map((department) => ({
         department,
         members: count(`agent-in:${workspaceId}:${department.id}`),
-        pendingInvitations: count(`invitation-in:${workspaceId}:${department.id}`),
+        pendingInvitations: count(`invitation-in:${workspaceId}:${department.id}`) - (lapsed.get(department.id) ?? 0),
       }));
   }
   async events(workspaceId: WorkspaceId) {

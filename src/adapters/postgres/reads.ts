@@ -145,6 +145,15 @@ export class PostgresReads implements Required<DecisionReads> {
     return rows.map((r) => versioned<Invitation>(r));
   }
 
+  async countLapsedInvitations(workspaceId: WorkspaceId, now: Date): Promise<number> {
+    // The same partial index as the sweep's read (invitations_lapsing), counted in place.
+    const [row] = await this.#rows<{ n: string | number }>(
+      `SELECT count(*) AS n FROM invitations WHERE workspace_id = $1 AND status = 'pending' AND expires_at <= $2::timestamptz`,
+      [workspaceId, now.toISOString()],
+    );
+    return Number(row?.n ?? 0);
+  }
+
   async versionsCurrent(expected: readonly ExpectedVersion[]): Promise<boolean> {
     if (expected.length === 0) return true;
     // One statement, so every version is read at one instant; a row not found is at version 0.

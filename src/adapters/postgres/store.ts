@@ -184,6 +184,10 @@ export class PostgresRosterStore implements RosterStore {
     return this.#reads.lapsedInvitations(workspaceId, now, limit);
   }
 
+  countLapsedInvitations(workspaceId: WorkspaceId, now: Date): Promise<number> {
+    return this.#reads.countLapsedInvitations(workspaceId, now);
+  }
+
   versionsCurrent(expected: readonly ExpectedVersion[]): Promise<boolean> {
     return this.#reads.versionsCurrent(expected);
   }
@@ -222,16 +226,18 @@ export class PostgresRosterStore implements RosterStore {
     return rows.map((r) => r.data as Invitation);
   }
 
-  async listDepartments(workspaceId: WorkspaceId): Promise<readonly DepartmentSummary[]> {
+  async listDepartments(workspaceId: WorkspaceId, now?: Date): Promise<readonly DepartmentSummary[]> {
     // Counts for every department in one pass over the workspace's agents and pending
-    // invitations, instead of a count query per department.
+    // invitations, instead of a count query per department; given `now`, the pending ones that
+    // lapsed by then are left out, as listInvitations lists them as expired.
     const rows = await this.#rows<{ data: unknown; members: string | number; pending: string | number }>(
       `WITH members AS (
          SELECT department_id, count(DISTINCT id) AS n FROM agents, unnest(department_ids) AS department_id
           WHERE workspace_id = $1 GROUP BY department_id
        ), pending AS (
          SELECT department_id, count(DISTINCT id) AS n FROM invitations, unnest(department_ids) AS department_id
-          WHERE workspace_id = $1 AND status = 'pending' GROUP BY department_id
+          WHERE workspace_id = $1 AND status = 'pending' AND ($2::timestamptz IS NULL OR expires_at > $2::timestamptz)
+          GROUP BY department_id
        )
        SELECT d.data, coalesce(members.n, 0) AS members, coalesce(pending.n, 0) AS pending
          FROM departments d
@@ -239,7 +245,7 @@ export class PostgresRosterStore implements RosterStore {
          LEFT JOIN pending ON pending.department_id = d.id
         WHERE d.workspace_id = $1
         ORDER BY d.name_key COLLATE "C", d.${BY_ID}`,
-      [workspaceId],
+      [workspaceId, now?.toISOString() ?? null],
     );
     return rows.map((r) => ({ department: r.data as Department, members: Number(r.members), pendingInvitations: Number(r.pending) }));
   }

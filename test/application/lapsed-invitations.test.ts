@@ -1,0 +1,180 @@
+/**
+ * Lazy expiry at scale (ADR 0004): however many invitations lapsed without being recorded, the
+ * next seat-relevant use case frees every seat and email they held, and every read already says
+ * what that use case will see, agreeing with `listInvitations`.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ActorRef } from 'agent-roster';
+import { aShop, failure, type ShopOptions } from '../support/shop';
+
+const LAPSED = 150;
+const email = (n: number) => `p${n}@acme.com`;
+
+/**
+ * A workspace whose plan is full with 150 invitations (and the agents and fresh invitations asked for), all sent a minute apart (to Sales unless
+ * told) and all lapsed now, none recorded as expired. `p149@acme.com` lapsed last, so a sweep of
+ * the first 100 to lapse would leave it holding its seat and email. `joined` agents join before
+ * the invitations go out; `fresh` invitations are sent 3 days after them, and are still pending.
+ */
+async function aShopWith150Lapsed(
+  options: ShopOptions & Readonly<{ reserveSeats?: boolean; joined?: readonly string[]; fresh?: readonly string[] }> = {},
+) {
+  const { reserveSeats = true, joined = [], fresh = [], ...shopOptions } = options;
+  const seats = 1 + joined.length + LAPSED + fresh.length;
+  const shop = await aShop({ plan: { id: 'bulk', seats, departments: 5 }, allowInlinePlans: true, ...shopOptions });
+  const { roster, ana, clock } = shop;
+  if (!reserveSeats) (await roster.changeSettings(ana, { seatPolicy: { reserveSeatsForInvitations: false } }))._unsafeUnwrap();
+  const sales = (await roster.createDepartment(ana, { name: 'Sales' }))._unsafeUnwrap().state.department;
+  const support = (await roster.createDepartment(ana, { name: 'Support' }))._unsafeUnwrap().state.department;
+  const agents: ActorRef[] = [];
+  for (const name of joined) agents.push(await shop.join(name));
+  const invitations = [];
+  for (let n = 0; n < LAPSED; n++) {
+    invitations.push(await shop.invite(email(n), { departmentIds: [sales.id] }));
+    clock.advance({ minutes: 1 });
+  }
+  clock.advance({ days: 3 });
+  for (const address of fresh) await shop.invite(address, { departmentIds: [sales.id, support.id] });
+  clock.advance({ days: 4 });
+  return { ...shop, sales, support, invitations, agents };
+}
+
+type Shop = Awaited<ReturnType<typeof aShop>>;
+
+/** What the store holds as pending, and the InvitationExpired events in the log. */
+async function recorded({ store, workspaceId }: Shop) {
+  const stored = (await store.loadWorkspace(workspaceId))!.value.counts.pendingInvitations;
+  const expired = (await store.events(workspaceId)).filter((e) => e.type === 'InvitationExpired').length;
+  return { stored, expired };
+}
+
+/** Every read's count of pending invitations, and what listInvitations says is pending. */
+async function readCounts({ roster }: Shop, actor: ActorRef) {
+  const pending = (await roster.listInvitations(actor, { status: 'pending' }))._unsafeUnwrap();
+  const departments = (await roster.listDepartments(actor))._unsafeUnwrap();
+  return {
+    listInvitations: pending.length,
+    getWorkspace: (await roster.getWorkspace(actor))._unsafeUnwrap().counts.pendingInvitations,
+    seatUsage: (await roster.seatUsage(actor))._unsafeUnwrap().counts.pendingInvitations,
+    byDepartment: Object.fromEntries(departments.map((d) => [d.department.name, d.pendingInvitations])),
+    byDepartmentFromList: Object.fromEntries(
+      departments.map((d) => [d.department.name, pending.filter((i) => i.departmentIds.includes(d.department.id)).length]),
+    ),
+  };
+}
+
+describe('more than 100 lapsed invitations', () => {
+  it('frees the email of every one of them at the next invite: re-inviting the last to lapse works', async () => {
+    const shop = await aShopWith150Lapsed();
+    const again = (await shop.roster.inviteAgent(shop.ana, { email: email(LAPSED - 1) }))._unsafeUnwrap();
+    expect(again.state.invitation).toMatchObject({ email: email(LAPSED - 1), status: 'pending' });
+    // All 150 recorded in that one commit; the new invitation is the only pending one.
+    expect(await recorded(shop)).toEqual({ stored: 1, expired: LAPSED });
+    expect((await shop.roster.listInvitations(shop.ana, { status: 'expired' }))._unsafeUnwrap()).toHaveLength(LAPSED);
+  });
+
+  it('gives an agent the email of the last to lapse (editAgent)', async () => {
+    const shop = await aShopWith150Lapsed({ joined: ['Bob'] });
+    const [bob] = shop.agents as [ActorRef];
+    const edited = (await shop.roster.editAgent(shop.ana, { agentId: bob.agentId, email: email(LAPSED - 1) }))._unsafeUnwrap();
+    expect(edited.state.agent.email).toBe(email(LAPSED - 1));
+    expect(await recorded(shop)).toEqual({ stored: 0, expired: LAPSED });
+  });
+
+  it('resends the last to lapse, reviving it with all the others recorded as expired', async () => {
+    const shop = await aShopWith150Lapsed();
+    const last = shop.invitations[LAPSED - 1]!;
+    const resent = (await shop.roster.resendInvitation(shop.ana, { invitationId: last.id }))._unsafeUnwrap();
+    expect(resent.state.invitation).toMatchObject({ id: last.id, status: 'pending', resendCount: 1 });
+    expect(await recorded(shop)).toEqual({ stored: 1, expired: LAPSED });
+  });
+
+  it('lets invitations reserve seats again on a plan they would overfill if they still held seats', async () => {
+    // Sent while invitations took no seat, on a plan too small for them; lapsed now.
+    const shop = await aShopWith150Lapsed({ reserveSeats: false, plan: { id: 'small', seats: 3, departments: 5 } });
+    const changed = (await shop.roster.changeSettings(shop.ana, { seatPolicy: { reserveSeatsForInvitations: true } }))._unsafeUnwrap();
+    expect(changed.state.workspace.seatPolicy.reserveSeatsForInvitations).toBe(true);
+    expect(await recorded(shop)).toEqual({ stored: 0, expired: LAPSED });
+    (await shop.roster.inviteAgent(shop.ana, { email: 'new@acme.com' }))._unsafeUnwrap();
+  });
+
+  it('downgrades the plan, the lapsed invitations holding no seat', async () => {
+    const shop = await aShopWith150Lapsed();
+    const changed = (await shop.roster.changePlan(shop.ana, { plan: 'pro' }))._unsafeUnwrap();
+    expect(changed.state.workspace.plan).toMatchObject({ id: 'pro', seats: 5 });
+    expect(await recorded(shop)).toEqual({ stored: 0, expired: LAPSED });
+  });
+
+  it('still refuses what the freed seats do not cover, counting out every lapsed one and committing no sweep', async () => {
+    // Three seats, all taken by agents; invitations take none, so 150 were sent. One more is fresh.
+    const shop = await aShopWith150Lapsed({ reserveSeats: false, plan: { id: 'small', seats: 3, departments: 5 }, joined: ['Bob', 'Cy'], fresh: ['fresh@acme.com'] });
+    const { roster, ana } = shop;
+    // Three agents and the fresh invitation would need four seats: refused with exactly those
+    // numbers (not 54, as when 50 lapsed ones still counted), and the sweep is not committed.
+    expect(await failure(roster.changeSettings(ana, { seatPolicy: { reserveSeatsForInvitations: true } }), 'SeatLimitReached')).toMatchObject({
+      limit: 3,
+      used: 3,
+      requested: 4,
+    });
+    expect(await recorded(shop)).toEqual({ stored: LAPSED + 1, expired: 0 });
+  });
+
+  it('records every one of them in one run of the expiry job', async () => {
+    const shop = await aShopWith150Lapsed();
+    const swept = (await shop.roster.expireLapsedInvitations(shop.workspaceId))._unsafeUnwrap();
+    expect(swept.events).toHaveLength(LAPSED);
+    expect(swept.events.map((e) => (e.data as { invitationId: string }).invitationId)).toEqual(shop.invitations.map((i) => i.id));
+    expect(await recorded(shop)).toEqual({ stored: 0, expired: LAPSED });
+    expect((await shop.roster.expireLapsedInvitations(shop.workspaceId))._unsafeUnwrap().events).toEqual([]);
+  });
+});
+
+describe('reads with lapsed invitations not yet recorded', () => {
+  it('count pending invitations as listInvitations lists them: getWorkspace, seatUsage and listDepartments, writing nothing', async () => {
+    const shop = await aShopWith150Lapsed({ fresh: ['fresh@acme.com'] });
+    const before = await shop.snapshot();
+    const counts = await readCounts(shop, shop.ana);
+    expect(counts).toEqual({
+      listInvitations: 1,
+      getWorkspace: 1,
+      seatUsage: 1,
+      byDepartment: { Sales: 1, Support: 1 },
+      byDepartmentFromList: { Sales: 1, Support: 1 },
+    });
+    expect((await shop.roster.seatUsage(shop.ana))._unsafeUnwrap()).toMatchObject({ used: 2, limit: LAPSED + 2 });
+    // Reading wrote nothing: the 150 are still stored as pending until a use case sweeps.
+    expect(await shop.snapshot()).toEqual(before);
+    expect(await recorded(shop)).toEqual({ stored: LAPSED + 1, expired: 0 });
+    // The next seat check sees what the reads said.
+    (await shop.roster.expireLapsedInvitations(shop.workspaceId))._unsafeUnwrap();
+    expect((await shop.store.loadWorkspace(shop.workspaceId))!.value.counts).toEqual((await shop.roster.getWorkspace(shop.ana))._unsafeUnwrap().counts);
+    expect(await readCounts(shop, shop.ana)).toEqual(counts);
+  });
+
+  it('follow the clock as invitations lapse one by one', async () => {
+    const shop = await aShopWith150Lapsed();
+    const { clock } = shop;
+    const agree = async () => {
+      const c = await readCounts(shop, shop.ana);
+      expect(c.getWorkspace).toBe(c.listInvitations);
+      expect(c.seatUsage).toBe(c.listInvitations);
+      expect(c.byDepartment).toEqual(c.byDepartmentFromList);
+      return c.listInvitations;
+    };
+    expect(await agree()).toBe(0);
+    // Seventy more invitations, 10 minutes apart; they lapse 7 days on, some at each step below.
+    for (let n = 0; n < 70; n++) {
+      await shop.invite(`later${n}@acme.com`, { departmentIds: n % 2 === 0 ? [shop.sales.id] : [] });
+      clock.advance({ minutes: 10 });
+    }
+    expect(await agree()).toBe(70);
+    clock.advance({ days: 6, hours: 14 });
+    const seen = [];
+    for (let step = 0; step < 5; step++) {
+      seen.push(await agree());
+      clock.advance({ hours: 2 });
+    }
+    expect(seen).toEqual([...seen].sort((a, b) => b - a));
+    expect(seen[0]).toBeGreaterThan(seen[4]!);
+  });
+});
