@@ -55,27 +55,19 @@ export class OrderedIndex<T> {
   firstWhile(limit: number, within: (item: T) => boolean, take: (item: T) => boolean = () => true): T[] {
     const out: T[] = [];
     if (limit <= 0 || this.#items.length === 0) return out;
-    // The frontier of the walk, in order: positions in the heap whose parents were taken. A
-    // position's children join only once it is taken, so the walk stops at the first item
-    // outside `within` and never looks past it. Kept sorted (it holds at most k + 1 positions).
-    const frontier: number[] = [0];
-    while (frontier.length > 0 && out.length < limit) {
-      const n = frontier.shift()!;
+    // The frontier of the walk: positions in the heap whose parents were taken, itself a small
+    // min-heap of positions (it holds at most k + 1 of them). A position's children join only
+    // once it is taken, so the walk stops at the first item outside `within` and never looks past
+    // it: O(k log k) for k items looked at.
+    const frontier = new PositionHeap((a, b) => this.before(this.#items[a]!, this.#items[b]!));
+    frontier.push(0);
+    while (frontier.size > 0 && out.length < limit) {
+      const n = frontier.pop();
       const item = this.#items[n]!;
       if (!within(item)) break;
       if (take(item)) out.push(item);
-      for (const child of [2 * n + 1, 2 * n + 2]) {
-        const next = this.#items[child];
-        if (next === undefined) continue;
-        let lo = 0;
-        let hi = frontier.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (this.before(this.#items[frontier[mid]!]!, next)) lo = mid + 1;
-          else hi = mid;
-        }
-        frontier.splice(lo, 0, child);
-      }
+      if (2 * n + 1 < this.#items.length) frontier.push(2 * n + 1);
+      if (2 * n + 2 < this.#items.length) frontier.push(2 * n + 2);
     }
     return out;
   }
@@ -128,5 +120,46 @@ export class OrderedIndex<T> {
       n = child;
     }
     this.#place(item, n);
+  }
+}
+
+/** A plain binary min-heap of numbers under an order: the frontier of {@link OrderedIndex.firstWhile}. */
+class PositionHeap {
+  readonly #heap: number[] = [];
+  constructor(readonly before: (a: number, b: number) => boolean) {}
+
+  get size(): number {
+    return this.#heap.length;
+  }
+
+  push(value: number): void {
+    const heap = this.#heap;
+    let n = heap.push(value) - 1;
+    while (n > 0) {
+      const parent = (n - 1) >> 1;
+      if (!this.before(value, heap[parent]!)) break;
+      heap[n] = heap[parent]!;
+      n = parent;
+    }
+    heap[n] = value;
+  }
+
+  /** Takes the smallest; the heap must not be empty. */
+  pop(): number {
+    const heap = this.#heap;
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length === 0) return top;
+    let n = 0;
+    for (;;) {
+      let child = 2 * n + 1;
+      if (child >= heap.length) break;
+      if (child + 1 < heap.length && this.before(heap[child + 1]!, heap[child]!)) child++;
+      if (!this.before(heap[child]!, last)) break;
+      heap[n] = heap[child]!;
+      n = child;
+    }
+    heap[n] = last;
+    return top;
   }
 }
