@@ -185,7 +185,7 @@ export function createRoster(options: RosterOptions = {}) {
   const mailer = options.mailer ?? new CapturingMailer();
   const identity = options.identity ?? new MemoryIdentity();
   const accounts = options.accounts ?? { isStandaloneAccount: async () => false };
-  // Held to their contracts: a failure is a PortFailure, answered as ServiceUnavailable (see `answered`).
+  // Held to their contracts: a failure is a PortFailure, answered as ServiceUnavailable (see `answeredAll`).
   const now = checkedClock(options.clock ?? systemClock);
   const random = checkedRandom(options.random ?? webCryptoRandom);
   const plans = options.plans ?? domain.PLANS;
@@ -1081,10 +1081,10 @@ export function createRoster(options: RosterOptions = {}) {
    * sweep committed, say), it is read and counted again, a few times at most.
    */
   const asSwept = async (workspace: Workspace, version: number): Promise<Workspace> => {
-    const at = now();
+    let at: Date | undefined; // read only when there is something to count
     for (let attempt = 1; ; attempt++) {
       if (workspace.counts.pendingInvitations === 0) return workspace;
-      const lapsed = await store.countLapsedInvitations(workspace.id, at);
+      const lapsed = await store.countLapsedInvitations(workspace.id, (at ??= now()));
       const again = await store.loadWorkspace(workspace.id);
       if (!again || again.version === version || attempt > RECOUNTS) {
         // Never below 0, even on a count that belongs to a later version after all.
