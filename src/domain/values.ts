@@ -189,22 +189,16 @@ const HOST: readonly Rule[] = [
   [/\.[0-9]+$/, 'Email domain must be a name, not an IP address.'],
 ];
 
-/**
- * Runs once on the already-canonical case so the 'İ' → 'i̇' style expansions
- * of lower-casing are measured and validated exactly as they will be stored,
- * which is what makes canonicalisation idempotent.
- */
-function canonicalCase(s: string): string {
-  return s.normalize('NFC').toLowerCase().normalize('NFC');
-}
-
 function canonicalEmail(raw: string, ctx: Ctx): string {
   if (raw.length > HARD_INPUT_LIMIT) return refuse(ctx, 'Email address is too long.');
   const trimmed = trimWith(raw, ASCII_WHITESPACE);
   const textRefused = broken(trimmed, ADDRESS);
   if (textRefused) return refuse(ctx, textRefused);
 
-  const [local, domain] = canonicalCase(trimmed).split('@') as [string, string];
+  // NFC, lower case, and NFC once more on the lower-cased text, so that the 'İ' → 'i̇' style
+  // expansions of lower-casing are measured and validated exactly as they will be stored, which is
+  // what makes canonicalisation idempotent.
+  const [local, domain] = trimmed.normalize('NFC').toLowerCase().normalize('NFC').split('@') as [string, string];
   const refused = broken(local, LOCAL_PART) ?? broken(domain, DOMAIN);
   if (refused) return refuse(ctx, refused);
   const localOctets = utf8Length(local);
