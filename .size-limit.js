@@ -10,10 +10,10 @@
 const own = { path: 'dist/index.js', ignore: ['zod', 'neverthrow', 'date-fns'], gzip: true };
 
 // inviteAgent and editAgent carry the email canonicalisation rules (NFC, IDNA, invisible
-// characters: about 0.8 kB of each) and are still over the goal, by about 250 and 165 B: they get
-// a guard instead, close enough above their size to catch a regression. ADR 0022 breaks their
-// bytes down and lists what reaching 3 kB would cost.
-const overGoal = { inviteAgent: '3.3 kB', editAgent: '3.3 kB' };
+// characters: about 1 kB of each) and are still over the goal after the fourth size pass, by 183
+// and 107 B (3183 and 3107 B): they get a guard instead, about 45 B above their size, close enough
+// to catch a regression. ADR 0022 breaks their bytes down and lists what reaching 3 kB would cost.
+const overGoal = { inviteAgent: '3.23 kB', editAgent: '3.15 kB' };
 
 const commands = [
   'createWorkspace', 'changePlan', 'changeSettings',
@@ -26,8 +26,9 @@ const commands = [
 export default [
   // 29.71 kB since the roster names a failing port (ServiceUnavailable) and holds port answers to
   // their contract, checks its options and the outbox limit, and backs off between conflicting
-  // attempts, and checks acceptUrl and passwordPolicy (about +1.3 kB over 28.44 kB); 30.05 kB
-  // since it holds the clock and random source to their contracts too (+0.34 kB).
+  // attempts, and checks acceptUrl and passwordPolicy (about +1.3 kB over 28.44 kB); 29.68 kB
+  // after the fourth size pass; 30.35 kB since it holds the clock and random source to their
+  // contracts and counts lapsed invitations out of its reads.
   { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '30.5 kB' },
   ...commands.map((command) => ({
     ...own,

@@ -201,7 +201,7 @@ export function inviteAgent(
     invitationId: context.invitationId,
     email: i.email,
     role: i.role,
-    departmentIds: departments.map((d) => d.id),
+    departmentIds: i.departmentIds, // the departments found are these ids, in this order
     invitedBy: actor.id,
     tokenHash: context.tokenHash,
     expiresAt: expiryFrom(context.now, workspace.invitationTtlHours),

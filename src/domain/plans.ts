@@ -46,14 +46,15 @@ export type SeatPolicy = Readonly<{ countInactiveAgents: boolean; reserveSeatsFo
 export const DEFAULT_SEAT_POLICY: SeatPolicy = { countInactiveAgents: true, reserveSeatsForInvitations: true };
 
 /**
- * Resolves a plan reference against a catalog; `undefined` when the id is not in it or the
- * catalog's entry is not a valid plan (a host's catalog is checked like any input).
+ * Resolves a plan reference against a catalog; `undefined` when the id is not in it, or the
+ * catalog's entry is not a valid plan or has another id than its key (a host's catalog is checked
+ * like any input: a workspace asking for `team` must not get a plan whose id says `pro`).
  */
 export function resolvePlan(ref: z.output<typeof planSchema>, catalog: PlanCatalog): Plan | undefined {
   if (typeof ref !== 'string') return ref;
   if (!Object.hasOwn(catalog, ref)) return undefined;
   const plan = inlinePlanSchema.safeParse(catalog[ref]);
-  return plan.success ? plan.data : undefined;
+  return plan.success && plan.data.id === ref ? plan.data : undefined;
 }
 
 /** True when `used` fits under `limit`. */

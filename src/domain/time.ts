@@ -25,8 +25,8 @@ export function isoTime(date: Date): IsoTime {
   // A use case formats the same instant many times (each event, the invitation's expiry next to
   // its sending time), so the last two instants are kept: one slot would thrash between them.
   const time = date.getTime();
-  if (time === lastTime) return lastIso;
-  if (time === previousTime) return previousIso;
+  if (time === lastTime) return lastIso!;
+  if (time === previousTime) return previousIso!;
   const iso = formatIso(date);
   previousTime = lastTime;
   previousIso = lastIso;
@@ -34,10 +34,13 @@ export function isoTime(date: Date): IsoTime {
   lastIso = iso;
   return iso;
 }
-let lastTime = Number.NaN;
-let lastIso = '' as IsoTime;
-let previousTime = Number.NaN;
-let previousIso = '' as IsoTime;
+// Empty until the first two instants are formatted: no number is `===` undefined, so an empty slot
+// never matches (nor does NaN, an invalid date's time, ever match, so it always reaches the
+// formatter and throws there as `toISOString` does).
+let lastTime: number | undefined;
+let lastIso: IsoTime | undefined;
+let previousTime: number | undefined;
+let previousIso: IsoTime | undefined;
 
 /**
  * The exact form {@link isoTime} writes for years 0000–9999 (`2026-11-23T14:00:00.000Z`), with

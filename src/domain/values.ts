@@ -18,11 +18,22 @@ import { pure } from './pure';
 // Shared helpers
 // ---------------------------------------------------------------------------
 
-/** What a check gives: the canonical value, or a refusal with the message for the user. */
-type Check = string | Refused;
-type Refused = { readonly refused: string };
+/**
+ * The context zod gives a transform. The checks below are transforms: each returns the canonical
+ * value, or refuses with {@link refuse}.
+ */
+type Ctx = z.RefinementCtx<string>;
 
-const fail = (refused: string): Refused => ({ refused });
+/**
+ * Refuses the value with a message for the user: a custom issue, as zod's own refinements make,
+ * and no output. The checks refuse through zod's context directly rather than return a refusal for
+ * a wrapper to pass on: no object per refusal, no wrapper call per value, and ~30 B less in every
+ * bundle that parses an address or a name (ADR 0022, fourth pass).
+ */
+function refuse(ctx: Ctx, message: string): never {
+  ctx.addIssue(message);
+  return z.NEVER;
+}
 
 /**
  * Inputs far beyond any legitimate length are refused before normalisation
@@ -94,26 +105,16 @@ function describeCodePoint(ch: string): string {
 type Rule = readonly [pattern: RegExp, message: string];
 
 /**
- * The first rule `s` breaks, as a refusal, or `undefined`. Rules as data rather than one `if` each:
- * the email rules ship in every bundle that parses an address, and a rule that is a pattern and a
- * message has no code of its own to ship.
+ * The message of the first rule `s` breaks, or `undefined`. Rules as data rather than one `if`
+ * each: the email rules ship in every bundle that parses an address, and a rule that is a pattern
+ * and a message has no code of its own to ship.
  */
-function broken(s: string, rules: readonly Rule[]): Refused | undefined {
+function broken(s: string, rules: readonly Rule[]): string | undefined {
   for (const [pattern, message] of rules) {
     const found = pattern.exec(s);
-    if (found !== null) return fail(message.replace('%', () => describeCodePoint(found[0])));
+    if (found !== null) return message.replace('%', () => describeCodePoint(found[0]));
   }
   return undefined;
-}
-
-/** Message-bearing refinement shared by every schema, so none of them can throw. */
-function refineWith(check: (s: string) => Check) {
-  return (s: string, ctx: z.RefinementCtx<string>): string => {
-    const result = check(s);
-    if (typeof result === 'string') return result;
-    ctx.addIssue(result.refused); // a custom issue with this message, as zod's own refinements make
-    return z.NEVER;
-  };
 }
 
 // ---------------------------------------------------------------------------
@@ -188,39 +189,33 @@ const HOST: readonly Rule[] = [
   [/\.[0-9]+$/, 'Email domain must be a name, not an IP address.'],
 ];
 
-/**
- * Runs once on the already-canonical case so the 'İ' → 'i̇' style expansions
- * of lower-casing are measured and validated exactly as they will be stored,
- * which is what makes canonicalisation idempotent.
- */
-function canonicalCase(s: string): string {
-  return s.normalize('NFC').toLowerCase().normalize('NFC');
-}
-
-function canonicalEmail(raw: string): Check {
-  if (raw.length > HARD_INPUT_LIMIT) return fail('Email address is too long.');
+function canonicalEmail(raw: string, ctx: Ctx): string {
+  if (raw.length > HARD_INPUT_LIMIT) return refuse(ctx, 'Email address is too long.');
   const trimmed = trimWith(raw, ASCII_WHITESPACE);
   const textRefused = broken(trimmed, ADDRESS);
-  if (textRefused) return textRefused;
+  if (textRefused) return refuse(ctx, textRefused);
 
-  const [local, domain] = canonicalCase(trimmed).split('@') as [string, string];
+  // NFC, lower case, and NFC once more on the lower-cased text, so that the 'İ' → 'i̇' style
+  // expansions of lower-casing are measured and validated exactly as they will be stored, which is
+  // what makes canonicalisation idempotent.
+  const [local, domain] = trimmed.normalize('NFC').toLowerCase().normalize('NFC').split('@') as [string, string];
   const refused = broken(local, LOCAL_PART) ?? broken(domain, DOMAIN);
-  if (refused) return refused;
+  if (refused) return refuse(ctx, refused);
   const localOctets = utf8Length(local);
   if (localOctets > MAX_LOCAL_OCTETS) {
-    return fail(`The part before "@" must be at most ${MAX_LOCAL_OCTETS} bytes.`);
+    return refuse(ctx, `The part before "@" must be at most ${MAX_LOCAL_OCTETS} bytes.`);
   }
 
   let host: string;
   try {
     host = new URL(`http://${domain}`).hostname;
   } catch {
-    return fail('Email domain is not a valid internationalized domain name.');
+    return refuse(ctx, 'Email domain is not a valid internationalized domain name.');
   }
   const hostRefused = broken(host, HOST);
-  if (hostRefused) return hostRefused;
+  if (hostRefused) return refuse(ctx, hostRefused);
   if (localOctets + 1 + host.length > MAX_ADDRESS_OCTETS) {
-    return fail(`Email address must be at most ${MAX_ADDRESS_OCTETS} bytes.`);
+    return refuse(ctx, `Email address must be at most ${MAX_ADDRESS_OCTETS} bytes.`);
   }
   return `${local}@${host}`;
 }
@@ -236,7 +231,7 @@ function canonicalEmail(raw: string): Check {
  */
 export const emailSchema = /* @__PURE__ */ pure(() => z
   .string()
-  .transform(refineWith(canonicalEmail))
+  .transform(canonicalEmail)
   .brand<'Email'>());
 
 /**
@@ -263,14 +258,14 @@ export function parseEmail(raw: unknown): Result<Email, string> {
  */
 function boundedText(label: string, maxCodePoints: number, refuses: RegExp, what: string, emptyOk = false) {
   const tooLong = `${label} must be at most ${maxCodePoints} characters.`;
-  return (raw: string): Check => {
-    if (raw.length > HARD_INPUT_LIMIT) return fail(tooLong);
+  return (raw: string, ctx: Ctx): string => {
+    if (raw.length > HARD_INPUT_LIMIT) return refuse(ctx, tooLong);
     const trimmed = trimWith(raw, UNICODE_WHITESPACE);
-    if (!trimmed && !emptyOk) return fail(`${label} must not be empty.`);
+    if (!trimmed && !emptyOk) return refuse(ctx, `${label} must not be empty.`);
     const bad = refuses.exec(trimmed);
-    if (bad !== null) return fail(`${label} must not contain ${what} (found ${describeCodePoint(bad[0])}).`);
+    if (bad !== null) return refuse(ctx, `${label} must not contain ${what} (found ${describeCodePoint(bad[0])}).`);
     const normalized = trimmed.normalize('NFC');
-    return codePointLength(normalized) > maxCodePoints ? fail(tooLong) : normalized;
+    return codePointLength(normalized) > maxCodePoints ? refuse(ctx, tooLong) : normalized;
   };
 }
 
@@ -294,7 +289,7 @@ export type PersonName = string & z.BRAND<'PersonName'>;
  */
 export const personNameSchema = /* @__PURE__ */ pure(() => z
   .string()
-  .transform(refineWith(boundedText('Name', 100, NAME_REFUSES, NAME_REFUSAL)))
+  .transform(boundedText('Name', 100, NAME_REFUSES, NAME_REFUSAL))
   .brand<'PersonName'>());
 
 /**
@@ -314,7 +309,7 @@ export type DepartmentName = string & z.BRAND<'DepartmentName'>;
  */
 export const departmentNameSchema = /* @__PURE__ */ pure(() => z
   .string()
-  .transform(refineWith(boundedText('Department name', 60, NAME_REFUSES, NAME_REFUSAL)))
+  .transform(boundedText('Department name', 60, NAME_REFUSES, NAME_REFUSAL))
   .brand<'DepartmentName'>());
 
 const MAX_DESCRIPTION = 500;
@@ -327,10 +322,10 @@ const descriptionText = /* @__PURE__ */ boundedText(
   true,
 );
 
-function canonicalDescription(raw: string): Check {
+function canonicalDescription(raw: string, ctx: Ctx): string {
   // Windows line endings are normalised so the same text typed on any OS
   // stores identically; a lone CR is still refused as a control character.
-  return descriptionText(raw.length > HARD_INPUT_LIMIT ? raw : raw.replace(/\r\n/g, '\n'));
+  return descriptionText(raw.length > HARD_INPUT_LIMIT ? raw : raw.replace(/\r\n/g, '\n'), ctx);
 }
 
 /**
@@ -340,7 +335,7 @@ function canonicalDescription(raw: string): Check {
  * @example
  * descriptionSchema.parse('Handles refunds.\r\nEU only.\n'); // 'Handles refunds.\nEU only.'
  */
-export const descriptionSchema: z.ZodType<string, string> = /* @__PURE__ */ pure(() => z.string().transform(refineWith(canonicalDescription)));
+export const descriptionSchema: z.ZodType<string, string> = /* @__PURE__ */ pure(() => z.string().transform(canonicalDescription));
 
 /**
  * Case-insensitive comparison key for department names, so "Sales", "SALES"

@@ -130,6 +130,8 @@ describe('opening a workspace', () => {
     ['a missing limit', { id: 'broken', seats: 3 }],
     ['a malformed id', { id: 'Broken Plan', seats: 3, departments: 1 }],
     ['an unknown field', { id: 'broken', seats: 3, departments: 1, price: 9 }],
+    // Valid as a plan, but not the one asked for: storing it would give the workspace plan `pro`.
+    ['an id other than its key', { id: 'pro', seats: 3, departments: 1 }],
   ])('treats a host catalog entry with %s as no plan at all', (_, entry) => {
     // A host's catalog may come from its own config: it is checked like any input.
     const plans = { broken: entry } as unknown as PlanCatalog;
