@@ -32,7 +32,7 @@ export function checkedClock(clock: Clock): () => Date {
     } catch (e) {
       return fail('clock', e);
     }
-    return now instanceof Date && Number.isFinite(now.getTime()) ? now : fail('clock', `now() answered ${describe(now)}, not a valid Date`);
+    return kindOf(now) === 'Date' && Number.isFinite((now as Date).getTime()) ? (now as Date) : fail('clock', `now() answered ${describe(now)}, not a valid Date`);
   };
 }
 
@@ -50,15 +50,31 @@ export function checkedRandom(random: Random): Random {
       } catch (e) {
         return fail('random', e);
       }
-      return bytes instanceof Uint8Array && bytes.length === length
-        ? bytes
+      return kindOf(bytes) === 'Uint8Array' && (bytes as Uint8Array).length === length
+        ? (bytes as Uint8Array)
         : fail('random', `bytes(${length}) answered ${describe(bytes)}, not ${length} bytes`);
     },
   };
 }
 
+/**
+ * `Date`, `Uint8Array`, …: the built-in kind of a value, whatever realm made it. `instanceof`
+ * would refuse a Date or a Node `Buffer` from another realm (a `vm` context, a Jest sandbox).
+ */
+const kindOf = (value: unknown): string => Object.prototype.toString.call(value).slice(8, -1);
+
 function describe(value: unknown): string {
-  if (value instanceof Date) return 'an Invalid Date';
-  if (value instanceof Uint8Array) return `${value.length} bytes`;
+  const kind = kindOf(value);
+  if (kind === 'Date') return 'an Invalid Date';
+  if (kind === 'Uint8Array') return `${(value as Uint8Array).length} bytes`;
   return value === null ? 'null' : typeof value;
 }
+
+/**
+ * A rejection handler for a call that may meet a failing clock or random source on the way: the
+ * `ServiceUnavailable` the {@link PortFailure} carries, or `toError` for anything else.
+ */
+export const portFailureOr =
+  <E>(toError: (e: unknown) => E) =>
+  (e: unknown): E | ServiceUnavailable =>
+    e instanceof PortFailure ? e.failure : toError(e);

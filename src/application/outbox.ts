@@ -26,19 +26,31 @@ export async function deliverDue(
   deps: Readonly<{ store: RosterStore; mailer: Mailer; now: () => Date; retry: RetryPolicy }>,
   options: Readonly<{ limit?: number; leaseMs?: number }> = {},
 ): Promise<DeliveryReport> {
-  const claimed = await deps.store.claimOutbox(deps.now(), options.limit ?? 50, options.leaseMs ?? 60_000);
+  // The run's time is read once, before anything is claimed, so a clock that fails ends the run
+  // with nothing written. After that each outcome is stamped with a fresh reading, or with the
+  // run's if the clock fails meanwhile: an email that went out is always recorded as sent, never
+  // as a mailer failure to send again.
+  const started = deps.now();
+  const stamp = () => {
+    try {
+      return deps.now();
+    } catch {
+      return started;
+    }
+  };
+  const claimed = await deps.store.claimOutbox(started, options.limit ?? 50, options.leaseMs ?? 60_000);
   let delivered = 0;
   let failed = 0;
   for (const m of claimed) {
     try {
       await deps.mailer.send({ to: m.to, subject: m.subject, text: m.text, html: m.html, idempotencyKey: m.idempotencyKey });
-      await deps.store.markDelivered(m.id, deps.now());
-      delivered++;
     } catch (e) {
-      const now = deps.now();
-      await deps.store.markFailed(m.id, e instanceof Error ? e.message : String(e), addMilliseconds(now, retryDelay(m.attempts, deps.retry)));
+      await deps.store.markFailed(m.id, e instanceof Error ? e.message : String(e), addMilliseconds(stamp(), retryDelay(m.attempts, deps.retry)));
       failed++;
+      continue;
     }
+    await deps.store.markDelivered(m.id, stamp());
+    delivered++;
   }
   return { delivered, failed };
 }

@@ -28,8 +28,8 @@ import type { OutboxMessage, OutboxStatus } from '../ports/outbox';
 import type { AccountDirectory, BreachedPasswords, Clock, Identity, Mailer, Random, RateLimiter } from '../ports/services';
 import type { AgentFilter, InvitationFilter, RosterStore, WorkspaceEvent } from '../ports/store';
 import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
-import { checkedClock, checkedRandom, PortFailure } from './clock-and-random';
-import { appFail, type ApplicationError, type RateLimited, type ServiceName, type ServiceUnavailable, type StoreUnavailable } from './errors';
+import { checkedClock, checkedRandom, PortFailure, portFailureOr } from './clock-and-random';
+import { appFail, type ApplicationError, type ConcurrencyConflict, type RateLimited, type ServiceName, type ServiceUnavailable, type StoreUnavailable } from './errors';
 import { DEFAULT_RETRY, deliverDue, outboxMessage, retryDelay, type DeliveryReport, type RetryPolicy } from './outbox';
 import { defaultTemplates, type EmailTemplates } from './templates';
 import { Attempt, transact, type Planned } from './transaction';
@@ -240,7 +240,7 @@ export function createRoster(options: RosterOptions = {}) {
    * `toError`; the clock or random source failing on the way is the `ServiceUnavailable` it carries.
    */
   const call = <T, E>(port: () => Promise<T> | T, toError: (e: unknown) => E): ResultAsync<T, E | ServiceUnavailable> =>
-    ResultAsync.fromPromise(Promise.resolve().then(port), (e) => (e instanceof PortFailure ? e.failure : toError(e)));
+    ResultAsync.fromPromise(Promise.resolve().then(port), portFailureOr(toError));
   const io = <T>(promise: () => Promise<T>): ResultAsync<T, StoreUnavailable | ServiceUnavailable> => call(promise, appFail.store);
   /** Calls a host port other than the store: its failure is `ServiceUnavailable` naming it. */
   const service = <T>(name: ServiceName, port: () => Promise<T> | T): ResultAsync<T, ServiceUnavailable> =>
@@ -1078,21 +1078,24 @@ export function createRoster(options: RosterOptions = {}) {
    * The workspace as the next seat check will see it, without writing: pending invitations that
    * lapsed by now are counted out, as the sweep of that check expires them all (ADR 0004). The
    * count must belong to the workspace's version: if the workspace moved while counting (a
-   * sweep committed, say), it is read and counted again, a few times at most.
+   * sweep committed, say), it is read and counted again, a few times at most; `null` when it
+   * kept moving, rather than a count that belongs to no version (see {@link counted}).
    */
-  const asSwept = async (workspace: Workspace, version: number): Promise<Workspace> => {
+  const asSwept = async (workspace: Workspace, version: number): Promise<Workspace | null> => {
     let at: Date | undefined; // read only when there is something to count
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 0; attempt <= RECOUNTS; attempt++) {
       if (workspace.counts.pendingInvitations === 0) return workspace;
       const lapsed = await store.countLapsedInvitations(workspace.id, (at ??= now()));
       const again = await store.loadWorkspace(workspace.id);
-      if (!again || again.version === version || attempt > RECOUNTS) {
-        // Never below 0, even on a count that belongs to a later version after all.
-        return { ...workspace, counts: { ...workspace.counts, pendingInvitations: Math.max(0, workspace.counts.pendingInvitations - lapsed) } };
+      if (!again || again.version === version) {
+        return { ...workspace, counts: { ...workspace.counts, pendingInvitations: workspace.counts.pendingInvitations - lapsed } };
       }
       ({ value: workspace, version } = again);
     }
+    return null;
   };
+  /** A read counted by {@link asSwept}, or `ConcurrencyConflict` when the workspace kept moving. */
+  const counted = <T>(value: T | null): Result<T, ConcurrencyConflict> => (value === null ? err(appFail.conflict(1 + RECOUNTS)) : ok(value));
 
   return answeredAll({
     createWorkspace,
@@ -1126,7 +1129,7 @@ export function createRoster(options: RosterOptions = {}) {
      * that lapsed are not in `counts.pendingInvitations`, though the store still holds them as
      * pending until a use case sweeps (ADR 0004), so it agrees with `listInvitations`.
      */
-    getWorkspace: (actor: ActorRef) => reading(actor, null, ({ workspace, version }) => asSwept(workspace, version)),
+    getWorkspace: (actor: ActorRef) => reading(actor, null, ({ workspace, version }) => asSwept(workspace, version)).andThen(counted),
     /** Agents, filtered by status, availability or department. Every member may list the team. */
     listAgents: (actor: ActorRef, filter: AgentFilter = {}) =>
       parse(agentFilterSchema, filter).andThen((f) => reading(actor, null, ({ workspace }) => store.listAgents(workspace.id, f as AgentFilter))),
@@ -1149,8 +1152,8 @@ export function createRoster(options: RosterOptions = {}) {
     seatUsage: (actor: ActorRef) =>
       reading(actor, null, async ({ workspace, version }) => {
         const swept = await asSwept(workspace, version);
-        return { ...seatUsage(swept), counts: swept.counts, policy: swept.seatPolicy };
-      }),
+        return swept && { ...seatUsage(swept), counts: swept.counts, policy: swept.seatPolicy };
+      }).andThen(counted),
     /**
      * The admin's live dashboard: per department, who is online, away or inactive, their open
      * conversations and how many wait; plus the agents in no department, who get nothing routed.

@@ -35,9 +35,16 @@ export class Attempt {
     this.store = session ?? store;
   }
 
-  /** Wraps a store call: a rejection becomes `StoreUnavailable`. */
+  /**
+   * Wraps a store call: a rejection becomes `StoreUnavailable`. A failing clock or random source
+   * met on the way is not the store's: its {@link PortFailure} is thrown on, to `transact` or the
+   * use case, which answer the `ServiceUnavailable` it carries.
+   */
   read<T>(promise: () => Promise<T>): ResultAsync<T, StoreUnavailable> {
-    return ResultAsync.fromPromise(Promise.resolve().then(promise), appFail.store);
+    return ResultAsync.fromPromise(Promise.resolve().then(promise), (e) => {
+      if (e instanceof PortFailure) throw e;
+      return appFail.store(e);
+    });
   }
 
   #track<T extends Aggregate>(row: Versioned<T> | null): T | null {

@@ -5,18 +5,20 @@
  */
 import type { ResultAsync } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
-import { ManualClock, MemoryIdentity, MemoryRosterStore, type Random, type Roster } from 'agent-roster';
+import { runInNewContext } from 'node:vm';
+import { CapturingMailer, ManualClock, MemoryIdentity, MemoryRosterStore, type Random, type Roster, type RosterStore } from 'agent-roster';
 import { webCryptoRandom } from '../../src/application/crypto';
 import { aShop, failure, PASSWORD } from '../support/shop';
 
-type ClockAnswer = 'time' | 'throws' | 'invalid-date' | 'epoch-number';
+type ClockAnswer = 'time' | 'throws' | 'invalid-date' | 'epoch-number' | 'once-then-throws';
 type RandomAnswer = 'bytes' | 'throws' | 'too-few' | 'plain-array';
 
 /** A ManualClock that can be made to fail in each way a host's clock might. */
 class BreakableClock extends ManualClock {
   answer: ClockAnswer = 'time';
   override now(): Date {
-    if (this.answer === 'throws') throw new Error('clock source unreachable');
+    if (this.answer === 'once-then-throws') this.answer = 'throws';
+    else if (this.answer === 'throws') throw new Error('clock source unreachable');
     if (this.answer === 'invalid-date') return new Date(Number.NaN);
     if (this.answer === 'epoch-number') return Date.parse('2026-11-23T09:00:00Z') as unknown as Date;
     return super.now();
@@ -196,5 +198,78 @@ describe('the roster on a store with sessions, when the clock fails', () => {
     await failure(roster.createDepartment(ana, { name: 'Sales' }), 'ServiceUnavailable');
     await failure(roster.inviteAgent(ana, { email: 'bob@acme.com' }), 'ServiceUnavailable');
     expect(sessions.ended).toBe(sessions.opened);
+  });
+});
+
+describe('delivering the outbox while the clock fails', () => {
+  it('reads the time once before claiming: an email that went out is recorded as sent, never as a failure to send again', async () => {
+    const clock = new BreakableClock('2026-11-23T09:00:00Z');
+    const mailer = new CapturingMailer();
+    const { roster, ana, invite } = await aShop({ clock, mailer, deliverImmediately: false });
+    await invite('bob@acme.com');
+    await invite('cy@acme.com');
+    clock.answer = 'once-then-throws';
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 2, failed: 0 });
+    expect(mailer.sent.map((m) => m.to).sort()).toEqual(['bob@acme.com', 'cy@acme.com']);
+    clock.answer = 'time';
+    const delivered = (await roster.outbox(ana, 'delivered'))._unsafeUnwrap();
+    expect(delivered.map((m) => [m.to, m.deliveredAt, m.attempts])).toEqual([
+      ['bob@acme.com', '2026-11-23T09:00:00.000Z', 1],
+      ['cy@acme.com', '2026-11-23T09:00:00.000Z', 1],
+    ]);
+  });
+
+  it('claims nothing when the clock fails before the run: ServiceUnavailable, and the emails wait for the next run', async () => {
+    const clock = new BreakableClock('2026-11-23T09:00:00Z');
+    const mailer = new CapturingMailer();
+    const { roster, ana, invite } = await aShop({ clock, mailer, deliverImmediately: false });
+    await invite('bob@acme.com');
+    clock.answer = 'throws';
+    expect(await failure(roster.deliverOutbox(), 'ServiceUnavailable')).toMatchObject({ service: 'clock' });
+    clock.answer = 'time';
+    expect((await roster.outbox(ana, 'pending'))._unsafeUnwrap().map((m) => m.attempts)).toEqual([0]);
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0 });
+  });
+});
+
+describe('a clock or random source from another realm', () => {
+  it('is taken as it is: a Date and a Uint8Array made in a vm context (as in a Jest sandbox) are a Date and bytes', async () => {
+    const foreign = { now: () => runInNewContext('new Date("2026-11-23T09:00:00Z")') as Date };
+    const random = { bytes: (n: number) => runInNewContext(`crypto.getRandomValues(new Uint8Array(${n}))`, { crypto }) as Uint8Array };
+    expect(foreign.now() instanceof Date).toBe(false);
+    expect(random.bytes(4) instanceof Uint8Array).toBe(false);
+    const { roster, ana } = await aShop({ clock: foreign, random });
+    const sent = (await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrap();
+    expect(sent.state.invitation.sentAt).toBe('2026-11-23T09:00:00.000Z');
+    expect(sent.state.invitation.id).toMatch(/^inv_[A-Za-z0-9_-]{22}$/);
+  });
+});
+
+describe('counting lapsed invitations out of a read while the workspace keeps moving', () => {
+  it('is ConcurrencyConflict after four tries, never a count that belongs to no version', async () => {
+    const inner = new MemoryRosterStore();
+    let moving = false;
+    let bump = 0;
+    // Every load of the workspace, while `moving`, reports a new version: as if a write landed
+    // between each load and count.
+    const store = new Proxy(inner, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property, target);
+        if (property === 'loadWorkspace') {
+          return async (id: never) => {
+            const row = await target.loadWorkspace(id);
+            return row && moving ? { ...row, version: row.version + ++bump } : row;
+          };
+        }
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as RosterStore;
+    const { roster, ana, invite } = await aShop({ store });
+    await invite('bob@acme.com');
+    moving = true;
+    expect(await failure(roster.getWorkspace(ana), 'ConcurrencyConflict')).toMatchObject({ attempts: 4 });
+    expect(await failure(roster.seatUsage(ana), 'ConcurrencyConflict')).toMatchObject({ attempts: 4 });
+    moving = false;
+    expect((await roster.getWorkspace(ana))._unsafeUnwrap().counts.pendingInvitations).toBe(1);
   });
 });
