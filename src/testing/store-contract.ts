@@ -602,7 +602,12 @@ export function describeStoreContract(
         const lapsing = anInvitation({ workspaceId: WS_A, email: 'lapsing@shop.com', expiresAt: at(24), departmentIds: [sales.id] });
         const lapsingBoth = anInvitation({ workspaceId: WS_A, email: 'both@shop.com', expiresAt: at(12), ...both });
         const later = anInvitation({ workspaceId: WS_A, email: 'later@shop.com', expiresAt: at(25), ...both });
-        await given({ create: [workspaceA, sales, billing, { ...bob, ...both }, lapsing, lapsingBoth, later] });
+        // Closed ones with a past expiry count neither as pending nor as lapsed: a store that
+        // subtracts lapsed invitations whatever their status would go below the pending count.
+        const closed = (['revoked', 'expired', 'accepted'] as const).map((status) =>
+          anInvitation({ workspaceId: WS_A, email: `${status}@shop.com`, status, expiresAt: at(6), ...both }),
+        );
+        await given({ create: [workspaceA, sales, billing, { ...bob, ...both }, lapsing, lapsingBoth, later, ...closed] });
         const counts = async (now?: Date) =>
           byId((await store.listDepartments(WS_A, now)).map((s) => ({ id: s.department.id, members: s.members, pendingInvitations: s.pendingInvitations })));
         expect(await counts()).toEqual(byId([{ id: sales.id, members: 1, pendingInvitations: 3 }, { id: billing.id, members: 1, pendingInvitations: 2 }]));

@@ -438,7 +438,10 @@ describe('a failing store', () => {
     const broken = breakableStore();
     const { roster, ana, invite, tokenFor } = await aShop({ store: broken.store });
     await invite('bob@acme.com');
-    broken.failing.add('findInvitationByTokenHash').add('listAgents').add('events').add('listOutbox');
+    broken.failing.add('findInvitationByTokenHash').add('listAgents').add('events').add('listOutbox').add('countLapsedInvitations').add('listDepartments');
+    await failure(roster.getWorkspace(ana), 'StoreUnavailable');
+    await failure(roster.seatUsage(ana), 'StoreUnavailable');
+    await failure(roster.listDepartments(ana), 'StoreUnavailable');
     await failure(roster.previewInvitation({ token: tokenFor('bob@acme.com') }), 'StoreUnavailable');
     await failure(roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: PASSWORD }), 'StoreUnavailable');
     await failure(roster.listAgents(ana), 'StoreUnavailable');
