@@ -27,9 +27,9 @@ export default [
   // 29.71 kB since the roster names a failing port (ServiceUnavailable) and holds port answers to
   // their contract, checks its options and the outbox limit, and backs off between conflicting
   // attempts, and checks acceptUrl and passwordPolicy (about +1.3 kB over 28.44 kB); 29.68 kB
-  // after the fourth size pass; 30.35 kB since it holds the clock and random source to their
-  // contracts and counts lapsed invitations out of its reads.
-  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '30.5 kB' },
+  // after the fourth size pass; 30.48 kB since it holds the clock and random source to their
+  // contracts, counts lapsed invitations out of its reads, and compares days 29–31 as text.
+  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '30.75 kB' },
   ...commands.map((command) => ({
     ...own,
     name: overGoal[command] ? `${command} alone (guard; over the 3 kB goal, see ADR 0022)` : `${command} alone`,
