@@ -65,9 +65,24 @@ const holes = fixture(
   [`${fence}ts`, "import { createRoster } from 'agent-roster';", 'createRoster().inviteAgnet(…);', fence].join('\n'),
 );
 
+// A block in a callout (a blockquote) is checked like any other, its quote marks left out.
+const quoted = fixture(
+  '(quoted)',
+  [
+    '> [!IMPORTANT]',
+    '> Await it:',
+    '>',
+    `> ${fence}ts`,
+    "> import { createRoster } from 'agent-roster';",
+    '>',
+    '> createRoster().inviteAgnet(…);',
+    `> ${fence}`,
+  ].join('\n'),
+);
+
 let problems: Map<string, SnippetProblem[]>;
 beforeAll(() => {
-  problems = checkDocumentation(root, [mistakes, conventions, holes]);
+  problems = checkDocumentation(root, [mistakes, conventions, holes, quoted]);
 }, 120_000);
 
 const samplePages = documentationPages(root).filter((page) => readFileSync(join(root, page), 'utf8').includes(`${fence}ts\n`));
@@ -96,6 +111,10 @@ describe('the samples check itself', () => {
 
   it('lets a page build on its earlier blocks, redeclare, import again and leave holes', () => {
     expect(formatProblems(problems.get('(conventions)')!)).toEqual([]);
+  });
+
+  it('checks a block inside a blockquote, on its line', () => {
+    expect(formatProblems(problems.get('(quoted)')!)).toEqual([expect.stringMatching(/^\(quoted\):7 Property 'inviteAgnet' does not exist/)]);
   });
 
   it('still checks the code around a hole', () => {

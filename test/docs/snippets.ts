@@ -3,8 +3,9 @@
  * page's module in a single `ts.Program` against the package source. The convention it
  * implements is documented in docs/README.md ("Code samples are typechecked").
  *
- * - A page's ```ts blocks are one module, in page order. Each block is a block scope nested in
- *   the previous one: it sees what earlier blocks declared and may declare a name again.
+ * - A page's ```ts blocks are one module, in page order, blocks inside a blockquote (a callout,
+ *   `> ```ts`) included. Each block is a block scope nested in the previous one: it sees what
+ *   earlier blocks declared and may declare a name again.
  * - `import` and `declare` statements are hoisted to the top of the module (imports of the same
  *   name merged), since they cannot stand in a block; `export` is dropped for the same reason.
  * - `<!-- snippet-preamble … -->` is a hidden block, checked where it stands: it declares what a
@@ -27,7 +28,10 @@ export type PageModule = Readonly<{ page: string; text: string; origins: readonl
 /** A diagnostic, placed on the page (`docs/agent.md:180`). */
 export type SnippetProblem = Readonly<{ page: string; line: number | null; message: string }>;
 
-const FENCE = /^(\s*)(`{3,}|~{3,})\s*([^`\s]*)(.*)$/;
+/** A fence, after its indent and any blockquote marks (`> ```ts` in a callout). */
+const FENCE = /^(\s*(?:>\s?)*)(`{3,}|~{3,})\s*([^`\s]*)(.*)$/;
+/** The blockquote marks before a line of a quoted block, and the one space after each. */
+const QUOTE = /^\s*(?:>\s?)+/;
 const PREAMBLE_OPEN = /^\s*<!--\s*snippet-preamble:?(.*)$/;
 
 /**
@@ -44,10 +48,13 @@ export function blocksOf(markdown: string): Block[] {
       const [, indent = '', marks = '', lang = '', rest = ''] = fence;
       const start = i + 1;
       let end = start;
-      const closing = new RegExp(`^\\s*${marks[0] === '`' ? '`' : '~'}{${marks.length},}\\s*$`);
+      const quoted = indent.includes('>');
+      const closing = new RegExp(`^\\s*${quoted ? '(?:>\\s?)+' : ''}${marks[0] === '`' ? '`' : '~'}{${marks.length},}\\s*$`);
       while (end < lines.length && !closing.test(lines[end]!)) end++;
       if (lang === 'ts' && rest.trim() === '') {
-        const body = lines.slice(start, end).map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l.trimStart()));
+        const body = lines
+          .slice(start, end)
+          .map((l) => (quoted ? l.replace(QUOTE, '') : l.startsWith(indent) ? l.slice(indent.length) : l.trimStart()));
         blocks.push({ code: body.join('\n'), line: start + 1, hidden: false });
       }
       i = end;
