@@ -10,7 +10,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConsoleMailer, createRoster } from 'agent-roster';
-import { createHandler } from './handler';
+import { createHandler } from './handler.js';
 
 const port = Number(process.env.PORT ?? 0);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {

@@ -14,7 +14,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { CapturingMailer, createRoster, ManualClock, MemoryRosterStore, type WorkspaceId } from 'agent-roster';
 import { readRoster } from 'agent-roster/testing';
-import { createHandler } from '../http-api/handler';
+import { createHandler } from '../http-api/handler.js';
 
 export type ToyApp = Readonly<{
   /** `http://127.0.0.1:<port>` */
