@@ -130,7 +130,7 @@ const checks: Check[] = [
     name: 'npm pack',
     run: () => {
       packed = packTarball(root, packDir);
-      const unexpected = packed.files.filter((f) => !/^(dist\/|sql\/|package\.json$|README\.md$|LICENSE|CHANGELOG\.md$)/.test(f));
+      const unexpected = packed.files.filter((f) => !/^(dist\/|sql\/|docs\/domain\.md$|package\.json$|README\.md$|LICENSE|CHANGELOG\.md$)/.test(f));
       return {
         ok: unexpected.length === 0,
         lines: [
