@@ -1244,10 +1244,43 @@ export async function runRosterCommands(
     invitationTtlHours: setup.invitationTtlHours,
     owner: { email: setup.owner.email.address, name: setup.owner.name, password: STRONG },
   });
-  if (!opened.ok) fail(real, `The workspace could not be opened: ${opened.errorType}`, [JSON.stringify(setup)]);
+  if (!opened.ok) fail(real, `The workspace could not be opened: ${opened.errorType}`, [...errorDetails(opened.error), ...openingHints(setup, opened), `the workspace: ${JSON.stringify(setup)}`]);
   const model = RosterModel.opening(setup);
   real.previous = (await inspect(real, model, 'opening the workspace')).snapshot;
   await fc.asyncModelRun(() => ({ model, real }), commands);
+}
+
+/** What a refusal's error says beyond its type: a `ValidationFailed`'s issues (`path: message`), or its message. */
+function errorDetails(error: unknown): string[] {
+  if (typeof error !== 'object' || error === null) return [];
+  const { issues, message } = error as { issues?: unknown; message?: unknown };
+  if (Array.isArray(issues) && issues.length > 0) {
+    return issues.map((issue: unknown) => {
+      const { path, message: text } = (typeof issue === 'object' && issue !== null ? issue : {}) as { path?: unknown; message?: unknown };
+      const where = Array.isArray(path) ? path.join('.') : path === undefined || path === '' ? '(input)' : String(path);
+      return `${where}: ${text === undefined ? JSON.stringify(issue) : String(text)}`;
+    });
+  }
+  return typeof message === 'string' && message !== '' ? [message] : [];
+}
+
+/** What to do when the workspace does not open on a plan the property chose. */
+function openingHints(setup: WorkspaceSetup, refusal: Readonly<{ errorType: string; error?: unknown }>): string[] {
+  const aboutPlan =
+    refusal.errorType === 'ValidationFailed' &&
+    typeof setup.plan !== 'string' &&
+    (refusal.error === undefined || errorDetails(refusal.error).length === 0 || errorDetails(refusal.error).some((line) => line.startsWith('plan')));
+  if (aboutPlan) {
+    return [
+      'hint: your roster refuses inline plans: create it with allowInlinePlans: true for the test, or give the property `plans` of your catalog\'s ids (and `catalog`)',
+    ];
+  }
+  if (refusal.errorType === 'PlanNotFound' && typeof setup.plan === 'string') {
+    return [
+      `hint: your roster has no plan ${JSON.stringify(setup.plan)}: give the property the catalog your roster uses (\`catalog\`) and \`plans\` of its ids`,
+    ];
+  }
+  return [];
 }
 
 /**

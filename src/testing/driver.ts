@@ -41,12 +41,14 @@ import { firstDifference } from './scenario';
 
 /**
  * What one driver call reports: success, or the `type` of the error your system answered with
- * (`SeatLimitReached`, `PermissionDenied`, …; see docs/errors.md for the list).
+ * (`SeatLimitReached`, `PermissionDenied`, …; see docs/errors.md for the list). A refusal may
+ * carry the `error` itself: the kit prints its details (a `ValidationFailed`'s `issues`, a
+ * `message`) when the refusal fails the property. {@link outcomeOf} fills it in.
  *
  * @example
  * const refused: DriverOutcome = { ok: false, errorType: 'SeatLimitReached' };
  */
-export type DriverOutcome = Readonly<{ ok: true }> | Readonly<{ ok: false; errorType: string }>;
+export type DriverOutcome = Readonly<{ ok: true }> | Readonly<{ ok: false; errorType: string; error?: unknown }>;
 
 /**
  * The workspace each random sequence starts from. Your driver opens it with these settings;
@@ -175,7 +177,7 @@ export function outcomeOf(result: Result<unknown, unknown>): DriverOutcome {
   const error: unknown = result.error;
   // Library errors are plain objects with a `type`; anything else is reported as itself.
   const type = typeof error === 'object' && error !== null && 'type' in error ? (error as { type: unknown }).type : error;
-  return { ok: false, errorType: String(type) };
+  return { ok: false, errorType: String(type), error };
 }
 
 // ---------------------------------------------------------------------------

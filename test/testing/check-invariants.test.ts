@@ -164,7 +164,7 @@ describe('toRosterState', () => {
 describe('outcomeOf', () => {
   it('turns a Result into what a driver reports', () => {
     expect(outcomeOf(ok(1))).toEqual({ ok: true });
-    expect(outcomeOf(err({ type: 'SeatLimitReached', message: 'full' }))).toEqual({ ok: false, errorType: 'SeatLimitReached' });
-    expect(outcomeOf(err('boom'))).toEqual({ ok: false, errorType: 'boom' });
+    expect(outcomeOf(err({ type: 'SeatLimitReached', message: 'full' }))).toEqual({ ok: false, errorType: 'SeatLimitReached', error: { type: 'SeatLimitReached', message: 'full' } });
+    expect(outcomeOf(err('boom'))).toEqual({ ok: false, errorType: 'boom', error: 'boom' });
   });
 });

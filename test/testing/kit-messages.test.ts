@@ -1,0 +1,26 @@
+/**
+ * What the kit says when a run cannot even start, or a driver does something the kit did not
+ * ask for: each message names the problem and what to do about it.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { rosterDriver, rosterProperty, type PlanInput, type RosterDriver, type RosterPropertyOptions } from 'agent-roster/testing';
+
+/** Runs the property a few times and answers the kit's message (or `undefined` when it passed). */
+async function messageOf(makeDriver: () => RosterDriver | Promise<RosterDriver>, options: RosterPropertyOptions = {}, numRuns = 20): Promise<string | undefined> {
+  const details = await fc.check(rosterProperty(makeDriver, options), { numRuns, seed: 1 });
+  if (!details.failed) return undefined;
+  return details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+}
+
+describe('a workspace the system will not open', () => {
+  it('prints the validation issues, and a hint, when the roster refuses inline plans', async () => {
+    const inline: PlanInput = { id: 'tiny', seats: 2, departments: 1 };
+    const message = await messageOf(() => rosterDriver({ rosterOptions: { allowInlinePlans: false } }), { plans: fc.constant(inline) });
+    expect(message).toContain('The workspace could not be opened: ValidationFailed');
+    expect(message).toContain('plan: must be the id of a catalog plan (inline plans are off: allowInlinePlans)');
+    expect(message).toContain(
+      "hint: your roster refuses inline plans: create it with allowInlinePlans: true for the test, or give the property `plans` of your catalog's ids (and `catalog`)",
+    );
+  });
+});
