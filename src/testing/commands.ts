@@ -25,7 +25,7 @@
 import fc from 'fast-check';
 import type { Availability, Role } from '../domain/agent';
 import type { InvariantViolation } from '../domain/invariants';
-import type { SeatPolicy } from '../domain/plans';
+import type { PlanCatalog, SeatPolicy } from '../domain/plans';
 import type { RosterState } from '../domain/roster';
 import { personNameArb, planArb, seatPolicyArb, type PlanInput } from './arbitraries';
 import { modelPlan } from './model-plans';
@@ -171,8 +171,13 @@ export class RosterModel {
   invitations: ModelInvitation[] = [];
   /** Department key → the name it was last given. */
   departments = new Map<string, string>();
+  /** The catalog plan ids resolve against; `undefined` for the library's own plans. */
+  catalog: PlanCatalog | undefined;
 
-  private constructor(setup: Readonly<{ seats: number | null; departmentLimit: number | null; policy: SeatPolicy; ttlHours: number; owner: string }>) {
+  private constructor(
+    setup: Readonly<{ seats: number | null; departmentLimit: number | null; policy: SeatPolicy; ttlHours: number; owner: string; catalog?: PlanCatalog | undefined }>,
+  ) {
+    this.catalog = setup.catalog;
     this.seats = setup.seats;
     this.departmentLimit = setup.departmentLimit;
     this.countInactive = setup.policy.countInactiveAgents;
@@ -183,14 +188,27 @@ export class RosterModel {
 
   /**
    * The model of a freshly opened workspace: its owner is its only agent, an active admin, away.
+   * Plan ids resolve against `catalog` (default: the library's plans).
    *
    * @example RosterModel.opening(setup).owner // 'ana@shop.com'
    */
-  static opening(setup: WorkspaceSetup): RosterModel {
-    const limits = modelPlan(setup.plan);
-    if (limits === undefined) throw new Error(`The model knows no plan ${JSON.stringify(setup.plan)}.`);
+  static opening(setup: WorkspaceSetup, catalog?: PlanCatalog): RosterModel {
+    const limits = modelPlan(setup.plan, catalog);
+    if (limits === undefined) {
+      const where = catalog === undefined ? "the library's plans" : 'the `catalog` it was given';
+      throw new Error(
+        `The model knows no plan ${JSON.stringify(setup.plan)}: it is not in ${where}. Give the property the catalog your roster uses (\`catalog\`, as createRoster({ plans }) takes it).`,
+      );
+    }
     if (setup.owner.email.mailbox === null) throw new Error(`The owner's email ${setup.owner.email.address} is one the system must refuse.`);
-    const model = new RosterModel({ seats: limits[0], departmentLimit: limits[1], policy: setup.seatPolicy, ttlHours: setup.invitationTtlHours, owner: setup.owner.email.mailbox });
+    const model = new RosterModel({
+      seats: limits[0],
+      departmentLimit: limits[1],
+      policy: setup.seatPolicy,
+      ttlHours: setup.invitationTtlHours,
+      owner: setup.owner.email.mailbox,
+      catalog,
+    });
     model.agents.set(model.owner, { admin: true, active: true, online: false, departments: new Set() });
     return model;
   }
@@ -207,6 +225,7 @@ export class RosterModel {
       policy: { countInactiveAgents: this.countInactive, reserveSeatsForInvitations: this.reserve },
       ttlHours: this.ttlHours,
       owner: this.owner,
+      catalog: this.catalog,
     });
     copy.hour = this.hour;
     copy.agents = new Map([...this.agents].map(([k, a]) => [k, { ...a, departments: copySet(a.departments) }]));
@@ -640,7 +659,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
       };
     }
     case 'changePlan': {
-      const limits = modelPlan(step.plan);
+      const limits = modelPlan(step.plan, m.catalog);
       return {
         label: `${by} change plan to ${JSON.stringify(step.plan)}`,
         expect: (m) =>
@@ -1072,10 +1091,18 @@ export type RosterPropertyOptions = Readonly<{
   /** Department names steps use (default `DEPARTMENT_NAME_POOL`). */
   departmentNames?: readonly PoolDepartmentName[];
   /**
-   * Plans for the opening workspace and `changePlan` (default `planArb()`: catalog ids and small
-   * inline plans). An API that takes catalog ids only: `fc.constantFrom('free', 'starter', 'pro', 'enterprise', 'custom')`.
+   * Plans for the opening workspace and `changePlan` (default `planArb({ catalog })`: catalog ids
+   * and small inline plans). An API that takes catalog ids only: `fc.constantFrom('free', 'starter', 'pro', 'enterprise', 'custom')`,
+   * or the ids of your `catalog`.
    */
   plans?: fc.Arbitrary<PlanInput>;
+  /**
+   * The plan catalog your roster uses (the `plans` of `createRoster({ plans })`; default: the
+   * library's `PLANS`). The model resolves plan ids against it, so
+   * `{ catalog: { team: { id: 'team', seats: 2, departments: 1 } }, plans: fc.constant('team') }`
+   * works against `createRoster({ plans: thatCatalog })`.
+   */
+  catalog?: PlanCatalog;
   /** Seat policies the opening workspace gets (default: any). A host that fixes the policy: `fc.constant(DEFAULT_SEAT_POLICY)`. */
   seatPolicies?: fc.Arbitrary<SeatPolicy>;
   /** Kinds of step never to generate, for a system that lacks those use cases. */
@@ -1096,7 +1123,7 @@ const record = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(m
 export function rosterStepArb(options: RosterPropertyOptions = {}): fc.Arbitrary<RosterStep> {
   const emails = options.emails ?? EMAIL_POOL;
   const names = options.departmentNames ?? DEPARTMENT_NAME_POOL;
-  const plans = options.plans ?? planArb();
+  const plans = options.plans ?? planArb(options.catalog === undefined ? {} : { catalog: options.catalog });
   const n = fc.nat({ max: 7 });
   const actor: fc.Arbitrary<StepActor> = fc.oneof(weighted(1, fc.constant('owner' as const)), weighted(1, n));
   const agent: fc.Arbitrary<StepTarget> = fc.oneof(weighted(1, fc.constant('self' as const)), weighted(1, fc.constant('owner' as const)), weighted(3, n));
@@ -1180,7 +1207,7 @@ export function workspaceSetupArb(options: RosterPropertyOptions = {}): fc.Arbit
   // towards the tightest ones (free, nothing reserved) only where the failure survives that.
   return record({
     name: personNameArb(),
-    plan: options.plans ?? planArb(),
+    plan: options.plans ?? planArb(options.catalog === undefined ? {} : { catalog: options.catalog }),
     seatPolicy: options.seatPolicies ?? seatPolicyArb(),
     invitationTtlHours: fc.constantFrom(168, 24, 1),
     owner: record({ email: fc.constantFrom(...valid), name: personNameArb() }),
@@ -1245,7 +1272,7 @@ export async function runRosterCommands(
     owner: { email: setup.owner.email.address, name: setup.owner.name, password: STRONG },
   });
   if (!opened.ok) fail(real, `The workspace could not be opened: ${opened.errorType}`, [...errorDetails(opened.error), ...openingHints(setup, opened), `the workspace: ${JSON.stringify(setup)}`]);
-  const model = RosterModel.opening(setup);
+  const model = RosterModel.opening(setup, options.catalog);
   real.previous = (await inspect(real, model, 'opening the workspace')).snapshot;
   await fc.asyncModelRun(() => ({ model, real }), commands);
 }

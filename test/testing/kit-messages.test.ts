@@ -24,3 +24,24 @@ describe('a workspace the system will not open', () => {
     );
   });
 });
+
+describe('a roster with its own plan catalog', () => {
+  const CATALOG = { team: { id: 'team', seats: 2, departments: 1 }, business: { id: 'business', seats: 4, departments: null } } as const;
+  const options: RosterPropertyOptions = { catalog: CATALOG, plans: fc.constantFrom<PlanInput>('team', 'business') };
+
+  it('is modelled from the `catalog` option: the property holds against createRoster({ plans: catalog })', async () => {
+    const message = await messageOf(() => rosterDriver({ rosterOptions: { plans: CATALOG, allowInlinePlans: false } }), options, 60);
+    expect(message).toBeUndefined();
+  });
+
+  it('fails with a hint against a roster that lacks the catalog', async () => {
+    const message = await messageOf(() => rosterDriver(), options);
+    expect(message).toMatch(/^The workspace could not be opened: PlanNotFound/);
+    expect(message).toMatch(/hint: your roster has no plan "(team|business)": give the property the catalog your roster uses \(`catalog`\)/);
+  });
+
+  it('fails with a hint when the roster has the catalog but the property was not given it', async () => {
+    const message = await messageOf(() => rosterDriver({ rosterOptions: { plans: CATALOG } }), { plans: options.plans! });
+    expect(message).toMatch(/^The model knows no plan "(team|business)": it is not in the library's plans\. Give the property the catalog your roster uses \(`catalog`/);
+  });
+});
