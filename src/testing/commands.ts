@@ -5,14 +5,14 @@
  *
  * Each command is `{ check(model), run(model, real), toString() }`. The model is deliberately
  * simpler than the system and shares none of its code: seat counts, sets of emails, who owns the
- * workspace, which departments exist and who is in them, written from DOMAIN.md. After every step
+ * workspace, which departments exist and who is in them, written from the rules (docs/domain.md). After every step
  * the kit
  * 1. compares the system's outcome (`ok` or an error type) with the outcomes the model allows;
  * 2. reads the roster back (`driver.snapshot()`) and runs {@link checkInvariants} on it: every
  *    violation fails the property with its plain explanation;
  * 3. compares the snapshot with the model's facts (owner, agents' emails, roles, status,
  *    availability and departments, pending invitations, departments, plan and seat policy);
- * 4. after a refusal, checks the snapshot did not change (DOMAIN.md invariant 7).
+ * 4. after a refusal, checks the snapshot did not change (invariant 7 of the rules, docs/domain.md).
  * A concurrent step runs two commands at once and accepts either order of them.
  *
  * On failure fast-check shrinks the sequence to the steps that matter and prints the seed, the
@@ -110,13 +110,13 @@ export type WorkspaceSetup = Readonly<{
 
 /** The password every owner signs up with and every strong accept uses. */
 const STRONG = 'correct horse battery staple';
-/** Seven characters: below every password policy DOMAIN.md allows. */
+/** Seven characters: below every password policy the rules (docs/domain.md) allow. */
 const WEAK = 'hunter2';
 /** Well formed (43 base64url characters) but never issued. */
 const MADE_UP_TOKEN = 'MadeUpTokenMadeUpTokenMadeUpTokenMadeUpToke';
 
 // ---------------------------------------------------------------------------
-// The model: what DOMAIN.md says, counted by hand
+// The model: what the rules (docs/domain.md) say, counted by hand
 // ---------------------------------------------------------------------------
 
 /**
@@ -314,7 +314,7 @@ type Resolved = Readonly<{
 
 /**
  * Every rule a step breaks; the system may answer with any of them, and `ok` only when none.
- * `maybe` lists refusals allowed on top, where DOMAIN.md leaves the system a choice (a lapsed
+ * `maybe` lists refusals allowed on top, where the rules (docs/domain.md) leave the system a choice (a lapsed
  * invitation not yet recorded as expired may still hold its email).
  */
 function reasons(found: readonly (string | false)[], maybe: readonly string[] = []): Expected {
@@ -521,7 +521,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
             return reasons([
               !isAdmin(m, actor) && 'PermissionDenied',
               !agent && 'AgentNotFound',
-              // DOMAIN.md: a policy that counts only active agents makes activate need a free seat.
+              // The rules (docs/domain.md): a policy that counts only active agents makes activate need a free seat.
               kind === 'activate' && agent !== undefined && !agent.active && !m.countInactive && over(m.seatsUsed() + 1, m.seats) && 'SeatLimitReached',
               kind === 'deleteAgent' && target === m.owner && 'OwnerCannotBeDeleted',
             ]);
@@ -890,7 +890,7 @@ const explain = (violations: readonly InvariantViolation[]) => violations.map((v
 async function inspect(real: RosterReal, m: RosterModel | readonly RosterModel[], what: string): Promise<{ snapshot: DriverSnapshot; model: RosterModel }> {
   const snapshot = await real.driver.snapshot();
   const violations = checkInvariants(snapshot);
-  if (violations.length > 0) fail(real, `After ${what}, the roster breaks DOMAIN.md's invariants:`, explain(violations));
+  if (violations.length > 0) fail(real, `After ${what}, the roster breaks the library's invariants (docs/domain.md):`, explain(violations));
   const candidates = Array.isArray(m) ? (m as readonly RosterModel[]) : [m as RosterModel];
   const agreeing = candidates.find((c) => disagreement(c, snapshot.roster) === undefined);
   if (!agreeing) {

@@ -5,7 +5,7 @@
  * You implement one method per use case (invite, accept, change role, …) plus `snapshot()`, which
  * reads the roster back. The kit ({@link rosterProperty} in `commands.ts`) then plays random
  * command sequences through it, predicts each outcome with a deliberately simple model, and checks
- * DOMAIN.md's invariants on every snapshot. `rosterDriver()` is the same interface implemented
+ * the invariants of the rules (docs/domain.md) on every snapshot. `rosterDriver()` is the same interface implemented
  * over this library's own `createRoster`, so the library's application layer is tested exactly the
  * way yours is.
  *
@@ -232,7 +232,7 @@ export type PlainRoster = Readonly<{
     id: string;
     ownerId: string;
     plan: Readonly<{ id?: string; seats: number | null; departments: number | null }>;
-    /** Default: DOMAIN.md's default policy. */
+    /** Default: the default policy of the rules (docs/domain.md). */
     seatPolicy?: SeatPolicy;
     name?: string;
     /** When given, invariant 2 checks them against the records; when missing, they are recounted. */
@@ -354,7 +354,7 @@ function foldView(roster: RosterState) {
 const shown = (value: unknown) => (value === undefined ? 'nothing' : JSON.stringify(value));
 
 /**
- * Checks every invariant of DOMAIN.md that a snapshot can show, and explains each violation in
+ * Checks every invariant of the rules (docs/domain.md) that a snapshot can show, and explains each violation in
  * plain words (it never answers with a bare boolean):
  * - 1–5 on the roster ({@link checkRoster}: one admin owner, seats and departments within the
  *   plan and the counters honest, unique emails, no dangling department, nobody inactive online);

@@ -1,6 +1,6 @@
 /**
  * The plan table both reference models (the pure-domain runner's and the roster commands') read.
- * DOMAIN.md's table, copied by hand rather than imported: a model must not share the code it
+ * The plan table of the rules (docs/domain.md), copied by hand rather than imported: a model must not share the code it
  * checks.
  *
  * @internal

@@ -2,7 +2,7 @@
  * Arbitraries of whole workspaces and of aggregates in valid states, built the honest way: by
  * running random commands of the pure domain from an empty roster and keeping what the rules
  * accepted. Every generated state is therefore one the library can really reach — it obeys every
- * invariant of DOMAIN.md — and it comes with the events that produced it, ready for
+ * invariant of the rules (docs/domain.md) — and it comes with the events that produced it, ready for
  * `given(workspace.events)`.
  *
  * `fast-check` is an optional peer dependency of `agent-roster/testing`.

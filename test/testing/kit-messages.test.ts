@@ -45,3 +45,21 @@ describe('a roster with its own plan catalog', () => {
     expect(message).toMatch(/^The model knows no plan "(team|business)": it is not in the library's plans\. Give the property the catalog your roster uses \(`catalog`/);
   });
 });
+
+describe('a broken invariant', () => {
+  it("points at the rules users can read (docs/domain.md), not a file they do not have", async () => {
+    const demotingOwner = (): RosterDriver => {
+      const driver = rosterDriver();
+      return {
+        ...driver,
+        snapshot: async () => {
+          const { roster } = await driver.snapshot();
+          const ownerId = roster.workspace!.ownerId;
+          return { roster: { ...roster, agents: { ...roster.agents, [ownerId]: { ...roster.agents[ownerId]!, role: 'agent' } } } };
+        },
+      };
+    };
+    const message = await messageOf(demotingOwner);
+    expect(message).toMatch(/^After opening the workspace, the roster breaks the library's invariants \(docs\/domain\.md\):\n\s+• invariant 1 /);
+  });
+});
