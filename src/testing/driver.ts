@@ -25,6 +25,7 @@
  * @module
  */
 import type { Result } from 'neverthrow';
+import type { RosterError } from '../application/errors';
 import type { Agent, Availability, Role, Status } from '../domain/agent';
 import { checkHistory, checkRoster, type InvariantViolation } from '../domain/invariants';
 import type { Department } from '../domain/department';
@@ -48,7 +49,15 @@ import { firstDifference } from './scenario';
  * @example
  * const refused: DriverOutcome = { ok: false, errorType: 'SeatLimitReached' };
  */
-export type DriverOutcome = Readonly<{ ok: true }> | Readonly<{ ok: false; errorType: string; error?: unknown }>;
+export type DriverOutcome = Readonly<{ ok: true }> | Readonly<{ ok: false; errorType: DriverErrorType; error?: unknown }>;
+
+/**
+ * The `type` of an error a driver answers with: one of the library's error types (which editors
+ * offer as you type), or any other string your system uses.
+ *
+ * @example const type: DriverErrorType = 'SeatLimitReached';
+ */
+export type DriverErrorType = RosterError['type'] | (string & {});
 
 /**
  * The workspace each random sequence starts from. Your driver opens it with these settings;

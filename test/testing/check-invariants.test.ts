@@ -3,8 +3,8 @@
  * numbered and explained in plain words — and `toRosterState`, which lets it read the plainer
  * records a user's API returns.
  */
-import { describe, expect, it } from 'vitest';
-import { event, isoTime, replay, type RosterEvent, type RosterState } from 'agent-roster';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { event, isoTime, replay, type RosterError, type RosterEvent, type RosterState } from 'agent-roster';
 import {
   aDepartment,
   anAgent,
@@ -14,6 +14,7 @@ import {
   ids,
   outcomeOf,
   rosterOf,
+  type DriverOutcome,
   T0,
   toRosterState,
   type InvariantViolation,
@@ -166,5 +167,12 @@ describe('outcomeOf', () => {
     expect(outcomeOf(ok(1))).toEqual({ ok: true });
     expect(outcomeOf(err({ type: 'SeatLimitReached', message: 'full' }))).toEqual({ ok: false, errorType: 'SeatLimitReached', error: { type: 'SeatLimitReached', message: 'full' } });
     expect(outcomeOf(err('boom'))).toEqual({ ok: false, errorType: 'boom', error: 'boom' });
+  });
+
+  it("types errorType as the library's error types, or any other string (so editors offer the known ones)", () => {
+    type ErrorType = Extract<DriverOutcome, { ok: false }>['errorType'];
+    expectTypeOf<ErrorType>().toEqualTypeOf<RosterError['type'] | (string & {})>();
+    expectTypeOf<'SeatLimitReached'>().toExtend<ErrorType>();
+    expectTypeOf<'OurOwnRefusal'>().toExtend<ErrorType>();
   });
 });
