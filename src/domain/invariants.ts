@@ -110,7 +110,7 @@ export function checkHistory(log: Iterable<RosterEvent | Readonly<{ type: string
         break;
       case 'InvitationAccepted': {
         const was = closed.get(e.data.invitationId);
-        if (was) broke(`Invitation ${e.data.invitationId} was accepted after it was ${was}.`);
+        if (was) broke(`Invitation ${e.data.invitationId} was accepted ${was === 'accepted' ? 'a second time' : `after it was ${was}`}.`);
         const expiresAt = expiry.get(e.data.invitationId);
         if (expiresAt !== undefined && Date.parse(e.occurredAt) >= Date.parse(expiresAt)) {
           broke(`Invitation ${e.data.invitationId} was accepted at ${e.occurredAt}, at or after its expiry ${expiresAt}.`);

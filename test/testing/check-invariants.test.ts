@@ -93,7 +93,7 @@ describe('checkInvariants', () => {
     const sixes = violations.filter((v) => v.invariant === 6).map((v) => v.explanation);
     expect(sixes).toEqual([
       'Invitation inv_cy was accepted after it was revoked.',
-      'Invitation inv_cy was accepted after it was accepted.',
+      'Invitation inv_cy was accepted a second time.',
     ]);
   });
 
