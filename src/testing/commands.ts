@@ -879,16 +879,100 @@ function modelOutcome(expected: Expected, actual: string, comparison: OutcomeCom
   return comparison === 'exact' || actual === 'ok' ? actual : (expected.find((e) => e !== 'ok') ?? actual);
 }
 
-function fail(real: RosterReal, headline: string, details: readonly string[]): never {
+function fail(real: RosterReal, headline: string, details: readonly string[], cause?: unknown): never {
   const history = real.log.length === 0 ? '    (none: the workspace had just opened)' : real.log.map((line, n) => `    ${n + 1}. ${line}`).join('\n');
-  throw new Error([headline, ...details.map((d) => `  ${d}`), '  Steps before it:', history].join('\n'));
+  throw new Error([headline, ...details.map((d) => `  ${d}`), '  Steps before it:', history].join('\n'), cause === undefined ? undefined : { cause });
+}
+
+/** A value as a failure message shows it. */
+function shownValue(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'function') return 'a function';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+const OUTCOME_SHAPE = "expected { ok: true } or { ok: false, errorType: 'SeatLimitReached' } (the error's type, a string; outcomeOf(result) builds one from a Result)";
+
+/** Is this what a driver method must answer? */
+function isOutcome(answer: unknown): answer is DriverOutcome {
+  if (typeof answer !== 'object' || answer === null) return false;
+  const { ok, errorType } = answer as { ok?: unknown; errorType?: unknown };
+  return ok === true || (ok === false && typeof errorType === 'string' && errorType !== '');
+}
+
+/**
+ * Calls the driver: a throw, or an answer that is not a {@link DriverOutcome}, fails the property
+ * under `headline` with the steps before it, like any other failure.
+ */
+async function ask(real: RosterReal, headline: string, method: string, call: () => Promise<unknown>): Promise<DriverOutcome> {
+  let answer: unknown;
+  try {
+    answer = await call();
+  } catch (error) {
+    fail(real, headline, [`driver.${method} threw: ${error instanceof Error ? error.message : String(error)}`, 'a driver answers a refusal with { ok: false, errorType }; a throw is a crash'], error);
+  }
+  if (!isOutcome(answer)) fail(real, headline, [`driver.${method} answered ${shownValue(answer)}: ${OUTCOME_SHAPE}`]);
+  return answer;
+}
+
+/** Calls a driver method that answers something else than an outcome; a throw fails the property under `headline`. */
+async function read<T>(real: RosterReal, headline: string, method: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    fail(real, headline, [`driver.${method} threw: ${error instanceof Error ? error.message : String(error)}`], error);
+  }
+}
+
+/** The driver method each kind of step calls: each kind is named after its method. */
+const OPTIONAL_METHODS: ReadonlySet<string> = new Set(['changeSeatPolicy', 'advanceTime']);
+const STEP_KINDS: readonly RosterStep['kind'][] = [
+  'invite', 'resend', 'revoke', 'accept', 'editAgent', 'changeRole', 'activate', 'deactivate', 'setAvailability',
+  'transferOwnership', 'deleteAgent', 'createDepartment', 'renameDepartment', 'deleteDepartment', 'assignDepartments',
+  'removeFromDepartment', 'changePlan', 'changeSeatPolicy', 'advanceTime',
+];
+
+/** What is wrong with what `makeDriver()` gave, for the steps these options generate; `undefined` when nothing. */
+function driverProblem(driver: unknown, options: RosterPropertyOptions): string | undefined {
+  if (typeof driver !== 'object' || driver === null) {
+    return `The driver factory answered ${shownValue(driver)}: expected a RosterDriver (an object with createWorkspace(), snapshot() and a method per use case).`;
+  }
+  const has = (name: string) => typeof (driver as Record<string, unknown>)[name] === 'function';
+  for (const name of ['createWorkspace', 'snapshot']) {
+    if (!has(name)) return `The driver has no ${name}(): every run needs it.`;
+  }
+  const without = new Set(options.without ?? []);
+  for (const kind of STEP_KINDS) {
+    if (without.has(kind) || OPTIONAL_METHODS.has(kind) || has(kind)) continue;
+    return `The driver has no ${kind}(): the kit generates ${kind} steps. Implement it, or leave those steps out with \`without: ['${kind}']\`.`;
+  }
+  if (!has('tokenFor') && (!without.has('invite') || !without.has('resend'))) {
+    return "The driver has no tokenFor(): the kit reads the link of every invitation sent, to accept it. Implement it, or leave out `without: ['invite', 'resend', 'accept']`.";
+  }
+  return undefined;
+}
+
+/** What is wrong with what `rosterProperty` or `runRosterCommands` was given as a driver factory; `undefined` when nothing. */
+function factoryProblem(makeDriver: unknown): string | undefined {
+  if (typeof makeDriver === 'function') return undefined;
+  if (typeof makeDriver === 'object' && makeDriver !== null && 'createWorkspace' in makeDriver) {
+    return 'The kit takes a function that makes a driver, and was given a driver itself: write `rosterProperty(() => makeMyDriver())`, so each run gets a fresh one.';
+  }
+  return `The kit takes a function that makes a driver (\`() => makeMyDriver()\`), and was given ${shownValue(makeDriver)}.`;
 }
 
 const explain = (violations: readonly InvariantViolation[]) => violations.map((v) => `• invariant ${v.invariant} (${v.rule}): ${v.explanation}`);
 
 /** Reads the roster back and checks it: invariants first, then agreement with the model. */
 async function inspect(real: RosterReal, m: RosterModel | readonly RosterModel[], what: string): Promise<{ snapshot: DriverSnapshot; model: RosterModel }> {
-  const snapshot = await real.driver.snapshot();
+  const snapshot = await read(real, `After ${what}:`, 'snapshot()', () => real.driver.snapshot());
+  if (typeof snapshot !== 'object' || snapshot === null || typeof snapshot.roster !== 'object' || snapshot.roster === null) {
+    fail(real, `After ${what}:`, [`driver.snapshot() answered ${shownValue(snapshot)}: expected { roster, events? } (toRosterState builds the roster from plainer records)`]);
+  }
   const violations = checkInvariants(snapshot);
   if (violations.length > 0) fail(real, `After ${what}, the roster breaks the library's invariants (docs/domain.md):`, explain(violations));
   const candidates = Array.isArray(m) ? (m as readonly RosterModel[]) : [m as RosterModel];
@@ -915,7 +999,7 @@ async function recordLinks(real: RosterReal, m: RosterModel, done: readonly (rea
     issued.set(index, { mailbox: step.issuesLink.mailbox, label: step.label, links: (seen?.links ?? 0) + 1 });
   }
   for (const [index, { mailbox, label, links }] of issued) {
-    const token = await real.driver.tokenFor(mailbox);
+    const token = await read(real, `After "${label}" succeeded:`, `tokenFor(${JSON.stringify(mailbox)})`, () => real.driver.tokenFor(mailbox));
     if (token === null) fail(real, `After "${label}" succeeded, tokenFor(${JSON.stringify(mailbox)}) returned null.`, ['The kit needs the link of every invitation sent, to accept it.']);
     real.tokens.set(index, [...(real.tokens.get(index) ?? []), ...Array.from({ length: links - 1 }, () => null), token]);
   }
@@ -945,11 +1029,13 @@ export class RosterCommand implements fc.AsyncCommand<RosterModel, RosterReal> {
     this.#label = resolved.label;
     const comparison = real.options.outcomes ?? 'exact';
     const expected = resolved.expect(m);
-    const actual = classOf(await resolved.perform(real));
+    const outcome = await ask(real, `Step ${real.steps + 1}: ${resolved.label}`, this.step.kind, () => resolved.perform(real));
+    const actual = classOf(outcome);
     const line = `${resolved.label} → ${actual}`;
     real.steps++;
     if (!matches(expected, actual, comparison)) {
-      fail(real, `Step ${real.steps}: ${resolved.label}`, [`the model expected: ${expected.join(' or ')}`, `the system answered: ${actual}`]);
+      const details = outcome.ok ? [] : errorDetails(outcome.error).map((d) => `  ${d}`);
+      fail(real, `Step ${real.steps}: ${resolved.label}`, [`the model expected: ${expected.join(' or ')}`, `the system answered: ${actual}`, ...details]);
     }
     resolved.apply(m, modelOutcome(expected, actual, comparison));
     await recordLinks(real, m, [[resolved, actual]]);
@@ -1014,7 +1100,10 @@ export class ConcurrentCommands implements fc.AsyncCommand<RosterModel, RosterRe
     const b = resolve(this.second, m);
     this.#label = `at once: [${a.label}] and [${b.label}]`;
     const comparison = real.options.outcomes ?? 'exact';
-    const [oa, ob] = (await Promise.all([a.perform(real), b.perform(real)])).map(classOf) as [string, string];
+    const headline = `Step ${real.steps + 1}: ${this.#label}`;
+    const [oa, ob] = (await Promise.all([ask(real, headline, this.first.kind, () => a.perform(real)), ask(real, headline, this.second.kind, () => b.perform(real))])).map(
+      classOf,
+    ) as [string, string];
     real.steps++;
     const line = `at once: [${a.label} → ${oa}] and [${b.label} → ${ob}]`;
     const candidates: RosterModel[] = [];
@@ -1262,15 +1351,21 @@ export async function runRosterCommands(
   commands: Iterable<fc.AsyncCommand<RosterModel, RosterReal>>,
   options: RosterPropertyOptions = {},
 ): Promise<void> {
+  const wrongFactory = factoryProblem(makeDriver);
+  if (wrongFactory !== undefined) throw new TypeError(wrongFactory);
   const driver = await makeDriver();
+  const wrongDriver = driverProblem(driver, options);
+  if (wrongDriver !== undefined) throw new TypeError(wrongDriver);
   const real = new RosterReal(driver, options);
-  const opened = await driver.createWorkspace({
-    name: setup.name,
-    plan: setup.plan,
-    seatPolicy: setup.seatPolicy,
-    invitationTtlHours: setup.invitationTtlHours,
-    owner: { email: setup.owner.email.address, name: setup.owner.name, password: STRONG },
-  });
+  const opened = await ask(real, 'Opening the workspace:', 'createWorkspace', () =>
+    driver.createWorkspace({
+      name: setup.name,
+      plan: setup.plan,
+      seatPolicy: setup.seatPolicy,
+      invitationTtlHours: setup.invitationTtlHours,
+      owner: { email: setup.owner.email.address, name: setup.owner.name, password: STRONG },
+    }),
+  );
   if (!opened.ok) fail(real, `The workspace could not be opened: ${opened.errorType}`, [...errorDetails(opened.error), ...openingHints(setup, opened), `the workspace: ${JSON.stringify(setup)}`]);
   const model = RosterModel.opening(setup, options.catalog);
   real.previous = (await inspect(real, model, 'opening the workspace')).snapshot;
@@ -1336,6 +1431,8 @@ export function rosterProperty(
   makeDriver: () => RosterDriver | Promise<RosterDriver>,
   options: RosterPropertyOptions = {},
 ): fc.IAsyncPropertyWithHooks<[Iterable<fc.AsyncCommand<RosterModel, RosterReal>>, WorkspaceSetup]> {
+  const wrongFactory = factoryProblem(makeDriver);
+  if (wrongFactory !== undefined) throw new TypeError(wrongFactory);
   // Commands first: fast-check shrinks a tuple's values in order, and a sequence shrunk before
   // its workspace keeps the plan it needed instead of working around a plan shrunk too early.
   return fc.asyncProperty(rosterCommandsArb(options), workspaceSetupArb(options), (commands, setup) =>

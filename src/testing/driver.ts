@@ -182,6 +182,12 @@ export interface RosterDriver {
  * async invite(actor, input) { return outcomeOf(await roster.inviteAgent(refOf(actor), { … })); }
  */
 export function outcomeOf(result: Result<unknown, unknown>): DriverOutcome {
+  if (typeof (result as { isOk?: unknown } | null | undefined)?.isOk !== 'function') {
+    const pending = typeof (result as { then?: unknown } | null | undefined)?.then === 'function';
+    throw new TypeError(
+      pending ? 'outcomeOf takes a Result: await the ResultAsync first, outcomeOf(await roster.inviteAgent(…)).' : `outcomeOf takes a neverthrow Result, and was given ${String(result)}.`,
+    );
+  }
   if (result.isOk()) return { ok: true };
   const error: unknown = result.error;
   // Library errors are plain objects with a `type`; anything else is reported as itself.

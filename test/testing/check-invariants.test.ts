@@ -19,7 +19,7 @@ import {
   toRosterState,
   type InvariantViolation,
 } from 'agent-roster/testing';
-import { err, ok } from 'neverthrow';
+import { err, ok, okAsync } from 'neverthrow';
 
 /** A roster made of the given records, with the workspace's counters recounted so only the broken rule shows. */
 function rosterWith(parts: Partial<{ workspace: ReturnType<typeof aWorkspace>; agents: ReturnType<typeof anAgent>[]; invitations: ReturnType<typeof anInvitation>[]; departments: ReturnType<typeof aDepartment>[] }>): RosterState {
@@ -167,6 +167,10 @@ describe('outcomeOf', () => {
     expect(outcomeOf(ok(1))).toEqual({ ok: true });
     expect(outcomeOf(err({ type: 'SeatLimitReached', message: 'full' }))).toEqual({ ok: false, errorType: 'SeatLimitReached', error: { type: 'SeatLimitReached', message: 'full' } });
     expect(outcomeOf(err('boom'))).toEqual({ ok: false, errorType: 'boom', error: 'boom' });
+  });
+
+  it('says to await a ResultAsync it is given', () => {
+    expect(() => outcomeOf(okAsync(1) as never)).toThrow('outcomeOf takes a Result: await the ResultAsync first, outcomeOf(await roster.inviteAgent(…)).');
   });
 
   it("types errorType as the library's error types, or any other string (so editors offer the known ones)", () => {

@@ -63,3 +63,42 @@ describe('a broken invariant', () => {
     expect(message).toMatch(/^After opening the workspace, the roster breaks the library's invariants \(docs\/domain\.md\):\n\s+• invariant 1 /);
   });
 });
+
+describe('a driver that is not what the kit expects', () => {
+  const without = (name: keyof RosterDriver): RosterDriver => {
+    const { [name]: _left, ...rest } = rosterDriver();
+    return rest as RosterDriver;
+  };
+
+  it('is named when a method is missing, unless `without` leaves its steps out', async () => {
+    expect(await messageOf(() => without('renameDepartment'))).toBe(
+      "The driver has no renameDepartment(): the kit generates renameDepartment steps. Implement it, or leave those steps out with `without: ['renameDepartment']`.",
+    );
+    expect(await messageOf(() => without('renameDepartment'), { without: ['renameDepartment'] })).toBeUndefined();
+  });
+
+  it('is named when the driver is passed where a function that makes one is expected', () => {
+    expect(() => rosterProperty(rosterDriver() as never)).toThrow(
+      'The kit takes a function that makes a driver, and was given a driver itself: write `rosterProperty(() => makeMyDriver())`, so each run gets a fresh one.',
+    );
+  });
+
+  it('is named with the step when a method answers something else than an outcome', async () => {
+    const wrongShape = (): RosterDriver => ({ ...rosterDriver(), createDepartment: async () => ({ ok: false, error: { type: 'DepartmentNameTaken' } }) as never });
+    expect(await messageOf(wrongShape)).toMatch(
+      /^Step \d+: .*create department .*\n {2}driver\.createDepartment answered \{"ok":false,"error":\{"type":"DepartmentNameTaken"\}\}: expected \{ ok: true \} or \{ ok: false, errorType: 'SeatLimitReached' \}/,
+    );
+    const nothing = (): RosterDriver => ({ ...rosterDriver(), invite: async () => undefined as never });
+    expect(await messageOf(nothing)).toMatch(/^Step \d+: .*invite .*\n {2}driver\.invite answered undefined: expected \{ ok: true \}/);
+  });
+
+  it('that throws fails like any other step: "Step N", and the steps before it', async () => {
+    const throwing = (): RosterDriver => ({
+      ...rosterDriver(),
+      changeRole: async () => {
+        throw new Error('socket hang up');
+      },
+    });
+    expect(await messageOf(throwing)).toMatch(/^Step \d+: .* make .*\n {2}driver\.changeRole threw: socket hang up\n[\s\S]*\n {2}Steps before it:\n/);
+  });
+});
