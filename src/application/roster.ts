@@ -706,7 +706,7 @@ export function createRoster(options: RosterOptions = {}) {
   /**
    * Tells the routing queues an agent's new facts, in the same commit as the change: an agent
    * deactivated, deleted, gone away or moved out of a department is never routed a conversation
-   * a moment later (DOMAIN.md invariant 5). Only the queues the agent was or is in are touched.
+   * a moment later (invariant 5 of the rules, docs/domain.md). Only the queues the agent was or is in are touched.
    */
   const syncRouting = (
     a: Attempt,
@@ -1171,7 +1171,7 @@ export function createRoster(options: RosterOptions = {}) {
         const pick = (a: Agent) => ({ id: a.id, name: a.name, departmentIds: a.departmentIds });
         return {
           ...domain.availabilityBoard(roster, queues.map((q) => q.value)),
-          /** Everyone at a glance, by status and availability (DOMAIN.md's read model). */
+          /** Everyone at a glance, by status and availability (the read model of the rules, docs/domain.md). */
           everyone: {
             online: agents.filter((a) => a.status === 'active' && a.availability === 'online').map(pick),
             away: agents.filter((a) => a.status === 'active' && a.availability === 'away').map(pick),

@@ -3,7 +3,7 @@ import { ROSTER_EVENT_TYPES, type RosterState } from './roster';
 import { seatUsage } from './workspace';
 import { withinLimit } from './plans';
 
-/** One broken invariant, numbered as in DOMAIN.md, with a plain explanation. */
+/** One broken invariant, numbered as in the rules (docs/domain.md), with a plain explanation. */
 export type InvariantViolation = Readonly<{ invariant: number; rule: string; explanation: string }>;
 
 const RULES = {
@@ -16,7 +16,7 @@ const RULES = {
 } as const;
 
 /**
- * Checks DOMAIN.md's invariants 1–5 on a roster snapshot, recounting from the records rather than
+ * Checks invariants 1–5 of the rules (docs/domain.md) on a roster snapshot, recounting from the records rather than
  * trusting the workspace's counters. Returns every violation, each explained; `[]` when all hold.
  *
  * @example expect(checkRoster(replay(events))).toEqual([])
@@ -110,7 +110,7 @@ export function checkHistory(log: Iterable<RosterEvent | Readonly<{ type: string
         break;
       case 'InvitationAccepted': {
         const was = closed.get(e.data.invitationId);
-        if (was) broke(`Invitation ${e.data.invitationId} was accepted after it was ${was}.`);
+        if (was) broke(`Invitation ${e.data.invitationId} was accepted ${was === 'accepted' ? 'a second time' : `after it was ${was}`}.`);
         const expiresAt = expiry.get(e.data.invitationId);
         if (expiresAt !== undefined && Date.parse(e.occurredAt) >= Date.parse(expiresAt)) {
           broke(`Invitation ${e.data.invitationId} was accepted at ${e.occurredAt}, at or after its expiry ${expiresAt}.`);

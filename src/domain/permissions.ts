@@ -43,7 +43,7 @@ const ADMIN: readonly Capability[] = [
 ];
 
 /**
- * The matrix of DOMAIN.md as data: role × status → capabilities. The owner gets its role's row
+ * The matrix of the rules (docs/domain.md) as data: role × status → capabilities. The owner gets its role's row
  * plus `transferOwnership`; the owner is always an admin. This is the source of truth; {@link can}
  * spells it out as comparisons for speed, and the tests prove the two agree.
  *

@@ -37,7 +37,7 @@ export const PLANS = {
 } as const satisfies PlanCatalog;
 
 /**
- * Which agents take a seat. Defaults (DOMAIN.md): every agent counts, active or not, and every
+ * Which agents take a seat. Defaults (the rules, docs/domain.md): every agent counts, active or not, and every
  * pending invitation holds a seat until it is accepted, revoked or expired.
  */
 export type SeatPolicy = Readonly<{ countInactiveAgents: boolean; reserveSeatsForInvitations: boolean }>;

@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import type { Role } from '../domain/agent';
-import { PLANS, type SeatPolicy } from '../domain/plans';
+import { PLANS, type PlanCatalog, type SeatPolicy } from '../domain/plans';
 import type { ChangePlanInput } from '../domain/schemas';
 import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from '../domain/values';
 
@@ -168,12 +168,14 @@ export type PlanArbOptions = Readonly<{
   minSeats?: number;
   /** Largest limit of a custom plan (default 5: small, so limits are hit in short sequences). */
   maxLimit?: number;
+  /** The catalog whose ids to draw (default: the library's `PLANS`), as `createRoster({ plans })` takes it. */
+  catalog?: PlanCatalog;
 }>;
 
 /**
- * A plan reference: a catalog id (`free`, `starter`, `pro`, `enterprise`, `custom`) or a custom
- * plan with small limits, each possibly unlimited (`null`). Every value is accepted by
- * `planSchema` and resolves against `PLANS`.
+ * A plan reference: a catalog id (`free`, `starter`, `pro`, `enterprise`, `custom`, or the ids of
+ * `catalog`) or a custom plan with small limits, each possibly unlimited (`null`). Every value is
+ * accepted by `planSchema` and resolves against `PLANS` (or `catalog`).
  *
  * @example
  * fc.sample(planArb(), 2); // e.g. ['pro', { id: 'team-2', seats: 2, departments: null }]
@@ -186,8 +188,8 @@ export function planArb(options: PlanArbOptions = {}): fc.Arbitrary<PlanInput> {
     { id: fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,15}$/), seats: limit(minSeats), departments: limit(0) },
     { noNullPrototype: true },
   );
-  const catalogIds = Object.keys(PLANS) as (keyof typeof PLANS)[];
-  return fc.oneof(fc.constantFrom(...catalogIds), custom);
+  const catalogIds = Object.keys(options.catalog ?? PLANS);
+  return catalogIds.length === 0 ? custom : fc.oneof(fc.constantFrom(...catalogIds), custom);
 }
 
 /**

@@ -5,14 +5,14 @@
  *
  * Each command is `{ check(model), run(model, real), toString() }`. The model is deliberately
  * simpler than the system and shares none of its code: seat counts, sets of emails, who owns the
- * workspace, which departments exist and who is in them, written from DOMAIN.md. After every step
+ * workspace, which departments exist and who is in them, written from the rules (docs/domain.md). After every step
  * the kit
  * 1. compares the system's outcome (`ok` or an error type) with the outcomes the model allows;
  * 2. reads the roster back (`driver.snapshot()`) and runs {@link checkInvariants} on it: every
  *    violation fails the property with its plain explanation;
  * 3. compares the snapshot with the model's facts (owner, agents' emails, roles, status,
  *    availability and departments, pending invitations, departments, plan and seat policy);
- * 4. after a refusal, checks the snapshot did not change (DOMAIN.md invariant 7).
+ * 4. after a refusal, checks the snapshot did not change (invariant 7 of the rules, docs/domain.md).
  * A concurrent step runs two commands at once and accepts either order of them.
  *
  * On failure fast-check shrinks the sequence to the steps that matter and prints the seed, the
@@ -25,7 +25,7 @@
 import fc from 'fast-check';
 import type { Availability, Role } from '../domain/agent';
 import type { InvariantViolation } from '../domain/invariants';
-import type { SeatPolicy } from '../domain/plans';
+import type { PlanCatalog, SeatPolicy } from '../domain/plans';
 import type { RosterState } from '../domain/roster';
 import { personNameArb, planArb, seatPolicyArb, type PlanInput } from './arbitraries';
 import { modelPlan } from './model-plans';
@@ -110,13 +110,13 @@ export type WorkspaceSetup = Readonly<{
 
 /** The password every owner signs up with and every strong accept uses. */
 const STRONG = 'correct horse battery staple';
-/** Seven characters: below every password policy DOMAIN.md allows. */
+/** Seven characters: below every password policy the rules (docs/domain.md) allow. */
 const WEAK = 'hunter2';
 /** Well formed (43 base64url characters) but never issued. */
 const MADE_UP_TOKEN = 'MadeUpTokenMadeUpTokenMadeUpTokenMadeUpToke';
 
 // ---------------------------------------------------------------------------
-// The model: what DOMAIN.md says, counted by hand
+// The model: what the rules (docs/domain.md) say, counted by hand
 // ---------------------------------------------------------------------------
 
 /**
@@ -171,8 +171,13 @@ export class RosterModel {
   invitations: ModelInvitation[] = [];
   /** Department key → the name it was last given. */
   departments = new Map<string, string>();
+  /** The catalog plan ids resolve against; `undefined` for the library's own plans. */
+  catalog: PlanCatalog | undefined;
 
-  private constructor(setup: Readonly<{ seats: number | null; departmentLimit: number | null; policy: SeatPolicy; ttlHours: number; owner: string }>) {
+  private constructor(
+    setup: Readonly<{ seats: number | null; departmentLimit: number | null; policy: SeatPolicy; ttlHours: number; owner: string; catalog?: PlanCatalog | undefined }>,
+  ) {
+    this.catalog = setup.catalog;
     this.seats = setup.seats;
     this.departmentLimit = setup.departmentLimit;
     this.countInactive = setup.policy.countInactiveAgents;
@@ -183,14 +188,27 @@ export class RosterModel {
 
   /**
    * The model of a freshly opened workspace: its owner is its only agent, an active admin, away.
+   * Plan ids resolve against `catalog` (default: the library's plans).
    *
    * @example RosterModel.opening(setup).owner // 'ana@shop.com'
    */
-  static opening(setup: WorkspaceSetup): RosterModel {
-    const limits = modelPlan(setup.plan);
-    if (limits === undefined) throw new Error(`The model knows no plan ${JSON.stringify(setup.plan)}.`);
+  static opening(setup: WorkspaceSetup, catalog?: PlanCatalog): RosterModel {
+    const limits = modelPlan(setup.plan, catalog);
+    if (limits === undefined) {
+      const where = catalog === undefined ? "the library's plans" : 'the `catalog` it was given';
+      throw new Error(
+        `The model knows no plan ${JSON.stringify(setup.plan)}: it is not in ${where}. Give the property the catalog your roster uses (\`catalog\`, as createRoster({ plans }) takes it).`,
+      );
+    }
     if (setup.owner.email.mailbox === null) throw new Error(`The owner's email ${setup.owner.email.address} is one the system must refuse.`);
-    const model = new RosterModel({ seats: limits[0], departmentLimit: limits[1], policy: setup.seatPolicy, ttlHours: setup.invitationTtlHours, owner: setup.owner.email.mailbox });
+    const model = new RosterModel({
+      seats: limits[0],
+      departmentLimit: limits[1],
+      policy: setup.seatPolicy,
+      ttlHours: setup.invitationTtlHours,
+      owner: setup.owner.email.mailbox,
+      catalog,
+    });
     model.agents.set(model.owner, { admin: true, active: true, online: false, departments: new Set() });
     return model;
   }
@@ -207,6 +225,7 @@ export class RosterModel {
       policy: { countInactiveAgents: this.countInactive, reserveSeatsForInvitations: this.reserve },
       ttlHours: this.ttlHours,
       owner: this.owner,
+      catalog: this.catalog,
     });
     copy.hour = this.hour;
     copy.agents = new Map([...this.agents].map(([k, a]) => [k, { ...a, departments: copySet(a.departments) }]));
@@ -295,7 +314,7 @@ type Resolved = Readonly<{
 
 /**
  * Every rule a step breaks; the system may answer with any of them, and `ok` only when none.
- * `maybe` lists refusals allowed on top, where DOMAIN.md leaves the system a choice (a lapsed
+ * `maybe` lists refusals allowed on top, where the rules (docs/domain.md) leave the system a choice (a lapsed
  * invitation not yet recorded as expired may still hold its email).
  */
 function reasons(found: readonly (string | false)[], maybe: readonly string[] = []): Expected {
@@ -502,7 +521,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
             return reasons([
               !isAdmin(m, actor) && 'PermissionDenied',
               !agent && 'AgentNotFound',
-              // DOMAIN.md: a policy that counts only active agents makes activate need a free seat.
+              // The rules (docs/domain.md): a policy that counts only active agents makes activate need a free seat.
               kind === 'activate' && agent !== undefined && !agent.active && !m.countInactive && over(m.seatsUsed() + 1, m.seats) && 'SeatLimitReached',
               kind === 'deleteAgent' && target === m.owner && 'OwnerCannotBeDeleted',
             ]);
@@ -640,7 +659,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
       };
     }
     case 'changePlan': {
-      const limits = modelPlan(step.plan);
+      const limits = modelPlan(step.plan, m.catalog);
       return {
         label: `${by} change plan to ${JSON.stringify(step.plan)}`,
         expect: (m) =>
@@ -860,18 +879,102 @@ function modelOutcome(expected: Expected, actual: string, comparison: OutcomeCom
   return comparison === 'exact' || actual === 'ok' ? actual : (expected.find((e) => e !== 'ok') ?? actual);
 }
 
-function fail(real: RosterReal, headline: string, details: readonly string[]): never {
+function fail(real: RosterReal, headline: string, details: readonly string[], cause?: unknown): never {
   const history = real.log.length === 0 ? '    (none: the workspace had just opened)' : real.log.map((line, n) => `    ${n + 1}. ${line}`).join('\n');
-  throw new Error([headline, ...details.map((d) => `  ${d}`), '  Steps before it:', history].join('\n'));
+  throw new Error([headline, ...details.map((d) => `  ${d}`), '  Steps before it:', history].join('\n'), cause === undefined ? undefined : { cause });
+}
+
+/** A value as a failure message shows it. */
+function shownValue(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'function') return 'a function';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+const OUTCOME_SHAPE = "expected { ok: true } or { ok: false, errorType: 'SeatLimitReached' } (the error's type, a string; outcomeOf(result) builds one from a Result)";
+
+/** Is this what a driver method must answer? */
+function isOutcome(answer: unknown): answer is DriverOutcome {
+  if (typeof answer !== 'object' || answer === null) return false;
+  const { ok, errorType } = answer as { ok?: unknown; errorType?: unknown };
+  return ok === true || (ok === false && typeof errorType === 'string' && errorType !== '');
+}
+
+/**
+ * Calls the driver: a throw, or an answer that is not a {@link DriverOutcome}, fails the property
+ * under `headline` with the steps before it, like any other failure.
+ */
+async function ask(real: RosterReal, headline: string, method: string, call: () => Promise<unknown>): Promise<DriverOutcome> {
+  let answer: unknown;
+  try {
+    answer = await call();
+  } catch (error) {
+    fail(real, headline, [`driver.${method} threw: ${error instanceof Error ? error.message : String(error)}`, 'a driver answers a refusal with { ok: false, errorType }; a throw is a crash'], error);
+  }
+  if (!isOutcome(answer)) fail(real, headline, [`driver.${method} answered ${shownValue(answer)}: ${OUTCOME_SHAPE}`]);
+  return answer;
+}
+
+/** Calls a driver method that answers something else than an outcome; a throw fails the property under `headline`. */
+async function read<T>(real: RosterReal, headline: string, method: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    fail(real, headline, [`driver.${method} threw: ${error instanceof Error ? error.message : String(error)}`], error);
+  }
+}
+
+/** The driver method each kind of step calls: each kind is named after its method. */
+const OPTIONAL_METHODS: ReadonlySet<string> = new Set(['changeSeatPolicy', 'advanceTime']);
+const STEP_KINDS: readonly RosterStep['kind'][] = [
+  'invite', 'resend', 'revoke', 'accept', 'editAgent', 'changeRole', 'activate', 'deactivate', 'setAvailability',
+  'transferOwnership', 'deleteAgent', 'createDepartment', 'renameDepartment', 'deleteDepartment', 'assignDepartments',
+  'removeFromDepartment', 'changePlan', 'changeSeatPolicy', 'advanceTime',
+];
+
+/** What is wrong with what `makeDriver()` gave, for the steps these options generate; `undefined` when nothing. */
+function driverProblem(driver: unknown, options: RosterPropertyOptions): string | undefined {
+  if (typeof driver !== 'object' || driver === null) {
+    return `The driver factory answered ${shownValue(driver)}: expected a RosterDriver (an object with createWorkspace(), snapshot() and a method per use case).`;
+  }
+  const has = (name: string) => typeof (driver as Record<string, unknown>)[name] === 'function';
+  for (const name of ['createWorkspace', 'snapshot']) {
+    if (!has(name)) return `The driver has no ${name}(): every run needs it.`;
+  }
+  const without = new Set(options.without ?? []);
+  for (const kind of STEP_KINDS) {
+    if (without.has(kind) || OPTIONAL_METHODS.has(kind) || has(kind)) continue;
+    return `The driver has no ${kind}(): the kit generates ${kind} steps. Implement it, or leave those steps out with \`without: ['${kind}']\`.`;
+  }
+  if (!has('tokenFor') && (!without.has('invite') || !without.has('resend'))) {
+    return "The driver has no tokenFor(): the kit reads the link of every invitation sent, to accept it. Implement it, or leave out `without: ['invite', 'resend', 'accept']`.";
+  }
+  return undefined;
+}
+
+/** What is wrong with what `rosterProperty` or `runRosterCommands` was given as a driver factory; `undefined` when nothing. */
+function factoryProblem(makeDriver: unknown): string | undefined {
+  if (typeof makeDriver === 'function') return undefined;
+  if (typeof makeDriver === 'object' && makeDriver !== null && 'createWorkspace' in makeDriver) {
+    return 'The kit takes a function that makes a driver, and was given a driver itself: write `rosterProperty(() => makeMyDriver())`, so each run gets a fresh one.';
+  }
+  return `The kit takes a function that makes a driver (\`() => makeMyDriver()\`), and was given ${shownValue(makeDriver)}.`;
 }
 
 const explain = (violations: readonly InvariantViolation[]) => violations.map((v) => `• invariant ${v.invariant} (${v.rule}): ${v.explanation}`);
 
 /** Reads the roster back and checks it: invariants first, then agreement with the model. */
 async function inspect(real: RosterReal, m: RosterModel | readonly RosterModel[], what: string): Promise<{ snapshot: DriverSnapshot; model: RosterModel }> {
-  const snapshot = await real.driver.snapshot();
+  const snapshot = await read(real, `After ${what}:`, 'snapshot()', () => real.driver.snapshot());
+  if (typeof snapshot !== 'object' || snapshot === null || typeof snapshot.roster !== 'object' || snapshot.roster === null) {
+    fail(real, `After ${what}:`, [`driver.snapshot() answered ${shownValue(snapshot)}: expected { roster, events? } (toRosterState builds the roster from plainer records)`]);
+  }
   const violations = checkInvariants(snapshot);
-  if (violations.length > 0) fail(real, `After ${what}, the roster breaks DOMAIN.md's invariants:`, explain(violations));
+  if (violations.length > 0) fail(real, `After ${what}, the roster breaks the library's invariants (docs/domain.md):`, explain(violations));
   const candidates = Array.isArray(m) ? (m as readonly RosterModel[]) : [m as RosterModel];
   const agreeing = candidates.find((c) => disagreement(c, snapshot.roster) === undefined);
   if (!agreeing) {
@@ -896,7 +999,7 @@ async function recordLinks(real: RosterReal, m: RosterModel, done: readonly (rea
     issued.set(index, { mailbox: step.issuesLink.mailbox, label: step.label, links: (seen?.links ?? 0) + 1 });
   }
   for (const [index, { mailbox, label, links }] of issued) {
-    const token = await real.driver.tokenFor(mailbox);
+    const token = await read(real, `After "${label}" succeeded:`, `tokenFor(${JSON.stringify(mailbox)})`, () => real.driver.tokenFor(mailbox));
     if (token === null) fail(real, `After "${label}" succeeded, tokenFor(${JSON.stringify(mailbox)}) returned null.`, ['The kit needs the link of every invitation sent, to accept it.']);
     real.tokens.set(index, [...(real.tokens.get(index) ?? []), ...Array.from({ length: links - 1 }, () => null), token]);
   }
@@ -926,11 +1029,13 @@ export class RosterCommand implements fc.AsyncCommand<RosterModel, RosterReal> {
     this.#label = resolved.label;
     const comparison = real.options.outcomes ?? 'exact';
     const expected = resolved.expect(m);
-    const actual = classOf(await resolved.perform(real));
+    const outcome = await ask(real, `Step ${real.steps + 1}: ${resolved.label}`, this.step.kind, () => resolved.perform(real));
+    const actual = classOf(outcome);
     const line = `${resolved.label} → ${actual}`;
     real.steps++;
     if (!matches(expected, actual, comparison)) {
-      fail(real, `Step ${real.steps}: ${resolved.label}`, [`the model expected: ${expected.join(' or ')}`, `the system answered: ${actual}`]);
+      const details = outcome.ok ? [] : errorDetails(outcome.error).map((d) => `  ${d}`);
+      fail(real, `Step ${real.steps}: ${resolved.label}`, [`the model expected: ${expected.join(' or ')}`, `the system answered: ${actual}`, ...details]);
     }
     resolved.apply(m, modelOutcome(expected, actual, comparison));
     await recordLinks(real, m, [[resolved, actual]]);
@@ -995,7 +1100,10 @@ export class ConcurrentCommands implements fc.AsyncCommand<RosterModel, RosterRe
     const b = resolve(this.second, m);
     this.#label = `at once: [${a.label}] and [${b.label}]`;
     const comparison = real.options.outcomes ?? 'exact';
-    const [oa, ob] = (await Promise.all([a.perform(real), b.perform(real)])).map(classOf) as [string, string];
+    const headline = `Step ${real.steps + 1}: ${this.#label}`;
+    const [oa, ob] = (await Promise.all([ask(real, headline, this.first.kind, () => a.perform(real)), ask(real, headline, this.second.kind, () => b.perform(real))])).map(
+      classOf,
+    ) as [string, string];
     real.steps++;
     const line = `at once: [${a.label} → ${oa}] and [${b.label} → ${ob}]`;
     const candidates: RosterModel[] = [];
@@ -1072,10 +1180,18 @@ export type RosterPropertyOptions = Readonly<{
   /** Department names steps use (default `DEPARTMENT_NAME_POOL`). */
   departmentNames?: readonly PoolDepartmentName[];
   /**
-   * Plans for the opening workspace and `changePlan` (default `planArb()`: catalog ids and small
-   * inline plans). An API that takes catalog ids only: `fc.constantFrom('free', 'starter', 'pro', 'enterprise', 'custom')`.
+   * Plans for the opening workspace and `changePlan` (default `planArb({ catalog })`: catalog ids
+   * and small inline plans). An API that takes catalog ids only: `fc.constantFrom('free', 'starter', 'pro', 'enterprise', 'custom')`,
+   * or the ids of your `catalog`.
    */
   plans?: fc.Arbitrary<PlanInput>;
+  /**
+   * The plan catalog your roster uses (the `plans` of `createRoster({ plans })`; default: the
+   * library's `PLANS`). The model resolves plan ids against it, so
+   * `{ catalog: { team: { id: 'team', seats: 2, departments: 1 } }, plans: fc.constant('team') }`
+   * works against `createRoster({ plans: thatCatalog })`.
+   */
+  catalog?: PlanCatalog;
   /** Seat policies the opening workspace gets (default: any). A host that fixes the policy: `fc.constant(DEFAULT_SEAT_POLICY)`. */
   seatPolicies?: fc.Arbitrary<SeatPolicy>;
   /** Kinds of step never to generate, for a system that lacks those use cases. */
@@ -1096,7 +1212,7 @@ const record = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(m
 export function rosterStepArb(options: RosterPropertyOptions = {}): fc.Arbitrary<RosterStep> {
   const emails = options.emails ?? EMAIL_POOL;
   const names = options.departmentNames ?? DEPARTMENT_NAME_POOL;
-  const plans = options.plans ?? planArb();
+  const plans = options.plans ?? planArb(options.catalog === undefined ? {} : { catalog: options.catalog });
   const n = fc.nat({ max: 7 });
   const actor: fc.Arbitrary<StepActor> = fc.oneof(weighted(1, fc.constant('owner' as const)), weighted(1, n));
   const agent: fc.Arbitrary<StepTarget> = fc.oneof(weighted(1, fc.constant('self' as const)), weighted(1, fc.constant('owner' as const)), weighted(3, n));
@@ -1180,7 +1296,7 @@ export function workspaceSetupArb(options: RosterPropertyOptions = {}): fc.Arbit
   // towards the tightest ones (free, nothing reserved) only where the failure survives that.
   return record({
     name: personNameArb(),
-    plan: options.plans ?? planArb(),
+    plan: options.plans ?? planArb(options.catalog === undefined ? {} : { catalog: options.catalog }),
     seatPolicy: options.seatPolicies ?? seatPolicyArb(),
     invitationTtlHours: fc.constantFrom(168, 24, 1),
     owner: record({ email: fc.constantFrom(...valid), name: personNameArb() }),
@@ -1235,19 +1351,58 @@ export async function runRosterCommands(
   commands: Iterable<fc.AsyncCommand<RosterModel, RosterReal>>,
   options: RosterPropertyOptions = {},
 ): Promise<void> {
+  const wrongFactory = factoryProblem(makeDriver);
+  if (wrongFactory !== undefined) throw new TypeError(wrongFactory);
   const driver = await makeDriver();
+  const wrongDriver = driverProblem(driver, options);
+  if (wrongDriver !== undefined) throw new TypeError(wrongDriver);
   const real = new RosterReal(driver, options);
-  const opened = await driver.createWorkspace({
-    name: setup.name,
-    plan: setup.plan,
-    seatPolicy: setup.seatPolicy,
-    invitationTtlHours: setup.invitationTtlHours,
-    owner: { email: setup.owner.email.address, name: setup.owner.name, password: STRONG },
-  });
-  if (!opened.ok) fail(real, `The workspace could not be opened: ${opened.errorType}`, [JSON.stringify(setup)]);
-  const model = RosterModel.opening(setup);
+  const opened = await ask(real, 'Opening the workspace:', 'createWorkspace', () =>
+    driver.createWorkspace({
+      name: setup.name,
+      plan: setup.plan,
+      seatPolicy: setup.seatPolicy,
+      invitationTtlHours: setup.invitationTtlHours,
+      owner: { email: setup.owner.email.address, name: setup.owner.name, password: STRONG },
+    }),
+  );
+  if (!opened.ok) fail(real, `The workspace could not be opened: ${opened.errorType}`, [...errorDetails(opened.error), ...openingHints(setup, opened), `the workspace: ${JSON.stringify(setup)}`]);
+  const model = RosterModel.opening(setup, options.catalog);
   real.previous = (await inspect(real, model, 'opening the workspace')).snapshot;
   await fc.asyncModelRun(() => ({ model, real }), commands);
+}
+
+/** What a refusal's error says beyond its type: a `ValidationFailed`'s issues (`path: message`), or its message. */
+function errorDetails(error: unknown): string[] {
+  if (typeof error !== 'object' || error === null) return [];
+  const { issues, message } = error as { issues?: unknown; message?: unknown };
+  if (Array.isArray(issues) && issues.length > 0) {
+    return issues.map((issue: unknown) => {
+      const { path, message: text } = (typeof issue === 'object' && issue !== null ? issue : {}) as { path?: unknown; message?: unknown };
+      const where = Array.isArray(path) ? path.join('.') : path === undefined || path === '' ? '(input)' : String(path);
+      return `${where}: ${text === undefined ? JSON.stringify(issue) : String(text)}`;
+    });
+  }
+  return typeof message === 'string' && message !== '' ? [message] : [];
+}
+
+/** What to do when the workspace does not open on a plan the property chose. */
+function openingHints(setup: WorkspaceSetup, refusal: Readonly<{ errorType: string; error?: unknown }>): string[] {
+  const aboutPlan =
+    refusal.errorType === 'ValidationFailed' &&
+    typeof setup.plan !== 'string' &&
+    (refusal.error === undefined || errorDetails(refusal.error).length === 0 || errorDetails(refusal.error).some((line) => line.startsWith('plan')));
+  if (aboutPlan) {
+    return [
+      'hint: your roster refuses inline plans: create it with allowInlinePlans: true for the test, or give the property `plans` of your catalog\'s ids (and `catalog`)',
+    ];
+  }
+  if (refusal.errorType === 'PlanNotFound' && typeof setup.plan === 'string') {
+    return [
+      `hint: your roster has no plan ${JSON.stringify(setup.plan)}: give the property the catalog your roster uses (\`catalog\`) and \`plans\` of its ids`,
+    ];
+  }
+  return [];
 }
 
 /**
@@ -1276,6 +1431,8 @@ export function rosterProperty(
   makeDriver: () => RosterDriver | Promise<RosterDriver>,
   options: RosterPropertyOptions = {},
 ): fc.IAsyncPropertyWithHooks<[Iterable<fc.AsyncCommand<RosterModel, RosterReal>>, WorkspaceSetup]> {
+  const wrongFactory = factoryProblem(makeDriver);
+  if (wrongFactory !== undefined) throw new TypeError(wrongFactory);
   // Commands first: fast-check shrinks a tuple's values in order, and a sequence shrunk before
   // its workspace keeps the plan it needed instead of working around a plan shrunk too early.
   return fc.asyncProperty(rosterCommandsArb(options), workspaceSetupArb(options), (commands, setup) =>

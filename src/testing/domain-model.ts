@@ -10,7 +10,7 @@
  * to your callback, so your own checks can run after each one.
  *
  * Alongside runs a deliberately simple model: seat counts, sets of emails, the owner's id and
- * department keys, written from DOMAIN.md without the library's code. It predicts the outcome of
+ * department keys, written from the rules (docs/domain.md) without the library's code. It predicts the outcome of
  * each command ({@link StepReport.expected}) and keeps the facts the system should agree with
  * ({@link StepReport.facts}).
  *
@@ -816,7 +816,7 @@ class Runner {
         return run(asOutcome(result), [agentId], expected, () => {
           if (!ma) return;
           ma.active = activating;
-          // DOMAIN.md: deactivating also sets the agent away.
+          // The rules (docs/domain.md): deactivating also sets the agent away.
           if (!activating) ma.online = false;
         });
       }

@@ -5,7 +5,7 @@
  * You implement one method per use case (invite, accept, change role, …) plus `snapshot()`, which
  * reads the roster back. The kit ({@link rosterProperty} in `commands.ts`) then plays random
  * command sequences through it, predicts each outcome with a deliberately simple model, and checks
- * DOMAIN.md's invariants on every snapshot. `rosterDriver()` is the same interface implemented
+ * the invariants of the rules (docs/domain.md) on every snapshot. `rosterDriver()` is the same interface implemented
  * over this library's own `createRoster`, so the library's application layer is tested exactly the
  * way yours is.
  *
@@ -25,6 +25,7 @@
  * @module
  */
 import type { Result } from 'neverthrow';
+import type { RosterError } from '../application/errors';
 import type { Agent, Availability, Role, Status } from '../domain/agent';
 import { checkHistory, checkRoster, type InvariantViolation } from '../domain/invariants';
 import type { Department } from '../domain/department';
@@ -41,12 +42,22 @@ import { firstDifference } from './scenario';
 
 /**
  * What one driver call reports: success, or the `type` of the error your system answered with
- * (`SeatLimitReached`, `PermissionDenied`, …; see docs/errors.md for the list).
+ * (`SeatLimitReached`, `PermissionDenied`, …; see docs/errors.md for the list). A refusal may
+ * carry the `error` itself: the kit prints its details (a `ValidationFailed`'s `issues`, a
+ * `message`) when the refusal fails the property. {@link outcomeOf} fills it in.
  *
  * @example
  * const refused: DriverOutcome = { ok: false, errorType: 'SeatLimitReached' };
  */
-export type DriverOutcome = Readonly<{ ok: true }> | Readonly<{ ok: false; errorType: string }>;
+export type DriverOutcome = Readonly<{ ok: true }> | Readonly<{ ok: false; errorType: DriverErrorType; error?: unknown }>;
+
+/**
+ * The `type` of an error a driver answers with: one of the library's error types (which editors
+ * offer as you type), or any other string your system uses.
+ *
+ * @example const type: DriverErrorType = 'SeatLimitReached';
+ */
+export type DriverErrorType = RosterError['type'] | (string & {});
 
 /**
  * The workspace each random sequence starts from. Your driver opens it with these settings;
@@ -171,11 +182,17 @@ export interface RosterDriver {
  * async invite(actor, input) { return outcomeOf(await roster.inviteAgent(refOf(actor), { … })); }
  */
 export function outcomeOf(result: Result<unknown, unknown>): DriverOutcome {
+  if (typeof (result as { isOk?: unknown } | null | undefined)?.isOk !== 'function') {
+    const pending = typeof (result as { then?: unknown } | null | undefined)?.then === 'function';
+    throw new TypeError(
+      pending ? 'outcomeOf takes a Result: await the ResultAsync first, outcomeOf(await roster.inviteAgent(…)).' : `outcomeOf takes a neverthrow Result, and was given ${String(result)}.`,
+    );
+  }
   if (result.isOk()) return { ok: true };
   const error: unknown = result.error;
   // Library errors are plain objects with a `type`; anything else is reported as itself.
   const type = typeof error === 'object' && error !== null && 'type' in error ? (error as { type: unknown }).type : error;
-  return { ok: false, errorType: String(type) };
+  return { ok: false, errorType: String(type), error };
 }
 
 // ---------------------------------------------------------------------------
@@ -230,7 +247,7 @@ export type PlainRoster = Readonly<{
     id: string;
     ownerId: string;
     plan: Readonly<{ id?: string; seats: number | null; departments: number | null }>;
-    /** Default: DOMAIN.md's default policy. */
+    /** Default: the default policy of the rules (docs/domain.md). */
     seatPolicy?: SeatPolicy;
     name?: string;
     /** When given, invariant 2 checks them against the records; when missing, they are recounted. */
@@ -352,7 +369,7 @@ function foldView(roster: RosterState) {
 const shown = (value: unknown) => (value === undefined ? 'nothing' : JSON.stringify(value));
 
 /**
- * Checks every invariant of DOMAIN.md that a snapshot can show, and explains each violation in
+ * Checks every invariant of the rules (docs/domain.md) that a snapshot can show, and explains each violation in
  * plain words (it never answers with a bare boolean):
  * - 1–5 on the roster ({@link checkRoster}: one admin owner, seats and departments within the
  *   plan and the counters honest, unique emails, no dangling department, nobody inactive online);

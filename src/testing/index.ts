@@ -7,7 +7,7 @@
  *   `runDomainSequence`), against our application layer on any store (`rosterDriver`), and
  *   against your own system through a small {@link RosterDriver} you implement
  *   (`rosterProperty`).
- * - **`checkInvariants(snapshot)`**: every invariant of DOMAIN.md, each violation explained.
+ * - **`checkInvariants(snapshot)`**: every invariant of the rules (docs/domain.md), each violation explained.
  * - **Given / when / then** (`given`) and **object mothers** (`aWorkspace`, `anAgent`, `rosterOf`, …).
  * - **`describeStoreContract`**: the contract tests for a `RosterStore` of your own.
  *

@@ -1,11 +1,12 @@
 /**
  * The plan table both reference models (the pure-domain runner's and the roster commands') read.
- * DOMAIN.md's table, copied by hand rather than imported: a model must not share the code it
+ * The plan table of the rules (docs/domain.md), copied by hand rather than imported: a model must not share the code it
  * checks.
  *
  * @internal
  * @module
  */
+import type { PlanCatalog } from '../domain/plans';
 import type { PlanInput } from './arbitraries';
 
 /** Seats and departments per catalog plan; `null` is unlimited. */
@@ -17,8 +18,16 @@ const MODEL_CATALOG: Readonly<Record<string, readonly [number | null, number | n
   custom: [null, null],
 };
 
-/** A plan's `[seats, departments]` limits, or `undefined` for a plan id the catalog lacks. */
-export function modelPlan(plan: PlanInput): readonly [number | null, number | null] | undefined {
+/**
+ * A plan's `[seats, departments]` limits, or `undefined` for a plan id the catalog lacks. Ids
+ * resolve against `catalog` when given (a host's own catalog, as `createRoster({ plans })` takes
+ * it), else against the library's table above.
+ */
+export function modelPlan(plan: PlanInput, catalog?: PlanCatalog): readonly [number | null, number | null] | undefined {
+  if (typeof plan !== 'string') return [plan.seats, plan.departments];
   // Own keys only: a plan id such as `constructor` is just an unknown plan.
-  return typeof plan === 'string' ? (Object.hasOwn(MODEL_CATALOG, plan) ? MODEL_CATALOG[plan] : undefined) : [plan.seats, plan.departments];
+  if (catalog === undefined) return Object.hasOwn(MODEL_CATALOG, plan) ? MODEL_CATALOG[plan] : undefined;
+  // A catalog entry whose id is not its key is no plan at all (the roster refuses it too).
+  const entry = Object.hasOwn(catalog, plan) ? catalog[plan] : undefined;
+  return entry !== undefined && entry.id === plan ? [entry.seats, entry.departments] : undefined;
 }

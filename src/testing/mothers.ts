@@ -31,7 +31,7 @@ import { createWorkspace, DEFAULT_INVITATION_TTL_HOURS, type Workspace, type Wor
  *   with sensible defaults and any field overridden. They do not check cross-aggregate rules,
  *   so they can also build the broken states an invariant checker must catch.
  * - `rosterOf` builds a whole roster by running the real commands, so the state it returns obeys
- *   every rule of DOMAIN.md; start scenarios from it.
+ *   every rule (docs/domain.md); start scenarios from it.
  *
  * A mother given something invalid (a malformed id or email) throws: that is a bug in the test.
  */

@@ -15,8 +15,8 @@ import { replay, type RosterState } from '../domain/roster';
  * free, because a test that forgets them would pass on a broken command:
  * - the command must not change the state it was given (the state is deep-frozen and compared
  *   with a copy afterwards), whether it succeeds or fails;
- * - the aggregates a decision returns must be what replaying its events gives (DOMAIN.md,
- *   invariant 8).
+ * - the aggregates a decision returns must be what replaying its events gives (invariant 8 of
+ *   the rules, docs/domain.md).
  */
 
 /**

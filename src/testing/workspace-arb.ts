@@ -2,7 +2,7 @@
  * Arbitraries of whole workspaces and of aggregates in valid states, built the honest way: by
  * running random commands of the pure domain from an empty roster and keeping what the rules
  * accepted. Every generated state is therefore one the library can really reach — it obeys every
- * invariant of DOMAIN.md — and it comes with the events that produced it, ready for
+ * invariant of the rules (docs/domain.md) — and it comes with the events that produced it, ready for
  * `given(workspace.events)`.
  *
  * `fast-check` is an optional peer dependency of `agent-roster/testing`.
@@ -18,7 +18,7 @@ import type { RosterEvent } from '../domain/events';
 import { agentIdSchema, departmentIdSchema, invitationIdSchema, workspaceIdSchema } from '../domain/ids';
 import { acceptInvitation, expireInvitations, inviteAgent, resendInvitation, revokeInvitation, type Invitation } from '../domain/invitation';
 import { transferOwnership } from '../domain/ownership';
-import type { SeatPolicy } from '../domain/plans';
+import { PLANS, type SeatPolicy } from '../domain/plans';
 import { initialRosterState, replay, type RosterState } from '../domain/roster';
 import { changePlan, createWorkspace } from '../domain/workspace';
 import { departmentNameArb, emailArb, personNameArb, planArb, type PlanInput } from './arbitraries';
@@ -30,7 +30,11 @@ import { aTokenHash, hoursAfter, rosterView, STRONG_PASSWORD, T0, type Roster } 
  * @example workspaceArb({ plan: 'pro', seatPolicy: { reserveSeatsForInvitations: false }, maxCommands: 60 })
  */
 export type WorkspaceArbOptions = Readonly<{
-  /** A plan, or an arbitrary of plans (default: the catalog and small custom plans with room for a team). */
+  /**
+   * A plan, or an arbitrary of plans (default: the catalog and small custom plans with room for a
+   * team, with the plan changed now and then). When given, the workspace stays on it: an arbitrary
+   * picks one plan per workspace, and no command changes it.
+   */
   plan?: PlanInput | fc.Arbitrary<PlanInput>;
   /** Fixes some of the seat policy; the rest is random. */
   seatPolicy?: Partial<SeatPolicy>;
@@ -66,7 +70,8 @@ type Intent =
 
 const weighted = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
 
-function intentArb(plans: fc.Arbitrary<PlanInput>): fc.Arbitrary<Intent> {
+/** Random intents; `plans` undefined: the plan never changes. */
+function intentArb(plans: fc.Arbitrary<PlanInput> | undefined): fc.Arbitrary<Intent> {
   const n = fc.nat({ max: 20 });
   const role = fc.oneof(weighted(3, fc.constant<Role>('agent')), weighted(1, fc.constant<Role>('admin')));
   const picks = fc.array(n, { maxLength: 2 });
@@ -84,7 +89,7 @@ function intentArb(plans: fc.Arbitrary<PlanInput>): fc.Arbitrary<Intent> {
     weighted(1, fc.record({ kind: fc.constant('deleteDepartment' as const), n })),
     weighted(3, fc.record({ kind: fc.constant('assign' as const), n, departments: fc.array(n, { minLength: 1, maxLength: 2 }) })),
     weighted(1, fc.record({ kind: fc.constant('transfer' as const), n, formerOwnerRole: role })),
-    weighted(1, fc.record({ kind: fc.constant('changePlan' as const), plan: plans })),
+    ...(plans === undefined ? [] : [weighted(1, fc.record({ kind: fc.constant('changePlan' as const), plan: plans }))]),
     weighted(1, fc.constant({ kind: 'linksLapse' as const })),
   );
 }
@@ -276,7 +281,11 @@ export function workspaceArb(options: WorkspaceArbOptions = {}): fc.Arbitrary<Ge
         plan: plans,
         seatPolicy,
         owner: fc.record({ email: emailArb(), name: personNameArb() }, { noNullPrototype: true }),
-        intents: fc.array(intentArb(planArb({ minSeats: 1, maxLimit: 12 })), { maxLength: options.maxCommands ?? 40, size: 'max' }),
+        // A plan given is kept: no command changes it.
+        intents: fc.array(intentArb(options.plan === undefined ? planArb({ minSeats: 1, maxLimit: 12 }) : undefined), {
+          maxLength: options.maxCommands ?? 40,
+          size: 'max',
+        }),
       },
       { noNullPrototype: true },
     )
@@ -313,6 +322,11 @@ export function invitationArb(options: WorkspaceArbOptions = {}): fc.Arbitrary<R
  * @example fc.assert(fc.property(departmentArb(), ({ department, workspace }) => workspace.membersOf(department.id).every((a) => a.departmentIds.includes(department.id))));
  */
 export function departmentArb(options: WorkspaceArbOptions = {}): fc.Arbitrary<Readonly<{ department: Department; workspace: GeneratedWorkspace }>> {
+  const plan = options.plan;
+  if (plan !== undefined && !isArbitrary(plan)) {
+    const limit = typeof plan === 'string' ? (Object.hasOwn(PLANS, plan) ? PLANS[plan as keyof typeof PLANS].departments : undefined) : plan.departments;
+    if (limit === 0) throw new Error(`departmentArb: the plan ${JSON.stringify(plan)} allows no department, so no workspace on it has one.`);
+  }
   return workspaceArb(options)
     .filter((workspace) => workspace.departments.length > 0)
     .chain((workspace) => fc.constantFrom(...workspace.departments).map((department) => ({ department, workspace })));

@@ -55,7 +55,7 @@ describe('the kit against deliberately broken implementations', () => {
     // A lost update of the workspace (its owner pointer: invariant 1; its counters: invariant 2; its
     // last change: invariant 8), or two commands that each went through although together they
     // break a limit (no order explains it). Seed -1486725361 finds invariant 1 first.
-    expect(result.error, result.report).toMatch(/breaks DOMAIN.md's invariants:\n\s+• invariant (1|2|8) |no order explains both outcomes/);
+    expect(result.error, result.report).toMatch(/breaks the library's invariants \(docs\/domain\.md\):\n\s+• invariant (1|2|8) |no order explains both outcomes/);
   });
 
   it('finds an accept that checks seats only at invite time (a workspace that does not reserve seats for invitations)', async () => {

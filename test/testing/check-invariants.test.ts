@@ -3,8 +3,8 @@
  * numbered and explained in plain words — and `toRosterState`, which lets it read the plainer
  * records a user's API returns.
  */
-import { describe, expect, it } from 'vitest';
-import { event, isoTime, replay, type RosterEvent, type RosterState } from 'agent-roster';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { event, isoTime, replay, type RosterError, type RosterEvent, type RosterState } from 'agent-roster';
 import {
   aDepartment,
   anAgent,
@@ -14,11 +14,12 @@ import {
   ids,
   outcomeOf,
   rosterOf,
+  type DriverOutcome,
   T0,
   toRosterState,
   type InvariantViolation,
 } from 'agent-roster/testing';
-import { err, ok } from 'neverthrow';
+import { err, ok, okAsync } from 'neverthrow';
 
 /** A roster made of the given records, with the workspace's counters recounted so only the broken rule shows. */
 function rosterWith(parts: Partial<{ workspace: ReturnType<typeof aWorkspace>; agents: ReturnType<typeof anAgent>[]; invitations: ReturnType<typeof anInvitation>[]; departments: ReturnType<typeof aDepartment>[] }>): RosterState {
@@ -92,7 +93,7 @@ describe('checkInvariants', () => {
     const sixes = violations.filter((v) => v.invariant === 6).map((v) => v.explanation);
     expect(sixes).toEqual([
       'Invitation inv_cy was accepted after it was revoked.',
-      'Invitation inv_cy was accepted after it was accepted.',
+      'Invitation inv_cy was accepted a second time.',
     ]);
   });
 
@@ -164,7 +165,18 @@ describe('toRosterState', () => {
 describe('outcomeOf', () => {
   it('turns a Result into what a driver reports', () => {
     expect(outcomeOf(ok(1))).toEqual({ ok: true });
-    expect(outcomeOf(err({ type: 'SeatLimitReached', message: 'full' }))).toEqual({ ok: false, errorType: 'SeatLimitReached' });
-    expect(outcomeOf(err('boom'))).toEqual({ ok: false, errorType: 'boom' });
+    expect(outcomeOf(err({ type: 'SeatLimitReached', message: 'full' }))).toEqual({ ok: false, errorType: 'SeatLimitReached', error: { type: 'SeatLimitReached', message: 'full' } });
+    expect(outcomeOf(err('boom'))).toEqual({ ok: false, errorType: 'boom', error: 'boom' });
+  });
+
+  it('says to await a ResultAsync it is given', () => {
+    expect(() => outcomeOf(okAsync(1) as never)).toThrow('outcomeOf takes a Result: await the ResultAsync first, outcomeOf(await roster.inviteAgent(…)).');
+  });
+
+  it("types errorType as the library's error types, or any other string (so editors offer the known ones)", () => {
+    type ErrorType = Extract<DriverOutcome, { ok: false }>['errorType'];
+    expectTypeOf<ErrorType>().toEqualTypeOf<RosterError['type'] | (string & {})>();
+    expectTypeOf<'SeatLimitReached'>().toExtend<ErrorType>();
+    expectTypeOf<'OurOwnRefusal'>().toExtend<ErrorType>();
   });
 });

@@ -33,3 +33,14 @@ describe('agent-roster/testing', () => {
     expect(testing.checkHistory).toBe(core.checkHistory);
   });
 });
+
+describe('the TSDoc and messages of src', () => {
+  it('never send users to DOMAIN.md, which is not in the package: they name docs/domain.md', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const root = new URL('../../src/', import.meta.url);
+    const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith('.ts'));
+    const naming = [];
+    for (const file of files) if ((await readFile(new URL(file, root), 'utf8')).includes('DOMAIN.md')) naming.push(file);
+    expect(naming).toEqual([]);
+  });
+});

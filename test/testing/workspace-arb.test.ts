@@ -46,6 +46,32 @@ describe('workspaceArb', () => {
     }
   });
 
+  it('keeps the plan it is given: a fixed plan, or one per workspace from an arbitrary of plans', () => {
+    const inline = { id: 'team-3', seats: 3, departments: 2 };
+    fc.assert(
+      fc.property(workspaceArb({ plan: 'pro', seatPolicy: { reserveSeatsForInvitations: false } }), (w) => {
+        expect(w.workspace.plan).toEqual({ id: 'pro', seats: 5, departments: 5 });
+        expect(w.events.filter((e) => e.type === 'PlanChanged')).toEqual([]);
+      }),
+      { numRuns: 200 },
+    );
+    fc.assert(
+      fc.property(workspaceArb({ plan: inline }), (w) => {
+        expect(w.workspace.plan).toEqual(inline);
+        expect(w.agents.filter((a) => a.status === 'active').length).toBeLessThanOrEqual(3);
+        expect(w.departments.length).toBeLessThanOrEqual(2);
+      }),
+      { numRuns: 200 },
+    );
+    fc.assert(
+      fc.property(workspaceArb({ plan: fc.constantFrom('starter', 'enterprise') }), (w) => {
+        expect(w.events[0]).toMatchObject({ type: 'WorkspaceCreated', data: { plan: { id: w.workspace.plan.id } } });
+        expect(['starter', 'enterprise']).toContain(w.workspace.plan.id);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('shrinks towards a short history', () => {
     const details = fc.check(
       fc.property(workspaceArb(), (w) => w.departments.length < 2),
@@ -97,6 +123,25 @@ describe('aggregate arbitraries', () => {
       { numRuns: 300 },
     );
     expect([...statuses].sort()).toEqual(['accepted', 'expired', 'pending', 'revoked']);
+  });
+
+  it('agentArb and departmentArb keep the plan they are given, and its limits', () => {
+    fc.assert(
+      fc.property(agentArb({ plan: 'free' }), ({ workspace }) => {
+        expect(workspace.workspace.plan.id).toBe('free');
+      }),
+      { numRuns: 200 },
+    );
+    fc.assert(
+      fc.property(departmentArb({ plan: 'starter' }), ({ workspace }) => {
+        expect(workspace.workspace.plan.id).toBe('starter');
+        expect(workspace.departments).toHaveLength(1);
+      }),
+      { numRuns: 100 },
+    );
+    expect(() => departmentArb({ plan: { id: 'solo', seats: 2, departments: 0 } })).toThrow(
+      'departmentArb: the plan {"id":"solo","seats":2,"departments":0} allows no department, so no workspace on it has one.',
+    );
   });
 
   it('departmentArb: a department of its workspace, whose members all name it', () => {

@@ -5,7 +5,7 @@ import { canTakeConversation, conversationOf, conversationsOf, membersOf, type R
  * explained, `[]` when all hold:
  * - every conversation is in exactly one place: waiting once in the queue, or open with exactly
  *   one member, and `routed = waiting + open + closed` (nothing lost, nothing duplicated);
- * - an inactive member is never online and holds no conversation (DOMAIN.md invariant 5);
+ * - an inactive member is never online and holds no conversation (invariant 5 of the rules, docs/domain.md);
  * - nobody waits while a member could take a conversation;
  * - no member's rotation place is ahead of the last sequence handed out.
  *

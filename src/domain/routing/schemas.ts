@@ -22,7 +22,7 @@ export const transferConversationSchema = /* @__PURE__ */ pure(() => z.strictObj
 
 /**
  * Input of `syncAgent`: an agent's current facts from the roster, or `deleted: true` once it is
- * gone. An inactive agent is never online (DOMAIN.md invariant 5), so that pair is refused: it
+ * gone. An inactive agent is never online (invariant 5 of the rules, docs/domain.md), so that pair is refused: it
  * means the caller read the roster wrong.
  * @example { agentId: 'agt_bob', active: true, online: true, departmentIds: ['dep_sales'] }
  * @example { agentId: 'agt_bob', deleted: true }
