@@ -1203,6 +1203,9 @@ export type RosterPropertyOptions = Readonly<{
 const weighted = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
 const record = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(model, { noNullPrototype: true });
 
+/** The plans a run opens on and changes to: the given `plans`, else catalog ids (of `catalog`, when given) and small inline plans. */
+const plansOf = (options: RosterPropertyOptions) => options.plans ?? planArb(options.catalog === undefined ? {} : { catalog: options.catalog });
+
 /**
  * One random {@link RosterStep}, weighted towards invitations and accepts (where most rules
  * live), with the rest of the use cases now and then.
@@ -1212,7 +1215,7 @@ const record = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(m
 export function rosterStepArb(options: RosterPropertyOptions = {}): fc.Arbitrary<RosterStep> {
   const emails = options.emails ?? EMAIL_POOL;
   const names = options.departmentNames ?? DEPARTMENT_NAME_POOL;
-  const plans = options.plans ?? planArb(options.catalog === undefined ? {} : { catalog: options.catalog });
+  const plans = plansOf(options);
   const n = fc.nat({ max: 7 });
   const actor: fc.Arbitrary<StepActor> = fc.oneof(weighted(1, fc.constant('owner' as const)), weighted(1, n));
   const agent: fc.Arbitrary<StepTarget> = fc.oneof(weighted(1, fc.constant('self' as const)), weighted(1, fc.constant('owner' as const)), weighted(3, n));
@@ -1296,7 +1299,7 @@ export function workspaceSetupArb(options: RosterPropertyOptions = {}): fc.Arbit
   // towards the tightest ones (free, nothing reserved) only where the failure survives that.
   return record({
     name: personNameArb(),
-    plan: options.plans ?? planArb(options.catalog === undefined ? {} : { catalog: options.catalog }),
+    plan: plansOf(options),
     seatPolicy: options.seatPolicies ?? seatPolicyArb(),
     invitationTtlHours: fc.constantFrom(168, 24, 1),
     owner: record({ email: fc.constantFrom(...valid), name: personNameArb() }),
