@@ -1220,6 +1220,11 @@ export function rosterStepArb(options: RosterPropertyOptions = {}): fc.Arbitrary
   const actor: fc.Arbitrary<StepActor> = fc.oneof(weighted(1, fc.constant('owner' as const)), weighted(1, n));
   const agent: fc.Arbitrary<StepTarget> = fc.oneof(weighted(1, fc.constant('self' as const)), weighted(1, fc.constant('owner' as const)), weighted(3, n));
   const role = fc.constantFrom<Role>('agent', 'admin');
+  // Most people invited are agents, and role changes are mostly asked by someone other than the
+  // owner: a team of admins leaves the permission rules little to refuse. (Measured, 150 runs,
+  // seed 7: role changes refused as PermissionDenied went from 4 to 11 of ~140.)
+  const invitedRole = fc.oneof(weighted(3, fc.constant<Role>('agent')), weighted(1, fc.constant<Role>('admin')));
+  const member: fc.Arbitrary<StepActor> = fc.oneof(weighted(1, fc.constant('owner' as const)), weighted(3, n));
   const valid = emails.filter((e) => e.mailbox !== null);
   const refused = emails.filter((e) => e.mailbox === null);
   if (valid.length === 0) throw new Error('rosterStepArb needs at least one valid email in its pool.');
@@ -1231,7 +1236,7 @@ export function rosterStepArb(options: RosterPropertyOptions = {}): fc.Arbitrary
   /** The kinds of a branch still wanted, as the arbitrary of its `kind` field. */
   const kind = <K extends RosterStep['kind']>(...kinds: K[]) => fc.constantFrom(...kinds.filter((k) => !without.has(k)));
   const branches: readonly (readonly [weight: number, kinds: readonly RosterStep['kind'][], make: () => fc.Arbitrary<RosterStep>])[] = [
-    [8, ['invite'], () => record({ kind: kind('invite'), actor, email, role, departments })],
+    [8, ['invite'], () => record({ kind: kind('invite'), actor, email, role: invitedRole, departments })],
     [
       7,
       ['accept'],
@@ -1258,7 +1263,7 @@ export function rosterStepArb(options: RosterPropertyOptions = {}): fc.Arbitrary
           )
           .map(([target, changes]): RosterStep => ({ ...target, ...changes })),
     ],
-    [3, ['changeRole'], () => record({ kind: kind('changeRole'), actor, agent, role })],
+    [3, ['changeRole'], () => record({ kind: kind('changeRole'), actor: member, agent, role })],
     [2, ['activate', 'deactivate'], () => record({ kind: kind('activate', 'deactivate'), actor, agent })],
     [2, ['setAvailability'], () => record({ kind: kind('setAvailability'), actor, agent, availability: fc.constantFrom<Availability>('online', 'away') })],
     [2, ['transferOwnership'], () => record({ kind: kind('transferOwnership'), actor, to: n, formerOwnerRole: role })],
