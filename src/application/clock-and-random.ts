@@ -1,13 +1,14 @@
 import type { Clock, Random } from '../ports/services';
+import { err, type Err } from 'neverthrow';
 import { appFail, type ServiceUnavailable } from './errors';
 
 /**
  * The clock and random ports are read deep inside a use case — once per attempt, and in the
  * middle of deciding (a new id) — where threading a `Result` through every call would touch
- * every use case's plumbing. So their failure travels as this exception, and one place per use
- * case (`answered` in roster.ts) turns it back into the typed `ServiceUnavailable` it carries.
- * Nothing else throws it, and nothing commits in between: a use case reads time and draws ids
- * before it writes.
+ * every use case's plumbing. So their failure travels as this exception, and is turned back into
+ * the typed `ServiceUnavailable` it carries where a use case's promises settle: `transact`, the
+ * roster's `call`, and `answeredAll` around every use case (ADR 0024). Nothing else throws it, and
+ * nothing commits in between: a use case reads time and draws ids before it writes.
  */
 export class PortFailure extends Error {
   constructor(readonly failure: ServiceUnavailable) {
@@ -78,3 +79,12 @@ export const portFailureOr =
   <E>(toError: (e: unknown) => E) =>
   (e: unknown): E | ServiceUnavailable =>
     e instanceof PortFailure ? e.failure : toError(e);
+
+/**
+ * A rejection handler for a whole use case (or `transact`): a {@link PortFailure} is answered with
+ * the error it carries; anything else is a bug of ours and rejects on.
+ */
+export function answerPortFailure(e: unknown): Err<never, ServiceUnavailable> {
+  if (e instanceof PortFailure) return err(e.failure);
+  throw e;
+}

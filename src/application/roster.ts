@@ -28,7 +28,7 @@ import type { OutboxMessage, OutboxStatus } from '../ports/outbox';
 import type { AccountDirectory, BreachedPasswords, Clock, Identity, Mailer, Random, RateLimiter } from '../ports/services';
 import type { AgentFilter, InvitationFilter, RosterStore, WorkspaceEvent } from '../ports/store';
 import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
-import { checkedClock, checkedRandom, PortFailure, portFailureOr } from './clock-and-random';
+import { answerPortFailure, checkedClock, checkedRandom, PortFailure, portFailureOr } from './clock-and-random';
 import { appFail, type ApplicationError, type ConcurrencyConflict, type RateLimited, type ServiceName, type ServiceUnavailable, type StoreUnavailable } from './errors';
 import { DEFAULT_RETRY, deliverDue, outboxMessage, retryDelay, type DeliveryReport, type RetryPolicy } from './outbox';
 import { defaultTemplates, type EmailTemplates } from './templates';
@@ -1221,17 +1221,13 @@ type DeclaringServiceUnavailable<R> = {
  * bug of ours and is left to reject.
  */
 function answeredAll<R extends Record<string, (...args: never[]) => ResultAsync<unknown, unknown>>>(useCases: R & DeclaringServiceUnavailable<R>): R {
-  const portFailed = (e: unknown) => {
-    if (e instanceof PortFailure) return err(e.failure);
-    throw e;
-  };
   const answered =
     (useCase: (...args: unknown[]) => ResultAsync<unknown, unknown>) =>
     (...args: unknown[]) => {
       try {
-        return new ResultAsync(Promise.resolve(useCase(...args)).catch(portFailed));
+        return new ResultAsync(Promise.resolve(useCase(...args)).catch(answerPortFailure));
       } catch (e) {
-        return new ResultAsync(Promise.resolve(portFailed(e)));
+        return new ResultAsync(Promise.resolve(answerPortFailure(e)));
       }
     };
   return Object.fromEntries(Object.entries(useCases).map(([name, useCase]) => [name, answered(useCase as never)])) as unknown as R;

@@ -3,7 +3,7 @@ import type { Agent, Decision, Department, Invitation, RoutingState, Workspace }
 import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../domain/ids';
 import type { OutboxMessage } from '../ports/outbox';
 import type { Aggregate, Commit, CommitOutcome, DecisionReads, ExpectedVersion, Removal, RosterSession, RosterStore, Versioned, WorkspaceEvent } from '../ports/store';
-import { PortFailure } from './clock-and-random';
+import { answerPortFailure, PortFailure } from './clock-and-random';
 import { appFail, type ConcurrencyConflict, type ServiceUnavailable, type StoreUnavailable, type UnknownActor, type WorkspaceNotFound } from './errors';
 
 const keyOf = (kind: string, id: string) => `${kind}:${id}`;
@@ -280,6 +280,6 @@ export function transact<T, E, B = never>(
   // The clock or random source failing in an attempt (reading the time, drawing an id) ends the
   // use case before it commits, with the error the failure carries.
   const run = (): Promise<Result<T, E | B | ConcurrencyConflict | StoreUnavailable | ServiceUnavailable>> =>
-    attempts().catch((e: unknown) => (e instanceof PortFailure ? err(e.failure) : Promise.reject(e)));
+    attempts().catch(answerPortFailure);
   return new ResultAsync(run());
 }
