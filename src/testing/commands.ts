@@ -32,6 +32,7 @@ import { modelPlan } from './model-plans';
 import { DEPARTMENT_NAME_POOL, EMAIL_POOL, type PoolDepartmentName, type PoolEmail } from './domain-steps';
 import { checkInvariants, type DriverOutcome, type DriverSnapshot, type RosterDriver } from './driver';
 import { firstDifference } from './scenario';
+import { show } from './show';
 
 // ---------------------------------------------------------------------------
 // Steps: plain data, so a failing sequence prints readably and replays exactly
@@ -884,16 +885,8 @@ function fail(real: RosterReal, headline: string, details: readonly string[], ca
   throw new Error([headline, ...details.map((d) => `  ${d}`), '  Steps before it:', history].join('\n'), cause === undefined ? undefined : { cause });
 }
 
-/** A value as a failure message shows it. */
-function shownValue(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'function') return 'a function';
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
+/** What a driver threw, as the failure message says it. */
+const threw = (method: string, error: unknown) => `driver.${method} threw: ${error instanceof Error ? error.message : String(error)}`;
 
 const OUTCOME_SHAPE = "expected { ok: true } or { ok: false, errorType: 'SeatLimitReached' } (the error's type, a string; outcomeOf(result) builds one from a Result)";
 
@@ -913,9 +906,9 @@ async function ask(real: RosterReal, headline: string, method: string, call: () 
   try {
     answer = await call();
   } catch (error) {
-    fail(real, headline, [`driver.${method} threw: ${error instanceof Error ? error.message : String(error)}`, 'a driver answers a refusal with { ok: false, errorType }; a throw is a crash'], error);
+    fail(real, headline, [threw(method, error), 'a driver answers a refusal with { ok: false, errorType }; a throw is a crash'], error);
   }
-  if (!isOutcome(answer)) fail(real, headline, [`driver.${method} answered ${shownValue(answer)}: ${OUTCOME_SHAPE}`]);
+  if (!isOutcome(answer)) fail(real, headline, [`driver.${method} answered ${show(answer)}: ${OUTCOME_SHAPE}`]);
   return answer;
 }
 
@@ -924,7 +917,7 @@ async function read<T>(real: RosterReal, headline: string, method: string, call:
   try {
     return await call();
   } catch (error) {
-    fail(real, headline, [`driver.${method} threw: ${error instanceof Error ? error.message : String(error)}`], error);
+    fail(real, headline, [threw(method, error)], error);
   }
 }
 
@@ -939,7 +932,7 @@ const STEP_KINDS: readonly RosterStep['kind'][] = [
 /** What is wrong with what `makeDriver()` gave, for the steps these options generate; `undefined` when nothing. */
 function driverProblem(driver: unknown, options: RosterPropertyOptions): string | undefined {
   if (typeof driver !== 'object' || driver === null) {
-    return `The driver factory answered ${shownValue(driver)}: expected a RosterDriver (an object with createWorkspace(), snapshot() and a method per use case).`;
+    return `The driver factory answered ${show(driver)}: expected a RosterDriver (an object with createWorkspace(), snapshot() and a method per use case).`;
   }
   const has = (name: string) => typeof (driver as Record<string, unknown>)[name] === 'function';
   for (const name of ['createWorkspace', 'snapshot']) {
@@ -962,7 +955,7 @@ function factoryProblem(makeDriver: unknown): string | undefined {
   if (typeof makeDriver === 'object' && makeDriver !== null && 'createWorkspace' in makeDriver) {
     return 'The kit takes a function that makes a driver, and was given a driver itself: write `rosterProperty(() => makeMyDriver())`, so each run gets a fresh one.';
   }
-  return `The kit takes a function that makes a driver (\`() => makeMyDriver()\`), and was given ${shownValue(makeDriver)}.`;
+  return `The kit takes a function that makes a driver (\`() => makeMyDriver()\`), and was given ${show(makeDriver)}.`;
 }
 
 const explain = (violations: readonly InvariantViolation[]) => violations.map((v) => `• invariant ${v.invariant} (${v.rule}): ${v.explanation}`);
@@ -971,7 +964,7 @@ const explain = (violations: readonly InvariantViolation[]) => violations.map((v
 async function inspect(real: RosterReal, m: RosterModel | readonly RosterModel[], what: string): Promise<{ snapshot: DriverSnapshot; model: RosterModel }> {
   const snapshot = await read(real, `After ${what}:`, 'snapshot()', () => real.driver.snapshot());
   if (typeof snapshot !== 'object' || snapshot === null || typeof snapshot.roster !== 'object' || snapshot.roster === null) {
-    fail(real, `After ${what}:`, [`driver.snapshot() answered ${shownValue(snapshot)}: expected { roster, events? } (toRosterState builds the roster from plainer records)`]);
+    fail(real, `After ${what}:`, [`driver.snapshot() answered ${show(snapshot)}: expected { roster, events? } (toRosterState builds the roster from plainer records)`]);
   }
   const violations = checkInvariants(snapshot);
   if (violations.length > 0) fail(real, `After ${what}, the roster breaks the library's invariants (docs/domain.md):`, explain(violations));

@@ -2,6 +2,7 @@ import type { Result } from 'neverthrow';
 import type { DomainError } from '../domain/errors';
 import type { RosterEvent } from '../domain/events';
 import { replay, type RosterState } from '../domain/roster';
+import { describeThrown, show } from './show';
 
 /**
  * Given / when / then for roster commands, in the style of emmett's decider specifications:
@@ -316,22 +317,6 @@ function describeDifference(d: Difference, expectedLabel = 'expected', actualLab
 function listEvents(events: readonly RosterEvent[]): string {
   if (events.length === 0) return '  (none)';
   return events.map((e, n) => `  [${n}] ${e.type} ${show({ workspaceId: e.workspaceId, occurredAt: e.occurredAt, data: e.data })}`).join('\n');
-}
-
-function show(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'string') return JSON.stringify(value);
-  try {
-    const json = JSON.stringify(value);
-    if (json === undefined) return String(value);
-    return json.length > 2000 ? `${json.slice(0, 2000)}…` : json;
-  } catch {
-    return String(value);
-  }
-}
-
-function describeThrown(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : show(error);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

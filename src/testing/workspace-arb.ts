@@ -18,7 +18,7 @@ import type { RosterEvent } from '../domain/events';
 import { agentIdSchema, departmentIdSchema, invitationIdSchema, workspaceIdSchema } from '../domain/ids';
 import { acceptInvitation, expireInvitations, inviteAgent, resendInvitation, revokeInvitation, type Invitation } from '../domain/invitation';
 import { transferOwnership } from '../domain/ownership';
-import { PLANS, type SeatPolicy } from '../domain/plans';
+import { PLANS, resolvePlan, type SeatPolicy } from '../domain/plans';
 import { initialRosterState, replay, type RosterState } from '../domain/roster';
 import { changePlan, createWorkspace } from '../domain/workspace';
 import { departmentNameArb, emailArb, personNameArb, planArb, type PlanInput } from './arbitraries';
@@ -324,8 +324,7 @@ export function invitationArb(options: WorkspaceArbOptions = {}): fc.Arbitrary<R
 export function departmentArb(options: WorkspaceArbOptions = {}): fc.Arbitrary<Readonly<{ department: Department; workspace: GeneratedWorkspace }>> {
   const plan = options.plan;
   if (plan !== undefined && !isArbitrary(plan)) {
-    const limit = typeof plan === 'string' ? (Object.hasOwn(PLANS, plan) ? PLANS[plan as keyof typeof PLANS].departments : undefined) : plan.departments;
-    if (limit === 0) throw new Error(`departmentArb: the plan ${JSON.stringify(plan)} allows no department, so no workspace on it has one.`);
+    if (resolvePlan(plan as Parameters<typeof resolvePlan>[0], PLANS)?.departments === 0) throw new Error(`departmentArb: the plan ${JSON.stringify(plan)} allows no department, so no workspace on it has one.`);
   }
   return workspaceArb(options)
     .filter((workspace) => workspace.departments.length > 0)
