@@ -848,13 +848,14 @@ function disagreement(m: RosterModel, roster: RosterState): string | undefined {
 export type OutcomeComparison = 'exact' | 'ok-or-refused';
 
 /**
- * What the kit reports after each step, to the `onStep` of {@link RosterPropertyOptions}.
+ * What the kit reports after each step, to the `onStep` of {@link RosterPropertyOptions}. `D` is
+ * the type of your driver (what your `makeDriver` returns), so your own methods on it are there.
  *
  * @example
  * const seen = new Set<string>();
  * rosterProperty(makeDriver, { onStep: (r) => seen.add(`${r.kind}:${r.outcomes.join('|')}`) });
  */
-export type RosterStepReport = Readonly<{
+export type RosterStepReport<D = RosterDriver> = Readonly<{
   /** 1 for the first step after the workspace opened. */
   index: number;
   /** The step's kind (`parallel` for two at once). */
@@ -862,7 +863,35 @@ export type RosterStepReport = Readonly<{
   label: string;
   /** `ok` or the error type, per command (two for a parallel step). */
   outcomes: readonly string[];
+  /** What the driver answered, per command: a refusal with the `error` your driver put in it (its message, its details). */
+  answers: readonly DriverOutcome[];
+  /** The snapshot read after the step. */
   snapshot: DriverSnapshot;
+  /** The driver of this run: read your system's own state through it. */
+  driver: D;
+}>;
+
+/**
+ * What the kit reports when a run's sequence is over, to the `onRunEnd` of
+ * {@link RosterPropertyOptions}: also after a sequence of no step at all.
+ *
+ * @example
+ * rosterProperty(makeDriver, {
+ *   onRunEnd: async ({ driver, model }) => {
+ *     // your app's own invariant, on its final state: one welcome email per agent who joined
+ *     expect(await driver.welcomeEmailsSent()).toBe(model.agents.size - 1);
+ *   },
+ * });
+ */
+export type RosterRunEnd<D = RosterDriver> = Readonly<{
+  /** The driver of this run, its system in its final state. */
+  driver: D;
+  /** The kit's model of the final state (agents by email, invitations, departments, plan limits). */
+  model: RosterModel;
+  /** The last snapshot read (after the last step, or after the workspace opened). */
+  snapshot: DriverSnapshot;
+  /** Each step as it ran, with its outcomes (`label → ok`); empty when no step ran. */
+  steps: readonly string[];
 }>;
 
 /**
@@ -949,6 +978,15 @@ function ownRule(real: RosterReal, headline: string, call: StepCall, answer: Dri
   return typeof verdict === 'string' ? ` (your app's own rule: ${verdict})` : " (your app's own rule)";
 }
 
+/** Calls one of the options' hooks (`onStep`, `onRunEnd`); a throw or a rejection fails the property under `headline`. */
+async function hook(real: RosterReal, headline: string, name: string, call: () => unknown): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    fail(real, headline, [`${name} threw: ${error instanceof Error ? error.message : String(error)}`], error);
+  }
+}
+
 /** Calls a driver method that answers something else than an outcome; a throw fails the property under `headline`. */
 async function read<T>(real: RosterReal, headline: string, method: string, call: () => Promise<T>): Promise<T> {
   try {
@@ -967,7 +1005,7 @@ const STEP_KINDS: readonly RosterStep['kind'][] = [
 ];
 
 /** What is wrong with what `makeDriver()` gave, for the steps these options generate; `undefined` when nothing. */
-function driverProblem(driver: unknown, options: RosterPropertyOptions): string | undefined {
+function driverProblem(driver: unknown, options: Readonly<{ without?: readonly string[] }>): string | undefined {
   if (typeof driver !== 'object' || driver === null) {
     return `The driver factory answered ${show(driver)}: expected a RosterDriver (an object with createWorkspace(), snapshot() and a method per use case).`;
   }
@@ -975,9 +1013,18 @@ function driverProblem(driver: unknown, options: RosterPropertyOptions): string 
   for (const name of ['createWorkspace', 'snapshot']) {
     if (!has(name)) return `The driver has no ${name}(): every run needs it.`;
   }
-  const without = new Set(options.without ?? []);
+  const without = new Set<string>(options.without ?? []);
+  const unknown = [...without].filter((kind) => !(STEP_KINDS as readonly string[]).includes(kind));
+  if (unknown.length > 0) {
+    return `\`without\` names no kind of step ${unknown.map((k) => JSON.stringify(k)).join(', ')}: the kinds are ${STEP_KINDS.join(', ')} (each named after its driver method).`;
+  }
   for (const kind of STEP_KINDS) {
-    if (without.has(kind) || OPTIONAL_METHODS.has(kind) || has(kind)) continue;
+    if (without.has(kind)) continue;
+    const value = (driver as Record<string, unknown>)[kind];
+    // An optional method may be missing; when present, it must be a method like the others.
+    if (OPTIONAL_METHODS.has(kind) && value === undefined) continue;
+    if (typeof value === 'function') continue;
+    if (value !== undefined) return `The driver's ${kind} is ${show(value)}, not a method: the kit calls driver.${kind}(…) for ${kind} steps.`;
     return `The driver has no ${kind}(): the kit generates ${kind} steps. Implement it, or leave those steps out with \`without: ['${kind}']\`.`;
   }
   if (!has('tokenFor') && (!without.has('invite') || !without.has('resend'))) {
@@ -1086,7 +1133,11 @@ export class RosterCommand implements fc.AsyncCommand<RosterModel, RosterReal> {
     }
     real.log.push(line);
     real.previous = snapshot;
-    real.options.onStep?.({ index: real.steps, kind: this.step.kind, label: resolved.label, outcomes: [actual], snapshot });
+    const onStep = real.options.onStep;
+    if (onStep) {
+      const report = { index: real.steps, kind: this.step.kind, label: resolved.label, outcomes: [actual], answers: [outcome], snapshot, driver: real.driver };
+      await hook(real, `After step ${real.steps} (${line}):`, 'onStep', () => onStep(report));
+    }
   }
 
   /** The step as it ran (emails and names resolved), or as generated before it ran. */
@@ -1186,7 +1237,11 @@ export class ConcurrentCommands implements fc.AsyncCommand<RosterModel, RosterRe
     ]);
     real.log.push(line);
     real.previous = snapshot;
-    real.options.onStep?.({ index: real.steps, kind: 'parallel', label: this.#label, outcomes: [oa, ob], snapshot });
+    const onStep = real.options.onStep;
+    if (onStep) {
+      const report = { index: real.steps, kind: 'parallel' as const, label: this.#label, outcomes: [oa, ob], answers: [answerA, answerB], snapshot, driver: real.driver };
+      await hook(real, `After step ${real.steps} (${line}):`, 'onStep', () => onStep(report));
+    }
   }
 
   /** Both steps as they ran. */
@@ -1240,7 +1295,7 @@ export type AppRefusal = Readonly<{
  * @example
  * rosterProperty(() => myDriver(), { maxCommands: 40, outcomes: 'ok-or-refused', replayPath: 'AAAB' });
  */
-export type RosterPropertyOptions = Readonly<{
+export type RosterPropertyOptions<Omitted extends RosterStep['kind'] = RosterStep['kind'], D = RosterDriverWithout<Omitted>> = Readonly<{
   /** Most commands per sequence (default 25). */
   maxCommands?: number;
   /** The replay path fast-check printed with a counterexample (`/*replayPath="…"*\/`). */
@@ -1268,8 +1323,13 @@ export type RosterPropertyOptions = Readonly<{
   catalog?: PlanCatalog;
   /** Seat policies the opening workspace gets (default: any). A host that fixes the policy: `fc.constant(DEFAULT_SEAT_POLICY)`. */
   seatPolicies?: fc.Arbitrary<SeatPolicy>;
-  /** Kinds of step never to generate, for a system that lacks those use cases. */
-  without?: readonly RosterStep['kind'][];
+  /**
+   * Kinds of step never to generate, for a system that lacks those use cases. Written in the
+   * call (`rosterProperty(makeDriver, { without: ['renameDepartment'] })`), it also leaves those
+   * methods out of the driver's type ({@link RosterDriverWithout}); on an options object declared
+   * apart, say which: `RosterPropertyOptions<'renameDepartment'>`.
+   */
+  without?: readonly Omitted[];
   /**
    * Your app's own rules, stricter than the library's: called when the system refuses a step the
    * model did not expect it to refuse (or refuses it with another error than the model's), with
@@ -1285,15 +1345,40 @@ export type RosterPropertyOptions = Readonly<{
    *   call.method === 'accept' && [...call.input.name].length > 40 && answer.errorType === 'NameTooLong' && 'names are capped at 40 characters'
    */
   stricter?: (refusal: AppRefusal) => boolean | string | undefined;
-  /** Called after every step that passed all checks; throw to fail the property on a check of your own. */
-  onStep?: (report: RosterStepReport) => void;
+  /**
+   * Called after every step that passed all checks, with the step, the driver's answers, the
+   * snapshot and the driver; throw (or return a promise that rejects) to fail the property on a
+   * check of your own. A promise it returns is awaited.
+   */
+  onStep?: (report: RosterStepReport<D>) => unknown;
+  /**
+   * Called once a run's sequence is over and passed, also when it had no step: check your app's
+   * own invariants on its final state, through the driver. Throw (or return a promise that
+   * rejects) to fail the property; a promise it returns is awaited.
+   */
+  onRunEnd?: (end: RosterRunEnd<D>) => unknown;
 }>;
+
+/**
+ * A {@link RosterDriver} without the methods of the kinds of step `without` leaves out: they
+ * become optional (and `tokenFor` too, when both `invite` and `resend` are left out). With every
+ * kind — what an options object of unknown `without` says — it is the whole `RosterDriver`.
+ *
+ * @example
+ * const driver: RosterDriverWithout<'renameDepartment' | 'changePlan'> = myDriverWithoutThoseTwo;
+ */
+export type RosterDriverWithout<Omitted extends RosterStep['kind'] = never> = [Omitted] extends [never]
+  ? RosterDriver
+  : [RosterStep['kind']] extends [Omitted]
+  ? RosterDriver
+  : Omit<RosterDriver, Omitted | (['invite' | 'resend'] extends [Omitted] ? 'tokenFor' : never)> &
+      Partial<Pick<RosterDriver, Omitted | (['invite' | 'resend'] extends [Omitted] ? 'tokenFor' : never)>>;
 
 const weighted = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
 const record = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(model, { noNullPrototype: true });
 
 /** The plans a run opens on and changes to: the given `plans`, else catalog ids (of `catalog`, when given) and small inline plans. */
-const plansOf = (options: RosterPropertyOptions) => options.plans ?? planArb(options.catalog === undefined ? {} : { catalog: options.catalog });
+const plansOf = (options: Readonly<{ plans?: fc.Arbitrary<PlanInput>; catalog?: PlanCatalog }>) => options.plans ?? planArb(options.catalog === undefined ? {} : { catalog: options.catalog });
 
 /**
  * One random {@link RosterStep}, weighted towards invitations and accepts (where most rules
@@ -1301,7 +1386,7 @@ const plansOf = (options: RosterPropertyOptions) => options.plans ?? planArb(opt
  *
  * @example fc.sample(rosterStepArb(), 3)
  */
-export function rosterStepArb(options: RosterPropertyOptions = {}): fc.Arbitrary<RosterStep> {
+export function rosterStepArb<Omitted extends RosterStep['kind'] = RosterStep['kind'], D = RosterDriverWithout<Omitted>>(options: RosterPropertyOptions<Omitted, D> = {}): fc.Arbitrary<RosterStep> {
   const emails = options.emails ?? EMAIL_POOL;
   const names = options.departmentNames ?? DEPARTMENT_NAME_POOL;
   const plans = plansOf(options);
@@ -1321,7 +1406,7 @@ export function rosterStepArb(options: RosterPropertyOptions = {}): fc.Arbitrary
   const email = refused.length === 0 ? fc.constantFrom(...valid) : fc.oneof(weighted(12, fc.constantFrom(...valid)), weighted(1, fc.constantFrom(...refused)));
   const department = fc.constantFrom(...names);
   const departments = fc.oneof(weighted(3, fc.constant<RecentPick[]>([])), weighted(1, fc.array(n, { minLength: 1, maxLength: 2 })));
-  const without = new Set(options.without ?? []);
+  const without = new Set<string>(options.without ?? []);
   /** The kinds of a branch still wanted, as the arbitrary of its `kind` field. */
   const kind = <K extends RosterStep['kind']>(...kinds: K[]) => fc.constantFrom(...kinds.filter((k) => !without.has(k)));
   const branches: readonly (readonly [weight: number, kinds: readonly RosterStep['kind'][], make: () => fc.Arbitrary<RosterStep>])[] = [
@@ -1386,7 +1471,7 @@ export function rosterStepArb(options: RosterPropertyOptions = {}): fc.Arbitrary
  *
  * @example fc.sample(workspaceSetupArb(), 1)
  */
-export function workspaceSetupArb(options: RosterPropertyOptions = {}): fc.Arbitrary<WorkspaceSetup> {
+export function workspaceSetupArb<Omitted extends RosterStep['kind'] = RosterStep['kind'], D = RosterDriverWithout<Omitted>>(options: RosterPropertyOptions<Omitted, D> = {}): fc.Arbitrary<WorkspaceSetup> {
   const valid = (options.emails ?? EMAIL_POOL).filter((e) => e.mailbox !== null);
   if (valid.length === 0) throw new Error('The email pool needs at least one valid address, for the owner.');
   // The commands shrink before the workspace (see rosterProperty), so the plan and policy shrink
@@ -1406,7 +1491,9 @@ export function workspaceSetupArb(options: RosterPropertyOptions = {}): fc.Arbit
  * @example
  * fc.asyncProperty(workspaceSetupArb(), rosterCommandsArb(), (setup, commands) => runRosterCommands(() => rosterDriver(), setup, commands));
  */
-export function rosterCommandsArb(options: RosterPropertyOptions = {}): fc.Arbitrary<Iterable<fc.AsyncCommand<RosterModel, RosterReal>>> {
+export function rosterCommandsArb<Omitted extends RosterStep['kind'] = RosterStep['kind'], D = RosterDriverWithout<Omitted>>(
+  options: RosterPropertyOptions<Omitted, D> = {},
+): fc.Arbitrary<Iterable<fc.AsyncCommand<RosterModel, RosterReal>>> {
   const step = rosterStepArb(options);
   // Steps name people by email and departments by name, and a driver looks them up when it
   // starts: a concurrent email change or rename would race that lookup, not the system's rules,
@@ -1442,18 +1529,20 @@ export function rosterCommandsArb(options: RosterPropertyOptions = {}): fc.Arbit
  * @example
  * await runRosterCommands(() => rosterDriver(), setup, commands);
  */
-export async function runRosterCommands(
-  makeDriver: () => RosterDriver | Promise<RosterDriver>,
+export async function runRosterCommands<Omitted extends RosterStep['kind'] = never, D extends RosterDriverWithout<Omitted> = RosterDriverWithout<Omitted>>(
+  makeDriver: () => D | Promise<D>,
   setup: WorkspaceSetup,
   commands: Iterable<fc.AsyncCommand<RosterModel, RosterReal>>,
-  options: RosterPropertyOptions = {},
+  options: RosterPropertyOptions<Omitted, NoInfer<D>> = {},
 ): Promise<void> {
   const wrongFactory = factoryProblem(makeDriver);
   if (wrongFactory !== undefined) throw new TypeError(wrongFactory);
-  const driver = await makeDriver();
-  const wrongDriver = driverProblem(driver, options);
+  const made = await makeDriver();
+  const wrongDriver = driverProblem(made, options);
   if (wrongDriver !== undefined) throw new TypeError(wrongDriver);
-  const real = new RosterReal(driver, options);
+  // Checked just above: every method the generated steps call is there.
+  const driver = made as unknown as RosterDriver;
+  const real = new RosterReal(driver, options as unknown as RosterPropertyOptions);
   const opening: DriverCall = {
     method: 'createWorkspace',
     actor: null,
@@ -1472,6 +1561,11 @@ export async function runRosterCommands(
   const model = RosterModel.opening(setup, options.catalog);
   real.previous = (await inspect(real, model, 'opening the workspace')).snapshot;
   await fc.asyncModelRun(() => ({ model, real }), commands);
+  const onRunEnd = options.onRunEnd;
+  if (onRunEnd) {
+    const end: RosterRunEnd<D> = { driver: made, model: model.clone(), snapshot: real.previous, steps: [...real.log] };
+    await hook(real, `At the end of the run (${real.steps} step${real.steps === 1 ? '' : 's'}):`, 'onRunEnd', () => onRunEnd(end));
+  }
 }
 
 /** What a refusal's error says beyond its type: a `ValidationFailed`'s issues (`path: message`), or its message. */
@@ -1529,9 +1623,9 @@ function openingHints(setup: WorkspaceSetup, refusal: Readonly<{ errorType: stri
  *   await fc.assert(rosterProperty(() => new HttpDriver(server.url)), { numRuns: 100 });
  * });
  */
-export function rosterProperty(
-  makeDriver: () => RosterDriver | Promise<RosterDriver>,
-  options: RosterPropertyOptions = {},
+export function rosterProperty<Omitted extends RosterStep['kind'] = never, D extends RosterDriverWithout<Omitted> = RosterDriverWithout<Omitted>>(
+  makeDriver: () => D | Promise<D>,
+  options: RosterPropertyOptions<Omitted, NoInfer<D>> = {},
 ): fc.IAsyncPropertyWithHooks<[Iterable<fc.AsyncCommand<RosterModel, RosterReal>>, WorkspaceSetup]> {
   const wrongFactory = factoryProblem(makeDriver);
   if (wrongFactory !== undefined) throw new TypeError(wrongFactory);

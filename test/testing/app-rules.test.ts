@@ -45,14 +45,18 @@ describe('an app with rules of its own (`stricter`)', () => {
 
   it('holds when `stricter` recognises them: the refused step did not happen, and the model keeps in step', async () => {
     const refusals = new Map<string, number>();
+    const lines: string[] = [];
     const { failed, message } = await check({
       stricter: (refusal) => {
         const verdict = stricter(refusal);
         if (verdict !== false) refusals.set(refusal.answer.errorType, (refusals.get(refusal.answer.errorType) ?? 0) + 1);
         return verdict;
       },
+      onRunEnd: ({ steps }) => void lines.push(...steps),
     });
     expect(failed, message).toBe(false);
+    // The reason shows next to the step in the run's history (and in a failure's "Steps before it").
+    expect(lines).toContainEqual(expect.stringMatching(/: invite .*bücher\.de as \w+ → DomainNotAllowed \(your app's own rule: no invitations to bücher\.de\)$/i));
     // Both rules were met, many times: the property is not vacuously true.
     expect(refusals.get('NameTooLong') ?? 0).toBeGreaterThan(5);
     expect(refusals.get('DomainNotAllowed') ?? 0).toBeGreaterThan(5);
