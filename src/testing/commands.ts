@@ -78,7 +78,12 @@ export type RosterStep =
       invitation: RecentPick;
       /** The invitation's current link, one a resend replaced, or one never issued. */
       token: 'current' | 'superseded' | 'made-up';
-      name: string;
+      /**
+       * The name the person signs up with. Left out, it is made from the invitee's email
+       * (`bob.smith@shop.com` signs up as "Bob Smith"): generated steps leave it out now and then,
+       * and a shrunk counterexample leaves it out unless the name is what fails.
+       */
+      name?: string;
       password: 'strong' | 'weak';
     }>
   | Readonly<{ kind: 'editAgent'; actor: StepActor; agent: StepTarget; name?: string; email?: PoolEmail; description?: string }>
@@ -289,6 +294,13 @@ export class RosterModel {
   }
 }
 
+
+/** A person's name made from their email's local part: `bob.smith+sales@shop.com` → "Bob Smith Sales". */
+function nameOf(mailbox: string): string {
+  const local = mailbox.slice(0, mailbox.lastIndexOf('@'));
+  const words = local.split(/[._+-]+/).filter((w) => w !== '');
+  return words.length === 0 ? 'Sam' : words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
+}
 
 /** Newest first. */
 const recent = <T>(items: Iterable<T>): T[] => [...items].reverse();
@@ -724,8 +736,9 @@ function resolveAccept(step: Extract<RosterStep, { kind: 'accept' }>, m: RosterM
   const ordinal = !inv || step.token === 'made-up' ? null : step.token === 'current' ? inv.tokens - 1 : inv.tokens >= 2 ? inv.tokens - 2 : null;
   const weak = step.password === 'weak';
   const link = ordinal === null ? 'a made-up link' : `${ordinal === inv!.tokens - 1 ? 'the current' : 'a superseded'} link of invitation #${index + 1} (${inv!.mailbox})`;
+  const name = step.name ?? (inv ? nameOf(inv.mailbox) : 'Sam');
   return {
-    label: `${JSON.stringify(step.name)} accepts ${link}${weak ? ' with a weak password' : ''}`,
+    label: `${JSON.stringify(name)} accepts ${link}${weak ? ' with a weak password' : ''}`,
     expect: (m) => {
       const i = m.invitations[index];
       if (!i || ordinal === null || ordinal !== i.tokens - 1) return ['InvalidToken'];
@@ -741,7 +754,7 @@ function resolveAccept(step: Extract<RosterStep, { kind: 'accept' }>, m: RosterM
     },
     call: (real) => {
       const token = ordinal === null ? MADE_UP_TOKEN : (real.tokens.get(index)?.[ordinal] ?? MADE_UP_TOKEN);
-      return { method: 'accept', actor: null, input: { token, name: step.name, password: weak ? WEAK : STRONG } };
+      return { method: 'accept', actor: null, input: { token, name, password: weak ? WEAK : STRONG } };
     },
     apply: (m, outcome) => {
       if (outcome !== 'ok') return;
@@ -1375,6 +1388,13 @@ export type RosterDriverWithout<Omitted extends RosterStep['kind'] = never> = [O
       Partial<Pick<RosterDriver, Omitted | (['invite' | 'resend'] extends [Omitted] ? 'tokenFor' : never)>>;
 
 const weighted = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
+/** `fc.oneof` whose value shrinks across to the first option, not only within the option drawn. */
+const choice = <T>(...options: { weight: number; arbitrary: fc.Arbitrary<T> }[]): fc.Arbitrary<T> => fc.oneof({ withCrossShrink: true }, ...options);
+/**
+ * One of a pool, drawn like `fc.constantFrom` but shrinking by halving its index: not only to the
+ * first entry (which is often taken, say the owner's email) but to the earliest one that still fails.
+ */
+const oneOf = <T>(items: readonly T[]): fc.Arbitrary<T> => fc.nat({ max: items.length - 1 }).map((i) => items[i]!);
 const record = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(model, { noNullPrototype: true });
 
 /** The plans a run opens on and changes to: the given `plans`, else catalog ids (of `catalog`, when given) and small inline plans. */
@@ -1391,21 +1411,23 @@ export function rosterStepArb<Omitted extends RosterStep['kind'] = RosterStep['k
   const names = options.departmentNames ?? DEPARTMENT_NAME_POOL;
   const plans = plansOf(options);
   const n = fc.nat({ max: 7 });
-  const actor: fc.Arbitrary<StepActor> = fc.oneof(weighted(1, fc.constant('owner' as const)), weighted(1, n));
-  const agent: fc.Arbitrary<StepTarget> = fc.oneof(weighted(1, fc.constant('self' as const)), weighted(1, fc.constant('owner' as const)), weighted(3, n));
+  // Every choice shrinks to its first option (the owner acts, a strong password, the current
+  // link…), so a shrunk counterexample keeps only the details its failure needs.
+  const actor = choice<StepActor>(weighted(1, fc.constant('owner' as const)), weighted(1, n));
+  const agent = choice<StepTarget>(weighted(1, fc.constant('self' as const)), weighted(1, fc.constant('owner' as const)), weighted(3, n));
   const role = fc.constantFrom<Role>('agent', 'admin');
   // Most people invited are agents, and role changes are mostly asked by someone other than the
   // owner: a team of admins leaves the permission rules little to refuse. (Measured, 150 runs,
   // seed 7: role changes refused as PermissionDenied went from 4 to 11 of ~140.)
-  const invitedRole = fc.oneof(weighted(3, fc.constant<Role>('agent')), weighted(1, fc.constant<Role>('admin')));
-  const member: fc.Arbitrary<StepActor> = fc.oneof(weighted(1, fc.constant('owner' as const)), weighted(3, n));
+  const invitedRole = choice(weighted(3, fc.constant<Role>('agent')), weighted(1, fc.constant<Role>('admin')));
+  const member = choice<StepActor>(weighted(1, fc.constant('owner' as const)), weighted(3, n));
   const valid = emails.filter((e) => e.mailbox !== null);
   const refused = emails.filter((e) => e.mailbox === null);
   if (valid.length === 0) throw new Error('rosterStepArb needs at least one valid email in its pool.');
   // Refused addresses now and then: enough to see that refusing them changes nothing, few enough not to waste steps.
-  const email = refused.length === 0 ? fc.constantFrom(...valid) : fc.oneof(weighted(12, fc.constantFrom(...valid)), weighted(1, fc.constantFrom(...refused)));
-  const department = fc.constantFrom(...names);
-  const departments = fc.oneof(weighted(3, fc.constant<RecentPick[]>([])), weighted(1, fc.array(n, { minLength: 1, maxLength: 2 })));
+  const email = refused.length === 0 ? oneOf(valid) : choice(weighted(12, oneOf(valid)), weighted(1, oneOf(refused)));
+  const department = oneOf(names);
+  const departments = choice<RecentPick[]>(weighted(3, fc.constant<RecentPick[]>([])), weighted(1, fc.array(n, { minLength: 1, maxLength: 2 })));
   const without = new Set<string>(options.without ?? []);
   /** The kinds of a branch still wanted, as the arbitrary of its `kind` field. */
   const kind = <K extends RosterStep['kind']>(...kinds: K[]) => fc.constantFrom(...kinds.filter((k) => !without.has(k)));
@@ -1415,13 +1437,17 @@ export function rosterStepArb<Omitted extends RosterStep['kind'] = RosterStep['k
       7,
       ['accept'],
       () =>
-        record({
-          kind: kind('accept'),
-          invitation: fc.oneof(weighted(4, fc.constant(0)), weighted(1, n)),
-          token: fc.oneof(weighted(8, fc.constant('current' as const)), weighted(1, fc.constant('superseded' as const)), weighted(1, fc.constant('made-up' as const))),
-          name: personNameArb(),
-          password: fc.oneof(weighted(9, fc.constant('strong' as const)), weighted(1, fc.constant('weak' as const))),
-        }),
+        fc.record(
+          {
+            kind: kind('accept'),
+            invitation: choice(weighted(4, fc.constant(0)), weighted(1, n)),
+            token: choice<'current' | 'superseded' | 'made-up'>(weighted(8, fc.constant('current' as const)), weighted(1, fc.constant('superseded' as const)), weighted(1, fc.constant('made-up' as const))),
+            name: personNameArb(),
+            password: choice<'strong' | 'weak'>(weighted(9, fc.constant('strong' as const)), weighted(1, fc.constant('weak' as const))),
+          },
+          // The name is left out now and then, and when shrinking: the invitee's email names them.
+          { requiredKeys: ['kind', 'invitation', 'token', 'password'], noNullPrototype: true },
+        ),
     ],
     [2, ['resend', 'revoke'], () => record({ kind: kind('resend', 'revoke'), actor, invitation: n })],
     [
@@ -1476,12 +1502,16 @@ export function workspaceSetupArb<Omitted extends RosterStep['kind'] = RosterSte
   if (valid.length === 0) throw new Error('The email pool needs at least one valid address, for the owner.');
   // The commands shrink before the workspace (see rosterProperty), so the plan and policy shrink
   // towards the tightest ones (free, nothing reserved) only where the failure survives that.
+  // The workspace's and the owner's names are random, and shrink to plain ones ("Shop", the owner's email's name).
+  const name = fc.option(personNameArb(), { nil: undefined });
   return record({
-    name: personNameArb(),
+    name: name.map((n) => n ?? 'Shop'),
     plan: plansOf(options),
     seatPolicy: options.seatPolicies ?? seatPolicyArb(),
     invitationTtlHours: fc.constantFrom(168, 24, 1),
-    owner: record({ email: fc.constantFrom(...valid), name: personNameArb() }),
+    owner: fc
+      .tuple(oneOf(valid), name)
+      .map(([email, chosen]) => ({ email, name: chosen ?? nameOf(email.mailbox!) })),
   });
 }
 
