@@ -22,7 +22,7 @@ import { PLANS, resolvePlan, type SeatPolicy } from '../domain/plans';
 import { initialRosterState, replay, type RosterState } from '../domain/roster';
 import { changePlan, createWorkspace } from '../domain/workspace';
 import { departmentNameArb, emailArb, personNameArb, planArb, type PlanInput } from './arbitraries';
-import { aTokenHash, hoursAfter, rosterView, STRONG_PASSWORD, T0, type Roster } from './mothers';
+import { aTokenHash, hoursAfter, rosterView, STRONG_PASSWORD, T0, type RosterFixture } from './mothers';
 
 /**
  * Options of {@link workspaceArb}.
@@ -50,7 +50,7 @@ export type WorkspaceArbOptions = Readonly<{
  *
  * @example const { state, events, owner, now } = fc.sample(workspaceArb(), 1)[0]!;
  */
-export type GeneratedWorkspace = Roster;
+export type GeneratedWorkspace = RosterFixture;
 
 /** A random intent; `n` picks among the candidates when it runs (modulo their number). */
 type Intent =
@@ -97,7 +97,7 @@ function intentArb(plans: fc.Arbitrary<PlanInput> | undefined): fc.Arbitrary<Int
 const pick = <T>(items: readonly T[], n: number): T | undefined => (items.length === 0 ? undefined : items[n % items.length]);
 
 /** Plays intents with the pure commands; a refused one is simply not kept, as in a real roster. */
-function build(opening: Readonly<{ name: string; plan: PlanInput; seatPolicy: SeatPolicy; owner: Readonly<{ email: string; name: string }>; workspaceId: string }>, intents: readonly Intent[]): Roster {
+function build(opening: Readonly<{ name: string; plan: PlanInput; seatPolicy: SeatPolicy; owner: Readonly<{ email: string; name: string }>; workspaceId: string }>, intents: readonly Intent[]): RosterFixture {
   let now = T0;
   let state: RosterState = initialRosterState;
   const events: RosterEvent[] = [];
