@@ -171,12 +171,17 @@ export type PlanArbOptions = Readonly<{
   maxLimit?: number;
   /** The catalog whose ids to draw (default: the library's `PLANS`), as `createRoster({ plans })` takes it. */
   catalog?: PlanCatalog;
+  /**
+   * Draw inline custom plans too (default `true`). `false` draws catalog ids only: for a roster
+   * created without `allowInlinePlans`, or an API that takes plan ids.
+   */
+  inline?: boolean;
 }>;
 
 /**
  * A plan reference: a catalog id (`free`, `starter`, `pro`, `enterprise`, `custom`, or the ids of
- * `catalog`) or a custom plan with small limits, each possibly unlimited (`null`). Every value is
- * accepted by `planSchema` and resolves against `PLANS` (or `catalog`).
+ * `catalog`) or, unless `inline: false`, a custom plan with small limits, each possibly unlimited
+ * (`null`). Every value is accepted by `planSchema` and resolves against `PLANS` (or `catalog`).
  *
  * @example
  * fc.sample(planArb(), 2); // e.g. ['pro', { id: 'team-2', seats: 2, departments: null }]
@@ -191,6 +196,10 @@ export function planArb(options: PlanArbOptions = {}): fc.Arbitrary<PlanInput> {
     { noNullPrototype: true },
   );
   const catalogIds = Object.keys(options.catalog ?? PLANS);
+  if (options.inline === false) {
+    if (catalogIds.length === 0) throw new Error('planArb: with `inline: false` the catalog must have a plan to draw.');
+    return fc.constantFrom(...catalogIds);
+  }
   return catalogIds.length === 0 ? custom : fc.oneof({ withCrossShrink: true }, fc.constantFrom(...catalogIds), custom);
 }
 

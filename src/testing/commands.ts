@@ -1322,9 +1322,9 @@ export type RosterPropertyOptions<Omitted extends RosterStep['kind'] = RosterSte
   /** Department names steps use (default `DEPARTMENT_NAME_POOL`). */
   departmentNames?: readonly PoolDepartmentName[];
   /**
-   * Plans for the opening workspace and `changePlan` (default `planArb({ catalog })`: catalog ids
-   * and small inline plans). An API that takes catalog ids only: `fc.constantFrom('free', 'starter', 'pro', 'enterprise', 'custom')`,
-   * or the ids of your `catalog`.
+   * Plans for the opening workspace and `changePlan` (default: the library's catalog ids and small
+   * inline plans; with `catalog`, that catalog's ids only). An API that takes the library's ids
+   * only: `planArb({ inline: false })`.
    */
   plans?: fc.Arbitrary<PlanInput>;
   /**
@@ -1397,8 +1397,12 @@ const choice = <T>(...options: { weight: number; arbitrary: fc.Arbitrary<T> }[])
 const oneOf = <T>(items: readonly T[]): fc.Arbitrary<T> => fc.nat({ max: items.length - 1 }).map((i) => items[i]!);
 const record = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(model, { noNullPrototype: true });
 
-/** The plans a run opens on and changes to: the given `plans`, else catalog ids (of `catalog`, when given) and small inline plans. */
-const plansOf = (options: Readonly<{ plans?: fc.Arbitrary<PlanInput>; catalog?: PlanCatalog }>) => options.plans ?? planArb(options.catalog === undefined ? {} : { catalog: options.catalog });
+/**
+ * The plans a run opens on and changes to: the given `plans`, else the ids of `catalog` (an app
+ * with a catalog of its own takes its ids), else the library's ids and small inline plans.
+ */
+const plansOf = (options: Readonly<{ plans?: fc.Arbitrary<PlanInput>; catalog?: PlanCatalog }>) =>
+  options.plans ?? planArb(options.catalog === undefined ? {} : { catalog: options.catalog, inline: false });
 
 /**
  * One random {@link RosterStep}, weighted towards invitations and accepts (where most rules
@@ -1620,7 +1624,7 @@ function openingHints(setup: WorkspaceSetup, refusal: Readonly<{ errorType: stri
     (refusal.error === undefined || errorDetails(refusal.error).length === 0 || errorDetails(refusal.error).some((line) => line.startsWith('plan')));
   if (aboutPlan) {
     return [
-      'hint: your roster refuses inline plans: create it with allowInlinePlans: true for the test, or give the property `plans` of your catalog\'s ids (and `catalog`)',
+      'hint: your roster refuses inline plans: create it with allowInlinePlans: true for the test, or give the property the `catalog` your roster uses (runs then draw its ids only), or `plans: planArb({ inline: false })`',
     ];
   }
   if (refusal.errorType === 'PlanNotFound' && typeof setup.plan === 'string') {
