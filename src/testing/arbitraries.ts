@@ -113,7 +113,8 @@ export function personNameArb(): fc.Arbitrary<string> {
     )
     .map(({ given, initial, family }) => [given, initial === undefined ? undefined : `${initial}.`, family].filter((p) => p !== undefined).join(' '));
   const generated = fc.array(fc.stringMatching(LATIN_WORD), { minLength: 1, maxLength: 6 }).map((words) => words.join(' '));
-  return fc.oneof({ weight: 3, arbitrary: realistic }, { weight: 1, arbitrary: generated });
+  // A generated name shrinks across to a realistic one ("Ana"), not to a lone "A".
+  return fc.oneof({ withCrossShrink: true }, { weight: 3, arbitrary: realistic }, { weight: 1, arbitrary: generated });
 }
 
 const DEPARTMENT_NAMES = ['Sales', 'Support', 'Billing', 'Sales EMEA', 'Customer Success', 'Straße', 'Ventes & Marketing', 'サポート', 'Tier-2 Support', 'VIP (24/7)'] as const;
@@ -170,12 +171,17 @@ export type PlanArbOptions = Readonly<{
   maxLimit?: number;
   /** The catalog whose ids to draw (default: the library's `PLANS`), as `createRoster({ plans })` takes it. */
   catalog?: PlanCatalog;
+  /**
+   * Draw inline custom plans too (default `true`). `false` draws catalog ids only: for a roster
+   * created without `allowInlinePlans`, or an API that takes plan ids.
+   */
+  inline?: boolean;
 }>;
 
 /**
  * A plan reference: a catalog id (`free`, `starter`, `pro`, `enterprise`, `custom`, or the ids of
- * `catalog`) or a custom plan with small limits, each possibly unlimited (`null`). Every value is
- * accepted by `planSchema` and resolves against `PLANS` (or `catalog`).
+ * `catalog`) or, unless `inline: false`, a custom plan with small limits, each possibly unlimited
+ * (`null`). Every value is accepted by `planSchema` and resolves against `PLANS` (or `catalog`).
  *
  * @example
  * fc.sample(planArb(), 2); // e.g. ['pro', { id: 'team-2', seats: 2, departments: null }]
@@ -183,13 +189,18 @@ export type PlanArbOptions = Readonly<{
 export function planArb(options: PlanArbOptions = {}): fc.Arbitrary<PlanInput> {
   const minSeats = Math.max(options.minSeats ?? 1, 1);
   const maxLimit = Math.max(options.maxLimit ?? 5, minSeats);
-  const limit = (min: number) => fc.oneof({ weight: 4, arbitrary: fc.integer({ min, max: maxLimit }) }, { weight: 1, arbitrary: fc.constant(null) });
+  // Shrinks cross over: an unlimited (`null`) limit to the smallest number, a custom plan to a catalog id.
+  const limit = (min: number) => fc.oneof({ withCrossShrink: true }, { weight: 4, arbitrary: fc.integer({ min, max: maxLimit }) }, { weight: 1, arbitrary: fc.constant(null) });
   const custom = fc.record(
     { id: fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,15}$/), seats: limit(minSeats), departments: limit(0) },
     { noNullPrototype: true },
   );
   const catalogIds = Object.keys(options.catalog ?? PLANS);
-  return catalogIds.length === 0 ? custom : fc.oneof(fc.constantFrom(...catalogIds), custom);
+  if (options.inline === false) {
+    if (catalogIds.length === 0) throw new Error('planArb: with `inline: false` the catalog must have a plan to draw.');
+    return fc.constantFrom(...catalogIds);
+  }
+  return catalogIds.length === 0 ? custom : fc.oneof({ withCrossShrink: true }, fc.constantFrom(...catalogIds), custom);
 }
 
 /**

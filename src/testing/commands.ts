@@ -30,7 +30,7 @@ import type { RosterState } from '../domain/roster';
 import { personNameArb, planArb, seatPolicyArb, type PlanInput } from './arbitraries';
 import { modelPlan } from './model-plans';
 import { DEPARTMENT_NAME_POOL, EMAIL_POOL, type PoolDepartmentName, type PoolEmail } from './domain-steps';
-import { checkInvariants, type DriverOutcome, type DriverSnapshot, type RosterDriver } from './driver';
+import { checkInvariants, type DriverCall, type DriverOutcome, type DriverRefusal, type DriverSnapshot, type RosterDriver } from './driver';
 import { firstDifference } from './scenario';
 import { show } from './show';
 
@@ -78,7 +78,12 @@ export type RosterStep =
       invitation: RecentPick;
       /** The invitation's current link, one a resend replaced, or one never issued. */
       token: 'current' | 'superseded' | 'made-up';
-      name: string;
+      /**
+       * The name the person signs up with. Left out, it is made from the invitee's email
+       * (`bob.smith@shop.com` signs up as "Bob Smith"): generated steps leave it out now and then,
+       * and a shrunk counterexample leaves it out unless the name is what fails.
+       */
+      name?: string;
       password: 'strong' | 'weak';
     }>
   | Readonly<{ kind: 'editAgent'; actor: StepActor; agent: StepTarget; name?: string; email?: PoolEmail; description?: string }>
@@ -290,6 +295,13 @@ export class RosterModel {
 }
 
 
+/** A person's name made from their email's local part: `bob.smith+sales@shop.com` → "Bob Smith Sales". */
+function nameOf(mailbox: string): string {
+  const local = mailbox.slice(0, mailbox.lastIndexOf('@'));
+  const words = local.split(/[._+-]+/).filter((w) => w !== '');
+  return words.length === 0 ? 'Sam' : words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
+}
+
 /** Newest first. */
 const recent = <T>(items: Iterable<T>): T[] => [...items].reverse();
 const pickFrom = <T>(items: readonly T[], n: number): T | undefined => (items.length === 0 ? undefined : items[n % items.length]);
@@ -301,12 +313,31 @@ const pickFrom = <T>(items: readonly T[], n: number): T | undefined => (items.le
 /** Outcomes the model accepts: `ok` and/or error types. */
 type Expected = readonly string[];
 
+/** A driver call, or time passing (which the driver cannot refuse). */
+type StepCall = DriverCall | Readonly<{ method: 'advanceTime'; actor: null; input: number }>;
+
+/** Makes a call on the driver, bound to it (a class's methods keep their `this`). */
+async function send(driver: RosterDriver, call: StepCall): Promise<DriverOutcome> {
+  switch (call.method) {
+    case 'advanceTime':
+      await driver.advanceTime!(call.input);
+      return { ok: true };
+    case 'createWorkspace':
+      return driver.createWorkspace(call.input);
+    case 'accept':
+      return driver.accept(call.input);
+    default:
+      return (driver[call.method] as (actor: string, input: unknown) => Promise<DriverOutcome>).call(driver, call.actor, call.input);
+  }
+}
+
 /** A step with its picks resolved to emails and names: it can be predicted on any model, and performed. */
 type Resolved = Readonly<{
   label: string;
   /** What the model accepts, on the model the step is applied to. */
   expect(m: RosterModel): Expected;
-  perform(real: RosterReal): Promise<DriverOutcome>;
+  /** The driver call that performs the step (the accept's token is read from what the system sent). */
+  call(real: RosterReal): StepCall;
   /** Brings the model along after an outcome `expect` accepted. */
   apply(m: RosterModel, outcome: string): void;
   /** The email a successful step sent a new link to, and which invitation (by index) that link opens. */
@@ -374,10 +405,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
     return {
       label: `${step.hours} h pass`,
       expect: () => ['ok'],
-      perform: async (real) => {
-        await real.driver.advanceTime!(step.hours);
-        return { ok: true };
-      },
+      call: () => ({ method: 'advanceTime', actor: null, input: step.hours }),
       apply: (model) => void (model.hour += step.hours),
     };
   }
@@ -407,7 +435,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
             );
           });
         },
-        perform: (real) => real.driver.invite(actor, { email: step.email.address, role: step.role, departments: names }),
+        call: () => ({ method: 'invite', actor, input: { email: step.email.address, role: step.role, departments: names } }),
         apply: (m, outcome) => {
           if (outcome !== 'ok' || mailbox === null) return;
           m.invitations.push({ mailbox, admin: step.role === 'admin', status: 'pending', expiresAt: m.hour + m.ttlHours, departments: new Set(keys), tokens: 1 });
@@ -440,7 +468,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
               revival && m.reserve && over(m.seatsUsed() + 1, m.seats) && 'SeatLimitReached',
             ]);
           }),
-        perform: (real) => (resending ? real.driver.resend(actor, { email: mailbox }) : real.driver.revoke(actor, { email: mailbox })),
+        call: () => ({ method: resending ? 'resend' : 'revoke', actor, input: { email: mailbox } }),
         apply: (m, outcome) => {
           if (outcome !== 'ok') return;
           const inv = m.invitations[index]!;
@@ -475,13 +503,16 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
             );
           });
         },
-        perform: (real) =>
-          real.driver.editAgent(actor, {
+        call: () => ({
+          method: 'editAgent',
+          actor,
+          input: {
             email: target,
             ...(step.name === undefined ? {} : { name: step.name }),
             ...(step.email === undefined ? {} : { newEmail: step.email.address }),
             ...(step.description === undefined ? {} : { description: step.description }),
-          }),
+          },
+        }),
         apply: (m, outcome) => {
           if (outcome !== 'ok' || mailbox === undefined || mailbox === null || mailbox === target) return;
           const agent = m.agents.get(target)!;
@@ -503,7 +534,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
               target === m.owner && step.role === 'agent' && 'OwnerMustStayAdmin',
             ]),
           ),
-        perform: (real) => real.driver.changeRole(actor, { email: target, role: step.role }),
+        call: () => ({ method: 'changeRole', actor, input: { email: target, role: step.role } }),
         apply: (m, outcome) => {
           if (outcome === 'ok') m.agents.get(target)!.admin = step.role === 'admin';
         },
@@ -527,7 +558,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
               kind === 'deleteAgent' && target === m.owner && 'OwnerCannotBeDeleted',
             ]);
           }),
-        perform: (real) => real.driver[kind === 'deleteAgent' ? 'deleteAgent' : kind](actor, { email: target }),
+        call: () => ({ method: kind, actor, input: { email: target } }),
         apply: (m, outcome) => {
           if (outcome !== 'ok') return;
           if (kind === 'deleteAgent') m.agents.delete(target);
@@ -549,7 +580,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
               agent !== undefined && !agent.active && step.availability === 'online' && 'AgentInactive',
             ]);
           }),
-        perform: (real) => real.driver.setAvailability(actor, { email: target, availability: step.availability }),
+        call: () => ({ method: 'setAvailability', actor, input: { email: target, availability: step.availability } }),
         apply: (m, outcome) => {
           if (outcome === 'ok') m.agents.get(target)!.online = step.availability === 'online';
         },
@@ -563,7 +594,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
           byActor(m, actor, () =>
             reasons([actor !== m.owner && 'PermissionDenied', !m.agents.has(to) && 'AgentNotFound', to === m.owner && 'AlreadyOwner']),
           ),
-        perform: (real) => real.driver.transferOwnership(actor, { email: to, formerOwnerRole: step.formerOwnerRole }),
+        call: () => ({ method: 'transferOwnership', actor, input: { email: to, formerOwnerRole: step.formerOwnerRole } }),
         apply: (m, outcome) => {
           if (outcome !== 'ok') return;
           m.agents.get(m.owner)!.admin = step.formerOwnerRole === 'admin';
@@ -584,7 +615,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
               over(m.departments.size + 1, m.departmentLimit) && 'DepartmentLimitReached',
             ]),
           ),
-        perform: (real) => real.driver.createDepartment(actor, { name }),
+        call: () => ({ method: 'createDepartment', actor, input: { name } }),
         apply: (m, outcome) => {
           if (outcome === 'ok') m.departments.set(key, name);
         },
@@ -604,7 +635,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
               m.departments.has(key) && newKey !== key && m.departments.has(newKey) && 'DepartmentNameTaken',
             ]),
           ),
-        perform: (real) => real.driver.renameDepartment(actor, { name: current, newName: name }),
+        call: () => ({ method: 'renameDepartment', actor, input: { name: current, newName: name } }),
         apply: (m, outcome) => {
           if (outcome !== 'ok') return;
           m.departments.delete(key);
@@ -621,7 +652,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
       return {
         label: `${by} delete department ${JSON.stringify(name)}`,
         expect: (m) => byActor(m, actor, () => reasons([!isAdmin(m, actor) && 'PermissionDenied', !m.departments.has(key) && 'DepartmentNotFound'])),
-        perform: (real) => real.driver.deleteDepartment(actor, { name }),
+        call: () => ({ method: 'deleteDepartment', actor, input: { name } }),
         apply: (m, outcome) => {
           if (outcome !== 'ok') return;
           m.departments.delete(key);
@@ -645,10 +676,10 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
               keys.some((k) => !m.departments.has(k)) && 'DepartmentNotFound',
             ]),
           ),
-        perform: (real) =>
+        call: () =>
           assigning
-            ? real.driver.assignDepartments(actor, { email: target, departments: names })
-            : real.driver.removeFromDepartment(actor, { email: target, department: names[0]! }),
+            ? { method: 'assignDepartments', actor, input: { email: target, departments: names } }
+            : { method: 'removeFromDepartment', actor, input: { email: target, department: names[0]! } },
         apply: (m, outcome) => {
           if (outcome !== 'ok') return;
           const agent = m.agents.get(target)!;
@@ -671,7 +702,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
               limits !== undefined && (over(m.seatsUsed(), limits[0]) || over(m.departments.size, limits[1])) && 'PlanLimitsExceeded',
             ]),
           ),
-        perform: (real) => real.driver.changePlan(actor, { plan: step.plan }),
+        call: () => ({ method: 'changePlan', actor, input: { plan: step.plan } }),
         apply: (m, outcome) => {
           if (outcome === 'ok' && limits) [m.seats, m.departmentLimit] = limits;
         },
@@ -687,7 +718,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
             const after = m.seatsUsed(policy);
             return reasons([!isAdmin(m, actor) && 'PermissionDenied', after > m.seatsUsed() && over(after, m.seats) && 'SeatLimitReached']);
           }),
-        perform: (real) => real.driver.changeSeatPolicy!(actor, { seatPolicy: patch }),
+        call: () => ({ method: 'changeSeatPolicy', actor, input: { seatPolicy: patch } }),
         apply: (m, outcome) => {
           if (outcome !== 'ok') return;
           m.countInactive = patch.countInactiveAgents ?? m.countInactive;
@@ -705,8 +736,9 @@ function resolveAccept(step: Extract<RosterStep, { kind: 'accept' }>, m: RosterM
   const ordinal = !inv || step.token === 'made-up' ? null : step.token === 'current' ? inv.tokens - 1 : inv.tokens >= 2 ? inv.tokens - 2 : null;
   const weak = step.password === 'weak';
   const link = ordinal === null ? 'a made-up link' : `${ordinal === inv!.tokens - 1 ? 'the current' : 'a superseded'} link of invitation #${index + 1} (${inv!.mailbox})`;
+  const name = step.name ?? (inv ? nameOf(inv.mailbox) : 'Sam');
   return {
-    label: `${JSON.stringify(step.name)} accepts ${link}${weak ? ' with a weak password' : ''}`,
+    label: `${JSON.stringify(name)} accepts ${link}${weak ? ' with a weak password' : ''}`,
     expect: (m) => {
       const i = m.invitations[index];
       if (!i || ordinal === null || ordinal !== i.tokens - 1) return ['InvalidToken'];
@@ -720,9 +752,9 @@ function resolveAccept(step: Extract<RosterStep, { kind: 'accept' }>, m: RosterM
         !m.reserve && over(m.seatsUsed() + 1, m.seats) && 'SeatLimitReached',
       ]);
     },
-    perform: (real) => {
+    call: (real) => {
       const token = ordinal === null ? MADE_UP_TOKEN : (real.tokens.get(index)?.[ordinal] ?? MADE_UP_TOKEN);
-      return real.driver.accept({ token, name: step.name, password: weak ? WEAK : STRONG });
+      return { method: 'accept', actor: null, input: { token, name, password: weak ? WEAK : STRONG } };
     },
     apply: (m, outcome) => {
       if (outcome !== 'ok') return;
@@ -829,13 +861,14 @@ function disagreement(m: RosterModel, roster: RosterState): string | undefined {
 export type OutcomeComparison = 'exact' | 'ok-or-refused';
 
 /**
- * What the kit reports after each step, to the `onStep` of {@link RosterPropertyOptions}.
+ * What the kit reports after each step, to the `onStep` of {@link RosterPropertyOptions}. `D` is
+ * the type of your driver (what your `makeDriver` returns), so your own methods on it are there.
  *
  * @example
  * const seen = new Set<string>();
  * rosterProperty(makeDriver, { onStep: (r) => seen.add(`${r.kind}:${r.outcomes.join('|')}`) });
  */
-export type RosterStepReport = Readonly<{
+export type RosterStepReport<D = RosterDriver> = Readonly<{
   /** 1 for the first step after the workspace opened. */
   index: number;
   /** The step's kind (`parallel` for two at once). */
@@ -843,7 +876,35 @@ export type RosterStepReport = Readonly<{
   label: string;
   /** `ok` or the error type, per command (two for a parallel step). */
   outcomes: readonly string[];
+  /** What the driver answered, per command: a refusal with the `error` your driver put in it (its message, its details). */
+  answers: readonly DriverOutcome[];
+  /** The snapshot read after the step. */
   snapshot: DriverSnapshot;
+  /** The driver of this run: read your system's own state through it. */
+  driver: D;
+}>;
+
+/**
+ * What the kit reports when a run's sequence is over, to the `onRunEnd` of
+ * {@link RosterPropertyOptions}: also after a sequence of no step at all.
+ *
+ * @example
+ * rosterProperty(makeDriver, {
+ *   onRunEnd: async ({ driver, model }) => {
+ *     // your app's own invariant, on its final state: one welcome email per agent who joined
+ *     expect(await driver.welcomeEmailsSent()).toBe(model.agents.size - 1);
+ *   },
+ * });
+ */
+export type RosterRunEnd<D = RosterDriver> = Readonly<{
+  /** The driver of this run, its system in its final state. */
+  driver: D;
+  /** The kit's model of the final state (agents by email, invitations, departments, plan limits). */
+  model: RosterModel;
+  /** The last snapshot read (after the last step, or after the workspace opened). */
+  snapshot: DriverSnapshot;
+  /** Each step as it ran, with its outcomes (`label → ok`); empty when no step ran. */
+  steps: readonly string[];
 }>;
 
 /**
@@ -912,6 +973,33 @@ async function ask(real: RosterReal, headline: string, method: string, call: () 
   return answer;
 }
 
+/**
+ * Asks the `stricter` option whether a refusal the model did not expect is one of the app's own
+ * rules; answers the note the step's log line gets (` (your app's own rule: …)`), or `undefined`
+ * when it is not (or there is no `stricter`). The callback gets a copy of the model.
+ */
+function ownRule(real: RosterReal, headline: string, call: StepCall, answer: DriverRefusal, expected: Expected, model: RosterModel | undefined): string | undefined {
+  const stricter = real.options.stricter;
+  if (stricter === undefined || call.method === 'advanceTime') return undefined;
+  let verdict: unknown;
+  try {
+    verdict = stricter({ call, answer, expected, model: model?.clone() });
+  } catch (error) {
+    fail(real, headline, [`the system answered ${answer.errorType}, and stricter threw: ${error instanceof Error ? error.message : String(error)}`], error);
+  }
+  if (verdict === undefined || verdict === null || verdict === false || verdict === '') return undefined;
+  return typeof verdict === 'string' ? ` (your app's own rule: ${verdict})` : " (your app's own rule)";
+}
+
+/** Calls one of the options' hooks (`onStep`, `onRunEnd`); a throw or a rejection fails the property under `headline`. */
+async function hook(real: RosterReal, headline: string, name: string, call: () => unknown): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    fail(real, headline, [`${name} threw: ${error instanceof Error ? error.message : String(error)}`], error);
+  }
+}
+
 /** Calls a driver method that answers something else than an outcome; a throw fails the property under `headline`. */
 async function read<T>(real: RosterReal, headline: string, method: string, call: () => Promise<T>): Promise<T> {
   try {
@@ -930,7 +1018,7 @@ const STEP_KINDS: readonly RosterStep['kind'][] = [
 ];
 
 /** What is wrong with what `makeDriver()` gave, for the steps these options generate; `undefined` when nothing. */
-function driverProblem(driver: unknown, options: RosterPropertyOptions): string | undefined {
+function driverProblem(driver: unknown, options: Readonly<{ without?: readonly string[] }>): string | undefined {
   if (typeof driver !== 'object' || driver === null) {
     return `The driver factory answered ${show(driver)}: expected a RosterDriver (an object with createWorkspace(), snapshot() and a method per use case).`;
   }
@@ -938,9 +1026,18 @@ function driverProblem(driver: unknown, options: RosterPropertyOptions): string 
   for (const name of ['createWorkspace', 'snapshot']) {
     if (!has(name)) return `The driver has no ${name}(): every run needs it.`;
   }
-  const without = new Set(options.without ?? []);
+  const without = new Set<string>(options.without ?? []);
+  const unknown = [...without].filter((kind) => !(STEP_KINDS as readonly string[]).includes(kind));
+  if (unknown.length > 0) {
+    return `\`without\` names no kind of step ${unknown.map((k) => JSON.stringify(k)).join(', ')}: the kinds are ${STEP_KINDS.join(', ')} (each named after its driver method).`;
+  }
   for (const kind of STEP_KINDS) {
-    if (without.has(kind) || OPTIONAL_METHODS.has(kind) || has(kind)) continue;
+    if (without.has(kind)) continue;
+    const value = (driver as Record<string, unknown>)[kind];
+    // An optional method may be missing; when present, it must be a method like the others.
+    if (OPTIONAL_METHODS.has(kind) && value === undefined) continue;
+    if (typeof value === 'function') continue;
+    if (value !== undefined) return `The driver's ${kind} is ${show(value)}, not a method: the kit calls driver.${kind}(…) for ${kind} steps.`;
     return `The driver has no ${kind}(): the kit generates ${kind} steps. Implement it, or leave those steps out with \`without: ['${kind}']\`.`;
   }
   if (!has('tokenFor') && (!without.has('invite') || !without.has('resend'))) {
@@ -1022,15 +1119,19 @@ export class RosterCommand implements fc.AsyncCommand<RosterModel, RosterReal> {
     this.#label = resolved.label;
     const comparison = real.options.outcomes ?? 'exact';
     const expected = resolved.expect(m);
-    const outcome = await ask(real, `Step ${real.steps + 1}: ${resolved.label}`, this.step.kind, () => resolved.perform(real));
+    const headline = `Step ${real.steps + 1}: ${resolved.label}`;
+    const call = resolved.call(real);
+    const outcome = await ask(real, headline, this.step.kind, () => send(real.driver, call));
     const actual = classOf(outcome);
-    const line = `${resolved.label} → ${actual}`;
     real.steps++;
-    if (!matches(expected, actual, comparison)) {
+    // A refusal the library would not make may be one of the app's own rules: then the step did not happen.
+    const own = matches(expected, actual, comparison) || outcome.ok ? undefined : ownRule(real, headline, call, outcome, expected, m);
+    if (!matches(expected, actual, comparison) && own === undefined) {
       const details = outcome.ok ? [] : errorDetails(outcome.error).map((d) => `  ${d}`);
-      fail(real, `Step ${real.steps}: ${resolved.label}`, [`the model expected: ${expected.join(' or ')}`, `the system answered: ${actual}`, ...details]);
+      fail(real, headline, [`the model expected: ${expected.join(' or ')}`, `the system answered: ${actual}`, ...details]);
     }
-    resolved.apply(m, modelOutcome(expected, actual, comparison));
+    if (own === undefined) resolved.apply(m, modelOutcome(expected, actual, comparison));
+    const line = `${resolved.label} → ${actual}${own ?? ''}`;
     await recordLinks(real, m, [[resolved, actual]]);
     const { snapshot } = await inspect(real, m, `step ${real.steps} (${line})`);
     if (actual !== 'ok' && real.previous && this.step.kind !== 'advanceTime') {
@@ -1045,7 +1146,11 @@ export class RosterCommand implements fc.AsyncCommand<RosterModel, RosterReal> {
     }
     real.log.push(line);
     real.previous = snapshot;
-    real.options.onStep?.({ index: real.steps, kind: this.step.kind, label: resolved.label, outcomes: [actual], snapshot });
+    const onStep = real.options.onStep;
+    if (onStep) {
+      const report = { index: real.steps, kind: this.step.kind, label: resolved.label, outcomes: [actual], answers: [outcome], snapshot, driver: real.driver };
+      await hook(real, `After step ${real.steps} (${line}):`, 'onStep', () => onStep(report));
+    }
   }
 
   /** The step as it ran (emails and names resolved), or as generated before it ran. */
@@ -1094,26 +1199,42 @@ export class ConcurrentCommands implements fc.AsyncCommand<RosterModel, RosterRe
     this.#label = `at once: [${a.label}] and [${b.label}]`;
     const comparison = real.options.outcomes ?? 'exact';
     const headline = `Step ${real.steps + 1}: ${this.#label}`;
-    const [oa, ob] = (await Promise.all([ask(real, headline, this.first.kind, () => a.perform(real)), ask(real, headline, this.second.kind, () => b.perform(real))])).map(
-      classOf,
-    ) as [string, string];
+    const [ca, cb] = [a.call(real), b.call(real)];
+    const [answerA, answerB] = await Promise.all([
+      ask(real, headline, this.first.kind, () => send(real.driver, ca)),
+      ask(real, headline, this.second.kind, () => send(real.driver, cb)),
+    ]);
+    const [oa, ob] = [classOf(answerA), classOf(answerB)];
     real.steps++;
-    const line = `at once: [${a.label} → ${oa}] and [${b.label} → ${ob}]`;
     const candidates: RosterModel[] = [];
+    /** Per candidate order: what each step's own-rule note is (by step), when the app's own rule explained its refusal. */
+    const notes: Map<Resolved, string>[] = [];
     for (const order of [
-      [[a, oa], [b, ob]],
-      [[b, ob], [a, oa]],
+      [[a, oa, ca, answerA], [b, ob, cb, answerB]],
+      [[b, ob, cb, answerB], [a, oa, ca, answerA]],
     ] as const) {
       const tried = m.clone();
-      const fits = order.every(([step, outcome]) => {
+      const own = new Map<Resolved, string>();
+      const fits = order.every(([step, outcome, call, answer]) => {
         if (outcome === 'ConcurrencyConflict') return true;
         const expected = step.expect(tried);
-        if (!matches(expected, outcome, comparison)) return false;
-        step.apply(tried, modelOutcome(expected, outcome, comparison));
-        return true;
+        if (matches(expected, outcome, comparison)) {
+          step.apply(tried, modelOutcome(expected, outcome, comparison));
+          return true;
+        }
+        // Refused on one of the app's own rules: the step did not happen, in this order.
+        const note = answer.ok ? undefined : ownRule(real, headline, call, answer, expected, tried);
+        if (note !== undefined) own.set(step, note);
+        return note !== undefined;
       });
-      if (fits) candidates.push(tried);
+      if (fits) {
+        candidates.push(tried);
+        notes.push(own);
+      }
     }
+    const lineOf = (own: ReadonlyMap<Resolved, string> = new Map()) =>
+      `at once: [${a.label} → ${oa}${own.get(a) ?? ''}] and [${b.label} → ${ob}${own.get(b) ?? ''}]`;
+    let line = lineOf();
     if (candidates.length === 0) {
       fail(real, `Step ${real.steps}: ${line}`, [
         `run one after the other, the model expected ${a.expect(m).join(' or ')} then ${b.expect(afterOne(m, a, oa, comparison)).join(' or ')},`,
@@ -1121,6 +1242,7 @@ export class ConcurrentCommands implements fc.AsyncCommand<RosterModel, RosterRe
       ]);
     }
     const { snapshot, model } = await inspect(real, candidates, `step ${real.steps} (${line})`);
+    line = lineOf(notes[candidates.indexOf(model)]);
     m.become(model);
     await recordLinks(real, m, [
       [a, oa],
@@ -1128,7 +1250,11 @@ export class ConcurrentCommands implements fc.AsyncCommand<RosterModel, RosterRe
     ]);
     real.log.push(line);
     real.previous = snapshot;
-    real.options.onStep?.({ index: real.steps, kind: 'parallel', label: this.#label, outcomes: [oa, ob], snapshot });
+    const onStep = real.options.onStep;
+    if (onStep) {
+      const report = { index: real.steps, kind: 'parallel' as const, label: this.#label, outcomes: [oa, ob], answers: [answerA, answerB], snapshot, driver: real.driver };
+      await hook(real, `After step ${real.steps} (${line}):`, 'onStep', () => onStep(report));
+    }
   }
 
   /** Both steps as they ran. */
@@ -1154,12 +1280,35 @@ function afterOne(m: RosterModel, step: Resolved, outcome: string, comparison: O
 // ---------------------------------------------------------------------------
 
 /**
+ * What the `stricter` option of {@link RosterPropertyOptions} is asked about: a refusal of your
+ * system that the library's rules (as the model applies them) do not explain.
+ *
+ * @example
+ * const refusal: AppRefusal = {
+ *   call: { method: 'invite', actor: 'ana@shop.com', input: { email: 'eve@rival.com', role: 'agent', departments: [] } },
+ *   answer: { ok: false, errorType: 'DomainNotAllowed' },
+ *   expected: ['ok'],
+ *   model: undefined,
+ * };
+ */
+export type AppRefusal = Readonly<{
+  /** The call your system refused, as the driver received it. */
+  call: DriverCall;
+  /** What the driver answered. */
+  answer: DriverRefusal;
+  /** What the library's rules allow here: `ok` and/or error types. */
+  expected: readonly string[];
+  /** A copy of the model before the step; `undefined` while the workspace is being opened. */
+  model: RosterModel | undefined;
+}>;
+
+/**
  * Options of {@link rosterProperty} and the arbitraries it is made of.
  *
  * @example
  * rosterProperty(() => myDriver(), { maxCommands: 40, outcomes: 'ok-or-refused', replayPath: 'AAAB' });
  */
-export type RosterPropertyOptions = Readonly<{
+export type RosterPropertyOptions<Omitted extends RosterStep['kind'] = RosterStep['kind'], D = RosterDriverWithout<Omitted>> = Readonly<{
   /** Most commands per sequence (default 25). */
   maxCommands?: number;
   /** The replay path fast-check printed with a counterexample (`/*replayPath="…"*\/`). */
@@ -1173,9 +1322,9 @@ export type RosterPropertyOptions = Readonly<{
   /** Department names steps use (default `DEPARTMENT_NAME_POOL`). */
   departmentNames?: readonly PoolDepartmentName[];
   /**
-   * Plans for the opening workspace and `changePlan` (default `planArb({ catalog })`: catalog ids
-   * and small inline plans). An API that takes catalog ids only: `fc.constantFrom('free', 'starter', 'pro', 'enterprise', 'custom')`,
-   * or the ids of your `catalog`.
+   * Plans for the opening workspace and `changePlan` (default: the library's catalog ids and small
+   * inline plans; with `catalog`, that catalog's ids only). An API that takes the library's ids
+   * only: `planArb({ inline: false })`.
    */
   plans?: fc.Arbitrary<PlanInput>;
   /**
@@ -1187,17 +1336,73 @@ export type RosterPropertyOptions = Readonly<{
   catalog?: PlanCatalog;
   /** Seat policies the opening workspace gets (default: any). A host that fixes the policy: `fc.constant(DEFAULT_SEAT_POLICY)`. */
   seatPolicies?: fc.Arbitrary<SeatPolicy>;
-  /** Kinds of step never to generate, for a system that lacks those use cases. */
-  without?: readonly RosterStep['kind'][];
-  /** Called after every step that passed all checks; throw to fail the property on a check of your own. */
-  onStep?: (report: RosterStepReport) => void;
+  /**
+   * Kinds of step never to generate, for a system that lacks those use cases. Written in the
+   * call (`rosterProperty(makeDriver, { without: ['renameDepartment'] })`), it also leaves those
+   * methods out of the driver's type ({@link RosterDriverWithout}); on an options object declared
+   * apart, say which: `RosterPropertyOptions<'renameDepartment'>`.
+   */
+  without?: readonly Omitted[];
+  /**
+   * Your app's own rules, stricter than the library's: called when the system refuses a step the
+   * model did not expect it to refuse (or refuses it with another error than the model's), with
+   * the {@link DriverCall}, the answer, what the library's rules allow, and a copy of the model
+   * before the step (`undefined` when the workspace is being opened). Answer `true`, or a short
+   * reason for the failure reports, when the refusal is one of your rules: the step then counts as
+   * not having happened (the model does not change, and the snapshot must not either); `false` (or
+   * nothing) keeps the refusal a failure. A workspace your app refuses to open this way skips the
+   * run (`fc.pre`). It may be called more than once for one answer (a concurrent step tries both orders).
+   *
+   * @example
+   * stricter: ({ call, answer }) =>
+   *   call.method === 'accept' && [...call.input.name].length > 40 && answer.errorType === 'NameTooLong' && 'names are capped at 40 characters'
+   */
+  stricter?: (refusal: AppRefusal) => boolean | string | undefined;
+  /**
+   * Called after every step that passed all checks, with the step, the driver's answers, the
+   * snapshot and the driver; throw (or return a promise that rejects) to fail the property on a
+   * check of your own. A promise it returns is awaited.
+   */
+  onStep?: (report: RosterStepReport<D>) => unknown;
+  /**
+   * Called once a run's sequence is over and passed, also when it had no step: check your app's
+   * own invariants on its final state, through the driver. Throw (or return a promise that
+   * rejects) to fail the property; a promise it returns is awaited.
+   */
+  onRunEnd?: (end: RosterRunEnd<D>) => unknown;
 }>;
 
+/**
+ * A {@link RosterDriver} without the methods of the kinds of step `without` leaves out: they
+ * become optional (and `tokenFor` too, when both `invite` and `resend` are left out). With every
+ * kind — what an options object of unknown `without` says — it is the whole `RosterDriver`.
+ *
+ * @example
+ * const driver: RosterDriverWithout<'renameDepartment' | 'changePlan'> = myDriverWithoutThoseTwo;
+ */
+export type RosterDriverWithout<Omitted extends RosterStep['kind'] = never> = [Omitted] extends [never]
+  ? RosterDriver
+  : [RosterStep['kind']] extends [Omitted]
+  ? RosterDriver
+  : Omit<RosterDriver, Omitted | (['invite' | 'resend'] extends [Omitted] ? 'tokenFor' : never)> &
+      Partial<Pick<RosterDriver, Omitted | (['invite' | 'resend'] extends [Omitted] ? 'tokenFor' : never)>>;
+
 const weighted = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
+/** `fc.oneof` whose value shrinks across to the first option, not only within the option drawn. */
+const choice = <T>(...options: { weight: number; arbitrary: fc.Arbitrary<T> }[]): fc.Arbitrary<T> => fc.oneof({ withCrossShrink: true }, ...options);
+/**
+ * One of a pool, drawn like `fc.constantFrom` but shrinking by halving its index: not only to the
+ * first entry (which is often taken, say the owner's email) but to the earliest one that still fails.
+ */
+const oneOf = <T>(items: readonly T[]): fc.Arbitrary<T> => fc.nat({ max: items.length - 1 }).map((i) => items[i]!);
 const record = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(model, { noNullPrototype: true });
 
-/** The plans a run opens on and changes to: the given `plans`, else catalog ids (of `catalog`, when given) and small inline plans. */
-const plansOf = (options: RosterPropertyOptions) => options.plans ?? planArb(options.catalog === undefined ? {} : { catalog: options.catalog });
+/**
+ * The plans a run opens on and changes to: the given `plans`, else the ids of `catalog` (an app
+ * with a catalog of its own takes its ids), else the library's ids and small inline plans.
+ */
+const plansOf = (options: Readonly<{ plans?: fc.Arbitrary<PlanInput>; catalog?: PlanCatalog }>) =>
+  options.plans ?? planArb(options.catalog === undefined ? {} : { catalog: options.catalog, inline: false });
 
 /**
  * One random {@link RosterStep}, weighted towards invitations and accepts (where most rules
@@ -1205,27 +1410,33 @@ const plansOf = (options: RosterPropertyOptions) => options.plans ?? planArb(opt
  *
  * @example fc.sample(rosterStepArb(), 3)
  */
-export function rosterStepArb(options: RosterPropertyOptions = {}): fc.Arbitrary<RosterStep> {
+export function rosterStepArb<Omitted extends RosterStep['kind'] = RosterStep['kind'], D = RosterDriverWithout<Omitted>>(options: RosterPropertyOptions<Omitted, D> = {}): fc.Arbitrary<RosterStep> {
   const emails = options.emails ?? EMAIL_POOL;
   const names = options.departmentNames ?? DEPARTMENT_NAME_POOL;
   const plans = plansOf(options);
   const n = fc.nat({ max: 7 });
-  const actor: fc.Arbitrary<StepActor> = fc.oneof(weighted(1, fc.constant('owner' as const)), weighted(1, n));
-  const agent: fc.Arbitrary<StepTarget> = fc.oneof(weighted(1, fc.constant('self' as const)), weighted(1, fc.constant('owner' as const)), weighted(3, n));
+  // Every choice shrinks to its first option (the owner acts, a strong password, the current
+  // link…), so a shrunk counterexample keeps only the details its failure needs.
+  const actor = choice<StepActor>(weighted(1, fc.constant('owner' as const)), weighted(1, n));
+  const agent = choice<StepTarget>(weighted(1, fc.constant('self' as const)), weighted(1, fc.constant('owner' as const)), weighted(3, n));
   const role = fc.constantFrom<Role>('agent', 'admin');
   // Most people invited are agents, and role changes are mostly asked by someone other than the
   // owner: a team of admins leaves the permission rules little to refuse. (Measured, 150 runs,
   // seed 7: role changes refused as PermissionDenied went from 4 to 11 of ~140.)
-  const invitedRole = fc.oneof(weighted(3, fc.constant<Role>('agent')), weighted(1, fc.constant<Role>('admin')));
-  const member: fc.Arbitrary<StepActor> = fc.oneof(weighted(1, fc.constant('owner' as const)), weighted(3, n));
+  const invitedRole = choice(weighted(3, fc.constant<Role>('agent')), weighted(1, fc.constant<Role>('admin')));
+  // Mostly the agent who joined last: with a small team, any agent is too often the owner.
+  const newest = choice<StepTarget>(weighted(3, fc.constant(0)), weighted(1, n));
+  // The owner, or now and then the newest member asking for a promotion (often refused).
+  const promoter = choice<StepActor>(weighted(2, fc.constant('owner' as const)), weighted(1, fc.constant(0)));
+  const member = choice<StepActor>(weighted(1, fc.constant('owner' as const)), weighted(3, n));
   const valid = emails.filter((e) => e.mailbox !== null);
   const refused = emails.filter((e) => e.mailbox === null);
   if (valid.length === 0) throw new Error('rosterStepArb needs at least one valid email in its pool.');
   // Refused addresses now and then: enough to see that refusing them changes nothing, few enough not to waste steps.
-  const email = refused.length === 0 ? fc.constantFrom(...valid) : fc.oneof(weighted(12, fc.constantFrom(...valid)), weighted(1, fc.constantFrom(...refused)));
-  const department = fc.constantFrom(...names);
-  const departments = fc.oneof(weighted(3, fc.constant<RecentPick[]>([])), weighted(1, fc.array(n, { minLength: 1, maxLength: 2 })));
-  const without = new Set(options.without ?? []);
+  const email = refused.length === 0 ? oneOf(valid) : choice(weighted(12, oneOf(valid)), weighted(1, oneOf(refused)));
+  const department = oneOf(names);
+  const departments = choice<RecentPick[]>(weighted(3, fc.constant<RecentPick[]>([])), weighted(1, fc.array(n, { minLength: 1, maxLength: 2 })));
+  const without = new Set<string>(options.without ?? []);
   /** The kinds of a branch still wanted, as the arbitrary of its `kind` field. */
   const kind = <K extends RosterStep['kind']>(...kinds: K[]) => fc.constantFrom(...kinds.filter((k) => !without.has(k)));
   const branches: readonly (readonly [weight: number, kinds: readonly RosterStep['kind'][], make: () => fc.Arbitrary<RosterStep>])[] = [
@@ -1234,13 +1445,17 @@ export function rosterStepArb(options: RosterPropertyOptions = {}): fc.Arbitrary
       7,
       ['accept'],
       () =>
-        record({
-          kind: kind('accept'),
-          invitation: fc.oneof(weighted(4, fc.constant(0)), weighted(1, n)),
-          token: fc.oneof(weighted(8, fc.constant('current' as const)), weighted(1, fc.constant('superseded' as const)), weighted(1, fc.constant('made-up' as const))),
-          name: personNameArb(),
-          password: fc.oneof(weighted(9, fc.constant('strong' as const)), weighted(1, fc.constant('weak' as const))),
-        }),
+        fc.record(
+          {
+            kind: kind('accept'),
+            invitation: choice(weighted(4, fc.constant(0)), weighted(1, n)),
+            token: choice<'current' | 'superseded' | 'made-up'>(weighted(8, fc.constant('current' as const)), weighted(1, fc.constant('superseded' as const)), weighted(1, fc.constant('made-up' as const))),
+            name: personNameArb(),
+            password: choice<'strong' | 'weak'>(weighted(9, fc.constant('strong' as const)), weighted(1, fc.constant('weak' as const))),
+          },
+          // The name is left out now and then, and when shrinking: the invitee's email names them.
+          { requiredKeys: ['kind', 'invitation', 'token', 'password'], noNullPrototype: true },
+        ),
     ],
     [2, ['resend', 'revoke'], () => record({ kind: kind('resend', 'revoke'), actor, invitation: n })],
     [
@@ -1257,6 +1472,12 @@ export function rosterStepArb(options: RosterPropertyOptions = {}): fc.Arbitrary
           .map(([target, changes]): RosterStep => ({ ...target, ...changes })),
     ],
     [3, ['changeRole'], () => record({ kind: kind('changeRole'), actor: member, agent, role })],
+    // A promotion of the newest member, mostly by the owner: asked by anyone of anyone, a promotion
+    // of a plain agent that goes through was rare (150 runs, seeds 1–7: 0 to 3 runs had one; now
+    // 8 to 13, about a quarter of the runs where a plain agent joined at all). Promoted agents are
+    // where the rules about admins meet people who joined as agents; PermissionDenied on role
+    // changes stays where it was (about 15 per 150 runs) since the newest member asks too.
+    [4, ['changeRole'], () => record({ kind: kind('changeRole'), actor: promoter, agent: newest, role: fc.constant<Role>('admin') })],
     [2, ['activate', 'deactivate'], () => record({ kind: kind('activate', 'deactivate'), actor, agent })],
     [2, ['setAvailability'], () => record({ kind: kind('setAvailability'), actor, agent, availability: fc.constantFrom<Availability>('online', 'away') })],
     [2, ['transferOwnership'], () => record({ kind: kind('transferOwnership'), actor, to: n, formerOwnerRole: role })],
@@ -1290,17 +1511,21 @@ export function rosterStepArb(options: RosterPropertyOptions = {}): fc.Arbitrary
  *
  * @example fc.sample(workspaceSetupArb(), 1)
  */
-export function workspaceSetupArb(options: RosterPropertyOptions = {}): fc.Arbitrary<WorkspaceSetup> {
+export function workspaceSetupArb<Omitted extends RosterStep['kind'] = RosterStep['kind'], D = RosterDriverWithout<Omitted>>(options: RosterPropertyOptions<Omitted, D> = {}): fc.Arbitrary<WorkspaceSetup> {
   const valid = (options.emails ?? EMAIL_POOL).filter((e) => e.mailbox !== null);
   if (valid.length === 0) throw new Error('The email pool needs at least one valid address, for the owner.');
   // The commands shrink before the workspace (see rosterProperty), so the plan and policy shrink
   // towards the tightest ones (free, nothing reserved) only where the failure survives that.
+  // The workspace's and the owner's names are random, and shrink to plain ones ("Shop", the owner's email's name).
+  const name = fc.option(personNameArb(), { nil: undefined });
   return record({
-    name: personNameArb(),
+    name: name.map((n) => n ?? 'Shop'),
     plan: plansOf(options),
     seatPolicy: options.seatPolicies ?? seatPolicyArb(),
     invitationTtlHours: fc.constantFrom(168, 24, 1),
-    owner: record({ email: fc.constantFrom(...valid), name: personNameArb() }),
+    owner: fc
+      .tuple(oneOf(valid), name)
+      .map(([email, chosen]) => ({ email, name: chosen ?? nameOf(email.mailbox!) })),
   });
 }
 
@@ -1310,7 +1535,9 @@ export function workspaceSetupArb(options: RosterPropertyOptions = {}): fc.Arbit
  * @example
  * fc.asyncProperty(workspaceSetupArb(), rosterCommandsArb(), (setup, commands) => runRosterCommands(() => rosterDriver(), setup, commands));
  */
-export function rosterCommandsArb(options: RosterPropertyOptions = {}): fc.Arbitrary<Iterable<fc.AsyncCommand<RosterModel, RosterReal>>> {
+export function rosterCommandsArb<Omitted extends RosterStep['kind'] = RosterStep['kind'], D = RosterDriverWithout<Omitted>>(
+  options: RosterPropertyOptions<Omitted, D> = {},
+): fc.Arbitrary<Iterable<fc.AsyncCommand<RosterModel, RosterReal>>> {
   const step = rosterStepArb(options);
   // Steps name people by email and departments by name, and a driver looks them up when it
   // starts: a concurrent email change or rename would race that lookup, not the system's rules,
@@ -1346,31 +1573,43 @@ export function rosterCommandsArb(options: RosterPropertyOptions = {}): fc.Arbit
  * @example
  * await runRosterCommands(() => rosterDriver(), setup, commands);
  */
-export async function runRosterCommands(
-  makeDriver: () => RosterDriver | Promise<RosterDriver>,
+export async function runRosterCommands<Omitted extends RosterStep['kind'] = never, D extends RosterDriverWithout<Omitted> = RosterDriverWithout<Omitted>>(
+  makeDriver: () => D | Promise<D>,
   setup: WorkspaceSetup,
   commands: Iterable<fc.AsyncCommand<RosterModel, RosterReal>>,
-  options: RosterPropertyOptions = {},
+  options: RosterPropertyOptions<Omitted, NoInfer<D>> = {},
 ): Promise<void> {
   const wrongFactory = factoryProblem(makeDriver);
   if (wrongFactory !== undefined) throw new TypeError(wrongFactory);
-  const driver = await makeDriver();
-  const wrongDriver = driverProblem(driver, options);
+  const made = await makeDriver();
+  const wrongDriver = driverProblem(made, options);
   if (wrongDriver !== undefined) throw new TypeError(wrongDriver);
-  const real = new RosterReal(driver, options);
-  const opened = await ask(real, 'Opening the workspace:', 'createWorkspace', () =>
-    driver.createWorkspace({
+  // Checked just above: every method the generated steps call is there.
+  const driver = made as unknown as RosterDriver;
+  const real = new RosterReal(driver, options as unknown as RosterPropertyOptions);
+  const opening: DriverCall = {
+    method: 'createWorkspace',
+    actor: null,
+    input: {
       name: setup.name,
       plan: setup.plan,
       seatPolicy: setup.seatPolicy,
       invitationTtlHours: setup.invitationTtlHours,
       owner: { email: setup.owner.email.address, name: setup.owner.name, password: STRONG },
-    }),
-  );
+    },
+  };
+  const opened = await ask(real, 'Opening the workspace:', 'createWorkspace', () => send(driver, opening));
+  // A workspace the app will not open on its own rules: nothing to play in, so fast-check draws another run.
+  if (!opened.ok && ownRule(real, 'Opening the workspace:', opening, opened, ['ok'], undefined) !== undefined) fc.pre(false);
   if (!opened.ok) fail(real, `The workspace could not be opened: ${opened.errorType}`, [...errorDetails(opened.error), ...openingHints(setup, opened), `the workspace: ${JSON.stringify(setup)}`]);
   const model = RosterModel.opening(setup, options.catalog);
   real.previous = (await inspect(real, model, 'opening the workspace')).snapshot;
   await fc.asyncModelRun(() => ({ model, real }), commands);
+  const onRunEnd = options.onRunEnd;
+  if (onRunEnd) {
+    const end: RosterRunEnd<D> = { driver: made, model: model.clone(), snapshot: real.previous, steps: [...real.log] };
+    await hook(real, `At the end of the run (${real.steps} step${real.steps === 1 ? '' : 's'}):`, 'onRunEnd', () => onRunEnd(end));
+  }
 }
 
 /** What a refusal's error says beyond its type: a `ValidationFailed`'s issues (`path: message`), or its message. */
@@ -1395,7 +1634,7 @@ function openingHints(setup: WorkspaceSetup, refusal: Readonly<{ errorType: stri
     (refusal.error === undefined || errorDetails(refusal.error).length === 0 || errorDetails(refusal.error).some((line) => line.startsWith('plan')));
   if (aboutPlan) {
     return [
-      'hint: your roster refuses inline plans: create it with allowInlinePlans: true for the test, or give the property `plans` of your catalog\'s ids (and `catalog`)',
+      'hint: your roster refuses inline plans: create it with allowInlinePlans: true for the test, or give the property the `catalog` your roster uses (runs then draw its ids only), or `plans: planArb({ inline: false })`',
     ];
   }
   if (refusal.errorType === 'PlanNotFound' && typeof setup.plan === 'string') {
@@ -1428,9 +1667,9 @@ function openingHints(setup: WorkspaceSetup, refusal: Readonly<{ errorType: stri
  *   await fc.assert(rosterProperty(() => new HttpDriver(server.url)), { numRuns: 100 });
  * });
  */
-export function rosterProperty(
-  makeDriver: () => RosterDriver | Promise<RosterDriver>,
-  options: RosterPropertyOptions = {},
+export function rosterProperty<Omitted extends RosterStep['kind'] = never, D extends RosterDriverWithout<Omitted> = RosterDriverWithout<Omitted>>(
+  makeDriver: () => D | Promise<D>,
+  options: RosterPropertyOptions<Omitted, NoInfer<D>> = {},
 ): fc.IAsyncPropertyWithHooks<[Iterable<fc.AsyncCommand<RosterModel, RosterReal>>, WorkspaceSetup]> {
   const wrongFactory = factoryProblem(makeDriver);
   if (wrongFactory !== undefined) throw new TypeError(wrongFactory);

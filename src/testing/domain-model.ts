@@ -35,6 +35,7 @@ import {
   type EmailStatus,
 } from '../domain/agent';
 import type { Decision } from '../domain/command';
+import type { PlanCatalog } from '../domain/plans';
 import {
   assignAgentToDepartments,
   createDepartment,
@@ -270,6 +271,12 @@ export type StepReport = Readonly<{
 export type RunOptions = Readonly<{
   /** The world's clock at the start (default 2026-03-02T09:00:00Z); each step happens a minute after the last. */
   start?: Date;
+  /**
+   * The plan catalog the commands resolve plan ids against, and the model with them (default: the
+   * library's `PLANS`): give it the catalog your app passes to `createRoster({ plans })`, and
+   * `domainStepsArb` the same `catalog`, so steps draw its ids.
+   */
+  catalog?: PlanCatalog;
   /** Deep-freeze every roster, so a command that mutates its input throws (default true). */
   freeze?: boolean;
   /** Called before each step with the rosters the command will be given. */
@@ -360,7 +367,11 @@ function departmentKey(name: string): string {
 /** Runs a sequence; see the module's documentation. */
 class Runner {
   readonly w: World;
-  constructor(start: Date, readonly freeze: boolean) {
+  constructor(
+    start: Date,
+    readonly freeze: boolean,
+    readonly catalog: PlanCatalog | undefined,
+  ) {
     this.w = { now: start.getTime(), slots: [undefined, undefined], standalone: new Set(), history: [], tokens: new Map(), counter: 0, model: { workspaces: [undefined, undefined], standalone: new Set() } };
   }
 
@@ -482,7 +493,7 @@ class Runner {
       case 'createWorkspace': {
         if (w.slots[step.ws]) return { note: 'the workspace already exists' };
         const ownerId = agentIdSchema.parse(`agt_${this.next()}`);
-        const limits = modelPlan(step.plan);
+        const limits = modelPlan(step.plan, this.catalog);
         const result = createWorkspace(
           {
             name: step.name,
@@ -491,7 +502,7 @@ class Runner {
             ...(step.seatPolicy === undefined ? {} : { seatPolicy: step.seatPolicy }),
             ...(step.invitationTtlHours === undefined ? {} : { invitationTtlHours: step.invitationTtlHours }),
           },
-          { now, workspaceId: WORKSPACE_IDS[step.ws], ownerId },
+          { now, workspaceId: WORKSPACE_IDS[step.ws], ownerId, ...(this.catalog === undefined ? {} : { plans: this.catalog }) },
         );
         return {
           command: step.kind,
@@ -938,8 +949,8 @@ class Runner {
         });
       }
       case 'changePlan': {
-        const result = changePlan({ workspace, actor }, { plan: step.plan }, { now });
-        const limits = modelPlan(step.plan);
+        const result = changePlan({ workspace, actor }, { plan: step.plan }, { now, ...(this.catalog === undefined ? {} : { plans: this.catalog }) });
+        const limits = modelPlan(step.plan, this.catalog);
         const expected = reasons(
           !admin && 'PermissionDenied',
           limits === undefined && 'PlanNotFound',
@@ -1018,7 +1029,7 @@ class Runner {
  * );
  */
 export function runDomainSequence(steps: readonly DomainStep[], options: RunOptions = {}): SequenceResult {
-  const runner = new Runner(options.start ?? DEFAULT_START, options.freeze ?? true);
+  const runner = new Runner(options.start ?? DEFAULT_START, options.freeze ?? true, options.catalog);
   steps.forEach((step, index) => {
     runner.w.now += 60_000;
     const before = runner.rosters();

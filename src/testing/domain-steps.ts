@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import type { Availability, Role } from '../domain/agent';
-import type { SeatPolicy } from '../domain/plans';
+import type { PlanCatalog, SeatPolicy } from '../domain/plans';
 import { passwordArb, personNameArb, planArb, type PlanInput } from './arbitraries';
 
 // ---------------------------------------------------------------------------
@@ -225,8 +225,13 @@ export type DomainStepsOptions = Readonly<{
   emails?: readonly PoolEmail[];
   /** Department names steps use (default {@link DEPARTMENT_NAME_POOL}). */
   departmentNames?: readonly PoolDepartmentName[];
-  /** Plans for `createWorkspace` and `changePlan` (default `planArb()`: catalog ids and small custom plans). */
+  /**
+   * Plans for `createWorkspace` and `changePlan` (default `planArb()`: the library's catalog ids
+   * and small custom plans; with `catalog`, that catalog's ids only).
+   */
   plans?: fc.Arbitrary<PlanInput>;
+  /** Your app's plan catalog (as `createRoster({ plans })` takes it): steps draw its ids. Give `runDomainSequence` the same. */
+  catalog?: PlanCatalog;
 }>;
 
 const record = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(model, { noNullPrototype: true });
@@ -248,7 +253,7 @@ const weighted = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, a
 export function domainStepsArb(options: DomainStepsOptions = {}): fc.Arbitrary<readonly DomainStep[]> {
   const emails = options.emails ?? EMAIL_POOL;
   const names = options.departmentNames ?? DEPARTMENT_NAME_POOL;
-  const plans = options.plans ?? planArb();
+  const plans = options.plans ?? planArb(options.catalog === undefined ? {} : { catalog: options.catalog, inline: false });
   const validEmails = emails.filter((e) => e.mailbox !== null);
   const invalidEmails = emails.filter((e) => e.mailbox === null);
   if (validEmails.length === 0) throw new Error('domainStepsArb needs at least one valid email in its pool, for owners.');

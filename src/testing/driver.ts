@@ -175,6 +175,34 @@ export interface RosterDriver {
 }
 
 /**
+ * One call the kit makes to a {@link RosterDriver} method that answers a {@link DriverOutcome}:
+ * the method's name, the acting agent's canonical email (`null` for `createWorkspace` and
+ * `accept`, which nobody signed in makes), and the input exactly as the method receives it.
+ * The `stricter` option of `rosterProperty` reads it to recognise a rule of your app's own.
+ *
+ * @example
+ * const call: DriverCall = { method: 'invite', actor: 'ana@shop.com', input: { email: 'Bob@Shop.com', role: 'agent', departments: [] } };
+ * if (call.method === 'accept') call.input.name; // narrowed: the accept's input
+ */
+export type DriverCall =
+  | Readonly<{ method: 'createWorkspace'; actor: null; input: NewWorkspace }>
+  | Readonly<{ method: 'accept'; actor: null; input: Parameters<RosterDriver['accept']>[0] }>
+  | {
+      [M in Exclude<keyof RosterDriver, 'createWorkspace' | 'accept' | 'tokenFor' | 'advanceTime' | 'snapshot'>]-?: Readonly<{
+        method: M;
+        actor: string;
+        input: Parameters<NonNullable<RosterDriver[M]>>[1];
+      }>;
+    }[Exclude<keyof RosterDriver, 'createWorkspace' | 'accept' | 'tokenFor' | 'advanceTime' | 'snapshot'>];
+
+/**
+ * A refusal, as a driver answers it: `{ ok: false, errorType, error? }`.
+ *
+ * @example const refused: DriverRefusal = { ok: false, errorType: 'PermissionDenied' };
+ */
+export type DriverRefusal = Extract<DriverOutcome, Readonly<{ ok: false }>>;
+
+/**
  * Turns a neverthrow `Result` (or the awaited `ResultAsync` of a use case) into a
  * {@link DriverOutcome}: the handiest way to write a driver over agent-roster's own use cases.
  *

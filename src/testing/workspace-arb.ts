@@ -18,11 +18,11 @@ import type { RosterEvent } from '../domain/events';
 import { agentIdSchema, departmentIdSchema, invitationIdSchema, workspaceIdSchema } from '../domain/ids';
 import { acceptInvitation, expireInvitations, inviteAgent, resendInvitation, revokeInvitation, type Invitation } from '../domain/invitation';
 import { transferOwnership } from '../domain/ownership';
-import { PLANS, resolvePlan, type SeatPolicy } from '../domain/plans';
+import { PLANS, resolvePlan, type PlanCatalog, type SeatPolicy } from '../domain/plans';
 import { initialRosterState, replay, type RosterState } from '../domain/roster';
 import { changePlan, createWorkspace } from '../domain/workspace';
 import { departmentNameArb, emailArb, personNameArb, planArb, type PlanInput } from './arbitraries';
-import { aTokenHash, hoursAfter, rosterView, STRONG_PASSWORD, T0, type Roster } from './mothers';
+import { aTokenHash, hoursAfter, rosterView, STRONG_PASSWORD, T0, type RosterFixture } from './mothers';
 
 /**
  * Options of {@link workspaceArb}.
@@ -31,13 +31,20 @@ import { aTokenHash, hoursAfter, rosterView, STRONG_PASSWORD, T0, type Roster } 
  */
 export type WorkspaceArbOptions = Readonly<{
   /**
-   * A plan, or an arbitrary of plans (default: the catalog and small custom plans with room for a
-   * team, with the plan changed now and then). When given, the workspace stays on it: an arbitrary
-   * picks one plan per workspace, and no command changes it.
+   * A plan, or an arbitrary of plans (default: the library's catalog ids and small custom plans
+   * with room for a team, or the ids of `catalog`; with the plan changed now and then). When
+   * given, the workspace stays on it: an arbitrary picks one plan per workspace, and no command
+   * changes it.
    */
   plan?: PlanInput | fc.Arbitrary<PlanInput>;
   /** Fixes some of the seat policy; the rest is random. */
   seatPolicy?: Partial<SeatPolicy>;
+  /**
+   * Your app's plan catalog (as `createRoster({ plans })` takes it; default the library's
+   * `PLANS`): plan ids resolve against it, and without `plan` the workspace opens on, and changes
+   * to, its ids only — no inline plans.
+   */
+  catalog?: PlanCatalog;
   /** Most random commands after opening the workspace (default 40). */
   maxCommands?: number;
   /** The workspace's id (default `ws_generated`). */
@@ -50,7 +57,7 @@ export type WorkspaceArbOptions = Readonly<{
  *
  * @example const { state, events, owner, now } = fc.sample(workspaceArb(), 1)[0]!;
  */
-export type GeneratedWorkspace = Roster;
+export type GeneratedWorkspace = RosterFixture;
 
 /** A random intent; `n` picks among the candidates when it runs (modulo their number). */
 type Intent =
@@ -97,7 +104,11 @@ function intentArb(plans: fc.Arbitrary<PlanInput> | undefined): fc.Arbitrary<Int
 const pick = <T>(items: readonly T[], n: number): T | undefined => (items.length === 0 ? undefined : items[n % items.length]);
 
 /** Plays intents with the pure commands; a refused one is simply not kept, as in a real roster. */
-function build(opening: Readonly<{ name: string; plan: PlanInput; seatPolicy: SeatPolicy; owner: Readonly<{ email: string; name: string }>; workspaceId: string }>, intents: readonly Intent[]): Roster {
+function build(
+  opening: Readonly<{ name: string; plan: PlanInput; seatPolicy: SeatPolicy; owner: Readonly<{ email: string; name: string }>; workspaceId: string; catalog: PlanCatalog | undefined }>,
+  intents: readonly Intent[],
+): RosterFixture {
+  const plans = opening.catalog === undefined ? {} : { plans: opening.catalog };
   let now = T0;
   let state: RosterState = initialRosterState;
   const events: RosterEvent[] = [];
@@ -109,7 +120,7 @@ function build(opening: Readonly<{ name: string; plan: PlanInput; seatPolicy: Se
   };
   const opened = createWorkspace(
     { name: opening.name, plan: opening.plan, seatPolicy: opening.seatPolicy, owner: opening.owner },
-    { now, workspaceId: workspaceIdSchema.parse(opening.workspaceId), ownerId: agentIdSchema.parse('agt_owner') },
+    { now, workspaceId: workspaceIdSchema.parse(opening.workspaceId), ownerId: agentIdSchema.parse('agt_owner'), ...plans },
   );
   if (opened.isErr()) throw new Error(`workspaceArb could not open its workspace: ${opened.error.message}`);
   keep(opened);
@@ -237,7 +248,7 @@ function build(opening: Readonly<{ name: string; plan: PlanInput; seatPolicy: Se
         break;
       }
       case 'changePlan':
-        keep(changePlan({ workspace, actor: owner }, { plan: intent.plan }, { now }));
+        keep(changePlan({ workspace, actor: owner }, { plan: intent.plan }, { now, ...plans }));
         break;
       case 'linksLapse':
         // Every link sent so far lapses, and the roster records it.
@@ -265,7 +276,15 @@ function build(opening: Readonly<{ name: string; plan: PlanInput; seatPolicy: Se
  * );
  */
 export function workspaceArb(options: WorkspaceArbOptions = {}): fc.Arbitrary<GeneratedWorkspace> {
-  const plans = options.plan === undefined ? planArb({ minSeats: 3, maxLimit: 12 }) : isArbitrary(options.plan) ? options.plan : fc.constant(options.plan);
+  const catalog = options.catalog;
+  // A catalog's plans with a seat for the owner: a workspace opens only on one of them.
+  const roomy = catalog === undefined ? [] : Object.keys(catalog).filter((id) => catalog[id]!.seats === null || catalog[id]!.seats! >= 1);
+  if (catalog !== undefined && options.plan === undefined && roomy.length === 0) throw new Error('workspaceArb: the catalog has no plan with a seat for the owner.');
+  const plans =
+    options.plan !== undefined ? (isArbitrary(options.plan) ? options.plan : fc.constant(options.plan))
+    : catalog !== undefined ? fc.constantFrom(...roomy)
+    : planArb({ minSeats: 3, maxLimit: 12 });
+  const changes = catalog !== undefined ? planArb({ catalog, inline: false }) : planArb({ minSeats: 1, maxLimit: 12 });
   const seatPolicy = fc.record(
     {
       countInactiveAgents: options.seatPolicy?.countInactiveAgents === undefined ? fc.boolean() : fc.constant(options.seatPolicy.countInactiveAgents),
@@ -282,14 +301,14 @@ export function workspaceArb(options: WorkspaceArbOptions = {}): fc.Arbitrary<Ge
         seatPolicy,
         owner: fc.record({ email: emailArb(), name: personNameArb() }, { noNullPrototype: true }),
         // A plan given is kept: no command changes it.
-        intents: fc.array(intentArb(options.plan === undefined ? planArb({ minSeats: 1, maxLimit: 12 }) : undefined), {
+        intents: fc.array(intentArb(options.plan === undefined ? changes : undefined), {
           maxLength: options.maxCommands ?? 40,
           size: 'max',
         }),
       },
       { noNullPrototype: true },
     )
-    .map(({ intents, ...opening }) => build({ ...opening, workspaceId: options.workspaceId ?? 'ws_generated' }, intents));
+    .map(({ intents, ...opening }) => build({ ...opening, workspaceId: options.workspaceId ?? 'ws_generated', catalog }, intents));
 }
 
 function isArbitrary(value: unknown): value is fc.Arbitrary<PlanInput> {
@@ -324,7 +343,7 @@ export function invitationArb(options: WorkspaceArbOptions = {}): fc.Arbitrary<R
 export function departmentArb(options: WorkspaceArbOptions = {}): fc.Arbitrary<Readonly<{ department: Department; workspace: GeneratedWorkspace }>> {
   const plan = options.plan;
   if (plan !== undefined && !isArbitrary(plan)) {
-    if (resolvePlan(plan as Parameters<typeof resolvePlan>[0], PLANS)?.departments === 0) throw new Error(`departmentArb: the plan ${JSON.stringify(plan)} allows no department, so no workspace on it has one.`);
+    if (resolvePlan(plan as Parameters<typeof resolvePlan>[0], options.catalog ?? PLANS)?.departments === 0) throw new Error(`departmentArb: the plan ${JSON.stringify(plan)} allows no department, so no workspace on it has one.`);
   }
   return workspaceArb(options)
     .filter((workspace) => workspace.departments.length > 0)

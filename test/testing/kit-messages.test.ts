@@ -20,7 +20,7 @@ describe('a workspace the system will not open', () => {
     expect(message).toContain('The workspace could not be opened: ValidationFailed');
     expect(message).toContain('plan: must be the id of a catalog plan (inline plans are off: allowInlinePlans)');
     expect(message).toContain(
-      "hint: your roster refuses inline plans: create it with allowInlinePlans: true for the test, or give the property `plans` of your catalog's ids (and `catalog`)",
+      'hint: your roster refuses inline plans: create it with allowInlinePlans: true for the test, or give the property the `catalog` your roster uses (runs then draw its ids only), or `plans: planArb({ inline: false })`',
     );
   });
 });

@@ -2,7 +2,7 @@
  * `agent-roster/testing` as users import it: every piece of the kit is reachable from the
  * subpath, and the invariant checkers are the core's own.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as core from 'agent-roster';
 import * as testing from 'agent-roster/testing';
 
@@ -26,6 +26,14 @@ describe('agent-roster/testing', () => {
     ] as const;
     expect(functions.filter((name) => typeof (testing as Record<string, unknown>)[name] !== 'function')).toEqual([]);
     for (const name of ['EMAIL_POOL', 'DEPARTMENT_NAME_POOL', 'T0', 'STRONG_PASSWORD', 'ids'] as const) expect(testing[name]).toBeDefined();
+  });
+
+  it('names what rosterOf and workspaceArb build RosterFixture, not Roster (the core’s service); Roster stays, deprecated', () => {
+    expectTypeOf(testing.rosterOf()).toEqualTypeOf<testing.RosterFixture>();
+    expectTypeOf<testing.GeneratedWorkspace>().toEqualTypeOf<testing.RosterFixture>();
+    // The deprecated alias still names the same type, so code written against it compiles.
+    expectTypeOf<testing.Roster>().toEqualTypeOf<testing.RosterFixture>();
+    expectTypeOf<testing.RosterFixture>().not.toEqualTypeOf<core.Roster>();
   });
 
   it('re-exports the core’s invariant checkers, not copies', () => {
