@@ -572,6 +572,44 @@ export function describeStoreContract(
         expect(idsOf(await store.listInvitations(WS_A, { now }))).toHaveLength(5);
       });
 
+      it('lists agents and invitations by time, then id compared code unit by code unit, a page at a time', async () => {
+        // Ties on the time are broken by id as JavaScript compares strings ('-' < digits <
+        // upper case < '_' < lower case), not as a locale would: what PostgreSQL calls COLLATE "C".
+        const names = ['b', 'B', 'a-1', 'a_1', 'A', 'z', 'Z9', 'a1'];
+        const agents = names.map((n, k) =>
+          anAgent({ workspaceId: WS_A, id: n, email: `p${k}@shop.com`, name: `P${k}`, joinedAt: at(k % 3), status: k === 3 ? 'inactive' : 'active' }),
+        );
+        const invitations = names.map((n, k) => anInvitation({ workspaceId: WS_A, id: n, email: `i${k}@shop.com`, sentAt: at(k % 3) }));
+        await given({ create: [workspaceA, ...agents, ...invitations] });
+        const before = (x: readonly [string, string], y: readonly [string, string]) =>
+          x[0] !== y[0] ? (x[0] < y[0] ? -1 : 1) : x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0;
+        const agentOrder = [...agents].sort((x, y) => before([x.joinedAt, x.id], [y.joinedAt, y.id])).map((a) => a.id);
+        const invitationOrder = [...invitations].sort((x, y) => before([x.sentAt, x.id], [y.sentAt, y.id])).map((i) => i.id);
+        expect(agentOrder.slice(0, 3)).toEqual(['agt_Z9', 'agt_a_1', 'agt_b']); // not a locale's order
+        expect((await store.listAgents(WS_A)).map((a) => a.id)).toEqual(agentOrder);
+        expect((await store.listInvitations(WS_A)).map((i) => i.id)).toEqual(invitationOrder);
+
+        for (const limit of [1, 3, 8, 20]) {
+          for (let k = -1; k < agents.length; k++) {
+            const after = k < 0 ? undefined : agents.find((a) => a.id === agentOrder[k])!;
+            const page = await store.listAgents(WS_A, {}, { after: after && { joinedAt: after.joinedAt, id: after.id }, limit });
+            expect(page.map((a) => a.id)).toEqual(agentOrder.slice(k + 1, k + 1 + limit));
+            const sent = k < 0 ? undefined : invitations.find((i) => i.id === invitationOrder[k])!;
+            const invited = await store.listInvitations(WS_A, {}, { after: sent && { sentAt: sent.sentAt, id: sent.id }, limit });
+            expect(invited.map((i) => i.id)).toEqual(invitationOrder.slice(k + 1, k + 1 + limit));
+          }
+        }
+        // Filters and bounds together; a key that is no row's still marks a place.
+        const active = agentOrder.filter((id) => id !== agents[3]!.id);
+        expect((await store.listAgents(WS_A, { status: 'active' }, { limit: 100 })).map((a) => a.id)).toEqual(active);
+        const between = { joinedAt: agents[0]!.joinedAt, id: ids.agent('a') };
+        const afterBetween = active.filter((id) => {
+          const agent = agents.find((a) => a.id === id)!;
+          return before([agent.joinedAt, agent.id], [between.joinedAt, between.id]) > 0;
+        });
+        expect((await store.listAgents(WS_A, { status: 'active' }, { after: between, limit: 2 })).map((a) => a.id)).toEqual(afterBetween.slice(0, 2));
+      });
+
       it('lists departments with their member and pending-invitation counts', async () => {
         const billing = aDepartment({ workspaceId: WS_A, name: 'Billing' });
         const both = { departmentIds: [sales.id, billing.id] };
@@ -632,6 +670,29 @@ export function describeStoreContract(
         await given({ update: [[workspaceA, 2]], events: [a('Four')] });
         expect(await store.events(WS_A)).toEqual([a('One'), a('Two'), a('Three'), a('Four')]);
         expect(await store.events(WS_B)).toEqual([b('Alpha'), b('Beta'), b('Gamma')]);
+      });
+    });
+
+    describe('eventsAfter (when the store has it)', () => {
+      it('pages a workspace\'s log in commit order by position, and picks up what is committed later', async () => {
+        const eventsAfter = store.eventsAfter?.bind(store);
+        if (!eventsAfter) return;
+        const a = (name: string) => departmentCreated(WS_A, name);
+        await given({ create: [workspaceA], events: [a('One'), a('Two')] });
+        await given({ workspaceId: WS_B, create: [aWorkspace({ id: WS_B })], events: [departmentCreated(WS_B, 'Alpha')] });
+        await given({ update: [[workspaceA, 1]], events: [a('Three')] });
+        const all = await eventsAfter(WS_A, 0, 100);
+        expect(all.map((p) => p.event)).toEqual([a('One'), a('Two'), a('Three')]);
+        const positions = all.map((p) => p.position);
+        expect(positions.every((p, k) => Number.isSafeInteger(p) && p > 0 && (k === 0 || p > positions[k - 1]!))).toBe(true);
+        expect(await eventsAfter(WS_A, 0, 2)).toEqual(all.slice(0, 2));
+        expect(await eventsAfter(WS_A, positions[0]!, 1)).toEqual(all.slice(1, 2));
+        expect(await eventsAfter(WS_A, positions[2]!, 10)).toEqual([]);
+        await given({ update: [[workspaceA, 2]], events: [a('Four')] });
+        const later = await eventsAfter(WS_A, positions[2]!, 10);
+        expect(later.map((p) => p.event)).toEqual([a('Four')]);
+        expect(later[0]!.position > positions[2]!).toBe(true);
+        expect((await eventsAfter(WS_B, 0, 10)).map((p) => p.event)).toEqual([departmentCreated(WS_B, 'Alpha')]);
       });
     });
 
