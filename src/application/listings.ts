@@ -3,7 +3,6 @@ import type { Agent, Invitation } from '../domain/index';
 import { agentIdSchema, departmentIdSchema, invitationIdSchema } from '../domain/ids';
 import { pure } from '../domain/pure';
 import { availabilitySchema } from '../domain/schemas';
-import type { AgentKey, InvitationKey } from '../ports/store';
 
 /** Filters of `listAgents`. */
 export const agentFilterSchema = /* @__PURE__ */ pure(() => z.strictObject({
@@ -21,46 +20,59 @@ export const invitationFilterSchema = /* @__PURE__ */ pure(() => z.strictObject(
  */
 export type PlaceKey = readonly [time: string, id: string];
 
-/** -1, 0 or 1 as `a` comes before, at or after `b`. */
-export function comparePlaces(a: PlaceKey, b: PlaceKey): number {
-  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
-  return a[1] === b[1] ? 0 : a[1] < b[1] ? -1 : 1;
+/** -1, 0 or 1 as the row at (`time`, `id`) comes before, at or after `place`. */
+function comparePlace(time: string, id: string, place: PlaceKey): number {
+  if (time !== place[0]) return time < place[0] ? -1 : 1;
+  return id === place[1] ? 0 : id < place[1] ? -1 : 1;
 }
 
-/** Where an agent stands in {@link RosterStore.listAgents}' order. */
-export const agentPlace = (a: Agent | AgentKey): PlaceKey => [a.joinedAt, a.id];
-/** Where an invitation stands in {@link RosterStore.listInvitations}' order. */
-export const invitationPlace = (i: Invitation | InvitationKey): PlaceKey => [i.sentAt, i.id];
+/** How a listing orders its rows: by a time, then by id. */
+export type ListingOrder<T> = Readonly<{ time: (row: T) => string; id: (row: T) => string }>;
+
+/** Agents by `joinedAt`, then id: {@link RosterStore.listAgents}' order. */
+export const BY_JOINING: ListingOrder<Agent> = { time: (a) => a.joinedAt, id: (a) => a.id };
+/** Invitations by `sentAt`, then id: {@link RosterStore.listInvitations}' order. */
+export const BY_SENDING: ListingOrder<Invitation> = { time: (i) => i.sentAt, id: (i) => i.id };
+
+/** Where a row stands in `order`. */
+export const placeOf = <T>(order: ListingOrder<T>, row: T): PlaceKey => [order.time(row), order.id(row)];
 
 /**
  * The rows after `after`, in order, at most `limit` of them: the whole listing sorted when there
  * is no limit, else one pass that keeps the best `limit` rows seen so far in a sorted array, so a
  * page of k out of n rows costs about n comparisons (n log k at worst), not a sort of all n.
  *
- * @example firstInOrder(agents, agentPlace, undefined, 50) // the first 50 agents to join
+ * @example firstInOrder(agents, BY_JOINING, undefined, 50) // the first 50 agents to join
  */
-export function firstInOrder<T>(rows: Iterable<T>, place: (row: T) => PlaceKey, after: PlaceKey | undefined, limit?: number): T[] {
-  const page: { key: PlaceKey; row: T }[] = [];
+export function firstInOrder<T>(rows: Iterable<T>, order: ListingOrder<T>, after: PlaceKey | undefined, limit?: number): T[] {
+  const page: T[] = [];
+  const places: PlaceKey[] = [];
   for (const row of rows) {
-    const key = place(row);
-    if (after !== undefined && comparePlaces(key, after) <= 0) continue;
-    if (limit === undefined) {
-      page.push({ key, row });
-      continue;
-    }
-    if (page.length === limit && (limit === 0 || comparePlaces(key, page[limit - 1]!.key) >= 0)) continue;
+    const time = order.time(row);
+    const id = order.id(row);
+    if (after !== undefined && comparePlace(time, id, after) <= 0) continue;
+    if (limit !== undefined && page.length === limit && (limit === 0 || comparePlace(time, id, places[limit - 1]!) >= 0)) continue;
     let low = 0;
     let high = page.length;
+    if (limit === undefined) low = high; // sorted once at the end
     while (low < high) {
       const middle = (low + high) >> 1;
-      if (comparePlaces(page[middle]!.key, key) < 0) low = middle + 1;
+      if (comparePlace(time, id, places[middle]!) > 0) low = middle + 1;
       else high = middle;
     }
-    page.splice(low, 0, { key, row });
-    if (page.length > limit) page.pop();
+    page.splice(low, 0, row);
+    places.splice(low, 0, [time, id]);
+    if (limit !== undefined && page.length > limit) {
+      page.pop();
+      places.pop();
+    }
   }
-  if (limit === undefined) page.sort((a, b) => comparePlaces(a.key, b.key));
-  return page.map((p) => p.row);
+  if (limit === undefined) {
+    const sorted = page.map((row, k) => ({ row, place: places[k]! }));
+    sorted.sort((a, b) => comparePlace(a.place[0], a.place[1], b.place));
+    return sorted.map((s) => s.row);
+  }
+  return page;
 }
 
 /**
@@ -98,9 +110,6 @@ const isCanonicalInstant = (time: string) => {
   return !Number.isNaN(ms) && new Date(ms).toISOString() === time;
 };
 
-/** The cursor of a (time, id) listing after `place`. */
-export const placeCursorOf = (place: PlaceKey): string => `${place[0]}~${place[1]}`;
-
 /** Query of `agentPage`: the filters of `listAgents`, `after` a cursor it gave, `limit` 1–1000 (100). */
 export const agentPageSchema = /* @__PURE__ */ pure(() =>
   agentFilterSchema.extend({ after: placeCursor(agentIdSchema).optional(), limit: limitSchema }),
@@ -127,9 +136,10 @@ export const eventPageSchema = /* @__PURE__ */ pure(() =>
  * to the rows after `after` and to `limit` again, so a store that ignored the bounds is still
  * read right (only slower), and `more` is whether that extra row came.
  */
-export function pageOf<T>(rows: Iterable<T>, place: (row: T) => PlaceKey, after: PlaceKey | undefined, limit: number): Page<T> {
-  const page = firstInOrder(rows, place, after, limit + 1);
+export function pageOf<T>(rows: Iterable<T>, order: ListingOrder<T>, after: PlaceKey | undefined, limit: number): Page<T> {
+  const page = firstInOrder(rows, order, after, limit + 1);
   const items = page.slice(0, limit);
   const last = items.at(-1);
-  return { items, cursor: last ? placeCursorOf(place(last)) : after ? placeCursorOf(after) : null, more: page.length > limit };
+  const end = last === undefined ? after : placeOf(order, last);
+  return { items, cursor: end ? `${end[0]}~${end[1]}` : null, more: page.length > limit };
 }

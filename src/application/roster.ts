@@ -32,12 +32,12 @@ import type { IsoTime } from '../domain/time';
 import {
   agentFilterSchema,
   agentPageSchema,
-  agentPlace,
+  BY_JOINING,
+  BY_SENDING,
   DEFAULT_PAGE_SIZE,
   eventPageSchema,
   invitationFilterSchema,
   invitationPageSchema,
-  invitationPlace,
   pageOf,
   type Page,
 } from './listings';
@@ -1160,7 +1160,7 @@ export function createRoster(options: RosterOptions = {}) {
     agentPage: (actor: ActorRef, query: AgentPageQuery = {}) =>
       parse(agentPageSchema, query).andThen(({ after, limit = DEFAULT_PAGE_SIZE, ...filter }) =>
         reading(actor, null, async ({ workspace }) =>
-          pageOf(await store.listAgents(workspace.id, filter as AgentFilter, { after: after && { joinedAt: after[0] as IsoTime, id: after[1] as AgentId }, limit: limit + 1 }), agentPlace, after, limit),
+          pageOf(await store.listAgents(workspace.id, filter as AgentFilter, { after: after && { joinedAt: after[0] as IsoTime, id: after[1] as AgentId }, limit: limit + 1 }), BY_JOINING, after, limit),
         ),
       ),
     /**
@@ -1173,7 +1173,7 @@ export function createRoster(options: RosterOptions = {}) {
         reading(actor, 'manageAgents', async ({ workspace }) =>
           pageOf(
             await store.listInvitations(workspace.id, { ...(filter as InvitationFilter), now: now() }, { after: after && { sentAt: after[0] as IsoTime, id: after[1] as InvitationId }, limit: limit + 1 }),
-            invitationPlace,
+            BY_SENDING,
             after,
             limit,
           ),

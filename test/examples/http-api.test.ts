@@ -697,6 +697,39 @@ describe('the status map', () => {
   });
 });
 
+describe('long listings, a page at a time', () => {
+  it('pages agents and invitations with next, follows the event log with its cursor, and refuses a bad limit or cursor', async () => {
+    const shop = await openShop('enterprise');
+    for (const name of ['Bob', 'Cy', 'Dee']) await shop.join(name);
+    await shop.invite('eve@acme.com');
+    const names: string[] = [];
+    let path = '/agents?limit=2';
+    for (;;) {
+      const r = await api('GET', path, { as: shop.ana });
+      expect(r.status).toBe(200);
+      names.push(...r.body.agents.map((a: Json) => a.name));
+      if (r.body.next === null) break;
+      path = `/agents?limit=2&after=${encodeURIComponent(r.body.next)}`;
+    }
+    expect(names.sort()).toEqual(['Ana', 'Bob', 'Cy', 'Dee']);
+    const pending = await api('GET', '/invitations?status=pending&limit=1', { as: shop.ana });
+    expect(pending.body).toMatchObject({ invitations: [expect.objectContaining({ email: 'eve@acme.com' })], next: null });
+
+    const log = await api('GET', '/events?limit=1000', { as: shop.ana });
+    expect(log.status).toBe(200);
+    expect(log.body.events[0].type).toBe('WorkspaceCreated');
+    expect((await api('POST', '/departments', { as: shop.ana, body: { name: 'Billing' } })).status).toBe(201);
+    const since = await api('GET', `/events?after=${log.body.cursor}`, { as: shop.ana });
+    expect(since.body.events.map((e: Json) => e.type)).toEqual(['DepartmentCreated']);
+
+    for (const query of ['limit=0', 'limit=ten', 'limit=1001', 'after=nowhere']) {
+      const r = await api('GET', `/agents?${query}`, { as: shop.ana });
+      expect(r.status).toBe(400);
+      expect(r.body.error.issues.map((i: Json) => i.path)).toEqual([query.split('=')[0]]);
+    }
+  });
+});
+
 describe('the OpenAPI document', () => {
   it('lists every route with its request body generated from the library’s schemas', async () => {
     const r = await api('GET', '/openapi.json');

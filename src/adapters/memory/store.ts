@@ -4,7 +4,7 @@ import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../../dom
 import type { Email } from '../../domain/values';
 import type { OutboxMessage, OutboxStatus } from '../../ports/outbox';
 import { OrderedIndex } from './ordered-index';
-import { agentPlace, firstInOrder, invitationPlace } from '../../application/listings';
+import { BY_JOINING, BY_SENDING, firstInOrder } from '../../application/listings';
 import type {
   Aggregate,
   AgentFilter,
@@ -222,14 +222,14 @@ export class MemoryRosterStore implements RosterStore {
         (filter.status === undefined || a.status === filter.status) &&
         (filter.availability === undefined || a.availability === filter.availability),
     );
-    return firstInOrder(agents, agentPlace, page.after && agentPlace(page.after), page.limit);
+    return firstInOrder(agents, BY_JOINING, page.after && [page.after.joinedAt, page.after.id], page.limit);
   }
   async listInvitations(workspaceId: WorkspaceId, filter: InvitationFilter = {}, page: PageBounds<InvitationKey> = {}) {
     await this.#io();
     const now = filter.now;
     const statusOf = (i: Invitation) => (now && i.status === 'pending' && hasPassed(i.expiresAt, now) ? 'expired' : i.status);
     const invitations = this.#all<Invitation>(workspaceId, 'invitation').filter((i) => filter.status === undefined || statusOf(i) === filter.status);
-    return firstInOrder(invitations, invitationPlace, page.after && invitationPlace(page.after), page.limit);
+    return firstInOrder(invitations, BY_SENDING, page.after && [page.after.sentAt, page.after.id], page.limit);
   }
   async listDepartments(workspaceId: WorkspaceId, now?: Date): Promise<readonly DepartmentSummary[]> {
     await this.#io();

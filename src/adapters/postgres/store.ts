@@ -22,7 +22,7 @@ import { writeCommit } from './commit';
 import { CommittedQueues } from './committed-queues';
 import { conflictOf } from './errors';
 import { BY_ID, PostgresReads } from './reads';
-import { agentPlace, invitationPlace, type PlaceKey } from '../../application/listings';
+import type { PlaceKey } from '../../application/listings';
 import { PostgresSession, WorkspaceTurns } from './session';
 import type { SqlPool } from './sql-pool';
 import { inTransaction } from './transaction';
@@ -241,7 +241,7 @@ export class PostgresRosterStore implements RosterStore {
     q.when(filter.status, (p) => `status = ${p}`);
     q.when(filter.availability, (p) => `availability = ${p}`);
     q.when(filter.departmentId, (p) => `department_ids @> ARRAY[${p}::text]`);
-    const rows = await this.#rows<DocumentRow>(q.sql('agents', 'joined_at', page.after && agentPlace(page.after), page.limit), q.values);
+    const rows = await this.#rows<DocumentRow>(q.sql('agents', 'joined_at', page.after && [page.after.joinedAt, page.after.id], page.limit), q.values);
     return rows.map((r) => r.data as Agent);
   }
 
@@ -258,7 +258,7 @@ export class PostgresRosterStore implements RosterStore {
     } else {
       q.when(status, (p) => `status = ${p}`);
     }
-    const rows = await this.#rows<DocumentRow>(q.sql('invitations', 'sent_at', page.after && invitationPlace(page.after), page.limit), q.values);
+    const rows = await this.#rows<DocumentRow>(q.sql('invitations', 'sent_at', page.after && [page.after.sentAt, page.after.id], page.limit), q.values);
     return rows.map((r) => r.data as Invitation);
   }
 
