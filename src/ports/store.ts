@@ -173,7 +173,7 @@ export interface RosterStore {
    * @example const invitation = await store.loadInvitation(workspaceId, invitationId);
    */
   loadInvitation(workspaceId: WorkspaceId, id: InvitationId): Promise<Versioned<Invitation> | null>;
-  /** The invitation holding this token hash, in any workspace. */
+  /** The invitation holding this token hash now, in any workspace (a resent invitation no longer answers to its old hash). */
   findInvitationByTokenHash(tokenHash: string): Promise<Versioned<Invitation> | null>;
   /** The departments among `ids` that exist in the workspace. */
   loadDepartments(workspaceId: WorkspaceId, ids: readonly DepartmentId[]): Promise<readonly Versioned<Department>[]>;
@@ -187,13 +187,15 @@ export interface RosterStore {
     departmentId: DepartmentId,
   ): Promise<Readonly<{ agents: readonly Versioned<Agent>[]; invitations: readonly Versioned<Invitation>[] }>>;
   /**
-   * The routing queues among `departmentIds` (`null` = the workspace-wide queue) that exist.
-   * Return the very object committed last where you can: routing keeps an index per state
-   * object, so handing back the same object spares rebuilding it.
+   * The routing queues among `departmentIds` (`null` = the workspace-wide queue) that exist in
+   * the workspace. A queue is the aggregate of kind `routing` whose id is
+   * `routingStateId(workspaceId, departmentId)`. Return the very object committed last where you
+   * can: routing keeps an index per state object, so handing back the same object spares
+   * rebuilding it.
    */
   loadRoutingStates(workspaceId: WorkspaceId, departmentIds: readonly (DepartmentId | null)[]): Promise<readonly Versioned<RoutingState>[]>;
   /**
-   * Pending invitations whose expiry is at or before `now`, oldest first, at most `limit`. The
+   * Pending invitations whose expiry is at or before `now`, earliest expiry first, at most `limit`. The
    * roster asks for all of them (`limit` = the workspace's `counts.pendingInvitations`, which
    * bounds them) and expires them in the commit of the use case (ADR 0004).
    *
@@ -228,15 +230,16 @@ export interface RosterStore {
   listAgents(workspaceId: WorkspaceId, filter?: AgentFilter, page?: PageBounds<AgentKey>): Promise<readonly Agent[]>;
   /**
    * The workspace's invitations, narrowed by `filter`, by `sentAt` then `id` (as for agents);
-   * pass `now` so that `expired` also counts pending invitations whose expiry has passed. Given
-   * `page`, only that page of them ({@link PageBounds}).
+   * pass `now` so that the `expired` filter also takes pending invitations whose expiry has
+   * passed (and `pending` leaves them out). They come back as stored: a lapsed one still says
+   * `pending`. Given `page`, only that page of them ({@link PageBounds}).
    *
    * @example const pending = await store.listInvitations(workspaceId, { status: 'pending' });
    */
   listInvitations(workspaceId: WorkspaceId, filter?: InvitationFilter, page?: PageBounds<InvitationKey>): Promise<readonly Invitation[]>;
   /**
-   * Every department of the workspace with how many agents and pending invitations name it,
-   * so a screen can show sizes without loading members. Given `now`, a pending invitation
+   * Every department of the workspace, by `nameKey`, with how many agents and pending
+   * invitations name it, so a screen can show sizes without loading members. Given `now`, a pending invitation
    * lapsed at `now` (expiry at or before it) is not counted, as {@link listInvitations} lists it
    * as `expired`; without it, every invitation stored as pending is.
    *
@@ -277,14 +280,19 @@ export interface RosterStore {
   begin?(): Promise<RosterSession>;
 
   /**
-   * Leases up to `limit` messages due at `now` for `leaseMs`; a message leased to one dispatcher
-   * is not handed to another until the lease runs out, so a crashed dispatcher loses nothing.
+   * Leases up to `limit` messages due at `now` (pending, `nextAttemptAt` at or before it, not
+   * leased), earliest due first, for `leaseMs`; a message leased to one dispatcher is not handed
+   * to another until the lease runs out, so a crashed dispatcher loses nothing. The lease is the
+   * store's to keep: `OutboxMessage` has no field for it.
    */
   claimOutbox(now: Date, limit: number, leaseMs: number): Promise<readonly OutboxMessage[]>;
-  /** Records a delivery; the stored body is dropped, since it held the plaintext token. */
+  /**
+   * Records a delivery and counts its attempt; the stored body is dropped, since it held the
+   * plaintext token. A second call for a delivered message changes nothing.
+   */
   markDelivered(id: string, at: Date): Promise<void>;
-  /** Records a failed attempt and when to try again. */
+  /** Records a failed attempt (counts it, keeps `error`) and when to try again; ends the lease. */
   markFailed(id: string, error: string, retryAt: Date): Promise<void>;
-  /** Outbox messages of a workspace, optionally by status. */
+  /** Outbox messages of a workspace, optionally by status, in the order they were enqueued. */
   listOutbox(workspaceId: WorkspaceId, status?: OutboxStatus): Promise<readonly OutboxMessage[]>;
 }
