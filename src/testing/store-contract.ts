@@ -4,6 +4,7 @@ import { event, type RosterEvent } from '../domain/events';
 import type { WorkspaceId } from '../domain/ids';
 import type { Invitation } from '../domain/invitation';
 import { isoTime } from '../domain/time';
+import { emptyRoutingState, memberOf, routeConversation, syncAgent, type RoutingState } from '../domain/routing/index';
 import type { Workspace } from '../domain/workspace';
 import type { OutboxMessage } from '../ports/outbox';
 import type { Aggregate, Commit, Removal, RosterStore } from '../ports/store';
@@ -570,6 +571,9 @@ export function describeStoreContract(
         expect(idsOf(await store.listInvitations(WS_A, { status: 'revoked', now }))).toEqual([revoked.id]);
         expect(idsOf(await store.listInvitations(WS_A, { status: 'accepted' }))).toEqual([accepted.id]);
         expect(idsOf(await store.listInvitations(WS_A, { now }))).toHaveLength(5);
+        // Filtered as expired, but given back as stored: the sweep is what records the expiry.
+        const [asStored] = await store.listInvitations(WS_A, { status: 'expired', now: at(1000) });
+        expect(asStored).toMatchObject({ status: 'pending', closedAt: null });
       });
 
       it('lists agents and invitations by time, then id compared code unit by code unit, a page at a time', async () => {
@@ -608,6 +612,14 @@ export function describeStoreContract(
           return before([agent.joinedAt, agent.id], [between.joinedAt, between.id]) > 0;
         });
         expect((await store.listAgents(WS_A, { status: 'active' }, { after: between, limit: 2 })).map((a) => a.id)).toEqual(afterBetween.slice(0, 2));
+      });
+
+      it('lists departments by name key, compared code unit by code unit, then by id', async () => {
+        const names = ['zeta', 'Ärger', 'e-mail', 'Zulu', 'étude', 'alpha', 'Beta'];
+        const departments = names.map((name) => aDepartment({ workspaceId: WS_A, name }));
+        await given({ create: [workspaceA, ...departments] });
+        const keys = departments.map((d) => d.nameKey).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+        expect((await store.listDepartments(WS_A)).map((s) => s.department.nameKey)).toEqual(keys);
       });
 
       it('lists departments with their member and pending-invitation counts', async () => {
@@ -670,6 +682,41 @@ export function describeStoreContract(
         await given({ update: [[workspaceA, 2]], events: [a('Four')] });
         expect(await store.events(WS_A)).toEqual([a('One'), a('Two'), a('Three'), a('Four')]);
         expect(await store.events(WS_B)).toEqual([b('Alpha'), b('Beta'), b('Gamma')]);
+      });
+    });
+
+    describe('routing queues', () => {
+      it('keeps a queue per department and one for the workspace: loaded by workspace, versioned, removable', async () => {
+        const route = (state: RoutingState, conversationId: string) => routeConversation(state, { conversationId }, { now: T0 })._unsafeUnwrap().state;
+        const member = { agentId: bob.id, active: true, online: true, departmentIds: [sales.id] };
+        const staffed = syncAgent(emptyRoutingState(WS_A, sales.id), member, { now: T0 })._unsafeUnwrap().state;
+        const salesQueue = route(staffed, 'conv_1');
+        const wide = emptyRoutingState(WS_A, null);
+        const elsewhere = emptyRoutingState(WS_B, null);
+        await given({ create: [workspaceA, sales, bob, salesQueue, wide] });
+        await given({ workspaceId: WS_B, create: [aWorkspace({ id: WS_B }), elsewhere] });
+
+        const loaded = await store.loadRoutingStates(WS_A, [null, ids.department('dep_none'), sales.id]);
+        expect(loaded.map((q) => [q.value.id, q.version])).toEqual([
+          [wide.id, 1],
+          [salesQueue.id, 1],
+        ]);
+        // What comes back is the queue as written: its members and conversations survive the trip.
+        expect(JSON.parse(JSON.stringify(loaded[1]!.value))).toEqual(JSON.parse(JSON.stringify(salesQueue)));
+        expect(memberOf(loaded[1]!.value, bob.id)?.conversationIds).toEqual(['conv_1']);
+        expect(await store.loadRoutingStates(WS_B, [sales.id])).toEqual([]);
+        expect((await store.loadRoutingStates(WS_B, [null])).map((q) => q.value.id)).toEqual([elsewhere.id]);
+        expect(await store.loadRoutingStates(WS_A, [])).toEqual([]);
+
+        const busier = route(loaded[1]!.value, 'conv_2');
+        await refused({ update: [[busier, 2]] }, 'stale-version');
+        await given({ update: [[busier, 1]] });
+        const [again] = await store.loadRoutingStates(WS_A, [sales.id]);
+        expect(again?.version).toBe(2);
+        expect(memberOf(again!.value, bob.id)?.conversationIds).toEqual(['conv_1', 'conv_2']);
+
+        await given({ remove: [[{ kind: 'routing', id: salesQueue.id, removed: true }, 2]] });
+        expect((await store.loadRoutingStates(WS_A, [sales.id, null])).map((q) => q.value.id)).toEqual([wide.id]);
       });
     });
 
@@ -745,7 +792,7 @@ export function describeStoreContract(
         await store.claimOutbox(T0, 10, 1_000);
         await store.markDelivered(message.id, at(1));
         const [delivered] = await store.listOutbox(WS_A);
-        expect(delivered).toMatchObject({ id: message.id, status: 'delivered', text: '', html: null, to: message.to });
+        expect(delivered).toMatchObject({ id: message.id, status: 'delivered', text: '', html: null, to: message.to, attempts: message.attempts + 1 });
         expect(sameInstant(delivered?.deliveredAt ?? null, at(1))).toBe(true);
         expect(JSON.stringify(await store.listOutbox(WS_A))).not.toContain('secret-token');
 

@@ -243,7 +243,7 @@ export class MemoryRosterStore implements RosterStore {
       }
     }
     return this.#all<Department>(workspaceId, 'department')
-      .sort((a, b) => a.nameKey.localeCompare(b.nameKey))
+      .sort((a, b) => (a.nameKey !== b.nameKey ? (a.nameKey < b.nameKey ? -1 : 1) : a.id < b.id ? -1 : 1))
       .map((department) => ({
         department,
         members: count(`agent-in:${workspaceId}:${department.id}`),
