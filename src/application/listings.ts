@@ -45,34 +45,28 @@ export const placeOf = <T>(order: ListingOrder<T>, row: T): PlaceKey => [order.t
  * @example firstInOrder(agents, BY_JOINING, undefined, 50) // the first 50 agents to join
  */
 export function firstInOrder<T>(rows: Iterable<T>, order: ListingOrder<T>, after: PlaceKey | undefined, limit?: number): T[] {
-  const page: T[] = [];
-  const places: PlaceKey[] = [];
+  const kept: { row: T; place: PlaceKey }[] = [];
   for (const row of rows) {
     const time = order.time(row);
     const id = order.id(row);
     if (after !== undefined && comparePlace(time, id, after) <= 0) continue;
-    if (limit !== undefined && page.length === limit && (limit === 0 || comparePlace(time, id, places[limit - 1]!) >= 0)) continue;
+    if (limit === undefined) {
+      kept.push({ row, place: [time, id] });
+      continue;
+    }
+    if (kept.length === limit && (limit === 0 || comparePlace(time, id, kept[limit - 1]!.place) >= 0)) continue;
     let low = 0;
-    let high = page.length;
-    if (limit === undefined) low = high; // sorted once at the end
+    let high = kept.length;
     while (low < high) {
       const middle = (low + high) >> 1;
-      if (comparePlace(time, id, places[middle]!) > 0) low = middle + 1;
+      if (comparePlace(time, id, kept[middle]!.place) > 0) low = middle + 1;
       else high = middle;
     }
-    page.splice(low, 0, row);
-    places.splice(low, 0, [time, id]);
-    if (limit !== undefined && page.length > limit) {
-      page.pop();
-      places.pop();
-    }
+    kept.splice(low, 0, { row, place: [time, id] });
+    if (kept.length > limit) kept.pop();
   }
-  if (limit === undefined) {
-    const sorted = page.map((row, k) => ({ row, place: places[k]! }));
-    sorted.sort((a, b) => comparePlace(a.place[0], a.place[1], b.place));
-    return sorted.map((s) => s.row);
-  }
-  return page;
+  if (limit === undefined) kept.sort((a, b) => comparePlace(a.place[0], a.place[1], b.place));
+  return kept.map((k) => k.row);
 }
 
 /**

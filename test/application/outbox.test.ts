@@ -136,7 +136,7 @@ describe('a slow mailer', () => {
     const { roster, invite } = await aShop({ ...shared, plan: 'custom' });
     for (let n = 1; n <= 20; n++) await invite(`agent${n}@acme.com`);
     const other = createRoster(shared);
-    second = () => other.deliverOutbox();
+    second = async () => await other.deliverOutbox();
 
     const first = (await roster.deliverOutbox())._unsafeUnwrap();
     expect(first.delivered).toBeLessThan(20); // it stopped with half of its 60 s lease gone

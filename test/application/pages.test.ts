@@ -9,6 +9,7 @@ import type { Result } from 'neverthrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_PAGE_SIZE, MemoryRosterStore, type ActorRef, type Page, type Roster, type RosterStore } from 'agent-roster';
 
+import { firstInOrder, type ListingOrder, type PlaceKey } from '../../src/application/listings';
 import { hostile } from '../support/hostile-inputs';
 import { aShop, failure } from '../support/shop';
 
@@ -52,6 +53,32 @@ async function aTeam(options: { store?: RosterStore } = {}) {
   (await roster.revokeInvitation(ana, { invitationId: revoked.id }))._unsafeUnwrap();
   return { ...shop, sales, team };
 }
+
+describe('firstInOrder, the selection behind a page', () => {
+  type Row = Readonly<{ at: string; id: string }>;
+  const order: ListingOrder<Row> = { time: (r) => r.at, id: (r) => r.id };
+  const byCodeUnit = (x: PlaceKey, y: PlaceKey) => (x[0] !== y[0] ? (x[0] < y[0] ? -1 : 1) : x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0);
+  const place = fc.tuple(fc.constantFrom('2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-03T00:00:00.000Z'), fc.string({ unit: fc.constantFrom('a', 'B', 'b', '-', '_', '0', 'Z'), maxLength: 3 }));
+
+  it('gives the rows after `after`, in (time, id) order compared code unit by code unit, at most `limit`', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(place, { selector: ([t, id]) => `${t}~${id}`, maxLength: 40 }),
+        fc.option(place, { nil: undefined }),
+        fc.option(fc.nat(12), { nil: undefined }),
+        (places, after, limit) => {
+          const rows: Row[] = places.map(([at, id]) => ({ at, id }));
+          const expected = [...places]
+            .sort(byCodeUnit)
+            .filter((p) => after === undefined || byCodeUnit(p, after) > 0)
+            .slice(0, limit ?? Infinity);
+          expect(firstInOrder(rows, order, after, limit).map((r) => [r.at, r.id])).toEqual(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
 
 describe('agentPage', () => {
   let shop: Awaited<ReturnType<typeof aTeam>>;
