@@ -28,8 +28,10 @@ export default [
   // their contract, checks its options and the outbox limit, and backs off between conflicting
   // attempts, and checks acceptUrl and passwordPolicy (about +1.3 kB over 28.44 kB); 29.68 kB
   // after the fourth size pass; 30.50 kB since it holds the clock and random source to their
-  // contracts, counts lapsed invitations out of its reads, and compares days 29–31 as text.
-  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '30.75 kB' },
+  // contracts, counts lapsed invitations out of its reads, and compares days 29–31 as text;
+  // 31.45 kB since the roster pages long listings (agentPage, invitationPage, eventPage: their
+  // query schemas and cursors, a top-k selection for the in-memory store, about +0.95 kB).
+  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '31.75 kB' },
   ...commands.map((command) => ({
     ...own,
     name: overGoal[command] ? `${command} alone (guard; over the 3 kB goal, see ADR 0022)` : `${command} alone`,

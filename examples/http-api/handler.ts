@@ -230,6 +230,14 @@ type Route = Readonly<{
  */
 const unchecked = (body: unknown): never => body as never;
 
+/**
+ * The page of a listing a query string asks for: `after`, the `next` of the page before, and
+ * `limit`, which the roster takes as a number (a query string's that is not one is still refused).
+ */
+const PAGE_QUERY = ['after', 'limit'] as const;
+const pageQuery = ({ limit, ...rest }: Readonly<Record<string, string>>): never =>
+  unchecked(limit === undefined ? rest : { ...rest, limit: Number(limit) });
+
 // Client-facing bodies of the two use cases whose input holds more than a command schema: the
 // roster keeps those schemas private, so they are rebuilt here for the OpenAPI document only.
 const planIdSchema = planSchema.options[0];
@@ -257,8 +265,8 @@ const ROUTES: readonly Route[] = [
     run: ({ roster, actor, body }) => roster.inviteAgent(actor, unchecked(body)),
   },
   {
-    method: 'GET', path: '/invitations', summary: 'List invitations (admins)', actor: true, query: ['status'],
-    run: ({ roster, actor, query }) => roster.listInvitations(actor, unchecked(query)).map((invitations) => ({ invitations })),
+    method: 'GET', path: '/invitations', summary: 'List invitations, a page at a time (admins)', actor: true, query: ['status', ...PAGE_QUERY],
+    run: ({ roster, actor, query }) => roster.invitationPage(actor, pageQuery(query)).map(({ items, cursor, more }) => ({ invitations: items, next: more ? cursor : null })),
   },
   {
     method: 'GET', path: '/invitations/preview', summary: 'What an invitation link offers, without using it up', actor: false,
@@ -283,8 +291,8 @@ const ROUTES: readonly Route[] = [
     run: ({ roster, actor, body }) => roster.revokeInvitation(actor, unchecked(body)),
   },
   {
-    method: 'GET', path: '/agents', summary: 'List agents', actor: true, query: ['status', 'availability', 'departmentId'],
-    run: ({ roster, actor, query }) => roster.listAgents(actor, unchecked(query)).map((agents) => ({ agents })),
+    method: 'GET', path: '/agents', summary: 'List agents, a page at a time', actor: true, query: ['status', 'availability', 'departmentId', ...PAGE_QUERY],
+    run: ({ roster, actor, query }) => roster.agentPage(actor, pageQuery(query)).map(({ items, cursor, more }) => ({ agents: items, next: more ? cursor : null })),
   },
   {
     method: 'PATCH', path: '/agents/:id', summary: "Edit an agent's name, email or description", actor: true,
@@ -353,6 +361,10 @@ const ROUTES: readonly Route[] = [
   {
     method: 'GET', path: '/board', summary: "Everyone's availability at a glance (admins)", actor: true,
     run: ({ roster, actor }) => roster.availabilityBoard(actor),
+  },
+  {
+    method: 'GET', path: '/events', summary: 'The event log after a cursor, for projections that follow it (admins)', actor: true, query: PAGE_QUERY,
+    run: ({ roster, actor, query }) => roster.eventPage(actor, pageQuery(query)).map(({ items, cursor }) => ({ events: items, cursor })),
   },
 ];
 
@@ -603,6 +615,8 @@ const QUERY_SCHEMAS: Readonly<Record<string, object>> = {
   availability: z.toJSONSchema(availabilitySchema),
   departmentId: z.toJSONSchema(departmentIdSchema),
   token: { type: 'string' },
+  after: { type: 'string', description: 'Where the page starts: the `next` (or, for events, the `cursor`) of the page before.' },
+  limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
 };
 
 /**

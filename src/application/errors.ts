@@ -120,7 +120,7 @@ export const appFail = {
   store: (e: unknown): StoreUnavailable => ({
     type: 'StoreUnavailable',
     cause: causeOf(e),
-    message: 'The roster store is unavailable. Nothing was changed.',
+    message: 'The roster store is unavailable. Nothing was changed, unless it failed while committing: check before trying again.',
   }),
   /**
    * The host's identity port refused to create the login; keeps its message as `cause`.

@@ -21,6 +21,12 @@ export function retryDelay(attempts: number, policy: RetryPolicy): number {
 /**
  * Delivers due outbox messages: claims a batch under a lease, sends each with its idempotency key,
  * records success or schedules a retry. Safe to run in many processes at once.
+ *
+ * The lease covers the whole batch, and the messages go out one after another, so a slow mailer
+ * could outlast it: another dispatcher would then claim the messages not yet sent and send them
+ * too. So a run stops once half the lease has passed, leaving what it has not sent leased until
+ * the lease ends and then due for any run; a single send would have to take half the lease to be
+ * sent twice.
  */
 export async function deliverDue(
   deps: Readonly<{ store: RosterStore; mailer: Mailer; now: () => Date; retry: RetryPolicy }>,
@@ -38,10 +44,12 @@ export async function deliverDue(
       return started;
     }
   };
-  const claimed = await deps.store.claimOutbox(started, options.limit ?? 50, options.leaseMs ?? 60_000);
+  const leaseMs = options.leaseMs ?? 60_000;
+  const claimed = await deps.store.claimOutbox(started, options.limit ?? 50, leaseMs);
   let delivered = 0;
   let failed = 0;
   for (const m of claimed) {
+    if (stamp().getTime() - started.getTime() > leaseMs / 2) break;
     try {
       await deps.mailer.send({ to: m.to, subject: m.subject, text: m.text, html: m.html, idempotencyKey: m.idempotencyKey });
     } catch (e) {

@@ -14,6 +14,7 @@ import {
   type Department,
   type EmailStatus,
   type Invitation,
+  type InvitationId,
   type PasswordPolicy,
   type PlanCatalog,
   type ValidationFailed,
@@ -27,6 +28,19 @@ import { systemClock } from '../adapters/memory/clock';
 import type { OutboxMessage, OutboxStatus } from '../ports/outbox';
 import type { AccountDirectory, BreachedPasswords, Clock, Identity, Mailer, Random, RateLimiter } from '../ports/services';
 import type { AgentFilter, InvitationFilter, RosterStore, WorkspaceEvent } from '../ports/store';
+import type { IsoTime } from '../domain/time';
+import {
+  agentFilterSchema,
+  agentPageSchema,
+  BY_JOINING,
+  BY_SENDING,
+  DEFAULT_PAGE_SIZE,
+  eventPageSchema,
+  invitationFilterSchema,
+  invitationPageSchema,
+  pageOf,
+  type Page,
+} from './listings';
 import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
 import { answerPortFailure, checkedClock, checkedRandom, PortFailure, portFailureOr } from './clock-and-random';
 import { appFail, type ApplicationError, type ConcurrencyConflict, type RateLimited, type ServiceName, type ServiceUnavailable, type StoreUnavailable } from './errors';
@@ -87,6 +101,13 @@ export const DEFAULT_CONFLICT_BACKOFF: RetryPolicy = { baseDelayMs: 2, maxDelayM
 
 /** Who is acting: an agent of a workspace. */
 export type ActorRef = Readonly<{ workspaceId: string; agentId: string }>;
+
+/** Query of {@link Roster.agentPage}: the filters of `listAgents`, and where the page starts. */
+export type AgentPageQuery = AgentFilter & Readonly<{ after?: string; limit?: number }>;
+/** Query of {@link Roster.invitationPage}: the filters of `listInvitations`, and where the page starts. */
+export type InvitationPageQuery = Omit<InvitationFilter, 'now'> & Readonly<{ after?: string; limit?: number }>;
+/** Query of {@link Roster.eventPage}: where the page starts (a `cursor` it gave) and how many events it holds. */
+export type EventPageQuery = Readonly<{ after?: string; limit?: number }>;
 const actorSchema = /* @__PURE__ */ z.strictObject({ workspaceId: workspaceIdSchema, agentId: agentIdSchema });
 /** Parses who acts; its issues are reported under `actor.` so they never read like the input's. */
 const actorWrapperSchema = /* @__PURE__ */ z.strictObject({ actor: actorSchema });
@@ -99,14 +120,6 @@ const queueRefSchema = /* @__PURE__ */ pure(() => z.looseObject({ departmentId: 
 /** Parses nothing: {@link parseInput} with it is the prototype-free, read-once copy of an input alone. */
 const anything = /* @__PURE__ */ z.unknown();
 
-/** Filters of `listAgents`. */
-export const agentFilterSchema = /* @__PURE__ */ pure(() => z.strictObject({
-  status: z.enum(['active', 'inactive']).optional(),
-  availability: domain.availabilitySchema.optional(),
-  departmentId: domain.departmentIdSchema.optional(),
-}));
-/** Filters of `listInvitations`. */
-export const invitationFilterSchema = /* @__PURE__ */ pure(() => z.strictObject({ status: z.enum(['pending', 'accepted', 'revoked', 'expired']).optional() }));
 const outboxStatusSchema = /* @__PURE__ */ z.enum(['pending', 'delivered']).optional();
 /** Delays in milliseconds: finite, 0 or more. */
 const delaysSchema = /* @__PURE__ */ pure(() => z.object({ baseDelayMs: z.number().min(0), maxDelayMs: z.number().min(0) }).optional());
@@ -1139,6 +1152,34 @@ export function createRoster(options: RosterOptions = {}) {
         reading(actor, 'manageAgents', ({ workspace }) => store.listInvitations(workspace.id, { ...(f as InvitationFilter), now: now() })),
       ),
     /**
+     * One page of `listAgents`, for teams too large to list at once: in the order they joined
+     * (then by id), `limit` of them (100 unless said, 1,000 at most), after the `cursor` of the
+     * previous page. An agent who joins while you page comes last, so a listing read to its end
+     * includes it; one deleted meanwhile is simply not there.
+     */
+    agentPage: (actor: ActorRef, query: AgentPageQuery = {}) =>
+      parse(agentPageSchema, query).andThen(({ after, limit = DEFAULT_PAGE_SIZE, ...filter }) =>
+        reading(actor, null, async ({ workspace }) =>
+          pageOf(await store.listAgents(workspace.id, filter as AgentFilter, { after: after && { joinedAt: after[0] as IsoTime, id: after[1] as AgentId }, limit: limit + 1 }), BY_JOINING, after, limit),
+        ),
+      ),
+    /**
+     * One page of `listInvitations`, in the order they were sent (then by id), as `agentPage`
+     * pages agents. Admins only. An invitation resent while you page moves to the end (its
+     * `sentAt` is the resend's), so it may be listed twice, once as it was and once resent.
+     */
+    invitationPage: (actor: ActorRef, query: InvitationPageQuery = {}) =>
+      parse(invitationPageSchema, query).andThen(({ after, limit = DEFAULT_PAGE_SIZE, ...filter }) =>
+        reading(actor, 'manageAgents', async ({ workspace }) =>
+          pageOf(
+            await store.listInvitations(workspace.id, { ...(filter as InvitationFilter), now: now() }, { after: after && { sentAt: after[0] as IsoTime, id: after[1] as InvitationId }, limit: limit + 1 }),
+            BY_SENDING,
+            after,
+            limit,
+          ),
+        ),
+      ),
+    /**
      * Departments with their member counts and pending invitations, lapsed ones left out as
      * `listInvitations` lists them as expired.
      */
@@ -1187,7 +1228,24 @@ export function createRoster(options: RosterOptions = {}) {
     /** The workspace's event log, for audit views and projections. Admins only. */
     events: (actor: ActorRef): ResultAsync<readonly WorkspaceEvent[], ValidationFailed | ApplicationError | ServiceUnavailable | domain.PermissionDenied> =>
       reading(actor, 'viewStatistics', ({ workspace }) => store.events(workspace.id)),
-    /** Outbox messages and their delivery state. Admins only. */
+    /**
+     * The event log a page at a time, for projections and integrations that follow it: up to
+     * `limit` events (100 unless said, 1,000 at most) after `after`, in commit order. Keep the
+     * page's `cursor` and ask again later for what was committed since; nothing is skipped or
+     * repeated. Admins only.
+     */
+    eventPage: (actor: ActorRef, query: EventPageQuery = {}) =>
+      parse(eventPageSchema, query).andThen(({ after = 0, limit = DEFAULT_PAGE_SIZE }) =>
+        reading(actor, 'viewStatistics', async ({ workspace }): Promise<Page<WorkspaceEvent>> => {
+          const rows = store.eventsAfter
+            ? await store.eventsAfter(workspace.id, after, limit + 1)
+            : (await store.events(workspace.id)).slice(after, after + limit + 1).map((event, i) => ({ position: after + i + 1, event }));
+          const page = rows.filter((r) => r.position > after).slice(0, limit + 1);
+          const items = page.slice(0, limit);
+          const last = items.at(-1)?.position ?? (after > 0 ? after : null);
+          return { items: items.map((r) => r.event), cursor: last === null ? null : String(last), more: page.length > limit };
+        }),
+      ),
     /**
      * Outbox messages and their delivery state. Admins only. Bodies are left out: an undelivered
      * invitation's body holds its live link, which is for the invitee alone.

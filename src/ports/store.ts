@@ -1,6 +1,7 @@
 import type { Agent, Department, Invitation, RosterEvent, RoutingEvent, RoutingState, Workspace } from '../domain/index';
 import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../domain/ids';
 import type { Email } from '../domain/values';
+import type { IsoTime } from '../domain/time';
 import type { OutboxMessage, OutboxStatus } from './outbox';
 
 /** Any aggregate a store keeps: the roster's four, and one routing queue per department plus one per workspace. */
@@ -108,6 +109,20 @@ export interface RosterSession extends DecisionReads {
   end(): Promise<void>;
 }
 
+/**
+ * Where a page of a listing starts, for listings too long to read at once: only rows listed
+ * strictly after `after`, in the listing's order, and at most `limit` of them (the first ones).
+ * A store that ignores both is still correct, since the roster trims what it gets, but it then
+ * reads the whole listing for every page.
+ */
+export type PageBounds<Key> = Readonly<{ after?: Key | undefined; limit?: number | undefined }>;
+
+/** The place of an agent in {@link RosterStore.listAgents}' order: by `joinedAt`, then by `id`. */
+export type AgentKey = Readonly<{ joinedAt: IsoTime; id: AgentId }>;
+
+/** The place of an invitation in {@link RosterStore.listInvitations}' order: by `sentAt`, then by `id`. */
+export type InvitationKey = Readonly<{ sentAt: IsoTime; id: InvitationId }>;
+
 /** Filters of {@link RosterStore.listAgents}. */
 export type AgentFilter = Readonly<{
   status?: Agent['status'];
@@ -117,6 +132,13 @@ export type AgentFilter = Readonly<{
 
 /** Filters of {@link RosterStore.listInvitations}; `expired` includes pending ones past expiry at `now`. */
 export type InvitationFilter = Readonly<{ status?: Invitation['status']; now?: Date }>;
+
+/**
+ * An event of a workspace's log with its position: positions grow in commit order within a
+ * workspace (they need not be consecutive, nor start at 1), so "the events after position p" is
+ * a cursor a reader can hold on to while the log grows.
+ */
+export type PositionedEvent = Readonly<{ position: number; event: WorkspaceEvent }>;
 
 /**
  * A department with how many agents and pending invitations name it. Listed with a `now`
@@ -199,20 +221,22 @@ export interface RosterStore {
   versionsCurrent?(expected: readonly ExpectedVersion[]): Promise<boolean>;
 
   /**
-   * The workspace's agents, narrowed by `filter`, by `joinedAt` then `id`; for screens and
-   * reports, not for decisions (it carries no versions).
+   * The workspace's agents, narrowed by `filter`, by `joinedAt` then `id` (ids compared as
+   * strings, code unit by code unit); for screens and reports, not for decisions (it carries no
+   * versions). Given `page`, only that page of them ({@link PageBounds}).
    *
-   * @example const online = await store.listAgents(workspaceId, { status: 'active', availability: 'online' });
+   * @example const online = await store.listAgents(workspaceId, { status: 'active', availability: 'online' }, { limit: 50 });
    */
-  listAgents(workspaceId: WorkspaceId, filter?: AgentFilter): Promise<readonly Agent[]>;
+  listAgents(workspaceId: WorkspaceId, filter?: AgentFilter, page?: PageBounds<AgentKey>): Promise<readonly Agent[]>;
   /**
-   * The workspace's invitations, narrowed by `filter`, by `sentAt` then `id`; pass `now` so that
-   * the `expired` filter also takes pending invitations whose expiry has passed (and `pending`
-   * leaves them out). They come back as stored: a lapsed one still says `pending`.
+   * The workspace's invitations, narrowed by `filter`, by `sentAt` then `id` (as for agents);
+   * pass `now` so that the `expired` filter also takes pending invitations whose expiry has
+   * passed (and `pending` leaves them out). They come back as stored: a lapsed one still says
+   * `pending`. Given `page`, only that page of them ({@link PageBounds}).
    *
    * @example const pending = await store.listInvitations(workspaceId, { status: 'pending' });
    */
-  listInvitations(workspaceId: WorkspaceId, filter?: InvitationFilter): Promise<readonly Invitation[]>;
+  listInvitations(workspaceId: WorkspaceId, filter?: InvitationFilter, page?: PageBounds<InvitationKey>): Promise<readonly Invitation[]>;
   /**
    * Every department of the workspace, by `nameKey`, with how many agents and pending
    * invitations name it, so a screen can show sizes without loading members. Given `now`, a pending invitation
@@ -224,6 +248,15 @@ export interface RosterStore {
   listDepartments(workspaceId: WorkspaceId, now?: Date): Promise<readonly DepartmentSummary[]>;
   /** The workspace's events in commit order. */
   events(workspaceId: WorkspaceId): Promise<readonly WorkspaceEvent[]>;
+  /**
+   * Optional: up to `limit` of the workspace's events with a position greater than `after`
+   * (`0`: from the start), in commit order, each with its position. A log can grow without
+   * bound, so a store should answer this from an index; without it the roster reads the whole
+   * log through {@link events} and numbers the events 1, 2, 3….
+   *
+   * @example const next = await store.eventsAfter?.(workspaceId, lastPosition, 100);
+   */
+  eventsAfter?(workspaceId: WorkspaceId, after: number, limit: number): Promise<readonly PositionedEvent[]>;
 
   /**
    * Writes one command's decision atomically, or nothing: a stale `expected` version or a broken

@@ -4,6 +4,7 @@ import { event, type RosterEvent } from '../domain/events';
 import type { WorkspaceId } from '../domain/ids';
 import type { Invitation } from '../domain/invitation';
 import { isoTime } from '../domain/time';
+import { emptyRoutingState, memberOf, routeConversation, syncAgent, type RoutingState } from '../domain/routing/index';
 import type { Workspace } from '../domain/workspace';
 import type { OutboxMessage } from '../ports/outbox';
 import type { Aggregate, Commit, Removal, RosterStore } from '../ports/store';
@@ -570,6 +571,55 @@ export function describeStoreContract(
         expect(idsOf(await store.listInvitations(WS_A, { status: 'revoked', now }))).toEqual([revoked.id]);
         expect(idsOf(await store.listInvitations(WS_A, { status: 'accepted' }))).toEqual([accepted.id]);
         expect(idsOf(await store.listInvitations(WS_A, { now }))).toHaveLength(5);
+        // Filtered as expired, but given back as stored: the sweep is what records the expiry.
+        const [asStored] = await store.listInvitations(WS_A, { status: 'expired', now: at(1000) });
+        expect(asStored).toMatchObject({ status: 'pending', closedAt: null });
+      });
+
+      it('lists agents and invitations by time, then id compared code unit by code unit, a page at a time', async () => {
+        // Ties on the time are broken by id as JavaScript compares strings ('-' < digits <
+        // upper case < '_' < lower case), not as a locale would: what PostgreSQL calls COLLATE "C".
+        const names = ['b', 'B', 'a-1', 'a_1', 'A', 'z', 'Z9', 'a1'];
+        const agents = names.map((n, k) =>
+          anAgent({ workspaceId: WS_A, id: n, email: `p${k}@shop.com`, name: `P${k}`, joinedAt: at(k % 3), status: k === 3 ? 'inactive' : 'active' }),
+        );
+        const invitations = names.map((n, k) => anInvitation({ workspaceId: WS_A, id: n, email: `i${k}@shop.com`, sentAt: at(k % 3) }));
+        await given({ create: [workspaceA, ...agents, ...invitations] });
+        const before = (x: readonly [string, string], y: readonly [string, string]) =>
+          x[0] !== y[0] ? (x[0] < y[0] ? -1 : 1) : x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0;
+        const agentOrder = [...agents].sort((x, y) => before([x.joinedAt, x.id], [y.joinedAt, y.id])).map((a) => a.id);
+        const invitationOrder = [...invitations].sort((x, y) => before([x.sentAt, x.id], [y.sentAt, y.id])).map((i) => i.id);
+        expect(agentOrder.slice(0, 3)).toEqual(['agt_Z9', 'agt_a_1', 'agt_b']); // not a locale's order
+        expect((await store.listAgents(WS_A)).map((a) => a.id)).toEqual(agentOrder);
+        expect((await store.listInvitations(WS_A)).map((i) => i.id)).toEqual(invitationOrder);
+
+        for (const limit of [1, 3, 8, 20]) {
+          for (let k = -1; k < agents.length; k++) {
+            const after = k < 0 ? undefined : agents.find((a) => a.id === agentOrder[k])!;
+            const page = await store.listAgents(WS_A, {}, { after: after && { joinedAt: after.joinedAt, id: after.id }, limit });
+            expect(page.map((a) => a.id)).toEqual(agentOrder.slice(k + 1, k + 1 + limit));
+            const sent = k < 0 ? undefined : invitations.find((i) => i.id === invitationOrder[k])!;
+            const invited = await store.listInvitations(WS_A, {}, { after: sent && { sentAt: sent.sentAt, id: sent.id }, limit });
+            expect(invited.map((i) => i.id)).toEqual(invitationOrder.slice(k + 1, k + 1 + limit));
+          }
+        }
+        // Filters and bounds together; a key that is no row's still marks a place.
+        const active = agentOrder.filter((id) => id !== agents[3]!.id);
+        expect((await store.listAgents(WS_A, { status: 'active' }, { limit: 100 })).map((a) => a.id)).toEqual(active);
+        const between = { joinedAt: agents[0]!.joinedAt, id: ids.agent('a') };
+        const afterBetween = active.filter((id) => {
+          const agent = agents.find((a) => a.id === id)!;
+          return before([agent.joinedAt, agent.id], [between.joinedAt, between.id]) > 0;
+        });
+        expect((await store.listAgents(WS_A, { status: 'active' }, { after: between, limit: 2 })).map((a) => a.id)).toEqual(afterBetween.slice(0, 2));
+      });
+
+      it('lists departments by name key, compared code unit by code unit, then by id', async () => {
+        const names = ['zeta', 'Ärger', 'e-mail', 'Zulu', 'étude', 'alpha', 'Beta'];
+        const departments = names.map((name) => aDepartment({ workspaceId: WS_A, name }));
+        await given({ create: [workspaceA, ...departments] });
+        const keys = departments.map((d) => d.nameKey).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+        expect((await store.listDepartments(WS_A)).map((s) => s.department.nameKey)).toEqual(keys);
       });
 
       it('lists departments with their member and pending-invitation counts', async () => {
@@ -635,6 +685,64 @@ export function describeStoreContract(
       });
     });
 
+    describe('routing queues', () => {
+      it('keeps a queue per department and one for the workspace: loaded by workspace, versioned, removable', async () => {
+        const route = (state: RoutingState, conversationId: string) => routeConversation(state, { conversationId }, { now: T0 })._unsafeUnwrap().state;
+        const member = { agentId: bob.id, active: true, online: true, departmentIds: [sales.id] };
+        const staffed = syncAgent(emptyRoutingState(WS_A, sales.id), member, { now: T0 })._unsafeUnwrap().state;
+        const salesQueue = route(staffed, 'conv_1');
+        const wide = emptyRoutingState(WS_A, null);
+        const elsewhere = emptyRoutingState(WS_B, null);
+        await given({ create: [workspaceA, sales, bob, salesQueue, wide] });
+        await given({ workspaceId: WS_B, create: [aWorkspace({ id: WS_B }), elsewhere] });
+
+        const loaded = await store.loadRoutingStates(WS_A, [null, ids.department('dep_none'), sales.id]);
+        expect(loaded.map((q) => [q.value.id, q.version])).toEqual([
+          [wide.id, 1],
+          [salesQueue.id, 1],
+        ]);
+        // What comes back is the queue as written: its members and conversations survive the trip.
+        expect(JSON.parse(JSON.stringify(loaded[1]!.value))).toEqual(JSON.parse(JSON.stringify(salesQueue)));
+        expect(memberOf(loaded[1]!.value, bob.id)?.conversationIds).toEqual(['conv_1']);
+        expect(await store.loadRoutingStates(WS_B, [sales.id])).toEqual([]);
+        expect((await store.loadRoutingStates(WS_B, [null])).map((q) => q.value.id)).toEqual([elsewhere.id]);
+        expect(await store.loadRoutingStates(WS_A, [])).toEqual([]);
+
+        const busier = route(loaded[1]!.value, 'conv_2');
+        await refused({ update: [[busier, 2]] }, 'stale-version');
+        await given({ update: [[busier, 1]] });
+        const [again] = await store.loadRoutingStates(WS_A, [sales.id]);
+        expect(again?.version).toBe(2);
+        expect(memberOf(again!.value, bob.id)?.conversationIds).toEqual(['conv_1', 'conv_2']);
+
+        await given({ remove: [[{ kind: 'routing', id: salesQueue.id, removed: true }, 2]] });
+        expect((await store.loadRoutingStates(WS_A, [sales.id, null])).map((q) => q.value.id)).toEqual([wide.id]);
+      });
+    });
+
+    describe('eventsAfter (when the store has it)', () => {
+      it('pages a workspace\'s log in commit order by position, and picks up what is committed later', async () => {
+        const eventsAfter = store.eventsAfter?.bind(store);
+        if (!eventsAfter) return;
+        const a = (name: string) => departmentCreated(WS_A, name);
+        await given({ create: [workspaceA], events: [a('One'), a('Two')] });
+        await given({ workspaceId: WS_B, create: [aWorkspace({ id: WS_B })], events: [departmentCreated(WS_B, 'Alpha')] });
+        await given({ update: [[workspaceA, 1]], events: [a('Three')] });
+        const all = await eventsAfter(WS_A, 0, 100);
+        expect(all.map((p) => p.event)).toEqual([a('One'), a('Two'), a('Three')]);
+        const positions = all.map((p) => p.position);
+        expect(positions.every((p, k) => Number.isSafeInteger(p) && p > 0 && (k === 0 || p > positions[k - 1]!))).toBe(true);
+        expect(await eventsAfter(WS_A, 0, 2)).toEqual(all.slice(0, 2));
+        expect(await eventsAfter(WS_A, positions[0]!, 1)).toEqual(all.slice(1, 2));
+        expect(await eventsAfter(WS_A, positions[2]!, 10)).toEqual([]);
+        await given({ update: [[workspaceA, 2]], events: [a('Four')] });
+        const later = await eventsAfter(WS_A, positions[2]!, 10);
+        expect(later.map((p) => p.event)).toEqual([a('Four')]);
+        expect(later[0]!.position > positions[2]!).toBe(true);
+        expect((await eventsAfter(WS_B, 0, 10)).map((p) => p.event)).toEqual([departmentCreated(WS_B, 'Alpha')]);
+      });
+    });
+
     describe('outbox', () => {
       it('enqueues messages with the commit and lists them by workspace and status', async () => {
         const first = aMessage();
@@ -684,7 +792,7 @@ export function describeStoreContract(
         await store.claimOutbox(T0, 10, 1_000);
         await store.markDelivered(message.id, at(1));
         const [delivered] = await store.listOutbox(WS_A);
-        expect(delivered).toMatchObject({ id: message.id, status: 'delivered', text: '', html: null, to: message.to });
+        expect(delivered).toMatchObject({ id: message.id, status: 'delivered', text: '', html: null, to: message.to, attempts: message.attempts + 1 });
         expect(sameInstant(delivered?.deliveredAt ?? null, at(1))).toBe(true);
         expect(JSON.stringify(await store.listOutbox(WS_A))).not.toContain('secret-token');
 

@@ -90,17 +90,20 @@ const CALLS: { readonly [K in keyof Roster]: (s: Shop) => ResultAsync<unknown, {
   getWorkspace: (s) => s.roster.getWorkspace(s.ana),
   listAgents: (s) => s.roster.listAgents(s.ana),
   listInvitations: (s) => s.roster.listInvitations(s.ana),
+  agentPage: (s) => s.roster.agentPage(s.ana, { limit: 1 }),
+  invitationPage: (s) => s.roster.invitationPage(s.ana, { limit: 1 }),
   listDepartments: (s) => s.roster.listDepartments(s.ana),
   seatUsage: (s) => s.roster.seatUsage(s.ana),
   availabilityBoard: (s) => s.roster.availabilityBoard(s.ana),
   routingQueue: (s) => s.roster.routingQueue(s.ana, s.sales),
   events: (s) => s.roster.events(s.ana),
+  eventPage: (s) => s.roster.eventPage(s.ana, { limit: 2 }),
   outbox: (s) => s.roster.outbox(s.ana),
   deliverOutbox: (s) => s.roster.deliverOutbox(),
 };
 
 /** The use cases that never read the time: they answer as usual whatever the clock does. */
-const TIMELESS = new Set<keyof Roster>(['listAgents', 'availabilityBoard', 'routingQueue', 'events', 'outbox']);
+const TIMELESS = new Set<keyof Roster>(['listAgents', 'agentPage', 'availabilityBoard', 'routingQueue', 'events', 'eventPage', 'outbox']);
 /** The use cases that draw an id or a token. */
 const DRAWING = new Set<keyof Roster>(['createWorkspace', 'inviteAgent', 'resendInvitation', 'acceptInvitation', 'createDepartment']);
 

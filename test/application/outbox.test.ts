@@ -113,6 +113,44 @@ describe('the outbox', () => {
   });
 });
 
+describe('a slow mailer', () => {
+  it('never has an email sent twice by two dispatchers: a run stops once half its lease has passed, and leaves the rest for a later run', async () => {
+    // Each send takes 5 s of the shared clock. Midway through the first run, a second dispatcher
+    // (another process on the same store) runs too, 65 s after the first claimed its batch.
+    const store = new MemoryRosterStore();
+    const clock = new ManualClock('2026-11-23T09:00:00Z');
+    const sends = new Map<string, number>();
+    let second: (() => Promise<unknown>) | undefined;
+    const slow: Mailer = {
+      async send(message: MailMessage) {
+        sends.set(message.idempotencyKey, (sends.get(message.idempotencyKey) ?? 0) + 1);
+        clock.advance({ seconds: 5 });
+        if (sends.size === 13 && second) {
+          const run = second;
+          second = undefined;
+          await run();
+        }
+      },
+    };
+    const shared: RosterOptions = { store, clock, mailer: slow, identity: new MemoryIdentity(), deliverImmediately: false };
+    const { roster, invite } = await aShop({ ...shared, plan: 'custom' });
+    for (let n = 1; n <= 20; n++) await invite(`agent${n}@acme.com`);
+    const other = createRoster(shared);
+    second = async () => await other.deliverOutbox();
+
+    const first = (await roster.deliverOutbox())._unsafeUnwrap();
+    expect(first.delivered).toBeLessThan(20); // it stopped with half of its 60 s lease gone
+    expect([...sends.values()].every((n) => n === 1)).toBe(true);
+    // Later runs (a timer) send the rest once their lease has run out, a few at a time.
+    for (let run = 0; run < 10 && sends.size < 20; run++) {
+      clock.advance({ minutes: 1 });
+      await roster.deliverOutbox();
+    }
+    expect(sends.size).toBe(20);
+    expect([...sends.values()].every((n) => n === 1)).toBe(true);
+  });
+});
+
 describe('deliverOutbox(limit)', () => {
   it('delivers at most `limit` messages, and refuses a limit that is not a whole number of at least 1 with ValidationFailed, sending nothing', async () => {
     const { roster, invite, mailer } = await aShop({ plan: 'enterprise', deliverImmediately: false });

@@ -611,7 +611,7 @@ describe('failures that are not the client’s', () => {
     store.down = true;
     const r = await call(flaky, 'GET', '/seats', { as: { workspaceId: opened.body.state.workspace.id, agentId: opened.body.state.owner.id } });
     expect(r.status).toBe(503);
-    expect(r.body).toEqual({ error: { type: 'StoreUnavailable', message: 'The roster store is unavailable. Nothing was changed.' } });
+    expect(r.body).toEqual({ error: { type: 'StoreUnavailable', message: 'The roster store is unavailable. Nothing was changed, unless it failed while committing: check before trying again.' } });
     expect(r.text).not.toContain('ECONNREFUSED');
     expect(seen).toEqual([expect.objectContaining({ type: 'StoreUnavailable', cause: expect.stringContaining('ECONNREFUSED') })]);
   });
@@ -693,6 +693,39 @@ describe('the status map', () => {
       const offered = [...line!.matchAll(/\b([45]\d\d)\b/g)].map((m) => Number(m[1]));
       expect(types, `${type} is in the status map`).toContain(type);
       expect(offered, `${type}: ${line}`).toContain(statusOf({ type: type as ApiErrorType }));
+    }
+  });
+});
+
+describe('long listings, a page at a time', () => {
+  it('pages agents and invitations with next, follows the event log with its cursor, and refuses a bad limit or cursor', async () => {
+    const shop = await openShop('enterprise');
+    for (const name of ['Bob', 'Cy', 'Dee']) await shop.join(name);
+    await shop.invite('eve@acme.com');
+    const names: string[] = [];
+    let path = '/agents?limit=2';
+    for (;;) {
+      const r = await api('GET', path, { as: shop.ana });
+      expect(r.status).toBe(200);
+      names.push(...r.body.agents.map((a: Json) => a.name));
+      if (r.body.next === null) break;
+      path = `/agents?limit=2&after=${encodeURIComponent(r.body.next)}`;
+    }
+    expect(names.sort()).toEqual(['Ana', 'Bob', 'Cy', 'Dee']);
+    const pending = await api('GET', '/invitations?status=pending&limit=1', { as: shop.ana });
+    expect(pending.body).toMatchObject({ invitations: [expect.objectContaining({ email: 'eve@acme.com' })], next: null });
+
+    const log = await api('GET', '/events?limit=1000', { as: shop.ana });
+    expect(log.status).toBe(200);
+    expect(log.body.events[0].type).toBe('WorkspaceCreated');
+    expect((await api('POST', '/departments', { as: shop.ana, body: { name: 'Billing' } })).status).toBe(201);
+    const since = await api('GET', `/events?after=${log.body.cursor}`, { as: shop.ana });
+    expect(since.body.events.map((e: Json) => e.type)).toEqual(['DepartmentCreated']);
+
+    for (const query of ['limit=0', 'limit=ten', 'limit=1001', 'after=nowhere']) {
+      const r = await api('GET', `/agents?${query}`, { as: shop.ana });
+      expect(r.status).toBe(400);
+      expect(r.body.error.issues.map((i: Json) => i.path)).toEqual([query.split('=')[0]]);
     }
   });
 });

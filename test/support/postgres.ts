@@ -76,7 +76,17 @@ function once(fn: () => Promise<void>): () => Promise<void> {
 
 async function freshServerDatabase(baseUrl: string): Promise<FreshDatabase> {
   const name = `rt_${randomBytes(8).toString('hex')}`;
-  await withAdmin(baseUrl, (admin) => admin.query(`CREATE DATABASE ${name}`));
+  // A throwaway cluster's databases collate as "C", where text compares code unit by code unit
+  // whether or not a query says so; production databases mostly collate by a language's rules
+  // ('Z' after 'a'). Test databases take English rules where the server has ICU (PostgreSQL 15
+  // and later), so an ORDER BY or a comparison that forgets COLLATE "C" fails here, not there.
+  await withAdmin(baseUrl, async (admin) => {
+    try {
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'`);
+    } catch {
+      await admin.query(`CREATE DATABASE ${name}`);
+    }
+  });
 
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;

@@ -4,14 +4,19 @@ import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../../dom
 import type { Email } from '../../domain/values';
 import type { OutboxMessage, OutboxStatus } from '../../ports/outbox';
 import { OrderedIndex } from './ordered-index';
+import { BY_JOINING, BY_SENDING, firstInOrder } from '../../application/listings';
 import type {
   Aggregate,
   AgentFilter,
+  AgentKey,
   Commit,
   CommitOutcome,
   DepartmentSummary,
   ExpectedVersion,
   InvitationFilter,
+  InvitationKey,
+  PageBounds,
+  PositionedEvent,
   RosterStore,
   Versioned,
   WorkspaceEvent,
@@ -209,24 +214,22 @@ export class MemoryRosterStore implements RosterStore {
     return expected.every((e) => (this.#rows.get(keyOf(e.kind, e.id))?.version ?? 0) === e.version);
   }
 
-  async listAgents(workspaceId: WorkspaceId, filter: AgentFilter = {}) {
+  async listAgents(workspaceId: WorkspaceId, filter: AgentFilter = {}, page: PageBounds<AgentKey> = {}) {
     await this.#io();
     const set = filter.departmentId === undefined ? `agent:${workspaceId}` : `agent-in:${workspaceId}:${filter.departmentId}`;
-    return Array.from(this.#in(set), (key) => this.#rows.get(key)!.value as Agent)
-      .filter(
-        (a) =>
-          (filter.status === undefined || a.status === filter.status) &&
-          (filter.availability === undefined || a.availability === filter.availability),
-      )
-      .sort((a, b) => a.joinedAt.localeCompare(b.joinedAt) || a.id.localeCompare(b.id));
+    const agents = Array.from(this.#in(set), (key) => this.#rows.get(key)!.value as Agent).filter(
+      (a) =>
+        (filter.status === undefined || a.status === filter.status) &&
+        (filter.availability === undefined || a.availability === filter.availability),
+    );
+    return firstInOrder(agents, BY_JOINING, page.after && [page.after.joinedAt, page.after.id], page.limit);
   }
-  async listInvitations(workspaceId: WorkspaceId, filter: InvitationFilter = {}) {
+  async listInvitations(workspaceId: WorkspaceId, filter: InvitationFilter = {}, page: PageBounds<InvitationKey> = {}) {
     await this.#io();
     const now = filter.now;
     const statusOf = (i: Invitation) => (now && i.status === 'pending' && hasPassed(i.expiresAt, now) ? 'expired' : i.status);
-    return this.#all<Invitation>(workspaceId, 'invitation')
-      .filter((i) => filter.status === undefined || statusOf(i) === filter.status)
-      .sort((a, b) => a.sentAt.localeCompare(b.sentAt) || a.id.localeCompare(b.id));
+    const invitations = this.#all<Invitation>(workspaceId, 'invitation').filter((i) => filter.status === undefined || statusOf(i) === filter.status);
+    return firstInOrder(invitations, BY_SENDING, page.after && [page.after.sentAt, page.after.id], page.limit);
   }
   async listDepartments(workspaceId: WorkspaceId, now?: Date): Promise<readonly DepartmentSummary[]> {
     await this.#io();
@@ -240,7 +243,7 @@ export class MemoryRosterStore implements RosterStore {
       }
     }
     return this.#all<Department>(workspaceId, 'department')
-      .sort((a, b) => a.nameKey.localeCompare(b.nameKey))
+      .sort((a, b) => (a.nameKey !== b.nameKey ? (a.nameKey < b.nameKey ? -1 : 1) : a.id < b.id ? -1 : 1))
       .map((department) => ({
         department,
         members: count(`agent-in:${workspaceId}:${department.id}`),
@@ -250,6 +253,11 @@ export class MemoryRosterStore implements RosterStore {
   async events(workspaceId: WorkspaceId) {
     await this.#io();
     return [...(this.#events.get(workspaceId) ?? [])];
+  }
+  /** Positions are 1, 2, 3… within a workspace: a page is a slice of its log. */
+  async eventsAfter(workspaceId: WorkspaceId, after: number, limit: number): Promise<readonly PositionedEvent[]> {
+    await this.#io();
+    return (this.#events.get(workspaceId) ?? []).slice(after, after + limit).map((event, i) => ({ position: after + i + 1, event }));
   }
 
   async commit(commit: Commit): Promise<CommitOutcome> {

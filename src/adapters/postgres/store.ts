@@ -4,11 +4,15 @@ import type { Email } from '../../domain/values';
 import type { OutboxMessage, OutboxStatus } from '../../ports/outbox';
 import type {
   AgentFilter,
+  AgentKey,
   Commit,
   CommitOutcome,
   DepartmentSummary,
   ExpectedVersion,
   InvitationFilter,
+  InvitationKey,
+  PageBounds,
+  PositionedEvent,
   RosterSession,
   RosterStore,
   Versioned,
@@ -18,12 +22,52 @@ import { writeCommit } from './commit';
 import { CommittedQueues } from './committed-queues';
 import { conflictOf } from './errors';
 import { BY_ID, PostgresReads } from './reads';
+import type { PlaceKey } from '../../application/listings';
 import { PostgresSession, WorkspaceTurns } from './session';
 import type { SqlPool } from './sql-pool';
 import { inTransaction } from './transaction';
 
 /** An instant as the ISO-8601 text the domain uses (`2026-11-23T09:00:00.000Z`), whatever the driver's date parsing. */
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+type EventRow = { type: string; workspace_id: string; occurred_at: string; data: unknown };
+const EVENT_COLUMNS = `type, workspace_id, ${iso('occurred_at')} AS occurred_at, data`;
+const eventOf = (r: EventRow) => ({ type: r.type, workspaceId: r.workspace_id, occurredAt: r.occurred_at, data: r.data }) as WorkspaceEvent;
+
+/** A listing of one workspace's rows: its conditions with their parameters, then its order and page. */
+class Listing {
+  readonly values: unknown[];
+  readonly #where = ['workspace_id = $1'];
+
+  constructor(workspaceId: WorkspaceId) {
+    this.values = [workspaceId];
+  }
+
+  #param(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  /** Adds a condition on `value`, unless it is `undefined`. */
+  when(value: unknown, condition: (param: string) => string): void {
+    if (value !== undefined) this.#where.push(condition(this.#param(value)));
+  }
+
+  /**
+   * The listing in (`time`, id) order, ids compared as in JavaScript (`COLLATE "C"`): rows after
+   * `after` only, at most `limit`. The condition on `time` alone lets the index on
+   * (workspace_id, time, id) start the scan at the page.
+   */
+  sql(table: string, time: string, after: PlaceKey | undefined, limit: number | undefined): string {
+    if (after !== undefined) {
+      const t = this.#param(after[0]);
+      const id = this.#param(after[1]);
+      this.#where.push(`${time} >= ${t}::timestamptz AND (${time} > ${t}::timestamptz OR ${BY_ID} > ${id})`);
+    }
+    const page = limit === undefined ? '' : ` LIMIT ${this.#param(limit)}`;
+    return `SELECT data FROM ${table} WHERE ${this.#where.join(' AND ')} ORDER BY ${time}, ${BY_ID}${page}`;
+  }
+}
 
 type DocumentRow = { data: unknown; version: number | string };
 
@@ -192,37 +236,29 @@ export class PostgresRosterStore implements RosterStore {
     return this.#reads.versionsCurrent(expected);
   }
 
-  async listAgents(workspaceId: WorkspaceId, filter: AgentFilter = {}): Promise<readonly Agent[]> {
-    const values: unknown[] = [workspaceId];
-    const where = ['workspace_id = $1'];
-    const when = (value: unknown, condition: (param: string) => string) => {
-      if (value === undefined) return;
-      values.push(value);
-      where.push(condition(`$${values.length}`));
-    };
-    when(filter.status, (p) => `status = ${p}`);
-    when(filter.availability, (p) => `availability = ${p}`);
-    when(filter.departmentId, (p) => `department_ids @> ARRAY[${p}::text]`);
-    const rows = await this.#rows<DocumentRow>(`SELECT data FROM agents WHERE ${where.join(' AND ')} ORDER BY joined_at, ${BY_ID}`, values);
+  async listAgents(workspaceId: WorkspaceId, filter: AgentFilter = {}, page: PageBounds<AgentKey> = {}): Promise<readonly Agent[]> {
+    const q = new Listing(workspaceId);
+    q.when(filter.status, (p) => `status = ${p}`);
+    q.when(filter.availability, (p) => `availability = ${p}`);
+    q.when(filter.departmentId, (p) => `department_ids @> ARRAY[${p}::text]`);
+    const rows = await this.#rows<DocumentRow>(q.sql('agents', 'joined_at', page.after && [page.after.joinedAt, page.after.id], page.limit), q.values);
     return rows.map((r) => r.data as Agent);
   }
 
-  async listInvitations(workspaceId: WorkspaceId, filter: InvitationFilter = {}): Promise<readonly Invitation[]> {
-    const values: unknown[] = [workspaceId];
-    let where = 'workspace_id = $1';
+  async listInvitations(workspaceId: WorkspaceId, filter: InvitationFilter = {}, page: PageBounds<InvitationKey> = {}): Promise<readonly Invitation[]> {
+    const q = new Listing(workspaceId);
     const { status, now } = filter;
     if (status !== undefined && now !== undefined && (status === 'pending' || status === 'expired')) {
       // A pending invitation past its expiry is expired to whoever asks, before any sweep records it.
-      values.push(now.toISOString());
-      where +=
+      q.when(now.toISOString(), (p) =>
         status === 'pending'
-          ? ` AND status = 'pending' AND expires_at > $2::timestamptz`
-          : ` AND (status = 'expired' OR (status = 'pending' AND expires_at <= $2::timestamptz))`;
-    } else if (status !== undefined) {
-      values.push(status);
-      where += ' AND status = $2';
+          ? `status = 'pending' AND expires_at > ${p}::timestamptz`
+          : `(status = 'expired' OR (status = 'pending' AND expires_at <= ${p}::timestamptz))`,
+      );
+    } else {
+      q.when(status, (p) => `status = ${p}`);
     }
-    const rows = await this.#rows<DocumentRow>(`SELECT data FROM invitations WHERE ${where} ORDER BY sent_at, ${BY_ID}`, values);
+    const rows = await this.#rows<DocumentRow>(q.sql('invitations', 'sent_at', page.after && [page.after.sentAt, page.after.id], page.limit), q.values);
     return rows.map((r) => r.data as Invitation);
   }
 
@@ -251,11 +287,20 @@ export class PostgresRosterStore implements RosterStore {
   }
 
   async events(workspaceId: WorkspaceId): Promise<readonly WorkspaceEvent[]> {
-    const rows = await this.#rows<{ type: string; workspace_id: string; occurred_at: string; data: unknown }>(
-      `SELECT type, workspace_id, ${iso('occurred_at')} AS occurred_at, data FROM events WHERE workspace_id = $1 ORDER BY position`,
-      [workspaceId],
+    const rows = await this.#rows<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE workspace_id = $1 ORDER BY position`, [workspaceId]);
+    return rows.map(eventOf);
+  }
+
+  /**
+   * Positions are the log's own (`bigserial`, shared by every workspace): within one workspace
+   * they grow in commit order, since every commit of a workspace appends while holding its row.
+   */
+  async eventsAfter(workspaceId: WorkspaceId, after: number, limit: number): Promise<readonly PositionedEvent[]> {
+    const rows = await this.#rows<EventRow & { position: string }>(
+      `SELECT position, ${EVENT_COLUMNS} FROM events WHERE workspace_id = $1 AND position > $2 ORDER BY position LIMIT $3`,
+      [workspaceId, after, limit],
     );
-    return rows.map((r) => ({ type: r.type, workspaceId: r.workspace_id, occurredAt: r.occurred_at, data: r.data }) as WorkspaceEvent);
+    return rows.map((r) => ({ position: Number(r.position), event: eventOf(r) }));
   }
 
   async commit(commit: Commit): Promise<CommitOutcome> {

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import type { Agent, Invitation } from '../domain/index';
+import { agentIdSchema, departmentIdSchema, invitationIdSchema } from '../domain/ids';
+import { pure } from '../domain/pure';
+import { availabilitySchema } from '../domain/schemas';
+
+/** Filters of `listAgents`. */
+export const agentFilterSchema = /* @__PURE__ */ pure(() => z.strictObject({
+  status: z.enum(['active', 'inactive']).optional(),
+  availability: availabilitySchema.optional(),
+  departmentId: departmentIdSchema.optional(),
+}));
+/** Filters of `listInvitations`. */
+export const invitationFilterSchema = /* @__PURE__ */ pure(() => z.strictObject({ status: z.enum(['pending', 'accepted', 'revoked', 'expired']).optional() }));
+
+/**
+ * The place of a row in a listing's order: a time, then an id, each compared as a string, code
+ * unit by code unit (what PostgreSQL's `COLLATE "C"` does). Times are canonical ISO instants, so
+ * as strings they sort as instants.
+ */
+export type PlaceKey = readonly [time: string, id: string];
+
+/** -1, 0 or 1 as the row at (`time`, `id`) comes before, at or after `place`. */
+function comparePlace(time: string, id: string, place: PlaceKey): number {
+  if (time !== place[0]) return time < place[0] ? -1 : 1;
+  return id === place[1] ? 0 : id < place[1] ? -1 : 1;
+}
+
+/** How a listing orders its rows: by a time, then by id. */
+export type ListingOrder<T> = Readonly<{ time: (row: T) => string; id: (row: T) => string }>;
+
+/** Agents by `joinedAt`, then id: {@link RosterStore.listAgents}' order. */
+export const BY_JOINING: ListingOrder<Agent> = { time: (a) => a.joinedAt, id: (a) => a.id };
+/** Invitations by `sentAt`, then id: {@link RosterStore.listInvitations}' order. */
+export const BY_SENDING: ListingOrder<Invitation> = { time: (i) => i.sentAt, id: (i) => i.id };
+
+/** Where a row stands in `order`. */
+export const placeOf = <T>(order: ListingOrder<T>, row: T): PlaceKey => [order.time(row), order.id(row)];
+
+/**
+ * The rows after `after`, in order, at most `limit` of them: the whole listing sorted when there
+ * is no limit, else one pass that keeps the best `limit` rows seen so far in a sorted array, so a
+ * page of k out of n rows costs about n comparisons (n log k at worst), not a sort of all n.
+ *
+ * @example firstInOrder(agents, BY_JOINING, undefined, 50) // the first 50 agents to join
+ */
+export function firstInOrder<T>(rows: Iterable<T>, order: ListingOrder<T>, after: PlaceKey | undefined, limit?: number): T[] {
+  const kept: { row: T; place: PlaceKey }[] = [];
+  for (const row of rows) {
+    const time = order.time(row);
+    const id = order.id(row);
+    if (after !== undefined && comparePlace(time, id, after) <= 0) continue;
+    if (limit === undefined) {
+      kept.push({ row, place: [time, id] });
+      continue;
+    }
+    if (kept.length === limit && (limit === 0 || comparePlace(time, id, kept[limit - 1]!.place) >= 0)) continue;
+    let low = 0;
+    let high = kept.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (comparePlace(time, id, kept[middle]!.place) > 0) low = middle + 1;
+      else high = middle;
+    }
+    kept.splice(low, 0, { row, place: [time, id] });
+    if (kept.length > limit) kept.pop();
+  }
+  if (limit === undefined) kept.sort((a, b) => comparePlace(a.place[0], a.place[1], b.place));
+  return kept.map((k) => k.row);
+}
+
+/**
+ * One page of a long listing. `cursor` marks the end of this page: pass it as `after` to read on
+ * (it is `null` only when nothing has been read yet: an empty first page). `more` says whether
+ * rows were left after this page when it was read. A listing of agents or invitations is read by
+ * asking again while `more`; an event log, which keeps growing, by keeping the last `cursor` and
+ * asking again later.
+ *
+ * @example
+ * let page = await roster.agentPage(ana, { limit: 100 }).unwrapOr(null);
+ * while (page?.more) page = await roster.agentPage(ana, { after: page.cursor!, limit: 100 }).unwrapOr(null);
+ */
+export type Page<T> = Readonly<{ items: readonly T[]; cursor: string | null; more: boolean }>;
+
+/** How many rows a page holds when the query does not say. */
+export const DEFAULT_PAGE_SIZE = 100;
+/** The most rows one page may hold. */
+export const MAX_PAGE_SIZE = 1000;
+
+const NOT_A_CURSOR = 'is not a cursor this listing gave';
+const limitSchema = /* @__PURE__ */ z.int().min(1).max(MAX_PAGE_SIZE).optional();
+
+/** A cursor of a (time, id) listing: `<ISO instant>~<id>`, the place of the last row of a page. */
+const placeCursor = (id: z.ZodType<string>) =>
+  z.string().transform((cursor, ctx): PlaceKey => {
+    const [time = '', rest, extra] = cursor.split('~');
+    if (extra === undefined && rest !== undefined && id.safeParse(rest).success && isCanonicalInstant(time)) return [time, rest];
+    ctx.addIssue(NOT_A_CURSOR);
+    return z.NEVER;
+  });
+
+const isCanonicalInstant = (time: string) => {
+  const ms = Date.parse(time);
+  return !Number.isNaN(ms) && new Date(ms).toISOString() === time;
+};
+
+/** Query of `agentPage`: the filters of `listAgents`, `after` a cursor it gave, `limit` 1–1000 (100). */
+export const agentPageSchema = /* @__PURE__ */ pure(() =>
+  agentFilterSchema.extend({ after: placeCursor(agentIdSchema).optional(), limit: limitSchema }),
+);
+/** Query of `invitationPage`: the filters of `listInvitations`, `after` a cursor it gave, `limit` 1–1000 (100). */
+export const invitationPageSchema = /* @__PURE__ */ pure(() =>
+  invitationFilterSchema.extend({ after: placeCursor(invitationIdSchema).optional(), limit: limitSchema }),
+);
+/** Query of `eventPage`: `after` a cursor it gave (an event's position), `limit` 1–1000 (100). */
+export const eventPageSchema = /* @__PURE__ */ pure(() =>
+  z.strictObject({
+    after: z
+      .string()
+      .regex(/^(0|[1-9][0-9]{0,15})$/, NOT_A_CURSOR)
+      .transform(Number)
+      .refine(Number.isSafeInteger, NOT_A_CURSOR)
+      .optional(),
+    limit: limitSchema,
+  }),
+);
+
+/**
+ * A page from rows a store listed for it, asked for one row more than the page holds: trimmed
+ * to the rows after `after` and to `limit` again, so a store that ignored the bounds is still
+ * read right (only slower), and `more` is whether that extra row came.
+ */
+export function pageOf<T>(rows: Iterable<T>, order: ListingOrder<T>, after: PlaceKey | undefined, limit: number): Page<T> {
+  const page = firstInOrder(rows, order, after, limit + 1);
+  const items = page.slice(0, limit);
+  const last = items.at(-1);
+  const end = last === undefined ? after : placeOf(order, last);
+  return { items, cursor: end ? `${end[0]}~${end[1]}` : null, more: page.length > limit };
+}
