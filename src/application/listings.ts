@@ -92,7 +92,8 @@ const limitSchema = /* @__PURE__ */ z.int().min(1).max(MAX_PAGE_SIZE).optional()
 
 /** A cursor of a (time, id) listing: `<ISO instant>~<id>`, the place of the last row of a page. */
 const placeCursor = (id: z.ZodType<string>) =>
-  z.string().transform((cursor, ctx): PlaceKey => {
+  // Typed as the tuple itself rather than PlaceKey, which stays internal: the exported schemas' output names it.
+  z.string().transform((cursor, ctx): readonly [time: string, id: string] => {
     const [time = '', rest, extra] = cursor.split('~');
     if (extra === undefined && rest !== undefined && id.safeParse(rest).success && isCanonicalInstant(time)) return [time, rest];
     ctx.addIssue(NOT_A_CURSOR);
