@@ -102,11 +102,11 @@ export const DEFAULT_CONFLICT_BACKOFF: RetryPolicy = { baseDelayMs: 2, maxDelayM
 /** Who is acting: an agent of a workspace. */
 export type ActorRef = Readonly<{ workspaceId: string; agentId: string }>;
 
-/** Query of {@link Roster.agentPage}: the filters of `listAgents`, and where the page starts. */
+/** Query of `roster.agentPage`: the filters of `listAgents`, and where the page starts. */
 export type AgentPageQuery = AgentFilter & Readonly<{ after?: string; limit?: number }>;
-/** Query of {@link Roster.invitationPage}: the filters of `listInvitations`, and where the page starts. */
+/** Query of `roster.invitationPage`: the filters of `listInvitations`, and where the page starts. */
 export type InvitationPageQuery = Omit<InvitationFilter, 'now'> & Readonly<{ after?: string; limit?: number }>;
-/** Query of {@link Roster.eventPage}: where the page starts (a `cursor` it gave) and how many events it holds. */
+/** Query of `roster.eventPage`: where the page starts (a `cursor` it gave) and how many events it holds. */
 export type EventPageQuery = Readonly<{ after?: string; limit?: number }>;
 const actorSchema = /* @__PURE__ */ z.strictObject({ workspaceId: workspaceIdSchema, agentId: agentIdSchema });
 /** Parses who acts; its issues are reported under `actor.` so they never read like the input's. */
