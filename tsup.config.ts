@@ -25,6 +25,8 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     testing: 'src/testing/index.ts',
+    // The store contract alone, for adapter authors: no fast-check needed.
+    'store-contract': 'src/testing/store-contract.ts',
     postgres: 'src/adapters/postgres/index.ts',
   },
   format: ['esm', 'cjs'],

@@ -8,6 +8,7 @@ export default defineConfig({
     alias: [
       { find: /^agent-roster$/, replacement: src('index.ts') },
       { find: /^agent-roster\/testing$/, replacement: src('testing/index.ts') },
+      { find: /^agent-roster\/testing\/store-contract$/, replacement: src('testing/store-contract.ts') },
       { find: /^agent-roster\/postgres$/, replacement: src('adapters/postgres/index.ts') },
     ],
   },

@@ -3,7 +3,9 @@
  *
  *   build          every file the exports map points at exists
  *   portable core  dist/index.js and dist/index.cjs name no Node built-in
- *   one core       dist/testing.* and dist/postgres.* import the core by name, carry no copy of it
+ *   fast-check     dist/store-contract.* (agent-roster/testing/store-contract) does not import it
+ *   one core       dist/testing.*, dist/store-contract.* and dist/postgres.* import the core by
+ *                  name, carry no copy of it
  *   pack           `npm pack`, once; the checks below read that tarball
  *   publint        `publint --strict` on the tarball
  *   attw           `attw --profile node16` (are the types wrong?) on the tarball
@@ -107,12 +109,23 @@ const checks: Check[] = [
     },
   },
   {
+    // Adapter authors run the store contract without fast-check (an optional peer of
+    // agent-roster/testing, which its generators need): the subpath must not import it.
+    name: 'store contract alone: dist/store-contract.{js,cjs} import no fast-check',
+    run: () => {
+      const found = ['dist/store-contract.js', 'dist/store-contract.cjs'].flatMap((file) =>
+        !existsSync(join(root, file)) ? [`${file}: missing`] : /['"]fast-check['"]/.test(readFileSync(join(root, file), 'utf8')) ? [`${file} imports fast-check`] : [],
+      );
+      return { ok: found.length === 0, lines: found };
+    },
+  },
+  {
     // tsup.config.ts turns testing's and postgres's imports of the core into imports of
     // 'agent-roster', so a program holds one core; if that slips, each subpath bundles a second
     // copy: twice the bytes, and two of every class.
     name: 'one core: subpaths import it by name, not a copy',
     run: () => {
-      const own = { testing: 'src/testing/', postgres: 'src/adapters/postgres/' };
+      const own = { testing: 'src/testing/', 'store-contract': 'src/testing/', postgres: 'src/adapters/postgres/' };
       const found = Object.entries(own).flatMap(([entry, folder]) =>
         ['js', 'cjs'].flatMap((ext) => {
           const file = `dist/${entry}.${ext}`;

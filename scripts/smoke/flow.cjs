@@ -138,4 +138,73 @@ async function runDomainFlow(api) {
   return `domain: ${history.length} events replay to ${Object.keys(state.agents).length} agents with no invariant broken; a guessed token is refused with ${wrongToken.error.type}`;
 }
 
-module.exports = { runRosterFlow, runDomainFlow };
+/** A value as JSON with its object keys sorted, `undefined` properties dropped: what `toEqual` compares. @param {unknown} value */
+function canonical(value) {
+  return JSON.stringify(value, (_, v) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
+  );
+}
+
+/** Whether `actual` holds `expected`'s properties, deeply (what `toMatchObject` checks). @param {any} actual @param {any} expected @returns {boolean} */
+function holds(actual, expected) {
+  if (expected === null || typeof expected !== 'object') return Object.is(actual, expected);
+  if (actual === null || typeof actual !== 'object') return false;
+  if (Array.isArray(expected)) return Array.isArray(actual) && actual.length === expected.length && expected.every((e, i) => holds(actual[i], e));
+  return Object.keys(expected).every((k) => holds(actual[k], expected[k]));
+}
+
+/**
+ * The store contract suite, run by a runner of a few lines (no test framework, no fast-check)
+ * against the in-memory store: what an adapter author gets from `agent-roster/testing/store-contract`.
+ *
+ * @param {(name: string, make: () => Promise<{ store: unknown }>, framework: object) => void} describeStoreContract
+ * @param {new () => unknown} MemoryRosterStore
+ */
+async function runStoreContract(describeStoreContract, MemoryRosterStore) {
+  /** @type {{ name: string, body: () => Promise<void> }[]} */
+  const tests = [];
+  /** @type {(() => Promise<void>)[]} */ const before = [];
+  /** @type {(() => Promise<void>)[]} */ const after = [];
+  /** @param {unknown} actual @param {boolean} [negated] @returns {any} */
+  const expect = (actual, negated = false) => {
+    /** @param {boolean} ok @param {string} what */
+    const verdict = (ok, what) => check(ok !== negated, `expected ${canonical(actual)}${negated ? ' not' : ''} ${what}`);
+    return {
+      toBe: (/** @type {unknown} */ e) => verdict(Object.is(actual, e), `to be ${canonical(e)}`),
+      toEqual: (/** @type {unknown} */ e) => verdict(canonical(actual) === canonical(e), `to equal ${canonical(e)}`),
+      toMatchObject: (/** @type {object} */ e) => verdict(holds(actual, e), `to match ${canonical(e)}`),
+      toBeNull: () => verdict(actual === null, 'to be null'),
+      toHaveLength: (/** @type {number} */ n) => verdict(/** @type {unknown[]} */ (actual).length === n, `to have length ${n}`),
+      toContain: (/** @type {unknown} */ e) => verdict(/** @type {unknown[]} */ (actual).includes(e), `to contain ${canonical(e)}`),
+      get not() {
+        return expect(actual, !negated);
+      },
+    };
+  };
+  const prefix = /** @type {string[]} */ ([]);
+  describeStoreContract('MemoryRosterStore', async () => ({ store: new MemoryRosterStore() }), {
+    describe: (/** @type {string} */ name, /** @type {() => void} */ body) => {
+      prefix.push(name);
+      body();
+      prefix.pop();
+    },
+    it: (/** @type {string} */ name, /** @type {() => Promise<void>} */ body) => tests.push({ name: [...prefix, name].join(' > '), body }),
+    expect,
+    beforeEach: (/** @type {() => Promise<void>} */ hook) => before.push(hook),
+    afterEach: (/** @type {() => Promise<void>} */ hook) => after.push(hook),
+  });
+  check(tests.length >= 40, `the contract declared only ${tests.length} tests`);
+  for (const test of tests) {
+    for (const hook of before) await hook();
+    try {
+      await test.body();
+    } catch (e) {
+      throw new Error(`${test.name}: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      for (const hook of after) await hook();
+    }
+  }
+  return `store contract: ${tests.length} tests passed against MemoryRosterStore without a test framework`;
+}
+
+module.exports = { runRosterFlow, runDomainFlow, runStoreContract };
