@@ -158,7 +158,12 @@ export class PostgresReads implements Required<DecisionReads> {
     if (expected.length === 0) return true;
     // One statement, so every version is read at one instant; a row not found is at version 0.
     const byKind = new Map<AggregateKind, string[]>();
-    for (const e of expected) byKind.set(e.kind, [...(byKind.get(e.kind) ?? []), e.id]);
+    // Pushed, not copied per id: a refused sweep asks about every lapsed invitation it read.
+    for (const e of expected) {
+      const ids = byKind.get(e.kind);
+      if (ids) ids.push(e.id);
+      else byKind.set(e.kind, [e.id]);
+    }
     const values: unknown[] = [];
     const selects = [...byKind].map(([kind, ids]) => {
       values.push(ids);
