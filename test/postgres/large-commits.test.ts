@@ -3,12 +3,14 @@
  * (ADR 0004) writes one row per invitation. Preparing such a commit must cost time linear in its
  * size, and locking its rows must go through the primary key whatever the size of the table.
  */
-import { describe, expect, it } from 'vitest';
-import type { Invitation } from 'agent-roster';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Invitation, WorkspaceId } from 'agent-roster';
+import { migrate, PostgresRosterStore, type SqlPool } from 'agent-roster/postgres';
 import { writeCommit } from '../../src/adapters/postgres/commit';
 import type { SqlClient } from '../../src/adapters/postgres/sql-pool';
 import type { Commit } from '../../src/ports/store';
 import { anInvitation, aWorkspace } from '../../src/testing/mothers';
+import { freshDatabase, type FreshDatabase } from '../support/postgres';
 
 type Statement = Readonly<{ text: string; values: readonly unknown[] }>;
 
@@ -59,5 +61,71 @@ describe('a commit of tens of thousands of aggregates', () => {
     // About 0.1 s of linear work (JSON for the write statement, mostly); grouping the writes by
     // copying each kind's list per aggregate and searching them once per aggregate created took 30 s.
     expect(elapsed).toBeLessThan(2_000);
+  });
+});
+
+/** Every scan in an `EXPLAIN (FORMAT JSON)` plan, as [node type, table]. */
+function scansOf(plan: unknown): [string, string][] {
+  if (Array.isArray(plan)) return plan.flatMap(scansOf);
+  if (plan === null || typeof plan !== 'object') return [];
+  const node = plan as Record<string, unknown>;
+  const here: [string, string][] = typeof node['Relation Name'] === 'string' ? [[String(node['Node Type']), node['Relation Name']]] : [];
+  return [...here, ...Object.values(node).flatMap(scansOf)];
+}
+
+describe('locking a large commit on PostgreSQL', () => {
+  let db: FreshDatabase;
+  beforeAll(async () => {
+    db = await freshDatabase();
+    await migrate(db.pool);
+  });
+  afterAll(() => db?.close());
+
+  /** The statements a store sends, on the pool and on the connections it takes from it. */
+  function recording(pool: SqlPool): SqlPool & { log: Statement[] } {
+    const log: Statement[] = [];
+    return {
+      log,
+      query: (text, values = []) => (log.push({ text, values }), pool.query(text, values)),
+      connect: async () => {
+        const client = await pool.connect();
+        return {
+          query: (text: string, values: unknown[] = []) => (log.push({ text, values }), client.query(text, values)),
+          release: (error?: Error | boolean) => client.release(error),
+        };
+      },
+    };
+  }
+
+  it('locks the rows it updates through the primary key, not by scanning the whole table', async () => {
+    // Two workspaces, 3,000 invitations each; a sweep of 2,000 of the first one's. Asked for a third
+    // of the table by `id = ANY(…)`, the planner rather scans all of it, every workspace's rows.
+    const store = new PostgresRosterStore(db.pool);
+    const seeded = { expected: [], removals: [], events: [], outbox: [] };
+    const first = aWorkspace({ id: 'ws_first' });
+    const pending = invitations('ws_first', 0, 3_000);
+    for (const [workspace, rows] of [[first, pending], [aWorkspace({ id: 'ws_second' }), invitations('ws_second', 0, 3_000)]] as const) {
+      expect(await store.commit({ ...seeded, workspaceId: workspace.id, writes: [workspace, ...rows] })).toEqual({ committed: true });
+    }
+    await db.pool.query('ANALYZE invitations');
+
+    const pool = recording(db.pool);
+    const expired = pending.slice(0, 2_000).map((i): Invitation => ({ ...i, status: 'expired', closedAt: i.expiresAt }));
+    const sweep = {
+      workspaceId: first.id as WorkspaceId,
+      expected: [{ kind: 'workspace' as const, id: first.id, version: 1 }, ...expired.map((i) => ({ kind: 'invitation' as const, id: i.id, version: 1 }))],
+      writes: expired,
+      removals: [],
+      events: [],
+      outbox: [],
+    };
+    expect(await new PostgresRosterStore(pool).commit(sweep)).toEqual({ committed: true });
+    const [lock] = pool.log.filter((s) => s.text.includes('FOR NO KEY UPDATE'));
+    expect(lock).toBeDefined();
+
+    const { rows } = await db.pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${lock!.text}`, [...lock!.values]);
+    const scans = scansOf(rows[0]?.['QUERY PLAN']);
+    expect(scans).toContainEqual(['Index Scan', 'invitations']);
+    expect(scans).not.toContainEqual(['Seq Scan', 'invitations']);
   });
 });

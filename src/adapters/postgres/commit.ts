@@ -67,7 +67,8 @@ function groupInto(groups: Map<AggregateKind, Set<string>>, kind: AggregateKind,
  * One statement that locks every row the commit writes, removes or relies on, and returns their
  * versions. Tables are locked in a fixed order, the workspace first: every commit of a workspace
  * locks its row, so commits of one workspace queue there and never deadlock on each other, and
- * the events they append get positions in commit order.
+ * the events they append get positions in commit order. Within a table, rows are locked one by
+ * one through the primary key, in code-point order of their ids.
  */
 function lockStatement(commit: Commit, plan: Plan): Readonly<{ text: string; values: unknown[] }> {
   const idsOf = (kind: AggregateKind) => {
@@ -83,7 +84,14 @@ function lockStatement(commit: Commit, plan: Plan): Readonly<{ text: string; val
     if (ids.length === 0) return;
     values.push([...ids].sort());
     const cte = `l${values.length}`;
-    ctes.push(`${cte} AS (SELECT id, version FROM ${TABLES[kind].name} WHERE id = ANY($${values.length}::text[]) ORDER BY id ${mode})`);
+    // Row by row through the primary key, in the order of the sorted ids (the lateral subquery
+    // runs once per id, as unnest hands them out). `id = ANY(ids)` would leave the plan to the
+    // estimates, and past a few thousand ids (a sweep of a large backlog) the planner scans the
+    // whole table, every workspace's rows, and sorts what it kept.
+    ctes.push(
+      `${cte} AS (SELECT t.id, t.version FROM unnest($${values.length}::text[]) AS wanted(id) ` +
+        `CROSS JOIN LATERAL (SELECT id, version FROM ${TABLES[kind].name} WHERE id = wanted.id ${mode}) AS t)`,
+    );
     selects.push(`SELECT '${kind}' AS kind, id, version FROM ${cte}`);
   };
   for (const kind of KINDS) {
