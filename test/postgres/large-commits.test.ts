@@ -73,11 +73,21 @@ function scansOf(plan: unknown): [string, string][] {
   return [...here, ...Object.values(node).flatMap(scansOf)];
 }
 
-describe('locking a large commit on PostgreSQL', () => {
+describe('a large commit and read set on PostgreSQL', () => {
   let db: FreshDatabase;
+  // Two workspaces, 3,000 pending invitations each. Asked for a third of the table by
+  // `id = ANY(…)`, the planner rather scans all of it, every workspace's rows.
+  const first = aWorkspace({ id: 'ws_first' });
+  const pending = invitations('ws_first', 0, 3_000);
   beforeAll(async () => {
     db = await freshDatabase();
     await migrate(db.pool);
+    const store = new PostgresRosterStore(db.pool);
+    const seeded = { expected: [], removals: [], events: [], outbox: [] };
+    for (const [workspace, rows] of [[first, pending], [aWorkspace({ id: 'ws_second' }), invitations('ws_second', 0, 3_000)]] as const) {
+      expect(await store.commit({ ...seeded, workspaceId: workspace.id, writes: [workspace, ...rows] })).toEqual({ committed: true });
+    }
+    await db.pool.query('ANALYZE invitations');
   });
   afterAll(() => db?.close());
 
@@ -97,18 +107,27 @@ describe('locking a large commit on PostgreSQL', () => {
     };
   }
 
-  it('locks the rows it updates through the primary key, not by scanning the whole table', async () => {
-    // Two workspaces, 3,000 invitations each; a sweep of 2,000 of the first one's. Asked for a third
-    // of the table by `id = ANY(…)`, the planner rather scans all of it, every workspace's rows.
-    const store = new PostgresRosterStore(db.pool);
-    const seeded = { expected: [], removals: [], events: [], outbox: [] };
-    const first = aWorkspace({ id: 'ws_first' });
-    const pending = invitations('ws_first', 0, 3_000);
-    for (const [workspace, rows] of [[first, pending], [aWorkspace({ id: 'ws_second' }), invitations('ws_second', 0, 3_000)]] as const) {
-      expect(await store.commit({ ...seeded, workspaceId: workspace.id, writes: [workspace, ...rows] })).toEqual({ committed: true });
-    }
-    await db.pool.query('ANALYZE invitations');
+  /** The tables a statement scans, and how, as the planner would run it now. */
+  async function scansIn({ text, values }: Statement): Promise<[string, string][]> {
+    const { rows } = await db.pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${text}`, [...values]);
+    return scansOf(rows[0]?.['QUERY PLAN']);
+  }
 
+  it('asks whether 2,000 invitations moved through the primary key, not by scanning the whole table', async () => {
+    const pool = recording(db.pool);
+    const store = new PostgresRosterStore(pool);
+    const read = pending.slice(1_000).map((i) => ({ kind: 'invitation' as const, id: i.id, version: 1 }));
+    expect(await store.versionsCurrent([{ kind: 'workspace', id: first.id, version: 1 }, ...read])).toBe(true);
+    expect(await store.versionsCurrent([...read, { kind: 'invitation', id: pending[2_999]!.id, version: 2 }])).toBe(false);
+    expect(await store.versionsCurrent([...read, { kind: 'invitation', id: 'inv_nobody', version: 0 }])).toBe(true);
+    expect(await store.versionsCurrent([...read, { kind: 'invitation', id: 'inv_nobody', version: 1 }])).toBe(false);
+    expect(pool.log).toHaveLength(4);
+    const scans = await scansIn(pool.log[0]!);
+    expect(scans).toContainEqual(['Index Scan', 'invitations']);
+    expect(scans).not.toContainEqual(['Seq Scan', 'invitations']);
+  });
+
+  it('locks the 2,000 rows a sweep updates through the primary key, not by scanning the whole table', async () => {
     const pool = recording(db.pool);
     const expired = pending.slice(0, 2_000).map((i): Invitation => ({ ...i, status: 'expired', closedAt: i.expiresAt }));
     const sweep = {
@@ -122,9 +141,7 @@ describe('locking a large commit on PostgreSQL', () => {
     expect(await new PostgresRosterStore(pool).commit(sweep)).toEqual({ committed: true });
     const [lock] = pool.log.filter((s) => s.text.includes('FOR NO KEY UPDATE'));
     expect(lock).toBeDefined();
-
-    const { rows } = await db.pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${lock!.text}`, [...lock!.values]);
-    const scans = scansOf(rows[0]?.['QUERY PLAN']);
+    const scans = await scansIn(lock!);
     expect(scans).toContainEqual(['Index Scan', 'invitations']);
     expect(scans).not.toContainEqual(['Seq Scan', 'invitations']);
   });
