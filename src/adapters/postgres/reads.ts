@@ -162,8 +162,8 @@ export class PostgresReads implements Required<DecisionReads> {
     // planned as a scan of the whole table. Only whether one moved comes back, not every version.
     const byKind = new Map<AggregateKind, { ids: string[]; versions: number[] }>();
     for (const e of expected) {
-      const group = byKind.get(e.kind) ?? { ids: [], versions: [] };
-      if (group.ids.length === 0) byKind.set(e.kind, group);
+      let group = byKind.get(e.kind);
+      if (!group) byKind.set(e.kind, (group = { ids: [], versions: [] }));
       group.ids.push(e.id);
       group.versions.push(e.version);
     }
