@@ -19,33 +19,61 @@ const stale = (detail: string): TransactionEnd<CommitOutcome> => ({
 
 /** What a commit touches, per kind, with each aggregate once (the last write of it wins). */
 type Plan = Readonly<{
+  /** The version each aggregate is expected at, by `kind:id`. */
   expected: ReadonlyMap<string, number>;
+  /** The ids of the aggregates expected at some version (0 included), per kind. */
+  relied: ReadonlyMap<AggregateKind, ReadonlySet<string>>;
+  /** The `kind:id` of every aggregate written. */
+  written: ReadonlySet<string>;
   writes: ReadonlyMap<AggregateKind, Aggregate[]>;
   removals: ReadonlyMap<AggregateKind, string[]>;
 }>;
 
+/**
+ * Groups the commit by kind in one pass over it: a sweep writes one invitation per lapsed one,
+ * tens of thousands in a backlog, so anything per aggregate that looks at the others (a copy of
+ * its kind's list, a search of the writes) makes a large commit take quadratic time.
+ */
 function planOf(commit: Commit): Plan {
-  const expected = new Map(commit.expected.map((e) => [keyOf(e.kind, e.id), e.version]));
+  const expected = new Map<string, number>();
+  const relied = new Map<AggregateKind, Set<string>>();
+  for (const e of commit.expected) {
+    expected.set(keyOf(e.kind, e.id), e.version);
+    groupInto(relied, e.kind, e.id);
+  }
   const latest = new Map<string, Aggregate>();
   for (const a of commit.writes) latest.set(keyOf(a.kind, a.id), a);
   const writes = new Map<AggregateKind, Aggregate[]>();
-  for (const a of latest.values()) writes.set(a.kind, [...(writes.get(a.kind) ?? []), a]);
+  for (const a of latest.values()) {
+    const group = writes.get(a.kind);
+    if (group) group.push(a);
+    else writes.set(a.kind, [a]);
+  }
+  const removed = new Map<AggregateKind, Set<string>>();
+  for (const r of commit.removals) groupInto(removed, r.kind, r.id);
   const removals = new Map<AggregateKind, string[]>();
-  for (const r of commit.removals) removals.set(r.kind, [...new Set([...(removals.get(r.kind) ?? []), r.id])]);
-  return { expected, writes, removals };
+  for (const [kind, ids] of removed) removals.set(kind, [...ids]);
+  return { expected, relied, written: new Set(latest.keys()), writes, removals };
+}
+
+/** Adds `id` to the set `groups` holds under `kind`, starting the set if need be. */
+function groupInto(groups: Map<AggregateKind, Set<string>>, kind: AggregateKind, id: string): void {
+  const group = groups.get(kind);
+  if (group) group.add(id);
+  else groups.set(kind, new Set([id]));
 }
 
 /**
  * One statement that locks every row the commit writes, removes or relies on, and returns their
  * versions. Tables are locked in a fixed order, the workspace first: every commit of a workspace
  * locks its row, so commits of one workspace queue there and never deadlock on each other, and
- * the events they append get positions in commit order.
+ * the events they append get positions in commit order. Within a table, rows are locked one by
+ * one through the primary key, in code-point order of their ids.
  */
 function lockStatement(commit: Commit, plan: Plan): Readonly<{ text: string; values: unknown[] }> {
   const idsOf = (kind: AggregateKind) => {
-    const ids = new Set<string>();
+    const ids = new Set<string>(plan.relied.get(kind));
     if (kind === 'workspace') ids.add(commit.workspaceId);
-    for (const key of plan.expected.keys()) if (key.startsWith(`${kind}:`)) ids.add(key.slice(kind.length + 1));
     for (const a of plan.writes.get(kind) ?? []) ids.add(a.id);
     return ids;
   };
@@ -56,7 +84,14 @@ function lockStatement(commit: Commit, plan: Plan): Readonly<{ text: string; val
     if (ids.length === 0) return;
     values.push([...ids].sort());
     const cte = `l${values.length}`;
-    ctes.push(`${cte} AS (SELECT id, version FROM ${TABLES[kind].name} WHERE id = ANY($${values.length}::text[]) ORDER BY id ${mode})`);
+    // Row by row through the primary key, in the order of the sorted ids (the lateral subquery
+    // runs once per id, as unnest hands them out). `id = ANY(ids)` would leave the plan to the
+    // estimates, and past a few thousand ids (a sweep of a large backlog) the planner scans the
+    // whole table, every workspace's rows, and sorts what it kept.
+    ctes.push(
+      `${cte} AS (SELECT t.id, t.version FROM unnest($${values.length}::text[]) AS wanted(id) ` +
+        `CROSS JOIN LATERAL (SELECT id, version FROM ${TABLES[kind].name} WHERE id = wanted.id ${mode}) AS t)`,
+    );
     selects.push(`SELECT '${kind}' AS kind, id, version FROM ${cte}`);
   };
   for (const kind of KINDS) {
@@ -71,17 +106,16 @@ function lockStatement(commit: Commit, plan: Plan): Readonly<{ text: string; val
 
 /** Aggregates expected not to exist that the commit does not create: absent rows cannot be locked. */
 async function findUnlockable(client: SqlClient, plan: Plan): Promise<string | null> {
-  const missing = new Map<AggregateKind, string[]>();
+  const missing = new Map<AggregateKind, Set<string>>();
   for (const [key, version] of plan.expected) {
-    const [kind, ...rest] = key.split(':') as [AggregateKind, ...string[]];
-    const id = rest.join(':');
-    if (version !== 0 || (plan.writes.get(kind) ?? []).some((a) => a.id === id)) continue;
-    missing.set(kind, [...(missing.get(kind) ?? []), id]);
+    if (version !== 0 || plan.written.has(key)) continue;
+    const kind = key.slice(0, key.indexOf(':')) as AggregateKind;
+    groupInto(missing, kind, key.slice(kind.length + 1));
   }
   for (const [kind, ids] of missing) {
     // A separate statement has a snapshot taken after the workspace lock was granted, so it
     // sees whatever the commits this one queued behind have created.
-    const { rows } = await client.query(`SELECT id FROM ${TABLES[kind].name} WHERE id = ANY($1::text[]) LIMIT 1`, [ids]);
+    const { rows } = await client.query(`SELECT id FROM ${TABLES[kind].name} WHERE id = ANY($1::text[]) LIMIT 1`, [[...ids]]);
     const found = rows[0] as { id: string } | undefined;
     if (found) return `${kind} ${found.id} exists, expected it not to`;
   }

@@ -157,15 +157,23 @@ export class PostgresReads implements Required<DecisionReads> {
   async versionsCurrent(expected: readonly ExpectedVersion[]): Promise<boolean> {
     if (expected.length === 0) return true;
     // One statement, so every version is read at one instant; a row not found is at version 0.
-    const byKind = new Map<AggregateKind, string[]>();
-    for (const e of expected) byKind.set(e.kind, [...(byKind.get(e.kind) ?? []), e.id]);
+    // Each id is looked up through the primary key by a subquery of its own: a refused sweep asks
+    // about every lapsed invitation it read, thousands of them, and `id = ANY(ids)` would then be
+    // planned as a scan of the whole table. Only whether one moved comes back, not every version.
+    const byKind = new Map<AggregateKind, { ids: string[]; versions: number[] }>();
+    for (const e of expected) {
+      let group = byKind.get(e.kind);
+      if (!group) byKind.set(e.kind, (group = { ids: [], versions: [] }));
+      group.ids.push(e.id);
+      group.versions.push(e.version);
+    }
     const values: unknown[] = [];
-    const selects = [...byKind].map(([kind, ids]) => {
-      values.push(ids);
-      return `SELECT '${kind}' AS kind, id, version FROM ${TABLES[kind].name} WHERE id = ANY($${values.length}::text[])`;
+    const moved = [...byKind].map(([kind, { ids, versions }]) => {
+      values.push(ids, versions);
+      return `SELECT 1 FROM unnest($${values.length - 1}::text[], $${values.length}::integer[]) AS e(id, version)
+        WHERE coalesce((SELECT t.version FROM ${TABLES[kind].name} t WHERE t.id = e.id), 0) <> e.version`;
     });
-    const rows = await this.#rows<{ kind: string; id: string; version: number | string }>(selects.join(' UNION ALL '), values);
-    const found = new Map(rows.map((r) => [`${r.kind}:${r.id}`, Number(r.version)]));
-    return expected.every((e) => (found.get(`${e.kind}:${e.id}`) ?? 0) === e.version);
+    const [row] = await this.#rows<{ current: boolean }>(`SELECT NOT EXISTS (${moved.join(' UNION ALL ')}) AS current`, values);
+    return row?.current === true;
   }
 }
