@@ -878,6 +878,11 @@ export type RosterStepReport<D = RosterDriver> = Readonly<{
   outcomes: readonly string[];
   /** What the driver answered, per command: a refusal with the `error` your driver put in it (its message, its details). */
   answers: readonly DriverOutcome[];
+  /**
+   * Per command: `true` when it was refused on one of your app's own rules (the `stricter` option
+   * accepted the refusal, and the step counts as not having happened).
+   */
+  ownRules: readonly boolean[];
   /** The snapshot read after the step. */
   snapshot: DriverSnapshot;
   /** The driver of this run: read your system's own state through it. */
@@ -1148,7 +1153,7 @@ export class RosterCommand implements fc.AsyncCommand<RosterModel, RosterReal> {
     real.previous = snapshot;
     const onStep = real.options.onStep;
     if (onStep) {
-      const report = { index: real.steps, kind: this.step.kind, label: resolved.label, outcomes: [actual], answers: [outcome], snapshot, driver: real.driver };
+      const report = { index: real.steps, kind: this.step.kind, label: resolved.label, outcomes: [actual], answers: [outcome], ownRules: [own !== undefined], snapshot, driver: real.driver };
       await hook(real, `After step ${real.steps} (${line}):`, 'onStep', () => onStep(report));
     }
   }
@@ -1242,7 +1247,8 @@ export class ConcurrentCommands implements fc.AsyncCommand<RosterModel, RosterRe
       ]);
     }
     const { snapshot, model } = await inspect(real, candidates, `step ${real.steps} (${line})`);
-    line = lineOf(notes[candidates.indexOf(model)]);
+    const ownRules = notes[candidates.indexOf(model)];
+    line = lineOf(ownRules);
     m.become(model);
     await recordLinks(real, m, [
       [a, oa],
@@ -1252,7 +1258,16 @@ export class ConcurrentCommands implements fc.AsyncCommand<RosterModel, RosterRe
     real.previous = snapshot;
     const onStep = real.options.onStep;
     if (onStep) {
-      const report = { index: real.steps, kind: 'parallel' as const, label: this.#label, outcomes: [oa, ob], answers: [answerA, answerB], snapshot, driver: real.driver };
+      const report = {
+        index: real.steps,
+        kind: 'parallel' as const,
+        label: this.#label,
+        outcomes: [oa, ob],
+        answers: [answerA, answerB],
+        ownRules: [ownRules?.has(a) ?? false, ownRules?.has(b) ?? false],
+        snapshot,
+        driver: real.driver,
+      };
       await hook(real, `After step ${real.steps} (${line}):`, 'onStep', () => onStep(report));
     }
   }

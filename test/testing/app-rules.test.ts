@@ -62,6 +62,27 @@ describe('an app with rules of its own (`stricter`)', () => {
     expect(refusals.get('DomainNotAllowed') ?? 0).toBeGreaterThan(5);
   });
 
+  it('tells onStep which refusals were the app\'s own, and only those', async () => {
+    let own = 0;
+    let others = 0;
+    const { failed, message } = await check({
+      stricter,
+      onStep: ({ ownRules, answers }) => {
+        ownRules.forEach((isOwn, n) => {
+          const answer = answers[n]!;
+          if (isOwn) {
+            expect(answer.ok === false && ['NameTooLong', 'DomainNotAllowed'].includes(answer.errorType)).toBe(true);
+            own++;
+          } else if (!answer.ok) others++;
+        });
+        expect(ownRules).toHaveLength(answers.length);
+      },
+    });
+    expect(failed, message).toBe(false);
+    expect(own).toBeGreaterThan(5);
+    expect(others).toBeGreaterThan(5); // the library's own refusals are not marked
+  });
+
   it('still fails on a refusal `stricter` does not recognise', async () => {
     const { failed, message } = await check({ stricter: ({ answer }) => answer.errorType === 'NameTooLong' });
     expect(failed).toBe(true);
