@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Agent, Invitation } from '../domain/index';
 import { agentIdSchema, departmentIdSchema, invitationIdSchema } from '../domain/ids';
 import { pure } from '../domain/pure';
+import { isoTime } from '../domain/time';
 import { availabilitySchema } from '../domain/schemas';
 
 /** Filters of `listAgents`. */
@@ -90,6 +91,13 @@ export const MAX_PAGE_SIZE = 1000;
 const NOT_A_CURSOR = 'is not a cursor this listing gave';
 const limitSchema = /* @__PURE__ */ z.int().min(1).max(MAX_PAGE_SIZE).optional();
 
+/**
+ * An instant as {@link isoTime} writes it, years 0001–9999 (what PostgreSQL's `timestamptz`
+ * reads), naming a real date: `Date.parse` gives it back unchanged.
+ */
+const isCanonicalInstant = (time: string) =>
+  /^(?!0000)\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(time) && new Date(Date.parse(time)).toISOString() === time;
+
 /** A cursor of a (time, id) listing: `<ISO instant>~<id>`, the place of the last row of a page. */
 const placeCursor = (id: z.ZodType<string>) =>
   // Typed as the tuple itself rather than PlaceKey, which stays internal: the exported schemas' output names it.
@@ -100,31 +108,56 @@ const placeCursor = (id: z.ZodType<string>) =>
     return z.NEVER;
   });
 
-const isCanonicalInstant = (time: string) => {
-  const ms = Date.parse(time);
-  return !Number.isNaN(ms) && new Date(ms).toISOString() === time;
-};
+/** `null` for `after` reads from the start, so `after: page.cursor` works on the first page too. */
+const afterSchema = <T extends z.ZodType>(cursor: T) => cursor.nullable().optional().transform((c) => c ?? undefined);
 
 /** Query of `agentPage`: the filters of `listAgents`, `after` a cursor it gave, `limit` 1–1000 (100). */
 export const agentPageSchema = /* @__PURE__ */ pure(() =>
-  agentFilterSchema.extend({ after: placeCursor(agentIdSchema).optional(), limit: limitSchema }),
+  agentFilterSchema.extend({ after: afterSchema(placeCursor(agentIdSchema)), limit: limitSchema }),
 );
 /** Query of `invitationPage`: the filters of `listInvitations`, `after` a cursor it gave, `limit` 1–1000 (100). */
 export const invitationPageSchema = /* @__PURE__ */ pure(() =>
-  invitationFilterSchema.extend({ after: placeCursor(invitationIdSchema).optional(), limit: limitSchema }),
+  invitationFilterSchema.extend({ after: afterSchema(placeCursor(invitationIdSchema)), limit: limitSchema }),
 );
-/** Query of `eventPage`: `after` a cursor it gave (an event's position), `limit` 1–1000 (100). */
-export const eventPageSchema = /* @__PURE__ */ pure(() =>
-  z.strictObject({
-    after: z
-      .string()
-      .regex(/^(0|[1-9][0-9]{0,15})$/, NOT_A_CURSOR)
-      .transform(Number)
-      .refine(Number.isSafeInteger, NOT_A_CURSOR)
-      .optional(),
-    limit: limitSchema,
+
+/** The largest position a store may give an event: PostgreSQL's `bigint`. */
+const MAX_POSITION = '9223372036854775807';
+
+/** Whether decimal position `a` comes after `b` (both without leading zeros). */
+export const laterPosition = (a: string, b: string): boolean => (a.length !== b.length ? a.length > b.length : a > b);
+
+/**
+ * A short tag of a workspace id (FNV-1a, 32 bits, base 36) that an event cursor carries, so that
+ * a cursor kept for one workspace and handed to another is refused rather than silently skipping
+ * that workspace's events (positions may come from one sequence shared by all workspaces).
+ */
+export function workspaceTag(workspaceId: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < workspaceId.length; i++) hash = Math.imul(hash ^ workspaceId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(36);
+}
+
+/** An event cursor: `<position>.<workspace tag>`; the position a whole number up to {@link MAX_POSITION}. */
+const eventCursor = /* @__PURE__ */ pure(() =>
+  z.string().transform((cursor, ctx): readonly [position: string, tag: string] => {
+    const [position = '', tag = '', extra] = cursor.split('.');
+    if (extra === undefined && /^[1-9]\d{0,18}$/.test(position) && !laterPosition(position, MAX_POSITION) && /^[0-9a-z]{1,7}$/.test(tag)) return [position, tag];
+    ctx.addIssue(NOT_A_CURSOR);
+    return z.NEVER;
   }),
 );
+/** Query of `eventPage`: `after` a cursor it gave, `limit` 1–1000 (100). */
+export const eventPageSchema = /* @__PURE__ */ pure(() => z.strictObject({ after: afterSchema(eventCursor), limit: limitSchema }));
+
+/**
+ * The events of a log after position `after`, numbered 1, 2, 3…: what a store without
+ * `eventsAfter` (the roster reads its whole log) and the in-memory store (whose positions are
+ * those numbers) answer.
+ */
+export function positionedSlice<E>(log: readonly E[], after: string, limit: number): { position: string; event: E }[] {
+  const from = Number(after); // beyond the log when larger than any index, exact below 2^53
+  return log.slice(from, from + limit).map((event, i) => ({ position: String(from + i + 1), event }));
+}
 
 /**
  * A page from rows a store listed for it, asked for one row more than the page holds: trimmed
@@ -136,5 +169,11 @@ export function pageOf<T>(rows: Iterable<T>, order: ListingOrder<T>, after: Plac
   const items = page.slice(0, limit);
   const last = items.at(-1);
   const end = last === undefined ? after : placeOf(order, last);
-  return { items, cursor: end ? `${end[0]}~${end[1]}` : null, more: page.length > limit };
+  return { items, cursor: end ? `${canonicalTime(end[0])}~${end[1]}` : null, more: page.length > limit };
 }
+
+/** A stored time in the form cursors take, should a store hold one spelled otherwise (`…:00Z`). */
+const canonicalTime = (time: string) => {
+  const ms = Date.parse(time);
+  return Number.isNaN(ms) ? time : isoTime(new Date(ms));
+};

@@ -26,7 +26,9 @@ export function retryDelay(attempts: number, policy: RetryPolicy): number {
  * could outlast it: another dispatcher would then claim the messages not yet sent and send them
  * too. So a run stops once half the lease has passed, leaving what it has not sent leased until
  * the lease ends and then due for any run; a single send would have to take half the lease to be
- * sent twice.
+ * sent twice. Time is measured by the clock port and by the monotonic clock, whichever says more,
+ * so a wall clock stepped back does not extend a run; dispatchers' clocks (which set the leases)
+ * must agree to well within half a lease.
  */
 export async function deliverDue(
   deps: Readonly<{ store: RosterStore; mailer: Mailer; now: () => Date; retry: RetryPolicy }>,
@@ -46,10 +48,14 @@ export async function deliverDue(
   };
   const leaseMs = options.leaseMs ?? 60_000;
   const claimed = await deps.store.claimOutbox(started, options.limit ?? 50, leaseMs);
+  // Time since the claim by the clock port (what the lease is reckoned in, and what tests move)
+  // and by the monotonic clock (which a wall clock stepped back cannot rewind): the larger wins.
+  const claimedAt = performance.now();
+  const elapsed = () => Math.max(stamp().getTime() - started.getTime(), performance.now() - claimedAt);
   let delivered = 0;
   let failed = 0;
   for (const m of claimed) {
-    if (stamp().getTime() - started.getTime() > leaseMs / 2) break;
+    if (elapsed() > leaseMs / 2) break;
     try {
       await deps.mailer.send({ to: m.to, subject: m.subject, text: m.text, html: m.html, idempotencyKey: m.idempotencyKey });
     } catch (e) {

@@ -38,7 +38,10 @@ import {
   eventPageSchema,
   invitationFilterSchema,
   invitationPageSchema,
+  laterPosition,
   pageOf,
+  positionedSlice,
+  workspaceTag,
   type Page,
 } from './listings';
 import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
@@ -102,12 +105,17 @@ export const DEFAULT_CONFLICT_BACKOFF: RetryPolicy = { baseDelayMs: 2, maxDelayM
 /** Who is acting: an agent of a workspace. */
 export type ActorRef = Readonly<{ workspaceId: string; agentId: string }>;
 
+/**
+ * Where a page starts and how long it is: `after` the `cursor` of the page before (`null` or
+ * left out: from the start), `limit` 1–1,000 (100 when left out).
+ */
+export type PageQuery = Readonly<{ after?: string | null | undefined; limit?: number | undefined }>;
 /** Query of `roster.agentPage`: the filters of `listAgents`, and where the page starts. */
-export type AgentPageQuery = AgentFilter & Readonly<{ after?: string; limit?: number }>;
+export type AgentPageQuery = AgentFilter & PageQuery;
 /** Query of `roster.invitationPage`: the filters of `listInvitations`, and where the page starts. */
-export type InvitationPageQuery = Omit<InvitationFilter, 'now'> & Readonly<{ after?: string; limit?: number }>;
+export type InvitationPageQuery = Omit<InvitationFilter, 'now'> & PageQuery;
 /** Query of `roster.eventPage`: where the page starts (a `cursor` it gave) and how many events it holds. */
-export type EventPageQuery = Readonly<{ after?: string; limit?: number }>;
+export type EventPageQuery = PageQuery;
 const actorSchema = /* @__PURE__ */ z.strictObject({ workspaceId: workspaceIdSchema, agentId: agentIdSchema });
 /** Parses who acts; its issues are reported under `actor.` so they never read like the input's. */
 const actorWrapperSchema = /* @__PURE__ */ z.strictObject({ actor: actorSchema });
@@ -1235,16 +1243,20 @@ export function createRoster(options: RosterOptions = {}) {
      * repeated. Admins only.
      */
     eventPage: (actor: ActorRef, query: EventPageQuery = {}) =>
-      parse(eventPageSchema, query).andThen(({ after = 0, limit = DEFAULT_PAGE_SIZE }) =>
-        reading(actor, 'viewStatistics', async ({ workspace }): Promise<Page<WorkspaceEvent>> => {
+      parse(eventPageSchema, query).andThen(({ after, limit = DEFAULT_PAGE_SIZE }) =>
+        reading(actor, 'viewStatistics', async ({ workspace }): Promise<Page<WorkspaceEvent> | null> => {
+          const tag = workspaceTag(workspace.id);
+          if (after && after[1] !== tag) return null;
+          const from = after?.[0] ?? '0';
           const rows = store.eventsAfter
-            ? await store.eventsAfter(workspace.id, after, limit + 1)
-            : (await store.events(workspace.id)).slice(after, after + limit + 1).map((event, i) => ({ position: after + i + 1, event }));
-          const page = rows.filter((r) => r.position > after).slice(0, limit + 1);
+            ? await store.eventsAfter(workspace.id, from, limit + 1)
+            : positionedSlice(await store.events(workspace.id), from, limit + 1);
+          // Trimmed again, so a store that answers more than asked is still read right.
+          const page = rows.filter((r) => laterPosition(r.position, from)).slice(0, limit + 1);
           const items = page.slice(0, limit);
-          const last = items.at(-1)?.position ?? (after > 0 ? after : null);
-          return { items: items.map((r) => r.event), cursor: last === null ? null : String(last), more: page.length > limit };
-        }),
+          const last = items.at(-1)?.position ?? after?.[0];
+          return { items: items.map((r) => r.event), cursor: last === undefined ? null : `${last}.${tag}`, more: page.length > limit };
+        }).andThen((page) => (page ? ok(page) : err(domain.validationFailed([{ path: 'after', message: 'is a cursor of another workspace' }])))),
       ),
     /**
      * Outbox messages and their delivery state. Admins only. Bodies are left out: an undelivered

@@ -134,11 +134,12 @@ export type AgentFilter = Readonly<{
 export type InvitationFilter = Readonly<{ status?: Invitation['status']; now?: Date }>;
 
 /**
- * An event of a workspace's log with its position: positions grow in commit order within a
- * workspace (they need not be consecutive, nor start at 1), so "the events after position p" is
- * a cursor a reader can hold on to while the log grows.
+ * An event of a workspace's log with its position: a whole number 1 or more, written in decimal
+ * without leading zeros (a string, so that a 64-bit sequence is carried exactly). Positions grow
+ * in commit order within a workspace (they need not be consecutive, nor start at 1), so "the
+ * events after position p" is a cursor a reader can hold on to while the log grows.
  */
-export type PositionedEvent = Readonly<{ position: number; event: WorkspaceEvent }>;
+export type PositionedEvent = Readonly<{ position: string; event: WorkspaceEvent }>;
 
 /**
  * A department with how many agents and pending invitations name it. Listed with a `now`
@@ -250,13 +251,16 @@ export interface RosterStore {
   events(workspaceId: WorkspaceId): Promise<readonly WorkspaceEvent[]>;
   /**
    * Optional: up to `limit` of the workspace's events with a position greater than `after`
-   * (`0`: from the start), in commit order, each with its position. A log can grow without
-   * bound, so a store should answer this from an index; without it the roster reads the whole
-   * log through {@link events} and numbers the events 1, 2, 3….
+   * (`'0'`: from the start; at most 9223372036854775807), in commit order, each with its
+   * position ({@link PositionedEvent}). A log can grow without bound, so a store should answer
+   * this from an index; without it the roster reads the whole log through {@link events} and
+   * numbers the events 1, 2, 3…. Positions from a sequence shared by every workspace are fine if
+   * commits of one workspace append one after another (PostgreSQL's store locks the workspace's
+   * row first): a position taken before a commit that lands after a later one would be skipped.
    *
    * @example const next = await store.eventsAfter?.(workspaceId, lastPosition, 100);
    */
-  eventsAfter?(workspaceId: WorkspaceId, after: number, limit: number): Promise<readonly PositionedEvent[]>;
+  eventsAfter?(workspaceId: WorkspaceId, after: string, limit: number): Promise<readonly PositionedEvent[]>;
 
   /**
    * Writes one command's decision atomically, or nothing: a stale `expected` version or a broken

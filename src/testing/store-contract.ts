@@ -728,18 +728,21 @@ export function describeStoreContract(
         await given({ create: [workspaceA], events: [a('One'), a('Two')] });
         await given({ workspaceId: WS_B, create: [aWorkspace({ id: WS_B })], events: [departmentCreated(WS_B, 'Alpha')] });
         await given({ update: [[workspaceA, 1]], events: [a('Three')] });
-        const all = await eventsAfter(WS_A, 0, 100);
+        const all = await eventsAfter(WS_A, '0', 100);
         expect(all.map((p) => p.event)).toEqual([a('One'), a('Two'), a('Three')]);
+        // Positions: whole numbers in decimal, no leading zero, growing in commit order.
         const positions = all.map((p) => p.position);
-        expect(positions.every((p, k) => Number.isSafeInteger(p) && p > 0 && (k === 0 || p > positions[k - 1]!))).toBe(true);
-        expect(await eventsAfter(WS_A, 0, 2)).toEqual(all.slice(0, 2));
+        const later = (x: string, y: string) => (x.length !== y.length ? x.length > y.length : x > y);
+        expect(positions.every((p, k) => /^[1-9]\d{0,18}$/.test(p) && (k === 0 || later(p, positions[k - 1]!)))).toBe(true);
+        expect(await eventsAfter(WS_A, '0', 2)).toEqual(all.slice(0, 2));
         expect(await eventsAfter(WS_A, positions[0]!, 1)).toEqual(all.slice(1, 2));
         expect(await eventsAfter(WS_A, positions[2]!, 10)).toEqual([]);
+        expect(await eventsAfter(WS_A, '9223372036854775807', 10)).toEqual([]);
         await given({ update: [[workspaceA, 2]], events: [a('Four')] });
-        const later = await eventsAfter(WS_A, positions[2]!, 10);
-        expect(later.map((p) => p.event)).toEqual([a('Four')]);
-        expect(later[0]!.position > positions[2]!).toBe(true);
-        expect((await eventsAfter(WS_B, 0, 10)).map((p) => p.event)).toEqual([departmentCreated(WS_B, 'Alpha')]);
+        const since = await eventsAfter(WS_A, positions[2]!, 10);
+        expect(since.map((p) => p.event)).toEqual([a('Four')]);
+        expect(later(since[0]!.position, positions[2]!)).toBe(true);
+        expect((await eventsAfter(WS_B, '0', 10)).map((p) => p.event)).toEqual([departmentCreated(WS_B, 'Alpha')]);
       });
     });
 

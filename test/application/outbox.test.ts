@@ -3,7 +3,7 @@
  * per idempotency key, none is lost, retries wait for their backoff, and delivery state can be read.
  */
 import type { Result } from 'neverthrow';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   CapturingMailer,
   createRoster,
@@ -114,40 +114,91 @@ describe('the outbox', () => {
 });
 
 describe('a slow mailer', () => {
-  it('never has an email sent twice by two dispatchers: a run stops once half its lease has passed, and leaves the rest for a later run', async () => {
-    // Each send takes 5 s of the shared clock. Midway through the first run, a second dispatcher
-    // (another process on the same store) runs too, 65 s after the first claimed its batch.
+  /**
+   * A store, a shared clock, twenty invitation emails waiting, and a mailer whose every send takes
+   * 5 s; `during(send)` runs inside each send, `sends` counts what went out per idempotency key.
+   */
+  async function aSlowOutbox(during: (clockNow: number) => Promise<void> = async () => {}) {
     const store = new MemoryRosterStore();
     const clock = new ManualClock('2026-11-23T09:00:00Z');
     const sends = new Map<string, number>();
-    let second: (() => Promise<unknown>) | undefined;
     const slow: Mailer = {
       async send(message: MailMessage) {
         sends.set(message.idempotencyKey, (sends.get(message.idempotencyKey) ?? 0) + 1);
         clock.advance({ seconds: 5 });
-        if (sends.size === 13 && second) {
-          const run = second;
-          second = undefined;
-          await run();
-        }
+        await during(clock.now().getTime());
       },
     };
-    const shared: RosterOptions = { store, clock, mailer: slow, identity: new MemoryIdentity(), deliverImmediately: false };
-    const { roster, invite } = await aShop({ ...shared, plan: 'custom' });
+    const shared: RosterOptions = { store, mailer: slow, identity: new MemoryIdentity(), deliverImmediately: false };
+    const { roster, invite } = await aShop({ ...shared, clock, plan: 'custom' });
     for (let n = 1; n <= 20; n++) await invite(`agent${n}@acme.com`);
-    const other = createRoster(shared);
+    const sentOnce = () => [...sends.values()].every((n) => n === 1);
+    return { store, clock, sends, shared, roster, sentOnce };
+  }
+
+  it('never has an email sent twice by two dispatchers: a run stops once half its lease has passed, and leaves the rest for a later run', async () => {
+    // A second dispatcher (another process on the same store) runs as soon as the first run's
+    // 60 s lease is over, if the first is still sending then: it would claim what the first had
+    // not sent yet, and the first would send those too. Stopping at half the lease, it never is.
+    let second: (() => Promise<unknown>) | undefined;
+    let claimedAt = 0;
+    const { clock, sends, shared, roster, sentOnce } = await aSlowOutbox(async (now) => {
+      if (second && now - claimedAt > 61_000) {
+        const run = second;
+        second = undefined;
+        await run();
+      }
+    });
+    const other = createRoster({ ...shared, clock });
     second = async () => await other.deliverOutbox();
+    claimedAt = clock.now().getTime();
 
     const first = (await roster.deliverOutbox())._unsafeUnwrap();
     expect(first.delivered).toBeLessThan(20); // it stopped with half of its 60 s lease gone
-    expect([...sends.values()].every((n) => n === 1)).toBe(true);
+    expect(sentOnce()).toBe(true);
     // Later runs (a timer) send the rest once their lease has run out, a few at a time.
     for (let run = 0; run < 10 && sends.size < 20; run++) {
       clock.advance({ minutes: 1 });
       await roster.deliverOutbox();
     }
     expect(sends.size).toBe(20);
-    expect([...sends.values()].every((n) => n === 1)).toBe(true);
+    expect(sentOnce()).toBe(true);
+  });
+
+  it('stops by the monotonic clock too, so a wall clock stepped back does not stretch a run past its lease', async () => {
+    // Host A's wall clock steps back ten minutes just after it claims (NTP, a resumed VM); time
+    // really passes 5 s a send (the monotonic clock, and host B's correct wall clock). B runs once
+    // A's lease is over by the true time.
+    const truth = { now: 0 };
+    const monotonic = vi.spyOn(performance, 'now').mockImplementation(() => truth.now);
+    try {
+      const hostA = new ManualClock('2026-11-23T09:00:00Z');
+      const hostB = new ManualClock('2026-11-23T09:00:00Z');
+      let stepped = false;
+      let second: (() => Promise<unknown>) | undefined;
+      const { sends, shared, store, sentOnce } = await aSlowOutbox(async () => {
+        truth.now += 5_000;
+        hostB.advance({ seconds: 5 });
+        if (!stepped) {
+          stepped = true;
+          hostA.set(new Date(hostA.now().getTime() - 600_000));
+        }
+        if (second && truth.now > 61_000) {
+          const run = second;
+          second = undefined;
+          await run();
+        }
+      });
+      const a = createRoster({ ...shared, store, clock: hostA });
+      const b = createRoster({ ...shared, store, clock: hostB });
+      second = async () => await b.deliverOutbox();
+      const first = (await a.deliverOutbox())._unsafeUnwrap();
+      expect(first.delivered).toBeLessThan(20);
+      expect(sentOnce()).toBe(true);
+      expect(sends.size).toBeLessThan(20);
+    } finally {
+      monotonic.mockRestore();
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../../dom
 import type { Email } from '../../domain/values';
 import type { OutboxMessage, OutboxStatus } from '../../ports/outbox';
 import { OrderedIndex } from './ordered-index';
-import { BY_JOINING, BY_SENDING, firstInOrder } from '../../application/listings';
+import { BY_JOINING, BY_SENDING, firstInOrder, positionedSlice } from '../../application/listings';
 import type {
   Aggregate,
   AgentFilter,
@@ -243,7 +243,7 @@ export class MemoryRosterStore implements RosterStore {
       }
     }
     return this.#all<Department>(workspaceId, 'department')
-      .sort((a, b) => (a.nameKey !== b.nameKey ? (a.nameKey < b.nameKey ? -1 : 1) : a.id < b.id ? -1 : 1))
+      .sort((a, b) => (a.nameKey !== b.nameKey ? (a.nameKey < b.nameKey ? -1 : 1) : a.id === b.id ? 0 : a.id < b.id ? -1 : 1))
       .map((department) => ({
         department,
         members: count(`agent-in:${workspaceId}:${department.id}`),
@@ -255,9 +255,9 @@ export class MemoryRosterStore implements RosterStore {
     return [...(this.#events.get(workspaceId) ?? [])];
   }
   /** Positions are 1, 2, 3… within a workspace: a page is a slice of its log. */
-  async eventsAfter(workspaceId: WorkspaceId, after: number, limit: number): Promise<readonly PositionedEvent[]> {
+  async eventsAfter(workspaceId: WorkspaceId, after: string, limit: number): Promise<readonly PositionedEvent[]> {
     await this.#io();
-    return (this.#events.get(workspaceId) ?? []).slice(after, after + limit).map((event, i) => ({ position: after + i + 1, event }));
+    return positionedSlice(this.#events.get(workspaceId) ?? [], after, limit);
   }
 
   async commit(commit: Commit): Promise<CommitOutcome> {

@@ -295,12 +295,12 @@ export class PostgresRosterStore implements RosterStore {
    * Positions are the log's own (`bigserial`, shared by every workspace): within one workspace
    * they grow in commit order, since every commit of a workspace appends while holding its row.
    */
-  async eventsAfter(workspaceId: WorkspaceId, after: number, limit: number): Promise<readonly PositionedEvent[]> {
+  async eventsAfter(workspaceId: WorkspaceId, after: string, limit: number): Promise<readonly PositionedEvent[]> {
     const rows = await this.#rows<EventRow & { position: string }>(
-      `SELECT position, ${EVENT_COLUMNS} FROM events WHERE workspace_id = $1 AND position > $2 ORDER BY position LIMIT $3`,
+      `SELECT position::text AS position, ${EVENT_COLUMNS} FROM events WHERE workspace_id = $1 AND position > $2::bigint ORDER BY position LIMIT $3`,
       [workspaceId, after, limit],
     );
-    return rows.map((r) => ({ position: Number(r.position), event: eventOf(r) }));
+    return rows.map((r) => ({ position: r.position, event: eventOf(r) }));
   }
 
   async commit(commit: Commit): Promise<CommitOutcome> {
