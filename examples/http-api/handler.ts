@@ -232,11 +232,12 @@ const unchecked = (body: unknown): never => body as never;
 
 /**
  * The page of a listing a query string asks for: `after`, the `next` of the page before, and
- * `limit`, which the roster takes as a number (a query string's that is not one is still refused).
+ * `limit`, which the roster takes as a number: plain digits become one, anything else (`0x10`,
+ * `1e2`, ` 5 `) is handed on as the string it is, for the roster to refuse.
  */
 const PAGE_QUERY = ['after', 'limit'] as const;
 const pageQuery = ({ limit, ...rest }: Readonly<Record<string, string>>): never =>
-  unchecked(limit === undefined ? rest : { ...rest, limit: Number(limit) });
+  unchecked(limit === undefined ? rest : { ...rest, limit: /^[1-9]\d{0,3}$/.test(limit) ? Number(limit) : limit });
 
 // Client-facing bodies of the two use cases whose input holds more than a command schema: the
 // roster keeps those schemas private, so they are rebuilt here for the OpenAPI document only.
@@ -364,7 +365,7 @@ const ROUTES: readonly Route[] = [
   },
   {
     method: 'GET', path: '/events', summary: 'The event log after a cursor, for projections that follow it (admins)', actor: true, query: PAGE_QUERY,
-    run: ({ roster, actor, query }) => roster.eventPage(actor, pageQuery(query)).map(({ items, cursor }) => ({ events: items, cursor })),
+    run: ({ roster, actor, query }) => roster.eventPage(actor, pageQuery(query)).map(({ items, cursor, more }) => ({ events: items, cursor, more })),
   },
 ];
 

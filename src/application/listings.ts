@@ -78,8 +78,13 @@ export function firstInOrder<T>(rows: Iterable<T>, order: ListingOrder<T>, after
  * asking again later.
  *
  * @example
- * let page = await roster.agentPage(ana, { limit: 100 }).unwrapOr(null);
- * while (page?.more) page = await roster.agentPage(ana, { after: page.cursor!, limit: 100 }).unwrapOr(null);
+ * const agents: Agent[] = [];
+ * for (let after: string | null = null, more = true; more; ) {
+ *   const page = await roster.agentPage(ana, { after, limit: 100 });
+ *   if (page.isErr()) throw new Error(page.error.message); // a failing store is not the end of the list
+ *   agents.push(...page.value.items);
+ *   ({ cursor: after, more } = page.value);
+ * }
  */
 export type Page<T> = Readonly<{ items: readonly T[]; cursor: string | null; more: boolean }>;
 
