@@ -274,16 +274,14 @@ export function describePages(name: string, makeStore: () => RosterStore | Promi
         for (const [, page] of queries()) await refusedAt(page({ offset: 10 }), 'offset');
       });
 
-      it('refuses hostile objects as a query, and changes nothing', async () => {
-        const before = await shop.snapshot();
+      it('refuses hostile objects as a query, at each key it does not know (__proto__ included)', async () => {
         for (const [, page] of queries()) {
           for (const json of hostile.object_payloads_json) {
-            const outcome = await page(JSON.parse(json) as object);
-            if (outcome.isOk()) continue; // a payload may be a valid query, e.g. {} with a harmless key dropped
-            expect(outcome.error.type).toBe('ValidationFailed');
+            const payload = JSON.parse(json) as object;
+            // Every payload of the fixture has keys no query knows: each is refused where it stands.
+            for (const key of Object.keys(payload)) await refusedAt(page(payload), key);
           }
         }
-        expect(await shop.snapshot()).toEqual(before);
       });
     });
   });
