@@ -36,7 +36,7 @@ export const BY_JOINING: ListingOrder<Agent> = { time: (a) => a.joinedAt, id: (a
 export const BY_SENDING: ListingOrder<Invitation> = { time: (i) => i.sentAt, id: (i) => i.id };
 
 /** Where a row stands in `order`. */
-export const placeOf = <T>(order: ListingOrder<T>, row: T): PlaceKey => [order.time(row), order.id(row)];
+const placeOf = <T>(order: ListingOrder<T>, row: T): PlaceKey => [order.time(row), order.id(row)];
 
 /**
  * The rows after `after`, in order, at most `limit` of them: the whole listing sorted when there
@@ -129,7 +129,7 @@ export const invitationPageSchema = /* @__PURE__ */ pure(() =>
 const MAX_POSITION = '9223372036854775807';
 
 /** Whether decimal position `a` comes after `b` (both without leading zeros). */
-export const laterPosition = (a: string, b: string): boolean => (a.length !== b.length ? a.length > b.length : a > b);
+const laterPosition = (a: string, b: string): boolean => (a.length !== b.length ? a.length > b.length : a > b);
 
 /**
  * A short tag of a workspace id (FNV-1a, 32 bits, base 36) that an event cursor carries, so that
@@ -162,6 +162,18 @@ export const eventPageSchema = /* @__PURE__ */ pure(() => z.strictObject({ after
 export function positionedSlice<E>(log: readonly E[], after: string, limit: number): { position: string; event: E }[] {
   const from = Number(after); // beyond the log when larger than any index, exact below 2^53
   return log.slice(from, from + limit).map((event, i) => ({ position: String(from + i + 1), event }));
+}
+
+/**
+ * A page of a workspace's log from events a store gave with their positions, asked for one more
+ * than the page holds after position `from` (`'0'`: the start): trimmed again as {@link pageOf}
+ * trims, its cursor the last position read (or `after`'s, when nothing new) with the workspace's tag.
+ */
+export function eventPageOf<E>(rows: readonly { position: string; event: E }[], after: string | undefined, tag: string, limit: number): Page<E> {
+  const page = rows.filter((r) => laterPosition(r.position, after ?? '0')).slice(0, limit + 1);
+  const items = page.slice(0, limit);
+  const last = items.at(-1)?.position ?? after;
+  return { items: items.map((r) => r.event), cursor: last === undefined ? null : `${last}.${tag}`, more: page.length > limit };
 }
 
 /**

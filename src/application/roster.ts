@@ -38,7 +38,7 @@ import {
   eventPageSchema,
   invitationFilterSchema,
   invitationPageSchema,
-  laterPosition,
+  eventPageOf,
   pageOf,
   positionedSlice,
   workspaceTag,
@@ -1168,7 +1168,12 @@ export function createRoster(options: RosterOptions = {}) {
     agentPage: (actor: ActorRef, query: AgentPageQuery = {}) =>
       parse(agentPageSchema, query).andThen(({ after, limit = DEFAULT_PAGE_SIZE, ...filter }) =>
         reading(actor, null, async ({ workspace }) =>
-          pageOf(await store.listAgents(workspace.id, filter as AgentFilter, { after: after && { joinedAt: after[0] as IsoTime, id: after[1] as AgentId }, limit: limit + 1 }), BY_JOINING, after, limit),
+          pageOf(
+            await store.listAgents(workspace.id, filter as AgentFilter, { after: after && { joinedAt: after[0] as IsoTime, id: after[1] as AgentId }, limit: limit + 1 }),
+            BY_JOINING,
+            after,
+            limit,
+          ),
         ),
       ),
     /**
@@ -1251,11 +1256,7 @@ export function createRoster(options: RosterOptions = {}) {
           const rows = store.eventsAfter
             ? await store.eventsAfter(workspace.id, from, limit + 1)
             : positionedSlice(await store.events(workspace.id), from, limit + 1);
-          // Trimmed again, so a store that answers more than asked is still read right.
-          const page = rows.filter((r) => laterPosition(r.position, from)).slice(0, limit + 1);
-          const items = page.slice(0, limit);
-          const last = items.at(-1)?.position ?? after?.[0];
-          return { items: items.map((r) => r.event), cursor: last === undefined ? null : `${last}.${tag}`, more: page.length > limit };
+          return eventPageOf(rows, after?.[0], tag, limit);
         }).andThen((page) => (page ? ok(page) : err(domain.validationFailed([{ path: 'after', message: 'is a cursor of another workspace' }])))),
       ),
     /**
