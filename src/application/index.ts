@@ -8,6 +8,7 @@ export {
   invitationFilterSchema,
   invitationPageSchema,
   MAX_PAGE_SIZE,
+  type Cursor,
   type Page,
 } from './listings';
 export { DEFAULT_RETRY, retryDelay, type DeliveryReport, type RetryPolicy } from './outbox';

@@ -32,18 +32,17 @@ import type { IsoTime } from '../domain/time';
 import {
   agentFilterSchema,
   agentPageSchema,
-  BY_JOINING,
-  BY_SENDING,
   DEFAULT_PAGE_SIZE,
   eventPageSchema,
   invitationFilterSchema,
   invitationPageSchema,
   eventPageOf,
   pageOf,
-  positionedSlice,
   workspaceTag,
+  type Cursor,
   type Page,
 } from './listings';
+import { BY_JOINING, BY_SENDING, positionedSlice } from '../ports/order';
 import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
 import { answerPortFailure, checkedClock, checkedRandom, PortFailure, portFailureOr } from './clock-and-random';
 import { appFail, type ApplicationError, type ConcurrencyConflict, type RateLimited, type ServiceName, type ServiceUnavailable, type StoreUnavailable } from './errors';
@@ -1096,6 +1095,22 @@ export function createRoster(options: RosterOptions = {}) {
     );
 
   /**
+   * A page of a listing, read as {@link reading} reads, after refusing a cursor given for another
+   * workspace (`ValidationFailed` at `after`): `read` gets where the page starts after (`undefined`:
+   * from the start) and the workspace's tag, for the page's cursor.
+   */
+  const paging = <At, T>(
+    actorRef: ActorRef,
+    capability: domain.Capability | null,
+    after: Cursor<At> | undefined,
+    read: (workspace: Workspace, after: At | undefined, tag: string) => Promise<Page<T>>,
+  ) =>
+    reading(actorRef, capability, async ({ workspace }) => {
+      const tag = workspaceTag(workspace.id);
+      return after && after.tag !== tag ? null : read(workspace, after?.at, tag);
+    }).andThen((page) => (page ? ok(page) : err(domain.validationFailed([{ path: 'after', message: 'is a cursor of another workspace' }]))));
+
+  /**
    * The workspace as the next seat check will see it, without writing: pending invitations that
    * lapsed by now are counted out, as the sweep of that check expires them all (ADR 0004). The
    * count must belong to the workspace's version: if the workspace moved while counting (a
@@ -1167,11 +1182,12 @@ export function createRoster(options: RosterOptions = {}) {
      */
     agentPage: (actor: ActorRef, query: AgentPageQuery = {}) =>
       parse(agentPageSchema, query).andThen(({ after, limit = DEFAULT_PAGE_SIZE, ...filter }) =>
-        reading(actor, null, async ({ workspace }) =>
+        paging(actor, null, after, async (workspace, place, tag) =>
           pageOf(
-            await store.listAgents(workspace.id, filter as AgentFilter, { after: after && { joinedAt: after[0] as IsoTime, id: after[1] as AgentId }, limit: limit + 1 }),
+            await store.listAgents(workspace.id, filter as AgentFilter, { after: place && { joinedAt: place[0] as IsoTime, id: place[1] as AgentId }, limit: limit + 1 }),
             BY_JOINING,
-            after,
+            place,
+            tag,
             limit,
           ),
         ),
@@ -1183,11 +1199,12 @@ export function createRoster(options: RosterOptions = {}) {
      */
     invitationPage: (actor: ActorRef, query: InvitationPageQuery = {}) =>
       parse(invitationPageSchema, query).andThen(({ after, limit = DEFAULT_PAGE_SIZE, ...filter }) =>
-        reading(actor, 'manageAgents', async ({ workspace }) =>
+        paging(actor, 'manageAgents', after, async (workspace, place, tag) =>
           pageOf(
-            await store.listInvitations(workspace.id, { ...(filter as InvitationFilter), now: now() }, { after: after && { sentAt: after[0] as IsoTime, id: after[1] as InvitationId }, limit: limit + 1 }),
+            await store.listInvitations(workspace.id, { ...(filter as InvitationFilter), now: now() }, { after: place && { sentAt: place[0] as IsoTime, id: place[1] as InvitationId }, limit: limit + 1 }),
             BY_SENDING,
-            after,
+            place,
+            tag,
             limit,
           ),
         ),
@@ -1249,15 +1266,13 @@ export function createRoster(options: RosterOptions = {}) {
      */
     eventPage: (actor: ActorRef, query: EventPageQuery = {}) =>
       parse(eventPageSchema, query).andThen(({ after, limit = DEFAULT_PAGE_SIZE }) =>
-        reading(actor, 'viewStatistics', async ({ workspace }): Promise<Page<WorkspaceEvent> | null> => {
-          const tag = workspaceTag(workspace.id);
-          if (after && after[1] !== tag) return null;
-          const from = after?.[0] ?? '0';
+        paging(actor, 'viewStatistics', after, async (workspace, position, tag): Promise<Page<WorkspaceEvent>> => {
+          const from = position ?? '0';
           const rows = store.eventsAfter
             ? await store.eventsAfter(workspace.id, from, limit + 1)
             : positionedSlice(await store.events(workspace.id), from, limit + 1);
-          return eventPageOf(rows, after?.[0], tag, limit);
-        }).andThen((page) => (page ? ok(page) : err(domain.validationFailed([{ path: 'after', message: 'is a cursor of another workspace' }])))),
+          return eventPageOf(rows, position, tag, limit);
+        }),
       ),
     /**
      * Outbox messages and their delivery state. Admins only. Bodies are left out: an undelivered

@@ -7,7 +7,7 @@ import { fc } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { MemoryRosterStore, type ActorRef, type Roster, type RosterStore } from 'agent-roster';
 
-import { firstInOrder, type ListingOrder, type PlaceKey } from '../../src/application/listings';
+import { firstInOrder, type ListingOrder, type PlaceKey } from '../../src/ports/order';
 import { aTeam, describePages, readAll, unwrap } from '../support/pages-suite';
 
 describePages('paged listings on MemoryRosterStore', () => new MemoryRosterStore());

@@ -69,11 +69,13 @@ export function describePages(name: string, makeStore: () => RosterStore | Promi
         const first = await unwrap(roster.agentPage(ana, { limit: 5 }));
         expect(first.items).toEqual(all.slice(0, 5));
         expect(first.more).toBe(true);
-        expect(first.cursor).toBe(`${all[4]!.joinedAt}~${all[4]!.id}`);
+        const tag = first.cursor!.split('~')[2];
+        expect(first.cursor).toBe(`${all[4]!.joinedAt}~${all[4]!.id}~${tag}`);
+        expect(tag).toMatch(/^[0-9a-z]{1,7}$/);
         const second = await unwrap(roster.agentPage(ana, { after: first.cursor!, limit: 5 }));
         expect(second.items).toEqual(all.slice(5, 10));
         const last = await unwrap(roster.agentPage(ana, { after: second.cursor!, limit: 5 }));
-        expect(last).toEqual({ items: all.slice(10), cursor: `${all[11]!.joinedAt}~${all[11]!.id}`, more: false });
+        expect(last).toEqual({ items: all.slice(10), cursor: `${all[11]!.joinedAt}~${all[11]!.id}~${tag}`, more: false });
         // Asking on from the end: nothing more, and the cursor stays where it was.
         expect(await unwrap(roster.agentPage(ana, { after: last.cursor!, limit: 5 }))).toEqual({ items: [], cursor: last.cursor, more: false });
         // A page exactly as long as what is left says there is nothing more.
@@ -171,7 +173,7 @@ export function describePages(name: string, makeStore: () => RosterStore | Promi
         (await roster.createDepartment(ana, { name: 'Billing' }))._unsafeUnwrap();
         const later = await unwrap(roster.eventPage(ana, { after: cursor! }));
         expect(later.items.map((e) => e.type)).toEqual(['DepartmentCreated']);
-        const position = (c: string | null) => BigInt(c!.split('.')[0]!);
+        const position = (c: string | null) => BigInt(c!.split('~')[0]!);
         expect(position(later.cursor)).toBeGreaterThan(position(cursor));
         // A cursor may be handed back as null for the first page.
         expect((await unwrap(roster.eventPage(ana, { after: null, limit: 1 }))).items).toEqual(log.slice(0, 1));
@@ -179,23 +181,37 @@ export function describePages(name: string, makeStore: () => RosterStore | Promi
 
       it('answers past the end of the log with nothing, and keeps the cursor it was given', async () => {
         const { roster, ana } = await aShop({ store: await makeStore() });
-        const tag = (await unwrap(roster.eventPage(ana))).cursor!.split('.')[1];
-        const end = `9223372036854775807.${tag}`; // the largest position PostgreSQL can give
+        const tag = (await unwrap(roster.eventPage(ana))).cursor!.split('~')[1];
+        const end = `9223372036854775807~${tag}`; // the largest position PostgreSQL can give
         expect(await unwrap(roster.eventPage(ana, { after: end }))).toEqual({ items: [], cursor: end, more: false });
-      });
-
-      it('refuses a cursor of another workspace, which would skip events of this one', async () => {
-        const store = await makeStore();
-        const first = await aShop({ store });
-        const other = await aShop({ store });
-        const cursor = (await unwrap(first.roster.eventPage(first.ana))).cursor!;
-        const refused = await failure(other.roster.eventPage(other.ana, { after: cursor }), 'ValidationFailed');
-        expect(refused.issues).toEqual([{ path: 'after', message: 'is a cursor of another workspace' }]);
       });
 
       it('needs viewStatistics: an agent is refused', async () => {
         const { roster, team } = await aTeam({ store: await makeStore() });
         expect(await failure(roster.eventPage(team[1]!), 'PermissionDenied')).toMatchObject({ capability: 'viewStatistics' });
+      });
+    });
+
+    describe('a cursor belongs to its workspace', () => {
+      it('is refused by another workspace, where it would start at a place that means nothing (and skip events)', async () => {
+        const store = await makeStore();
+        const first = await aShop({ store });
+        const other = await aShop({ store });
+        await first.join('Bob');
+        await first.invite('pending@acme.com');
+        await other.join('Cleo');
+        type Paged = (roster: typeof first.roster, actor: ActorRef, query: { after: string }) => Promise<Result<unknown, { type: 'ValidationFailed'; issues?: unknown }>>; // any other error fails `failure` below
+        const listings: [Paged, string][] = [
+          [async (r, a, q) => (await r.agentPage(a, q)) as never, (await unwrap(first.roster.agentPage(first.ana, { limit: 1 }))).cursor!],
+          [async (r, a, q) => (await r.invitationPage(a, q)) as never, (await unwrap(first.roster.invitationPage(first.ana, { limit: 1 }))).cursor!],
+          [async (r, a, q) => (await r.eventPage(a, q)) as never, (await unwrap(first.roster.eventPage(first.ana, { limit: 1 }))).cursor!],
+        ];
+        for (const [page, cursor] of listings) {
+          const refused = await failure(page(other.roster, other.ana, { after: cursor }), 'ValidationFailed');
+          expect(refused.issues).toEqual([{ path: 'after', message: 'is a cursor of another workspace' }]);
+          // The same cursor reads on in its own workspace.
+          expect((await page(first.roster, first.ana, { after: cursor })).isOk()).toBe(true);
+        }
       });
     });
 
@@ -231,30 +247,37 @@ export function describePages(name: string, makeStore: () => RosterStore | Promi
       });
 
       it('refuses an `after` that is not a cursor the listing gave, hostile strings and wrong types included', async () => {
+        // Each wrong cursor carries a well-formed tag, so it is the part before the tag that is refused.
         const strings = [
           '',
           '~',
           'agt_x',
-          '2026-11-23T09:00:00.000Z',
-          '2026-11-23T09:00:00.000Z~',
-          '2026-11-23T09:00:00Z~agt_x', // not the canonical instant
-          '2026-02-30T09:00:00.000Z~agt_x', // no such day
-          '2026-11-23T09:00:00.000Z~agt_x~agt_y',
+          'agt_x~abc',
+          '2026-11-23T09:00:00.000Z~abc',
+          '2026-11-23T09:00:00.000Z~~abc',
+          '2026-11-23T09:00:00.000Z~agt_x', // no tag
+          '2026-11-23T09:00:00.000Z~agt_x~', // an empty tag
+          '2026-11-23T09:00:00.000Z~agt_x~ABC',
+          '2026-11-23T09:00:00.000Z~agt_x~abcdefgh',
+          '2026-11-23T09:00:00Z~agt_x~abc', // not the canonical instant
+          '2026-02-30T09:00:00.000Z~agt_x~abc', // no such day
+          '2026-11-23T09:00:00.000Z~agt_x~agt_y~abc',
           // Instants Date.parse reads and PostgreSQL does not: years 0, before 0 and after 9999.
-          '0000-01-01T00:00:00.000Z~agt_x',
-          '-000001-01-01T00:00:00.000Z~agt_x',
-          '+010000-01-01T00:00:00.000Z~agt_x',
-          '+275760-09-13T00:00:00.000Z~agt_x',
-          '-1',
-          '01',
-          '1e3',
+          '0000-01-01T00:00:00.000Z~agt_x~abc',
+          '-000001-01-01T00:00:00.000Z~agt_x~abc',
+          '+010000-01-01T00:00:00.000Z~agt_x~abc',
+          '+275760-09-13T00:00:00.000Z~agt_x~abc',
+          '-1~abc',
+          '01~abc',
+          '1e3~abc',
           '1', // a position without its workspace
-          '0.abc', // positions start at 1
-          '01.abc',
-          '1.ABC',
-          '1.abcdefgh',
-          '1.a.b',
-          '9223372036854775808.abc', // past what a position can be
+          '0~abc', // positions start at 1
+          '01~abc',
+          '1~ABC',
+          '1~abcdefgh',
+          '1~a~b',
+          '1.abc', // the separator is "~"
+          '9223372036854775808~abc', // past what a position can be
           ...hostile.emails_invalid,
           ...hostile.names_invalid,
         ];
@@ -265,7 +288,7 @@ export function describePages(name: string, makeStore: () => RosterStore | Promi
           }
         }
         // Another listing's cursor.
-        await refusedAt(shop.roster.agentPage(shop.ana, { after: '2026-11-23T09:00:00.000Z~inv_x' }), 'after');
+        await refusedAt(shop.roster.agentPage(shop.ana, { after: `2026-11-23T09:00:00.000Z~inv_x~${agentCursor.split('~')[2]}` }), 'after');
         await refusedAt(shop.roster.invitationPage(shop.ana, { after: agentCursor }), 'after');
         await refusedAt(shop.roster.eventPage(shop.ana, { after: agentCursor }), 'after');
       });

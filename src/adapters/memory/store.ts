@@ -4,7 +4,7 @@ import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../../dom
 import type { Email } from '../../domain/values';
 import type { OutboxMessage, OutboxStatus } from '../../ports/outbox';
 import { OrderedIndex } from './ordered-index';
-import { BY_JOINING, BY_SENDING, firstInOrder, positionedSlice } from '../../application/listings';
+import { BY_JOINING, BY_SENDING, firstInOrder, positionedSlice } from '../../ports/order';
 import type {
   Aggregate,
   AgentFilter,

@@ -22,7 +22,7 @@ import { writeCommit } from './commit';
 import { CommittedQueues } from './committed-queues';
 import { conflictOf } from './errors';
 import { BY_ID, PostgresReads } from './reads';
-import type { PlaceKey } from '../../application/listings';
+import type { PlaceKey } from '../../ports/order';
 import { PostgresSession, WorkspaceTurns } from './session';
 import type { SqlPool } from './sql-pool';
 import { inTransaction } from './transaction';
