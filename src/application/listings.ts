@@ -48,9 +48,8 @@ const isCanonicalInstant = (time: string) =>
   /^(?!0000)\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(time) && new Date(Date.parse(time)).toISOString() === time;
 
 /**
- * A cursor as a page query reads it: where the page before ended (`at`), and the tag of the
- * workspace it was given for ({@link workspaceTag}), which the roster compares with the
- * workspace it reads.
+ * A cursor as a page query reads it: where the page before ended (`at`), and a short tag of the
+ * workspace it was given for, which the roster compares with the workspace it reads.
  */
 export type Cursor<At> = Readonly<{ at: At; tag: string }>;
 
