@@ -43,6 +43,9 @@ function setsOf(a: Aggregate): string[] {
 /** An outbox message as stored: `due` and `leaseUntil` in epoch ms, `seq` its enqueue order. */
 type Queued = Readonly<{ message: OutboxMessage; seq: number; due: number; leaseUntil: number }>;
 
+/** The key of a workspace's topic in the topic index: ids cannot hold a NUL, so no two pairs meet. */
+const topicKey = (workspaceId: string, topic: string) => `${workspaceId}\u0000${topic}`;
+
 /** Epoch ms of an instant; one that does not parse is never reached, as `Date.parse(x) <= t` never holds for it. */
 const epochOf = (instant: string): number => {
   const t = Date.parse(instant);
@@ -105,6 +108,8 @@ export class MemoryRosterStore implements RosterStore {
     (a, b) => a.due < b.due || (a.due === b.due && a.seq < b.seq),
   );
   #enqueued = 0;
+  /** Pending messages with a topic, by workspace and topic (see {@link topicKey}): what a commit's `withdraw` names. */
+  readonly #byTopic = new Map<string, Set<string>>();
 
   async #io(): Promise<void> {
     await Promise.resolve();
@@ -306,8 +311,20 @@ export class MemoryRosterStore implements RosterStore {
     const log = this.#events.get(commit.workspaceId) ?? [];
     for (const e of commit.events) log.push(freeze(structuredClone(e)));
     this.#events.set(commit.workspaceId, log);
+    // Withdrawn before this commit's own messages are enqueued: a resend replaces its topic's message.
+    for (const topic of commit.withdraw ?? []) this.#withdrawTopic(commit.workspaceId, topic);
     for (const m of commit.outbox) this.#enqueue(m);
     return { committed: true };
+  }
+
+  #withdrawTopic(workspaceId: WorkspaceId, topic: string): void {
+    for (const id of [...(this.#byTopic.get(topicKey(workspaceId, topic)) ?? [])]) this.#withdraw(id);
+  }
+
+  /** A pending message becomes withdrawn: no body, no lease, never claimed again. */
+  #withdraw(id: string): void {
+    const q = this.#outbox.get(id);
+    if (q && q.message.status === 'pending') this.#store({ ...q, message: { ...q.message, status: 'withdrawn', text: '', html: null }, leaseUntil: 0 });
   }
 
   #enqueue(m: OutboxMessage): void {
@@ -318,11 +335,23 @@ export class MemoryRosterStore implements RosterStore {
     this.#edit(`outbox:${m.workspaceId}`, m.id, true);
   }
 
-  /** Stores a message; only a pending one is indexed for claims. */
+  /** Stores a message; only a pending one is indexed for claims and by topic. */
   #store(queued: Queued): void {
-    this.#outbox.set(queued.message.id, queued);
-    if (queued.message.status === 'pending') this.#pending.set(queued);
-    else this.#pending.delete(queued.message.id);
+    const { id, status, workspaceId, topic } = queued.message;
+    const old = this.#outbox.get(id)?.message;
+    if (old?.topic !== undefined) this.#editTopic(topicKey(old.workspaceId, old.topic), id, false);
+    this.#outbox.set(id, queued);
+    if (status === 'pending') this.#pending.set(queued);
+    else this.#pending.delete(id);
+    if (status === 'pending' && topic !== undefined) this.#editTopic(topicKey(workspaceId, topic), id, true);
+  }
+
+  #editTopic(key: string, id: string, adding: boolean): void {
+    const ids = this.#byTopic.get(key) ?? new Set<string>();
+    if (adding) ids.add(id);
+    else ids.delete(id);
+    if (ids.size > 0) this.#byTopic.set(key, ids);
+    else this.#byTopic.delete(key);
   }
 
   async claimOutbox(now: Date, limit: number, leaseMs: number) {
@@ -343,6 +372,10 @@ export class MemoryRosterStore implements RosterStore {
         leaseUntil: 0,
       });
     }
+  }
+  async markWithdrawn(id: string) {
+    await this.#io();
+    this.#withdraw(id);
   }
   async markFailed(id: string, error: string, retryAt: Date) {
     await this.#io();
