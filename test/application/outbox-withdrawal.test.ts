@@ -150,6 +150,20 @@ describe('an invitation email that has not gone out yet', () => {
   });
 });
 
+describe('a store of your own written before withdrawals', () => {
+  it('still works: without markWithdrawn a lapsed email is sent as it used to be, and counted delivered', async () => {
+    const shop = await aShopWithTheMailerDown({ deliverImmediately: false });
+    const older = new Proxy(shop.store, {
+      get: (target, name) => (name === 'markWithdrawn' ? undefined : (Reflect.get(target, name, target) as (...a: unknown[]) => unknown).bind(target)),
+    });
+    const roster = createRoster({ store: older, clock: shop.clock, identity: shop.identity, mailer: shop.mailer, deliverImmediately: false });
+    await shop.invite('bob@acme.com');
+    shop.mailerBack();
+    shop.clock.advance({ days: 8 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0 });
+  });
+});
+
 describe('a withdrawal racing a send', () => {
   /** A shop whose dispatcher's mailer runs what `whileSending` gives inside its next send, then succeeds or (`failing`) fails once. */
   async function aShopWithASlowMailer() {
