@@ -41,9 +41,10 @@ export type Commit = Readonly<{
   events: readonly WorkspaceEvent[];
   outbox: readonly OutboxMessage[];
   /**
-   * Topics ({@link OutboxMessage.topic}) whose pending messages this commit withdraws: what they
-   * carry is no longer true (an invitation revoked, resent, accepted or expired; ADR 0025). Absent
-   * or empty: none. A store that ignores it still works, but sends emails whose link is dead.
+   * Topics (the `topic` of an {@link OutboxMessage}) whose pending messages this commit
+   * withdraws: what they carry is no longer true (an invitation revoked, resent, accepted or
+   * expired; ADR 0025). Absent or empty: none. A store that ignores it still works, but sends
+   * emails whose link is dead.
    */
   withdraw?: readonly string[];
 }>;

@@ -43,8 +43,11 @@ function setsOf(a: Aggregate): string[] {
 /** An outbox message as stored: `due` and `leaseUntil` in epoch ms, `seq` its enqueue order. */
 type Queued = Readonly<{ message: OutboxMessage; seq: number; due: number; leaseUntil: number }>;
 
-/** The key of a workspace's topic in the topic index: ids cannot hold a NUL, so no two pairs meet. */
-const topicKey = (workspaceId: string, topic: string) => `${workspaceId}\u0000${topic}`;
+/**
+ * The named set (see {@link setsOf}) of a workspace's pending outbox messages of one topic: what a
+ * commit's `withdraw` names. Workspace ids hold no NUL, so no two pairs share a name.
+ */
+const topicSet = (workspaceId: string, topic: string) => `outbox-topic:${workspaceId}\u0000${topic}`;
 
 /** Epoch ms of an instant; one that does not parse is never reached, as `Date.parse(x) <= t` never holds for it. */
 const epochOf = (instant: string): number => {
@@ -91,7 +94,10 @@ export class MemoryRosterStore implements RosterStore {
   readonly #rows = new Map<string, Row<Aggregate>>();
   /** unique key → `kind:id` of the holder */
   readonly #unique = new Map<string, string>();
-  /** Named sets of row keys (see {@link setsOf}) and of outbox message ids (`outbox:<ws>`), in insertion order. */
+  /**
+   * Named sets of row keys (see {@link setsOf}) and of outbox message ids (`outbox:<ws>`, and the
+   * pending ones by topic: {@link topicSet}), in insertion order.
+   */
   readonly #sets = new Map<string, Set<string>>();
   /** Each workspace's pending invitations, soonest to lapse first: what every seat-relevant use case sweeps. */
   readonly #lapsing = new Map<string, OrderedIndex<Lapsing>>();
@@ -108,8 +114,6 @@ export class MemoryRosterStore implements RosterStore {
     (a, b) => a.due < b.due || (a.due === b.due && a.seq < b.seq),
   );
   #enqueued = 0;
-  /** Pending messages with a topic, by workspace and topic (see {@link topicKey}): what a commit's `withdraw` names. */
-  readonly #byTopic = new Map<string, Set<string>>();
 
   async #io(): Promise<void> {
     await Promise.resolve();
@@ -318,7 +322,7 @@ export class MemoryRosterStore implements RosterStore {
   }
 
   #withdrawTopic(workspaceId: WorkspaceId, topic: string): void {
-    for (const id of [...(this.#byTopic.get(topicKey(workspaceId, topic)) ?? [])]) this.#withdraw(id);
+    for (const id of [...this.#in(topicSet(workspaceId, topic))]) this.#withdraw(id);
   }
 
   /** A pending message becomes withdrawn: no body, no lease, never claimed again. */
@@ -335,23 +339,15 @@ export class MemoryRosterStore implements RosterStore {
     this.#edit(`outbox:${m.workspaceId}`, m.id, true);
   }
 
-  /** Stores a message; only a pending one is indexed for claims and by topic. */
+  /** Stores a message; only a pending one is indexed for claims and in its topic's set (see {@link topicSet}). */
   #store(queued: Queued): void {
     const { id, status, workspaceId, topic } = queued.message;
     const old = this.#outbox.get(id)?.message;
-    if (old?.topic !== undefined) this.#editTopic(topicKey(old.workspaceId, old.topic), id, false);
+    if (old?.topic !== undefined) this.#edit(topicSet(old.workspaceId, old.topic), id, false);
     this.#outbox.set(id, queued);
     if (status === 'pending') this.#pending.set(queued);
     else this.#pending.delete(id);
-    if (status === 'pending' && topic !== undefined) this.#editTopic(topicKey(workspaceId, topic), id, true);
-  }
-
-  #editTopic(key: string, id: string, adding: boolean): void {
-    const ids = this.#byTopic.get(key) ?? new Set<string>();
-    if (adding) ids.add(id);
-    else ids.delete(id);
-    if (ids.size > 0) this.#byTopic.set(key, ids);
-    else this.#byTopic.delete(key);
+    if (status === 'pending' && topic !== undefined) this.#edit(topicSet(workspaceId, topic), id, true);
   }
 
   async claimOutbox(now: Date, limit: number, leaseMs: number) {
