@@ -8,7 +8,7 @@ import type { RosterStore, WorkspaceEvent } from '../ports/store';
 /** How the outbox retries a failing mailer. */
 export type RetryPolicy = Readonly<{ baseDelayMs: number; maxDelayMs: number }>;
 
-/** Defaults: 1 s, doubling, at most 10 minutes; it never gives up, so nothing is lost. */
+/** Defaults: 1 s, doubling, at most 10 minutes; it never gives up on a message still true (until its link lapses: ADR 0025), so nothing is lost. */
 export const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 1_000, maxDelayMs: 600_000 };
 
 /**
