@@ -10,7 +10,9 @@
  *   npx tsx scripts/pg-cluster.ts -- npx tsx bench/lapsed-backlog.ts        and on PostgreSQL
  *
  * BACKLOG_SIZES (default 100,1000,10000,30000), BACKLOG_RUNS (default 3: the median is printed, and
- * the range) and BACKLOG_STORES (default `memory,postgres`) narrow it down.
+ * the range) and BACKLOG_STORES (default `memory,postgres`) narrow it down. BACKLOG_EMAILS says
+ * what each lapsed invitation left in the outbox: `none` (the default), `delivered` (its email
+ * went out) or `pending` (the mailer was down: the sweep withdraws every one of them, ADR 0025).
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
@@ -22,6 +24,27 @@ const SIZES = (process.env.BACKLOG_SIZES ?? '100,1000,10000,30000').split(',').m
 const RUNS = Number(process.env.BACKLOG_RUNS ?? 3);
 const STORES = (process.env.BACKLOG_STORES ?? 'memory,postgres').split(',');
 const BATCH = 1_000;
+const EMAILS = process.env.BACKLOG_EMAILS ?? 'none';
+if (!['none', 'delivered', 'pending'].includes(EMAILS)) throw new Error('BACKLOG_EMAILS must be none, delivered or pending');
+
+/** The invitation email an invitation left in the outbox, as the roster enqueues it (BACKLOG_EMAILS). */
+const emailOf = (invitation: domain.Invitation): domain.OutboxMessage => ({
+  id: `msg_${invitation.id.slice(4)}`,
+  workspaceId: invitation.workspaceId,
+  idempotencyKey: `invitation:${invitation.id}:0`,
+  to: invitation.email,
+  subject: 'Join Backlog',
+  text: EMAILS === 'delivered' ? '' : `https://chat.example.com/join?token=${invitation.id}`,
+  html: null,
+  status: EMAILS === 'delivered' ? 'delivered' : 'pending',
+  attempts: 1,
+  createdAt: invitation.sentAt,
+  nextAttemptAt: invitation.sentAt,
+  deliveredAt: EMAILS === 'delivered' ? invitation.sentAt : null,
+  lastError: null,
+  topic: `invitation:${invitation.id}`,
+  expiresAt: invitation.expiresAt,
+});
 
 /**
  * A workspace on `store` with `n` invitations sent and lapsed. They are decided by the domain and
@@ -60,7 +83,7 @@ async function aBacklog(store: RosterStore, n: number) {
       writes: [workspace, ...invitations],
       removals: [],
       events,
-      outbox: [],
+      outbox: EMAILS === 'none' ? [] : invitations.map(emailOf),
     });
     if (!outcome.committed) throw new Error(`seeding failed: ${JSON.stringify(outcome)}`);
     version++;
@@ -83,7 +106,7 @@ const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.flo
 const ms = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(x < 10 ? 1 : 0)} ms`);
 
 async function measure(name: string, makeStore: () => Promise<RosterStore>): Promise<void> {
-  console.log(`\n### ${name}\n`);
+  console.log(`\n### ${name}, lapsed invitations' emails: ${EMAILS}\n`);
   console.log('| lapsed n | refused invite (sweeps n, rolls back) | first invite (sweeps n), median [range] | next invite | µs per swept invitation |');
   console.log('|---:|---:|---:|---:|---:|');
   for (const n of SIZES) {

@@ -1,17 +1,43 @@
 import { addMilliseconds } from 'date-fns';
-import type { WorkspaceId } from '../domain/ids';
+import type { InvitationId, WorkspaceId } from '../domain/ids';
+import { hasPassed, type IsoTime } from '../domain/time';
 import type { OutboxMessage } from '../ports/outbox';
 import type { Mailer } from '../ports/services';
-import type { RosterStore } from '../ports/store';
+import type { RosterStore, WorkspaceEvent } from '../ports/store';
 
 /** How the outbox retries a failing mailer. */
 export type RetryPolicy = Readonly<{ baseDelayMs: number; maxDelayMs: number }>;
 
-/** Defaults: 1 s, doubling, at most 10 minutes; it never gives up, so nothing is lost. */
+/** Defaults: 1 s, doubling, at most 10 minutes; it never gives up on a message still true (until its link lapses: ADR 0025), so nothing is lost. */
 export const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 1_000, maxDelayMs: 600_000 };
 
-/** What one delivery run did. */
-export type DeliveryReport = Readonly<{ delivered: number; failed: number }>;
+/**
+ * What one delivery run did: emails the mailer accepted, attempts that failed (to retry), and
+ * messages withdrawn instead of sent because their link had lapsed (ADR 0025).
+ */
+export type DeliveryReport = Readonly<{ delivered: number; failed: number; withdrawn: number }>;
+
+/** The topic of an invitation's emails: a commit closing the invitation withdraws them. */
+export const invitationTopic = (id: InvitationId): string => `invitation:${id}`;
+
+/**
+ * The topics a commit's events close: an invitation revoked, resent (its earlier email's link is
+ * dead), accepted or expired withdraws its pending emails. Read off the events rather than
+ * listed by each use case, so no path that closes an invitation can forget to.
+ */
+export function topicsClosedBy(events: readonly WorkspaceEvent[]): string[] {
+  const topics = new Set<string>();
+  for (const e of events) {
+    switch (e.type) {
+      case 'InvitationResent':
+      case 'InvitationRevoked':
+      case 'InvitationAccepted':
+      case 'InvitationExpired':
+        topics.add(invitationTopic(e.data.invitationId));
+    }
+  }
+  return [...topics];
+}
 
 /** Delay before the next attempt after `attempts` failures: exponential, capped. */
 export function retryDelay(attempts: number, policy: RetryPolicy): number {
@@ -29,6 +55,9 @@ export function retryDelay(attempts: number, policy: RetryPolicy): number {
  * sent twice. Time is measured by the clock port and by the monotonic clock, whichever says more,
  * so a wall clock stepped back does not extend a run; dispatchers' clocks (which set the leases)
  * must agree to well within half a lease.
+ *
+ * A message whose `expiresAt` has come (at that instant inclusive, as a link is read) is not
+ * sent but withdrawn, when the store can record it (`markWithdrawn`): its link would fail.
  */
 export async function deliverDue(
   deps: Readonly<{ store: RosterStore; mailer: Mailer; now: () => Date; retry: RetryPolicy }>,
@@ -54,8 +83,14 @@ export async function deliverDue(
   const elapsed = () => Math.max(stamp().getTime() - started.getTime(), performance.now() - claimedAt);
   let delivered = 0;
   let failed = 0;
+  let withdrawn = 0;
   for (const m of claimed) {
     if (elapsed() > leaseMs / 2) break;
+    if (typeof m.expiresAt === 'string' && deps.store.markWithdrawn && hasPassed(m.expiresAt as IsoTime, stamp())) {
+      await deps.store.markWithdrawn(m.id);
+      withdrawn++;
+      continue;
+    }
     try {
       await deps.mailer.send({ to: m.to, subject: m.subject, text: m.text, html: m.html, idempotencyKey: m.idempotencyKey });
     } catch (e) {
@@ -66,15 +101,28 @@ export async function deliverDue(
     await deps.store.markDelivered(m.id, stamp());
     delivered++;
   }
-  return { delivered, failed };
+  return { delivered, failed, withdrawn };
 }
 
-/** Builds a pending outbox message. */
+/** Builds a pending outbox message; `topic` and `expiresAt` are kept only when given. */
 export function outboxMessage(
-  fields: Readonly<{ id: string; workspaceId: WorkspaceId; idempotencyKey: string; to: string; subject: string; text: string; html: string | null; now: Date }>,
+  fields: Readonly<{
+    id: string;
+    workspaceId: WorkspaceId;
+    idempotencyKey: string;
+    to: string;
+    subject: string;
+    text: string;
+    html: string | null;
+    now: Date;
+    topic?: string;
+    expiresAt?: string;
+  }>,
 ): OutboxMessage {
   const at = fields.now.toISOString();
   return {
+    ...(fields.topic === undefined ? {} : { topic: fields.topic }),
+    ...(fields.expiresAt === undefined ? {} : { expiresAt: fields.expiresAt }),
     id: fields.id,
     workspaceId: fields.workspaceId,
     idempotencyKey: fields.idempotencyKey,

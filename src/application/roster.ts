@@ -46,7 +46,7 @@ import { BY_JOINING, BY_SENDING, positionedSlice } from '../ports/order';
 import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
 import { answerPortFailure, checkedClock, checkedRandom, PortFailure, portFailureOr } from './clock-and-random';
 import { appFail, type ApplicationError, type ConcurrencyConflict, type RateLimited, type ServiceName, type ServiceUnavailable, type StoreUnavailable } from './errors';
-import { DEFAULT_RETRY, deliverDue, outboxMessage, retryDelay, type DeliveryReport, type RetryPolicy } from './outbox';
+import { DEFAULT_RETRY, deliverDue, invitationTopic, outboxMessage, retryDelay, type DeliveryReport, type RetryPolicy } from './outbox';
 import { defaultTemplates, type EmailTemplates } from './templates';
 import { Attempt, transact, type Planned } from './transaction';
 import { pure } from '../domain/pure';
@@ -127,7 +127,7 @@ const queueRefSchema = /* @__PURE__ */ pure(() => z.looseObject({ departmentId: 
 /** Parses nothing: {@link parseInput} with it is the prototype-free, read-once copy of an input alone. */
 const anything = /* @__PURE__ */ z.unknown();
 
-const outboxStatusSchema = /* @__PURE__ */ z.enum(['pending', 'delivered']).optional();
+const outboxStatusSchema = /* @__PURE__ */ z.enum(['pending', 'delivered', 'withdrawn']).optional();
 /** Delays in milliseconds: finite, 0 or more. */
 const delaysSchema = /* @__PURE__ */ pure(() => z.object({ baseDelayMs: z.number().min(0), maxDelayMs: z.number().min(0) }).optional());
 /** The options {@link createRoster} checks before building anything. */
@@ -405,6 +405,9 @@ export function createRoster(options: RosterOptions = {}) {
       text: mail.text,
       html: mail.html,
       now: a.now,
+      // Withdrawn by the commit that closes the invitation, and by delivery once the link lapsed (ADR 0025).
+      topic: invitationTopic(invitation.id),
+      expiresAt: invitation.expiresAt,
     }));
   };
 
@@ -1275,8 +1278,9 @@ export function createRoster(options: RosterOptions = {}) {
         }),
       ),
     /**
-     * Outbox messages and their delivery state. Admins only. Bodies are left out: an undelivered
-     * invitation's body holds its live link, which is for the invitee alone.
+     * Outbox messages and their delivery state (`pending`, `delivered`, or `withdrawn`: not sent,
+     * its invitation closed or its link lapsed first). Admins only. Bodies are left out: an
+     * undelivered invitation's body holds its live link, which is for the invitee alone.
      */
     outbox: (actor: ActorRef, status?: OutboxStatus) =>
       parse(outboxStatusSchema, status).andThen((s) =>

@@ -4,6 +4,7 @@ import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../domain
 import type { OutboxMessage } from '../ports/outbox';
 import type { Aggregate, Commit, CommitOutcome, DecisionReads, ExpectedVersion, Removal, RosterSession, RosterStore, Versioned, WorkspaceEvent } from '../ports/store';
 import { answerPortFailure, PortFailure } from './clock-and-random';
+import { topicsClosedBy } from './outbox';
 import { appFail, type ConcurrencyConflict, type ServiceUnavailable, type StoreUnavailable, type UnknownActor, type WorkspaceNotFound } from './errors';
 
 const keyOf = (kind: string, id: string) => `${kind}:${id}`;
@@ -148,7 +149,8 @@ export class Attempt {
 
   /**
    * The commit for a series of decisions: every aggregate their states hold is written (the
-   * last state of each wins), removals are deleted, and every aggregate read is version-checked.
+   * last state of each wins), removals are deleted, every aggregate read is version-checked, and
+   * the pending emails of every invitation the events close are withdrawn.
    * Departments a command merely relied on come back in its state and are written unchanged: the
    * version bump is what makes a concurrent delete of that department collide.
    */
@@ -171,13 +173,17 @@ export class Attempt {
     for (const d of decisions) Object.values(d.state).forEach(visit);
     const expected = new Map(this.#versions);
     for (const [key, a] of writes) if (!expected.has(key)) expected.set(key, { kind: a.kind, id: a.id, version: 0 });
+    const events = decisions.flatMap((d) => d.events);
+    // Emails about what these events close are withdrawn in the same commit (ADR 0025).
+    const withdraw = topicsClosedBy(events);
     return {
       workspaceId: this.workspaceId!,
       expected: [...expected.values()],
       writes: [...writes.values()],
       removals: [...removals.values()],
-      events: decisions.flatMap((d) => d.events),
+      events,
       outbox,
+      ...(withdraw.length > 0 ? { withdraw } : {}),
     };
   }
 }

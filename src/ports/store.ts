@@ -25,7 +25,10 @@ export type ExpectedVersion = Readonly<{ kind: AggregateKind; id: string; versio
  * Everything one command changed, written in one atomic step or not at all.
  * - every `expected` version must still hold (aggregates read but not written included);
  * - every aggregate in `writes` is stored with its version + 1 (new ones at 1);
- * - `removals` are deleted; `events` are appended to the workspace's log; `outbox` is enqueued.
+ * - `removals` are deleted; `events` are appended to the workspace's log; `outbox` is enqueued;
+ * - every `pending` message of the workspace whose `topic` is in `withdraw` becomes `withdrawn`
+ *   (its body dropped, its lease ended), whether leased or not; only messages of earlier commits:
+ *   this commit's `outbox` is enqueued after, so a commit may replace a topic's message.
  * The store also enforces the uniqueness rules (one agent per email, one pending invitation per
  * email and none for an agent's email, one department per name key, unique token hashes) so that
  * even a bug above it cannot break them.
@@ -37,6 +40,13 @@ export type Commit = Readonly<{
   removals: readonly Removal[];
   events: readonly WorkspaceEvent[];
   outbox: readonly OutboxMessage[];
+  /**
+   * Topics (the `topic` of an {@link OutboxMessage}) whose pending messages this commit
+   * withdraws: what they carry is no longer true (an invitation revoked, resent, accepted or
+   * expired; ADR 0025). Absent or empty: none. A store that ignores it still works, but sends
+   * emails whose link is dead.
+   */
+  withdraw?: readonly string[];
 }>;
 
 /** How a commit ended. A conflict writes nothing; the caller reloads and decides again. */
@@ -285,18 +295,31 @@ export interface RosterStore {
 
   /**
    * Leases up to `limit` messages due at `now` (pending, `nextAttemptAt` at or before it, not
-   * leased), earliest due first, for `leaseMs`; a message leased to one dispatcher is not handed
-   * to another until the lease runs out, so a crashed dispatcher loses nothing. The lease is the
-   * store's to keep: `OutboxMessage` has no field for it.
+   * leased; never a delivered or withdrawn one), earliest due first, for `leaseMs`; a message
+   * leased to one dispatcher is not handed to another until the lease runs out, so a crashed
+   * dispatcher loses nothing. The lease is the store's to keep: `OutboxMessage` has no field for
+   * it. Messages come back as enqueued, `topic` and `expiresAt` included when they were given.
    */
   claimOutbox(now: Date, limit: number, leaseMs: number): Promise<readonly OutboxMessage[]>;
   /**
    * Records a delivery and counts its attempt; the stored body is dropped, since it held the
-   * plaintext token. A second call for a delivered message changes nothing.
+   * plaintext token. A message no longer pending is left as it is: a second call for a delivered
+   * message changes nothing, and a message withdrawn while it was being sent stays withdrawn.
    */
   markDelivered(id: string, at: Date): Promise<void>;
-  /** Records a failed attempt (counts it, keeps `error`) and when to try again; ends the lease. */
+  /**
+   * Records a failed attempt (counts it, keeps `error`) and when to try again; ends the lease.
+   * A message no longer pending (delivered, withdrawn) is left as it is.
+   */
   markFailed(id: string, error: string, retryAt: Date): Promise<void>;
+  /**
+   * Optional: withdraws a pending message that will not be sent (its link lapsed before it could
+   * go out, ADR 0025): status `withdrawn`, body dropped, lease ended, attempts unchanged. A
+   * message no longer pending is left as it is. Without it, delivery sends such a message anyway.
+   *
+   * @example await store.markWithdrawn?.(message.id)
+   */
+  markWithdrawn?(id: string): Promise<void>;
   /** Outbox messages of a workspace, optionally by status, in the order they were enqueued. */
   listOutbox(workspaceId: WorkspaceId, status?: OutboxStatus): Promise<readonly OutboxMessage[]>;
 }

@@ -80,6 +80,7 @@ type Change = Readonly<{
   read?: readonly Versioned[];
   events?: readonly RosterEvent[];
   outbox?: readonly OutboxMessage[];
+  withdraw?: readonly string[];
 }>;
 
 function commitOf(change: Change): Commit {
@@ -96,6 +97,7 @@ function commitOf(change: Change): Commit {
     removals: (change.remove ?? []).map(([r]) => r),
     events: change.events ?? [],
     outbox: change.outbox ?? [],
+    ...(change.withdraw ? { withdraw: change.withdraw } : {}),
   };
 }
 
@@ -107,11 +109,15 @@ function departmentCreated(workspaceId: WorkspaceId, name: string, at = T0): Ros
 }
 
 let messages = 0;
-/** A pending outbox message, due at `due`. */
-function aMessage(overrides: Readonly<{ workspaceId?: WorkspaceId; due?: Date; to?: string; text?: string }> = {}): OutboxMessage {
+/** A pending outbox message, due at `due`, with a `topic` and an `expiresAt` when given. */
+function aMessage(
+  overrides: Readonly<{ workspaceId?: WorkspaceId; due?: Date; to?: string; text?: string; topic?: string; expiresAt?: Date }> = {},
+): OutboxMessage {
   const n = ++messages;
   const due = isoTime(overrides.due ?? T0);
   return {
+    ...(overrides.topic === undefined ? {} : { topic: overrides.topic }),
+    ...(overrides.expiresAt === undefined ? {} : { expiresAt: isoTime(overrides.expiresAt) }),
     id: `msg_contract_${n}`,
     workspaceId: overrides.workspaceId ?? WS_A,
     idempotencyKey: `contract:${n}`,
@@ -130,7 +136,7 @@ function aMessage(overrides: Readonly<{ workspaceId?: WorkspaceId; due?: Date; t
 
 /** What a message says and to whom: times are left out, a store may keep them in its own precision. */
 const contentOf = (m: OutboxMessage) => {
-  const { createdAt: _c, nextAttemptAt: _n, deliveredAt: _d, ...content } = m;
+  const { createdAt: _c, nextAttemptAt: _n, deliveredAt: _d, expiresAt: _e, ...content } = m;
   return content;
 };
 const at = (hours: number) => hoursAfter(T0, hours);
@@ -823,7 +829,106 @@ export function describeStoreContract(
       });
     });
 
+    describe('outbox withdrawals', () => {
+      const topic = 'invitation:inv_contract_bob';
+
+      it('keeps a message\'s topic and expiry as enqueued, in listings and claims', async () => {
+        const message = aMessage({ topic, expiresAt: at(168) });
+        await given({ create: [workspaceA], outbox: [message] });
+        const [listed] = await store.listOutbox(WS_A);
+        const [claimed] = await store.claimOutbox(T0, 10, 60_000);
+        for (const m of [listed, claimed]) {
+          expect(m && contentOf(m)).toEqual(contentOf(message));
+          expect(sameInstant(m?.expiresAt ?? null, at(168))).toBe(true);
+        }
+      });
+
+      it('withdraws the pending messages of the topics a commit names, with the commit: body dropped, never claimed, listed as withdrawn', async () => {
+        const first = aMessage({ topic });
+        const delivered = aMessage({ topic });
+        const otherTopic = aMessage({ topic: 'invitation:inv_contract_cy' });
+        const noTopic = aMessage();
+        const otherWorkspace = aMessage({ workspaceId: WS_B, topic });
+        await given({ create: [workspaceA], outbox: [first, delivered, otherTopic, noTopic] });
+        await given({ workspaceId: WS_B, create: [aWorkspace({ id: WS_B })], outbox: [otherWorkspace] });
+        await store.markDelivered(delivered.id, at(1));
+        const deliveredBefore = (await store.listOutbox(WS_A, 'delivered'))[0];
+
+        // The commit that replaces the topic's message: the old one withdrawn, its own enqueued pending.
+        const replacement = aMessage({ topic });
+        await given({ update: [[{ ...workspaceA, name: 'Resent' }, 1]], withdraw: [topic], outbox: [replacement] });
+
+        const byIdIn = async (id: string) => (await store.listOutbox(WS_A)).find((m) => m.id === id);
+        expect(await byIdIn(first.id)).toMatchObject({ status: 'withdrawn', text: '', html: null, attempts: 0, deliveredAt: null });
+        expect(JSON.stringify(await byIdIn(first.id))).not.toContain('secret-token');
+        expect(await byIdIn(delivered.id)).toEqual(deliveredBefore);
+        expect(idsOf(await store.listOutbox(WS_A, 'withdrawn'))).toEqual([first.id]);
+        expect(idsOf(await store.listOutbox(WS_A, 'pending'))).toEqual(idsOf([otherTopic, noTopic, replacement]));
+        expect(idsOf(await store.listOutbox(WS_B, 'pending'))).toEqual([otherWorkspace.id]);
+        expect(idsOf(await store.claimOutbox(at(2), 10, 60_000))).toEqual(idsOf([otherTopic, noTopic, replacement, otherWorkspace]));
+      });
+
+      it('withdraws nothing when the commit is refused, for a stale version or a broken uniqueness rule', async () => {
+        const message = aMessage({ topic });
+        await given({ create: [workspaceA, ana], outbox: [message] });
+        await given({ update: [[{ ...workspaceA, name: 'Moved on' }, 1]] });
+        const before = await snapshot();
+        await refused({ update: [[{ ...workspaceA, name: 'Stale' }, 1]], withdraw: [topic] }, 'stale-version');
+        await refused({ create: [anAgent({ workspaceId: WS_A, id: 'agt_ana_twin', email: ana.email })], withdraw: [topic] }, 'unique-violation');
+        expect(await snapshot()).toEqual(before);
+        expect(idsOf(await store.claimOutbox(at(1), 10, 60_000))).toEqual([message.id]);
+      });
+
+      it('withdraws a message while it is leased, and a late mark of its send, delivered or failed, leaves it withdrawn', async () => {
+        const sent = aMessage({ topic });
+        const failing = aMessage({ topic: 'invitation:inv_contract_cy' });
+        await given({ create: [workspaceA], outbox: [sent, failing] });
+        expect(idsOf(await store.claimOutbox(T0, 10, 60_000))).toEqual(idsOf([sent, failing]));
+        await given({ update: [[workspaceA, 1]], withdraw: [topic, 'invitation:inv_contract_cy'] });
+        await store.markDelivered(sent.id, at(1));
+        await store.markFailed(failing.id, 'mailer unavailable', at(1));
+        const listed = await store.listOutbox(WS_A);
+        expect(listed.map((m) => [m.id, m.status, m.attempts, m.deliveredAt, m.lastError, m.text])).toEqual([
+          [sent.id, 'withdrawn', 0, null, null, ''],
+          [failing.id, 'withdrawn', 0, null, null, ''],
+        ]);
+        expect(await store.claimOutbox(at(100), 10, 60_000)).toEqual([]);
+      });
+    });
+
     // Optional methods: a store without them passes these trivially (the roster does without).
+    describe('markWithdrawn (when the store has it)', () => {
+      it('withdraws a pending message, leased or not, and leaves a delivered or withdrawn one as it is', async () => {
+        const markWithdrawn = store.markWithdrawn?.bind(store);
+        if (!markWithdrawn) return;
+        const leased = aMessage();
+        const waiting = aMessage({ due: at(5) });
+        const delivered = aMessage();
+        await given({ create: [workspaceA], outbox: [leased, waiting, delivered] });
+        expect(idsOf(await store.claimOutbox(T0, 10, 60_000))).toEqual(idsOf([leased, delivered]));
+        await store.markFailed(leased.id, 'mailer unavailable', at(1));
+        await store.markDelivered(delivered.id, at(1));
+        const deliveredBefore = (await store.listOutbox(WS_A, 'delivered'))[0];
+
+        await markWithdrawn(leased.id);
+        await markWithdrawn(waiting.id);
+        await markWithdrawn(delivered.id);
+        await markWithdrawn('msg_nobody_has');
+        expect(await store.listOutbox(WS_A, 'withdrawn')).toMatchObject([
+          { id: leased.id, status: 'withdrawn', attempts: 1, lastError: 'mailer unavailable', text: '', html: null, deliveredAt: null },
+          { id: waiting.id, status: 'withdrawn', attempts: 0, text: '', html: null },
+        ]);
+        expect(await store.listOutbox(WS_A, 'delivered')).toEqual([deliveredBefore]);
+        expect(await store.claimOutbox(at(100), 10, 60_000)).toEqual([]);
+
+        const before = await store.listOutbox(WS_A);
+        await markWithdrawn(leased.id);
+        await store.markDelivered(waiting.id, at(101));
+        await store.markFailed(leased.id, 'late failure report', at(102));
+        expect(await store.listOutbox(WS_A)).toEqual(before);
+      });
+    });
+
     describe('versionsCurrent (when the store has it)', () => {
       it('answers whether every aggregate named is still at its version, 0 meaning absent', async () => {
         const versionsCurrent = store.versionsCurrent?.bind(store);

@@ -48,7 +48,7 @@ describe('the outbox', () => {
     expect(pendingAfterInvites.every((m) => m.attempts >= 1 && m.lastError === 'mailer unavailable (simulated)')).toBe(true);
 
     // Nothing is retried before its backoff has passed.
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0 });
 
     for (let round = 0; round < 30; round++) {
       if ((await roster.outbox(ana, 'pending'))._unsafeUnwrap().length === 0) break;
@@ -78,15 +78,15 @@ describe('the outbox', () => {
     const state = async () => (await roster.outbox(ana))._unsafeUnwrap()[0];
     expect(await state()).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: '2026-11-23T09:00:01.000Z' });
     clock.advance({ ms: 999 });
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0 });
     clock.advance({ ms: 1 });
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 1 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 1, withdrawn: 0 });
     expect(await state()).toMatchObject({ attempts: 2, nextAttemptAt: '2026-11-23T09:00:03.000Z' });
     clock.advance({ seconds: 2 });
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 1 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 1, withdrawn: 0 });
     expect(await state()).toMatchObject({ attempts: 3, nextAttemptAt: '2026-11-23T09:00:07.000Z' });
     clock.advance({ seconds: 4 });
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0 });
     expect(await state()).toMatchObject({ status: 'delivered', attempts: 4, deliveredAt: '2026-11-23T09:00:07.000Z' });
   });
 
@@ -99,10 +99,10 @@ describe('the outbox', () => {
     const pending = (await roster.outbox(ana, 'pending'))._unsafeUnwrap();
     expect(pending.map((m) => m.to).sort()).toEqual(['bob@acme.com', 'cy@acme.com']);
     expect(pending.every((m) => m.attempts === 0 && m.deliveredAt === null)).toBe(true);
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 2, failed: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 2, failed: 0, withdrawn: 0 });
     expect(mailer.sent.map((m) => m.to).sort()).toEqual(['bob@acme.com', 'cy@acme.com']);
     expect((await roster.outbox(ana, 'pending'))._unsafeUnwrap()).toEqual([]);
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0 });
   });
 
   it('gives a resent invitation its own idempotency key, so the new link is not dropped as a duplicate', async () => {
@@ -211,9 +211,9 @@ describe('deliverOutbox(limit)', () => {
       expect(refused.issues.map((i) => i.path)).toEqual(['limit']);
     }
     expect(mailer.sent).toEqual([]);
-    expect((await roster.deliverOutbox(1))._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0 });
-    expect((await roster.deliverOutbox(2))._unsafeUnwrap()).toEqual({ delivered: 2, failed: 0 });
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0 });
-    expect((await roster.deliverOutbox(undefined))._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0 });
+    expect((await roster.deliverOutbox(1))._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0 });
+    expect((await roster.deliverOutbox(2))._unsafeUnwrap()).toEqual({ delivered: 2, failed: 0, withdrawn: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0 });
+    expect((await roster.deliverOutbox(undefined))._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0 });
   });
 });

@@ -4,10 +4,12 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrate, MIGRATIONS, type Migration } from 'agent-roster/postgres';
+import type { WorkspaceId } from 'agent-roster';
+import { migrate, MIGRATIONS, PostgresRosterStore, type Migration } from 'agent-roster/postgres';
 import { freshDatabase, type FreshDatabase } from '../support/postgres';
 
 let db: FreshDatabase;
+const ALL = ['0001_roster', '0002_outbox_withdrawal'];
 
 /** The schema as the catalog describes it: tables, columns, constraints, indexes, triggers, functions. */
 async function schemaOf(database: FreshDatabase): Promise<unknown> {
@@ -28,12 +30,15 @@ describe('migrate()', () => {
   afterEach(() => db?.close());
 
   it('creates the schema, then is a no-op the second time', async () => {
-    expect(await migrate(db.pool)).toEqual({ applied: ['0001_roster'], alreadyApplied: [] });
+    expect(await migrate(db.pool)).toEqual({ applied: ALL, alreadyApplied: [] });
     const schema = await schemaOf(db);
-    expect(await migrate(db.pool)).toEqual({ applied: [], alreadyApplied: ['0001_roster'] });
+    expect(await migrate(db.pool)).toEqual({ applied: [], alreadyApplied: ALL });
     expect(await schemaOf(db)).toEqual(schema);
-    const { rows } = await db.pool.query('SELECT version, name FROM agent_roster_migrations');
-    expect(rows).toEqual([{ version: 1, name: '0001_roster' }]);
+    const { rows } = await db.pool.query('SELECT version, name FROM agent_roster_migrations ORDER BY version');
+    expect(rows).toEqual([
+      { version: 1, name: '0001_roster' },
+      { version: 2, name: '0002_outbox_withdrawal' },
+    ]);
     const tables = await db.pool.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
     expect(tables.rows.map((r) => r.t)).toEqual([
       'agent_roster_migrations',
@@ -50,17 +55,17 @@ describe('migrate()', () => {
 
   it('lets many instances migrate at once: one applies, the others find it done', async () => {
     const reports = await Promise.all(Array.from({ length: 4 }, () => migrate(db.pool)));
-    expect(reports.filter((r) => r.applied.length === 1)).toHaveLength(1);
-    expect(reports.filter((r) => r.alreadyApplied.length === 1)).toHaveLength(3);
+    expect(reports.filter((r) => r.applied.length === ALL.length)).toHaveLength(1);
+    expect(reports.filter((r) => r.alreadyApplied.length === ALL.length)).toHaveLength(3);
   });
 
   it('applies nothing when one of the pending migrations fails', async () => {
-    const broken: Migration = { version: 2, name: '0002_broken', sql: 'CREATE TABLE half_done (id int); SELECT 1 / 0;' };
+    const broken: Migration = { version: 90, name: '0090_broken', sql: 'CREATE TABLE half_done (id int); SELECT 1 / 0;' };
     await expect(migrate(db.pool, [...MIGRATIONS, broken])).rejects.toMatchObject({ code: '22012' });
     const { rows } = await db.pool.query(`SELECT to_regclass('public.workspaces') AS w, to_regclass('public.half_done') AS h,
       to_regclass('public.agent_roster_migrations') AS m`);
     expect(rows).toEqual([{ w: null, h: null, m: null }]);
-    expect((await migrate(db.pool)).applied).toEqual(['0001_roster']);
+    expect((await migrate(db.pool)).applied).toEqual(ALL);
   });
 
   it('refuses to run when an applied migration was edited afterwards', async () => {
@@ -69,10 +74,31 @@ describe('migrate()', () => {
     await expect(migrate(db.pool, edited)).rejects.toThrow(/0001_roster was changed after it was applied/);
   });
 
+  it('upgrades a database of 0001 with email waiting: old messages keep their place and go out as before', async () => {
+    await migrate(db.pool, MIGRATIONS.slice(0, 1));
+    await db.pool.query(`INSERT INTO outbox (id, workspace_id, idempotency_key, to_address, subject, body_text, status, attempts, created_at, next_attempt_at, lease_until)
+      VALUES ('msg_old_1', 'ws_old', 'invitation:inv_old_1:0', 'dee@acme.com', 'Join us', 'token=old-1', 'pending', 0, now() - interval '1 hour', now() - interval '1 hour', NULL),
+             ('msg_old_2', 'ws_old', 'invitation:inv_old_2:0', 'eve@acme.com', 'Join us', 'token=old-2', 'pending', 1, now() - interval '1 hour', now() - interval '1 hour', now() + interval '1 minute')`);
+    expect(await migrate(db.pool)).toEqual({ applied: ['0002_outbox_withdrawal'], alreadyApplied: ['0001_roster'] });
+
+    const store = new PostgresRosterStore(db.pool);
+    const [waiting] = await store.claimOutbox(new Date(), 10, 60_000);
+    expect(waiting).toMatchObject({ id: 'msg_old_1', status: 'pending', text: 'token=old-1' });
+    expect(waiting).not.toHaveProperty('topic');
+    expect(waiting).not.toHaveProperty('expiresAt');
+    await store.markDelivered('msg_old_1', new Date());
+    const later = new Date(Date.now() + 120_000);
+    expect((await store.claimOutbox(later, 10, 60_000)).map((m) => m.id)).toEqual(['msg_old_2']);
+    expect((await store.listOutbox('ws_old' as WorkspaceId)).map((m) => [m.id, m.status])).toEqual([
+      ['msg_old_1', 'delivered'],
+      ['msg_old_2', 'pending'],
+    ]);
+  });
+
   it('leaves alone versions it does not know, which a newer release applied', async () => {
     const newer: Migration = { version: 99, name: '0099_future', sql: 'CREATE TABLE from_the_future (id int);' };
     await migrate(db.pool, [...MIGRATIONS, newer]);
-    expect(await migrate(db.pool)).toEqual({ applied: [], alreadyApplied: ['0001_roster'] });
+    expect(await migrate(db.pool)).toEqual({ applied: [], alreadyApplied: ALL });
   });
 });
 

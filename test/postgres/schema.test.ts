@@ -116,19 +116,23 @@ describe('the schema on its own', () => {
     expect((await shop.store.events(shop.workspaceId)).length).toBeGreaterThan(0);
   });
 
-  it('never keeps the body of a delivered email', async () => {
+  it('never keeps the body of a delivered or withdrawn email, and knows no other status', async () => {
     const shop = await aShop();
-    const delivered = (id: string, body: string) =>
+    const stored = (id: string, body: string, status = 'delivered') =>
       [
         `INSERT INTO outbox (id, workspace_id, idempotency_key, to_address, subject, body_text, status, attempts, created_at, next_attempt_at)
-         VALUES ($1, $2, $1, 'dee@acme.com', 'Join us', $3, 'delivered', 1, now(), now())`,
-        [id, shop.workspaceId, body],
+         VALUES ($1, $2, $1, 'dee@acme.com', 'Join us', $3, $4, 1, now(), now())`,
+        [id, shop.workspaceId, body, status],
       ] as const;
-    expect(await attempt(delivered('msg_hand_1', 'https://chat.example.com/join?token=secret'))).toBe('23514');
-    expect(await attempt(delivered('msg_hand_2', ''))).toBe('committed');
+    expect(await attempt(stored('msg_hand_1', 'https://chat.example.com/join?token=secret'))).toBe('23514');
+    expect(await attempt(stored('msg_hand_2', ''))).toBe('committed');
+    expect(await attempt(stored('msg_hand_3', 'https://chat.example.com/join?token=secret', 'withdrawn'))).toBe('23514');
+    expect(await attempt(stored('msg_hand_4', '', 'withdrawn'))).toBe('committed');
+    expect(await attempt(stored('msg_hand_5', '', 'cancelled'))).toBe('23514');
     const sent = await shop.store.listOutbox(shop.workspaceId, 'delivered');
     expect(sent.length).toBeGreaterThan(1);
     expect(sent.every((m) => m.text === '' && m.html === null)).toBe(true);
+    expect((await shop.store.listOutbox(shop.workspaceId, 'withdrawn')).map((m) => m.id)).toEqual(['msg_hand_4']);
   });
 });
 

@@ -43,6 +43,12 @@ function setsOf(a: Aggregate): string[] {
 /** An outbox message as stored: `due` and `leaseUntil` in epoch ms, `seq` its enqueue order. */
 type Queued = Readonly<{ message: OutboxMessage; seq: number; due: number; leaseUntil: number }>;
 
+/**
+ * The named set (see {@link setsOf}) of a workspace's pending outbox messages of one topic: what a
+ * commit's `withdraw` names. Workspace ids hold no NUL, so no two pairs share a name.
+ */
+const topicSet = (workspaceId: string, topic: string) => `outbox-topic:${workspaceId}\u0000${topic}`;
+
 /** Epoch ms of an instant; one that does not parse is never reached, as `Date.parse(x) <= t` never holds for it. */
 const epochOf = (instant: string): number => {
   const t = Date.parse(instant);
@@ -88,7 +94,10 @@ export class MemoryRosterStore implements RosterStore {
   readonly #rows = new Map<string, Row<Aggregate>>();
   /** unique key → `kind:id` of the holder */
   readonly #unique = new Map<string, string>();
-  /** Named sets of row keys (see {@link setsOf}) and of outbox message ids (`outbox:<ws>`), in insertion order. */
+  /**
+   * Named sets of row keys (see {@link setsOf}) and of outbox message ids (`outbox:<ws>`, and the
+   * pending ones by topic: {@link topicSet}), in insertion order.
+   */
   readonly #sets = new Map<string, Set<string>>();
   /** Each workspace's pending invitations, soonest to lapse first: what every seat-relevant use case sweeps. */
   readonly #lapsing = new Map<string, OrderedIndex<Lapsing>>();
@@ -306,8 +315,20 @@ export class MemoryRosterStore implements RosterStore {
     const log = this.#events.get(commit.workspaceId) ?? [];
     for (const e of commit.events) log.push(freeze(structuredClone(e)));
     this.#events.set(commit.workspaceId, log);
+    // Withdrawn before this commit's own messages are enqueued: a resend replaces its topic's message.
+    for (const topic of commit.withdraw ?? []) this.#withdrawTopic(commit.workspaceId, topic);
     for (const m of commit.outbox) this.#enqueue(m);
     return { committed: true };
+  }
+
+  #withdrawTopic(workspaceId: WorkspaceId, topic: string): void {
+    for (const id of [...this.#in(topicSet(workspaceId, topic))]) this.#withdraw(id);
+  }
+
+  /** A pending message becomes withdrawn: no body, no lease, never claimed again. */
+  #withdraw(id: string): void {
+    const q = this.#outbox.get(id);
+    if (q && q.message.status === 'pending') this.#store({ ...q, message: { ...q.message, status: 'withdrawn', text: '', html: null }, leaseUntil: 0 });
   }
 
   #enqueue(m: OutboxMessage): void {
@@ -318,11 +339,15 @@ export class MemoryRosterStore implements RosterStore {
     this.#edit(`outbox:${m.workspaceId}`, m.id, true);
   }
 
-  /** Stores a message; only a pending one is indexed for claims. */
+  /** Stores a message; only a pending one is indexed for claims and in its topic's set (see {@link topicSet}). */
   #store(queued: Queued): void {
-    this.#outbox.set(queued.message.id, queued);
-    if (queued.message.status === 'pending') this.#pending.set(queued);
-    else this.#pending.delete(queued.message.id);
+    const { id, status, workspaceId, topic } = queued.message;
+    const old = this.#outbox.get(id)?.message;
+    if (old?.topic !== undefined) this.#edit(topicSet(old.workspaceId, old.topic), id, false);
+    this.#outbox.set(id, queued);
+    if (status === 'pending') this.#pending.set(queued);
+    else this.#pending.delete(id);
+    if (status === 'pending' && topic !== undefined) this.#edit(topicSet(workspaceId, topic), id, true);
   }
 
   async claimOutbox(now: Date, limit: number, leaseMs: number) {
@@ -343,6 +368,10 @@ export class MemoryRosterStore implements RosterStore {
         leaseUntil: 0,
       });
     }
+  }
+  async markWithdrawn(id: string) {
+    await this.#io();
+    this.#withdraw(id);
   }
   async markFailed(id: string, error: string, retryAt: Date) {
     await this.#io();

@@ -127,11 +127,22 @@ SELECT ${workspace}, e->>'type', (e->>'occurredAt')::timestamptz, e->'data'
 FROM jsonb_array_elements(${events}::jsonb) WITH ORDINALITY AS x(e, n) ORDER BY n RETURNING 1`;
 
 const insertOutbox = (messages: string) => `INSERT INTO outbox (id, workspace_id, idempotency_key, to_address, subject,
-  body_text, body_html, status, attempts, created_at, next_attempt_at, delivered_at, last_error)
+  body_text, body_html, status, attempts, created_at, next_attempt_at, delivered_at, last_error, topic, expires_at)
 SELECT m->>'id', m->>'workspaceId', m->>'idempotencyKey', m->>'to', m->>'subject', m->>'text', m->>'html',
   m->>'status', (m->>'attempts')::integer, (m->>'createdAt')::timestamptz, (m->>'nextAttemptAt')::timestamptz,
-  (m->>'deliveredAt')::timestamptz, m->>'lastError'
+  (m->>'deliveredAt')::timestamptz, m->>'lastError', m->>'topic', (m->>'expiresAt')::timestamptz
 FROM jsonb_array_elements(${messages}::jsonb) WITH ORDINALITY AS x(m, n) ORDER BY n RETURNING 1`;
+
+/**
+ * Withdraws the workspace's pending messages of the topics named (ADR 0025), through the partial
+ * index on (workspace_id, topic). It runs in the commit's one statement, whose parts share a
+ * snapshot, so the messages this commit enqueues are not among them: a resend's new email stays.
+ * A row leased by a dispatcher is withdrawn too; one being marked delivered meanwhile is waited
+ * for, then left alone when it is no longer pending.
+ */
+const withdrawOutbox = (workspace: string, topics: string) => `UPDATE outbox
+SET status = 'withdrawn', body_text = '', body_html = NULL, lease_until = NULL
+WHERE workspace_id = ${workspace} AND status = 'pending' AND topic = ANY(${topics}::text[]) RETURNING 1`;
 
 /** One part of the write statement: what it does, and how many rows it must touch (if it matters). */
 type Part = Readonly<{ sql: string; mustTouch?: number; explain: string }>;
@@ -180,6 +191,8 @@ function writeStatement(commit: Commit, plan: Plan, stamps: Stamps): Readonly<{ 
   if (commit.events.length > 0) {
     parts.push({ sql: insertEvents(param(commit.workspaceId), param(JSON.stringify(commit.events))), explain: 'events' });
   }
+  const withdraw = commit.withdraw ?? [];
+  if (withdraw.length > 0) parts.push({ sql: withdrawOutbox(param(commit.workspaceId), param([...withdraw])), explain: 'outbox withdrawals' });
   if (commit.outbox.length > 0) parts.push({ sql: insertOutbox(param(JSON.stringify(commit.outbox))), explain: 'outbox' });
   const ctes = parts.map((part, n) => `w${n} AS (${part.sql})`).join(',\n');
   const counts = parts.map((_, n) => `(SELECT count(*) FROM w${n}) AS w${n}`).join(', ');
@@ -188,7 +201,7 @@ function writeStatement(commit: Commit, plan: Plan, stamps: Stamps): Readonly<{ 
 
 /**
  * The body of a commit's transaction: lock and check every expected version, then write it all
- * in one statement — removals, aggregates, events, outbox. Answers a stale version by rolling
+ * in one statement — removals, aggregates, events, outbox withdrawals and messages. Answers a stale version by rolling
  * back; uniqueness is left to the database, which checks it at COMMIT.
  *
  * @example await inTransaction(pool, (client) => writeCommit(client, commit, new Map())) // { committed: true }

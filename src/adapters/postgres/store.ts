@@ -74,7 +74,7 @@ type DocumentRow = { data: unknown; version: number | string };
 /** The outbox columns a message is made of, read from the table aliased `o`. */
 const OUTBOX_COLUMNS = `o.id, o.workspace_id, o.idempotency_key, o.to_address, o.subject, o.body_text, o.body_html,
   o.status, o.attempts, ${iso('o.created_at')} AS created_at, ${iso('o.next_attempt_at')} AS next_attempt_at,
-  ${iso('o.delivered_at')} AS delivered_at, o.last_error, o.seq`;
+  ${iso('o.delivered_at')} AS delivered_at, o.last_error, o.seq, o.topic, ${iso('o.expires_at')} AS expires_at`;
 
 type OutboxRow = {
   id: string;
@@ -91,9 +91,14 @@ type OutboxRow = {
   delivered_at: string | null;
   last_error: string | null;
   seq: number | string;
+  topic: string | null;
+  expires_at: string | null;
 };
 
+/** A message as enqueued: `topic` and `expiresAt` only when it had them (NULL on rows from before migration 0002). */
 const messageOf = (r: OutboxRow): OutboxMessage => ({
+  ...(r.topic === null ? {} : { topic: r.topic }),
+  ...(r.expires_at === null ? {} : { expiresAt: r.expires_at }),
   id: r.id,
   workspaceId: r.workspace_id as WorkspaceId,
   idempotencyKey: r.idempotency_key,
@@ -331,6 +336,13 @@ export class PostgresRosterStore implements RosterStore {
          body_text = '', body_html = NULL, lease_until = NULL
        WHERE id = $1 AND status = 'pending'`,
       [id, at.toISOString()],
+    );
+  }
+
+  async markWithdrawn(id: string): Promise<void> {
+    await this.#pool.query(
+      `UPDATE outbox SET status = 'withdrawn', body_text = '', body_html = NULL, lease_until = NULL WHERE id = $1 AND status = 'pending'`,
+      [id],
     );
   }
 
