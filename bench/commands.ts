@@ -21,7 +21,7 @@ import {
   setAvailabilitySchema,
   type RoutingState,
 } from 'agent-roster';
-import { NOW, PASSWORD, TOKEN_HASH, expectOk, rosterFixture, routingFixture, type RosterFixture, type RoutingFixture } from './fixtures';
+import { NOW, nowAt, PASSWORD, TOKEN_HASH, expectOk, rosterFixture, routingFixture, type RosterFixture, type RoutingFixture } from './fixtures';
 import { batchFor, compare, loop, statsOf, type Sampler, type Stats } from './measure';
 import { count, duration, heading, ratio, table, verdict } from './report';
 
@@ -59,7 +59,7 @@ const BENCHES: readonly Bench[] = [
     name: 'inviteAgent',
     op: (fx) => (i) =>
       inviteAgent({ workspace: fx.workspace, actor: fx.owner, departments: [fx.sales] }, inviteInputs[i % POOL]!, {
-        now: NOW,
+        now: nowAt(i),
         invitationId: invitationIds[i % POOL]!,
         tokenHash: TOKEN_HASH,
         emailStatus: 'available',
@@ -74,7 +74,7 @@ const BENCHES: readonly Bench[] = [
     name: 'acceptInvitation',
     op: (fx) => (i) =>
       acceptInvitation({ workspace: fx.workspace, invitation: fx.invitation, departments: [fx.sales] }, acceptInputs[i % POOL]!, {
-        now: NOW,
+        now: nowAt(i),
         presentedTokenHash: TOKEN_HASH,
         agentId: agentIds[i % POOL]!,
         emailStatus: 'available',
@@ -87,7 +87,7 @@ const BENCHES: readonly Bench[] = [
   },
   {
     name: 'changeRole',
-    op: (fx) => () => changeRole({ workspace: fx.workspace, actor: fx.owner, agent: fx.bob }, { agentId: fx.bob.id, role: 'admin' }, { now: NOW }),
+    op: (fx) => (i) => changeRole({ workspace: fx.workspace, actor: fx.owner, agent: fx.bob }, { agentId: fx.bob.id, role: 'admin' }, { now: nowAt(i) }),
     floor: (fx) => () => {
       const r = changeRoleSchema.safeParse({ agentId: fx.bob.id, role: 'admin' });
       return r.success && { ...fx.bob, role: r.data.role };
@@ -95,8 +95,8 @@ const BENCHES: readonly Bench[] = [
   },
   {
     name: 'setAvailability',
-    op: (fx) => () =>
-      setAvailability({ workspace: fx.workspace, actor: fx.bob, agent: fx.bob }, { agentId: fx.bob.id, availability: 'online' }, { now: NOW }),
+    op: (fx) => (i) =>
+      setAvailability({ workspace: fx.workspace, actor: fx.bob, agent: fx.bob }, { agentId: fx.bob.id, availability: 'online' }, { now: nowAt(i) }),
     floor: (fx) => () => {
       const r = setAvailabilitySchema.safeParse({ agentId: fx.bob.id, availability: 'online' });
       return r.success && { ...fx.bob, availability: r.data.availability };
@@ -130,11 +130,12 @@ function measureCommand(bench: Bench, fixtures: Readonly<Record<Size, RosterFixt
 function routeSampler(fixture: RoutingFixture, routes: number): Sampler {
   let state: RoutingState = fixture.state;
   let next = 0;
+  let tick = 0;
   return () => {
     const ids = Array.from({ length: routes }, () => `conv_${fixture.agents}_${next++}`);
     const start = performance.now();
     for (const conversationId of ids) {
-      const routed = routeConversation(state, { conversationId }, { now: NOW });
+      const routed = routeConversation(state, { conversationId }, { now: nowAt(tick++) });
       if (routed.isErr() || routed.value.outcome.type !== 'Assigned') throw new Error('benchmark setup: a route was not assigned');
       state = routed.value.state;
     }

@@ -31,6 +31,17 @@ import {
 
 /** The instant every domain command is told it is. @example inviteAgent(state, input, { now: NOW, … }) */
 export const NOW = new Date('2026-11-23T09:00:00.000Z');
+
+const INSTANTS = Array.from({ length: 4096 }, (_, k) => new Date(NOW.getTime() + k));
+/**
+ * The instant the `n`th timed call is told it is: one millisecond after the previous call's, as
+ * each request of a server has a `now` of its own. A command formats its `now` once
+ * (`isoTime`, which keeps the last two instants), so told one fixed instant every call it would
+ * never be timed formatting it. The Dates are made ahead, so making them is not timed either.
+ *
+ * @example acceptInvitation(state, input, { now: nowAt(i), … })
+ */
+export const nowAt = (n: number): Date => INSTANTS[n & 4095]!;
 /** A password the default policy accepts. @example { name: 'Bob', password: PASSWORD } */
 export const PASSWORD = 'correct horse battery staple';
 /** A fixed token hash: the domain only compares it. @example { presentedTokenHash: TOKEN_HASH } */
