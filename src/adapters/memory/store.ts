@@ -4,7 +4,8 @@ import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../../dom
 import type { Email } from '../../domain/values';
 import type { OutboxMessage, OutboxStatus } from '../../ports/outbox';
 import { OrderedIndex } from './ordered-index';
-import { BY_JOINING, BY_SENDING, firstInOrder, positionedSlice } from '../../ports/order';
+import { Listing } from './listing';
+import { BY_JOINING, BY_SENDING, positionedSlice, type ListingOrder } from '../../ports/order';
 import type {
   Aggregate,
   AgentFilter,
@@ -30,14 +31,29 @@ type Lapsing = Readonly<{ key: string; id: string; at: number }>;
 
 /**
  * The sets of row keys an aggregate is in while stored, by name, so that no use case scans a
- * workspace: its workspace's rows of its kind (`agent:<ws>`, for lists), and the departments an
- * agent or a pending invitation names (`agent-in:<ws>:<dep>`, `invitation-in:<ws>:<dep>`, for
- * department deletes and counts).
+ * workspace: its workspace's departments and routing queues (`department:<ws>`), and the
+ * departments a pending invitation names (`invitation-in:<ws>:<dep>`, for department deletes and
+ * counts). Agents and invitations are in listings instead ({@link listingsOf}).
  */
 function setsOf(a: Aggregate): string[] {
-  if (a.kind === 'workspace') return [];
-  const named = a.kind === 'agent' || (a.kind === 'invitation' && a.status === 'pending') ? a.departmentIds : [];
-  return [`${a.kind}:${a.workspaceId}`, ...named.map((d) => `${a.kind}-in:${a.workspaceId}:${d}`)];
+  if (a.kind === 'workspace' || a.kind === 'agent') return [];
+  if (a.kind === 'invitation') return a.status === 'pending' ? a.departmentIds.map((d) => `invitation-in:${a.workspaceId}:${d}`) : [];
+  return [`${a.kind}:${a.workspaceId}`];
+}
+
+/** A row of a listing: an agent by `joinedAt`, an invitation by `sentAt`, then by id ({@link BY_JOINING}, {@link BY_SENDING}). */
+type Listed = Agent | Invitation;
+const BY_PLACE: ListingOrder<Listed> = { time: (r) => (r.kind === 'agent' ? BY_JOINING.time(r) : BY_SENDING.time(r)), id: (r) => r.id };
+
+/**
+ * The listings an agent or invitation is in while stored, each sorted in its listing's order, so
+ * that a page is a binary search and a walk (see {@link Listing}): its workspace's rows of its
+ * kind (`agent:<ws>`, `invitation:<ws>`), and for an agent the departments it names
+ * (`agent-in:<ws>:<dep>`, also for department members and counts).
+ */
+function listingsOf(a: Aggregate): Set<string> {
+  if (a.kind !== 'agent' && a.kind !== 'invitation') return new Set();
+  return new Set([`${a.kind}:${a.workspaceId}`, ...(a.kind === 'agent' ? a.departmentIds.map((d) => `agent-in:${a.workspaceId}:${d}`) : [])]);
 }
 
 /** An outbox message as stored: `due` and `leaseUntil` in epoch ms, `seq` its enqueue order. */
@@ -92,6 +108,8 @@ export class MemoryRosterStore implements RosterStore {
   readonly #sets = new Map<string, Set<string>>();
   /** Each workspace's pending invitations, soonest to lapse first: what every seat-relevant use case sweeps. */
   readonly #lapsing = new Map<string, OrderedIndex<Lapsing>>();
+  /** Agents and invitations in list order, by listing name (see {@link listingsOf}). */
+  readonly #listings = new Map<string, Listing<Listed>>();
   readonly #events = new Map<string, WorkspaceEvent[]>();
   #written = 0;
 
@@ -134,9 +152,21 @@ export class MemoryRosterStore implements RosterStore {
     return Array.from(this.#in(`${kind}:${workspaceId}`), (key) => this.#rows.get(key)!.value as T);
   }
 
+  /** The listing of that name, or none when it holds no row. */
+  #listing<T extends Listed>(name: string): Listing<T> | undefined {
+    return this.#listings.get(name) as Listing<T> | undefined;
+  }
+
   /** Adds a stored aggregate to the indexes, or takes it out. */
   #index(key: string, a: Aggregate, adding: boolean): void {
     for (const name of setsOf(a)) this.#edit(name, key, adding);
+    for (const name of listingsOf(a)) {
+      const listing = this.#listings.get(name) ?? new Listing(BY_PLACE);
+      if (adding) listing.add(a as Listed);
+      else listing.delete(a as Listed);
+      if (listing.size > 0) this.#listings.set(name, listing);
+      else this.#listings.delete(name);
+    }
     if (a.kind !== 'invitation' || a.status !== 'pending') return;
     let lapsing = this.#lapsing.get(a.workspaceId);
     if (!lapsing) this.#lapsing.set(a.workspaceId, (lapsing = new OrderedIndex<Lapsing>((l) => l.key, (x, y) => x.at < y.at || (x.at === y.at && x.id < y.id))));
@@ -180,11 +210,15 @@ export class MemoryRosterStore implements RosterStore {
   async departmentMembers(workspaceId: WorkspaceId, departmentId: DepartmentId) {
     await this.#io();
     // In the order the rows were first written, as a scan of the workspace would find them.
-    const members = <T extends Aggregate>(kind: T['kind']) =>
-      Array.from(this.#in(`${kind}-in:${workspaceId}:${departmentId}`), (key) => this.#rows.get(key)!)
+    const members = <T extends Aggregate>(keys: Iterable<string>) =>
+      Array.from(keys, (key) => this.#rows.get(key)!)
         .sort((a, b) => a.seq - b.seq)
         .map((row) => ({ value: row.value as T, version: row.version }));
-    return { agents: members<Agent>('agent'), invitations: members<Invitation>('invitation') };
+    const agents = this.#listing(`agent-in:${workspaceId}:${departmentId}`)?.after(undefined, Infinity, () => true) ?? [];
+    return {
+      agents: members<Agent>(agents.map((a) => keyOf('agent', a.id))),
+      invitations: members<Invitation>(this.#in(`invitation-in:${workspaceId}:${departmentId}`)),
+    };
   }
   async loadRoutingStates(workspaceId: WorkspaceId, departmentIds: readonly (DepartmentId | null)[]) {
     await this.#io();
@@ -214,22 +248,32 @@ export class MemoryRosterStore implements RosterStore {
     return expected.every((e) => (this.#rows.get(keyOf(e.kind, e.id))?.version ?? 0) === e.version);
   }
 
+  // A page is a binary search for its cursor in the listing (a department's own one when the
+  // filter names a department) and a walk forward from it. Status and availability filters are
+  // checked on the way, so a filter that few rows pass walks further: at worst to the end of the
+  // listing (every row after the cursor), as a database with no index on the filtered column does.
   async listAgents(workspaceId: WorkspaceId, filter: AgentFilter = {}, page: PageBounds<AgentKey> = {}) {
     await this.#io();
-    const set = filter.departmentId === undefined ? `agent:${workspaceId}` : `agent-in:${workspaceId}:${filter.departmentId}`;
-    const agents = Array.from(this.#in(set), (key) => this.#rows.get(key)!.value as Agent).filter(
-      (a) =>
-        (filter.status === undefined || a.status === filter.status) &&
-        (filter.availability === undefined || a.availability === filter.availability),
+    const name = filter.departmentId === undefined ? `agent:${workspaceId}` : `agent-in:${workspaceId}:${filter.departmentId}`;
+    return (
+      this.#listing<Agent>(name)?.after(
+        page.after && [page.after.joinedAt, page.after.id],
+        page.limit ?? Infinity,
+        (a) => (filter.status === undefined || a.status === filter.status) && (filter.availability === undefined || a.availability === filter.availability),
+      ) ?? []
     );
-    return firstInOrder(agents, BY_JOINING, page.after && [page.after.joinedAt, page.after.id], page.limit);
   }
   async listInvitations(workspaceId: WorkspaceId, filter: InvitationFilter = {}, page: PageBounds<InvitationKey> = {}) {
     await this.#io();
     const now = filter.now;
     const statusOf = (i: Invitation) => (now && i.status === 'pending' && hasPassed(i.expiresAt, now) ? 'expired' : i.status);
-    const invitations = this.#all<Invitation>(workspaceId, 'invitation').filter((i) => filter.status === undefined || statusOf(i) === filter.status);
-    return firstInOrder(invitations, BY_SENDING, page.after && [page.after.sentAt, page.after.id], page.limit);
+    return (
+      this.#listing<Invitation>(`invitation:${workspaceId}`)?.after(
+        page.after && [page.after.sentAt, page.after.id],
+        page.limit ?? Infinity,
+        (i) => filter.status === undefined || statusOf(i) === filter.status,
+      ) ?? []
+    );
   }
   async listDepartments(workspaceId: WorkspaceId, now?: Date): Promise<readonly DepartmentSummary[]> {
     await this.#io();
@@ -246,7 +290,7 @@ export class MemoryRosterStore implements RosterStore {
       .sort((a, b) => (a.nameKey !== b.nameKey ? (a.nameKey < b.nameKey ? -1 : 1) : a.id === b.id ? 0 : a.id < b.id ? -1 : 1))
       .map((department) => ({
         department,
-        members: count(`agent-in:${workspaceId}:${department.id}`),
+        members: this.#listing(`agent-in:${workspaceId}:${department.id}`)?.size ?? 0,
         pendingInvitations: count(`invitation-in:${workspaceId}:${department.id}`) - (lapsed.get(department.id) ?? 0),
       }));
   }
