@@ -1,8 +1,5 @@
 import { comparePlace, type ListingOrder, type PlaceKey } from '../../ports/order';
 
-/** Most items a chunk holds before it is split in two: a splice within one stays a short copy. */
-const CHUNK = 256;
-
 /**
  * Rows kept sorted in a listing's order (a time, then an id: {@link ListingOrder}), so that a page
  * is a binary search for its cursor and a walk forward from it, as an index scan in a database is:
@@ -10,7 +7,8 @@ const CHUNK = 256;
  * one per workspace and kind, and one per department of a workspace's agents.
  *
  * A sorted array of sorted chunks of at most 256 items: an insert or a delete is two binary
- * searches and a splice of one chunk (O(log n + 256)), and a row joining at the end of the order,
+ * searches and a splice of one chunk (O(log n + 256); when a chunk is split, emptied or merged, a
+ * splice of the array of chunks too, one entry per chunk), and a row joining at the end of the order,
  * as agents join and invitations are sent at `now`, goes to the last chunk after one comparison.
  * One item per place: (time, id) identifies a row.
  *
@@ -23,7 +21,15 @@ export class Listing<T> {
   readonly #chunks: T[][] = [];
   #size = 0;
 
-  constructor(readonly order: ListingOrder<T>) {}
+  /**
+   * @param order the listing's order.
+   * @param chunk the most items a chunk holds before it is split in two: a splice within one stays
+   *   a short copy. Tests pass a few, so that a few rows already make many chunks.
+   */
+  constructor(
+    readonly order: ListingOrder<T>,
+    readonly chunk = 256,
+  ) {}
 
   /** How many items it holds. */
   get size(): number {
@@ -38,7 +44,7 @@ export class Listing<T> {
       this.#chunks.push([item]);
     } else {
       chunk.splice(i, 0, item);
-      if (chunk.length > CHUNK) this.#chunks.splice(c + 1, 0, chunk.splice(CHUNK >> 1));
+      if (chunk.length > this.chunk) this.#chunks.splice(c + 1, 0, chunk.splice(this.chunk >> 1));
     }
     this.#size++;
   }
@@ -56,7 +62,7 @@ export class Listing<T> {
     // leave many near-empty chunks behind to binary-search through.
     const next = this.#chunks[c + 1];
     if (chunk.length === 0) this.#chunks.splice(c, 1);
-    else if (next && chunk.length < CHUNK >> 2 && chunk.length + next.length <= CHUNK) this.#chunks.splice(c, 2, chunk.concat(next));
+    else if (next && chunk.length < this.chunk >> 2 && chunk.length + next.length <= this.chunk) this.#chunks.splice(c, 2, chunk.concat(next));
     return true;
   }
 
@@ -93,7 +99,7 @@ export class Listing<T> {
     const chunks = this.#chunks;
     const last = chunks[chunks.length - 1];
     // Rows mostly join at the end of the order: one comparison places them.
-    if (!last || below(last[last.length - 1]!)) return last && last.length < CHUNK ? [chunks.length - 1, last.length] : [chunks.length, 0];
+    if (!last || below(last[last.length - 1]!)) return last && last.length < this.chunk ? [chunks.length - 1, last.length] : [chunks.length, 0];
     let low = 0;
     let high = chunks.length - 1;
     while (low < high) {
