@@ -1,4 +1,4 @@
-import { comparePlace, type ListingOrder, type PlaceKey } from '../../ports/order';
+import type { comparePlace, ListingOrder, PlaceKey } from '../../ports/order';
 
 /**
  * Rows kept sorted in a listing's order (a time, then an id: {@link ListingOrder}), so that a page
@@ -20,6 +20,9 @@ import { comparePlace, type ListingOrder, type PlaceKey } from '../../ports/orde
 export class Listing<T> {
   readonly #chunks: T[][] = [];
   #size = 0;
+  /** Where the last {@link #seek} landed: a chunk, and a position in it. */
+  #c = 0;
+  #i = 0;
 
   /**
    * @param order the listing's order.
@@ -38,12 +41,13 @@ export class Listing<T> {
 
   /** Adds an item; its place must not be held already. */
   add(item: T): void {
-    const [c, i] = this.#seek(this.#place(item), false);
+    this.#seek(this.order.time(item), this.order.id(item), false);
+    const c = this.#c;
     const chunk = this.#chunks[c];
     if (!chunk) {
       this.#chunks.push([item]);
     } else {
-      chunk.splice(i, 0, item);
+      chunk.splice(this.#i, 0, item);
       if (chunk.length > this.chunk) this.#chunks.splice(c + 1, 0, chunk.splice(this.chunk >> 1));
     }
     this.#size++;
@@ -51,12 +55,14 @@ export class Listing<T> {
 
   /** Takes out the item at `item`'s place; whether there was one. */
   delete(item: T): boolean {
-    const place = this.#place(item);
-    const [c, i] = this.#seek(place, false);
+    const time = this.order.time(item);
+    const id = this.order.id(item);
+    this.#seek(time, id, false);
+    const c = this.#c;
     const chunk = this.#chunks[c];
-    const found = chunk?.[i];
-    if (!chunk || found === undefined || this.#compare(found, place) !== 0) return false;
-    chunk.splice(i, 1);
+    const found = chunk?.[this.#i];
+    if (!chunk || found === undefined || this.order.time(found) !== time || this.order.id(found) !== id) return false;
+    chunk.splice(this.#i, 1);
     this.#size--;
     // A chunk that shrank to a quarter joins its successor when both fit in one, so deletes never
     // leave many near-empty chunks behind to binary-search through.
@@ -74,38 +80,44 @@ export class Listing<T> {
    */
   after(after: PlaceKey | undefined, limit: number, keep: (item: T) => boolean): T[] {
     const out: T[] = [];
-    let [c, i] = after ? this.#seek(after, true) : [0, 0];
-    for (; c < this.#chunks.length && out.length < limit; c++, i = 0) {
+    if (after) this.#seek(after[0], after[1], true);
+    else this.#c = this.#i = 0;
+    for (let c = this.#c, i = this.#i; c < this.#chunks.length && out.length < limit; c++, i = 0) {
       const chunk = this.#chunks[c]!;
       for (; i < chunk.length && out.length < limit; i++) if (keep(chunk[i]!)) out.push(chunk[i]!);
     }
     return out;
   }
 
-  #place(item: T): PlaceKey {
-    return [this.order.time(item), this.order.id(item)];
-  }
-
-  #compare(item: T, place: PlaceKey): number {
-    return comparePlace(this.order.time(item), this.order.id(item), place);
+  /** Whether `item` comes before (time, id), or is at it when `past`: strings compared code unit by code unit, as {@link comparePlace} does. */
+  #below(item: T, time: string, id: string, past: boolean): boolean {
+    const t = this.order.time(item);
+    if (t !== time) return t < time;
+    const i = this.order.id(item);
+    return past ? i <= id : i < id;
   }
 
   /**
-   * Where `place` goes: the chunk and the position in it of the first item at or after it (strictly
-   * after it when `past`); one past the last chunk when every item comes before.
+   * Where (time, id) goes, into `#c` and `#i` (fields, not a tuple: an insert allocates nothing
+   * it keeps): the chunk and the position in it of the first item at or after it (strictly after
+   * it when `past`); one past the last chunk when every item comes before and the last is full.
    */
-  #seek(place: PlaceKey, past: boolean): [chunk: number, at: number] {
-    const below = (item: T) => this.#compare(item, place) < (past ? 1 : 0);
+  #seek(time: string, id: string, past: boolean): void {
     const chunks = this.#chunks;
     const last = chunks[chunks.length - 1];
     // Rows mostly join at the end of the order: one comparison places them.
-    if (!last || below(last[last.length - 1]!)) return last && last.length < this.chunk ? [chunks.length - 1, last.length] : [chunks.length, 0];
+    if (!last || this.#below(last[last.length - 1]!, time, id, past)) {
+      const room = last !== undefined && last.length < this.chunk;
+      this.#c = room ? chunks.length - 1 : chunks.length;
+      this.#i = room ? last.length : 0;
+      return;
+    }
     let low = 0;
     let high = chunks.length - 1;
     while (low < high) {
       const middle = (low + high) >> 1;
       const chunk = chunks[middle]!;
-      if (below(chunk[chunk.length - 1]!)) low = middle + 1;
+      if (this.#below(chunk[chunk.length - 1]!, time, id, past)) low = middle + 1;
       else high = middle;
     }
     const chunk = chunks[low]!;
@@ -113,9 +125,10 @@ export class Listing<T> {
     let to = chunk.length;
     while (from < to) {
       const middle = (from + to) >> 1;
-      if (below(chunk[middle]!)) from = middle + 1;
+      if (this.#below(chunk[middle]!, time, id, past)) from = middle + 1;
       else to = middle;
     }
-    return [low, from];
+    this.#c = low;
+    this.#i = from;
   }
 }
