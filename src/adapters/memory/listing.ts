@@ -55,13 +55,9 @@ export class Listing<T> {
 
   /** Takes out the item at `item`'s place; whether there was one. */
   delete(item: T): boolean {
-    const time = this.order.time(item);
-    const id = this.order.id(item);
-    this.#seek(time, id, false);
+    if (!this.#find(item)) return false;
     const c = this.#c;
-    const chunk = this.#chunks[c];
-    const found = chunk?.[this.#i];
-    if (!chunk || found === undefined || this.order.time(found) !== time || this.order.id(found) !== id) return false;
+    const chunk = this.#chunks[c]!;
     chunk.splice(this.#i, 1);
     this.#size--;
     // A chunk that shrank to a quarter joins its successor when both fit in one, so deletes never
@@ -70,6 +66,13 @@ export class Listing<T> {
     if (chunk.length === 0) this.#chunks.splice(c, 1);
     else if (next && chunk.length < this.chunk >> 2 && chunk.length + next.length <= this.chunk) this.#chunks.splice(c, 2, chunk.concat(next));
     return true;
+  }
+
+  /** Puts `now` where `old` is: they must share a place. Whether `old` was there. */
+  replace(old: T, now: T): boolean {
+    const found = this.#find(old);
+    if (found) this.#chunks[this.#c]![this.#i] = now;
+    return found;
   }
 
   /**
@@ -87,6 +90,15 @@ export class Listing<T> {
       for (; i < chunk.length && out.length < limit; i++) if (keep(chunk[i]!)) out.push(chunk[i]!);
     }
     return out;
+  }
+
+  /** Whether an item holds `item`'s place; where it is, into `#c` and `#i` (see {@link #seek}). */
+  #find(item: T): boolean {
+    const time = this.order.time(item);
+    const id = this.order.id(item);
+    this.#seek(time, id, false);
+    const found = this.#chunks[this.#c]?.[this.#i];
+    return found !== undefined && this.order.time(found) === time && this.order.id(found) === id;
   }
 
   /** Whether `item` comes before (time, id), or is at it when `past`: strings compared code unit by code unit, as {@link comparePlace} does. */

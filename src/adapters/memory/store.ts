@@ -95,8 +95,9 @@ const freeze = <T>(value: T): T => {
  * the event loop first, like real I/O, which lets concurrent use cases interleave.
  *
  * Like a database it keeps indexes next to the rows (emails, token hashes and names; pending
- * invitations by expiry; department members; due outbox messages by due time), so what a use
- * case asks of it costs the same in a workspace of 10 agents as in one of 100,000.
+ * invitations by expiry; department members; due outbox messages by due time; agents and
+ * invitations in list order, for pages), so what a use case asks of it costs the same in a
+ * workspace of 10 agents as in one of 100,000.
  *
  * @example const roster = createRoster({ store: new MemoryRosterStore(), … })
  */
@@ -110,6 +111,8 @@ export class MemoryRosterStore implements RosterStore {
   readonly #lapsing = new Map<string, OrderedIndex<Lapsing>>();
   /** Agents and invitations in list order, by listing name (see {@link listingsOf}). */
   readonly #listings = new Map<string, Listing<Listed>>();
+  /** Within a commit: rows taken out of the indexes whose listings wait for their new value (see {@link #index}). */
+  readonly #leaving = new Map<string, Listed>();
   readonly #events = new Map<string, WorkspaceEvent[]>();
   #written = 0;
 
@@ -157,21 +160,50 @@ export class MemoryRosterStore implements RosterStore {
     return this.#listings.get(name) as Listing<T> | undefined;
   }
 
-  /** Adds a stored aggregate to the indexes, or takes it out. */
+  /**
+   * Adds a stored aggregate to the indexes, or takes it out. An agent or invitation taken out
+   * waits in `#leaving` for the value that replaces it (or for {@link #settle}, when the commit
+   * deletes it): most writes keep a row's place and departments (an availability, a status), and
+   * then its listings only swap the value, which spares a delete and an add in each.
+   */
   #index(key: string, a: Aggregate, adding: boolean): void {
     for (const name of setsOf(a)) this.#edit(name, key, adding);
-    for (const name of listingsOf(a)) {
-      const listing = this.#listings.get(name) ?? new Listing(BY_PLACE);
-      if (adding) listing.add(a as Listed);
-      else listing.delete(a as Listed);
-      if (listing.size > 0) this.#listings.set(name, listing);
-      else this.#listings.delete(name);
+    if (a.kind === 'agent' || a.kind === 'invitation') {
+      if (adding) {
+        this.#relist(this.#leaving.get(key), a);
+        this.#leaving.delete(key);
+      } else this.#leaving.set(key, a);
     }
     if (a.kind !== 'invitation' || a.status !== 'pending') return;
     let lapsing = this.#lapsing.get(a.workspaceId);
     if (!lapsing) this.#lapsing.set(a.workspaceId, (lapsing = new OrderedIndex<Lapsing>((l) => l.key, (x, y) => x.at < y.at || (x.at === y.at && x.id < y.id))));
     if (adding) lapsing.set({ key, id: a.id, at: epochOf(a.expiresAt) });
     else lapsing.delete(key);
+  }
+
+  /** Moves a row from the listings of its old value to those of its new one; either may be missing (a row new, or deleted). */
+  #relist(old: Listed | undefined, now: Listed | undefined): void {
+    const from = old ? listingsOf(old) : new Set<string>();
+    const to = now ? listingsOf(now) : new Set<string>();
+    // A row keeps its id; when its time changes too (a resend), it moves in every listing.
+    const stays = old && now && BY_PLACE.time(old) === BY_PLACE.time(now);
+    for (const name of from) {
+      const listing = this.#listings.get(name);
+      if (stays && to.has(name)) listing?.replace(old, now);
+      else if (listing?.delete(old!) && listing.size === 0) this.#listings.delete(name);
+    }
+    for (const name of to) {
+      if (stays && from.has(name)) continue;
+      let listing = this.#listings.get(name);
+      if (!listing) this.#listings.set(name, (listing = new Listing(BY_PLACE)));
+      listing.add(now!);
+    }
+  }
+
+  /** Takes the rows a commit deleted out of their listings: those {@link #index} took out and no write put back. */
+  #settle(): void {
+    for (const old of this.#leaving.values()) this.#relist(old, undefined);
+    this.#leaving.clear();
   }
 
   async loadWorkspace(id: WorkspaceId) {
@@ -346,6 +378,7 @@ export class MemoryRosterStore implements RosterStore {
       const row = this.#rows.get(key);
       if (row) this.#index(key, row.value, true);
     }
+    this.#settle();
     for (const [key, holder] of claims) this.#unique.set(key, holder);
     const log = this.#events.get(commit.workspaceId) ?? [];
     for (const e of commit.events) log.push(freeze(structuredClone(e)));
