@@ -68,13 +68,6 @@ export class Listing<T> {
     return true;
   }
 
-  /** Puts `now` where `old` is: they must share a place. Whether `old` was there. */
-  replace(old: T, now: T): boolean {
-    const found = this.#find(old);
-    if (found) this.#chunks[this.#c]![this.#i] = now;
-    return found;
-  }
-
   /**
    * The items after `after` (all of them when it is `undefined`), in order, that `keep` takes, at
    * most `limit`. Looks at the items it returns and at those `keep` refuses on the way: a filter

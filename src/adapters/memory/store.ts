@@ -41,9 +41,16 @@ function setsOf(a: Aggregate): string[] {
   return [`${a.kind}:${a.workspaceId}`];
 }
 
-/** A row of a listing: an agent by `joinedAt`, an invitation by `sentAt`, then by id ({@link BY_JOINING}, {@link BY_SENDING}). */
+/** What a listing holds of a row. */
 type Listed = Agent | Invitation;
-const BY_PLACE: ListingOrder<Listed> = { time: (r) => (r.kind === 'agent' ? BY_JOINING.time(r) : BY_SENDING.time(r)), id: (r) => r.id };
+const timeOf = (r: Listed) => (r.kind === 'agent' ? BY_JOINING.time(r) : BY_SENDING.time(r));
+/**
+ * A row's entry in its listings, one shared by all of them: its place (an agent by `joinedAt`, an
+ * invitation by `sentAt`, then by id: {@link BY_JOINING}, {@link BY_SENDING}) and its current
+ * value. A write that keeps the place swaps the value here, once for every listing, with no search.
+ */
+type Held<T extends Listed = Listed> = { readonly time: string; readonly id: string; row: T };
+const BY_PLACE: ListingOrder<Held> = { time: (h) => h.time, id: (h) => h.id };
 
 /**
  * The listings an agent or invitation is in while stored, each sorted in its listing's order, so
@@ -110,7 +117,9 @@ export class MemoryRosterStore implements RosterStore {
   /** Each workspace's pending invitations, soonest to lapse first: what every seat-relevant use case sweeps. */
   readonly #lapsing = new Map<string, OrderedIndex<Lapsing>>();
   /** Agents and invitations in list order, by listing name (see {@link listingsOf}). */
-  readonly #listings = new Map<string, Listing<Listed>>();
+  readonly #listings = new Map<string, Listing<Held>>();
+  /** Each listed row's entry, by row key. */
+  readonly #held = new Map<string, Held>();
   /** Within a commit: rows taken out of the indexes whose listings wait for their new value (see {@link #index}). */
   readonly #leaving = new Map<string, Listed>();
   readonly #events = new Map<string, WorkspaceEvent[]>();
@@ -156,8 +165,8 @@ export class MemoryRosterStore implements RosterStore {
   }
 
   /** The listing of that name, or none when it holds no row. */
-  #listing<T extends Listed>(name: string): Listing<T> | undefined {
-    return this.#listings.get(name) as Listing<T> | undefined;
+  #listing<T extends Listed>(name: string): Listing<Held<T>> | undefined {
+    return this.#listings.get(name) as Listing<Held<T>> | undefined;
   }
 
   /**
@@ -170,7 +179,7 @@ export class MemoryRosterStore implements RosterStore {
     for (const name of setsOf(a)) this.#edit(name, key, adding);
     if (a.kind === 'agent' || a.kind === 'invitation') {
       if (adding) {
-        this.#relist(this.#leaving.get(key), a);
+        this.#relist(key, this.#leaving.get(key), a);
         this.#leaving.delete(key);
       } else this.#leaving.set(key, a);
     }
@@ -182,27 +191,30 @@ export class MemoryRosterStore implements RosterStore {
   }
 
   /** Moves a row from the listings of its old value to those of its new one; either may be missing (a row new, or deleted). */
-  #relist(old: Listed | undefined, now: Listed | undefined): void {
+  #relist(key: string, old: Listed | undefined, now: Listed | undefined): void {
     const from = old ? listingsOf(old) : new Set<string>();
     const to = now ? listingsOf(now) : new Set<string>();
+    let held = this.#held.get(key);
     // A row keeps its id; when its time changes too (a resend), it moves in every listing.
-    const stays = old && now && BY_PLACE.time(old) === BY_PLACE.time(now);
+    const stays = held !== undefined && now !== undefined && held.time === timeOf(now);
     for (const name of from) {
       const listing = this.#listings.get(name);
-      if (stays && to.has(name)) listing?.replace(old, now);
-      else if (listing?.delete(old!) && listing.size === 0) this.#listings.delete(name);
+      if (held && !(stays && to.has(name)) && listing?.delete(held) && listing.size === 0) this.#listings.delete(name);
     }
+    if (stays) held!.row = now!;
+    else if (now) this.#held.set(key, (held = { time: timeOf(now), id: now.id, row: now }));
+    else this.#held.delete(key);
     for (const name of to) {
       if (stays && from.has(name)) continue;
       let listing = this.#listings.get(name);
       if (!listing) this.#listings.set(name, (listing = new Listing(BY_PLACE)));
-      listing.add(now!);
+      listing.add(held!);
     }
   }
 
   /** Takes the rows a commit deleted out of their listings: those {@link #index} took out and no write put back. */
   #settle(): void {
-    for (const old of this.#leaving.values()) this.#relist(old, undefined);
+    for (const [key, old] of this.#leaving) this.#relist(key, old, undefined);
     this.#leaving.clear();
   }
 
@@ -288,11 +300,13 @@ export class MemoryRosterStore implements RosterStore {
     await this.#io();
     const name = filter.departmentId === undefined ? `agent:${workspaceId}` : `agent-in:${workspaceId}:${filter.departmentId}`;
     return (
-      this.#listing<Agent>(name)?.after(
-        page.after && [page.after.joinedAt, page.after.id],
-        page.limit ?? Infinity,
-        (a) => (filter.status === undefined || a.status === filter.status) && (filter.availability === undefined || a.availability === filter.availability),
-      ) ?? []
+      this.#listing<Agent>(name)
+        ?.after(
+          page.after && [page.after.joinedAt, page.after.id],
+          page.limit ?? Infinity,
+          ({ row: a }) => (filter.status === undefined || a.status === filter.status) && (filter.availability === undefined || a.availability === filter.availability),
+        )
+        .map((h) => h.row) ?? []
     );
   }
   async listInvitations(workspaceId: WorkspaceId, filter: InvitationFilter = {}, page: PageBounds<InvitationKey> = {}) {
@@ -300,11 +314,9 @@ export class MemoryRosterStore implements RosterStore {
     const now = filter.now;
     const statusOf = (i: Invitation) => (now && i.status === 'pending' && hasPassed(i.expiresAt, now) ? 'expired' : i.status);
     return (
-      this.#listing<Invitation>(`invitation:${workspaceId}`)?.after(
-        page.after && [page.after.sentAt, page.after.id],
-        page.limit ?? Infinity,
-        (i) => filter.status === undefined || statusOf(i) === filter.status,
-      ) ?? []
+      this.#listing<Invitation>(`invitation:${workspaceId}`)
+        ?.after(page.after && [page.after.sentAt, page.after.id], page.limit ?? Infinity, ({ row }) => filter.status === undefined || statusOf(row) === filter.status)
+        .map((h) => h.row) ?? []
     );
   }
   async listDepartments(workspaceId: WorkspaceId, now?: Date): Promise<readonly DepartmentSummary[]> {
