@@ -7,7 +7,7 @@ import type { comparePlace, ListingOrder, PlaceKey } from '../../ports/order';
  * one per workspace and kind, and one per department of a workspace's agents.
  *
  * A sorted array of sorted chunks of at most 256 items: an insert or a delete is two binary
- * searches and a splice of one chunk (O(log n + 256); when a chunk is split, emptied or merged, a
+ * searches (for the chunk, then within it) and a splice of one chunk (O(log n + 256); when a chunk is split, emptied or merged, a
  * splice of the array of chunks too, one entry per chunk), and a row joining at the end of the order,
  * as agents join and invitations are sent at `now`, goes to the last chunk after one comparison.
  * One item per place: (time, id) identifies a row.
