@@ -31,10 +31,11 @@ export default [
   // contracts, counts lapsed invitations out of its reads, and compares days 29–31 as text;
   // 31.72 kB since the roster pages long listings (agentPage, invitationPage, eventPage: their
   // query schemas and strictly checked cursors, event cursors bound to their workspace, a top-k
-  // selection for the in-memory store: about +1.2 kB); 32.38 kB since the in-memory store keeps
+  // selection for the in-memory store: about +1.2 kB); 32.58 kB since the in-memory store keeps
   // agents and invitations sorted per workspace and department, so a page is a seek and a walk
-  // rather than a scan of the workspace (src/adapters/memory/listing.ts: +0.56 kB over 31.82 kB).
-  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '32.5 kB' },
+  // rather than a scan of the workspace, and a write that keeps a row's place swaps its value in one
+  // entry (src/adapters/memory/listing.ts and the store's upkeep: +0.76 kB over 31.82 kB).
+  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '32.75 kB' },
   ...commands.map((command) => ({
     ...own,
     name: overGoal[command] ? `${command} alone (guard; over the 3 kB goal, see ADR 0022)` : `${command} alone`,

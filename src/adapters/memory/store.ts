@@ -120,8 +120,8 @@ export class MemoryRosterStore implements RosterStore {
   readonly #listings = new Map<string, Listing<Held>>();
   /** Each listed row's entry, by row key. */
   readonly #held = new Map<string, Held>();
-  /** Within a commit: rows taken out of the indexes whose listings wait for their new value (see {@link #index}). */
-  readonly #leaving = new Map<string, Listed>();
+  /** Within a commit: keys of rows taken out of the indexes whose listings wait for their new value (see {@link #index}). */
+  readonly #leaving = new Set<string>();
   readonly #events = new Map<string, WorkspaceEvent[]>();
   #written = 0;
 
@@ -171,17 +171,15 @@ export class MemoryRosterStore implements RosterStore {
 
   /**
    * Adds a stored aggregate to the indexes, or takes it out. An agent or invitation taken out
-   * waits in `#leaving` for the value that replaces it (or for {@link #settle}, when the commit
-   * deletes it): most writes keep a row's place and departments (an availability, a status), and
-   * then its listings only swap the value, which spares a delete and an add in each.
+   * stays listed, its key in `#leaving`, until the value that replaces it is indexed (or
+   * {@link #settle} runs, when the commit deletes it): most writes keep a row's place and
+   * departments (an availability, a status), and then its listings only swap the value.
    */
   #index(key: string, a: Aggregate, adding: boolean): void {
     for (const name of setsOf(a)) this.#edit(name, key, adding);
     if (a.kind === 'agent' || a.kind === 'invitation') {
-      if (adding) {
-        this.#relist(key, this.#leaving.get(key), a);
-        this.#leaving.delete(key);
-      } else this.#leaving.set(key, a);
+      if (adding) this.#relist(key, a);
+      this.#leaving[adding ? 'delete' : 'add'](key);
     }
     if (a.kind !== 'invitation' || a.status !== 'pending') return;
     let lapsing = this.#lapsing.get(a.workspaceId);
@@ -190,16 +188,16 @@ export class MemoryRosterStore implements RosterStore {
     else lapsing.delete(key);
   }
 
-  /** Moves a row from the listings of its old value to those of its new one; either may be missing (a row new, or deleted). */
-  #relist(key: string, old: Listed | undefined, now: Listed | undefined): void {
-    const from = old ? listingsOf(old) : new Set<string>();
-    const to = now ? listingsOf(now) : new Set<string>();
+  /** Moves a row from the listings of the value it is listed with to those of `now` (none: it was deleted). */
+  #relist(key: string, now?: Listed): void {
     let held = this.#held.get(key);
+    const from = held ? listingsOf(held.row) : new Set<string>();
+    const to = now ? listingsOf(now) : new Set<string>();
     // A row keeps its id; when its time changes too (a resend), it moves in every listing.
     const stays = held !== undefined && now !== undefined && held.time === timeOf(now);
     for (const name of from) {
-      const listing = this.#listings.get(name);
-      if (held && !(stays && to.has(name)) && listing?.delete(held) && listing.size === 0) this.#listings.delete(name);
+      const listing = this.#listings.get(name)!;
+      if (!(stays && to.has(name)) && listing.delete(held!) && listing.size === 0) this.#listings.delete(name);
     }
     if (stays) held!.row = now!;
     else if (now) this.#held.set(key, (held = { time: timeOf(now), id: now.id, row: now }));
@@ -214,7 +212,7 @@ export class MemoryRosterStore implements RosterStore {
 
   /** Takes the rows a commit deleted out of their listings: those {@link #index} took out and no write put back. */
   #settle(): void {
-    for (const [key, old] of this.#leaving) this.#relist(key, old, undefined);
+    for (const key of this.#leaving) this.#relist(key);
     this.#leaving.clear();
   }
 
