@@ -31,7 +31,7 @@ type Lapsing = Readonly<{ key: string; id: string; at: number }>;
 
 /**
  * The sets of row keys an aggregate is in while stored, by name, so that no use case scans a
- * workspace: its workspace's departments and routing queues (`department:<ws>`), and the
+ * workspace: its workspace's departments and routing queues (`department:<ws>`, `routing:<ws>`), and the
  * departments a pending invitation names (`invitation-in:<ws>:<dep>`, for department deletes and
  * counts). Agents and invitations are in listings instead ({@link listingsOf}).
  */
