@@ -32,10 +32,14 @@ export default [
   // contracts, counts lapsed invitations out of its reads, and compares days 29–31 as text;
   // 31.72 kB since the roster pages long listings (agentPage, invitationPage, eventPage: their
   // query schemas and strictly checked cursors, event cursors bound to their workspace, a top-k
-  // selection for the in-memory store: about +1.2 kB); 32.02 kB since an outbox message can be
-  // withdrawn (ADR 0025: topics read off the commit's events, the expiry check in delivery, the
-  // in-memory store's withdrawals and topic sets: about +0.3 kB).
-  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '32.5 kB' },
+  // selection for the in-memory store: about +1.2 kB); 31.82 kB with cursors bound to their
+  // workspace; 32.14 kB since an outbox message can be withdrawn (ADR 0025: topics read off the
+  // commit's events, the expiry check in delivery, the in-memory store's withdrawals and topic
+  // sets: about +0.3 kB); 32.90 kB since the in-memory store keeps agents and invitations sorted
+  // per workspace and department, so a page is a seek and a walk rather than a scan of the
+  // workspace, and a write that keeps a row's place swaps its value in one entry
+  // (src/adapters/memory/listing.ts and the store's upkeep: +0.76 kB).
+  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '33 kB' },
   ...commands.map((command) => ({
     ...own,
     name: overGoal[command] ? `${command} alone (guard; over the 3 kB goal, see ADR 0022)` : `${command} alone`,

@@ -4,7 +4,8 @@ import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../../dom
 import type { Email } from '../../domain/values';
 import type { OutboxMessage, OutboxStatus } from '../../ports/outbox';
 import { OrderedIndex } from './ordered-index';
-import { BY_JOINING, BY_SENDING, firstInOrder, positionedSlice } from '../../ports/order';
+import { Listing } from './listing';
+import { BY_JOINING, BY_SENDING, positionedSlice, type ListingOrder } from '../../ports/order';
 import type {
   Aggregate,
   AgentFilter,
@@ -30,14 +31,36 @@ type Lapsing = Readonly<{ key: string; id: string; at: number }>;
 
 /**
  * The sets of row keys an aggregate is in while stored, by name, so that no use case scans a
- * workspace: its workspace's rows of its kind (`agent:<ws>`, for lists), and the departments an
- * agent or a pending invitation names (`agent-in:<ws>:<dep>`, `invitation-in:<ws>:<dep>`, for
- * department deletes and counts).
+ * workspace: its workspace's departments and routing queues (`department:<ws>`, `routing:<ws>`), and the
+ * departments a pending invitation names (`invitation-in:<ws>:<dep>`, for department deletes and
+ * counts). Agents and invitations are in listings instead ({@link listingsOf}).
  */
 function setsOf(a: Aggregate): string[] {
-  if (a.kind === 'workspace') return [];
-  const named = a.kind === 'agent' || (a.kind === 'invitation' && a.status === 'pending') ? a.departmentIds : [];
-  return [`${a.kind}:${a.workspaceId}`, ...named.map((d) => `${a.kind}-in:${a.workspaceId}:${d}`)];
+  if (a.kind === 'workspace' || a.kind === 'agent') return [];
+  if (a.kind === 'invitation') return a.status === 'pending' ? a.departmentIds.map((d) => `invitation-in:${a.workspaceId}:${d}`) : [];
+  return [`${a.kind}:${a.workspaceId}`];
+}
+
+/** What a listing holds of a row. */
+type Listed = Agent | Invitation;
+const timeOf = (r: Listed) => (r.kind === 'agent' ? BY_JOINING.time(r) : BY_SENDING.time(r));
+/**
+ * A row's entry in its listings, one shared by all of them: its place (an agent by `joinedAt`, an
+ * invitation by `sentAt`, then by id: {@link BY_JOINING}, {@link BY_SENDING}) and its current
+ * value. A write that keeps the place swaps the value here, once for every listing, with no search.
+ */
+type Held<T extends Listed = Listed> = { readonly time: string; readonly id: string; row: T };
+const BY_PLACE: ListingOrder<Held> = { time: (h) => h.time, id: (h) => h.id };
+
+/**
+ * The listings an agent or invitation is in while stored, each sorted in its listing's order, so
+ * that a page is a binary search and a walk (see {@link Listing}): its workspace's rows of its
+ * kind (`agent:<ws>`, `invitation:<ws>`), and for an agent the departments it names
+ * (`agent-in:<ws>:<dep>`, also for department members and counts).
+ */
+function listingsOf(a: Aggregate): Set<string> {
+  if (a.kind !== 'agent' && a.kind !== 'invitation') return new Set();
+  return new Set([`${a.kind}:${a.workspaceId}`, ...(a.kind === 'agent' ? a.departmentIds.map((d) => `agent-in:${a.workspaceId}:${d}`) : [])]);
 }
 
 /** An outbox message as stored: `due` and `leaseUntil` in epoch ms, `seq` its enqueue order. */
@@ -85,8 +108,9 @@ const freeze = <T>(value: T): T => {
  * the event loop first, like real I/O, which lets concurrent use cases interleave.
  *
  * Like a database it keeps indexes next to the rows (emails, token hashes and names; pending
- * invitations by expiry; department members; due outbox messages by due time), so what a use
- * case asks of it costs the same in a workspace of 10 agents as in one of 100,000.
+ * invitations by expiry; department members; due outbox messages by due time; agents and
+ * invitations in list order, for pages), so what a use case asks of it costs the same in a
+ * workspace of 10 agents as in one of 100,000.
  *
  * @example const roster = createRoster({ store: new MemoryRosterStore(), … })
  */
@@ -101,6 +125,12 @@ export class MemoryRosterStore implements RosterStore {
   readonly #sets = new Map<string, Set<string>>();
   /** Each workspace's pending invitations, soonest to lapse first: what every seat-relevant use case sweeps. */
   readonly #lapsing = new Map<string, OrderedIndex<Lapsing>>();
+  /** Agents and invitations in list order, by listing name (see {@link listingsOf}). */
+  readonly #listings = new Map<string, Listing<Held>>();
+  /** Each listed row's entry, by row key. */
+  readonly #held = new Map<string, Held>();
+  /** Within a commit: keys of rows taken out of the indexes whose listings wait for their new value (see {@link #index}). */
+  readonly #leaving = new Set<string>();
   readonly #events = new Map<string, WorkspaceEvent[]>();
   #written = 0;
 
@@ -143,14 +173,56 @@ export class MemoryRosterStore implements RosterStore {
     return Array.from(this.#in(`${kind}:${workspaceId}`), (key) => this.#rows.get(key)!.value as T);
   }
 
-  /** Adds a stored aggregate to the indexes, or takes it out. */
+  /** The listing of that name, or none when it holds no row. */
+  #listing<T extends Listed>(name: string): Listing<Held<T>> | undefined {
+    return this.#listings.get(name) as Listing<Held<T>> | undefined;
+  }
+
+  /**
+   * Adds a stored aggregate to the indexes, or takes it out. An agent or invitation taken out
+   * stays listed, its key in `#leaving`, until the value that replaces it is indexed (or
+   * {@link #settle} runs, when the commit deletes it): most writes keep a row's place and
+   * departments (an availability, a status), and then its listings only swap the value.
+   */
   #index(key: string, a: Aggregate, adding: boolean): void {
     for (const name of setsOf(a)) this.#edit(name, key, adding);
+    if (a.kind === 'agent' || a.kind === 'invitation') {
+      if (adding) this.#relist(key, a);
+      this.#leaving[adding ? 'delete' : 'add'](key);
+    }
     if (a.kind !== 'invitation' || a.status !== 'pending') return;
     let lapsing = this.#lapsing.get(a.workspaceId);
     if (!lapsing) this.#lapsing.set(a.workspaceId, (lapsing = new OrderedIndex<Lapsing>((l) => l.key, (x, y) => x.at < y.at || (x.at === y.at && x.id < y.id))));
     if (adding) lapsing.set({ key, id: a.id, at: epochOf(a.expiresAt) });
     else lapsing.delete(key);
+  }
+
+  /** Moves a row from the listings of the value it is listed with to those of `now` (none: it was deleted). */
+  #relist(key: string, now?: Listed): void {
+    let held = this.#held.get(key);
+    const from = held ? listingsOf(held.row) : new Set<string>();
+    const to = now ? listingsOf(now) : new Set<string>();
+    // A row keeps its id; when its time changes too (a resend), it moves in every listing.
+    const stays = held !== undefined && now !== undefined && held.time === timeOf(now);
+    for (const name of from) {
+      const listing = this.#listings.get(name)!;
+      if (!(stays && to.has(name)) && listing.delete(held!) && listing.size === 0) this.#listings.delete(name);
+    }
+    if (stays) held!.row = now!;
+    else if (now) this.#held.set(key, (held = { time: timeOf(now), id: now.id, row: now }));
+    else this.#held.delete(key);
+    for (const name of to) {
+      if (stays && from.has(name)) continue;
+      let listing = this.#listings.get(name);
+      if (!listing) this.#listings.set(name, (listing = new Listing(BY_PLACE)));
+      listing.add(held!);
+    }
+  }
+
+  /** Takes the rows a commit deleted out of their listings: those {@link #index} took out and no write put back. */
+  #settle(): void {
+    for (const key of this.#leaving) this.#relist(key);
+    this.#leaving.clear();
   }
 
   async loadWorkspace(id: WorkspaceId) {
@@ -189,11 +261,15 @@ export class MemoryRosterStore implements RosterStore {
   async departmentMembers(workspaceId: WorkspaceId, departmentId: DepartmentId) {
     await this.#io();
     // In the order the rows were first written, as a scan of the workspace would find them.
-    const members = <T extends Aggregate>(kind: T['kind']) =>
-      Array.from(this.#in(`${kind}-in:${workspaceId}:${departmentId}`), (key) => this.#rows.get(key)!)
+    const members = <T extends Aggregate>(keys: Iterable<string>) =>
+      Array.from(keys, (key) => this.#rows.get(key)!)
         .sort((a, b) => a.seq - b.seq)
         .map((row) => ({ value: row.value as T, version: row.version }));
-    return { agents: members<Agent>('agent'), invitations: members<Invitation>('invitation') };
+    const agents = this.#listing(`agent-in:${workspaceId}:${departmentId}`)?.after(undefined, Infinity, () => true) ?? [];
+    return {
+      agents: members<Agent>(agents.map((a) => keyOf('agent', a.id))),
+      invitations: members<Invitation>(this.#in(`invitation-in:${workspaceId}:${departmentId}`)),
+    };
   }
   async loadRoutingStates(workspaceId: WorkspaceId, departmentIds: readonly (DepartmentId | null)[]) {
     await this.#io();
@@ -223,22 +299,32 @@ export class MemoryRosterStore implements RosterStore {
     return expected.every((e) => (this.#rows.get(keyOf(e.kind, e.id))?.version ?? 0) === e.version);
   }
 
+  // A page is a binary search for its cursor in the listing (a department's own one when the
+  // filter names a department) and a walk forward from it. Status and availability filters are
+  // checked on the way, so a filter that few rows pass walks further: at worst to the end of the
+  // listing (every row after the cursor), as a database with no index on the filtered column does.
   async listAgents(workspaceId: WorkspaceId, filter: AgentFilter = {}, page: PageBounds<AgentKey> = {}) {
     await this.#io();
-    const set = filter.departmentId === undefined ? `agent:${workspaceId}` : `agent-in:${workspaceId}:${filter.departmentId}`;
-    const agents = Array.from(this.#in(set), (key) => this.#rows.get(key)!.value as Agent).filter(
-      (a) =>
-        (filter.status === undefined || a.status === filter.status) &&
-        (filter.availability === undefined || a.availability === filter.availability),
+    const name = filter.departmentId === undefined ? `agent:${workspaceId}` : `agent-in:${workspaceId}:${filter.departmentId}`;
+    return (
+      this.#listing<Agent>(name)
+        ?.after(
+          page.after && [page.after.joinedAt, page.after.id],
+          page.limit ?? Infinity,
+          ({ row: a }) => (filter.status === undefined || a.status === filter.status) && (filter.availability === undefined || a.availability === filter.availability),
+        )
+        .map((h) => h.row) ?? []
     );
-    return firstInOrder(agents, BY_JOINING, page.after && [page.after.joinedAt, page.after.id], page.limit);
   }
   async listInvitations(workspaceId: WorkspaceId, filter: InvitationFilter = {}, page: PageBounds<InvitationKey> = {}) {
     await this.#io();
     const now = filter.now;
     const statusOf = (i: Invitation) => (now && i.status === 'pending' && hasPassed(i.expiresAt, now) ? 'expired' : i.status);
-    const invitations = this.#all<Invitation>(workspaceId, 'invitation').filter((i) => filter.status === undefined || statusOf(i) === filter.status);
-    return firstInOrder(invitations, BY_SENDING, page.after && [page.after.sentAt, page.after.id], page.limit);
+    return (
+      this.#listing<Invitation>(`invitation:${workspaceId}`)
+        ?.after(page.after && [page.after.sentAt, page.after.id], page.limit ?? Infinity, ({ row }) => filter.status === undefined || statusOf(row) === filter.status)
+        .map((h) => h.row) ?? []
+    );
   }
   async listDepartments(workspaceId: WorkspaceId, now?: Date): Promise<readonly DepartmentSummary[]> {
     await this.#io();
@@ -255,7 +341,7 @@ export class MemoryRosterStore implements RosterStore {
       .sort((a, b) => (a.nameKey !== b.nameKey ? (a.nameKey < b.nameKey ? -1 : 1) : a.id === b.id ? 0 : a.id < b.id ? -1 : 1))
       .map((department) => ({
         department,
-        members: count(`agent-in:${workspaceId}:${department.id}`),
+        members: this.#listing(`agent-in:${workspaceId}:${department.id}`)?.size ?? 0,
         pendingInvitations: count(`invitation-in:${workspaceId}:${department.id}`) - (lapsed.get(department.id) ?? 0),
       }));
   }
@@ -311,6 +397,7 @@ export class MemoryRosterStore implements RosterStore {
       const row = this.#rows.get(key);
       if (row) this.#index(key, row.value, true);
     }
+    this.#settle();
     for (const [key, holder] of claims) this.#unique.set(key, holder);
     const log = this.#events.get(commit.workspaceId) ?? [];
     for (const e of commit.events) log.push(freeze(structuredClone(e)));

@@ -1,0 +1,222 @@
+/**
+ * The in-memory store's listings (src/adapters/memory/listing.ts): pages answered from rows kept
+ * sorted must be the pages `firstInOrder` selects from every row, whatever happened to the rows
+ * before — joins, deletes, department moves, status and availability changes, invitations sent,
+ * resent (a new `sentAt`: the row changes place) and closed — for any cursor, limit and filter.
+ * The model is the rows themselves in a map, read through `firstInOrder` (the selection the
+ * store used before it kept listings), never the listing compared with itself.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Listing } from '../../src/adapters/memory/listing';
+import { MemoryRosterStore } from '../../src/adapters/memory/store';
+import type { Agent, Invitation } from '../../src/domain/index';
+import { hasPassed } from '../../src/domain/time';
+import { BY_JOINING, BY_SENDING, firstInOrder, type ListingOrder, type PlaceKey } from '../../src/ports/order';
+import type { Aggregate, AgentFilter, InvitationFilter } from '../../src/ports/store';
+import { anAgent, anInvitation, aTokenHash, aWorkspace, ids } from '../../src/testing/mothers';
+
+// Few instants and short ids over code units on both sides of the case split, so rows tie on
+// time often and ids order as code units, not as a locale would.
+const TIMES = ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z', '2026-01-02T00:00:00.000Z', '2026-02-01T00:00:00.000Z'];
+const time = fc.constantFrom(...TIMES);
+const idPart = fc.string({ unit: fc.constantFrom('a', 'B', 'b', '_', '-', '0', 'Z'), minLength: 1, maxLength: 2 });
+// Rows take their ids from a short list, so that steps often find the row they change, and
+// cursors often stand at a row.
+const rowId = fc.constantFrom('a', 'B', 'b', '_', '-', '0', 'Z', 'aB', 'ab', 'a-');
+const place: fc.Arbitrary<PlaceKey> = fc.tuple(time, fc.oneof(rowId, idPart));
+const limit = fc.option(fc.nat(7), { nil: undefined });
+
+describe('Listing', () => {
+  type Row = Readonly<{ at: string; id: string }>;
+  const order: ListingOrder<Row> = { time: (r) => r.at, id: (r) => r.id };
+  const op = fc.oneof(
+    fc.record({ type: fc.constant('add' as const), at: time, id: idPart }),
+    fc.record({ type: fc.constant('delete' as const), at: time, id: idPart }),
+  );
+
+  it('pages as firstInOrder over its rows through any adds and deletes, with chunks of any size', () => {
+    fc.assert(
+      fc.property(
+        // Chunks of 8 and more merge when one shrinks to a quarter: sizes on both sides of that.
+        fc.integer({ min: 2, max: 12 }),
+        fc.array(op, { maxLength: 200, size: 'max' }),
+        fc.option(place, { nil: undefined }),
+        limit,
+        (chunk, ops, after, limit) => {
+          const listing = new Listing(order, chunk);
+          const model = new Map<string, Row>();
+          for (const o of ops) {
+            const key = `${o.at}~${o.id}`;
+            if (o.type === 'add') {
+              if (model.has(key)) continue; // one row per place
+              listing.add({ at: o.at, id: o.id });
+              model.set(key, { at: o.at, id: o.id });
+            } else {
+              expect(listing.delete({ at: o.at, id: o.id })).toBe(model.delete(key));
+            }
+            expect(listing.size).toBe(model.size);
+          }
+          const even = (r: Row) => r.id.length % 2 === 0;
+          expect(listing.after(undefined, Infinity, () => true)).toEqual(firstInOrder(model.values(), order, undefined));
+          expect(listing.after(after, limit ?? Infinity, even)).toEqual(firstInOrder([...model.values()].filter(even), order, after, limit));
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('MemoryRosterStore listings', () => {
+  const WS = ids.workspace('ws_listed');
+  const OTHER = ids.workspace('ws_beside');
+  const DEPARTMENTS = ['dep_a', 'dep_b', 'dep_c'].map(ids.department);
+  const agentTemplate = anAgent({ workspaceId: WS, id: 'agt_template', email: 'template@listed.example' });
+  const invitationTemplate = anInvitation({ workspaceId: WS, id: 'inv_template', email: 'template@listed.example' });
+
+  const departments = fc.subarray(DEPARTMENTS);
+  const workspace = fc.constantFrom(WS, WS, OTHER);
+  const step = fc.oneof(
+    fc.record({ type: fc.constant('join' as const), id: rowId, workspace, at: time, departments, inactive: fc.boolean() }),
+    fc.record({ type: fc.constant('delete' as const), id: rowId }),
+    fc.record({ type: fc.constant('move' as const), id: rowId, departments }),
+    fc.record({ type: fc.constant('status' as const), id: rowId, inactive: fc.boolean(), online: fc.boolean() }),
+    fc.record({ type: fc.constant('invite' as const), id: rowId, workspace, at: time, expiresAt: time }),
+    fc.record({ type: fc.constant('resend' as const), id: rowId, at: time, expiresAt: time }),
+    fc.record({ type: fc.constant('close' as const), id: rowId, status: fc.constantFrom('accepted' as const, 'revoked' as const, 'expired' as const) }),
+    fc.record({
+      type: fc.constant('listAgents' as const),
+      workspace,
+      status: fc.option(fc.constantFrom('active' as const, 'inactive' as const), { nil: undefined }),
+      availability: fc.option(fc.constantFrom('online' as const, 'away' as const), { nil: undefined }),
+      departmentId: fc.option(fc.constantFrom(...DEPARTMENTS), { nil: undefined }),
+      after: fc.option(place, { nil: undefined }),
+      limit,
+    }),
+    fc.record({
+      type: fc.constant('listInvitations' as const),
+      workspace,
+      status: fc.option(fc.constantFrom('pending' as const, 'accepted' as const, 'revoked' as const, 'expired' as const), { nil: undefined }),
+      now: fc.option(time, { nil: undefined }),
+      after: fc.option(place, { nil: undefined }),
+      limit,
+    }),
+  );
+
+  it('pages as firstInOrder over every row through any joins, deletes, moves, resends and closes', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 80, size: 'max' }), async (steps) => {
+        const store = new MemoryRosterStore();
+        const rows = new Map<string, { value: Aggregate; version: number }>();
+        const commit = async (writes: readonly Aggregate[], removals: readonly Agent[] = []) => {
+          const touched = [...writes, ...removals];
+          const outcome = await store.commit({
+            workspaceId: WS,
+            expected: touched.map((a) => ({ kind: a.kind, id: a.id, version: rows.get(`${a.kind}:${a.id}`)?.version ?? 0 })),
+            writes,
+            removals: removals.map((a) => ({ kind: 'agent' as const, id: a.id, removed: true as const })),
+            events: [],
+            outbox: [],
+          });
+          expect(outcome).toEqual({ committed: true });
+          for (const a of writes) rows.set(`${a.kind}:${a.id}`, { value: a, version: (rows.get(`${a.kind}:${a.id}`)?.version ?? 0) + 1 });
+          for (const a of removals) rows.delete(`agent:${a.id}`);
+        };
+        const agent = (id: string) => rows.get(`agent:agt_${id}`)?.value as Agent | undefined;
+        const invitation = (id: string) => rows.get(`invitation:inv_${id}`)?.value as Invitation | undefined;
+        const all = <T extends Aggregate>(kind: T['kind'], workspaceId: string) =>
+          [...rows.values()].map((r) => r.value).filter((a): a is T => a.kind === kind && a.kind !== 'workspace' && a.workspaceId === workspaceId);
+        await commit([aWorkspace({ id: WS }), aWorkspace({ id: OTHER })]);
+
+        for (const s of steps) {
+          switch (s.type) {
+            case 'join':
+              if (!agent(s.id)) {
+                await commit([
+                  { ...agentTemplate, id: `agt_${s.id}` as Agent['id'], workspaceId: s.workspace, email: `a${[...s.id].map((c) => c.charCodeAt(0)).join('.')}@listed.example` as Agent['email'], joinedAt: s.at as Agent['joinedAt'], departmentIds: s.departments, status: s.inactive ? 'inactive' : 'active' },
+                ]);
+              }
+              break;
+            case 'delete': {
+              const a = agent(s.id);
+              if (a) await commit([], [a]);
+              break;
+            }
+            case 'move': {
+              const a = agent(s.id);
+              if (a) await commit([{ ...a, departmentIds: s.departments }]);
+              break;
+            }
+            case 'status': {
+              const a = agent(s.id);
+              if (a) await commit([{ ...a, status: s.inactive ? 'inactive' : 'active', availability: s.online ? 'online' : 'away' }]);
+              break;
+            }
+            case 'invite':
+              if (!invitation(s.id)) {
+                const email = `i${[...s.id].map((c) => c.charCodeAt(0)).join('.')}@listed.example` as Invitation['email'];
+                await commit([
+                  { ...invitationTemplate, id: `inv_${s.id}` as Invitation['id'], workspaceId: s.workspace, email, tokenHash: aTokenHash(`listed:${s.id}`), sentAt: s.at as Invitation['sentAt'], expiresAt: s.expiresAt as Invitation['expiresAt'] },
+                ]);
+              }
+              break;
+            case 'resend': {
+              const i = invitation(s.id);
+              if (i?.status === 'pending') await commit([{ ...i, sentAt: s.at as Invitation['sentAt'], expiresAt: s.expiresAt as Invitation['expiresAt'], resendCount: i.resendCount + 1 }]);
+              break;
+            }
+            case 'close': {
+              const i = invitation(s.id);
+              if (i?.status === 'pending') await commit([{ ...i, status: s.status, closedAt: i.sentAt }]);
+              break;
+            }
+            case 'listAgents': {
+              // Filters left out are passed as `undefined`, as a caller spreading its options may.
+              const filter = { status: s.status, availability: s.availability, departmentId: s.departmentId } as AgentFilter;
+              const cursor: PlaceKey | undefined = s.after && [s.after[0], `agt_${s.after[1]}`];
+              const expected = firstInOrder(
+                all<Agent>('agent', s.workspace).filter(
+                  (a) =>
+                    (s.status === undefined || a.status === s.status) &&
+                    (s.availability === undefined || a.availability === s.availability) &&
+                    (s.departmentId === undefined || a.departmentIds.includes(s.departmentId)),
+                ),
+                BY_JOINING,
+                cursor,
+                s.limit,
+              );
+              const after = cursor && { joinedAt: cursor[0] as Agent['joinedAt'], id: cursor[1] as Agent['id'] };
+              expect(await store.listAgents(s.workspace, filter, { after, limit: s.limit })).toEqual(expected);
+              break;
+            }
+            case 'listInvitations': {
+              const now = s.now === undefined ? undefined : new Date(s.now);
+              const filter = { status: s.status, now } as InvitationFilter;
+              const statusOf = (i: Invitation) => (now && i.status === 'pending' && hasPassed(i.expiresAt, now) ? 'expired' : i.status);
+              const cursor: PlaceKey | undefined = s.after && [s.after[0], `inv_${s.after[1]}`];
+              const expected = firstInOrder(
+                all<Invitation>('invitation', s.workspace).filter((i) => s.status === undefined || statusOf(i) === s.status),
+                BY_SENDING,
+                cursor,
+                s.limit,
+              );
+              const after = cursor && { sentAt: cursor[0] as Invitation['sentAt'], id: cursor[1] as Invitation['id'] };
+              expect(await store.listInvitations(s.workspace, filter, { after, limit: s.limit })).toEqual(expected);
+              break;
+            }
+          }
+        }
+        // Every listing whole at the end, and each department's members and counts.
+        for (const w of [WS, OTHER]) {
+          expect(await store.listAgents(w)).toEqual(firstInOrder(all<Agent>('agent', w), BY_JOINING, undefined));
+          expect(await store.listInvitations(w)).toEqual(firstInOrder(all<Invitation>('invitation', w), BY_SENDING, undefined));
+        }
+        for (const d of DEPARTMENTS) {
+          const members = all<Agent>('agent', WS).filter((a) => a.departmentIds.includes(d));
+          expect((await store.departmentMembers(WS, d)).agents.map((m) => m.value.id).sort()).toEqual(members.map((a) => a.id).sort());
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
