@@ -47,6 +47,35 @@ describe('isoTime', () => {
     expect(isoTime(a)).toBe('2026-01-01T00:00:00.000Z');
   });
 
+  it('writes exactly what toISOString writes for runs of nearby instants, as a server formats them (the kept minute)', () => {
+    // Steps within a minute, across minutes, hours, days and years, and across the years whose
+    // prefix is not kept (before 0000, from 10000), with invalid dates in between; each instant
+    // is formatted next to one a week later, as an invitation's sending time and expiry are.
+    const start = fc.oneof(
+      fc.integer({ min: -MAX_DATE, max: MAX_DATE }),
+      fc.constantFrom(YEAR_0, YEAR_0 - 60_000, YEAR_10000 - 604_860_000, YEAR_10000 - 60_000, Date.UTC(2026, 11, 31, 23, 59, 59), 0, -60_000),
+    );
+    const step = fc.oneof(fc.integer({ min: -1_000, max: 61_000 }), fc.integer({ min: -86_400_000, max: 86_400_000 }), fc.constant(Number.NaN));
+    fc.assert(
+      fc.property(start, fc.array(step, { maxLength: 40 }), (first, steps) => {
+        let time = first;
+        for (const delta of [0, ...steps]) {
+          const next = time + delta;
+          const date = new Date(next);
+          if (Number.isNaN(date.getTime())) {
+            expect(() => isoTime(date)).toThrow(RangeError);
+            continue;
+          }
+          time = next;
+          expect(isoTime(date), String(time)).toBe(date.toISOString());
+          const week = new Date(time + 604_800_000);
+          if (!Number.isNaN(week.getTime())) expect(isoTime(week), String(time)).toBe(week.toISOString());
+        }
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
   it('still throws on an invalid date, as toISOString does', () => {
     expect(() => isoTime(new Date(Number.NaN))).toThrow(RangeError);
   });
