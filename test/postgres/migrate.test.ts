@@ -28,12 +28,15 @@ describe('migrate()', () => {
   afterEach(() => db?.close());
 
   it('creates the schema, then is a no-op the second time', async () => {
-    expect(await migrate(db.pool)).toEqual({ applied: ['0001_roster'], alreadyApplied: [] });
+    expect(await migrate(db.pool)).toEqual({ applied: ['0001_roster', '0003_routing_chunks'], alreadyApplied: [] });
     const schema = await schemaOf(db);
-    expect(await migrate(db.pool)).toEqual({ applied: [], alreadyApplied: ['0001_roster'] });
+    expect(await migrate(db.pool)).toEqual({ applied: [], alreadyApplied: ['0001_roster', '0003_routing_chunks'] });
     expect(await schemaOf(db)).toEqual(schema);
-    const { rows } = await db.pool.query('SELECT version, name FROM agent_roster_migrations');
-    expect(rows).toEqual([{ version: 1, name: '0001_roster' }]);
+    const { rows } = await db.pool.query('SELECT version, name FROM agent_roster_migrations ORDER BY version');
+    expect(rows).toEqual([
+      { version: 1, name: '0001_roster' },
+      { version: 3, name: '0003_routing_chunks' },
+    ]);
     const tables = await db.pool.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
     expect(tables.rows.map((r) => r.t)).toEqual([
       'agent_roster_migrations',
@@ -43,6 +46,7 @@ describe('migrate()', () => {
       'events',
       'invitations',
       'outbox',
+      'routing_chunks',
       'routing_states',
       'workspaces',
     ]);
@@ -50,8 +54,8 @@ describe('migrate()', () => {
 
   it('lets many instances migrate at once: one applies, the others find it done', async () => {
     const reports = await Promise.all(Array.from({ length: 4 }, () => migrate(db.pool)));
-    expect(reports.filter((r) => r.applied.length === 1)).toHaveLength(1);
-    expect(reports.filter((r) => r.alreadyApplied.length === 1)).toHaveLength(3);
+    expect(reports.filter((r) => r.applied.length === MIGRATIONS.length)).toHaveLength(1);
+    expect(reports.filter((r) => r.alreadyApplied.length === MIGRATIONS.length)).toHaveLength(3);
   });
 
   it('applies nothing when one of the pending migrations fails', async () => {
@@ -60,7 +64,7 @@ describe('migrate()', () => {
     const { rows } = await db.pool.query(`SELECT to_regclass('public.workspaces') AS w, to_regclass('public.half_done') AS h,
       to_regclass('public.agent_roster_migrations') AS m`);
     expect(rows).toEqual([{ w: null, h: null, m: null }]);
-    expect((await migrate(db.pool)).applied).toEqual(['0001_roster']);
+    expect((await migrate(db.pool)).applied).toEqual(['0001_roster', '0003_routing_chunks']);
   });
 
   it('refuses to run when an applied migration was edited afterwards', async () => {
@@ -72,7 +76,7 @@ describe('migrate()', () => {
   it('leaves alone versions it does not know, which a newer release applied', async () => {
     const newer: Migration = { version: 99, name: '0099_future', sql: 'CREATE TABLE from_the_future (id int);' };
     await migrate(db.pool, [...MIGRATIONS, newer]);
-    expect(await migrate(db.pool)).toEqual({ applied: [], alreadyApplied: ['0001_roster'] });
+    expect(await migrate(db.pool)).toEqual({ applied: [], alreadyApplied: ['0001_roster', '0003_routing_chunks'] });
   });
 });
 
