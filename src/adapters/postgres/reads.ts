@@ -3,6 +3,7 @@ import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../../dom
 import type { Email } from '../../domain/values';
 import type { AggregateKind, DecisionReads, ExpectedVersion, Versioned } from '../../ports/store';
 import { queueKeyOf, type CommittedQueues } from './committed-queues';
+import { joinQueue, type Node, type StoredRoot } from './routing-chunks';
 import type { SqlResult } from './sql-pool';
 import { TABLES } from './tables';
 
@@ -10,6 +11,9 @@ import { TABLES } from './tables';
 export type RunStatement = (text: string, values: unknown[]) => Promise<SqlResult>;
 
 type DocumentRow = { data: unknown; version: number | string };
+
+/** A routing queue's root row (`path` null), or one of its chunk rows, which follow it. */
+type QueueRow = { n: string | number; queue_key: string; version: number | string | null; stamp: string | null; path: string | null; data: unknown };
 
 /**
  * A row's document and version as the store hands them out.
@@ -118,21 +122,41 @@ export class PostgresReads implements Required<DecisionReads> {
   async loadRoutingStates(workspaceId: WorkspaceId, departmentIds: readonly (DepartmentId | null)[]): Promise<readonly Versioned<RoutingState>[]> {
     if (departmentIds.length === 0) return [];
     const keys = departmentIds.map(queueKeyOf);
-    // The document is left out where the row is still the write this store committed: that
-    // object is handed back instead (see CommittedQueues).
+    // Each queue's root row, then its chunk rows (see routing-chunks.ts), in one statement so
+    // that they are read at one instant. Neither is sent where the root is still the write this
+    // store knows: that object is handed back instead (see CommittedQueues).
     const load = (known: string[]) =>
-      this.#rows<{ queue_key: string; version: number | string; stamp: string; data: RoutingState | null }>(
-        `SELECT r.queue_key, r.version, r.stamp, CASE WHEN r.stamp = ANY($3::text[]) THEN NULL ELSE r.data END AS data
-           FROM unnest($2::text[]) WITH ORDINALITY AS wanted(queue_key, n)
-           JOIN routing_states r ON r.workspace_id = $1 AND r.queue_key = wanted.queue_key
-          ORDER BY wanted.n`,
+      this.#rows<QueueRow>(
+        `WITH roots AS (
+           SELECT r.id, r.queue_key, r.version, r.stamp, r.stamp = ANY($3::text[]) AS known, r.data, wanted.n
+             FROM unnest($2::text[]) WITH ORDINALITY AS wanted(queue_key, n)
+             JOIN routing_states r ON r.workspace_id = $1 AND r.queue_key = wanted.queue_key
+         )
+         SELECT n, queue_key, version, stamp, NULL AS path, CASE WHEN known THEN NULL ELSE data END AS data FROM roots
+         UNION ALL
+         SELECT roots.n, roots.queue_key, NULL, NULL, c.path, c.data FROM roots JOIN routing_chunks c ON c.routing_id = roots.id WHERE NOT roots.known
+         ORDER BY n, path NULLS FIRST`,
         [workspaceId, keys, known],
       );
-    let rows = await load(this.#queues.stampsOf(workspaceId, keys));
-    const found = rows.map((r) => r.data ?? this.#queues.recall(workspaceId, r.queue_key, r.stamp));
+    const read = async (known: string[]) => {
+      const queues: { row: QueueRow; chunks: Map<string, Node> }[] = [];
+      for (const row of await load(known)) {
+        if (row.path === null) queues.push({ row, chunks: new Map() });
+        else queues[queues.length - 1]!.chunks.set(row.path, row.data as Node);
+      }
+      return queues;
+    };
+    let queues = await read(this.#queues.stampsOf(workspaceId, keys));
+    const found = queues.map(({ row }) => (row.data === null ? this.#queues.recall(workspaceId, row.queue_key, row.stamp!) : undefined));
     // Another load or commit evicted a remembered queue meanwhile: read the documents after all.
-    if (found.some((v) => v === undefined)) rows = await load([]);
-    return rows.map((r, n) => ({ value: (r.data ?? found[n])!, version: Number(r.version) }));
+    if (queues.some(({ row }, n) => row.data === null && found[n] === undefined)) queues = await read([]);
+    return queues.map(({ row, chunks }, n) => {
+      if (row.data === null) return { value: found[n]!, version: Number(row.version) };
+      const value = joinQueue(row.data as StoredRoot, chunks);
+      // What the database holds under this stamp, so that the next commit writes only what it changes.
+      this.#queues.remember(value, row.stamp!, chunks);
+      return { value, version: Number(row.version) };
+    });
   }
 
   async lapsedInvitations(workspaceId: WorkspaceId, now: Date, limit: number): Promise<readonly Versioned<Invitation>[]> {
