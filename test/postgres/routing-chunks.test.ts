@@ -12,7 +12,7 @@ import {
   type RoutingState,
   type WorkspaceId,
 } from '../../src/domain/index';
-import { chunkChanges, joinQueue, layoutOf, type Chunks, type StoredRoot } from '../../src/adapters/postgres/routing-chunks';
+import { chunkChanges, joinQueue, layoutOf, type Chunks, type StoredChunks, type StoredRoot } from '../../src/adapters/postgres/routing-chunks';
 import { applyStep, stepArb } from '../support/routing-steps';
 
 const now = new Date('2026-11-23T09:00:00.000Z');
@@ -24,6 +24,9 @@ function stored(state: RoutingState, limit?: number): { root: StoredRoot; chunks
   const { root, chunks } = layoutOf(state, limit);
   return { root: JSON.parse(JSON.stringify(root)) as StoredRoot, chunks: new Map([...chunks].map(([p, n]) => [p, JSON.parse(JSON.stringify(n))])) };
 }
+
+/** Chunks as a write stamped `stamp` stored them. */
+const storedBy = (chunks: Chunks, stamp: string): StoredChunks => new Map([...chunks].map(([path, node]) => [path, { node, stamp }]));
 
 function withMembers(count: number, base = emptyRoutingState(ws, SALES)): RoutingState {
   let state = base;
@@ -79,19 +82,23 @@ describe('a routing queue in chunks', () => {
     fc.assert(
       fc.property(fc.array(stepArb(2000), { minLength: 1, maxLength: 20 }), (steps) => {
         let state = withMembers(2000);
-        let before = layoutOf(state).chunks;
-        for (const step of steps) {
+        let before = storedBy(layoutOf(state).chunks, 'write-0');
+        for (const [n, step] of steps.entries()) {
           const next = applyStep(state, step);
           const after = layoutOf(next).chunks;
-          const { write, remove } = chunkChanges(before, after);
+          const { write, remove, stored } = chunkChanges(before, after, `write-${n + 1}`);
           // A route or a close touches a member and a conversation; an agent who leaves hands its few
           // conversations to others, each a member and a conversation more.
           expect(write.length, JSON.stringify(step)).toBeLessThanOrEqual(step.kind === 'route' || step.kind === 'close' ? 2 : 8);
           expect(remove).toEqual([]);
-          // What is not rewritten is the very array the database holds.
-          for (const [path, node] of after) if (!write.some(([p]) => p === path)) expect(before.get(path)).toBe(node);
+          // What is not rewritten is the very array the database holds, under the stamp that stored it.
+          for (const [path, node] of after) {
+            if (write.some(([p]) => p === path)) expect(stored.get(path)).toEqual({ node, stamp: `write-${n + 1}` });
+            else expect(stored.get(path)).toBe(before.get(path));
+          }
+          expect([...stored].map(([p, c]) => [p, c.node])).toEqual([...after]);
           state = next;
-          before = after;
+          before = stored;
         }
       }),
       { numRuns: 30 },
@@ -103,8 +110,8 @@ describe('a routing queue in chunks', () => {
     const large = layoutOf(withMembers(129)).chunks;
     expect(small.size).toBe(0);
     expect(large.size).toBeGreaterThan(20);
-    expect(chunkChanges(small, large)).toEqual({ write: [...large], remove: [] });
+    expect(chunkChanges(storedBy(small, 'a'), large, 'b')).toEqual({ write: [...large], remove: [], stored: storedBy(large, 'b') });
     const shrunk = layoutOf(syncAgent(withMembers(129), { agentId: 'agt_5', deleted: true }, { now })._unsafeUnwrap().state).chunks;
-    expect(chunkChanges(large, shrunk)).toEqual({ write: [], remove: [...large.keys()] });
+    expect(chunkChanges(storedBy(large, 'b'), shrunk, 'c')).toEqual({ write: [], remove: [...large.keys()], stored: new Map() });
   });
 });

@@ -131,6 +131,33 @@ describe('routing queues in chunks on PostgreSQL', () => {
     );
   });
 
+  it('reads, where another instance wrote last, only the chunks it changed, and shares the rest with what this one held', async () => {
+    const queue = aQueue(1000);
+    const writer = new PostgresRosterStore(db.pool);
+    expect(await commitQueue(writer, queue, 0)).toEqual({ committed: true });
+    const pool = recording(db.pool);
+    const reader = new PostgresRosterStore(pool);
+    const [first] = await reader.loadRoutingStates(WS, [queue.departmentId]);
+    expect(first).toEqual({ value: queue, version: 1 });
+
+    const routed = routeConversation((await writer.loadRoutingStates(WS, [queue.departmentId]))[0]!.value, { conversationId: 'conv_1' }, { now })._unsafeUnwrap().state;
+    expect(await commitQueue(writer, routed, 1)).toEqual({ committed: true });
+    const chunksSent = async () => {
+      const start = pool.statements.length;
+      const [loaded] = await reader.loadRoutingStates(WS, [queue.departmentId]);
+      const [load] = pool.statements.slice(start);
+      const { rows } = await db.pool.query<{ path: string | null; data: unknown }>(load!.text, load!.values);
+      return { loaded, sent: rows.filter((r) => r.path !== null && r.data !== null).length };
+    };
+    const { loaded, sent } = await chunksSent();
+    expect(loaded).toEqual({ value: routed, version: 2 });
+    expect(sent).toBe(1);
+    // The 31 chunks the route did not touch are the arrays the reader held already.
+    const before = first!.value.members as readonly unknown[];
+    const after = loaded!.value.members as readonly unknown[];
+    expect(after.filter((slot, n) => slot === before[n])).toHaveLength(31);
+  });
+
   it('keeps a queue deep enough for two levels of chunks, and reads it back whole', async () => {
     const queue = aQueue(5000);
     const store = new PostgresRosterStore(db.pool);

@@ -1,6 +1,6 @@
 import type { RoutingState } from '../../domain/index';
 import type { Aggregate, AggregateKind, Commit, CommitOutcome } from '../../ports/store';
-import { chunkChanges, layoutOf, type Chunks, type QueueLayout } from './routing-chunks';
+import { chunkChanges, layoutOf, type QueueLayout, type StoredChunks } from './routing-chunks';
 import type { SqlClient } from './sql-pool';
 import { KINDS, TABLES, WRITES, type WriteItem } from './tables';
 import type { TransactionEnd } from './transaction';
@@ -11,15 +11,15 @@ const keyOf = (kind: string, id: string) => `${kind}:${id}`;
  * How a commit writes its routing queues: each queue's write stamp and layout (root document and
  * chunks, see routing-chunks.ts), by the very object written, and the chunks the database holds
  * under a row's stamp, when this store knows them (then only the chunks that differ are written).
+ * {@link writeCommit} fills `stored` with the chunks each queue's rows hold after the write.
  *
- * @example { writes: new Map([[salesQueue, { stamp: queues.newStamp(), layout: layoutOf(salesQueue) }]]), chunksAt: () => undefined }
+ * @example { writes: new Map([[salesQueue, { stamp: queues.newStamp(), layout: layoutOf(salesQueue) }]]), chunksAt: () => undefined, stored: new Map() }
  */
 export type QueueWrites = Readonly<{
   writes: ReadonlyMap<Aggregate, Readonly<{ stamp: string; layout: QueueLayout }>>;
-  chunksAt: (queue: RoutingState, stamp: string) => Chunks | undefined;
+  chunksAt: (queue: RoutingState, stamp: string) => StoredChunks | undefined;
+  stored: Map<Aggregate, StoredChunks>;
 }>;
-
-const NO_QUEUE_WRITES: QueueWrites = { writes: new Map(), chunksAt: () => undefined };
 
 const stale = (detail: string): TransactionEnd<CommitOutcome> => ({
   commit: false,
@@ -155,31 +155,30 @@ type Part = Readonly<{ sql: string; mustTouch?: number; explain: string }>;
  * deleted. Deletes and writes touch distinct rows, so they may run side by side in one statement.
  */
 function chunkParts(written: readonly Aggregate[], queues: QueueWrites, stored: ReadonlyMap<string, string>, param: (value: unknown) => string): Part[] {
-  const upserts: { id: string; path: string; data: unknown }[] = [];
+  const upserts: { id: string; path: string; stamp: string | null; data: unknown }[] = [];
   const removedIds: string[] = [];
   const removedPaths: string[] = [];
   const parts: Part[] = [];
   for (const aggregate of written) {
     const queue = aggregate as RoutingState;
-    const { chunks } = (queues.writes.get(aggregate) ?? { layout: layoutOf(queue) }).layout;
-    const stamp = stored.get(keyOf('routing', queue.id));
+    const { stamp, layout } = queues.writes.get(aggregate) ?? { stamp: null, layout: layoutOf(queue) };
+    const current = stored.get(keyOf('routing', queue.id));
     // No row when the lock looked: a creation, which the delete below finds nothing for (unless
     // a write without an expected version raced another instance's creation of the queue).
-    const before = stamp === undefined ? undefined : queues.chunksAt(queue, stamp);
-    if (before === undefined) {
-      for (const [path, data] of chunks) upserts.push({ id: queue.id, path, data });
+    const known = current === undefined ? undefined : queues.chunksAt(queue, current);
+    const { write, remove, stored: after } = chunkChanges(known ?? new Map(), layout.chunks, stamp ?? '');
+    for (const [path, data] of write) upserts.push({ id: queue.id, path, stamp, data });
+    if (known === undefined) {
       parts.push({
-        sql: `DELETE FROM routing_chunks WHERE routing_id = ${param(queue.id)} AND NOT (path = ANY(${param([...chunks.keys()])}::text[])) RETURNING 1`,
+        sql: `DELETE FROM routing_chunks WHERE routing_id = ${param(queue.id)} AND NOT (path = ANY(${param([...layout.chunks.keys()])}::text[])) RETURNING 1`,
         explain: 'chunks of a rewritten queue',
       });
-      continue;
     }
-    const { write, remove } = chunkChanges(before, chunks);
-    for (const [path, data] of write) upserts.push({ id: queue.id, path, data });
     for (const path of remove) {
       removedIds.push(queue.id);
       removedPaths.push(path);
     }
+    queues.stored.set(aggregate, after);
   }
   if (removedIds.length > 0) {
     parts.push({
@@ -190,9 +189,9 @@ function chunkParts(written: readonly Aggregate[], queues: QueueWrites, stored: 
   }
   if (upserts.length > 0) {
     parts.push({
-      sql: `INSERT INTO routing_chunks (routing_id, path, data)
-        SELECT e->>'id', e->>'path', e->'data' FROM jsonb_array_elements(${param(JSON.stringify(upserts))}::jsonb) AS e
-        ON CONFLICT (routing_id, path) DO UPDATE SET data = EXCLUDED.data RETURNING 1`,
+      sql: `INSERT INTO routing_chunks (routing_id, path, stamp, data)
+        SELECT e->>'id', e->>'path', e->>'stamp', e->'data' FROM jsonb_array_elements(${param(JSON.stringify(upserts))}::jsonb) AS e
+        ON CONFLICT (routing_id, path) DO UPDATE SET stamp = EXCLUDED.stamp, data = EXCLUDED.data RETURNING 1`,
       explain: 'chunks',
     });
   }
@@ -263,7 +262,11 @@ function writeStatement(
  *
  * @example await inTransaction(pool, (client) => writeCommit(client, commit)) // { committed: true }
  */
-export async function writeCommit(client: SqlClient, commit: Commit, queues: QueueWrites = NO_QUEUE_WRITES): Promise<TransactionEnd<CommitOutcome>> {
+export async function writeCommit(
+  client: SqlClient,
+  commit: Commit,
+  queues: QueueWrites = { writes: new Map(), chunksAt: () => undefined, stored: new Map() },
+): Promise<TransactionEnd<CommitOutcome>> {
   const plan = planOf(commit);
 
   const lock = lockStatement(commit, plan);

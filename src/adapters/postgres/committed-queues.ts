@@ -1,7 +1,7 @@
 import type { RoutingState } from '../../domain/index';
 import type { Commit } from '../../ports/store';
 import type { QueueWrites } from './commit';
-import { layoutOf, type Chunks } from './routing-chunks';
+import { layoutOf, type StoredChunks } from './routing-chunks';
 
 /** Where a queue lives: its workspace and department (`workspace` for the workspace-wide one). */
 export const queueKeyOf = (departmentId: string | null): string => departmentId ?? 'workspace';
@@ -26,11 +26,11 @@ const freeze = <T>(value: T): T => {
  *
  * @example
  * const queues = new CommittedQueues(500);
- * queues.remember(state, 'b3f…-17', layoutOf(state).chunks); // after the commit succeeded
+ * queues.remember(state, 'b3f…-17', chunks); // after the commit succeeded, with the chunks it stored
  * queues.recall(state.workspaceId, 'dep_sales', 'b3f…-17') // state
  */
 export class CommittedQueues {
-  readonly #entries = new Map<string, Readonly<{ stamp: string; value: RoutingState; chunks: Chunks }>>();
+  readonly #entries = new Map<string, Readonly<{ stamp: string; value: RoutingState; chunks: StoredChunks }>>();
   readonly #prefix = crypto.randomUUID();
   #count = 0;
 
@@ -53,16 +53,27 @@ export class CommittedQueues {
       const entry = this.#entries.get(`${queue.workspaceId}\n${queueKeyOf(queue.departmentId)}`);
       return entry?.stamp === stamp ? entry.chunks : undefined;
     };
-    return { writes, chunksAt };
+    return { writes, chunksAt, stored: new Map() };
   }
 
-  /** Keeps the queues of a commit that succeeded. */
+  /** Keeps the queues of a commit that succeeded, with the chunks it left stored. */
   rememberWrites(queues: QueueWrites): void {
-    for (const [queue, { stamp, layout }] of queues.writes) this.remember(queue as RoutingState, stamp, layout.chunks);
+    for (const [queue, { stamp }] of queues.writes) {
+      const chunks = queues.stored.get(queue);
+      if (chunks) this.remember(queue as RoutingState, stamp, chunks);
+    }
+  }
+
+  /**
+   * The chunks this store knows of a queue, under whatever stamp: a load asks the database to
+   * leave out those it still holds under the same stamp.
+   */
+  knownChunks(workspaceId: string, queueKey: string): StoredChunks | undefined {
+    return this.#entries.get(`${workspaceId}\n${queueKey}`)?.chunks;
   }
 
   /** Keeps a queue as committed or loaded (frozen: it will be handed out again) under its stamp, with its stored chunks. */
-  remember(value: RoutingState, stamp: string, chunks: Chunks): void {
+  remember(value: RoutingState, stamp: string, chunks: StoredChunks): void {
     const key = `${value.workspaceId}\n${queueKeyOf(value.departmentId)}`;
     this.#entries.delete(key);
     this.#entries.set(key, { stamp, value: freeze(value), chunks });

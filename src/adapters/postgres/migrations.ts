@@ -241,6 +241,9 @@ CREATE TABLE routing_chunks (
   routing_id text NOT NULL REFERENCES routing_states (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
   -- m or c (members, conversations), then the slot taken at each level of branches: m.3.17.
   path       text NOT NULL,
+  -- The stamp of the write that stored this chunk (routing_states.stamp at that write): an
+  -- instance that knows the chunk under that stamp does not need it sent again.
+  stamp      text NOT NULL,
   data       jsonb NOT NULL,
   PRIMARY KEY (routing_id, path)
 );

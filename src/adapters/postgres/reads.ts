@@ -122,10 +122,14 @@ export class PostgresReads implements Required<DecisionReads> {
   async loadRoutingStates(workspaceId: WorkspaceId, departmentIds: readonly (DepartmentId | null)[]): Promise<readonly Versioned<RoutingState>[]> {
     if (departmentIds.length === 0) return [];
     const keys = departmentIds.map(queueKeyOf);
+    // What this store knows of each queue, taken before the read: a commit meanwhile replaces
+    // an entry but never changes one, so what the read leaves out is still here afterwards.
+    const known = keys.map((key) => this.#queues.knownChunks(workspaceId, key));
     // Each queue's root row, then its chunk rows (see routing-chunks.ts), in one statement so
-    // that they are read at one instant. Neither is sent where the root is still the write this
-    // store knows: that object is handed back instead (see CommittedQueues).
-    const load = (known: string[]) =>
+    // that they are read at one instant. A root that is still the write this store knows is not
+    // sent, nor are its chunks: that object is handed back instead (see CommittedQueues). Of
+    // another root, only the chunks stored by writes this store does not know are sent.
+    const load = (knownRoots: string[], knownChunks: string[]) =>
       this.#rows<QueueRow>(
         `WITH roots AS (
            SELECT r.id, r.queue_key, r.version, r.stamp, r.stamp = ANY($3::text[]) AS known, r.data, wanted.n
@@ -134,25 +138,33 @@ export class PostgresReads implements Required<DecisionReads> {
          )
          SELECT n, queue_key, version, stamp, NULL AS path, CASE WHEN known THEN NULL ELSE data END AS data FROM roots
          UNION ALL
-         SELECT roots.n, roots.queue_key, NULL, NULL, c.path, c.data FROM roots JOIN routing_chunks c ON c.routing_id = roots.id WHERE NOT roots.known
+         SELECT roots.n, roots.queue_key, NULL, c.stamp, c.path, CASE WHEN c.stamp = ANY($4::text[]) THEN NULL ELSE c.data END
+           FROM roots JOIN routing_chunks c ON c.routing_id = roots.id WHERE NOT roots.known
          ORDER BY n, path NULLS FIRST`,
-        [workspaceId, keys, known],
+        [workspaceId, keys, knownRoots, knownChunks],
       );
-    const read = async (known: string[]) => {
-      const queues: { row: QueueRow; chunks: Map<string, Node> }[] = [];
-      for (const row of await load(known)) {
-        if (row.path === null) queues.push({ row, chunks: new Map() });
-        else queues[queues.length - 1]!.chunks.set(row.path, row.data as Node);
+    const read = async (knownRoots: string[], knownChunks: string[]) => {
+      const queues: { row: QueueRow; chunks: Map<string, Readonly<{ node: Node; stamp: string }>>; missing: boolean }[] = [];
+      for (const row of await load(knownRoots, knownChunks)) {
+        if (row.path === null) {
+          queues.push({ row, chunks: new Map(), missing: false });
+          continue;
+        }
+        const queue = queues[queues.length - 1]!;
+        const node = row.data === null ? known[Number(row.n) - 1]?.get(row.path) : { node: row.data as Node, stamp: row.stamp! };
+        if (node === undefined || node.stamp !== row.stamp) queue.missing = true;
+        else queue.chunks.set(row.path, node);
       }
       return queues;
     };
-    let queues = await read(this.#queues.stampsOf(workspaceId, keys));
+    const chunkStamps = [...new Set(known.flatMap((chunks) => (chunks ? [...chunks.values()].map((c) => c.stamp) : [])))];
+    let queues = await read(this.#queues.stampsOf(workspaceId, keys), chunkStamps);
     const found = queues.map(({ row }) => (row.data === null ? this.#queues.recall(workspaceId, row.queue_key, row.stamp!) : undefined));
     // Another load or commit evicted a remembered queue meanwhile: read the documents after all.
-    if (queues.some(({ row }, n) => row.data === null && found[n] === undefined)) queues = await read([]);
+    if (queues.some(({ row, missing }, n) => missing || (row.data === null && found[n] === undefined))) queues = await read([], []);
     return queues.map(({ row, chunks }, n) => {
       if (row.data === null) return { value: found[n]!, version: Number(row.version) };
-      const value = joinQueue(row.data as StoredRoot, chunks);
+      const value = joinQueue(row.data as StoredRoot, new Map([...chunks].map(([path, { node }]) => [path, node])));
       // What the database holds under this stamp, so that the next commit writes only what it changes.
       this.#queues.remember(value, row.stamp!, chunks);
       return { value, version: Number(row.version) };

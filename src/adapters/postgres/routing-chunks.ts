@@ -23,6 +23,9 @@ export type Node = readonly unknown[];
 /** The chunks of a queue by path; the arrays are the state's own nodes, never copies. */
 export type Chunks = ReadonlyMap<string, Node>;
 
+/** The chunks the database holds for a queue, by path, each with the stamp of the write that stored it. */
+export type StoredChunks = ReadonlyMap<string, Readonly<{ node: Node; stamp: string }>>;
+
 /**
  * The most records a chunk holds, unless it is a single bucket (a bucket holds at most 16, more
  * only when 17 ids share a 30-bit hash). With 32-way branches a chunk holds between about
@@ -125,15 +128,28 @@ export function joinQueue(root: StoredRoot, chunks: Chunks): RoutingState {
 }
 
 /**
- * What to write so that the chunk rows, holding `before`, hold `after`: the chunks that are new
- * or another array than before, and the paths no longer used.
+ * What a write stamped `stamp` must do so that the chunk rows, holding `before`, hold `after`:
+ * write the chunks that are new or another array than before, remove the paths no longer used;
+ * and what the rows hold then (`stored`: the chunks kept keep their stamps).
  *
- * @example chunkChanges(previous.chunks, layoutOf(next).chunks) // { write: [['m.4', …]], remove: [] }
+ * @example chunkChanges(known, layoutOf(next).chunks, 'b3f…-18') // { write: [['m.4', …]], remove: [], stored }
  */
-export function chunkChanges(before: Chunks, after: Chunks): Readonly<{ write: [string, Node][]; remove: string[] }> {
+export function chunkChanges(
+  before: StoredChunks,
+  after: Chunks,
+  stamp: string,
+): Readonly<{ write: [string, Node][]; remove: string[]; stored: StoredChunks }> {
   const write: [string, Node][] = [];
-  for (const [path, node] of after) if (before.get(path) !== node) write.push([path, node]);
+  const stored = new Map<string, Readonly<{ node: Node; stamp: string }>>();
+  for (const [path, node] of after) {
+    const kept = before.get(path);
+    if (kept?.node === node) stored.set(path, kept);
+    else {
+      write.push([path, node]);
+      stored.set(path, { node, stamp });
+    }
+  }
   const remove: string[] = [];
   for (const path of before.keys()) if (!after.has(path)) remove.push(path);
-  return { write, remove };
+  return { write, remove, stored };
 }
