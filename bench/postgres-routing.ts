@@ -77,6 +77,8 @@ async function measure(size: number, pool: pg.Pool) {
   }
   const setupMs = performance.now() - setupStarted;
 
+  // Before migration 0003 there was no routing_chunks and the row was the whole queue: the
+  // fallback lets the probe measure older releases too.
   const { rows } = await pool.query<{ chars: string }>(
     `SELECT (length(r.data::text) + coalesce((SELECT sum(length(c.data::text)) FROM routing_chunks c WHERE c.routing_id = r.id), 0))::text AS chars
        FROM routing_states r WHERE r.workspace_id = $1 AND r.queue_key = $2`,
