@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fc } from '@fast-check/vitest';
 import {
+  closeConversation,
   createRoster,
   emptyRoutingState,
   membersOf,
@@ -145,9 +146,13 @@ describe('routing queues in chunks on PostgreSQL', () => {
     const chunksSent = async () => {
       const start = pool.statements.length;
       const [loaded] = await reader.loadRoutingStates(WS, [queue.departmentId]);
-      const [load] = pool.statements.slice(start);
-      const { rows } = await db.pool.query<{ path: string | null; data: unknown }>(load!.text, load!.values);
-      return { loaded, sent: rows.filter((r) => r.path !== null && r.data !== null).length };
+      // The chunks whose data came back, over the statements of the load (the root has no path).
+      let sent = 0;
+      for (const { text, values } of pool.statements.slice(start)) {
+        const { rows } = await db.pool.query<{ path?: string | null; data: unknown }>(text, values);
+        sent += rows.filter((r) => r.path !== null && r.data !== null).length;
+      }
+      return { loaded, sent };
     };
     const { loaded, sent } = await chunksSent();
     expect(loaded).toEqual({ value: routed, version: 2 });
@@ -156,6 +161,38 @@ describe('routing queues in chunks on PostgreSQL', () => {
     const before = first!.value.members as readonly unknown[];
     const after = loaded!.value.members as readonly unknown[];
     expect(after.filter((slot, n) => slot === before[n])).toHaveLength(31);
+  });
+
+  it('reads everything again when a chunk it lacked was rewritten between the two statements of a load', async () => {
+    const queue = aQueue(1000);
+    const writer = new PostgresRosterStore(db.pool);
+    expect(await commitQueue(writer, queue, 0)).toEqual({ committed: true });
+    let meanwhile: (() => Promise<void>) | null = null;
+    const statements: string[] = [];
+    const pool: SqlPool = {
+      query: async (text, values) => {
+        statements.push(text);
+        // Just before the reader fetches the chunk it lacks, the writer rewrites that very chunk.
+        if (text.includes('AS w(id, path, stamp, n)') && meanwhile) await meanwhile();
+        return db.pool.query(text, values);
+      },
+      connect: () => db.pool.connect(),
+    };
+    const reader = new PostgresRosterStore(pool);
+    await reader.loadRoutingStates(WS, [queue.departmentId]);
+    const latest = async () => (await writer.loadRoutingStates(WS, [queue.departmentId]))[0]!;
+    const routed = routeConversation((await latest()).value, { conversationId: 'conv_1' }, { now })._unsafeUnwrap().state;
+    expect(await commitQueue(writer, routed, 1)).toEqual({ committed: true });
+    let closed: RoutingState | undefined;
+    meanwhile = async () => {
+      meanwhile = null;
+      closed = closeConversation((await latest()).value, { conversationId: 'conv_1' }, { now })._unsafeUnwrap().state;
+      expect(await commitQueue(writer, closed, 2)).toEqual({ committed: true });
+    };
+    statements.length = 0;
+    const [loaded] = await reader.loadRoutingStates(WS, [queue.departmentId]);
+    expect(statements).toHaveLength(3);
+    expect(loaded).toEqual({ value: closed, version: 3 });
   });
 
   it('keeps a queue deep enough for two levels of chunks, and reads it back whole', async () => {
