@@ -1,7 +1,7 @@
 /**
  * Routing on PostgreSQL at growing department sizes: what building the team costs per agent
- * (invite + accept + go online), what a route costs, and how many bytes a route sends to the
- * database. Through the roster (`createRoster` + `PostgresRosterStore`), one department, plan
+ * (invite + accept + go online), what a route costs, how many characters a route sends to the
+ * database, and what another instance reads to catch up on a route. Through the roster (`createRoster` + `PostgresRosterStore`), one department, plan
  * 'custom' (no seat cap). No assertions: it prints a table.
  *
  *   npx tsx scripts/pg-cluster.ts -- npx tsx bench/postgres-routing.ts
@@ -25,18 +25,29 @@ const ROUTES = Number(process.env.ROUTES ?? 200);
 const PASSWORD = 'correct horse battery staple';
 const BATCH = 100;
 
-/** Counts the statements and the characters of parameters sent, on the pool and its clients. */
-function counting(inner: SqlPool): SqlPool & { statements: number; sent: number } {
+/**
+ * Counts the statements, the characters of statements and parameters sent, and the characters of
+ * the rows received (as JSON), on the pool and its clients.
+ */
+function counting(inner: SqlPool): SqlPool & { statements: number; sent: number; received: number } {
   const sizeOf = (values?: unknown[]) =>
     (values ?? []).reduce<number>((n, v) => n + (typeof v === 'string' ? v.length : v == null ? 0 : JSON.stringify(v).length), 0);
+  const run = async (query: SqlPool['query'], text: string, values?: unknown[]) => {
+    counted.statements++;
+    counted.sent += text.length + sizeOf(values);
+    const result = await query(text, values);
+    counted.received += JSON.stringify(result.rows).length;
+    return result;
+  };
   const counted = {
     statements: 0,
     sent: 0,
-    query: (text: string, values?: unknown[]) => (counted.statements++, (counted.sent += text.length + sizeOf(values)), inner.query(text, values)),
+    received: 0,
+    query: (text: string, values?: unknown[]) => run((t, v) => inner.query(t, v), text, values),
     connect: async () => {
       const client = await inner.connect();
       return {
-        query: (text: string, values?: unknown[]) => (counted.statements++, (counted.sent += text.length + sizeOf(values)), client.query(text, values)),
+        query: (text: string, values?: unknown[]) => run((t, v) => client.query(t, v), text, values),
         release: (error?: Error | boolean) => client.release(error),
       };
     },
@@ -98,12 +109,28 @@ async function measure(size: number, pool: pg.Pool) {
     closeMs.push(performance.now() - t0);
   }
   const sentPerPair = (db.sent - sentBefore) / ROUTES;
+
+  // A second instance of the application reads the queue after each route the first one made.
+  const other = counting(pool);
+  const otherStore = new PostgresRosterStore(other);
+  await otherStore.loadRoutingStates(workspaceId, [dep]);
+  const catchUpMs: number[] = [];
+  const receivedBefore = other.received;
+  const CATCH_UPS = 20;
+  for (let n = 0; n < CATCH_UPS; n++) {
+    must(await roster.routeConversation(workspaceId, { departmentId: dep, conversationId: `conv_other_${n}` }), 'route');
+    const t0 = performance.now();
+    await otherStore.loadRoutingStates(workspaceId, [dep]);
+    catchUpMs.push(performance.now() - t0);
+  }
   return {
     agents: size,
     queueChars: Number(rows[0]?.chars ?? 0),
     routeMedianMs: median(routeMs),
     closeMedianMs: median(closeMs),
     sentPerRouteAndClose: Math.round(sentPerPair),
+    otherInstanceLoadMs: median(catchUpMs),
+    otherInstanceReceived: Math.round((other.received - receivedBefore) / CATCH_UPS),
     setupSeconds: setupMs / 1000,
     setupPerAgentMs: setupMs / size,
   };
@@ -118,12 +145,13 @@ try {
     console.error(JSON.stringify(result));
     results.push(result);
   }
-  console.log('| agents | stored queue (chars) | route median | close median | sent per route + close | setup per agent |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| agents | stored queue (chars) | route median | close median | sent per route + close | another instance loads it after a route | setup per agent |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const r of results) {
     console.log(
       `| ${r.agents.toLocaleString('en')} | ${r.queueChars.toLocaleString('en')} | ${r.routeMedianMs.toFixed(1)} ms | ${r.closeMedianMs.toFixed(1)} ms | ` +
-        `${r.sentPerRouteAndClose.toLocaleString('en')} chars | ${r.setupPerAgentMs.toFixed(1)} ms (${r.setupSeconds.toFixed(0)} s) |`,
+        `${r.sentPerRouteAndClose.toLocaleString('en')} chars | ${r.otherInstanceLoadMs.toFixed(1)} ms, ${r.otherInstanceReceived.toLocaleString('en')} chars received | ` +
+        `${r.setupPerAgentMs.toFixed(1)} ms (${r.setupSeconds.toFixed(0)} s) |`,
     );
   }
 } finally {
