@@ -12,8 +12,8 @@ export type RunStatement = (text: string, values: unknown[]) => Promise<SqlResul
 
 type DocumentRow = { data: unknown; version: number | string };
 
-/** A routing queue's root row (`path` null), or one of its chunk rows, which follow it. */
-type QueueRow = { n: string | number; id: string; queue_key: string; version: number | string | null; stamp: string | null; path: string | null; data: unknown };
+/** A routing queue's root row (`path` null), or one of its chunk rows, which follow it and carry only `n`, `stamp`, `path` and `data`. */
+type QueueRow = { n: string | number; id: string | null; queue_key: string | null; version: number | string | null; stamp: string | null; path: string | null; data: unknown };
 
 /**
  * A row's document and version as the store hands them out.
@@ -126,7 +126,7 @@ export class PostgresReads implements Required<DecisionReads> {
     // entry but never changes one, so a chunk the read leaves out is still here afterwards.
     const held = keys.map((key) => this.#queues.knownChunks(workspaceId, key));
     let queues = await this.#readQueues(workspaceId, keys, this.#queues.stampsOf(workspaceId, keys), held);
-    const found = (queues ?? []).map(({ row }) => (row.data === null ? this.#queues.recall(workspaceId, row.queue_key, row.stamp!) : undefined));
+    const found = (queues ?? []).map(({ row }) => (row.data === null ? this.#queues.recall(workspaceId, row.queue_key!, row.stamp!) : undefined));
     // A chunk was rewritten between the two reads, or another load or commit evicted a
     // remembered queue meanwhile: read everything, in one statement, after all.
     if (queues === null || queues.some(({ row }, n) => row.data === null && found[n] === undefined)) {
@@ -165,7 +165,7 @@ export class PostgresReads implements Required<DecisionReads> {
        )
        SELECT n, id, queue_key, version, stamp, NULL AS path, CASE WHEN known THEN NULL ELSE data END AS data FROM roots
        UNION ALL
-       SELECT roots.n, roots.id, roots.queue_key, NULL, c.stamp, c.path, CASE WHEN roots.queue_key = ANY($4::text[]) THEN NULL ELSE c.data END
+       SELECT roots.n, NULL, NULL, NULL, c.stamp, c.path, CASE WHEN roots.queue_key = ANY($4::text[]) THEN NULL ELSE c.data END
          FROM roots JOIN routing_chunks c ON c.routing_id = roots.id WHERE NOT roots.known
        ORDER BY n, path NULLS FIRST`,
       [workspaceId, keys, knownRoots, keys.filter((_, n) => held[n] !== undefined && held[n].size > 0)],
@@ -177,11 +177,12 @@ export class PostgresReads implements Required<DecisionReads> {
         queues.push({ row, chunks: new Map() });
         continue;
       }
-      const { chunks } = queues[queues.length - 1]!;
-      const mine = held[Number(row.n) - 1]?.get(row.path);
+      // A chunk row follows its root row, and carries only what is its own (the list can be long).
+      const { row: root, chunks } = queues[queues.length - 1]!;
+      const mine = held[Number(root.n) - 1]?.get(row.path);
       if (row.data !== null) chunks.set(row.path, { node: row.data as Node, stamp: row.stamp! });
       else if (mine?.stamp === row.stamp) chunks.set(row.path, mine);
-      else wanted.push({ queue: queues.length - 1, id: row.id, path: row.path, stamp: row.stamp! });
+      else wanted.push({ queue: queues.length - 1, id: root.id!, path: row.path, stamp: row.stamp! });
     }
     if (wanted.length === 0) return queues;
     const fetched = await this.#rows<{ n: string | number; data: unknown }>(
