@@ -1,4 +1,6 @@
+import type { RoutingState } from '../../domain/index';
 import type { Aggregate, AggregateKind, Commit, CommitOutcome } from '../../ports/store';
+import { chunkChanges, layoutOf, type QueueLayout, type StoredChunks } from './routing-chunks';
 import type { SqlClient } from './sql-pool';
 import { KINDS, TABLES, WRITES, type WriteItem } from './tables';
 import type { TransactionEnd } from './transaction';
@@ -6,11 +8,18 @@ import type { TransactionEnd } from './transaction';
 const keyOf = (kind: string, id: string) => `${kind}:${id}`;
 
 /**
- * The write stamp of each routing queue a commit writes, by the very object written.
+ * How a commit writes its routing queues: each queue's write stamp and layout (root document and
+ * chunks, see routing-chunks.ts), by the very object written, and the chunks the database holds
+ * under a row's stamp, when this store knows them (then only the chunks that differ are written).
+ * {@link writeCommit} fills `stored` with the chunks each queue's rows hold after the write.
  *
- * @example new Map([[salesQueue, queues.newStamp()]])
+ * @example { writes: new Map([[salesQueue, { stamp: queues.newStamp(), layout: layoutOf(salesQueue) }]]), chunksAt: () => undefined, stored: new Map() }
  */
-export type Stamps = ReadonlyMap<Aggregate, string>;
+export type QueueWrites = Readonly<{
+  writes: ReadonlyMap<Aggregate, Readonly<{ stamp: string; layout: QueueLayout }>>;
+  chunksAt: (queue: RoutingState, stamp: string) => StoredChunks | undefined;
+  stored: Map<Aggregate, StoredChunks>;
+}>;
 
 const stale = (detail: string): TransactionEnd<CommitOutcome> => ({
   commit: false,
@@ -82,6 +91,8 @@ function lockStatement(commit: Commit, plan: Plan): Readonly<{ text: string; val
   const values: unknown[] = [];
   const lock = (kind: AggregateKind, ids: readonly string[], mode: string) => {
     if (ids.length === 0) return;
+    // A queue's stamp names the chunks stored with it (see QueueWrites).
+    const stamp = kind === 'routing' ? 'stamp' : 'NULL::text';
     values.push([...ids].sort());
     const cte = `l${values.length}`;
     // Row by row through the primary key, in the order of the sorted ids (the lateral subquery
@@ -89,10 +100,10 @@ function lockStatement(commit: Commit, plan: Plan): Readonly<{ text: string; val
     // estimates, and past a few thousand ids (a sweep of a large backlog) the planner scans the
     // whole table, every workspace's rows, and sorts what it kept.
     ctes.push(
-      `${cte} AS (SELECT t.id, t.version FROM unnest($${values.length}::text[]) AS wanted(id) ` +
-        `CROSS JOIN LATERAL (SELECT id, version FROM ${TABLES[kind].name} WHERE id = wanted.id ${mode}) AS t)`,
+      `${cte} AS (SELECT t.id, t.version, t.stamp FROM unnest($${values.length}::text[]) AS wanted(id) ` +
+        `CROSS JOIN LATERAL (SELECT id, version, ${stamp} AS stamp FROM ${TABLES[kind].name} WHERE id = wanted.id ${mode}) AS t)`,
     );
-    selects.push(`SELECT '${kind}' AS kind, id, version FROM ${cte}`);
+    selects.push(`SELECT '${kind}' AS kind, id, version, stamp FROM ${cte}`);
   };
   for (const kind of KINDS) {
     const removed = new Set(plan.removals.get(kind) ?? []);
@@ -148,12 +159,68 @@ WHERE workspace_id = ${workspace} AND status = 'pending' AND topic = ANY(${topic
 type Part = Readonly<{ sql: string; mustTouch?: number; explain: string }>;
 
 /**
+ * The chunk rows of the queues a commit writes. Where this store knows the chunks stored under
+ * the row's current stamp, only those whose array changed are written and those gone deleted: a
+ * command copied the arrays on its way to what it changed, so an array still the same is a chunk
+ * the database already holds. Otherwise every chunk is written, and any other row of the queue
+ * deleted. Deletes and writes touch distinct rows, so they may run side by side in one statement.
+ */
+function chunkParts(written: readonly Aggregate[], queues: QueueWrites, stored: ReadonlyMap<string, string>, param: (value: unknown) => string): Part[] {
+  const upserts: { id: string; path: string; stamp: string | null; data: unknown }[] = [];
+  const removedIds: string[] = [];
+  const removedPaths: string[] = [];
+  const parts: Part[] = [];
+  for (const aggregate of written) {
+    const queue = aggregate as RoutingState;
+    const { stamp, layout } = queues.writes.get(aggregate) ?? { stamp: null, layout: layoutOf(queue) };
+    const current = stored.get(keyOf('routing', queue.id));
+    // No row when the lock looked: a creation, which the delete below finds nothing for (unless
+    // a write without an expected version raced another instance's creation of the queue).
+    const known = current === undefined ? undefined : queues.chunksAt(queue, current);
+    const { write, remove, stored: after } = chunkChanges(known ?? new Map(), layout.chunks, stamp ?? '');
+    for (const [path, data] of write) upserts.push({ id: queue.id, path, stamp, data });
+    if (known === undefined) {
+      parts.push({
+        sql: `DELETE FROM routing_chunks WHERE routing_id = ${param(queue.id)} AND NOT (path = ANY(${param([...layout.chunks.keys()])}::text[])) RETURNING 1`,
+        explain: 'chunks of a rewritten queue',
+      });
+    }
+    for (const path of remove) {
+      removedIds.push(queue.id);
+      removedPaths.push(path);
+    }
+    queues.stored.set(aggregate, after);
+  }
+  if (removedIds.length > 0) {
+    parts.push({
+      sql: `DELETE FROM routing_chunks AS c USING unnest(${param(removedIds)}::text[], ${param(removedPaths)}::text[]) AS gone(id, path)
+        WHERE c.routing_id = gone.id AND c.path = gone.path RETURNING 1`,
+      explain: 'chunks a queue no longer has',
+    });
+  }
+  if (upserts.length > 0) {
+    parts.push({
+      sql: `INSERT INTO routing_chunks (routing_id, path, stamp, data)
+        SELECT e->>'id', e->>'path', e->>'stamp', e->'data' FROM jsonb_array_elements(${param(JSON.stringify(upserts))}::jsonb) AS e
+        ON CONFLICT (routing_id, path) DO UPDATE SET stamp = EXCLUDED.stamp, data = EXCLUDED.data RETURNING 1`,
+      explain: 'chunks',
+    });
+  }
+  return parts;
+}
+
+/**
  * Every write of the commit as one statement (a data-modifying CTE per part), so the whole
  * write costs one round trip. The rows it updates or deletes are already locked, so it only
  * waits on an insert racing another of the same id; the parts touch distinct rows, and
  * uniqueness, checked at COMMIT, does not depend on the order they run in.
  */
-function writeStatement(commit: Commit, plan: Plan, stamps: Stamps): Readonly<{ text: string; values: unknown[]; parts: readonly Part[] }> {
+function writeStatement(
+  commit: Commit,
+  plan: Plan,
+  queues: QueueWrites,
+  stored: ReadonlyMap<string, string>,
+): Readonly<{ text: string; values: unknown[]; parts: readonly Part[] }> {
   const values: unknown[] = [];
   const param = (value: unknown) => {
     values.push(value);
@@ -172,9 +239,10 @@ function writeStatement(commit: Commit, plan: Plan, stamps: Stamps): Readonly<{ 
       param(
         JSON.stringify(
           aggregates.map((value): WriteItem => ({
-            value,
+            // A queue's row holds its root document; its chunks are written below.
+            value: kind === 'routing' ? (queues.writes.get(value)?.layout ?? layoutOf(value as RoutingState)).root : value,
             expected: plan.expected.get(keyOf(kind, value.id)) ?? null,
-            stamp: stamps.get(value) ?? null,
+            stamp: queues.writes.get(value)?.stamp ?? null,
           })),
         ),
       );
@@ -188,6 +256,7 @@ function writeStatement(commit: Commit, plan: Plan, stamps: Stamps): Readonly<{ 
     }
     if (unchecked.length > 0) parts.push({ sql: WRITES[kind].upsert(items(unchecked)), explain: `${kind} writes` });
   }
+  parts.push(...chunkParts(plan.writes.get('routing') ?? [], queues, stored, param));
   if (commit.events.length > 0) {
     parts.push({ sql: insertEvents(param(commit.workspaceId), param(JSON.stringify(commit.events))), explain: 'events' });
   }
@@ -204,14 +273,20 @@ function writeStatement(commit: Commit, plan: Plan, stamps: Stamps): Readonly<{ 
  * in one statement — removals, aggregates, events, outbox withdrawals and messages. Answers a stale version by rolling
  * back; uniqueness is left to the database, which checks it at COMMIT.
  *
- * @example await inTransaction(pool, (client) => writeCommit(client, commit, new Map())) // { committed: true }
+ * @example await inTransaction(pool, (client) => writeCommit(client, commit)) // { committed: true }
  */
-export async function writeCommit(client: SqlClient, commit: Commit, stamps: Stamps = new Map()): Promise<TransactionEnd<CommitOutcome>> {
+export async function writeCommit(
+  client: SqlClient,
+  commit: Commit,
+  queues: QueueWrites = { writes: new Map(), chunksAt: () => undefined, stored: new Map() },
+): Promise<TransactionEnd<CommitOutcome>> {
   const plan = planOf(commit);
 
   const lock = lockStatement(commit, plan);
   const { rows } = await client.query(lock.text, lock.values);
-  const current = new Map((rows as { kind: string; id: string; version: number | string }[]).map((r) => [keyOf(r.kind, r.id), Number(r.version)]));
+  const locked = rows as { kind: string; id: string; version: number | string; stamp: string | null }[];
+  const current = new Map(locked.map((r) => [keyOf(r.kind, r.id), Number(r.version)]));
+  const stored = new Map(locked.flatMap((r) => (r.stamp === null ? [] : [[keyOf(r.kind, r.id), r.stamp] as const])));
   for (const [key, version] of plan.expected) {
     const found = current.get(key) ?? 0;
     if (found !== version) return stale(`${key.replace(':', ' ')} is at version ${found}, expected ${version}`);
@@ -219,7 +294,7 @@ export async function writeCommit(client: SqlClient, commit: Commit, stamps: Sta
   const exists = await findUnlockable(client, plan);
   if (exists) return stale(exists);
 
-  const write = writeStatement(commit, plan, stamps);
+  const write = writeStatement(commit, plan, queues, stored);
   if (write.parts.length > 0) {
     const { rows: [touched] } = await client.query(write.text, write.values);
     const counts = touched as Record<string, number | string>;

@@ -1,4 +1,7 @@
 import type { RoutingState } from '../../domain/index';
+import type { Commit } from '../../ports/store';
+import type { QueueWrites } from './commit';
+import { layoutOf, type StoredChunks } from './routing-chunks';
 
 /** Where a queue lives: its workspace and department (`workspace` for the workspace-wide one). */
 export const queueKeyOf = (departmentId: string | null): string => departmentId ?? 'workspace';
@@ -12,19 +15,22 @@ const freeze = <T>(value: T): T => {
 };
 
 /**
- * The routing queues this store committed most recently, each with the stamp its write got.
- * Routing keeps an index per state object, so handing back the very object that was committed
- * spares rebuilding it on the next load: a load whose row still carries the stamp this process
- * wrote gets that object back instead of a fresh parse. Any other instance's write has another
- * stamp, so nothing stale is ever handed out. Bounded: the least recently used queues go first.
+ * The routing queues this store committed or loaded most recently, each with the stamp of the
+ * write it is and the chunks that write stored (see routing-chunks.ts). Routing keeps an index
+ * per state object, so handing back the very object that was committed spares rebuilding it on
+ * the next load: a load whose row still carries the stamp this process knows gets that object
+ * back instead of a fresh parse. And a commit on a row still at that stamp writes only the
+ * chunks its state does not share with that object. Any other instance's write has another
+ * stamp, so nothing stale is ever handed out or trusted. Bounded: the least recently used
+ * queues go first.
  *
  * @example
  * const queues = new CommittedQueues(500);
- * queues.remember(state, 'b3f…-17'); // after the commit succeeded
+ * queues.remember(state, 'b3f…-17', chunks); // after the commit succeeded, with the chunks it stored
  * queues.recall(state.workspaceId, 'dep_sales', 'b3f…-17') // state
  */
 export class CommittedQueues {
-  readonly #entries = new Map<string, Readonly<{ stamp: string; value: RoutingState }>>();
+  readonly #entries = new Map<string, Readonly<{ stamp: string; value: RoutingState; chunks: StoredChunks }>>();
   readonly #prefix = crypto.randomUUID();
   #count = 0;
 
@@ -35,11 +41,42 @@ export class CommittedQueues {
     return `${this.#prefix}-${++this.#count}`;
   }
 
-  /** Keeps a committed queue (frozen: it will be handed out again) under its stamp. */
-  remember(value: RoutingState, stamp: string): void {
+  /**
+   * Stamps and lays out the queues a commit writes, for {@link writeCommit}; once the commit
+   * succeeded, {@link rememberWrites} keeps them.
+   */
+  prepare(commit: Commit): QueueWrites {
+    const writes = new Map(
+      commit.writes.flatMap((a) => (a.kind === 'routing' ? [[a, { stamp: this.newStamp(), layout: layoutOf(a) }] as const] : [])),
+    );
+    const chunksAt = (queue: RoutingState, stamp: string) => {
+      const entry = this.#entries.get(`${queue.workspaceId}\n${queueKeyOf(queue.departmentId)}`);
+      return entry?.stamp === stamp ? entry.chunks : undefined;
+    };
+    return { writes, chunksAt, stored: new Map() };
+  }
+
+  /** Keeps the queues of a commit that succeeded, with the chunks it left stored. */
+  rememberWrites(queues: QueueWrites): void {
+    for (const [queue, { stamp }] of queues.writes) {
+      const chunks = queues.stored.get(queue);
+      if (chunks) this.remember(queue as RoutingState, stamp, chunks);
+    }
+  }
+
+  /**
+   * The chunks this store knows of a queue, under whatever stamp: a load asks the database to
+   * leave out those it still holds under the same stamp.
+   */
+  knownChunks(workspaceId: string, queueKey: string): StoredChunks | undefined {
+    return this.#entries.get(`${workspaceId}\n${queueKey}`)?.chunks;
+  }
+
+  /** Keeps a queue as committed or loaded (frozen: it will be handed out again) under its stamp, with its stored chunks. */
+  remember(value: RoutingState, stamp: string, chunks: StoredChunks): void {
     const key = `${value.workspaceId}\n${queueKeyOf(value.departmentId)}`;
     this.#entries.delete(key);
-    this.#entries.set(key, { stamp, value: freeze(value) });
+    this.#entries.set(key, { stamp, value: freeze(value), chunks });
     for (const oldest of this.#entries.keys()) {
       if (this.#entries.size <= this.capacity) break;
       this.#entries.delete(oldest);

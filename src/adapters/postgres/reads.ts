@@ -3,6 +3,7 @@ import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../../dom
 import type { Email } from '../../domain/values';
 import type { AggregateKind, DecisionReads, ExpectedVersion, Versioned } from '../../ports/store';
 import { queueKeyOf, type CommittedQueues } from './committed-queues';
+import { joinQueue, type Node, type StoredChunks, type StoredRoot } from './routing-chunks';
 import type { SqlResult } from './sql-pool';
 import { TABLES } from './tables';
 
@@ -10,6 +11,9 @@ import { TABLES } from './tables';
 export type RunStatement = (text: string, values: unknown[]) => Promise<SqlResult>;
 
 type DocumentRow = { data: unknown; version: number | string };
+
+/** A routing queue's root row (`path` null), or one of its chunk rows, which follow it and carry only `n`, `stamp`, `path` and `data`. */
+type QueueRow = { n: string | number; id: string | null; queue_key: string | null; version: number | string | null; stamp: string | null; path: string | null; data: unknown };
 
 /**
  * A row's document and version as the store hands them out.
@@ -118,21 +122,80 @@ export class PostgresReads implements Required<DecisionReads> {
   async loadRoutingStates(workspaceId: WorkspaceId, departmentIds: readonly (DepartmentId | null)[]): Promise<readonly Versioned<RoutingState>[]> {
     if (departmentIds.length === 0) return [];
     const keys = departmentIds.map(queueKeyOf);
-    // The document is left out where the row is still the write this store committed: that
-    // object is handed back instead (see CommittedQueues).
-    const load = (known: string[]) =>
-      this.#rows<{ queue_key: string; version: number | string; stamp: string; data: RoutingState | null }>(
-        `SELECT r.queue_key, r.version, r.stamp, CASE WHEN r.stamp = ANY($3::text[]) THEN NULL ELSE r.data END AS data
+    // What this store holds of each queue, taken before the read: a commit meanwhile replaces an
+    // entry but never changes one, so a chunk the read leaves out is still here afterwards.
+    const held = keys.map((key) => this.#queues.knownChunks(workspaceId, key));
+    let queues = await this.#readQueues(workspaceId, keys, this.#queues.stampsOf(workspaceId, keys), held);
+    const found = (queues ?? []).map(({ row }) => (row.data === null ? this.#queues.recall(workspaceId, row.queue_key!, row.stamp!) : undefined));
+    // A chunk was rewritten between the two reads, or another load or commit evicted a
+    // remembered queue meanwhile: read everything, in one statement, after all.
+    if (queues === null || queues.some(({ row }, n) => row.data === null && found[n] === undefined)) {
+      queues = (await this.#readQueues(workspaceId, keys, [], keys.map(() => undefined)))!;
+    }
+    return queues.map(({ row, chunks }, n) => {
+      if (row.data === null) return { value: found[n]!, version: Number(row.version) };
+      const value = joinQueue(row.data as StoredRoot, new Map([...chunks].map(([path, { node }]) => [path, node])));
+      // What the database holds under this stamp, so that the next commit writes only what it changes.
+      this.#queues.remember(value, row.stamp!, chunks);
+      return { value, version: Number(row.version) };
+    });
+  }
+
+  /**
+   * Each queue's root row, then its chunk rows (see routing-chunks.ts), in one statement so that
+   * they are read at one instant. A root still at a stamp in `knownRoots` is not sent, nor are its
+   * chunks: the store hands back the object it remembers (see CommittedQueues). Of a queue this
+   * store holds chunks of (`held`), the chunk rows come without their data, and a second
+   * statement fetches only those it does not hold under the same stamp: a stamp names the write
+   * that stored the chunk, so what it fetches is what the first statement saw, unless the chunk
+   * was rewritten meanwhile (then `null`: read again). Where another instance wrote the queue
+   * last, only the chunks it changed cross the wire.
+   */
+  async #readQueues(
+    workspaceId: WorkspaceId,
+    keys: readonly string[],
+    knownRoots: readonly string[],
+    held: readonly (StoredChunks | undefined)[],
+  ): Promise<{ row: QueueRow; chunks: Map<string, Readonly<{ node: Node; stamp: string }>> }[] | null> {
+    const rows = await this.#rows<QueueRow>(
+      `WITH roots AS (
+         SELECT r.id, r.queue_key, r.version, r.stamp, r.stamp = ANY($3::text[]) AS known, r.data, wanted.n
            FROM unnest($2::text[]) WITH ORDINALITY AS wanted(queue_key, n)
            JOIN routing_states r ON r.workspace_id = $1 AND r.queue_key = wanted.queue_key
-          ORDER BY wanted.n`,
-        [workspaceId, keys, known],
-      );
-    let rows = await load(this.#queues.stampsOf(workspaceId, keys));
-    const found = rows.map((r) => r.data ?? this.#queues.recall(workspaceId, r.queue_key, r.stamp));
-    // Another load or commit evicted a remembered queue meanwhile: read the documents after all.
-    if (found.some((v) => v === undefined)) rows = await load([]);
-    return rows.map((r, n) => ({ value: (r.data ?? found[n])!, version: Number(r.version) }));
+       )
+       SELECT n, id, queue_key, version, stamp, NULL AS path, CASE WHEN known THEN NULL ELSE data END AS data FROM roots
+       UNION ALL
+       SELECT roots.n, NULL, NULL, NULL, c.stamp, c.path, CASE WHEN roots.queue_key = ANY($4::text[]) THEN NULL ELSE c.data END
+         FROM roots JOIN routing_chunks c ON c.routing_id = roots.id WHERE NOT roots.known
+       ORDER BY n, path NULLS FIRST`,
+      [workspaceId, keys, knownRoots, keys.filter((_, n) => held[n] !== undefined && held[n].size > 0)],
+    );
+    const queues: { row: QueueRow; chunks: Map<string, Readonly<{ node: Node; stamp: string }>> }[] = [];
+    const wanted: { queue: number; id: string; path: string; stamp: string }[] = [];
+    for (const row of rows) {
+      if (row.path === null) {
+        queues.push({ row, chunks: new Map() });
+        continue;
+      }
+      // A chunk row follows its root row, and carries only what is its own (the list can be long).
+      const { row: root, chunks } = queues[queues.length - 1]!;
+      const mine = held[Number(root.n) - 1]?.get(row.path);
+      if (row.data !== null) chunks.set(row.path, { node: row.data as Node, stamp: row.stamp! });
+      else if (mine?.stamp === row.stamp) chunks.set(row.path, mine);
+      else wanted.push({ queue: queues.length - 1, id: root.id!, path: row.path, stamp: row.stamp! });
+    }
+    if (wanted.length === 0) return queues;
+    const fetched = await this.#rows<{ n: string | number; data: unknown }>(
+      `SELECT w.n, c.data FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS w(id, path, stamp, n)
+         JOIN routing_chunks c ON c.routing_id = w.id AND c.path = w.path AND c.stamp = w.stamp`,
+      [wanted.map((w) => w.id), wanted.map((w) => w.path), wanted.map((w) => w.stamp)],
+    );
+    if (fetched.length < wanted.length) return null;
+    for (const { n, data } of fetched) {
+      const { queue, path, stamp } = wanted[Number(n) - 1]!;
+      queues[queue]!.chunks.set(path, { node: data as Node, stamp });
+    }
+    return queues;
   }
 
   async lapsedInvitations(workspaceId: WorkspaceId, now: Date, limit: number): Promise<readonly Versioned<Invitation>[]> {

@@ -1,4 +1,3 @@
-import type { RoutingState } from '../../domain/index';
 import type { WorkspaceId } from '../../domain/ids';
 import type { Commit, CommitOutcome, LockOutcome, RosterSession } from '../../ports/store';
 import { writeCommit } from './commit';
@@ -126,12 +125,12 @@ export class PostgresSession implements RosterSession {
       this.#ended = true;
       return this.#deps.commitAlone(commit);
     }
-    const stamps = new Map(commit.writes.flatMap((a) => (a.kind === 'routing' ? [[a, this.#deps.queues.newStamp()] as const] : [])));
+    const queues = this.#deps.queues.prepare(commit);
     try {
-      const end = await writeCommit(client, commit, stamps);
+      const end = await writeCommit(client, commit, queues);
       await client.query(end.commit ? 'COMMIT' : 'ROLLBACK');
       this.#open = false;
-      if (end.value.committed) for (const [queue, stamp] of stamps) this.#deps.queues.remember(queue as RoutingState, stamp);
+      if (end.value.committed) this.#deps.queues.rememberWrites(queues);
       return end.value;
     } catch (error) {
       // Conflicts the database detected (a unique key at COMMIT, a deadlock) are answers;

@@ -309,10 +309,10 @@ export class PostgresRosterStore implements RosterStore {
   }
 
   async commit(commit: Commit): Promise<CommitOutcome> {
-    const stamps = new Map(commit.writes.flatMap((a) => (a.kind === 'routing' ? [[a, this.#queues.newStamp()] as const] : [])));
+    const queues = this.#queues.prepare(commit);
     try {
-      const outcome = await inTransaction(this.#pool, (client) => writeCommit(client, commit, stamps));
-      if (outcome.committed) for (const [queue, stamp] of stamps) this.#queues.remember(queue as RoutingState, stamp);
+      const outcome = await inTransaction(this.#pool, (client) => writeCommit(client, commit, queues));
+      if (outcome.committed) this.#queues.rememberWrites(queues);
       return outcome;
     } catch (error) {
       // Conflicts the database detected (a unique key at COMMIT, a deadlock) are answers;
