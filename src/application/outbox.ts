@@ -1,5 +1,5 @@
 import { addMilliseconds } from 'date-fns';
-import type { InvitationId, WorkspaceId } from '../domain/ids';
+import type { InvitationId } from '../domain/ids';
 import { hasPassed, type IsoTime } from '../domain/time';
 import type { OutboxMessage } from '../ports/outbox';
 import type { Mailer } from '../ports/services';
@@ -106,18 +106,8 @@ export async function deliverDue(
 
 /** Builds a pending outbox message; `topic` and `expiresAt` are kept only when given. */
 export function outboxMessage(
-  fields: Readonly<{
-    id: string;
-    workspaceId: WorkspaceId;
-    idempotencyKey: string;
-    to: string;
-    subject: string;
-    text: string;
-    html: string | null;
-    now: Date;
-    topic?: string;
-    expiresAt?: string;
-  }>,
+  fields: Pick<OutboxMessage, 'id' | 'workspaceId' | 'idempotencyKey' | 'to' | 'subject' | 'text' | 'html'> &
+    Readonly<{ now: Date; topic?: string; expiresAt?: string }>,
 ): OutboxMessage {
   const at = fields.now.toISOString();
   return {
