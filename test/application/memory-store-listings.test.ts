@@ -67,6 +67,33 @@ describe('Listing', () => {
   });
 });
 
+describe('Listing chunk size', () => {
+  it('refuses chunks of fewer than 2 rows, which would split into an empty chunk', () => {
+    const order: ListingOrder<{ at: string; id: string }> = { time: (r) => r.at, id: (r) => r.id };
+    for (const chunk of [1, 0, -1, Number.NaN]) expect(() => new Listing(order, chunk)).toThrow(RangeError);
+    const two = new Listing(order, 2);
+    for (const id of ['c', 'a', 'b', 'd']) two.add({ at: TIMES[0]!, id });
+    expect(two.after(undefined, Infinity, () => true).map((r) => r.id)).toEqual(['a', 'b', 'c', 'd']);
+  });
+});
+
+describe('MemoryRosterStore, a commit that throws', () => {
+  it('leaves the store as it was, listings included, when a value cannot be copied', async () => {
+    const store = new MemoryRosterStore();
+    const ws = ids.workspace('ws_throw');
+    const ana = anAgent({ workspaceId: ws, id: 'agt_ana', email: 'ana@throw.example' });
+    expect(await store.commit({ workspaceId: ws, expected: [], writes: [aWorkspace({ id: ws }), ana], removals: [], events: [], outbox: [] })).toEqual({ committed: true });
+    // Ana rewritten beside a value structuredClone refuses: the commit throws...
+    const unclonable = { ...anAgent({ workspaceId: ws, id: 'agt_bad', email: 'bad@throw.example' }), hook: () => 1 } as unknown as Agent;
+    await expect(store.commit({ workspaceId: ws, expected: [], writes: [{ ...ana, name: 'Ana B' }, unclonable], removals: [], events: [], outbox: [] })).rejects.toThrow();
+    expect((await store.loadAgent(ws, ana.id))?.value.name).toBe(ana.name);
+    // ...and the next commit, about something else, does not take Ana out of her listings.
+    const bob = anAgent({ workspaceId: ws, id: 'agt_bob', email: 'bob@throw.example' });
+    expect(await store.commit({ workspaceId: ws, expected: [], writes: [bob], removals: [], events: [], outbox: [] })).toEqual({ committed: true });
+    expect((await store.listAgents(ws)).map((a) => a.id).sort()).toEqual([ana.id, bob.id]);
+  });
+});
+
 describe('MemoryRosterStore listings', () => {
   const WS = ids.workspace('ws_listed');
   const OTHER = ids.workspace('ws_beside');

@@ -32,7 +32,10 @@ export class Listing<T> {
   constructor(
     readonly order: ListingOrder<T>,
     readonly chunk = 256,
-  ) {}
+  ) {
+    // A full chunk splits in two halves: a chunk of one would split into an empty one.
+    if (!(chunk >= 2)) throw new RangeError('chunk < 2');
+  }
 
   /** How many items it holds. */
   get size(): number {

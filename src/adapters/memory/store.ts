@@ -364,6 +364,11 @@ export class MemoryRosterStore implements RosterStore {
         return { committed: false, reason: 'stale-version', detail: `${e.kind} ${e.id} is at version ${current}, expected ${e.version}` };
       }
     }
+    // Copied before anything changes, so a value structuredClone refuses (a function, say) throws
+    // here and leaves the store as it was, not half-committed. Routing queues are kept as given
+    // (see below).
+    const copies = commit.writes.map((a) => (a.kind === 'routing' ? a : structuredClone(a)));
+    const events = commit.events.map((e) => structuredClone(e));
     const touched = new Set([...commit.writes.map((a) => keyOf(a.kind, a.id)), ...commit.removals.map((r) => keyOf(r.kind, r.id))]);
     const claims = new Map<string, string>();
     for (const a of commit.writes) {
@@ -383,12 +388,12 @@ export class MemoryRosterStore implements RosterStore {
       this.#index(key, old.value, false);
     }
     for (const r of commit.removals) this.#rows.delete(keyOf(r.kind, r.id));
-    for (const a of commit.writes) {
+    for (const [n, a] of commit.writes.entries()) {
       const key = keyOf(a.kind, a.id);
       // A copy, so the caller's objects stay theirs; except routing queues, frozen in place: they
       // can be large, and routing keeps its pick index per state object, so handing the same
       // object back keeps a pick O(log n) instead of rebuilding the index.
-      const stored = a.kind === 'routing' ? freeze(a) : freeze(structuredClone(a));
+      const stored = freeze(copies[n]!);
       const old = this.#rows.get(key);
       this.#rows.set(key, { value: stored, version: (old?.version ?? 0) + 1, seq: old?.seq ?? ++this.#written });
     }
@@ -400,7 +405,7 @@ export class MemoryRosterStore implements RosterStore {
     this.#settle();
     for (const [key, holder] of claims) this.#unique.set(key, holder);
     const log = this.#events.get(commit.workspaceId) ?? [];
-    for (const e of commit.events) log.push(freeze(structuredClone(e)));
+    for (const e of events) log.push(freeze(e));
     this.#events.set(commit.workspaceId, log);
     // Withdrawn before this commit's own messages are enqueued: a resend replaces its topic's message.
     for (const topic of commit.withdraw ?? []) this.#withdrawTopic(commit.workspaceId, topic);
