@@ -144,6 +144,9 @@ SELECT m->>'id', m->>'workspaceId', m->>'idempotencyKey', m->>'to', m->>'subject
   (m->>'deliveredAt')::timestamptz, m->>'lastError', m->>'topic', (m->>'expiresAt')::timestamptz
 FROM jsonb_array_elements(${messages}::jsonb) WITH ORDINALITY AS x(m, n) ORDER BY n RETURNING 1`;
 
+/** What withdrawing an outbox row sets: final, no body (it held a link), no lease (ADR 0025). */
+export const WITHDRAWN = "status = 'withdrawn', body_text = '', body_html = NULL, lease_until = NULL";
+
 /**
  * Withdraws the workspace's pending messages of the topics named (ADR 0025), through the partial
  * index on (workspace_id, topic). It runs in the commit's one statement, whose parts share a
@@ -151,8 +154,7 @@ FROM jsonb_array_elements(${messages}::jsonb) WITH ORDINALITY AS x(m, n) ORDER B
  * A row leased by a dispatcher is withdrawn too; one being marked delivered meanwhile is waited
  * for, then left alone when it is no longer pending.
  */
-const withdrawOutbox = (workspace: string, topics: string) => `UPDATE outbox
-SET status = 'withdrawn', body_text = '', body_html = NULL, lease_until = NULL
+const withdrawOutbox = (workspace: string, topics: string) => `UPDATE outbox SET ${WITHDRAWN}
 WHERE workspace_id = ${workspace} AND status = 'pending' AND topic = ANY(${topics}::text[]) RETURNING 1`;
 
 /** One part of the write statement: what it does, and how many rows it must touch (if it matters). */

@@ -18,7 +18,7 @@ import type {
   Versioned,
   WorkspaceEvent,
 } from '../../ports/store';
-import { writeCommit } from './commit';
+import { WITHDRAWN, writeCommit } from './commit';
 import { CommittedQueues } from './committed-queues';
 import { conflictOf } from './errors';
 import { BY_ID, PostgresReads } from './reads';
@@ -341,7 +341,7 @@ export class PostgresRosterStore implements RosterStore {
 
   async markWithdrawn(id: string): Promise<void> {
     await this.#pool.query(
-      `UPDATE outbox SET status = 'withdrawn', body_text = '', body_html = NULL, lease_until = NULL WHERE id = $1 AND status = 'pending'`,
+      `UPDATE outbox SET ${WITHDRAWN} WHERE id = $1 AND status = 'pending'`,
       [id],
     );
   }
