@@ -26,10 +26,27 @@ export class CapturingMailer implements Mailer {
     this.sent.push(message);
   }
 
-  /** The plaintext token in the newest email to `to`, read from its link. */
+  /**
+   * The plaintext token in the newest email to `to`, read from its link whatever the link's shape
+   * (`acceptUrl` is the host's: `?token=…`, `/join/…`, `?t=…&lang=fr`), in the text or, for a
+   * template that puts the link in the HTML only, in the HTML. A token is 43 base64url characters
+   * (32 random bytes); a `token=` parameter is taken first, then the last run of exactly 43 such
+   * characters in the text, then in the HTML.
+   *
+   * @example mailer.lastTokenFor('bob@acme.com') // 'q3Xc…' (43 characters), or undefined if no email to Bob holds one
+   */
   lastTokenFor(to: string): string | undefined {
-    const text = [...this.sent].reverse().find((m) => m.to === to)?.text;
-    return text?.match(/token=([A-Za-z0-9_-]{43})/)?.[1];
+    const message = [...this.sent].reverse().find((m) => m.to === to);
+    if (!message) return undefined;
+    for (const body of [message.text, message.html ?? '']) {
+      const named = body.match(/[?&]token=([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/);
+      if (named) return named[1];
+    }
+    for (const body of [message.text, message.html ?? '']) {
+      const runs = body.match(/(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g);
+      if (runs) return runs.at(-1);
+    }
+    return undefined;
   }
 }
 
