@@ -344,15 +344,18 @@ export const descriptionSchema: z.ZodType<string, string> = /* @__PURE__ */ pure
  * JavaScript has no locale-free case *folding*; lower → upper → lower
  * approximates Unicode full folding (the first lower-casing is needed so that
  * 'ẞ' and 'ß' reach the same 'ss'). It is locale-independent on purpose:
- * a key must not change with the server's locale. Input is expected to be
- * NFC already (the name schemas guarantee it); the NFC steps only make the
- * key stable for callers that pass raw strings.
+ * a key must not change with the server's locale. The name schemas hand it
+ * names already trimmed and NFC; it trims (Unicode white space, as they do)
+ * and normalises too, so that a caller comparing a raw name as typed
+ * (" sales ", with a no-break or ideographic space) gets the key the stored
+ * department has.
  *
  * @example
  * nameKey('Straße') === nameKey('STRASSE'); // true
+ * nameKey('\u00A0Sales ') === nameKey('sales'); // true
  */
 export function nameKey(name: string): string {
-  return name.normalize('NFC').toLowerCase().toUpperCase().toLowerCase().normalize('NFC');
+  return trimWith(name, UNICODE_WHITESPACE).normalize('NFC').toLowerCase().toUpperCase().toLowerCase().normalize('NFC');
 }
 
 // ---------------------------------------------------------------------------

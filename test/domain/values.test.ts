@@ -357,6 +357,20 @@ describe('nameKey', () => {
     expect(nameKey(a)).toBe(nameKey(b));
   });
 
+  it.each([' sales ', '\u00A0Sales', 'SALES\u3000', '\t\nSales\u2028'])('%j as typed has the key of the stored "Sales"', (typed) => {
+    expect(nameKey(typed)).toBe(nameKey(departmentNameSchema.parse('Sales')));
+  });
+
+  fcTest.prop([fc.string({ maxLength: 20 }), fc.array(fc.constantFrom(' ', '\t', '\u00A0', '\u2003', '\u3000', '\u2028', '\uFEFF'), { maxLength: 3 }), fc.array(fc.constantFrom(' ', '\u00A0', '\u3000', '\u205F'), { maxLength: 3 })])(
+    'a name padded with white space has the key of the name the schema stores',
+    (name, before, after) => {
+      const stored = departmentNameSchema.safeParse(name);
+      const typed = `${before.join('')}${name}${after.join('')}`;
+      const parsed = departmentNameSchema.safeParse(typed);
+      if (stored.success && parsed.success) expect(nameKey(typed)).toBe(nameKey(parsed.data));
+    },
+  );
+
   it('keeps different names apart', () => {
     expect(nameKey('Sales')).not.toBe(nameKey('Sales EU'));
     expect(nameKey('Sales')).not.toBe(nameKey('Sale'));
