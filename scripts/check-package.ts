@@ -143,10 +143,14 @@ const checks: Check[] = [
     name: 'npm pack',
     run: () => {
       packed = packTarball(root, packDir);
-      const unexpected = packed.files.filter((f) => !/^(dist\/|sql\/|docs\/(guides\/|decisions\/)?[\w-]+\.md$|package\.json$|README\.md$|LICENSE|CHANGELOG\.md$)/.test(f));
+      const unexpected = packed.files.filter(
+        (f) => !/^(dist\/|sql\/|docs\/(guides\/|decisions\/)?[\w-]+\.md$|examples\/([\w-]+\/)?[\w-]+\.(ts|md)$|package\.json$|(README|CHANGELOG|SECURITY|CONTRIBUTING)\.md$|LICENSE)/.test(f),
+      );
       // The docs ship, so that the README's links and the TSDoc's (docs/domain.md, the guides)
-      // resolve in an installed package; the generated API reference (docs/api) does not.
-      const missing = ['docs/domain.md', 'docs/guides/storage.md', 'docs/decisions/0001-decider-shape.md', 'sql/'].filter(
+      // resolve in an installed package; the generated API reference (docs/api) does not. So do
+      // the examples the guides tell a user to start from, and the changelog and security policy
+      // they link to.
+      const missing = ['docs/domain.md', 'docs/guides/storage.md', 'docs/decisions/0001-decider-shape.md', 'sql/', 'examples/quickstart.ts', 'examples/property-testing/driver.ts', 'CHANGELOG.md', 'SECURITY.md'].filter(
         (f) => !packed!.files.some((file) => file.startsWith(f)),
       );
       return {
