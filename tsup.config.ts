@@ -36,6 +36,6 @@ export default defineConfig({
   treeshake: true,
   target: 'es2022',
   splitting: false,
-  external: ['agent-roster', 'zod', 'neverthrow', 'date-fns', 'fast-check', 'pg'],
+  external: ['agent-roster', 'zod', 'neverthrow', 'fast-check', 'pg'],
   esbuildPlugins: [coreAsPackage],
 });

@@ -1,4 +1,3 @@
-import { addMilliseconds } from 'date-fns';
 import type { InvitationId } from '../domain/ids';
 import { hasPassed, type IsoTime } from '../domain/time';
 import type { OutboxMessage } from '../ports/outbox';
@@ -94,7 +93,7 @@ export async function deliverDue(
     try {
       await deps.mailer.send({ to: m.to, subject: m.subject, text: m.text, html: m.html, idempotencyKey: m.idempotencyKey });
     } catch (e) {
-      await deps.store.markFailed(m.id, e instanceof Error ? e.message : String(e), addMilliseconds(stamp(), retryDelay(m.attempts, deps.retry)));
+      await deps.store.markFailed(m.id, e instanceof Error ? e.message : String(e), new Date(stamp().getTime() + retryDelay(m.attempts, deps.retry)));
       failed++;
       continue;
     }

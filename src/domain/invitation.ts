@@ -213,9 +213,9 @@ export function inviteAgent(
 }
 
 /**
- * When a link sent at `now` expires: `ttlHours` later. The same epoch arithmetic as date-fns'
- * `addHours`, without its generic Date construction (0.28 µs a call measured here, against
- * 0.11 µs for `new Date(ms)`).
+ * When a link sent at `now` expires: `ttlHours` later, by epoch arithmetic (UTC has no daylight
+ * saving to skip). `new Date(ms)` takes 0.11 µs here, against 0.28 µs for date-fns' generic
+ * `addHours`, which the library used before it dropped the dependency.
  */
 function expiryFrom(now: Date, ttlHours: number): IsoTime {
   return isoTime(new Date(now.getTime() + ttlHours * 3_600_000));

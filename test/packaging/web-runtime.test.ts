@@ -1,7 +1,7 @@
 /**
  * The core claims to run wherever Web standards do: browsers, edge workers, Deno, Bun. Two proofs:
  *   1. esbuild bundles src/index.ts for a neutral (non-Node) platform with zod, neverthrow and
- *      date-fns inside, and the result names no Node built-in;
+ *      nothing else (the core has no other dependency), and the result names no Node built-in;
  *   2. that bundle runs the whole invite → accept flow (scripts/smoke/flow.cjs, the same story the
  *      packed tarball runs under Node, Bun and Deno) in a `vm` context whose only globals are Web
  *      ones: no `process`, `require`, `Buffer` or `setImmediate` to lean on by accident.
@@ -14,7 +14,7 @@ import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const BUNDLED_DEPENDENCIES = ['zod', 'neverthrow', 'date-fns'];
+const BUNDLED_DEPENDENCIES = ['zod', 'neverthrow'];
 
 /** What a browser tab, a Cloudflare Worker and Deno all provide. Nothing Node-only. */
 function webOnlyGlobals(): Record<string, unknown> {
@@ -62,7 +62,7 @@ beforeAll(async () => {
 });
 
 describe('the core bundled for a non-Node platform', () => {
-  it('carries zod, neverthrow and date-fns inside and imports nothing from outside', () => {
+  it('carries zod and neverthrow inside and imports nothing from outside', () => {
     const inputs = Object.keys(metafile.inputs);
     for (const dependency of BUNDLED_DEPENDENCIES) {
       expect(inputs.some((i) => i.includes(`node_modules/${dependency}/`)), `${dependency} is bundled`).toBe(true);

@@ -1,4 +1,3 @@
-import { addMilliseconds } from 'date-fns';
 import type { Clock } from '../../ports/services';
 
 /** The real time. */
@@ -20,7 +19,7 @@ export class ManualClock implements Clock {
   /** Moves time forward. */
   advance(by: Readonly<{ days?: number; hours?: number; minutes?: number; seconds?: number; ms?: number }>): this {
     const ms = (((by.days ?? 0) * 24 + (by.hours ?? 0)) * 60 + (by.minutes ?? 0)) * 60_000 + (by.seconds ?? 0) * 1000 + (by.ms ?? 0);
-    this.#now = addMilliseconds(this.#now, ms);
+    this.#now = new Date(this.#now.getTime() + ms);
     return this;
   }
   /** Jumps to an instant. */
