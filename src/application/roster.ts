@@ -90,6 +90,11 @@ export type RosterOptions = Readonly<{
   conflictBackoff?: RetryPolicy;
   /** Try to deliver a command's emails right after its commit. Default true. */
   deliverImmediately?: boolean;
+  /**
+   * The wait before `deliverOutbox` tries again an email the mailer failed:
+   * after its n-th failed attempt an email waits `min(maxDelayMs, baseDelayMs × 2^(n−1))`. Default {@link DEFAULT_RETRY}
+   * (1 s doubling, at most 10 minutes; an invitation email is retried until its link lapses).
+   */
   retry?: RetryPolicy;
 }>;
 
