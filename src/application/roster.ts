@@ -1177,10 +1177,17 @@ export function createRoster(options: RosterOptions = {}) {
     /** Agents, filtered by status, availability or department. Every member may list the team. */
     listAgents: (actor: ActorRef, filter: AgentFilter = {}) =>
       parse(agentFilterSchema, filter).andThen((f) => reading(actor, null, ({ workspace }) => store.listAgents(workspace.id, f as AgentFilter))),
-    /** Invitations by status; `expired` includes pending ones already past expiry. Admins only. */
+    /**
+     * Invitations by status, as of now: a pending one already past its expiry is listed, and
+     * filtered, as `expired` (its `closedAt` its expiry), as the next seat check sees it and the
+     * next sweep will record it (ADR 0004). Admins only.
+     */
     listInvitations: (actor: ActorRef, filter: Omit<InvitationFilter, 'now'> = {}) =>
       parse(invitationFilterSchema, filter).andThen((f) =>
-        reading(actor, 'manageAgents', ({ workspace }) => store.listInvitations(workspace.id, { ...(f as InvitationFilter), now: now() })),
+        reading(actor, 'manageAgents', async ({ workspace }) => {
+          const at = now();
+          return (await store.listInvitations(workspace.id, { ...(f as InvitationFilter), now: at })).map(asOf(at));
+        }),
       ),
     /**
      * One page of `listAgents`, for teams too large to list at once: in the order they joined
@@ -1207,15 +1214,17 @@ export function createRoster(options: RosterOptions = {}) {
      */
     invitationPage: (actor: ActorRef, query: InvitationPageQuery = {}) =>
       parse(invitationPageSchema, query).andThen(({ after, limit = DEFAULT_PAGE_SIZE, ...filter }) =>
-        paging(actor, 'manageAgents', after, async (workspace, place, tag) =>
-          pageOf(
-            await store.listInvitations(workspace.id, { ...(filter as InvitationFilter), now: now() }, { after: place && { sentAt: place[0] as IsoTime, id: place[1] as InvitationId }, limit: limit + 1 }),
+        paging(actor, 'manageAgents', after, async (workspace, place, tag) => {
+          const at = now();
+          const page = pageOf(
+            await store.listInvitations(workspace.id, { ...(filter as InvitationFilter), now: at }, { after: place && { sentAt: place[0] as IsoTime, id: place[1] as InvitationId }, limit: limit + 1 }),
             BY_SENDING,
             place,
             tag,
             limit,
-          ),
-        ),
+          );
+          return { ...page, items: page.items.map(asOf(at)) };
+        }),
       ),
     /**
      * Departments with their member counts and pending invitations, lapsed ones left out as
@@ -1297,6 +1306,16 @@ export function createRoster(options: RosterOptions = {}) {
     deliverOutbox,
   });
 }
+
+/**
+ * An invitation as the roster shows it at `at`: one still stored as pending past its expiry is
+ * `expired`, closed at its expiry, as the next sweep will record it (ADR 0004); any other is as
+ * stored.
+ */
+const asOf =
+  (at: Date) =>
+  (invitation: Invitation): Invitation =>
+    domain.statusAt(invitation, at) === invitation.status ? invitation : Object.freeze({ ...invitation, status: 'expired', closedAt: invitation.expiresAt });
 
 /** Each use case as it is, or, in place of one whose error type lacks `ServiceUnavailable`, a type error saying so. */
 type DeclaringServiceUnavailable<R> = {

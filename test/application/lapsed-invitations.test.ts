@@ -178,3 +178,44 @@ describe('reads with lapsed invitations not yet recorded', () => {
     expect(seen[0]).toBeGreaterThan(seen[4]!);
   });
 });
+
+describe('an invitation that lapsed and is not yet recorded, as the listings show it', () => {
+  /** Cy invited and lapsed (not swept), Dee invited later and still pending, Bob accepted. */
+  async function aShopWithCyLapsed() {
+    const shop = await aShop();
+    await shop.join('Bob');
+    const cy = await shop.invite('cy@acme.com');
+    shop.clock.advance({ days: 6 });
+    const dee = await shop.invite('dee@acme.com');
+    shop.clock.advance({ days: 2 });
+    return { ...shop, cy, dee };
+  }
+  const byEmail = (items: readonly { email: string; status: string }[]) => Object.fromEntries(items.map((i) => [i.email, i.status]));
+
+  it('lists it as expired, closed at its expiry, under every filter, page or not', async () => {
+    const { roster, ana, cy, store, workspaceId } = await aShopWithCyLapsed();
+    const all = (await roster.listInvitations(ana))._unsafeUnwrap();
+    expect(byEmail(all)).toEqual({ 'bob@acme.com': 'accepted', 'cy@acme.com': 'expired', 'dee@acme.com': 'pending' });
+    expect(all.find((i) => i.id === cy.id)).toMatchObject({ status: 'expired', closedAt: cy.expiresAt });
+    for (const status of ['pending', 'expired', 'accepted', 'revoked'] as const) {
+      const listed = (await roster.listInvitations(ana, { status }))._unsafeUnwrap();
+      const paged = (await roster.invitationPage(ana, { status, limit: 1 }))._unsafeUnwrap();
+      expect(listed.map((i) => i.status).filter((s) => s !== status), `listInvitations(${status})`).toEqual([]);
+      expect(paged.items.map((i) => i.status).filter((s) => s !== status), `invitationPage(${status})`).toEqual([]);
+    }
+    expect(byEmail((await roster.invitationPage(ana))._unsafeUnwrap().items)).toEqual(byEmail(all));
+    // A view: the store still holds Cy's invitation as pending until a use case sweeps.
+    expect((await store.loadInvitation(workspaceId, cy.id))!.value.status).toBe('pending');
+  });
+
+  it('agrees with the workspace counts, before and after the sweep records it', async () => {
+    const { roster, ana, cy } = await aShopWithCyLapsed();
+    const pendingListed = async () => (await roster.listInvitations(ana, { status: 'pending' }))._unsafeUnwrap().length;
+    expect({ listed: await pendingListed(), counted: (await roster.getWorkspace(ana))._unsafeUnwrap().counts.pendingInvitations }).toEqual({ listed: 1, counted: 1 });
+    (await roster.expireLapsedInvitations(ana.workspaceId))._unsafeUnwrap();
+    const recorded = (await roster.listInvitations(ana, { status: 'expired' }))._unsafeUnwrap();
+    expect(recorded.map((i) => i.id)).toEqual([cy.id]);
+    expect(recorded[0]!.closedAt).not.toBeNull();
+    expect(await pendingListed()).toBe(1);
+  });
+});
