@@ -1295,8 +1295,9 @@ export function createRoster(options: RosterOptions = {}) {
      * One page of `outbox`, bodies left out as there, for an outbox too long to read at once: by
      * `createdAt` (then by id), `limit` of them (100 unless said, 1,000 at most), after the
      * `cursor` of the previous page, `status` filtering as in `outbox`. A message keeps its place
-     * as it is delivered or withdrawn; one enqueued while you page comes last (unless created in
-     * the same millisecond as the page's last message, and before it by id). Admins only.
+     * as it is delivered or withdrawn, so a walk lists every message there when it began once;
+     * one enqueued while you page is stamped later and comes after them (unless stamped before
+     * the last message read and committed after it). Admins only.
      */
     outboxPage: (actor: ActorRef, query: OutboxPageQuery = {}) =>
       parse(outboxPageSchema, query).andThen(({ after, limit = DEFAULT_PAGE_SIZE, status }) =>
