@@ -8,6 +8,7 @@ export {
   invitationFilterSchema,
   invitationPageSchema,
   MAX_PAGE_SIZE,
+  outboxPageSchema,
   type Cursor,
   type Page,
 } from './listings';

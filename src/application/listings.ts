@@ -92,6 +92,15 @@ export const invitationPageSchema = /* @__PURE__ */ pure(() =>
   invitationFilterSchema.extend({ after: afterSchema(placeCursor(invitationIdSchema)), limit: limitSchema }),
 );
 
+/** The statuses `outbox` and `outboxPage` filter by. */
+export const outboxStatusSchema = /* @__PURE__ */ z.enum(['pending', 'delivered', 'withdrawn']).optional();
+/** An outbox message's id as the roster makes them (`msg_…`), as a cursor carries it. */
+const outboxIdSchema = /* @__PURE__ */ z.string().regex(/^msg_[A-Za-z0-9_-]{1,64}$/);
+/** Query of `outboxPage`: the status `outbox` filters by, `after` a cursor it gave, `limit` 1–1000 (100). */
+export const outboxPageSchema = /* @__PURE__ */ pure(() =>
+  z.strictObject({ status: outboxStatusSchema, after: afterSchema(placeCursor(outboxIdSchema)), limit: limitSchema }),
+);
+
 /** The largest position a store may give an event: PostgreSQL's `bigint`. */
 const MAX_POSITION = '9223372036854775807';
 

@@ -37,12 +37,14 @@ import {
   invitationFilterSchema,
   invitationPageSchema,
   eventPageOf,
+  outboxPageSchema,
+  outboxStatusSchema,
   pageOf,
   workspaceTag,
   type Cursor,
   type Page,
 } from './listings';
-import { BY_JOINING, BY_SENDING, positionedSlice } from '../ports/order';
+import { BY_CREATION, BY_JOINING, BY_SENDING, positionedSlice } from '../ports/order';
 import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
 import { answerPortFailure, checkedClock, checkedRandom, PortFailure, portFailureOr } from './clock-and-random';
 import { appFail, type ApplicationError, type ConcurrencyConflict, type RateLimited, type ServiceName, type ServiceUnavailable, type StoreUnavailable } from './errors';
@@ -120,6 +122,8 @@ export type AgentPageQuery = AgentFilter & PageQuery;
 export type InvitationPageQuery = Omit<InvitationFilter, 'now'> & PageQuery;
 /** Query of `roster.eventPage`: where the page starts (a `cursor` it gave) and how many events it holds. */
 export type EventPageQuery = PageQuery;
+/** Query of `roster.outboxPage`: the status `outbox` filters by, and where the page starts. */
+export type OutboxPageQuery = Readonly<{ status?: OutboxStatus | undefined }> & PageQuery;
 const actorSchema = /* @__PURE__ */ z.strictObject({ workspaceId: workspaceIdSchema, agentId: agentIdSchema });
 /** Parses who acts; its issues are reported under `actor.` so they never read like the input's. */
 const actorWrapperSchema = /* @__PURE__ */ z.strictObject({ actor: actorSchema });
@@ -132,7 +136,6 @@ const queueRefSchema = /* @__PURE__ */ pure(() => z.looseObject({ departmentId: 
 /** Parses nothing: {@link parseInput} with it is the prototype-free, read-once copy of an input alone. */
 const anything = /* @__PURE__ */ z.unknown();
 
-const outboxStatusSchema = /* @__PURE__ */ z.enum(['pending', 'delivered', 'withdrawn']).optional();
 /** Delays in milliseconds: finite, 0 or more. */
 const delaysSchema = /* @__PURE__ */ pure(() => z.object({ baseDelayMs: z.number().min(0), maxDelayMs: z.number().min(0) }).optional());
 /** The options {@link createRoster} checks before building anything. */
@@ -1293,14 +1296,35 @@ export function createRoster(options: RosterOptions = {}) {
       ),
     /**
      * Outbox messages and their delivery state (`pending`, `delivered`, or `withdrawn`: not sent,
-     * its invitation closed or its link lapsed first). Admins only. Bodies are left out: an
-     * undelivered invitation's body holds its live link, which is for the invitee alone.
+     * its invitation closed or its link lapsed first), in the order they were enqueued. Admins
+     * only. Bodies are left out: an undelivered invitation's body holds its live link, which is
+     * for the invitee alone. It reads the whole outbox, and delivered and withdrawn messages
+     * stay in it (one per invitation email): for a busy workspace, read it with `outboxPage`.
      */
     outbox: (actor: ActorRef, status?: OutboxStatus) =>
       parse(outboxStatusSchema, status).andThen((s) =>
-        reading(actor, 'manageAgents', async ({ workspace }) =>
-          (await store.listOutbox(workspace.id, s)).map((m) => ({ ...m, text: '', html: null })),
-        ),
+        reading(actor, 'manageAgents', async ({ workspace }) => (await store.listOutbox(workspace.id, s)).map(withoutBody)),
+      ),
+    /**
+     * One page of `outbox`, bodies left out as there, for an outbox too long to read at once: by
+     * `createdAt` (then by id), `limit` of them (100 unless said, 1,000 at most), after the
+     * `cursor` of the previous page, `status` filtering as in `outbox`. A message keeps its place
+     * as it is delivered or withdrawn, so a walk lists every message there when it began once;
+     * one enqueued while you page is stamped later and comes after them (unless stamped before
+     * the last message read and committed after it). Admins only.
+     */
+    outboxPage: (actor: ActorRef, query: OutboxPageQuery = {}) =>
+      parse(outboxPageSchema, query).andThen(({ after, limit = DEFAULT_PAGE_SIZE, status }) =>
+        paging(actor, 'manageAgents', after, async (workspace, place, tag) => {
+          const page = pageOf(
+            await store.listOutbox(workspace.id, status, { after: place && { createdAt: place[0], id: place[1] }, limit: limit + 1 }),
+            BY_CREATION,
+            place,
+            tag,
+            limit,
+          );
+          return { ...page, items: page.items.map(withoutBody) };
+        }),
       ),
     /** Delivers due emails; run it on a timer if `deliverImmediately` is off or a mailer was down. */
     deliverOutbox,
@@ -1316,6 +1340,9 @@ const asOf =
   (at: Date) =>
   (invitation: Invitation): Invitation =>
     domain.statusAt(invitation, at) === invitation.status ? invitation : Object.freeze({ ...invitation, status: 'expired', closedAt: invitation.expiresAt });
+
+/** An outbox message as queries show it: without its body, which may hold an invitation's live link. */
+const withoutBody = (m: OutboxMessage): OutboxMessage => ({ ...m, text: '', html: null });
 
 /** Each use case as it is, or, in place of one whose error type lacks `ServiceUnavailable`, a type error saying so. */
 type DeclaringServiceUnavailable<R> = {

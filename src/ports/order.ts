@@ -1,4 +1,5 @@
 import type { Agent, Invitation } from '../domain/index';
+import type { OutboxMessage } from './outbox';
 
 // The orders the store port promises for its listings, as code: the in-memory store, the roster
 // (which trims what any store lists to a page) and the tests compare rows with the same function,
@@ -26,6 +27,9 @@ export type ListingOrder<T> = Readonly<{ time: (row: T) => string; id: (row: T) 
 export const BY_JOINING: ListingOrder<Agent> = { time: (a) => a.joinedAt, id: (a) => a.id };
 /** Invitations by `sentAt`, then id: {@link RosterStore.listInvitations}' order. */
 export const BY_SENDING: ListingOrder<Invitation> = { time: (i) => i.sentAt, id: (i) => i.id };
+
+/** Outbox messages by `createdAt`, then id: {@link RosterStore.listOutbox}' page order. */
+export const BY_CREATION: ListingOrder<OutboxMessage> = { time: (m) => m.createdAt, id: (m) => m.id };
 
 /** Where a row stands in `order`. */
 export const placeOf = <T>(order: ListingOrder<T>, row: T): PlaceKey => [order.time(row), order.id(row)];

@@ -133,6 +133,13 @@ export type AgentKey = Readonly<{ joinedAt: IsoTime; id: AgentId }>;
 /** The place of an invitation in {@link RosterStore.listInvitations}' order: by `sentAt`, then by `id`. */
 export type InvitationKey = Readonly<{ sentAt: IsoTime; id: InvitationId }>;
 
+/**
+ * The place of an outbox message in {@link RosterStore.listOutbox}'s page order: by `createdAt`,
+ * then by `id` (as for agents). Neither changes while the message is stored, so a message keeps
+ * its place whatever happens to its delivery.
+ */
+export type OutboxKey = Readonly<{ createdAt: string; id: string }>;
+
 /** Filters of {@link RosterStore.listAgents}. */
 export type AgentFilter = Readonly<{
   status?: Agent['status'];
@@ -320,6 +327,16 @@ export interface RosterStore {
    * @example await store.markWithdrawn?.(message.id)
    */
   markWithdrawn?(id: string): Promise<void>;
-  /** Outbox messages of a workspace, optionally by status, in the order they were enqueued. */
-  listOutbox(workspaceId: WorkspaceId, status?: OutboxStatus): Promise<readonly OutboxMessage[]>;
+  /**
+   * Outbox messages of a workspace, optionally by status. Without `page`: all of them, in the
+   * order they were enqueued. Given `page` (even `{}`): by `createdAt` then `id` (ids compared as
+   * strings, code unit by code unit; {@link OutboxKey}), and only that page of them
+   * ({@link PageBounds}). Delivered and withdrawn messages stay, so a busy workspace's outbox
+   * grows without bound: a store should answer a page from an index. Optional for a store of
+   * your own: one that ignores `page` (and lists in any order) is still read right, since the
+   * roster sorts and trims what it gets, only slower.
+   *
+   * @example const next = await store.listOutbox(workspaceId, 'pending', { after: { createdAt: last.createdAt, id: last.id }, limit: 100 });
+   */
+  listOutbox(workspaceId: WorkspaceId, status?: OutboxStatus, page?: PageBounds<OutboxKey>): Promise<readonly OutboxMessage[]>;
 }

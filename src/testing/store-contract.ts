@@ -771,6 +771,40 @@ export function describeStoreContract(
         expect(idsOf(await store.listOutbox(WS_B))).toEqual([elsewhere.id]);
       });
 
+      it('lists messages a page at a time, by createdAt then id compared code unit by code unit, a message keeping its place whatever its status', async () => {
+        // Ties on the time are broken by id as JavaScript compares strings, as for agents (COLLATE "C").
+        const names = ['b', 'B', 'a-1', 'a_1', 'A', 'z', 'Z9', 'a1'];
+        const enqueued = names.map((n, k) => ({ ...aMessage({ due: at(k % 3) }), id: `msg_${n}` }));
+        // Enqueued in two commits, the later one holding earlier messages: the page order is not the enqueue order.
+        await given({ create: [workspaceA], outbox: enqueued.slice(4) });
+        await given({ read: [[workspaceA, 1]], outbox: enqueued.slice(0, 4) });
+        await given({ workspaceId: WS_B, create: [aWorkspace({ id: WS_B })], outbox: [{ ...aMessage({ workspaceId: WS_B, due: at(1) }), id: 'msg_a' }] });
+        const before = (x: OutboxMessage, y: OutboxMessage) =>
+          x.createdAt !== y.createdAt ? (x.createdAt < y.createdAt ? -1 : 1) : x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
+        const order = [...enqueued].sort(before);
+        expect(order.slice(0, 3).map((m) => m.id)).toEqual(['msg_Z9', 'msg_a_1', 'msg_b']); // not a locale's order
+        const key = (m: OutboxMessage) => ({ createdAt: m.createdAt, id: m.id });
+        expect((await store.listOutbox(WS_A, undefined, {})).map((m) => m.id)).toEqual(order.map((m) => m.id));
+        for (const limit of [1, 3, 8, 20]) {
+          for (let k = -1; k < order.length; k++) {
+            const page = await store.listOutbox(WS_A, undefined, { after: k < 0 ? undefined : key(order[k]!), limit });
+            expect(page.map((m) => m.id)).toEqual(order.slice(k + 1, k + 1 + limit).map((m) => m.id));
+          }
+        }
+        const [listed] = await store.listOutbox(WS_A, undefined, { limit: 1 });
+        expect(listed && contentOf(listed)).toEqual(contentOf(order[0]!));
+        // Delivered, a message keeps its place; a status filter and bounds together; a key that is no message's still marks a place.
+        const delivered = [order[1]!.id, order[4]!.id, order[6]!.id];
+        for (const id of delivered) await store.markDelivered(id, at(5));
+        expect((await store.listOutbox(WS_A, undefined, { limit: 100 })).map((m) => m.id)).toEqual(order.map((m) => m.id));
+        expect((await store.listOutbox(WS_A, 'delivered', { limit: 100 })).map((m) => m.id)).toEqual(delivered);
+        const pending = order.filter((m) => !delivered.includes(m.id)).map((m) => m.id);
+        expect((await store.listOutbox(WS_A, 'pending', { after: key(order[1]!), limit: 2 })).map((m) => m.id)).toEqual(pending.slice(1, 3));
+        expect((await store.listOutbox(WS_A, 'delivered', { after: { createdAt: order[4]!.createdAt, id: 'msg_' }, limit: 1 })).map((m) => m.id)).toEqual([order[4]!.id]);
+        expect(await store.listOutbox(WS_A, 'withdrawn', { limit: 10 })).toEqual([]);
+        expect((await store.listOutbox(WS_B, undefined, { after: { createdAt: isoTime(T0), id: 'msg_' } })).map((m) => m.id)).toEqual(['msg_a']);
+      });
+
       it('claims only messages that are due, at most the limit', async () => {
         const due = [aMessage({ due: T0 }), aMessage({ due: at(1) }), aMessage({ due: at(2) })];
         const later = aMessage({ due: at(5) });

@@ -99,11 +99,12 @@ const CALLS: { readonly [K in keyof Roster]: (s: Shop) => ResultAsync<unknown, {
   events: (s) => s.roster.events(s.ana),
   eventPage: (s) => s.roster.eventPage(s.ana, { limit: 2 }),
   outbox: (s) => s.roster.outbox(s.ana),
+  outboxPage: (s) => s.roster.outboxPage(s.ana, { limit: 1 }),
   deliverOutbox: (s) => s.roster.deliverOutbox(),
 };
 
 /** The use cases that never read the time: they answer as usual whatever the clock does. */
-const TIMELESS = new Set<keyof Roster>(['listAgents', 'agentPage', 'availabilityBoard', 'routingQueue', 'events', 'eventPage', 'outbox']);
+const TIMELESS = new Set<keyof Roster>(['listAgents', 'agentPage', 'availabilityBoard', 'routingQueue', 'events', 'eventPage', 'outbox', 'outboxPage']);
 /** The use cases that draw an id or a token. */
 const DRAWING = new Set<keyof Roster>(['createWorkspace', 'inviteAgent', 'resendInvitation', 'acceptInvitation', 'createDepartment']);
 

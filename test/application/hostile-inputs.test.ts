@@ -179,6 +179,7 @@ const QUERIES: readonly (keyof Roster)[] = [
   'availabilityBoard',
   'events',
   'outbox',
+  'outboxPage',
 ];
 
 /** A copy of `input` with the dotted `path` set to `value`. */

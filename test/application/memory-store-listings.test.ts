@@ -2,7 +2,9 @@
  * The in-memory store's listings (src/adapters/memory/listing.ts): pages answered from rows kept
  * sorted must be the pages `firstInOrder` selects from every row, whatever happened to the rows
  * before — joins, deletes, department moves, status and availability changes, invitations sent,
- * resent (a new `sentAt`: the row changes place) and closed — for any cursor, limit and filter.
+ * resent (a new `sentAt`: the row changes place) and closed — for any cursor, limit and filter;
+ * and so must pages of the outbox, through enqueues (one under an id already stored included),
+ * deliveries, failures and withdrawals.
  * The model is the rows themselves in a map, read through `firstInOrder` (the selection the
  * store used before it kept listings), never the listing compared with itself.
  */
@@ -12,7 +14,8 @@ import { Listing } from '../../src/adapters/memory/listing';
 import { MemoryRosterStore } from '../../src/adapters/memory/store';
 import type { Agent, Invitation } from '../../src/domain/index';
 import { hasPassed } from '../../src/domain/time';
-import { BY_JOINING, BY_SENDING, firstInOrder, type ListingOrder, type PlaceKey } from '../../src/ports/order';
+import { BY_CREATION, BY_JOINING, BY_SENDING, firstInOrder, type ListingOrder, type PlaceKey } from '../../src/ports/order';
+import type { OutboxMessage, OutboxStatus } from '../../src/ports/outbox';
 import type { Aggregate, AgentFilter, InvitationFilter } from '../../src/ports/store';
 import { anAgent, anInvitation, aTokenHash, aWorkspace, ids } from '../../src/testing/mothers';
 
@@ -242,6 +245,75 @@ describe('MemoryRosterStore listings', () => {
           const members = all<Agent>('agent', WS).filter((a) => a.departmentIds.includes(d));
           expect((await store.departmentMembers(WS, d)).agents.map((m) => m.value.id).sort()).toEqual(members.map((a) => a.id).sort());
         }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('MemoryRosterStore outbox pages', () => {
+  const WS = ids.workspace('ws_mailing');
+  const OTHER = ids.workspace('ws_beside');
+  const workspace = fc.constantFrom(WS, WS, OTHER);
+  const status = fc.option(fc.constantFrom<OutboxStatus>('pending', 'delivered', 'withdrawn'), { nil: undefined });
+  const step = fc.oneof(
+    fc.record({ type: fc.constant('enqueue' as const), id: rowId, workspace, at: time, topic: fc.constantFrom('t1', 't2') }),
+    fc.record({ type: fc.constant('deliver' as const), id: rowId }),
+    fc.record({ type: fc.constant('fail' as const), id: rowId }),
+    fc.record({ type: fc.constant('withdraw' as const), id: rowId }),
+    fc.record({ type: fc.constant('withdrawTopic' as const), workspace, topic: fc.constantFrom('t1', 't2') }),
+    fc.record({ type: fc.constant('page' as const), workspace, status, after: fc.option(place, { nil: undefined }), limit }),
+  );
+
+  it('pages as firstInOrder over every message of the workspace through any enqueues, deliveries, failures and withdrawals', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 60, size: 'max' }), async (steps) => {
+        const store = new MemoryRosterStore();
+        const commit = async (workspaceId: typeof WS, outbox: readonly OutboxMessage[], withdraw: readonly string[] = []) =>
+          expect(await store.commit({ workspaceId, expected: [], writes: [], removals: [], events: [], outbox, withdraw })).toEqual({ committed: true });
+        /** The model: what each message is, by id, changed as the store's methods say they change it. */
+        const model = new Map<string, OutboxMessage>();
+        const pending = (id: string) => (model.get(id)?.status === 'pending' ? model.get(id) : undefined);
+        const check = async (workspaceId: string, status: OutboxStatus | undefined, cursor: PlaceKey | undefined, limit: number | undefined) => {
+          const rows = [...model.values()].filter((m) => m.workspaceId === workspaceId && (status === undefined || m.status === status));
+          const expected = firstInOrder(rows, BY_CREATION, cursor, limit).map((m) => [m.id, m.status]);
+          const page = await store.listOutbox(workspaceId as typeof WS, status, { after: cursor && { createdAt: cursor[0], id: cursor[1] }, limit });
+          expect(page.map((m) => [m.id, m.status])).toEqual(expected);
+        };
+        for (const s of steps) {
+          const id = `msg_${s.type === 'withdrawTopic' || s.type === 'page' ? '' : s.id}`;
+          switch (s.type) {
+            case 'enqueue': {
+              const message: OutboxMessage = {
+                id, workspaceId: s.workspace, idempotencyKey: id, to: 'x@mail.example', subject: 'Hi', text: 'body', html: null,
+                status: 'pending', attempts: 0, createdAt: s.at, nextAttemptAt: s.at, deliveredAt: null, lastError: null, topic: s.topic,
+              };
+              // Under an id already stored, too: a message enqueued again takes its new place (and workspace).
+              await commit(s.workspace, [message]);
+              model.set(id, message);
+              break;
+            }
+            case 'deliver':
+              await store.markDelivered(id, new Date(TIMES[0]!));
+              if (pending(id)) model.set(id, { ...pending(id)!, status: 'delivered' });
+              break;
+            case 'fail':
+              await store.markFailed(id, 'down', new Date(TIMES[3]!));
+              break;
+            case 'withdraw':
+              await store.markWithdrawn(id);
+              if (pending(id)) model.set(id, { ...pending(id)!, status: 'withdrawn' });
+              break;
+            case 'withdrawTopic':
+              await commit(s.workspace, [], [s.topic]);
+              for (const m of model.values()) if (m.workspaceId === s.workspace && m.topic === s.topic && m.status === 'pending') model.set(m.id, { ...m, status: 'withdrawn' });
+              break;
+            case 'page':
+              await check(s.workspace, s.status, s.after && [s.after[0], `msg_${s.after[1]}`], s.limit);
+              break;
+          }
+        }
+        for (const w of [WS, OTHER]) for (const st of [undefined, 'pending', 'delivered', 'withdrawn'] as const) await check(w, st, undefined, undefined);
       }),
       { numRuns: 300 },
     );

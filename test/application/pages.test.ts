@@ -1,14 +1,15 @@
 /**
  * Paged listings on the in-memory store (the suite in test/support/pages-suite.ts), plus what
  * only this store shows: the selection behind a page, checked against sort, filter and slice, and
- * a store that ignores the page bounds and has no `eventsAfter`, read right all the same.
+ * a store that ignores the page bounds (listing the outbox in no order) and has no `eventsAfter`,
+ * read right all the same.
  */
 import { fc } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { MemoryRosterStore, type ActorRef, type Roster, type RosterStore } from 'agent-roster';
 
 import { firstInOrder, type ListingOrder, type PlaceKey } from '../../src/ports/order';
-import { aTeam, describePages, readAll, unwrap } from '../support/pages-suite';
+import { anOutbox, aTeam, describePages, inPageOrder, readAll, unwrap } from '../support/pages-suite';
 
 describePages('paged listings on MemoryRosterStore', () => new MemoryRosterStore());
 
@@ -47,6 +48,8 @@ describe('a store that ignores page bounds, and has no eventsAfter', () => {
         if (key === 'eventsAfter') return undefined;
         if (key === 'listAgents') return (w: Parameters<RosterStore['listAgents']>[0], f: Parameters<RosterStore['listAgents']>[1]) => target.listAgents(w, f);
         if (key === 'listInvitations') return (w: Parameters<RosterStore['listInvitations']>[0], f: Parameters<RosterStore['listInvitations']>[1]) => target.listInvitations(w, f);
+        // Everything, and in no page order (the enqueue order reversed): a store may list in any order without bounds.
+        if (key === 'listOutbox') return async (w: Parameters<RosterStore['listOutbox']>[0], s: Parameters<RosterStore['listOutbox']>[1]) => [...(await target.listOutbox(w, s))].reverse();
         const value: unknown = Reflect.get(target, key, target);
         return typeof value === 'function' ? value.bind(target) : value;
       },
@@ -67,6 +70,19 @@ describe('a store that ignores page bounds, and has no eventsAfter', () => {
     expect(fromPlain.events).toEqual(await unwrap(plain.roster.events(plain.ana)));
     // Ids are random, so the two teams tie-break in different orders; their logs are alike.
     expect((await pages(paged.roster, paged.ana)).events.map((e) => e.type)).toEqual(fromPlain.events.map((e) => e.type));
+  });
+
+  it('gives the outbox in pages all the same, sorted and trimmed by the roster, for every status', async () => {
+    const { roster, ana } = await anOutbox({ store: unpaged() });
+    const whole = await unwrap(roster.outbox(ana));
+    // Listed last first: the roster sorts what it gets.
+    expect(whole.map((m) => m.id)).not.toEqual(inPageOrder(whole).map((m) => m.id));
+    for (const status of [undefined, 'pending', 'delivered', 'withdrawn'] as const) {
+      for (const limit of [1, 3, 5, 100]) {
+        const paged = await readAll((after) => unwrap(roster.outboxPage(ana, { limit, ...(status === undefined ? {} : { status }), ...(after === undefined ? {} : { after }) })));
+        expect(paged).toEqual(inPageOrder(await unwrap(roster.outbox(ana, status))));
+      }
+    }
   });
 });
 

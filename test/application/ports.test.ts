@@ -447,6 +447,7 @@ describe('a failing store', () => {
     await failure(roster.listAgents(ana), 'StoreUnavailable');
     await failure(roster.events(ana), 'StoreUnavailable');
     await failure(roster.outbox(ana), 'StoreUnavailable');
+    await failure(roster.outboxPage(ana), 'StoreUnavailable');
   });
 
   it('keeps a committed invitation when only the delivery right after the commit fails; a later run sends it', async () => {

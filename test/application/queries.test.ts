@@ -137,6 +137,12 @@ describe('reading the roster', () => {
     expect((await roster.outbox(bob, 'pending'))._unsafeUnwrap()).toEqual([]);
     expect((await roster.outbox(bob))._unsafeUnwrap()).toHaveLength(6);
     await failure(roster.outbox(cy), 'PermissionDenied');
+    // A page at a time, bodies left out as well; the same capability.
+    const paged = (await roster.outboxPage(bob, { status: 'delivered', limit: 4 }))._unsafeUnwrap();
+    expect(paged.items).toHaveLength(4);
+    expect(paged.more).toBe(true);
+    expect(paged.items.every((m) => m.status === 'delivered' && m.text === '' && m.html === null)).toBe(true);
+    expect(await failure(roster.outboxPage(cy), 'PermissionDenied')).toMatchObject({ capability: 'manageAgents' });
   });
 
   it('refuses a malformed, unknown or foreign actor on every query', async () => {
@@ -155,6 +161,7 @@ describe('reading the roster', () => {
       (a: ActorRef) => outcome(roster.availabilityBoard(a)),
       (a: ActorRef) => outcome(roster.events(a)),
       (a: ActorRef) => outcome(roster.outbox(a)),
+      (a: ActorRef) => outcome(roster.outboxPage(a)),
     ];
     for (const query of queries) {
       expect(await query({ workspaceId: ana.workspaceId, agentId: 'ws_not_an_agent' })).toBe('ValidationFailed');

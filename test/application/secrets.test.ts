@@ -92,6 +92,7 @@ describe('the invitation token', () => {
     expect(token).not.toBe('missing');
     // The admin's outbox view shows delivery state, never the live link meant for the invitee.
     expect(JSON.stringify((await roster.outbox(ana))._unsafeUnwrap())).not.toContain(token);
+    expect(JSON.stringify((await roster.outboxPage(ana))._unsafeUnwrap())).not.toContain(token);
     expect(mailer.sent).toEqual([]);
     expect(sent.state.invitation.tokenHash).toBe(await sha256Hex(token));
 

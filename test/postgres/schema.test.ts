@@ -231,6 +231,8 @@ describe('how the store reads', () => {
     await store.listDepartments(WS, hoursAfter(T0, 10));
     await store.events(WS);
     await store.listOutbox(WS, 'pending');
+    await store.listOutbox(WS, undefined, { after: { createdAt: T0.toISOString(), id: 'msg_0' }, limit: 101 });
+    await store.listOutbox(WS, 'delivered', { after: { createdAt: T0.toISOString(), id: 'msg_0' }, limit: 101 });
     await store.claimOutbox(T0, 10, 1_000);
   };
 
@@ -244,7 +246,7 @@ describe('how the store reads', () => {
   it('answers each read with one statement, however large the workspace', async () => {
     const pool = recording(db.pool);
     await readEverything(new PostgresRosterStore(pool));
-    expect(pool.log).toHaveLength(21);
+    expect(pool.log).toHaveLength(23);
     const summaries = await new PostgresRosterStore(db.pool).listDepartments(WS);
     expect(summaries).toHaveLength(20);
     expect(summaries.every((s) => s.members === 6 && s.pendingInvitations === 2)).toBe(true);
@@ -272,5 +274,32 @@ describe('how the store reads', () => {
         client.release();
       }
     }
+  });
+
+  it('reads a page of the outbox as one range scan of an index from its cursor, in order, with nothing to sort, among thousands of messages', async () => {
+    // 4,000 messages in this workspace (a few pending, some withdrawn, most delivered), 2,000 in
+    // another, five to a second; ANALYZEd, so the planner weighs real sizes (no setting forced).
+    await db.pool.query(`INSERT INTO outbox (id, workspace_id, idempotency_key, to_address, subject, body_text, status, attempts, created_at, next_attempt_at)
+      SELECT 'msg_' || md5(w || n::text), w, w || n, 'x@acme.com', 'Join us', '',
+        CASE WHEN n % 50 = 0 THEN 'pending' WHEN n % 7 = 0 THEN 'withdrawn' ELSE 'delivered' END, 1,
+        timestamptz '2026-11-23 09:00:00Z' + (n / 5) * interval '1 second', now()
+      FROM (VALUES ('${WS}', 4000), ('ws_other', 2000)) AS ws (w, size), generate_series(1, size) AS n`);
+    await db.pool.query('ANALYZE outbox');
+    const pool = recording(db.pool);
+    const store = new PostgresRosterStore(pool);
+    const first = await store.listOutbox(WS, undefined, { limit: 101 });
+    expect(first).toHaveLength(101);
+    const middle = first[50]!;
+    const after = { createdAt: middle.createdAt, id: middle.id };
+    expect((await store.listOutbox(WS, undefined, { after, limit: 101 }))[0]).toEqual(first[51]);
+    expect((await store.listOutbox(WS, 'pending', { after, limit: 101 })).every((m) => m.status === 'pending')).toBe(true);
+    expect(await store.listOutbox(WS, 'withdrawn', { after, limit: 10 })).toHaveLength(10);
+    for (const { text, values } of pool.log) {
+      const { rows } = await db.pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${text}`, values);
+      const plan = JSON.stringify(rows[0]?.['QUERY PLAN']);
+      expect(plan, text).toMatch(/"Node Type":"Index Scan".*"Index Name":"outbox_by_(status_and_)?creation"/);
+      expect(plan, text).not.toMatch(/"Node Type":"(Sort|Incremental Sort|Seq Scan|Bitmap Heap Scan)"/);
+    }
+    await db.pool.query(`DELETE FROM outbox WHERE workspace_id IN ('${WS}', 'ws_other')`);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Long listings a page at a time — `agentPage`, `invitationPage` and `eventPage` — on any store:
+ * Long listings a page at a time — `agentPage`, `invitationPage`, `eventPage` and `outboxPage` — on any store:
  * pages read to the end give exactly the whole listing, whatever the page size and the filters;
  * they hold up while the workspace changes; and what a page query refuses. Run on the in-memory
  * store (test/application/pages.test.ts) and on PostgreSQL (test/postgres/pages.test.ts).
@@ -7,7 +7,7 @@
 import { fc } from '@fast-check/vitest';
 import type { Result } from 'neverthrow';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAX_PAGE_SIZE, type ActorRef, type Page, type RosterStore } from 'agent-roster';
+import { MAX_PAGE_SIZE, type ActorRef, type OutboxMessage, type Page, type RosterStore } from 'agent-roster';
 
 import { hostile } from './hostile-inputs';
 import { aShop, failure } from './shop';
@@ -51,6 +51,27 @@ export async function aTeam(options: { store?: RosterStore } = {}) {
   const revoked = await shop.invite('revoked@acme.com');
   (await roster.revokeInvitation(ana, { invitationId: revoked.id }))._unsafeUnwrap();
   return { ...shop, sales, team };
+}
+
+/** Outbox messages in `outboxPage`'s order: by `createdAt`, then id compared code unit by code unit. */
+export const inPageOrder = (messages: readonly OutboxMessage[]): OutboxMessage[] =>
+  [...messages].sort((x, y) => (x.createdAt !== y.createdAt ? (x.createdAt < y.createdAt ? -1 : 1) : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+
+/**
+ * Ana's shop with twelve invitation emails, three to a minute (ties broken by id), not delivered
+ * as they are queued: two withdrawn (their invitations revoked), four delivered, the rest pending.
+ */
+export async function anOutbox(options: { store?: RosterStore } = {}) {
+  const shop = await aShop({ plan: 'enterprise', deliverImmediately: false, ...options });
+  const { roster, ana, clock } = shop;
+  const invitations = [];
+  for (let k = 0; k < 12; k++) {
+    if (k % 3 === 0) clock.advance({ minutes: 1 });
+    invitations.push(await shop.invite(`person${k}@acme.com`));
+  }
+  for (const k of [1, 7]) (await roster.revokeInvitation(ana, { invitationId: invitations[k]!.id }))._unsafeUnwrap();
+  expect((await unwrap(roster.deliverOutbox(4))).delivered).toBe(4);
+  return shop;
 }
 
 /** The page suite, on the stores `makeStore` gives (a fresh one, or one that holds other workspaces too). */
@@ -192,6 +213,88 @@ export function describePages(name: string, makeStore: () => RosterStore | Promi
       });
     });
 
+    describe('outboxPage', () => {
+      let shop: Awaited<ReturnType<typeof anOutbox>>;
+      beforeAll(async () => {
+        shop = await anOutbox({ store: await makeStore() });
+      });
+
+      it('reads the outbox in pages, by createdAt then id, bodies left out as outbox leaves them, each page marking where the next starts', async () => {
+        const { roster, ana } = shop;
+        const all = inPageOrder(await unwrap(roster.outbox(ana)));
+        expect(all).toHaveLength(12);
+        expect(new Set(all.map((m) => m.status))).toEqual(new Set(['pending', 'delivered', 'withdrawn']));
+        const first = await unwrap(roster.outboxPage(ana, { limit: 5 }));
+        expect(first.items).toEqual(all.slice(0, 5));
+        expect(first.items.every((m) => m.text === '' && m.html === null)).toBe(true);
+        const tag = first.cursor!.split('~')[2];
+        expect(first.cursor).toBe(`${all[4]!.createdAt}~${all[4]!.id}~${tag}`);
+        expect(first.more).toBe(true);
+        const second = await unwrap(roster.outboxPage(ana, { after: first.cursor, limit: 5 }));
+        expect(second.items).toEqual(all.slice(5, 10));
+        const last = await unwrap(roster.outboxPage(ana, { after: second.cursor, limit: 5 }));
+        expect(last).toEqual({ items: all.slice(10), cursor: `${all[11]!.createdAt}~${all[11]!.id}~${tag}`, more: false });
+        expect(await unwrap(roster.outboxPage(ana, { after: last.cursor, limit: 5 }))).toEqual({ items: [], cursor: last.cursor, more: false });
+        expect((await unwrap(roster.outboxPage(ana, { after: second.cursor, limit: 2 }))).more).toBe(false);
+        expect((await unwrap(roster.outboxPage(ana))).items).toEqual(all);
+      });
+
+      it('gives, for any page size and status, pages that add up to outbox with that status', async () => {
+        const { roster, ana } = shop;
+        await fc.assert(
+          fc.asyncProperty(fc.integer({ min: 1, max: 14 }), fc.constantFrom(undefined, 'pending' as const, 'delivered' as const, 'withdrawn' as const), async (limit, status) => {
+            const whole = inPageOrder(await unwrap(roster.outbox(ana, status)));
+            const paged = await readAll((after) => unwrap(roster.outboxPage(ana, { limit, ...(status === undefined ? {} : { status }), ...(after === undefined ? {} : { after }) })));
+            expect(paged).toEqual(whole);
+          }),
+          { numRuns: 30 },
+        );
+      });
+
+      it('answers an empty first page with no cursor', async () => {
+        const { roster, ana } = await aShop({ store: await makeStore(), deliverImmediately: false });
+        expect(await unwrap(roster.outboxPage(ana, { status: 'withdrawn' }))).toEqual({ items: [], cursor: null, more: false });
+      });
+
+      it('is for admins: an agent is refused', async () => {
+        const { roster, join } = await aShop({ store: await makeStore() });
+        expect(await failure(roster.outboxPage(await join('Agent')), 'PermissionDenied')).toMatchObject({ capability: 'manageAgents' });
+      });
+
+      it('skips and repeats nothing while messages are queued, delivered and withdrawn meanwhile: read on from the last cursor, it ends with the whole outbox', async () => {
+        const { roster, ana, clock, invite } = await anOutbox({ store: await makeStore() });
+        const before = inPageOrder(await unwrap(roster.outbox(ana)));
+        const read: OutboxMessage[] = [];
+        let cursor: string | null = null;
+        const page = async () => {
+          const next: Page<OutboxMessage> = await unwrap(roster.outboxPage(ana, { after: cursor, limit: 2 }));
+          read.push(...next.items);
+          cursor = next.cursor;
+          return next.more;
+        };
+        // A reader walks the outbox while, at the same time, invitations are sent (a minute apart),
+        // revoked and resent (their emails withdrawn) and emails delivered.
+        const changes = async () => {
+          for (let k = 0; k < 6; k++) {
+            clock.advance({ minutes: 1 });
+            const invitation = await invite(`late${k}@acme.com`);
+            if (k % 3 === 1) (await roster.revokeInvitation(ana, { invitationId: invitation.id }))._unsafeUnwrap();
+            if (k % 3 === 2) (await roster.resendInvitation(ana, { invitationId: invitation.id }))._unsafeUnwrap();
+            await unwrap(roster.deliverOutbox(1));
+          }
+        };
+        const walk = async () => {
+          while (await page());
+        };
+        await Promise.all([walk(), changes()]);
+        while (await page()); // and reads on from where it stopped, as a follower would
+        const after = inPageOrder(await unwrap(roster.outbox(ana)));
+        expect(after.length).toBeGreaterThan(before.length);
+        expect(read.map((m) => m.id)).toEqual(after.map((m) => m.id));
+        expect(new Set(read.map((m) => m.id)).size).toBe(read.length);
+      });
+    });
+
     describe('a cursor belongs to its workspace', () => {
       it('is refused by another workspace, where it would start at a place that means nothing (and skip events)', async () => {
         const store = await makeStore();
@@ -205,6 +308,7 @@ export function describePages(name: string, makeStore: () => RosterStore | Promi
           [async (r, a, q) => (await r.agentPage(a, q)) as never, (await unwrap(first.roster.agentPage(first.ana, { limit: 1 }))).cursor!],
           [async (r, a, q) => (await r.invitationPage(a, q)) as never, (await unwrap(first.roster.invitationPage(first.ana, { limit: 1 }))).cursor!],
           [async (r, a, q) => (await r.eventPage(a, q)) as never, (await unwrap(first.roster.eventPage(first.ana, { limit: 1 }))).cursor!],
+          [async (r, a, q) => (await r.outboxPage(a, q)) as never, (await unwrap(first.roster.outboxPage(first.ana, { limit: 1 }))).cursor!],
         ];
         for (const [page, cursor] of listings) {
           const refused = await failure(page(other.roster, other.ana, { after: cursor }), 'ValidationFailed');
@@ -218,10 +322,12 @@ export function describePages(name: string, makeStore: () => RosterStore | Promi
     describe('what a page query refuses', () => {
       let shop: Awaited<ReturnType<typeof aShop>>;
       let agentCursor: string;
+      let outboxCursor: string;
       beforeAll(async () => {
         shop = await aShop({ store: await makeStore() });
         await shop.join('Bob');
         agentCursor = (await unwrap(shop.roster.agentPage(shop.ana, { limit: 1 }))).cursor!;
+        outboxCursor = (await unwrap(shop.roster.outboxPage(shop.ana, { limit: 1 }))).cursor!;
       });
 
       const queries = () =>
@@ -229,6 +335,7 @@ export function describePages(name: string, makeStore: () => RosterStore | Promi
           ['agentPage', async (q: object): Promise<Answer> => await shop.roster.agentPage(shop.ana, q as never)],
           ['invitationPage', async (q: object): Promise<Answer> => await shop.roster.invitationPage(shop.ana, q as never)],
           ['eventPage', async (q: object): Promise<Answer> => await shop.roster.eventPage(shop.ana, q as never)],
+          ['outboxPage', async (q: object): Promise<Answer> => await shop.roster.outboxPage(shop.ana, q as never)],
         ] as const;
       type Answer = Result<unknown, { type: string; issues?: readonly { path: string }[] }>;
 
@@ -291,6 +398,15 @@ export function describePages(name: string, makeStore: () => RosterStore | Promi
         await refusedAt(shop.roster.agentPage(shop.ana, { after: `2026-11-23T09:00:00.000Z~inv_x~${agentCursor.split('~')[2]}` }), 'after');
         await refusedAt(shop.roster.invitationPage(shop.ana, { after: agentCursor }), 'after');
         await refusedAt(shop.roster.eventPage(shop.ana, { after: agentCursor }), 'after');
+        await refusedAt(shop.roster.outboxPage(shop.ana, { after: agentCursor }), 'after');
+        await refusedAt(shop.roster.agentPage(shop.ana, { after: outboxCursor }), 'after');
+        await refusedAt(shop.roster.outboxPage(shop.ana, { after: outboxCursor.replace('~msg_', '~msg_~') }), 'after');
+        expect((await unwrap(shop.roster.outboxPage(shop.ana, { after: outboxCursor }))).items).toEqual([]);
+      });
+
+      it('refuses an outbox status that is not one of its three, hostile values and wrong types included', async () => {
+        const statuses = ['bogus', 'sent', '', 'Pending', 'active', ...hostile.emails_invalid, ...hostile.wrong_types.filter((v) => v !== undefined)];
+        for (const status of statuses) await refusedAt(shop.roster.outboxPage(shop.ana, { status } as never), 'status');
       });
 
       it('refuses unknown keys, such as an offset', async () => {

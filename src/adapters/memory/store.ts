@@ -16,6 +16,7 @@ import type {
   ExpectedVersion,
   InvitationFilter,
   InvitationKey,
+  OutboxKey,
   PageBounds,
   PositionedEvent,
   RosterStore,
@@ -65,6 +66,10 @@ function listingsOf(a: Aggregate): Set<string> {
 
 /** An outbox message as stored: `due` and `leaseUntil` in epoch ms, `seq` its enqueue order. */
 type Queued = Readonly<{ message: OutboxMessage; seq: number; due: number; leaseUntil: number }>;
+
+/** An outbox message's place in its workspace's page order: `createdAt`, then id ({@link BY_CREATION}). */
+type Placed = Readonly<{ time: string; id: string }>;
+const BY_PLACED: ListingOrder<Placed> = { time: (p) => p.time, id: (p) => p.id };
 
 /**
  * The named set (see {@link setsOf}) of a workspace's pending outbox messages of one topic: what a
@@ -144,6 +149,12 @@ export class MemoryRosterStore implements RosterStore {
     (a, b) => a.due < b.due || (a.due === b.due && a.seq < b.seq),
   );
   #enqueued = 0;
+  /**
+   * Each workspace's outbox messages in page order (`createdAt`, then id), for pages of
+   * {@link listOutbox}: a message keeps its place for good, whatever its status, so only an
+   * enqueue moves anything.
+   */
+  readonly #outboxPages = new Map<string, Listing<Placed>>();
 
   async #io(): Promise<void> {
     await Promise.resolve();
@@ -426,6 +437,13 @@ export class MemoryRosterStore implements RosterStore {
   #enqueue(m: OutboxMessage): void {
     const old = this.#outbox.get(m.id);
     if (old && old.message.workspaceId !== m.workspaceId) this.#edit(`outbox:${old.message.workspaceId}`, m.id, false);
+    if (old) {
+      const pages = this.#outboxPages.get(old.message.workspaceId)!;
+      if (pages.delete({ time: old.message.createdAt, id: m.id }) && pages.size === 0) this.#outboxPages.delete(old.message.workspaceId);
+    }
+    let pages = this.#outboxPages.get(m.workspaceId);
+    if (!pages) this.#outboxPages.set(m.workspaceId, (pages = new Listing(BY_PLACED)));
+    pages.add({ time: m.createdAt, id: m.id });
     // A message enqueued again under its id keeps its place among the due, as a map entry set again would.
     this.#store({ message: { ...m }, seq: old?.seq ?? ++this.#enqueued, due: epochOf(m.nextAttemptAt), leaseUntil: 0 });
     this.#edit(`outbox:${m.workspaceId}`, m.id, true);
@@ -474,10 +492,16 @@ export class MemoryRosterStore implements RosterStore {
       this.#store({ ...q, message: { ...m, attempts: m.attempts + 1, lastError: error, nextAttemptAt }, due: epochOf(nextAttemptAt), leaseUntil: 0 });
     }
   }
-  async listOutbox(workspaceId: WorkspaceId, status?: OutboxStatus) {
+  // Without a page, in enqueue order (the workspace's set keeps insertion order). A page is a
+  // binary search for its cursor in the workspace's listing and a walk forward from it; a status
+  // filter is checked on the way, so one that few messages pass (`pending`, among many delivered)
+  // walks further, at worst to the end of the outbox.
+  async listOutbox(workspaceId: WorkspaceId, status?: OutboxStatus, page?: PageBounds<OutboxKey>) {
     await this.#io();
-    return Array.from(this.#in(`outbox:${workspaceId}`), (id) => this.#outbox.get(id)!.message)
-      .filter((m) => status === undefined || m.status === status)
-      .map((m) => ({ ...m }));
+    const message = (id: string) => this.#outbox.get(id)!.message;
+    const ids = page
+      ? (this.#outboxPages.get(workspaceId)?.after(page.after && [page.after.createdAt, page.after.id], page.limit ?? Infinity, (p) => status === undefined || message(p.id).status === status) ?? []).map((p) => p.id)
+      : Array.from(this.#in(`outbox:${workspaceId}`)).filter((id) => status === undefined || message(id).status === status);
+    return ids.map((id) => ({ ...message(id) }));
   }
 }

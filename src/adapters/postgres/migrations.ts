@@ -11,7 +11,7 @@ export type Migration = Readonly<{ version: number; name: string; sql: string }>
 /**
  * Every migration, oldest first. Never edit a released one: add the next number.
  *
- * @example MIGRATIONS.map((m) => m.name) // ['0001_roster', '0002_outbox_withdrawal', '0003_routing_chunks']
+ * @example MIGRATIONS.map((m) => m.name) // ['0001_roster', '0002_outbox_withdrawal', '0003_routing_chunks', '0004_outbox_pages']
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -271,6 +271,23 @@ CREATE TABLE routing_chunks (
   data       jsonb NOT NULL,
   PRIMARY KEY (routing_id, path)
 );
+`,
+  },
+  {
+    version: 4,
+    name: '0004_outbox_pages',
+    sql: `-- agent-roster migration 0004: the outbox, a page at a time.
+--
+-- Delivered and withdrawn messages stay in the outbox (one per invitation email), so a
+-- workspace's outbox grows without bound and is read a page at a time (roster.outboxPage): by
+-- created_at, then id compared code unit by code unit (COLLATE "C", as JavaScript compares
+-- strings). Each index holds that order whole, so a page is one index range scan from its
+-- cursor, with no sort: the first for the whole outbox, the second for one status (a few pending
+-- messages among many delivered ones). Neither column changes while a message is stored.
+-- Building them reads the outbox once each.
+
+CREATE INDEX outbox_by_creation ON outbox (workspace_id, created_at, id COLLATE "C");
+CREATE INDEX outbox_by_status_and_creation ON outbox (workspace_id, status, created_at, id COLLATE "C");
 `,
   },
 ];

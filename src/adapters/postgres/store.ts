@@ -11,6 +11,7 @@ import type {
   ExpectedVersion,
   InvitationFilter,
   InvitationKey,
+  OutboxKey,
   PageBounds,
   PositionedEvent,
   RosterSession,
@@ -355,10 +356,31 @@ export class PostgresRosterStore implements RosterStore {
     );
   }
 
-  async listOutbox(workspaceId: WorkspaceId, status?: OutboxStatus): Promise<readonly OutboxMessage[]> {
+  /**
+   * Without `page`, in enqueue order (`seq`). A page is one range scan of `outbox_by_creation`
+   * (or, given a status, `outbox_by_status_and_creation`; migration 0004) from its cursor, the
+   * index already in (created_at, id COLLATE "C") order: no sort, and no row outside the page read.
+   * `created_at` holds what the commit wrote, a `createdAt` in whole milliseconds, as a cursor
+   * spells it (a row inserted by hand with a finer time would stand just after its own cursor).
+   */
+  async listOutbox(workspaceId: WorkspaceId, status?: OutboxStatus, page?: PageBounds<OutboxKey>): Promise<readonly OutboxMessage[]> {
+    if (!page) {
+      const rows = await this.#rows<OutboxRow>(
+        `SELECT ${OUTBOX_COLUMNS} FROM outbox AS o WHERE o.workspace_id = $1 AND ($2::text IS NULL OR o.status = $2) ORDER BY o.seq`,
+        [workspaceId, status ?? null],
+      );
+      return rows.map(messageOf);
+    }
+    const values: unknown[] = [workspaceId];
+    const param = (value: unknown) => `$${values.push(value)}`;
+    const where = ['o.workspace_id = $1'];
+    // Conditions spelled out rather than `$n IS NULL OR …`, so each plan is the one its index serves.
+    if (status !== undefined) where.push(`o.status = ${param(status)}`);
+    if (page.after) where.push(`(o.created_at, o.id COLLATE "C") > (${param(page.after.createdAt)}::timestamptz, ${param(page.after.id)}::text)`);
+    const limit = page.limit === undefined ? '' : ` LIMIT ${param(page.limit)}`;
     const rows = await this.#rows<OutboxRow>(
-      `SELECT ${OUTBOX_COLUMNS} FROM outbox AS o WHERE o.workspace_id = $1 AND ($2::text IS NULL OR o.status = $2) ORDER BY o.seq`,
-      [workspaceId, status ?? null],
+      `SELECT ${OUTBOX_COLUMNS} FROM outbox AS o WHERE ${where.join(' AND ')} ORDER BY o.created_at, o.id COLLATE "C"${limit}`,
+      values,
     );
     return rows.map(messageOf);
   }
