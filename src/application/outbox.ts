@@ -60,7 +60,7 @@ export function retryDelay(attempts: number, policy: RetryPolicy): number {
  */
 export async function deliverDue(
   deps: Readonly<{ store: RosterStore; mailer: Mailer; now: () => Date; retry: RetryPolicy }>,
-  options: Readonly<{ limit?: number; leaseMs?: number }> = {},
+  options: Readonly<{ limit?: number; leaseMs?: number; ids?: readonly string[] }> = {},
 ): Promise<DeliveryReport> {
   // The run's time is read once, before anything is claimed, so a clock that fails ends the run
   // with nothing written. After that each outcome is stamped with a fresh reading, or with the
@@ -75,7 +75,11 @@ export async function deliverDue(
     }
   };
   const leaseMs = options.leaseMs ?? 60_000;
-  const claimed = await deps.store.claimOutbox(started, options.limit ?? 50, leaseMs);
+  // Given ids (a commit's own emails), only those, where the store can lease messages by id.
+  const claimed =
+    options.ids && deps.store.claimOutboxMessages
+      ? await deps.store.claimOutboxMessages(options.ids, started, leaseMs)
+      : await deps.store.claimOutbox(started, options.limit ?? 50, leaseMs);
   // Time since the claim by the clock port (what the lease is reckoned in, and what tests move)
   // and by the monotonic clock (which a wall clock stepped back cannot rewind): the larger wins.
   const claimedAt = performance.now();

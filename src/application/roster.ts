@@ -90,8 +90,17 @@ export type RosterOptions = Readonly<{
    * (2 ms doubling, at most 50 ms); `{ baseDelayMs: 0, maxDelayMs: 0 }` retries at once.
    */
   conflictBackoff?: RetryPolicy;
-  /** Try to deliver a command's emails right after its commit. Default true. */
+  /**
+   * Send a command's own emails right after its commit, before it answers (the others, and any
+   * that fail, are `deliverOutbox`'s). Default true.
+   */
   deliverImmediately?: boolean;
+  /**
+   * How long a command waits for the mailer to take its emails before it answers anyway, in
+   * milliseconds; the send goes on in the background (and `deliverOutbox` retries it if it fails),
+   * so a slow or hung mail provider never holds a request. Default 2,000.
+   */
+  deliveryWaitMs?: number;
   /**
    * The wait before `deliverOutbox` tries again an email the mailer failed:
    * after its n-th failed attempt an email waits `min(maxDelayMs, baseDelayMs × 2^(n−1))`. Default {@link DEFAULT_RETRY}
@@ -139,7 +148,9 @@ const anything = /* @__PURE__ */ z.unknown();
 /** Delays in milliseconds: finite, 0 or more. */
 const delaysSchema = /* @__PURE__ */ pure(() => z.object({ baseDelayMs: z.number().min(0), maxDelayMs: z.number().min(0) }).optional());
 /** The options {@link createRoster} checks before building anything. */
-const optionsSchema = /* @__PURE__ */ pure(() => z.object({ maxAttempts: z.int().min(1).optional(), retry: delaysSchema, conflictBackoff: delaysSchema }));
+const optionsSchema = /* @__PURE__ */ pure(() =>
+  z.object({ maxAttempts: z.int().min(1).optional(), retry: delaysSchema, conflictBackoff: delaysSchema, deliveryWaitMs: z.number().min(0).optional() }),
+);
 /** `deliverOutbox`'s argument, under its name so the issue reads `limit`. */
 const deliveryLimitSchema = /* @__PURE__ */ pure(() => z.strictObject({ limit: z.number().int().min(1).optional() }));
 const tokenSchema = /* @__PURE__ */ z.string().regex(/^[A-Za-z0-9_-]{43}$/);
@@ -232,6 +243,21 @@ export function createRoster(options: RosterOptions = {}) {
   const deliverOutbox = (limit?: number): ResultAsync<DeliveryReport, ValidationFailed | StoreUnavailable | ServiceUnavailable> =>
     parseInput(deliveryLimitSchema, { limit }).asyncAndThen((i) => io(() => deliver(i.limit)));
 
+  const deliveryWaitMs = options.deliveryWaitMs ?? 2_000;
+  /**
+   * After a commit: sends the emails it queued, and only those (a store that cannot lease by id
+   * sends what is due instead), waiting at most `deliveryWaitMs` before the command answers.
+   */
+  const sendOwn = async (outbox: readonly OutboxMessage[]): Promise<void> => {
+    const sending = (
+      store.claimOutboxMessages ? deliverDue({ store, mailer, now, retry }, { ids: outbox.map((m) => m.id) }) : deliver(10)
+    ).catch(() => undefined);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, deliveryWaitMs)));
+    await Promise.race([sending, waited]);
+    clearTimeout(timer);
+  };
+
   const backoff = options.conflictBackoff ?? DEFAULT_CONFLICT_BACKOFF;
   /** Equal jitter: half the delay is kept, half drawn from the Random port (only after a conflict). */
   const pause = async (attempt: number) => {
@@ -254,7 +280,7 @@ export function createRoster(options: RosterOptions = {}) {
     now,
     pause,
     maxAttempts: options.maxAttempts ?? 10,
-    ...(options.deliverImmediately === false ? {} : { afterCommit: async () => void (await deliver(10)) }),
+    ...(options.deliverImmediately === false ? {} : { afterCommit: sendOwn }),
   };
   /**
    * For commands that change the workspace's counters (seats, departments, owner): they all

@@ -309,6 +309,16 @@ export interface RosterStore {
    */
   claimOutbox(now: Date, limit: number, leaseMs: number): Promise<readonly OutboxMessage[]>;
   /**
+   * Optional: leases the messages named, those of them that {@link claimOutbox} would hand out at
+   * `now` (pending, due, not leased), in the order named. The roster calls it right after a
+   * commit to send that commit's own emails and no one else's (`deliverImmediately`). A store
+   * without it gets `claimOutbox(now, 10, …)` there instead: the command then sends whatever is
+   * due, another workspace's backlog included, and perhaps not its own email.
+   *
+   * @example const mine = await store.claimOutboxMessages?.(commit.outbox.map((m) => m.id), now, 60_000);
+   */
+  claimOutboxMessages?(ids: readonly string[], now: Date, leaseMs: number): Promise<readonly OutboxMessage[]>;
+  /**
    * Records a delivery and counts its attempt; the stored body is dropped, since it held the
    * plaintext token. A message no longer pending is left as it is: a second call for a delivered
    * message changes nothing, and a message withdrawn while it was being sent stays withdrawn.

@@ -829,6 +829,26 @@ export function describeStoreContract(
         expect(reclaimed.map(contentOf)).toEqual([contentOf(message)]);
       });
 
+      it('claims messages by id (when the store can): only those named that are due and not leased, in the order named', async () => {
+        const claimByIds = store.claimOutboxMessages?.bind(store);
+        if (!claimByIds) return;
+        const [first, second, leased, delivered] = [aMessage(), aMessage(), aMessage(), aMessage()];
+        const later = aMessage({ due: at(5) });
+        const unnamed = aMessage();
+        await given({ create: [workspaceA], outbox: [first, second, leased, delivered, later, unnamed] });
+        await claimByIds([leased.id], T0, 3 * 3_600_000); // leased past at(1)
+        await claimByIds([delivered.id], T0, 60_000);
+        await store.markDelivered(delivered.id, T0);
+        const named = [second.id, 'msg_nobody', later.id, leased.id, delivered.id, first.id, second.id];
+        const claimed = await claimByIds(named, at(1), 60_000);
+        expect(claimed.map((m) => m.id)).toEqual([second.id, first.id]);
+        expect(claimed.map(contentOf)).toEqual([contentOf(second), contentOf(first)]);
+        // Leased now: neither a claim by id nor claimOutbox hands them out again before the lease ends.
+        expect(await claimByIds([first.id, second.id], at(1), 60_000)).toEqual([]);
+        expect(idsOf(await store.claimOutbox(at(1), 10, 60_000))).toEqual([unnamed.id]);
+        expect(await claimByIds([], at(1), 60_000)).toEqual([]);
+      });
+
       it('marks a message delivered: drops its body, never hands it out again, and ignores a second mark', async () => {
         const message = aMessage();
         await given({ create: [workspaceA], outbox: [message] });

@@ -17,6 +17,7 @@ import {
   type MailMessage,
   type Mailer,
   type RosterOptions,
+  type RosterStore,
 } from 'agent-roster';
 
 import { aShop, failure, PASSWORD } from '../support/shop';
@@ -215,5 +216,73 @@ describe('deliverOutbox(limit)', () => {
     expect((await roster.deliverOutbox(2))._unsafeUnwrap()).toEqual({ delivered: 2, failed: 0, withdrawn: 0 });
     expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0 });
     expect((await roster.deliverOutbox(undefined))._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0 });
+  });
+});
+
+describe('immediate delivery (deliverImmediately)', () => {
+  it('sends the email the command queued and no other: another workspace\'s backlog stays for deliverOutbox', async () => {
+    const mailer = new CapturingMailer();
+    let down = true;
+    mailer.failWhen = () => down;
+    const a = await aShop({ plan: 'custom', mailer });
+    for (let n = 0; n < 12; n++) await a.roster.inviteAgent(a.ana, { email: `backlog${n}@a.com` });
+    expect(mailer.sent).toEqual([]);
+    down = false;
+    a.clock.advance({ minutes: 5 }); // every backlog email is due again
+    // A second workspace on the same roster, store and mailer invites one person.
+    const b = (await a.roster.createWorkspace({ name: 'Beta', plan: 'pro', owner: { email: 'olga@b.com', name: 'Olga', password: PASSWORD } }))._unsafeUnwrap();
+    const olga = { workspaceId: b.state.workspace.id, agentId: b.state.owner.id };
+    mailer.sent.length = 0;
+    (await a.roster.inviteAgent(olga, { email: 'solo@b.com' }))._unsafeUnwrap();
+    expect(mailer.sent.map((m) => m.to)).toEqual(['solo@b.com']);
+    expect((await a.roster.outbox(a.ana, 'pending'))._unsafeUnwrap()).toHaveLength(12);
+    expect((await a.roster.deliverOutbox())._unsafeUnwrap()).toMatchObject({ delivered: 12 });
+  });
+
+  it('answers after deliveryWaitMs when the mailer hangs, with the invitation committed and its email left to deliverOutbox', async () => {
+    let release: () => void = () => undefined;
+    const hung = new Promise<void>((resolve) => (release = resolve));
+    const sends: string[] = [];
+    const mailer: Mailer = { send: async (m) => { sends.push(m.to); await hung; } };
+    const { roster, ana, store, workspaceId } = await aShop({ mailer, deliveryWaitMs: 50 });
+    const started = performance.now();
+    const invited = await roster.inviteAgent(ana, { email: 'bob@acme.com' });
+    const took = performance.now() - started;
+    expect(invited.isOk()).toBe(true);
+    expect(took).toBeLessThan(5_000); // bounded (about 50 ms), where it used to wait for ever
+    expect(sends).toEqual(['bob@acme.com']);
+    expect((await store.listInvitations(workspaceId)).map((i) => i.email)).toEqual(['bob@acme.com']);
+    // The send under way holds its lease: nobody else sends it meanwhile.
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0 });
+    release();
+    await vi.waitFor(async () => expect((await roster.outbox(ana, 'delivered'))._unsafeUnwrap()).toHaveLength(1));
+  });
+
+  it('on a store that cannot lease by id, sends what is due as before', async () => {
+    const inner = new MemoryRosterStore();
+    // The store of an earlier release: everything but claimOutboxMessages.
+    const store = new Proxy(inner, {
+      get(target, name) {
+        const original = Reflect.get(target, name, target) as unknown;
+        if (name === 'claimOutboxMessages') return undefined;
+        return typeof original === 'function' ? original.bind(target) : original;
+      },
+    }) as RosterStore;
+    const mailer = new CapturingMailer();
+    mailer.failWhen = (m) => m.to === 'bob@acme.com';
+    const { roster, ana, clock } = await aShop({ store, mailer });
+    await roster.inviteAgent(ana, { email: 'bob@acme.com' });
+    mailer.failWhen = () => false;
+    clock.advance({ minutes: 1 });
+    await roster.inviteAgent(ana, { email: 'cy@acme.com' });
+    // Bob's email was due again: the fallback, claimOutbox, sent it along with Cy's.
+    expect(mailer.sent.map((m) => m.to).sort()).toEqual(['bob@acme.com', 'cy@acme.com']);
+  });
+
+  it('refuses a deliveryWaitMs that is not milliseconds when the roster is built', () => {
+    for (const deliveryWaitMs of [-1, Number.NaN, Number.POSITIVE_INFINITY, '100']) {
+      expect(() => createRoster({ deliveryWaitMs } as never), String(deliveryWaitMs)).toThrow(/^createRoster: deliveryWaitMs: /);
+    }
+    expect(() => createRoster({ deliveryWaitMs: 0 })).not.toThrow();
   });
 });

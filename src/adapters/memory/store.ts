@@ -467,6 +467,18 @@ export class MemoryRosterStore implements RosterStore {
     for (const q of due) this.#store({ ...q, leaseUntil: t + leaseMs });
     return due.map((q) => ({ ...q.message }));
   }
+  async claimOutboxMessages(ids: readonly string[], now: Date, leaseMs: number) {
+    await this.#io();
+    const t = now.getTime();
+    const claimed: OutboxMessage[] = [];
+    for (const id of new Set(ids)) {
+      const q = this.#outbox.get(id);
+      if (!q || q.message.status !== 'pending' || q.due > t || q.leaseUntil > t) continue;
+      this.#store({ ...q, leaseUntil: t + leaseMs });
+      claimed.push({ ...q.message });
+    }
+    return claimed;
+  }
   async markDelivered(id: string, at: Date) {
     await this.#io();
     const q = this.#outbox.get(id);

@@ -118,17 +118,21 @@ const messageOf = (r: OutboxRow): OutboxMessage => ({
 // Leases due messages in one statement. SKIP LOCKED lets dispatchers running this at the same
 // moment split the due messages between them instead of queueing on each other's rows; a row
 // another dispatcher leased a moment ago is re-checked against its new lease and left out.
-const CLAIM_OUTBOX = `WITH due AS (
+/** Leases the due messages `pick` chooses ($1 now, $3 the lease in ms): unleased pending ones, locked rows skipped. */
+const claimDue = (pick: string) => `WITH due AS (
   SELECT id FROM outbox
   WHERE status = 'pending' AND next_attempt_at <= $1::timestamptz
     AND (lease_until IS NULL OR lease_until <= $1::timestamptz)
-  ORDER BY next_attempt_at, seq
-  LIMIT $2
+  ${pick}
   FOR UPDATE SKIP LOCKED
 )
 UPDATE outbox AS o SET lease_until = $1::timestamptz + $3::double precision * interval '1 millisecond'
 FROM due WHERE o.id = due.id
 RETURNING ${OUTBOX_COLUMNS}`;
+/** The earliest due, $2 of them. */
+const CLAIM_OUTBOX = claimDue('ORDER BY next_attempt_at, seq LIMIT $2');
+/** Those of the ids $2 that are due (through the primary key). */
+const CLAIM_OUTBOX_MESSAGES = claimDue('AND id = ANY($2::text[])');
 
 /**
  * The roster on PostgreSQL (15 or later; PGlite too). Every aggregate is a row with its version;
@@ -329,6 +333,15 @@ export class PostgresRosterStore implements RosterStore {
     // RETURNING has no order; hand messages out oldest-due first, as they were picked.
     rows.sort((a, b) => (a.next_attempt_at < b.next_attempt_at ? -1 : a.next_attempt_at > b.next_attempt_at ? 1 : Number(a.seq) - Number(b.seq)));
     return rows.map(messageOf);
+  }
+
+  async claimOutboxMessages(ids: readonly string[], now: Date, leaseMs: number): Promise<readonly OutboxMessage[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.#rows<OutboxRow>(CLAIM_OUTBOX_MESSAGES, [now.toISOString(), [...ids], leaseMs]);
+    // RETURNING has no order; hand them out in the order named.
+    const at = new Map<string, number>();
+    ids.forEach((id, n) => at.has(id) || at.set(id, n));
+    return rows.map(messageOf).sort((a, b) => at.get(a.id)! - at.get(b.id)!);
   }
 
   async markDelivered(id: string, at: Date): Promise<void> {
