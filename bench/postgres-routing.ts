@@ -1,7 +1,7 @@
 /**
  * Routing on PostgreSQL at growing department sizes: what building the team costs per agent
  * (invite + accept + go online), what a route costs, how many characters a route sends to the
- * database, and what another instance reads to catch up on a route. Through the roster (`createRoster` + `PostgresRosterStore`), one department, plan
+ * database, and what another instance reads (and sends, in how many statements) to catch up on a route. Through the roster (`createRoster` + `PostgresRosterStore`), one department, plan
  * 'custom' (no seat cap). No assertions: it prints a table.
  *
  *   npx tsx scripts/pg-cluster.ts -- npx tsx bench/postgres-routing.ts
@@ -116,6 +116,8 @@ async function measure(size: number, pool: pg.Pool) {
   await otherStore.loadRoutingStates(workspaceId, [dep]);
   const catchUpMs: number[] = [];
   const receivedBefore = other.received;
+  const otherSentBefore = other.sent;
+  const otherStatementsBefore = other.statements;
   const CATCH_UPS = 20;
   for (let n = 0; n < CATCH_UPS; n++) {
     must(await roster.routeConversation(workspaceId, { departmentId: dep, conversationId: `conv_other_${n}` }), 'route');
@@ -131,6 +133,8 @@ async function measure(size: number, pool: pg.Pool) {
     sentPerRouteAndClose: Math.round(sentPerPair),
     otherInstanceLoadMs: median(catchUpMs),
     otherInstanceReceived: Math.round((other.received - receivedBefore) / CATCH_UPS),
+    otherInstanceSent: Math.round((other.sent - otherSentBefore) / CATCH_UPS),
+    otherInstanceStatements: (other.statements - otherStatementsBefore) / CATCH_UPS,
     setupSeconds: setupMs / 1000,
     setupPerAgentMs: setupMs / size,
   };
@@ -150,7 +154,8 @@ try {
   for (const r of results) {
     console.log(
       `| ${r.agents.toLocaleString('en')} | ${r.queueChars.toLocaleString('en')} | ${r.routeMedianMs.toFixed(1)} ms | ${r.closeMedianMs.toFixed(1)} ms | ` +
-        `${r.sentPerRouteAndClose.toLocaleString('en')} chars | ${r.otherInstanceLoadMs.toFixed(1)} ms, ${r.otherInstanceReceived.toLocaleString('en')} chars received | ` +
+        `${r.sentPerRouteAndClose.toLocaleString('en')} chars | ${r.otherInstanceLoadMs.toFixed(1)} ms, ${r.otherInstanceReceived.toLocaleString('en')} chars received, ` +
+        `${r.otherInstanceSent.toLocaleString('en')} sent, ${r.otherInstanceStatements} statements | ` +
         `${r.setupPerAgentMs.toFixed(1)} ms (${r.setupSeconds.toFixed(0)} s) |`,
     );
   }

@@ -1,7 +1,8 @@
 /**
  * A routing queue cut into a root document and chunks (ADR 0026), without a database: any queue
- * comes back deep-equal from its root and chunks, through JSON as the database stores them, and a
- * command's new state differs from the old one in a few chunks only.
+ * comes back deep-equal from its root and chunks, through JSON as the database stores them, a
+ * command's new state differs from the old one in a few chunks only, and an instance catching up
+ * from the chunks written since never drops one still stored.
  */
 import { describe, expect, it } from 'vitest';
 import { fc } from '@fast-check/vitest';
@@ -12,7 +13,7 @@ import {
   type RoutingState,
   type WorkspaceId,
 } from '../../src/domain/index';
-import { chunkChanges, joinQueue, layoutOf, type Chunks, type StoredChunks, type StoredRoot } from '../../src/adapters/postgres/routing-chunks';
+import { catchUp, chunkChanges, joinQueue, layoutOf, type Chunks, type StoredChunks, type StoredRoot } from '../../src/adapters/postgres/routing-chunks';
 import { applyStep, stepArb } from '../support/routing-steps';
 
 const now = new Date('2026-11-23T09:00:00.000Z');
@@ -113,5 +114,28 @@ describe('a routing queue in chunks', () => {
     expect(chunkChanges(storedBy(small, 'a'), large, 'b')).toEqual({ write: [...large], remove: [], stored: storedBy(large, 'b') });
     const shrunk = layoutOf(syncAgent(withMembers(129), { agentId: 'agt_5', deleted: true }, { now })._unsafeUnwrap().state).chunks;
     expect(chunkChanges(storedBy(large, 'b'), shrunk, 'c')).toEqual({ write: [], remove: [...large.keys()], stored: new Map() });
+  });
+
+  it('catches up from the chunks written since: never drops a chunk still stored, and keeps a gone one only where nothing replaced it', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 700 }), fc.constantFrom(1, 4, 16, 128), fc.array(stepArb(700), { maxLength: 30 }), (members, limit, steps) => {
+        const start = withMembers(members);
+        const held = storedBy(layoutOf(start, limit).chunks, 'held');
+        const end = steps.reduce(applyStep, start);
+        const { root, chunks } = layoutOf(end, limit);
+        // The rows written since: those whose array is not the one held at the same path.
+        const written = storedBy(new Map([...chunks].filter(([path, node]) => held.get(path)?.node !== node)), 'since');
+        const caught = catchUp(held, written, root);
+        for (const [path, node] of chunks) expect(caught.get(path)?.node, path).toBe(node);
+        // Any other path is one held whose slot emptied: no chunk now lies on it, above it or below it.
+        const paths = [...chunks.keys()];
+        for (const path of caught.keys()) {
+          if (chunks.has(path)) continue;
+          expect(held.has(path)).toBe(true);
+          expect(paths.some((p) => p.startsWith(`${path}.`) || path.startsWith(`${p}.`))).toBe(false);
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 });

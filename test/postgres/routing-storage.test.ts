@@ -51,11 +51,11 @@ function recording(inner: SqlPool): SqlPool & { statements: { text: string; valu
 const charsOf = (values: unknown[]) => values.reduce<number>((n, v) => n + (typeof v === 'string' ? v.length : JSON.stringify(v ?? null).length), 0);
 
 let departments = 0;
-/** A new queue of `members` agents (two in three online) in a department of its own. */
-function aQueue(members: number): RoutingState {
-  let state = emptyRoutingState(WS, `dep_q${++departments}` as DepartmentId);
+/** A new queue of `members` agents (two in three online, unless told) in a department of its own (unless told). */
+function aQueue(members: number, { online = (n: number) => n % 3 !== 0, departmentId = `dep_q${++departments}` as DepartmentId } = {}): RoutingState {
+  let state = emptyRoutingState(WS, departmentId);
   for (let n = 0; n < members; n++) {
-    state = syncAgent(state, { agentId: `agt_${n}`, active: true, online: n % 3 !== 0, departmentIds: [state.departmentId!] }, { now })._unsafeUnwrap().state;
+    state = syncAgent(state, { agentId: `agt_${n}`, active: true, online: online(n), departmentIds: [departmentId] }, { now })._unsafeUnwrap().state;
   }
   return state;
 }
@@ -66,6 +66,12 @@ const commitQueue = (store: PostgresRosterStore, queue: RoutingState, expected: 
 /** The queue as a store that never saw it reads it. */
 async function fresh(queue: RoutingState) {
   return (await new PostgresRosterStore(db.pool, { routingQueuesKept: 0 }).loadRoutingStates(WS, [queue.departmentId]))[0];
+}
+
+/** Makes a queue's rows what migration 0003 left: no versions, no run of versions, no count. */
+async function asIfBefore0005(queue: RoutingState): Promise<void> {
+  await db.pool.query('UPDATE routing_chunks SET version = NULL WHERE routing_id = $1', [queue.id]);
+  await db.pool.query('UPDATE routing_states SET created_stamp = NULL, chunk_count = NULL WHERE id = $1', [queue.id]);
 }
 
 /** The chunk rows stored for a queue, by path. */
@@ -113,6 +119,8 @@ describe('routing queues in chunks on PostgreSQL', () => {
         async (members, steps) => {
           // The third knows no chunks at commit time, so it rewrites every chunk and deletes the rest.
           const stores = [new PostgresRosterStore(db.pool), new PostgresRosterStore(db.pool), new PostgresRosterStore(db.pool, { routingQueuesKept: 0 })];
+          // A fourth only reads, after every command: it catches up on each one.
+          const reader = new PostgresRosterStore(db.pool);
           let state = aQueue(members);
           expect(await commitQueue(stores[0]!, state, 0)).toEqual({ committed: true });
           for (const [n, { through, step }] of steps.entries()) {
@@ -122,6 +130,7 @@ describe('routing queues in chunks on PostgreSQL', () => {
             expect(loaded).toEqual({ value: state, version: n + 1 });
             state = applyStep(loaded!.value, step);
             expect(await commitQueue(store, state, n + 1)).toEqual({ committed: true });
+            expect(await reader.loadRoutingStates(WS, [state.departmentId])).toEqual([{ value: state, version: n + 2 }]);
           }
           const back = await fresh(state);
           expect(back).toEqual({ value: state, version: steps.length + 1 });
@@ -168,6 +177,8 @@ describe('routing queues in chunks on PostgreSQL', () => {
     const queue = aQueue(1000);
     const writer = new PostgresRosterStore(db.pool);
     expect(await commitQueue(writer, queue, 0)).toEqual({ committed: true });
+    // Rows without versions are caught up on by listing the chunks, then fetching those lacked.
+    await asIfBefore0005(queue);
     let meanwhile: (() => Promise<void>) | null = null;
     const statements: string[] = [];
     const pool: SqlPool = {
@@ -274,5 +285,182 @@ describe('routing queues in chunks on PostgreSQL', () => {
     expect((await chunkRows(removed)).size).toBe(0);
     await db.pool.query(`DELETE FROM routing_states WHERE workspace_id = $1`, [WS]);
     expect((await chunkRows(erased)).size).toBe(0);
+  });
+});
+
+/** A pool that keeps every statement it runs through `query`, with the rows it answered. */
+function watched(inner: SqlPool): SqlPool & { log: { text: string; rows: readonly unknown[] }[] } {
+  const log: { text: string; rows: readonly unknown[] }[] = [];
+  return {
+    log,
+    query: async (text, values) => {
+      const result = await inner.query(text, values);
+      log.push({ text, rows: result.rows });
+      return result;
+    },
+    connect: () => inner.connect(),
+  };
+}
+
+/** The agent ids of the members in one chunk of a queue. */
+function agentsIn(node: readonly unknown[]): string[] {
+  if (node.length === 0 || typeof node[0] === 'number') return node.filter((_, n) => n % 2 === 1).map((m) => (m as { agentId: string }).agentId);
+  return node.flatMap((child) => (child === null ? [] : agentsIn(child as readonly unknown[])));
+}
+
+const leave = (state: RoutingState, agentIds: readonly string[]) =>
+  agentIds.reduce((s, agentId) => syncAgent(s, { agentId, deleted: true }, { now })._unsafeUnwrap().state, state);
+const join = (state: RoutingState, from: number, to: number) => {
+  for (let n = from; n < to; n++) {
+    state = syncAgent(state, { agentId: `agt_${n}`, active: true, online: true, departmentIds: [state.departmentId!] }, { now })._unsafeUnwrap().state;
+  }
+  return state;
+};
+
+describe('an instance catching up on a chunked queue another one wrote', () => {
+  /** Two instances on one database: `a` writes, `b` reads through a pool that keeps what it ran. */
+  function twoInstances() {
+    const pool = watched(db.pool);
+    return { a: new PostgresRosterStore(db.pool), b: new PostgresRosterStore(pool), pool };
+  }
+
+  /** `b`'s load: what it gives back, the statements it took, and the chunk rows it received (with data, and without). */
+  async function catchUp(b: PostgresRosterStore, pool: ReturnType<typeof watched>, queue: RoutingState) {
+    const start = pool.log.length;
+    const [loaded] = await b.loadRoutingStates(WS, [queue.departmentId]);
+    const ran = pool.log.slice(start);
+    const chunkRows = ran.flatMap(({ rows }) => (rows as { path?: string | null; data: unknown }[]).filter((r) => typeof r.path === 'string'));
+    return { loaded, statements: ran.length, withData: chunkRows.filter((r) => r.data !== null).length, listed: chunkRows.filter((r) => r.data === null).length };
+  }
+
+  /** `a` loads the queue, changes it, and commits it. */
+  async function write(a: PostgresRosterStore, queue: RoutingState, change: (state: RoutingState) => RoutingState): Promise<RoutingState> {
+    const [current] = await a.loadRoutingStates(WS, [queue.departmentId]);
+    const next = change(current!.value);
+    expect(await commitQueue(a, next, current!.version)).toEqual({ committed: true });
+    return next;
+  }
+
+  const route = (id: string) => (state: RoutingState) => routeConversation(state, { conversationId: id }, { now })._unsafeUnwrap().state;
+  const close = (id: string) => (state: RoutingState) => closeConversation(state, { conversationId: id }, { now })._unsafeUnwrap().state;
+
+  it('reads, in one statement, only the chunks written since the version it holds, after one write or after several it missed', async () => {
+    const { a, b, pool } = twoInstances();
+    let queue = aQueue(1000);
+    expect(await commitQueue(a, queue, 0)).toEqual({ committed: true });
+    expect((await catchUp(b, pool, queue)).withData).toBe(32);
+
+    queue = await write(a, queue, route('conv_1'));
+    let seen = await catchUp(b, pool, queue);
+    expect(seen.loaded).toEqual(await fresh(queue));
+    expect(seen.loaded).toEqual({ value: queue, version: 2 });
+    // The member chunk the route changed, and no list of the other 31.
+    expect(seen).toMatchObject({ statements: 1, withData: 1, listed: 0 });
+
+    // Five writes it did not read: it reads the chunks they wrote, once each.
+    const touched = new Set<string>();
+    for (const change of [route('conv_2'), route('conv_3'), close('conv_1'), (s: RoutingState) => join(s, 1000, 1001), route('conv_4')]) {
+      const before = layoutOf(queue).chunks;
+      queue = await write(a, queue, change);
+      for (const [path, node] of layoutOf(queue).chunks) if (before.get(path) !== node) touched.add(path);
+    }
+    seen = await catchUp(b, pool, queue);
+    expect(seen.loaded).toEqual({ value: queue, version: 7 });
+    expect(seen.loaded).toEqual(await fresh(queue));
+    expect(seen).toMatchObject({ statements: 1, withData: touched.size, listed: 0 });
+    expect(touched.size).toBeLessThan(8);
+
+    // Caught up, it writes only what it changes, and what it wrote is what a fresh instance reads.
+    const next = route('conv_5')(seen.loaded!.value);
+    expect(await commitQueue(b, next, 7)).toEqual({ committed: true });
+    expect(await fresh(queue)).toEqual({ value: next, version: 8 });
+  });
+
+  it('learns which paths are gone: chunks split, merged, emptied, and a table back in the root row', async () => {
+    const { a, b, pool } = twoInstances();
+    let queue = aQueue(1000);
+    expect(await commitQueue(a, queue, 0)).toEqual({ committed: true });
+    await catchUp(b, pool, queue);
+    let routes = 0;
+    const check = async (statements: number) => {
+      const seen = await catchUp(b, pool, queue);
+      expect(seen.loaded).toEqual(await fresh(queue));
+      expect(seen.loaded!.value).toEqual(queue);
+      expect(seen.statements).toBe(statements);
+      // What `b` holds is what the rows hold: its own write, from what it loaded, leaves exactly
+      // the queue's chunks (a path it missed would stay behind, one it invented would be deleted).
+      queue = route(`conv_b${++routes}`)(seen.loaded!.value);
+      expect(await commitQueue(b, queue, seen.loaded!.version)).toEqual({ committed: true });
+      expect(await fresh(queue)).toEqual({ value: queue, version: seen.loaded!.version + 1 });
+      expect([...(await chunkRows(queue)).keys()].sort()).toEqual([...layoutOf(queue).chunks.keys()].sort());
+    };
+
+    // 5,000 members: chunks split into chunks a level below, whose paths replace theirs.
+    queue = await write(a, queue, (s) => join(s, 1000, 5000));
+    expect([...layoutOf(queue).chunks.keys()].some((p) => p.split('.').length === 3)).toBe(true);
+    await check(1);
+    // Back to 1,000: they merge again.
+    queue = await write(a, queue, (s) => leave(s, Array.from({ length: 4000 }, (_, n) => `agt_${n + 1000}`)));
+    await check(1);
+    // Every member of one chunk leaves: its path is gone and nothing replaces it. The count tells,
+    // and the load lists the paths instead.
+    const [path, node] = [...layoutOf(queue).chunks].find(([p]) => p.startsWith('m.'))!;
+    queue = await write(a, queue, (s) => leave(s, agentsIn(node)));
+    expect(layoutOf(queue).chunks.has(path)).toBe(false);
+    expect(layoutOf(queue).chunks.size).toBeGreaterThan(0);
+    await check(2);
+    // 100 members: the table is back in the root row, and no chunk is left.
+    queue = await write(a, queue, (s) => leave(s, membersOf(s).slice(100).map((m) => m.agentId)));
+    expect(layoutOf(queue).chunks.size).toBe(0);
+    await check(1);
+  });
+
+  it('does not take a queue deleted and created again under the same id for the one it held', async () => {
+    const { a, b, pool } = twoInstances();
+    const departmentId = `dep_q${++departments}` as DepartmentId;
+    let queue = aQueue(600, { departmentId });
+    expect(await commitQueue(a, queue, 0)).toEqual({ committed: true });
+    queue = await write(a, queue, route('conv_1'));
+    expect((await catchUp(b, pool, queue)).loaded?.version).toBe(2);
+    const removal = await a.commit({ workspaceId: WS, expected: [{ kind: 'routing', id: queue.id, version: 2 }], writes: [], removals: [{ kind: 'routing', id: queue.id, removed: true }], events: [], outbox: [] });
+    expect(removal).toEqual({ committed: true });
+    // Created again: the same id, the same paths, another content, and versions from 1 again.
+    let again = aQueue(600, { departmentId, online: (n) => n % 3 === 0 });
+    expect(again.id).toBe(queue.id);
+    expect([...layoutOf(again).chunks.keys()]).toEqual([...layoutOf(queue).chunks.keys()]);
+    expect(await commitQueue(a, again, 0)).toEqual({ committed: true });
+    again = await write(a, again, route('conv_1'));
+    const seen = await catchUp(b, pool, again);
+    expect(seen.loaded).toEqual({ value: again, version: 2 });
+    expect(seen.loaded).toEqual(await fresh(again));
+  });
+
+  it('still loads rows stored before migration 0005, and catches up on them once a write gave them versions', async () => {
+    const { a, b, pool } = twoInstances();
+    let queue = aQueue(1000);
+    expect(await commitQueue(a, queue, 0)).toEqual({ committed: true });
+    await asIfBefore0005(queue);
+    const first = await catchUp(b, pool, queue);
+    expect(first.loaded).toEqual({ value: queue, version: 1 });
+
+    // The first write of such a row rewrites every chunk, with its version, and starts a run.
+    queue = await write(a, queue, route('conv_1'));
+    const { rows } = await db.pool.query<{ unversioned: string; created: string | null; count: number | null }>(
+      `SELECT (SELECT count(*) FROM routing_chunks WHERE routing_id = r.id AND version IS NULL) AS unversioned, created_stamp AS created, chunk_count AS count
+         FROM routing_states r WHERE id = $1`,
+      [queue.id],
+    );
+    expect(rows[0]).toMatchObject({ unversioned: '0', count: 32 });
+    expect(rows[0]?.created).toEqual(expect.any(String));
+    // `b` held the queue without a version run: it lists the chunks, and fetches those it lacks.
+    let seen = await catchUp(b, pool, queue);
+    expect(seen.loaded).toEqual({ value: queue, version: 2 });
+    expect(seen).toMatchObject({ statements: 2, listed: 32 });
+    // From then on, only what was written since.
+    queue = await write(a, queue, route('conv_2'));
+    seen = await catchUp(b, pool, queue);
+    expect(seen.loaded).toEqual({ value: queue, version: 3 });
+    expect(seen).toMatchObject({ statements: 1, withData: 1, listed: 0 });
+    expect(seen.loaded).toEqual(await fresh(queue));
   });
 });

@@ -1,6 +1,6 @@
 import type { RoutingState } from '../../domain/index';
 import type { Aggregate, AggregateKind, Commit, CommitOutcome } from '../../ports/store';
-import { chunkChanges, layoutOf, type QueueLayout, type StoredChunks } from './routing-chunks';
+import { chunkChanges, layoutOf, type QueueLayout, type StoredChunks, type StoredQueue } from './routing-chunks';
 import type { SqlClient } from './sql-pool';
 import { KINDS, TABLES, WRITES, type WriteItem } from './tables';
 import type { TransactionEnd } from './transaction';
@@ -11,15 +11,19 @@ const keyOf = (kind: string, id: string) => `${kind}:${id}`;
  * How a commit writes its routing queues: each queue's write stamp and layout (root document and
  * chunks, see routing-chunks.ts), by the very object written, and the chunks the database holds
  * under a row's stamp, when this store knows them (then only the chunks that differ are written).
- * {@link writeCommit} fills `stored` with the chunks each queue's rows hold after the write.
+ * {@link writeCommit} fills `stored` with the chunks each queue's rows hold after the write, and
+ * the version and run of versions they belong to.
  *
  * @example { writes: new Map([[salesQueue, { stamp: queues.newStamp(), layout: layoutOf(salesQueue) }]]), chunksAt: () => undefined, stored: new Map() }
  */
 export type QueueWrites = Readonly<{
   writes: ReadonlyMap<Aggregate, Readonly<{ stamp: string; layout: QueueLayout }>>;
   chunksAt: (queue: RoutingState, stamp: string) => StoredChunks | undefined;
-  stored: Map<Aggregate, StoredChunks>;
+  stored: Map<Aggregate, StoredQueue>;
 }>;
+
+/** A queue's root row as the commit's lock found it. */
+type LockedRoot = Readonly<{ version: number; stamp: string; created: string | null }>;
 
 const stale = (detail: string): TransactionEnd<CommitOutcome> => ({
   commit: false,
@@ -91,8 +95,10 @@ function lockStatement(commit: Commit, plan: Plan): Readonly<{ text: string; val
   const values: unknown[] = [];
   const lock = (kind: AggregateKind, ids: readonly string[], mode: string) => {
     if (ids.length === 0) return;
-    // A queue's stamp names the chunks stored with it (see QueueWrites).
+    // A queue's stamp names the chunks stored with it (see QueueWrites); its created_stamp, the
+    // run of versions its chunk rows' versions count in.
     const stamp = kind === 'routing' ? 'stamp' : 'NULL::text';
+    const created = kind === 'routing' ? 'created_stamp' : 'NULL::text';
     values.push([...ids].sort());
     const cte = `l${values.length}`;
     // Row by row through the primary key, in the order of the sorted ids (the lateral subquery
@@ -100,10 +106,10 @@ function lockStatement(commit: Commit, plan: Plan): Readonly<{ text: string; val
     // estimates, and past a few thousand ids (a sweep of a large backlog) the planner scans the
     // whole table, every workspace's rows, and sorts what it kept.
     ctes.push(
-      `${cte} AS (SELECT t.id, t.version, t.stamp FROM unnest($${values.length}::text[]) AS wanted(id) ` +
-        `CROSS JOIN LATERAL (SELECT id, version, ${stamp} AS stamp FROM ${TABLES[kind].name} WHERE id = wanted.id ${mode}) AS t)`,
+      `${cte} AS (SELECT t.id, t.version, t.stamp, t.created FROM unnest($${values.length}::text[]) AS wanted(id) ` +
+        `CROSS JOIN LATERAL (SELECT id, version, ${stamp} AS stamp, ${created} AS created FROM ${TABLES[kind].name} WHERE id = wanted.id ${mode}) AS t)`,
     );
-    selects.push(`SELECT '${kind}' AS kind, id, version, stamp FROM ${cte}`);
+    selects.push(`SELECT '${kind}' AS kind, id, version, stamp, created FROM ${cte}`);
   };
   for (const kind of KINDS) {
     const removed = new Set(plan.removals.get(kind) ?? []);
@@ -165,22 +171,27 @@ type Part = Readonly<{ sql: string; mustTouch?: number; explain: string }>;
  * the row's current stamp, only those whose array changed are written and those gone deleted: a
  * command copied the arrays on its way to what it changed, so an array still the same is a chunk
  * the database already holds. Otherwise every chunk is written, and any other row of the queue
- * deleted. Deletes and writes touch distinct rows, so they may run side by side in one statement.
+ * deleted; so is a row stored before migration 0005 (no `created_stamp`), whose chunk rows carry
+ * no version: its first write gives every chunk one. Each chunk written carries the version the
+ * root row gets, so an instance catching up asks for the chunks written after the version it
+ * holds (see reads.ts). Deletes and writes touch distinct rows, so they may run side by side in
+ * one statement.
  */
-function chunkParts(written: readonly Aggregate[], queues: QueueWrites, stored: ReadonlyMap<string, string>, param: (value: unknown) => string): Part[] {
-  const upserts: { id: string; path: string; stamp: string | null; data: unknown }[] = [];
+function chunkParts(written: readonly Aggregate[], queues: QueueWrites, roots: ReadonlyMap<string, LockedRoot>, param: (value: unknown) => string): Part[] {
+  const upserts: { id: string; path: string; stamp: string | null; version: number; data: unknown }[] = [];
   const removedIds: string[] = [];
   const removedPaths: string[] = [];
   const parts: Part[] = [];
   for (const aggregate of written) {
     const queue = aggregate as RoutingState;
     const { stamp, layout } = queues.writes.get(aggregate) ?? { stamp: null, layout: layoutOf(queue) };
-    const current = stored.get(keyOf('routing', queue.id));
+    const current = roots.get(keyOf('routing', queue.id));
+    const version = (current?.version ?? 0) + 1;
     // No row when the lock looked: a creation, which the delete below finds nothing for (unless
     // a write without an expected version raced another instance's creation of the queue).
-    const known = current === undefined ? undefined : queues.chunksAt(queue, current);
+    const known = current === undefined || current.created === null ? undefined : queues.chunksAt(queue, current.stamp);
     const { write, remove, stored: after } = chunkChanges(known ?? new Map(), layout.chunks, stamp ?? '');
-    for (const [path, data] of write) upserts.push({ id: queue.id, path, stamp, data });
+    for (const [path, data] of write) upserts.push({ id: queue.id, path, stamp, version, data });
     if (known === undefined) {
       parts.push({
         sql: `DELETE FROM routing_chunks WHERE routing_id = ${param(queue.id)} AND NOT (path = ANY(${param([...layout.chunks.keys()])}::text[])) RETURNING 1`,
@@ -191,7 +202,9 @@ function chunkParts(written: readonly Aggregate[], queues: QueueWrites, stored: 
       removedIds.push(queue.id);
       removedPaths.push(path);
     }
-    queues.stored.set(aggregate, after);
+    // The run of versions: the row's, or this write's own stamp where it begins one (a creation,
+    // or the first write of a row stored before 0005), as the write statement sets it.
+    queues.stored.set(aggregate, { chunks: after, version, created: current?.created ?? stamp });
   }
   if (removedIds.length > 0) {
     parts.push({
@@ -202,9 +215,9 @@ function chunkParts(written: readonly Aggregate[], queues: QueueWrites, stored: 
   }
   if (upserts.length > 0) {
     parts.push({
-      sql: `INSERT INTO routing_chunks (routing_id, path, stamp, data)
-        SELECT e->>'id', e->>'path', e->>'stamp', e->'data' FROM jsonb_array_elements(${param(JSON.stringify(upserts))}::jsonb) AS e
-        ON CONFLICT (routing_id, path) DO UPDATE SET stamp = EXCLUDED.stamp, data = EXCLUDED.data RETURNING 1`,
+      sql: `INSERT INTO routing_chunks (routing_id, path, stamp, version, data)
+        SELECT e->>'id', e->>'path', e->>'stamp', (e->>'version')::integer, e->'data' FROM jsonb_array_elements(${param(JSON.stringify(upserts))}::jsonb) AS e
+        ON CONFLICT (routing_id, path) DO UPDATE SET stamp = EXCLUDED.stamp, version = EXCLUDED.version, data = EXCLUDED.data RETURNING 1`,
       explain: 'chunks',
     });
   }
@@ -221,7 +234,7 @@ function writeStatement(
   commit: Commit,
   plan: Plan,
   queues: QueueWrites,
-  stored: ReadonlyMap<string, string>,
+  roots: ReadonlyMap<string, LockedRoot>,
 ): Readonly<{ text: string; values: unknown[]; parts: readonly Part[] }> {
   const values: unknown[] = [];
   const param = (value: unknown) => {
@@ -240,12 +253,12 @@ function writeStatement(
     const items = (aggregates: readonly Aggregate[]) =>
       param(
         JSON.stringify(
-          aggregates.map((value): WriteItem => ({
-            // A queue's row holds its root document; its chunks are written below.
-            value: kind === 'routing' ? (queues.writes.get(value)?.layout ?? layoutOf(value as RoutingState)).root : value,
-            expected: plan.expected.get(keyOf(kind, value.id)) ?? null,
-            stamp: queues.writes.get(value)?.stamp ?? null,
-          })),
+          aggregates.map((value): WriteItem => {
+            if (kind !== 'routing') return { value, expected: plan.expected.get(keyOf(kind, value.id)) ?? null, stamp: null };
+            // A queue's row holds its root document and how many chunks it has; they are written below.
+            const { stamp, layout } = queues.writes.get(value) ?? { stamp: null, layout: layoutOf(value as RoutingState) };
+            return { value: layout.root, expected: plan.expected.get(keyOf(kind, value.id)) ?? null, stamp, chunks: layout.chunks.size };
+          }),
         ),
       );
     if (created.length > 0) {
@@ -258,7 +271,7 @@ function writeStatement(
     }
     if (unchecked.length > 0) parts.push({ sql: WRITES[kind].upsert(items(unchecked)), explain: `${kind} writes` });
   }
-  parts.push(...chunkParts(plan.writes.get('routing') ?? [], queues, stored, param));
+  parts.push(...chunkParts(plan.writes.get('routing') ?? [], queues, roots, param));
   if (commit.events.length > 0) {
     parts.push({ sql: insertEvents(param(commit.workspaceId), param(JSON.stringify(commit.events))), explain: 'events' });
   }
@@ -286,9 +299,11 @@ export async function writeCommit(
 
   const lock = lockStatement(commit, plan);
   const { rows } = await client.query(lock.text, lock.values);
-  const locked = rows as { kind: string; id: string; version: number | string; stamp: string | null }[];
+  const locked = rows as { kind: string; id: string; version: number | string; stamp: string | null; created: string | null }[];
   const current = new Map(locked.map((r) => [keyOf(r.kind, r.id), Number(r.version)]));
-  const stored = new Map(locked.flatMap((r) => (r.stamp === null ? [] : [[keyOf(r.kind, r.id), r.stamp] as const])));
+  const roots = new Map(
+    locked.flatMap((r) => (r.stamp === null ? [] : [[keyOf(r.kind, r.id), { version: Number(r.version), stamp: r.stamp, created: r.created }] as const])),
+  );
   for (const [key, version] of plan.expected) {
     const found = current.get(key) ?? 0;
     if (found !== version) return stale(`${key.replace(':', ' ')} is at version ${found}, expected ${version}`);
@@ -296,7 +311,7 @@ export async function writeCommit(
   const exists = await findUnlockable(client, plan);
   if (exists) return stale(exists);
 
-  const write = writeStatement(commit, plan, queues, stored);
+  const write = writeStatement(commit, plan, queues, roots);
   if (write.parts.length > 0) {
     const { rows: [touched] } = await client.query(write.text, write.values);
     const counts = touched as Record<string, number | string>;

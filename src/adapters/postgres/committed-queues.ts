@@ -1,7 +1,7 @@
 import type { RoutingState } from '../../domain/index';
 import type { Commit } from '../../ports/store';
 import type { QueueWrites } from './commit';
-import { layoutOf, type StoredChunks } from './routing-chunks';
+import { layoutOf, type StoredQueue } from './routing-chunks';
 
 /** Where a queue lives: its workspace and department (`workspace` for the workspace-wide one). */
 export const queueKeyOf = (departmentId: string | null): string => departmentId ?? 'workspace';
@@ -16,7 +16,8 @@ const freeze = <T>(value: T): T => {
 
 /**
  * The routing queues this store committed or loaded most recently, each with the stamp of the
- * write it is and the chunks that write stored (see routing-chunks.ts). Routing keeps an index
+ * write it is and the chunks the database held after that write, with its version (see
+ * routing-chunks.ts). Routing keeps an index
  * per state object, so handing back the very object that was committed spares rebuilding it on
  * the next load: a load whose row still carries the stamp this process knows gets that object
  * back instead of a fresh parse. And a commit on a row still at that stamp writes only the
@@ -26,11 +27,11 @@ const freeze = <T>(value: T): T => {
  *
  * @example
  * const queues = new CommittedQueues(500);
- * queues.remember(state, 'b3f…-17', chunks); // after the commit succeeded, with the chunks it stored
+ * queues.remember(state, 'b3f…-17', { chunks, version: 4, created: 'b3f…-2' }); // after the commit succeeded
  * queues.recall(state.workspaceId, 'dep_sales', 'b3f…-17') // state
  */
 export class CommittedQueues {
-  readonly #entries = new Map<string, Readonly<{ stamp: string; value: RoutingState; chunks: StoredChunks }>>();
+  readonly #entries = new Map<string, Readonly<{ stamp: string; value: RoutingState; stored: StoredQueue }>>();
   readonly #prefix = crypto.randomUUID();
   #count = 0;
 
@@ -51,7 +52,7 @@ export class CommittedQueues {
     );
     const chunksAt = (queue: RoutingState, stamp: string) => {
       const entry = this.#entries.get(`${queue.workspaceId}\n${queueKeyOf(queue.departmentId)}`);
-      return entry?.stamp === stamp ? entry.chunks : undefined;
+      return entry?.stamp === stamp ? entry.stored.chunks : undefined;
     };
     return { writes, chunksAt, stored: new Map() };
   }
@@ -59,24 +60,25 @@ export class CommittedQueues {
   /** Keeps the queues of a commit that succeeded, with the chunks it left stored. */
   rememberWrites(queues: QueueWrites): void {
     for (const [queue, { stamp }] of queues.writes) {
-      const chunks = queues.stored.get(queue);
-      if (chunks) this.remember(queue as RoutingState, stamp, chunks);
+      const stored = queues.stored.get(queue);
+      if (stored) this.remember(queue as RoutingState, stamp, stored);
     }
   }
 
   /**
-   * The chunks this store knows of a queue, under whatever stamp: a load asks the database to
-   * leave out those it still holds under the same stamp.
+   * What this store knows of a queue's chunk rows, under whatever stamp: a load asks the database
+   * only for the chunks written since (or, failing that, leaves out those it holds under the same
+   * stamp).
    */
-  knownChunks(workspaceId: string, queueKey: string): StoredChunks | undefined {
-    return this.#entries.get(`${workspaceId}\n${queueKey}`)?.chunks;
+  knownChunks(workspaceId: string, queueKey: string): StoredQueue | undefined {
+    return this.#entries.get(`${workspaceId}\n${queueKey}`)?.stored;
   }
 
-  /** Keeps a queue as committed or loaded (frozen: it will be handed out again) under its stamp, with its stored chunks. */
-  remember(value: RoutingState, stamp: string, chunks: StoredChunks): void {
+  /** Keeps a queue as committed or loaded (frozen: it will be handed out again) under its stamp, with what its rows held then. */
+  remember(value: RoutingState, stamp: string, stored: StoredQueue): void {
     const key = `${value.workspaceId}\n${queueKeyOf(value.departmentId)}`;
     this.#entries.delete(key);
-    this.#entries.set(key, { stamp, value: freeze(value), chunks });
+    this.#entries.set(key, { stamp, value: freeze(value), stored });
     for (const oldest of this.#entries.keys()) {
       if (this.#entries.size <= this.capacity) break;
       this.#entries.delete(oldest);

@@ -3,7 +3,7 @@ import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../../dom
 import type { Email } from '../../domain/values';
 import type { AggregateKind, DecisionReads, ExpectedVersion, Versioned } from '../../ports/store';
 import { queueKeyOf, type CommittedQueues } from './committed-queues';
-import { joinQueue, type Node, type StoredChunks, type StoredRoot } from './routing-chunks';
+import { catchUp, joinQueue, type Node, type StoredQueue, type StoredRoot } from './routing-chunks';
 import type { SqlResult } from './sql-pool';
 import { TABLES } from './tables';
 
@@ -12,8 +12,28 @@ export type RunStatement = (text: string, values: unknown[]) => Promise<SqlResul
 
 type DocumentRow = { data: unknown; version: number | string };
 
-/** A routing queue's root row (`path` null), or one of its chunk rows, which follow it and carry only `n`, `stamp`, `path` and `data`. */
-type QueueRow = { n: string | number; id: string | null; queue_key: string | null; version: number | string | null; stamp: string | null; path: string | null; data: unknown };
+/**
+ * A routing queue's root row (`path` null), or one of its chunk rows, which follow it and carry
+ * only `n`, `stamp`, `path` and `data`. A root's `since` is the version its chunk rows were read
+ * after (the version this store held, in the same run of versions), or null when they all were.
+ */
+type QueueRow = {
+  n: string | number;
+  id: string | null;
+  queue_key: string | null;
+  version: number | string | null;
+  stamp: string | null;
+  created_stamp: string | null;
+  chunk_count: number | string | null;
+  since: number | string | null;
+  path: string | null;
+  data: unknown;
+};
+
+type ChunkMap = Map<string, Readonly<{ node: Node; stamp: string }>>;
+
+/** The queues a load read, each root row with the chunks it found. */
+type Queues = { row: QueueRow; chunks: ChunkMap }[];
 
 /**
  * A row's document and version as the store hands them out.
@@ -125,18 +145,23 @@ export class PostgresReads implements Required<DecisionReads> {
     // What this store holds of each queue, taken before the read: a commit meanwhile replaces an
     // entry but never changes one, so a chunk the read leaves out is still here afterwards.
     const held = keys.map((key) => this.#queues.knownChunks(workspaceId, key));
-    let queues = await this.#readQueues(workspaceId, keys, this.#queues.stampsOf(workspaceId, keys), held);
+    const knownRoots = this.#queues.stampsOf(workspaceId, keys);
+    // The chunks written since the version held; failing that (a path gone that the count alone
+    // shows), the list of chunks, fetching those not held.
+    let queues = await this.#readQueues(workspaceId, keys, knownRoots, held, true);
+    if (queues === 'list') queues = (await this.#readQueues(workspaceId, keys, knownRoots, held, false)) as Queues | null;
     const found = (queues ?? []).map(({ row }) => (row.data === null ? this.#queues.recall(workspaceId, row.queue_key!, row.stamp!) : undefined));
     // A chunk was rewritten between the two reads, or another load or commit evicted a
     // remembered queue meanwhile: read everything, in one statement, after all.
     if (queues === null || queues.some(({ row }, n) => row.data === null && found[n] === undefined)) {
-      queues = (await this.#readQueues(workspaceId, keys, [], keys.map(() => undefined)))!;
+      queues = (await this.#readQueues(workspaceId, keys, [], keys.map(() => undefined), false)) as Queues;
     }
     return queues.map(({ row, chunks }, n) => {
       if (row.data === null) return { value: found[n]!, version: Number(row.version) };
       const value = joinQueue(row.data as StoredRoot, new Map([...chunks].map(([path, { node }]) => [path, node])));
-      // What the database holds under this stamp, so that the next commit writes only what it changes.
-      this.#queues.remember(value, row.stamp!, chunks);
+      // What the database holds under this stamp, so that the next commit writes only what it
+      // changes, and the next load asks only for what was written since.
+      this.#queues.remember(value, row.stamp!, { chunks, version: Number(row.version), created: row.created_stamp });
       return { value, version: Number(row.version) };
     });
   }
@@ -144,33 +169,50 @@ export class PostgresReads implements Required<DecisionReads> {
   /**
    * Each queue's root row, then its chunk rows (see routing-chunks.ts), in one statement so that
    * they are read at one instant. A root still at a stamp in `knownRoots` is not sent, nor are its
-   * chunks: the store hands back the object it remembers (see CommittedQueues). Of a queue this
-   * store holds chunks of (`held`), the chunk rows come without their data, and a second
-   * statement fetches only those it does not hold under the same stamp: a stamp names the write
-   * that stored the chunk, so what it fetches is what the first statement saw, unless the chunk
-   * was rewritten meanwhile (then `null`: read again). Where another instance wrote the queue
-   * last, only the chunks it changed cross the wire.
+   * chunks: the store hands back the object it remembers (see CommittedQueues).
+   *
+   * With `since`, of a queue this store holds at some version (`held`) of the root row's current
+   * run of versions (`created_stamp`, which a queue deleted and created again does not share),
+   * only the chunk rows written after that version are sent: the others are the ones held, but
+   * for the paths gone, which {@link catchUp} works out and the root row's `chunk_count` checks.
+   * When the count disagrees, answers `'list'`: call again without `since`.
+   *
+   * Otherwise, of a queue this store holds chunks of, the chunk rows come without their data, and
+   * a second statement fetches only those it does not hold under the same stamp: a stamp names
+   * the write that stored the chunk, so what it fetches is what the first statement saw, unless
+   * the chunk was rewritten meanwhile (then `null`: read everything). This is how a queue stored
+   * before migration 0005 is caught up on, whose rows carry no versions.
    */
   async #readQueues(
     workspaceId: WorkspaceId,
     keys: readonly string[],
     knownRoots: readonly string[],
-    held: readonly (StoredChunks | undefined)[],
-  ): Promise<{ row: QueueRow; chunks: Map<string, Readonly<{ node: Node; stamp: string }>> }[] | null> {
+    held: readonly (StoredQueue | undefined)[],
+    since: boolean,
+  ): Promise<Queues | 'list' | null> {
     const rows = await this.#rows<QueueRow>(
       `WITH roots AS (
-         SELECT r.id, r.queue_key, r.version, r.stamp, r.stamp = ANY($3::text[]) AS known, r.data, wanted.n
-           FROM unnest($2::text[]) WITH ORDINALITY AS wanted(queue_key, n)
+         SELECT r.id, r.queue_key, r.version, r.stamp, r.created_stamp, r.chunk_count, r.stamp = ANY($3::text[]) AS known, r.data, wanted.n,
+                wanted.listed, CASE WHEN r.created_stamp = wanted.created THEN wanted.since END AS since
+           FROM unnest($2::text[], $4::text[], $5::integer[], $6::boolean[]) WITH ORDINALITY AS wanted(queue_key, created, since, listed, n)
            JOIN routing_states r ON r.workspace_id = $1 AND r.queue_key = wanted.queue_key
        )
-       SELECT n, id, queue_key, version, stamp, NULL AS path, CASE WHEN known THEN NULL ELSE data END AS data FROM roots
+       SELECT n, id, queue_key, version, stamp, created_stamp, chunk_count, since, NULL AS path, CASE WHEN known THEN NULL ELSE data END AS data FROM roots
        UNION ALL
-       SELECT roots.n, NULL, NULL, NULL, c.stamp, c.path, CASE WHEN roots.queue_key = ANY($4::text[]) THEN NULL ELSE c.data END
-         FROM roots JOIN routing_chunks c ON c.routing_id = roots.id WHERE NOT roots.known
+       SELECT roots.n, NULL, NULL, NULL, c.stamp, NULL, NULL, NULL, c.path, CASE WHEN roots.since IS NULL AND roots.listed THEN NULL ELSE c.data END
+         FROM roots JOIN routing_chunks c ON c.routing_id = roots.id
+        WHERE NOT roots.known AND (roots.since IS NULL OR c.version > roots.since)
        ORDER BY n, path NULLS FIRST`,
-      [workspaceId, keys, knownRoots, keys.filter((_, n) => held[n] !== undefined && held[n].size > 0)],
+      [
+        workspaceId,
+        keys,
+        knownRoots,
+        held.map((h) => (since ? (h?.created ?? null) : null)),
+        held.map((h) => (since ? (h?.version ?? null) : null)),
+        held.map((h) => h !== undefined && h.chunks.size > 0),
+      ],
     );
-    const queues: { row: QueueRow; chunks: Map<string, Readonly<{ node: Node; stamp: string }>> }[] = [];
+    const queues: Queues = [];
     const wanted: { queue: number; id: string; path: string; stamp: string }[] = [];
     for (const row of rows) {
       if (row.path === null) {
@@ -179,10 +221,16 @@ export class PostgresReads implements Required<DecisionReads> {
       }
       // A chunk row follows its root row, and carries only what is its own (the list can be long).
       const { row: root, chunks } = queues[queues.length - 1]!;
-      const mine = held[Number(root.n) - 1]?.get(row.path);
+      const mine = held[Number(root.n) - 1]?.chunks.get(row.path);
       if (row.data !== null) chunks.set(row.path, { node: row.data as Node, stamp: row.stamp! });
       else if (mine?.stamp === row.stamp) chunks.set(row.path, mine);
       else wanted.push({ queue: queues.length - 1, id: root.id!, path: row.path, stamp: row.stamp! });
+    }
+    for (const queue of queues) {
+      const { row } = queue;
+      if (row.since === null || row.data === null) continue;
+      queue.chunks = catchUp(held[Number(row.n) - 1]!.chunks, queue.chunks, row.data as StoredRoot);
+      if (row.chunk_count === null || queue.chunks.size !== Number(row.chunk_count)) return 'list';
     }
     if (wanted.length === 0) return queues;
     const fetched = await this.#rows<{ n: string | number; data: unknown }>(

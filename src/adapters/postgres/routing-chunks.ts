@@ -27,6 +27,14 @@ export type Chunks = ReadonlyMap<string, Node>;
 export type StoredChunks = ReadonlyMap<string, Readonly<{ node: Node; stamp: string }>>;
 
 /**
+ * A queue's chunk rows as of one write: the chunks, the root version that write set, and the
+ * run of versions it belongs to (`routing_states.created_stamp`, `null` for a row stored before
+ * migration 0005). Every chunk row written later in the same run carries a greater version, so
+ * an instance holding this asks for those alone (see reads.ts).
+ */
+export type StoredQueue = Readonly<{ chunks: StoredChunks; version: number; created: string | null }>;
+
+/**
  * The most records a chunk holds, unless it is a single bucket (a bucket holds at most 16, more
  * only when 17 ids share a 30-bit hash). With 32-way branches a chunk holds between about
  * CHUNK_RECORDS / 32 and CHUNK_RECORDS records, so a route rewrites at most ~128 member records
@@ -152,4 +160,31 @@ export function chunkChanges(
   const remove: string[] = [];
   for (const path of before.keys()) if (!after.has(path)) remove.push(path);
   return { write, remove, stored };
+}
+
+/**
+ * The chunk rows of a queue as of a later write of the same run of versions, from those held as
+ * of an earlier one (`held`) and the rows written since (`written`): every row written since
+ * carries a greater version, and every other row still there is one held, unchanged. Of the
+ * held paths, those gone are dropped where the rows written tell: a path rewritten, a chunk
+ * split into chunks below it or merged into one above it, a table back in the root row. What
+ * they cannot tell (a chunk whose records all left, with nothing written in its place) shows in
+ * the count: the answer has more chunks than the root row says it has, and the caller lists
+ * the paths instead.
+ *
+ * @example catchUp(held, written, root).size === root.chunkCount // else list every chunk
+ */
+export function catchUp(held: StoredChunks, written: StoredChunks, root: StoredRoot): Map<string, Readonly<{ node: Node; stamp: string }>> {
+  const chunks = new Map(written);
+  const inRoot = new Set<string>(TABLES.filter(([table]) => root[table] !== null).map(([, prefix]) => prefix));
+  // Chunk paths at one write never nest, so a held path above or below a written one is gone.
+  const above = new Set<string>();
+  for (const path of written.keys()) for (let at = path.indexOf('.'); at !== -1; at = path.indexOf('.', at + 1)) above.add(path.slice(0, at));
+  for (const [path, chunk] of held) {
+    if (chunks.has(path) || above.has(path) || inRoot.has(path[0]!)) continue;
+    let under = false;
+    for (let at = path.indexOf('.'); at !== -1 && !under; at = path.indexOf('.', at + 1)) under = written.has(path.slice(0, at));
+    if (!under) chunks.set(path, chunk);
+  }
+  return chunks;
 }

@@ -3,12 +3,14 @@ import type { AggregateKind } from '../../ports/store';
 /**
  * Where each kind of aggregate lives, and how its typed columns are read out of the aggregate's
  * JSON (`r`) by the statement that writes it. Deriving them in SQL, from the very JSON stored
- * in `data`, is what keeps the columns and the document from ever disagreeing. (`x.stamp` is
- * the one column not taken from the aggregate: see {@link WriteItem}.)
+ * in `data`, is what keeps the columns and the document from ever disagreeing. (A routing
+ * queue's `x.stamp` and `x.chunks` are the columns not taken from the aggregate: see
+ * {@link WriteItem}.) A column marked `kept` is set when the row is inserted, and by an update
+ * only while it is still `NULL`.
  */
 type Table = Readonly<{
   name: string;
-  columns: readonly (readonly [column: string, fromJson: string])[];
+  columns: readonly (readonly [column: string, fromJson: string, kept?: 'kept'])[];
 }>;
 
 const textArray = (field: string) => `ARRAY(SELECT jsonb_array_elements_text(x.r->'${field}'))`;
@@ -59,6 +61,9 @@ export const TABLES: Readonly<Record<AggregateKind, Table>> = {
       ['workspace_id', text('workspaceId')],
       ['queue_key', `coalesce(${text('departmentId')}, 'workspace')`],
       ['stamp', 'x.stamp'],
+      // Versions restart when a queue is deleted and created again: this names the run (ADR 0026).
+      ['created_stamp', 'x.stamp', 'kept'],
+      ['chunk_count', 'x.chunks'],
     ],
   },
 };
@@ -73,11 +78,12 @@ export const KINDS: readonly AggregateKind[] = ['workspace', 'department', 'agen
 
 /**
  * One aggregate as the write statements take it: the aggregate, the version it is expected at
- * (for updates), and a write stamp (for routing queues; see `routing_states.stamp`).
+ * (for updates), and for routing queues a write stamp (see `routing_states.stamp`) and the number
+ * of chunk rows the queue has after the write (`routing_states.chunk_count`).
  *
  * @example { value: agent, expected: 3, stamp: null }
  */
-export type WriteItem = Readonly<{ value: unknown; expected: number | null; stamp: string | null }>;
+export type WriteItem = Readonly<{ value: unknown; expected: number | null; stamp: string | null; chunks?: number }>;
 
 /**
  * The statements that write one kind of aggregate, each reading a JSON array of
@@ -97,18 +103,20 @@ export type WriteStatements = Readonly<{
 
 function statementsFor({ name, columns }: Table): WriteStatements {
   const items = (param: string) =>
-    `(SELECT e->'value' AS r, (e->>'expected')::integer AS expected, e->>'stamp' AS stamp FROM jsonb_array_elements(${param}::jsonb) AS e) AS x`;
+    `(SELECT e->'value' AS r, (e->>'expected')::integer AS expected, e->>'stamp' AS stamp, (e->>'chunks')::integer AS chunks ` +
+    `FROM jsonb_array_elements(${param}::jsonb) AS e) AS x`;
+  const set = (c: string, value: string, kept?: 'kept') => `${c} = ${kept ? `coalesce(t.${c}, ${value})` : value}`;
   const names = ['id', ...columns.map(([c]) => c), 'data', 'version'].join(', ');
   const values = [text('id'), ...columns.map(([, e]) => e), 'x.r', '1'].join(', ');
   const insert = (param: string) => `INSERT INTO ${name} AS t (${names}) SELECT ${values} FROM ${items(param)}`;
   return {
     insertNew: (param) => `${insert(param)} ON CONFLICT (id) DO NOTHING RETURNING 1`,
     updateAt: (param) =>
-      `UPDATE ${name} AS t SET ${columns.map(([c, e]) => `${c} = ${e}`).join(', ')}, data = x.r, version = t.version + 1 ` +
+      `UPDATE ${name} AS t SET ${columns.map(([c, e, kept]) => set(c, e, kept)).join(', ')}, data = x.r, version = t.version + 1 ` +
       `FROM ${items(param)} WHERE t.id = x.r->>'id' AND t.version = x.expected RETURNING 1`,
     upsert: (param) =>
       `${insert(param)} ON CONFLICT (id) DO UPDATE SET ` +
-      `${columns.map(([c]) => `${c} = EXCLUDED.${c}`).join(', ')}, data = EXCLUDED.data, version = t.version + 1 RETURNING 1`,
+      `${columns.map(([c, , kept]) => set(c, `EXCLUDED.${c}`, kept)).join(', ')}, data = EXCLUDED.data, version = t.version + 1 RETURNING 1`,
   };
 }
 
