@@ -13,6 +13,9 @@
  * 85% accepted, 5% revoked, 10% expired, and the last 150 sent pending, 50 of them lapsed at
  * `now`. Three agents join each second, so ties on `joined_at` are broken by id.
  *
+ * Three pages per filter: the first, one from the middle of the filter's rows, and the last, with 50
+ * rows left (a walk that filters reads on to the end of the workspace to find that nothing follows).
+ *
  * PAGES_RUNS (default 15: the median is printed), WRITES (default 300 joins, 300 availability changes).
  */
 import { randomUUID } from 'node:crypto';
@@ -61,10 +64,21 @@ const joinedAt = (k: number) => new Date(T0.getTime() + Math.floor(k / 3) * 1000
 const sentAt = (k: number) => new Date(T0.getTime() + k * 60_000);
 const now = new Date(sentAt(INVITATIONS).getTime() + 3_600_000);
 
+/** A fixed pseudo-random sequence (mulberry32), so every run builds the same workspace. */
+const random = (() => {
+  let a = 20_261_206;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+})();
 const agents: Agent[] = [];
 for (let k = 0; k < AGENTS; k++) {
-  const status = k % 50 === 17 ? 'inactive' : 'active';
-  const departmentIds = [`dep_${2 + (k % 18)}`, ...(k % 10 < 3 ? ['dep_big'] : []), ...(k % 2_000 === 7 ? ['dep_small'] : [])];
+  // Agents who left are mostly early joiners: 4% of the first, none of the last, 2% overall.
+  const status = random() < 0.04 * (1 - k / AGENTS) ? 'inactive' : 'active';
+  const departmentIds = [`dep_${2 + Math.floor(random() * 18)}`, ...(random() < 0.3 ? ['dep_big'] : []), ...(k % 2_000 === 7 ? ['dep_small'] : [])];
   agents.push(
     anAgent({
       workspaceId: ws,
@@ -72,7 +86,7 @@ for (let k = 0; k < AGENTS; k++) {
       name: `Agent ${k}`,
       email: `a${k}@pages.example`,
       status,
-      availability: status === 'active' && k % 10 === 4 ? 'online' : 'away',
+      availability: status === 'active' && random() < 0.1 ? 'online' : 'away',
       departmentIds,
       joinedAt: joinedAt(k),
     }),
@@ -81,7 +95,8 @@ for (let k = 0; k < AGENTS; k++) {
 const invitations: Invitation[] = [];
 for (let k = 0; k < INVITATIONS; k++) {
   const pending = k >= INVITATIONS - 150;
-  const status = pending ? 'pending' : k % 20 < 17 ? 'accepted' : k % 20 === 17 ? 'revoked' : 'expired';
+  const roll = random();
+  const status = pending ? 'pending' : roll < 0.85 ? 'accepted' : roll < 0.9 ? 'revoked' : 'expired';
   invitations.push(
     anInvitation({
       workspaceId: ws,
@@ -174,11 +189,11 @@ const matches = (a: Agent, f: AgentFilter) =>
 const sortedAgents = [...agents].sort(byJoining);
 for (const [name, filter] of agentFilters) {
   const matching = sortedAgents.filter((a) => matches(a, filter));
-  const middle = matching[matching.length >> 1]!;
-  const first = await measure(() => store.listAgents(ws, filter, { limit: 101 }));
-  const deep = await measure(() => store.listAgents(ws, filter, { after: { joinedAt: middle.joinedAt, id: middle.id }, limit: 101 }));
-  console.log(`| agents: ${name} | ${matching.length.toLocaleString('en-US')} | first | ${cell(first)} |`);
-  console.log(`| | | middle | ${cell(deep)} |`);
+  const from = (a: Agent | undefined) => () => store.listAgents(ws, filter, { ...(a && { after: { joinedAt: a.joinedAt, id: a.id } }), limit: 101 });
+  console.log(`| agents: ${name} | ${matching.length.toLocaleString('en-US')} | first | ${cell(await measure(from(undefined)))} |`);
+  if (matching.length <= 151) continue; // one page holds them all
+  console.log(`| | | middle | ${cell(await measure(from(matching[matching.length >> 1])))} |`);
+  console.log(`| | | last (50 left) | ${cell(await measure(from(matching[matching.length - 51])))} |`);
 }
 
 const invitationFilters: [string, InvitationFilter['status'] | undefined][] = [
@@ -195,11 +210,11 @@ for (const [name, status] of invitationFilters) {
   const matching = sortedInvitations.filter((i) =>
     status === undefined ? true : status === 'pending' ? i.status === 'pending' && !lapsed(i) : status === 'expired' ? i.status === 'expired' || lapsed(i) : i.status === status,
   );
-  const middle = matching[matching.length >> 1]!;
-  const first = await measure(() => store.listInvitations(ws, filter, { limit: 101 }));
-  const deep = await measure(() => store.listInvitations(ws, filter, { after: { sentAt: middle.sentAt, id: middle.id }, limit: 101 }));
-  console.log(`| invitations: ${name} | ${matching.length.toLocaleString('en-US')} | first | ${cell(first)} |`);
-  console.log(`| | | middle | ${cell(deep)} |`);
+  const from = (i: Invitation | undefined) => () => store.listInvitations(ws, filter, { ...(i && { after: { sentAt: i.sentAt, id: i.id } }), limit: 101 });
+  console.log(`| invitations: ${name} | ${matching.length.toLocaleString('en-US')} | first | ${cell(await measure(from(undefined)))} |`);
+  if (matching.length <= 151) continue; // one page holds them all
+  console.log(`| | | middle | ${cell(await measure(from(matching[matching.length >> 1])))} |`);
+  console.log(`| | | last (50 left) | ${cell(await measure(from(matching[matching.length - 51])))} |`);
 }
 
 // ── Writes ─────────────────────────────────────────────────────────────────────────────────────
