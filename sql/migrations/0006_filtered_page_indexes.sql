@@ -12,8 +12,10 @@
 -- * invitations by status: pending at a given now is a range of it, expired at now two (the
 --   expired ones and the lapsed pending ones). It replaces invitations_by_status.
 -- * agents by department: an array cannot be ordered in an index, so agent_departments holds a
---   row per agent and department, kept by triggers in the same transaction as the agent's row,
---   whoever writes (as email_claims). It replaces the GIN index on agents.department_ids, which
+--   row per agent and department with the agent's presence, kept by triggers in the same
+--   transaction as the agent's row, whoever writes (as email_claims). A department's page is
+--   read as the presence pairs it allows, as above, each a range of its index; the agents' rows
+--   are then read for that page only. It replaces the GIN index on agents.department_ids, which
 --   only the department reads used. Filled here from the agents already stored.
 --
 -- Building the indexes and filling the table read agents and invitations once each, under locks
@@ -28,23 +30,27 @@ DROP INDEX invitations_by_status;
 CREATE TABLE agent_departments (
   workspace_id  text NOT NULL,
   department_id text NOT NULL,
+  status        text NOT NULL,
+  availability  text NOT NULL,
   joined_at     timestamptz NOT NULL,
   agent_id      text NOT NULL
 );
 
--- The listing's own order, so a page is one range of it (also what a department's members read).
-CREATE UNIQUE INDEX agent_departments_by_joining ON agent_departments (workspace_id, department_id, joined_at, agent_id COLLATE "C");
+-- A department's agents of one presence in the listing's order: a page is one range per pair.
+CREATE UNIQUE INDEX agent_departments_by_joining
+  ON agent_departments (workspace_id, department_id, status, availability, joined_at, agent_id COLLATE "C");
 
 CREATE FUNCTION agent_roster_list_departments() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
     DELETE FROM agent_departments
-     WHERE workspace_id = OLD.workspace_id AND department_id = ANY (OLD.department_ids)
-       AND joined_at = OLD.joined_at AND agent_id = OLD.id COLLATE "C";
+     WHERE workspace_id = OLD.workspace_id AND department_id = ANY (OLD.department_ids) AND status = OLD.status
+       AND availability = OLD.availability AND joined_at = OLD.joined_at AND agent_id = OLD.id COLLATE "C";
   END IF;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    INSERT INTO agent_departments (workspace_id, department_id, joined_at, agent_id)
-    SELECT DISTINCT NEW.workspace_id, department_id, NEW.joined_at, NEW.id FROM unnest(NEW.department_ids) AS department_id;
+    INSERT INTO agent_departments (workspace_id, department_id, status, availability, joined_at, agent_id)
+    SELECT DISTINCT NEW.workspace_id, department_id, NEW.status, NEW.availability, NEW.joined_at, NEW.id
+      FROM unnest(NEW.department_ids) AS department_id;
   END IF;
   RETURN NULL;
 END
@@ -52,12 +58,14 @@ $$;
 
 CREATE TRIGGER agents_list_departments AFTER INSERT OR DELETE ON agents
   FOR EACH ROW EXECUTE FUNCTION agent_roster_list_departments();
-CREATE TRIGGER agents_relist_departments AFTER UPDATE OF id, workspace_id, department_ids, joined_at ON agents
+CREATE TRIGGER agents_relist_departments AFTER UPDATE OF id, workspace_id, department_ids, status, availability, joined_at ON agents
   FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id OR OLD.workspace_id IS DISTINCT FROM NEW.workspace_id
-                     OR OLD.department_ids IS DISTINCT FROM NEW.department_ids OR OLD.joined_at IS DISTINCT FROM NEW.joined_at)
+                     OR OLD.department_ids IS DISTINCT FROM NEW.department_ids OR OLD.status IS DISTINCT FROM NEW.status
+                     OR OLD.availability IS DISTINCT FROM NEW.availability OR OLD.joined_at IS DISTINCT FROM NEW.joined_at)
   EXECUTE FUNCTION agent_roster_list_departments();
 
-INSERT INTO agent_departments (workspace_id, department_id, joined_at, agent_id)
-SELECT DISTINCT a.workspace_id, department_id, a.joined_at, a.id FROM agents AS a, unnest(a.department_ids) AS department_id;
+INSERT INTO agent_departments (workspace_id, department_id, status, availability, joined_at, agent_id)
+SELECT DISTINCT a.workspace_id, department_id, a.status, a.availability, a.joined_at, a.id
+  FROM agents AS a, unnest(a.department_ids) AS department_id;
 
 DROP INDEX agents_by_department;

@@ -34,8 +34,12 @@ type EventRow = { type: string; workspace_id: string; occurred_at: string; data:
 const EVENT_COLUMNS = `type, workspace_id, ${iso('occurred_at')} AS occurred_at, data`;
 const eventOf = (r: EventRow) => ({ type: r.type, workspaceId: r.workspace_id, occurredAt: r.occurred_at, data: r.data }) as WorkspaceEvent;
 
-/** Where a listing reads: its rows (`from`), their workspace column, and the two columns of its order. */
-type ListingSource = Readonly<{ from: string; workspace: string; time: string; id: string }>;
+/**
+ * Where a listing reads: the rows its ranges walk (`from`), their workspace column, and the two
+ * columns of its order. With `rows`, `from` holds keys only and the page's documents are read
+ * from `rows` by id, once the page is known.
+ */
+type ListingSource = Readonly<{ from: string; workspace: string; time: string; id: string; rows?: string }>;
 
 /**
  * A listing of one workspace's rows: its conditions with their parameters, then its order and
@@ -73,7 +77,7 @@ class Listing {
   /**
    * Keeps the rows that meet one of `alternatives`, each a range of one index: a page reads each
    * range in order, at most a page of each, and keeps the first of them, rather than walk an
-   * index on which the rows of both are spread among others.
+   * index on which the rows of each are spread among others. Without a page, they are or-ed.
    */
   either(alternatives: readonly string[]): void {
     this.#either = alternatives;
@@ -85,30 +89,31 @@ class Listing {
    * (time, id) start the scan at the page.
    */
   sql(after: PlaceKey | undefined, limit: number | undefined): string {
-    const { from, time, id } = this.#source;
+    const { from, time, id, rows } = this.#source;
     const where = [...this.#where];
     if (after !== undefined) {
       const t = this.param(after[0]);
       const i = this.param(after[1]);
       where.push(`${time} >= ${t}::timestamptz AND (${time} > ${t}::timestamptz OR ${id} COLLATE "C" > ${i})`);
     }
-    const order = `ORDER BY ${time}, ${id} COLLATE "C"`;
     const page = limit === undefined ? '' : ` LIMIT ${this.param(limit)}`;
     const alternatives = this.#either;
-    if (alternatives.length === 1 || (alternatives.length > 1 && page === '')) where.push(`(${alternatives.join(' OR ')})`);
-    if (alternatives.length <= 1 || page === '') return `SELECT data FROM ${from} WHERE ${where.join(' AND ')} ${order}${page}`;
-    const ranges = alternatives.map((condition) => `(SELECT data, ${time} AS t, ${id} AS i FROM ${from} WHERE ${[...where, condition].join(' AND ')} ${order}${page})`);
-    return `SELECT data FROM (${ranges.join(' UNION ALL ')}) AS page ORDER BY t, i COLLATE "C"${page}`;
+    const single = alternatives.length <= 1 || page === '';
+    // One range hands its documents out as it reads them; ranges merged, or keys, say where each row goes.
+    const columns = single && rows === undefined ? 'data' : `${rows === undefined ? 'data, ' : ''}${time} AS t, ${id} AS i`;
+    const range = (conditions: readonly string[]) =>
+      `SELECT ${columns} FROM ${from} WHERE ${conditions.join(' AND ')} ORDER BY ${time}, ${id} COLLATE "C"${page}`;
+    const merged = single
+      ? range(alternatives.length === 0 ? where : [...where, `(${alternatives.join(' OR ')})`])
+      : `SELECT * FROM (${alternatives.map((alternative) => `(${range([...where, alternative])})`).join(' UNION ALL ')}) AS ranges ORDER BY t, i COLLATE "C"${page}`;
+    if (rows !== undefined) return `SELECT r.data FROM (${merged}) AS page JOIN ${rows} AS r ON r.id = page.i ORDER BY page.t, page.i COLLATE "C"`;
+    return single ? merged : `SELECT data FROM (${merged}) AS page ORDER BY t, i COLLATE "C"`;
   }
 }
 
 const AGENTS: ListingSource = { from: 'agents', workspace: 'workspace_id', time: 'joined_at', id: 'id' };
-const DEPARTMENT_AGENTS: ListingSource = {
-  from: 'agent_departments AS m JOIN agents ON agents.id = m.agent_id',
-  workspace: 'm.workspace_id',
-  time: 'm.joined_at',
-  id: 'm.agent_id',
-};
+/** A department's agents: agent_departments, kept by triggers, holds them in the page's order per presence. */
+const DEPARTMENT_AGENTS: ListingSource = { from: 'agent_departments', workspace: 'workspace_id', time: 'joined_at', id: 'agent_id', rows: 'agents' };
 const INVITATIONS: ListingSource = { from: 'invitations', workspace: 'workspace_id', time: 'sent_at', id: 'id' };
 
 /** The (status, availability) pairs an agent can be in: an inactive agent is away (agents_inactive_is_away). */
@@ -293,13 +298,15 @@ export class PostgresRosterStore implements RosterStore {
   async listAgents(workspaceId: WorkspaceId, filter: AgentFilter = {}, page: PageBounds<AgentKey> = {}): Promise<readonly Agent[]> {
     const { status, availability, departmentId } = filter;
     const q = new Listing(workspaceId, departmentId === undefined ? AGENTS : DEPARTMENT_AGENTS);
-    q.when(departmentId, (p) => `m.department_id = ${p}`);
-    // Without a department, a presence filter is read as the pairs it allows, each a range of
-    // agents_by_presence_joining; within a department, the department's own list is walked.
+    q.when(departmentId, (p) => `department_id = ${p}`);
+    // A presence filter is read as the pairs it allows, each a range of agents_by_presence_joining
+    // (of agent_departments_by_joining within a department, where no filter is all three pairs).
     const pairs = PRESENCES.filter(([s, a]) => (status ?? s) === s && (availability ?? a) === a);
-    if (departmentId === undefined && (status !== undefined || availability !== undefined) && pairs.length > 0) {
+    const filtered = status !== undefined || availability !== undefined;
+    if ((filtered || (departmentId !== undefined && page.limit !== undefined)) && pairs.length > 0) {
       q.either(pairs.map(([s, a]) => `status = '${s}' AND availability = '${a}'`));
     } else {
+      // No agent has this presence (inactive and online), or no such status or availability exists.
       q.when(status, (p) => `status = ${p}`);
       q.when(availability, (p) => `availability = ${p}`);
     }
