@@ -127,17 +127,22 @@ console.log(`PostgreSQL ${version}; ${AGENTS.toLocaleString('en-US')} agents and
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (ms: number) => (ms >= 10 ? `${ms.toFixed(0)} ms` : ms >= 1 ? `${ms.toFixed(1)} ms` : `${(ms * 1000).toFixed(0)} µs`);
 
-type PlanNode = { 'Node Type': string; 'Index Name'?: string; 'Actual Rows': number; 'Actual Loops': number; 'Rows Removed by Filter'?: number; 'Rows Removed by Index Recheck'?: number; Plans?: PlanNode[] };
+type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; 'Actual Rows': number; 'Actual Loops': number; 'Rows Removed by Filter'?: number; 'Rows Removed by Index Recheck'?: number; Plans?: PlanNode[] };
 type Explained = { read: number; buffers: number; indexes: string[]; sort: boolean };
 
-/** What the store's last statement reads: rows its scans produce or filter out, buffers, indexes. */
+/**
+ * What the store's last statement reads: the rows its scans of tables produce or filter out (a
+ * department's page counts its agent_departments entries and then its agents' rows), the buffers
+ * it touched, the indexes it used.
+ */
 async function explainLast(): Promise<Explained> {
   const { text, values } = log.at(-1)!;
   const { rows } = await pool.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${text}`, values);
   const top = (rows[0]['QUERY PLAN'] as { Plan: PlanNode & { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } }[])[0]!.Plan;
   const out: Explained = { read: 0, buffers: top['Shared Hit Blocks'] + top['Shared Read Blocks'], indexes: [], sort: false };
   const walk = (node: PlanNode) => {
-    if (/Scan/.test(node['Node Type']) && !/Bitmap Index/.test(node['Node Type'])) {
+    // Scans of a table or of an index (Bitmap Index Scans are counted by their heap scan); not of a subquery.
+    if (node['Relation Name'] !== undefined) {
       out.read += node['Actual Rows'] * node['Actual Loops'] + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0);
     }
     if (node['Index Name'] && !out.indexes.includes(node['Index Name'])) out.indexes.push(node['Index Name']);
