@@ -306,7 +306,7 @@ export class PostgresRosterStore implements RosterStore {
     if ((filtered || (departmentId !== undefined && page.limit !== undefined)) && pairs.length > 0) {
       q.either(pairs.map(([s, a]) => `status = '${s}' AND availability = '${a}'`));
     } else {
-      // No agent has this presence (inactive and online), or no such status or availability exists.
+      // No presence filter (nor a department's page), or one no agent meets: inactive and online.
       q.when(status, (p) => `status = ${p}`);
       q.when(availability, (p) => `availability = ${p}`);
     }
