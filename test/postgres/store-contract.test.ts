@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => db?.close());
 
-const EMPTY = `TRUNCATE workspaces, agents, invitations, departments, email_claims, routing_states, routing_chunks, events, outbox RESTART IDENTITY`;
+const EMPTY = `TRUNCATE workspaces, agents, agent_departments, invitations, departments, email_claims, routing_states, routing_chunks, events, outbox RESTART IDENTITY`;
 
 // Optimistic by default; with lockWorkspaces the store also offers sessions, which the contract
 // tests when present. A session holds a connection while the store reads and commits on others,

@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => db?.close());
 
-const EMPTY = `TRUNCATE workspaces, agents, invitations, departments, email_claims, routing_states, routing_chunks, events, outbox RESTART IDENTITY`;
+const EMPTY = `TRUNCATE workspaces, agents, agent_departments, invitations, departments, email_claims, routing_states, routing_chunks, events, outbox RESTART IDENTITY`;
 
 describeStoreFollowsChanges('PostgresRosterStore', async () => {
   await db.pool.query(EMPTY);

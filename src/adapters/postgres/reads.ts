@@ -122,11 +122,13 @@ export class PostgresReads implements Required<DecisionReads> {
     workspaceId: WorkspaceId,
     departmentId: DepartmentId,
   ): Promise<Readonly<{ agents: readonly Versioned<Agent>[]; invitations: readonly Versioned<Invitation>[] }>> {
-    // Both lists in one round trip; each side is a GIN lookup on the department id.
+    // Both lists in one round trip: the agents from the department's list (agent_departments),
+    // the pending invitations by a GIN lookup on the department id.
     const rows = await this.#rows<DocumentRow & { kind: string }>(
       `SELECT kind, data, version FROM (
-         SELECT 'agent' AS kind, data, version, joined_at AS since, id FROM agents
-          WHERE workspace_id = $1 AND department_ids @> ARRAY[$2::text]
+         SELECT 'agent' AS kind, a.data, a.version, m.joined_at AS since, m.agent_id AS id
+           FROM agent_departments AS m JOIN agents AS a ON a.id = m.agent_id
+          WHERE m.workspace_id = $1 AND m.department_id = $2
          UNION ALL
          SELECT 'invitation', data, version, sent_at, id FROM invitations
           WHERE workspace_id = $1 AND status = 'pending' AND department_ids @> ARRAY[$2::text]

@@ -35,40 +35,94 @@ type EventRow = { type: string; workspace_id: string; occurred_at: string; data:
 const EVENT_COLUMNS = `type, workspace_id, ${iso('occurred_at')} AS occurred_at, data`;
 const eventOf = (r: EventRow) => ({ type: r.type, workspaceId: r.workspace_id, occurredAt: r.occurred_at, data: r.data }) as WorkspaceEvent;
 
-/** A listing of one workspace's rows: its conditions with their parameters, then its order and page. */
+/**
+ * Where a listing reads: the rows its ranges walk (`from`), their workspace column, and the two
+ * columns of its order. With `rows`, `from` holds keys only and the page's documents are read
+ * from `rows` by id, once the page is known.
+ */
+type ListingSource = Readonly<{ from: string; workspace: string; time: string; id: string; rows?: string }>;
+
+/**
+ * A listing of one workspace's rows: its conditions with their parameters, then its order and
+ * page. Every filter a page takes has an index ordered like the page (migration 0006), so a page
+ * reads the rows it returns, not the rows its filter refuses (ADR 0027).
+ */
 class Listing {
   readonly values: unknown[];
-  readonly #where = ['workspace_id = $1'];
+  readonly #source: ListingSource;
+  readonly #where: string[];
+  #either: readonly string[] = [];
 
-  constructor(workspaceId: WorkspaceId) {
+  constructor(workspaceId: WorkspaceId, source: ListingSource) {
     this.values = [workspaceId];
+    this.#source = source;
+    this.#where = [`${source.workspace} = $1`];
   }
 
-  #param(value: unknown): string {
+  /** A parameter holding `value`, to write into a condition. */
+  param(value: unknown): string {
     this.values.push(value);
     return `$${this.values.length}`;
   }
 
+  /** Adds a condition. */
+  where(condition: string): void {
+    this.#where.push(condition);
+  }
+
   /** Adds a condition on `value`, unless it is `undefined`. */
   when(value: unknown, condition: (param: string) => string): void {
-    if (value !== undefined) this.#where.push(condition(this.#param(value)));
+    if (value !== undefined) this.where(condition(this.param(value)));
+  }
+
+  /**
+   * Keeps the rows that meet one of `alternatives`, each a range of one index: a page reads each
+   * range in order, at most a page of each, and keeps the first of them, rather than walk an
+   * index on which the rows of each are spread among others. Without a page, they are or-ed.
+   */
+  either(alternatives: readonly string[]): void {
+    this.#either = alternatives;
   }
 
   /**
    * The listing in (`time`, id) order, ids compared as in JavaScript (`COLLATE "C"`): rows after
-   * `after` only, at most `limit`. The condition on `time` alone lets the index on
-   * (workspace_id, time, id) start the scan at the page.
+   * `after` only, at most `limit`. The condition on `time` alone lets an index ending in
+   * (time, id) start the scan at the page.
    */
-  sql(table: string, time: string, after: PlaceKey | undefined, limit: number | undefined): string {
+  sql(after: PlaceKey | undefined, limit: number | undefined): string {
+    const { from, time, id, rows } = this.#source;
+    const where = [...this.#where];
     if (after !== undefined) {
-      const t = this.#param(after[0]);
-      const id = this.#param(after[1]);
-      this.#where.push(`${time} >= ${t}::timestamptz AND (${time} > ${t}::timestamptz OR ${BY_ID} > ${id})`);
+      const t = this.param(after[0]);
+      const i = this.param(after[1]);
+      where.push(`${time} >= ${t}::timestamptz AND (${time} > ${t}::timestamptz OR ${id} COLLATE "C" > ${i})`);
     }
-    const page = limit === undefined ? '' : ` LIMIT ${this.#param(limit)}`;
-    return `SELECT data FROM ${table} WHERE ${this.#where.join(' AND ')} ORDER BY ${time}, ${BY_ID}${page}`;
+    const page = limit === undefined ? '' : ` LIMIT ${this.param(limit)}`;
+    const alternatives = this.#either;
+    const single = alternatives.length <= 1 || page === '';
+    // One range hands its documents out as it reads them; ranges merged, or keys, say where each row goes.
+    const columns = single && rows === undefined ? 'data' : `${rows === undefined ? 'data, ' : ''}${time} AS t, ${id} AS i`;
+    const range = (conditions: readonly string[]) =>
+      `SELECT ${columns} FROM ${from} WHERE ${conditions.join(' AND ')} ORDER BY ${time}, ${id} COLLATE "C"${page}`;
+    const merged = single
+      ? range(alternatives.length === 0 ? where : [...where, `(${alternatives.join(' OR ')})`])
+      : `SELECT * FROM (${alternatives.map((alternative) => `(${range([...where, alternative])})`).join(' UNION ALL ')}) AS ranges ORDER BY t, i COLLATE "C"${page}`;
+    if (rows !== undefined) return `SELECT r.data FROM (${merged}) AS page JOIN ${rows} AS r ON r.id = page.i ORDER BY page.t, page.i COLLATE "C"`;
+    return single ? merged : `SELECT data FROM (${merged}) AS page ORDER BY t, i COLLATE "C"`;
   }
 }
+
+const AGENTS: ListingSource = { from: 'agents', workspace: 'workspace_id', time: 'joined_at', id: 'id' };
+/** A department's agents: agent_departments, kept by triggers, holds them in the page's order per presence. */
+const DEPARTMENT_AGENTS: ListingSource = { from: 'agent_departments', workspace: 'workspace_id', time: 'joined_at', id: 'agent_id', rows: 'agents' };
+const INVITATIONS: ListingSource = { from: 'invitations', workspace: 'workspace_id', time: 'sent_at', id: 'id' };
+
+/** The (status, availability) pairs an agent can be in: an inactive agent is away (agents_inactive_is_away). */
+const PRESENCES = [
+  ['active', 'online'],
+  ['active', 'away'],
+  ['inactive', 'away'],
+] as const;
 
 type DocumentRow = { data: unknown; version: number | string };
 
@@ -247,28 +301,36 @@ export class PostgresRosterStore implements RosterStore {
   }
 
   async listAgents(workspaceId: WorkspaceId, filter: AgentFilter = {}, page: PageBounds<AgentKey> = {}): Promise<readonly Agent[]> {
-    const q = new Listing(workspaceId);
-    q.when(filter.status, (p) => `status = ${p}`);
-    q.when(filter.availability, (p) => `availability = ${p}`);
-    q.when(filter.departmentId, (p) => `department_ids @> ARRAY[${p}::text]`);
-    const rows = await this.#rows<DocumentRow>(q.sql('agents', 'joined_at', page.after && [page.after.joinedAt, page.after.id], page.limit), q.values);
+    const { status, availability, departmentId } = filter;
+    const q = new Listing(workspaceId, departmentId === undefined ? AGENTS : DEPARTMENT_AGENTS);
+    q.when(departmentId, (p) => `department_id = ${p}`);
+    // A presence filter is read as the pairs it allows, each a range of agents_by_presence_joining
+    // (of agent_departments_by_joining within a department, where no filter is all three pairs).
+    const pairs = PRESENCES.filter(([s, a]) => (status ?? s) === s && (availability ?? a) === a);
+    const filtered = status !== undefined || availability !== undefined;
+    if ((filtered || (departmentId !== undefined && page.limit !== undefined)) && pairs.length > 0) {
+      q.either(pairs.map(([s, a]) => `status = '${s}' AND availability = '${a}'`));
+    } else {
+      // No presence filter (nor a department's page), or one no agent meets: inactive and online.
+      q.when(status, (p) => `status = ${p}`);
+      q.when(availability, (p) => `availability = ${p}`);
+    }
+    const rows = await this.#rows<DocumentRow>(q.sql(page.after && [page.after.joinedAt, page.after.id], page.limit), q.values);
     return rows.map((r) => r.data as Agent);
   }
 
   async listInvitations(workspaceId: WorkspaceId, filter: InvitationFilter = {}, page: PageBounds<InvitationKey> = {}): Promise<readonly Invitation[]> {
-    const q = new Listing(workspaceId);
+    const q = new Listing(workspaceId, INVITATIONS);
     const { status, now } = filter;
     if (status !== undefined && now !== undefined && (status === 'pending' || status === 'expired')) {
       // A pending invitation past its expiry is expired to whoever asks, before any sweep records it.
-      q.when(now.toISOString(), (p) =>
-        status === 'pending'
-          ? `status = 'pending' AND expires_at > ${p}::timestamptz`
-          : `(status = 'expired' OR (status = 'pending' AND expires_at <= ${p}::timestamptz))`,
-      );
+      const at = q.param(now.toISOString());
+      if (status === 'pending') q.where(`status = 'pending' AND expires_at > ${at}::timestamptz`);
+      else q.either([`status = 'expired'`, `status = 'pending' AND expires_at <= ${at}::timestamptz`]);
     } else {
       q.when(status, (p) => `status = ${p}`);
     }
-    const rows = await this.#rows<DocumentRow>(q.sql('invitations', 'sent_at', page.after && [page.after.sentAt, page.after.id], page.limit), q.values);
+    const rows = await this.#rows<DocumentRow>(q.sql(page.after && [page.after.sentAt, page.after.id], page.limit), q.values);
     return rows.map((r) => r.data as Invitation);
   }
 
