@@ -453,7 +453,7 @@ describe('a failing store', () => {
   it('keeps a committed invitation when only the delivery right after the commit fails; a later run sends it', async () => {
     const broken = breakableStore();
     const { roster, ana, mailer } = await aShop({ store: broken.store });
-    broken.failing.add('claimOutbox');
+    broken.failing.add('claimOutboxMessages').add('claimOutbox');
     (await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrap();
     expect(mailer.sent).toEqual([]);
     expect((await roster.outbox(ana, 'pending'))._unsafeUnwrap()).toHaveLength(1);
