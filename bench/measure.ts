@@ -96,8 +96,13 @@ export function compare<K extends string>(samplers: Readonly<Record<K, Sampler>>
   return Object.fromEntries(names.map((n) => [n, statsOf(values[n])])) as Record<K, Stats>;
 }
 
-/** A small deterministic generator (mulberry32): the order of samples must not depend on luck. */
-function seeded(seed: number): () => number {
+/**
+ * A small deterministic generator (mulberry32): the order of samples must not depend on luck, and
+ * the PostgreSQL page benchmarks build the same workspace on every run.
+ *
+ * @example const random = seeded(20_261_206); random() // a number in [0, 1)
+ */
+export function seeded(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

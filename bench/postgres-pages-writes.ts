@@ -18,6 +18,7 @@ import pg from 'pg';
 import { createRoster, type Agent, type WorkspaceId } from 'agent-roster';
 import { migrate, MIGRATIONS, PostgresRosterStore } from 'agent-roster/postgres';
 import { aDepartment, anAgent, T0 } from 'agent-roster/testing';
+import { seeded } from './measure';
 
 const url = process.env.DATABASE_URL;
 if (!url) {
@@ -44,13 +45,7 @@ async function database(name: string, upTo: number) {
   const roster = createRoster({ store, deliverImmediately: false, acceptUrl: (t) => ((token = t), `https://chat.example.com/join?token=${t}`) });
   const opened = (await roster.createWorkspace({ name: 'Pages', plan: 'custom', owner: { email: 'owner@pages.example', name: 'Owner', password: PASSWORD } }))._unsafeUnwrap();
   const ws = opened.state.workspace.id as WorkspaceId;
-  let a = 20_261_206;
-  const random = () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const random = seeded(20_261_206);
   const agents: Agent[] = [];
   for (let k = 0; k < AGENTS; k++) {
     const status = random() < 0.04 * (1 - k / AGENTS) ? 'inactive' : 'active';
