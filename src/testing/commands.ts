@@ -295,11 +295,18 @@ export class RosterModel {
 }
 
 
-/** A person's name made from their email's local part: `bob.smith+sales@shop.com` → "Bob Smith Sales". */
+/**
+ * A person's name made from their email's local part: `bob.smith+sales@shop.com` → "Bob Smith
+ * Sales". An internationalised domain is named too, so that a look-alike mailbox does not sign up
+ * under the same name as the one it imitates: `ana@xn--shp-ted.com` (a Cyrillic "о") → "Ana
+ * (xn--shp-ted.com)", where `ana@shop.com` is "Ana".
+ */
 function nameOf(mailbox: string): string {
-  const local = mailbox.slice(0, mailbox.lastIndexOf('@'));
-  const words = local.split(/[._+-]+/).filter((w) => w !== '');
-  return words.length === 0 ? 'Sam' : words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
+  const at = mailbox.lastIndexOf('@');
+  const words = mailbox.slice(0, at).split(/[._+-]+/).filter((w) => w !== '');
+  const name = words.length === 0 ? 'Sam' : words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ');
+  const domain = mailbox.slice(at + 1);
+  return /(^|\.)xn--/.test(domain) ? `${name} (${domain})` : name;
 }
 
 /** Newest first. */

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PlanCatalog } from 'agent-roster';
+import type { PoolEmail } from 'agent-roster/testing';
 import {
   checkInvariants,
   domainStepsArb,
@@ -91,5 +92,17 @@ describe('the pure-domain runner with `catalog`', () => {
       { numRuns: 100, seed: 5 },
     );
     expect(plansSeen).toBeGreaterThan(100);
+  });
+});
+
+describe('names the kit makes from an email', () => {
+  it('tells a look-alike mailbox from the one it imitates: "Ana (xn--shp-ted.com)", not "Ana"', () => {
+    const owners = (emails: readonly PoolEmail[]) =>
+      new Set(fc.sample(workspaceSetupArb({ emails }), { numRuns: 200, seed: 4 }).map((s) => s.owner.name));
+    const lookAlike = owners([{ address: 'ana@sh\u043ep.com', mailbox: 'ana@xn--shp-ted.com' }]);
+    expect(lookAlike).toContain('Ana (xn--shp-ted.com)');
+    expect(lookAlike).not.toContain('Ana');
+    expect(owners([{ address: 'Ana@Shop.COM', mailbox: 'ana@shop.com' }])).toContain('Ana');
+    expect(owners([{ address: 'bob.smith+sales@shop.com', mailbox: 'bob.smith+sales@shop.com' }])).toContain('Bob Smith Sales');
   });
 });
