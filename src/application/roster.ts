@@ -98,7 +98,8 @@ export type RosterOptions = Readonly<{
   /**
    * How long a command waits for the mailer to take its emails before it answers anyway, in
    * milliseconds; the send goes on in the background (and `deliverOutbox` retries it if it fails),
-   * so a slow or hung mail provider never holds a request. Default 2,000.
+   * so a slow or hung mail provider never holds a request. Default 2,000; at most 2,147,483,647
+   * (the longest timer JavaScript runtimes keep).
    */
   deliveryWaitMs?: number;
   /**
@@ -149,7 +150,7 @@ const anything = /* @__PURE__ */ z.unknown();
 const delaysSchema = /* @__PURE__ */ pure(() => z.object({ baseDelayMs: z.number().min(0), maxDelayMs: z.number().min(0) }).optional());
 /** The options {@link createRoster} checks before building anything. */
 const optionsSchema = /* @__PURE__ */ pure(() =>
-  z.object({ maxAttempts: z.int().min(1).optional(), retry: delaysSchema, conflictBackoff: delaysSchema, deliveryWaitMs: z.number().min(0).optional() }),
+  z.object({ maxAttempts: z.int().min(1).optional(), retry: delaysSchema, conflictBackoff: delaysSchema, deliveryWaitMs: z.number().min(0).max(2_147_483_647).optional() }),
 );
 /** `deliverOutbox`'s argument, under its name so the issue reads `limit`. */
 const deliveryLimitSchema = /* @__PURE__ */ pure(() => z.strictObject({ limit: z.number().int().min(1).optional() }));

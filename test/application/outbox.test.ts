@@ -280,9 +280,11 @@ describe('immediate delivery (deliverImmediately)', () => {
   });
 
   it('refuses a deliveryWaitMs that is not milliseconds when the roster is built', () => {
-    for (const deliveryWaitMs of [-1, Number.NaN, Number.POSITIVE_INFINITY, '100']) {
+    // 2^31 ms and more: a timer that long fires at once (Node waits 1 ms), so it would not wait at all.
+    for (const deliveryWaitMs of [-1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, '100']) {
       expect(() => createRoster({ deliveryWaitMs } as never), String(deliveryWaitMs)).toThrow(/^createRoster: deliveryWaitMs: /);
     }
     expect(() => createRoster({ deliveryWaitMs: 0 })).not.toThrow();
+    expect(() => createRoster({ deliveryWaitMs: 2 ** 31 - 1 })).not.toThrow();
   });
 });
