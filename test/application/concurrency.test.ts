@@ -43,7 +43,9 @@ async function aWorld(s: fc.Scheduler, stats: Stats, options: Readonly<{ plan: s
   const clock = new ManualClock('2026-11-23T09:00:00Z');
   const mailer = new CapturingMailer();
   const identity = new MemoryIdentity();
-  const store = new MemoryRosterStore();
+  // Purely optimistic, so that every read and commit is a scheduling point and the version checks
+  // alone keep the invariants (a session's calls would go to the store itself, past the scheduler).
+  const store = new MemoryRosterStore({ lockWorkspaces: false });
   const common = { clock, mailer, identity, deliverImmediately: false } as const;
   const setup = createRoster({ ...common, store, allowInlinePlans: true });
   // The scheduler picks every interleaving; a wall-clock backoff between attempts would only make
@@ -306,16 +308,19 @@ describe('racing use cases', () => {
 });
 
 describe('a burst of writers on the in-memory store, with the default retry settings', () => {
-  /** A memory store counting how many attempts loaded the workspace. */
-  function aCountingStore() {
-    const inner = new MemoryRosterStore();
+  /**
+   * A memory store counting attempts: those that loaded the workspace from the store (purely
+   * optimistic) or in a session they opened (each attempt of a counting command opens one).
+   */
+  function aCountingStore(lockWorkspaces: boolean) {
+    const inner = new MemoryRosterStore({ lockWorkspaces });
     const counts = { attempts: 0 };
     const store = new Proxy(inner, {
       get(target, name) {
         const original = Reflect.get(target, name, target) as unknown;
         if (typeof original !== 'function') return original;
         return (...args: unknown[]) => {
-          if (name === 'loadWorkspace') counts.attempts++;
+          if (name === 'loadWorkspace' || name === 'begin') counts.attempts++;
           return (original as (...a: unknown[]) => unknown).apply(target, args);
         };
       },
@@ -323,20 +328,27 @@ describe('a burst of writers on the in-memory store, with the default retry sett
     return { store, counts };
   }
 
-  it('seven departments at once on a plan allowing five: five created, two refused with DepartmentLimitReached, none given up', async () => {
-    const { store, counts } = aCountingStore();
-    const roster = createRoster({ store, clock: new ManualClock('2026-11-23T09:00:00Z') });
-    const opened = (await roster.createWorkspace({ name: 'Acme', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } }))._unsafeUnwrap();
-    const ana: ActorRef = { workspaceId: opened.state.workspace.id, agentId: opened.state.owner.id };
-    counts.attempts = 0;
-    const results = await Promise.all(['A', 'B', 'C', 'D', 'E', 'F', 'G'].map((name) => roster.createDepartment(ana, { name })));
-    expect(results.map(typeOf).sort()).toEqual(['DepartmentLimitReached', 'DepartmentLimitReached', 'ok', 'ok', 'ok', 'ok', 'ok']);
-    // All seven decide on the same workspace and one commits; the six others wait a jittered moment
-    // and decide once more, on fresh reads: four fit, and two are refused for good, without
-    // spending another attempt on a refusal whose reads did not move.
-    expect(counts.attempts).toBe(13);
-    await expectConsistent(store as never as MemoryRosterStore, ana.workspaceId as WorkspaceId);
-  });
+  // Purely optimistic, all seven decide on the same workspace and one commits; the six others wait
+  // a jittered moment and decide once more, on fresh reads: four fit, and two are refused for good,
+  // without spending another attempt on a refusal whose reads did not move (13 attempts). With
+  // the default sessions, each waits for the workspace's turn and decides once (7 attempts).
+  it.each([
+    [false, 13],
+    [true, 7],
+  ])(
+    'seven departments at once on a plan allowing five (lockWorkspaces: %s): five created, two refused with DepartmentLimitReached, none given up, in %i attempts',
+    async (lockWorkspaces, attempts) => {
+      const { store, counts } = aCountingStore(lockWorkspaces);
+      const roster = createRoster({ store, clock: new ManualClock('2026-11-23T09:00:00Z') });
+      const opened = (await roster.createWorkspace({ name: 'Acme', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } }))._unsafeUnwrap();
+      const ana: ActorRef = { workspaceId: opened.state.workspace.id, agentId: opened.state.owner.id };
+      counts.attempts = 0;
+      const results = await Promise.all(['A', 'B', 'C', 'D', 'E', 'F', 'G'].map((name) => roster.createDepartment(ana, { name })));
+      expect(results.map(typeOf).sort()).toEqual(['DepartmentLimitReached', 'DepartmentLimitReached', 'ok', 'ok', 'ok', 'ok', 'ok']);
+      expect(counts.attempts).toBe(attempts);
+      await expectConsistent(store as never as MemoryRosterStore, ana.workspaceId as WorkspaceId);
+    },
+  );
 
   it('twelve invitations at once into eight free seats: eight sent, four refused with SeatLimitReached, none given up', async () => {
     const roster = createRoster({ clock: new ManualClock('2026-11-23T09:00:00Z'), deliverImmediately: false, allowInlinePlans: true });

@@ -6,6 +6,7 @@ import type { OutboxMessage, OutboxStatus } from '../../ports/outbox';
 import { OrderedIndex } from './ordered-index';
 import { Listing } from './listing';
 import { BY_JOINING, BY_SENDING, positionedSlice, type ListingOrder } from '../../ports/order';
+import { WorkspaceTurns } from '../workspace-turns';
 import type {
   Aggregate,
   AgentFilter,
@@ -16,8 +17,10 @@ import type {
   ExpectedVersion,
   InvitationFilter,
   InvitationKey,
+  LockOutcome,
   PageBounds,
   PositionedEvent,
+  RosterSession,
   RosterStore,
   Versioned,
   WorkspaceEvent,
@@ -102,6 +105,74 @@ const freeze = <T>(value: T): T => {
   return value;
 };
 
+const ENDED = 'agent-roster: this session has ended';
+
+/**
+ * A session of the in-memory store (see {@link RosterSession}): `lockWorkspace` waits for the
+ * workspace's turn among the store's sessions (first come, first served) and holds it until
+ * `commit` or `end`. Reads and the commit go to the store as they are, with its checks: the lock
+ * only makes commands racing on one workspace take turns instead of colliding.
+ */
+class MemorySession implements RosterSession {
+  readonly #store: MemoryRosterStore;
+  readonly #turns: WorkspaceTurns;
+  #ended = false;
+  #locking = false;
+  #leave: (() => void) | undefined;
+
+  constructor(store: MemoryRosterStore, turns: WorkspaceTurns) {
+    this.#store = store;
+    this.#turns = turns;
+  }
+
+  async lockWorkspace(id: WorkspaceId): Promise<LockOutcome> {
+    if (this.#ended) throw new Error(ENDED);
+    if (this.#locking) throw new Error('agent-roster: a session locks one workspace, once');
+    this.#locking = true;
+    this.#leave = await this.#turns.take(id);
+    // end() may have run while this waited: hand the turn on at once.
+    if (this.#ended) {
+      await this.end();
+      throw new Error(ENDED);
+    }
+    try {
+      return { locked: true, workspace: await this.#store.loadWorkspace(id) };
+    } catch (error) {
+      // The session is of no use without its workspace: let go now, whether or not end() follows.
+      await this.end();
+      throw error;
+    }
+  }
+
+  async commit(commit: Commit): Promise<CommitOutcome> {
+    if (this.#ended) throw new Error(ENDED);
+    try {
+      return await this.#store.commit(commit);
+    } finally {
+      await this.end();
+    }
+  }
+
+  async end(): Promise<void> {
+    this.#ended = true;
+    const leave = this.#leave;
+    this.#leave = undefined;
+    leave?.();
+  }
+
+  loadWorkspace: RosterSession['loadWorkspace'] = (...args) => this.#store.loadWorkspace(...args);
+  loadAgent: RosterSession['loadAgent'] = (...args) => this.#store.loadAgent(...args);
+  loadInvitation: RosterSession['loadInvitation'] = (...args) => this.#store.loadInvitation(...args);
+  findInvitationByTokenHash: RosterSession['findInvitationByTokenHash'] = (...args) => this.#store.findInvitationByTokenHash(...args);
+  loadDepartments: RosterSession['loadDepartments'] = (...args) => this.#store.loadDepartments(...args);
+  emailHolder: RosterSession['emailHolder'] = (...args) => this.#store.emailHolder(...args);
+  departmentNameTaken: RosterSession['departmentNameTaken'] = (...args) => this.#store.departmentNameTaken(...args);
+  departmentMembers: RosterSession['departmentMembers'] = (...args) => this.#store.departmentMembers(...args);
+  loadRoutingStates: RosterSession['loadRoutingStates'] = (...args) => this.#store.loadRoutingStates(...args);
+  lapsedInvitations: RosterSession['lapsedInvitations'] = (...args) => this.#store.lapsedInvitations(...args);
+  versionsCurrent: NonNullable<RosterSession['versionsCurrent']> = (...args) => this.#store.versionsCurrent(...args);
+}
+
 /**
  * The embedded default store: everything in memory, with the same atomicity, versions and
  * uniqueness rules as a database, so tests against it mean something. Every method yields to
@@ -112,9 +183,33 @@ const freeze = <T>(value: T): T => {
  * invitations in list order, for pages), so what a use case asks of it costs the same in a
  * workspace of 10 agents as in one of 100,000.
  *
+ * Commands that change a workspace's counters (invites, accepts, seats, departments…) run in a
+ * session ({@link RosterStore.begin}) that locks the workspace in this process as they load it,
+ * so a burst of them on one workspace takes turns rather than colliding and retrying (and, past
+ * `maxAttempts`, failing with `ConcurrencyConflict`). Pass `lockWorkspaces: false` for the
+ * purely optimistic store, with no sessions.
+ *
  * @example const roster = createRoster({ store: new MemoryRosterStore(), … })
  */
 export class MemoryRosterStore implements RosterStore {
+  /**
+   * A session that locks a workspace while a command decides (see {@link MemorySession}); absent
+   * when the store was made with `lockWorkspaces: false`.
+   */
+  readonly begin?: () => Promise<RosterSession>;
+
+  /**
+   * @param options `lockWorkspaces`: whether commands that change a workspace's counters take
+   *   turns on it through sessions (default true; false: purely optimistic, no `begin`).
+   * @example const optimistic = new MemoryRosterStore({ lockWorkspaces: false });
+   */
+  constructor(options: Readonly<{ lockWorkspaces?: boolean }> = {}) {
+    if (options.lockWorkspaces !== false) {
+      const turns = new WorkspaceTurns();
+      this.begin = async () => new MemorySession(this, turns);
+    }
+  }
+
   readonly #rows = new Map<string, Row<Aggregate>>();
   /** unique key → `kind:id` of the holder */
   readonly #unique = new Map<string, string>();
