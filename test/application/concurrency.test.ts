@@ -39,13 +39,13 @@ const newStats = (): Stats => ({ runs: 0, commits: 0, staleVersions: 0, uniqueVi
  * One run's world: a workspace built without scheduling (`setup`), and a roster on the same store
  * whose every store call is scheduled (`racing`).
  */
-async function aWorld(s: fc.Scheduler, stats: Stats, options: Readonly<{ plan: string | Plan; maxAttempts?: number }>) {
+async function aWorld(s: fc.Scheduler, stats: Stats, options: Readonly<{ plan: string | Plan; maxAttempts?: number; lockWorkspaces?: boolean }>) {
   const clock = new ManualClock('2026-11-23T09:00:00Z');
   const mailer = new CapturingMailer();
   const identity = new MemoryIdentity();
-  // Purely optimistic, so that every read and commit is a scheduling point and the version checks
-  // alone keep the invariants (a session's calls would go to the store itself, past the scheduler).
-  const store = new MemoryRosterStore({ lockWorkspaces: false });
+  // Purely optimistic unless asked: most races here are about the version checks, which alone
+  // must keep the invariants (with sessions, racing commands of one workspace take turns).
+  const store = new MemoryRosterStore({ lockWorkspaces: options.lockWorkspaces ?? false });
   const common = { clock, mailer, identity, deliverImmediately: false } as const;
   const setup = createRoster({ ...common, store, allowInlinePlans: true });
   // The scheduler picks every interleaving; a wall-clock backoff between attempts would only make
@@ -133,6 +133,30 @@ describe('racing use cases', () => {
     report('invitations into free seats (maxAttempts 50)', stats);
     report('invitations into free seats (maxAttempts 2)', exhausted);
     expect(stats.staleVersions).toBeGreaterThan(0);
+  });
+
+  it('N invitations into k free seats with the default in-memory locks: exactly min(N, k) get in, none collides, even with maxAttempts 2', async () => {
+    const stats = newStats();
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 4 }), async (s, n, k) => {
+        const world = await aWorld(s, stats, { plan: { id: 'team', seats: 1 + k, departments: 5 }, maxAttempts: 2, lockWorkspaces: true });
+        const results = await race(
+          s,
+          stats,
+          Promise.all(Array.from({ length: n }, (_, i) => world.racing.inviteAgent(world.ana, { email: `agent${i}@acme.com` }))),
+        );
+        const types = results.map(typeOf);
+        expect(types.filter((t) => t === 'ok')).toHaveLength(Math.min(n, k));
+        expect(types.filter((t) => t === 'SeatLimitReached')).toHaveLength(n - Math.min(n, k));
+        const events = await expectConsistent(world.store, world.workspaceId);
+        expect(events.filter((e) => e.type === 'InvitationSent')).toHaveLength(Math.min(n, k));
+      }),
+      { numRuns: RUNS },
+    );
+    report('invitations into free seats (locks, maxAttempts 2)', stats);
+    // Every attempt decided under the workspace's lock, so no commit ever found it moved.
+    expect(stats.staleVersions).toBe(0);
+    expect(stats.commits).toBeGreaterThan(0);
   });
 
   it('two accepts of one invitation (and maybe a revoke): one agent, one InvitationAccepted', async () => {
