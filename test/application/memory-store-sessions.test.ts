@@ -164,7 +164,7 @@ describe('the locks of the in-memory store', () => {
     await turns[2];
     expect(order).toEqual([1, 2, 3]);
     await waiting[2]!.end();
-    await expect(waiting[2]!.commit({ workspaceId: workspaceId as WorkspaceId, expected: [], writes: [], removals: [], events: [], outbox: [] })).rejects.toThrow('ended');
+    await expect(waiting[2]!.commit({ workspaceId: workspaceId as WorkspaceId, expected: [], writes: [], removals: [], events: [], outbox: [] })).rejects.toThrow('session ended');
   });
 
   it('take nothing for a session ended while it waited, and let the next one in', async () => {
@@ -177,7 +177,7 @@ describe('the locks of the in-memory store', () => {
     const nextLocked = locked(next, workspaceId);
     await gaveUp.end();
     await holder.end();
-    await expect(abandoned).rejects.toThrow('ended');
+    await expect(abandoned).rejects.toThrow('session ended');
     expect(await within(nextLocked)).toMatchObject({ locked: true });
     await next.end();
   });

@@ -13,6 +13,7 @@ import type {
   AgentKey,
   Commit,
   CommitOutcome,
+  DecisionReads,
   DepartmentSummary,
   ExpectedVersion,
   InvitationFilter,
@@ -105,72 +106,68 @@ const freeze = <T>(value: T): T => {
   return value;
 };
 
-const ENDED = 'agent-roster: this session has ended';
+/** The reads a session of the in-memory store hands to the store as they are. */
+const READS = [
+  'loadWorkspace',
+  'loadAgent',
+  'loadInvitation',
+  'findInvitationByTokenHash',
+  'loadDepartments',
+  'emailHolder',
+  'departmentNameTaken',
+  'departmentMembers',
+  'loadRoutingStates',
+  'lapsedInvitations',
+  'versionsCurrent',
+] as const satisfies readonly (keyof DecisionReads)[];
 
 /**
  * A session of the in-memory store (see {@link RosterSession}): `lockWorkspace` waits for the
  * workspace's turn among the store's sessions (first come, first served) and holds it until
- * `commit` or `end`. Reads and the commit go to the store as they are, with its checks: the lock
- * only makes commands racing on one workspace take turns instead of colliding.
+ * `commit` or `end`, or until loading the workspace fails. Reads and the commit go to the store
+ * (its own methods, overrides included) with its checks: the lock only makes commands racing on
+ * one workspace take turns instead of colliding.
  */
-class MemorySession implements RosterSession {
-  readonly #store: MemoryRosterStore;
-  readonly #turns: WorkspaceTurns;
-  #ended = false;
-  #locking = false;
-  #leave: (() => void) | undefined;
-
-  constructor(store: MemoryRosterStore, turns: WorkspaceTurns) {
-    this.#store = store;
-    this.#turns = turns;
-  }
-
-  async lockWorkspace(id: WorkspaceId): Promise<LockOutcome> {
-    if (this.#ended) throw new Error(ENDED);
-    if (this.#locking) throw new Error('agent-roster: a session locks one workspace, once');
-    this.#locking = true;
-    this.#leave = await this.#turns.take(id);
-    // end() may have run while this waited: hand the turn on at once.
-    if (this.#ended) {
-      await this.end();
-      throw new Error(ENDED);
-    }
-    try {
-      return { locked: true, workspace: await this.#store.loadWorkspace(id) };
-    } catch (error) {
-      // The session is of no use without its workspace: let go now, whether or not end() follows.
-      await this.end();
-      throw error;
-    }
-  }
-
-  async commit(commit: Commit): Promise<CommitOutcome> {
-    if (this.#ended) throw new Error(ENDED);
-    try {
-      return await this.#store.commit(commit);
-    } finally {
-      await this.end();
-    }
-  }
-
-  async end(): Promise<void> {
-    this.#ended = true;
-    const leave = this.#leave;
-    this.#leave = undefined;
+function memorySession(store: MemoryRosterStore, turns: WorkspaceTurns): RosterSession {
+  let ended = false;
+  let locking = false;
+  let leave: (() => void) | undefined;
+  /** Refuses what a session cannot do: anything once it ended, a second lock. */
+  const live = (again = false) => {
+    if (ended || again) throw new Error('agent-roster: session ended or already locked');
+  };
+  const end = async () => {
+    ended = true;
     leave?.();
-  }
-
-  loadWorkspace: RosterSession['loadWorkspace'] = (...args) => this.#store.loadWorkspace(...args);
-  loadAgent: RosterSession['loadAgent'] = (...args) => this.#store.loadAgent(...args);
-  loadInvitation: RosterSession['loadInvitation'] = (...args) => this.#store.loadInvitation(...args);
-  findInvitationByTokenHash: RosterSession['findInvitationByTokenHash'] = (...args) => this.#store.findInvitationByTokenHash(...args);
-  loadDepartments: RosterSession['loadDepartments'] = (...args) => this.#store.loadDepartments(...args);
-  emailHolder: RosterSession['emailHolder'] = (...args) => this.#store.emailHolder(...args);
-  departmentNameTaken: RosterSession['departmentNameTaken'] = (...args) => this.#store.departmentNameTaken(...args);
-  departmentMembers: RosterSession['departmentMembers'] = (...args) => this.#store.departmentMembers(...args);
-  loadRoutingStates: RosterSession['loadRoutingStates'] = (...args) => this.#store.loadRoutingStates(...args);
-  lapsedInvitations: RosterSession['lapsedInvitations'] = (...args) => this.#store.lapsedInvitations(...args);
-  versionsCurrent: NonNullable<RosterSession['versionsCurrent']> = (...args) => this.#store.versionsCurrent(...args);
+    leave = undefined;
+  };
+  const session: Record<string, unknown> = {
+    async lockWorkspace(id: WorkspaceId): Promise<LockOutcome> {
+      live(locking);
+      locking = true;
+      leave = await turns.take(id);
+      try {
+        // end() may have run while this waited: then the turn is handed on at once.
+        live();
+        return { locked: true, workspace: await store.loadWorkspace(id) };
+      } catch (error) {
+        // Of no use without its workspace: let go now, whether or not end() follows.
+        await end();
+        throw error;
+      }
+    },
+    async commit(commit: Commit): Promise<CommitOutcome> {
+      live();
+      try {
+        return await store.commit(commit);
+      } finally {
+        await end();
+      }
+    },
+    end,
+  };
+  for (const read of READS) session[read] = store[read].bind(store);
+  return session as unknown as RosterSession;
 }
 
 /**
@@ -193,7 +190,7 @@ class MemorySession implements RosterSession {
  */
 export class MemoryRosterStore implements RosterStore {
   /**
-   * A session that locks a workspace while a command decides (see {@link MemorySession}); absent
+   * A session that locks a workspace while a command decides (see {@link memorySession}); absent
    * when the store was made with `lockWorkspaces: false`.
    */
   readonly begin?: () => Promise<RosterSession>;
@@ -206,7 +203,7 @@ export class MemoryRosterStore implements RosterStore {
   constructor(options: Readonly<{ lockWorkspaces?: boolean }> = {}) {
     if (options.lockWorkspaces !== false) {
       const turns = new WorkspaceTurns();
-      this.begin = async () => new MemorySession(this, turns);
+      this.begin = async () => memorySession(this, turns);
     }
   }
 
