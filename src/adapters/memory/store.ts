@@ -124,11 +124,11 @@ const READS = [
 /**
  * A session of the in-memory store (see {@link RosterSession}): `lockWorkspace` waits for the
  * workspace's turn among the store's sessions (first come, first served) and holds it until
- * `commit` or `end`, or until loading the workspace fails. Reads and the commit go to the store
- * (its own methods, overrides included) with its checks: the lock only makes commands racing on
- * one workspace take turns instead of colliding.
+ * `commit` or `end`, or until loading the workspace fails. Reads (`reads`: the store's own,
+ * bound to it, inherited) and the commit go to the store, overrides included, with its checks:
+ * the lock only makes commands racing on one workspace take turns instead of colliding.
  */
-function memorySession(store: MemoryRosterStore, turns: WorkspaceTurns): RosterSession {
+function memorySession(store: MemoryRosterStore, turns: WorkspaceTurns, reads: object): RosterSession {
   let ended = false;
   let locking = false;
   let leave: (() => void) | undefined;
@@ -141,7 +141,7 @@ function memorySession(store: MemoryRosterStore, turns: WorkspaceTurns): RosterS
     leave?.();
     leave = undefined;
   };
-  const session: Record<string, unknown> = {
+  return Object.assign(Object.create(reads) as RosterSession, {
     async lockWorkspace(id: WorkspaceId): Promise<LockOutcome> {
       live(locking);
       locking = true;
@@ -165,9 +165,7 @@ function memorySession(store: MemoryRosterStore, turns: WorkspaceTurns): RosterS
       }
     },
     end,
-  };
-  for (const read of READS) session[read] = store[read].bind(store);
-  return session as unknown as RosterSession;
+  });
 }
 
 /**
@@ -203,7 +201,9 @@ export class MemoryRosterStore implements RosterStore {
   constructor(options: Readonly<{ lockWorkspaces?: boolean }> = {}) {
     if (options.lockWorkspaces !== false) {
       const turns = new WorkspaceTurns();
-      this.begin = async () => memorySession(this, turns);
+      // The store's reads, bound once (on the first session, when a subclass's are in place).
+      let reads: object | undefined;
+      this.begin = async () => memorySession(this, turns, (reads ??= Object.fromEntries(READS.map((read) => [read, this[read].bind(this)]))));
     }
   }
 
