@@ -43,8 +43,8 @@ export default [
   // (src/adapters/memory/listing.ts and the store's upkeep: +0.76 kB); 32.93 kB since the
   // memory store copies a commit's values before it changes anything (a review finding); 33.28 kB
   // since the in-memory store locks a workspace for the commands that change its counters, so a
-  // burst of them takes turns instead of giving up with ConcurrencyConflict (its sessions and the
-  // per-workspace turns PostgreSQL's sessions already used: +0.35 kB).
+  // burst of them takes turns instead of giving up with ConcurrencyConflict (its sessions and
+  // a copy of the per-workspace turns PostgreSQL's sessions use: +0.35 kB).
   { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '33.3 kB' },
   ...commands.map((command) => ({
     ...own,

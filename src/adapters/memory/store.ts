@@ -6,7 +6,7 @@ import type { OutboxMessage, OutboxStatus } from '../../ports/outbox';
 import { OrderedIndex } from './ordered-index';
 import { Listing } from './listing';
 import { BY_JOINING, BY_SENDING, positionedSlice, type ListingOrder } from '../../ports/order';
-import { WorkspaceTurns } from '../workspace-turns';
+import { WorkspaceTurns } from './turns';
 import type {
   Aggregate,
   AgentFilter,
@@ -188,7 +188,7 @@ function memorySession(store: MemoryRosterStore, turns: WorkspaceTurns, reads: o
  */
 export class MemoryRosterStore implements RosterStore {
   /**
-   * A session that locks a workspace while a command decides (see {@link memorySession}); absent
+   * A session that locks a workspace while a command decides (see {@link RosterSession}); absent
    * when the store was made with `lockWorkspaces: false`.
    */
   readonly begin?: () => Promise<RosterSession>;

@@ -23,8 +23,7 @@ import { CommittedQueues } from './committed-queues';
 import { conflictOf } from './errors';
 import { BY_ID, PostgresReads } from './reads';
 import type { PlaceKey } from '../../ports/order';
-import { PostgresSession } from './session';
-import { WorkspaceTurns } from '../workspace-turns';
+import { PostgresSession, WorkspaceTurns } from './session';
 import type { SqlPool } from './sql-pool';
 import { inTransaction } from './transaction';
 

@@ -1,9 +1,9 @@
 /**
- * Turns per workspace among the sessions of one store, first come first served. PostgreSQL's
- * sessions wait for their workspace's turn before they take a connection, so commands of one
- * workspace queue here, in order, holding nothing, and only the one whose turn it is holds a
- * connection (waiting, at most, on sessions of other processes). The in-memory store's sessions
- * hold the turn itself as their lock on the workspace.
+ * Turns per workspace among the sessions of one in-memory store, first come first served: a
+ * session's turn is its lock on the workspace. The same queue as PostgreSQL's (in
+ * src/adapters/postgres/session.ts, where sessions wait for their turn before they take a
+ * connection), kept apart because `agent-roster/postgres` may carry no copy of core code, and
+ * the core does not export this.
  *
  * @example const leave = await turns.take(workspaceId); try { … } finally { leave(); }
  */
