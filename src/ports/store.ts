@@ -293,7 +293,8 @@ export interface RosterStore {
    * commit (a SQL transaction). The roster runs the attempts of commands that change a
    * workspace's counters (seats, departments) in one, locking the workspace as it loads it, so
    * commands racing on one workspace wait for each other instead of colliding and retrying.
-   * Stores without it (the in-memory one) stay purely optimistic, which is just as correct.
+   * Stores without it (PostgreSQL's by default, the in-memory one with `lockWorkspaces: false`)
+   * stay purely optimistic, which is just as correct, only retried more under contention.
    * Opening one should be cheap: take a connection when the session first needs one.
    *
    * @example const session = await store.begin?.(); try { await session?.lockWorkspace(workspaceId); } finally { await session?.end(); }

@@ -39,11 +39,13 @@ const newStats = (): Stats => ({ runs: 0, commits: 0, staleVersions: 0, uniqueVi
  * One run's world: a workspace built without scheduling (`setup`), and a roster on the same store
  * whose every store call is scheduled (`racing`).
  */
-async function aWorld(s: fc.Scheduler, stats: Stats, options: Readonly<{ plan: string | Plan; maxAttempts?: number }>) {
+async function aWorld(s: fc.Scheduler, stats: Stats, options: Readonly<{ plan: string | Plan; maxAttempts?: number; lockWorkspaces?: boolean }>) {
   const clock = new ManualClock('2026-11-23T09:00:00Z');
   const mailer = new CapturingMailer();
   const identity = new MemoryIdentity();
-  const store = new MemoryRosterStore();
+  // Purely optimistic unless asked: most races here are about the version checks, which alone
+  // must keep the invariants (with sessions, racing commands of one workspace take turns).
+  const store = new MemoryRosterStore({ lockWorkspaces: options.lockWorkspaces ?? false });
   const common = { clock, mailer, identity, deliverImmediately: false } as const;
   const setup = createRoster({ ...common, store, allowInlinePlans: true });
   // The scheduler picks every interleaving; a wall-clock backoff between attempts would only make
@@ -131,6 +133,30 @@ describe('racing use cases', () => {
     report('invitations into free seats (maxAttempts 50)', stats);
     report('invitations into free seats (maxAttempts 2)', exhausted);
     expect(stats.staleVersions).toBeGreaterThan(0);
+  });
+
+  it('N invitations into k free seats with the default in-memory locks: exactly min(N, k) get in, none collides, even with maxAttempts 2', async () => {
+    const stats = newStats();
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 4 }), async (s, n, k) => {
+        const world = await aWorld(s, stats, { plan: { id: 'team', seats: 1 + k, departments: 5 }, maxAttempts: 2, lockWorkspaces: true });
+        const results = await race(
+          s,
+          stats,
+          Promise.all(Array.from({ length: n }, (_, i) => world.racing.inviteAgent(world.ana, { email: `agent${i}@acme.com` }))),
+        );
+        const types = results.map(typeOf);
+        expect(types.filter((t) => t === 'ok')).toHaveLength(Math.min(n, k));
+        expect(types.filter((t) => t === 'SeatLimitReached')).toHaveLength(n - Math.min(n, k));
+        const events = await expectConsistent(world.store, world.workspaceId);
+        expect(events.filter((e) => e.type === 'InvitationSent')).toHaveLength(Math.min(n, k));
+      }),
+      { numRuns: RUNS },
+    );
+    report('invitations into free seats (locks, maxAttempts 2)', stats);
+    // Every attempt decided under the workspace's lock, so no commit ever found it moved.
+    expect(stats.staleVersions).toBe(0);
+    expect(stats.commits).toBeGreaterThan(0);
   });
 
   it('two accepts of one invitation (and maybe a revoke): one agent, one InvitationAccepted', async () => {
@@ -306,16 +332,19 @@ describe('racing use cases', () => {
 });
 
 describe('a burst of writers on the in-memory store, with the default retry settings', () => {
-  /** A memory store counting how many attempts loaded the workspace. */
-  function aCountingStore() {
-    const inner = new MemoryRosterStore();
+  /**
+   * A memory store counting attempts: those that loaded the workspace from the store (purely
+   * optimistic) or in a session they opened (each attempt of a counting command opens one).
+   */
+  function aCountingStore(lockWorkspaces: boolean) {
+    const inner = new MemoryRosterStore({ lockWorkspaces });
     const counts = { attempts: 0 };
     const store = new Proxy(inner, {
       get(target, name) {
         const original = Reflect.get(target, name, target) as unknown;
         if (typeof original !== 'function') return original;
         return (...args: unknown[]) => {
-          if (name === 'loadWorkspace') counts.attempts++;
+          if (name === 'loadWorkspace' || name === 'begin') counts.attempts++;
           return (original as (...a: unknown[]) => unknown).apply(target, args);
         };
       },
@@ -323,20 +352,27 @@ describe('a burst of writers on the in-memory store, with the default retry sett
     return { store, counts };
   }
 
-  it('seven departments at once on a plan allowing five: five created, two refused with DepartmentLimitReached, none given up', async () => {
-    const { store, counts } = aCountingStore();
-    const roster = createRoster({ store, clock: new ManualClock('2026-11-23T09:00:00Z') });
-    const opened = (await roster.createWorkspace({ name: 'Acme', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } }))._unsafeUnwrap();
-    const ana: ActorRef = { workspaceId: opened.state.workspace.id, agentId: opened.state.owner.id };
-    counts.attempts = 0;
-    const results = await Promise.all(['A', 'B', 'C', 'D', 'E', 'F', 'G'].map((name) => roster.createDepartment(ana, { name })));
-    expect(results.map(typeOf).sort()).toEqual(['DepartmentLimitReached', 'DepartmentLimitReached', 'ok', 'ok', 'ok', 'ok', 'ok']);
-    // All seven decide on the same workspace and one commits; the six others wait a jittered moment
-    // and decide once more, on fresh reads: four fit, and two are refused for good, without
-    // spending another attempt on a refusal whose reads did not move.
-    expect(counts.attempts).toBe(13);
-    await expectConsistent(store as never as MemoryRosterStore, ana.workspaceId as WorkspaceId);
-  });
+  // Purely optimistic, all seven decide on the same workspace and one commits; the six others wait
+  // a jittered moment and decide once more, on fresh reads: four fit, and two are refused for good,
+  // without spending another attempt on a refusal whose reads did not move (13 attempts). With
+  // the default sessions, each waits for the workspace's turn and decides once (7 attempts).
+  it.each([
+    [false, 13],
+    [true, 7],
+  ])(
+    'seven departments at once on a plan allowing five (lockWorkspaces: %s): five created, two refused with DepartmentLimitReached, none given up, in %i attempts',
+    async (lockWorkspaces, attempts) => {
+      const { store, counts } = aCountingStore(lockWorkspaces);
+      const roster = createRoster({ store, clock: new ManualClock('2026-11-23T09:00:00Z') });
+      const opened = (await roster.createWorkspace({ name: 'Acme', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } }))._unsafeUnwrap();
+      const ana: ActorRef = { workspaceId: opened.state.workspace.id, agentId: opened.state.owner.id };
+      counts.attempts = 0;
+      const results = await Promise.all(['A', 'B', 'C', 'D', 'E', 'F', 'G'].map((name) => roster.createDepartment(ana, { name })));
+      expect(results.map(typeOf).sort()).toEqual(['DepartmentLimitReached', 'DepartmentLimitReached', 'ok', 'ok', 'ok', 'ok', 'ok']);
+      expect(counts.attempts).toBe(attempts);
+      await expectConsistent(store as never as MemoryRosterStore, ana.workspaceId as WorkspaceId);
+    },
+  );
 
   it('twelve invitations at once into eight free seats: eight sent, four refused with SeatLimitReached, none given up', async () => {
     const roster = createRoster({ clock: new ManualClock('2026-11-23T09:00:00Z'), deliverImmediately: false, allowInlinePlans: true });

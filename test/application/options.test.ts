@@ -83,9 +83,9 @@ describe('a rate limiter answering outside its contract', () => {
 });
 
 describe('the wait between attempts after a conflict', () => {
-  /** A memory store whose every commit that writes collides. */
+  /** A memory store whose every commit that writes collides (without sessions, whose commits would pass this wrapper by). */
   function alwaysColliding() {
-    const inner = new MemoryRosterStore();
+    const inner = new MemoryRosterStore({ lockWorkspaces: false });
     const state = { colliding: false, commits: 0 };
     const store = new Proxy(inner, {
       get(target, name) {

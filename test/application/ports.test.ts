@@ -42,9 +42,13 @@ class FlakyIdentity extends MemoryIdentity {
   }
 }
 
-/** A memory store whose named methods fail (rejecting, or throwing when `synchronously`), counting commits. */
+/**
+ * A memory store whose named methods fail (rejecting, or throwing when `synchronously`), counting
+ * commits. Without sessions (`lockWorkspaces: false`): a session's calls would go to the store
+ * itself, past this wrapper. Failures inside sessions are tested in memory-store-sessions.test.ts.
+ */
 function breakableStore() {
-  const inner = new MemoryRosterStore();
+  const inner = new MemoryRosterStore({ lockWorkspaces: false });
   const failing = new Set<string>();
   let synchronously = false;
   const calls = { commit: 0 };
@@ -65,10 +69,10 @@ function breakableStore() {
   return { store, inner, failing, calls, throwSynchronously: () => void (synchronously = true) };
 }
 
-/** A memory store whose next `next` commits report a stale version; counts commits. */
+/** A memory store whose next `next` commits report a stale version; counts commits. Without sessions, as above. */
 function conflictingStore() {
   const state = { next: 0, commits: 0, store: undefined as unknown as RosterStore };
-  const inner = new MemoryRosterStore();
+  const inner = new MemoryRosterStore({ lockWorkspaces: false });
   state.store = new Proxy(inner, {
     get(target, name) {
       const original = Reflect.get(target, name, target) as (...a: unknown[]) => unknown;

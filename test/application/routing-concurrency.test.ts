@@ -78,7 +78,9 @@ async function aWorld(s: fc.Scheduler, stats: Stats, setup: Readonly<{ cyOnline:
   const clock = new ManualClock('2026-11-23T09:00:00Z');
   const mailer = new CapturingMailer();
   const identity = new MemoryIdentity();
-  const store = new MemoryRosterStore();
+  // Purely optimistic, so that every read and commit (retries included) is a scheduling point: a
+  // session's calls would go to the store itself, past the scheduler.
+  const store = new MemoryRosterStore({ lockWorkspaces: false });
   const common = { clock, mailer, identity } as const;
   const direct = createRoster({ ...common, store });
   // The scheduler picks every interleaving; a wall-clock backoff between attempts would only make

@@ -6,19 +6,23 @@ import type { OutboxMessage, OutboxStatus } from '../../ports/outbox';
 import { OrderedIndex } from './ordered-index';
 import { Listing } from './listing';
 import { BY_JOINING, BY_SENDING, positionedSlice, type ListingOrder } from '../../ports/order';
+import { WorkspaceTurns } from './turns';
 import type {
   Aggregate,
   AgentFilter,
   AgentKey,
   Commit,
   CommitOutcome,
+  DecisionReads,
   DepartmentSummary,
   ExpectedVersion,
   InvitationFilter,
   InvitationKey,
+  LockOutcome,
   OutboxKey,
   PageBounds,
   PositionedEvent,
+  RosterSession,
   RosterStore,
   Versioned,
   WorkspaceEvent,
@@ -107,6 +111,68 @@ const freeze = <T>(value: T): T => {
   return value;
 };
 
+/** The reads a session of the in-memory store hands to the store as they are. */
+const READS = [
+  'loadWorkspace',
+  'loadAgent',
+  'loadInvitation',
+  'findInvitationByTokenHash',
+  'loadDepartments',
+  'emailHolder',
+  'departmentNameTaken',
+  'departmentMembers',
+  'loadRoutingStates',
+  'lapsedInvitations',
+  'versionsCurrent',
+] as const satisfies readonly (keyof DecisionReads)[];
+
+/**
+ * A session of the in-memory store (see {@link RosterSession}): `lockWorkspace` waits for the
+ * workspace's turn among the store's sessions (first come, first served) and holds it until
+ * `commit` or `end`, or until loading the workspace fails. Reads (`reads`: the store's own,
+ * bound to it, inherited) and the commit go to the store, overrides included, with its checks:
+ * the lock only makes commands racing on one workspace take turns instead of colliding.
+ */
+function memorySession(store: MemoryRosterStore, turns: WorkspaceTurns, reads: object): RosterSession {
+  let ended = false;
+  let locking = false;
+  let leave: (() => void) | undefined;
+  /** Refuses what a session cannot do: anything once it ended, a second lock. */
+  const live = (again = false) => {
+    if (ended || again) throw new Error('agent-roster: session ended or already locked');
+  };
+  const end = async () => {
+    ended = true;
+    leave?.();
+    leave = undefined;
+  };
+  return Object.assign(Object.create(reads) as RosterSession, {
+    async lockWorkspace(id: WorkspaceId): Promise<LockOutcome> {
+      live(locking);
+      locking = true;
+      leave = await turns.take(id);
+      try {
+        // end() may have run while this waited: then the turn is handed on at once.
+        live();
+        return { locked: true, workspace: await store.loadWorkspace(id) };
+      } catch (error) {
+        // Of no use without its workspace: let go now, whether or not end() follows.
+        await end();
+        throw error;
+      }
+    },
+    async commit(commit: Commit): Promise<CommitOutcome> {
+      live();
+      try {
+        return await store.commit(commit);
+      } finally {
+        await end();
+      }
+    },
+    end,
+  });
+}
+
 /**
  * The embedded default store: everything in memory, with the same atomicity, versions and
  * uniqueness rules as a database, so tests against it mean something. Every method yields to
@@ -117,9 +183,35 @@ const freeze = <T>(value: T): T => {
  * invitations in list order, for pages), so what a use case asks of it costs the same in a
  * workspace of 10 agents as in one of 100,000.
  *
+ * Commands that change a workspace's counters (invites, accepts, seats, departments…) run in a
+ * session ({@link RosterStore.begin}) that locks the workspace in this process as they load it,
+ * so a burst of them on one workspace takes turns rather than colliding and retrying (and, past
+ * `maxAttempts`, failing with `ConcurrencyConflict`). Pass `lockWorkspaces: false` for the
+ * purely optimistic store, with no sessions.
+ *
  * @example const roster = createRoster({ store: new MemoryRosterStore(), … })
  */
 export class MemoryRosterStore implements RosterStore {
+  /**
+   * A session that locks a workspace while a command decides (see {@link RosterSession}); absent
+   * when the store was made with `lockWorkspaces: false`.
+   */
+  readonly begin?: () => Promise<RosterSession>;
+
+  /**
+   * @param options `lockWorkspaces`: whether commands that change a workspace's counters take
+   *   turns on it through sessions (default true; false: purely optimistic, no `begin`).
+   * @example const optimistic = new MemoryRosterStore({ lockWorkspaces: false });
+   */
+  constructor(options: Readonly<{ lockWorkspaces?: boolean }> = {}) {
+    if (options.lockWorkspaces !== false) {
+      const turns = new WorkspaceTurns();
+      // The store's reads, bound once (on the first session, when a subclass's are in place).
+      let reads: object | undefined;
+      this.begin = async () => memorySession(this, turns, (reads ??= Object.fromEntries(READS.map((read) => [read, this[read].bind(this)]))));
+    }
+  }
+
   readonly #rows = new Map<string, Row<Aggregate>>();
   /** unique key → `kind:id` of the holder */
   readonly #unique = new Map<string, string>();
