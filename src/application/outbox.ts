@@ -75,7 +75,8 @@ export async function deliverDue(
     }
   };
   const leaseMs = options.leaseMs ?? 60_000;
-  // Given ids (a commit's own emails), only those, where the store can lease messages by id.
+  // Given ids (a commit's own emails), only those, where the store can lease messages by id; a
+  // store that cannot is asked for the `limit` first due, as without ids.
   const claimed =
     options.ids && deps.store.claimOutboxMessages
       ? await deps.store.claimOutboxMessages(options.ids, started, leaseMs)

@@ -250,9 +250,7 @@ export function createRoster(options: RosterOptions = {}) {
    * sends what is due instead), waiting at most `deliveryWaitMs` before the command answers.
    */
   const sendOwn = async (outbox: readonly OutboxMessage[]): Promise<void> => {
-    const sending = (
-      store.claimOutboxMessages ? deliverDue({ store, mailer, now, retry }, { ids: outbox.map((m) => m.id) }) : deliver(10)
-    ).catch(() => undefined);
+    const sending = deliverDue({ store, mailer, now, retry }, { ids: outbox.map((m) => m.id), limit: 10 }).catch(() => undefined);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, deliveryWaitMs)));
     await Promise.race([sending, waited]);
