@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runInNewContext } from 'node:vm';
 import { CapturingMailer, ManualClock, MemoryIdentity, MemoryRosterStore, type Random, type Roster, type RosterStore } from 'agent-roster';
 import { webCryptoRandom } from '../../src/application/crypto';
+import { DECISION_READS } from '../../src/ports/store';
 import { aShop, failure, PASSWORD } from '../support/shop';
 
 type ClockAnswer = 'time' | 'throws' | 'invalid-date' | 'epoch-number' | 'once-then-throws';
@@ -182,7 +183,7 @@ describe('the roster on a store with sessions, when the clock fails', () => {
             sessions.opened++;
             return {
               ...Object.fromEntries(
-                ['loadWorkspace', 'loadAgent', 'loadInvitation', 'findInvitationByTokenHash', 'loadDepartments', 'emailHolder', 'departmentNameTaken', 'departmentMembers', 'loadRoutingStates', 'lapsedInvitations'].map(
+                DECISION_READS.map(
                   (name) => [name, (...args: unknown[]) => (Reflect.get(target, name, target) as (...a: unknown[]) => unknown).apply(target, args)],
                 ),
               ),

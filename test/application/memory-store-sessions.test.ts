@@ -83,10 +83,13 @@ describe('racing commands on one workspace of the in-memory store', () => {
 });
 
 describe('a session of the in-memory store lets go of its workspace', () => {
-  it('when a read in the attempt fails: the command answers StoreUnavailable and the next one proceeds', async () => {
+  it.each([
+    ['a read in the attempt', 'emailHolder'],
+    ['its commit', 'commit'],
+  ] as const)('when %s fails: the command answers StoreUnavailable and the next one proceeds', async (_, method) => {
     const store = new FaultyStore();
     const shop = await aShop({ store, plan: 'custom', deliverImmediately: false });
-    store.failing.add('emailHolder');
+    store.failing.add(method);
     await failure(within(shop.roster.inviteAgent(shop.ana, { email: 'bob@acme.com' })), 'StoreUnavailable');
     (await within(shop.roster.inviteAgent(shop.ana, { email: 'bob@acme.com' })))._unsafeUnwrap();
   });
@@ -105,14 +108,6 @@ describe('a session of the in-memory store lets go of its workspace', () => {
     store.failing.add('loadWorkspace');
     await failure(within(shop.roster.createDepartment(shop.ana, { name: 'Sales' })), 'StoreUnavailable');
     (await within(shop.roster.createDepartment(shop.ana, { name: 'Sales' })))._unsafeUnwrap();
-  });
-
-  it('when its commit fails', async () => {
-    const store = new FaultyStore();
-    const shop = await aShop({ store, plan: 'custom', deliverImmediately: false });
-    store.failing.add('commit');
-    await failure(within(shop.roster.inviteAgent(shop.ana, { email: 'bob@acme.com' })), 'StoreUnavailable');
-    (await within(shop.roster.inviteAgent(shop.ana, { email: 'bob@acme.com' })))._unsafeUnwrap();
   });
 
   it('when the attempt throws on the way (the random source failing while drawing an id)', async () => {

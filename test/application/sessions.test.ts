@@ -6,22 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createRoster, MemoryIdentity, MemoryRosterStore, type ActorRef } from 'agent-roster';
-import type { DecisionReads, RosterSession, RosterStore } from '../../src/ports/store';
+import { DECISION_READS, type DecisionReads, type RosterSession, type RosterStore } from '../../src/ports/store';
 import { aShop, failure, PASSWORD } from '../support/shop';
-
-const READS: readonly (keyof DecisionReads)[] = [
-  'loadWorkspace',
-  'loadAgent',
-  'loadInvitation',
-  'findInvitationByTokenHash',
-  'loadDepartments',
-  'emailHolder',
-  'departmentNameTaken',
-  'departmentMembers',
-  'loadRoutingStates',
-  'lapsedInvitations',
-  'versionsCurrent',
-];
 
 /** The in-memory store with sessions that lock nothing but say what they were asked. */
 function withSessions(inner: MemoryRosterStore, options: { loseLockRaces?: number; beginFails?: boolean } = {}) {
@@ -30,7 +16,7 @@ function withSessions(inner: MemoryRosterStore, options: { loseLockRaces?: numbe
   const session = (): RosterSession => {
     log.opened++;
     let ended = false;
-    const reads = Object.fromEntries(READS.map((name) => [name, (...args: unknown[]) => (inner[name] as (...a: unknown[]) => unknown)(...args)]));
+    const reads = Object.fromEntries(DECISION_READS.map((name) => [name, (...args: unknown[]) => (inner[name] as (...a: unknown[]) => unknown)(...args)]));
     return {
       ...(reads as unknown as DecisionReads),
       async lockWorkspace(id) {

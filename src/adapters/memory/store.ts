@@ -13,7 +13,6 @@ import type {
   AgentKey,
   Commit,
   CommitOutcome,
-  DecisionReads,
   DepartmentSummary,
   ExpectedVersion,
   InvitationFilter,
@@ -27,6 +26,7 @@ import type {
   Versioned,
   WorkspaceEvent,
 } from '../../ports/store';
+import { DECISION_READS } from '../../ports/store';
 
 /** A stored aggregate: its value, its version, and when its row was first written (for list order). */
 type Row<T> = Readonly<{ value: T; version: number; seq: number }>;
@@ -111,21 +111,6 @@ const freeze = <T>(value: T): T => {
   return value;
 };
 
-/** The reads a session of the in-memory store hands to the store as they are. */
-const READS = [
-  'loadWorkspace',
-  'loadAgent',
-  'loadInvitation',
-  'findInvitationByTokenHash',
-  'loadDepartments',
-  'emailHolder',
-  'departmentNameTaken',
-  'departmentMembers',
-  'loadRoutingStates',
-  'lapsedInvitations',
-  'versionsCurrent',
-] as const satisfies readonly (keyof DecisionReads)[];
-
 /**
  * A session of the in-memory store (see {@link RosterSession}): `lockWorkspace` waits for the
  * workspace's turn among the store's sessions (first come, first served) and holds it until
@@ -208,7 +193,7 @@ export class MemoryRosterStore implements RosterStore {
       const turns = new WorkspaceTurns();
       // The store's reads, bound once (on the first session, when a subclass's are in place).
       let reads: object | undefined;
-      this.begin = async () => memorySession(this, turns, (reads ??= Object.fromEntries(READS.map((read) => [read, this[read].bind(this)]))));
+      this.begin = async () => memorySession(this, turns, (reads ??= Object.fromEntries(DECISION_READS.map((read) => [read, this[read].bind(this)]))));
     }
   }
 
