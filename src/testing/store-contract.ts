@@ -7,7 +7,7 @@ import { isoTime } from '../domain/time';
 import { emptyRoutingState, memberOf, routeConversation, syncAgent, type RoutingState } from '../domain/routing/index';
 import type { Workspace } from '../domain/workspace';
 import type { OutboxMessage } from '../ports/outbox';
-import type { Aggregate, Commit, Removal, RosterStore } from '../ports/store';
+import type { Aggregate, Commit, PositionedEvent, Removal, RosterStore } from '../ports/store';
 import { aDepartment, anAgent, anEmail, anInvitation, aTokenHash, aWorkspace, hoursAfter, ids, T0 } from './mothers';
 
 /**
@@ -749,6 +749,22 @@ export function describeStoreContract(
         expect(since.map((p) => p.event)).toEqual([a('Four')]);
         expect(later(since[0]!.position, positions[2]!)).toBe(true);
         expect((await eventsAfter(WS_B, '0', 10)).map((p) => p.event)).toEqual([departmentCreated(WS_B, 'Alpha')]);
+      });
+
+      it('walks a log of a dozen commits in pages of three, in commit order (positions compare as numbers, not text)', async () => {
+        const eventsAfter = store.eventsAfter?.bind(store);
+        if (!eventsAfter) return;
+        const names = Array.from({ length: 12 }, (_, k) => `Dept${k}`);
+        await given({ create: [workspaceA], events: [departmentCreated(WS_A, names[0]!)] });
+        for (let k = 1; k < names.length; k++) await given({ update: [[workspaceA, k]], events: [departmentCreated(WS_A, names[k]!)] });
+        const read: PositionedEvent[] = [];
+        for (let after = '0'; ; ) {
+          const page = await eventsAfter(WS_A, after, 3);
+          read.push(...page);
+          if (page.length < 3) break;
+          after = page[page.length - 1]!.position;
+        }
+        expect(read.map((p) => p.event)).toEqual(names.map((name) => departmentCreated(WS_A, name)));
       });
     });
 

@@ -366,10 +366,12 @@ export class PostgresRosterStore implements RosterStore {
   /**
    * Positions are the log's own (`bigserial`, shared by every workspace): within one workspace
    * they grow in commit order, since every commit of a workspace appends while holding its row.
+   * The order names the column (`events.position`): a bare `position` would be the output column,
+   * the position as text, and `'10' < '9'` skipped events wherever a page crossed a power of ten.
    */
   async eventsAfter(workspaceId: WorkspaceId, after: string, limit: number): Promise<readonly PositionedEvent[]> {
     const rows = await this.#rows<EventRow & { position: string }>(
-      `SELECT position::text AS position, ${EVENT_COLUMNS} FROM events WHERE workspace_id = $1 AND position > $2::bigint ORDER BY position LIMIT $3`,
+      `SELECT position::text AS position, ${EVENT_COLUMNS} FROM events WHERE workspace_id = $1 AND position > $2::bigint ORDER BY events.position LIMIT $3`,
       [workspaceId, after, limit],
     );
     return rows.map((r) => ({ position: r.position, event: eventOf(r) }));
