@@ -18,8 +18,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResultAsync } from 'neverthrow';
 import { z } from 'zod';
 import {
+  agentFilterSchema,
+  agentIdSchema,
   assignAgentSchema,
-  availabilitySchema,
   changePlanSchema,
   changeRoleSchema,
   createDepartmentSchema,
@@ -27,6 +28,8 @@ import {
   departmentIdSchema,
   editAgentSchema,
   emailSchema,
+  invitationFilterSchema,
+  invitationIdSchema,
   inviteAgentSchema,
   passwordSchema,
   personNameSchema,
@@ -215,6 +218,10 @@ type Route = Readonly<{
   params?: Readonly<Record<string, string>>;
   /** Query parameters, for the OpenAPI document. */
   query?: readonly string[];
+  /** The listing's filter schema: the OpenAPI document takes its query parameters' schemas from it. */
+  filter?: z.ZodType;
+  /** The body must name at least one field (the command's schema says so in a refinement, which JSON Schema cannot show). */
+  atLeastOneField?: boolean;
   /** Body fields only the host may set; a client sending one gets a 400. */
   hostOnly?: readonly string[];
   created?: boolean;
@@ -267,6 +274,7 @@ const ROUTES: readonly Route[] = [
   },
   {
     method: 'GET', path: '/invitations', summary: 'List invitations, a page at a time (admins)', actor: true, query: ['status', ...PAGE_QUERY],
+    filter: invitationFilterSchema,
     run: ({ roster, actor, query }) => roster.invitationPage(actor, pageQuery(query)).map(({ items, cursor, more }) => ({ invitations: items, next: more ? cursor : null })),
   },
   {
@@ -293,11 +301,12 @@ const ROUTES: readonly Route[] = [
   },
   {
     method: 'GET', path: '/agents', summary: 'List agents, a page at a time', actor: true, query: ['status', 'availability', 'departmentId', ...PAGE_QUERY],
+    filter: agentFilterSchema,
     run: ({ roster, actor, query }) => roster.agentPage(actor, pageQuery(query)).map(({ items, cursor, more }) => ({ agents: items, next: more ? cursor : null })),
   },
   {
     method: 'PATCH', path: '/agents/:id', summary: "Edit an agent's name, email or description", actor: true,
-    body: editAgentSchema, params: { id: 'agentId' },
+    body: editAgentSchema, params: { id: 'agentId' }, atLeastOneField: true,
     run: ({ roster, actor, body }) => roster.editAgent(actor, unchecked(body)),
   },
   {
@@ -324,7 +333,9 @@ const ROUTES: readonly Route[] = [
     run: ({ roster, actor, body }) => roster.setAvailability(actor, unchecked(body)),
   },
   {
-    method: 'PUT', path: '/agents/:id/departments', summary: "Set an agent's departments", actor: true,
+    // POST, not PUT: assignAgentToDepartments adds and never removes (DELETE below takes an agent
+    // out of one), so the request does not say what the agent's departments become.
+    method: 'POST', path: '/agents/:id/departments', summary: 'Add an agent to departments (it stays in the ones it is in)', actor: true,
     body: assignAgentSchema, params: { id: 'agentId' }, statusFor: { DepartmentNotFound: 422 },
     run: ({ roster, actor, body }) => roster.assignAgentToDepartments(actor, unchecked(body)),
   },
@@ -600,29 +611,49 @@ export function createHandler(roster: Roster, options: HandlerOptions = {}): (re
 
 type JsonSchema = { properties?: Record<string, unknown>; required?: string[]; $schema?: string; [key: string]: unknown };
 
+/** The JSON Schema of a zod schema as a part of the document (without its `$schema`). */
+const jsonOf = (schema: z.ZodType): object => {
+  const { $schema: _, ...json } = z.toJSONSchema(schema, { io: 'input' }) as JsonSchema;
+  return json;
+};
+
 /** The body's JSON Schema (what a client sends, `io: 'input'`), minus the fields the URL carries. */
 function bodySchema(route: Route): JsonSchema | null {
   if (!route.body) return null;
-  const { $schema: _, ...json } = z.toJSONSchema(route.body, { io: 'input' }) as JsonSchema;
+  const json = jsonOf(route.body) as JsonSchema;
   for (const field of Object.values(route.params ?? {})) {
     delete json.properties?.[field];
     if (json.required) json.required = json.required.filter((r) => r !== field);
   }
+  if (route.atLeastOneField) json.minProperties = 1;
   return json;
 }
 
+/** Path parameters by the body field they fill (`:id` → `agentId`): the id's pattern. */
+const PARAM_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
+  agentId: agentIdSchema,
+  departmentId: departmentIdSchema,
+  invitationId: invitationIdSchema,
+};
+
+/** The query parameter `name` of a route: from the listing's filter when it has one, else below. */
+function querySchema(route: Route, name: string): object {
+  const fromFilter = route.filter && (jsonOf(route.filter) as JsonSchema).properties?.[name];
+  return (fromFilter as object | undefined) ?? QUERY_SCHEMAS[name] ?? { type: 'string' };
+}
+
 const QUERY_SCHEMAS: Readonly<Record<string, object>> = {
-  status: { type: 'string' },
-  availability: z.toJSONSchema(availabilitySchema),
-  departmentId: z.toJSONSchema(departmentIdSchema),
   token: { type: 'string' },
   after: { type: 'string', description: 'Where the page starts: the `next` (or, for events, the `cursor`) of the page before.' },
   limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
 };
 
 /**
- * The OpenAPI 3.1 document of the routes, with each request body's JSON Schema generated from the
- * library's zod schemas, so the document cannot drift from what the roster accepts.
+ * The OpenAPI 3.1 document of the routes, with each request body's, path id's and filter's JSON
+ * Schema generated from the library's zod schemas, so the document cannot drift from them. It is
+ * looser than the roster, never stricter: rules a zod transform or refinement checks (a canonical
+ * email, the characters and lengths of names, a cursor) are not in JSON Schema's words, and the
+ * roster still answers `ValidationFailed` for them.
  *
  * @example openApiDocument().paths['/invitations'].post.requestBody
  */
@@ -639,8 +670,13 @@ export function openApiDocument() {
     const parameters = [
       ...segmentsOf(route.path)
         .filter((s) => s.startsWith(':'))
-        .map((s) => ({ name: s.slice(1), in: 'path', required: true, schema: { type: 'string' } })),
-      ...(route.query ?? []).map((name) => ({ name, in: 'query', required: name === 'token', schema: QUERY_SCHEMAS[name] ?? { type: 'string' } })),
+        .map((s) => s.slice(1))
+        .map((name) => {
+          const field = route.params?.[name];
+          const id = field === undefined ? undefined : PARAM_SCHEMAS[field];
+          return { name, in: 'path', required: true, schema: id ? jsonOf(id) : { type: 'string' } };
+        }),
+      ...(route.query ?? []).map((name) => ({ name, in: 'query', required: name === 'token', schema: querySchema(route, name) })),
       ...(route.actor
         ? [
             { name: 'x-workspace-id', in: 'header', required: true, description: 'Example only: a real app takes it from its session.', schema: { type: 'string' } },

@@ -201,9 +201,12 @@ describe('the quickstart story over HTTP', () => {
     expect(renamed.status).toBe(200);
     expect(renamed.body.state.department.name).toBe('Billing EU');
 
-    const assigned = await api('PUT', `/agents/${cy.agentId}/departments`, { as: shop.ana, body: { departmentIds: [billing] } });
+    const assigned = await api('POST', `/agents/${cy.agentId}/departments`, { as: shop.ana, body: { departmentIds: [billing] } });
     expect(assigned.status).toBe(200);
     expect(assigned.body.state.agent.departmentIds).toEqual([billing]);
+    // It adds: naming no department leaves Cy where Cy is (the route is a POST, not a PUT, for that).
+    const none = await api('POST', `/agents/${cy.agentId}/departments`, { as: shop.ana, body: { departmentIds: [] } });
+    expect([none.status, none.body.state.agent.departmentIds, none.body.events]).toEqual([200, [billing], []]);
     const inBilling = await api('GET', `/agents?departmentId=${billing}`, { as: shop.ana });
     expect(inBilling.body.agents.map((a: Json) => a.name)).toEqual(['Cy']);
     const departments = await api('GET', '/departments', { as: cy });
@@ -751,6 +754,21 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(signUp.properties.owner.properties).sort()).toEqual(['email', 'name', 'password']);
     expect(signUp.properties).not.toHaveProperty('seatPolicy');
     expect(r.body.paths['/seats'].get.parameters.map((p: Json) => p.name)).toEqual(['x-workspace-id', 'x-agent-id']);
+  });
+
+  it('gives path ids their pattern, filters their values, and a PATCH body at least one field, as the roster does', async () => {
+    const { paths } = (await api('GET', '/openapi.json')).body;
+    const parameter = (path: string, method: string, name: string) => paths[path][method].parameters.find((p: Json) => p.name === name).schema;
+    const agentId = new RegExp(parameter('/agents/{id}', 'patch', 'id').pattern);
+    expect([agentId.test('agt_bob'), agentId.test('dep_sales'), agentId.test('bob')]).toEqual([true, false, false]);
+    expect(new RegExp(parameter('/agents/{id}/departments/{departmentId}', 'delete', 'departmentId').pattern).test('dep_sales')).toBe(true);
+    expect(new RegExp(parameter('/invitations/{id}', 'delete', 'id').pattern).test('inv_x')).toBe(true);
+    expect(parameter('/agents', 'get', 'status').enum).toEqual(['active', 'inactive']);
+    expect(parameter('/agents', 'get', 'availability').enum).toEqual(['online', 'away']);
+    expect(parameter('/invitations', 'get', 'status').enum).toEqual(['pending', 'accepted', 'revoked', 'expired']);
+    expect(paths['/agents/{id}'].patch.requestBody.content['application/json'].schema.minProperties).toBe(1);
+    const { ana } = await openShop();
+    expect((await api('PATCH', `/agents/${ana.agentId}`, { as: ana, body: {} })).status).toBe(400);
   });
 });
 
