@@ -460,8 +460,9 @@ export function checkPassword(password: string, policy: PasswordPolicy): Result<
 }
 
 /**
- * Password input: any string up to a hard abuse guard of 8192 UTF-16 code units, room for 4096
- * code points whatever they are, the largest maximum a policy may set. The real length rule
+ * Password input: any string up to a hard abuse guard of 8192 (zod's `.max`, which counts code
+ * points from zod 4.5 on and UTF-16 code units before), room either way for 4096 code points
+ * whatever they are, the largest maximum a policy may set. The real length rule
  * depends on the configured policy, so it lives in {@link checkPassword} rather than here: a
  * password over the policy's maximum is a `WeakPassword` (`too-long`), never this schema's
  * refusal, unless it is over the guard itself.
