@@ -529,7 +529,26 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Reado
   res.end(text);
 }
 
-function sendError(res: ServerResponse, error: ApiError, status: number, onError: (e: unknown) => void, headers: Record<string, string> = {}) {
+/** How many issues a `ValidationFailed` answer lists, and how much of a path it echoes. */
+const MAX_ISSUES = 20;
+const MAX_PATH = 100;
+
+/**
+ * A `ValidationFailed` cut to size for the wire: a body of 6,000 unknown keys is 6,000 issues, and
+ * an answer listing them all (twice, with the summary) would be many times the request. The first
+ * {@link MAX_ISSUES} are kept, paths cut to {@link MAX_PATH} characters, and the summary says how
+ * many were left out.
+ */
+function forTheWire(error: ValidationFailed): ValidationFailed {
+  if (error.issues.length <= MAX_ISSUES && error.issues.every((i) => i.path.length <= MAX_PATH)) return error;
+  const cut = (path: string) => (path.length > MAX_PATH ? `${path.slice(0, MAX_PATH)}…` : path);
+  const kept = validationFailed(error.issues.slice(0, MAX_ISSUES).map((i) => ({ ...i, path: cut(i.path) })));
+  const more = error.issues.length - kept.issues.length;
+  return more > 0 ? { ...kept, message: `${kept.message.slice(0, -1)} (and ${more} more).` } : kept;
+}
+
+function sendError(res: ServerResponse, answered: ApiError, status: number, onError: (e: unknown) => void, headers: Record<string, string> = {}) {
+  const error = answered.type === 'ValidationFailed' ? forTheWire(answered) : answered;
   // `cause` is the adapter's own words (a host name, a driver message): for the logs, not the client.
   const { type, message, cause, ...data } = error as ApiError & { cause?: unknown };
   if (cause !== undefined) onError(error);

@@ -270,6 +270,22 @@ describe('400 ValidationFailed', () => {
     expect(r.body.error.issues.every((i: Json) => typeof i.message === 'string' && i.message.length > 0)).toBe(true);
   });
 
+  it('answers a body of thousands of unknown keys, or one huge key, with an error no larger than a page', async () => {
+    const { ana } = await openShop();
+    const many = Object.fromEntries(Array.from({ length: 5000 }, (_, k) => [`k${k}`, 1]));
+    const flood = await api('POST', '/departments', { as: ana, body: { name: 'Sales', ...many } });
+    expect(flood.status).toBe(400);
+    expect(flood.body.error.issues).toHaveLength(20);
+    expect(flood.body.error.issues[0]).toEqual({ path: 'k0', message: 'is not a known field' });
+    expect(flood.body.error.message).toMatch(/^Invalid input: k0, k1, .*k19 \(and 4980 more\)\.$/);
+    expect(flood.text.length).toBeLessThan(3000);
+
+    const huge = await api('POST', '/departments', { as: ana, body: { name: 'Sales', ['x'.repeat(60_000)]: 1 } });
+    expect(huge.status).toBe(400);
+    expect(huge.body.error.issues).toEqual([{ path: `${'x'.repeat(100)}…`, message: 'is not a known field' }]);
+    expect(huge.text.length).toBeLessThan(1000);
+  });
+
   it('refuses unknown keys, a URL parameter repeated in the body, host-only fields and inline plans', async () => {
     const { ana } = await openShop();
     const unknown = await api('POST', '/departments', { as: ana, body: { name: 'Sales', isAdmin: true } });
