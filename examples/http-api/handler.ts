@@ -239,12 +239,13 @@ const unchecked = (body: unknown): never => body as never;
 
 /**
  * The page of a listing a query string asks for: `after`, the `next` of the page before, and
- * `limit`, which the roster takes as a number: plain digits become one, anything else (`0x10`,
- * `1e2`, ` 5 `) is handed on as the string it is, for the roster to refuse.
+ * `limit`, which the roster takes as a number: a whole number written in decimal (`0`, `-1`,
+ * `1001` included) becomes one, so the roster's refusal speaks of its range; anything else
+ * (`0x10`, `1e2`, ` 5 `) is handed on as the string it is, for the roster to refuse as no number.
  */
 const PAGE_QUERY = ['after', 'limit'] as const;
 const pageQuery = ({ limit, ...rest }: Readonly<Record<string, string>>): never =>
-  unchecked(limit === undefined ? rest : { ...rest, limit: /^[1-9]\d{0,3}$/.test(limit) ? Number(limit) : limit });
+  unchecked(limit === undefined ? rest : { ...rest, limit: /^-?\d{1,9}$/.test(limit) ? Number(limit) : limit });
 
 // Client-facing bodies of the two use cases whose input holds more than a command schema: the
 // roster keeps those schemas private, so they are rebuilt here for the OpenAPI document only.

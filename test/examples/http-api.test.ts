@@ -748,6 +748,11 @@ describe('long listings, a page at a time', () => {
       expect(r.status).toBe(400);
       expect(r.body.error.issues.map((i: Json) => i.path)).toEqual([query.split('=')[0]]);
     }
+    // A whole number out of range is told so, not that it is a string.
+    for (const limit of ['0', '-1', '1001']) {
+      const r = await api('GET', `/agents?limit=${limit}`, { as: shop.ana });
+      expect(r.body.error.issues[0].message).not.toMatch(/string/);
+    }
   });
 });
 
