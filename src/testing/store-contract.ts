@@ -143,6 +143,12 @@ const at = (hours: number) => hoursAfter(T0, hours);
 const sameInstant = (a: string | null, b: Date) => a !== null && Date.parse(a) === b.getTime();
 const byId = <T extends { id: string }>(items: readonly T[]) => [...items].sort((x, y) => x.id.localeCompare(y.id));
 const idsOf = (items: readonly { id: string }[]) => items.map((i) => i.id).sort();
+/** Strings in code point order (UTF-8 byte order, `COLLATE "C"`), spelled out: the order the contract holds text listings to. */
+const byCodePoints = (x: string, y: string): number => {
+  const [a, b] = [Array.from(x, (c) => c.codePointAt(0)!), Array.from(y, (c) => c.codePointAt(0)!)];
+  for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return a.length - b.length;
+};
 
 /**
  * The contract every {@link RosterStore} must pass: versions and optimistic concurrency,
@@ -620,11 +626,15 @@ export function describeStoreContract(
         expect((await store.listAgents(WS_A, { status: 'active' }, { after: between, limit: 2 })).map((a) => a.id)).toEqual(afterBetween.slice(0, 2));
       });
 
-      it('lists departments by name key, compared code unit by code unit, then by id', async () => {
-        const names = ['zeta', 'Ärger', 'e-mail', 'Zulu', 'étude', 'alpha', 'Beta'];
-        const departments = names.map((name) => aDepartment({ workspaceId: WS_A, name }));
+      it('lists departments by name key, compared code point by code point, then by id', async () => {
+        // Code point order is the order of UTF-8 bytes, what PostgreSQL's COLLATE "C" compares on
+        // a UTF-8 database. JavaScript's < compares UTF-16 code units, which put a character
+        // beyond U+FFFF (a surrogate pair) before U+E000–U+FFFF: the last three names tell them apart.
+        const names = ['zeta', 'Ärger', 'e-mail', 'Zulu', 'étude', 'alpha', 'Beta', '😀 VIP', 'ｚ Fullwidth', '\uE000 Private', '𝔸 Math', '\uFFFD Odd'];
+        const departments = names.map((name, k) => aDepartment({ workspaceId: WS_A, id: `dep_${k}`, name }));
         await given({ create: [workspaceA, ...departments] });
-        const keys = departments.map((d) => d.nameKey).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+        const keys = departments.map((d) => d.nameKey).sort(byCodePoints);
+        expect(keys.slice(-5)).toEqual(['\uE000 private', 'ｚ fullwidth', '\uFFFD odd', '𝔸 math', '😀 vip']); // not as < sorts them
         expect((await store.listDepartments(WS_A)).map((s) => s.department.nameKey)).toEqual(keys);
       });
 

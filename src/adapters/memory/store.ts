@@ -6,6 +6,7 @@ import type { OutboxMessage, OutboxStatus } from '../../ports/outbox';
 import { OrderedIndex } from './ordered-index';
 import { Listing } from './listing';
 import { BY_JOINING, BY_SENDING, positionedSlice, type ListingOrder } from '../../ports/order';
+import { compareCodePoints } from '../../domain/text-order';
 import { WorkspaceTurns } from './turns';
 import type {
   Aggregate,
@@ -426,7 +427,7 @@ export class MemoryRosterStore implements RosterStore {
       }
     }
     return this.#all<Department>(workspaceId, 'department')
-      .sort((a, b) => (a.nameKey !== b.nameKey ? (a.nameKey < b.nameKey ? -1 : 1) : a.id === b.id ? 0 : a.id < b.id ? -1 : 1))
+      .sort((a, b) => compareCodePoints(a.nameKey, b.nameKey) || (a.id === b.id ? 0 : a.id < b.id ? -1 : 1))
       .map((department) => ({
         department,
         members: this.#listing(`agent-in:${workspaceId}:${department.id}`)?.size ?? 0,
