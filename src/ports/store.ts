@@ -219,7 +219,12 @@ export interface RosterStore {
   emailHolder(workspaceId: WorkspaceId, email: Email): Promise<'agent' | 'pending-invitation' | null>;
   /** Whether a department other than `exceptId` uses this name key. */
   departmentNameTaken(workspaceId: WorkspaceId, nameKey: string, exceptId?: DepartmentId): Promise<boolean>;
-  /** The agents and pending invitations that name a department. */
+  /**
+   * The agents and pending invitations that name a department: the agents by `joinedAt`, then id,
+   * as {@link listAgents} lists them; the invitations by `sentAt`, then id, as
+   * {@link listInvitations} does. Commands record them in this order (`DepartmentDeleted`'s
+   * `agentIds` and `invitationIds`), so the same commands give the same events on every store.
+   */
   departmentMembers(
     workspaceId: WorkspaceId,
     departmentId: DepartmentId,

@@ -511,6 +511,27 @@ export function describeStoreContract(
         expect(await store.departmentMembers(WS_B, sales.id)).toEqual({ agents: [], invitations: [] });
       });
 
+      it("lists a department's members as listAgents and listInvitations list them: by joinedAt or sentAt, then id", async () => {
+        // Commands record members in this order (DepartmentDeleted's agentIds and invitationIds),
+        // so it must not be the store's own: not the order rows were written in, nor a locale's.
+        const inSales = [sales.id];
+        const member = (id: string, joinedAt: Date, departmentIds: string[] = inSales) =>
+          anAgent({ workspaceId: WS_A, id, email: `${id.slice(4).toLowerCase()}@shop.com`, joinedAt, departmentIds });
+        const invited = (id: string, sentAt: Date) => anInvitation({ workspaceId: WS_A, id, email: `${id.slice(4).toLowerCase()}@shop.com`, sentAt, departmentIds: inSales });
+        const mover = member('agt_mover', at(1), []);
+        const agents = [mover, member('agt_late', at(2)), member('agt_m_b', at(0)), member('agt_mA', at(0))];
+        const [x, y, z] = [invited('inv_x', at(0)), invited('inv_y', at(1)), invited('inv_Z', at(1))];
+        await given({ create: [workspaceA, sales, ...agents, x!, y!, z!] });
+        // One agent joins later than it was first written; one invitation is resent, sent last now.
+        const resent: Invitation = { ...x!, sentAt: isoTime(at(3)), expiresAt: isoTime(at(75)), resendCount: 1, tokenHash: aTokenHash('x-again@shop.com') };
+        await given({ update: [[{ ...mover, departmentIds: inSales.map(ids.department) }, 1], [resent, 1]] });
+        const members = await store.departmentMembers(WS_A, sales.id);
+        expect(members.agents.map((m) => m.value.id)).toEqual(['agt_mA', 'agt_m_b', 'agt_mover', 'agt_late']);
+        expect(members.invitations.map((m) => m.value.id)).toEqual(['inv_Z', 'inv_y', 'inv_x']);
+        expect(members.agents.map((m) => m.value.id)).toEqual((await store.listAgents(WS_A, { departmentId: sales.id })).map((a) => a.id));
+        expect(members.invitations.map((m) => m.value.id)).toEqual((await store.listInvitations(WS_A, { status: 'pending' })).map((i) => i.id));
+      });
+
       it('lists lapsed invitations: pending with expiry at or before now, oldest first, at most the limit', async () => {
         const expiring = (email: string, hours: number, status: Invitation['status'] = 'pending') =>
           anInvitation({ workspaceId: WS_A, email, status, sentAt: T0, expiresAt: at(hours) });
