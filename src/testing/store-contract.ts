@@ -609,9 +609,10 @@ export function describeStoreContract(
         expect(asStored).toMatchObject({ status: 'pending', closedAt: null });
       });
 
-      it('lists agents and invitations by time, then id compared code unit by code unit, a page at a time', async () => {
-        // Ties on the time are broken by id as JavaScript compares strings ('-' < digits <
-        // upper case < '_' < lower case), not as a locale would: what PostgreSQL calls COLLATE "C".
+      it('lists agents and invitations by time, then id compared byte by byte, a page at a time', async () => {
+        // Ties on the time are broken by id byte by byte ('-' < digits < upper case < '_' < lower
+        // case), not as a locale would: what PostgreSQL calls COLLATE "C". Ids are ASCII, so this
+        // is also how JavaScript's < compares them.
         const names = ['b', 'B', 'a-1', 'a_1', 'A', 'z', 'Z9', 'a1'];
         const agents = names.map((n, k) =>
           anAgent({ workspaceId: WS_A, id: n, email: `p${k}@shop.com`, name: `P${k}`, joinedAt: at(k % 3), status: k === 3 ? 'inactive' : 'active' }),
@@ -818,8 +819,8 @@ export function describeStoreContract(
         expect(idsOf(await store.listOutbox(WS_B))).toEqual([elsewhere.id]);
       });
 
-      it('lists messages a page at a time, by createdAt then id compared code unit by code unit, a message keeping its place whatever its status', async () => {
-        // Ties on the time are broken by id as JavaScript compares strings, as for agents (COLLATE "C").
+      it('lists messages a page at a time, by createdAt then id compared byte by byte, a message keeping its place whatever its status', async () => {
+        // Ties on the time are broken by id byte by byte, as for agents (COLLATE "C").
         const names = ['b', 'B', 'a-1', 'a_1', 'A', 'z', 'Z9', 'a1'];
         const enqueued = names.map((n, k) => ({ ...aMessage({ due: at(k % 3) }), id: `msg_${n}` }));
         // Enqueued in two commits, the later one holding earlier messages: the page order is not the enqueue order.
