@@ -37,9 +37,9 @@ export type AvailabilityBoard = Readonly<{
 /**
  * Builds the availability board from the roster and the queues' routing states. Departments are
  * listed by name key and agents by lower-cased name, each compared code point by code point (as
- * every store's `listDepartments` lists departments: {@link compareCodePoints}), then by id; a
- * workspace-wide queue (`departmentId: null`), when given, gets a last row of its own. Queues of
- * other workspaces are ignored.
+ * every store's `listDepartments` lists departments), then by id; a workspace-wide queue
+ * (`departmentId: null`), when given, gets a last row of its own. Queues of other workspaces are
+ * ignored.
  *
  * Cost: O(agents × their departments + queues), plus sorting.
  *
