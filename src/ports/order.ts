@@ -8,9 +8,11 @@ import type { OutboxMessage } from './outbox';
 // neither may import the other.
 
 /**
- * The place of a row in a listing's order: a time, then an id, each compared as a string, code
- * unit by code unit (what PostgreSQL's `COLLATE "C"` does). Times are canonical ISO instants, so
- * as strings they sort as instants.
+ * The place of a row in a listing's order: a time, then an id, each compared as a string with
+ * `<`. Both are ASCII (canonical ISO instants; ids of `[A-Za-z0-9_-]`), where code units, code
+ * points and UTF-8 bytes order alike, so `<` agrees with PostgreSQL's `COLLATE "C"`; text that may
+ * hold other characters (names) is compared with `compareCodePoints` instead. Times are
+ * canonical ISO instants, so as strings they sort as instants.
  */
 export type PlaceKey = readonly [time: string, id: string];
 

@@ -219,7 +219,12 @@ export interface RosterStore {
   emailHolder(workspaceId: WorkspaceId, email: Email): Promise<'agent' | 'pending-invitation' | null>;
   /** Whether a department other than `exceptId` uses this name key. */
   departmentNameTaken(workspaceId: WorkspaceId, nameKey: string, exceptId?: DepartmentId): Promise<boolean>;
-  /** The agents and pending invitations that name a department. */
+  /**
+   * The agents and pending invitations that name a department: the agents by `joinedAt`, then id,
+   * as {@link listAgents} lists them; the invitations by `sentAt`, then id, as
+   * {@link listInvitations} does. Commands record them in this order (`DepartmentDeleted`'s
+   * `agentIds` and `invitationIds`), so the same commands give the same events on every store.
+   */
   departmentMembers(
     workspaceId: WorkspaceId,
     departmentId: DepartmentId,
@@ -259,8 +264,8 @@ export interface RosterStore {
   versionsCurrent?(expected: readonly ExpectedVersion[]): Promise<boolean>;
 
   /**
-   * The workspace's agents, narrowed by `filter`, by `joinedAt` then `id` (ids compared as
-   * strings, code unit by code unit); for screens and reports, not for decisions (it carries no
+   * The workspace's agents, narrowed by `filter`, by `joinedAt` then `id` (ids compared byte by
+   * byte, `COLLATE "C"`: they are ASCII, so `<` in JavaScript); for screens and reports, not for decisions (it carries no
    * versions). Given `page`, only that page of them ({@link PageBounds}).
    *
    * @example const online = await store.listAgents(workspaceId, { status: 'active', availability: 'online' }, { limit: 50 });
@@ -276,7 +281,9 @@ export interface RosterStore {
    */
   listInvitations(workspaceId: WorkspaceId, filter?: InvitationFilter, page?: PageBounds<InvitationKey>): Promise<readonly Invitation[]>;
   /**
-   * Every department of the workspace, by `nameKey`, with how many agents and pending
+   * Every department of the workspace, by `nameKey` compared code point by code point (the
+   * order of UTF-8 bytes, `COLLATE "C"` on a UTF-8 database; not JavaScript's `<`, which compares
+   * UTF-16 code units), then id, with how many agents and pending
    * invitations name it, so a screen can show sizes without loading members. Given `now`, a pending invitation
    * lapsed at `now` (expiry at or before it) is not counted, as {@link listInvitations} lists it
    * as `expired`; without it, every invitation stored as pending is.
@@ -360,8 +367,8 @@ export interface RosterStore {
   markWithdrawn?(id: string): Promise<void>;
   /**
    * Outbox messages of a workspace, optionally by status. Without `page`: all of them, in the
-   * order they were enqueued. Given `page` (even `{}`): by `createdAt` then `id` (ids compared as
-   * strings, code unit by code unit; {@link OutboxKey}), and only that page of them
+   * order they were enqueued. Given `page` (even `{}`): by `createdAt` then `id` (ids compared byte
+   * by byte, as for agents; {@link OutboxKey}), and only that page of them
    * ({@link PageBounds}). Delivered and withdrawn messages stay, so a busy workspace's outbox
    * grows without bound: a store should answer a page from an index. Optional for a store of
    * your own: one that ignores `page` (and lists in any order) is still read right, since the

@@ -143,6 +143,12 @@ const at = (hours: number) => hoursAfter(T0, hours);
 const sameInstant = (a: string | null, b: Date) => a !== null && Date.parse(a) === b.getTime();
 const byId = <T extends { id: string }>(items: readonly T[]) => [...items].sort((x, y) => x.id.localeCompare(y.id));
 const idsOf = (items: readonly { id: string }[]) => items.map((i) => i.id).sort();
+/** Strings in code point order (UTF-8 byte order, `COLLATE "C"`), spelled out: the order the contract holds text listings to. */
+const byCodePoints = (x: string, y: string): number => {
+  const [a, b] = [Array.from(x, (c) => c.codePointAt(0)!), Array.from(y, (c) => c.codePointAt(0)!)];
+  for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return a.length - b.length;
+};
 
 /**
  * The contract every {@link RosterStore} must pass: versions and optimistic concurrency,
@@ -505,6 +511,27 @@ export function describeStoreContract(
         expect(await store.departmentMembers(WS_B, sales.id)).toEqual({ agents: [], invitations: [] });
       });
 
+      it("lists a department's members as listAgents and listInvitations list them: by joinedAt or sentAt, then id", async () => {
+        // Commands record members in this order (DepartmentDeleted's agentIds and invitationIds),
+        // so it must not be the store's own: not the order rows were written in, nor a locale's.
+        const inSales = [sales.id];
+        const member = (id: string, joinedAt: Date, departmentIds: string[] = inSales) =>
+          anAgent({ workspaceId: WS_A, id, email: `${id.slice(4).toLowerCase()}@shop.com`, joinedAt, departmentIds });
+        const invited = (id: string, sentAt: Date) => anInvitation({ workspaceId: WS_A, id, email: `${id.slice(4).toLowerCase()}@shop.com`, sentAt, departmentIds: inSales });
+        const mover = member('agt_mover', at(1), []);
+        const agents = [mover, member('agt_late', at(2)), member('agt_m_b', at(0)), member('agt_mA', at(0))];
+        const [x, y, z] = [invited('inv_x', at(0)), invited('inv_y', at(1)), invited('inv_Z', at(1))];
+        await given({ create: [workspaceA, sales, ...agents, x!, y!, z!] });
+        // One agent joins later than it was first written; one invitation is resent, sent last now.
+        const resent: Invitation = { ...x!, sentAt: isoTime(at(3)), expiresAt: isoTime(at(75)), resendCount: 1, tokenHash: aTokenHash('x-again@shop.com') };
+        await given({ update: [[{ ...mover, departmentIds: inSales.map(ids.department) }, 1], [resent, 1]] });
+        const members = await store.departmentMembers(WS_A, sales.id);
+        expect(members.agents.map((m) => m.value.id)).toEqual(['agt_mA', 'agt_m_b', 'agt_mover', 'agt_late']);
+        expect(members.invitations.map((m) => m.value.id)).toEqual(['inv_Z', 'inv_y', 'inv_x']);
+        expect(members.agents.map((m) => m.value.id)).toEqual((await store.listAgents(WS_A, { departmentId: sales.id })).map((a) => a.id));
+        expect(members.invitations.map((m) => m.value.id)).toEqual((await store.listInvitations(WS_A, { status: 'pending' })).map((i) => i.id));
+      });
+
       it('lists lapsed invitations: pending with expiry at or before now, oldest first, at most the limit', async () => {
         const expiring = (email: string, hours: number, status: Invitation['status'] = 'pending') =>
           anInvitation({ workspaceId: WS_A, email, status, sentAt: T0, expiresAt: at(hours) });
@@ -582,9 +609,10 @@ export function describeStoreContract(
         expect(asStored).toMatchObject({ status: 'pending', closedAt: null });
       });
 
-      it('lists agents and invitations by time, then id compared code unit by code unit, a page at a time', async () => {
-        // Ties on the time are broken by id as JavaScript compares strings ('-' < digits <
-        // upper case < '_' < lower case), not as a locale would: what PostgreSQL calls COLLATE "C".
+      it('lists agents and invitations by time, then id compared byte by byte, a page at a time', async () => {
+        // Ties on the time are broken by id byte by byte ('-' < digits < upper case < '_' < lower
+        // case), not as a locale would: what PostgreSQL calls COLLATE "C". Ids are ASCII, so this
+        // is also how JavaScript's < compares them.
         const names = ['b', 'B', 'a-1', 'a_1', 'A', 'z', 'Z9', 'a1'];
         const agents = names.map((n, k) =>
           anAgent({ workspaceId: WS_A, id: n, email: `p${k}@shop.com`, name: `P${k}`, joinedAt: at(k % 3), status: k === 3 ? 'inactive' : 'active' }),
@@ -620,11 +648,15 @@ export function describeStoreContract(
         expect((await store.listAgents(WS_A, { status: 'active' }, { after: between, limit: 2 })).map((a) => a.id)).toEqual(afterBetween.slice(0, 2));
       });
 
-      it('lists departments by name key, compared code unit by code unit, then by id', async () => {
-        const names = ['zeta', 'Ärger', 'e-mail', 'Zulu', 'étude', 'alpha', 'Beta'];
-        const departments = names.map((name) => aDepartment({ workspaceId: WS_A, name }));
+      it('lists departments by name key, compared code point by code point, then by id', async () => {
+        // Code point order is the order of UTF-8 bytes, what PostgreSQL's COLLATE "C" compares on
+        // a UTF-8 database. JavaScript's < compares UTF-16 code units, which put a character
+        // beyond U+FFFF (a surrogate pair) before U+E000–U+FFFF: the last three names tell them apart.
+        const names = ['zeta', 'Ärger', 'e-mail', 'Zulu', 'étude', 'alpha', 'Beta', '😀 VIP', 'ｚ Fullwidth', '\uE000 Private', '𝔸 Math', '\uFFFD Odd'];
+        const departments = names.map((name, k) => aDepartment({ workspaceId: WS_A, id: `dep_${k}`, name }));
         await given({ create: [workspaceA, ...departments] });
-        const keys = departments.map((d) => d.nameKey).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+        const keys = departments.map((d) => d.nameKey).sort(byCodePoints);
+        expect(keys.slice(-5)).toEqual(['\uE000 private', 'ｚ fullwidth', '\uFFFD odd', '𝔸 math', '😀 vip']); // not as < sorts them
         expect((await store.listDepartments(WS_A)).map((s) => s.department.nameKey)).toEqual(keys);
       });
 
@@ -787,8 +819,8 @@ export function describeStoreContract(
         expect(idsOf(await store.listOutbox(WS_B))).toEqual([elsewhere.id]);
       });
 
-      it('lists messages a page at a time, by createdAt then id compared code unit by code unit, a message keeping its place whatever its status', async () => {
-        // Ties on the time are broken by id as JavaScript compares strings, as for agents (COLLATE "C").
+      it('lists messages a page at a time, by createdAt then id compared byte by byte, a message keeping its place whatever its status', async () => {
+        // Ties on the time are broken by id byte by byte, as for agents (COLLATE "C").
         const names = ['b', 'B', 'a-1', 'a_1', 'A', 'z', 'Z9', 'a1'];
         const enqueued = names.map((n, k) => ({ ...aMessage({ due: at(k % 3) }), id: `msg_${n}` }));
         // Enqueued in two commits, the later one holding earlier messages: the page order is not the enqueue order.

@@ -97,7 +97,11 @@ export class Listing<T> {
     return found !== undefined && this.order.time(found) === time && this.order.id(found) === id;
   }
 
-  /** Whether `item` comes before (time, id), or is at it when `past`: strings compared code unit by code unit, as {@link comparePlace} does. */
+  /**
+   * Whether `item` comes before (time, id), or is at it when `past`: strings compared with `<`, as
+   * {@link comparePlace} does (times and ids are ASCII: code unit order is code point order). One
+   * comparison for the order and for cursors alike, so a cursor lands where the listing sorts it.
+   */
   #below(item: T, time: string, id: string, past: boolean): boolean {
     const t = this.order.time(item);
     if (t !== time) return t < time;

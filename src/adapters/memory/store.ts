@@ -5,7 +5,8 @@ import type { Email } from '../../domain/values';
 import type { OutboxMessage, OutboxStatus } from '../../ports/outbox';
 import { OrderedIndex } from './ordered-index';
 import { Listing } from './listing';
-import { BY_JOINING, BY_SENDING, positionedSlice, type ListingOrder } from '../../ports/order';
+import { BY_JOINING, BY_SENDING, firstInOrder, positionedSlice, type ListingOrder } from '../../ports/order';
+import { compareCodePoints } from '../../domain/text-order';
 import { WorkspaceTurns } from './turns';
 import type {
   Aggregate,
@@ -28,8 +29,8 @@ import type {
 } from '../../ports/store';
 import { DECISION_READS } from '../../ports/store';
 
-/** A stored aggregate: its value, its version, and when its row was first written (for list order). */
-type Row<T> = Readonly<{ value: T; version: number; seq: number }>;
+/** A stored aggregate: its value and its version. */
+type Row<T> = Readonly<{ value: T; version: number }>;
 
 /** A pending invitation in the order it lapses: expiry, then id (as PostgreSQL orders them). */
 type Lapsing = Readonly<{ key: string; id: string; at: number }>;
@@ -74,6 +75,9 @@ type Queued = Readonly<{ message: OutboxMessage; seq: number; due: number; lease
 /** An outbox message's place in its workspace's page order: `createdAt`, then id ({@link BY_CREATION}). */
 type Placed = Readonly<{ time: string; id: string }>;
 const BY_PLACED: ListingOrder<Placed> = { time: (p) => p.time, id: (p) => p.id };
+
+/** A department's pending invitations as {@link MemoryRosterStore.departmentMembers} lists them: {@link BY_SENDING}. */
+const MEMBER_INVITATIONS: ListingOrder<Versioned<Invitation>> = { time: (v) => v.value.sentAt, id: (v) => v.value.id };
 
 /**
  * The named set (see {@link setsOf}) of a workspace's pending outbox messages of one topic: what a
@@ -214,7 +218,6 @@ export class MemoryRosterStore implements RosterStore {
   /** Within a commit: keys of rows taken out of the indexes whose listings wait for their new value (see {@link #index}). */
   readonly #leaving = new Set<string>();
   readonly #events = new Map<string, WorkspaceEvent[]>();
-  #written = 0;
 
   readonly #outbox = new Map<string, Queued>();
   /**
@@ -348,15 +351,17 @@ export class MemoryRosterStore implements RosterStore {
   }
   async departmentMembers(workspaceId: WorkspaceId, departmentId: DepartmentId) {
     await this.#io();
-    // In the order the rows were first written, as a scan of the workspace would find them.
-    const members = <T extends Aggregate>(keys: Iterable<string>) =>
-      Array.from(keys, (key) => this.#rows.get(key)!)
-        .sort((a, b) => a.seq - b.seq)
-        .map((row) => ({ value: row.value as T, version: row.version }));
+    // In the port's order, listAgents' and listInvitations': the agents as the department's
+    // listing holds them; the pending invitations, a set in no useful order, sorted.
+    const versioned = <T extends Aggregate>(key: string) => {
+      const row = this.#rows.get(key)!;
+      return { value: row.value as T, version: row.version };
+    };
     const agents = this.#listing(`agent-in:${workspaceId}:${departmentId}`)?.after(undefined, Infinity, () => true) ?? [];
+    const invitations = Array.from(this.#in(`invitation-in:${workspaceId}:${departmentId}`), (key) => versioned<Invitation>(key));
     return {
-      agents: members<Agent>(agents.map((a) => keyOf('agent', a.id))),
-      invitations: members<Invitation>(this.#in(`invitation-in:${workspaceId}:${departmentId}`)),
+      agents: agents.map((a) => versioned<Agent>(keyOf('agent', a.id))),
+      invitations: firstInOrder(invitations, MEMBER_INVITATIONS, undefined),
     };
   }
   async loadRoutingStates(workspaceId: WorkspaceId, departmentIds: readonly (DepartmentId | null)[]) {
@@ -426,7 +431,7 @@ export class MemoryRosterStore implements RosterStore {
       }
     }
     return this.#all<Department>(workspaceId, 'department')
-      .sort((a, b) => (a.nameKey !== b.nameKey ? (a.nameKey < b.nameKey ? -1 : 1) : a.id === b.id ? 0 : a.id < b.id ? -1 : 1))
+      .sort((a, b) => compareCodePoints(a.nameKey, b.nameKey) || (a.id === b.id ? 0 : a.id < b.id ? -1 : 1))
       .map((department) => ({
         department,
         members: this.#listing(`agent-in:${workspaceId}:${department.id}`)?.size ?? 0,
@@ -483,7 +488,7 @@ export class MemoryRosterStore implements RosterStore {
       // object back keeps a pick O(log n) instead of rebuilding the index.
       const stored = freeze(copies[n]!);
       const old = this.#rows.get(key);
-      this.#rows.set(key, { value: stored, version: (old?.version ?? 0) + 1, seq: old?.seq ?? ++this.#written });
+      this.#rows.set(key, { value: stored, version: (old?.version ?? 0) + 1 });
     }
     // Indexed once every write is in place: a commit may write one aggregate more than once.
     for (const key of touched) {

@@ -1,6 +1,7 @@
 import type { Agent } from '../agent';
 import type { AgentId, DepartmentId } from '../ids';
 import type { RosterState } from '../roster';
+import { compareCodePoints } from '../text-order';
 import { memberOf, type RoutingState } from './state';
 
 /** One agent on the availability board. */
@@ -35,8 +36,10 @@ export type AvailabilityBoard = Readonly<{
 
 /**
  * Builds the availability board from the roster and the queues' routing states. Departments are
- * listed by name and agents by name; a workspace-wide queue (`departmentId: null`), when given,
- * gets a last row of its own. Queues of other workspaces are ignored.
+ * listed by name key and agents by lower-cased name, each compared code point by code point (as
+ * every store's `listDepartments` lists departments), then by id; a workspace-wide queue
+ * (`departmentId: null`), when given, gets a last row of its own. Queues of other workspaces are
+ * ignored.
  *
  * Cost: O(agents × their departments + queues), plus sorting.
  *
@@ -84,17 +87,18 @@ export function availabilityBoard(roster: RosterState, queues: readonly RoutingS
     inactive: row.inactive.sort(byName),
     waiting: queueOf.get(row.departmentId)?.queue.length ?? 0,
   });
-  const departments = [...rows.values()].sort((a, b) => compare(a.sortKey, b.sortKey) || compare(a.departmentId ?? '', b.departmentId ?? ''));
+  const departments = [...rows.values()].sort((a, b) => compareCodePoints(a.sortKey, b.sortKey) || compare(a.departmentId ?? '', b.departmentId ?? ''));
   return {
     departments: [...departments, ...(workspaceWide ? [workspaceWide] : [])].map(finish),
     withoutDepartment: withoutDepartment.sort(byName),
   };
 }
 
+/** Ids, ASCII: code units are code points. */
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function byName(a: BoardAgent, b: BoardAgent): number {
-  return compare(a.name.toLowerCase(), b.name.toLowerCase()) || compare(a.agentId, b.agentId);
+  return compareCodePoints(a.name.toLowerCase(), b.name.toLowerCase()) || compare(a.agentId, b.agentId);
 }
