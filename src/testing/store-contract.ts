@@ -254,9 +254,10 @@ export function describeStoreContract(
   /** Commits and expects success: a contract test's setup must never be refused. */
   const given = async (change: Change) => {
     const commit = commitOf(change);
-    expect(await store.commit(commit), `commit refused a valid commit (${described(commit)}): the versions it expects hold and it breaks no uniqueness rule`).toEqual({
-      committed: true,
-    });
+    const outcome = await store.commit(commit);
+    const said = outcome.committed ? '' : ` (${outcome.reason}: ${outcome.detail})`;
+    const message = `commit refused${said} a commit that ${described(commit)}; after what the test committed before, the versions it expects hold and it breaks no uniqueness rule`;
+    expect(outcome, message).toEqual({ committed: true });
   };
   /** Commits and expects a refusal for `reason`. */
   const refused = async (change: Change, reason: 'stale-version' | 'unique-violation') => {
@@ -296,12 +297,38 @@ export function describeStoreContract(
     describe('versions', () => {
       it('stores a new aggregate at version 1 and adds 1 per write', async () => {
         await given({ create: [workspaceA] });
-        expect(await store.loadWorkspace(WS_A)).toEqual({ value: workspaceA, version: 1 });
+        expect(await store.loadWorkspace(WS_A), 'loadWorkspace after a commit that creates the workspace: it must be stored as written, at version 1').toEqual({
+          value: workspaceA,
+          version: 1,
+        });
         const renamed: Workspace = { ...workspaceA, name: 'Shop EU' };
         await given({ update: [[renamed, 1]] });
-        expect(await store.loadWorkspace(WS_A)).toEqual({ value: renamed, version: 2 });
+        expect(await store.loadWorkspace(WS_A), 'loadWorkspace after a commit that updates it from version 1: it must be stored as written, at version 2').toEqual({
+          value: renamed,
+          version: 2,
+        });
         await given({ update: [[{ ...renamed, name: 'Shop World' }, 2]] });
-        expect((await store.loadWorkspace(WS_A))?.version).toBe(3);
+        expect((await store.loadWorkspace(WS_A))?.version, 'loadWorkspace after a second update: each write adds 1 to the version').toBe(3);
+      });
+
+      it('gives back every kind of aggregate as updated, at the next version', async () => {
+        const queue = emptyRoutingState(WS_A, sales.id);
+        await given({ create: [workspaceA, bob, cyInvited, sales, queue] });
+        const workspace: Workspace = { ...workspaceA, name: 'Shop EU' };
+        const agent: Agent = { ...bob, name: 'Robert', availability: 'online', departmentIds: [sales.id] };
+        const invitation: Invitation = { ...cyInvited, tokenHash: aTokenHash('resent'), resendCount: 1 };
+        const department: Department = { ...sales, name: 'Deals', nameKey: 'deals' };
+        const routing = syncAgent(queue, { agentId: bob.id, active: true, online: true, departmentIds: [sales.id] }, { now: T0 })._unsafeUnwrap().state;
+        await given({ update: [[workspace, 1], [agent, 1], [invitation, 1], [department, 1], [routing, 1]] });
+        const lost = (kind: Aggregate['kind'], read: string) =>
+          `${read} after a commit that updates the ${kind} from version 1: the store must give it back as the commit wrote it, at version 2 (a write that keeps the stored row, like INSERT … ON CONFLICT DO NOTHING, loses the update)`;
+        expect(await store.loadWorkspace(WS_A), lost('workspace', 'loadWorkspace')).toEqual({ value: workspace, version: 2 });
+        expect(await store.loadAgent(WS_A, bob.id), lost('agent', 'loadAgent')).toEqual({ value: agent, version: 2 });
+        expect(await store.loadInvitation(WS_A, cyInvited.id), lost('invitation', 'loadInvitation')).toEqual({ value: invitation, version: 2 });
+        expect(await store.findInvitationByTokenHash(invitation.tokenHash), lost('invitation', 'findInvitationByTokenHash')).toEqual({ value: invitation, version: 2 });
+        expect(await store.loadDepartments(WS_A, [sales.id]), lost('department', 'loadDepartments')).toEqual([{ value: department, version: 2 }]);
+        const queues = (await store.loadRoutingStates(WS_A, [sales.id])).map((q) => ({ value: JSON.parse(JSON.stringify(q.value)) as unknown, version: q.version }));
+        expect(queues, lost('routing', 'loadRoutingStates')).toEqual([{ value: JSON.parse(JSON.stringify(routing)), version: 2 }]);
       });
 
       it('gives back every kind of aggregate exactly as written', async () => {
@@ -324,12 +351,12 @@ export function describeStoreContract(
       it('treats expected version 0 as "must not exist yet"', async () => {
         await given({ create: [workspaceA] });
         await refused({ create: [{ ...workspaceA, name: 'Other' }] }, 'stale-version');
-        expect(await store.loadWorkspace(WS_A)).toEqual({ value: workspaceA, version: 1 });
+        expect(await store.loadWorkspace(WS_A), 'loadWorkspace after a refused commit: a refusal writes nothing').toEqual({ value: workspaceA, version: 1 });
       });
 
       it('refuses an expected version on an aggregate that does not exist', async () => {
         await refused({ update: [[workspaceA, 1]] }, 'stale-version');
-        expect(await store.loadWorkspace(WS_A)).toBeNull();
+        expect(await store.loadWorkspace(WS_A), 'loadWorkspace after a refused commit: a refusal writes nothing').toBeNull();
       });
 
       it('refuses a stale version and writes nothing: no aggregate, no event, no outbox message', async () => {
@@ -345,7 +372,7 @@ export function describeStoreContract(
           },
           'stale-version',
         );
-        expect(await snapshot()).toEqual(before);
+        expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
         expect(await store.claimOutbox(at(1), 100, 60_000)).toEqual([]);
         expect(await store.findInvitationByTokenHash(cyInvited.tokenHash)).toBeNull();
       });
@@ -355,35 +382,36 @@ export function describeStoreContract(
         await given({ update: [[{ ...sales, name: 'Sales EU', nameKey: 'sales eu' }, 1]] });
         const before = await snapshot();
         await refused({ read: [[sales, 1]], update: [[{ ...ana, departmentIds: [sales.id] }, 1]] }, 'stale-version');
-        expect(await snapshot()).toEqual(before);
+        expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
       });
 
       it('lets a commit through when the aggregates it read are unchanged, and leaves their versions alone', async () => {
         await given({ create: [workspaceA, ana, sales] });
         await given({ read: [[sales, 1]], update: [[{ ...ana, departmentIds: [sales.id] }, 1]] });
-        expect((await store.loadAgent(WS_A, ana.id))?.version).toBe(2);
-        expect((await store.loadDepartments(WS_A, [sales.id]))[0]?.version).toBe(1);
+        expect((await store.loadAgent(WS_A, ana.id))?.version, 'the version of an agent a commit updated from version 1').toBe(2);
+        expect((await store.loadDepartments(WS_A, [sales.id]))[0]?.version, 'the version of a department a commit only read: reading must not change it').toBe(1);
       });
 
       it('removes aggregates, checking their versions', async () => {
         await given({ create: [workspaceA, ana, bob, sales] });
         await refused({ remove: [[removal(bob), 2]] }, 'stale-version');
-        expect(await store.loadAgent(WS_A, bob.id)).toMatchObject({ value: bob, version: 1 });
+        expect(await store.loadAgent(WS_A, bob.id), 'loadAgent after a refused removal: a refusal writes nothing').toMatchObject({ value: bob, version: 1 });
 
         await given({ remove: [[removal(bob), 1], [removal(sales), 1]], update: [[workspaceA, 1]] });
-        expect(await store.loadAgent(WS_A, bob.id)).toBeNull();
-        expect(await store.loadDepartments(WS_A, [sales.id])).toEqual([]);
-        expect(idsOf(await store.listAgents(WS_A))).toEqual([ana.id]);
-        expect(await store.listDepartments(WS_A)).toEqual([]);
-        expect(await store.emailHolder(WS_A, bob.email)).toBeNull();
-        expect(await store.departmentNameTaken(WS_A, sales.nameKey)).toBe(false);
+        const gone = (read: string) => `${read} after a commit that removes agent ${bob.id} and department ${sales.id}`;
+        expect(await store.loadAgent(WS_A, bob.id), gone('loadAgent')).toBeNull();
+        expect(await store.loadDepartments(WS_A, [sales.id]), gone('loadDepartments')).toEqual([]);
+        expect(idsOf(await store.listAgents(WS_A)), gone('listAgents')).toEqual([ana.id]);
+        expect(await store.listDepartments(WS_A), gone('listDepartments')).toEqual([]);
+        expect(await store.emailHolder(WS_A, bob.email), gone('emailHolder of the removed agent\'s email')).toBeNull();
+        expect(await store.departmentNameTaken(WS_A, sales.nameKey), gone('departmentNameTaken of the removed department\'s name')).toBe(false);
       });
 
       it('lets a removed aggregate be created again from version 1, its email and name free', async () => {
         await given({ create: [workspaceA, bob, sales] });
         await given({ remove: [[removal(bob), 1], [removal(sales), 1]] });
         await given({ create: [bob, { ...sales, id: ids.department('dep_sales2') }] });
-        expect((await store.loadAgent(WS_A, bob.id))?.version).toBe(1);
+        expect((await store.loadAgent(WS_A, bob.id))?.version, 'the version of an agent created again after its removal: it starts again at 1').toBe(1);
       });
     });
 
@@ -397,7 +425,7 @@ export function describeStoreContract(
           { create: [bobAgain], update: [[workspaceA, 1]], events: [departmentCreated(WS_A, 'X')], outbox: [aMessage()] },
           'unique-violation',
         );
-        expect(await snapshot()).toEqual(before);
+        expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
       });
 
       it('refuses two agents with one email in the same commit', async () => {
@@ -481,8 +509,8 @@ export function describeStoreContract(
         await given({ create: [workspaceA, bob, sales] });
         const newEmail = anEmail('robert@shop.com');
         await given({ update: [[{ ...bob, email: newEmail }, 1], [{ ...sales, name: 'Deals', nameKey: 'deals' }, 1]] });
-        expect(await store.emailHolder(WS_A, bob.email)).toBeNull();
-        expect(await store.emailHolder(WS_A, newEmail)).toBe('agent');
+        expect(await store.emailHolder(WS_A, bob.email), 'emailHolder of an agent\'s old email, after a commit that changes it: the old email is free').toBeNull();
+        expect(await store.emailHolder(WS_A, newEmail), 'emailHolder of an agent\'s new email, after a commit that changes it').toBe('agent');
         await given({ create: [anAgent({ workspaceId: WS_A, id: 'agt_bob2', email: 'bob@shop.com' }), aDepartment({ workspaceId: WS_A, id: 'dep_sales2', name: 'Sales' })] });
       });
 
@@ -516,17 +544,19 @@ export function describeStoreContract(
 
       it('scopes every load by workspace', async () => {
         await twoWorkspaces();
-        expect(await store.loadAgent(WS_B, bob.id)).toBeNull();
-        expect(await store.loadAgent(WS_A, zed.id)).toBeNull();
-        expect(await store.loadInvitation(WS_B, cyInvited.id)).toBeNull();
-        expect(await store.loadDepartments(WS_A, [support.id])).toEqual([]);
-        expect(await store.loadDepartments(WS_B, [sales.id])).toEqual([]);
-        expect(await store.emailHolder(WS_B, bob.email)).toBeNull();
-        expect(await store.departmentNameTaken(WS_B, sales.nameKey)).toBe(false);
-        expect(idsOf(await store.listAgents(WS_B))).toEqual([zed.id]);
-        expect(idsOf(await store.listInvitations(WS_B))).toEqual([yvesInvited.id]);
-        expect((await store.listDepartments(WS_B)).map((d) => d.department.id)).toEqual([support.id]);
-        expect(await store.loadAgent(WS_A, bob.id)).toEqual({ value: bob, version: 1 });
+        const leak = (read: string, what: string, of: WorkspaceId) =>
+          `${read} asked in ${of === WS_A ? WS_B : WS_A} answered with ${what} of ${of}: every read is scoped by the workspace it is given, so ids never leak across tenants`;
+        expect(await store.loadAgent(WS_B, bob.id), leak('loadAgent', 'an agent', WS_A)).toBeNull();
+        expect(await store.loadAgent(WS_A, zed.id), leak('loadAgent', 'an agent', WS_B)).toBeNull();
+        expect(await store.loadInvitation(WS_B, cyInvited.id), leak('loadInvitation', 'an invitation', WS_A)).toBeNull();
+        expect(await store.loadDepartments(WS_A, [support.id]), leak('loadDepartments', 'a department', WS_B)).toEqual([]);
+        expect(await store.loadDepartments(WS_B, [sales.id]), leak('loadDepartments', 'a department', WS_A)).toEqual([]);
+        expect(await store.emailHolder(WS_B, bob.email), leak('emailHolder', 'the holder of an email', WS_A)).toBeNull();
+        expect(await store.departmentNameTaken(WS_B, sales.nameKey), leak('departmentNameTaken', 'the name of a department', WS_A)).toBe(false);
+        expect(idsOf(await store.listAgents(WS_B)), `listAgents(${WS_B}) must list the agents of ${WS_B} only`).toEqual([zed.id]);
+        expect(idsOf(await store.listInvitations(WS_B)), `listInvitations(${WS_B}) must list the invitations of ${WS_B} only`).toEqual([yvesInvited.id]);
+        expect((await store.listDepartments(WS_B)).map((d) => d.department.id), `listDepartments(${WS_B}) must list the departments of ${WS_B} only`).toEqual([support.id]);
+        expect(await store.loadAgent(WS_A, bob.id), `loadAgent(${WS_A}, ${bob.id}): an agent is found in its own workspace`).toEqual({ value: bob, version: 1 });
       });
 
       it('finds an invitation by its token hash in any workspace and any status', async () => {
@@ -592,8 +622,12 @@ export function describeStoreContract(
         await given({ create: [workspaceA, ana, bob, sales, billing, cyInSales, gus, ...others] });
         await given({ update: [[bobInSales, 1]] });
         const members = await store.departmentMembers(WS_A, sales.id);
-        expect(members.agents).toEqual([{ value: bobInSales, version: 2 }]);
-        expect(members.invitations).toEqual([{ value: cyInSales, version: 1 }]);
+        expect(members.agents, 'departmentMembers: the agents that name the department, as stored, after a commit that updated one into it').toEqual([
+          { value: bobInSales, version: 2 },
+        ]);
+        expect(members.invitations, 'departmentMembers: the pending invitations that name the department (not the revoked, accepted or expired ones)').toEqual([
+          { value: cyInSales, version: 1 },
+        ]);
         expect(await store.departmentMembers(WS_B, sales.id)).toEqual({ agents: [], invitations: [] });
       });
 
@@ -1170,7 +1204,7 @@ export function describeStoreContract(
             const expected = view.expected(world);
             const stale = JSON.stringify(now[k]) === JSON.stringify(seen[k]) && JSON.stringify(expected) !== JSON.stringify(seen[k]);
             const why = stale
-              ? 'it still answers what it did before, as if from a cache the change did not clear'
+              ? 'it still answers what it did before, as if the read came from a cache the change did not clear (or the change was lost)'
               : 'it does not answer what the store now holds';
             expect(now[k], `${view.call} after ${step.what}: ${why}`).toEqual(expected);
           });
@@ -1459,7 +1493,7 @@ export function describeStoreContract(
         const before = await snapshot();
         await refused({ update: [[{ ...workspaceA, name: 'Stale' }, 1]], withdraw: [topic] }, 'stale-version');
         await refused({ create: [anAgent({ workspaceId: WS_A, id: 'agt_ana_twin', email: ana.email })], withdraw: [topic] }, 'unique-violation');
-        expect(await snapshot()).toEqual(before);
+        expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
         expect(idsOf(await store.claimOutbox(at(1), 10, 60_000))).toEqual([message.id]);
       });
 
@@ -1556,7 +1590,7 @@ export function describeStoreContract(
         const before = await snapshot();
         expect(await stale.commit(commitOf({ update: [[{ ...workspaceA, name: 'Stale' }, 1]] }))).toMatchObject({ committed: false, reason: 'stale-version' });
         await stale.end();
-        expect(await snapshot()).toEqual(before);
+        expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
 
         const abandoned = await begin();
         await abandoned.lockWorkspace(WS_A);
