@@ -173,7 +173,10 @@ function explained(assertion: ContractAssertion, message: string): ContractAsser
       try {
         assert(...args);
       } catch (error) {
-        throw withMessage(error, message);
+        // The frame that called this matcher: the runner's code frame then points at the
+        // contract's line, not at this wrapper.
+        const caller = new Error().stack?.split('\n')[2];
+        throw withMessage(error, message, caller);
       }
     };
   return {
@@ -189,21 +192,32 @@ function explained(assertion: ContractAssertion, message: string): ContractAsser
   };
 }
 
-/** The runner's error, its message led by `message`; the same object where it can be, so the runner still shows its diff. */
-function withMessage(error: unknown, message: string): unknown {
+/**
+ * The runner's error, its message led by `message` and its stack starting at `caller`; the same
+ * object where it can be, so the runner still shows its diff.
+ */
+function withMessage(error: unknown, message: string, caller: string | undefined): unknown {
   const original = error instanceof Error ? error.message : String(error);
   const text = `${message}: ${original}`;
   if (error instanceof Error) {
     try {
       const stack = error.stack;
       error.message = text;
-      if (typeof stack === 'string' && stack.includes(original)) error.stack = stack.replace(original, text);
+      if (typeof stack === 'string') error.stack = restacked(stack.includes(original) ? stack.replace(original, text) : stack, caller);
       if (error.message === text) return error;
     } catch {
       // A frozen error: wrapped below.
     }
   }
   return new Error(text, { cause: error });
+}
+
+/** `stack` without the frames above `caller` (those of the wrapper), when `caller` is one of its lines. */
+function restacked(stack: string, caller: string | undefined): string {
+  const lines = stack.split('\n');
+  const first = lines.findIndex((line) => /^\s+at /.test(line));
+  const from = caller === undefined ? -1 : lines.indexOf(caller);
+  return first < 0 || from <= first ? stack : [...lines.slice(0, first), ...lines.slice(from)].join('\n');
 }
 
 /** A commit in a few words, for messages: what it creates, updates from which version, removes and only reads. */
