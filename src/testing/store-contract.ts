@@ -885,24 +885,32 @@ export function describeStoreContract(
       };
       type Step = Readonly<{ what: string; run: () => Promise<void>; world: (w: World) => World }>;
       const steps: readonly Step[] = [
+        // One kind at a time: a cache cleared by any commit that writes some other kind passes
+        // a commit that updates everything at once.
         {
-          what: 'a commit that only updates (no creation, no removal)',
-          run: () =>
-            given({
-              update: [[renamed, 1], [anaRenamed, 1], [bobMoved, 1], [cyRevoked, 1], [deeResent, 1], [deals, 1], [salesStaffed, 1]],
-              events: [note('Updated')],
-              withdraw: [withdrawnTopic],
-            }),
-          world: (w) => ({
-            ...w,
-            workspace: [renamed, 2],
-            agents: [[anaRenamed, 2], [bobMoved, 2]],
-            invitations: [[cyRevoked, 2], [deeResent, 2]],
-            departments: [[deals, 2], [billing, 1], [legacy, 1]],
-            queues: [[wide, 1], [salesStaffed, 2]],
-            events: [...w.events, note('Updated')],
-            outbox: [[m1.id, 'withdrawn', 0], [m2.id, 'pending', 0]],
-          }),
+          what: 'a commit that only updates the workspace (and appends an event)',
+          run: () => given({ update: [[renamed, 1]], events: [note('Updated')] }),
+          world: (w) => ({ ...w, workspace: [renamed, 2], events: [...w.events, note('Updated')] }),
+        },
+        {
+          what: 'a commit that only updates agents',
+          run: () => given({ update: [[anaRenamed, 1], [bobMoved, 1]] }),
+          world: (w) => ({ ...w, agents: [[anaRenamed, 2], [bobMoved, 2]] }),
+        },
+        {
+          what: 'a commit that only updates invitations (and withdraws a topic)',
+          run: () => given({ update: [[cyRevoked, 1], [deeResent, 1]], withdraw: [withdrawnTopic] }),
+          world: (w) => ({ ...w, invitations: [[cyRevoked, 2], [deeResent, 2]], outbox: [[m1.id, 'withdrawn', 0], [m2.id, 'pending', 0]] }),
+        },
+        {
+          what: 'a commit that only updates a department',
+          run: () => given({ update: [[deals, 1]] }),
+          world: (w) => ({ ...w, departments: [[deals, 2], [billing, 1], [legacy, 1]] }),
+        },
+        {
+          what: 'a commit that only updates a routing queue',
+          run: () => given({ update: [[salesStaffed, 1]] }),
+          world: (w) => ({ ...w, queues: [[wide, 1], [salesStaffed, 2]] }),
         },
         {
           what: 'a commit that only removes (an agent, a department, a routing queue)',

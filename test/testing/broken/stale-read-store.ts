@@ -1,7 +1,7 @@
 /**
  * BROKEN ON PURPOSE: a store that answers one read from a cache keyed by its arguments, cleared
- * never, or only by a commit that creates an aggregate (updates, removals, events and outbox
- * changes leave it as it was). Each read is right the first time it is asked, so a test that
+ * never, only by a commit that creates an aggregate, or only by one that writes an aggregate
+ * (see {@link ClearedBy}). Each read is right the first time it is asked, so a test that
  * reads once after its setup cannot tell; every screen of a real app asks again.
  *
  * `StaleSessionStore` does the same to the reads of its sessions, through a cache they share:
@@ -23,8 +23,11 @@ export const CACHEABLE_READS = [
 ] as const satisfies readonly (keyof RosterStore)[];
 export type CacheableRead = (typeof CACHEABLE_READS)[number];
 
-/** What clears the cache: nothing, or a commit that creates an aggregate. */
-export type ClearedBy = 'nothing' | 'creations';
+/**
+ * What clears the cache: nothing; a commit that creates an aggregate; a commit that writes one
+ * (but not a removal, a commit of events and messages only, nor an outbox mark).
+ */
+export type ClearedBy = 'nothing' | 'creations' | 'writes';
 
 type AnyRead = (...args: unknown[]) => Promise<unknown>;
 
@@ -41,7 +44,8 @@ class Cache {
   /** After a commit: clears the cache if this kind of commit clears it. */
   committed(commit: Commit, outcome: CommitOutcome): void {
     const creates = commit.expected.some((e) => e.version === 0 && commit.writes.some((w) => w.kind === e.kind && w.id === e.id));
-    if (outcome.committed && creates && this.clearedBy === 'creations') this.#answers.clear();
+    const clears = this.clearedBy === 'creations' ? creates : this.clearedBy === 'writes' && commit.writes.length > 0;
+    if (outcome.committed && clears) this.#answers.clear();
   }
 }
 
