@@ -6,8 +6,21 @@ import type { Invitation } from '../domain/invitation';
 import { isoTime } from '../domain/time';
 import { emptyRoutingState, memberOf, routeConversation, syncAgent, type RoutingState } from '../domain/routing/index';
 import type { Workspace } from '../domain/workspace';
-import type { OutboxMessage } from '../ports/outbox';
-import type { Aggregate, Commit, PositionedEvent, Removal, RosterStore } from '../ports/store';
+import type { OutboxMessage, OutboxStatus } from '../ports/outbox';
+import type {
+  Aggregate,
+  AgentFilter,
+  AgentKey,
+  Commit,
+  DecisionReads,
+  InvitationFilter,
+  InvitationKey,
+  OutboxKey,
+  PageBounds,
+  PositionedEvent,
+  Removal,
+  RosterStore,
+} from '../ports/store';
 import { aDepartment, anAgent, anEmail, anInvitation, aTokenHash, aWorkspace, hoursAfter, ids, T0 } from './mothers';
 
 /**
@@ -151,6 +164,90 @@ const byCodePoints = (x: string, y: string): number => {
 };
 
 /**
+ * `expect` with an optional message that says what the store did wrong, put before the runner's
+ * own text when the assertion fails. The runner's `expect` is still called with the value alone:
+ * jest's throws when given a second argument, and the contract must run under both.
+ */
+function explaining(expect: ContractFramework['expect']): (actual: unknown, message?: string) => ContractAssertion {
+  return (actual, message) => (message === undefined ? expect(actual) : explained(expect(actual), message));
+}
+
+function explained(assertion: ContractAssertion, message: string): ContractAssertion {
+  const guard =
+    <A extends unknown[]>(assert: (...args: A) => void) =>
+    (...args: A): void => {
+      try {
+        assert(...args);
+      } catch (error) {
+        // The frame that called this matcher: the runner's code frame then points at the
+        // contract's line, not at this wrapper.
+        const caller = new Error().stack?.split('\n')[2];
+        throw withMessage(error, message, caller);
+      }
+    };
+  return {
+    toBe: guard((expected: unknown) => assertion.toBe(expected)),
+    toEqual: guard((expected: unknown) => assertion.toEqual(expected)),
+    toMatchObject: guard((expected: object) => assertion.toMatchObject(expected)),
+    toBeNull: guard(() => assertion.toBeNull()),
+    toHaveLength: guard((length: number) => assertion.toHaveLength(length)),
+    toContain: guard((item: unknown) => assertion.toContain(item)),
+    get not() {
+      return explained(assertion.not, message);
+    },
+  };
+}
+
+/**
+ * The runner's error, its message led by `message` and its stack starting at `caller`; the same
+ * object where it can be, so the runner still shows its diff.
+ */
+function withMessage(error: unknown, message: string, caller: string | undefined): unknown {
+  const original = error instanceof Error ? error.message : String(error);
+  const text = `${message}: ${original}`;
+  if (error instanceof Error) {
+    try {
+      const stack = error.stack;
+      error.message = text;
+      if (typeof stack === 'string') error.stack = restacked(stack.includes(original) ? stack.replace(original, text) : stack, caller);
+      if (error.message === text) return error;
+    } catch {
+      // A frozen error: wrapped below.
+    }
+  }
+  return new Error(text, { cause: error });
+}
+
+/** `stack` without the frames above `caller` (those of the wrapper), when `caller` is one of its lines. */
+function restacked(stack: string, caller: string | undefined): string {
+  const lines = stack.split('\n');
+  const first = lines.findIndex((line) => /^\s+at /.test(line));
+  const from = caller === undefined ? -1 : lines.indexOf(caller);
+  return first < 0 || from <= first ? stack : [...lines.slice(0, first), ...lines.slice(from)].join('\n');
+}
+
+/** A commit in a few words, for messages: what it creates, updates from which version, removes and only reads. */
+function described(commit: Commit): string {
+  const written = new Set(commit.writes.map((w) => `${w.kind}:${w.id}`));
+  const removed = new Set(commit.removals.map((r) => `${r.kind}:${r.id}`));
+  const parts = { creates: [] as string[], updates: [] as string[], removes: [] as string[], reads: [] as string[] };
+  for (const e of commit.expected) {
+    const key = `${e.kind}:${e.id}`;
+    const at = `${e.kind} ${e.id}`;
+    if (removed.has(key)) parts.removes.push(`${at} at version ${e.version}`);
+    else if (written.has(key)) (e.version === 0 ? parts.creates : parts.updates).push(e.version === 0 ? at : `${at} from version ${e.version}`);
+    else parts.reads.push(`${at} at version ${e.version}`);
+  }
+  const said = Object.entries(parts).flatMap(([verb, items]) => (items.length === 0 ? [] : [`${verb} ${items.join(', ')}`]));
+  const extras = [
+    commit.events.length > 0 ? `appends ${commit.events.length} event(s)` : '',
+    commit.outbox.length > 0 ? `enqueues ${commit.outbox.length} message(s)` : '',
+    (commit.withdraw ?? []).length > 0 ? `withdraws topic(s) ${(commit.withdraw ?? []).join(', ')}` : '',
+  ].filter((x) => x !== '');
+  return [...said, ...extras].join('; ') || 'changes nothing';
+}
+
+/**
  * The contract every {@link RosterStore} must pass: versions and optimistic concurrency,
  * atomic all-or-nothing commits, the uniqueness rules, workspace scoping of every read, the
  * query filters, the event log and the outbox's leases. Run it from your store's test file with
@@ -169,17 +266,27 @@ export function describeStoreContract(
   makeStore: () => Promise<StoreUnderTest>,
   framework: ContractFramework,
 ): void {
-  const { describe, it, expect, beforeEach, afterEach } = framework;
+  const { describe, it, beforeEach, afterEach } = framework;
+  const expect = explaining(framework.expect);
   let store: RosterStore;
   let close: (() => Promise<void>) | undefined;
 
   /** Commits and expects success: a contract test's setup must never be refused. */
   const given = async (change: Change) => {
-    expect(await store.commit(commitOf(change))).toEqual({ committed: true });
+    const commit = commitOf(change);
+    const outcome = await store.commit(commit);
+    const said = outcome.committed ? '' : ` (${outcome.reason}: ${outcome.detail})`;
+    const message = `commit refused${said} a commit that ${described(commit)}; after what the test committed before, the versions it expects hold and it breaks no uniqueness rule`;
+    expect(outcome, message).toEqual({ committed: true });
   };
   /** Commits and expects a refusal for `reason`. */
   const refused = async (change: Change, reason: 'stale-version' | 'unique-violation') => {
-    expect(await store.commit(commitOf(change))).toMatchObject({ committed: false, reason });
+    const commit = commitOf(change);
+    const why = reason === 'stale-version' ? 'an expected version does not hold' : 'it breaks a uniqueness rule';
+    expect(await store.commit(commit), `commit must refuse with '${reason}' a commit that ${described(commit)}, since ${why}`).toMatchObject({
+      committed: false,
+      reason,
+    });
   };
   /** Everything a workspace holds, to show a refused commit wrote nothing. */
   const snapshot = async (workspaceId: WorkspaceId = WS_A) => ({
@@ -210,12 +317,38 @@ export function describeStoreContract(
     describe('versions', () => {
       it('stores a new aggregate at version 1 and adds 1 per write', async () => {
         await given({ create: [workspaceA] });
-        expect(await store.loadWorkspace(WS_A)).toEqual({ value: workspaceA, version: 1 });
+        expect(await store.loadWorkspace(WS_A), 'loadWorkspace after a commit that creates the workspace: it must be stored as written, at version 1').toEqual({
+          value: workspaceA,
+          version: 1,
+        });
         const renamed: Workspace = { ...workspaceA, name: 'Shop EU' };
         await given({ update: [[renamed, 1]] });
-        expect(await store.loadWorkspace(WS_A)).toEqual({ value: renamed, version: 2 });
+        expect(await store.loadWorkspace(WS_A), 'loadWorkspace after a commit that updates it from version 1: it must be stored as written, at version 2').toEqual({
+          value: renamed,
+          version: 2,
+        });
         await given({ update: [[{ ...renamed, name: 'Shop World' }, 2]] });
-        expect((await store.loadWorkspace(WS_A))?.version).toBe(3);
+        expect((await store.loadWorkspace(WS_A))?.version, 'loadWorkspace after a second update: each write adds 1 to the version').toBe(3);
+      });
+
+      it('gives back every kind of aggregate as updated, at the next version', async () => {
+        const queue = emptyRoutingState(WS_A, sales.id);
+        await given({ create: [workspaceA, bob, cyInvited, sales, queue] });
+        const workspace: Workspace = { ...workspaceA, name: 'Shop EU' };
+        const agent: Agent = { ...bob, name: 'Robert', availability: 'online', departmentIds: [sales.id] };
+        const invitation: Invitation = { ...cyInvited, tokenHash: aTokenHash('resent'), resendCount: 1 };
+        const department: Department = { ...sales, name: 'Deals', nameKey: 'deals' };
+        const routing = syncAgent(queue, { agentId: bob.id, active: true, online: true, departmentIds: [sales.id] }, { now: T0 })._unsafeUnwrap().state;
+        await given({ update: [[workspace, 1], [agent, 1], [invitation, 1], [department, 1], [routing, 1]] });
+        const lost = (kind: Aggregate['kind'], read: string) =>
+          `${read} after a commit that updates the ${kind} from version 1: the store must give it back as the commit wrote it, at version 2 (a write that keeps the stored row, like INSERT … ON CONFLICT DO NOTHING, loses the update)`;
+        expect(await store.loadWorkspace(WS_A), lost('workspace', 'loadWorkspace')).toEqual({ value: workspace, version: 2 });
+        expect(await store.loadAgent(WS_A, bob.id), lost('agent', 'loadAgent')).toEqual({ value: agent, version: 2 });
+        expect(await store.loadInvitation(WS_A, cyInvited.id), lost('invitation', 'loadInvitation')).toEqual({ value: invitation, version: 2 });
+        expect(await store.findInvitationByTokenHash(invitation.tokenHash), lost('invitation', 'findInvitationByTokenHash')).toEqual({ value: invitation, version: 2 });
+        expect(await store.loadDepartments(WS_A, [sales.id]), lost('department', 'loadDepartments')).toEqual([{ value: department, version: 2 }]);
+        const queues = (await store.loadRoutingStates(WS_A, [sales.id])).map((q) => ({ value: JSON.parse(JSON.stringify(q.value)) as unknown, version: q.version }));
+        expect(queues, lost('routing', 'loadRoutingStates')).toEqual([{ value: JSON.parse(JSON.stringify(routing)), version: 2 }]);
       });
 
       it('gives back every kind of aggregate exactly as written', async () => {
@@ -238,12 +371,12 @@ export function describeStoreContract(
       it('treats expected version 0 as "must not exist yet"', async () => {
         await given({ create: [workspaceA] });
         await refused({ create: [{ ...workspaceA, name: 'Other' }] }, 'stale-version');
-        expect(await store.loadWorkspace(WS_A)).toEqual({ value: workspaceA, version: 1 });
+        expect(await store.loadWorkspace(WS_A), 'loadWorkspace after a refused commit: a refusal writes nothing').toEqual({ value: workspaceA, version: 1 });
       });
 
       it('refuses an expected version on an aggregate that does not exist', async () => {
         await refused({ update: [[workspaceA, 1]] }, 'stale-version');
-        expect(await store.loadWorkspace(WS_A)).toBeNull();
+        expect(await store.loadWorkspace(WS_A), 'loadWorkspace after a refused commit: a refusal writes nothing').toBeNull();
       });
 
       it('refuses a stale version and writes nothing: no aggregate, no event, no outbox message', async () => {
@@ -259,7 +392,7 @@ export function describeStoreContract(
           },
           'stale-version',
         );
-        expect(await snapshot()).toEqual(before);
+        expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
         expect(await store.claimOutbox(at(1), 100, 60_000)).toEqual([]);
         expect(await store.findInvitationByTokenHash(cyInvited.tokenHash)).toBeNull();
       });
@@ -269,35 +402,36 @@ export function describeStoreContract(
         await given({ update: [[{ ...sales, name: 'Sales EU', nameKey: 'sales eu' }, 1]] });
         const before = await snapshot();
         await refused({ read: [[sales, 1]], update: [[{ ...ana, departmentIds: [sales.id] }, 1]] }, 'stale-version');
-        expect(await snapshot()).toEqual(before);
+        expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
       });
 
       it('lets a commit through when the aggregates it read are unchanged, and leaves their versions alone', async () => {
         await given({ create: [workspaceA, ana, sales] });
         await given({ read: [[sales, 1]], update: [[{ ...ana, departmentIds: [sales.id] }, 1]] });
-        expect((await store.loadAgent(WS_A, ana.id))?.version).toBe(2);
-        expect((await store.loadDepartments(WS_A, [sales.id]))[0]?.version).toBe(1);
+        expect((await store.loadAgent(WS_A, ana.id))?.version, 'the version of an agent a commit updated from version 1').toBe(2);
+        expect((await store.loadDepartments(WS_A, [sales.id]))[0]?.version, 'the version of a department a commit only read: reading must not change it').toBe(1);
       });
 
       it('removes aggregates, checking their versions', async () => {
         await given({ create: [workspaceA, ana, bob, sales] });
         await refused({ remove: [[removal(bob), 2]] }, 'stale-version');
-        expect(await store.loadAgent(WS_A, bob.id)).toMatchObject({ value: bob, version: 1 });
+        expect(await store.loadAgent(WS_A, bob.id), 'loadAgent after a refused removal: a refusal writes nothing').toMatchObject({ value: bob, version: 1 });
 
         await given({ remove: [[removal(bob), 1], [removal(sales), 1]], update: [[workspaceA, 1]] });
-        expect(await store.loadAgent(WS_A, bob.id)).toBeNull();
-        expect(await store.loadDepartments(WS_A, [sales.id])).toEqual([]);
-        expect(idsOf(await store.listAgents(WS_A))).toEqual([ana.id]);
-        expect(await store.listDepartments(WS_A)).toEqual([]);
-        expect(await store.emailHolder(WS_A, bob.email)).toBeNull();
-        expect(await store.departmentNameTaken(WS_A, sales.nameKey)).toBe(false);
+        const gone = (read: string) => `${read} after a commit that removes agent ${bob.id} and department ${sales.id}`;
+        expect(await store.loadAgent(WS_A, bob.id), gone('loadAgent')).toBeNull();
+        expect(await store.loadDepartments(WS_A, [sales.id]), gone('loadDepartments')).toEqual([]);
+        expect(idsOf(await store.listAgents(WS_A)), gone('listAgents')).toEqual([ana.id]);
+        expect(await store.listDepartments(WS_A), gone('listDepartments')).toEqual([]);
+        expect(await store.emailHolder(WS_A, bob.email), gone('emailHolder of the removed agent\'s email')).toBeNull();
+        expect(await store.departmentNameTaken(WS_A, sales.nameKey), gone('departmentNameTaken of the removed department\'s name')).toBe(false);
       });
 
       it('lets a removed aggregate be created again from version 1, its email and name free', async () => {
         await given({ create: [workspaceA, bob, sales] });
         await given({ remove: [[removal(bob), 1], [removal(sales), 1]] });
         await given({ create: [bob, { ...sales, id: ids.department('dep_sales2') }] });
-        expect((await store.loadAgent(WS_A, bob.id))?.version).toBe(1);
+        expect((await store.loadAgent(WS_A, bob.id))?.version, 'the version of an agent created again after its removal: it starts again at 1').toBe(1);
       });
     });
 
@@ -311,7 +445,7 @@ export function describeStoreContract(
           { create: [bobAgain], update: [[workspaceA, 1]], events: [departmentCreated(WS_A, 'X')], outbox: [aMessage()] },
           'unique-violation',
         );
-        expect(await snapshot()).toEqual(before);
+        expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
       });
 
       it('refuses two agents with one email in the same commit', async () => {
@@ -395,8 +529,8 @@ export function describeStoreContract(
         await given({ create: [workspaceA, bob, sales] });
         const newEmail = anEmail('robert@shop.com');
         await given({ update: [[{ ...bob, email: newEmail }, 1], [{ ...sales, name: 'Deals', nameKey: 'deals' }, 1]] });
-        expect(await store.emailHolder(WS_A, bob.email)).toBeNull();
-        expect(await store.emailHolder(WS_A, newEmail)).toBe('agent');
+        expect(await store.emailHolder(WS_A, bob.email), 'emailHolder of an agent\'s old email, after a commit that changes it: the old email is free').toBeNull();
+        expect(await store.emailHolder(WS_A, newEmail), 'emailHolder of an agent\'s new email, after a commit that changes it').toBe('agent');
         await given({ create: [anAgent({ workspaceId: WS_A, id: 'agt_bob2', email: 'bob@shop.com' }), aDepartment({ workspaceId: WS_A, id: 'dep_sales2', name: 'Sales' })] });
       });
 
@@ -430,17 +564,19 @@ export function describeStoreContract(
 
       it('scopes every load by workspace', async () => {
         await twoWorkspaces();
-        expect(await store.loadAgent(WS_B, bob.id)).toBeNull();
-        expect(await store.loadAgent(WS_A, zed.id)).toBeNull();
-        expect(await store.loadInvitation(WS_B, cyInvited.id)).toBeNull();
-        expect(await store.loadDepartments(WS_A, [support.id])).toEqual([]);
-        expect(await store.loadDepartments(WS_B, [sales.id])).toEqual([]);
-        expect(await store.emailHolder(WS_B, bob.email)).toBeNull();
-        expect(await store.departmentNameTaken(WS_B, sales.nameKey)).toBe(false);
-        expect(idsOf(await store.listAgents(WS_B))).toEqual([zed.id]);
-        expect(idsOf(await store.listInvitations(WS_B))).toEqual([yvesInvited.id]);
-        expect((await store.listDepartments(WS_B)).map((d) => d.department.id)).toEqual([support.id]);
-        expect(await store.loadAgent(WS_A, bob.id)).toEqual({ value: bob, version: 1 });
+        const leak = (read: string, what: string, of: WorkspaceId) =>
+          `${read} asked in ${of === WS_A ? WS_B : WS_A} answered with ${what} of ${of}: every read is scoped by the workspace it is given, so ids never leak across tenants`;
+        expect(await store.loadAgent(WS_B, bob.id), leak('loadAgent', 'an agent', WS_A)).toBeNull();
+        expect(await store.loadAgent(WS_A, zed.id), leak('loadAgent', 'an agent', WS_B)).toBeNull();
+        expect(await store.loadInvitation(WS_B, cyInvited.id), leak('loadInvitation', 'an invitation', WS_A)).toBeNull();
+        expect(await store.loadDepartments(WS_A, [support.id]), leak('loadDepartments', 'a department', WS_B)).toEqual([]);
+        expect(await store.loadDepartments(WS_B, [sales.id]), leak('loadDepartments', 'a department', WS_A)).toEqual([]);
+        expect(await store.emailHolder(WS_B, bob.email), leak('emailHolder', 'the holder of an email', WS_A)).toBeNull();
+        expect(await store.departmentNameTaken(WS_B, sales.nameKey), leak('departmentNameTaken', 'the name of a department', WS_A)).toBe(false);
+        expect(idsOf(await store.listAgents(WS_B)), `listAgents(${WS_B}) must list the agents of ${WS_B} only`).toEqual([zed.id]);
+        expect(idsOf(await store.listInvitations(WS_B)), `listInvitations(${WS_B}) must list the invitations of ${WS_B} only`).toEqual([yvesInvited.id]);
+        expect((await store.listDepartments(WS_B)).map((d) => d.department.id), `listDepartments(${WS_B}) must list the departments of ${WS_B} only`).toEqual([support.id]);
+        expect(await store.loadAgent(WS_A, bob.id), `loadAgent(${WS_A}, ${bob.id}): an agent is found in its own workspace`).toEqual({ value: bob, version: 1 });
       });
 
       it('finds an invitation by its token hash in any workspace and any status', async () => {
@@ -506,8 +642,12 @@ export function describeStoreContract(
         await given({ create: [workspaceA, ana, bob, sales, billing, cyInSales, gus, ...others] });
         await given({ update: [[bobInSales, 1]] });
         const members = await store.departmentMembers(WS_A, sales.id);
-        expect(members.agents).toEqual([{ value: bobInSales, version: 2 }]);
-        expect(members.invitations).toEqual([{ value: cyInSales, version: 1 }]);
+        expect(members.agents, 'departmentMembers: the agents that name the department, as stored, after a commit that updated one into it').toEqual([
+          { value: bobInSales, version: 2 },
+        ]);
+        expect(members.invitations, 'departmentMembers: the pending invitations that name the department (not the revoked, accepted or expired ones)').toEqual([
+          { value: cyInSales, version: 1 },
+        ]);
         expect(await store.departmentMembers(WS_B, sales.id)).toEqual({ agents: [], invitations: [] });
       });
 
@@ -720,6 +860,436 @@ export function describeStoreContract(
         await given({ update: [[workspaceA, 2]], events: [a('Four')] });
         expect(await store.events(WS_A)).toEqual([a('One'), a('Two'), a('Three'), a('Four')]);
         expect(await store.events(WS_B)).toEqual([b('Alpha'), b('Beta'), b('Gamma')]);
+      });
+    });
+
+    // Every read, listed again with the same arguments after each kind of change: a store that
+    // keeps a listing (or a lookup) cached past a commit passes every test that reads only once.
+    describe('reads follow commits', () => {
+      const billing = aDepartment({ workspaceId: WS_A, name: 'Billing' });
+      const legacy = aDepartment({ workspaceId: WS_A, name: 'Legacy' });
+      const support = aDepartment({ workspaceId: WS_A, name: 'Support' });
+      const bobInSales: Agent = { ...bob, departmentIds: [sales.id] };
+      const cy = anInvitation({ workspaceId: WS_A, email: 'cy@shop.com', departmentIds: [sales.id], sentAt: T0, expiresAt: at(48) });
+      const dee = anInvitation({ workspaceId: WS_A, email: 'dee@shop.com', departmentIds: [billing.id], sentAt: at(1), expiresAt: at(12) });
+      // Eve takes the email of Cy's invitation once it is revoked; Fay's invitation has lapsed at 48 h.
+      const eve = anAgent({ workspaceId: WS_A, name: 'Eve', email: 'cy@shop.com', availability: 'online', departmentIds: [sales.id] });
+      const fay = anInvitation({ workspaceId: WS_A, email: 'fay@shop.com', departmentIds: [sales.id], sentAt: at(2), expiresAt: at(6) });
+      const wide = emptyRoutingState(WS_A, null);
+      const salesQueue = emptyRoutingState(WS_A, sales.id);
+      const billingQueue = emptyRoutingState(WS_A, billing.id);
+      const withdrawnTopic = `invitation:${cy.id}`;
+      const [m1, m2, m3, m4] = [aMessage({ topic: withdrawnTopic }), aMessage(), aMessage(), aMessage()] as const;
+      const note = (name: string) => departmentCreated(WS_A, name);
+
+      const renamed: Workspace = { ...workspaceA, name: 'Shop EU' };
+      const anaRenamed: Agent = { ...ana, name: 'Ana B.' };
+      const bobMoved: Agent = { ...bobInSales, availability: 'online', departmentIds: [billing.id] };
+      const cyRevoked: Invitation = { ...cy, status: 'revoked', closedAt: isoTime(at(1)) };
+      const deeResent: Invitation = { ...dee, tokenHash: aTokenHash('dee resent'), expiresAt: isoTime(at(72)), resendCount: 1 };
+      const deals: Department = { ...sales, name: 'Deals', nameKey: 'deals' };
+      const member = { agentId: ana.id, active: true, online: true, departmentIds: [sales.id] };
+      const salesStaffed = syncAgent(salesQueue, member, { now: T0 })._unsafeUnwrap().state;
+
+      /** What the store holds, as the scenario goes: the expected answer of every read derives from it. */
+      type World = Readonly<{
+        workspace: readonly [Workspace, number];
+        agents: readonly (readonly [Agent, number])[];
+        invitations: readonly (readonly [Invitation, number])[];
+        departments: readonly (readonly [Department, number])[];
+        queues: readonly (readonly [RoutingState, number])[];
+        events: readonly RosterEvent[];
+        outbox: readonly (readonly [id: string, status: OutboxStatus, attempts: number])[];
+      }>;
+      const opened: World = {
+        workspace: [workspaceA, 1],
+        agents: [[ana, 1], [bobInSales, 1]],
+        invitations: [[cy, 1], [dee, 1]],
+        departments: [[sales, 1], [billing, 1], [legacy, 1]],
+        queues: [[wide, 1], [salesQueue, 1]],
+        events: [note('Opened')],
+        outbox: [[m1.id, 'pending', 0], [m2.id, 'pending', 0]],
+      };
+      const setup: Change = {
+        create: [workspaceA, ana, bobInSales, cy, dee, sales, billing, legacy, wide, salesQueue],
+        events: [note('Opened')],
+        outbox: [m1, m2],
+      };
+      type Step = Readonly<{ what: string; run: () => Promise<void>; world: (w: World) => World }>;
+      const steps: readonly Step[] = [
+        // One kind at a time: a cache cleared by any commit that writes some other kind passes
+        // a commit that updates everything at once.
+        {
+          what: 'a commit that only updates the workspace (and appends an event)',
+          run: () => given({ update: [[renamed, 1]], events: [note('Updated')] }),
+          world: (w) => ({ ...w, workspace: [renamed, 2], events: [...w.events, note('Updated')] }),
+        },
+        {
+          what: 'a commit that only updates agents',
+          run: () => given({ update: [[anaRenamed, 1], [bobMoved, 1]] }),
+          world: (w) => ({ ...w, agents: [[anaRenamed, 2], [bobMoved, 2]] }),
+        },
+        {
+          what: 'a commit that only updates invitations (and withdraws a topic)',
+          run: () => given({ update: [[cyRevoked, 1], [deeResent, 1]], withdraw: [withdrawnTopic] }),
+          world: (w) => ({ ...w, invitations: [[cyRevoked, 2], [deeResent, 2]], outbox: [[m1.id, 'withdrawn', 0], [m2.id, 'pending', 0]] }),
+        },
+        {
+          what: 'a commit that only updates a department',
+          run: () => given({ update: [[deals, 1]] }),
+          world: (w) => ({ ...w, departments: [[deals, 2], [billing, 1], [legacy, 1]] }),
+        },
+        {
+          what: 'a commit that only updates a routing queue',
+          run: () => given({ update: [[salesStaffed, 1]] }),
+          world: (w) => ({ ...w, queues: [[wide, 1], [salesStaffed, 2]] }),
+        },
+        {
+          what: 'a commit that only removes (an agent, a department, a routing queue)',
+          run: () =>
+            given({
+              remove: [[removal(bobMoved), 2], [removal(legacy), 1], [{ kind: 'routing', id: salesQueue.id, removed: true }, 2]],
+              events: [note('Removed')],
+              outbox: [m3],
+            }),
+          world: (w) => ({
+            ...w,
+            agents: w.agents.filter(([a]) => a.id !== bob.id),
+            departments: w.departments.filter(([d]) => d.id !== legacy.id),
+            queues: w.queues.filter(([q]) => q.id !== salesQueue.id),
+            events: [...w.events, note('Removed')],
+            outbox: [...w.outbox, [m3.id, 'pending', 0]],
+          }),
+        },
+        {
+          what: 'a commit that only creates',
+          run: () => given({ create: [eve, fay, support, billingQueue], events: [note('Created')] }),
+          world: (w) => ({
+            ...w,
+            agents: [...w.agents, [eve, 1]],
+            invitations: [...w.invitations, [fay, 1]],
+            departments: [...w.departments, [support, 1]],
+            queues: [...w.queues, [billingQueue, 1]],
+            events: [...w.events, note('Created')],
+          }),
+        },
+        {
+          what: 'a commit that writes no aggregate (it only reads the workspace, appends an event and enqueues a message)',
+          run: () => given({ read: [[renamed, 2]], events: [note('Noted')], outbox: [m4] }),
+          world: (w) => ({ ...w, events: [...w.events, note('Noted')], outbox: [...w.outbox, [m4.id, 'pending', 0]] }),
+        },
+        {
+          what: 'markDelivered, markFailed and (when the store has it) markWithdrawn',
+          run: async () => {
+            await store.markDelivered(m2.id, at(1));
+            await store.markFailed(m3.id, 'mailer unavailable', at(2));
+            await store.markWithdrawn?.(m4.id);
+          },
+          world: (w) => ({
+            ...w,
+            outbox: w.outbox.map(([id, status, attempts]): World['outbox'][number] =>
+              id === m2.id ? [id, 'delivered', 1] : id === m3.id ? [id, status, 1] : id === m4.id && store.markWithdrawn ? [id, 'withdrawn', 0] : [id, status, attempts],
+            ),
+          }),
+        },
+      ];
+
+      /** One read with fixed arguments, what it answers (in a form every store can give) and what it must answer in a world. */
+      type View<R> = Readonly<{ method: string; call: string; read: (reads: R) => Promise<unknown>; expected: (w: World) => unknown }>;
+      const show = (method: string, ...args: readonly unknown[]) => {
+        while (args.length > 0 && args[args.length - 1] === undefined) args = args.slice(0, -1);
+        return `${method}(${args.map((a) => (a === undefined ? 'undefined' : JSON.stringify(a))).join(', ')})`;
+      };
+      const sortedById = <T extends readonly unknown[]>(rows: readonly T[]) => [...rows].sort((x, y) => (String(x[0]) < String(y[0]) ? -1 : String(x[0]) > String(y[0]) ? 1 : 0));
+      const versionOf = (w: World, kind: Aggregate['kind'], id: string) => {
+        const all: readonly (readonly [Aggregate, number])[] = [[w.workspace[0], w.workspace[1]], ...w.agents, ...w.invitations, ...w.departments, ...w.queues];
+        return all.find(([a]) => a.kind === kind && a.id === id)?.[1] ?? 0;
+      };
+      const agentRows = (agents: readonly Agent[]) => sortedById(agents.map((a) => [a.id, a.name, a.status, a.availability, [...a.departmentIds].sort()] as const));
+      const invitationRows = (invitations: readonly Invitation[]) => sortedById(invitations.map((i) => [i.id, i.status, Date.parse(i.expiresAt)] as const));
+      const isPending = (i: Invitation, now?: Date) => i.status === 'pending' && (now === undefined || Date.parse(i.expiresAt) > now.getTime());
+      const lapsedAt = (w: World, now: Date) =>
+        w.invitations.filter(([i]) => i.status === 'pending' && Date.parse(i.expiresAt) <= now.getTime()).sort(([x], [y]) => Date.parse(x.expiresAt) - Date.parse(y.expiresAt));
+      const holderOf = (w: World, email: string) =>
+        w.agents.some(([a]) => a.email === email) ? 'agent' : w.invitations.some(([i]) => i.email === email && i.status === 'pending') ? 'pending-invitation' : null;
+
+      const listAgentsView = (filter?: AgentFilter, page?: PageBounds<AgentKey>): View<RosterStore> => ({
+        method: 'listAgents',
+        call: show('listAgents', WS_A, filter, page),
+        read: async (s) => agentRows(await s.listAgents(WS_A, filter, page)),
+        expected: (w) =>
+          agentRows(
+            w.agents
+              .map(([a]) => a)
+              .filter((a) => (filter?.status ?? a.status) === a.status && (filter?.availability ?? a.availability) === a.availability)
+              .filter((a) => filter?.departmentId === undefined || a.departmentIds.includes(filter.departmentId)),
+          ),
+      });
+      const listInvitationsView = (filter?: InvitationFilter, page?: PageBounds<InvitationKey>): View<RosterStore> => ({
+        method: 'listInvitations',
+        call: show('listInvitations', WS_A, filter, page),
+        read: async (s) => invitationRows(await s.listInvitations(WS_A, filter, page)),
+        expected: (w) =>
+          invitationRows(
+            w.invitations
+              .map(([i]) => i)
+              .filter((i) => {
+                if (filter?.status === undefined) return true;
+                if (filter.now === undefined) return i.status === filter.status;
+                if (filter.status === 'pending') return isPending(i, filter.now);
+                if (filter.status === 'expired') return i.status === 'expired' || (i.status === 'pending' && !isPending(i, filter.now));
+                return i.status === filter.status;
+              }),
+          ),
+      });
+      const listOutboxView = (status?: OutboxStatus, page?: PageBounds<OutboxKey>): View<RosterStore> => ({
+        method: 'listOutbox',
+        call: show('listOutbox', WS_A, status, page),
+        read: async (s) => sortedById((await s.listOutbox(WS_A, status, page)).map((m) => [m.id, m.status, m.attempts] as const)),
+        expected: (w) => sortedById(w.outbox.filter(([, s]) => status === undefined || s === status)),
+      });
+      const listDepartmentsView = (now?: Date): View<RosterStore> => ({
+        method: 'listDepartments',
+        call: show('listDepartments', WS_A, now),
+        read: async (s) => sortedById((await s.listDepartments(WS_A, now)).map((d) => [d.department.id, d.department.nameKey, d.members, d.pendingInvitations] as const)),
+        expected: (w) =>
+          sortedById(
+            w.departments.map(([d]) => [
+              d.id,
+              d.nameKey,
+              w.agents.filter(([a]) => a.departmentIds.includes(d.id)).length,
+              w.invitations.filter(([i]) => isPending(i, now) && i.departmentIds.includes(d.id)).length,
+            ] as const),
+          ),
+      });
+      // Where the log stood after the setup: eventsAfter from there must pick up every later commit.
+      let setupEnd = '0';
+      const everyoneBefore = isoTime(at(-1));
+
+      /** The reads a use case decides on: the store's, and a session's when the store has `begin`. */
+      const decisionViews: readonly View<DecisionReads>[] = [
+        {
+          method: 'loadWorkspace',
+          call: show('loadWorkspace', WS_A),
+          read: async (r) => {
+            const loaded = await r.loadWorkspace(WS_A);
+            return loaded && [loaded.value.name, loaded.version];
+          },
+          expected: (w) => [w.workspace[0].name, w.workspace[1]],
+        },
+        ...[ana, bob, eve].map(
+          (agent): View<DecisionReads> => ({
+            method: 'loadAgent',
+            call: show('loadAgent', WS_A, agent.id),
+            read: async (r) => {
+              const loaded = await r.loadAgent(WS_A, agent.id);
+              return loaded && [loaded.value.name, loaded.value.availability, [...loaded.value.departmentIds].sort(), loaded.version];
+            },
+            expected: (w) => {
+              const found = w.agents.find(([a]) => a.id === agent.id);
+              return found ? [found[0].name, found[0].availability, [...found[0].departmentIds].sort(), found[1]] : null;
+            },
+          }),
+        ),
+        ...[cy, dee, fay].map(
+          (invitation): View<DecisionReads> => ({
+            method: 'loadInvitation',
+            call: show('loadInvitation', WS_A, invitation.id),
+            read: async (r) => {
+              const loaded = await r.loadInvitation(WS_A, invitation.id);
+              return loaded && [loaded.value.status, Date.parse(loaded.value.expiresAt), loaded.version];
+            },
+            expected: (w) => {
+              const found = w.invitations.find(([i]) => i.id === invitation.id);
+              return found ? [found[0].status, Date.parse(found[0].expiresAt), found[1]] : null;
+            },
+          }),
+        ),
+        ...[cy.tokenHash, dee.tokenHash, deeResent.tokenHash, fay.tokenHash].map(
+          (tokenHash): View<DecisionReads> => ({
+            method: 'findInvitationByTokenHash',
+            call: show('findInvitationByTokenHash', tokenHash),
+            read: async (r) => {
+              const found = await r.findInvitationByTokenHash(tokenHash);
+              return found && [found.value.id, found.value.status, found.version];
+            },
+            expected: (w) => {
+              const found = w.invitations.find(([i]) => i.tokenHash === tokenHash);
+              return found ? [found[0].id, found[0].status, found[1]] : null;
+            },
+          }),
+        ),
+        {
+          method: 'loadDepartments',
+          call: show('loadDepartments', WS_A, [sales.id, billing.id, legacy.id, support.id]),
+          read: async (r) => sortedById((await r.loadDepartments(WS_A, [sales.id, billing.id, legacy.id, support.id])).map((d) => [d.value.id, d.value.nameKey, d.version] as const)),
+          expected: (w) => sortedById(w.departments.map(([d, v]) => [d.id, d.nameKey, v] as const)),
+        },
+        ...[ana.email, bob.email, cy.email, dee.email, fay.email].map(
+          (email): View<DecisionReads> => ({
+            method: 'emailHolder',
+            call: show('emailHolder', WS_A, email),
+            read: (r) => r.emailHolder(WS_A, email),
+            expected: (w) => holderOf(w, email),
+          }),
+        ),
+        ...[sales.nameKey, deals.nameKey, legacy.nameKey, support.nameKey].map(
+          (nameKey): View<DecisionReads> => ({
+            method: 'departmentNameTaken',
+            call: show('departmentNameTaken', WS_A, nameKey),
+            read: (r) => r.departmentNameTaken(WS_A, nameKey),
+            expected: (w) => w.departments.some(([d]) => d.nameKey === nameKey),
+          }),
+        ),
+        ...[sales.id, billing.id].map(
+          (departmentId): View<DecisionReads> => ({
+            method: 'departmentMembers',
+            call: show('departmentMembers', WS_A, departmentId),
+            read: async (r) => {
+              const members = await r.departmentMembers(WS_A, departmentId);
+              return {
+                agents: sortedById(members.agents.map((a) => [a.value.id, a.version] as const)),
+                invitations: sortedById(members.invitations.map((i) => [i.value.id, i.version] as const)),
+              };
+            },
+            expected: (w) => ({
+              agents: sortedById(w.agents.filter(([a]) => a.departmentIds.includes(departmentId)).map(([a, v]) => [a.id, v] as const)),
+              invitations: sortedById(w.invitations.filter(([i]) => i.status === 'pending' && i.departmentIds.includes(departmentId)).map(([i, v]) => [i.id, v] as const)),
+            }),
+          }),
+        ),
+        {
+          method: 'loadRoutingStates',
+          call: show('loadRoutingStates', WS_A, [null, sales.id, billing.id]),
+          read: async (r) =>
+            sortedById((await r.loadRoutingStates(WS_A, [null, sales.id, billing.id])).map((q) => [q.value.id, q.version, memberOf(q.value, ana.id) !== undefined] as const)),
+          expected: (w) => sortedById(w.queues.map(([q, v]) => [q.id, v, memberOf(q, ana.id) !== undefined] as const)),
+        },
+        {
+          method: 'lapsedInvitations',
+          call: show('lapsedInvitations', WS_A, at(48), 10),
+          read: async (r) => (await r.lapsedInvitations(WS_A, at(48), 10)).map((i) => [i.value.id, i.version]),
+          expected: (w) => lapsedAt(w, at(48)).map(([i, v]) => [i.id, v]),
+        },
+        ...(
+          [
+            [workspaceA, 1],
+            [bob, 1],
+            [eve, 0],
+            [legacy, 1],
+          ] as const
+        ).map(
+          ([a, version]): View<DecisionReads> => ({
+            method: 'versionsCurrent',
+            call: show('versionsCurrent', [{ kind: a.kind, id: a.id, version }]),
+            read: (r) => r.versionsCurrent!([{ kind: a.kind, id: a.id, version }]),
+            expected: (w) => versionOf(w, a.kind, a.id) === version,
+          }),
+        ),
+      ];
+      const views: readonly View<RosterStore>[] = [
+        ...decisionViews,
+        {
+          method: 'countLapsedInvitations',
+          call: show('countLapsedInvitations', WS_A, at(48)),
+          read: (s) => s.countLapsedInvitations(WS_A, at(48)),
+          expected: (w) => lapsedAt(w, at(48)).length,
+        },
+        listAgentsView(),
+        listAgentsView({ status: 'active' }),
+        listAgentsView({ availability: 'online' }),
+        listAgentsView({ departmentId: sales.id }),
+        listAgentsView({ departmentId: billing.id, status: 'active' }),
+        listAgentsView({}, { limit: 10 }),
+        listAgentsView({ availability: 'online' }, { after: { joinedAt: everyoneBefore, id: ana.id }, limit: 10 }),
+        listInvitationsView(),
+        listInvitationsView({ status: 'pending' }),
+        listInvitationsView({ status: 'revoked' }),
+        listInvitationsView({ status: 'pending', now: at(48) }),
+        listInvitationsView({ status: 'expired', now: at(48) }),
+        listInvitationsView({}, { limit: 10 }),
+        listInvitationsView({ status: 'pending' }, { after: { sentAt: everyoneBefore, id: cy.id }, limit: 10 }),
+        listDepartmentsView(),
+        listDepartmentsView(at(48)),
+        { method: 'events', call: show('events', WS_A), read: (s) => s.events(WS_A), expected: (w) => w.events },
+        {
+          method: 'eventsAfter',
+          call: show('eventsAfter', WS_A, '0', 100),
+          read: async (s) => (await s.eventsAfter!(WS_A, '0', 100)).map((p) => p.event),
+          expected: (w) => w.events,
+        },
+        {
+          method: 'eventsAfter',
+          call: 'eventsAfter(ws_a, <the position of the setup\'s last event>, 100)',
+          read: async (s) => (await s.eventsAfter!(WS_A, setupEnd, 100)).map((p) => p.event),
+          expected: (w) => w.events.slice(1),
+        },
+        listOutboxView(),
+        listOutboxView('pending'),
+        listOutboxView('delivered'),
+        listOutboxView('withdrawn'),
+        listOutboxView(undefined, {}),
+        listOutboxView(undefined, { limit: 10 }),
+        listOutboxView('pending', { after: { createdAt: everyoneBefore, id: m1.id }, limit: 10 }),
+      ];
+
+      /** Plays the scenario, reading every view after the setup and after each step, as `open` lets it read. */
+      const follow = async <R>(chosen: readonly View<R>[], open: () => Promise<Readonly<{ reads: R; done: () => Promise<void> }>>) => {
+        await given(setup);
+        if (store.eventsAfter) setupEnd = (await store.eventsAfter(WS_A, '0', 100)).at(-1)?.position ?? '0';
+        const look = async () => {
+          const { reads, done } = await open();
+          try {
+            const answers: unknown[] = [];
+            for (const view of chosen) answers.push(await view.read(reads));
+            return answers;
+          } finally {
+            await done();
+          }
+        };
+        let world = opened;
+        let seen = await look();
+        chosen.forEach((view, k) => expect(seen[k], `${view.call} right after the setup`).toEqual(view.expected(world)));
+        for (const step of steps) {
+          await step.run();
+          world = step.world(world);
+          const now = await look();
+          chosen.forEach((view, k) => {
+            const expected = view.expected(world);
+            const stale = JSON.stringify(now[k]) === JSON.stringify(seen[k]) && JSON.stringify(expected) !== JSON.stringify(seen[k]);
+            const why = stale
+              ? 'it still answers what it did before, as if the read came from a cache the change did not clear (or the change was lost)'
+              : 'it does not answer what the store now holds';
+            expect(now[k], `${view.call} after ${step.what}: ${why}`).toEqual(expected);
+          });
+          seen = now;
+        }
+      };
+      const onTheStore = async () => ({ reads: store, done: async () => {} });
+      const optional = new Set(['versionsCurrent', 'eventsAfter']);
+
+      for (const method of [...new Set(views.map((v) => v.method))]) {
+        const when = optional.has(method) ? ' (when the store has it)' : '';
+        it(`${method}${when}, asked again with the same arguments, sees each update, removal, creation and outbox change`, async () => {
+          if (optional.has(method) && typeof (store as unknown as Record<string, unknown>)[method] !== 'function') return;
+          await follow(
+            views.filter((v) => v.method === method),
+            onTheStore,
+          );
+        });
+      }
+
+      it('a session\'s reads (when the store has begin), asked again in a later session, see each change', async () => {
+        const begin = store.begin?.bind(store);
+        if (!begin) return;
+        const probe = await begin();
+        const versionsCurrent = typeof probe.versionsCurrent === 'function';
+        await probe.end();
+        const chosen = decisionViews.filter((v) => v.method !== 'versionsCurrent' || versionsCurrent);
+        await follow(chosen, async () => {
+          const session = await begin();
+          return { reads: session, done: () => session.end() };
+        });
       });
     });
 
@@ -977,7 +1547,7 @@ export function describeStoreContract(
         const before = await snapshot();
         await refused({ update: [[{ ...workspaceA, name: 'Stale' }, 1]], withdraw: [topic] }, 'stale-version');
         await refused({ create: [anAgent({ workspaceId: WS_A, id: 'agt_ana_twin', email: ana.email })], withdraw: [topic] }, 'unique-violation');
-        expect(await snapshot()).toEqual(before);
+        expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
         expect(idsOf(await store.claimOutbox(at(1), 10, 60_000))).toEqual([message.id]);
       });
 
@@ -1074,7 +1644,7 @@ export function describeStoreContract(
         const before = await snapshot();
         expect(await stale.commit(commitOf({ update: [[{ ...workspaceA, name: 'Stale' }, 1]] }))).toMatchObject({ committed: false, reason: 'stale-version' });
         await stale.end();
-        expect(await snapshot()).toEqual(before);
+        expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
 
         const abandoned = await begin();
         await abandoned.lockWorkspace(WS_A);
