@@ -1,7 +1,13 @@
 /**
  * The roster on PostgreSQL: migrate, open a workspace, invite Bob, Bob accepts — then read back
- * what the database holds. Needs `DATABASE_URL`; with PostgreSQL installed locally, run it on a
- * throwaway cluster:
+ * what the database holds. Needs `DATABASE_URL`, a database it may create its tables in (it
+ * runs `migrate`) and add a workspace to:
+ *
+ *   DATABASE_URL=postgres://user:password@localhost:5432/roster_example npx tsx examples/postgres.ts
+ *
+ * (from the package installed with `pg`: `npx tsx node_modules/agent-roster/examples/postgres.ts`).
+ * In a clone of the repository (`scripts/` is not in the package), with PostgreSQL installed
+ * locally, run it on a throwaway cluster instead:
  *
  *   npx tsx scripts/pg-cluster.ts -- npx tsx examples/postgres.ts
  */
@@ -12,11 +18,17 @@ import { migrate, PostgresRosterStore } from 'agent-roster/postgres';
 
 const url = process.env.DATABASE_URL;
 if (!url) {
-  console.error('Set DATABASE_URL, or run: npx tsx scripts/pg-cluster.ts -- npx tsx examples/postgres.ts');
+  console.error(
+    'Set DATABASE_URL (DATABASE_URL=postgres://user:password@localhost:5432/roster_example npx tsx examples/postgres.ts), or, in a clone' +
+      ' of the repository with PostgreSQL installed, run it on a throwaway cluster: npx tsx scripts/pg-cluster.ts -- npx tsx examples/postgres.ts',
+  );
   process.exit(2);
 }
 
-const pool = new pg.Pool({ connectionString: url, max: 4 });
+// Both settings, as the guide says: without the listener an idle connection the server drops
+// (a restart, a failover) ends the process; without the timeout an exhausted pool waits forever.
+const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000 });
+pool.on('error', (error) => console.warn('idle PostgreSQL connection lost', error.message));
 const PASSWORD = 'correct horse battery staple';
 /** The value of a step this story expects to succeed; a refusal there is a bug in the story, so it throws. */
 const must = async <T>(pending: ResultAsync<T, { type: string; message: string }>): Promise<T> => {

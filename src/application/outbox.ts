@@ -11,10 +11,34 @@ export type RetryPolicy = Readonly<{ baseDelayMs: number; maxDelayMs: number }>;
 export const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 1_000, maxDelayMs: 600_000 };
 
 /**
- * What one delivery run did: emails the mailer accepted, attempts that failed (to retry), and
- * messages withdrawn instead of sent because their link had lapsed (ADR 0025).
+ * What one delivery run did, as the store recorded it: emails the mailer accepted, attempts that
+ * failed (to retry), and messages withdrawn instead of sent because their link had lapsed
+ * (ADR 0025). `unrecorded`: messages whose outcome the store failed to record (it threw); they
+ * stay leased until the lease ends and are then due again, so one the mailer accepted may be sent
+ * a second time, with the same idempotency key.
  */
-export type DeliveryReport = Readonly<{ delivered: number; failed: number; withdrawn: number }>;
+export type DeliveryReport = Readonly<{ delivered: number; failed: number; withdrawn: number; unrecorded: number }>;
+
+/** The most of a mailer's error text kept as `lastError`. */
+export const LAST_ERROR_LENGTH = 1_000;
+
+/**
+ * A mailer's error as `lastError`: any text a store can keep. Its message (or the thrown value as
+ * text), cut to {@link LAST_ERROR_LENGTH} code units, with every NUL and unpaired surrogate
+ * replaced by U+FFFD: PostgreSQL's `text` refuses NUL, and UTF-8 cannot encode a lone surrogate.
+ *
+ * @example storableError(new Error('550 unknown user "bob\u0000"')) // '550 unknown user "bob\uFFFD"'
+ */
+export function storableError(e: unknown): string {
+  let text: string;
+  try {
+    text = String(e instanceof Error ? e.message : e);
+  } catch {
+    text = 'unprintable error';
+  }
+  // With the u flag a surrogate pair is one code point, so the class matches only unpaired ones.
+  return text.slice(0, LAST_ERROR_LENGTH).replace(/[\0\uD800-\uDFFF]/gu, '\uFFFD');
+}
 
 /** The topic of an invitation's emails: a commit closing the invitation withdraws them. */
 export const invitationTopic = (id: InvitationId): string => `invitation:${id}`;
@@ -57,6 +81,11 @@ export function retryDelay(attempts: number, policy: RetryPolicy): number {
  *
  * A message whose `expiresAt` has come (at that instant inclusive, as a link is read) is not
  * sent but withdrawn, when the store can record it (`markWithdrawn`): its link would fail.
+ *
+ * Only the claim failing rejects (nothing was sent). A store that fails to record one message's
+ * outcome costs that message alone: it is counted in `unrecorded` and the run goes on. Two
+ * failures in a row look like the store, not the message: the run stops there, rather than send
+ * emails it cannot record, and leaves the rest leased.
  */
 export async function deliverDue(
   deps: Readonly<{ store: RosterStore; mailer: Mailer; now: () => Date; retry: RetryPolicy }>,
@@ -85,27 +114,35 @@ export async function deliverDue(
   // and by the monotonic clock (which a wall clock stepped back cannot rewind): the larger wins.
   const claimedAt = performance.now();
   const elapsed = () => Math.max(stamp().getTime() - started.getTime(), performance.now() - claimedAt);
-  let delivered = 0;
-  let failed = 0;
-  let withdrawn = 0;
+  const report = { delivered: 0, failed: 0, withdrawn: 0, unrecorded: 0 };
+  // Failures of the store in a row; the run stops at the second.
+  let failing = 0;
+  const record = async (outcome: 'delivered' | 'failed' | 'withdrawn', mark: () => Promise<void>) => {
+    try {
+      await mark();
+      report[outcome]++;
+      failing = 0;
+    } catch {
+      report.unrecorded++;
+      failing++;
+    }
+  };
+  const store = deps.store;
   for (const m of claimed) {
-    if (elapsed() > leaseMs / 2) break;
-    if (typeof m.expiresAt === 'string' && deps.store.markWithdrawn && hasPassed(m.expiresAt as IsoTime, stamp())) {
-      await deps.store.markWithdrawn(m.id);
-      withdrawn++;
+    if (failing > 1 || elapsed() > leaseMs / 2) break;
+    if (typeof m.expiresAt === 'string' && store.markWithdrawn && hasPassed(m.expiresAt as IsoTime, stamp())) {
+      await record('withdrawn', () => store.markWithdrawn!(m.id));
       continue;
     }
     try {
       await deps.mailer.send({ to: m.to, subject: m.subject, text: m.text, html: m.html, idempotencyKey: m.idempotencyKey });
     } catch (e) {
-      await deps.store.markFailed(m.id, e instanceof Error ? e.message : String(e), new Date(stamp().getTime() + retryDelay(m.attempts, deps.retry)));
-      failed++;
+      await record('failed', () => store.markFailed(m.id, storableError(e), new Date(stamp().getTime() + retryDelay(m.attempts, deps.retry))));
       continue;
     }
-    await deps.store.markDelivered(m.id, stamp());
-    delivered++;
+    await record('delivered', () => store.markDelivered(m.id, stamp()));
   }
-  return { delivered, failed, withdrawn };
+  return report;
 }
 
 /** Builds a pending outbox message; `topic` and `expiresAt` are kept only when given. */

@@ -238,8 +238,9 @@ export function createRoster(options: RosterOptions = {}) {
 
   const deliver = (limit?: number): Promise<DeliveryReport> => deliverDue({ store, mailer, now, retry }, limit === undefined ? {} : { limit });
   /**
-   * Delivers due emails; a failing mailer is recorded per message, only a failing store is an
-   * error. `limit`, when given, must be a whole number of at least 1 (else `ValidationFailed`).
+   * Delivers due emails; a failing mailer is recorded per message, and a store failing to record
+   * one counts in `unrecorded`; only a store failing to claim is an error (`StoreUnavailable`).
+   * `limit`, when given, must be a whole number of at least 1 (else `ValidationFailed`).
    */
   const deliverOutbox = (limit?: number): ResultAsync<DeliveryReport, ValidationFailed | StoreUnavailable | ServiceUnavailable> =>
     parseInput(deliveryLimitSchema, { limit }).asyncAndThen((i) => io(() => deliver(i.limit)));

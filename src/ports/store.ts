@@ -354,7 +354,9 @@ export interface RosterStore {
   markDelivered(id: string, at: Date): Promise<void>;
   /**
    * Records a failed attempt (counts it, keeps `error`) and when to try again; ends the lease.
-   * A message no longer pending (delivered, withdrawn) is left as it is.
+   * A message no longer pending (delivered, withdrawn) is left as it is. The roster passes at
+   * most 1,000 code units, with no NUL and no unpaired surrogate; a store that cannot keep some
+   * text it is given may replace characters, but must still count the attempt.
    */
   markFailed(id: string, error: string, retryAt: Date): Promise<void>;
   /**

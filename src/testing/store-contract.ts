@@ -1499,6 +1499,23 @@ export function describeStoreContract(
         await store.markFailed(message.id, 'still down', at(1));
         expect((await store.listOutbox(WS_A))[0]).toMatchObject({ attempts: 2, lastError: 'still down' });
       });
+
+      it('keeps any error text the roster hands it (1,000 code units of Unicode), and counts an attempt whose text holds a NUL', async () => {
+        const message = aMessage();
+        await given({ create: [workspaceA], outbox: [message] });
+        // What the roster passes is cut to 1,000 code units, NUL and unpaired surrogates replaced.
+        const text = `550 "bob\uFFFD" <x@y> \\ ' $1 %s\n\t😀 é `.padEnd(1_000, 'z');
+        await store.claimOutbox(T0, 10, 60_000);
+        await store.markFailed(message.id, text, at(1));
+        expect((await store.listOutbox(WS_A))[0]).toMatchObject({ attempts: 1, lastError: text });
+        // A host calling the store itself may pass a NUL, which PostgreSQL's text refuses: the
+        // attempt still counts, the NUL kept or replaced by U+FFFD.
+        await store.claimOutbox(at(1), 10, 60_000);
+        await store.markFailed(message.id, '550 unknown user "bob\u0000"', at(2));
+        const [failed] = await store.listOutbox(WS_A);
+        expect(failed).toMatchObject({ status: 'pending', attempts: 2 });
+        expect(['550 unknown user "bob\u0000"', '550 unknown user "bob\uFFFD"']).toContain(failed?.lastError);
+      });
     });
 
     describe('outbox withdrawals', () => {

@@ -36,7 +36,7 @@ describe('an invitation email that has not gone out yet', () => {
     expect((await shop.roster.outbox(shop.ana, 'pending'))._unsafeUnwrap()).toEqual([]);
 
     shop.mailerBack();
-    expect(await shop.retryAll()).toEqual({ delivered: 0, failed: 0, withdrawn: 0 });
+    expect(await shop.retryAll()).toEqual({ delivered: 0, failed: 0, withdrawn: 0, unrecorded: 0 });
     expect(shop.sentTo('bob@acme.com')).toEqual([]);
   });
 
@@ -50,7 +50,7 @@ describe('an invitation email that has not gone out yet', () => {
     ]);
 
     shop.mailerBack();
-    expect(await shop.retryAll()).toEqual({ delivered: 1, failed: 0, withdrawn: 0 });
+    expect(await shop.retryAll()).toEqual({ delivered: 1, failed: 0, withdrawn: 0, unrecorded: 0 });
     expect(shop.sentTo('bob@acme.com').map((m) => m.idempotencyKey)).toEqual([`invitation:${bob.id}:1`]);
     expect((await shop.roster.acceptInvitation({ token: shop.tokenFor('bob@acme.com'), name: 'Bob', password: PASSWORD })).isOk()).toBe(true);
   });
@@ -67,13 +67,13 @@ describe('an invitation email that has not gone out yet', () => {
     };
     const roster = createRoster({ store: shop.store, clock: shop.clock, identity: shop.identity, mailer: timingOut, deliverImmediately: false });
     const bob = await shop.invite('bob@acme.com');
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 1, withdrawn: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 1, withdrawn: 0, unrecorded: 0 });
     const token = delivered[0]!.text.match(/token=([A-Za-z0-9_-]{43})/)![1]!;
     (await roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD }))._unsafeUnwrap();
 
     expect(await shop.store.listOutbox(shop.workspaceId)).toMatchObject([{ idempotencyKey: `invitation:${bob.id}:0`, status: 'withdrawn', attempts: 1 }]);
     shop.clock.advance({ ms: DEFAULT_RETRY.maxDelayMs });
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0, unrecorded: 0 });
     expect(delivered).toHaveLength(1);
   });
 
@@ -87,7 +87,7 @@ describe('an invitation email that has not gone out yet', () => {
       [`invitation:${cy.id}:0`, 'pending'],
     ]);
     shop.mailerBack();
-    expect(await shop.retryAll()).toEqual({ delivered: 1, failed: 0, withdrawn: 0 });
+    expect(await shop.retryAll()).toEqual({ delivered: 1, failed: 0, withdrawn: 0, unrecorded: 0 });
     expect(shop.mailer.sent.map((m) => m.to)).toEqual(['cy@acme.com']);
   });
 
@@ -110,9 +110,9 @@ describe('an invitation email that has not gone out yet', () => {
     shop.mailerBack();
     // Sent up to the last millisecond of the link's life; at its expiry (inclusive, as statusAt reads it) it is not.
     shop.clock.set(new Date(Date.parse(bob.expiresAt) - 1));
-    expect((await shop.roster.deliverOutbox(1))._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0 });
+    expect((await shop.roster.deliverOutbox(1))._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0, unrecorded: 0 });
     shop.clock.set(new Date(bob.expiresAt));
-    expect((await shop.roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 1 });
+    expect((await shop.roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 1, unrecorded: 0 });
 
     expect(await shop.statuses()).toEqual([
       [`invitation:${bob.id}:0`, 'delivered'],
@@ -122,7 +122,7 @@ describe('an invitation email that has not gone out yet', () => {
     expect((await shop.store.listOutbox(shop.workspaceId, 'withdrawn'))[0]).toMatchObject({ text: '', html: null, attempts: 0 });
     // Not retried every ten minutes forever: it is done.
     shop.clock.advance({ days: 30 });
-    expect((await shop.roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0 });
+    expect((await shop.roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0, unrecorded: 0 });
   });
 
   it('of a resent invitation carries the new expiry, so the resend is sent after the first link would have lapsed', async () => {
@@ -132,7 +132,7 @@ describe('an invitation email that has not gone out yet', () => {
     (await shop.roster.resendInvitation(shop.ana, { invitationId: bob.id }))._unsafeUnwrap();
     shop.mailerBack();
     shop.clock.advance({ days: 2 }); // past the first link's expiry, well within the second's
-    expect((await shop.roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0 });
+    expect((await shop.roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0, unrecorded: 0 });
     expect(shop.sentTo('bob@acme.com').map((m) => m.idempotencyKey)).toEqual([`invitation:${bob.id}:1`]);
   });
 
@@ -145,7 +145,7 @@ describe('an invitation email that has not gone out yet', () => {
     (await shop.roster.changeSettings(shop.ana, { name: 'Acme Care' }))._unsafeUnwrap();
     expect((await shop.store.listOutbox(shop.workspaceId)).map((m) => m.status)).toEqual(['pending', 'pending']);
     shop.mailerBack();
-    expect(await shop.retryAll()).toEqual({ delivered: 2, failed: 0, withdrawn: 0 });
+    expect(await shop.retryAll()).toEqual({ delivered: 2, failed: 0, withdrawn: 0, unrecorded: 0 });
     expect(shop.sentTo('bob@acme.com').map((m) => m.idempotencyKey)).toEqual([`invitation:${bob.id}:0`]);
   });
 });
@@ -160,7 +160,7 @@ describe('a store of your own written before withdrawals', () => {
     await shop.invite('bob@acme.com');
     shop.mailerBack();
     shop.clock.advance({ days: 8 });
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0, unrecorded: 0 });
   });
 });
 
@@ -200,10 +200,10 @@ describe('a withdrawal racing a send', () => {
     const shop = await aShopWithASlowMailer();
     const bob = await shop.invite('bob@acme.com');
     shop.whileSending(async () => void (await shop.roster.revokeInvitation(shop.ana, { invitationId: bob.id }))._unsafeUnwrap());
-    expect((await shop.dispatcher.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0 });
+    expect((await shop.dispatcher.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0, unrecorded: 0 });
     expect(await shop.store.listOutbox(shop.workspaceId)).toMatchObject([{ status: 'withdrawn', deliveredAt: null, text: '' }]);
     shop.clock.advance({ hours: 1 });
-    expect((await shop.dispatcher.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0 });
+    expect((await shop.dispatcher.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0, unrecorded: 0 });
     expect(shop.sends).toEqual([`invitation:${bob.id}:0`]);
   });
 
@@ -211,13 +211,13 @@ describe('a withdrawal racing a send', () => {
     const shop = await aShopWithASlowMailer();
     const bob = await shop.invite('bob@acme.com');
     shop.whileSending(async () => void (await shop.roster.resendInvitation(shop.ana, { invitationId: bob.id }))._unsafeUnwrap(), true);
-    expect((await shop.dispatcher.deliverOutbox(1))._unsafeUnwrap()).toEqual({ delivered: 0, failed: 1, withdrawn: 0 });
+    expect((await shop.dispatcher.deliverOutbox(1))._unsafeUnwrap()).toEqual({ delivered: 0, failed: 1, withdrawn: 0, unrecorded: 0 });
     const [first, second] = await shop.store.listOutbox(shop.workspaceId);
     expect(first).toMatchObject({ idempotencyKey: `invitation:${bob.id}:0`, status: 'withdrawn', attempts: 0, lastError: null });
     expect(second).toMatchObject({ idempotencyKey: `invitation:${bob.id}:1`, status: 'pending' });
 
     shop.clock.advance({ hours: 1 });
-    expect((await shop.dispatcher.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0 });
+    expect((await shop.dispatcher.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0, unrecorded: 0 });
     expect(shop.sends).toEqual([`invitation:${bob.id}:0`, `invitation:${bob.id}:1`]);
   });
 });

@@ -49,7 +49,7 @@ describe('the outbox', () => {
     expect(pendingAfterInvites.every((m) => m.attempts >= 1 && m.lastError === 'mailer unavailable (simulated)')).toBe(true);
 
     // Nothing is retried before its backoff has passed.
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0, unrecorded: 0 });
 
     for (let round = 0; round < 30; round++) {
       if ((await roster.outbox(ana, 'pending'))._unsafeUnwrap().length === 0) break;
@@ -79,15 +79,15 @@ describe('the outbox', () => {
     const state = async () => (await roster.outbox(ana))._unsafeUnwrap()[0];
     expect(await state()).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: '2026-11-23T09:00:01.000Z' });
     clock.advance({ ms: 999 });
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0, unrecorded: 0 });
     clock.advance({ ms: 1 });
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 1, withdrawn: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 1, withdrawn: 0, unrecorded: 0 });
     expect(await state()).toMatchObject({ attempts: 2, nextAttemptAt: '2026-11-23T09:00:03.000Z' });
     clock.advance({ seconds: 2 });
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 1, withdrawn: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 1, withdrawn: 0, unrecorded: 0 });
     expect(await state()).toMatchObject({ attempts: 3, nextAttemptAt: '2026-11-23T09:00:07.000Z' });
     clock.advance({ seconds: 4 });
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0, unrecorded: 0 });
     expect(await state()).toMatchObject({ status: 'delivered', attempts: 4, deliveredAt: '2026-11-23T09:00:07.000Z' });
   });
 
@@ -100,10 +100,10 @@ describe('the outbox', () => {
     const pending = (await roster.outbox(ana, 'pending'))._unsafeUnwrap();
     expect(pending.map((m) => m.to).sort()).toEqual(['bob@acme.com', 'cy@acme.com']);
     expect(pending.every((m) => m.attempts === 0 && m.deliveredAt === null)).toBe(true);
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 2, failed: 0, withdrawn: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 2, failed: 0, withdrawn: 0, unrecorded: 0 });
     expect(mailer.sent.map((m) => m.to).sort()).toEqual(['bob@acme.com', 'cy@acme.com']);
     expect((await roster.outbox(ana, 'pending'))._unsafeUnwrap()).toEqual([]);
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0, unrecorded: 0 });
   });
 
   it('gives a resent invitation its own idempotency key, so the new link is not dropped as a duplicate', async () => {
@@ -212,10 +212,10 @@ describe('deliverOutbox(limit)', () => {
       expect(refused.issues.map((i) => i.path)).toEqual(['limit']);
     }
     expect(mailer.sent).toEqual([]);
-    expect((await roster.deliverOutbox(1))._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0 });
-    expect((await roster.deliverOutbox(2))._unsafeUnwrap()).toEqual({ delivered: 2, failed: 0, withdrawn: 0 });
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0 });
-    expect((await roster.deliverOutbox(undefined))._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0 });
+    expect((await roster.deliverOutbox(1))._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0, unrecorded: 0 });
+    expect((await roster.deliverOutbox(2))._unsafeUnwrap()).toEqual({ delivered: 2, failed: 0, withdrawn: 0, unrecorded: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0, unrecorded: 0 });
+    expect((await roster.deliverOutbox(undefined))._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0, unrecorded: 0 });
   });
 });
 
@@ -253,7 +253,7 @@ describe('immediate delivery (deliverImmediately)', () => {
     expect(sends).toEqual(['bob@acme.com']);
     expect((await store.listInvitations(workspaceId)).map((i) => i.email)).toEqual(['bob@acme.com']);
     // The send under way holds its lease: nobody else sends it meanwhile.
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0, unrecorded: 0 });
     release();
     await vi.waitFor(async () => expect((await roster.outbox(ana, 'delivered'))._unsafeUnwrap()).toHaveLength(1));
   });
@@ -286,5 +286,129 @@ describe('immediate delivery (deliverImmediately)', () => {
     }
     expect(() => createRoster({ deliveryWaitMs: 0 })).not.toThrow();
     expect(() => createRoster({ deliveryWaitMs: 2 ** 31 - 1 })).not.toThrow();
+  });
+});
+
+/**
+ * A memory store that, like PostgreSQL's `text`, refuses a NUL in `lastError`, and that fails to
+ * record the outcome of the messages to the addresses in `failFor`.
+ */
+function aPickyStore() {
+  const inner = new MemoryRosterStore();
+  const failFor = new Set<string>();
+  const toOf = new Map<string, string>();
+  const refuse = (id: string) => {
+    if (failFor.has(toOf.get(id) ?? '')) throw new Error('connection reset');
+  };
+  const store = new Proxy(inner, {
+    get(target, name) {
+      const original = Reflect.get(target, name, target) as unknown;
+      if (typeof original !== 'function') return original;
+      const call = (...args: unknown[]) => (original as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+      switch (name) {
+        case 'claimOutbox':
+        case 'claimOutboxMessages':
+          return async (...args: unknown[]) => {
+            const claimed = (await call(...args)) as { id: string; to: string }[];
+            for (const m of claimed) toOf.set(m.id, m.to);
+            return claimed;
+          };
+        case 'markFailed':
+          return async (id: string, error: string, at: Date) => {
+            if (error.includes('\u0000')) throw new Error('invalid byte sequence for encoding "UTF8": 0x00');
+            refuse(id);
+            return call(id, error, at);
+          };
+        case 'markDelivered':
+        case 'markWithdrawn':
+          return async (id: string, ...rest: unknown[]) => {
+            refuse(id);
+            return call(id, ...rest);
+          };
+        default:
+          return call;
+      }
+    },
+  }) as RosterStore;
+  return { store, failFor };
+}
+
+describe("a mailer's error, and a store that fails to record an outcome", () => {
+  it('records a mailer error holding a NUL, so one bounced address does not hold up everyone else\'s email', async () => {
+    const picky = aPickyStore();
+    let down = true;
+    const mailer: Mailer = {
+      send: async (m) => {
+        if (m.to === 'bob@acme.com') throw new Error('550 unknown user "bob\u0000"');
+        if (down) throw new Error('421 try later');
+      },
+    };
+    const { roster, ana, clock } = await aShop({ store: picky.store, mailer });
+    await roster.inviteAgent(ana, { email: 'bob@acme.com' });
+    clock.advance({ ms: 5 });
+    for (const email of ['cy@acme.com', 'di@acme.com', 'ed@acme.com']) await roster.inviteAgent(ana, { email });
+    down = false;
+    clock.advance({ minutes: 2 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 3, failed: 1, withdrawn: 0, unrecorded: 0 });
+    const bob = (await roster.outbox(ana, 'pending'))._unsafeUnwrap();
+    expect(bob.map((m) => [m.to, m.attempts, m.lastError])).toEqual([['bob@acme.com', 2, '550 unknown user "bob\uFFFD"']]);
+  });
+
+  it('keeps lastError storable: NUL and unpaired surrogates replaced, pairs kept, at most 1,000 code units', async () => {
+    const thrown: unknown[] = [
+      new Error(`a\u0000b\uD800c\uDC00d😀${'x'.repeat(5_000)}`),
+      `${'y'.repeat(999)}😀`, // the cut falls inside the pair
+      Object.create(null), // String() throws on it
+      42,
+    ];
+    let call = 0;
+    const mailer: Mailer = { send: async () => { throw thrown[call++]; } };
+    const { roster, ana } = await aShop({ mailer, deliverImmediately: false, plan: 'enterprise' });
+    for (const name of ['bob', 'cy', 'dee', 'eve']) await roster.inviteAgent(ana, { email: `${name}@acme.com` });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toMatchObject({ failed: 4, unrecorded: 0 });
+    const errors = (await roster.outbox(ana, 'pending'))._unsafeUnwrap().map((m) => m.lastError!);
+    expect(errors[0]).toBe(`a\uFFFDb\uFFFDc\uFFFDd😀${'x'.repeat(1_000 - 9)}`);
+    expect(errors[1]).toBe(`${'y'.repeat(999)}\uFFFD`);
+    expect(errors[2]).toBe('unprintable error');
+    expect(errors[3]).toBe('42');
+    for (const e of errors) expect(e.length).toBeLessThanOrEqual(1_000);
+  });
+
+  it('goes on with the batch when the store fails to record one message, counting it in unrecorded', async () => {
+    const picky = aPickyStore();
+    const mailer = new CapturingMailer();
+    mailer.failWhen = (m) => m.to === 'cy@acme.com';
+    const { roster, ana, invite, clock } = await aShop({ store: picky.store, mailer, deliverImmediately: false, plan: 'enterprise' });
+    for (const name of ['bob', 'cy', 'dee', 'eve', 'fay']) {
+      await invite(`${name}@acme.com`);
+      clock.advance({ ms: 1 }); // due in this order
+    }
+    picky.failFor.add('bob@acme.com').add('eve@acme.com');
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 2, failed: 1, withdrawn: 0, unrecorded: 2 });
+    expect(mailer.sent.map((m) => m.to)).toEqual(['bob@acme.com', 'dee@acme.com', 'eve@acme.com', 'fay@acme.com']);
+    // The two unrecorded stay leased, then come due again: sent a second time, with the same key.
+    picky.failFor.clear();
+    mailer.failWhen = () => false;
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0, unrecorded: 0 });
+    clock.advance({ minutes: 2 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 3, failed: 0, withdrawn: 0, unrecorded: 0 });
+    expect((await roster.outbox(ana, 'pending'))._unsafeUnwrap()).toEqual([]);
+  });
+
+  it('stops the run at the second failure in a row to record, leaving the rest leased and unsent', async () => {
+    const picky = aPickyStore();
+    const { roster, ana, invite, clock, mailer } = await aShop({ store: picky.store, deliverImmediately: false, plan: 'enterprise' });
+    for (const name of ['bob', 'cy', 'dee', 'eve']) {
+      await invite(`${name}@acme.com`);
+      clock.advance({ ms: 1 });
+    }
+    picky.failFor.add('bob@acme.com').add('cy@acme.com');
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0, unrecorded: 2 });
+    expect(mailer.sent.map((m) => m.to)).toEqual(['bob@acme.com', 'cy@acme.com']);
+    picky.failFor.clear();
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0, unrecorded: 0 });
+    clock.advance({ minutes: 2 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 4, failed: 0, withdrawn: 0, unrecorded: 0 });
+    expect((await roster.outbox(ana, 'pending'))._unsafeUnwrap()).toEqual([]);
   });
 });

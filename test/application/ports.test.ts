@@ -462,7 +462,7 @@ describe('a failing store', () => {
     expect(mailer.sent).toEqual([]);
     expect((await roster.outbox(ana, 'pending'))._unsafeUnwrap()).toHaveLength(1);
     broken.failing.clear();
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0, unrecorded: 0 });
     expect(mailer.sent.map((m) => m.to)).toEqual(['bob@acme.com']);
   });
 

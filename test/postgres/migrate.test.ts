@@ -2,11 +2,13 @@
  * `migrate()`: idempotent, one instance applies while the others wait, all or nothing, and the
  * embedded SQL is the SQL shipped in `sql/migrations`.
  */
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WorkspaceId } from 'agent-roster';
 import { migrate, MIGRATIONS, PostgresRosterStore, type Migration } from 'agent-roster/postgres';
-import { freshDatabase, type FreshDatabase } from '../support/postgres';
+import { freshDatabase, postgresTarget, type FreshDatabase } from '../support/postgres';
 
 let db: FreshDatabase;
 const ALL = ['0001_roster', '0002_outbox_withdrawal', '0003_routing_chunks', '0004_outbox_pages', '0005_routing_chunk_versions', '0006_filtered_page_indexes'];
@@ -108,6 +110,70 @@ describe('migrate()', () => {
     const newer: Migration = { version: 99, name: '0099_future', sql: 'CREATE TABLE from_the_future (id int);' };
     await migrate(db.pool, [...MIGRATIONS, newer]);
     expect(await migrate(db.pool)).toEqual({ applied: [], alreadyApplied: ALL });
+  });
+});
+
+/** A pool of its own on the test database, as `user` if given, with `config` (server only). */
+function aPool(config: pg.PoolConfig = {}): pg.Pool {
+  const target = postgresTarget();
+  if (target.kind !== 'server') throw new Error('server only');
+  const url = new URL(target.url);
+  url.pathname = `/${db.name}`;
+  if (config.user) url.username = config.user;
+  const pool = new pg.Pool({ ...config, connectionString: url.toString() });
+  pool.on('error', () => {});
+  return pool;
+}
+
+describe.runIf(postgresTarget().kind === 'server')('migrate() on an application\'s pool', () => {
+  beforeEach(async () => {
+    db = await freshDatabase();
+  });
+  afterEach(() => db?.close());
+
+  it('does nothing that needs CREATE when nothing is pending, so a role with the documented grants can call it on every start', async () => {
+    await migrate(db.pool);
+    const role = `app_${randomBytes(6).toString('hex')}`;
+    await db.pool.query(`CREATE ROLE ${role} LOGIN`);
+    const app = aPool({ user: role, max: 2 });
+    try {
+      // docs/guides/storage-postgres.md, "Privileges", and no CREATE on the schema for anyone.
+      await db.pool.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+      await db.pool.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
+      await db.pool.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
+      expect(await migrate(app)).toEqual({ applied: [], alreadyApplied: ALL });
+      expect(await migrate(app)).toEqual({ applied: [], alreadyApplied: ALL });
+      // A pending migration still needs the owner.
+      const newer: Migration = { version: 99, name: '0099_future', sql: 'CREATE TABLE from_the_future (id int);' };
+      await expect(migrate(app, [...MIGRATIONS, newer])).rejects.toMatchObject({ code: '42501' });
+      // An edited one is still refused, lock or no lock.
+      await expect(migrate(app, MIGRATIONS.map((m) => ({ ...m, sql: `${m.sql}\n-- edited` })))).rejects.toThrow(/was changed after it was applied/);
+    } finally {
+      await app.end();
+      await db.pool.query(`DROP OWNED BY ${role}`);
+      await db.pool.query(`DROP ROLE ${role}`);
+    }
+  });
+
+  it('waits for another instance migrating, whatever lock_timeout and statement_timeout the pool sets, and leaves them set', async () => {
+    const holder = await db.pool.connect();
+    await holder.query('BEGIN');
+    await holder.query(`SELECT pg_advisory_xact_lock(hashtextextended('agent-roster migrations', 0))`);
+    // The pool the guide recommends with lockWorkspaces, with shorter timeouts than the wait.
+    const app = aPool({ max: 1, lock_timeout: 200, statement_timeout: 500 } as pg.PoolConfig);
+    try {
+      const started = performance.now();
+      const migrating = migrate(app);
+      setTimeout(() => void holder.query('COMMIT'), 1_200);
+      expect(await migrating).toEqual({ applied: ALL, alreadyApplied: [] });
+      expect(performance.now() - started).toBeGreaterThan(1_000);
+      // SET LOCAL: the commands' connection keeps the pool's settings.
+      expect((await app.query('SHOW lock_timeout')).rows).toEqual([{ lock_timeout: '200ms' }]);
+      expect((await app.query('SHOW statement_timeout')).rows).toEqual([{ statement_timeout: '500ms' }]);
+    } finally {
+      holder.release();
+      await app.end();
+    }
   });
 });
 

@@ -198,7 +198,7 @@ describe.each([false, true])('PostgresRosterStore under concurrent use cases (lo
     expect((await shop.store.listOutbox(shop.workspaceId, 'withdrawn')).map((m) => m.idempotencyKey).sort()).toEqual(
       lapsed.map((i) => `invitation:${i.id}:0`).sort(),
     );
-    expect((await shop.roster.deliverOutbox(1000))._unsafeUnwrap()).toEqual({ delivered: 2, failed: 0, withdrawn: 0 });
+    expect((await shop.roster.deliverOutbox(1000))._unsafeUnwrap()).toEqual({ delivered: 2, failed: 0, withdrawn: 0, unrecorded: 0 });
     expect(await shop.store.listOutbox(shop.workspaceId, 'pending')).toEqual([]);
     console.log(`[postgres] 4 commands racing over 150 lapsed invitations: ${JSON.stringify(tally)}`);
   });

@@ -8,7 +8,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CapturingMailer, createRoster, MemoryIdentity, type ActorRef, type Identity } from 'agent-roster';
-import { migrate, PostgresRosterStore } from 'agent-roster/postgres';
+import { migrate, PostgresRosterStore, type SqlPool } from 'agent-roster/postgres';
 import type { WorkspaceId } from '../../src/domain/ids';
 import { freshDatabase, postgresTarget, type FreshDatabase } from '../support/postgres';
 
@@ -56,6 +56,76 @@ describe('PostgresRosterStore sessions are opt-in', () => {
     expect(new PostgresRosterStore(db.pool).begin).toBeUndefined();
     expect(new PostgresRosterStore(db.pool, { lockWorkspaces: false }).begin).toBeUndefined();
     expect(typeof new PostgresRosterStore(db.pool, LOCKING).begin).toBe('function');
+  });
+});
+
+/**
+ * A pool whose connections refuse a statement while another is running on them, as pg 9 will
+ * (pg 8 queues it and warns), and log the statements they are asked for in order.
+ */
+function aStrictPool() {
+  const asked: string[] = [];
+  const overlaps: string[] = [];
+  const pool: SqlPool = {
+    query: async () => ({ rows: [], rowCount: 0 }),
+    connect: async () => {
+      let busy = false;
+      return {
+        query: async (text: string) => {
+          asked.push(text.replace(/\s+/g, ' ').trim());
+          if (busy) overlaps.push(text);
+          busy = true;
+          await sleep(2);
+          busy = false;
+          return { rows: [], rowCount: 0 };
+        },
+        release: () => undefined,
+      };
+    },
+  };
+  return { pool, asked, overlaps };
+}
+
+describe("a session's statements on its connection", () => {
+  it('run one at a time, in the order asked, when a use case reads in parallel', async () => {
+    const strict = aStrictPool();
+    const session = await new PostgresRosterStore(strict.pool, LOCKING).begin!();
+    const ws = 'ws_1' as WorkspaceId;
+    await session.lockWorkspace(ws);
+    const reads = await Promise.all([
+      session.loadAgent(ws, 'agt_1' as never),
+      session.emailHolder(ws, 'bob@acme.com' as never),
+      session.departmentNameTaken(ws, 'sales'),
+      session.loadInvitation(ws, 'inv_1' as never),
+    ]);
+    await session.end();
+    expect(reads).toEqual([null, null, false, null]);
+    expect(strict.overlaps).toEqual([]);
+    expect(strict.asked).toEqual([
+      'BEGIN ISOLATION LEVEL READ COMMITTED',
+      expect.stringMatching(/FROM workspaces .*FOR NO KEY UPDATE$/),
+      expect.stringMatching(/FROM agents /),
+      expect.stringMatching(/FROM email_claims /),
+      expect.stringMatching(/FROM departments /),
+      expect.stringMatching(/FROM invitations /),
+      'ROLLBACK',
+    ]);
+  });
+
+  it('end() rolls back after the statements already running, and those still waiting do not run', async () => {
+    const strict = aStrictPool();
+    const session = await new PostgresRosterStore(strict.pool, LOCKING).begin!();
+    const ws = 'ws_1' as WorkspaceId;
+    await session.lockWorkspace(ws);
+    const running = session.loadAgent(ws, 'agt_1' as never);
+    const waiting = expect(session.loadInvitation(ws, 'inv_1' as never)).rejects.toThrow(/session has ended/);
+    await Promise.resolve();
+    await session.end();
+    expect(await running).toBeNull();
+    await waiting;
+    expect(strict.overlaps).toEqual([]);
+    expect(strict.asked.at(-1)).toBe('ROLLBACK');
+    expect(strict.asked.filter((t) => /invitations/.test(t))).toEqual([]);
   });
 });
 
@@ -152,5 +222,39 @@ describe.runIf(onServer)('PostgresRosterStore sessions on a server', () => {
     if (accepted === 'stuck') return;
     expect(accepted.filter((r) => r.isOk())).toHaveLength(12);
     expect((await pool.query('SELECT count(*)::int AS n FROM session_test_logins')).rows[0]).toEqual({ n: 12 });
+  });
+
+  it('never asks a pg client for a query while it is executing one, so pg does not warn', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const pool = aPool(4);
+      // What pg checks before it warns (its private queue), checked on every call.
+      let overlaps = 0;
+      pool.on('connect', (client) => {
+        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+        const pg = client as unknown as { _activeQuery: unknown; _queryQueue: unknown[] };
+        (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
+          if (pg._activeQuery || pg._queryQueue.length > 0) overlaps++;
+          return query(...args);
+        };
+      });
+      const mailer = new CapturingMailer();
+      const roster = createRoster({ store: new PostgresRosterStore(pool, LOCKING), mailer });
+      const { ana } = await aWorkspace(new PostgresRosterStore(pool, LOCKING));
+      const sales = (await roster.createDepartment(ana, { name: 'Sales' }))._unsafeUnwrap().state.department.id;
+      for (const email of ['bob@acme.com', 'cy@acme.com']) (await roster.inviteAgent(ana, { email, departmentIds: [sales] }))._unsafeUnwrap();
+      const accepted = await Promise.all(
+        ['bob@acme.com', 'cy@acme.com'].map((email) => roster.acceptInvitation({ token: mailer.lastTokenFor(email) ?? '', name: 'Agent', password: PASSWORD })),
+      );
+      expect(accepted.map((r) => r.isOk())).toEqual([true, true]);
+      (await roster.editAgent(ana, { agentId: accepted[0]!._unsafeUnwrap().state.agent.id, email: 'bobby@acme.com' }))._unsafeUnwrap();
+      await sleep(20); // process.emitWarning reports on a later tick
+      expect(overlaps).toBe(0);
+      expect(warnings.filter((w) => w.includes('already executing a query'))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });

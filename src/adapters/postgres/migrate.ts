@@ -27,21 +27,49 @@ async function sha256Hex(text: string): Promise<string> {
 
 type Applied = { version: number; name: string; checksum: string };
 
-async function applyPending(client: SqlClient, migrations: readonly Migration[]): Promise<MigrationReport> {
-  await client.query(LOCK);
-  await client.query(LEDGER);
-  const { rows } = await client.query('SELECT version, name, checksum FROM agent_roster_migrations');
-  const applied = new Map((rows as Applied[]).map((r) => [Number(r.version), r]));
-  const report = { applied: [] as string[], alreadyApplied: [] as string[] };
+/** The ledger's rows by version; none when the ledger does not exist yet. A read needs no CREATE. */
+async function readLedger(client: SqlClient): Promise<Map<number, Applied>> {
+  const { rows } = await client.query(`SELECT to_regclass('agent_roster_migrations') IS NOT NULL AS present`);
+  if (!(rows[0] as { present: boolean }).present) return new Map();
+  const ledger = await client.query('SELECT version, name, checksum FROM agent_roster_migrations');
+  return new Map((ledger.rows as Applied[]).map((r) => [Number(r.version), r]));
+}
+
+/** The migrations, in order, with their checksums, refusing one edited after it was applied. */
+async function plan(migrations: readonly Migration[], applied: ReadonlyMap<number, Applied>) {
+  const steps = [];
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     const checksum = await sha256Hex(migration.sql);
     const done = applied.get(migration.version);
+    // An edited migration would leave databases that ran the old text and new ones that run
+    // the new text with different schemas under one version number: refuse loudly.
+    if (done && done.checksum !== checksum) {
+      throw new Error(`agent-roster migration ${migration.name} was changed after it was applied (checksum ${done.checksum} in the database)`);
+    }
+    steps.push({ migration, checksum, done: Boolean(done) });
+  }
+  return steps;
+}
+
+async function applyPending(client: SqlClient, migrations: readonly Migration[]): Promise<MigrationReport> {
+  // Read first, without the lock: when every migration is recorded (every start but the first
+  // after an upgrade), there is nothing to wait for and nothing that needs CREATE on the schema,
+  // so an application role with only the documented grants can call migrate on every start.
+  let steps = await plan(migrations, await readLedger(client));
+  if (steps.some((s) => !s.done)) {
+    // A migration waits as long as it has to, for another instance's migration (the lock) and for
+    // the table locks its DDL needs: the pool's lock_timeout and statement_timeout are meant for
+    // commands, and would fail the start-up of every instance but the one migrating.
+    await client.query('SET LOCAL lock_timeout = 0');
+    await client.query('SET LOCAL statement_timeout = 0');
+    await client.query(LOCK);
+    await client.query(LEDGER);
+    // Read again under the lock: another instance may have applied them meanwhile.
+    steps = await plan(migrations, await readLedger(client));
+  }
+  const report = { applied: [] as string[], alreadyApplied: [] as string[] };
+  for (const { migration, checksum, done } of steps) {
     if (done) {
-      // An edited migration would leave databases that ran the old text and new ones that run
-      // the new text with different schemas under one version number: refuse loudly.
-      if (done.checksum !== checksum) {
-        throw new Error(`agent-roster migration ${migration.name} was changed after it was applied (checksum ${done.checksum} in the database)`);
-      }
       report.alreadyApplied.push(migration.name);
       continue;
     }
@@ -62,6 +90,11 @@ async function applyPending(client: SqlClient, migrations: readonly Migration[])
  * safe to call from every instance at start-up: they queue on the lock, one applies, the rest
  * find nothing to do. A failure rolls everything back. Versions the database has and this
  * package does not know (a newer release migrated it) are left alone.
+ *
+ * With nothing pending it only reads the ledger: no lock, no CREATE, so a role with the
+ * application's grants may call it. With something pending it needs CREATE on the schema, and it
+ * waits without limit (`lock_timeout` and `statement_timeout` are set to 0 for its transaction
+ * only), for another instance's migration and for its DDL's table locks.
  *
  * @example
  * import pg from 'pg';

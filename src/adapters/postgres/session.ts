@@ -65,6 +65,13 @@ export class PostgresSession implements RosterSession {
   #broken: Error | undefined;
   #ended = false;
   #leave: (() => void) | null = null;
+  /**
+   * The end of the line of statements for `#client`, which never rejects. A `pg` client runs one
+   * query at a time and queues the rest, but warns (deprecated, to be removed in pg 9) when asked
+   * for a second before the first answered; the roster reads in parallel (`ResultAsync.combine`),
+   * so the session queues them itself, in the order asked, and `commit` and `end` wait their turn.
+   */
+  #line: Promise<unknown> = Promise.resolve();
   readonly #onError = (error: Error) => {
     this.#broken ??= error;
   };
@@ -79,9 +86,25 @@ export class PostgresSession implements RosterSession {
     return this.#client ? this.#ownReads : this.#poolReads;
   }
 
+  /** Runs `work` once every statement asked for before it has answered. */
+  #inLine<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#line.then(work);
+    this.#line = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Runs `work` on `#client` in its turn, unless the session ended while it waited. */
+  #inTurn<T>(work: (client: SqlClient) => Promise<T>): Promise<T> {
+    const client = this.#client;
+    return this.#inLine(() => {
+      if (this.#client !== client || !client) throw new Error('agent-roster: this session has ended');
+      return work(client);
+    });
+  }
+
   async #onOwnConnection(text: string, values: unknown[]) {
     if (this.#ended || !this.#client) throw new Error('agent-roster: this session has ended');
-    return this.#client.query(text, values);
+    return this.#inTurn((client) => client.query(text, values));
   }
 
   async lockWorkspace(id: WorkspaceId): Promise<LockOutcome> {
@@ -106,8 +129,10 @@ export class PostgresSession implements RosterSession {
       // Open before BEGIN is sent, so that a failed BEGIN is rolled back (and the connection
       // proven healthy or dropped) by end(), like any other failure inside the transaction.
       this.#open = true;
-      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-      const { rows } = await client.query('SELECT data, version FROM workspaces WHERE id = $1 FOR NO KEY UPDATE', [id]);
+      const { rows } = await this.#inTurn(async (c) => {
+        await c.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+        return c.query('SELECT data, version FROM workspaces WHERE id = $1 FOR NO KEY UPDATE', [id]);
+      });
       const row = rows[0] as { data: unknown; version: number | string } | undefined;
       return { locked: true, workspace: row ? versioned(row) : null };
     } catch (error) {
@@ -127,8 +152,11 @@ export class PostgresSession implements RosterSession {
     }
     const queues = this.#deps.queues.prepare(commit);
     try {
-      const end = await writeCommit(client, commit, queues);
-      await client.query(end.commit ? 'COMMIT' : 'ROLLBACK');
+      const end = await this.#inTurn(async (c) => {
+        const ending = await writeCommit(c, commit, queues);
+        await c.query(ending.commit ? 'COMMIT' : 'ROLLBACK');
+        return ending;
+      });
       this.#open = false;
       if (end.value.committed) this.#deps.queues.rememberWrites(queues);
       return end.value;
@@ -150,8 +178,10 @@ export class PostgresSession implements RosterSession {
     this.#client = null;
     if (client) {
       // A ROLLBACK that goes through proves the connection healthy; one that fails means it is
-      // gone, and the pool must drop it rather than lend out a half-open transaction.
-      if (this.#open) this.#broken ??= await rollbackQuietly(client);
+      // gone, and the pool must drop it rather than lend out a half-open transaction. It waits
+      // for the statements already running (a read that failed fast may have left others in
+      // flight); those still waiting their turn find the session ended and do not run.
+      if (this.#open) this.#broken ??= await this.#inLine(() => rollbackQuietly(client));
       this.#open = false;
       client.removeListener?.('error', this.#onError);
       client.release(this.#broken);

@@ -426,10 +426,11 @@ export class PostgresRosterStore implements RosterStore {
 
   async markFailed(id: string, error: string, retryAt: Date): Promise<void> {
     // The lease ends with the attempt, so the retry time alone decides when it is due again.
+    // `text` refuses NUL; the roster replaces it already, a host calling the store may not.
     await this.#pool.query(
       `UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3::timestamptz, lease_until = NULL
        WHERE id = $1 AND status = 'pending'`,
-      [id, error, retryAt.toISOString()],
+      [id, error.replace(/\0/g, '\uFFFD'), retryAt.toISOString()],
     );
   }
 
