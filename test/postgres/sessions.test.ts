@@ -127,6 +127,36 @@ describe("a session's statements on its connection", () => {
     expect(strict.asked.at(-1)).toBe('ROLLBACK');
     expect(strict.asked.filter((t) => /invitations/.test(t))).toEqual([]);
   });
+
+  it('hands the workspace on only once its rollback is done, even when end() is called twice at once', async () => {
+    const strict = aStrictPool();
+    // Note when each ROLLBACK is done, not only when it is asked.
+    const connect = strict.pool.connect.bind(strict.pool);
+    strict.pool.connect = async () => {
+      const client = await connect();
+      const query = client.query.bind(client);
+      return Object.assign(client, {
+        query: async (text: string, values?: readonly unknown[]) => {
+          const answer = await query(text, values as never);
+          if (text === 'ROLLBACK') strict.asked.push('ROLLBACK done');
+          return answer;
+        },
+      });
+    };
+    const store = new PostgresRosterStore(strict.pool, LOCKING);
+    const ws = 'ws_1' as WorkspaceId;
+    const first = await store.begin!();
+    await first.lockWorkspace(ws);
+    const second = await store.begin!();
+    const waiting = second.lockWorkspace(ws);
+    await Promise.all([first.end(), first.end()]);
+    await waiting;
+    await second.end();
+    // The second session's BEGIN comes after the first one's ROLLBACK is done, not while it runs.
+    expect(strict.asked.filter((t) => /^(BEGIN|ROLLBACK)/.test(t))).toEqual([
+      'BEGIN ISOLATION LEVEL READ COMMITTED', 'ROLLBACK', 'ROLLBACK done', 'BEGIN ISOLATION LEVEL READ COMMITTED', 'ROLLBACK', 'ROLLBACK done',
+    ]);
+  });
 });
 
 describe.runIf(onServer)('PostgresRosterStore sessions on a server', () => {

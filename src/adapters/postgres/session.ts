@@ -65,6 +65,7 @@ export class PostgresSession implements RosterSession {
   #broken: Error | undefined;
   #ended = false;
   #leave: (() => void) | null = null;
+  #ending: Promise<void> | undefined;
   /**
    * The end of the line of statements for `#client`, which never rejects. A `pg` client runs one
    * query at a time and queues the rest, but warns (deprecated, to be removed in pg 9) when asked
@@ -171,8 +172,16 @@ export class PostgresSession implements RosterSession {
     }
   }
 
-  async end(): Promise<void> {
-    if (this.#ended && !this.#client && !this.#leave) return;
+  /**
+   * Ends the session: rolls back what it did not commit, gives its connection back and hands the
+   * workspace on. A second call, even one made while the first is rolling back, waits for the same
+   * end rather than handing the workspace on before the rollback is done.
+   */
+  end(): Promise<void> {
+    return (this.#ending ??= this.#end());
+  }
+
+  async #end(): Promise<void> {
     this.#ended = true;
     const client = this.#client;
     this.#client = null;
