@@ -1698,7 +1698,9 @@ class PairArbitrary extends fc.Arbitrary<Pair> {
 }
 
 /**
- * `fc.commands` over {@link RosterCommand} and, unless `concurrency: false`, {@link ConcurrentCommands}.
+ * `fc.commands` over {@link RosterCommand} and, unless `concurrency: false`, pairs of steps:
+ * {@link ConcurrentCommands} (two at once, among them two accepts racing for the last seat), which
+ * shrink to {@link SequentialCommands} (the same two, one after the other) before either alone.
  *
  * @example
  * fc.asyncProperty(workspaceSetupArb(), rosterCommandsArb(), (setup, commands) => runRosterCommands(() => rosterDriver(), setup, commands));
