@@ -69,8 +69,8 @@ export type StepTarget = 'self' | 'owner' | RecentPick | Readonly<{ other: Recen
 /**
  * Which invitation an accept presents a link of: the `n`-th most recently sent of any invitation
  * ever sent (accepted, revoked and expired ones too: their refusals are rules as well), or
- * (`{ pending: n }`) the `n`-th most recently sent of those still pending and not past their
- * expiry — the step is skipped while there is none.
+ * (`{ pending: n }`) the `n`-th most recently sent of those still pending — past their expiry
+ * too, when the system has not recorded it yet — the step is skipped while there is none.
  *
  * @example const theNewestStillOpen: InvitationPick = { pending: 0 };
  */
@@ -391,9 +391,12 @@ function resolveTarget(m: RosterModel, actor: string, p: StepTarget): string {
   if (typeof p === 'object') return pickFrom(recent([...m.agents.keys()].filter((email) => email !== m.owner)), p.other)!;
   return pickFrom(recent(m.agents.keys()), p)!;
 }
-/** Indexes of the invitations still pending and not lapsed, the most recently sent first. */
+/**
+ * Indexes of the invitations still pending, the most recently sent first: lapsed ones too (past
+ * their expiry, maybe not yet recorded), whose accept the rules refuse.
+ */
 function openInvitations(m: RosterModel): number[] {
-  return m.invitations.flatMap((i, index) => (i.status === 'pending' && !m.lapsed(i) ? [index] : [])).reverse();
+  return m.invitations.flatMap((i, index) => (i.status === 'pending' ? [index] : [])).reverse();
 }
 /** The index of the invitation an accept names; -1 when there is none to name. */
 function resolveInvitation(m: RosterModel, p: InvitationPick): number {
