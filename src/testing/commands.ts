@@ -1422,7 +1422,7 @@ export type RosterPropertyOptions<Omitted extends RosterStep['kind'] = RosterSte
   /**
    * Most commands per sequence (default 50; a run draws from none to this many). Longer sequences
    * reach bigger teams, deletions, handovers and races: measured on the kit's own roster (1,000
-   * runs, seeds 1, 2, 42), 25 gave a median of 9 steps a run and 50 about 20.
+   * runs, seeds 1, 2, 42), 25 gave a median of 8 steps a run and 50 about 18.
    */
   maxCommands?: number;
   /** The replay path fast-check printed with a counterexample (`/*replayPath="…"*\/`). */
