@@ -55,12 +55,26 @@ export type RecentPick = number;
 export type StepActor = 'owner' | RecentPick;
 
 /**
- * The agent a step acts on: the actor itself, the owner (where most rules about agents bite), or
- * the `n`-th most recently joined agent.
+ * The agent a step acts on: the actor itself, the owner (where most rules about agents bite), the
+ * `n`-th most recently joined agent, or (`{ other: n }`) the `n`-th most recently joined of the
+ * agents other than the owner — the step is skipped while there is nobody else. Generated steps that delete
+ * an agent or hand the workspace over mostly name `{ other: n }`: with a small team, any agent is
+ * too often the owner, whom the rules protect.
  *
  * @example const self: StepTarget = 'self';
+ * @example const newestMember: StepTarget = { other: 0 };
  */
-export type StepTarget = 'self' | 'owner' | RecentPick;
+export type StepTarget = 'self' | 'owner' | RecentPick | Readonly<{ other: RecentPick }>;
+
+/**
+ * Which invitation an accept presents a link of: the `n`-th most recently sent of any invitation
+ * ever sent (accepted, revoked and expired ones too: their refusals are rules as well), or
+ * (`{ pending: n }`) the `n`-th most recently sent of those still pending — past their expiry
+ * too, when the system has not recorded it yet — the step is skipped while there is none.
+ *
+ * @example const theNewestStillOpen: InvitationPick = { pending: 0 };
+ */
+export type InvitationPick = RecentPick | Readonly<{ pending: RecentPick }>;
 
 /**
  * One step of a sequence. Emails and department names come from small pools so that steps
@@ -74,8 +88,8 @@ export type RosterStep =
   | Readonly<{ kind: 'resend' | 'revoke'; actor: StepActor; invitation: RecentPick }>
   | Readonly<{
       kind: 'accept';
-      /** Any invitation ever sent, the newest first. */
-      invitation: RecentPick;
+      /** Any invitation ever sent, the newest first, or one still pending: see {@link InvitationPick}. */
+      invitation: InvitationPick;
       /** The invitation's current link, one a resend replaced, or one never issued. */
       token: 'current' | 'superseded' | 'made-up';
       /**
@@ -90,7 +104,7 @@ export type RosterStep =
   | Readonly<{ kind: 'changeRole'; actor: StepActor; agent: StepTarget; role: Role }>
   | Readonly<{ kind: 'activate' | 'deactivate' | 'deleteAgent'; actor: StepActor; agent: StepTarget }>
   | Readonly<{ kind: 'setAvailability'; actor: StepActor; agent: StepTarget; availability: Availability }>
-  | Readonly<{ kind: 'transferOwnership'; actor: StepActor; to: RecentPick; formerOwnerRole: Role }>
+  | Readonly<{ kind: 'transferOwnership'; actor: StepActor; to: StepTarget; formerOwnerRole: Role }>
   | Readonly<{ kind: 'createDepartment'; actor: StepActor; name: PoolDepartmentName }>
   | Readonly<{ kind: 'renameDepartment'; actor: StepActor; department: RecentPick; name: PoolDepartmentName }>
   | Readonly<{ kind: 'deleteDepartment'; actor: StepActor; department: RecentPick }>
@@ -372,7 +386,22 @@ function resolveActor(m: RosterModel, p: StepActor): string {
   return pickFrom(recent([...m.agents.keys()].filter((email) => email !== m.owner)), p) ?? m.owner;
 }
 function resolveTarget(m: RosterModel, actor: string, p: StepTarget): string {
-  return p === 'self' ? actor : p === 'owner' ? m.owner : pickFrom(recent(m.agents.keys()), p)!;
+  if (p === 'self') return actor;
+  if (p === 'owner') return m.owner;
+  if (typeof p === 'object') return pickFrom(recent([...m.agents.keys()].filter((email) => email !== m.owner)), p.other)!;
+  return pickFrom(recent(m.agents.keys()), p)!;
+}
+/**
+ * Indexes of the invitations still pending, the most recently sent first: lapsed ones too (past
+ * their expiry, maybe not yet recorded), whose accept the rules refuse.
+ */
+function openInvitations(m: RosterModel): number[] {
+  return m.invitations.flatMap((i, index) => (i.status === 'pending' ? [index] : [])).reverse();
+}
+/** The index of the invitation an accept names; -1 when there is none to name. */
+function resolveInvitation(m: RosterModel, p: InvitationPick): number {
+  if (typeof p === 'object') return pickFrom(openInvitations(m), p.pending) ?? -1;
+  return m.invitations.length === 0 ? -1 : m.invitations.length - 1 - (p % m.invitations.length);
 }
 function resolveDepartments(m: RosterModel, picks: readonly RecentPick[]): string[] {
   const keys = recent(m.departments.keys());
@@ -390,13 +419,17 @@ function runnable(step: RosterStep, m: RosterModel): boolean {
     case 'revoke':
       return m.invitations.length > 0;
     case 'accept':
+      if (typeof step.invitation === 'object') return openInvitations(m).length > 0;
       return m.invitations.length > 0 || step.token === 'made-up';
     case 'renameDepartment':
     case 'deleteDepartment':
     case 'removeFromDepartment':
       return m.departments.size > 0;
+    case 'transferOwnership':
+      return typeof step.to !== 'object' || m.agents.size > 1;
     default:
-      return true;
+      // `{ other: n }` names somebody other than the owner: skipped while there is nobody else.
+      return !('agent' in step && typeof step.agent === 'object') || m.agents.size > 1;
   }
 }
 
@@ -594,7 +627,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
       };
     }
     case 'transferOwnership': {
-      const to = pickFrom(recent(m.agents.keys()), step.to)!;
+      const to = resolveTarget(m, actor, step.to);
       return {
         label: `${by} hand the workspace to ${to}, staying ${step.formerOwnerRole}`,
         expect: (m) =>
@@ -737,7 +770,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
 }
 
 function resolveAccept(step: Extract<RosterStep, { kind: 'accept' }>, m: RosterModel): Resolved {
-  const index = m.invitations.length === 0 ? -1 : m.invitations.length - 1 - (step.invitation % m.invitations.length);
+  const index = resolveInvitation(m, step.invitation);
   const inv = m.invitations[index];
   // Which of the invitation's links is presented, fixed now: a concurrent resend must not change it.
   const ordinal = !inv || step.token === 'made-up' ? null : step.token === 'current' ? inv.tokens - 1 : inv.tokens >= 2 ? inv.tokens - 2 : null;
@@ -1191,9 +1224,18 @@ export class ConcurrentCommands implements fc.AsyncCommand<RosterModel, RosterRe
     readonly second: RosterStep,
   ) {}
 
-  /** Both steps must have something to name. */
+  /**
+   * Both steps must have something to name; two accepts of open invitations (`{ pending: n }`)
+   * must name two different ones: that pair is the race for the last seat.
+   */
   check(m: Readonly<RosterModel>): boolean {
-    return runnable(this.first, m as RosterModel) && runnable(this.second, m as RosterModel);
+    const model = m as RosterModel;
+    if (!runnable(this.first, model) || !runnable(this.second, model)) return false;
+    const [a, b] = [this.first, this.second];
+    if (a.kind === 'accept' && b.kind === 'accept' && typeof a.invitation === 'object' && typeof b.invitation === 'object') {
+      return resolveInvitation(model, a.invitation) !== resolveInvitation(model, b.invitation);
+    }
+    return true;
   }
 
   /** Runs both at once, then finds an order that explains what happened. */
@@ -1290,6 +1332,52 @@ export class ConcurrentCommands implements fc.AsyncCommand<RosterModel, RosterRe
   }
 }
 
+/**
+ * Two steps one after the other, as two steps: what a concurrent pair shrinks to first, so that
+ * a failure that needs both commands but not their race is reported without a spurious "at once".
+ * The second is skipped when the first left nothing for it to name.
+ *
+ * @example new SequentialCommands({ kind: 'advanceTime', hours: 24 }, { kind: 'accept', invitation: 0, token: 'current', password: 'strong' })
+ */
+export class SequentialCommands implements fc.AsyncCommand<RosterModel, RosterReal> {
+  #ran: RosterCommand[] = [];
+  constructor(
+    readonly first: RosterStep,
+    readonly second: RosterStep,
+  ) {}
+
+  /** The first step must have something to name (the second is checked once the first ran). */
+  check(m: Readonly<RosterModel>): boolean {
+    return runnable(this.first, m as RosterModel);
+  }
+
+  /** Runs the first step, then the second: each checked and reported as a step of its own. */
+  async run(m: RosterModel, real: RosterReal): Promise<void> {
+    this.#ran = [];
+    for (const step of [this.first, this.second]) {
+      if (!runnable(step, m)) continue;
+      const command = new RosterCommand(step);
+      this.#ran.push(command);
+      await command.run(m, real);
+    }
+  }
+
+  /** Each step as it ran, one label per step. */
+  labels(): readonly string[] {
+    return this.#ran.length > 0 ? this.#ran.map((c) => c.toString()) : [this.first, this.second].map((step) => JSON.stringify(step));
+  }
+
+  /** Both steps as they ran, separated like the other commands of a sequence. */
+  toString(): string {
+    return this.labels().join(',');
+  }
+
+  /** A fresh copy per run. */
+  [fc.cloneMethod](): SequentialCommands {
+    return new SequentialCommands(this.first, this.second);
+  }
+}
+
 function afterOne(m: RosterModel, step: Resolved, outcome: string, comparison: OutcomeComparison): RosterModel {
   const tried = m.clone();
   const expected = step.expect(tried);
@@ -1331,7 +1419,11 @@ export type AppRefusal = Readonly<{
  * rosterProperty(() => myDriver(), { maxCommands: 40, outcomes: 'ok-or-refused', replayPath: 'AAAB' });
  */
 export type RosterPropertyOptions<Omitted extends RosterStep['kind'] = RosterStep['kind'], D = RosterDriverWithout<Omitted>> = Readonly<{
-  /** Most commands per sequence (default 25). */
+  /**
+   * Most commands per sequence (default 50; a run draws from none to this many). Longer sequences
+   * reach bigger teams, deletions, handovers and races: measured on the kit's own roster (1,000
+   * runs, seeds 1, 2, 42), 25 gave a median of 8 steps a run and 50 about 18.
+   */
   maxCommands?: number;
   /** The replay path fast-check printed with a counterexample (`/*replayPath="…"*\/`). */
   replayPath?: string;
@@ -1451,6 +1543,11 @@ export function rosterStepArb<Omitted extends RosterStep['kind'] = RosterStep['k
   // The owner, or now and then the newest member asking for a promotion (often refused).
   const promoter = choice<StepActor>(weighted(2, fc.constant('owner' as const)), weighted(1, fc.constant(0)));
   const member = choice<StepActor>(weighted(1, fc.constant('owner' as const)), weighted(3, n));
+  // Mostly an agent other than the owner (fast-check leaves the step out while there is none),
+  // for the steps the rules forbid on the owner.
+  const someoneElse = choice<StepTarget>(weighted(1, fc.constant('self' as const)), weighted(1, fc.constant('owner' as const)), weighted(1, n), weighted(6, record({ other: n })));
+  // Mostly the owner, who alone may hand the workspace over.
+  const owner = choice<StepActor>(weighted(3, fc.constant('owner' as const)), weighted(1, n));
   const valid = emails.filter((e) => e.mailbox !== null);
   const refused = emails.filter((e) => e.mailbox === null);
   if (valid.length === 0) throw new Error('rosterStepArb needs at least one valid email in its pool.');
@@ -1470,7 +1567,11 @@ export function rosterStepArb<Omitted extends RosterStep['kind'] = RosterStep['k
         fc.record(
           {
             kind: kind('accept'),
-            invitation: choice(weighted(4, fc.constant(0)), weighted(1, n)),
+            // Mostly an invitation still open: picking among every invitation ever sent, a third
+            // of the accepts named one already accepted (1,000 runs, seed 42: 24% answered
+            // InvitationAlreadyAccepted). The newest of all, or any, still now and then: accepted,
+            // revoked and expired invitations have their refusals too.
+            invitation: choice<InvitationPick>(weighted(1, fc.constant(0)), weighted(1, n), weighted(7, record({ pending: fc.nat({ max: 3 }) }))),
             token: choice<'current' | 'superseded' | 'made-up'>(weighted(8, fc.constant('current' as const)), weighted(1, fc.constant('superseded' as const)), weighted(1, fc.constant('made-up' as const))),
             name: personNameArb(),
             password: choice<'strong' | 'weak'>(weighted(9, fc.constant('strong' as const)), weighted(1, fc.constant('weak' as const))),
@@ -1502,8 +1603,11 @@ export function rosterStepArb<Omitted extends RosterStep['kind'] = RosterStep['k
     [4, ['changeRole'], () => record({ kind: kind('changeRole'), actor: promoter, agent: newest, role: fc.constant<Role>('admin') })],
     [2, ['activate', 'deactivate'], () => record({ kind: kind('activate', 'deactivate'), actor, agent })],
     [2, ['setAvailability'], () => record({ kind: kind('setAvailability'), actor, agent, availability: fc.constantFrom<Availability>('online', 'away') })],
-    [2, ['transferOwnership'], () => record({ kind: kind('transferOwnership'), actor, to: n, formerOwnerRole: role })],
-    [2, ['deleteAgent'], () => record({ kind: kind('deleteAgent'), actor, agent })],
+    // Mostly someone other than the owner, by the owner: naming any agent, 9 deletions in 10 named
+    // the owner and 8 handovers in 10 the owner itself (1,000 runs, seed 42: 3% of the runs had a
+    // deletion or a handover that went through). The owner, and other actors, still now and then.
+    [2, ['transferOwnership'], () => record({ kind: kind('transferOwnership'), actor: owner, to: someoneElse, formerOwnerRole: role })],
+    [2, ['deleteAgent'], () => record({ kind: kind('deleteAgent'), actor, agent: someoneElse })],
     [2, ['createDepartment'], () => record({ kind: kind('createDepartment'), actor, name: department })],
     [1, ['renameDepartment'], () => record({ kind: kind('renameDepartment'), actor, department: n, name: department })],
     [1, ['deleteDepartment'], () => record({ kind: kind('deleteDepartment'), actor, department: n })],
@@ -1551,8 +1655,55 @@ export function workspaceSetupArb<Omitted extends RosterStep['kind'] = RosterSte
   });
 }
 
+/** Two steps to run together, or one alone once a pair shrank to it. */
+type Pair = Readonly<{ atOnce: boolean; first: RosterStep; second: RosterStep | undefined }>;
+type PairContext = Readonly<{ first: unknown; second: unknown }>;
+
 /**
- * `fc.commands` over {@link RosterCommand} and, unless `concurrency: false`, {@link ConcurrentCommands}.
+ * Pairs of steps, three in four of them at once, that shrink in the order a person reads a
+ * counterexample best: at once → one after the other → the first alone → the second alone →
+ * each step shrunk (fast-check's arrays and integers cannot give that order).
+ */
+class PairArbitrary extends fc.Arbitrary<Pair> {
+  constructor(
+    private readonly steps: fc.Arbitrary<RosterStep>,
+    private readonly canRunAlongside: (step: RosterStep) => boolean,
+  ) {
+    super();
+  }
+
+  generate(random: fc.Random, biasFactor: number | undefined): fc.Value<Pair> {
+    const first = this.steps.generate(random, biasFactor);
+    const second = this.steps.generate(random, biasFactor);
+    const atOnce = random.nextInt(0, 3) > 0 && this.canRunAlongside(first.value) && this.canRunAlongside(second.value);
+    return new fc.Value<Pair>({ atOnce, first: first.value, second: second.value }, { first: first.context, second: second.context } satisfies PairContext);
+  }
+
+  canShrinkWithoutContext(_value: unknown): _value is Pair {
+    return false;
+  }
+
+  shrink(pair: Pair, context: unknown): fc.Stream<fc.Value<Pair>> {
+    const { first: firstContext, second: secondContext } = (context ?? {}) as Partial<PairContext>;
+    const value = (p: Pair, first: unknown, second: unknown) => new fc.Value<Pair>(p, { first, second } satisfies PairContext);
+    const { first, second } = pair;
+    const plainer: fc.Value<Pair>[] = [];
+    if (second !== undefined) {
+      if (pair.atOnce) plainer.push(value({ ...pair, atOnce: false }, firstContext, secondContext));
+      plainer.push(value({ atOnce: false, first, second: undefined }, firstContext, undefined));
+      plainer.push(value({ atOnce: false, first: second, second: undefined }, secondContext, undefined));
+    }
+    const shrunkFirst = this.steps.shrink(first, firstContext).map((v) => value({ ...pair, first: v.value }, v.context, secondContext));
+    const shrunkSecond =
+      second === undefined ? fc.Stream.nil<fc.Value<Pair>>() : this.steps.shrink(second, secondContext).map((v) => value({ ...pair, second: v.value }, firstContext, v.context));
+    return fc.Stream.of(...plainer).join(shrunkFirst, shrunkSecond);
+  }
+}
+
+/**
+ * `fc.commands` over {@link RosterCommand} and, unless `concurrency: false`, pairs of steps:
+ * {@link ConcurrentCommands} (two at once, among them two accepts racing for the last seat), which
+ * shrink to {@link SequentialCommands} (the same two, one after the other) before either alone.
  *
  * @example
  * fc.asyncProperty(workspaceSetupArb(), rosterCommandsArb(), (setup, commands) => runRosterCommands(() => rosterDriver(), setup, commands));
@@ -1566,19 +1717,32 @@ export function rosterCommandsArb<Omitted extends RosterStep['kind'] = RosterSte
   // so those run alone.
   const canRunAlongside = (s: RosterStep) =>
     s.kind !== 'advanceTime' && s.kind !== 'renameDepartment' && !(s.kind === 'editAgent' && s.email !== undefined);
-  // About one step in thirteen (roughly one per sequence) runs two commands at once. A pair is a
-  // list of two, gated by a number that shrinks towards "alone": so a failing pair shrinks to
-  // either of its commands when the race is not what matters.
-  const command = fc
-    .tuple(options.concurrency === false ? fc.constant(0) : fc.nat({ max: 5 }), fc.array(step, { minLength: 1, maxLength: 2 }))
-    .map(([gate, [first, second]]): fc.AsyncCommand<RosterModel, RosterReal> =>
-      gate === 5 && second !== undefined && canRunAlongside(first!) && canRunAlongside(second)
-        ? new ConcurrentCommands(first!, second)
-        : new RosterCommand(first!),
+  // Two steps at a time: mostly at once, else one after the other (always, for two that cannot
+  // run alongside). A pair shrinks first to "one after the other" — a failure that needs both
+  // commands but not their race then shows two plain steps, not a spurious "at once" — then to
+  // either command alone, then within its commands.
+  const pairOf = (steps: fc.Arbitrary<RosterStep>) =>
+    new PairArbitrary(steps, canRunAlongside).map((pair): fc.AsyncCommand<RosterModel, RosterReal> =>
+      pair.second === undefined ? new RosterCommand(pair.first) : pair.atOnce ? new ConcurrentCommands(pair.first, pair.second) : new SequentialCommands(pair.first, pair.second),
     );
+  // The race for the last seat (docs/domain.md): two people accepting their invitations at once.
+  // Picked among every step, two accepts of two different open invitations were never drawn
+  // together (1,000 runs, seed 42: none of 708 concurrent steps).
+  const accepts = options.without?.includes('accept' as Omitted) ? undefined : rosterStepArb({ ...options, without: STEP_KINDS.filter((k) => k !== 'accept') as Omitted[] });
+  const race = accepts?.filter((s) => s.kind === 'accept' && typeof s.invitation === 'object' && s.token === 'current' && s.password === 'strong');
+  const command =
+    options.concurrency === false
+      ? step.map((s): fc.AsyncCommand<RosterModel, RosterReal> => new RosterCommand(s))
+      : fc.oneof(
+          // About one command in thirteen is a pair of any two steps, and one in nine a race of two
+          // accepts — skipped (by fast-check) unless two invitations are open, so most never run.
+          weighted(22, step.map((s): fc.AsyncCommand<RosterModel, RosterReal> => new RosterCommand(s))),
+          weighted(2, pairOf(step)),
+          ...(race === undefined ? [] : [weighted(3, pairOf(race))]),
+        );
   const commands = [command];
   return fc.commands(commands, {
-    maxCommands: options.maxCommands ?? 25,
+    maxCommands: options.maxCommands ?? 50,
     size: 'max',
     ...(options.replayPath === undefined ? {} : { replayPath: options.replayPath }),
   });
@@ -1714,5 +1878,9 @@ export function ranCommands(commands: unknown): readonly string[] {
   if (commands === null || typeof commands !== 'object' || !(Symbol.iterator in commands)) return [];
   return [...(commands as Iterable<unknown>)]
     .filter((c) => typeof c === 'object' && c !== null && (c as { hasRan?: unknown }).hasRan === true)
-    .map((c) => String(c));
+    .flatMap((c) => {
+      // fast-check wraps each command it runs (`cmd`).
+      const command = (c as { cmd?: unknown }).cmd ?? c;
+      return command instanceof SequentialCommands ? command.labels() : [String(c)];
+    });
 }

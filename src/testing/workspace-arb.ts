@@ -11,8 +11,8 @@
  */
 import fc from 'fast-check';
 import type { Result } from 'neverthrow';
-import { activateAgent, changeRole, deactivateAgent, deleteAgent, setAvailability, type Agent, type Availability, type Role } from '../domain/agent';
-import { assignAgentToDepartments, createDepartment, deleteDepartment, renameDepartment, type Department } from '../domain/department';
+import { activateAgent, changeRole, deactivateAgent, deleteAgent, editAgent, setAvailability, type Agent, type Availability, type Role } from '../domain/agent';
+import { assignAgentToDepartments, createDepartment, deleteDepartment, removeAgentFromDepartment, renameDepartment, type Department } from '../domain/department';
 import type { DomainError } from '../domain/errors';
 import type { RosterEvent } from '../domain/events';
 import { agentIdSchema, departmentIdSchema, invitationIdSchema, workspaceIdSchema } from '../domain/ids';
@@ -20,7 +20,7 @@ import { acceptInvitation, expireInvitations, inviteAgent, resendInvitation, rev
 import { transferOwnership } from '../domain/ownership';
 import { PLANS, resolvePlan, type PlanCatalog, type SeatPolicy } from '../domain/plans';
 import { initialRosterState, replay, type RosterState } from '../domain/roster';
-import { changePlan, createWorkspace } from '../domain/workspace';
+import { changePlan, changeSettings, createWorkspace } from '../domain/workspace';
 import { departmentNameArb, emailArb, personNameArb, planArb, type PlanInput } from './arbitraries';
 import { aTokenHash, hoursAfter, rosterView, STRONG_PASSWORD, T0, type RosterFixture } from './mothers';
 
@@ -73,12 +73,16 @@ type Intent =
   | Readonly<{ kind: 'assign'; n: number; departments: readonly number[] }>
   | Readonly<{ kind: 'transfer'; n: number; formerOwnerRole: Role }>
   | Readonly<{ kind: 'changePlan'; plan: PlanInput }>
-  | Readonly<{ kind: 'linksLapse' }>;
+  | Readonly<{ kind: 'edit'; n: number; name?: string; email?: string; description?: string }>
+  | Readonly<{ kind: 'removeFromDepartment'; n: number; department: number }>
+  | Readonly<{ kind: 'settings'; name?: string; seatPolicy?: Partial<SeatPolicy>; invitationTtlHours?: number }>
+  | Readonly<{ kind: 'linksLapse' }>
+  | Readonly<{ kind: 'timePasses' }>;
 
 const weighted = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
 
-/** Random intents; `plans` undefined: the plan never changes. */
-function intentArb(plans: fc.Arbitrary<PlanInput> | undefined): fc.Arbitrary<Intent> {
+/** Random intents; `plans` undefined: the plan never changes; `policy`: the seat-policy flags that may change. */
+function intentArb(plans: fc.Arbitrary<PlanInput> | undefined, policy: fc.Arbitrary<Partial<SeatPolicy>>): fc.Arbitrary<Intent> {
   const n = fc.nat({ max: 20 });
   const role = fc.oneof(weighted(3, fc.constant<Role>('agent')), weighted(1, fc.constant<Role>('admin')));
   const picks = fc.array(n, { maxLength: 2 });
@@ -98,6 +102,28 @@ function intentArb(plans: fc.Arbitrary<PlanInput> | undefined): fc.Arbitrary<Int
     weighted(1, fc.record({ kind: fc.constant('transfer' as const), n, formerOwnerRole: role })),
     ...(plans === undefined ? [] : [weighted(1, fc.record({ kind: fc.constant('changePlan' as const), plan: plans }))]),
     weighted(1, fc.constant({ kind: 'linksLapse' as const })),
+    // Time passes and no sweep runs: the links lapse, and the invitations stay pending past their
+    // expiry (RosterView's pendingInvitations documents them) until something records it.
+    weighted(1, fc.constant({ kind: 'timePasses' as const })),
+    weighted(
+      2,
+      fc
+        .record(
+          { kind: fc.constant('edit' as const), n, name: personNameArb(), email: emailArb(), description: fc.constantFrom('', 'Handles refunds.') },
+          { requiredKeys: ['kind', 'n'], noNullPrototype: true },
+        )
+        .filter((e) => e.name !== undefined || e.email !== undefined || e.description !== undefined),
+    ),
+    weighted(2, fc.record({ kind: fc.constant('removeFromDepartment' as const), n, department: n })),
+    weighted(
+      1,
+      fc
+        .record(
+          { kind: fc.constant('settings' as const), name: personNameArb(), seatPolicy: policy, invitationTtlHours: fc.constantFrom(1, 24, 168) },
+          { requiredKeys: ['kind'], noNullPrototype: true },
+        )
+        .filter((e) => e.name !== undefined || e.seatPolicy !== undefined || e.invitationTtlHours !== undefined),
+    ),
   );
 }
 
@@ -255,17 +281,153 @@ function build(
         now = hoursAfter(now, workspace.invitationTtlHours);
         keep(expireInvitations({ workspace, invitations: pending }, { now }));
         break;
+      case 'timePasses':
+        // Every link sent so far lapses, unrecorded: the invitations stay pending.
+        now = hoursAfter(now, workspace.invitationTtlHours);
+        break;
+      case 'edit': {
+        const agent = pick(agents, intent.n);
+        if (!agent) break;
+        const { name, email, description } = intent;
+        const changes = { ...(name === undefined ? {} : { name }), ...(email === undefined ? {} : { email }), ...(description === undefined ? {} : { description }) };
+        keep(editAgent({ workspace, actor: owner, agent }, { agentId: agent.id, ...changes }, { now, emailStatus: email === undefined ? 'available' : view.emailStatus(email) }));
+        break;
+      }
+      case 'removeFromDepartment': {
+        // Someone in a department, out of one of theirs.
+        const agent = pick(agents.filter((a) => a.departmentIds.length > 0), intent.n);
+        const departmentId = agent && pick(agent.departmentIds, intent.department);
+        const department = departments.find((d) => d.id === departmentId);
+        if (agent && department) keep(removeAgentFromDepartment({ workspace, actor: owner, agent, department }, { agentId: agent.id, departmentId: department.id }, { now }));
+        break;
+      }
+      case 'settings': {
+        const { name, seatPolicy, invitationTtlHours } = intent;
+        const changes = { ...(name === undefined ? {} : { name }), ...(seatPolicy === undefined ? {} : { seatPolicy }), ...(invitationTtlHours === undefined ? {} : { invitationTtlHours }) };
+        keep(changeSettings({ workspace, actor: owner }, changes, { now }));
+        break;
+      }
     }
   }
-  return Object.assign(rosterView(state), { events, now });
+  const fixture: RosterFixture = Object.assign(rosterView(state), { events, now });
+  // A failing property prints the workspace as its story, not as ~5 kB of state, view and events.
+  Object.defineProperty(fixture, fc.toStringMethod, { value: () => workspaceStory(fixture), enumerable: false });
+  return fixture;
+}
+
+const planText = (plan: Readonly<{ id: string; seats: number | null; departments: number | null }>) =>
+  `${plan.id} (${plan.seats ?? 'unlimited'} seat${plan.seats === 1 ? '' : 's'}, ${plan.departments ?? 'unlimited'} department${plan.departments === 1 ? '' : 's'})`;
+const policyText = (policy: SeatPolicy) =>
+  `${policy.countInactiveAgents ? 'inactive agents hold seats' : 'inactive agents hold no seat'}, ${policy.reserveSeatsForInvitations ? 'invitations reserve seats' : 'invitations reserve no seat'}`;
+
+/**
+ * A generated workspace as a person reads it: one line per event, in order, with people named by
+ * email and departments by name, then where it ended (pending invitations past their expiry marked
+ * as lapsed). What fast-check prints for a counterexample of {@link workspaceArb}.
+ *
+ * @example workspaceStory(fc.sample(workspaceArb(), 1)[0]!)
+ */
+export function workspaceStory(workspace: RosterFixture): string {
+  const who = new Map<string, string>();
+  const departmentName = new Map<string, string>();
+  const invitee = new Map<string, string>();
+  const person = (id: string) => who.get(id) ?? id;
+  const department = (id: string) => JSON.stringify(departmentName.get(id) ?? id);
+  const into = (ids: readonly string[]) => (ids.length === 0 ? '' : ` into ${ids.map(department).join(', ')}`);
+  const start = workspace.events[0] === undefined ? 0 : Date.parse(workspace.events[0].occurredAt);
+  const at = (iso: string) => {
+    const minutes = Math.round((Date.parse(iso) - start) / 60_000);
+    return `+${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}`;
+  };
+  const line = (e: RosterEvent): string => {
+    switch (e.type) {
+      case 'WorkspaceCreated':
+        who.set(e.data.owner.agentId, e.data.owner.email);
+        return `${e.data.owner.email} opens "${e.data.name}" on ${planText(e.data.plan)}; ${policyText(e.data.seatPolicy)}; links last ${e.data.invitationTtlHours} h`;
+      case 'PlanChanged':
+        return `plan changed to ${planText(e.data.to)}`;
+      case 'WorkspaceSettingsChanged':
+        return `settings changed: ${[
+          e.data.name === undefined ? [] : [`name "${e.data.name}"`],
+          e.data.seatPolicy === undefined ? [] : [policyText(e.data.seatPolicy)],
+          e.data.invitationTtlHours === undefined ? [] : [`links last ${e.data.invitationTtlHours} h`],
+        ].flat().join('; ')}`;
+      case 'InvitationSent':
+        invitee.set(e.data.invitationId, e.data.email);
+        return `${person(e.data.invitedBy)} invites ${e.data.email} as ${e.data.role}${into(e.data.departmentIds)}`;
+      case 'InvitationResent':
+        return `${person(e.data.resentBy)} resends the invitation to ${invitee.get(e.data.invitationId) ?? e.data.invitationId}${e.data.revived ? ' (it had expired)' : ''}`;
+      case 'InvitationRevoked':
+        return `${person(e.data.revokedBy)} revokes the invitation to ${invitee.get(e.data.invitationId) ?? e.data.invitationId}`;
+      case 'InvitationExpired':
+        return `the invitation to ${invitee.get(e.data.invitationId) ?? e.data.invitationId} is recorded as expired`;
+      case 'InvitationAccepted':
+        who.set(e.data.agentId, e.data.email);
+        return `${e.data.email} accepts, joins as "${e.data.name}", ${e.data.role}${into(e.data.departmentIds)}`;
+      case 'AgentProfileEdited': {
+        const before = person(e.data.agentId);
+        if (e.data.email !== undefined) who.set(e.data.agentId, e.data.email);
+        const changes = [
+          e.data.name === undefined ? [] : [`name "${e.data.name}"`],
+          e.data.email === undefined ? [] : [`email ${e.data.email}`],
+          e.data.description === undefined ? [] : [`description ${JSON.stringify(e.data.description)}`],
+        ].flat();
+        return `${person(e.data.editedBy)} edits ${before}: ${changes.join(', ')}`;
+      }
+      case 'AgentRoleChanged':
+        return `${person(e.data.changedBy)} makes ${person(e.data.agentId)} ${e.data.to}`;
+      case 'AgentActivated':
+        return `${person(e.data.activatedBy)} activates ${person(e.data.agentId)}`;
+      case 'AgentDeactivated':
+        return `${person(e.data.deactivatedBy)} deactivates ${person(e.data.agentId)}`;
+      case 'AvailabilityChanged':
+        return `${person(e.data.changedBy)} sets ${person(e.data.agentId)} ${e.data.availability}`;
+      case 'OwnershipTransferred':
+        return `${person(e.data.from)} hands the workspace to ${person(e.data.to)}, staying ${e.data.formerOwnerRole}`;
+      case 'AgentDeleted':
+        return `${person(e.data.deletedBy)} deletes ${e.data.email} (${e.data.status})`;
+      case 'DepartmentCreated':
+        departmentName.set(e.data.departmentId, e.data.name);
+        return `department "${e.data.name}" created`;
+      case 'DepartmentRenamed':
+        departmentName.set(e.data.departmentId, e.data.to);
+        return `department "${e.data.from}" renamed "${e.data.to}"`;
+      case 'DepartmentDeleted':
+        return `department ${department(e.data.departmentId)} deleted`;
+      case 'AgentAssignedToDepartments':
+        return `${person(e.data.agentId)} put in ${e.data.departmentIds.map(department).join(', ')}`;
+      case 'AgentRemovedFromDepartment':
+        return `${person(e.data.agentId)} taken out of ${department(e.data.departmentId)}`;
+      default:
+        return (e as RosterEvent).type;
+    }
+  };
+  const lines = workspace.events.map((e) => `  ${at(e.occurredAt)} ${line(e)}`);
+  const ws = workspace.state.workspace;
+  const ending: string[] = [];
+  if (ws !== null) {
+    const names = (ids: readonly string[]) => ids.map((id) => departmentName.get(id) ?? id).join(', ');
+    ending.push(`  plan ${planText(ws.plan)}; ${policyText(ws.seatPolicy)}`);
+    ending.push(
+      `  agents: ${workspace.agents
+        .map((a) => `${a.email}${a.id === ws.ownerId ? ' (owner)' : ''} ${a.role} ${a.status} ${a.availability}${a.departmentIds.length === 0 ? '' : ` [${names(a.departmentIds)}]`}`)
+        .join('; ')}`,
+    );
+    const pending = workspace.pendingInvitations.map((i) => `${i.email}${Date.parse(i.expiresAt) <= workspace.now.getTime() ? ' (lapsed, not yet recorded)' : ''}`);
+    ending.push(`  pending invitations: ${pending.length === 0 ? 'none' : pending.join('; ')}`);
+    if (workspace.departments.length > 0) ending.push(`  departments: ${workspace.departments.map((d) => d.name).join(', ')}`);
+  }
+  return [`a workspace of ${workspace.events.length} event${workspace.events.length === 1 ? '' : 's'}:`, ...lines, `at ${at(workspace.now.toISOString())}:`, ...ending].join('\n');
 }
 
 /**
  * A realistic workspace in a valid state: opened on a random plan and seat policy, then shaped by
- * up to `maxCommands` random commands (invitations sent, accepted, revoked, resent or lapsed;
- * agents promoted, deactivated, set online, deleted; departments created, renamed, deleted and
- * staffed; ownership handed over; the plan changed). Refused commands leave no trace, so what
- * comes out is reachable and obeys every invariant. Shrinks towards fewer commands.
+ * up to `maxCommands` random commands (invitations sent, accepted, revoked, resent, lapsed and
+ * recorded as expired, or lapsed and left pending past their expiry; agents promoted, edited
+ * (name, email, description), deactivated, set online, deleted; departments created, renamed,
+ * deleted, staffed and left; ownership handed over; the plan and the settings changed). Refused
+ * commands leave no trace, so what comes out is reachable and obeys every invariant. Shrinks
+ * towards fewer commands, and prints (in a counterexample) as its story: see {@link workspaceStory}.
  *
  * @example
  * fc.assert(
@@ -293,6 +455,14 @@ export function workspaceArb(options: WorkspaceArbOptions = {}): fc.Arbitrary<Ge
     },
     { noNullPrototype: true },
   );
+  // The flags `seatPolicy` leaves free may change along the way (WorkspaceSettingsChanged).
+  const policyChanges = fc.record(
+    {
+      ...(options.seatPolicy?.countInactiveAgents === undefined ? { countInactiveAgents: fc.boolean() } : {}),
+      ...(options.seatPolicy?.reserveSeatsForInvitations === undefined ? { reserveSeatsForInvitations: fc.boolean() } : {}),
+    },
+    { requiredKeys: [], noNullPrototype: true },
+  ) as fc.Arbitrary<Partial<SeatPolicy>>;
   return fc
     .record(
       {
@@ -301,7 +471,7 @@ export function workspaceArb(options: WorkspaceArbOptions = {}): fc.Arbitrary<Ge
         seatPolicy,
         owner: fc.record({ email: emailArb(), name: personNameArb() }, { noNullPrototype: true }),
         // A plan given is kept: no command changes it.
-        intents: fc.array(intentArb(options.plan === undefined ? changes : undefined), {
+        intents: fc.array(intentArb(options.plan === undefined ? changes : undefined, policyChanges), {
           maxLength: options.maxCommands ?? 40,
           size: 'max',
         }),

@@ -7,7 +7,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRoster, type Roster } from 'agent-roster';
-import { EMAIL_POOL, ranCommands, rosterDriver, rosterProperty, rosterStepArb, workspaceSetupArb, type RosterPorts, type RosterStep } from 'agent-roster/testing';
+import {
+  ConcurrentCommands,
+  EMAIL_POOL,
+  ranCommands,
+  RosterCommand,
+  rosterCommandsArb,
+  rosterDriver,
+  rosterProperty,
+  rosterStepArb,
+  runRosterCommands,
+  SequentialCommands,
+  workspaceSetupArb,
+  type RosterPorts,
+  type RosterStep,
+} from 'agent-roster/testing';
 import { handRolledAccept } from './broken/hand-rolled-accept';
 
 const ALL_BUT_ACCEPT = ['invite', 'resend', 'revoke', 'editAgent', 'changeRole', 'activate', 'deactivate', 'setAvailability', 'transferOwnership', 'deleteAgent',
@@ -64,5 +78,62 @@ describe('a counterexample of a whole run', () => {
       expect(accept![1], report).not.toBe(owner.name);
       expect(steps.join('\n'), report).not.toContain('weak password');
     }
+  });
+});
+
+describe('two steps at once', () => {
+  const isPair = (c: unknown): c is ConcurrentCommands | SequentialCommands => c instanceof ConcurrentCommands || c instanceof SequentialCommands;
+
+  /** The ran commands of the sequence a failure of `fails` (on the ran commands) shrinks to. */
+  async function shrunkRun(fails: (ran: unknown[]) => boolean, seed: number): Promise<unknown[]> {
+    const ran = (sequence: Iterable<unknown>) => [...sequence].filter((c) => (c as { hasRan?: boolean }).hasRan).map((c) => (c as { cmd: unknown }).cmd);
+    const details = await fc.check(
+      fc.asyncProperty(rosterCommandsArb({ maxCommands: 12 }), workspaceSetupArb({ plans: fc.constant('pro') }), async (sequence, setup) => {
+        await runRosterCommands(() => rosterDriver(), setup, sequence);
+        return !fails(ran(sequence));
+      }),
+      { seed, numRuns: 1000 },
+    );
+    expect(details.failed).toBe(true);
+    return ran(details.counterexample![0]);
+  }
+  const invite = (c: unknown) => c instanceof RosterCommand && c.step.kind === 'invite';
+  const steps = (c: unknown): RosterStep[] => (isPair(c) ? [c.first, c.second] : c instanceof RosterCommand ? [c.step] : []);
+
+  it('shrink first to the same two steps one after the other, when the race is not what fails', async () => {
+    for (const seed of [1, 2, 3]) {
+      // Fails on any pair of two invitations, at once or not.
+      const commands = await shrunkRun((ran) => ran.some((c) => isPair(c) && c.first.kind === 'invite' && c.second.kind === 'invite'), seed);
+      const report = `seed ${seed}: ${commands.map(String).join(' | ')}`;
+      // (fast-check may leave a command after the pair: its sequences shrink from the front.)
+      expect(commands.filter(isPair), report).toHaveLength(1);
+      expect(commands.find(isPair), report).toBeInstanceOf(SequentialCommands);
+    }
+  });
+
+  it('stay at once when only the race fails, and drop either command when one is enough', async () => {
+    const raced = await shrunkRun((ran) => ran.some((c) => c instanceof ConcurrentCommands && c.first.kind === 'invite' && c.second.kind === 'invite'), 1);
+    expect(raced.filter(isPair)).toHaveLength(1);
+    expect(raced.find(isPair)).toBeInstanceOf(ConcurrentCommands);
+    // Fails on an invitation anywhere: a pair that holds one shrinks to it alone.
+    for (const seed of [1, 2, 3]) {
+      const alone = await shrunkRun((ran) => ran.some((c) => steps(c).some((step) => step.kind === 'invite')), seed);
+      expect(alone.filter(isPair), `seed ${seed}: ${alone.map(String).join(' | ')}`).toHaveLength(0);
+      expect(alone.some(invite)).toBe(true);
+    }
+  });
+
+  it('are reported as two steps once they ran one after the other', async () => {
+    const setup = fc.sample(workspaceSetupArb({ plans: fc.constant('pro') }), { seed: 1, numRuns: 1 })[0]!;
+    const pair = new SequentialCommands(
+      { kind: 'invite', actor: 'owner', email: EMAIL_POOL[1]!, role: 'agent', departments: [] },
+      { kind: 'accept', invitation: { pending: 0 }, token: 'current', password: 'strong' },
+    );
+    await runRosterCommands(() => rosterDriver(), setup, [pair]);
+    // As fast-check hands it back: wrapped, and marked as ran.
+    const steps = ranCommands([{ cmd: pair, hasRan: true, toString: () => pair.toString() }]);
+    expect(steps).toHaveLength(2);
+    expect(steps[0]).toMatch(/: invite .* as agent$/);
+    expect(steps[1]).toMatch(/accepts the current link of invitation #1/);
   });
 });

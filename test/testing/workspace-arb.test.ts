@@ -38,6 +38,29 @@ describe('workspaceArb', () => {
     expect(share((w) => w.departments.some((d) => w.membersOf(d.id).length > 0))).toBeGreaterThan(0.1);
     expect(share((w) => w.workspace.ownerId !== 'agt_owner')).toBeGreaterThan(0.02);
     expect(share((w) => w.events.some((e) => e.type === 'PlanChanged'))).toBeGreaterThan(0.02);
+    // Profiles edited (email changes too), people taken out of departments, settings changed, and
+    // invitations left pending past their expiry: RosterView lists those as pending until recorded.
+    expect(share((w) => w.events.some((e) => e.type === 'AgentProfileEdited' && e.data.email !== undefined))).toBeGreaterThan(0.1);
+    expect(share((w) => w.events.some((e) => e.type === 'AgentRemovedFromDepartment'))).toBeGreaterThan(0.05);
+    expect(share((w) => w.events.some((e) => e.type === 'WorkspaceSettingsChanged' && e.data.seatPolicy !== undefined))).toBeGreaterThan(0.05);
+    expect(share((w) => w.pendingInvitations.some((i) => Date.parse(i.expiresAt) <= w.now.getTime()))).toBeGreaterThan(0.05);
+  });
+
+  it('prints as its story: an event a line, people by email, then where it ended', () => {
+    const [w] = fc.sample(workspaceArb({ plan: 'pro', maxCommands: 8 }), { numRuns: 1, seed: 5 });
+    const story = fc.stringify(w);
+    const lines = story.split('\n');
+    expect(lines[0]).toBe(`a workspace of ${w!.events.length} event${w!.events.length === 1 ? '' : 's'}:`);
+    expect(lines[1]).toMatch(new RegExp(`^  \\+0h00 \\S+ opens ".+" on pro \\(5 seats, 5 departments\\)`));
+    expect(lines.filter((l) => /^ {2}\+\d+h\d\d /.test(l))).toHaveLength(w!.events.length);
+    expect(story).toContain(`agents: `);
+    expect(story).not.toContain('"kind"');
+    // A counterexample prints the story, not the state, the view and the events as JSON.
+    const details = fc.check(fc.property(workspaceArb(), (x) => x.agents.length < 2), { seed: 1 });
+    expect(details.failed).toBe(true);
+    const report = fc.defaultReportMessage(details)!;
+    expect(report).toContain('Counterexample: [a workspace of ');
+    expect(report.length).toBeLessThan(1500);
   });
 
   it('honours a fixed plan and seat policy', () => {
