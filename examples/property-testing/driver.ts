@@ -132,7 +132,7 @@ export function httpRosterDriver(base: string): RosterDriver {
         const named = departmentIds(ids, departments);
         if (id === undefined) return NOT_FOUND.agent;
         if (!named) return NOT_FOUND.department;
-        return outcome(await call('PUT', `/agents/${id}/departments`, { as, body: { departmentIds: named } }));
+        return outcome(await call('POST', `/agents/${id}/departments`, { as, body: { departmentIds: named } }));
       }),
     removeFromDepartment: (actor, { email, department }) =>
       asActor(actor, async (as, ids) => {
