@@ -2,10 +2,11 @@
  * The suites that exercise the peers, run again with each peer at the lowest version package.json
  * accepts: `npm run test:floor`, which `npm test` runs after the main suites (about 40 s).
  *
- * The floors are installed from the lockfile under aliased names (`"zod-floor": "npm:zod@4.1.0"`),
- * and every import of `zod` and `fast-check` here, from src/, test/ and @fast-check/vitest alike,
- * resolves to them. neverthrow's floor (8.2.0) is the version every suite pins already.
- * test/floor/peers.test.ts proves the swap took effect: it fails if a pinned version slipped in.
+ * The floors are read from the peer ranges and installed from the lockfile under aliased names
+ * (`"zod-floor": "npm:zod@4.1.0"`; scripts/peer-floors.ts); every import of `zod` and `fast-check`
+ * here, from src/, test/ and @fast-check/vitest alike, resolves to them. neverthrow's floor (8.2.0)
+ * is the version every suite pins already. test/floor/peers.test.ts proves the swap took effect:
+ * it fails if a pinned version slipped in.
  *
  * What runs: every suite of test/domain and test/application that parses input (zod) and all of
  * test/testing (the kit, built on fast-check), with the kit's random sequences cut from 1,000 to
@@ -14,17 +15,20 @@
  * data structures, schedulers and timings, which no peer version reaches; and PostgreSQL.
  */
 import { defineConfig, mergeConfig } from 'vitest/config';
+import { peerFloors } from './scripts/peer-floors.js';
 import base from './vitest.config.js';
 
-/** The floor of each peer range in package.json, as installed under `<name>-floor`. */
-export const FLOORS = { zod: '4.1.0', 'fast-check': '4.0.0' } as const;
-
-const floor = (name: keyof typeof FLOORS) => ({ find: new RegExp(`^${name}(/.*)?$`), replacement: `${name}-floor$1` });
+const floors = peerFloors(new URL('./package.json', import.meta.url));
 
 export default mergeConfig(
   { ...base, test: { ...base.test, include: [], globalSetup: [] } },
   defineConfig({
-    resolve: { alias: [floor('zod'), floor('fast-check')] },
+    // `zod`, `zod/mini`, … → `zod-floor`, `zod-floor/mini`, … for each peer whose floor is not the pinned version.
+    resolve: {
+      alias: floors
+        .filter((f) => f.folder !== f.name)
+        .map((f) => ({ find: new RegExp(`^${f.name}(/.*)?$`), replacement: `${f.folder}$1` })),
+    },
     test: {
       name: 'floor',
       include: ['test/floor/**/*.test.ts', 'test/domain/**/*.test.ts', 'test/application/**/*.test.ts', 'test/testing/**/*.test.ts'],
@@ -50,7 +54,7 @@ export default mergeConfig(
       // Vitest hands node_modules to Node untouched, where the aliases above do not apply: inline
       // the one dependency that imports a peer itself, or its tests would mix two fast-checks.
       server: { deps: { inline: ['@fast-check/vitest'] } },
-      provide: { floor: FLOORS },
+      provide: { floors: Object.fromEntries(floors.map((f) => [f.name, f.version])) },
     },
   }),
 );
