@@ -50,8 +50,10 @@ export default [
   // invitations listed as of now, nameKey's trim, lastTokenFor's link shapes: +0.27 kB): 33.74 kB;
   // 33.82 kB since names are ordered by code point, as PostgreSQL orders them (compareCodePoints: +0.08 kB);
   // then delivery cleans a mailer's error before a store keeps it and goes on past a store
-  // failing to record one message (DeliveryReport.unrecorded: +0.12 kB): 33.94 kB.
-  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '34 kB' },
+  // failing to record one message (DeliveryReport.unrecorded: +0.12 kB), and the length guards
+  // (password, token, requester) count code points with every zod of the peer range, not only
+  // from 4.5 (+0.07 kB; acceptInvitation alone 2979 → 2998 B): 34.00 kB, and the guard 34.5 kB.
+  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '34.5 kB' },
   ...commands.map((command) => ({
     ...own,
     name: overGoal[command] ? `${command} alone (guard; over the 3 kB goal, see ADR 0022)` : `${command} alone`,

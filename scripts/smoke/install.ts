@@ -44,11 +44,14 @@ function assertNoStrayNodeModules(dir: string): void {
   }
 }
 
-function link(projectRoot: string, modules: string, name: string): void {
-  const source = join(projectRoot, 'node_modules', name);
+function link(projectRoot: string, modules: string, name: string, folder: string): void {
+  const source = join(projectRoot, 'node_modules', folder);
   if (!existsSync(join(source, 'package.json'))) {
-    throw new Error(`${name} is declared by the package but not installed in ${projectRoot}/node_modules (run npm ci)`);
+    throw new Error(`${name} is declared by the package but not installed in ${projectRoot}/node_modules/${folder} (run npm ci)`);
   }
+  // An aliased install (`"zod-floor": "npm:zod@4.1.0"`) keeps the real name in its package.json.
+  const installed = (JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as { name?: string }).name;
+  if (installed !== name) throw new Error(`node_modules/${folder} holds ${installed}, not ${name}`);
   const target = join(modules, name);
   mkdirSync(dirname(target), { recursive: true });
   symlinkSync(source, target, 'junction');
@@ -66,6 +69,11 @@ export function installTarball(options: {
   optionalPeers: readonly string[];
   /** Files and folders copied into the project's root, by path relative to projectRoot. */
   files: readonly string[];
+  /**
+   * The folder under projectRoot/node_modules to link a package from, when not its own name: `{ zod:
+   * 'zod-floor' }` gives the consumer the floor of the peer range (scripts/peer-floors.ts).
+   */
+  from?: Readonly<Record<string, string>>;
 }): ConsumerProject {
   const dir = mkdtempSync(join(tmpdir(), 'agent-roster-smoke-'));
   try {
@@ -86,7 +94,7 @@ export function installTarball(options: {
       ...Object.keys(manifest.dependencies ?? {}),
       ...peers.filter((p) => !optional.has(p) || options.optionalPeers.includes(p)),
     ];
-    for (const name of linked) link(options.projectRoot, modules, name);
+    for (const name of linked) link(options.projectRoot, modules, name, options.from?.[name] ?? name);
 
     const declared = Object.fromEntries(
       linked.map((name) => [name, manifest.dependencies?.[name] ?? manifest.peerDependencies?.[name] ?? '*']),

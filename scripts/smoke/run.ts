@@ -4,16 +4,21 @@
  * and Deno. A consumer passes when it exits 0, prints `ok` last, and every `resolved …` line it
  * prints points at the build its module system should get (`.js` for import, `.cjs` for require).
  *
+ * The same consumers then run once more under Node in a second project whose peers are the floors
+ * of their ranges (zod 4.1.0, neverthrow 8.2.0, fast-check 4.0.0: scripts/peer-floors.ts), linked
+ * from their aliased installs, so the build users get is proved on the oldest versions it accepts.
+ *
  * Run alone: `npm run smoke` (packs first), or `tsx scripts/smoke/run.ts path/to/agent-roster-x.tgz`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { installTarball } from './install';
+import { peerFloors } from '../peer-floors';
+import { installTarball, type ConsumerProject } from './install';
 import { packTarball } from './pack';
-import { findRuntimes, type MissingRuntime } from './runtimes';
+import { findRuntimes, type MissingRuntime, type Runtime } from './runtimes';
 
 /** One consumer file under one runtime. */
 export type SmokeRun = Readonly<{ runtime: string; consumer: string; ok: boolean; ms: number; detail: string }>;
@@ -24,6 +29,8 @@ export type SmokeReport = Readonly<{
   missing: readonly MissingRuntime[];
   runtimes: readonly string[];
   linked: readonly string[];
+  /** The peers of the floor project, `zod 4.1.0`…, as found in its node_modules. */
+  floors: readonly string[];
 }>;
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -45,8 +52,27 @@ function judge(consumer: string, status: number | null, stdout: string, stderr: 
   return { ok: true, detail: lines.filter((l) => l !== 'ok').join(' | ') };
 }
 
+/** Runs one consumer file of `project` under `runtime`. */
+function runConsumer(project: ConsumerProject, runtime: Runtime, consumer: string, label: string): SmokeRun {
+  const [command, ...args] = runtime.command(join('consumers', consumer), project.dir);
+  const started = performance.now();
+  const result = spawnSync(command!, args, {
+    cwd: project.dir,
+    encoding: 'utf8',
+    timeout: 120_000,
+    // A clean environment: no NODE_OPTIONS, loaders or paths from the test runner leak in.
+    env: { PATH: process.env.PATH ?? '', HOME: project.dir, ...runtime.env(project.dir) },
+  });
+  const ms = performance.now() - started;
+  const verdict = result.error
+    ? { ok: false, detail: `could not run ${command}: ${result.error.message}` }
+    : judge(consumer, result.status, result.stdout, result.stderr);
+  return { runtime: label, consumer, ms, ...verdict };
+}
+
 /**
- * Installs `tarball` in a fresh temp folder and runs every consumer under every runtime found.
+ * Installs `tarball` in a fresh temp folder and runs every consumer under every runtime found;
+ * then, in a second folder whose peers are the floors of their ranges, every consumer under Node.
  *
  * @example const report = runSmoke({ projectRoot: process.cwd(), tarball: '/tmp/agent-roster-0.1.0.tgz' })
  */
@@ -54,42 +80,47 @@ export function runSmoke(options: { projectRoot: string; tarball: string }): Smo
   const consumers = readdirSync(join(here, 'consumers'))
     .filter((f) => f.endsWith('.mjs') || f.endsWith('.cjs'))
     .sort();
-  const project = installTarball({
-    tarball: options.tarball,
-    projectRoot: options.projectRoot,
-    optionalPeers: OPTIONAL_PEERS,
-    files: ['scripts/smoke/flow.cjs', 'scripts/smoke/consumers'],
-  });
+  const install = (from: Readonly<Record<string, string>>) =>
+    installTarball({
+      tarball: options.tarball,
+      projectRoot: options.projectRoot,
+      optionalPeers: OPTIONAL_PEERS,
+      files: ['scripts/smoke/flow.cjs', 'scripts/smoke/consumers'],
+      from,
+    });
+  const { runtimes, missing } = findRuntimes(options.projectRoot);
+  const runs: SmokeRun[] = [];
+
+  const project = install({});
   try {
-    const { runtimes, missing } = findRuntimes(options.projectRoot);
-    const runs: SmokeRun[] = [];
-    for (const runtime of runtimes) {
-      for (const consumer of consumers) {
-        const [command, ...args] = runtime.command(join('consumers', consumer), project.dir);
-        const started = performance.now();
-        const result = spawnSync(command!, args, {
-          cwd: project.dir,
-          encoding: 'utf8',
-          timeout: 120_000,
-          // A clean environment: no NODE_OPTIONS, loaders or paths from the test runner leak in.
-          env: { PATH: process.env.PATH ?? '', HOME: project.dir, ...runtime.env(project.dir) },
-        });
-        const ms = performance.now() - started;
-        const verdict = result.error
-          ? { ok: false, detail: `could not run ${command}: ${result.error.message}` }
-          : judge(consumer, result.status, result.stdout, result.stderr);
-        runs.push({ runtime: `${runtime.name}`, consumer, ms, ...verdict });
-      }
-    }
-    return { runs, missing, runtimes: runtimes.map((r) => `${r.name} ${r.version}`), linked: project.linked };
+    for (const runtime of runtimes) for (const consumer of consumers) runs.push(runConsumer(project, runtime, consumer, runtime.name));
   } finally {
     project.remove();
   }
+
+  const floors = peerFloors(pathToFileURL(join(options.projectRoot, 'package.json')));
+  const atFloor = install(Object.fromEntries(floors.map((f) => [f.name, f.folder])));
+  const found: string[] = [];
+  try {
+    const node = runtimes.find((r) => r.name === 'node')!;
+    for (const floor of floors) {
+      const manifest = join(atFloor.dir, 'node_modules', floor.name, 'package.json');
+      const version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+      found.push(`${floor.name} ${version}`);
+      if (version !== floor.version) {
+        runs.push({ runtime: 'node, peers at floor', consumer: floor.name, ms: 0, ok: false, detail: `linked ${version}, not the floor ${floor.version}` });
+      }
+    }
+    for (const consumer of consumers) runs.push(runConsumer(atFloor, node, consumer, 'node, peers at floor'));
+  } finally {
+    atFloor.remove();
+  }
+  return { runs, missing, runtimes: runtimes.map((r) => `${r.name} ${r.version}`), linked: project.linked, floors: found };
 }
 
 /** Prints a report; returns how many runs passed and failed (a missing runtime counts as a failure). */
 export function printSmoke(report: SmokeReport, print: (line: string) => void = console.log): { passed: number; failed: number } {
-  print(`  runtimes: ${report.runtimes.join(', ')}; linked beside the tarball: ${report.linked.join(', ')}`);
+  print(`  runtimes: ${report.runtimes.join(', ')}; linked beside the tarball: ${report.linked.join(', ')}; peers at floor: ${report.floors.join(', ')}`);
   for (const run of report.runs) {
     print(`  ${run.ok ? 'pass' : 'FAIL'}  ${run.runtime.padEnd(5)} ${run.consumer.padEnd(14)} ${(run.ms / 1000).toFixed(2)}s  ${run.detail}`);
   }

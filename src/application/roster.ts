@@ -1,6 +1,7 @@
 import { err, errAsync, ok, okAsync, ResultAsync, type Result } from 'neverthrow';
 import { z } from 'zod';
 import * as domain from '../domain/index';
+import { atMostCodePoints } from '../domain/lengths';
 import {
   agentIdSchema,
   authorize,
@@ -161,11 +162,11 @@ export const createWorkspaceRequestSchema = /* @__PURE__ */ pure(() => z.strictO
   owner: z.strictObject({ email: domain.emailSchema, name: domain.personNameSchema, password: domain.passwordSchema }),
 }));
 /** Input of the roster's `acceptInvitation`: what the invitee sends. Name and password are checked by the domain. */
-export const acceptInvitationRequestSchema = /* @__PURE__ */ pure(() => z.strictObject({ token: z.string().max(200), name: z.unknown(), password: z.unknown() }));
+export const acceptInvitationRequestSchema = /* @__PURE__ */ pure(() => z.strictObject({ token: atMostCodePoints(200, 'Token is too long.'), name: z.unknown(), password: z.unknown() }));
 /** Input of the roster's `previewInvitation`. */
-export const previewInvitationRequestSchema = /* @__PURE__ */ pure(() => z.strictObject({ token: z.string().max(200) }));
+export const previewInvitationRequestSchema = /* @__PURE__ */ pure(() => z.strictObject({ token: atMostCodePoints(200, 'Token is too long.') }));
 /** The request context without its `session`, which is the host's own value and never parsed. */
-const requestContextSchema = /* @__PURE__ */ pure(() => z.strictObject({ requester: z.string().max(200).optional() }));
+const requestContextSchema = /* @__PURE__ */ pure(() => z.strictObject({ requester: atMostCodePoints(200, 'Requester is too long.').optional() }));
 
 /**
  * What the host knows about a request to open or accept a link, as opposed to what the visitor
