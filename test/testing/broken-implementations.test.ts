@@ -4,9 +4,14 @@
  * see the bug. The counterexample and the kit's explanation are printed only when an assertion
  * here fails.
  *
- * Runs are random (set PROPERTY_SEED to fix them). Over many seeds the store and accept bugs were
- * found within ~60 sequences and the owner demotion (which needs an invited admin to join and then
- * turn on the owner) within ~210; each budget below is several times that.
+ * Runs start from a fixed seed, so that a bound on the shrunk counterexample's length is a check
+ * rather than a coin toss; PROPERTY_SEED=<n> picks another, PROPERTY_SEED=random a random one.
+ * Over many seeds the store and accept bugs were found within ~60 sequences and the owner demotion
+ * (which needs an invited admin to join and then turn on the owner) within ~210; each budget below
+ * is several times that. Over seeds 100–129 (2026-12-06, after steps began to prefer useful
+ * picks) the owner demotion shrank to 3–7 steps (3 in 16 of them, 7 in 3) and the version-blind
+ * store to 1–4: the picks are relative ("someone other than the owner"), so dropping one step
+ * can change whom a later one names, and a few counterexamples keep an unrelated agent.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +21,7 @@ import { handRolledAccept } from './broken/hand-rolled-accept';
 import { changeRoleGuardingOnlySelfDemotion } from './broken/owner-demotion';
 import { VersionBlindStore } from './broken/version-blind-store';
 
-const SEED = process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : undefined;
+const SEED = process.env.PROPERTY_SEED === 'random' ? undefined : Number(process.env.PROPERTY_SEED ?? 20261206);
 const PASSWORD = 'correct horse battery staple';
 
 type Hunt = Readonly<{ found: boolean; steps: readonly string[]; error: string; report: string; seed: number; path: string | undefined; replayPath: string | undefined }>;
@@ -53,9 +58,10 @@ describe('the kit against deliberately broken implementations', () => {
     expect(result.steps.length, result.report).toBeLessThanOrEqual(4);
     expect(result.steps.some((s) => s.startsWith('at once')), result.report).toBe(true);
     // A lost update of the workspace (its owner pointer: invariant 1; its counters: invariant 2; its
-    // last change: invariant 8), or two commands that each went through although together they
-    // break a limit (no order explains it). Seed -1486725361 finds invariant 1 first.
-    expect(result.error, result.report).toMatch(/breaks the library's invariants \(docs\/domain\.md\):\n\s+• invariant (1|2|8) |no order explains both outcomes/);
+    // last change: invariant 8) or of an invitation (resent and revoked at once, both writes kept
+    // in part: invariant 6, seed 1015448118), or two commands that each went through although
+    // together they break a limit (no order explains it). Seed -1486725361 finds invariant 1 first.
+    expect(result.error, result.report).toMatch(/breaks the library's invariants \(docs\/domain\.md\):\n\s+• invariant (1|2|6|8) |no order explains both outcomes/);
   });
 
   it('finds an accept that checks seats only at invite time (a workspace that does not reserve seats for invitations)', async () => {
