@@ -156,15 +156,17 @@ const optionsSchema = /* @__PURE__ */ pure(() =>
 /** `deliverOutbox`'s argument, under its name so the issue reads `limit`. */
 const deliveryLimitSchema = /* @__PURE__ */ pure(() => z.strictObject({ limit: z.number().int().min(1).optional() }));
 const tokenSchema = /* @__PURE__ */ z.string().regex(/^[A-Za-z0-9_-]{43}$/);
+/** A token as a visitor sends it: any text up to 200 code points; a malformed one is looked up as no invitation (see {@link tokenSchema}). */
+const sentTokenSchema = /* @__PURE__ */ pure(() => atMostCodePoints(200, 'Token is too long.'));
 /** Input of the roster's `createWorkspace`: the domain's, plus the owner's password. */
 export const createWorkspaceRequestSchema = /* @__PURE__ */ pure(() => z.strictObject({
   ...domain.createWorkspaceSchema.shape,
   owner: z.strictObject({ email: domain.emailSchema, name: domain.personNameSchema, password: domain.passwordSchema }),
 }));
 /** Input of the roster's `acceptInvitation`: what the invitee sends. Name and password are checked by the domain. */
-export const acceptInvitationRequestSchema = /* @__PURE__ */ pure(() => z.strictObject({ token: atMostCodePoints(200, 'Token is too long.'), name: z.unknown(), password: z.unknown() }));
+export const acceptInvitationRequestSchema = /* @__PURE__ */ pure(() => z.strictObject({ token: sentTokenSchema, name: z.unknown(), password: z.unknown() }));
 /** Input of the roster's `previewInvitation`. */
-export const previewInvitationRequestSchema = /* @__PURE__ */ pure(() => z.strictObject({ token: atMostCodePoints(200, 'Token is too long.') }));
+export const previewInvitationRequestSchema = /* @__PURE__ */ pure(() => z.strictObject({ token: sentTokenSchema }));
 /** The request context without its `session`, which is the host's own value and never parsed. */
 const requestContextSchema = /* @__PURE__ */ pure(() => z.strictObject({ requester: atMostCodePoints(200, 'Requester is too long.').optional() }));
 
