@@ -7,7 +7,8 @@ export type Limit = number | null;
 /** What a workspace pays for: how many agent seats and departments it may have. */
 export type Plan = Readonly<{ id: string; seats: Limit; departments: Limit }>;
 
-// The owner always holds a seat, so a plan needs at least one; a plan may allow no departments.
+// A plan needs a seat for its owner (under the default seat policy; an inactive owner takes none
+// when inactive agents are not counted); a plan may allow no departments.
 const seatLimitSchema = /* @__PURE__ */ pure(() => z.union([z.number().int().min(1).max(1_000_000), z.null()]));
 const departmentLimitSchema = /* @__PURE__ */ pure(() => z.union([z.number().int().min(0).max(1_000_000), z.null()]));
 const planIdSchema = /* @__PURE__ */ z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be a plan id like "team-12"');
