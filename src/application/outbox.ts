@@ -68,24 +68,28 @@ export function retryDelay(attempts: number, policy: RetryPolicy): number {
 }
 
 /**
- * Delivers due outbox messages: claims a batch under a lease, sends each with its idempotency key,
- * records success or schedules a retry. Safe to run in many processes at once.
+ * Delivers due outbox messages: claims them one at a time under a lease, sends each with its
+ * idempotency key, records success or schedules a retry. Safe to run in many processes at once.
  *
- * The lease covers the whole batch, and the messages go out one after another, so a slow mailer
- * could outlast it: another dispatcher would then claim the messages not yet sent and send them
- * too. So a run stops once half the lease has passed, leaving what it has not sent leased until
- * the lease ends and then due for any run; a single send would have to take half the lease to be
- * sent twice. Time is measured by the clock port and by the monotonic clock, whichever says more,
- * so a wall clock stepped back does not extend a run; dispatchers' clocks (which set the leases)
- * must agree to well within half a lease.
+ * Each message is claimed just before it is sent, not in a batch up front: a commit that
+ * withdraws a message (its invitation revoked, resent, accepted) while the run is busy with
+ * others finds it still pending and unleased, so it is never sent. Only a send already under way
+ * when the withdrawal commits can still reach the mailer. A batch claimed at the start kept up to
+ * `limit` messages away from withdrawal for the whole run, and their dead links went out.
+ *
+ * A run stops once half the lease has passed since it began, so a slow mailer cannot hold it for
+ * long; a single send would have to take the whole lease to be sent twice. Time is measured by the
+ * clock port and by the monotonic clock, whichever says more, so a wall clock stepped back does
+ * not extend a run; dispatchers' clocks (which set the leases) must agree to well within a lease.
  *
  * A message whose `expiresAt` has come (at that instant inclusive, as a link is read) is not
  * sent but withdrawn, when the store can record it (`markWithdrawn`): its link would fail.
  *
- * Only the claim failing rejects (nothing was sent). A store that fails to record one message's
- * outcome costs that message alone: it is counted in `unrecorded` and the run goes on. Two
- * failures in a row look like the store, not the message: the run stops there, rather than send
- * emails it cannot record, and leaves the rest leased.
+ * Only the first claim failing rejects (nothing was sent); a later claim failing ends the run. A
+ * store that fails to record one message's outcome costs that message alone: it is counted in
+ * `unrecorded` and the run goes on. Two failures in a row look like the store, not the message:
+ * the run stops there, rather than send emails it cannot record, and leaves the rest for a later
+ * run.
  */
 export async function deliverDue(
   deps: Readonly<{ store: RosterStore; mailer: Mailer; now: () => Date; retry: RetryPolicy }>,
@@ -104,16 +108,22 @@ export async function deliverDue(
     }
   };
   const leaseMs = options.leaseMs ?? 60_000;
+  const store = deps.store;
   // Given ids (a commit's own emails), only those, where the store can lease messages by id; a
-  // store that cannot is asked for the `limit` first due, as without ids.
-  const claimed =
-    options.ids && deps.store.claimOutboxMessages
-      ? await deps.store.claimOutboxMessages(options.ids, started, leaseMs)
-      : await deps.store.claimOutbox(started, options.limit ?? 50, leaseMs);
-  // Time since the claim by the clock port (what the lease is reckoned in, and what tests move)
-  // and by the monotonic clock (which a wall clock stepped back cannot rewind): the larger wins.
-  const claimedAt = performance.now();
-  const elapsed = () => Math.max(stamp().getTime() - started.getTime(), performance.now() - claimedAt);
+  // store that cannot is asked for the `limit` first due, as without ids. One message per claim,
+  // each at the time it is claimed (see above).
+  const ids = options.ids && store.claimOutboxMessages ? options.ids : undefined;
+  const limit = ids ? ids.length : (options.limit ?? 50);
+  // Time since the run began by the clock port (what the lease is reckoned in, and what tests
+  // move) and by the monotonic clock (which a wall clock stepped back cannot rewind): the larger wins.
+  const begunAt = performance.now();
+  const elapsed = () => Math.max(stamp().getTime() - started.getTime(), performance.now() - begunAt);
+  // Each claim at the run's start plus that time, so a wall clock stepped back meanwhile cannot
+  // date a lease in the past, where another dispatcher would take the message being sent.
+  const claimNext = async (n: number): Promise<OutboxMessage | undefined> => {
+    const at = n === 0 ? started : new Date(started.getTime() + elapsed());
+    return (ids ? await store.claimOutboxMessages!([ids[n]!], at, leaseMs) : await store.claimOutbox(at, 1, leaseMs))[0];
+  };
   const report = { delivered: 0, failed: 0, withdrawn: 0, unrecorded: 0 };
   // Failures of the store in a row; the run stops at the second.
   let failing = 0;
@@ -127,9 +137,23 @@ export async function deliverDue(
       failing++;
     }
   };
-  const store = deps.store;
-  for (const m of claimed) {
+  for (let n = 0; n < limit; n++) {
     if (failing > 1 || elapsed() > leaseMs / 2) break;
+    let m: OutboxMessage | undefined;
+    try {
+      m = await claimNext(n);
+    } catch (e) {
+      // The first claim failing rejects the run (nothing was sent); a later one ends it with what
+      // it did, which a rejection would hide. The message it asked for, if leased, is due again
+      // when its lease ends.
+      if (n === 0) throw e;
+      break;
+    }
+    // Nothing due is left; a named message is skipped when it is gone (withdrawn, sent, leased).
+    if (m === undefined) {
+      if (ids) continue;
+      break;
+    }
     if (typeof m.expiresAt === 'string' && store.markWithdrawn && hasPassed(m.expiresAt as IsoTime, stamp())) {
       await record('withdrawn', () => store.markWithdrawn!(m.id));
       continue;

@@ -207,6 +207,24 @@ describe('a withdrawal racing a send', () => {
     expect(shop.sends).toEqual([`invitation:${bob.id}:0`]);
   });
 
+  it('does not send a message withdrawn while the run was busy with an earlier one: each is claimed just before its send', async () => {
+    const shop = await aShopWithASlowMailer();
+    const bob = await shop.invite('bob@acme.com');
+    await shop.invite('cy@acme.com');
+    const dee = await shop.invite('dee@acme.com');
+    // Another instance revokes Dee's invitation while the dispatcher is sending Bob's email.
+    shop.whileSending(async () => void (await shop.roster.revokeInvitation(shop.ana, { invitationId: dee.id }))._unsafeUnwrap());
+    expect((await shop.dispatcher.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 2, failed: 0, withdrawn: 0, unrecorded: 0 });
+    expect(shop.sends.map((key) => key.split(':')[1])).toEqual([bob.id, expect.any(String)]);
+    expect(shop.sends).not.toContain(`invitation:${dee.id}:0`);
+    const statuses = (await shop.store.listOutbox(shop.workspaceId)).map((m) => [m.to, m.status]);
+    expect(statuses).toEqual([
+      ['bob@acme.com', 'delivered'],
+      ['cy@acme.com', 'delivered'],
+      ['dee@acme.com', 'withdrawn'],
+    ]);
+  });
+
   it('keeps the message withdrawn when the send then fails: it is never retried', async () => {
     const shop = await aShopWithASlowMailer();
     const bob = await shop.invite('bob@acme.com');

@@ -201,6 +201,35 @@ describe('a slow mailer', () => {
       monotonic.mockRestore();
     }
   });
+
+  it('dates each claim from the run start by the monotonic clock, so a wall clock stepped back mid-run does not lease a message into the past', async () => {
+    // Host A's wall clock steps back ten minutes during its first send; host B (a correct clock)
+    // runs during A's third send, 10 s later in truth. A's later claims must still hold a lease B
+    // respects, or B would take the message A is sending.
+    const truth = { now: 0 };
+    const monotonic = vi.spyOn(performance, 'now').mockImplementation(() => truth.now);
+    try {
+      const hostA = new ManualClock('2026-11-23T09:00:00Z');
+      const hostB = new ManualClock('2026-11-23T09:00:00Z');
+      let calls = 0;
+      let second: (() => Promise<unknown>) | undefined;
+      const { sends, shared, store, sentOnce } = await aSlowOutbox(async () => {
+        calls++;
+        truth.now += 5_000;
+        hostB.advance({ seconds: 5 });
+        if (calls === 1) hostA.set(new Date(hostA.now().getTime() - 600_000));
+        if (calls === 3 && second) await second();
+      });
+      const a = createRoster({ ...shared, store, clock: hostA });
+      const b = createRoster({ ...shared, store, clock: hostB });
+      second = async () => (await b.deliverOutbox(1))._unsafeUnwrap();
+      await a.deliverOutbox(4);
+      expect(sends.size).toBe(5);
+      expect(sentOnce()).toBe(true);
+    } finally {
+      monotonic.mockRestore();
+    }
+  });
 });
 
 describe('deliverOutbox(limit)', () => {
@@ -395,7 +424,33 @@ describe("a mailer's error, and a store that fails to record an outcome", () => 
     expect((await roster.outbox(ana, 'pending'))._unsafeUnwrap()).toEqual([]);
   });
 
-  it('stops the run at the second failure in a row to record, leaving the rest leased and unsent', async () => {
+  it('ends a run whose later claim fails with what it delivered, instead of rejecting; the first claim failing still rejects', async () => {
+    const inner = new MemoryRosterStore();
+    let claims = 0;
+    let failFrom = Number.POSITIVE_INFINITY;
+    const store = new Proxy(inner, {
+      get(target, name) {
+        const original = Reflect.get(target, name, target) as unknown;
+        if (typeof original !== 'function') return original;
+        if (name !== 'claimOutbox') return (original as (...a: unknown[]) => unknown).bind(target);
+        return async (...args: unknown[]) => {
+          if (++claims >= failFrom) throw new Error('connection reset');
+          return (original as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        };
+      },
+    }) as RosterStore;
+    const { roster, invite, mailer } = await aShop({ store, deliverImmediately: false, plan: 'enterprise' });
+    for (const name of ['bob', 'cy', 'dee']) await invite(`${name}@acme.com`);
+    failFrom = claims + 2;
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 1, failed: 0, withdrawn: 0, unrecorded: 0 });
+    expect(mailer.sent.map((m) => m.to)).toEqual(['bob@acme.com']);
+    failFrom = claims + 1;
+    expect((await roster.deliverOutbox())._unsafeUnwrapErr().type).toBe('StoreUnavailable');
+    failFrom = Number.POSITIVE_INFINITY;
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 2, failed: 0, withdrawn: 0, unrecorded: 0 });
+  });
+
+  it('stops the run at the second failure in a row to record, leaving the rest unclaimed for the next run', async () => {
     const picky = aPickyStore();
     const { roster, ana, invite, clock, mailer } = await aShop({ store: picky.store, deliverImmediately: false, plan: 'enterprise' });
     for (const name of ['bob', 'cy', 'dee', 'eve']) {
@@ -406,9 +461,11 @@ describe("a mailer's error, and a store that fails to record an outcome", () => 
     expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0, unrecorded: 2 });
     expect(mailer.sent.map((m) => m.to)).toEqual(['bob@acme.com', 'cy@acme.com']);
     picky.failFor.clear();
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0, unrecorded: 0 });
+    // Dee and Eve were never claimed: the next run sends them; Bob and Cy stay leased till the lease ends.
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 2, failed: 0, withdrawn: 0, unrecorded: 0 });
+    expect(mailer.sent.map((m) => m.to)).toEqual(['bob@acme.com', 'cy@acme.com', 'dee@acme.com', 'eve@acme.com']);
     clock.advance({ minutes: 2 });
-    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 4, failed: 0, withdrawn: 0, unrecorded: 0 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 2, failed: 0, withdrawn: 0, unrecorded: 0 });
     expect((await roster.outbox(ana, 'pending'))._unsafeUnwrap()).toEqual([]);
   });
 });
