@@ -222,7 +222,12 @@ const RECOUNTS = 3;
  * const roster = createRoster({ acceptUrl: 'https://app.example.com/join' });
  * const opened = await roster.createWorkspace({ name: 'Shop', plan: 'pro', owner: { email: 'ana@shop.com', name: 'Ana', password: 'correct horse battery staple' } });
  */
-export function createRoster(options: RosterOptions = {}) {
+export function createRoster(options: RosterOptions = {}): Roster {
+  return buildRoster(options);
+}
+
+/** What {@link createRoster} builds; {@link Roster} is its inferred type, declared by name. */
+function buildRoster(options: RosterOptions) {
   checkOptions(options);
   const store = options.store ?? new MemoryRosterStore();
   const mailer = options.mailer ?? new CapturingMailer();
@@ -1432,7 +1437,13 @@ function checkOptions(options: RosterOptions): void {
   }
 }
 
-/** A roster built by {@link createRoster}. */
-export type Roster = ReturnType<typeof createRoster>;
+/** Every use case of a roster, as {@link buildRoster} infers them. */
+type RosterMethods = ReturnType<typeof buildRoster>;
+/**
+ * A roster built by {@link createRoster}: its use cases, each documented where it is defined.
+ * An interface rather than an alias, so that editors and type errors name it `Roster` instead of
+ * spelling out every method.
+ */
+export interface Roster extends RosterMethods {}
 /** Used only to keep the type of identifiers readable in editors. */
 export type { AgentId };
