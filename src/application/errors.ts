@@ -11,11 +11,11 @@ import type { RoutingError } from '../domain/routing/errors';
 export type ApplicationFailure<T extends string, D = object> = Readonly<{ type: T; message: string } & D>;
 
 /** The store kept changing under the command; it was retried and still collided. Nothing was written. */
-export type ConcurrencyConflict = ApplicationFailure<'ConcurrencyConflict', { attempts: number }>;
+export interface ConcurrencyConflict extends ApplicationFailure<'ConcurrencyConflict', { attempts: number }> {}
 /** The store could not be reached or failed; nothing was written. `cause` is the adapter's message. */
-export type StoreUnavailable = ApplicationFailure<'StoreUnavailable', { cause: string }>;
+export interface StoreUnavailable extends ApplicationFailure<'StoreUnavailable', { cause: string }> {}
 /** The host's identity system refused to create the login; nothing was written. */
-export type IdentityUnavailable = ApplicationFailure<'IdentityUnavailable', { cause: string }>;
+export interface IdentityUnavailable extends ApplicationFailure<'IdentityUnavailable', { cause: string }> {}
 /**
  * The host's ports other than the store, as `ServiceUnavailable` names them: the `createRoster`
  * option of the same name (`accountDirectory` is the `accounts` option, an `AccountDirectory`).
@@ -33,13 +33,13 @@ export type ServiceName =
  * A port of the host other than the store failed: it rejected, threw, or answered outside its
  * contract. `service` names it, so operators look at the right system. Nothing was written.
  */
-export type ServiceUnavailable = ApplicationFailure<'ServiceUnavailable', { service: ServiceName; cause: string }>;
+export interface ServiceUnavailable extends ApplicationFailure<'ServiceUnavailable', { service: ServiceName; cause: string }> {}
 /** No such workspace. */
-export type WorkspaceNotFound = ApplicationFailure<'WorkspaceNotFound', { workspaceId: WorkspaceId }>;
+export interface WorkspaceNotFound extends ApplicationFailure<'WorkspaceNotFound', { workspaceId: WorkspaceId }> {}
 /** The acting agent is not an agent of the workspace (never was, or was deleted). */
-export type UnknownActor = ApplicationFailure<'UnknownActor', { agentId: AgentId }>;
+export interface UnknownActor extends ApplicationFailure<'UnknownActor', { agentId: AgentId }> {}
 /** Throttled by the rate-limit port; nothing changed. */
-export type RateLimited = ApplicationFailure<'RateLimited', { retryAfterMs: number }>;
+export interface RateLimited extends ApplicationFailure<'RateLimited', { retryAfterMs: number }> {}
 
 /** Every error the roster can return, domain and application alike: a host's exhaustive `switch` covers this. */
 export type RosterError = DomainError | RoutingError | ApplicationError | IdentityUnavailable | ServiceUnavailable | RateLimited;

@@ -38,7 +38,7 @@ export type Status = 'active' | 'inactive';
 export type Availability = 'online' | 'away';
 
 /** A person on the team. */
-export type Agent = Readonly<{
+export interface Agent extends Readonly<{
   kind: 'agent';
   id: AgentId;
   workspaceId: WorkspaceId;
@@ -50,7 +50,7 @@ export type Agent = Readonly<{
   availability: Availability;
   departmentIds: readonly DepartmentId[];
   joinedAt: IsoTime;
-}>;
+}> {}
 
 /** Where an agent is marked as removed in a decision. */
 export type Removed<K extends string, I> = Readonly<{ kind: K; id: I; removed: true }>;

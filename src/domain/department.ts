@@ -37,7 +37,7 @@ import type { Workspace } from './workspace';
  * invitations (`departmentIds`); commands that rely on a department existing return it in their
  * decision, so the store's version check catches a concurrent delete.
  */
-export type Department = Readonly<{
+export interface Department extends Readonly<{
   kind: 'department';
   id: DepartmentId;
   workspaceId: WorkspaceId;
@@ -45,7 +45,7 @@ export type Department = Readonly<{
   /** Case-insensitive key that names are unique by. */
   nameKey: string;
   createdAt: IsoTime;
-}>;
+}> {}
 
 /** Applies one event to a department; `null` before it was created and after it was deleted. */
 export function evolveDepartment(department: Department | null, e: RosterEvent): Department | null {

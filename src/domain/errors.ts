@@ -18,65 +18,65 @@ export type DomainFailure<T extends string, D = object> = Readonly<{ type: T; me
 export type FieldIssue = Readonly<{ path: string; message: string }>;
 
 /** The input did not match its schema. Lists every bad field at once. */
-export type ValidationFailed = DomainFailure<'ValidationFailed', { issues: readonly FieldIssue[] }>;
+export interface ValidationFailed extends DomainFailure<'ValidationFailed', { issues: readonly FieldIssue[] }> {}
 /** The acting agent lacks a capability; `reason` says why. */
-export type PermissionDenied = DomainFailure<
+export interface PermissionDenied extends DomainFailure<
   'PermissionDenied',
   { capability: Capability; reason: 'role' | 'inactive' | 'not-owner' | 'not-a-member'; actorId: AgentId }
->;
+> {}
 /** No such agent in this workspace (agents of other workspaces are not found either). */
-export type AgentNotFound = DomainFailure<'AgentNotFound', { agentId: AgentId }>;
+export interface AgentNotFound extends DomainFailure<'AgentNotFound', { agentId: AgentId }> {}
 /** No such invitation in this workspace. */
-export type InvitationNotFound = DomainFailure<'InvitationNotFound', { invitationId: InvitationId }>;
+export interface InvitationNotFound extends DomainFailure<'InvitationNotFound', { invitationId: InvitationId }> {}
 /** No such department in this workspace. */
-export type DepartmentNotFound = DomainFailure<'DepartmentNotFound', { departmentId: DepartmentId }>;
+export interface DepartmentNotFound extends DomainFailure<'DepartmentNotFound', { departmentId: DepartmentId }> {}
 /** The plan id is not in the host's catalog. */
-export type PlanNotFound = DomainFailure<'PlanNotFound', { planId: string }>;
+export interface PlanNotFound extends DomainFailure<'PlanNotFound', { planId: string }> {}
 /** The email is taken: by a standalone account, by an agent here, or by a pending invitation here. */
-export type EmailAlreadyExists = DomainFailure<
+export interface EmailAlreadyExists extends DomainFailure<
   'EmailAlreadyExists',
   { email: Email; holder: 'standalone-account' | 'agent' | 'pending-invitation' }
->;
+> {}
 /** The change would take more seats than the plan has: `used` now, `requested` after the change. */
-export type SeatLimitReached = DomainFailure<'SeatLimitReached', { limit: number; used: number; requested: number }>;
+export interface SeatLimitReached extends DomainFailure<'SeatLimitReached', { limit: number; used: number; requested: number }> {}
 /** Creating one more department would go over the plan. */
-export type DepartmentLimitReached = DomainFailure<'DepartmentLimitReached', { limit: number; used: number }>;
+export interface DepartmentLimitReached extends DomainFailure<'DepartmentLimitReached', { limit: number; used: number }> {}
 /** A downgrade below current usage: the numbers tell the admin what to free first. */
-export type PlanLimitsExceeded = DomainFailure<
+export interface PlanLimitsExceeded extends DomainFailure<
   'PlanLimitsExceeded',
   {
     planId: string;
     seats: Readonly<{ used: number; allowed: number | null }>;
     departments: Readonly<{ used: number; allowed: number | null }>;
   }
->;
+> {}
 /** The token matches no invitation. Deliberately the same whatever the email or workspace. */
-export type InvalidToken = DomainFailure<'InvalidToken'>;
+export interface InvalidToken extends DomainFailure<'InvalidToken'> {}
 /** The invitation link is past its expiry. */
-export type InvitationHasExpired = DomainFailure<'InvitationHasExpired', { expiredAt: IsoTime }>;
+export interface InvitationHasExpired extends DomainFailure<'InvitationHasExpired', { expiredAt: IsoTime }> {}
 /** The invitation was already used. */
-export type InvitationAlreadyAccepted = DomainFailure<'InvitationAlreadyAccepted'>;
+export interface InvitationAlreadyAccepted extends DomainFailure<'InvitationAlreadyAccepted'> {}
 /** The invitation was revoked by an admin. */
-export type InvitationWasRevoked = DomainFailure<'InvitationWasRevoked'>;
+export interface InvitationWasRevoked extends DomainFailure<'InvitationWasRevoked'> {}
 /** Resend or revoke of an invitation that is no longer pending. */
-export type InvitationNotPending = DomainFailure<'InvitationNotPending', { invitationId: InvitationId; status: InvitationStatus }>;
+export interface InvitationNotPending extends DomainFailure<'InvitationNotPending', { invitationId: InvitationId; status: InvitationStatus }> {}
 /** Accepting while signed in as another email: the invitation is for its own email only. */
-export type SignedInAsDifferentEmail = DomainFailure<'SignedInAsDifferentEmail'>;
+export interface SignedInAsDifferentEmail extends DomainFailure<'SignedInAsDifferentEmail'> {}
 /** The password breaks the password policy. */
-export type WeakPassword = DomainFailure<
+export interface WeakPassword extends DomainFailure<
   'WeakPassword',
   { reason: 'too-short' | 'too-long' | 'breached'; minLength: number; maxLength: number }
->;
+> {}
 /** The owner cannot be deleted: transfer ownership first. */
-export type OwnerCannotBeDeleted = DomainFailure<'OwnerCannotBeDeleted', { agentId: AgentId }>;
+export interface OwnerCannotBeDeleted extends DomainFailure<'OwnerCannotBeDeleted', { agentId: AgentId }> {}
 /** The owner is always an admin. */
-export type OwnerMustStayAdmin = DomainFailure<'OwnerMustStayAdmin', { agentId: AgentId }>;
+export interface OwnerMustStayAdmin extends DomainFailure<'OwnerMustStayAdmin', { agentId: AgentId }> {}
 /** Ownership transfer to the agent that already owns the workspace. */
-export type AlreadyOwner = DomainFailure<'AlreadyOwner', { agentId: AgentId }>;
+export interface AlreadyOwner extends DomainFailure<'AlreadyOwner', { agentId: AgentId }> {}
 /** An inactive agent cannot go online. */
-export type AgentInactive = DomainFailure<'AgentInactive', { agentId: AgentId }>;
+export interface AgentInactive extends DomainFailure<'AgentInactive', { agentId: AgentId }> {}
 /** Department names are unique in a workspace, compared case-insensitively. */
-export type DepartmentNameTaken = DomainFailure<'DepartmentNameTaken', { name: string }>;
+export interface DepartmentNameTaken extends DomainFailure<'DepartmentNameTaken', { name: string }> {}
 
 /** Every error a domain command can return. */
 export type DomainError =

@@ -23,15 +23,15 @@ export const departmentIdSchema = /* @__PURE__ */ idSchema<'DepartmentId'>('dep'
 export const conversationIdSchema = /* @__PURE__ */ idSchema<'ConversationId'>('conv', 'a conversation');
 
 /** Id of a {@link Workspace}. */
-export type WorkspaceId = z.output<typeof workspaceIdSchema>;
+export type WorkspaceId = string & z.$brand<'WorkspaceId'>;
 /** Id of an {@link Agent}. */
-export type AgentId = z.output<typeof agentIdSchema>;
+export type AgentId = string & z.$brand<'AgentId'>;
 /** Id of an {@link Invitation}. */
-export type InvitationId = z.output<typeof invitationIdSchema>;
+export type InvitationId = string & z.$brand<'InvitationId'>;
 /** Id of a {@link Department}. */
-export type DepartmentId = z.output<typeof departmentIdSchema>;
+export type DepartmentId = string & z.$brand<'DepartmentId'>;
 /** Id of a routed conversation. */
-export type ConversationId = z.output<typeof conversationIdSchema>;
+export type ConversationId = string & z.$brand<'ConversationId'>;
 
 /**
  * Hex SHA-256 of an invitation token. The domain only ever holds this hash; the plaintext token
@@ -42,7 +42,7 @@ export const tokenHashSchema = /* @__PURE__ */ z
   .regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256 digest')
   .brand<'TokenHash'>();
 /** Hex SHA-256 digest of an invitation token. */
-export type TokenHash = z.output<typeof tokenHashSchema>;
+export type TokenHash = string & z.$brand<'TokenHash'>;
 
 /**
  * Compares two token hashes in time that depends only on their length, so response timing

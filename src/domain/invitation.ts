@@ -42,7 +42,7 @@ import type { Workspace } from './workspace';
 export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
 
 /** An offer, sent by email, to join a workspace with a role and departments. */
-export type Invitation = Readonly<{
+export interface Invitation extends Readonly<{
   kind: 'invitation';
   id: InvitationId;
   workspaceId: WorkspaceId;
@@ -60,7 +60,7 @@ export type Invitation = Readonly<{
   agentId: AgentId | null;
   /** When it was accepted, revoked or expired. */
   closedAt: IsoTime | null;
-}>;
+}> {}
 
 /** Applies one event to an invitation; `null` before it was sent. */
 export function evolveInvitation(invitation: Invitation | null, e: RosterEvent): Invitation | null {

@@ -46,7 +46,7 @@ export type WorkspaceCounts = Readonly<{
 }>;
 
 /** One company's account. */
-export type Workspace = Readonly<{
+export interface Workspace extends Readonly<{
   kind: 'workspace';
   id: WorkspaceId;
   name: string;
@@ -56,7 +56,7 @@ export type Workspace = Readonly<{
   invitationTtlHours: number;
   counts: WorkspaceCounts;
   createdAt: IsoTime;
-}>;
+}> {}
 
 /** Default life of an invitation link: 7 days. */
 export const DEFAULT_INVITATION_TTL_HOURS = 7 * 24;

@@ -105,3 +105,62 @@ describe('createRoster', () => {
     expect(declaration).toMatch(/export interface Roster extends RosterMethods \{\s*\}/);
   });
 });
+
+describe("a host's type errors", () => {
+  /** The type each error line of the host says is not a number, by the variable it assigned. */
+  const named = () =>
+    new Map(
+      program.getSemanticDiagnostics(program.getSourceFile(HOST)).map((d) => {
+        const line = d.file!.getLineAndCharacterOfPosition(d.start!).line;
+        const above = HOST_SOURCE.split('\n').slice(0, line + 1).reverse();
+        const name = above.map((l) => /^export (?:const|async function) (\w+)/.exec(l)?.[1]).find(Boolean) ?? `line ${line}`;
+        const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+        return [name, /^Type '(.*?)' is not assignable/.exec(message)?.[1] ?? message];
+      }),
+    );
+
+  it('name the roster, errors, aggregates and ids', () => {
+    expect(Object.fromEntries(named())).toEqual({
+      built: 'Roster',
+      declared: 'Roster',
+      serviceUnavailable: 'ServiceUnavailable',
+      seatLimitReached: 'SeatLimitReached',
+      aWorkspace: 'Workspace',
+      anAgent: 'Agent',
+      anInvitation: 'Invitation',
+      aDepartment: 'Department',
+      aWorkspaceId: 'WorkspaceId',
+      anAgentId: 'AgentId',
+      anOwnerId: 'AgentId',
+      listed: 'Agent',
+    });
+  });
+});
+
+describe('id types', () => {
+  it('are what their schemas parse to', () => {
+    expectTypeOf<z.output<typeof workspaceIdSchema>>().toEqualTypeOf<WorkspaceId>();
+    expectTypeOf<z.output<typeof agentIdSchema>>().toEqualTypeOf<AgentId>();
+    expectTypeOf<z.output<typeof invitationIdSchema>>().toEqualTypeOf<InvitationId>();
+    expectTypeOf<z.output<typeof departmentIdSchema>>().toEqualTypeOf<DepartmentId>();
+    expectTypeOf<z.output<typeof conversationIdSchema>>().toEqualTypeOf<ConversationId>();
+    expectTypeOf<z.output<typeof tokenHashSchema>>().toEqualTypeOf<TokenHash>();
+    expect(workspaceIdSchema.parse('ws_1')).toBe('ws_1');
+  });
+});
+
+describe('the named types', () => {
+  it('still go where a plain record does', () => {
+    const record = <T extends Readonly<Record<string, unknown>>>() => true;
+    expect([
+      record<Roster>(),
+      record<Workspace>(),
+      record<Agent>(),
+      record<Invitation>(),
+      record<Department>(),
+      record<RosterError>(),
+      record<ServiceUnavailable>(),
+      record<NoAgentAvailable>(),
+    ]).not.toContain(false);
+  });
+});

@@ -23,22 +23,22 @@ export type NoAgentReason = 'department-empty' | 'nobody-online' | 'everybody-at
  * Not an error: the answer that comes with a conversation that has to wait, saying why, so a
  * widget can tell the visitor ("all our agents are busy") and a dashboard can tell the admin.
  */
-export type NoAgentAvailable = Readonly<{ type: 'NoAgentAvailable'; reason: NoAgentReason; message: string }>;
+export interface NoAgentAvailable extends Readonly<{ type: 'NoAgentAvailable'; reason: NoAgentReason; message: string }> {}
 
 /** A conversation this queue is not handling (never routed here, or already closed). */
-export type ConversationNotFound = RoutingFailure<'ConversationNotFound', { conversationId: ConversationId }>;
+export interface ConversationNotFound extends RoutingFailure<'ConversationNotFound', { conversationId: ConversationId }> {}
 /** The conversation is already waiting or open in this queue. */
-export type ConversationAlreadyRouted = RoutingFailure<
+export interface ConversationAlreadyRouted extends RoutingFailure<
   'ConversationAlreadyRouted',
   { conversationId: ConversationId; agentId: AgentId | null }
->;
+> {}
 /**
  * Why an agent cannot take a transferred conversation: not a member of the queue (or never
  * synced into it), inactive, away, or already at capacity.
  */
 export type NotEligibleReason = 'not-a-member' | 'inactive' | 'away' | 'at-capacity';
 /** A transfer named an agent who may not take the conversation; `reason` says why. */
-export type AgentNotEligible = RoutingFailure<'AgentNotEligible', { agentId: AgentId; reason: NotEligibleReason }>;
+export interface AgentNotEligible extends RoutingFailure<'AgentNotEligible', { agentId: AgentId; reason: NotEligibleReason }> {}
 
 /** Every error a routing command can return. */
 export type RoutingError = ValidationFailed | ConversationNotFound | ConversationAlreadyRouted | AgentNotEligible;
