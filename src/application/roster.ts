@@ -854,7 +854,7 @@ export function createRoster(options: RosterOptions = {}) {
 
   /**
    * Changes an agent's name, email or description; a new email must not be held by anyone else.
-   * Agents may edit themselves, admins anyone.
+   * Agents may edit themselves, admins anyone, but only the owner changes the owner's email.
    *
    * @example await roster.editAgent(actor, { agentId, name: 'Bob B.' })
    */
@@ -862,10 +862,12 @@ export function createRoster(options: RosterOptions = {}) {
     const email = i.email;
     const unchanged = () => domain.editAgent(state, i, { now: a.now, emailStatus: 'available' }).map(single);
     if (email === undefined || email === state.agent?.email) return unchanged();
-    // Who may edit whom is decided before the sweep and the account directory are asked, so an
-    // agent cannot make the host look up an email for someone else's profile: the command
-    // refuses on its own, without the email's holder.
-    if (domain.authorizeOnAgent(state.actor, i.agentId, workspace).isErr()) return unchanged();
+    // Who may edit whom, and whether this is an admin changing the owner's email, is decided
+    // before the sweep and the account directory are asked, so an agent cannot make the host
+    // look up an email it may not set: the command refuses on its own, without the email's holder.
+    if (domain.authorizeOnAgent(state.actor, i.agentId, workspace).isErr() || (i.agentId === workspace.ownerId && state.actor.id !== i.agentId)) {
+      return unchanged();
+    }
     // As inviteAgent does: a lapsed invitation for the new email is expired in this same commit,
     // so it holds the email no more (ADR 0004). A sweep that expired nothing writes nothing.
     return sweep(a, workspace).andThen((swept) =>

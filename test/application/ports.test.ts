@@ -343,6 +343,33 @@ describe('a host port answering outside its contract, or asked too early', () =>
     expect(asked).toEqual([PASSWORD.length]);
   });
 
+  it("refuses an admin changing the owner's email without asking the account directory; the owner may", async () => {
+    const asked: string[] = [];
+    const { roster, ana, join, snapshot } = await aShop({ accounts: { isStandaloneAccount: async (email) => asked.push(email) < 0 } });
+    const mallory = await join('Mallory', { role: 'admin' });
+    const cy = await join('Cy', { role: 'admin' });
+    asked.length = 0;
+    const before = await snapshot();
+    for (const email of ['mallory+owner@evil.example', 'cy@acme.com']) {
+      expect(await failure(roster.editAgent(mallory, { agentId: ana.agentId, email }), 'PermissionDenied')).toMatchObject({
+        capability: 'manageAgents',
+        reason: 'not-owner',
+        actorId: mallory.agentId,
+        message: "Not allowed to manageAgents: only the owner can change the owner's email address.",
+      });
+    }
+    expect(await failure(roster.editAgent(mallory, { agentId: ana.agentId, name: 'Not Ana', email: 'x@evil.example' }), 'PermissionDenied')).toMatchObject({
+      reason: 'not-owner',
+    });
+    expect(await snapshot()).toEqual(before);
+    expect(asked).toEqual([]);
+    // Name and description stay the admins' to edit; other admins' emails too, by the rules.
+    (await roster.editAgent(mallory, { agentId: ana.agentId, name: 'Ana A.', description: 'Founder' }))._unsafeUnwrap();
+    (await roster.editAgent(mallory, { agentId: cy.agentId, email: 'cyrus@acme.com' }))._unsafeUnwrap();
+    const moved = (await roster.editAgent(ana, { agentId: ana.agentId, email: 'ana@new.example' }))._unsafeUnwrap();
+    expect(moved.state.agent.email).toBe('ana@new.example');
+  });
+
   it("does not ask the account directory about an email for a profile the actor may not edit", async () => {
     let down = false;
     const asked: string[] = [];
