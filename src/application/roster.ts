@@ -49,7 +49,7 @@ import { BY_CREATION, BY_JOINING, BY_SENDING, positionedSlice } from '../ports/o
 import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
 import { answerPortFailure, checkedClock, checkedRandom, PortFailure, portFailureOr } from './clock-and-random';
 import { appFail, type ApplicationError, type ConcurrencyConflict, type RateLimited, type ServiceName, type ServiceUnavailable, type StoreUnavailable } from './errors';
-import { DEFAULT_RETRY, deliverDue, invitationTopic, outboxMessage, retryDelay, type DeliveryReport, type RetryPolicy } from './outbox';
+import { DEFAULT_RETRY, deliverDue, invitationTopic, outboxMessage, redactLinks, retryDelay, type DeliveryReport, type RetryPolicy } from './outbox';
 import { defaultTemplates, type EmailTemplates } from './templates';
 import { Attempt, transact, type Planned } from './transaction';
 import { pure } from '../domain/pure';
@@ -1382,8 +1382,17 @@ const asOf =
   (invitation: Invitation): Invitation =>
     domain.statusAt(invitation, at) === invitation.status ? invitation : Object.freeze({ ...invitation, status: 'expired', closedAt: invitation.expiresAt });
 
-/** An outbox message as queries show it: without its body, which may hold an invitation's live link. */
-const withoutBody = (m: OutboxMessage): OutboxMessage => ({ ...m, text: '', html: null });
+/**
+ * An outbox message as queries show it: without its body, which may hold an invitation's live
+ * link, and with that link redacted from `lastError` too: delivery redacts before it stores, and
+ * this covers an error stored before it did, or by a store of the host's own.
+ */
+const withoutBody = (m: OutboxMessage): OutboxMessage => ({
+  ...m,
+  text: '',
+  html: null,
+  lastError: typeof m.lastError === 'string' ? redactLinks(m.lastError, m) : m.lastError,
+});
 
 /** Each use case as it is, or, in place of one whose error type lacks `ServiceUnavailable`, a type error saying so. */
 type DeclaringServiceUnavailable<R> = {
