@@ -412,9 +412,9 @@ describe("a mailer's error, and a store that fails to record an outcome", () => 
 
     it('redacts a lastError stored before this rule (or by a store of your own) as roster.outbox shows it', async () => {
       const store = new MemoryRosterStore();
-      const { roster, ana } = await aShop({ store, deliverImmediately: false, acceptUrl: 'https://app.example.com/join' });
+      const { roster, ana, workspaceId } = await aShop({ store, deliverImmediately: false, acceptUrl: 'https://app.example.com/join' });
       await roster.inviteAgent(ana, { email: 'bob@acme.com' });
-      const [message] = await store.listOutbox(ana.workspaceId);
+      const [message] = await store.listOutbox(workspaceId);
       const link = /https?:\S+/.exec(message!.text)![0];
       await store.markFailed(message!.id, `550 rejected: ${link} and ${'A'.repeat(43)}`, new Date('2026-11-23T10:00:00Z'));
       const listed = [(await roster.outbox(ana))._unsafeUnwrap()[0]!, (await roster.outboxPage(ana))._unsafeUnwrap().items[0]!];
