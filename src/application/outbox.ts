@@ -23,22 +23,44 @@ export type DeliveryReport = Readonly<{ delivered: number; failed: number; withd
 export const LAST_ERROR_LENGTH = 1_000;
 
 /**
- * A mailer's error as `lastError`: any text a store can keep. Its message (or the thrown value as
- * text), cut to {@link LAST_ERROR_LENGTH} code units, with every NUL and unpaired surrogate
- * replaced by U+FFFD: PostgreSQL's `text` refuses NUL, and UTF-8 cannot encode a lone surrogate.
+ * A mailer's error as `lastError`: any text a store can keep, and no live link. Its message (or
+ * the thrown value as text) with the message's links redacted ({@link redactLinks}), cut to
+ * {@link LAST_ERROR_LENGTH} code units, with every NUL and unpaired surrogate replaced by U+FFFD:
+ * PostgreSQL's `text` refuses NUL, and UTF-8 cannot encode a lone surrogate.
  *
- * @example storableError(new Error('550 unknown user "bob\u0000"')) // '550 unknown user "bob\uFFFD"'
+ * @example storableError(new Error('550 unknown user "bob\u0000"'), message) // '550 unknown user "bob\uFFFD"'
  */
-export function storableError(e: unknown): string {
+export function storableError(e: unknown, message: Body): string {
   let text: string;
   try {
     text = String(e instanceof Error ? e.message : e);
   } catch {
     text = 'unprintable error';
   }
+  // Redacted before the cut, so a cut cannot leave most of a token too short to be recognised.
   // With the u flag a surrogate pair is one code point, so the class matches only unpaired ones.
-  return text.slice(0, LAST_ERROR_LENGTH).replace(/[\0\uD800-\uDFFF]/gu, '\uFFFD');
+  return redactLinks(text, message).slice(0, LAST_ERROR_LENGTH).replace(/[\0\uD800-\uDFFF]/gu, '\uFFFD');
 }
+
+/** The part of an outbox message that may hold its link. */
+type Body = Readonly<{ text: string; html?: string | null }>;
+
+/**
+ * `text` (a mailer's error about `message`) without the message's live link: every `http(s)://`
+ * link of the message's body, every run of 43 or more base64url characters (a token's length:
+ * any token, whatever link it came in), and every run of 8 or more that is part of a token of the
+ * body (a token a mailer wrapped across lines) becomes `[redacted]`. `lastError` is shown to every
+ * admin (`roster.outbox`), and ADR 0007 promises an admin cannot read someone else's live link.
+ *
+ * @example redactLinks('550 bad: https://x.example/join?token=…', message) // '550 bad: [redacted]'
+ */
+export function redactLinks(text: string, message: Body): string {
+  const body = `${message.text} ${message.html ?? ''}`;
+  for (const link of new Set(body.match(/https?:\/\/[^\s"'<>]+/g))) text = text.split(link).join(REDACTED);
+  const tokens = body.match(/[\w-]{43,}/g) ?? [];
+  return text.replace(/[\w-]{8,}/g, (run) => (run.length > 42 || tokens.some((t) => t.includes(run)) ? REDACTED : run));
+}
+const REDACTED = '[redacted]';
 
 /** The topic of an invitation's emails: a commit closing the invitation withdraws them. */
 export const invitationTopic = (id: InvitationId): string => `invitation:${id}`;
@@ -161,7 +183,7 @@ export async function deliverDue(
     try {
       await deps.mailer.send({ to: m.to, subject: m.subject, text: m.text, html: m.html, idempotencyKey: m.idempotencyKey });
     } catch (e) {
-      await record('failed', () => store.markFailed(m.id, storableError(e), new Date(stamp().getTime() + retryDelay(m.attempts, deps.retry))));
+      await record('failed', () => store.markFailed(m.id, storableError(e, m), new Date(stamp().getTime() + retryDelay(m.attempts, deps.retry))));
       continue;
     }
     await record('delivered', () => store.markDelivered(m.id, stamp()));

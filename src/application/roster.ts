@@ -27,7 +27,7 @@ import { CapturingMailer } from '../adapters/memory/mailer';
 import { MemoryIdentity } from '../adapters/memory/identity';
 import { systemClock } from '../adapters/memory/clock';
 import type { OutboxMessage, OutboxStatus } from '../ports/outbox';
-import type { AccountDirectory, BreachedPasswords, Clock, Identity, Mailer, Random, RateLimiter } from '../ports/services';
+import type { AccountDirectory, BreachedPasswords, Clock, Identity, Mailer, Random, RateLimitAction, RateLimiter } from '../ports/services';
 import type { AgentFilter, InvitationFilter, RosterStore, WorkspaceEvent } from '../ports/store';
 import type { IsoTime } from '../domain/time';
 import {
@@ -49,7 +49,7 @@ import { BY_CREATION, BY_JOINING, BY_SENDING, positionedSlice } from '../ports/o
 import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
 import { answerPortFailure, checkedClock, checkedRandom, PortFailure, portFailureOr } from './clock-and-random';
 import { appFail, type ApplicationError, type ConcurrencyConflict, type RateLimited, type ServiceName, type ServiceUnavailable, type StoreUnavailable } from './errors';
-import { DEFAULT_RETRY, deliverDue, invitationTopic, outboxMessage, retryDelay, type DeliveryReport, type RetryPolicy } from './outbox';
+import { DEFAULT_RETRY, deliverDue, invitationTopic, outboxMessage, redactLinks, retryDelay, type DeliveryReport, type RetryPolicy } from './outbox';
 import { defaultTemplates, type EmailTemplates } from './templates';
 import { Attempt, transact, type Planned } from './transaction';
 import { pure } from '../domain/pure';
@@ -316,9 +316,9 @@ function buildRoster(options: RosterOptions) {
       typeof answer === 'boolean' ? ok(answer) : err(appFail.service(name, `answered ${typeof answer}, not a boolean`)),
     );
 
-  const throttle = (action: 'invite' | 'resend' | 'accept' | 'preview', key: string): ResultAsync<void, RateLimited | ServiceUnavailable> =>
+  const throttle = (action: RateLimitAction, key: string, email?: domain.Email): ResultAsync<void, RateLimited | ServiceUnavailable> =>
     options.rateLimiter
-      ? service('rateLimiter', () => options.rateLimiter!.consume({ action, key })).andThen((r) =>
+      ? service('rateLimiter', () => options.rateLimiter!.consume(email === undefined ? { action, key } : { action, key, email })).andThen((r) =>
           r?.allowed === true
             ? ok(undefined)
             : r?.allowed === false && Number.isFinite(r.retryAfterMs) && r.retryAfterMs >= 0
@@ -332,9 +332,10 @@ function buildRoster(options: RosterOptions) {
    * Throttles an admin's invites and resends; outside the retry loop, so a retried attempt costs
    * nothing extra. Keyed by the parsed actor, which the use case then acts as: the caller's
    * `ActorRef` is read once, so a getter cannot rotate the key while acting as the same agent.
+   * An invite also names its recipient (`email`), so a host can throttle per recipient too.
    */
-  const throttled = (action: 'invite' | 'resend', actorRef: ActorRef) =>
-    parseActor(actorRef).asyncAndThen((ref) => throttle(action, `${ref.workspaceId}:${ref.agentId}`).map(() => ref));
+  const throttled = (action: 'invite' | 'resend', actorRef: ActorRef, email?: domain.Email) =>
+    parseActor(actorRef).asyncAndThen((ref) => throttle(action, `${ref.workspaceId}:${ref.agentId}`, email).map(() => ref));
 
   /** Who holds an email: this workspace's store first, then the host's account directory. */
   const emailStatus = (
@@ -533,7 +534,7 @@ function buildRoster(options: RosterOptions) {
    */
   const inviteAgent = (actor: ActorRef, input: domain.InviteAgentInput) =>
     parse(domain.inviteAgentSchema, input).andThen((i) =>
-      throttled('invite', actor).andThen((ref) =>
+      throttled('invite', actor, i.email).andThen((ref) =>
         asCounter(ref, (a, { workspace, actor }) =>
           sweep(a, workspace).andThen((swept) =>
             ResultAsync.combine([
@@ -859,28 +860,39 @@ function buildRoster(options: RosterOptions) {
 
   /**
    * Changes an agent's name, email or description; a new email must not be held by anyone else.
-   * Agents may edit themselves, admins anyone.
+   * Agents may edit themselves, admins anyone, but only the owner changes the owner's email. An
+   * email change is throttled (`editEmail`, keyed per actor as invites are), since its refusal
+   * says who holds the email.
    *
    * @example await roster.editAgent(actor, { agentId, name: 'Bob B.' })
    */
-  const editAgent = onAgent(domain.editAgentSchema, (state, i, a, workspace) => {
-    const email = i.email;
-    const unchanged = () => domain.editAgent(state, i, { now: a.now, emailStatus: 'available' }).map(single);
-    if (email === undefined || email === state.agent?.email) return unchanged();
-    // Who may edit whom is decided before the sweep and the account directory are asked, so an
-    // agent cannot make the host look up an email for someone else's profile: the command
-    // refuses on its own, without the email's holder.
-    if (domain.authorizeOnAgent(state.actor, i.agentId, workspace).isErr()) return unchanged();
-    // As inviteAgent does: a lapsed invitation for the new email is expired in this same commit,
-    // so it holds the email no more (ADR 0004). A sweep that expired nothing writes nothing.
-    return sweep(a, workspace).andThen((swept) =>
-      emailStatus(a, workspace.id, email, swept.state.invitations.some((inv) => inv.email === email)).andThen((status) =>
-        domain
-          .editAgent({ ...state, workspace: swept.state.workspace }, i, { now: a.now, emailStatus: status })
-          .map((d) => ({ result: d, decisions: swept.events.length > 0 ? [swept, d] : [d] })),
-      ),
-    );
-  });
+  const editAgent = (actor: ActorRef, input: domain.EditAgentInput) => {
+    // Spent once per call, not per attempt: a retried attempt costs nothing extra.
+    let spent = false;
+    return onAgent(domain.editAgentSchema, (state, i, a, workspace) => {
+      const email = i.email;
+      const unchanged = () => domain.editAgent(state, i, { now: a.now, emailStatus: 'available' }).map(single);
+      if (email === undefined || email === state.agent?.email) return unchanged();
+      // Who may edit whom, and whether this is an admin changing the owner's email, is decided
+      // before the limiter, the sweep and the account directory are asked, so an agent cannot make
+      // the host look up an email it may not set: the command refuses on its own, without the
+      // email's holder.
+      if (domain.authorizeOnAgent(state.actor, i.agentId, workspace).isErr() || (i.agentId === workspace.ownerId && state.actor.id !== i.agentId)) {
+        return unchanged();
+      }
+      // As inviteAgent does: a lapsed invitation for the new email is expired in this same commit,
+      // so it holds the email no more (ADR 0004). A sweep that expired nothing writes nothing.
+      return (spent ? okAsync(undefined) : throttle('editEmail', `${workspace.id}:${state.actor.id}`, email).map(() => void (spent = true)))
+        .andThen(() => sweep(a, workspace))
+        .andThen((swept) =>
+          emailStatus(a, workspace.id, email, swept.state.invitations.some((inv) => inv.email === email)).andThen((status) =>
+            domain
+              .editAgent({ ...state, workspace: swept.state.workspace }, i, { now: a.now, emailStatus: status })
+              .map((d) => ({ result: d, decisions: swept.events.length > 0 ? [swept, d] : [d] })),
+          ),
+        );
+    })(actor, input);
+  };
   /**
    * Makes an agent an admin or an admin an agent; the owner always stays admin.
    *
@@ -1375,8 +1387,17 @@ const asOf =
   (invitation: Invitation): Invitation =>
     domain.statusAt(invitation, at) === invitation.status ? invitation : Object.freeze({ ...invitation, status: 'expired', closedAt: invitation.expiresAt });
 
-/** An outbox message as queries show it: without its body, which may hold an invitation's live link. */
-const withoutBody = (m: OutboxMessage): OutboxMessage => ({ ...m, text: '', html: null });
+/**
+ * An outbox message as queries show it: without its body, which may hold an invitation's live
+ * link, and with that link redacted from `lastError` too: delivery redacts before it stores, and
+ * this covers an error stored before it did, or by a store of the host's own.
+ */
+const withoutBody = (m: OutboxMessage): OutboxMessage => ({
+  ...m,
+  text: '',
+  html: null,
+  lastError: typeof m.lastError === 'string' ? redactLinks(m.lastError, m) : m.lastError,
+});
 
 /** Each use case as it is, or, in place of one whose error type lacks `ServiceUnavailable`, a type error saying so. */
 type DeclaringServiceUnavailable<R> = {

@@ -13,7 +13,7 @@ import type {
 import * as fail from './failures';
 import { event, type RosterEvent } from './events';
 import type { AgentId, DepartmentId, WorkspaceId } from './ids';
-import { authorizeMember } from './access';
+import { authorizeMember, denied } from './access';
 import {
   agentTargetSchema,
   changeRoleSchema,
@@ -168,8 +168,10 @@ type AgentDecision = Decision<{ agent: Agent }>;
 export type EditAgentError = ValidationFailed | PermissionDenied | AgentNotFound | EmailAlreadyExists;
 
 /**
- * Edits an agent's name, email or description. Admins edit anyone; every agent edits itself.
- * A new email obeys the same uniqueness rules as an invitation, so the caller says who holds it.
+ * Edits an agent's name, email or description. Admins edit anyone; every agent edits itself;
+ * only the owner changes the owner's email (`PermissionDenied`, reason `'not-owner'`, for an
+ * admin who tries). A new email obeys the same uniqueness rules as an invitation, so the caller
+ * says who holds it.
  *
  * @example editAgent({ workspace, actor: ana, agent: bob }, { agentId: bob.id, name: 'Bob B.' }, { now, emailStatus: 'available' })
  */
@@ -192,12 +194,20 @@ export function editAgent(
   const changes: Profile = {};
   for (const key of PROFILE) if (i[key] !== undefined && i[key] !== agent[key]) (changes as Record<string, unknown>)[key] = i[key];
   if (changes.email !== undefined) {
+    // The owner's email is the owner's login: an admin who could change it could reset the
+    // owner's password through their own mailbox, and ownership changes hands only by
+    // transferOwnership. Decided before the holder is read, so it tells nothing about the email.
+    if (agent.id === workspace.ownerId && actor.id !== agent.id) {
+      return denied(actor, 'manageAgents', 'not-owner', "only the owner can change the owner's email address.");
+    }
     const taken = refuseTakenEmail(changes.email, context.emailStatus);
     if (taken.isErr()) return err(taken.error);
   }
   if (Object.keys(changes).length === 0) return ok(decided({ agent }, []));
   const events = [event('AgentProfileEdited', workspace.id, isoTime(context.now), { agentId: agent.id, editedBy: actor.id, ...changes })];
-  return ok(decided({ agent: withProfile(agent, changes) }, events));
+  // `changes` holds only profile fields, none undefined: spread over the agent, it is what
+  // withProfile makes of the event (invariant 8 checks the two agree), in fewer bytes.
+  return ok(decided({ agent: { ...agent, ...changes } }, events));
 }
 
 /**

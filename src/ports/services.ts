@@ -67,15 +67,27 @@ export interface Random {
   bytes(length: number): Uint8Array;
 }
 
-/** Throttles invite, resend, preview and accept. A refusal changes nothing. */
+/**
+ * What the roster throttles: `invite` and `resend` (keyed `workspaceId:agentId` of the admin),
+ * `accept` and `preview` (keyed by the visitor's `requester`, or `anonymous`), and `editEmail`
+ * (an agent's email change, keyed `workspaceId:agentId` of the actor: its refusal says who holds
+ * the email, so unthrottled it would be an account-enumeration oracle). A host's `switch` over
+ * it should have a `default`: a later version may add an action.
+ */
+export type RateLimitAction = 'invite' | 'resend' | 'accept' | 'preview' | 'editEmail';
+
+/** Throttles invite, resend, preview, accept and email changes. A refusal changes nothing. */
 export interface RateLimiter {
   /**
    * Spends one attempt of `action` for `key` (e.g. the inviter's id, or the client's address
-   * for accept): answers `allowed: true`, or how long to wait.
+   * for accept): answers `allowed: true`, or how long to wait. `invite` and `editEmail` also
+   * give the canonical `email` the invitation goes to or the agent asks for, so a host can
+   * throttle per recipient as well (every sign-up is a new inviter, so a per-inviter key alone
+   * does not stop one person sending invitation email to one address again and again).
    *
    * @example const verdict = await limiter.consume({ action: 'accept', key: clientIp })
    */
-  consume(request: Readonly<{ action: 'invite' | 'resend' | 'accept' | 'preview'; key: string }>): Promise<
+  consume(request: Readonly<{ action: RateLimitAction; key: string; email?: string }>): Promise<
     Readonly<{ allowed: true }> | Readonly<{ allowed: false; retryAfterMs: number }>
   >;
 }

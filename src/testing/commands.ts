@@ -537,6 +537,8 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
               [
                 actor !== target && !isAdmin(m, actor) && 'PermissionDenied',
                 !m.agents.has(target) && 'AgentNotFound',
+                // Only the owner changes the owner's email (the owner's login).
+                moves && target === m.owner && actor !== target && 'PermissionDenied',
                 (holder === 'agent' || holder === 'invitation') && 'EmailAlreadyExists',
               ],
               holder === 'lapsed-invitation' ? ['EmailAlreadyExists'] : [],

@@ -797,6 +797,8 @@ class Runner {
             : reasons(
                 !ma && 'AgentNotFound',
                 !self && !admin && 'PermissionDenied',
+                // Only the owner changes the owner's email (the owner's login).
+                !self && ma !== undefined && agentId === mw.ownerId && mailbox !== undefined && mailbox !== ma.mailbox && 'PermissionDenied',
                 ma !== undefined && mailbox !== undefined && mailbox !== ma.mailbox && mailboxTaken(model, mw, mailbox, agentId) && 'EmailAlreadyExists',
               );
         return run(asOutcome(result), [agentId], expected, () => {

@@ -385,8 +385,9 @@ describe("a mailer's error, and a store that fails to record an outcome", () => 
 
   it('keeps lastError storable: NUL and unpaired surrogates replaced, pairs kept, at most 1,000 code units', async () => {
     const thrown: unknown[] = [
-      new Error(`a\u0000b\uD800c\uDC00d😀${'x'.repeat(5_000)}`),
-      `${'y'.repeat(999)}😀`, // the cut falls inside the pair
+      // Fillers are not base64url runs, which would be redacted as token-like.
+      new Error(`a\u0000b\uD800c\uDC00d😀${'x.'.repeat(2_500)}`),
+      `${'y.'.repeat(499)}y😀`, // the cut falls inside the pair
       Object.create(null), // String() throws on it
       42,
     ];
@@ -396,11 +397,58 @@ describe("a mailer's error, and a store that fails to record an outcome", () => 
     for (const name of ['bob', 'cy', 'dee', 'eve']) await roster.inviteAgent(ana, { email: `${name}@acme.com` });
     expect((await roster.deliverOutbox())._unsafeUnwrap()).toMatchObject({ failed: 4, unrecorded: 0 });
     const errors = (await roster.outbox(ana, 'pending'))._unsafeUnwrap().map((m) => m.lastError!);
-    expect(errors[0]).toBe(`a\uFFFDb\uFFFDc\uFFFDd😀${'x'.repeat(1_000 - 9)}`);
-    expect(errors[1]).toBe(`${'y'.repeat(999)}\uFFFD`);
+    expect(errors[0]).toBe(`a\uFFFDb\uFFFDc\uFFFDd😀${'x.'.repeat(2_500)}`.slice(0, 1_000));
+    expect(errors[1]).toBe(`${'y.'.repeat(499)}y\uFFFD`);
     expect(errors[2]).toBe('unprintable error');
     expect(errors[3]).toBe('42');
     for (const e of errors) expect(e.length).toBeLessThanOrEqual(1_000);
+  });
+
+  describe('keeps no live link in lastError, which every admin reads in roster.outbox (ADR 0007)', () => {
+    const tokenOf = (text: string) => /token=([\w-]{43})/.exec(text)![1]!;
+    const cases: [string, (m: MailMessage) => string][] = [
+      ['echoes the whole text body', (m) => `550 5.7.1 message rejected as spam: ${m.text}`],
+      ['echoes only the token', (m) => `422 unprocessable: link id ${tokenOf(m.text)} looks suspicious`],
+      ['echoes the link in quotes, twice', (m) => `bad link "${/https?:\S+/.exec(m.text)![0]}" (${/https?:\S+/.exec(m.text)![0]})`],
+      ['wraps the token across lines, as quoted-printable does', (m) => `raw: token=${tokenOf(m.text).slice(0, 20)}=\r\n${tokenOf(m.text).slice(20)}`],
+    ];
+    it.each(cases)('a mailer that %s', async (_, refusal) => {
+      const sent: MailMessage[] = [];
+      let failing = true;
+      const mailer: Mailer = {
+        send: async (m) => {
+          if (failing) throw new Error(refusal(m));
+          sent.push(m);
+        },
+      };
+      const { roster, ana, clock } = await aShop({ mailer, acceptUrl: 'https://app.example.com/join' });
+      await roster.inviteAgent(ana, { email: 'bob@acme.com' });
+      const [shown] = (await roster.outbox(ana, 'pending'))._unsafeUnwrap();
+      const stored = (await roster.deliverOutbox(), (await roster.outbox(ana, 'pending'))._unsafeUnwrap()[0]!);
+      failing = false;
+      clock.advance({ minutes: 10 });
+      (await roster.deliverOutbox())._unsafeUnwrap();
+      const token = tokenOf(sent[0]!.text);
+      for (const error of [shown!.lastError!, stored.lastError!]) {
+        expect(error).toContain('[redacted]');
+        expect(error).not.toContain('https://app.example.com/join');
+        for (const piece of [token.slice(0, 20), token.slice(20), token.slice(10, 30)]) expect(error).not.toContain(piece);
+      }
+      expect(shown!.lastError).toMatch(/^(550|422|bad link|raw)/); // the mailer's own words stay
+      // Redacted only where it is shown: the link still works.
+      (await roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD }))._unsafeUnwrap();
+    });
+
+    it('redacts a lastError stored before this rule (or by a store of your own) as roster.outbox shows it', async () => {
+      const store = new MemoryRosterStore();
+      const { roster, ana, workspaceId } = await aShop({ store, deliverImmediately: false, acceptUrl: 'https://app.example.com/join' });
+      await roster.inviteAgent(ana, { email: 'bob@acme.com' });
+      const [message] = await store.listOutbox(workspaceId);
+      const link = /https?:\S+/.exec(message!.text)![0];
+      await store.markFailed(message!.id, `550 rejected: ${link} and ${'A'.repeat(43)}`, new Date('2026-11-23T10:00:00Z'));
+      const listed = [(await roster.outbox(ana))._unsafeUnwrap()[0]!, (await roster.outboxPage(ana))._unsafeUnwrap().items[0]!];
+      for (const m of listed) expect(m.lastError).toBe('550 rejected: [redacted] and [redacted]');
+    });
   });
 
   it('goes on with the batch when the store fails to record one message, counting it in unrecorded', async () => {

@@ -25,9 +25,9 @@ type Action = Parameters<RateLimiter['consume']>[0]['action'];
 
 /** Allows everything except the actions in `refuse`; remembers every request. */
 class FakeRateLimiter implements RateLimiter {
-  readonly requests: { action: Action; key: string }[] = [];
+  readonly requests: { action: Action; key: string; email?: string }[] = [];
   readonly refuse = new Set<Action>();
-  async consume(request: Readonly<{ action: Action; key: string }>) {
+  async consume(request: Readonly<{ action: Action; key: string; email?: string }>) {
     this.requests.push({ ...request });
     return this.refuse.has(request.action) ? ({ allowed: false, retryAfterMs: 30_000 } as const) : ({ allowed: true } as const);
   }
@@ -108,7 +108,7 @@ describe('a rate limiter', () => {
     expect(mailer.sent).toHaveLength(sent);
     expect(identity.logins.size).toBe(logins);
     expect(limiter.requests.slice(1)).toEqual([
-      { action: 'invite', key: `${workspaceId}:${ana.agentId}` },
+      { action: 'invite', key: `${workspaceId}:${ana.agentId}`, email: 'cy@acme.com' },
       { action: 'resend', key: `${workspaceId}:${ana.agentId}` },
       { action: 'preview', key: '203.0.113.7' },
       { action: 'accept', key: '203.0.113.7' },
@@ -116,6 +116,55 @@ describe('a rate limiter', () => {
 
     limiter.refuse.clear();
     (await roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD }))._unsafeUnwrap();
+  });
+
+  it("names an invitation's recipient by its canonical email, so a host can throttle per recipient", async () => {
+    const limiter = new FakeRateLimiter();
+    const { roster, ana, workspaceId } = await aShop({ rateLimiter: limiter });
+    (await roster.inviteAgent(ana, { email: ' Bob@ACME.com ' }))._unsafeUnwrap();
+    expect(limiter.requests.at(-1)).toEqual({ action: 'invite', key: `${workspaceId}:${ana.agentId}`, email: 'bob@acme.com' });
+  });
+
+  it('throttles an email change (editEmail, keyed per actor) before the account directory is asked, and nothing else editAgent does', async () => {
+    const limiter = new FakeRateLimiter();
+    const asked: string[] = [];
+    const { roster, ana, join, workspaceId, snapshot } = await aShop({
+      rateLimiter: limiter,
+      accounts: { isStandaloneAccount: async (email) => asked.push(email) > 0 && email === 'victim@bank.com' },
+    });
+    const bob = await join('Bob');
+    limiter.requests.length = 0;
+    asked.length = 0;
+    // A name, the same email (case aside), a profile Bob may not edit: no attempt spent.
+    (await roster.editAgent(bob, { agentId: bob.agentId, name: 'Robert', email: 'BOB@acme.com' }))._unsafeUnwrap();
+    await failure(roster.editAgent(bob, { agentId: ana.agentId, email: 'victim@bank.com' }), 'PermissionDenied');
+    expect(limiter.requests).toEqual([]);
+    // A new email spends one, with that email, before anyone is asked who holds it.
+    expect(await failure(roster.editAgent(bob, { agentId: bob.agentId, email: 'Victim@Bank.com' }), 'EmailAlreadyExists')).toMatchObject({
+      holder: 'standalone-account',
+    });
+    expect(limiter.requests).toEqual([{ action: 'editEmail', key: `${workspaceId}:${bob.agentId}`, email: 'victim@bank.com' }]);
+    expect(asked).toEqual(['victim@bank.com']);
+    limiter.refuse.add('editEmail');
+    const before = await snapshot();
+    expect(await failure(roster.editAgent(bob, { agentId: bob.agentId, email: 'nobody@bank.com' }), 'RateLimited')).toMatchObject({ retryAfterMs: 30_000 });
+    expect(asked).toEqual(['victim@bank.com']);
+    expect(await snapshot()).toEqual(before);
+    // The name still changes while email changes are refused.
+    (await roster.editAgent(bob, { agentId: bob.agentId, name: 'Bobby' }))._unsafeUnwrap();
+  });
+
+  it('spends one editEmail attempt per call, however often a conflicting store makes it retry', async () => {
+    const limiter = new FakeRateLimiter();
+    const conflicting = conflictingStore();
+    const { roster, join } = await aShop({ rateLimiter: limiter, store: conflicting.store });
+    const bob = await join('Bob');
+    limiter.requests.length = 0;
+    conflicting.next = 2;
+    const commits = conflicting.commits;
+    (await roster.editAgent(bob, { agentId: bob.agentId, email: 'robert@acme.com' }))._unsafeUnwrap();
+    expect(conflicting.commits - commits).toBe(3);
+    expect(limiter.requests.map((r) => r.action)).toEqual(['editEmail']);
   });
 });
 
@@ -341,6 +390,38 @@ describe('a host port answering outside its contract, or asked too early', () =>
     expect(asked).toEqual([]);
     (await roster.acceptInvitation({ token: tokenFor('cy@acme.com'), name: 'Cy', password: PASSWORD }))._unsafeUnwrap();
     expect(asked).toEqual([PASSWORD.length]);
+  });
+
+  it("refuses an admin changing the owner's email without asking the limiter or the account directory; the owner may", async () => {
+    const asked: string[] = [];
+    const limiter = new FakeRateLimiter();
+    const { roster, ana, join, snapshot } = await aShop({
+      rateLimiter: limiter,
+      accounts: { isStandaloneAccount: async (email) => asked.push(email) < 0 },
+    });
+    const mallory = await join('Mallory', { role: 'admin' });
+    const cy = await join('Cy', { role: 'admin' });
+    limiter.requests.length = 0;
+    asked.length = 0;
+    const before = await snapshot();
+    for (const email of ['mallory+owner@evil.example', 'cy@acme.com']) {
+      expect(await failure(roster.editAgent(mallory, { agentId: ana.agentId, email }), 'PermissionDenied')).toMatchObject({
+        capability: 'manageAgents',
+        reason: 'not-owner',
+        actorId: mallory.agentId,
+        message: "Not allowed to manageAgents: only the owner can change the owner's email address.",
+      });
+    }
+    expect(await failure(roster.editAgent(mallory, { agentId: ana.agentId, name: 'Not Ana', email: 'x@evil.example' }), 'PermissionDenied')).toMatchObject({
+      reason: 'not-owner',
+    });
+    expect(await snapshot()).toEqual(before);
+    expect([limiter.requests, asked]).toEqual([[], []]);
+    // Name and description stay the admins' to edit; other admins' emails too, by the rules.
+    (await roster.editAgent(mallory, { agentId: ana.agentId, name: 'Ana A.', description: 'Founder' }))._unsafeUnwrap();
+    (await roster.editAgent(mallory, { agentId: cy.agentId, email: 'cyrus@acme.com' }))._unsafeUnwrap();
+    const moved = (await roster.editAgent(ana, { agentId: ana.agentId, email: 'ana@new.example' }))._unsafeUnwrap();
+    expect(moved.state.agent.email).toBe('ana@new.example');
   });
 
   it("does not ask the account directory about an email for a profile the actor may not edit", async () => {

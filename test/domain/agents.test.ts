@@ -80,6 +80,34 @@ describe('editing an agent', () => {
       .then([event('AgentProfileEdited', shopId, at, { agentId: ana, editedBy: ids.agent('cy'), description: 'Founder' })]);
   });
 
+  it("refuses an admin changing the owner's email, before asking who holds it: the owner's login is the owner's alone", () => {
+    for (const holder of ['available', 'standalone-account', 'agent'] as const) {
+      given(team().events)
+        .when((s) => editAgent(on(s, 'Cy', 'Ana'), { agentId: 'agt_ana', email: 'cy+owner@evil.example' }, { now: T0, emailStatus: holder }))
+        .thenFails('PermissionDenied', {
+          capability: 'manageAgents',
+          reason: 'not-owner',
+          actorId: ids.agent('cy'),
+          message: "Not allowed to manageAgents: only the owner can change the owner's email address.",
+        });
+    }
+  });
+
+  it("still lets an admin edit the owner's name and description, and the owner's unchanged email", () => {
+    given(team().events)
+      .when((s) => editAgent(on(s, 'Cy', 'Ana'), { agentId: 'agt_ana', name: 'Ana A.', email: 'ANA@shop.com' }, { now: T0, emailStatus: 'agent' }))
+      .then([event('AgentProfileEdited', shopId, at, { agentId: ana, editedBy: ids.agent('cy'), name: 'Ana A.' })]);
+  });
+
+  it("lets the owner change the owner's email, and an admin change another admin's", () => {
+    given(team().events)
+      .when((s) => editAgent(on(s, 'Ana', 'Ana'), { agentId: 'agt_ana', email: 'ana@new.example' }, { now: T0, emailStatus: 'available' }))
+      .then([event('AgentProfileEdited', shopId, at, { agentId: ana, editedBy: ana, email: anEmail('ana@new.example') })]);
+    given(team({ agents: [{ name: 'Cy', role: 'admin' }, { name: 'Dan', role: 'admin' }] }).events)
+      .when((s) => editAgent(on(s, 'Cy', 'Dan'), { agentId: 'agt_dan', email: 'dan@new.example' }, { now: T0, emailStatus: 'available' }))
+      .then([event('AgentProfileEdited', shopId, at, { agentId: ids.agent('dan'), editedBy: ids.agent('cy'), email: anEmail('dan@new.example') })]);
+  });
+
   it('changes the email to its canonical key', () => {
     given(team().events)
       .when((s) => editAgent(on(s, 'Ana', 'Bob'), { agentId: 'agt_bob', email: ' Robert@Shop.COM ' }, { now: T0, emailStatus: 'available' }))

@@ -22,6 +22,7 @@ import {
   checkPassword,
   checkRoster,
   departmentNameSchema,
+  editAgent,
   emailSchema,
   initialRosterState,
   passwordSchema,
@@ -137,7 +138,10 @@ function expectErrorDetailsToMatchTheModel(r: StepReport, error: DomainError): v
   switch (error.type) {
     case 'PermissionDenied': {
       const workspaceId = r.slot === null ? undefined : r.before[r.slot]?.workspace?.id;
-      const reason = r.actor?.workspaceId !== workspaceId ? 'not-a-member' : r.step.kind === 'transferOwnership' ? 'not-owner' : 'role';
+      const ownerId = r.slot === null ? undefined : r.before[r.slot]?.workspace?.ownerId;
+      // An admin may edit the owner, but only the owner changes the owner's email.
+      const ownersEmail = r.step.kind === 'editAgent' && r.actor?.role === 'admin' && r.named[0] === ownerId && r.actor?.id !== ownerId;
+      const reason = r.actor?.workspaceId !== workspaceId ? 'not-a-member' : r.step.kind === 'transferOwnership' || ownersEmail ? 'not-owner' : 'role';
       // Acting on oneself (own profile, own availability) needs only `manageOwnProfile`.
       const onSelf = (r.step.kind === 'editAgent' || r.step.kind === 'setAvailability') && r.named[0] === r.actor?.id;
       const capability = onSelf ? 'manageOwnProfile' : CAPABILITY_OF[r.step.kind];
@@ -269,6 +273,29 @@ describe(`DOMAIN.md invariants over random command sequences (${RUNS} sequences 
         },
       },
     );
+  });
+
+  it("in every reachable roster, only the owner changes the owner's email: any other admin is refused, before the holder matters", () => {
+    let tried = 0;
+    forEverySequence((r) => {
+      for (const roster of r.after) {
+        const workspace = roster?.workspace;
+        const owner = workspace ? roster.agents[workspace.ownerId] : undefined;
+        if (!workspace || !owner) continue;
+        for (const admin of Object.values(roster.agents)) {
+          if (admin.role !== 'admin' || admin.id === owner.id) continue;
+          tried++;
+          const state = { workspace, actor: admin, agent: owner };
+          for (const emailStatus of ['available', 'standalone-account'] as const) {
+            const refused = editAgent(state, { agentId: owner.id, email: 'someone.new@elsewhere.example', name: 'Renamed' }, { now: r.now, emailStatus });
+            expect(refused.isErr() && refused.error, where(r)).toMatchObject({ type: 'PermissionDenied', capability: 'manageAgents', reason: 'not-owner', actorId: admin.id });
+          }
+          // The owner's name stays theirs to edit, as DOMAIN.md has admins edit agents.
+          expect(editAgent(state, { agentId: owner.id, name: 'Renamed' }, { now: r.now, emailStatus: 'available' }).isOk(), where(r)).toBe(true);
+        }
+      }
+    });
+    expect(tried, 'no sequence reached a second admin').toBeGreaterThan(RUNS);
   });
 
   it('invariant 8: replaying every event so far equals applying every decision’s returned aggregates', () => {

@@ -2,7 +2,9 @@ import type { MailMessage, Mailer } from '../../ports/services';
 
 /**
  * Keeps every message it is given; deduplicates by idempotency key like a good mail API, so
- * tests can count real deliveries. Set `failNext` or `failWhen` to simulate an outage.
+ * tests can count real deliveries. Set `failNext` or `failWhen` to simulate an outage. For tests
+ * and demos only: it keeps every live invitation link in memory, for the life of the process
+ * (it is the roster's default mailer, so pass your own in production).
  *
  * @example const mailer = new CapturingMailer(); … mailer.sent.at(-1)?.text
  */
@@ -51,7 +53,8 @@ export class CapturingMailer implements Mailer {
 }
 
 /**
- * Prints each email to the console: handy for examples and local development.
+ * Prints each email to the console: handy for examples and local development. Only there: it
+ * writes every live invitation link into your logs.
  *
  * @example createRoster({ mailer: new ConsoleMailer() })
  */
