@@ -10,7 +10,7 @@ import { webCryptoRandom } from './crypto';
  * `TypeError` like the options' (ADR 0021). See docs/getting-started.md#edge-runtimes-and-browsers.
  */
 function needGlobal(present: boolean, name: string, why: string): void {
-  if (!present) throw new TypeError(`createRoster: this runtime has no ${name}, which ${why}; provide it (a polyfill) or run on Node 20+, Deno, Bun, a browser or an edge runtime that has it`);
+  if (!present) throw new TypeError(`createRoster: this runtime has no ${name}, which ${why} (see docs/getting-started.md#edge-runtimes-and-browsers)`);
 }
 
 /**
@@ -38,7 +38,7 @@ const fail = (service: 'clock' | 'random', cause: unknown): never => {
  * the outbox times its deliveries with whatever the clock (`createRoster` calls this once).
  */
 export function checkedClock(clock: Clock): () => Date {
-  needGlobal(typeof globalThis.performance?.now === 'function', 'performance.now', 'the outbox times its deliveries with');
+  needGlobal(typeof globalThis.performance?.now === 'function', 'performance.now', 'the outbox times deliveries with');
   return () => {
     let now: unknown;
     try {
@@ -58,8 +58,8 @@ export function checkedClock(clock: Clock): () => Date {
  * no `crypto.getRandomValues` while `random` is the default (`createRoster` calls this once).
  */
 export function checkedRandom(random: Random): Random {
-  needGlobal(typeof globalThis.crypto?.subtle?.digest === 'function', 'crypto.subtle', 'hashes invitation tokens (and the default identity\'s passwords)');
-  if (random === webCryptoRandom) needGlobal(typeof globalThis.crypto?.getRandomValues === 'function', 'crypto.getRandomValues', 'the default random source draws ids and tokens from (or pass `random`)');
+  needGlobal(typeof globalThis.crypto?.subtle?.digest === 'function', 'crypto.subtle', 'hashes tokens');
+  if (random === webCryptoRandom) needGlobal(typeof globalThis.crypto?.getRandomValues === 'function', 'crypto.getRandomValues', 'the default `random` uses');
   return {
     bytes(length) {
       let bytes: unknown;

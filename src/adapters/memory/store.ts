@@ -196,7 +196,7 @@ export class MemoryRosterStore implements RosterStore {
   constructor(options: Readonly<{ lockWorkspaces?: boolean }> = {}) {
     // Every commit is copied with it; without it every command would answer StoreUnavailable.
     if (typeof globalThis.structuredClone !== 'function') {
-      throw new TypeError('MemoryRosterStore: this runtime has no structuredClone, which the store copies every commit with; provide it (a polyfill) or pass another store');
+      throw new TypeError('MemoryRosterStore: this runtime has no structuredClone, which it copies commits with');
     }
     if (options.lockWorkspaces !== false) {
       const turns = new WorkspaceTurns();
