@@ -3,7 +3,7 @@
  * accepts: `npm run test:floor`, which `npm test` runs after the main suites (about 40 s).
  *
  * The floors are read from the peer ranges and installed from the lockfile under aliased names
- * (`"zod-floor": "npm:zod@4.1.0"`; scripts/peer-floors.ts); every import of `zod` and `fast-check`
+ * (`"zod-floor": "npm:zod@4.3.0"`; scripts/peer-floors.ts); every import of `zod` and `fast-check`
  * here, from src/, test/ and @fast-check/vitest alike, resolves to them. neverthrow's floor (8.2.0)
  * is the version every suite pins already. test/floor/peers.test.ts proves the swap took effect:
  * it fails if a pinned version slipped in.

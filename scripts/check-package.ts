@@ -13,6 +13,9 @@
  *   typedoc        every export documented, no broken {@link}, nothing referenced but unexported
  *   smoke          the tarball installed in an empty folder, each subpath imported and required,
  *                  under Node, Bun and Deno (scripts/smoke)
+ *   types          the tarball's declarations compiled by a consumer (strict, skipLibCheck: false,
+ *                  moduleResolution node16 and bundler), peers at their floors and at the pinned
+ *                  versions (scripts/smoke/types.ts)
  *
  * Every check runs even when an earlier one failed, so one run reports everything; the exit code
  * is non-zero if any failed. Timings are printed so a slow check is seen before it hurts.
@@ -25,6 +28,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packTarball, type Packed } from './smoke/pack';
 import { printSmoke, runSmoke } from './smoke/run';
+import { printTypeSmoke, runTypeSmoke } from './smoke/types';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const bin = (name: string) => join(root, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);
@@ -209,6 +213,17 @@ const checks: Check[] = [
     run: () => {
       const out: string[] = [];
       const { failed } = printSmoke(runSmoke({ projectRoot: root, tarball: needTarball().tarball }), (l) => out.push(l));
+      return { ok: failed === 0, lines: out };
+    },
+  },
+  {
+    // tsconfig.floor.json compiles src/ on the floors; users compile dist/*.d.ts, written in the
+    // types of the zod we build with (zod 4.1 could not read them, and skipLibCheck made the
+    // schemas `any`).
+    name: 'types: the tarball\'s declarations under tsc, peers at floor and pinned',
+    run: () => {
+      const out: string[] = [];
+      const failed = printTypeSmoke(runTypeSmoke({ projectRoot: root, tarball: needTarball().tarball }), (l) => out.push(l));
       return { ok: failed === 0, lines: out };
     },
   },

@@ -2,7 +2,7 @@
  * The lowest version of each peer that package.json accepts, and where `npm ci` installed it, read
  * from package.json so the floor tests cannot drift from the ranges they vouch for. A range must
  * be `^x.y.z`; its floor `x.y.z` is then either the version devDependencies pins (neverthrow today)
- * or installed beside it under an alias, `"zod-floor": "npm:zod@4.1.0"`. Raising a range without
+ * or installed beside it under an alias, `"zod-floor": "npm:zod@4.3.0"`. Raising a range without
  * its alias, or the alias without the range, throws here, and so fails `npm test`.
  *
  * Used by vitest.floor.config.ts (the suites on the floors) and scripts/smoke/run.ts (the packed
@@ -23,7 +23,7 @@ type Manifest = Readonly<{ peerDependencies: Record<string, string>; devDependen
 /**
  * The floors of the peers named (all but `pg`, which the floor runs leave out, by default).
  *
- * @example peerFloors(new URL('../package.json', import.meta.url)) // [{ name: 'zod', version: '4.1.0', folder: 'zod-floor' }, …]
+ * @example peerFloors(new URL('../package.json', import.meta.url)) // [{ name: 'zod', version: '4.3.0', folder: 'zod-floor' }, …]
  */
 export function peerFloors(manifestUrl: URL, names: readonly string[] = ['zod', 'neverthrow', 'fast-check']): readonly PeerFloor[] {
   const manifest = JSON.parse(readFileSync(manifestUrl, 'utf8')) as Manifest;

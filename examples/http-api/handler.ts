@@ -16,7 +16,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResultAsync } from 'neverthrow';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   agentFilterSchema,
   agentIdSchema,

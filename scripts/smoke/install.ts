@@ -3,7 +3,7 @@
  * agent-roster-0.1.0.tgz zod neverthrow` would, but offline and in well under a second.
  *
  * Why not `npm install --offline`: `npm ci` downloads tarballs but not the registry metadata
- * (packuments) that resolving `zod@^4.1.0` needs, so on a fresh CI machine an offline install
+ * (packuments) that resolving `zod@^4.3.0` needs, so on a fresh CI machine an offline install
  * fails with ENOTCACHED, and an online one spends seconds on the network. Instead the tarball is
  * extracted into node_modules/agent-roster and each package it declares is symlinked from the
  * project's own node_modules. Only declared packages are linked, so an import of something the
@@ -49,7 +49,7 @@ function link(projectRoot: string, modules: string, name: string, folder: string
   if (!existsSync(join(source, 'package.json'))) {
     throw new Error(`${name} is declared by the package but not installed in ${projectRoot}/node_modules/${folder} (run npm ci)`);
   }
-  // An aliased install (`"zod-floor": "npm:zod@4.1.0"`) keeps the real name in its package.json.
+  // An aliased install (`"zod-floor": "npm:zod@4.3.0"`) keeps the real name in its package.json.
   const installed = (JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as { name?: string }).name;
   if (installed !== name) throw new Error(`node_modules/${folder} holds ${installed}, not ${name}`);
   const target = join(modules, name);

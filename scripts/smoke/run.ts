@@ -5,7 +5,7 @@
  * prints points at the build its module system should get (`.js` for import, `.cjs` for require).
  *
  * The same consumers then run once more under Node in a second project whose peers are the floors
- * of their ranges (zod 4.1.0, neverthrow 8.2.0, fast-check 4.0.0: scripts/peer-floors.ts), linked
+ * of their ranges (zod 4.3.0, neverthrow 8.2.0, fast-check 4.0.0: scripts/peer-floors.ts), linked
  * from their aliased installs, so the build users get is proved on the oldest versions it accepts.
  *
  * Run alone: `npm run smoke` (packs first), or `tsx scripts/smoke/run.ts path/to/agent-roster-x.tgz`.
@@ -29,7 +29,7 @@ export type SmokeReport = Readonly<{
   missing: readonly MissingRuntime[];
   runtimes: readonly string[];
   linked: readonly string[];
-  /** The peers of the floor project, `zod 4.1.0`…, as found in its node_modules. */
+  /** The peers of the floor project, `zod 4.3.0`…, as found in its node_modules. */
   floors: readonly string[];
 }>;
 

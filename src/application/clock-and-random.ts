@@ -1,6 +1,17 @@
 import type { Clock, Random } from '../ports/services';
 import { err, type Err } from 'neverthrow';
 import { appFail, type ServiceUnavailable } from './errors';
+import { webCryptoRandom } from './crypto';
+
+/**
+ * Refuses, when the roster is built, to run on a runtime missing a global it will need: without
+ * it a command would fail on each request instead (`performance` missing: an invitation's email
+ * silently unsent; `crypto.subtle`: every token and password hash). A host's configuration, so a
+ * `TypeError` like the options' (ADR 0021). See docs/getting-started.md#edge-runtimes-and-browsers.
+ */
+function needGlobal(present: boolean, name: string, why: string): void {
+  if (!present) throw new TypeError(`createRoster: this runtime has no ${name}, which ${why} (see docs/getting-started.md#edge-runtimes-and-browsers)`);
+}
 
 /**
  * The clock and random ports are read deep inside a use case — once per attempt, and in the
@@ -23,9 +34,11 @@ const fail = (service: 'clock' | 'random', cause: unknown): never => {
 /**
  * The host's clock, held to its contract: a throw, or an answer that is not a valid `Date` (an
  * epoch number, an Invalid Date), is a `PortFailure` naming the clock, never a time a command
- * would stamp on an event.
+ * would stamp on an event. Throws a `TypeError` when the runtime has no `performance.now`, which
+ * the outbox times its deliveries with whatever the clock (`createRoster` calls this once).
  */
 export function checkedClock(clock: Clock): () => Date {
+  needGlobal(typeof globalThis.performance?.now === 'function', 'performance.now', 'the outbox times deliveries with');
   return () => {
     let now: unknown;
     try {
@@ -40,9 +53,13 @@ export function checkedClock(clock: Clock): () => Date {
 /**
  * The host's random source, held to its contract: a throw, or anything but a `Uint8Array` of the
  * length asked for, is a `PortFailure` naming it. A short answer would otherwise make a short
- * token: fewer bytes of secret in every invitation link.
+ * token: fewer bytes of secret in every invitation link. Throws a `TypeError` when the runtime
+ * has no `crypto.subtle` (invitation tokens are stored as SHA-256 hashes, whatever the ports), or
+ * no `crypto.getRandomValues` while `random` is the default (`createRoster` calls this once).
  */
 export function checkedRandom(random: Random): Random {
+  needGlobal(typeof globalThis.crypto?.subtle?.digest === 'function', 'crypto.subtle', 'hashes tokens');
+  if (random === webCryptoRandom) needGlobal(typeof globalThis.crypto?.getRandomValues === 'function', 'crypto.getRandomValues', 'the default `random` uses');
   return {
     bytes(length) {
       let bytes: unknown;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { agentIdSchema, departmentIdSchema, invitationIdSchema } from '../domain/ids';
 import { pure } from '../domain/pure';
 import { isoTime } from '../domain/time';

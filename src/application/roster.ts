@@ -1,5 +1,5 @@
 import { err, errAsync, ok, okAsync, ResultAsync, type Result } from 'neverthrow';
-import { z } from 'zod';
+import * as z from 'zod';
 import * as domain from '../domain/index';
 import { atMostCodePoints } from '../domain/lengths';
 import {

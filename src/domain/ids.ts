@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Ids are prefixed, Stripe-style (`agt_…`, `inv_…`). The prefix makes an id say what it names,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const SURROGATE_PAIR = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
 
@@ -22,7 +22,7 @@ export function codePointLength(s: string): number {
 
 /**
  * A string of at most `max` code points, the same with every zod the peer range accepts: zod's
- * `.max` counts code points from 4.5 on but UTF-16 code units in 4.1–4.4, where it refuses 101 to
+ * `.max` counts code points from 4.5 on but UTF-16 code units before 4.5 (4.3 and 4.4 in the peer range), where it refuses 101 to
  * 200 emoji under a maximum of 200 that 4.5 lets through. Only the first `2 × max + 1` units are
  * counted, which always hold more than `max` code points, so a multi-megabyte input costs no more
  * than a short one. The refusal is a `custom` issue with `message`; the JSON Schema has no

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { pure } from './pure';
 
 /** A limit on seats or departments; `null` means unlimited. */

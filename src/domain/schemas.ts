@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { agentIdSchema, departmentIdSchema, invitationIdSchema } from './ids';
 import { planSchema } from './plans';
 import { departmentNameSchema, descriptionSchema, emailSchema, passwordSchema, personNameSchema } from './values';

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { err, ok } from 'neverthrow';
 import type { Result } from 'neverthrow';
 import { codePointLength } from './lengths';

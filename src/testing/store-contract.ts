@@ -255,7 +255,7 @@ function described(commit: Commit): string {
  *
  * @example
  * import { afterEach, beforeEach, describe, expect, it } from 'vitest';
- * import { describeStoreContract } from 'agent-roster/testing';
+ * import { describeStoreContract } from 'agent-roster/testing/store-contract'; // needs no fast-check
  *
  * describeStoreContract('MemoryRosterStore', async () => ({ store: new MemoryRosterStore() }), {
  *   describe, it, expect, beforeEach, afterEach,

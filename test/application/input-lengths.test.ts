@@ -2,7 +2,7 @@
  * The roster's length guards on what an invitee's browser sends (the token, the requester) count
  * code points, as the rest of the package does, with every zod of the peer range: zod's own
  * `.max` counts UTF-16 code units before 4.5, so 200 emoji would have been a ValidationFailed on
- * zod 4.1 and an InvalidToken on 4.6. `npm test` runs this file on zod 4.1.0 too
+ * zod 4.3 and an InvalidToken on 4.6. `npm test` runs this file on zod 4.3.0 too
  * (vitest.floor.config.ts).
  */
 import { describe, expect, it } from 'vitest';

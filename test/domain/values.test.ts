@@ -447,7 +447,7 @@ describe('password policy', () => {
   it('passwordSchema only guards against abuse', () => {
     expect(passwordSchema.safeParse('x'.repeat(8192)).success).toBe(true);
     expect(passwordSchema.safeParse('x'.repeat(8193)).success).toBe(false);
-    // Code points, not UTF-16 units, whichever zod counts which (npm test runs this on zod 4.1 too).
+    // Code points, not UTF-16 units, whichever zod counts which (npm test runs this on zod 4.3 too).
     expect(passwordSchema.safeParse('🔒'.repeat(8192)).success).toBe(true);
     expect(passwordSchema.safeParse(`${'🔒'.repeat(8191)}xx`).success).toBe(false);
     expect(passwordSchema.safeParse('🔒'.repeat(8193)).success).toBe(false);

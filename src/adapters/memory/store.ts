@@ -190,9 +190,14 @@ export class MemoryRosterStore implements RosterStore {
   /**
    * @param options `lockWorkspaces`: whether commands that change a workspace's counters take
    *   turns on it through sessions (default true; false: purely optimistic, no `begin`).
+   * @throws TypeError when the runtime has no `structuredClone`.
    * @example const optimistic = new MemoryRosterStore({ lockWorkspaces: false });
    */
   constructor(options: Readonly<{ lockWorkspaces?: boolean }> = {}) {
+    // Every commit is copied with it; without it every command would answer StoreUnavailable.
+    if (typeof globalThis.structuredClone !== 'function') {
+      throw new TypeError('MemoryRosterStore: this runtime has no structuredClone, which it copies commits with');
+    }
     if (options.lockWorkspaces !== false) {
       const turns = new WorkspaceTurns();
       // The store's reads, bound once (on the first session, when a subclass's are in place).

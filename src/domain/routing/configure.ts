@@ -1,5 +1,5 @@
 import { err, ok, type Result } from 'neverthrow';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseInput, validationFailed } from '../command';
 import type { ValidationFailed } from '../errors';
 import { Decider, type RoutingContext, type RoutingDecision } from './decider';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { agentIdSchema, conversationIdSchema, departmentIdSchema } from '../ids';
 import { pure } from '../pure';
 import { CAPACITY_KEY_MESSAGE } from './messages';
