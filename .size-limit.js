@@ -26,7 +26,12 @@ const own = { path: 'dist/index.js', ignore: ['zod', 'neverthrow'], gzip: true, 
 // size-limit leaves every peer out of every entry; this puts zod and neverthrow back in.
 const withPeers = { path: 'dist/index.js', gzip: true, modifyEsbuildConfig: (config) => ({ ...config, external: [] }) };
 
-const overGoal = { inviteAgent: '3.23 kB', editAgent: '3.15 kB' };
+// Measured as ES modules (above), each entry also counts the peers' import line that a bundler
+// resolves away (`import { ok, err, … } from "neverthrow"`: 43-45 B gzipped). That measurement
+// put acceptInvitation at 3,036 B, past the goal it met by 2 B as an IIFE (2,998 B) with no code
+// changed, so it joins the guards; the goal is reported missed (docs/performance.md). As ES
+// modules: inviteAgent 3,237 B, editAgent 3,192 B (the owner's-email check), acceptInvitation 3,036 B.
+const overGoal = { inviteAgent: '3.27 kB', editAgent: '3.23 kB', acceptInvitation: '3.07 kB' };
 
 const commands = [
   'createWorkspace', 'changePlan', 'changeSettings',
@@ -67,8 +72,8 @@ export default [
   // (editEmail, once per call) and a mailer's error is stored and shown with the message's links
   // and tokens redacted (redactLinks: about +0.2 kB; editAgent alone 3107 → 3137 B as an IIFE);
   // 34.08 → 34.30 kB measured as an ES module (below) since createRoster and MemoryRosterStore
-  // refuse a runtime missing a global they need (+0.22 kB).
-  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '34.5 kB' },
+  // refuse a runtime missing a global they need (+0.22 kB); both together 34.61 kB, and the guard 35 kB.
+  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '35 kB' },
   ...commands.map((command) => ({
     ...own,
     name: overGoal[command] ? `${command} alone (guard; over the 3 kB goal, see ADR 0022)` : `${command} alone`,
