@@ -1178,7 +1178,10 @@ function buildRoster(options: RosterOptions) {
     let at: Date | undefined; // read only when there is something to count
     for (let attempt = 0; attempt <= RECOUNTS; attempt++) {
       if (workspace.counts.pendingInvitations === 0) return workspace;
-      const lapsed = await store.countLapsedInvitations(workspace.id, (at ??= now()));
+      at ??= now();
+      const lapsed = store.countLapsedInvitations
+        ? await store.countLapsedInvitations(workspace.id, at)
+        : (await store.lapsedInvitations(workspace.id, at, workspace.counts.pendingInvitations)).length;
       const again = await store.loadWorkspace(workspace.id);
       if (!again || again.version === version) {
         return { ...workspace, counts: { ...workspace.counts, pendingInvitations: workspace.counts.pendingInvitations - lapsed } };

@@ -249,10 +249,12 @@ export interface RosterStore {
    * How many pending invitations of the workspace have lapsed at `now` (expiry at or before it):
    * as many as {@link lapsedInvitations} lists without a limit, counted where they are stored.
    * Reads use it to count out what the next sweep expires, without loading the invitations.
+   * Optional: a store without it (one written for 0.1.0) is asked for {@link lapsedInvitations}
+   * and the roster counts what comes back.
    *
-   * @example const lapsed = await store.countLapsedInvitations(workspaceId, new Date()); // 0 when none
+   * @example const lapsed = await store.countLapsedInvitations?.(workspaceId, new Date()); // 0 when none
    */
-  countLapsedInvitations(workspaceId: WorkspaceId, now: Date): Promise<number>;
+  countLapsedInvitations?(workspaceId: WorkspaceId, now: Date): Promise<number>;
   /**
    * Optional: whether every aggregate named is still at the version given (`0`: still absent),
    * all at one instant. The roster asks it after refusing a command, to decide again if a read

@@ -4,7 +4,7 @@
  * what that use case will see, agreeing with `listInvitations`.
  */
 import { describe, expect, it } from 'vitest';
-import type { ActorRef } from 'agent-roster';
+import { MemoryRosterStore, type ActorRef, type RosterStore } from 'agent-roster';
 import { aShop, failure, type ShopOptions } from '../support/shop';
 
 const LAPSED = 150;
@@ -149,6 +149,20 @@ describe('reads with lapsed invitations not yet recorded', () => {
     (await shop.roster.expireLapsedInvitations(shop.workspaceId))._unsafeUnwrap();
     expect((await shop.store.loadWorkspace(shop.workspaceId))!.value.counts).toEqual((await shop.roster.getWorkspace(shop.ana))._unsafeUnwrap().counts);
     expect(await readCounts(shop, shop.ana)).toEqual(counts);
+  });
+
+  it('count them out on a store without countLapsedInvitations (one written for 0.1.0) by listing them', async () => {
+    const inner = new MemoryRosterStore();
+    const store = new Proxy(inner, {
+      get: (target, name) => {
+        if (name === 'countLapsedInvitations') return undefined;
+        const value = Reflect.get(target, name, target) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    }) as RosterStore;
+    const shop = await aShopWith150Lapsed({ store, fresh: ['fresh@acme.com'] });
+    expect(await readCounts(shop, shop.ana)).toMatchObject({ listInvitations: 1, getWorkspace: 1, seatUsage: 1 });
+    expect((await shop.roster.seatUsage(shop.ana))._unsafeUnwrap()).toMatchObject({ used: 2, limit: LAPSED + 2 });
   });
 
   it('follow the clock as invitations lapse one by one', async () => {
