@@ -166,68 +166,64 @@ describe('a slow mailer', () => {
     expect(sentOnce()).toBe(true);
   });
 
-  it('stops by the monotonic clock too, so a wall clock stepped back does not stretch a run past its lease', async () => {
-    // Host A's wall clock steps back ten minutes just after it claims (NTP, a resumed VM); time
-    // really passes 5 s a send (the monotonic clock, and host B's correct wall clock). B runs once
-    // A's lease is over by the true time.
+  /**
+   * Two dispatchers on one slow outbox: host A, whose wall clock steps back ten minutes during its
+   * first send (NTP, a resumed VM), and host B, whose clock is right. Each send takes 5 s of true
+   * time (the monotonic clock, mocked, and B's clock); `onSend(n, trueMs)` runs inside the n-th.
+   */
+  async function twoHostsOneSteppedBack(onSend: (n: number, trueMs: number) => Promise<void>) {
     const truth = { now: 0 };
     const monotonic = vi.spyOn(performance, 'now').mockImplementation(() => truth.now);
+    const hostA = new ManualClock('2026-11-23T09:00:00Z');
+    const hostB = new ManualClock('2026-11-23T09:00:00Z');
+    let calls = 0;
+    const outbox = await aSlowOutbox(async () => {
+      calls++;
+      truth.now += 5_000;
+      hostB.advance({ seconds: 5 });
+      if (calls === 1) hostA.set(new Date(hostA.now().getTime() - 600_000));
+      await onSend(calls, truth.now);
+    });
+    const a = createRoster({ ...outbox.shared, store: outbox.store, clock: hostA });
+    const b = createRoster({ ...outbox.shared, store: outbox.store, clock: hostB });
+    return { ...outbox, a, b, restore: () => monotonic.mockRestore() };
+  }
+
+  it('stops by the monotonic clock too, so a wall clock stepped back does not stretch a run past its lease', async () => {
+    // B runs once A's lease is over by the true time.
+    let second: (() => Promise<unknown>) | undefined;
+    const hosts = await twoHostsOneSteppedBack(async (_n, trueMs) => {
+      if (second && trueMs > 61_000) {
+        const run = second;
+        second = undefined;
+        await run();
+      }
+    });
     try {
-      const hostA = new ManualClock('2026-11-23T09:00:00Z');
-      const hostB = new ManualClock('2026-11-23T09:00:00Z');
-      let stepped = false;
-      let second: (() => Promise<unknown>) | undefined;
-      const { sends, shared, store, sentOnce } = await aSlowOutbox(async () => {
-        truth.now += 5_000;
-        hostB.advance({ seconds: 5 });
-        if (!stepped) {
-          stepped = true;
-          hostA.set(new Date(hostA.now().getTime() - 600_000));
-        }
-        if (second && truth.now > 61_000) {
-          const run = second;
-          second = undefined;
-          await run();
-        }
-      });
-      const a = createRoster({ ...shared, store, clock: hostA });
-      const b = createRoster({ ...shared, store, clock: hostB });
-      second = async () => await b.deliverOutbox();
-      const first = (await a.deliverOutbox())._unsafeUnwrap();
+      second = async () => await hosts.b.deliverOutbox();
+      const first = (await hosts.a.deliverOutbox())._unsafeUnwrap();
       expect(first.delivered).toBeLessThan(20);
-      expect(sentOnce()).toBe(true);
-      expect(sends.size).toBeLessThan(20);
+      expect(hosts.sentOnce()).toBe(true);
+      expect(hosts.sends.size).toBeLessThan(20);
     } finally {
-      monotonic.mockRestore();
+      hosts.restore();
     }
   });
 
   it('dates each claim from the run start by the monotonic clock, so a wall clock stepped back mid-run does not lease a message into the past', async () => {
-    // Host A's wall clock steps back ten minutes during its first send; host B (a correct clock)
-    // runs during A's third send, 10 s later in truth. A's later claims must still hold a lease B
-    // respects, or B would take the message A is sending.
-    const truth = { now: 0 };
-    const monotonic = vi.spyOn(performance, 'now').mockImplementation(() => truth.now);
+    // B runs during A's third send, 10 s after A's clock stepped back: A's later claims must still
+    // hold a lease B respects, or B would take the message A is sending.
+    let second: (() => Promise<unknown>) | undefined;
+    const hosts = await twoHostsOneSteppedBack(async (n) => {
+      if (n === 3 && second) await second();
+    });
     try {
-      const hostA = new ManualClock('2026-11-23T09:00:00Z');
-      const hostB = new ManualClock('2026-11-23T09:00:00Z');
-      let calls = 0;
-      let second: (() => Promise<unknown>) | undefined;
-      const { sends, shared, store, sentOnce } = await aSlowOutbox(async () => {
-        calls++;
-        truth.now += 5_000;
-        hostB.advance({ seconds: 5 });
-        if (calls === 1) hostA.set(new Date(hostA.now().getTime() - 600_000));
-        if (calls === 3 && second) await second();
-      });
-      const a = createRoster({ ...shared, store, clock: hostA });
-      const b = createRoster({ ...shared, store, clock: hostB });
-      second = async () => (await b.deliverOutbox(1))._unsafeUnwrap();
-      await a.deliverOutbox(4);
-      expect(sends.size).toBe(5);
-      expect(sentOnce()).toBe(true);
+      second = async () => (await hosts.b.deliverOutbox(1))._unsafeUnwrap();
+      await hosts.a.deliverOutbox(4);
+      expect(hosts.sends.size).toBe(5);
+      expect(hosts.sentOnce()).toBe(true);
     } finally {
-      monotonic.mockRestore();
+      hosts.restore();
     }
   });
 });
