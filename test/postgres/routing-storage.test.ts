@@ -4,6 +4,7 @@
  * it and whatever it knew; queues stored whole by earlier releases still load; a stale commit is
  * still refused; deleting a queue deletes its chunks.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fc } from '@fast-check/vitest';
 import {
@@ -462,5 +463,62 @@ describe('an instance catching up on a chunked queue another one wrote', () => {
     expect(seen.loaded).toEqual({ value: queue, version: 3 });
     expect(seen).toMatchObject({ statements: 1, withData: 1, listed: 0 });
     expect(seen.loaded).toEqual(await fresh(queue));
+  });
+});
+
+describe('the guide\'s query for the queues an earlier release cannot use once chunked', () => {
+  const OLD = 'ws_before_upgrade' as WorkspaceId;
+  const guide = readFileSync(new URL('../../docs/guides/storage-postgres.md', import.meta.url), 'utf8');
+  const query = /```sql\n(-- Routing queues an instance of 0\.1\.0 cannot use[\s\S]*?)```/.exec(guide)?.[1] ?? '';
+
+  const aQueueOf = (departmentId: string, members: number, conversations = 0): RoutingState => {
+    let state = emptyRoutingState(OLD, departmentId as DepartmentId);
+    for (let n = 0; n < members; n++) {
+      state = syncAgent(state, { agentId: `agt_${n}`, active: true, online: true, departmentIds: [departmentId as DepartmentId] }, { now })._unsafeUnwrap().state;
+    }
+    for (let n = 0; n < conversations; n++) state = routeConversation(state, { conversationId: `conv_${n}` }, { now })._unsafeUnwrap().state;
+    return state;
+  };
+  /** The 0.1.0 flat layout of a members table, as the test above writes it. */
+  const flatMembers = (queue: RoutingState): RoutingState => {
+    const table: Record<string, unknown>[] = Array.from({ length: 64 }, () => ({}));
+    membersOf(queue).forEach((m, n) => (table[n % 64]![m.agentId] = m));
+    return { ...queue, members: table } as unknown as RoutingState;
+  };
+
+  it('lists, with their counts, the queues that will be chunked and those already chunked, and no other', async () => {
+    expect(query).toContain('WITH RECURSIVE');
+    const store = new PostgresRosterStore(db.pool);
+    expect(await store.commit({ workspaceId: OLD, expected: [], writes: [aWorkspace({ id: OLD })], removals: [], events: [], outbox: [] })).toEqual({ committed: true });
+    const whole = {
+      dep_small: aQueueOf('dep_small', 100),
+      dep_128: aQueueOf('dep_128', 128),
+      dep_129: aQueueOf('dep_129', 129),
+      dep_talks: aQueueOf('dep_talks', 20, 200),
+      dep_flat: flatMembers(aQueueOf('dep_flat', 600)),
+      dep_flat_small: flatMembers(aQueueOf('dep_flat_small', 100)),
+    };
+    // Stored whole, as an earlier release wrote them.
+    for (const queue of Object.values(whole)) {
+      await db.pool.query(`INSERT INTO routing_states (id, workspace_id, queue_key, data, version, stamp) VALUES ($1, $2, $3, $4, 1, 'written-before')`, [
+        queue.id,
+        OLD,
+        queue.departmentId,
+        JSON.stringify(queue),
+      ]);
+    }
+    // The trie tables the query counts over 128 are those this release cuts into chunks.
+    expect(Object.entries(whole).filter(([key]) => !key.startsWith('dep_flat')).filter(([, q]) => layoutOf(q).chunks.size > 0).map(([key]) => key)).toEqual(['dep_129', 'dep_talks']);
+    // Written by this release: already chunked.
+    const chunked = aQueueOf('dep_chunked', 300);
+    expect(await commitQueue(store, chunked, 0)).toEqual({ committed: true });
+
+    const { rows } = await db.pool.query(query);
+    expect(rows.filter((r) => r.workspace_id === OLD).map((r) => ({ ...r, members: r.members === null ? null : Number(r.members), conversations: r.conversations === null ? null : Number(r.conversations) }))).toEqual([
+      { workspace_id: OLD, queue_key: 'dep_129', members: 129, conversations: 0, chunked: false },
+      { workspace_id: OLD, queue_key: 'dep_chunked', members: null, conversations: 0, chunked: true },
+      { workspace_id: OLD, queue_key: 'dep_flat', members: 600, conversations: 0, chunked: false },
+      { workspace_id: OLD, queue_key: 'dep_talks', members: 20, conversations: 200, chunked: false },
+    ]);
   });
 });

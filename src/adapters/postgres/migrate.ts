@@ -100,7 +100,7 @@ async function applyPending(client: SqlClient, migrations: readonly Migration[])
  * import pg from 'pg';
  * import { migrate } from 'agent-roster/postgres';
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
- * await migrate(pool); // { applied: ['0001_roster', '0002_outbox_withdrawal', '0003_routing_chunks', '0004_outbox_pages', '0005_routing_chunk_versions', '0006_filtered_page_indexes'], alreadyApplied: [] } the first time
+ * await migrate(pool); // { applied: ['0001_roster', '0002_outbox_withdrawal', '0003_routing_chunks', '0004_outbox_pages', '0005_routing_chunk_versions', '0006_filtered_page_indexes', '0007_legacy_invitation_emails'], alreadyApplied: [] } the first time
  */
 export function migrate(pool: SqlPool, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationReport> {
   return inTransaction(pool, async (client) => ({ commit: true, value: await applyPending(client, migrations) }));
