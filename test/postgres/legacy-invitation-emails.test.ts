@@ -52,7 +52,7 @@ describe('migration 0007: invitation emails queued by 0.1.0', () => {
     const opened = ok(await roster.createWorkspace({ name: 'Acme', plan: 'enterprise', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } }));
     ana = { workspaceId: opened.state.workspace.id, agentId: opened.state.owner.id };
     const invite = async (name: string) => (inv[name] = ok(await roster.inviteAgent(ana as never, { email: `${name}@acme.com` })).state.invitation);
-    for (const name of ['pend', 'late', 'rev', 'res', 'acc']) await invite(name);
+    for (const name of ['pend', 'late', 'mid', 'rev', 'res', 'acc']) await invite(name);
     ok(await roster.revokeInvitation(ana as never, { invitationId: inv.rev!.id }));
     inv.res = ok(await roster.resendInvitation(ana as never, { invitationId: inv.res!.id })).state.invitation;
     ok(await roster.deliverOutbox(100));
@@ -64,11 +64,12 @@ describe('migration 0007: invitation emails queued by 0.1.0', () => {
     await db.pool.query('DELETE FROM outbox');
     await legacy('msg_old_pend', `invitation:${inv.pend!.id}:0`, 'pend@acme.com');
     await legacy('msg_old_late', `invitation:${inv.late!.id}:0`, 'late@acme.com');
+    await legacy('msg_old_mid', `invitation:${inv.mid!.id}:0`, 'mid@acme.com');
     await legacy('msg_old_rev', `invitation:${inv.rev!.id}:0`, 'rev@acme.com');
     await legacy('msg_old_res0', `invitation:${inv.res!.id}:0`, 'res@acme.com');
     await legacy('msg_old_res1', `invitation:${inv.res!.id}:1`, 'res@acme.com');
     await legacy('msg_old_acc', `invitation:${inv.acc!.id}:0`, 'acc@acme.com');
-    // Already delivered before the upgrade: stays delivered (and, being the current send, gets the topic).
+    // Already delivered before the upgrade: history, left as it was.
     await legacy('msg_old_rev_sent', `invitation:${inv.rev!.id}:0`, 'rev@acme.com', 'delivered');
     // Keys that name no stored invitation, or are not an invitation's: left as they were.
     await legacy('msg_old_gone', 'invitation:inv_gone:0', 'gone@acme.com');
@@ -87,26 +88,32 @@ describe('migration 0007: invitation emails queued by 0.1.0', () => {
     expect(leftovers).toEqual([{ n: 0 }]);
     // The same assignment as the store's WITHDRAWN, so the two cannot drift apart unnoticed.
     expect(MIGRATIONS.find((m) => m.version === 7)!.sql).toContain(`SET ${WITHDRAWN}\n`);
-    expect(r.msg_old_rev_sent).toMatchObject({ status: 'delivered', topic: `invitation:${inv.rev!.id}` });
+    expect(r.msg_old_rev_sent).toMatchObject({ status: 'delivered', topic: null, expires_at: null });
   });
 
-  it("gives each invitation's current send its topic and expiry", async () => {
+  it("gives each invitation's current send, while pending, its topic and expiry", async () => {
     const r = await rows();
-    for (const name of ['pend', 'late', 'rev', 'acc'] as const) {
-      expect(r[`msg_old_${name}`], name).toMatchObject({ topic: `invitation:${inv[name]!.id}`, expires_at: inv[name]!.expiresAt });
+    for (const name of ['pend', 'late', 'mid'] as const) {
+      expect(r[`msg_old_${name}`], name).toMatchObject({ status: 'pending', topic: `invitation:${inv[name]!.id}`, expires_at: inv[name]!.expiresAt });
     }
+    for (const name of ['rev', 'acc'] as const) expect(r[`msg_old_${name}`], name).toMatchObject({ status: 'withdrawn', topic: null });
     expect(r.msg_old_res1).toMatchObject({ status: 'pending', topic: `invitation:${inv.res!.id}`, expires_at: inv.res!.expiresAt });
     expect(r.msg_old_res0).toMatchObject({ topic: null, expires_at: null });
     for (const id of ['msg_old_gone', 'msg_old_odd', 'msg_old_huge']) expect(r[id], id).toMatchObject({ status: 'pending', topic: null, expires_at: null });
   });
 
-  it('changes, when run again, only what an instance of 0.1.0 queued since', async () => {
-    const before = await rows();
+  it('changes, when run again, only what an instance of 0.1.0 queued or closed since', async () => {
+    const { msg_old_mid: midBefore, ...before } = await rows();
+    expect(midBefore).toMatchObject({ status: 'pending', topic: `invitation:${inv.mid!.id}` });
+    // During the rolling deploy a 0.1.0 instance queues one more email of a revoked invitation, and
+    // revokes one whose email the first run gave a topic (0.1.0 withdraws nothing).
     await legacy('msg_old_rev_again', `invitation:${inv.rev!.id}:0`, 'rev@acme.com');
+    await db.pool.query(`UPDATE invitations SET status = 'revoked' WHERE id = $1`, [inv.mid!.id]);
     await db.pool.query(MIGRATIONS.find((m) => m.version === 7)!.sql);
-    const { msg_old_rev_again: again, ...after } = await rows();
+    const { msg_old_rev_again: again, msg_old_mid: mid, ...after } = await rows();
     expect(after).toEqual(before);
-    expect(again).toMatchObject({ status: 'withdrawn', body: '', topic: `invitation:${inv.rev!.id}` });
+    expect(again).toMatchObject({ status: 'withdrawn', body: '', topic: null });
+    expect(mid).toMatchObject({ status: 'withdrawn', body: '' });
   });
 
   it('lets a later revoke withdraw a 0.1.0 email, and delivers the current ones', async () => {

@@ -414,16 +414,18 @@ DROP INDEX agents_by_department;
 -- release writes them, so the commit that closes the invitation withdraws it and delivery
 -- withdraws it once its link lapses. A message whose invitation is not stored is left as it was.
 --
--- Both statements touch only rows with no topic, so running the file again changes only what an
--- instance of 0.1.0 queued since (during a rolling deploy): run it by hand once the last one has
--- stopped. Each reads the outbox once and looks its invitations up by primary key. A key that
--- does not have that form matches no invitation (the substrings are NULL), so no cast can fail.
+-- The first statement looks at every pending message of that form, topic or not: running the
+-- file again by hand once the last 0.1.0 instance has stopped also withdraws what those instances
+-- closed meanwhile (during a rolling deploy) without withdrawing anything (a 0.1.0 revoke, resend
+-- or accept withdraws nothing). The second gives topics to pending messages only, so the history
+-- of delivered ones is not rewritten. Each reads the outbox once and looks its invitations up by
+-- primary key. A key that does not have that form matches no invitation (the substrings are
+-- NULL), so no cast can fail.
 
 UPDATE outbox AS o
    SET status = 'withdrawn', body_text = '', body_html = NULL, lease_until = NULL
   FROM invitations AS i
- WHERE o.topic IS NULL
-   AND o.status = 'pending'
+ WHERE o.status = 'pending'
    AND i.id = substring(o.idempotency_key FROM '^invitation:([^:]+):[0-9]{1,9}$')
    AND i.workspace_id = o.workspace_id
    AND (i.status <> 'pending'
@@ -433,6 +435,7 @@ UPDATE outbox AS o
    SET topic = 'invitation:' || i.id, expires_at = i.expires_at
   FROM invitations AS i
  WHERE o.topic IS NULL
+   AND o.status = 'pending'
    AND i.id = substring(o.idempotency_key FROM '^invitation:([^:]+):[0-9]{1,9}$')
    AND i.workspace_id = o.workspace_id
    AND substring(o.idempotency_key FROM ':([0-9]{1,9})$')::integer = (i.data->>'resendCount')::integer;
