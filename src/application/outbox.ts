@@ -37,9 +37,11 @@ export function storableError(e: unknown, message: Body): string {
   } catch {
     text = 'unprintable error';
   }
-  // Redacted before the cut, so a cut cannot leave most of a token too short to be recognised.
-  // With the u flag a surrogate pair is one code point, so the class matches only unpaired ones.
-  return redactLinks(text, message).slice(0, LAST_ERROR_LENGTH).replace(/[\0\uD800-\uDFFF]/gu, '\uFFFD');
+  // Redacted before the final cut, so a cut cannot leave most of a token too short to be
+  // recognised; cut to a few times the kept length first, so a huge error costs no more than a
+  // short one (a token runs 43 characters, far inside the margin). With the u flag a surrogate
+  // pair is one code point, so the class matches only unpaired ones.
+  return redactLinks(text.slice(0, 4 * LAST_ERROR_LENGTH), message).slice(0, LAST_ERROR_LENGTH).replace(/[\0\uD800-\uDFFF]/gu, '\uFFFD');
 }
 
 /** The part of an outbox message that may hold its link. */
@@ -140,12 +142,15 @@ export async function deliverDue(
   // move) and by the monotonic clock (which a wall clock stepped back cannot rewind): the larger wins.
   const begunAt = performance.now();
   const elapsed = () => Math.max(stamp().getTime() - started.getTime(), performance.now() - begunAt);
-  // Each claim at the run's start plus that time, so a wall clock stepped back meanwhile cannot
-  // date a lease in the past, where another dispatcher would take the message being sent.
-  const claimNext = async (n: number): Promise<OutboxMessage | undefined> => {
-    const at = n === 0 ? started : new Date(started.getTime() + elapsed());
-    return (ids ? await store.claimOutboxMessages!([ids[n]!], at, leaseMs) : await store.claimOutbox(at, 1, leaseMs))[0];
-  };
+  // Every claim is made at the run's start: what was due then, leased until the start plus a
+  // lease. As the run stops at half a lease, each message it sends has at least half a lease
+  // left, and a wall clock stepped back meanwhile cannot date a lease in the past, where another
+  // dispatcher would take the message being sent.
+  const claimNext = async (n: number): Promise<OutboxMessage | undefined> =>
+    (ids ? await store.claimOutboxMessages!([ids[n]!], started, leaseMs) : await store.claimOutbox(started, 1, leaseMs))[0];
+  // Messages this run took: one that failed and is due again at once (a zero retry delay) comes
+  // back, and is left for the next run rather than sent again in this one.
+  const taken = new Set<string>();
   const report = { delivered: 0, failed: 0, withdrawn: 0, unrecorded: 0 };
   // Failures of the store in a row; the run stops at the second.
   let failing = 0;
@@ -176,6 +181,8 @@ export async function deliverDue(
       if (ids) continue;
       break;
     }
+    if (taken.has(m.id)) break;
+    taken.add(m.id);
     if (typeof m.expiresAt === 'string' && store.markWithdrawn && hasPassed(m.expiresAt as IsoTime, stamp())) {
       await record('withdrawn', () => store.markWithdrawn!(m.id));
       continue;

@@ -2,6 +2,7 @@ import { err, errAsync, ok, okAsync, ResultAsync, type Result } from 'neverthrow
 import * as z from 'zod';
 import * as domain from '../domain/index';
 import { atMostCodePoints } from '../domain/lengths';
+import { ownersEmailByAnother } from '../domain/access';
 import {
   agentIdSchema,
   authorize,
@@ -873,11 +874,11 @@ function buildRoster(options: RosterOptions) {
       const email = i.email;
       const unchanged = () => domain.editAgent(state, i, { now: a.now, emailStatus: 'available' }).map(single);
       if (email === undefined || email === state.agent?.email) return unchanged();
-      // Who may edit whom, and whether this is an admin changing the owner's email, is decided
-      // before the limiter, the sweep and the account directory are asked, so an agent cannot make
-      // the host look up an email it may not set: the command refuses on its own, without the
-      // email's holder.
-      if (domain.authorizeOnAgent(state.actor, i.agentId, workspace).isErr() || (i.agentId === workspace.ownerId && state.actor.id !== i.agentId)) {
+      // Whether the agent exists, who may edit whom, and whether this is an admin changing the
+      // owner's email are decided before the limiter, the sweep and the account directory are
+      // asked, so nobody can make the host look up an email it may not set: the command refuses
+      // on its own, without the email's holder.
+      if (!state.agent || domain.authorizeOnAgent(state.actor, i.agentId, workspace).isErr() || ownersEmailByAnother(state.actor, i.agentId, workspace)) {
         return unchanged();
       }
       // As inviteAgent does: a lapsed invitation for the new email is expired in this same commit,

@@ -43,3 +43,13 @@ export function authorizeMember(actor: Actor, capability: MemberCapability, work
     ? ok(undefined)
     : denied(actor, capability, 'role', ROLE_LACKS);
 }
+
+/**
+ * Whether a change of `agentId`'s email by `actor` is one only the owner may make: the owner's
+ * own email, changed by anyone else (an admin who could would take the owner's login through
+ * their own mailbox). `editAgent` refuses it; the roster asks before any port, so the two agree.
+ */
+export function ownersEmailByAnother(actor: Actor, agentId: string, workspace: OwnedBy): boolean {
+  return agentId === workspace.ownerId && actor.id !== agentId;
+}
+

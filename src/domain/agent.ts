@@ -13,7 +13,7 @@ import type {
 import * as fail from './failures';
 import { event, type RosterEvent } from './events';
 import type { AgentId, DepartmentId, WorkspaceId } from './ids';
-import { authorizeMember, denied } from './access';
+import { authorizeMember, denied, ownersEmailByAnother } from './access';
 import {
   agentTargetSchema,
   changeRoleSchema,
@@ -197,7 +197,7 @@ export function editAgent(
     // The owner's email is the owner's login: an admin who could change it could reset the
     // owner's password through their own mailbox, and ownership changes hands only by
     // transferOwnership. Decided before the holder is read, so it tells nothing about the email.
-    if (agent.id === workspace.ownerId && actor.id !== agent.id) {
+    if (ownersEmailByAnother(actor, agent.id, workspace)) {
       return denied(actor, 'manageAgents', 'not-owner', "only the owner can change the owner's email address.");
     }
     const taken = refuseTakenEmail(changes.email, context.emailStatus);

@@ -210,7 +210,7 @@ describe('a slow mailer', () => {
     }
   });
 
-  it('dates each claim from the run start by the monotonic clock, so a wall clock stepped back mid-run does not lease a message into the past', async () => {
+  it('leases every message from the run\'s start, so a wall clock stepped back mid-run does not lease one into the past', async () => {
     // B runs during A's third send, 10 s after A's clock stepped back: A's later claims must still
     // hold a lease B respects, or B would take the message A is sending.
     let second: (() => Promise<unknown>) | undefined;
@@ -225,6 +225,17 @@ describe('a slow mailer', () => {
     } finally {
       hosts.restore();
     }
+  });
+});
+
+describe('a message that fails and is due again at once', () => {
+  it('is tried once a run, not again and again within it (a zero retry delay)', async () => {
+    const { roster, invite, mailer } = await aShop({ deliverImmediately: false, retry: { baseDelayMs: 0, maxDelayMs: 0 } });
+    await invite('bob@acme.com');
+    let calls = 0;
+    mailer.failWhen = () => (calls++, true);
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 1, withdrawn: 0, unrecorded: 0 });
+    expect(calls).toBe(1);
   });
 });
 

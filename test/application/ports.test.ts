@@ -138,7 +138,10 @@ describe('a rate limiter', () => {
     // A name, the same email (case aside), a profile Bob may not edit: no attempt spent.
     (await roster.editAgent(bob, { agentId: bob.agentId, name: 'Robert', email: 'BOB@acme.com' }))._unsafeUnwrap();
     await failure(roster.editAgent(bob, { agentId: ana.agentId, email: 'victim@bank.com' }), 'PermissionDenied');
+    // An admin naming no agent of the workspace: AgentNotFound, and nobody asked about the email.
+    await failure(roster.editAgent(ana, { agentId: 'agt_nobody', email: 'victim@bank.com' }), 'AgentNotFound');
     expect(limiter.requests).toEqual([]);
+    expect(asked).toEqual([]);
     // A new email spends one, with that email, before anyone is asked who holds it.
     expect(await failure(roster.editAgent(bob, { agentId: bob.agentId, email: 'Victim@Bank.com' }), 'EmailAlreadyExists')).toMatchObject({
       holder: 'standalone-account',
