@@ -14,6 +14,18 @@ function needGlobal(present: boolean, name: string, why: string): void {
 }
 
 /**
+ * Throws a `TypeError` when the runtime lacks a global the roster needs whatever its ports:
+ * `performance.now` (the outbox times its runs with it), `crypto.subtle` (invitation tokens are
+ * stored as SHA-256 hashes), and `crypto.getRandomValues` while `random` is the default.
+ * `createRoster` calls it once, as it is built.
+ */
+export function requireGlobals(random: Random): void {
+  needGlobal(typeof globalThis.performance?.now === 'function', 'performance.now', 'the outbox times deliveries with');
+  needGlobal(typeof globalThis.crypto?.subtle?.digest === 'function', 'crypto.subtle', 'hashes tokens');
+  if (random === webCryptoRandom) needGlobal(typeof globalThis.crypto?.getRandomValues === 'function', 'crypto.getRandomValues', 'the default `random` uses');
+}
+
+/**
  * The clock and random ports are read deep inside a use case — once per attempt, and in the
  * middle of deciding (a new id) — where threading a `Result` through every call would touch
  * every use case's plumbing. So their failure travels as this exception, and is turned back into
@@ -34,11 +46,9 @@ const fail = (service: 'clock' | 'random', cause: unknown): never => {
 /**
  * The host's clock, held to its contract: a throw, or an answer that is not a valid `Date` (an
  * epoch number, an Invalid Date), is a `PortFailure` naming the clock, never a time a command
- * would stamp on an event. Throws a `TypeError` when the runtime has no `performance.now`, which
- * the outbox times its deliveries with whatever the clock (`createRoster` calls this once).
+ * would stamp on an event.
  */
 export function checkedClock(clock: Clock): () => Date {
-  needGlobal(typeof globalThis.performance?.now === 'function', 'performance.now', 'the outbox times deliveries with');
   return () => {
     let now: unknown;
     try {
@@ -53,13 +63,9 @@ export function checkedClock(clock: Clock): () => Date {
 /**
  * The host's random source, held to its contract: a throw, or anything but a `Uint8Array` of the
  * length asked for, is a `PortFailure` naming it. A short answer would otherwise make a short
- * token: fewer bytes of secret in every invitation link. Throws a `TypeError` when the runtime
- * has no `crypto.subtle` (invitation tokens are stored as SHA-256 hashes, whatever the ports), or
- * no `crypto.getRandomValues` while `random` is the default (`createRoster` calls this once).
+ * token: fewer bytes of secret in every invitation link.
  */
 export function checkedRandom(random: Random): Random {
-  needGlobal(typeof globalThis.crypto?.subtle?.digest === 'function', 'crypto.subtle', 'hashes tokens');
-  if (random === webCryptoRandom) needGlobal(typeof globalThis.crypto?.getRandomValues === 'function', 'crypto.getRandomValues', 'the default `random` uses');
   return {
     bytes(length) {
       let bytes: unknown;

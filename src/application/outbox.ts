@@ -135,7 +135,7 @@ export async function deliverDue(
   const store = deps.store;
   // Given ids (a commit's own emails), only those, where the store can lease messages by id; a
   // store that cannot is asked for the `limit` first due, as without ids. One message per claim,
-  // each at the time it is claimed (see above).
+  // each just before its send (see above).
   const ids = options.ids && store.claimOutboxMessages ? options.ids : undefined;
   const limit = ids ? ids.length : (options.limit ?? 50);
   // Time since the run began by the clock port (what the lease is reckoned in, and what tests

@@ -48,7 +48,7 @@ import {
 } from './listings';
 import { BY_CREATION, BY_JOINING, BY_SENDING, positionedSlice } from '../ports/order';
 import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
-import { answerPortFailure, checkedClock, checkedRandom, PortFailure, portFailureOr } from './clock-and-random';
+import { answerPortFailure, checkedClock, checkedRandom, PortFailure, portFailureOr, requireGlobals } from './clock-and-random';
 import { appFail, type ApplicationError, type ConcurrencyConflict, type RateLimited, type ServiceName, type ServiceUnavailable, type StoreUnavailable } from './errors';
 import { DEFAULT_RETRY, deliverDue, invitationTopic, outboxMessage, redactLinks, retryDelay, type DeliveryReport, type RetryPolicy } from './outbox';
 import { defaultTemplates, type EmailTemplates } from './templates';
@@ -234,6 +234,7 @@ function buildRoster(options: RosterOptions) {
   const mailer = options.mailer ?? new CapturingMailer();
   const identity = options.identity ?? new MemoryIdentity();
   const accounts = options.accounts ?? { isStandaloneAccount: async () => false };
+  requireGlobals(options.random ?? webCryptoRandom);
   // Held to their contracts: a failure is a PortFailure, answered as ServiceUnavailable (see `answeredAll`).
   const now = checkedClock(options.clock ?? systemClock);
   const random = checkedRandom(options.random ?? webCryptoRandom);
@@ -245,10 +246,12 @@ function buildRoster(options: RosterOptions) {
   const linkFor = (token: string) =>
     typeof acceptUrl === 'function' ? acceptUrl(token) : `${acceptUrl}${acceptUrl.includes('?') ? '&' : '?'}token=${token}`;
 
-  const deliver = (limit?: number): Promise<DeliveryReport> => deliverDue({ store, mailer, now, retry }, limit === undefined ? {} : { limit });
+  const delivery = { store, mailer, now, retry };
+  const deliver = (limit?: number): Promise<DeliveryReport> => deliverDue(delivery, limit === undefined ? {} : { limit });
   /**
    * Delivers due emails; a failing mailer is recorded per message, and a store failing to record
-   * one counts in `unrecorded`; only a store failing to claim is an error (`StoreUnavailable`).
+   * one counts in `unrecorded`; only a store failing the run's first claim is an error
+   * (`StoreUnavailable`).
    * `limit`, when given, must be a whole number of at least 1 (else `ValidationFailed`).
    */
   const deliverOutbox = (limit?: number): ResultAsync<DeliveryReport, ValidationFailed | StoreUnavailable | ServiceUnavailable> =>
@@ -260,7 +263,7 @@ function buildRoster(options: RosterOptions) {
    * sends what is due instead), waiting at most `deliveryWaitMs` before the command answers.
    */
   const sendOwn = async (outbox: readonly OutboxMessage[]): Promise<void> => {
-    const sending = deliverDue({ store, mailer, now, retry }, { ids: outbox.map((m) => m.id), limit: 10 }).catch(() => undefined);
+    const sending = deliverDue(delivery, { ids: outbox.map((m) => m.id), limit: 10 }).catch(() => undefined);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, deliveryWaitMs)));
     await Promise.race([sending, waited]);
