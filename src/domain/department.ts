@@ -1,6 +1,6 @@
 import { err, ok, type Result } from 'neverthrow';
 import { created, requireAgent, withoutDepartment, type Agent, type Now, type Removed } from './agent';
-import { decided, parseInput, type Decision } from './command';
+import { decided, parseInput, validationFailed, type Decision } from './command';
 import type {
   AgentNotFound,
   DepartmentLimitReached,
@@ -18,6 +18,7 @@ import { withinLimit } from './plans';
 import {
   assignAgentSchema,
   createDepartmentSchema,
+  MAX_DEPARTMENTS_PER_AGENT,
   departmentTargetSchema,
   removeAgentFromDepartmentSchema,
   renameDepartmentSchema,
@@ -251,7 +252,9 @@ export function deleteDepartment(
 export type AssignAgentError = ValidationFailed | PermissionDenied | AgentNotFound | DepartmentNotFound;
 
 /**
- * Adds an agent to departments; departments it is already in are left as they are.
+ * Adds an agent to departments; departments it is already in are left as they are. An agent is in
+ * at most {@link MAX_DEPARTMENTS_PER_AGENT} departments, as many as one invitation or one call can
+ * name: more is `ValidationFailed` at `departmentIds`.
  *
  * @example assignAgentToDepartments({ workspace, actor, agent, departments: [sales] }, { agentId: agent.id, departmentIds: [sales.id] }, { now })
  */
@@ -265,11 +268,15 @@ export function assignAgentToDepartments(
     .andThrough(() => authorizeMember(actor, 'manageDepartments', workspace))
     .andThen((i) => requireAgent(workspace, state.agent, i.agentId).map((agent) => ({ i, agent })))
     .andThen(({ i, agent }) => requireDepartments(workspace, state.departments, i.departmentIds).map((departments) => ({ agent, departments })))
-    .map(({ agent, departments }) => {
+    .andThen(({ agent, departments }) => {
       const added = departments.map((d) => d.id).filter((id) => !agent.departmentIds.includes(id));
-      if (added.length === 0) return decided({ agent, departments }, []);
+      if (added.length === 0) return ok(decided({ agent, departments }, []));
+      const total = agent.departmentIds.length + added.length;
+      if (total > MAX_DEPARTMENTS_PER_AGENT) {
+        return err(validationFailed([{ path: 'departmentIds', message: `would put the agent in ${total} departments; an agent can be in at most ${MAX_DEPARTMENTS_PER_AGENT}` }]));
+      }
       const events = [event('AgentAssignedToDepartments', workspace.id, isoTime(context.now), { agentId: agent.id, departmentIds: added })];
-      return decided({ agent: withDepartments(agent, added), departments }, events);
+      return ok(decided({ agent: withDepartments(agent, added), departments }, events));
     });
 }
 

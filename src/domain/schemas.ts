@@ -16,9 +16,16 @@ export const roleSchema = /* @__PURE__ */ z.enum(['admin', 'agent']);
 /** `online` or `away`. */
 export const availabilitySchema = /* @__PURE__ */ z.enum(['online', 'away']);
 
+/**
+ * The most departments one agent is in, and one invitation or one call names: an
+ * `assignAgentToDepartments` that would take an agent past it is `ValidationFailed` at
+ * `departmentIds`.
+ */
+export const MAX_DEPARTMENTS_PER_AGENT = 100;
+
 const departmentIdsSchema = /* @__PURE__ */ z
   .array(departmentIdSchema)
-  .max(100)
+  .max(MAX_DEPARTMENTS_PER_AGENT)
   .transform((ids) => [...new Set(ids)]);
 
 /** Input of `createWorkspace`. @example { name: 'Shop', plan: 'pro', owner: { email: 'ana@shop.com', name: 'Ana' } } */

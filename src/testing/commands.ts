@@ -26,6 +26,7 @@ import fc from 'fast-check';
 import type { Availability, Role } from '../domain/agent';
 import type { InvariantViolation } from '../domain/invariants';
 import type { PlanCatalog, SeatPolicy } from '../domain/plans';
+import { MAX_DEPARTMENTS_PER_AGENT } from '../domain/schemas';
 import type { RosterState } from '../domain/roster';
 import { personNameArb, planArb, seatPolicyArb, type PlanInput } from './arbitraries';
 import { modelPlan } from './model-plans';
@@ -716,6 +717,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
               !isAdmin(m, actor) && 'PermissionDenied',
               !m.agents.has(target) && 'AgentNotFound',
               keys.some((k) => !m.departments.has(k)) && 'DepartmentNotFound',
+              assigning && new Set([...(m.agents.get(target)?.departments ?? []), ...keys]).size > MAX_DEPARTMENTS_PER_AGENT && 'ValidationFailed',
             ]),
           ),
         call: () =>

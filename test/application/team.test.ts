@@ -171,6 +171,22 @@ describe('ownership', () => {
 });
 
 describe('departments', () => {
+  it('keep an agent in at most 100, and the agent stays routable at 100', async () => {
+    const { roster, ana, join, snapshot } = await aShop({ plan: 'custom' });
+    const bob = await join('Bob');
+    const ids: string[] = [];
+    for (let n = 0; n <= 100; n++) ids.push((await roster.createDepartment(ana, { name: `D${n}` }))._unsafeUnwrap().state.department.id);
+    (await roster.assignAgentToDepartments(ana, { agentId: bob.agentId, departmentIds: ids.slice(0, 100) }))._unsafeUnwrap();
+    const before = await snapshot();
+    // The 101st was refused by the routing sync, which rejected the use case (a 500 for a host).
+    expect(await failure(roster.assignAgentToDepartments(ana, { agentId: bob.agentId, departmentIds: [ids[100]!] }), 'ValidationFailed')).toMatchObject({
+      issues: [{ path: 'departmentIds', message: 'would put the agent in 101 departments; an agent can be in at most 100' }],
+    });
+    expect(await snapshot()).toEqual(before);
+    (await roster.setAvailability(bob, { agentId: bob.agentId, availability: 'online' }))._unsafeUnwrap();
+    (await roster.deleteAgent(ana, { agentId: bob.agentId }))._unsafeUnwrap();
+  });
+
   it('are created, renamed (a change of case included) and deleted, with names unique regardless of case', async () => {
     const { roster, ana } = await aShop();
     const sales = (await roster.createDepartment(ana, { name: ' Sales ' }))._unsafeUnwrap().state.department;

@@ -6,6 +6,7 @@ import {
   deleteDepartment,
   event,
   isoTime,
+  MAX_DEPARTMENTS_PER_AGENT,
   nameKey,
   removeAgentFromDepartment,
   renameDepartment,
@@ -258,6 +259,22 @@ describe('assigning agents to departments', () => {
   it('does nothing when the agent is in all of them already', () => {
     given(shop().events).when((s) => assign(s, 'Cy', ['dep_support', 'dep_sales'])).thenNothingHappened();
     given(shop().events).when((s) => assign(s, 'Cy', [])).thenNothingHappened();
+  });
+
+  it('refuses to put an agent in more than 100 departments, and counts only the new ones', () => {
+    const names = Array.from({ length: 101 }, (_, n) => `D${n}`);
+    const many = rosterOf({ plan: 'custom', departments: names, agents: [{ name: 'Bob', departments: names.slice(0, 99) }] });
+    const [d99, d100] = [rosterView(many.state).department('D99').id, rosterView(many.state).department('D100').id];
+    // The 100th is fine, with ones it is already in named again.
+    given(many.events)
+      .when((s) => assign(s, 'Bob', ['dep_d0', d99]))
+      .then([event('AgentAssignedToDepartments', shopId, at, { agentId: bob, departmentIds: [d99] })]);
+    given(many.events)
+      .when((s) => assign(s, 'Bob', [d99, d100]))
+      .thenFails('ValidationFailed', {
+        issues: [{ path: 'departmentIds', message: 'would put the agent in 101 departments; an agent can be in at most 100' }],
+      });
+    expect(MAX_DEPARTMENTS_PER_AGENT).toBe(100);
   });
 
   it("refuses a department that is missing or another workspace's", () => {

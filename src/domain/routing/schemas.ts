@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { agentIdSchema, conversationIdSchema, departmentIdSchema } from '../ids';
 import { pure } from '../pure';
+import { MAX_DEPARTMENTS_PER_AGENT } from '../schemas';
 import { CAPACITY_KEY_MESSAGE } from './messages';
 
 /** One conversation, by id. */
@@ -32,7 +33,7 @@ export const syncAgentSchema = /* @__PURE__ */ pure(() => z
     agentId: agentIdSchema,
     active: z.boolean().optional(),
     online: z.boolean().optional(),
-    departmentIds: z.array(departmentIdSchema).max(100).optional(),
+    departmentIds: z.array(departmentIdSchema).max(MAX_DEPARTMENTS_PER_AGENT).optional(),
     deleted: z.literal(true).optional(),
   })
   .superRefine((i, ctx) => {
