@@ -141,6 +141,15 @@ const actorSchema = /* @__PURE__ */ z.strictObject({ workspaceId: workspaceIdSch
 const actorWrapperSchema = /* @__PURE__ */ z.strictObject({ actor: actorSchema });
 const parseActor = (actorRef: unknown) => parseInput(actorWrapperSchema, { actor: actorRef }).map((r) => r.actor);
 
+/**
+ * Puts a refusal of one argument under its name, so that a field of the input and an argument
+ * beside it never share a path: `''` (the whole value) becomes `name`, `ip` becomes `name.ip`.
+ */
+const under =
+  (name: string) =>
+  (e: ValidationFailed): ValidationFailed =>
+    domain.validationFailed(e.issues.map((i) => ({ path: i.path ? `${name}.${i.path}` : name, message: i.message })));
+
 /** The outcome of a use case: its command's decision, or its command's errors plus {@link ApplicationError}. */
 export type UseCase<S, E> = ResultAsync<Decision<S>, E | ApplicationError | ValidationFailed>;
 
@@ -399,6 +408,8 @@ function buildRoster(options: RosterOptions) {
   ) => asActor(actorRef, body, true);
 
   const parse = <S extends z.ZodType>(schema: S, input: unknown) => parseInput(schema, input).asyncAndThen((i) => okAsync(i));
+  /** {@link parse} for an argument beside the input, whose refusals name it: `workspaceId`, `request.ip`. */
+  const parseArg = <S extends z.ZodType>(name: string, schema: S, value: unknown) => parse(schema, value).mapErr(under(name));
 
   /** Refuses an inline plan unless the host allowed them. */
   const catalogPlanOnly = <I extends { plan: unknown }>(i: I): Result<I, ValidationFailed> =>
@@ -665,9 +676,9 @@ function buildRoster(options: RosterOptions) {
         rest = copy;
       }
     } catch {
-      return errAsync<{ requester: string | undefined; session: unknown }, ValidationFailed>(domain.unreadableInput());
+      return errAsync<{ requester: string | undefined; session: unknown }, ValidationFailed>(under('request')(domain.unreadableInput()));
     }
-    return parse(requestContextSchema, rest).map((r) => ({ requester: r.requester, session }));
+    return parseArg('request', requestContextSchema, rest).map((r) => ({ requester: r.requester, session }));
   };
 
   /** What the person opening a link sees, without using the link up. */
@@ -767,7 +778,7 @@ function buildRoster(options: RosterOptions) {
    * periodically, so that use cases find little to sweep and lists and the log stay tidy).
    */
   const expireLapsedInvitations = (workspaceId: string) =>
-    parseInput(workspaceIdSchema, workspaceId).asyncAndThen((id) =>
+    parseArg('workspaceId', workspaceIdSchema, workspaceId).andThen((id) =>
       transact(counting, (a) => a.workspace(id).andThen((workspace) => sweep(a, workspace)).map(single)),
     );
 
@@ -1093,7 +1104,7 @@ function buildRoster(options: RosterOptions) {
     input: I,
     decide: (state: domain.RoutingState, rest: Omit<I, 'departmentId'>, now: Date) => Result<R, E>,
   ) =>
-    ResultAsync.combine([parse(workspaceIdSchema, workspaceId), queueInput(input)] as const).andThen(
+    ResultAsync.combine([parseArg('workspaceId', workspaceIdSchema, workspaceId), queueInput(input)] as const).andThen(
       ([wsId, { departmentId, rest }]) =>
         transact(settings, (a) =>
           a.workspace(wsId).andThen((workspace) =>
@@ -1355,7 +1366,7 @@ function buildRoster(options: RosterOptions) {
      * stay in it (one per invitation email): for a busy workspace, read it with `outboxPage`.
      */
     outbox: (actor: ActorRef, status?: OutboxStatus) =>
-      parse(outboxStatusSchema, status).andThen((s) =>
+      parseArg('status', outboxStatusSchema, status).andThen((s) =>
         reading(actor, 'manageAgents', async ({ workspace }) => (await store.listOutbox(workspace.id, s)).map(withoutBody)),
       ),
     /**

@@ -17,6 +17,7 @@ import {
   type Roster,
   type Commit,
   type RosterStore,
+  type ValidationFailed,
 } from 'agent-roster';
 
 type Fixture = Readonly<{
@@ -430,5 +431,23 @@ describe('inputs are read once (ADR 0020)', () => {
       closeConversation: { departmentId: 1, conversationId: 1, 'actor.workspaceId': 0, 'actor.agentId': 0 },
       configureRouting: { departmentId: 1, capacity: 1, 'actor.workspaceId': 1, 'actor.agentId': 1 },
     });
+  });
+});
+
+describe('a refusal of an argument beside the input', () => {
+  it('names that argument, so it never shares a path with a field of the input', async () => {
+    const { roster: r, world: w } = await aWorld();
+    const pathsOf = async (outcome: Outcome) => {
+      const result = await outcome;
+      return result.isErr() && result.error.type === 'ValidationFailed' ? (result.error as ValidationFailed).issues.map((i) => i.path) : result;
+    };
+    expect(await pathsOf(loose(r.routeConversation)('nope', { departmentId: w.sales, conversationId: 'conv_1' }))).toEqual(['workspaceId']);
+    expect(await pathsOf(loose(r.closeConversation)(42, { departmentId: null, conversationId: 'conv_1' }))).toEqual(['workspaceId']);
+    expect(await pathsOf(loose(r.expireLapsedInvitations)('ws'))).toEqual(['workspaceId']);
+    expect(await pathsOf(loose(r.outbox)(w.ana, 'sent'))).toEqual(['status']);
+    expect(await pathsOf(loose(r.previewInvitation)({ token: w.cyToken }, { ip: '1' }))).toEqual(['request.ip']);
+    expect(await pathsOf(loose(r.acceptInvitation)({ token: w.cyToken, name: 'Cy', password: PASSWORD }, { requester: 42 }))).toEqual(['request.requester']);
+    const unreadable = new Proxy({}, { ownKeys: () => { throw new Error('no'); } });
+    expect(await pathsOf(loose(r.previewInvitation)({ token: w.cyToken }, unreadable))).toEqual(['request']);
   });
 });

@@ -49,7 +49,7 @@ describe('the requester', () => {
     (await roster.previewInvitation({ token }, { requester: EMOJI_200 }))._unsafeUnwrap();
     expect(keys.at(-1)).toBe(EMOJI_200);
     expect(await failure(roster.previewInvitation({ token }, { requester: EMOJI_201 }), 'ValidationFailed')).toMatchObject({
-      issues: [{ path: 'requester', message: 'Requester is too long.' }],
+      issues: [{ path: 'request.requester', message: 'Requester is too long.' }],
     });
   });
 });
