@@ -49,7 +49,17 @@ import {
 import { BY_CREATION, BY_JOINING, BY_SENDING, positionedSlice } from '../ports/order';
 import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
 import { answerPortFailure, checkedClock, checkedRandom, PortFailure, portFailureOr, requireGlobals } from './clock-and-random';
-import { appFail, type ApplicationError, type ConcurrencyConflict, type RateLimited, type ServiceName, type ServiceUnavailable, type StoreUnavailable } from './errors';
+import {
+  appFail,
+  type ApplicationError,
+  type ConcurrencyConflict,
+  type RateLimited,
+  type ServiceName,
+  type ServiceUnavailable,
+  type StoreUnavailable,
+  type UnknownActor,
+  type WorkspaceNotFound,
+} from './errors';
 import { DEFAULT_RETRY, deliverDue, invitationTopic, outboxMessage, redactLinks, retryDelay, type DeliveryReport, type RetryPolicy } from './outbox';
 import { defaultTemplates, type EmailTemplates } from './templates';
 import { Attempt, transact, type Planned } from './transaction';
@@ -149,6 +159,13 @@ const under =
   (name: string) =>
   (e: ValidationFailed): ValidationFailed =>
     domain.validationFailed(e.issues.map((i) => ({ path: i.path ? `${name}.${i.path}` : name, message: i.message })));
+
+/**
+ * What every query can answer: a bad argument, a workspace or actor that is not (or no longer)
+ * there, a failing store or port. Admin queries add `PermissionDenied`; `getWorkspace` and
+ * `seatUsage` add `ConcurrencyConflict`.
+ */
+export type QueryError = ValidationFailed | StoreUnavailable | ServiceUnavailable | WorkspaceNotFound | UnknownActor;
 
 /** The outcome of a use case: its command's decision, or its command's errors plus {@link ApplicationError}. */
 export type UseCase<S, E> = ResultAsync<Decision<S>, E | ApplicationError | ValidationFailed>;
@@ -1149,12 +1166,17 @@ function buildRoster(options: RosterOptions) {
 
   // ── Queries ────────────────────────────────────────────────────────────────────────────────
 
-  /** Loads workspace (with its version) and actor for a read, checking a capability when one is named. */
-  const reading = <T>(
+  /**
+   * Loads workspace (with its version) and actor for a read, checking a capability when one is
+   * named. Its errors are only those a read can meet, so a query's type declares no
+   * `PermissionDenied` when any agent may read it, and no `ConcurrencyConflict` (only a read
+   * {@link counted} can have one).
+   */
+  const reading = <T, C extends domain.Capability | null>(
     actorRef: ActorRef,
-    capability: domain.Capability | null,
+    capability: C,
     read: (ctx: Readonly<{ workspace: Workspace; version: number; actor: Agent }>) => Promise<T>,
-  ): ResultAsync<T, ValidationFailed | ApplicationError | ServiceUnavailable | domain.PermissionDenied> =>
+  ): ResultAsync<T, QueryError | (C extends null ? never : domain.PermissionDenied)> =>
     parseActor(actorRef).asyncAndThen((ref) =>
       io(() => store.loadWorkspace(ref.workspaceId))
         .andThen((row) => (row ? ok(row) : err(appFail.workspaceNotFound(ref.workspaceId))))
@@ -1163,7 +1185,7 @@ function buildRoster(options: RosterOptions) {
             .andThen((row) => (row ? ok(row.value) : err(appFail.unknownActor(ref.agentId))))
             .andThen((actor) => (capability ? authorize(actor, capability, workspace) : ok(undefined)).map(() => ({ workspace, version, actor }))),
         )
-        .andThen((ctx) => io(() => read(ctx))),
+        .andThen((ctx) => io(() => read(ctx))) as ResultAsync<T, QueryError | (C extends null ? never : domain.PermissionDenied)>,
     );
 
   /**
@@ -1171,9 +1193,9 @@ function buildRoster(options: RosterOptions) {
    * workspace (`ValidationFailed` at `after`): `read` gets where the page starts after (`undefined`:
    * from the start) and the workspace's tag, for the page's cursor.
    */
-  const paging = <At, T>(
+  const paging = <At, T, C extends domain.Capability | null>(
     actorRef: ActorRef,
-    capability: domain.Capability | null,
+    capability: C,
     after: Cursor<At> | undefined,
     read: (workspace: Workspace, after: At | undefined, tag: string) => Promise<Page<T>>,
   ) =>
@@ -1340,7 +1362,7 @@ function buildRoster(options: RosterOptions) {
         reading(actor, 'viewStatistics', async ({ workspace }) => (await store.loadRoutingStates(workspace.id, [ref.departmentId]))[0]?.value ?? null),
       ),
     /** The workspace's event log, for audit views and projections. Admins only. */
-    events: (actor: ActorRef): ResultAsync<readonly WorkspaceEvent[], ValidationFailed | ApplicationError | ServiceUnavailable | domain.PermissionDenied> =>
+    events: (actor: ActorRef): ResultAsync<readonly WorkspaceEvent[], QueryError | domain.PermissionDenied> =>
       reading(actor, 'viewStatistics', ({ workspace }) => store.events(workspace.id)),
     /**
      * The event log a page at a time, for projections and integrations that follow it: up to

@@ -1,0 +1,39 @@
+/**
+ * The error types the queries declare are the ones they can answer: a query any agent may read
+ * declares no `PermissionDenied`, and only the two reads that count lapsed invitations declare
+ * `ConcurrencyConflict`. Checked by the compiler (`npm test` typechecks this file); the runtime
+ * half, that members read these, is in team.test.ts and queries.test.ts.
+ */
+import type { ResultAsync } from 'neverthrow';
+import { describe, expectTypeOf, it } from 'vitest';
+import type { QueryError, Roster } from 'agent-roster';
+
+type ErrorTypeOf<K extends keyof Roster> = Roster[K] extends (...args: never[]) => ResultAsync<unknown, infer E> ? (E extends { type: infer T } ? T : never) : never;
+
+type Read = 'ValidationFailed' | 'StoreUnavailable' | 'ServiceUnavailable' | 'WorkspaceNotFound' | 'UnknownActor';
+
+expectTypeOf<QueryError['type']>().toEqualTypeOf<Read>();
+
+describe('the errors a query declares', () => {
+  it('leave out PermissionDenied where any agent may read', () => {
+    expectTypeOf<ErrorTypeOf<'listAgents'>>().toEqualTypeOf<Read>();
+    expectTypeOf<ErrorTypeOf<'agentPage'>>().toEqualTypeOf<Read>();
+    expectTypeOf<ErrorTypeOf<'listDepartments'>>().toEqualTypeOf<Read>();
+  });
+
+  it('have ConcurrencyConflict only where a count of lapsed invitations must belong to one version', () => {
+    expectTypeOf<ErrorTypeOf<'getWorkspace'>>().toEqualTypeOf<Read | 'ConcurrencyConflict'>();
+    expectTypeOf<ErrorTypeOf<'seatUsage'>>().toEqualTypeOf<Read | 'ConcurrencyConflict'>();
+  });
+
+  it('have PermissionDenied on the admin reads, and nothing else beyond a read', () => {
+    expectTypeOf<ErrorTypeOf<'listInvitations'>>().toEqualTypeOf<Read | 'PermissionDenied'>();
+    expectTypeOf<ErrorTypeOf<'invitationPage'>>().toEqualTypeOf<Read | 'PermissionDenied'>();
+    expectTypeOf<ErrorTypeOf<'availabilityBoard'>>().toEqualTypeOf<Read | 'PermissionDenied'>();
+    expectTypeOf<ErrorTypeOf<'routingQueue'>>().toEqualTypeOf<Read | 'PermissionDenied'>();
+    expectTypeOf<ErrorTypeOf<'events'>>().toEqualTypeOf<Read | 'PermissionDenied'>();
+    expectTypeOf<ErrorTypeOf<'eventPage'>>().toEqualTypeOf<Read | 'PermissionDenied'>();
+    expectTypeOf<ErrorTypeOf<'outbox'>>().toEqualTypeOf<Read | 'PermissionDenied'>();
+    expectTypeOf<ErrorTypeOf<'outboxPage'>>().toEqualTypeOf<Read | 'PermissionDenied'>();
+  });
+});
