@@ -96,7 +96,7 @@ export const ERROR_STATUS: Readonly<Record<ApiErrorType, number>> = {
   InvitationWasRevoked: 410,
   InvitationNotPending: 409,
   SignedInAsDifferentEmail: 403,
-  WeakPassword: 422,
+  WeakPassword: 422, // a policy refusal of a well-formed password; one too long to check is malformed: ValidationFailed, 400.
   OwnerCannotBeDeleted: 409,
   OwnerMustStayAdmin: 409,
   AlreadyOwner: 409,
