@@ -80,9 +80,11 @@ export const ERROR_STATUS: Readonly<Record<ApiErrorType, number>> = {
   // Domain errors
   ValidationFailed: 400, // docs: 422 or 400. 400, so a schema failure and unreadable JSON answer alike.
   PermissionDenied: 403,
-  AgentNotFound: 404,
+  // An id in the URL path is the target, and not finding it is a 404; an id named in the body is
+  // an input the request refers to, and not finding it is a 422 (the routes' `statusFor`).
+  AgentNotFound: 404, // 422 on `POST /ownership/transfer` (`toAgentId`).
   InvitationNotFound: 404,
-  DepartmentNotFound: 404, // 422 on the routes that name departments in the body (see `statusFor`).
+  DepartmentNotFound: 404, // 422 on the routes that name departments in the body.
   PlanNotFound: 422,
   EmailAlreadyExists: 409,
   SeatLimitReached: 409, // docs: 409 or 402.
@@ -94,7 +96,7 @@ export const ERROR_STATUS: Readonly<Record<ApiErrorType, number>> = {
   InvitationWasRevoked: 410,
   InvitationNotPending: 409,
   SignedInAsDifferentEmail: 403,
-  WeakPassword: 422,
+  WeakPassword: 422, // a policy refusal of a well-formed password; one too long to check is malformed: ValidationFailed, 400.
   OwnerCannotBeDeleted: 409,
   OwnerMustStayAdmin: 409,
   AlreadyOwner: 409,
@@ -104,8 +106,12 @@ export const ERROR_STATUS: Readonly<Record<ApiErrorType, number>> = {
   ConcurrencyConflict: 409,
   StoreUnavailable: 503,
   IdentityUnavailable: 503,
-  ServiceUnavailable: 503, // a host port (account directory, rate limiter, …) failed; `service` names it.
-  WorkspaceNotFound: 404,
+  ServiceUnavailable: 503, // a host port (account directory, rate limiter, …) failed; `service` names it. 500 for HOST_CODE (see `statusOf`).
+  // Both from the caller's session (the actor headers here): it names a workspace or an agent that
+  // is gone, so the client signs in again. No route takes a workspace id from its URL (the
+  // accept and the preview of a link to a deleted workspace answer `InvalidToken`); one that did
+  // would set `statusFor: { WorkspaceNotFound: 404 }`.
+  WorkspaceNotFound: 401, // docs: 404, or the status of UnknownActor when the id is the session's.
   UnknownActor: 401, // docs: 403 or 401. 401: the session names someone who is gone; sign in again.
   RateLimited: 429,
   // Routing errors (no route below runs routing commands yet; the statuses are ready for one that does)
@@ -122,12 +128,21 @@ export const ERROR_STATUS: Readonly<Record<ApiErrorType, number>> = {
 };
 
 /**
- * The HTTP status for an error, by its `type`; 500 for a type this API does not know (which the
- * compiler already rules out for errors it can see).
+ * The `ServiceUnavailable` services that are the host's own code rather than another system:
+ * `templates.invitation` and `acceptUrl` failing is a bug of this server, not an outage a retry
+ * outlasts, so they answer 500 (docs/errors.md), the others 503.
+ */
+const HOST_CODE: ReadonlySet<string> = new Set(['templates', 'acceptUrl']);
+
+/**
+ * The HTTP status for an error, by its `type` (and, for `ServiceUnavailable`, its `service`); 500
+ * for a type this API does not know (which the compiler already rules out for errors it can see).
  *
  * @example statusOf({ type: 'InvitationHasExpired' }) // 410
+ * @example statusOf({ type: 'ServiceUnavailable', service: 'templates' }) // 500
  */
-export function statusOf(error: Readonly<{ type: ApiErrorType }>): number {
+export function statusOf(error: Readonly<{ type: ApiErrorType; service?: string }>): number {
+  if (error.type === 'ServiceUnavailable' && error.service !== undefined && HOST_CODE.has(error.service)) return 500;
   return Object.hasOwn(ERROR_STATUS, error.type) ? ERROR_STATUS[error.type] : 500;
 }
 
@@ -347,7 +362,7 @@ const ROUTES: readonly Route[] = [
   },
   {
     method: 'POST', path: '/ownership/transfer', summary: 'Hand the workspace to another agent (owner only)', actor: true,
-    body: transferOwnershipSchema,
+    body: transferOwnershipSchema, statusFor: { AgentNotFound: 422 },
     run: ({ roster, actor, body }) => roster.transferOwnership(actor, unchecked(body)),
   },
   {

@@ -372,6 +372,15 @@ describe('401 and 403: who is acting', () => {
     expect(stranger.body.error).toMatchObject({ type: 'UnknownActor', agentId: 'agt_nobody' });
   });
 
+  it('answers 401 WorkspaceNotFound, like UnknownActor, when the actor headers name a workspace that is not there', async () => {
+    const { ana } = await openShop();
+    // Both headers come from the caller's session: a workspace that is gone is a session to end, not a missing resource.
+    for (const [method, path, body] of [['GET', '/seats', undefined], ['POST', '/departments', { name: 'Sales' }], ['PATCH', `/agents/${ana.agentId}`, { name: 'X' }]] as const) {
+      const r = await api(method, path, { as: { workspaceId: 'ws_gone', agentId: ana.agentId }, ...(body ? { body } : {}) });
+      expect([r.status, r.body.error], `${method} ${path}`).toEqual([401, expect.objectContaining({ type: 'WorkspaceNotFound', workspaceId: 'ws_gone' })]);
+    }
+  });
+
   it('answers 401 UnknownActor to an agent deleted while still signed in', async () => {
     const { ana, join } = await openShop();
     const cy = await join('Cy');
@@ -416,10 +425,8 @@ describe('the session of an accept', () => {
 });
 
 describe('404 and 405', () => {
-  it('answers 404 for what is not there: workspace, agent, invitation, department, token and route', async () => {
+  it('answers 404 for what is not there: agent, invitation, department, token and route', async () => {
     const { ana } = await openShop();
-    const ws = await api('GET', '/seats', { as: { workspaceId: 'ws_gone', agentId: ana.agentId } });
-    expect([ws.status, ws.body.error.type]).toEqual([404, 'WorkspaceNotFound']);
     const agent = await api('PATCH', '/agents/agt_gone', { as: ana, body: { name: 'X' } });
     expect([agent.status, agent.body.error]).toEqual([404, expect.objectContaining({ type: 'AgentNotFound', agentId: 'agt_gone' })]);
     const invitation = await api('POST', '/invitations/inv_gone/resend', { as: ana });
@@ -435,12 +442,19 @@ describe('404 and 405', () => {
     expect((await api('GET', '//agents', { as: ana })).status).toBe(404);
   });
 
-  it('answers 422 DepartmentNotFound for a department named in the body rather than in the URL', async () => {
-    const { ana, invite } = await openShop();
+  it('answers 422 DepartmentNotFound and AgentNotFound for an id named in the body rather than in the URL', async () => {
+    const { ana, invite, join } = await openShop();
     const r = await invite('bob@acme.com', { departmentIds: ['dep_gone'] });
     expect(r.status).toBe(422);
     expect(r.body.error).toMatchObject({ type: 'DepartmentNotFound', departmentId: 'dep_gone' });
-    void ana;
+    const cy = await join('Cy');
+    const assigned = await api('POST', `/agents/${cy.agentId}/departments`, { as: ana, body: { departmentIds: ['dep_gone'] } });
+    expect([assigned.status, assigned.body.error]).toEqual([422, expect.objectContaining({ type: 'DepartmentNotFound', departmentId: 'dep_gone' })]);
+    const transfer = await api('POST', '/ownership/transfer', { as: ana, body: { toAgentId: 'agt_gone' } });
+    expect([transfer.status, transfer.body.error]).toEqual([422, expect.objectContaining({ type: 'AgentNotFound', agentId: 'agt_gone' })]);
+    // The same ids in the URL are the target that is not there: 404.
+    const inUrl = await api('POST', '/agents/agt_gone/departments', { as: ana, body: { departmentIds: [] } });
+    expect([inUrl.status, inUrl.body.error.type]).toEqual([404, 'AgentNotFound']);
   });
 
   it('answers 405 with an Allow header when the path exists for other methods', async () => {
@@ -648,6 +662,28 @@ describe('failures that are not the client’s', () => {
     });
     expect(r.text).not.toContain('directory.internal');
     expect(seen).toEqual([expect.objectContaining({ type: 'ServiceUnavailable', cause: 'directory.internal:389 timed out' })]);
+  });
+
+  it('answers 500 ServiceUnavailable when the host’s own templates or acceptUrl fail: a retry cannot help until its code is fixed', async () => {
+    const broken: Readonly<Record<'templates' | 'acceptUrl', RosterOptions>> = {
+      templates: { templates: { invitation: () => { throw new Error('template.ts:12 undefined is not a function'); } } },
+      acceptUrl: { acceptUrl: () => { throw new Error('acceptUrl.ts:3 bad base'); } },
+    };
+    for (const [service, options] of Object.entries(broken)) {
+      const seen: unknown[] = [];
+      const own = await serve(createRoster(options), { onError: (e) => seen.push(e) });
+      const opened = await call(own, 'POST', '/workspaces', { body: { name: 'Host', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } } });
+      const as = { workspaceId: opened.body.state.workspace.id, agentId: opened.body.state.owner.id };
+      const r = await call(own, 'POST', '/invitations', { as, body: { email: 'bob@acme.com' } });
+      expect([r.status, r.body.error], service).toEqual([500, expect.objectContaining({ type: 'ServiceUnavailable', service })]);
+      expect(r.text).not.toMatch(/\.ts:/);
+      expect(seen).toEqual([expect.objectContaining({ type: 'ServiceUnavailable', service })]);
+    }
+    // The ports that stand for another system stay 503: they may come back by themselves.
+    for (const service of ['accountDirectory', 'rateLimiter', 'breachedPasswords', 'identity', 'clock', 'random'] as const) {
+      expect(statusOf({ type: 'ServiceUnavailable', service }), service).toBe(503);
+    }
+    expect([statusOf({ type: 'ServiceUnavailable', service: 'templates' }), statusOf({ type: 'ServiceUnavailable', service: 'acceptUrl' })]).toEqual([500, 500]);
   });
 
   it('answers 500 InternalError, with no stack and no message, when a use case throws', async () => {
