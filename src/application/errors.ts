@@ -142,7 +142,9 @@ export const appFail = {
     type: 'ServiceUnavailable',
     service,
     cause: causeOf(e),
-    message: `The ${SERVICES[service]} (${service}) failed. Nothing was changed; try again.`,
+    message: `The ${SERVICES[service]} (${service}) failed. Nothing was changed; ${
+      service === 'templates' || service === 'acceptUrl' ? 'it is the host\'s own code: trying again will not help until it is fixed.' : 'try again.'
+    }`,
   }),
   /**
    * No workspace with this id.

@@ -314,6 +314,10 @@ describe('a failing host port other than the store', () => {
       const invited = await failure(roster.inviteAgent(ana, { email: 'dee@acme.com' }), 'ServiceUnavailable');
       const resent = await failure(roster.resendInvitation(ana, { invitationId: cy.id }), 'ServiceUnavailable');
       for (const e of [invited, resent]) refusals.push({ service: e.service, cause: e.cause });
+      // The host's own code: the message does not tell a person to try again.
+      expect(invited.message).toBe(
+        `The ${template === 'works' ? 'invitation link builder (acceptUrl)' : 'invitation email template (templates)'} failed. Nothing was changed; it is the host's own code: trying again will not help until it is fixed.`,
+      );
     }
     expect(refusals).toEqual([
       { service: 'templates', cause: 'template typo' },
