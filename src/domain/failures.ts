@@ -90,7 +90,7 @@ export const seatLimitReached = (d: DataOf<SeatLimitReached>): SeatLimitReached 
 export const noSeatLeft = (d: DataOf<SeatLimitReached>): SeatLimitReached => ({
   type: 'SeatLimitReached',
   ...d,
-  message: `All ${d.limit} seats of the plan are taken (${d.used} used). Upgrade the plan or free a seat.`,
+  message: `All ${d.limit} seats of the plan are taken (${d.used} used). An admin can upgrade the plan or free a seat.`,
 });
 /**
  * One more department would go over the plan.
@@ -221,7 +221,7 @@ export const alreadyOwner = (agentId: AgentId): AlreadyOwner => ({
 export const agentInactive = (agentId: AgentId): AgentInactive => ({
   type: 'AgentInactive',
   agentId,
-  message: 'An inactive agent cannot go online. Activate the agent first.',
+  message: 'An inactive agent cannot go online. An admin must activate the agent first.',
 });
 /**
  * Another department already has this name (compared case-insensitively).

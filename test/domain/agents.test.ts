@@ -338,7 +338,11 @@ describe('setting availability', () => {
     for (const actor of ['Dee', 'Ana']) {
       given(team().events)
         .when((s) => setAvailability(on(s, actor, 'Dee'), { agentId: 'agt_dee', availability: 'online' }, { now: T0 }))
-        .thenFails('AgentInactive', { agentId: ids.agent('dee') });
+        .thenFails('AgentInactive', {
+          agentId: ids.agent('dee'),
+          // Said to the inactive agent too, who cannot activate itself.
+          message: 'An inactive agent cannot go online. An admin must activate the agent first.',
+        });
     }
   });
 

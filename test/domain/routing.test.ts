@@ -529,6 +529,14 @@ describe('transfers', () => {
     expect(result._unsafeUnwrapErr()).toMatchObject({ type: 'AgentNotEligible', agentId, reason, message: expect.any(String) });
   });
 
+  it("words a non-member's refusal for the workspace-wide queue too, which has no department", () => {
+    const q = aQueue({ departmentId: null });
+    q.online(A);
+    q.routeMany(1);
+    const refused = transferConversation(q.state, { conversationId: 'conv_1', to: D }, ctx)._unsafeUnwrapErr();
+    expect(refused).toMatchObject({ reason: 'not-a-member', message: `Agent ${D} is not a member of this queue, so it cannot take its conversations.` });
+  });
+
   it('puts a conversation back at the front of the queue', () => {
     const q = aQueue({ config: { capacity: 1 } });
     q.online(A);

@@ -463,6 +463,6 @@ describe('seats for a change that takes at most one', () => {
     const before = { ...aWorkspace({ counts: { activeAgents: 3 } }), plan: { id: 'three', seats: 3, departments: null } };
     const refused = requireOneSeat(before, invitationOpened(before));
     expect(refused._unsafeUnwrapErr()).toEqual(fail.seatLimitReached({ limit: 3, used: 3, requested: 4 }));
-    expect(refused._unsafeUnwrapErr().message).toBe('All 3 seats of the plan are taken (3 used). Upgrade the plan or free a seat.');
+    expect(refused._unsafeUnwrapErr().message).toBe('All 3 seats of the plan are taken (3 used). An admin can upgrade the plan or free a seat.');
   });
 });

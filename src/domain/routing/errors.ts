@@ -83,7 +83,7 @@ export const routingFail = {
     agentId,
     reason,
     message: {
-      'not-a-member': `Agent ${agentId} is not in this queue's department, so it cannot take its conversations.`,
+      'not-a-member': `Agent ${agentId} is not a member of this queue, so it cannot take its conversations.`,
       inactive: `Agent ${agentId} is inactive and cannot chat. Activate the agent first.`,
       away: `Agent ${agentId} is away. Only online agents take new conversations.`,
       'at-capacity': `Agent ${agentId} already has as many open conversations as its capacity allows.`,
