@@ -293,7 +293,9 @@ export function revokeInvitation(
     .andThrough(() => authorizeMember(actor, 'manageAgents', workspace))
     .andThen((i) => requireInvitation(workspace, state.invitation, i.invitationId))
     .andThen((invitation) => {
-      if (invitation.status !== 'pending') return err(fail.invitationNotPending(invitation.id, invitation.status));
+      // As listInvitations shows it: one past its expiry is expired, recorded by a sweep or not yet.
+      const status = statusAt(invitation, context.now);
+      if (status !== 'pending') return err(fail.invitationNotPending(invitation.id, status));
       const at = isoTime(context.now);
       const events = [event('InvitationRevoked', workspace.id, at, { invitationId: invitation.id, revokedBy: actor.id })];
       return ok(

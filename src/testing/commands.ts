@@ -497,7 +497,8 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
             const inv = m.invitations[index]!;
             const closed = inv.status === 'accepted' || inv.status === 'revoked';
             if (!resending) {
-              return reasons([!isAdmin(m, actor) && 'PermissionDenied', inv.status !== 'pending' && 'InvitationNotPending'], m.lapsed(inv) ? ['InvitationNotPending'] : []);
+              // A lapsed invitation is expired, swept or not, as listInvitations shows it.
+              return reasons([!isAdmin(m, actor) && 'PermissionDenied', (inv.status !== 'pending' || m.lapsed(inv)) && 'InvitationNotPending']);
             }
             // A lapsed or expired invitation pends again: it needs its email back and, when invitations reserve seats, a seat.
             const revival = inv.status === 'expired' || m.lapsed(inv);

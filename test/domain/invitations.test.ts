@@ -513,6 +513,14 @@ describe('revoking an invitation', () => {
     given(expired.events).when((s) => revoke(s, 'cy@shop.com', { now: expired.now })).thenFails('InvitationNotPending', { status: 'expired' });
   });
 
+  it('refuses one that lapsed but is not recorded as expired yet, as listInvitations shows it', () => {
+    const shop = withCy();
+    const cy = rosterView(shop.state).invitation('cy@shop.com');
+    const atExpiry = new Date(Date.parse(cy.expiresAt));
+    given(shop.events).when((s) => revoke(s, 'cy@shop.com', { now: new Date(atExpiry.getTime() - 1) })).thenState(() => true);
+    given(shop.events).when((s) => revoke(s, 'cy@shop.com', { now: atExpiry })).thenFails('InvitationNotPending', { status: 'expired' });
+  });
+
   it("does not find an invitation that is missing or another workspace's", () => {
     const foreign = deepFreeze(anInvitation({ workspaceId: 'ws_other', email: 'cy@shop.com' }));
     for (const invitation of [undefined, foreign]) {
