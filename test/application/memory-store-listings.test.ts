@@ -369,8 +369,12 @@ describe('MemoryRosterStore filtered pages, after a long history', () => {
     expect(await lookedAt(store.listInvitations(WS, { status: 'pending' }, { limit: 101 }))).toEqual({ rows: 5, looked: 5 });
     expect(await lookedAt(store.listInvitations(WS, { status: 'pending', now: at(N) }, { limit: 101 }))).toEqual({ rows: 5, looked: 5 });
     expect(await lookedAt(store.listInvitations(WS, { status: 'revoked' }, { limit: 101 }))).toEqual({ rows: 0, looked: 0 });
-    // `expired` as of now: the expired ones and the lapsed among the pending (none here), whose 5 are looked at.
-    expect(await lookedAt(store.listInvitations(WS, { status: 'expired', now: at(N) }, { limit: 101 }))).toEqual({ rows: 0, looked: 5 });
+    // `expired` as of now: the expired ones, and the lapsed among the pending through the expiry
+    // index (none at first; all 5 a month later, when `pending` looks at them and keeps none).
+    expect(await lookedAt(store.listInvitations(WS, { status: 'expired', now: at(N) }, { limit: 101 }))).toEqual({ rows: 0, looked: 0 });
+    const monthLater = new Date(at(N).getTime() + 31 * 86_400_000);
+    expect(await lookedAt(store.listInvitations(WS, { status: 'expired', now: monthLater }, { limit: 101 }))).toEqual({ rows: 5, looked: 0 });
+    expect(await lookedAt(store.listInvitations(WS, { status: 'pending', now: monthLater }, { limit: 101 }))).toEqual({ rows: 0, looked: 5 });
     expect(await lookedAt(store.listOutbox(WS, 'pending', { limit: 101 }))).toEqual({ rows: 5, looked: 5 });
     expect(await lookedAt(store.listOutbox(WS, 'withdrawn', { limit: 101 }))).toEqual({ rows: 0, looked: 0 });
     expect(await lookedAt(store.listAgents(WS, { status: 'inactive' }, { limit: 101 }))).toEqual({ rows: 5, looked: 5 });

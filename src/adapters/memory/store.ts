@@ -433,19 +433,29 @@ export class MemoryRosterStore implements RosterStore {
         .map((h) => h.row) ?? []
     );
   }
-  // A status filter walks the listing of its status; with a `now`, `pending` skips the lapsed
-  // ones on the way, and `expired` merges the expired ones with the lapsed among the pending: a
-  // page looks at the rows it returns and at pending ones (a workspace's live invitations, not its
-  // history) that `now` leaves out.
+  // A status filter walks the listing of its status. With a `now`, `pending` skips the lapsed
+  // ones on the way, and `expired` adds the lapsed among the pending, found through the expiry
+  // index: a page looks at the rows it returns and at the pending ones lapsed but not yet marked
+  // expired, however long the workspace's history.
   async listInvitations(workspaceId: WorkspaceId, filter: InvitationFilter = {}, page: PageBounds<InvitationKey> = {}) {
     await this.#io();
     const { now, status } = filter;
     const statusOf = (i: Invitation) => (now && i.status === 'pending' && hasPassed(i.expiresAt, now) ? 'expired' : i.status);
-    const names = status === undefined ? [`invitation:${workspaceId}`] : [status, ...(now && status === 'expired' ? ['pending'] : [])].map((s) => `invitation-is:${workspaceId}:${s}`);
     const after: PlaceKey | undefined = page.after && [page.after.sentAt, page.after.id];
     const limit = page.limit ?? Infinity;
-    const found = names.flatMap((n) => this.#listing<Invitation>(n)?.after(after, limit, ({ row }) => status === undefined || statusOf(row) === status) ?? []);
-    if (names.length > 1) found.sort((a, b) => comparePlace(a.time, a.id, [b.time, b.id]));
+    const found =
+      this.#listing<Invitation>(status === undefined ? `invitation:${workspaceId}` : `invitation-is:${workspaceId}:${status}`)?.after(
+        after,
+        limit,
+        ({ row }) => status === undefined || statusOf(row) === status,
+      ) ?? [];
+    if (now && status === 'expired') {
+      for (const l of this.#lapsed(workspaceId, now)) {
+        const held = this.#held.get(l.key)!;
+        if (statusOf(held.row as Invitation) === status && (!after || comparePlace(held.time, held.id, after) > 0)) found.push(held as Held<Invitation>);
+      }
+      found.sort((a, b) => comparePlace(a.time, a.id, [b.time, b.id]));
+    }
     return found.slice(0, limit).map((h) => h.row);
   }
   async listDepartments(workspaceId: WorkspaceId, now?: Date): Promise<readonly DepartmentSummary[]> {
