@@ -1,71 +1,94 @@
 /**
- * Pages of the in-memory store's listings at 100,000 rows, and the writes that keep them: what
- * `listAgents` / `listInvitations` answer for a page of 101 (what the roster asks for a page of
- * 100) from the start, from the middle, of one department, and with a status filter that matches
- * 50 rows spread over the whole workspace (the walk's worst case: it looks at every row after the
- * cursor); the whole listing; and a join, an availability change and a resend committed one at a
- * time. Not part of `npm run bench`; no assertions.
+ * Pages of the in-memory store's listings on workspaces with a history, at 2,000, 20,000 and
+ * 100,000 agents: what `listAgents` / `listInvitations` / `listOutbox` answer for a page of 101
+ * (what the roster asks for a page of 100), unfiltered and with each status filter, and the
+ * writes that keep the listings at the largest size. Not part of `npm run bench`; no assertions.
+ *
+ * Each workspace is built as the roster builds one, in batches of 200: the invitations sent (and
+ * their emails enqueued), the emails delivered, the invitations accepted (the agents join), so
+ * rows of every status interleave in the order pages walk. Of the first n invitations 97% are
+ * accepted, 1% revoked and 2% expired; 2% of the agents are deactivated and 1% online; then n/10
+ * invitations stay pending, their emails delivered but for the last 200. So pending invitations
+ * and emails sort after every accepted or delivered one, as they do in a real workspace.
  *
  *   npx tsx bench/listing-pages.ts
  *
- * PAGES_ROWS (default 100000) and PAGES_RUNS (default 30: the median is printed, and the range).
+ * PAGES_SIZES (default 2000,20000,100000) and PAGES_RUNS (default 30: the median is printed, and the range).
  */
-import { MemoryRosterStore, type Agent, type AgentFilter, type Invitation, type InvitationFilter, type RosterStore } from 'agent-roster';
-import { anAgent, anInvitation, T0 } from 'agent-roster/testing';
+import { MemoryRosterStore, type Agent, type Aggregate, type AgentFilter, type Invitation, type InvitationFilter, type OutboxMessage, type OutboxStatus } from 'agent-roster';
+import { anAgent, anInvitation, aTokenHash, aWorkspace, T0 } from 'agent-roster/testing';
 
-const N = Number(process.env.PAGES_ROWS ?? 100_000);
+const SIZES = (process.env.PAGES_SIZES ?? '2000,20000,100000').split(',').map(Number);
 const RUNS = Number(process.env.PAGES_RUNS ?? 30);
 const DEPARTMENTS = 10;
-const WS = 'ws_pages';
-const BATCH = 1_000;
+const WS = 'ws_pages' as Agent['workspaceId'];
+const BATCH = 200;
+const PAGE = 101;
 
-/** Three rows share each second, and ids are not in joining order, so ties are broken by id. */
-const instant = (k: number) => new Date(T0.getTime() + Math.floor(k / 3) * 1000).toISOString();
-const scrambled = (k: number) => ((k * 7_919) % 1_000_003).toString(36).padStart(5, '0');
+const instant = (s: number) => new Date(T0.getTime() + s * 1000);
+const department = (k: number) => `dep_${k % DEPARTMENTS}` as Agent['departmentIds'][number];
 
-async function seed(store: RosterStore) {
-  const agentTemplate = anAgent({ workspaceId: WS, id: 'agt_template', email: 'template@pages.example' });
-  const invitationTemplate = anInvitation({ workspaceId: WS, id: 'inv_template', email: 'template@pages.example' });
+/** A workspace of `n` agents with the history described above; `versions` holds every row's version. */
+async function history(n: number) {
+  const store = new MemoryRosterStore();
+  const versions = new Map<string, number>();
+  const commit = async (writes: readonly Aggregate[], outbox: readonly OutboxMessage[] = []) => {
+    const outcome = await store.commit({ workspaceId: WS, expected: writes.map((a) => ({ kind: a.kind, id: a.id, version: versions.get(a.id) ?? 0 })), writes, removals: [], events: [], outbox });
+    if (!outcome.committed) throw new Error(`commit failed: ${JSON.stringify(outcome)}`);
+    for (const a of writes) versions.set(a.id, (versions.get(a.id) ?? 0) + 1);
+  };
+  await commit([aWorkspace({ id: WS })]);
+  let second = 0;
+  const invite = (k: number, sentAt: Date) => {
+    const invitation = anInvitation({ workspaceId: WS, id: `inv_${k}`, email: `a${k}@pages.example`, sentAt, departmentIds: [department(k)] });
+    const email: OutboxMessage = {
+      id: `msg_${k}`, workspaceId: WS, idempotencyKey: `msg_${k}`, to: invitation.email, subject: 'Join us', text: 'link', html: null, status: 'pending',
+      attempts: 0, createdAt: sentAt.toISOString(), nextAttemptAt: sentAt.toISOString(), deliveredAt: null, lastError: null, topic: `invitation:${invitation.id}`,
+    };
+    return { invitation: { ...invitation, tokenHash: aTokenHash(`pages:${k}`) }, email };
+  };
   const agents: Agent[] = [];
   const invitations: Invitation[] = [];
-  for (let k = 0; k < N; k++) {
-    agents.push({
-      ...agentTemplate,
-      id: `agt_${scrambled(k)}` as Agent['id'],
-      email: `a${k}@pages.example` as Agent['email'],
-      joinedAt: instant(k) as Agent['joinedAt'],
-      departmentIds: [`dep_${k % DEPARTMENTS}` as Agent['departmentIds'][number]],
-      status: k % 2_000 === 1_000 ? 'inactive' : 'active',
-    });
-    invitations.push({
-      ...invitationTemplate,
-      id: `inv_${scrambled(k)}` as Invitation['id'],
-      email: `i${k}@pages.example` as Invitation['email'],
-      tokenHash: k.toString(16).padStart(64, '0') as Invitation['tokenHash'],
-      sentAt: instant(k) as Invitation['sentAt'],
-      expiresAt: new Date(Date.parse(instant(k)) + 7 * 86_400_000).toISOString() as Invitation['expiresAt'],
-      ...(k % 2_000 === 1_000 ? { status: 'revoked' as const, closedAt: instant(k) as Invitation['sentAt'] } : {}),
-    });
+  for (let from = 0; from < n; from += BATCH) {
+    const sent = Array.from({ length: Math.min(BATCH, n - from) }, (_, j) => invite(from + j, instant(second++)));
+    await commit(
+      sent.map((s) => s.invitation),
+      sent.map((s) => s.email),
+    );
+    for (const s of sent) await store.markDelivered(s.email.id, instant(second));
+    const closed: Aggregate[] = [];
+    for (const [j, { invitation }] of sent.entries()) {
+      const k = from + j;
+      const at = instant(second++);
+      if (k % 100 === 37) closed.push({ ...invitation, status: 'revoked', closedAt: at.toISOString() as Invitation['closedAt'] });
+      else if (k % 50 === 11) closed.push({ ...invitation, status: 'expired', closedAt: at.toISOString() as Invitation['closedAt'] });
+      else {
+        const agent = anAgent({ workspaceId: WS, id: `agt_${k}`, email: invitation.email, joinedAt: at, departmentIds: [department(k)], availability: k % 100 === 5 ? 'online' : 'away' });
+        closed.push({ ...invitation, status: 'accepted', closedAt: at.toISOString() as Invitation['closedAt'], agentId: agent.id }, agent);
+        agents.push(agent);
+      }
+    }
+    await commit(closed);
+    invitations.push(...(closed.filter((a) => a.kind === 'invitation') as Invitation[]));
+    const leaving = agents.slice(-BATCH).filter((a) => Number(a.id.slice(4)) % 50 === 1);
+    if (leaving.length) await commit(leaving.map((a) => ({ ...a, status: 'inactive' as const, availability: 'away' as const })));
   }
-  for (let from = 0; from < N; from += BATCH) {
-    const writes = [...agents.slice(from, from + BATCH), ...invitations.slice(from, from + BATCH)];
-    const outcome = await store.commit({
-      workspaceId: WS as Agent['workspaceId'],
-      expected: writes.map((a) => ({ kind: a.kind, id: a.id, version: 0 })),
-      writes,
-      removals: [],
-      events: [],
-      outbox: [],
-    });
-    if (!outcome.committed) throw new Error(`seeding failed: ${JSON.stringify(outcome)}`);
+  for (let from = n; from < n + n / 10; from += BATCH) {
+    const sent = Array.from({ length: Math.min(BATCH, n + n / 10 - from) }, (_, j) => invite(from + j, instant(second++)));
+    await commit(
+      sent.map((s) => s.invitation),
+      sent.map((s) => s.email),
+    );
+    invitations.push(...sent.map((s) => s.invitation));
+    if (from + BATCH < n + n / 10) for (const s of sent) await store.markDelivered(s.email.id, instant(second));
   }
-  return { agents, invitations };
+  return { store, versions, agents, invitations, now: instant(second), end: second };
 }
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (ms: number) => (ms >= 1 ? `${ms.toFixed(ms < 10 ? 2 : 1)} ms` : `${(ms * 1000).toFixed(ms < 0.01 ? 1 : 0)} µs`);
 
-async function time(what: string, runs: number, body: (run: number) => Promise<unknown>): Promise<void> {
+async function time(runs: number, body: (run: number) => Promise<unknown>): Promise<string> {
   await body(-1);
   const samples: number[] = [];
   for (let run = 0; run < runs; run++) {
@@ -73,63 +96,76 @@ async function time(what: string, runs: number, body: (run: number) => Promise<u
     await body(run);
     samples.push(performance.now() - t0);
   }
-  console.log(`| ${what} | ${fmt(median(samples))} | ${fmt(Math.min(...samples))}–${fmt(Math.max(...samples))} |`);
+  return `${fmt(median(samples))} (${fmt(Math.min(...samples))}–${fmt(Math.max(...samples))})`;
 }
 
-const store = new MemoryRosterStore();
-const ws = WS as Agent['workspaceId'];
-const t0 = performance.now();
-const { agents, invitations } = await seed(store);
-console.log(`\n${N.toLocaleString('en-US')} agents and ${N.toLocaleString('en-US')} invitations seeded in ${fmt(performance.now() - t0)}\n`);
-console.log('| read or write | median | range |');
-console.log('|---|---:|---:|');
-
-const sortedAgents = [...agents].sort((a, b) => (a.joinedAt !== b.joinedAt ? (a.joinedAt < b.joinedAt ? -1 : 1) : a.id < b.id ? -1 : 1));
-const middle = sortedAgents[N >> 1]!;
-const agentPage = (filter: AgentFilter, after?: Agent) => store.listAgents(ws, filter, { after: after && { joinedAt: after.joinedAt, id: after.id }, limit: 101 });
-const invitationPage = (filter: InvitationFilter, after?: Invitation) => store.listInvitations(ws, filter, { after: after && { sentAt: after.sentAt, id: after.id }, limit: 101 });
-const check = (rows: readonly unknown[], n: number) => {
-  if (rows.length !== n) throw new Error(`expected ${n} rows, got ${rows.length}`);
-};
-
-await time('agents: page of 101 from the start', RUNS, async () => check(await agentPage({}), 101));
-await time('agents: page of 101 from the middle', RUNS, async () => check(await agentPage({}, middle), 101));
-await time('agents: page of 101 of one department (1 in 10), from the middle', RUNS, async () => check(await agentPage({ departmentId: 'dep_3' as Agent['departmentIds'][number] }, middle), 101));
-await time('agents: page with `status: inactive` (50 rows match), from the start', RUNS, async () => check(await agentPage({ status: 'inactive' }), N / 2_000));
-await time('agents: page with `status: active`, from the middle', RUNS, async () => check(await agentPage({ status: 'active' }, middle), 101));
-const sortedInvitations = [...invitations].sort((a, b) => (a.sentAt !== b.sentAt ? (a.sentAt < b.sentAt ? -1 : 1) : a.id < b.id ? -1 : 1));
-const now = new Date(Date.parse(instant(N >> 1)) + 7 * 86_400_000);
-await time('invitations: page of 101 from the middle', RUNS, async () => check(await invitationPage({}, sortedInvitations[N >> 1]), 101));
-await time('invitations: page with `status: revoked` (50 rows match), from the start', RUNS, async () => check(await invitationPage({ status: 'revoked' }), N / 2_000));
-await time('invitations: page with `status: expired` at a `now` half of them lapsed by, from the start', RUNS, async () => check(await invitationPage({ status: 'expired', now }), 101));
-await time('agents: the whole listing, no page', Math.min(RUNS, 10), async () => check(await store.listAgents(ws), N));
-await time('agents: one department, whole (10,000 rows)', Math.min(RUNS, 10), async () => check(await store.listAgents(ws, { departmentId: 'dep_3' as Agent['departmentIds'][number] }), N / DEPARTMENTS));
-
-// Writes, one commit each: a join (the largest key so far), an availability change in place, a resend (moved to the end).
-const versions = new Map<string, number>();
-const write = async (a: Agent | Invitation, created = false) => {
-  const version = created ? 0 : (versions.get(a.id) ?? 1);
-  const outcome = await store.commit({ workspaceId: ws, expected: [{ kind: a.kind, id: a.id, version }], writes: [a], removals: [], events: [], outbox: [] });
-  if (!outcome.committed) throw new Error(`write failed: ${JSON.stringify(outcome)}`);
-  versions.set(a.id, version + 1);
-};
-const later = (k: number) => new Date(T0.getTime() + 86_400_000 * 400 + k * 1000).toISOString();
-const WRITES = 1_000;
-await time(`${WRITES} joins, one commit each`, 10, async (run) => {
-  for (let j = 0; j < WRITES; j++) {
-    const k = (run + 1) * WRITES + j;
-    await write({ ...agents[0]!, id: `agt_new_${k}` as Agent['id'], email: `new${k}@pages.example` as Agent['email'], joinedAt: later(k) as Agent['joinedAt'] }, true);
+const results = new Map<string, string[]>();
+let writes: (() => Promise<void>) | undefined;
+for (const n of SIZES) {
+  const t0 = performance.now();
+  const { store, versions, agents, invitations, now, end } = await history(n);
+  console.log(`${n.toLocaleString('en-US')} agents' workspace built in ${fmt(performance.now() - t0)}`);
+  const middle = agents[agents.length >> 1]!;
+  const agentPage = (filter: AgentFilter, after?: Agent) => store.listAgents(WS, filter, { after: after && { joinedAt: after.joinedAt, id: after.id }, limit: PAGE });
+  const invitationPage = (filter: InvitationFilter) => store.listInvitations(WS, filter, { limit: PAGE });
+  const outboxPage = (status?: OutboxStatus) => store.listOutbox(WS, status, { limit: PAGE });
+  const reads: [string, () => Promise<readonly unknown[]>][] = [
+    ['agents: no filter (control)', () => agentPage({})],
+    ['agents: `status: inactive` (2%)', () => agentPage({ status: 'inactive' })],
+    ['agents: `status: inactive` and a department', () => agentPage({ status: 'inactive', departmentId: department(1) })],
+    ['agents: `status: active` and a department, from the middle', () => agentPage({ status: 'active', departmentId: department(3) }, middle)],
+    ['agents: `availability: online` (1%; no listing of its own)', () => agentPage({ availability: 'online' })],
+    ['invitations: no filter (control)', () => invitationPage({})],
+    ['invitations: `status: pending` (n/10, after every accepted one)', () => invitationPage({ status: 'pending' })],
+    ['invitations: `status: pending` as of `now`', () => invitationPage({ status: 'pending', now })],
+    ['invitations: `status: revoked` (1%)', () => invitationPage({ status: 'revoked' })],
+    ['invitations: `status: expired` as of `now` (2%, none lapsed)', () => invitationPage({ status: 'expired', now })],
+    ['outbox: no filter (control)', () => outboxPage()],
+    ['outbox: `status: pending` (the last 200)', () => outboxPage('pending')],
+    ['outbox: `status: withdrawn` (none)', () => outboxPage('withdrawn')],
+  ];
+  for (const [what, read] of reads) {
+    let rows = 0;
+    const figure = await time(RUNS, async () => (rows = (await read()).length));
+    (results.get(what) ?? results.set(what, []).get(what)!).push(`${figure} [${rows}]`);
   }
-}).then(() => undefined);
-await time(`${WRITES} availability changes, one commit each`, 10, async (run) => {
-  for (let j = 0; j < WRITES; j++) {
-    const a = agents[(j * 97 + (run + 1) * 13) % N]!;
-    await write({ ...a, availability: (run + j) % 2 === 0 ? 'online' : 'away' });
-  }
-});
-await time(`${WRITES} resends (sentAt moved to now), one commit each`, 10, async (run) => {
-  for (let j = 0; j < WRITES; j++) {
-    const i = invitations[(j * 101 + (run + 1) * 17) % N]!;
-    await write({ ...i, sentAt: later((run + 1) * WRITES + j) as Invitation['sentAt'], resendCount: run + 1 });
-  }
-});
+  writes = async () => {
+    // One commit each, at the largest size: a join (the largest key so far), an availability
+    // change (in place), a deactivation and back (between status listings), a resend (moved to the end).
+    const WRITES = 1_000;
+    const write = async (a: Agent | Invitation) => {
+      const version = versions.get(a.id) ?? 0;
+      const outcome = await store.commit({ workspaceId: WS, expected: [{ kind: a.kind, id: a.id, version }], writes: [a], removals: [], events: [], outbox: [] });
+      if (!outcome.committed) throw new Error(`write failed: ${JSON.stringify(outcome)}`);
+      versions.set(a.id, version + 1);
+    };
+    const later = (k: number) => instant(end + 1 + k);
+    const active = agents.filter((a) => a.status === 'active');
+    const pending = invitations.filter((i) => i.status === 'pending');
+    const line = (what: string, figure: string) => console.log(`| ${what} | ${figure} |`);
+    console.log(`\n| ${WRITES} writes at ${n.toLocaleString('en-US')} agents, one commit each | median (range) of 10 rounds |\n|---|---:|`);
+    line('joins', await time(10, async (run) => {
+      for (let j = 0; j < WRITES; j++) {
+        const k = (run + 1) * WRITES + j;
+        await write({ ...agents[0]!, id: `agt_new_${k}` as Agent['id'], email: `new${k}@pages.example` as Agent['email'], joinedAt: later(k).toISOString() as Agent['joinedAt'] });
+      }
+    }));
+    line('availability changes', await time(10, async (run) => {
+      for (let j = 0; j < WRITES; j++) await write({ ...active[(j * 97 + (run + 1) * 13) % active.length]!, availability: (run + j) % 2 === 0 ? 'online' : 'away' });
+    }));
+    line('deactivations (odd rounds: reactivations)', await time(10, async (run) => {
+      for (let j = 0; j < WRITES; j++) await write({ ...active[(j * 89) % active.length]!, status: (run & 1) === 0 ? 'inactive' : 'active' });
+    }));
+    line('resends (sentAt moved to now)', await time(10, async (run) => {
+      for (let j = 0; j < WRITES; j++) {
+        const i = pending[(j * 101 + (run + 1) * 17) % pending.length]!;
+        await write({ ...i, sentAt: later(20 * WRITES + (run + 1) * WRITES + j).toISOString() as Invitation['sentAt'], resendCount: run + 1 });
+      }
+    }));
+  };
+}
+
+console.log(`\n| page of ${PAGE} from the start, [rows returned] | ${SIZES.map((n) => n.toLocaleString('en-US')).join(' | ')} |`);
+console.log(`|---|${SIZES.map(() => '---:').join('|')}|`);
+for (const [what, figures] of results) console.log(`| ${what} | ${figures.join(' | ')} |`);
+await writes?.();

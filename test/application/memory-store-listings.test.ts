@@ -9,7 +9,7 @@
  * store used before it kept listings), never the listing compared with itself.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Listing } from '../../src/adapters/memory/listing';
 import { MemoryRosterStore } from '../../src/adapters/memory/store';
 import type { Agent, Invitation } from '../../src/domain/index';
@@ -17,7 +17,7 @@ import { hasPassed } from '../../src/domain/time';
 import { BY_CREATION, BY_JOINING, BY_SENDING, firstInOrder, type ListingOrder, type PlaceKey } from '../../src/ports/order';
 import type { OutboxMessage, OutboxStatus } from '../../src/ports/outbox';
 import type { Aggregate, AgentFilter, InvitationFilter } from '../../src/ports/store';
-import { anAgent, anInvitation, aTokenHash, aWorkspace, ids } from '../../src/testing/mothers';
+import { anAgent, anInvitation, aTokenHash, aWorkspace, ids, T0 } from '../../src/testing/mothers';
 
 // Few instants and short ids over code units on both sides of the case split, so rows tie on
 // time often and ids order as code units, not as a locale would.
@@ -317,5 +317,84 @@ describe('MemoryRosterStore outbox pages', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('MemoryRosterStore filtered pages, after a long history', () => {
+  // A workspace as the roster leaves it: 1,000 agents joined, 5 of them deactivated; 1,000
+  // invitations sent and accepted, then 5 still pending; 1,000 emails delivered, then 5 pending.
+  // A status filter's page must look at the rows it returns, not walk past the workspace's
+  // history: counted through the predicate every walk of a listing asks about each row it
+  // looks at (a spy: the store itself counts nothing).
+  const WS = ids.workspace('ws_history');
+  const N = 1_000;
+  const departments = ['dep_a', 'dep_b'].map(ids.department);
+  const at = (k: number) => new Date(T0.getTime() + k * 1_000);
+
+  async function history() {
+    const store = new MemoryRosterStore();
+    const commit = async (writes: readonly Aggregate[], outbox: readonly OutboxMessage[] = []) =>
+      expect(await store.commit({ workspaceId: WS, expected: writes.map((a) => ({ kind: a.kind, id: a.id, version: 0 })), writes, removals: [], events: [], outbox })).toEqual({ committed: true });
+    const agents = Array.from({ length: N }, (_, k) =>
+      anAgent({ workspaceId: WS, id: `agt_${k}`, email: `a${k}@history.example`, joinedAt: at(k), departmentIds: [departments[k % 2]!], status: k % 200 === 150 ? 'inactive' : 'active' }),
+    );
+    const invitations = Array.from({ length: N + 5 }, (_, k) =>
+      anInvitation({ workspaceId: WS, id: `inv_${k}`, email: `i${k}@history.example`, sentAt: at(k), ttlHours: k < N ? 24 : 24 * 30, status: k < N ? 'accepted' : 'pending' }),
+    );
+    const outbox = Array.from({ length: N + 5 }, (_, k): OutboxMessage => ({
+      id: `msg_${k}`, workspaceId: WS, idempotencyKey: `msg_${k}`, to: `i${k}@history.example`, subject: 'Hi', text: 'body', html: null,
+      status: 'pending', attempts: 0, createdAt: at(k).toISOString(), nextAttemptAt: at(k).toISOString(), deliveredAt: null, lastError: null,
+    }));
+    await commit([aWorkspace({ id: WS }), ...agents, ...invitations], outbox);
+    for (const m of outbox.slice(0, N)) await store.markDelivered(m.id, at(N));
+    return store;
+  }
+
+  let looked = 0;
+  beforeEach(() => {
+    looked = 0;
+    const walk = Listing.prototype.after;
+    vi.spyOn(Listing.prototype, 'after').mockImplementation(function (this: Listing<unknown>, after, limit, keep) {
+      return walk.call(this, after, limit, (row) => (looked++, keep(row)));
+    });
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it('look at the rows they return, whatever the rows of other statuses', async () => {
+    const store = await history();
+    const lookedAt = async <T>(page: Promise<readonly T[]>) => {
+      looked = 0;
+      return { rows: (await page).length, looked };
+    };
+    expect(await lookedAt(store.listInvitations(WS, { status: 'pending' }, { limit: 101 }))).toEqual({ rows: 5, looked: 5 });
+    expect(await lookedAt(store.listInvitations(WS, { status: 'pending', now: at(N) }, { limit: 101 }))).toEqual({ rows: 5, looked: 5 });
+    expect(await lookedAt(store.listInvitations(WS, { status: 'revoked' }, { limit: 101 }))).toEqual({ rows: 0, looked: 0 });
+    // `expired` as of now: the expired ones, and the lapsed among the pending through the expiry
+    // index (none at first; all 5 a month later, when `pending` looks at them and keeps none).
+    expect(await lookedAt(store.listInvitations(WS, { status: 'expired', now: at(N) }, { limit: 101 }))).toEqual({ rows: 0, looked: 0 });
+    const monthLater = new Date(at(N).getTime() + 31 * 86_400_000);
+    expect(await lookedAt(store.listInvitations(WS, { status: 'expired', now: monthLater }, { limit: 101 }))).toEqual({ rows: 5, looked: 0 });
+    expect(await lookedAt(store.listInvitations(WS, { status: 'pending', now: monthLater }, { limit: 101 }))).toEqual({ rows: 0, looked: 5 });
+    expect(await lookedAt(store.listOutbox(WS, 'pending', { limit: 101 }))).toEqual({ rows: 5, looked: 5 });
+    expect(await lookedAt(store.listOutbox(WS, 'withdrawn', { limit: 101 }))).toEqual({ rows: 0, looked: 0 });
+    expect(await lookedAt(store.listAgents(WS, { status: 'inactive' }, { limit: 101 }))).toEqual({ rows: 5, looked: 5 });
+    // Status and department: the narrower listing, the status's, with the department checked on the way.
+    expect(await lookedAt(store.listAgents(WS, { status: 'inactive', departmentId: departments[0]! }, { limit: 101 }))).toEqual({ rows: 5, looked: 5 });
+    expect(await lookedAt(store.listAgents(WS, { status: 'inactive', departmentId: departments[1]! }, { limit: 101 }))).toEqual({ rows: 0, looked: 5 });
+    // And the department's, when it is the narrower: 500 agents, of whom 495 active.
+    expect(await lookedAt(store.listAgents(WS, { status: 'active', departmentId: departments[1]! }, { limit: 101 }))).toEqual({ rows: 101, looked: 101 });
+  });
+
+  it('follow a row to the listing of its new status', async () => {
+    const store = await history();
+    const pending = (await store.listInvitations(WS, { status: 'pending' }))[0]!;
+    expect((await store.commit({ workspaceId: WS, expected: [{ kind: 'invitation', id: pending.id, version: 1 }], writes: [{ ...pending, status: 'revoked', closedAt: pending.sentAt }], removals: [], events: [], outbox: [] })).committed).toBe(true);
+    await store.markWithdrawn('msg_1000');
+    looked = 0;
+    expect((await store.listInvitations(WS, { status: 'revoked' }, { limit: 101 })).map((i) => i.id)).toEqual([pending.id]);
+    expect((await store.listInvitations(WS, { status: 'pending' }, { limit: 101 })).map((i) => i.id)).toEqual(['inv_1001', 'inv_1002', 'inv_1003', 'inv_1004']);
+    expect((await store.listOutbox(WS, 'withdrawn', { limit: 101 })).map((m) => m.id)).toEqual(['msg_1000']);
+    expect((await store.listOutbox(WS, 'pending', { limit: 101 })).map((m) => m.id)).toEqual(['msg_1001', 'msg_1002', 'msg_1003', 'msg_1004']);
+    expect(looked).toBe(1 + 4 + 1 + 4);
   });
 });

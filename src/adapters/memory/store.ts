@@ -5,7 +5,7 @@ import type { Email } from '../../domain/values';
 import type { OutboxMessage, OutboxStatus } from '../../ports/outbox';
 import { OrderedIndex } from './ordered-index';
 import { Listing } from './listing';
-import { BY_JOINING, BY_SENDING, firstInOrder, positionedSlice, type ListingOrder } from '../../ports/order';
+import { BY_JOINING, BY_SENDING, comparePlace, firstInOrder, positionedSlice, type ListingOrder, type PlaceKey } from '../../ports/order';
 import { compareCodePoints } from '../../domain/text-order';
 import { WorkspaceTurns } from './turns';
 import type {
@@ -61,12 +61,15 @@ const BY_PLACE: ListingOrder<Held> = { time: (h) => h.time, id: (h) => h.id };
 /**
  * The listings an agent or invitation is in while stored, each sorted in its listing's order, so
  * that a page is a binary search and a walk (see {@link Listing}): its workspace's rows of its
- * kind (`agent:<ws>`, `invitation:<ws>`), and for an agent the departments it names
+ * kind (`agent:<ws>`, `invitation:<ws>`), those of its kind and status (`agent-is:<ws>:<status>`,
+ * `invitation-is:<ws>:<status>`: a status filter walks only rows of that status, however many
+ * others the workspace's history left), and for an agent the departments it names
  * (`agent-in:<ws>:<dep>`, also for department members and counts).
  */
 function listingsOf(a: Aggregate): Set<string> {
   if (a.kind !== 'agent' && a.kind !== 'invitation') return new Set();
-  return new Set([`${a.kind}:${a.workspaceId}`, ...(a.kind === 'agent' ? a.departmentIds.map((d) => `agent-in:${a.workspaceId}:${d}`) : [])]);
+  const ws = a.workspaceId;
+  return new Set([`${a.kind}:${ws}`, `${a.kind}-is:${ws}:${a.status}`, ...(a.kind === 'agent' ? a.departmentIds.map((d) => `agent-in:${ws}:${d}`) : [])]);
 }
 
 /** An outbox message as stored: `due` and `leaseUntil` in epoch ms, `seq` its enqueue order. */
@@ -84,6 +87,9 @@ const MEMBER_INVITATIONS: ListingOrder<Versioned<Invitation>> = { time: (v) => v
  * commit's `withdraw` names. Workspace ids hold no NUL, so no two pairs share a name.
  */
 const topicSet = (workspaceId: string, topic: string) => `outbox-topic:${workspaceId}\u0000${topic}`;
+
+/** The name of the listing of a workspace's outbox messages of one status (workspace ids hold no NUL: no workspace's own listing has it). */
+const statusListing = (workspaceId: string, status: OutboxStatus) => `${workspaceId}\u0000${status}`;
 
 /** Epoch ms of an instant; one that does not parse is never reached, as `Date.parse(x) <= t` never holds for it. */
 const epochOf = (instant: string): number => {
@@ -168,8 +174,8 @@ function memorySession(store: MemoryRosterStore, turns: WorkspaceTurns, reads: o
  * the event loop first, like real I/O, which lets concurrent use cases interleave.
  *
  * Like a database it keeps indexes next to the rows (emails, token hashes and names; pending
- * invitations by expiry; department members; due outbox messages by due time; agents and
- * invitations in list order, for pages), so what a use case asks of it costs the same in a
+ * invitations by expiry; department members; due outbox messages by due time; agents,
+ * invitations and outbox messages in list order, per workspace and per status, for pages), so what a use case asks of it costs the same in a
  * workspace of 10 agents as in one of 100,000.
  *
  * Commands that change a workspace's counters (invites, accepts, seats, departments…) run in a
@@ -235,9 +241,11 @@ export class MemoryRosterStore implements RosterStore {
   );
   #enqueued = 0;
   /**
-   * Each workspace's outbox messages in page order (`createdAt`, then id), for pages of
-   * {@link listOutbox}: a message keeps its place for good, whatever its status, so only an
-   * enqueue moves anything.
+   * Outbox messages in page order (`createdAt`, then id), for pages of {@link listOutbox}: each
+   * workspace's, by its id, and each workspace's of one status, by {@link statusListing} (what a
+   * status filter walks, so that `pending` does not walk past every delivered message). A message
+   * keeps its place for good: only an enqueue moves it in its workspace's listing, and a delivery
+   * or a withdrawal from one status's listing to another's.
    */
   readonly #outboxPages = new Map<string, Listing<Placed>>();
 
@@ -397,32 +405,58 @@ export class MemoryRosterStore implements RosterStore {
     return expected.every((e) => (this.#rows.get(keyOf(e.kind, e.id))?.version ?? 0) === e.version);
   }
 
-  // A page is a binary search for its cursor in the listing (a department's own one when the
-  // filter names a department) and a walk forward from it. Status and availability filters are
-  // checked on the way, so a filter that few rows pass walks further: at worst to the end of the
-  // listing (every row after the cursor), as a database with no index on the filtered column does.
+  // A page is a binary search for its cursor in a listing and a walk forward from it: the smaller
+  // of the department's own and the status's own when the filter names them (the workspace's when
+  // it names neither), every filter checked on the way. A filter on the status alone walks only
+  // rows of that status; an availability filter, which has no listing of its own, walks further
+  // when few rows pass it: at worst to the end of the listing, as a database with no index on the
+  // filtered column does.
   async listAgents(workspaceId: WorkspaceId, filter: AgentFilter = {}, page: PageBounds<AgentKey> = {}) {
     await this.#io();
-    const name = filter.departmentId === undefined ? `agent:${workspaceId}` : `agent-in:${workspaceId}:${filter.departmentId}`;
+    // The workspace's listing never holds fewer rows than the status's. One that holds no row (none
+    // kept: undefined): no row passes that filter.
+    const listings = [
+      filter.departmentId === undefined ? `agent:${workspaceId}` : `agent-in:${workspaceId}:${filter.departmentId}`,
+      ...(filter.status === undefined ? [] : [`agent-is:${workspaceId}:${filter.status}`]),
+    ].map((n) => this.#listing<Agent>(n));
+    const narrowest = listings.includes(undefined) ? undefined : listings.reduce((a, b) => (b!.size < a!.size ? b : a));
     return (
-      this.#listing<Agent>(name)
+      narrowest
         ?.after(
           page.after && [page.after.joinedAt, page.after.id],
           page.limit ?? Infinity,
-          ({ row: a }) => (filter.status === undefined || a.status === filter.status) && (filter.availability === undefined || a.availability === filter.availability),
+          ({ row: a }) =>
+            (filter.status === undefined || a.status === filter.status) &&
+            (filter.availability === undefined || a.availability === filter.availability) &&
+            (filter.departmentId === undefined || a.departmentIds.includes(filter.departmentId)),
         )
         .map((h) => h.row) ?? []
     );
   }
+  // A status filter walks the listing of its status. With a `now`, `pending` skips the lapsed
+  // ones on the way, and `expired` adds the lapsed among the pending, found through the expiry
+  // index: a page looks at the rows it returns and at the pending ones lapsed but not yet marked
+  // expired, however long the workspace's history.
   async listInvitations(workspaceId: WorkspaceId, filter: InvitationFilter = {}, page: PageBounds<InvitationKey> = {}) {
     await this.#io();
-    const now = filter.now;
+    const { now, status } = filter;
     const statusOf = (i: Invitation) => (now && i.status === 'pending' && hasPassed(i.expiresAt, now) ? 'expired' : i.status);
-    return (
-      this.#listing<Invitation>(`invitation:${workspaceId}`)
-        ?.after(page.after && [page.after.sentAt, page.after.id], page.limit ?? Infinity, ({ row }) => filter.status === undefined || statusOf(row) === filter.status)
-        .map((h) => h.row) ?? []
-    );
+    const after: PlaceKey | undefined = page.after && [page.after.sentAt, page.after.id];
+    const limit = page.limit ?? Infinity;
+    const found =
+      this.#listing<Invitation>(status === undefined ? `invitation:${workspaceId}` : `invitation-is:${workspaceId}:${status}`)?.after(
+        after,
+        limit,
+        ({ row }) => status === undefined || statusOf(row) === status,
+      ) ?? [];
+    if (now && status === 'expired') {
+      for (const l of this.#lapsed(workspaceId, now)) {
+        const held = this.#held.get(l.key)!;
+        if (statusOf(held.row as Invitation) === status && (!after || comparePlace(held.time, held.id, after) > 0)) found.push(held as Held<Invitation>);
+      }
+      found.sort((a, b) => comparePlace(a.time, a.id, [b.time, b.id]));
+    }
+    return found.slice(0, limit).map((h) => h.row);
   }
   async listDepartments(workspaceId: WorkspaceId, now?: Date): Promise<readonly DepartmentSummary[]> {
     await this.#io();
@@ -521,26 +555,40 @@ export class MemoryRosterStore implements RosterStore {
     if (q && q.message.status === 'pending') this.#store({ ...q, message: { ...q.message, status: 'withdrawn', text: '', html: null }, leaseUntil: 0 });
   }
 
+  /** Puts a message's place in the listing of that name, or takes it out (and the listing, once empty). */
+  #file(name: string, m: OutboxMessage, adding: boolean): void {
+    const listings = this.#outboxPages;
+    let listing = listings.get(name);
+    if (adding) {
+      if (!listing) listings.set(name, (listing = new Listing(BY_PLACED)));
+      listing.add({ time: m.createdAt, id: m.id });
+    } else if (listing?.delete({ time: m.createdAt, id: m.id }) && listing.size === 0) listings.delete(name);
+  }
+
   #enqueue(m: OutboxMessage): void {
     const old = this.#outbox.get(m.id);
     if (old && old.message.workspaceId !== m.workspaceId) this.#edit(`outbox:${old.message.workspaceId}`, m.id, false);
-    if (old) {
-      const pages = this.#outboxPages.get(old.message.workspaceId)!;
-      if (pages.delete({ time: old.message.createdAt, id: m.id }) && pages.size === 0) this.#outboxPages.delete(old.message.workspaceId);
-    }
-    let pages = this.#outboxPages.get(m.workspaceId);
-    if (!pages) this.#outboxPages.set(m.workspaceId, (pages = new Listing(BY_PLACED)));
-    pages.add({ time: m.createdAt, id: m.id });
+    if (old) this.#file(old.message.workspaceId, old.message, false);
+    this.#file(m.workspaceId, m, true);
     // A message enqueued again under its id keeps its place among the due, as a map entry set again would.
     this.#store({ message: { ...m }, seq: old?.seq ?? ++this.#enqueued, due: epochOf(m.nextAttemptAt), leaseUntil: 0 });
     this.#edit(`outbox:${m.workspaceId}`, m.id, true);
   }
 
-  /** Stores a message; only a pending one is indexed for claims and in its topic's set (see {@link topicSet}). */
+  /**
+   * Stores a message, in the listing of its workspace and status (moved there when either, or its
+   * place, changed); only a pending one is indexed for claims and in its topic's set (see {@link topicSet}).
+   */
   #store(queued: Queued): void {
-    const { id, status, workspaceId, topic } = queued.message;
+    const m = queued.message;
+    const { id, status, workspaceId, topic } = m;
     const old = this.#outbox.get(id)?.message;
     if (old?.topic !== undefined) this.#edit(topicSet(old.workspaceId, old.topic), id, false);
+    const listed = statusListing(workspaceId, status);
+    if (!old || statusListing(old.workspaceId, old.status) !== listed || old.createdAt !== m.createdAt) {
+      if (old) this.#file(statusListing(old.workspaceId, old.status), old, false);
+      this.#file(listed, m, true);
+    }
     this.#outbox.set(id, queued);
     if (status === 'pending') this.#pending.set(queued);
     else this.#pending.delete(id);
@@ -592,14 +640,15 @@ export class MemoryRosterStore implements RosterStore {
     }
   }
   // Without a page, in enqueue order (the workspace's set keeps insertion order). A page is a
-  // binary search for its cursor in the workspace's listing and a walk forward from it; a status
-  // filter is checked on the way, so one that few messages pass (`pending`, among many delivered)
-  // walks further, at worst to the end of the outbox.
+  // binary search for its cursor in the workspace's listing, or in that of its messages of the
+  // filter's status, and a walk forward from it: it looks at the messages it returns, however many
+  // of other statuses the outbox holds (`pending`, among many delivered).
   async listOutbox(workspaceId: WorkspaceId, status?: OutboxStatus, page?: PageBounds<OutboxKey>) {
     await this.#io();
     const message = (id: string) => this.#outbox.get(id)!.message;
+    const listing = this.#outboxPages.get(status === undefined ? workspaceId : statusListing(workspaceId, status));
     const ids = page
-      ? (this.#outboxPages.get(workspaceId)?.after(page.after && [page.after.createdAt, page.after.id], page.limit ?? Infinity, (p) => status === undefined || message(p.id).status === status) ?? []).map((p) => p.id)
+      ? (listing?.after(page.after && [page.after.createdAt, page.after.id], page.limit ?? Infinity, (p) => status === undefined || message(p.id).status === status) ?? []).map((p) => p.id)
       : Array.from(this.#in(`outbox:${workspaceId}`)).filter((id) => status === undefined || message(id).status === status);
     return ids.map((id) => ({ ...message(id) }));
   }
