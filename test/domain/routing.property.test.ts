@@ -280,7 +280,11 @@ function judge(model: Model, step: Step, events: readonly RoutingEvent[], fairne
           same(reason, 'agent-deactivated', 'reason');
         }
         agent.open = [];
-        model.queue.unshift(...conversationIds);
+        // Back in line first come, first served: each before the first waiting one that arrived later.
+        for (const c of conversationIds) {
+          const later = model.queue.findIndex((w) => model.arrival.get(w)! > model.arrival.get(c)!);
+          model.queue.splice(later === -1 ? model.queue.length : later, 0, c);
+        }
         for (const c of conversationIds) model.where.set(c, null);
         break;
       }

@@ -469,6 +469,22 @@ describe('when an agent changes', () => {
     expect(q.lastEvents[0]).toMatchObject({ type: 'ConversationRequeued', data: { reason: 'agent-left-department' } });
   });
 
+  it('keeps the line first come, first served when conversations are requeued one agent after another', () => {
+    const q = aQueue({ config: { capacity: 1 } });
+    q.online(A, B);
+    expect(q.routeMany(2)).toEqual([A, B]);
+    q.away(A);
+    q.away(B);
+    q.routeMany(1); // 3 waits
+    q.deactivate(A);
+    q.deactivate(B);
+    expect(q.state.queue).toEqual(['conv_1', 'conv_2', 'conv_3']);
+    q.online(C); // takes conv_1
+    expect(q.state.queue).toEqual(['conv_2', 'conv_3']);
+    q.deactivate(C);
+    expect(q.state.queue).toEqual(['conv_1', 'conv_2', 'conv_3']);
+  });
+
   it('puts requeued conversations ahead of ones that never had an agent', () => {
     const q = aQueue({ config: { capacity: 2 } });
     q.online(A);

@@ -24,7 +24,8 @@ export type SyncAgentError = ValidationFailed;
  *   the agent to the back, so nobody takes a second turn while another taker waits for a first.
  * - Going away keeps the conversations the agent has; it just gets no new ones.
  * - Being deactivated, deleted or leaving the department puts its open conversations back at the
- *   front of the queue, in their original arrival order, where others pick them up.
+ *   front of the queue, in their original arrival order (and among conversations requeued before,
+ *   oldest first), where others pick them up.
  *
  * Cost: O(k log n) for k conversations requeued or served, plus copying the few short arrays on
  * the way to each record the events touch and, when conversations are requeued, the waiting list.

@@ -35,7 +35,9 @@ export type ConversationAssigned = QueueEvent<
 >;
 /**
  * An agent could no longer keep its conversations, which went back to the front of the queue in
- * their original arrival order (as listed), ahead of conversations that never had an agent.
+ * their original arrival order (as listed), ahead of conversations that never had an agent: each
+ * before the first waiting conversation that arrived after it, so that conversations requeued
+ * from several agents are still served oldest first.
  */
 export type ConversationRequeued = QueueEvent<
   'ConversationRequeued',

@@ -109,7 +109,7 @@ export class RoutingDraft {
       case 'ConversationRequeued': {
         const { agentId, conversationIds } = e.data;
         this.release(agentId, conversationIds);
-        this.writableQueue().prepend(conversationIds);
+        this.writableQueue().requeue(conversationIds, (c) => this.conversation(c)?.arrival ?? 0);
         for (const c of conversationIds) this.setAgentOf(c, null);
         return;
       }

@@ -41,6 +41,26 @@ export class WorkingQueue {
     }
   }
 
+  /**
+   * Puts conversations that had an agent back in line, each ahead of the first waiting one that
+   * arrived after it, so that requeues one after another keep the line first come, first served
+   * (conversations that never had an agent arrived later, and stay behind). `conversationIds`
+   * are in arrival order; only the front of the line up to where the last of them goes is walked.
+   */
+  requeue(conversationIds: readonly ConversationId[], arrival: (c: ConversationId) => number): void {
+    const first = this.items[this.head];
+    if (first === undefined || arrival(first) > arrival(conversationIds[conversationIds.length - 1]!)) return this.prepend(conversationIds);
+    const front: ConversationId[] = [];
+    let at = this.head;
+    for (const c of conversationIds) {
+      const a = arrival(c);
+      while (at < this.items.length && arrival(this.items[at]!) < a) front.push(this.items[at++]!);
+      front.push(c);
+    }
+    this.items = [...front, ...this.items.slice(at)];
+    this.head = 0;
+  }
+
   /** Removes one conversation wherever it waits: O(1) at the head, O(queue) elsewhere. */
   remove(conversationId: ConversationId): void {
     if (this.items[this.head] === conversationId) {
