@@ -53,8 +53,9 @@ export type BoardRoster = Readonly<{
  * (`departmentId: null`), when given, gets a last row of its own. Queues of other workspaces are
  * ignored.
  *
- * Cost: O(agents × (log agents + their departments) + queues). The agents are sorted once, each
- * name lower-cased once, and every row filled in that order, so no row is sorted on its own.
+ * Cost: O(agents × (log agents + their departments) + the queues' members). The agents are sorted
+ * once, each name lower-cased once, and every row filled in that order, so no row is sorted on its
+ * own; each queue's members are walked once for their open conversations.
  *
  * @example
  * const board = availabilityBoard(replay(history), [salesQueue, supportQueue])
