@@ -1339,21 +1339,14 @@ function buildRoster(options: RosterOptions) {
       reading(actor, 'viewStatistics', async ({ workspace }) => {
         const [agents, departments] = await Promise.all([store.listAgents(workspace.id), store.listDepartments(workspace.id)]);
         const queues = await store.loadRoutingStates(workspace.id, [null, ...departments.map((d) => d.department.id)]);
-        const roster: domain.RosterState = {
-          workspace,
-          agents: Object.fromEntries(agents.map((a) => [a.id, a])),
-          invitations: {},
-          departments: Object.fromEntries(departments.map((d) => [d.department.id, d.department])),
-        };
-        const pick = (a: Agent) => ({ id: a.id, name: a.name, departmentIds: a.departmentIds });
+        // The lists as the store gave them (no records built), and everyone sorted out in one pass.
+        type Seen = { id: domain.AgentId; name: string; departmentIds: readonly domain.DepartmentId[] };
+        const byStatus = { online: [] as Seen[], away: [] as Seen[], inactive: [] as Seen[] };
+        for (const a of agents) byStatus[a.status === 'inactive' ? 'inactive' : a.availability].push({ id: a.id, name: a.name, departmentIds: a.departmentIds });
         return {
-          ...domain.availabilityBoard(roster, queues.map((q) => q.value)),
+          ...domain.availabilityBoard({ workspace, agents, departments: departments.map((d) => d.department) }, queues.map((q) => q.value)),
           /** Everyone at a glance, by status and availability (the read model of the rules, docs/domain.md). */
-          everyone: {
-            online: agents.filter((a) => a.status === 'active' && a.availability === 'online').map(pick),
-            away: agents.filter((a) => a.status === 'active' && a.availability === 'away').map(pick),
-            inactive: agents.filter((a) => a.status === 'inactive').map(pick),
-          },
+          everyone: byStatus,
         };
       }),
     /** A routing queue as it stands: members, open conversations, who waits. Admins only. */
