@@ -256,6 +256,12 @@ describe('the ordered list of the pick index, against a sorted array', () => {
             const problems = bookkeepingProblems(values);
             if (problems.length > 0) expect.fail(problems[0]);
           }
+          // items() reads the order without a comparison; clear() takes everybody out, chunk fields included.
+          const was = counter.comparisons;
+          expect(list.items()).toEqual([...inList].sort(order));
+          list.clear();
+          expect(counter.comparisons).toBe(was);
+          expect([list.first(), list.items().length, items.filter((item) => item.rotationChunk !== null).length]).toEqual([undefined, 0, 0]);
         },
       ),
       // A failing run of hundreds of operations takes minutes to shrink; the seed fast-check prints

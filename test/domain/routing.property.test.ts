@@ -58,10 +58,16 @@ type Step =
   | { kind: 'transfer'; pick: number; to: string }
   | { kind: 'sync'; agent: string; status: Status; departments: string[] }
   | { kind: 'delete'; agent: string }
-  | { kind: 'configure'; strategy: RoutingStrategy | undefined; capacity: number | null | undefined };
+  | {
+      kind: 'configure';
+      strategy: RoutingStrategy | undefined;
+      capacity: number | null | undefined;
+      capacities?: Record<string, number | null> | undefined;
+    };
 
 const agentArb = fc.constantFrom(...AGENTS);
 const capacityArb = fc.option(fc.integer({ min: 0, max: 3 }), { nil: null });
+const overridesArb = fc.dictionary(agentArb, fc.option(fc.integer({ min: 0, max: 4 }), { nil: null }), { maxKeys: 3 });
 
 function factsArb(options: { departures: boolean }) {
   const status: fc.Arbitrary<Status> = options.departures
@@ -86,6 +92,7 @@ function stepArb(options: { transfers: boolean; departures: boolean }): fc.Arbit
         kind: fc.constant('configure' as const),
         strategy: fc.option(fc.constantFrom<RoutingStrategy>('round-robin', 'least-busy'), { nil: undefined }),
         capacity: fc.option(capacityArb, { nil: undefined }),
+        capacities: fc.option(overridesArb, { nil: undefined }),
       }),
     },
   ];
@@ -114,7 +121,7 @@ function scenarioArb(options: { transfers: boolean; departures: boolean }): fc.A
     departmentId: fc.constantFrom<string | null>(SALES, null),
     strategy: fc.constantFrom<RoutingStrategy>('round-robin', 'least-busy'),
     capacity: capacityArb,
-    overrides: fc.dictionary(agentArb, fc.option(fc.integer({ min: 0, max: 4 }), { nil: null }), { maxKeys: 2 }),
+    overrides: overridesArb,
     team: fc.uniqueArray(
       fc.record({ kind: fc.constant('sync' as const), agent: agentArb, ...factsArb(options) }),
       { maxLength: AGENTS.length, selector: (s) => s.agent },
@@ -462,6 +469,7 @@ function run(scenario: Scenario, judged: boolean) {
         const input = {
           ...(step.strategy === undefined ? {} : { strategy: step.strategy }),
           ...(step.capacity === undefined ? {} : { capacity: step.capacity }),
+          ...(step.capacities === undefined ? {} : { capacities: step.capacities }),
         };
         const result = configureRouting(state, input, ctx);
         if (Object.keys(input).length === 0) expect(result._unsafeUnwrapErr().type).toBe('ValidationFailed');

@@ -46,7 +46,7 @@ import {
 } from '../../src/domain/routing/index';
 import { RoutingIndex, cachedIndexOf, routingIndexStats } from '../../src/domain/routing/agent-index';
 import { BucketsDraft, byAgentId, entriesOf, lookup, type Buckets } from '../../src/domain/routing/buckets';
-import { indexSizes, indexSnapshot, listProblems } from '../support/routing-index';
+import { indexChunks, indexSizes, indexSnapshot, listProblems } from '../support/routing-index';
 
 // ---------------------------------------------------------------------------
 // A small harness: a queue, the commands applied to it, and what they emitted.
@@ -872,6 +872,42 @@ describe('cost of picking an agent', () => {
       expect(listProblems(index)).toEqual([]);
     },
   );
+
+  it('configures a queue of 10,000 without re-sorting it: only agents whose capacity changed move, a new strategy keeps the rotation', () => {
+    const n = 10_000;
+    let state = bigQueue(n, 'least-busy');
+    for (let i = 1; i <= 30; i++) state = routeConversation(state, { conversationId: `conv_${i}` }, ctx)._unsafeUnwrap().state;
+    const configure = (input: Parameters<typeof configureRouting>[1]) => {
+      const index = cachedIndexOf(state)!;
+      const before = indexChunks(index);
+      const comparisons = index.counter.comparisons;
+      state = configureRouting(state, input, ctx)._unsafeUnwrap().state;
+      expect(cachedIndexOf(state)).toBe(index);
+      const after = indexChunks(index);
+      const fresh = (was: readonly unknown[] | null, now: readonly unknown[] | null) => (now === null ? null : now.filter((chunk) => !was?.includes(chunk)).length);
+      expect(indexSnapshot(index)).toEqual(indexSnapshot(new RoutingIndex(state)));
+      expect(listProblems(index)).toEqual([]);
+      return { comparisons: index.counter.comparisons - comparisons, rotation: fresh(before.rotation, after.rotation), load: fresh(before.load, after.load) };
+    };
+    const oneMove = 2 * (log2(n) + 2);
+    // One agent's override: out of both lists, then back in, each list keeping its arrays (a split makes at most one).
+    expect(configure({ capacities: { agt_5000: 0 } })).toEqual({ comparisons: 0, rotation: 0, load: 0 });
+    const back = configure({ capacities: {} });
+    expect(back.comparisons).toBeLessThanOrEqual(oneMove);
+    expect(back.rotation! + back.load!).toBeLessThanOrEqual(2);
+    // A lower default: the 30 agents holding a conversation leave, nobody else is touched.
+    expect(configure({ capacity: 1 })).toEqual({ comparisons: 0, rotation: 0, load: 0 });
+    expect(indexSizes(cachedIndexOf(state)!)).toEqual({ rotation: n - 30, load: n - 30 });
+    // A new strategy keeps the rotation list as it is and builds or drops the other without comparing.
+    expect(configure({ strategy: 'round-robin' })).toEqual({ comparisons: 0, rotation: 0, load: null });
+    expect(configure({ strategy: 'least-busy' })).toMatchObject({ comparisons: 0, rotation: 0 });
+    // A higher default: the 30 come back, one insertion each (the least-busy list is built anew, then kept).
+    const higher = configure({ strategy: 'round-robin', capacity: 3 });
+    expect(higher.comparisons).toBeLessThanOrEqual(30 * (log2(n) + 2));
+    expect(higher.rotation).toBeLessThanOrEqual(1);
+    expect(configure({ strategy: 'least-busy' })).toMatchObject({ comparisons: 0, rotation: 0 });
+    expect(indexSizes(cachedIndexOf(state)!)).toEqual({ rotation: n, load: n });
+  });
 
   it('moves a round-robin agent to the back in constant comparisons, whatever the size', () => {
     const perRoute = (n: number) => {

@@ -66,3 +66,14 @@ export function listProblems(index: RoutingIndex): string[] {
   check(load, 'loadChunk');
   return problems;
 }
+
+/**
+ * The chunk arrays of each pick list (`load` is `null` for round-robin): a list that was kept,
+ * not rebuilt, keeps its arrays.
+ *
+ * @example indexChunks(index).rotation.length // chunks in the rotation list
+ */
+export function indexChunks(index: RoutingIndex): Readonly<{ rotation: readonly Candidate[][]; load: readonly Candidate[][] | null }> {
+  const { rotation, load } = internals(index);
+  return { rotation: [...rotation.chunks], load: load ? [...load.chunks] : null };
+}

@@ -18,11 +18,11 @@ export type Candidate = {
   loadChunk: Candidate[] | null;
 };
 
-// The two orders, as sort comparators (a cold build sorts) and as `before` tests (the lists).
+// The two orders, as `before` tests (the lists) and, for rotation, a sort comparator (a cold build
+// sorts once; the least-busy order is built from the rotation order, see `buildLoad`).
 const rotationOrder = (a: Candidate, b: Candidate): number => a.seq - b.seq || (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0);
-const loadOrder = (a: Candidate, b: Candidate): number => a.open - b.open || rotationOrder(a, b);
 const byRotation = (a: Candidate, b: Candidate): boolean => rotationOrder(a, b) < 0;
-const byLoad = (a: Candidate, b: Candidate): boolean => loadOrder(a, b) < 0;
+const byLoad = (a: Candidate, b: Candidate): boolean => a.open - b.open < 0 || (a.open === b.open && rotationOrder(a, b) < 0);
 
 /**
  * The in-memory index that lets a queue pick an agent without scanning its members.
@@ -49,17 +49,20 @@ export class RoutingIndex {
   // 100,000 members a Map lookup is a cache miss or two, a comparison of ids is not.
   private picked: Candidate | undefined;
 
-  /** Builds the index of a state: O(n log n) over its members (one sort). */
+  /** Builds the index of a state: O(n log n) over its members (one sort, by rotation place). */
   constructor(
     state: RoutingState,
     readonly counter: Comparisons = { comparisons: 0 },
   ) {
     this.config = state.config;
+    const takers: Candidate[] = [];
     for (const m of membersOf(state)) {
-      this.add(m.agentId, m.active, m.online, m.conversationIds.length, m.lastAssignedSeq);
+      const c = this.add(m.agentId, m.active, m.online, m.conversationIds.length, m.lastAssignedSeq);
       if (m.active && m.online) this.onlineCount++;
+      if (canTakeMore(c)) takers.push(c);
     }
-    this.rebuildLists();
+    this.buildRotation(takers);
+    this.buildLoad();
   }
 
   /** The agent the strategy picks next, if anyone can take a conversation. O(1). */
@@ -79,7 +82,10 @@ export class RoutingIndex {
     return 'everybody-at-capacity';
   }
 
-  /** Keeps the index equal to `evolve`'s result after `e`: O(log n) per event, O(n log n) for a new config. */
+  /**
+   * Keeps the index equal to `evolve`'s result after `e`: O(log n) per event; a new config costs
+   * what {@link RoutingIndex.configure} says.
+   */
   apply(e: RoutingEvent): void {
     switch (e.type) {
       case 'ConversationQueued':
@@ -98,10 +104,53 @@ export class RoutingIndex {
       case 'RoutingAgentSynced':
         return this.sync(e.data);
       case 'RoutingConfigured':
-        this.config = e.data.config;
-        for (const c of this.candidates.values()) c.capacity = capacityOf(this.config, c.agentId);
-        return this.rebuildLists();
+        return this.configure(e.data.config);
     }
+  }
+
+  /**
+   * Takes a new config without sorting anybody again. Only an agent whose capacity changed can
+   * enter or leave the lists: with the same default capacity, only the agents named in the old or
+   * the new overrides are looked at (O(m) for m overrides); a new default looks at everyone, a
+   * loop with no comparison. The k agents who move are inserted or removed one by one
+   * (O(k log n)) when they are few; when they are many the lists are made again, by one sort that
+   * finds the kept agents already in order and only merges the newcomers in (O(n + k log k)). A new strategy drops the least-busy list, or builds it from the rotation
+   * list by grouping on open conversations (O(n), no comparison): both orders break ties by
+   * rotation place, so the groups come out in order.
+   */
+  private configure(config: RoutingConfig): void {
+    const before = this.config;
+    const rotation = this.rotation;
+    this.config = config;
+    const looked =
+      before.capacity === config.capacity
+        ? Object.keys({ ...before.capacities, ...config.capacities }).map((id) => this.candidates.get(id))
+        : this.candidates.values();
+    const moving: Candidate[] = [];
+    for (const c of looked) {
+      if (c === undefined) continue;
+      const capacity = capacityOf(config, c.agentId);
+      if (capacity === c.capacity) continue;
+      c.capacity = capacity;
+      if (canTakeMore(c) !== rotation.has(c)) moving.push(c);
+    }
+    const few = moving.length <= (this.candidates.size >> 4) + 2;
+    if (!few || before.strategy !== config.strategy) {
+      this.load?.clear();
+      this.load = null;
+    }
+    if (few) {
+      for (const c of moving) {
+        place(rotation, c, canTakeMore(c), false);
+        if (this.load) place(this.load, c, canTakeMore(c), false);
+      }
+    } else {
+      // The kept agents are one sorted run, which the sort only merges the newcomers into.
+      const takers = [...rotation.items(), ...moving].filter(canTakeMore);
+      rotation.clear();
+      this.buildRotation(takers);
+    }
+    if (this.load === null) this.buildLoad();
   }
 
   private sync(d: Readonly<{ agentId: AgentId; active: boolean; online: boolean; member: boolean; lastAssignedSeq: number }>): void {
@@ -149,11 +198,23 @@ export class RoutingIndex {
     if (this.load) place(this.load, c, canTake, seqChanged || openChanged);
   }
 
-  private rebuildLists(): void {
-    const takers = [...this.candidates.values()].filter(canTakeMore);
-    for (const c of this.candidates.values()) c.rotationChunk = c.loadChunk = null;
-    this.rotation = new OrderedList(byRotation, this.counter, 'rotationChunk', takers.slice().sort(rotationOrder));
-    this.load = this.config.strategy === 'least-busy' ? new OrderedList(byLoad, this.counter, 'loadChunk', takers.sort(loadOrder)) : null;
+  /** The rotation list of these takers, sorted here: O(n log n), or about O(n) when they are nearly in order. */
+  private buildRotation(takers: Candidate[]): void {
+    this.rotation = new OrderedList(byRotation, this.counter, 'rotationChunk', takers.sort(rotationOrder));
+  }
+
+  /**
+   * The least-busy list of a least-busy queue, from the rotation list: grouped by open
+   * conversations, each group keeps rotation order, which is how `loadOrder` breaks ties. O(n).
+   */
+  private buildLoad(): void {
+    if (this.config.strategy !== 'least-busy') return;
+    // Indexed by open count, so the groups come out in order: O(n + the largest open count).
+    const groups: Candidate[][] = [];
+    for (const c of this.rotation.items()) (groups[c.open] ??= []).push(c);
+    const sorted: Candidate[] = [];
+    for (const group of groups) if (group) for (const c of group) sorted.push(c);
+    this.load = new OrderedList(byLoad, this.counter, 'loadChunk', sorted);
   }
 }
 

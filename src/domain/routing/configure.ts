@@ -19,7 +19,9 @@ export type ConfigureRoutingError = ValidationFailed;
  * is refused like `{ "bob": 3 }`, with the field named (`capacities.__proto__`), rather than
  * silently dropped as zod's record would.
  *
- * Cost: O(n) in the queue's members (the index is re-sorted for the new rules).
+ * Cost: nobody is sorted again. New `capacities` alone: O(m + k log n) for m overrides and k
+ * agents who gain or lose room; a new default capacity or strategy: O(n) without comparisons,
+ * plus O(k log n). Nothing changed: no event, O(m log m) to see it.
  *
  * @example configureRouting(sales, { strategy: 'least-busy', capacity: 3 }, { now })
  */

@@ -49,6 +49,20 @@ export class OrderedList<K extends string, T extends { [F in K]: unknown[] | nul
     return this.chunks[0]?.[0];
   }
 
+  /** Every item, in order. O(n), no comparison. */
+  items(): T[] {
+    // Not chunks.flat(): V8's flat() costs about ten times this loop.
+    const items: T[] = [];
+    for (const chunk of this.chunks) for (const item of chunk) items.push(item);
+    return items;
+  }
+
+  /** Takes every item out. O(n), no comparison. */
+  clear(): void {
+    for (const chunk of this.chunks) for (const item of chunk) this.home(item, null);
+    this.chunks = [];
+  }
+
   /** Whether the item is in the list. O(1). */
   has(item: T): boolean {
     return item[this.field] !== null;
