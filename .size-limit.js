@@ -73,8 +73,13 @@ export default [
   // and tokens redacted (redactLinks: about +0.2 kB; editAgent alone 3107 → 3137 B as an IIFE);
   // 34.08 → 34.30 kB measured as an ES module (below) since createRoster and MemoryRosterStore
   // refuse a runtime missing a global they need (+0.22 kB); both together 34.61 kB, and the guard 35 kB;
-  // 34.65 kB with review fixes (a store without countLapsedInvitations, the outbox's taken set).
-  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '35 kB' },
+  // 34.65 kB with review fixes (a store without countLapsedInvitations, the outbox's taken set);
+  // 35.48 kB, and the guard 36 kB, since the in-memory store keeps listings per status, so a
+  // filtered page costs what it returns whatever the history (+0.27 kB), configureRouting moves
+  // only the agents a change concerns instead of re-sorting the pick index (+0.23 kB), an agent is
+  // in at most 100 departments, refusals name the argument they are about, and a requeue keeps
+  // the line first come, first served (together about +0.3 kB; the faster board -0.04 kB).
+  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '36 kB' },
   ...commands.map((command) => ({
     ...own,
     name: overGoal[command] ? `${command} alone (guard; over the 3 kB goal, see ADR 0022)` : `${command} alone`,
@@ -87,6 +92,6 @@ export default [
   // import (`import { z } from 'zod'`) instead of `import * as z from 'zod'`: these catch that.
   // 29.84 kB (97.73 kB with `import { z } from 'zod'`); rollup 26.9, webpack 26.9, Vite 28.3, Bun 28.0 kB.
   { ...withPeers, name: 'inviteAgent alone, with its peers (zod, neverthrow), esbuild', import: '{ inviteAgent }', limit: '30.5 kB' },
-  // 59.65 kB (124.18 kB with the named import).
-  { ...withPeers, name: "the quickstart's createRoster, with its peers (zod, neverthrow), esbuild", import: '{ createRoster }', limit: '60 kB' },
+  // 59.65 kB (124.18 kB with the named import); 60.50 kB with the additions the core lists above.
+  { ...withPeers, name: "the quickstart's createRoster, with its peers (zod, neverthrow), esbuild", import: '{ createRoster }', limit: '61 kB' },
 ];
