@@ -161,6 +161,13 @@ const under =
     domain.validationFailed(e.issues.map((i) => ({ path: i.path ? `${name}.${i.path}` : name, message: i.message })));
 
 /**
+ * `authorize` for a read, or nothing to check when the read names no capability: typed so that a
+ * query any agent may read declares no `PermissionDenied`. The one cast of the query types.
+ */
+const allowedTo = <C extends domain.Capability | null>(actor: Agent, capability: C, workspace: Workspace) =>
+  (capability ? authorize(actor, capability, workspace) : ok(undefined)) as Result<void, C extends null ? never : domain.PermissionDenied>;
+
+/**
  * What every query can answer: a bad argument, a workspace or actor that is not (or no longer)
  * there, a failing store or port. Admin queries add `PermissionDenied`; `getWorkspace` and
  * `seatUsage` add `ConcurrencyConflict`.
@@ -1183,9 +1190,9 @@ function buildRoster(options: RosterOptions) {
         .andThen(({ value: workspace, version }) =>
           io(() => store.loadAgent(workspace.id, ref.agentId))
             .andThen((row) => (row ? ok(row.value) : err(appFail.unknownActor(ref.agentId))))
-            .andThen((actor) => (capability ? authorize(actor, capability, workspace) : ok(undefined)).map(() => ({ workspace, version, actor }))),
+            .andThen((actor) => allowedTo(actor, capability, workspace).map(() => ({ workspace, version, actor }))),
         )
-        .andThen((ctx) => io(() => read(ctx))) as ResultAsync<T, QueryError | (C extends null ? never : domain.PermissionDenied)>,
+        .andThen((ctx) => io(() => read(ctx))),
     );
 
   /**

@@ -70,6 +70,7 @@ import {
 import { transferOwnership } from '../domain/ownership';
 import { initialRosterState, replay, type RosterState } from '../domain/roster';
 import { departmentNameSchema, emailSchema, nameKey, type Email } from '../domain/values';
+import { MAX_DEPARTMENTS_PER_AGENT } from '../domain/schemas';
 import { changePlan, changeSettings, createWorkspace, type Workspace } from '../domain/workspace';
 import { modelPlan } from './model-plans';
 import type { ActorPick, AgentPick, DomainStep, EntityPick, WorkspaceSlot } from './domain-steps';
@@ -934,6 +935,7 @@ class Runner {
           !admin && 'PermissionDenied',
           !mw.agents.has(agentId) && 'AgentNotFound',
           departmentIds.some((id) => !mw.departments.has(id)) && 'DepartmentNotFound',
+          new Set([...(mw.agents.get(agentId)?.departments ?? []), ...departmentIds]).size > MAX_DEPARTMENTS_PER_AGENT && 'ValidationFailed',
         );
         return run(asOutcome(result), [agentId, ...departmentIds], expected, () => {
           for (const id of departmentIds) mw.agents.get(agentId)?.departments.add(id);

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkInvariants, domainStepsArb, outcomeClass, runDomainSequence } from 'agent-roster/testing';
+import { checkInvariants, domainStepsArb, EMAIL_POOL, outcomeClass, runDomainSequence } from 'agent-roster/testing';
 import { RUNS, runsOf, TIMEOUT } from './property-runs';
 
 describe('the kit against the pure domain', () => {
@@ -37,4 +37,28 @@ describe('the kit against the pure domain', () => {
     },
     TIMEOUT,
   );
+});
+
+describe("the kit's domain model", () => {
+  it('expects the 101st department of an agent to be refused, as the command refuses it', () => {
+    const steps: Parameters<typeof runDomainSequence>[0][number][] = [
+      { kind: 'createWorkspace', ws: 0, name: 'Shop', plan: 'custom', owner: { email: EMAIL_POOL[0], name: 'Ana' } } as never,
+    ];
+    for (let n = 0; n < 101; n++) steps.push({ kind: 'createDepartment', ws: 0, actor: 'owner', name: { name: `D${n}`, key: `d${n}` } } as never);
+    for (let n = 0; n < 101; n += 2) {
+      steps.push({ kind: 'assignAgentToDepartments', ws: 0, actor: 'owner', agent: 'actor', departments: [{ in: 'this', n }, { in: 'this', n: n + 1 }] } as never);
+    }
+    const disagreements: string[] = [];
+    const refused: string[] = [];
+    runDomainSequence(steps, {
+      onStep: (r) => {
+        if (r.step.kind !== 'assignAgentToDepartments') return;
+        const got = outcomeClass(r.outcome)!;
+        if (got !== 'ok') refused.push(got);
+        if (r.expected && !r.expected.includes(got)) disagreements.push(`step ${r.index}: expected ${r.expected.join('|')}, got ${got}`);
+      },
+    });
+    expect(refused).toEqual(['ValidationFailed']);
+    expect(disagreements).toEqual([]);
+  });
 });
