@@ -15,7 +15,7 @@
  * @packageDocumentation
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ResultAsync } from 'neverthrow';
+import { err, ok, type ResultAsync } from 'neverthrow';
 import * as z from 'zod';
 import {
   agentFilterSchema,
@@ -39,6 +39,8 @@ import {
   transferOwnershipSchema,
   validationFailed,
   type ActorRef,
+  type DepartmentId,
+  type DepartmentNotFound,
   type FieldIssue,
   type Roster,
   type RosterError,
@@ -252,6 +254,16 @@ type Route = Readonly<{
  */
 const unchecked = (body: unknown): never => body as never;
 
+/** `GET /board`'s query, for the OpenAPI document (the roster checks it, strictly, itself). */
+const boardQuerySchema = z.strictObject({ departmentId: departmentIdSchema.optional() });
+
+/** The answer to a board asked of a department the workspace does not have. */
+const departmentNotFound = (departmentId: string): DepartmentNotFound => ({
+  type: 'DepartmentNotFound',
+  departmentId: departmentId as DepartmentId,
+  message: `No department ${departmentId} in this workspace.`,
+});
+
 /**
  * The page of a listing a query string asks for: `after`, the `next` of the page before, and
  * `limit`, which the roster takes as a number: a whole number written in decimal (`0`, `-1`,
@@ -387,8 +399,14 @@ const ROUTES: readonly Route[] = [
     run: ({ roster, actor }) => roster.seatUsage(actor),
   },
   {
-    method: 'GET', path: '/board', summary: "Everyone's availability at a glance (admins)", actor: true,
-    run: ({ roster, actor }) => roster.availabilityBoard(actor),
+    // `?departmentId=` asks for that department's board alone: a supervisor's poll of one
+    // department reads that department, not the whole team. No such department is a 404.
+    method: 'GET', path: '/board', summary: "Everyone's availability at a glance, or one department's (admins)", actor: true,
+    query: ['departmentId'], filter: boardQuerySchema,
+    run: ({ roster, actor, query }) =>
+      Object.keys(query).length === 0
+        ? roster.availabilityBoard(actor)
+        : roster.availabilityBoard(actor, unchecked(query)).andThen((board) => (board ? ok(board) : err(departmentNotFound(query.departmentId!)))),
   },
   {
     method: 'GET', path: '/events', summary: 'The event log after a cursor, for projections that follow it (admins)', actor: true, query: PAGE_QUERY,

@@ -178,6 +178,11 @@ export type QueryError = ValidationFailed | StoreUnavailable | ServiceUnavailabl
 export type UseCase<S, E> = ResultAsync<Decision<S>, E | ApplicationError | ValidationFailed>;
 
 const queueRefSchema = /* @__PURE__ */ pure(() => z.looseObject({ departmentId: domain.departmentIdSchema.nullable() }));
+/** `availabilityBoard`'s query: the department whose board alone is wanted, if any. */
+const boardQuerySchema = /* @__PURE__ */ pure(() => z.strictObject({ departmentId: domain.departmentIdSchema.optional() }));
+/** What a query answers when it succeeds, and when it fails. */
+type BoardOf<F> = F extends (...args: never[]) => ResultAsync<infer T, unknown> ? T : never;
+type ErrorOf<F> = F extends (...args: never[]) => ResultAsync<unknown, infer E> ? E : never;
 /** Parses nothing: {@link parseInput} with it is the prototype-free, read-once copy of an input alone. */
 const anything = /* @__PURE__ */ z.unknown();
 
@@ -1237,6 +1242,34 @@ function buildRoster(options: RosterOptions) {
   /** A read counted by {@link asSwept}, or `ConcurrencyConflict` when the workspace kept moving. */
   const counted = <T>(value: T | null): Result<T, ConcurrencyConflict> => (value === null ? err(appFail.conflict(1 + RECOUNTS)) : ok(value));
 
+  /** `availabilityBoard`, whole or of one department (`null` when there is no such department). */
+  const board = (actor: ActorRef, query: Readonly<{ departmentId?: domain.DepartmentId }> = {}) =>
+    parse(boardQuerySchema, query).andThen(({ departmentId: one }) =>
+      reading(actor, 'viewStatistics', async ({ workspace }) => {
+        const id = workspace.id;
+        // One department: its listing, itself and its queue, read at once. The whole board reads
+        // the queues once it knows the departments.
+        const [agents, departments, queues] = await Promise.all([
+          store.listAgents(id, one && { departmentId: one }),
+          one ? store.loadDepartments(id, [one]).then((rows) => rows.map((r) => r.value)) : store.listDepartments(id).then((ds) => ds.map((d) => d.department)),
+          one && store.loadRoutingStates(id, [one]),
+        ]);
+        if (one && !departments[0]) return null;
+        // The lists as the store gave them (no records built), and everyone sorted out in one pass.
+        type Seen = { id: domain.AgentId; name: string; departmentIds: readonly domain.DepartmentId[] };
+        const byStatus = { online: [] as Seen[], away: [] as Seen[], inactive: [] as Seen[] };
+        for (const a of agents) byStatus[a.status === 'inactive' ? 'inactive' : a.availability].push({ id: a.id, name: a.name, departmentIds: a.departmentIds });
+        return {
+          ...domain.availabilityBoard(
+            { workspace, agents, departments },
+            (queues || (await store.loadRoutingStates(id, [null, ...departments.map((d) => d.id)]))).map((q) => q.value),
+          ),
+          /** Everyone at a glance, by status and availability (the read model of the rules, docs/domain.md). */
+          everyone: byStatus,
+        };
+      }),
+    );
+
   return answeredAll({
     createWorkspace,
     changePlan,
@@ -1341,21 +1374,12 @@ function buildRoster(options: RosterOptions) {
     /**
      * The admin's live dashboard: per department, who is online, away or inactive, their open
      * conversations and how many wait; plus the agents in no department, who get nothing routed.
+     * With `{ departmentId }`, that department's board alone, reading only its agents, itself and
+     * its queue (a supervisor's poll of one department costs that department, not the team): its
+     * single row, `withoutDepartment` empty, `everyone` its members; `null` when the workspace has
+     * no such department, as {@link routingQueue} answers.
      */
-    availabilityBoard: (actor: ActorRef) =>
-      reading(actor, 'viewStatistics', async ({ workspace }) => {
-        const [agents, departments] = await Promise.all([store.listAgents(workspace.id), store.listDepartments(workspace.id)]);
-        const queues = await store.loadRoutingStates(workspace.id, [null, ...departments.map((d) => d.department.id)]);
-        // The lists as the store gave them (no records built), and everyone sorted out in one pass.
-        type Seen = { id: domain.AgentId; name: string; departmentIds: readonly domain.DepartmentId[] };
-        const byStatus = { online: [] as Seen[], away: [] as Seen[], inactive: [] as Seen[] };
-        for (const a of agents) byStatus[a.status === 'inactive' ? 'inactive' : a.availability].push({ id: a.id, name: a.name, departmentIds: a.departmentIds });
-        return {
-          ...domain.availabilityBoard({ workspace, agents, departments: departments.map((d) => d.department) }, queues.map((q) => q.value)),
-          /** Everyone at a glance, by status and availability (the read model of the rules, docs/domain.md). */
-          everyone: byStatus,
-        };
-      }),
+    availabilityBoard: board as ((actor: ActorRef) => ResultAsync<NonNullable<BoardOf<typeof board>>, ErrorOf<typeof board>>) & typeof board,
     /** A routing queue as it stands: members, open conversations, who waits. Admins only. */
     routingQueue: (actor: ActorRef, departmentId: string | null) =>
       parse(queueRefSchema, { departmentId }).andThen((ref) =>

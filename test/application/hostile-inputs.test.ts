@@ -354,10 +354,12 @@ describe('hostile inputs', () => {
     });
   }
 
-  for (const query of ['listAgents', 'listInvitations', 'outbox'] as const) {
+  for (const query of ['listAgents', 'listInvitations', 'outbox', 'availabilityBoard'] as const) {
     it(`${query}: refuses a hostile filter with ValidationFailed`, async () => {
       const problems: string[] = [];
       const filters = [...fixture.wrong_types.filter((v) => !isEmptyObject(v)), ...payloads, { status: 'bogus' }, 'bogus'];
+      // A department id of the wrong type or shape, and a valid one beside a key no filter has.
+      if (query === 'availabilityBoard') filters.push(...[...fixture.wrong_types, '', 'sales', 'agt_x'].map((departmentId) => ({ departmentId })), { departmentId: world.sales, extra: 1 });
       for (const filter of query === 'outbox' ? [...fixture.wrong_types, 'sent', ''] : filters) {
         const broke = await violation(() => loose(roster[query] as never)(world.ana, filter), ['ValidationFailed']);
         if (broke !== null) problems.push(`filter ${describeValue(filter)}: ${broke}`);

@@ -180,7 +180,10 @@ describe('reading the roster', () => {
       roster.listInvitations(ana, { status: 'bogus' } as never),
       roster.listInvitations(ana, { statuss: 'pending' } as never),
       roster.outbox(ana, 'sent' as never),
+      roster.availabilityBoard(ana, null as never),
+      roster.availabilityBoard(ana, { departmentId: 'sales' } as never),
+      roster.availabilityBoard(ana, { status: 'online' } as never),
     ]);
-    expect(refusals.map((r) => (r.isErr() ? r.error.type : 'accepted'))).toEqual(Array(6).fill('ValidationFailed'));
+    expect(refusals.map((r) => (r.isErr() ? r.error.type : 'accepted'))).toEqual(Array(9).fill('ValidationFailed'));
   });
 });

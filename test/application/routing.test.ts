@@ -19,6 +19,7 @@ import {
   conversationOf,
   conversationsOf,
   createRoster,
+  departmentIdSchema,
   emptyRoutingState,
   isQueueMember,
   ManualClock,
@@ -638,6 +639,8 @@ describe('hostile inputs through every routing use case', () => {
     first: 'workspaceId' | 'actor';
     input: (s: Shop, sales: DepartmentId) => Record<string, unknown> | DepartmentId | null | undefined;
     fields: Readonly<Record<string, readonly unknown[]>>;
+    /** An empty object is a valid whole input (every field optional). */
+    emptyIsValid?: boolean;
   }>;
   const loose = (f: (...args: never[]) => unknown) => f as unknown as (...args: unknown[]) => Outcome;
   const cases: readonly Case[] = [
@@ -693,6 +696,14 @@ describe('hostile inputs through every routing use case', () => {
       input: () => undefined,
       fields: {},
     },
+    {
+      name: 'availabilityBoard of one department',
+      call: (r, a, i) => loose(r.availabilityBoard)(a, i),
+      first: 'actor',
+      input: (_s, sales) => ({ departmentId: sales }),
+      fields: { departmentId: [...hostile.wrong_types, ...BAD_IDS, 'agt_x', 'conv_x'] },
+      emptyIsValid: true,
+    },
   ];
   const badFirsts = (s: Shop) => ({
     workspaceId: [...hostile.wrong_types, ...payloads, ...BAD_IDS, `ws_${'a'.repeat(65)}`, s.ana],
@@ -726,7 +737,8 @@ describe('hostile inputs through every routing use case', () => {
       for (const f of badFirsts(shop)[c.first]) await expectRefused(`${c.first} ${JSON.stringify(f)}`, f, valid);
       if (valid !== undefined) {
         const wholes = typeof valid === 'string' ? [...notNull, ...BAD_IDS, ...payloads] : [...hostile.wrong_types, ...payloads, { ...valid, extra: 1 }];
-        for (const whole of wholes) await expectRefused(`input ${JSON.stringify(whole)}`, first, whole);
+        const isEmpty = (w: unknown) => typeof w === 'object' && w !== null && !Array.isArray(w) && Object.keys(w).length === 0;
+        for (const whole of wholes.filter((w) => !(c.emptyIsValid && isEmpty(w)))) await expectRefused(`input ${JSON.stringify(whole)}`, first, whole);
       }
       for (const [field, values] of Object.entries(c.fields)) {
         for (const v of values) await expectRefused(`${field} ${JSON.stringify(v)}`, first, { ...(valid as object), [field]: v });
@@ -807,6 +819,67 @@ describe('the availability board', () => {
     });
     expect(board.everyone.online).toHaveLength(3);
     expect(board.everyone.away).toHaveLength(2);
+  });
+
+  it("of one department: that department's row of the whole board, no one outside it, everyone its members; null for no such department", async () => {
+    const { department, join, online, away, route, configure, roster, ana } = await aShop();
+    const support = await department('Support');
+    const sales = await department('Sales');
+    const bob = await join('Bob', [sales]);
+    const cy = await join('Cy', [sales, support]);
+    const dee = await join('Dee', [sales]);
+    const eve = await join('Eve', [support]);
+    const fay = await join('Fay');
+    for (const who of [bob, cy, dee, eve, fay]) await online(who);
+    (await roster.deactivateAgent(ana, { agentId: dee.agentId }))._unsafeUnwrap();
+    await configure(sales, { capacity: 1 });
+    for (const c of ['conv_1', 'conv_2', 'conv_3']) await route(sales, c); // the third waits
+    await away(cy);
+    await route(support, 'conv_4');
+    await route(null, 'conv_5');
+
+    const whole = (await roster.availabilityBoard(ana))._unsafeUnwrap();
+    for (const d of [sales, support]) {
+      const one = (await roster.availabilityBoard(ana, { departmentId: d }))._unsafeUnwrap();
+      expect(one).toEqual({
+        departments: [whole.departments.find((r) => r.departmentId === d)],
+        withoutDepartment: [],
+        everyone: {
+          online: whole.everyone.online.filter((a) => a.departmentIds.includes(d)),
+          away: whole.everyone.away.filter((a) => a.departmentIds.includes(d)),
+          inactive: whole.everyone.inactive.filter((a) => a.departmentIds.includes(d)),
+        },
+      });
+    }
+    expect((await roster.availabilityBoard(ana, { departmentId: sales }))._unsafeUnwrap()?.departments[0]).toMatchObject({ waiting: 1, inactive: [{ name: 'Dee' }] });
+    // An empty query is the whole board.
+    expect((await roster.availabilityBoard(ana, {}))._unsafeUnwrap()).toEqual(whole);
+
+    // No such department: unknown, deleted, or another workspace's. The same answer as routingQueue's.
+    const other = (await roster.createWorkspace({ name: 'Other', owner: { email: 'olga@other.com', name: 'Olga', password: PASSWORD } }))._unsafeUnwrap();
+    const olga = { workspaceId: other.state.workspace.id, agentId: other.state.owner.id };
+    const theirs = (await roster.createDepartment(olga, { name: 'Sales' }))._unsafeUnwrap().state.department.id;
+    const gone = await department('Gone');
+    (await roster.deleteDepartment(ana, { departmentId: gone }))._unsafeUnwrap();
+    for (const departmentId of [departmentIdSchema.parse('dep_nope'), theirs, gone]) {
+      expect((await roster.availabilityBoard(ana, { departmentId }))._unsafeUnwrap()).toBeNull();
+      expect((await roster.routingQueue(ana, departmentId))._unsafeUnwrap()).toBeNull();
+    }
+    expect((await roster.availabilityBoard(olga, { departmentId: theirs }))._unsafeUnwrap()?.departments.map((r) => r.name)).toEqual(['Sales']);
+  });
+
+  it('of one department: ValidationFailed at departmentId for a malformed id, and for unknown keys; PermissionDenied for a non-admin', async () => {
+    const { department, join, roster, ana } = await aShop();
+    const sales = await department('Sales');
+    const bob = await join('Bob', [sales]);
+    for (const departmentId of ['sales', '', 'agt_x', null, 42]) {
+      const refused = await failure(roster.availabilityBoard(ana, { departmentId } as never), 'ValidationFailed');
+      expect(refused.issues.map((i) => i.path)).toEqual(['departmentId']);
+    }
+    await failure(roster.availabilityBoard(ana, { departmentId: sales, status: 'online' } as never), 'ValidationFailed');
+    await failure(roster.availabilityBoard(ana, { department: sales } as never), 'ValidationFailed');
+    await failure(roster.availabilityBoard(ana, null as never), 'ValidationFailed');
+    expect(await failure(roster.availabilityBoard(bob, { departmentId: sales }), 'PermissionDenied')).toMatchObject({ capability: 'viewStatistics' });
   });
 });
 

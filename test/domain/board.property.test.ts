@@ -126,6 +126,17 @@ describe('the availability board', () => {
     expect(availabilityBoard({ workspace: roster.workspace, agents: team, departments }, queues)).toEqual(availabilityBoard(roster, queues));
   });
 
+  fcTest.prop([rosterArb])("of one department's members, itself and its queue, is that department's row of the whole board", (generated) => {
+    const { roster, team, departments, queues } = build(generated);
+    const whole = availabilityBoard(roster, queues);
+    for (const d of departments) {
+      // As the roster's use case reads it: the department's listing, the department, its queue.
+      const members = team.filter((a) => a.departmentIds.includes(d.id));
+      const one = availabilityBoard({ workspace: roster.workspace, agents: members, departments: [d] }, queues.filter((q) => q.departmentId === d.id));
+      expect(one).toEqual({ departments: whole.departments.filter((r) => r.departmentId === d.id), withoutDepartment: [] });
+    }
+  });
+
   it('lower-cases each name once, not at every comparison of a sort', () => {
     const { roster, queues } = build({
       agents: Array.from({ length: 200 }, (_, i) => ({ name: `Agent ${(i * 37) % 200}`, status: 'active' as const, online: i % 2 === 0, departmentIds: [DEPARTMENTS[i % 3]!] })),

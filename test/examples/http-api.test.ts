@@ -189,6 +189,28 @@ describe('the quickstart story over HTTP', () => {
     expect(board.body.everyone.inactive).toEqual([]);
   });
 
+  it("serves one department's board with ?departmentId=: 404 for no such department, 400 for a malformed one or another parameter", async () => {
+    const shop = await openShop('enterprise');
+    const sales = (await api('POST', '/departments', { as: shop.ana, body: { name: 'Sales' } })).body.state.department.id as string;
+    const support = (await api('POST', '/departments', { as: shop.ana, body: { name: 'Support' } })).body.state.department.id as string;
+    const bob = await shop.join('Bob');
+    expect((await api('POST', `/agents/${bob.agentId}/departments`, { as: shop.ana, body: { departmentIds: [sales] } })).status).toBe(200);
+    const whole = (await api('GET', '/board', { as: shop.ana })).body;
+    const one = await api('GET', `/board?departmentId=${sales}`, { as: shop.ana });
+    expect(one.status).toBe(200);
+    expect(one.body.departments).toEqual(whole.departments.filter((d: Json) => d.departmentId === sales));
+    expect(one.body.withoutDepartment).toEqual([]);
+    expect(one.body.everyone.away.map((a: Json) => a.name)).toEqual(['Bob']);
+    expect((await api('GET', `/board?departmentId=${support}`, { as: shop.ana })).body.everyone).toEqual({ online: [], away: [], inactive: [] });
+    const missing = await api('GET', '/board?departmentId=dep_nope', { as: shop.ana });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toMatchObject({ type: 'DepartmentNotFound', departmentId: 'dep_nope' });
+    const malformed = await api('GET', '/board?departmentId=sales', { as: shop.ana });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error).toMatchObject({ type: 'ValidationFailed', issues: [{ path: 'departmentId' }] });
+    expect((await api('GET', `/board?departmentId=${sales}&status=online`, { as: shop.ana })).status).toBe(400);
+  });
+
   it('serves the rest of the team management: lists, edits, roles, activation, departments, plan, resend and revoke', async () => {
     // Two shops: everything below happens in the second, and the first must not notice.
     const other = await openShop('pro');

@@ -6,9 +6,9 @@
  * store happens to keep them in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryRosterStore, type RosterStore } from 'agent-roster';
+import { departmentIdSchema, MemoryRosterStore, type DepartmentId, type RosterStore } from 'agent-roster';
 import { migrate, PostgresRosterStore } from 'agent-roster/postgres';
-import { aShop } from '../support/shop';
+import { aShop, PASSWORD } from '../support/shop';
 import { freshDatabase, type FreshDatabase } from '../support/postgres';
 
 let db: FreshDatabase;
@@ -39,6 +39,37 @@ describe.each(stores)('on %s', (_, makeStore) => {
     const board = (await roster.availabilityBoard(ana))._unsafeUnwrap();
     expect(board.departments.map((d) => d.name)).toEqual([...listed, null]); // then the workspace-wide queue
     expect(board.departments[2]!.away.map((a) => a.name)).toEqual(['Ｚoe', '𝔸my']);
+  });
+
+  it("gives one department's board as its row of the whole board, from its own listing; null for another workspace's or an unknown one", async () => {
+    const { roster, ana, clock, join, workspaceId } = await aShop({ store: makeStore(), plan: 'enterprise' });
+    const ids: DepartmentId[] = [];
+    for (const name of ['Sales', 'Support']) ids.push((await roster.createDepartment(ana, { name }))._unsafeUnwrap().state.department.id);
+    const [sales, support] = ids as [DepartmentId, DepartmentId];
+    // Joined at different instants, not in name order, in one department or both.
+    for (const [name, departmentIds] of [['Zed', [sales]], ['ann', [sales, support]], ['Bob', [support]], ['Amy', [sales]], ['Nobody', []]] as const) {
+      const who = await join(name, { departmentIds: [...departmentIds] });
+      if (name !== 'Bob') (await roster.setAvailability(who, { agentId: who.agentId, availability: 'online' }))._unsafeUnwrap();
+      if (name === 'Zed') (await roster.deactivateAgent(ana, { agentId: who.agentId }))._unsafeUnwrap();
+      clock.advance({ minutes: 1 });
+    }
+    for (const [departmentId, n] of [[sales, 3], [support, 2], [null, 1]] as const) {
+      for (let c = 0; c < n; c++) (await roster.routeConversation(workspaceId, { departmentId, conversationId: `conv_${departmentId}_${c}` }))._unsafeUnwrap();
+    }
+    const whole = (await roster.availabilityBoard(ana))._unsafeUnwrap();
+    for (const d of [sales, support]) {
+      const of = <T extends { departmentIds: readonly string[] }>(xs: readonly T[]) => xs.filter((a) => a.departmentIds.includes(d));
+      expect((await roster.availabilityBoard(ana, { departmentId: d }))._unsafeUnwrap()).toEqual({
+        departments: whole.departments.filter((r) => r.departmentId === d),
+        withoutDepartment: [],
+        everyone: { online: of(whole.everyone.online), away: of(whole.everyone.away), inactive: of(whole.everyone.inactive) },
+      });
+    }
+    expect((await roster.availabilityBoard(ana, { departmentId: sales }))._unsafeUnwrap()?.departments[0]?.online.map((a) => a.name)).toEqual(['Amy', 'ann']);
+    const other = (await roster.createWorkspace({ name: 'Other', owner: { email: 'olga@other.com', name: 'Olga', password: PASSWORD } }))._unsafeUnwrap();
+    const olga = { workspaceId: other.state.workspace.id, agentId: other.state.owner.id };
+    const theirs = (await roster.createDepartment(olga, { name: 'Sales' }))._unsafeUnwrap().state.department.id;
+    for (const departmentId of [theirs, departmentIdSchema.parse('dep_nope')]) expect((await roster.availabilityBoard(ana, { departmentId }))._unsafeUnwrap()).toBeNull();
   });
 
   it("records a deleted department's members by joinedAt or sentAt, then id, whatever the store", async () => {
