@@ -180,9 +180,14 @@ export type UseCase<S, E> = ResultAsync<Decision<S>, E | ApplicationError | Vali
 const queueRefSchema = /* @__PURE__ */ pure(() => z.looseObject({ departmentId: domain.departmentIdSchema.nullable() }));
 /** `availabilityBoard`'s query: the department whose board alone is wanted, if any. */
 const boardQuerySchema = /* @__PURE__ */ pure(() => z.strictObject({ departmentId: domain.departmentIdSchema.optional() }));
-/** What a query answers when it succeeds, and when it fails. */
-type BoardOf<F> = F extends (...args: never[]) => ResultAsync<infer T, unknown> ? T : never;
-type ErrorOf<F> = F extends (...args: never[]) => ResultAsync<unknown, infer E> ? E : never;
+/** An agent as the board's `everyone` lists it. */
+export type BoardMember = Readonly<{ id: AgentId; name: string; departmentIds: readonly domain.DepartmentId[] }>;
+/**
+ * What `availabilityBoard` answers: the board of the departments, and everyone at a glance by
+ * status and availability (the read model of the rules, docs/domain.md).
+ */
+export type AvailabilityBoardView = domain.AvailabilityBoard &
+  Readonly<{ everyone: Readonly<{ online: BoardMember[]; away: BoardMember[]; inactive: BoardMember[] }> }>;
 /** Parses nothing: {@link parseInput} with it is the prototype-free, read-once copy of an input alone. */
 const anything = /* @__PURE__ */ z.unknown();
 
@@ -1243,9 +1248,9 @@ function buildRoster(options: RosterOptions) {
   const counted = <T>(value: T | null): Result<T, ConcurrencyConflict> => (value === null ? err(appFail.conflict(1 + RECOUNTS)) : ok(value));
 
   /** `availabilityBoard`, whole or of one department (`null` when there is no such department). */
-  const board = (actor: ActorRef, query: Readonly<{ departmentId?: domain.DepartmentId }> = {}) =>
+  const board = (actor: ActorRef, query: Readonly<{ departmentId?: string }> = {}) =>
     parse(boardQuerySchema, query).andThen(({ departmentId: one }) =>
-      reading(actor, 'viewStatistics', async ({ workspace }) => {
+      reading(actor, 'viewStatistics', async ({ workspace }): Promise<AvailabilityBoardView | null> => {
         const id = workspace.id;
         // One department: its listing, itself and its queue, read at once. The whole board reads
         // the queues once it knows the departments.
@@ -1256,8 +1261,7 @@ function buildRoster(options: RosterOptions) {
         ]);
         if (one && !departments[0]) return null;
         // The lists as the store gave them (no records built), and everyone sorted out in one pass.
-        type Seen = { id: domain.AgentId; name: string; departmentIds: readonly domain.DepartmentId[] };
-        const byStatus = { online: [] as Seen[], away: [] as Seen[], inactive: [] as Seen[] };
+        const byStatus = { online: [] as BoardMember[], away: [] as BoardMember[], inactive: [] as BoardMember[] };
         for (const a of agents) byStatus[a.status === 'inactive' ? 'inactive' : a.availability].push({ id: a.id, name: a.name, departmentIds: a.departmentIds });
         return {
           ...domain.availabilityBoard(
@@ -1379,7 +1383,10 @@ function buildRoster(options: RosterOptions) {
      * single row, `withoutDepartment` empty, `everyone` its members; `null` when the workspace has
      * no such department, as {@link routingQueue} answers.
      */
-    availabilityBoard: board as ((actor: ActorRef) => ResultAsync<NonNullable<BoardOf<typeof board>>, ErrorOf<typeof board>>) & typeof board,
+    availabilityBoard: board as {
+      (actor: ActorRef): ResultAsync<AvailabilityBoardView, QueryError | domain.PermissionDenied>;
+      (actor: ActorRef, query: Readonly<{ departmentId?: string }>): ResultAsync<AvailabilityBoardView | null, QueryError | domain.PermissionDenied>;
+    },
     /** A routing queue as it stands: members, open conversations, who waits. Admins only. */
     routingQueue: (actor: ActorRef, departmentId: string | null) =>
       parse(queueRefSchema, { departmentId }).andThen((ref) =>
