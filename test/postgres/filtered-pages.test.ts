@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent, AgentFilter, AgentId, DepartmentId, Invitation, InvitationFilter, WorkspaceId } from 'agent-roster';
 import { migrate, PostgresRosterStore, type SqlPool } from 'agent-roster/postgres';
-import { aWorkspace, anAgent, anInvitation, T0 } from '../../src/testing/mothers';
+import { aDepartment, aWorkspace, anAgent, anInvitation, T0 } from '../../src/testing/mothers';
 import { freshDatabase, type FreshDatabase } from '../support/postgres';
 
 const WS = 'ws_filtered' as WorkspaceId;
@@ -54,12 +54,16 @@ const invitations: Invitation[] = Array.from({ length: INVITATIONS }, (_, k) => 
   });
 });
 
+const departmentRows = [big, small, ...[0, 1, 2, 3, 4].map((n) => `dep_${n}` as DepartmentId)].map((id) =>
+  aDepartment({ id, name: `Team ${id}`, workspaceId: WS }),
+);
+
 beforeAll(async () => {
   db = await freshDatabase();
   await migrate(db.pool);
   const recording: SqlPool = { query: (text, values = []) => (log.push({ text, values }), db.pool.query(text, values)), connect: () => db.pool.connect() };
   store = new PostgresRosterStore(recording);
-  const rows = [aWorkspace({ id: WS, ownerId: agents[0]!.id, plan: 'custom' }), ...agents, ...invitations];
+  const rows = [aWorkspace({ id: WS, ownerId: agents[0]!.id, plan: 'custom' }), ...departmentRows, ...agents, ...invitations];
   for (let from = 0; from < rows.length; from += 1_000) {
     expect(await store.commit({ workspaceId: WS, expected: [], writes: rows.slice(from, from + 1_000), removals: [], events: [], outbox: [] })).toEqual({ committed: true });
   }
@@ -125,5 +129,21 @@ describe('filtered pages on PostgreSQL', () => {
       expect(page.map((i) => i.id)).toEqual(matching.slice(from + 1, from + 1 + LIMIT).map((i) => i.id));
       expect(await rowsReadByLastStatement()).toBeLessThanOrEqual(MOST_READ);
     }
+  });
+
+  it("lists departments with their counts without reading the agents' rows", async () => {
+    const listed = await store.listDepartments(WS, now);
+    const lapsedAtNow = (i: Invitation) => i.status === 'pending' && Date.parse(i.expiresAt) <= now.getTime();
+    expect(listed.map((d) => [d.department.id, d.members, d.pendingInvitations]).sort()).toEqual(
+      departmentRows
+        .map((d) => [d.id, agents.filter((a) => a.departmentIds.includes(d.id)).length, invitations.filter((i) => i.status === 'pending' && !lapsedAtNow(i) && i.departmentIds.includes(d.id)).length])
+        .sort(),
+    );
+    // Members are counted from agent_departments' index, not by unnesting every agent of the
+    // workspace (a sequential scan of agents and a sort of the whole team).
+    const { text, values } = log.at(-1)!;
+    const { rows } = await db.pool.query(`EXPLAIN (FORMAT JSON) ${text}`, values);
+    const relations = (node: PlanNode): string[] => [...(node['Relation Name'] ? [node['Relation Name']] : []), ...(node.Plans ?? []).flatMap(relations)];
+    expect(relations((rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan)).not.toContain('agents');
   });
 });
