@@ -775,8 +775,14 @@ describe('hostile inputs through every routing use case', () => {
 });
 
 describe('the availability board', () => {
-  it('lists each department by availability with open conversations and waiting counts, and who is in no department', async () => {
-    const { department, join, online, away, route, configure, roster, ana } = await aShop();
+  /**
+   * Sales (Bob, Cy, Dee inactive; capacity 1) and Support (Cy, Eve); Fay in no department. Bob and
+   * Cy hold a Sales conversation each and a third waits; Cy went away keeping hers; Eve holds
+   * Support's; the workspace-wide queue gave conv_5 to Bob or Eve.
+   */
+  const aBusyShop = async () => {
+    const shop = await aShop();
+    const { department, join, online, away, route, configure, roster, ana } = shop;
     const support = await department('Support');
     const sales = await department('Sales');
     const bob = await join('Bob', [sales]);
@@ -787,12 +793,14 @@ describe('the availability board', () => {
     for (const who of [bob, cy, dee, eve, fay]) await online(who);
     (await roster.deactivateAgent(ana, { agentId: dee.agentId }))._unsafeUnwrap();
     await configure(sales, { capacity: 1 });
-    await route(sales, 'conv_1');
-    await route(sales, 'conv_2');
-    await route(sales, 'conv_3'); // waits: Bob and Cy hold one each
+    for (const c of ['conv_1', 'conv_2', 'conv_3']) await route(sales, c); // the third waits: Bob and Cy hold one each
     await away(cy); // keeps hers
     await route(support, 'conv_4'); // Eve: the only one online there now
     await route(null, 'conv_5'); // Bob or Eve
+    return { ...shop, support, sales, bob, cy, dee, eve, fay };
+  };
+  it('lists each department by availability with open conversations and waiting counts, and who is in no department', async () => {
+    const { roster, ana, support, sales, bob, cy, dee, eve, fay } = await aBusyShop();
 
     const board = (await roster.availabilityBoard(ana))._unsafeUnwrap();
     const entry = (who: ActorRef, name: string, openConversations: number) => ({ agentId: who.agentId, name, openConversations });
@@ -822,21 +830,7 @@ describe('the availability board', () => {
   });
 
   it("of one department: that department's row of the whole board, no one outside it, everyone its members; null for no such department", async () => {
-    const { department, join, online, away, route, configure, roster, ana } = await aShop();
-    const support = await department('Support');
-    const sales = await department('Sales');
-    const bob = await join('Bob', [sales]);
-    const cy = await join('Cy', [sales, support]);
-    const dee = await join('Dee', [sales]);
-    const eve = await join('Eve', [support]);
-    const fay = await join('Fay');
-    for (const who of [bob, cy, dee, eve, fay]) await online(who);
-    (await roster.deactivateAgent(ana, { agentId: dee.agentId }))._unsafeUnwrap();
-    await configure(sales, { capacity: 1 });
-    for (const c of ['conv_1', 'conv_2', 'conv_3']) await route(sales, c); // the third waits
-    await away(cy);
-    await route(support, 'conv_4');
-    await route(null, 'conv_5');
+    const { roster, ana, department, support, sales } = await aBusyShop();
 
     const whole = (await roster.availabilityBoard(ana))._unsafeUnwrap();
     for (const d of [sales, support]) {
