@@ -187,7 +187,7 @@ export type BoardMember = Readonly<{ id: AgentId; name: string; departmentIds: r
  * status and availability (the read model of the rules, docs/domain.md).
  */
 export type AvailabilityBoardView = domain.AvailabilityBoard &
-  Readonly<{ everyone: Readonly<{ online: BoardMember[]; away: BoardMember[]; inactive: BoardMember[] }> }>;
+  Readonly<{ everyone: Readonly<{ online: readonly BoardMember[]; away: readonly BoardMember[]; inactive: readonly BoardMember[] }> }>;
 /** Parses nothing: {@link parseInput} with it is the prototype-free, read-once copy of an input alone. */
 const anything = /* @__PURE__ */ z.unknown();
 
@@ -1248,7 +1248,7 @@ function buildRoster(options: RosterOptions) {
   const counted = <T>(value: T | null): Result<T, ConcurrencyConflict> => (value === null ? err(appFail.conflict(1 + RECOUNTS)) : ok(value));
 
   /** `availabilityBoard`, whole or of one department (`null` when there is no such department). */
-  const board = (actor: ActorRef, query: Readonly<{ departmentId?: string }> = {}) =>
+  const board = (actor: ActorRef, query: Readonly<{ departmentId?: string | undefined }> = {}) =>
     parse(boardQuerySchema, query).andThen(({ departmentId: one }) =>
       reading(actor, 'viewStatistics', async ({ workspace }): Promise<AvailabilityBoardView | null> => {
         const id = workspace.id;
@@ -1384,8 +1384,9 @@ function buildRoster(options: RosterOptions) {
      * no such department, as {@link routingQueue} answers.
      */
     availabilityBoard: board as {
-      (actor: ActorRef): ResultAsync<AvailabilityBoardView, QueryError | domain.PermissionDenied>;
-      (actor: ActorRef, query: Readonly<{ departmentId?: string }>): ResultAsync<AvailabilityBoardView | null, QueryError | domain.PermissionDenied>;
+      (actor: ActorRef, query?: Readonly<{ departmentId?: undefined }>): ResultAsync<AvailabilityBoardView, QueryError | domain.PermissionDenied>;
+      (actor: ActorRef, query: Readonly<{ departmentId: string }>): ResultAsync<AvailabilityBoardView | null, QueryError | domain.PermissionDenied>;
+      (actor: ActorRef, query?: Readonly<{ departmentId?: string | undefined }>): ResultAsync<AvailabilityBoardView | null, QueryError | domain.PermissionDenied>;
     },
     /** A routing queue as it stands: members, open conversations, who waits. Admins only. */
     routingQueue: (actor: ActorRef, departmentId: string | null) =>

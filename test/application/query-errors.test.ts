@@ -6,7 +6,7 @@
  */
 import type { ResultAsync } from 'neverthrow';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { QueryError, Roster } from 'agent-roster';
+import type { ActorRef, AvailabilityBoardView, QueryError, Roster } from 'agent-roster';
 
 type ErrorTypeOf<K extends keyof Roster> = Roster[K] extends (...args: never[]) => ResultAsync<unknown, infer E> ? (E extends { type: infer T } ? T : never) : never;
 
@@ -35,5 +35,20 @@ describe('the errors a query declares', () => {
     expectTypeOf<ErrorTypeOf<'eventPage'>>().toEqualTypeOf<Read | 'PermissionDenied'>();
     expectTypeOf<ErrorTypeOf<'outbox'>>().toEqualTypeOf<Read | 'PermissionDenied'>();
     expectTypeOf<ErrorTypeOf<'outboxPage'>>().toEqualTypeOf<Read | 'PermissionDenied'>();
+  });
+
+  it('give the whole board as a board, and one department\'s as a board or null, however the query is held', () => {
+    // Type-checked only: the calls are never made.
+    const typed = (roster: Roster, actor: ActorRef, fromUrl: string | undefined, query: { departmentId: string } | undefined) => {
+      type Whole = ResultAsync<AvailabilityBoardView, QueryError | { type: 'PermissionDenied' }>;
+      expectTypeOf(roster.availabilityBoard(actor)).toMatchTypeOf<Whole>();
+      expectTypeOf(roster.availabilityBoard(actor, {})).toMatchTypeOf<Whole>();
+      expectTypeOf(roster.availabilityBoard(actor, { departmentId: 'dep_sales' })).toMatchTypeOf<ResultAsync<AvailabilityBoardView | null, unknown>>();
+      expectTypeOf(roster.availabilityBoard(actor, { departmentId: 'dep_sales' })).not.toMatchTypeOf<ResultAsync<AvailabilityBoardView, unknown>>();
+      // An optional query held in a variable, and a department id that may be missing (exactOptionalPropertyTypes is on).
+      expectTypeOf(roster.availabilityBoard(actor, query)).toMatchTypeOf<ResultAsync<AvailabilityBoardView | null, unknown>>();
+      expectTypeOf(roster.availabilityBoard(actor, { departmentId: fromUrl })).toMatchTypeOf<ResultAsync<AvailabilityBoardView | null, unknown>>();
+    };
+    expectTypeOf(typed).toBeFunction();
   });
 });
