@@ -147,9 +147,6 @@ export type EventPageQuery = PageQuery;
 /** Query of `roster.outboxPage`: the status `outbox` filters by, and where the page starts. */
 export type OutboxPageQuery = Readonly<{ status?: OutboxStatus | undefined }> & PageQuery;
 const actorSchema = /* @__PURE__ */ z.strictObject({ workspaceId: workspaceIdSchema, agentId: agentIdSchema });
-/** Parses who acts; its issues are reported under `actor.` so they never read like the input's. */
-const actorWrapperSchema = /* @__PURE__ */ z.strictObject({ actor: actorSchema });
-const parseActor = (actorRef: unknown) => parseInput(actorWrapperSchema, { actor: actorRef }).map((r) => r.actor);
 
 /**
  * Puts a refusal of one argument under its name, so that a field of the input and an argument
@@ -159,6 +156,9 @@ const under =
   (name: string) =>
   (e: ValidationFailed): ValidationFailed =>
     domain.validationFailed(e.issues.map((i) => ({ path: i.path ? `${name}.${i.path}` : name, message: i.message })));
+
+/** Parses who acts; its issues are reported under `actor` so they never read like the input's. */
+const parseActor = (actorRef: unknown) => parseInput(actorSchema, actorRef).mapErr(under('actor'));
 
 /**
  * `authorize` for a read, or nothing to check when the read names no capability: typed so that a

@@ -451,5 +451,9 @@ describe('a refusal of an argument beside the input', () => {
     expect(await pathsOf(loose(r.acceptInvitation)({ token: w.cyToken, name: 'Cy', password: PASSWORD }, { requester: 42 }))).toEqual(['request.requester']);
     const unreadable = new Proxy({}, { ownKeys: () => { throw new Error('no'); } });
     expect(await pathsOf(loose(r.previewInvitation)({ token: w.cyToken }, unreadable))).toEqual(['request']);
+    // The actor too: named whole when it cannot be read, and field by field.
+    expect(await pathsOf(loose(r.getWorkspace)(unreadable))).toEqual(['actor']);
+    expect(await pathsOf(loose(r.getWorkspace)('ana'))).toEqual(['actor']);
+    expect(await pathsOf(loose(r.getWorkspace)({ workspaceId: w.ana.workspaceId, agentId: 'bob', extra: 1 }))).toEqual(['actor.agentId', 'actor.extra']);
   });
 });

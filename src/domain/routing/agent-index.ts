@@ -22,7 +22,7 @@ export type Candidate = {
 // sorts once; the least-busy order is built from the rotation order, see `buildLoad`).
 const rotationOrder = (a: Candidate, b: Candidate): number => a.seq - b.seq || (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0);
 const byRotation = (a: Candidate, b: Candidate): boolean => rotationOrder(a, b) < 0;
-const byLoad = (a: Candidate, b: Candidate): boolean => a.open - b.open < 0 || (a.open === b.open && rotationOrder(a, b) < 0);
+const byLoad = (a: Candidate, b: Candidate): boolean => a.open < b.open || (a.open === b.open && byRotation(a, b));
 
 /**
  * The in-memory index that lets a queue pick an agent without scanning its members.
@@ -205,7 +205,7 @@ export class RoutingIndex {
 
   /**
    * The least-busy list of a least-busy queue, from the rotation list: grouped by open
-   * conversations, each group keeps rotation order, which is how `loadOrder` breaks ties. O(n).
+   * conversations, each group keeps rotation order, which is how `byLoad` breaks ties. O(n).
    */
   private buildLoad(): void {
     if (this.config.strategy !== 'least-busy') return;
