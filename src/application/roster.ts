@@ -3,6 +3,7 @@ import * as z from 'zod';
 import * as domain from '../domain/index';
 import { atMostCodePoints } from '../domain/lengths';
 import { ownersEmailByAnother } from '../domain/access';
+import { decideRoutingConfig, parseRoutingConfig } from '../domain/routing/configure';
 import {
   agentIdSchema,
   authorize,
@@ -1171,13 +1172,16 @@ function buildRoster(options: RosterOptions) {
     input: Readonly<{ departmentId: string | null } & domain.ConfigureRoutingInput>,
   ) =>
     queueInput(input).andThen(({ departmentId, rest }) =>
-      asActor(actor, (a, { workspace, actor }) =>
-        authorize(actor, 'manageDepartments', workspace)
-          .asyncAndThen(() => a.routingStates(workspace.id, [departmentId]))
-          .andThen(([state]) => {
-            if (!state) return err(domain.fail.departmentNotFound(departmentId!));
-            return domain.configureRouting(state, rest as domain.ConfigureRoutingInput, { now: a.now }).map((d) => ({ result: d, decisions: [routed(d)] }));
-          }),
+      // The whole input is checked before the actor, as every other use case does.
+      parseRoutingConfig(rest).asyncAndThen((config) =>
+        asActor(actor, (a, { workspace, actor }) =>
+          authorize(actor, 'manageDepartments', workspace)
+            .asyncAndThen(() => a.routingStates(workspace.id, [departmentId]))
+            .andThen(([state]) => {
+              if (!state) return err(domain.fail.departmentNotFound(departmentId!));
+              return decideRoutingConfig(state, config, { now: a.now }).map((d) => ({ result: d, decisions: [routed(d)] }));
+            }),
+        ),
       ),
     );
 

@@ -620,6 +620,22 @@ describe('errors', () => {
     (await roster.configureRouting(cy, { departmentId: sales, strategy: 'least-busy' }))._unsafeUnwrap();
     expect((await roster.routingQueue(cy, sales))._unsafeUnwrap()?.config.strategy).toBe('least-busy');
   });
+
+  it('configureRouting checks its whole input before the actor, as every use case does', async () => {
+    const { department, join, roster, ana, snapshot } = await aShop();
+    const sales = await department('Sales');
+    const bob = await join('Bob', [sales]);
+    const before = await snapshot();
+    const pathsOf = async (actor: typeof ana, departmentId: string) => {
+      const refused = await failure(roster.configureRouting(actor, { departmentId, strategy: 'fastest' } as never), 'ValidationFailed');
+      return refused.issues.map((i) => i.path);
+    };
+    // A non-admin, an unreadable actor and an unknown department all wait until the input is right.
+    expect(await pathsOf(bob, sales)).toEqual(['strategy']);
+    expect(await pathsOf({ workspaceId: ana.workspaceId, agentId: 'nobody' } as never, sales)).toEqual(['strategy']);
+    expect(await pathsOf(ana, 'dep_gone')).toEqual(['strategy']);
+    expect(await snapshot()).toEqual(before);
+  });
 });
 
 describe('hostile inputs through every routing use case', () => {

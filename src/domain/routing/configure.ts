@@ -30,18 +30,31 @@ export function configureRouting(
   input: ConfigureRoutingInput,
   context: RoutingContext,
 ): Result<RoutingDecision, ConfigureRoutingError> {
-  // The caller's input is read once, into plain own data (`parseInput` with a schema that takes
-  // anything); the `__proto__` check and the schema then both read that copy, so a getter cannot
-  // show them different values.
+  return parseRoutingConfig(input).andThen((i) => decideRoutingConfig(state, i, context));
+}
+
+/**
+ * {@link configureRouting}'s input checks alone, for the roster, which checks the whole input
+ * before it loads the actor (docs/errors.md: input first, then the actor). The caller's input is
+ * read once, into plain own data (`parseInput` with a schema that takes anything); the
+ * `__proto__` check and the schema then both read that copy, so a getter cannot show them
+ * different values.
+ *
+ * @internal
+ */
+export function parseRoutingConfig(input: unknown): Result<RoutingConfigInput, ValidationFailed> {
   return parseInput(ANYTHING, input).andThen((data) => {
     const parsed = parseInput(configureRoutingSchema, data);
     if (hasProtoCapacity(data)) {
       const issues = parsed.isErr() ? parsed.error.issues : [];
       return err(validationFailed([...issues, { path: 'capacities.__proto__', message: CAPACITY_KEY_MESSAGE }]));
     }
-    return parsed.andThen((i) => decide(state, i, context));
+    return parsed;
   });
 }
+
+/** A checked {@link ConfigureRoutingInput}. @internal */
+export type RoutingConfigInput = z.output<typeof configureRoutingSchema>;
 
 const ANYTHING = /* @__PURE__ */ z.unknown();
 
@@ -56,7 +69,8 @@ function hasProtoCapacity(data: unknown): boolean {
   return typeof capacities === 'object' && capacities !== null && Object.hasOwn(capacities, '__proto__');
 }
 
-function decide(state: RoutingState, i: z.output<typeof configureRoutingSchema>, context: RoutingContext): Result<RoutingDecision, ConfigureRoutingError> {
+/** {@link configureRouting} once its input is checked ({@link parseRoutingConfig}). Never fails. @internal */
+export function decideRoutingConfig(state: RoutingState, i: RoutingConfigInput, context: RoutingContext): Result<RoutingDecision, never> {
   const current = state.config;
   const capacities = i.capacities ?? current.capacities ?? {};
   const config: RoutingConfig = {
