@@ -199,6 +199,12 @@ export type HandlerOptions = Readonly<{
    * address; behind a proxy, take it from the header your trusted proxy sets.
    */
   requesterOf?: (req: IncomingMessage) => string;
+  /**
+   * The plan a new workspace opens on. A sign-up names none: anyone may sign up, so a plan a
+   * client could pick would be a paid plan for free; moving to another plan is your billing
+   * flow's to do (`PUT /plan` stands in for its callback here). Default `'free'`.
+   */
+  signUpPlan?: string;
 }>;
 
 /** The default body limit: 64 KiB. @example createHandler(roster, { maxBodyBytes: DEFAULT_MAX_BODY_BYTES / 4 }) */
@@ -218,6 +224,7 @@ type Call = Readonly<{
   body: Body;
   requester: string;
   session: unknown;
+  signUpPlan: string;
 }>;
 
 /** What a route answers: a JSON-able value, or a roster error. */
@@ -277,8 +284,7 @@ const pageQuery = ({ limit, ...rest }: Readonly<Record<string, string>>): never 
 // Client-facing bodies of the two use cases whose input holds more than a command schema: the
 // roster keeps those schemas private, so they are rebuilt here for the OpenAPI document only.
 const planIdSchema = planSchema.options[0];
-const workspaceBody = createWorkspaceSchema.omit({ seatPolicy: true }).extend({
-  plan: planIdSchema.optional(),
+const workspaceBody = createWorkspaceSchema.omit({ seatPolicy: true, plan: true }).extend({
   owner: z.strictObject({ email: emailSchema, name: personNameSchema, password: passwordSchema }),
 });
 const acceptBody = z.strictObject({ token: z.string().max(200), name: personNameSchema, password: passwordSchema });
@@ -287,11 +293,11 @@ const emptyBody = z.strictObject({});
 const ROUTES: readonly Route[] = [
   {
     method: 'POST', path: '/workspaces', summary: 'Open a workspace; its owner signs up', actor: false, created: true,
-    body: workspaceBody, hostOnly: ['seatPolicy'],
-    run: ({ roster, body }) => roster.createWorkspace(unchecked(body)),
+    body: workspaceBody, hostOnly: ['plan', 'seatPolicy'],
+    run: ({ roster, body, signUpPlan }) => roster.createWorkspace(unchecked({ ...body, plan: signUpPlan })),
   },
   {
-    method: 'PUT', path: '/plan', summary: 'Change the plan (a real app does this from its billing flow)', actor: true,
+    method: 'PUT', path: '/plan', summary: 'Change the plan (stands in for a billing callback: a real app changes plans from its billing flow, never from a client)', actor: true,
     body: changePlanSchema.extend({ plan: planIdSchema }),
     run: ({ roster, actor, body }) => roster.changePlan(actor, unchecked(body)),
   },
@@ -534,8 +540,10 @@ function withParams(route: Route, body: Body, params: Readonly<Record<string, st
   for (const field of route.hostOnly ?? []) {
     if (Object.hasOwn(body, field)) issues.push({ path: field, message: 'Set by the host application, not by a client.' });
   }
-  // Plans by value are for the host's code; a client picks a plan of the catalog by its id.
-  if (Object.hasOwn(body, 'plan') && typeof body.plan !== 'string') issues.push({ path: 'plan', message: 'Choose a plan by its id.' });
+  // Plans by value are for the host's code; where a client may name a plan, it names one of the catalog by its id.
+  if (Object.hasOwn(body, 'plan') && typeof body.plan !== 'string' && !route.hostOnly?.includes('plan')) {
+    issues.push({ path: 'plan', message: 'Choose a plan by its id.' });
+  }
   return issues.length > 0 ? bad(validationFailed(issues)) : good(merged);
 }
 
@@ -638,6 +646,7 @@ export function createHandler(roster: Roster, options: HandlerOptions = {}): (re
       body: body.value,
       requester: requesterOf(req),
       session: options.sessionOf?.(req),
+      signUpPlan: options.signUpPlan ?? 'free',
     });
     return result.match(
       (value) => send(res, route.created ? 201 : 200, value),

@@ -77,9 +77,15 @@ export function httpRosterDriver(base: string): RosterDriver {
     async createWorkspace({ name, plan, seatPolicy, invitationTtlHours, owner }) {
       // The API lets the host, not a client, choose the seat policy: it always opens with the default.
       if (!seatPolicy.countInactiveAgents || !seatPolicy.reserveSeatsForInvitations) return { ok: false, errorType: 'SeatPolicyNotSupportedByThisDriver' };
-      const reply = await call('POST', '/workspaces', { body: { name, plan, invitationTtlHours, owner } });
-      if (reply.status === 201) workspaceId = (reply.body as { state: { workspace: { id: string } } }).state.workspace.id;
-      return outcome(reply);
+      // A sign-up names no plan (anyone may sign up: a plan it picked would be a paid plan for free); it
+      // opens on Free, and the plan is then set as the API's billing stand-in does, by the owner.
+      const reply = await call('POST', '/workspaces', { body: { name, invitationTtlHours, owner } });
+      if (reply.status !== 201) return outcome(reply);
+      const { workspace, owner: created } = (reply.body as { state: { workspace: { id: string }; owner: { id: string } } }).state;
+      workspaceId = workspace.id;
+      if (plan === 'free') return outcome(reply);
+      const paid = await call('PUT', '/plan', { as: created.id, body: { plan } });
+      return outcome(paid.status === 200 ? reply : paid);
     },
     invite: (actor, { email, role, departments }) =>
       asActor(actor, async (as, ids) => {

@@ -377,13 +377,25 @@ function buildRoster(options: RosterOptions) {
       : okAsync(undefined);
 
   /**
-   * Throttles an admin's invites and resends; outside the retry loop, so a retried attempt costs
-   * nothing extra. Keyed by the parsed actor, which the use case then acts as: the caller's
-   * `ActorRef` is read once, so a getter cannot rotate the key while acting as the same agent.
-   * An invite also names its recipient (`email`), so a host can throttle per recipient too.
+   * Runs a use case's throttle at most once per call, however many attempts a conflict retries
+   * (a retried attempt costs nothing extra), and only once it has succeeded is it spent.
    */
-  const throttled = (action: 'invite' | 'resend', actorRef: ActorRef, email?: domain.Email) =>
-    parseActor(actorRef).asyncAndThen((ref) => throttle(action, `${ref.workspaceId}:${ref.agentId}`, email).map(() => ref));
+  const once = () => {
+    let spent = false;
+    return <E>(charge: () => ResultAsync<void, E>): ResultAsync<void, E> =>
+      spent ? okAsync(undefined) : charge().map(() => void (spent = true));
+  };
+
+  /**
+   * An invite's or resend's first step: the actor may manage agents, or the use case is refused
+   * before anything else is asked. The limiter (keyed by the loaded actor, naming the recipient
+   * so a host can throttle per recipient too), the store's email holder and the account
+   * directory are asked only for an admin: nobody else can spend an admin's or a recipient's
+   * budget, make the host look an email up, or time the answer to learn whether an address has a
+   * pending invitation (a security review found all three).
+   */
+  const asInviter = <T, E>(actor: Agent, workspace: Workspace, next: () => ResultAsync<T, E>) =>
+    domain.authorize(actor, 'manageAgents', workspace).asyncAndThen(next);
 
   /** Who holds an email: this workspace's store first, then the host's account directory. */
   const emailStatus = (
@@ -582,11 +594,13 @@ function buildRoster(options: RosterOptions) {
    *
    * @example await roster.inviteAgent(admin, { email: 'bob@shop.com', role: 'agent', departmentIds: [salesId] })
    */
-  const inviteAgent = (actor: ActorRef, input: domain.InviteAgentInput) =>
-    parse(domain.inviteAgentSchema, input).andThen((i) =>
-      throttled('invite', actor, i.email).andThen((ref) =>
-        asCounter(ref, (a, { workspace, actor }) =>
-          sweep(a, workspace).andThen((swept) =>
+  const inviteAgent = (actor: ActorRef, input: domain.InviteAgentInput) => {
+    const spend = once();
+    return parse(domain.inviteAgentSchema, input).andThen((i) =>
+      asCounter(actor, (a, { workspace, actor }) =>
+        asInviter(actor, workspace, () => spend(() => throttle('invite', `${workspace.id}:${actor.id}`, i.email)))
+          .andThen(() => sweep(a, workspace))
+          .andThen((swept) =>
             ResultAsync.combine([
               a.departments(workspace.id, i.departmentIds),
               // A lapsed invitation for this email still holds it in the store; the sweep expires it in this same commit.
@@ -611,9 +625,9 @@ function buildRoster(options: RosterOptions) {
               );
             }),
           ),
-        ),
       ),
     );
+  };
 
   /**
    * Sends an invitation again with a new link and a new expiry; the old link stops working. An
@@ -622,19 +636,25 @@ function buildRoster(options: RosterOptions) {
    *
    * @example await roster.resendInvitation(admin, { invitationId })
    */
-  const resendInvitation = (actor: ActorRef, input: domain.InvitationTargetInput) =>
-    parse(domain.invitationTargetSchema, input).andThen((i) =>
-      throttled('resend', actor).andThen((ref) =>
-        asCounter(ref, (a, { workspace, actor }) =>
-          ResultAsync.combine([sweep(a, workspace), a.invitation(workspace.id, i.invitationId)] as const).andThen(([swept, loaded]) => {
+  const resendInvitation = (actor: ActorRef, input: domain.InvitationTargetInput) => {
+    const spend = once();
+    return parse(domain.invitationTargetSchema, input).andThen((i) =>
+      asCounter(actor, (a, { workspace, actor }) =>
+        asInviter(actor, workspace, () => ResultAsync.combine([sweep(a, workspace), a.invitation(workspace.id, i.invitationId)] as const))
+          .andThen(([swept, loaded]) => {
             const invitation = swept.state.invitations.find((inv) => inv.id === i.invitationId) ?? loaded;
-            const facts: ResultAsync<readonly [readonly Department[], EmailStatus], StoreUnavailable | ServiceUnavailable> = invitation
-              ? ResultAsync.combine([
-                  a.departments(workspace.id, invitation.departmentIds),
-                  // While stored as pending, the invitation is its email's only holder: that holder is itself.
-                  emailStatus(a, workspace.id, invitation.email, loaded?.status === 'pending'),
-                ] as const)
-              : okAsync([[], 'available'] as const);
+            // The recipient is known by now, so a resend names it as an invite does.
+            const facts: ResultAsync<readonly [readonly Department[], EmailStatus], RateLimited | StoreUnavailable | ServiceUnavailable> = spend(() =>
+              throttle('resend', `${workspace.id}:${actor.id}`, invitation?.email),
+            ).andThen(() =>
+              invitation
+                ? ResultAsync.combine([
+                    a.departments(workspace.id, invitation.departmentIds),
+                    // While stored as pending, the invitation is its email's only holder: that holder is itself.
+                    emailStatus(a, workspace.id, invitation.email, loaded?.status === 'pending'),
+                  ] as const)
+                : okAsync([[], 'available'] as const),
+            );
             return facts.andThen(([departments, status]) => {
               const token = newToken(random);
               return ResultAsync.fromSafePromise(sha256Hex(token)).andThen((tokenHash) =>
@@ -654,9 +674,9 @@ function buildRoster(options: RosterOptions) {
               );
             });
           }),
-        ),
       ),
     );
+  };
 
   /**
    * Withdraws a pending invitation: its link stops working and its seat is freed.
@@ -733,6 +753,17 @@ function buildRoster(options: RosterOptions) {
   const transactAttempt = () => new Attempt(store, now());
 
   /**
+   * Whether a token opens an invitation still pending, read before an accept asks the host's
+   * breached-password check: the token is refused before the password is looked at, so a
+   * request with a bad, used, revoked or lapsed link never sends its password to the checker
+   * (often a third party), whatever it is. The accept reads the invitation again in its commit.
+   */
+  const opensPending = (token: string) => {
+    const a = transactAttempt();
+    return openToken(a, token, () => okAsync(null)).map(({ invitation }) => !!invitation && domain.statusAt(invitation, a.now) === 'pending');
+  };
+
+  /**
    * Accepts an invitation: one agent joins, the login is created through the identity port, and
    * the password is kept nowhere else. Two racing accepts of one link create one agent.
    */
@@ -754,7 +785,11 @@ function buildRoster(options: RosterOptions) {
           // Only a password the policy accepts is worth asking about: a too-long one is refused
           // anyway, and must not travel to the host's checker (createWorkspace checks in the same order).
           typeof i.password === 'string' && options.breachedPasswords && domain.checkPassword(i.password, passwordPolicy).isOk()
-            ? yesOrNo('breachedPasswords', () => options.breachedPasswords!.isBreached(i.password as string)).map((breached) => ({ signedInEmail, breached }))
+            ? opensPending(i.token).andThen((pending) =>
+                pending
+                  ? yesOrNo('breachedPasswords', () => options.breachedPasswords!.isBreached(i.password as string)).map((breached) => ({ signedInEmail, breached }))
+                  : okAsync({ signedInEmail, breached: false }),
+              )
             : okAsync({ signedInEmail, breached: false }),
         )
         .andThen(({ signedInEmail, breached }) => {
@@ -917,8 +952,7 @@ function buildRoster(options: RosterOptions) {
    * @example await roster.editAgent(actor, { agentId, name: 'Bob B.' })
    */
   const editAgent = (actor: ActorRef, input: domain.EditAgentInput) => {
-    // Spent once per call, not per attempt: a retried attempt costs nothing extra.
-    let spent = false;
+    const spend = once();
     return onAgent(domain.editAgentSchema, (state, i, a, workspace) => {
       const email = i.email;
       const unchanged = () => domain.editAgent(state, i, { now: a.now, emailStatus: 'available' }).map(single);
@@ -932,7 +966,7 @@ function buildRoster(options: RosterOptions) {
       }
       // As inviteAgent does: a lapsed invitation for the new email is expired in this same commit,
       // so it holds the email no more (ADR 0004). A sweep that expired nothing writes nothing.
-      return (spent ? okAsync(undefined) : throttle('editEmail', `${workspace.id}:${state.actor.id}`, email).map(() => void (spent = true)))
+      return spend(() => throttle('editEmail', `${workspace.id}:${state.actor.id}`, email))
         .andThen(() => sweep(a, workspace))
         .andThen((swept) =>
           emailStatus(a, workspace.id, email, swept.state.invitations.some((inv) => inv.email === email)).andThen((status) =>

@@ -80,8 +80,9 @@ export type RateLimitAction = 'invite' | 'resend' | 'accept' | 'preview' | 'edit
 export interface RateLimiter {
   /**
    * Spends one attempt of `action` for `key` (e.g. the inviter's id, or the client's address
-   * for accept): answers `allowed: true`, or how long to wait. `invite` and `editEmail` also
-   * give the canonical `email` the invitation goes to or the agent asks for, so a host can
+   * for accept): answers `allowed: true`, or how long to wait. `invite`, `resend` and `editEmail`
+   * also give the canonical `email` the invitation goes to or the agent asks for (a resend naming
+   * no invitation of the workspace gives none), so a host can
    * throttle per recipient as well (every sign-up is a new inviter, so a per-inviter key alone
    * does not stop one person sending invitation email to one address again and again).
    *

@@ -109,7 +109,7 @@ describe('a rate limiter', () => {
     expect(identity.logins.size).toBe(logins);
     expect(limiter.requests.slice(1)).toEqual([
       { action: 'invite', key: `${workspaceId}:${ana.agentId}`, email: 'cy@acme.com' },
-      { action: 'resend', key: `${workspaceId}:${ana.agentId}` },
+      { action: 'resend', key: `${workspaceId}:${ana.agentId}`, email: 'bob@acme.com' },
       { action: 'preview', key: '203.0.113.7' },
       { action: 'accept', key: '203.0.113.7' },
     ]);
@@ -168,6 +168,72 @@ describe('a rate limiter', () => {
     (await roster.editAgent(bob, { agentId: bob.agentId, email: 'robert@acme.com' }))._unsafeUnwrap();
     expect(conflicting.commits - commits).toBe(3);
     expect(limiter.requests.map((r) => r.action)).toEqual(['editEmail']);
+  });
+
+  it('asks nothing for an invite or resend by someone who may not send one: no budget spent, no email looked up', async () => {
+    const limiter = new FakeRateLimiter();
+    const asked: string[] = [];
+    const { roster, ana, invite, join, clock, workspaceId, snapshot } = await aShop({
+      rateLimiter: limiter,
+      accounts: { isStandaloneAccount: async (email) => asked.push(email) > 0 && false },
+    });
+    const bob = await join('Bob');
+    const lapsed = await invite('hire@rival.com');
+    clock.advance({ days: 8 });
+    limiter.requests.length = 0;
+    asked.length = 0;
+    const before = await snapshot();
+    // A plain agent, and someone who is nobody here: refused before the limiter, the store's email
+    // holder or the account directory are asked, so neither can spend the owner's or the
+    // recipient's budget, nor time the answer to learn whether an address has a pending invitation.
+    for (let n = 0; n < 3; n++) await failure(roster.inviteAgent(bob, { email: 'victim@example.org' }), 'PermissionDenied');
+    await failure(roster.inviteAgent({ workspaceId, agentId: 'agt_nobody' }, { email: 'victim@example.org' }), 'UnknownActor');
+    await failure(roster.resendInvitation(bob, { invitationId: lapsed.id }), 'PermissionDenied');
+    expect(limiter.requests).toEqual([]);
+    expect(asked).toEqual([]);
+    expect(await snapshot()).toEqual(before);
+    // The owner's invite and resend spend theirs, then look the emails up.
+    (await roster.inviteAgent(ana, { email: 'victim@example.org' }))._unsafeUnwrap();
+    (await roster.resendInvitation(ana, { invitationId: lapsed.id }))._unsafeUnwrap();
+    expect(limiter.requests).toEqual([
+      { action: 'invite', key: `${workspaceId}:${ana.agentId}`, email: 'victim@example.org' },
+      { action: 'resend', key: `${workspaceId}:${ana.agentId}`, email: 'hire@rival.com' },
+    ]);
+    expect(asked).toEqual(['victim@example.org', 'hire@rival.com']);
+  });
+
+  it('spends one invite and one resend attempt per call, however often a conflicting store makes them retry', async () => {
+    const limiter = new FakeRateLimiter();
+    const conflicting = conflictingStore();
+    const { roster, ana } = await aShop({ rateLimiter: limiter, store: conflicting.store });
+    conflicting.next = 2;
+    const invited = (await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrap().state.invitation;
+    conflicting.next = 2;
+    (await roster.resendInvitation(ana, { invitationId: invited.id }))._unsafeUnwrap();
+    expect(limiter.requests.map((r) => r.action)).toEqual(['invite', 'resend']);
+  });
+});
+
+describe('the breached-password check', () => {
+  it('is asked only for an accept whose link opens a pending invitation: a bad, used, revoked or lapsed link never sends the password', async () => {
+    const checked: string[] = [];
+    const { roster, ana, invite, tokenFor, clock } = await aShop({ breachedPasswords: { isBreached: async (p) => checked.push(p) < 0 } });
+    const accept = (token: string) => roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD });
+    checked.length = 0; // the owner's password, checked when the workspace opened
+    await failure(accept('not-a-token'), 'InvalidToken');
+    await failure(accept('x'.repeat(43)), 'InvalidToken');
+    const revoked = await invite('rev@acme.com');
+    (await roster.revokeInvitation(ana, { invitationId: revoked.id }))._unsafeUnwrap();
+    await failure(accept(tokenFor('rev@acme.com')), 'InvitationWasRevoked');
+    await invite('late@acme.com');
+    clock.advance({ days: 8 });
+    await failure(accept(tokenFor('late@acme.com')), 'InvitationHasExpired');
+    expect(checked).toEqual([]);
+    await invite('bob@acme.com');
+    (await accept(tokenFor('bob@acme.com')))._unsafeUnwrap();
+    expect(checked).toEqual([PASSWORD]);
+    await failure(accept(tokenFor('bob@acme.com')), 'InvitationAlreadyAccepted');
+    expect(checked).toEqual([PASSWORD]);
   });
 });
 

@@ -101,10 +101,13 @@ afterAll(async () => {
 /** Ana's workspace, opened over HTTP, with helpers to invite and to join. */
 async function openShop(plan = 'pro') {
   const opened = await api('POST', '/workspaces', {
-    body: { name: 'Acme Support', plan, owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } },
+    body: { name: 'Acme Support', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } },
   });
   expect(opened.status).toBe(201);
+  expect(opened.body.state.workspace.plan.id).toBe('free');
   const ana: ActorRef = { workspaceId: opened.body.state.workspace.id, agentId: opened.body.state.owner.id };
+  // What the billing flow does once Ana has paid: PUT /plan stands in for its callback.
+  if (plan !== 'free') expect((await api('PUT', '/plan', { as: ana, body: { plan } })).status).toBe(200);
   const invite = (email: string, extra: object = {}, as: ActorRef = ana) => api('POST', '/invitations', { as, body: { email, ...extra } });
   const tokenFor = (email: string) => mailer.lastTokenFor(email) ?? 'no-token-was-sent';
   const join = async (name: string, extra: object = {}): Promise<ActorRef> => {
@@ -328,6 +331,12 @@ describe('400 ValidationFailed', () => {
     expect(policy.status).toBe(400);
     expect(policy.body.error.issues.map((i: Json) => i.path)).toEqual(['seatPolicy']);
 
+    // Anyone may sign up, so a sign-up picks no plan, by id or by value: a paid plan would be free.
+    for (const plan of ['enterprise', { id: 'free-lunch', seats: null, departments: null }]) {
+      const chosen = await api('POST', '/workspaces', { body: { name: 'Sneaky', plan, owner: { email: 'x@acme.com', name: 'X', password: PASSWORD } } });
+      expect([chosen.status, chosen.body.error.issues]).toEqual([400, [{ path: 'plan', message: 'Set by the host application, not by a client.' }]]);
+    }
+
     const session = await api('POST', '/invitations/accept', { body: { token: 'x', name: 'X', password: PASSWORD, session: 'forged' } });
     expect(session.status).toBe(400);
     expect(session.body.error.issues).toEqual([{ path: 'session', message: 'is not a known field' }]);
@@ -434,8 +443,8 @@ describe('the session of an accept', () => {
     identity.sessions.set('cookie-zed', 'zed@elsewhere.com');
     const sessionMailer = new CapturingMailer();
     const sessionOf = (req: IncomingMessage) => /session=([\w-]+)/.exec(req.headers.cookie ?? '')?.[1];
-    const own = await serve(createRoster({ identity, mailer: sessionMailer }), { sessionOf });
-    const opened = await call(own, 'POST', '/workspaces', { body: { name: 'Acme', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } } });
+    const own = await serve(createRoster({ identity, mailer: sessionMailer }), { sessionOf, signUpPlan: 'pro' });
+    const opened = await call(own, 'POST', '/workspaces', { body: { name: 'Acme', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } } });
     const ana: ActorRef = { workspaceId: opened.body.state.workspace.id, agentId: opened.body.state.owner.id };
     expect((await call(own, 'POST', '/invitations', { as: ana, body: { email: 'bob@acme.com' } })).status).toBe(201);
     const accept = { token: sessionMailer.lastTokenFor('bob@acme.com'), name: 'Bob', password: PASSWORD };
@@ -693,8 +702,8 @@ describe('failures that are not the client’s', () => {
     };
     for (const [service, options] of Object.entries(broken)) {
       const seen: unknown[] = [];
-      const own = await serve(createRoster(options), { onError: (e) => seen.push(e) });
-      const opened = await call(own, 'POST', '/workspaces', { body: { name: 'Host', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } } });
+      const own = await serve(createRoster(options), { onError: (e) => seen.push(e), signUpPlan: 'pro' });
+      const opened = await call(own, 'POST', '/workspaces', { body: { name: 'Host', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } } });
       const as = { workspaceId: opened.body.state.workspace.id, agentId: opened.body.state.owner.id };
       const r = await call(own, 'POST', '/invitations', { as, body: { email: 'bob@acme.com' } });
       expect([r.status, r.body.error], service).toEqual([500, expect.objectContaining({ type: 'ServiceUnavailable', service })]);
