@@ -7,7 +7,7 @@ import { OrderedIndex } from './ordered-index';
 import { Listing } from './listing';
 import { BY_JOINING, BY_SENDING, comparePlace, firstInOrder, positionedSlice, type ListingOrder, type PlaceKey } from '../../ports/order';
 import { compareCodePoints } from '../../domain/text-order';
-import { WorkspaceTurns } from './turns';
+import { WorkspaceTurns } from '../workspace-turns';
 import type {
   Aggregate,
   AgentFilter,
