@@ -60,7 +60,7 @@ export default [
   // since the outbox pages too (outboxPage, its cursor schema, the in-memory store's outbox
   // listing: +0.19 kB); then the in-memory store locks a workspace for the commands that change its
   // counters, so a burst of them takes turns instead of giving up with ConcurrencyConflict (its
-  // sessions and a copy of the per-workspace turns PostgreSQL's sessions use: +0.35 kB), and
+  // sessions and the per-workspace turns PostgreSQL's sessions use, since shared: +0.35 kB), and
   // the adoption review's fixes (immediate delivery of a command's own emails with a bounded wait,
   // invitations listed as of now, nameKey's trim, lastTokenFor's link shapes: +0.27 kB): 33.74 kB;
   // 33.82 kB since names are ordered by code point, as PostgreSQL orders them (compareCodePoints: +0.08 kB);

@@ -7,4 +7,6 @@
 export * from './domain/index';
 export * from './application/index';
 export * from './adapters/memory/index';
+// Internal: shared with agent-roster/postgres, which reaches the core only by its name.
+export { WorkspaceTurns } from './adapters/workspace-turns';
 export type * from './ports/index';

@@ -7,7 +7,7 @@ import { OrderedIndex } from './ordered-index';
 import { Listing } from './listing';
 import { BY_JOINING, BY_SENDING, comparePlace, firstInOrder, positionedSlice, type ListingOrder, type PlaceKey } from '../../ports/order';
 import { compareCodePoints } from '../../domain/text-order';
-import { WorkspaceTurns } from './turns';
+import { WorkspaceTurns } from '../workspace-turns';
 import type {
   Aggregate,
   AgentFilter,
@@ -642,13 +642,15 @@ export class MemoryRosterStore implements RosterStore {
   // Without a page, in enqueue order (the workspace's set keeps insertion order). A page is a
   // binary search for its cursor in the workspace's listing, or in that of its messages of the
   // filter's status, and a walk forward from it: it looks at the messages it returns, however many
-  // of other statuses the outbox holds (`pending`, among many delivered).
+  // of other statuses the outbox holds (`pending`, among many delivered). A status's listing
+  // holds exactly the messages of that status (`#store` moves a message as its status
+  // changes), so the walk keeps every message it meets.
   async listOutbox(workspaceId: WorkspaceId, status?: OutboxStatus, page?: PageBounds<OutboxKey>) {
     await this.#io();
     const message = (id: string) => this.#outbox.get(id)!.message;
     const listing = this.#outboxPages.get(status === undefined ? workspaceId : statusListing(workspaceId, status));
     const ids = page
-      ? (listing?.after(page.after && [page.after.createdAt, page.after.id], page.limit ?? Infinity, (p) => status === undefined || message(p.id).status === status) ?? []).map((p) => p.id)
+      ? (listing?.after(page.after && [page.after.createdAt, page.after.id], page.limit ?? Infinity, () => true) ?? []).map((p) => p.id)
       : Array.from(this.#in(`outbox:${workspaceId}`)).filter((id) => status === undefined || message(id).status === status);
     return ids.map((id) => ({ ...message(id) }));
   }

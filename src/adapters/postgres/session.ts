@@ -6,37 +6,13 @@ import { conflictOf } from './errors';
 import { PostgresReads, versioned } from './reads';
 import type { SqlClient, SqlPool } from './sql-pool';
 import { rollbackQuietly } from './transaction';
-
-/**
- * Turns per workspace among the sessions of one store: a session waits for its workspace's turn
- * before it takes a connection, so commands of one workspace queue here, in order, holding
- * nothing, and only the one whose turn it is holds a connection (waiting, at most, on sessions
- * of other processes). Without it every waiting command would hold a connection of the pool.
- *
- * @example const leave = await turns.take(workspaceId); try { … } finally { leave(); }
- */
-export class WorkspaceTurns {
-  readonly #tails = new Map<string, Promise<void>>();
-
-  /** Waits for the workspace's turn; the function returned hands the turn on (call it once). */
-  async take(workspaceId: string): Promise<() => void> {
-    const before = this.#tails.get(workspaceId) ?? Promise.resolve();
-    let leave!: () => void;
-    const mine = new Promise<void>((resolve) => (leave = resolve));
-    const tail = before.then(() => mine);
-    this.#tails.set(workspaceId, tail);
-    await before;
-    return () => {
-      leave();
-      if (this.#tails.get(workspaceId) === tail) this.#tails.delete(workspaceId);
-    };
-  }
-}
+import type { WorkspaceTurns } from '../workspace-turns';
 
 /** What a session needs of the store that opened it. */
 export type SessionDeps = Readonly<{
   pool: SqlPool;
   queues: CommittedQueues;
+  /** The store's turns per workspace, which a session waits on before it takes a connection. */
   turns: WorkspaceTurns;
   /** The store's own commit, for a session that never locked (it has no transaction to commit in). */
   commitAlone: (commit: Commit) => Promise<CommitOutcome>;

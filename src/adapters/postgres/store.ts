@@ -24,7 +24,8 @@ import { CommittedQueues } from './committed-queues';
 import { conflictOf } from './errors';
 import { BY_ID, PostgresReads } from './reads';
 import type { PlaceKey } from '../../ports/order';
-import { PostgresSession, WorkspaceTurns } from './session';
+import { PostgresSession } from './session';
+import { WorkspaceTurns } from '../workspace-turns';
 import type { SqlPool } from './sql-pool';
 import { inTransaction } from './transaction';
 

@@ -1,10 +1,15 @@
 /**
- * Turns per workspace among the sessions of one in-memory store, first come first served: a
- * session's turn is its lock on the workspace. The same queue as PostgreSQL's (in
- * src/adapters/postgres/session.ts, where sessions wait for their turn before they take a
- * connection), kept apart because `agent-roster/postgres` may carry no copy of core code, and
- * the core does not export this.
+ * Turns per workspace among the sessions of one store, first come first served. The in-memory
+ * store's sessions hold the turn itself as their lock on the workspace; PostgreSQL's wait for
+ * their turn before they take a connection, so commands of one workspace queue here, in order,
+ * holding nothing, and only the one whose turn it is holds a connection of the pool (waiting, at
+ * most, on sessions of other processes).
  *
+ * Exported from the core only so that `agent-roster/postgres` can share it: that subpath reaches
+ * the core by the package name and may carry no copy of core code (tsup.config.ts,
+ * scripts/check-package.ts). Not part of the public API.
+ *
+ * @internal
  * @example const leave = await turns.take(workspaceId); try { … } finally { leave(); }
  */
 export class WorkspaceTurns {
