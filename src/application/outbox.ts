@@ -102,7 +102,11 @@ export function retryDelay(attempts: number, policy: RetryPolicy): number {
  * `limit` messages away from withdrawal for the whole run, and their dead links went out.
  *
  * A run stops once half the lease has passed since it began, so a slow mailer cannot hold it for
- * long; a single send would have to take the whole lease to be sent twice. Time is measured by the
+ * long; a single send would have to take the whole lease to be sent twice. A send that has not
+ * answered when its lease ends counts as failed (`mailer did not answer …`), with the usual retry
+ * delay, and ends the run: a mailer that never answers would otherwise hold the run, and every
+ * later run that took the same message, for good. (The send may still go through: the retry
+ * carries the same idempotency key.) Time is measured by the
  * clock port and by the monotonic clock, whichever says more, so a wall clock stepped back does
  * not extend a run; dispatchers' clocks (which set the leases) must agree to well within a lease.
  *
@@ -188,7 +192,8 @@ export async function deliverDue(
       continue;
     }
     try {
-      await deps.mailer.send({ to: m.to, subject: m.subject, text: m.text, html: m.html, idempotencyKey: m.idempotencyKey });
+      const message = { to: m.to, subject: m.subject, text: m.text, html: m.html, idempotencyKey: m.idempotencyKey };
+      await withinLease(() => deps.mailer.send(message), leaseMs - elapsed());
     } catch (e) {
       await record('failed', () => store.markFailed(m.id, storableError(e, m), new Date(stamp().getTime() + retryDelay(m.attempts, deps.retry))));
       continue;
@@ -196,6 +201,18 @@ export async function deliverDue(
     await record('delivered', () => store.markDelivered(m.id, stamp()));
   }
   return report;
+}
+
+/**
+ * A send that fails when `ms` pass without an answer, so a mailer that never answers cannot
+ * hold a delivery run past its lease. The timer is cleared as soon as the send answers.
+ */
+function withinLease(send: () => Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const lapsed = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`mailer did not answer within the message's lease (${Math.round(ms)} ms left)`)), Math.max(0, ms));
+  });
+  return Promise.race([Promise.resolve().then(send), lapsed]).finally(() => clearTimeout(timer));
 }
 
 /** Builds a pending outbox message; `topic` and `expiresAt` are kept only when given. */

@@ -545,6 +545,7 @@ function buildRoster(options: RosterOptions) {
                 decisions: [d, newQueue(d.state.workspace.id, null)],
                 beforeCommit: () => call(() => identity.createLogin(login), appFail.identity),
                 onAbort: async () => void (await identity.deleteLogin?.(login.agentId)),
+                landed: async () => (await store.loadWorkspace(login.workspaceId)) !== null,
               });
             });
           }),
@@ -835,6 +836,7 @@ function buildRoster(options: RosterOptions) {
                       decisions: [...(swept ? [swept, decision] : [decision]), ...syncs],
                       beforeCommit: () => call(() => identity.createLogin(login), appFail.identity),
                       onAbort: async () => void (await identity.deleteLogin?.(agentId)),
+                      landed: async () => (await store.loadAgent(login.workspaceId, agentId)) !== null,
                     }));
                   }),
               );
@@ -869,8 +871,8 @@ function buildRoster(options: RosterOptions) {
 
   /**
    * Syncs several agents' changes, in order, into the queues concerned. Each queue is loaded once
-   * and every change folds into the state the previous one produced: two members leaving one
-   * queue in one commit must both be seen, not the last one overwrite the first.
+   * and takes every change before it is served (`syncAgents`): two members leaving one queue in
+   * one commit must both be seen, and neither handed what the other left.
    */
   const syncAll = (
     a: Attempt,
@@ -881,17 +883,13 @@ function buildRoster(options: RosterOptions) {
     const ids = new Set<domain.DepartmentId | null>([null]);
     for (const { before, after } of changes) for (const d of [...before.departmentIds, ...(after?.departmentIds ?? [])]) ids.add(d);
     const queues = [...ids].filter((q) => q === null || q !== except);
+    const facts = changes.map(({ before, after }) => (after ? domain.routingFactsOf(after) : { agentId: before.id, deleted: true as const }));
     return a.routingStates(workspaceId, queues).map((states) =>
-      states.flatMap((initial) => {
-        let state = initial;
-        const events: domain.RoutingEvent[] = [];
-        for (const { before, after } of changes) {
-          const facts = after ? domain.routingFactsOf(after) : { agentId: before.id, deleted: true as const };
-          const d = expectOk(domain.syncAgent(state, facts, { now: a.now }));
-          state = d.state;
-          events.push(...d.events);
-        }
-        return events.length > 0 ? [routed({ state, events })] : [];
+      states.flatMap((state) => {
+        // All at once, served once at the end: served between two changes, a queue could hand a
+        // requeued conversation to the next agent, whose own change takes it out too.
+        const d = expectOk(domain.syncAgents(state, facts, { now: a.now }));
+        return d.events.length > 0 ? [routed(d)] : [];
       }),
     );
   };

@@ -138,12 +138,14 @@ export class Attempt {
    */
   async readsMoved(): Promise<boolean> {
     if (this.workspaceId === null || this.#versions.size === 0) return false;
+    // Through a promise, so a store method written as a plain function that throws fails like one that rejects.
     if (this.store.versionsCurrent) {
-      return !(await this.store.versionsCurrent([...this.#versions.values()]).catch(() => true));
+      const versions = [...this.#versions.values()];
+      return !(await Promise.resolve(versions).then((v) => this.store.versionsCurrent!(v)).catch(() => true));
     }
     // In a session this commit ends it, which is fine: the attempt is over either way.
     const check = this.commitOf([], []);
-    const outcome = await this.store.commit(check).catch(() => ({ committed: true as const }));
+    const outcome = await Promise.resolve(check).then((c) => this.store.commit(c)).catch(() => ({ committed: true as const }));
     return !outcome.committed;
   }
 
@@ -188,6 +190,14 @@ export class Attempt {
   }
 }
 
+/**
+ * Runs a best-effort step (an undo, ending a session) whose failure changes nothing of the
+ * answer: a rejection or a synchronous throw alike is ignored.
+ */
+async function settle(step: (() => Promise<unknown>) | null | undefined): Promise<void> {
+  if (step) await Promise.resolve().then(step).catch(() => undefined);
+}
+
 /** What one attempt of a use case decided, before it is committed; `B` is what `beforeCommit` may fail with. */
 export type Planned<T, B = never> = Readonly<{
   result: T;
@@ -195,8 +205,18 @@ export type Planned<T, B = never> = Readonly<{
   outbox?: readonly OutboxMessage[];
   /** Runs after deciding and before committing; an error aborts the attempt with nothing written. */
   beforeCommit?: () => ResultAsync<void, B>;
-  /** Undoes `beforeCommit` when the commit did not happen. */
+  /**
+   * Undoes `beforeCommit` when the commit did not happen, and when `beforeCommit` itself failed:
+   * a call that timed out may have done its work all the same.
+   */
   onAbort?: () => Promise<void>;
+  /**
+   * Whether this attempt's writes are in the store after all, asked when the commit failed
+   * without saying (the store threw: the write may have gone through before the answer was
+   * lost). When they are, the use case succeeds and `onAbort` is not called; when they are not,
+   * or the store cannot tell, it fails with the store's error as before.
+   */
+  landed?: () => Promise<boolean>;
 }>;
 
 /** Settings of {@link transact}. */
@@ -241,19 +261,31 @@ export function transact<T, E, B = never>(
     }
     const plan = planned.value;
     if (plan.decisions.every((d) => d.events.length === 0)) return ok(plan.result);
+    const abort = () => settle(plan.onAbort);
     if (plan.beforeCommit) {
       const before = await plan.beforeCommit();
-      if (before.isErr()) return err(before.error);
+      if (before.isErr()) {
+        await abort();
+        return err(before.error);
+      }
     }
     const outbox = plan.outbox ?? [];
     const outcome = await a.read(() => a.store.commit(a.commitOf(plan.decisions, outbox)));
-    if (outcome.isOk() && outcome.value.committed) {
+    const endSession = () => settle(a.session && (() => a.session!.end()));
+    let committed = outcome.isOk() && outcome.value.committed;
+    if (outcome.isErr() && plan.landed) {
+      // A store that threw may have committed before its answer was lost: look before undoing,
+      // once the session has ended (rolled back, its connection free: a pool may have no other).
+      await endSession();
+      committed = (await plan.landed().catch(() => false)) === true;
+    }
+    if (committed) {
       // Committed: a session failing to let go now changes nothing of that.
-      await a.session?.end().catch(() => undefined);
+      await endSession();
       if (options.afterCommit && outbox.length > 0) await options.afterCommit(outbox).catch(() => undefined);
       return ok(plan.result);
     }
-    await plan.onAbort?.().catch(() => undefined);
+    await abort();
     if (outcome.isErr()) return err(outcome.error);
     return n < options.maxAttempts ? 'again' : err(appFail.conflict(n));
   };
@@ -277,7 +309,7 @@ export function transact<T, E, B = never>(
       } finally {
         // Ends the transaction (rolling back what did not commit) before anything else runs:
         // a retry, the caller, or delivery, which may need a connection of the same pool.
-        await session?.end().catch(() => undefined);
+        await settle(session && (() => session!.end()));
       }
       if (outcome !== 'again') return outcome;
       if (options.pause) await options.pause(n);

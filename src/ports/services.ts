@@ -37,7 +37,11 @@ export interface Identity {
    * @example await identity.createLogin({ agentId, workspaceId, email: 'ana@example.com', password })
    */
   createLogin(login: Readonly<{ agentId: AgentId; workspaceId: WorkspaceId; email: string; password: string }>): Promise<void>;
-  /** Undo of `createLogin`, called when the accept that created it could not be committed. */
+  /**
+   * Undo of `createLogin`, called when the use case that created it could not be committed, and
+   * when `createLogin` itself failed (a timeout may have created the login all the same): an id
+   * with no login must do nothing.
+   */
   deleteLogin?(agentId: AgentId): Promise<void>;
   /** The email a session is signed in as, or `null` when signed out. `session` is the host's own value. */
   signedInEmail?(session: unknown): Promise<string | null>;

@@ -294,6 +294,25 @@ describe('immediate delivery (deliverImmediately)', () => {
     await vi.waitFor(async () => expect((await roster.outbox(ana, 'delivered'))._unsafeUnwrap()).toHaveLength(1));
   });
 
+  it('counts a send that never answers as failed when its lease ends, so one message cannot hold the outbox for good', async () => {
+    const sends: string[] = [];
+    const mailer: Mailer = { send: (m) => (sends.push(m.to), m.to === 'bob@acme.com' ? new Promise<void>(() => undefined) : Promise.resolve()) };
+    const { roster, ana } = await aShop({ mailer, deliverImmediately: false });
+    await roster.inviteAgent(ana, { email: 'bob@acme.com' });
+    await roster.inviteAgent(ana, { email: 'cy@acme.com' });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const run = roster.deliverOutbox();
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect((await run)._unsafeUnwrap()).toMatchObject({ delivered: 1, failed: 1 });
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(sends).toEqual(['bob@acme.com', 'cy@acme.com']);
+    const [bob] = (await roster.outbox(ana, 'pending'))._unsafeUnwrap();
+    expect(bob).toMatchObject({ to: 'bob@acme.com', attempts: 1, lastError: expect.stringMatching(/^mailer did not answer within the message's lease/) });
+  });
+
   it('on a store that cannot lease by id, sends what is due as before', async () => {
     const inner = new MemoryRosterStore();
     // The store of an earlier release: everything but claimOutboxMessages.

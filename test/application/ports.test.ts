@@ -16,6 +16,7 @@ import {
   type InviteAgentInput,
   type RateLimiter,
   type RosterOptions,
+  type RosterSession,
   type RosterStore,
 } from 'agent-roster';
 
@@ -271,6 +272,99 @@ describe('the identity port', () => {
     broken.failing.add('commit');
     await failure(roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: PASSWORD }), 'StoreUnavailable');
     expect([...identity.logins.values()].map((l) => l.email)).toEqual(['ana@acme.com']);
+  });
+
+  it('keeps the login, and succeeds, when the commit went through but the store lost its answer', async () => {
+    // A store that writes, then throws, once: as a connection dropped before COMMIT's reply.
+    const inner = new MemoryRosterStore({ lockWorkspaces: false });
+    let loseNext = false;
+    const store = new Proxy(inner, {
+      get(target, name) {
+        const original = Reflect.get(target, name, target) as (...a: unknown[]) => unknown;
+        if (typeof original !== 'function') return original;
+        if (name !== 'commit') return original.bind(target);
+        return async (...args: unknown[]) => {
+          const outcome = await original.apply(target, args);
+          if (!loseNext) return outcome;
+          loseNext = false;
+          throw new Error('Connection terminated unexpectedly');
+        };
+      },
+    }) as RosterStore;
+    const identity = new MemoryIdentity();
+    const mailer = new CapturingMailer();
+    const roster = createRoster({ store, identity, mailer, clock: new ManualClock('2026-11-23T09:00:00Z') });
+    loseNext = true;
+    const opened = (await roster.createWorkspace({ name: 'Acme', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } }))._unsafeUnwrap();
+    const ana = { workspaceId: opened.state.workspace.id, agentId: opened.state.owner.id };
+    expect([...identity.logins.values()].map((l) => l.email)).toEqual(['ana@acme.com']);
+    (await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrap();
+    loseNext = true;
+    const accepted = (await roster.acceptInvitation({ token: mailer.lastTokenFor('bob@acme.com')!, name: 'Bob', password: PASSWORD }))._unsafeUnwrap();
+    expect((await store.loadAgent(ana.workspaceId, accepted.state.agent.id))?.value.email).toBe('bob@acme.com');
+    expect([...identity.logins.values()].map((l) => l.email)).toEqual(['ana@acme.com', 'bob@acme.com']);
+  });
+
+  it('loses a login that createLogin made before failing (a timeout), so a retry starts clean', async () => {
+    class TimingOutIdentity extends MemoryIdentity {
+      timeOut = false;
+      override async createLogin(login: Parameters<MemoryIdentity['createLogin']>[0]) {
+        await super.createLogin(login);
+        if (this.timeOut) throw new Error('identity provider timed out');
+      }
+    }
+    const identity = new TimingOutIdentity();
+    const { roster, invite, tokenFor, snapshot } = await aShop({ identity });
+    await invite('bob@acme.com');
+    const before = await snapshot();
+    identity.timeOut = true;
+    const accept = () => roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: PASSWORD });
+    await failure(accept(), 'IdentityUnavailable');
+    expect([...identity.logins.values()].map((l) => l.email)).toEqual(['ana@acme.com']);
+    expect(await snapshot()).toEqual(before);
+    identity.timeOut = false;
+    (await accept())._unsafeUnwrap();
+    expect([...identity.logins.values()].map((l) => l.email)).toEqual(['ana@acme.com', 'bob@acme.com']);
+  });
+});
+
+describe('a store method written as a plain function that throws', () => {
+  it('fails a use case like a rejection would, never rejecting its ResultAsync, before or after a commit', async () => {
+    const inner = new MemoryRosterStore();
+    const throwing = new Set<string>();
+    const session = (real: RosterSession) =>
+      new Proxy(real, {
+        get(target, name) {
+          const original = Reflect.get(target, name, target) as (...a: unknown[]) => unknown;
+          if (typeof original !== 'function') return original;
+          return (...args: unknown[]) => {
+            const answer = original.apply(target, args);
+            if (throwing.has(`session.${String(name)}`)) throw new Error(`sync throw from session.${String(name)}`);
+            return answer;
+          };
+        },
+      });
+    const store = new Proxy(inner, {
+      get(target, name) {
+        const original = Reflect.get(target, name, target) as (...a: unknown[]) => unknown;
+        if (typeof original !== 'function') return original;
+        if (name === 'begin') return async () => session((await original.apply(target, [])) as RosterSession);
+        return (...args: unknown[]) => {
+          if (throwing.has(String(name))) throw new Error(`sync throw from ${String(name)}`);
+          return original.apply(target, args);
+        };
+      },
+    }) as RosterStore;
+    const { roster, ana, workspaceId } = await aShop({ store, plan: 'free' });
+    throwing.add('versionsCurrent').add('session.versionsCurrent');
+    // Refused on reads it then asks about: the refusal stands.
+    await failure(roster.inviteAgent(ana, { email: 'bob@acme.com' }), 'SeatLimitReached');
+    throwing.clear();
+    throwing.add('session.end');
+    await failure(roster.inviteAgent(ana, { email: 'bob@acme.com' }), 'SeatLimitReached');
+    // Committed, then the session fails to let go: still a success.
+    (await roster.createDepartment(ana, { name: 'Sales' }))._unsafeUnwrap();
+    expect((await store.listDepartments(workspaceId)).map((d) => d.department.name)).toEqual(['Sales']);
   });
 });
 

@@ -930,4 +930,23 @@ describe('deleting a department', () => {
     expect([...(await openOf(null, dee))].sort()).toEqual(['conv_4', 'conv_5', 'conv_6']);
     expect(everywhere.queue).toEqual([]);
   });
+
+  it('never hands what one leaving member held to another leaving in the same commit', async () => {
+    // Found by a race review: each member's change was served on its own, so Bob's requeued
+    // conversation went to Cy, whose change (out of every department) came next.
+    const { department, join, online, route, roster, ana, store, workspaceId, queueOf } = await aShop();
+    const sales = await department('Sales');
+    const bob = await join('Bob', [sales]);
+    const cy = await join('Cy', [sales]);
+    for (const who of [bob, cy]) await online(who);
+    for (const c of ['conv_1', 'conv_2']) await route(null, c);
+    const before = (await store.events(workspaceId)).length;
+    const deleted = (await roster.deleteDepartment(ana, { departmentId: sales }))._unsafeUnwrap();
+    const committed = (await store.events(workspaceId)).slice(before);
+    expect(committed.filter((e) => e.type === 'ConversationAssigned')).toEqual([]);
+    expect(deleted.events).toEqual(committed);
+    const everywhere = await queueOf(null);
+    expect(membersOf(everywhere)).toEqual([]);
+    expect(everywhere.queue).toEqual(['conv_1', 'conv_2']);
+  });
 });

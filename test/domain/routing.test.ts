@@ -35,6 +35,7 @@ import {
   routingEvent,
   routingFactsOf,
   syncAgent,
+  syncAgents,
   transferConversation,
   type ConfigureRoutingInput,
   type RouteOutcome,
@@ -411,6 +412,23 @@ describe('closing a queue whose department is deleted', () => {
 });
 
 describe('when an agent changes', () => {
+  it('takes several agents at once and serves the queue once, after all of them: nobody leaving is handed what another left', () => {
+    const q = aQueue({ departmentId: null });
+    q.online(A, B, C);
+    q.routeMany(3); // A, B, C
+    // A and B leave the workspace-wide queue in one change: what A held must not go to B.
+    const d = syncAgents(q.state, [{ agentId: A, deleted: true }, { agentId: B, active: true, online: true, departmentIds: [] }], ctx)._unsafeUnwrap();
+    const assigned = d.events.flatMap((e) => (e.type === 'ConversationAssigned' ? [[e.data.conversationId, e.data.agentId]] : []));
+    expect(assigned).toEqual([['conv_1', C], ['conv_2', C]]);
+    expect(checkRoutingState(d.state)).toEqual([]);
+    // One agent: exactly syncAgent.
+    const one = { agentId: C, active: false, online: false, departmentIds: [sales] };
+    expect(syncAgents(q.state, [one], ctx)._unsafeUnwrap()).toEqual(syncAgent(q.state, one, ctx)._unsafeUnwrap());
+    // A refused input refuses the call, naming its place; nothing to change changes nothing.
+    expect(syncAgents(q.state, [one, { ...one, agentId: 'bob' }], ctx)._unsafeUnwrapErr().issues.map((i) => i.path)).toEqual(['1.agentId']);
+    expect(syncAgents(q.state, [], ctx)._unsafeUnwrap()).toEqual({ state: q.state, events: [] });
+  });
+
   it('lets an away agent keep its conversations but gives it no new ones', () => {
     const q = aQueue();
     q.online(A, B);

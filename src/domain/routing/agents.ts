@@ -1,6 +1,8 @@
-import { ok, type Result } from 'neverthrow';
+import type { Result } from 'neverthrow';
+import * as z from 'zod';
 import type { Agent } from '../agent';
 import { parseInput } from '../command';
+import { pure } from '../pure';
 import type { ValidationFailed } from '../errors';
 import type { ConversationId } from '../ids';
 import { Decider, type RoutingContext, type RoutingDecision } from './decider';
@@ -34,16 +36,42 @@ export type SyncAgentError = ValidationFailed;
  * @example syncAgent(sales, { agentId: 'agt_bob', deleted: true }, { now })
  */
 export function syncAgent(state: RoutingState, input: SyncAgentInput, context: RoutingContext): Result<RoutingDecision, SyncAgentError> {
-  return parseInput(syncAgentSchema, input).andThen((i) => {
+  return parseInput(syncAgentSchema, input).map((i) => synced(state, [i], context));
+}
+
+/**
+ * {@link syncAgent} for several agents of one queue at once, in order: every change is applied
+ * before the queue is served, once, at the end. Use it when one roster change concerns several
+ * agents (a department deleted takes all its members out): one `syncAgent` after another would
+ * serve the queue between them, and could hand a requeued conversation to an agent whose own
+ * change, leaving the queue too, is next in line. A refused input refuses the whole call, with
+ * its index in the path (`1.agentId`), and changes nothing.
+ *
+ * @example syncAgents(everyone, [{ agentId: 'agt_bob', deleted: true }, routingFactsOf(cy)], { now })
+ */
+export function syncAgents(
+  state: RoutingState,
+  inputs: readonly SyncAgentInput[],
+  context: RoutingContext,
+): Result<RoutingDecision, SyncAgentError> {
+  return parseInput(syncAgentsSchema, inputs).map((all) => synced(state, all, context));
+}
+
+// As many agents as the largest plan has seats.
+const syncAgentsSchema = /* @__PURE__ */ pure(() => z.array(syncAgentSchema).max(1_000_000));
+
+function synced(state: RoutingState, changes: readonly z.output<typeof syncAgentSchema>[], context: RoutingContext): RoutingDecision {
+  let decider: Decider | undefined;
+  for (const i of changes) {
     const deleted = i.deleted === true;
     const member = !deleted && isQueueMember(state.departmentId, i.departmentIds ?? []);
     const active = !deleted && i.active === true;
     const online = !deleted && i.online === true;
-    const previous = memberOf(state, i.agentId);
+    const previous = decider ? decider.draft.member(i.agentId) : memberOf(state, i.agentId);
     const unchanged = previous ? member && previous.active === active && previous.online === online : !member;
-    if (unchanged) return ok({ state, events: [] });
+    if (unchanged) continue;
 
-    const decider = new Decider(state, context);
+    decider ??= new Decider(state, context);
     const reason: ConversationRequeued['data']['reason'] | null = deleted
       ? 'agent-deleted'
       : !member
@@ -60,8 +88,8 @@ export function syncAgent(state: RoutingState, input: SyncAgentInput, context: R
       lastAssignedSeq = Math.max(lastAssignedSeq, decider.index.minRotationPlace() ?? lastAssignedSeq);
     }
     decider.emit('RoutingAgentSynced', { departmentId: state.departmentId, agentId: i.agentId, active, online, member, lastAssignedSeq });
-    return ok(decider.finish());
-  });
+  }
+  return decider ? decider.finish() : { state, events: [] };
 }
 
 function inArrivalOrder(state: RoutingState, member: RoutingMember): readonly ConversationId[] {

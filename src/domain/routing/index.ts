@@ -6,7 +6,7 @@
  * - {@link routeConversation} assigns a new conversation or queues it, saying why it waits;
  * - {@link closeConversation} and {@link transferConversation} move it afterwards; {@link closeQueue}
  *   closes everything a queue holds when its department is deleted;
- * - {@link syncAgent} feeds roster changes in (activate, deactivate, availability, departments,
+ * - {@link syncAgent} (and {@link syncAgents}, several at once) feeds roster changes in (activate, deactivate, availability, departments,
  *   delete), requeuing or draining as the rules say;
  * - {@link configureRouting} picks round-robin or least-busy and sets capacities;
  * - {@link evolveRouting} / {@link replayRouting} rebuild state from events;
@@ -23,6 +23,6 @@ export type { RoutingDecision, RoutingContext } from './decider';
 export * from './schemas';
 export * from './conversations';
 export * from './agents';
-export * from './configure';
+export { configureRouting, type ConfigureRoutingError } from './configure';
 export * from './board';
 export * from './check';
