@@ -46,10 +46,12 @@ export function authorizeMember(actor: Actor, capability: MemberCapability, work
 
 /**
  * Whether a change of `agentId`'s email by `actor` is one only the owner may make: the owner's
- * own email, changed by anyone else (an admin who could would take the owner's login through
- * their own mailbox). `editAgent` refuses it; the roster asks before any port, so the two agree.
+ * own email, changed by any other member, admin or not (an admin who could would take the
+ * owner's login through their own mailbox). `editAgent` refuses it as `'not-owner'` whatever the
+ * actor's role; the roster asks before any port, so the two agree. An actor of another workspace
+ * is no member: its refusal is `'not-a-member'`.
  */
 export function ownersEmailByAnother(actor: Actor, agentId: string, workspace: OwnedBy): boolean {
-  return agentId === workspace.ownerId && actor.id !== agentId;
+  return agentId === workspace.ownerId && actor.id !== agentId && actor.workspaceId === workspace.id;
 }
 

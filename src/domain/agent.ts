@@ -169,9 +169,9 @@ export type EditAgentError = ValidationFailed | PermissionDenied | AgentNotFound
 
 /**
  * Edits an agent's name, email or description. Admins edit anyone; every agent edits itself;
- * only the owner changes the owner's email (`PermissionDenied`, reason `'not-owner'`, for an
- * admin who tries). A new email obeys the same uniqueness rules as an invitation, so the caller
- * says who holds it.
+ * only the owner changes the owner's email (`PermissionDenied`, reason `'not-owner'`, for any
+ * other member who tries, admin or not). A new email obeys the same uniqueness rules as an
+ * invitation, so the caller says who holds it.
  *
  * @example editAgent({ workspace, actor: ana, agent: bob }, { agentId: bob.id, name: 'Bob B.' }, { now, emailStatus: 'available' })
  */
@@ -185,21 +185,22 @@ export function editAgent(
   const parsed = parseInput(editAgentSchema, input);
   if (parsed.isErr()) return err(parsed.error);
   const i = parsed.value;
-  const { workspace, actor } = state;
+  const { workspace, actor, agent } = state;
+  // The owner's email is the owner's login: an admin who could change it could reset the owner's
+  // password through their own mailbox, and ownership changes hands only by transferOwnership.
+  // No member but the owner changes it, whatever their role, so that is the refusal any other
+  // member hears, before the role check (an agent told "an admin may" would be told wrong).
+  // Decided before the holder is read, so it tells nothing about the email.
+  if (i.email !== undefined && i.email !== agent?.email && ownersEmailByAnother(actor, i.agentId, workspace)) {
+    return denied(actor, 'manageAgents', 'not-owner', "only the owner can change the owner's email address.");
+  }
   const allowed = authorizeOnAgent(actor, i.agentId, workspace);
   if (allowed.isErr()) return err(allowed.error);
-  const agent = state.agent;
   if (!isAgentOf(workspace, agent, i.agentId)) return err(fail.agentNotFound(i.agentId));
   // The fields given that differ from the agent's, in PROFILE's order (the event's data follows it).
   const changes: Profile = {};
   for (const key of PROFILE) if (i[key] !== undefined && i[key] !== agent[key]) (changes as Record<string, unknown>)[key] = i[key];
   if (changes.email !== undefined) {
-    // The owner's email is the owner's login: an admin who could change it could reset the
-    // owner's password through their own mailbox, and ownership changes hands only by
-    // transferOwnership. Decided before the holder is read, so it tells nothing about the email.
-    if (ownersEmailByAnother(actor, agent.id, workspace)) {
-      return denied(actor, 'manageAgents', 'not-owner', "only the owner can change the owner's email address.");
-    }
     const taken = refuseTakenEmail(changes.email, context.emailStatus);
     if (taken.isErr()) return err(taken.error);
   }

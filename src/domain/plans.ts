@@ -8,18 +8,42 @@ export type Limit = number | null;
 export type Plan = Readonly<{ id: string; seats: Limit; departments: Limit }>;
 
 // A plan needs a seat for its owner (under the default seat policy; an inactive owner takes none
-// when inactive agents are not counted); a plan may allow no departments.
-const seatLimitSchema = /* @__PURE__ */ pure(() => z.union([z.number().int().min(1).max(1_000_000), z.null()]));
-const departmentLimitSchema = /* @__PURE__ */ pure(() => z.union([z.number().int().min(0).max(1_000_000), z.null()]));
+// when inactive agents are not counted); a plan may allow no departments. The union's message
+// names both choices where zod's own would be "Invalid input" (`'3'`, `3.5`: no branch takes them).
+const LIMIT_MESSAGE = 'must be a whole number, or null for no limit';
+const seatLimitSchema = /* @__PURE__ */ pure(() => z.union([z.number().int().min(1).max(1_000_000), z.null()], LIMIT_MESSAGE));
+const departmentLimitSchema = /* @__PURE__ */ pure(() => z.union([z.number().int().min(0).max(1_000_000), z.null()], LIMIT_MESSAGE));
 const planIdSchema = /* @__PURE__ */ z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be a plan id like "team-12"');
 const inlinePlanSchema = /* @__PURE__ */ z.strictObject({ id: planIdSchema, seats: seatLimitSchema, departments: departmentLimitSchema });
 
 /**
- * A plan given inline (a host's custom plan) or by the id of a catalog plan.
+ * zod refuses an input that no branch of a union takes with one issue, "Invalid input", at the
+ * union's own path whenever every branch failed in a way that stops it: `{ id: 'custom', seats:
+ * '3', … }` would be refused at `plan`, though it is plainly an inline plan with a bad seat count.
+ * This puts in that issue's place the inline plan branch's issues when any of them is inside the
+ * value (`seats`), that is when the input was an object, the inline plan's kind. A plan id's
+ * issues never are; a value of neither kind (`5`, `null`) keeps the one issue.
+ *
+ * It runs as a refinement's `when`, the one hook zod calls on a union after its own issue (a
+ * check or refinement is skipped once an issue stops the parse); `false` leaves the refinement
+ * itself unrun.
+ */
+function reportMeantBranch(payload: z.core.ParsePayload): false {
+  const [issue] = payload.issues;
+  const inline = issue?.code === 'invalid_union' ? issue.errors[1] : undefined;
+  if (inline?.some((i) => i.path.length)) payload.issues = inline as z.core.$ZodRawIssue[];
+  return false;
+}
+
+/**
+ * A plan given inline (a host's custom plan) or by the id of a catalog plan. A bad inline plan is
+ * refused at its field (`plan.seats`), a value of neither kind at `plan`.
  *
  * @example planSchema.parse('pro'); planSchema.parse({ id: 'team-12', seats: 12, departments: 3 })
  */
-export const planSchema = /* @__PURE__ */ z.union([planIdSchema, inlinePlanSchema]);
+export const planSchema = /* @__PURE__ */ pure(() =>
+  z.union([planIdSchema, inlinePlanSchema]).refine(() => true, { when: reportMeantBranch }),
+);
 
 /** Plans by id. */
 export type PlanCatalog = Readonly<Record<string, Plan>>;

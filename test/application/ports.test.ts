@@ -591,6 +591,29 @@ describe('a host port answering outside its contract, or asked too early', () =>
     expect(moved.state.agent.email).toBe('ana@new.example');
   });
 
+  it("refuses an agent changing the owner's email as not-owner, as it refuses an admin, without asking any port", async () => {
+    const asked: string[] = [];
+    const limiter = new FakeRateLimiter();
+    const { roster, ana, join, snapshot } = await aShop({
+      rateLimiter: limiter,
+      accounts: { isStandaloneAccount: async (email) => asked.push(email) < 0 },
+    });
+    const bob = await join('Bob');
+    limiter.requests.length = 0;
+    asked.length = 0;
+    const before = await snapshot();
+    expect(await failure(roster.editAgent(bob, { agentId: ana.agentId, email: 'bob+owner@evil.example' }), 'PermissionDenied')).toMatchObject({
+      capability: 'manageAgents',
+      reason: 'not-owner',
+      actorId: bob.agentId,
+      message: "Not allowed to manageAgents: only the owner can change the owner's email address.",
+    });
+    // Her name is an admin's to edit, so an agent's refusal there is its role's.
+    expect(await failure(roster.editAgent(bob, { agentId: ana.agentId, name: 'Not Ana' }), 'PermissionDenied')).toMatchObject({ reason: 'role' });
+    expect(await snapshot()).toEqual(before);
+    expect([limiter.requests, asked]).toEqual([[], []]);
+  });
+
   it("does not ask the account directory about an email for a profile the actor may not edit", async () => {
     let down = false;
     const asked: string[] = [];
@@ -604,9 +627,12 @@ describe('a host port answering outside its contract, or asked too early', () =>
       },
     });
     const bob = await join('Bob');
+    const cy = await join('Cy');
     asked.length = 0;
     down = true;
-    expect(await failure(roster.editAgent(bob, { agentId: ana.agentId, email: 'probe@elsewhere.com' }), 'PermissionDenied')).toMatchObject({ reason: 'role' });
+    expect(await failure(roster.editAgent(bob, { agentId: cy.agentId, email: 'probe@elsewhere.com' }), 'PermissionDenied')).toMatchObject({ reason: 'role' });
+    // The owner's email is nobody's but the owner's to change, whatever the role.
+    expect(await failure(roster.editAgent(bob, { agentId: ana.agentId, email: 'probe@elsewhere.com' }), 'PermissionDenied')).toMatchObject({ reason: 'not-owner' });
     expect(asked).toEqual([]);
     down = false;
     (await roster.editAgent(bob, { agentId: bob.agentId, email: 'robert@acme.com' }))._unsafeUnwrap();

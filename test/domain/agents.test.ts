@@ -93,6 +93,30 @@ describe('editing an agent', () => {
     }
   });
 
+  it("refuses an agent changing the owner's email as not-owner, not as a matter of role: no admin may either", () => {
+    given(team().events)
+      .when((s) => editAgent(on(s, 'Bob', 'Ana'), { agentId: 'agt_ana', email: 'bob+owner@evil.example' }, { now: T0, emailStatus: 'available' }))
+      .thenFails('PermissionDenied', {
+        capability: 'manageAgents',
+        reason: 'not-owner',
+        actorId: bob,
+        message: "Not allowed to manageAgents: only the owner can change the owner's email address.",
+      });
+    // Without a change of the owner's email, an agent's refusal is its role's, which an admin has.
+    for (const input of [{ name: 'Ana?' }, { name: 'Ana?', email: 'ana@shop.com' }]) {
+      given(team().events)
+        .when((s) => editAgent(on(s, 'Bob', 'Ana'), { agentId: 'agt_ana', ...input }, { now: T0, emailStatus: 'available' }))
+        .thenFails('PermissionDenied', { reason: 'role', message: "Not allowed to manageAgents: the agent's role does not include it; an admin may." });
+    }
+  });
+
+  it("refuses an admin of another workspace naming the owner's email as not a member", () => {
+    const stranger = deepFreeze(rosterView(rosterOf({ workspaceId: 'ws_other', owner: { name: 'Olga' } }).state).owner);
+    given(team().events)
+      .when((s) => editAgent({ ...on(s, 'Ana', 'Ana'), actor: stranger }, { agentId: 'agt_ana', email: 'olga@evil.example' }, { now: T0, emailStatus: 'available' }))
+      .thenFails('PermissionDenied', { reason: 'not-a-member' });
+  });
+
   it("still lets an admin edit the owner's name and description, and the owner's unchanged email", () => {
     given(team().events)
       .when((s) => editAgent(on(s, 'Cy', 'Ana'), { agentId: 'agt_ana', name: 'Ana A.', email: 'ANA@shop.com' }, { now: T0, emailStatus: 'agent' }))

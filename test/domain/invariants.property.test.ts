@@ -139,8 +139,16 @@ function expectErrorDetailsToMatchTheModel(r: StepReport, error: DomainError): v
     case 'PermissionDenied': {
       const workspaceId = r.slot === null ? undefined : r.before[r.slot]?.workspace?.id;
       const ownerId = r.slot === null ? undefined : r.before[r.slot]?.workspace?.ownerId;
-      // An admin may edit the owner, but only the owner changes the owner's email.
-      const ownersEmail = r.step.kind === 'editAgent' && r.actor?.role === 'admin' && r.named[0] === ownerId && r.actor?.id !== ownerId;
+      // An admin may edit the owner, but only the owner changes the owner's email: a denied admin
+      // named the owner with a new email, and so did an agent whose email differs from the owner's
+      // (anyone else is refused as not-owner, whatever the role).
+      const ownersMailbox = r.slot === null || ownerId === undefined ? undefined : r.before[r.slot]?.agents[ownerId]?.email;
+      const newMailbox = r.step.kind === 'editAgent' ? r.step.email?.mailbox : undefined;
+      const ownersEmail =
+        r.step.kind === 'editAgent' &&
+        r.named[0] === ownerId &&
+        r.actor?.id !== ownerId &&
+        (r.actor?.role === 'admin' || (newMailbox != null && newMailbox !== ownersMailbox));
       const reason = r.actor?.workspaceId !== workspaceId ? 'not-a-member' : r.step.kind === 'transferOwnership' || ownersEmail ? 'not-owner' : 'role';
       // Acting on oneself (own profile, own availability) needs only `manageOwnProfile`.
       const onSelf = (r.step.kind === 'editAgent' || r.step.kind === 'setAvailability') && r.named[0] === r.actor?.id;

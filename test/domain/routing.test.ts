@@ -679,6 +679,15 @@ describe('bad input and refusals', () => {
     expect(configureRouting(state, { capacities: inherited }, ctx)._unsafeUnwrap().state.config.capacities).toEqual({ agt_a: 3 });
   });
 
+  it.each(['bob', '', 'Queue', 'agt_', 5, null])('refuses a transfer to %j naming both choices, an agent id or "queue"', (to) => {
+    const error = transferConversation(state, { conversationId: 'conv_1', to } as never, ctx)._unsafeUnwrapErr();
+    expect(error).toEqual({
+      type: 'ValidationFailed',
+      issues: [{ path: 'to', message: 'must be an agent id like "agt_…" or "queue"' }],
+      message: 'Invalid input: to.',
+    });
+  });
+
   it('names the bad field', () => {
     const error = syncAgent(state, { agentId: B, active: false, online: true, departmentIds: [] }, ctx)._unsafeUnwrapErr();
     expect(error).toMatchObject({ type: 'ValidationFailed', issues: [{ path: 'online', message: 'an inactive agent is never online' }] });

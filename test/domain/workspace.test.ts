@@ -352,6 +352,35 @@ describe('changing plan', () => {
     expect(error.issues.every((i) => i.path.startsWith('plan'))).toBe(true);
   });
 
+  // zod would answer each of these with one "Invalid input" at `plan`: the union of a plan id and
+  // an inline plan cannot tell which was meant when both fail on a type.
+  const LIMIT = 'must be a whole number, or null for no limit';
+  it.each([
+    ['a seat count given as text', { id: 'custom', seats: '3', departments: 2 }, [{ path: 'plan.seats', message: LIMIT }]],
+    ['a fractional seat count', { id: 'custom', seats: 3.5, departments: 2 }, [{ path: 'plan.seats', message: LIMIT }]],
+    ['no seat', { id: 'custom', seats: 0, departments: 2 }, [{ path: 'plan.seats', message: 'Too small: expected number to be >=1' }]],
+    ['a department limit given as a boolean', { id: 'custom', seats: 3, departments: true }, [{ path: 'plan.departments', message: LIMIT }]],
+    ['a missing department limit', { id: 'custom', seats: 3 }, [{ path: 'plan.departments', message: LIMIT }]],
+    ['a missing id', { seats: 3, departments: 2 }, [{ path: 'plan.id', message: 'Invalid input: expected string, received undefined' }]],
+    ['a malformed id beside a seat count given as text', { id: 'Custom!', seats: '3', departments: 2 }, [
+      { path: 'plan.id', message: 'must be a plan id like "team-12"' },
+      { path: 'plan.seats', message: LIMIT },
+    ]],
+  ])('refuses an inline plan with %s at the field that is wrong, saying why', (_, plan, issues) => {
+    const error = given(rosterOf().events)
+      .when((s) => changePlan(actingAs(s), { plan } as never, { now: T0 }))
+      .thenFails('ValidationFailed');
+    expect(error.issues).toEqual(issues);
+    expect(open({ name: 'Shop', plan, owner: { email: 'ana@shop.com', name: 'Ana' } } as never)._unsafeUnwrapErr()).toMatchObject({ issues });
+  });
+
+  it.each([[5], [null], [true], [[]], [['pro']]])('refuses a plan that is neither an id nor an inline plan (%j) at `plan`', (plan) => {
+    const error = given(rosterOf().events)
+      .when((s) => changePlan(actingAs(s), { plan } as never, { now: T0 }))
+      .thenFails('ValidationFailed');
+    expect(error.issues.map((i) => i.path)).toEqual(['plan']);
+  });
+
   it('refuses a plan without a single seat as malformed, not as a downgrade below usage', () => {
     const error = given(rosterOf().events)
       .when((s) => changePlan(actingAs(s), { plan: { id: 'none', seats: 0, departments: 5 } }, { now: T0 }))
