@@ -3,10 +3,12 @@
  * one instant (an import), so that only the id orders them, beside two others like it. The whole
  * team comes in its listing's order straight from an index (migration 0008), where the index in
  * the database's collation left the planner to sort every document; the first page of the team
- * reads its own rows, where the ties made it read the whole team.
+ * reads its own rows, where the ties made it read the whole team; and one department's listing
+ * starts from agent_departments and looks its agents up by id, where the planner hashed every
+ * agent of the table to find a department holding a third of them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent, WorkspaceId } from 'agent-roster';
+import type { Agent, DepartmentId, WorkspaceId } from 'agent-roster';
 import { migrate, PostgresRosterStore, type SqlPool } from 'agent-roster/postgres';
 import { aDepartment, aWorkspace, anAgent, T0 } from '../../src/testing/mothers';
 import { freshDatabase, type FreshDatabase } from '../support/postgres';
@@ -101,5 +103,17 @@ describe("the availability board's reads on PostgreSQL", () => {
     const page = await store.listAgents(WS, {}, { limit: 20 });
     expect(page.map((a) => a.id)).toEqual([...agents].sort(codePoints).slice(0, 20).map((a) => a.id));
     expect(rowsRead(await lastPlan())).toBeLessThanOrEqual(20);
+  });
+
+  it("reads one department's agents by id from agent_departments, never the rest of the team", async () => {
+    const sales = departments[1]!.id as DepartmentId;
+    const members = agents.filter((a) => a.departmentIds.includes(sales)).sort(codePoints);
+    expect((await store.listAgents(WS, { departmentId: sales })).map((a) => a.id)).toEqual(members.map((a) => a.id));
+    const plan = await lastPlan();
+    // Each member's row through the primary key, once: no scan of the team, no sort of documents.
+    const ofAgents = nodes(plan).filter((n) => n['Relation Name'] === 'agents');
+    expect(ofAgents.map((n) => [n['Node Type'], n['Index Name']])).toEqual([['Index Scan', 'agents_pkey']]);
+    expect(rowsRead(plan)).toBe(2 * members.length);
+    expect(sortsOfAgents(plan)).toEqual([]);
   });
 });
