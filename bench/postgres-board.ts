@@ -1,8 +1,8 @@
 /**
  * The availability board on PostgreSQL at 2,000 and 20,000 agents in one workspace of 10
  * departments (beside a few small workspaces): the whole board, one department's board, and the
- * store reads they make (`listAgents` of the whole team, `listDepartments`, a department's
- * `listAgents`), each timed (median of BOARD_RUNS) and its statement run under EXPLAIN (ANALYZE,
+ * store reads they make (`listAgents` of the whole team, `loadAllDepartments` and
+ * `listDepartments`, a department's `listAgents`), each timed (median of BOARD_RUNS) and its statement run under EXPLAIN (ANALYZE,
  * BUFFERS): the rows its scans read, the buffers it touched, the indexes it walked, whether it
  * sorted (and on disk), and its time in the server alone (median of BOARD_RUNS executions).
  * Then the write every index pays: invite + accept through the roster, one at a time. Not part
@@ -155,7 +155,7 @@ for (const size of SIZES) {
   console.log(line('one department board', await measure(async () => (await roster.availabilityBoard(owner, { departmentId: one }))._unsafeUnwrap(), (t) => t.includes('agent_departments'))));
   console.log(line('store.listAgents(ws)', await measure(() => store.listAgents(ws))));
   console.log(line('store.listDepartments(ws)', await measure(() => store.listDepartments(ws))));
-  console.log(line('store.loadDepartments(ws, all)', await measure(() => store.loadDepartments(ws, departments.map((d) => d.id as DepartmentId)))));
+  console.log(line('store.loadAllDepartments(ws)', await measure(() => store.loadAllDepartments(ws))));
   console.log(line('store.listAgents(ws, { departmentId })', await measure(() => store.listAgents(ws, { departmentId: one }))));
 
   if (size !== SIZES.at(-1) || WRITES === 0) continue;

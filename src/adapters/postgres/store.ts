@@ -359,6 +359,12 @@ export class PostgresRosterStore implements RosterStore {
     return rows.map((r) => ({ department: r.data as Department, members: Number(r.members), pendingInvitations: Number(r.pending) }));
   }
 
+  async loadAllDepartments(workspaceId: WorkspaceId): Promise<readonly Department[]> {
+    // listDepartments' order, without its counts (which read every membership of the workspace).
+    const rows = await this.#rows<DocumentRow>(`SELECT data FROM departments WHERE workspace_id = $1 ORDER BY name_key COLLATE "C", ${BY_ID}`, [workspaceId]);
+    return rows.map((r) => r.data as Department);
+  }
+
   async events(workspaceId: WorkspaceId): Promise<readonly WorkspaceEvent[]> {
     const rows = await this.#rows<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE workspace_id = $1 ORDER BY position`, [workspaceId]);
     return rows.map(eventOf);
