@@ -1292,7 +1292,12 @@ function buildRoster(options: RosterOptions) {
         // the queues once it knows the departments.
         const [agents, departments, queues] = await Promise.all([
           store.listAgents(id, one && { departmentId: one }),
-          one ? store.loadDepartments(id, [one]).then((rows) => rows.map((r) => r.value)) : store.listDepartments(id).then((ds) => ds.map((d) => d.department)),
+          // The whole board needs no counts: a store that can, lists the departments without them.
+          one
+            ? store.loadDepartments(id, [one]).then((rows) => rows.map((r) => r.value))
+            : store.loadAllDepartments
+              ? store.loadAllDepartments(id)
+              : store.listDepartments(id).then((ds) => ds.map((d) => d.department)),
           one && store.loadRoutingStates(id, [one]),
         ]);
         if (one && !departments[0]) return null;

@@ -293,6 +293,15 @@ export interface RosterStore {
    * @example const departments = await store.listDepartments(workspaceId, new Date());
    */
   listDepartments(workspaceId: WorkspaceId, now?: Date): Promise<readonly DepartmentSummary[]>;
+  /**
+   * Optional: every department of the workspace in {@link listDepartments}' order, without
+   * counting anyone: the whole availability board needs the departments alone, and counting
+   * members reads every membership of the workspace. A store without it (one written before it)
+   * is asked for {@link listDepartments}, and the roster drops the counts.
+   *
+   * @example const departments = await store.loadAllDepartments?.(workspaceId); // [] when none
+   */
+  loadAllDepartments?(workspaceId: WorkspaceId): Promise<readonly Department[]>;
   /** The workspace's events in commit order. */
   events(workspaceId: WorkspaceId): Promise<readonly WorkspaceEvent[]>;
   /**

@@ -423,6 +423,7 @@ export function describeStoreContract(
         expect(await store.loadDepartments(WS_A, [sales.id]), gone('loadDepartments')).toEqual([]);
         expect(idsOf(await store.listAgents(WS_A)), gone('listAgents')).toEqual([ana.id]);
         expect(await store.listDepartments(WS_A), gone('listDepartments')).toEqual([]);
+        if (store.loadAllDepartments) expect(await store.loadAllDepartments(WS_A), gone('loadAllDepartments')).toEqual([]);
         expect(await store.emailHolder(WS_A, bob.email), gone('emailHolder of the removed agent\'s email')).toBeNull();
         expect(await store.departmentNameTaken(WS_A, sales.nameKey), gone('departmentNameTaken of the removed department\'s name')).toBe(false);
       });
@@ -576,6 +577,9 @@ export function describeStoreContract(
         expect(idsOf(await store.listAgents(WS_B)), `listAgents(${WS_B}) must list the agents of ${WS_B} only`).toEqual([zed.id]);
         expect(idsOf(await store.listInvitations(WS_B)), `listInvitations(${WS_B}) must list the invitations of ${WS_B} only`).toEqual([yvesInvited.id]);
         expect((await store.listDepartments(WS_B)).map((d) => d.department.id), `listDepartments(${WS_B}) must list the departments of ${WS_B} only`).toEqual([support.id]);
+        if (store.loadAllDepartments) {
+          expect((await store.loadAllDepartments(WS_B)).map((d) => d.id), `loadAllDepartments(${WS_B}) must list the departments of ${WS_B} only`).toEqual([support.id]);
+        }
         expect(await store.loadAgent(WS_A, bob.id), `loadAgent(${WS_A}, ${bob.id}): an agent is found in its own workspace`).toEqual({ value: bob, version: 1 });
       });
 
@@ -800,6 +804,8 @@ export function describeStoreContract(
         const keys = departments.map((d) => d.nameKey).sort(byCodePoints);
         expect(keys.slice(-5)).toEqual(['\uE000 private', 'ｚ fullwidth', '\uFFFD odd', '𝔸 math', '😀 vip']); // not as < sorts them
         expect((await store.listDepartments(WS_A)).map((s) => s.department.nameKey)).toEqual(keys);
+        // Without counts, in the same order (when the store has it): the whole board reads it.
+        if (store.loadAllDepartments) expect((await store.loadAllDepartments(WS_A)).map((d) => d.nameKey)).toEqual(keys);
       });
 
       it('lists departments with their member and pending-invitation counts', async () => {
@@ -1213,6 +1219,12 @@ export function describeStoreContract(
         listInvitationsView({ status: 'pending' }, { after: { sentAt: everyoneBefore, id: cy.id }, limit: 10 }),
         listDepartmentsView(),
         listDepartmentsView(at(48)),
+        {
+          method: 'loadAllDepartments',
+          call: show('loadAllDepartments', WS_A),
+          read: async (s) => sortedById((await s.loadAllDepartments!(WS_A)).map((d) => [d.id, d.nameKey, d.name] as const)),
+          expected: (w) => sortedById(w.departments.map(([d]) => [d.id, d.nameKey, d.name] as const)),
+        },
         { method: 'events', call: show('events', WS_A), read: (s) => s.events(WS_A), expected: (w) => w.events },
         {
           method: 'eventsAfter',
@@ -1268,7 +1280,7 @@ export function describeStoreContract(
         }
       };
       const onTheStore = async () => ({ reads: store, done: async () => {} });
-      const optional = new Set(['versionsCurrent', 'eventsAfter', 'countLapsedInvitations']);
+      const optional = new Set(['versionsCurrent', 'eventsAfter', 'countLapsedInvitations', 'loadAllDepartments']);
 
       for (const method of [...new Set(views.map((v) => v.method))]) {
         const when = optional.has(method) ? ' (when the store has it)' : '';

@@ -10,7 +10,7 @@
  * queue's department) holds an open conversation.
  */
 import type { Result } from 'neverthrow';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   CapturingMailer,
   checkHistory,
@@ -843,6 +843,17 @@ describe('the availability board', () => {
     });
     expect(board.everyone.online).toHaveLength(3);
     expect(board.everyone.away).toHaveLength(2);
+  });
+
+  it('whole: reads the departments without counting their members, and answers the same from a store that can only count them', async () => {
+    const { roster, ana, store } = await aBusyShop();
+    const counted = vi.spyOn(store, 'listDepartments');
+    const board = (await roster.availabilityBoard(ana))._unsafeUnwrap();
+    expect(counted).not.toHaveBeenCalled();
+    // A store written before loadAllDepartments: the roster asks listDepartments and drops the counts.
+    Object.defineProperty(store, 'loadAllDepartments', { value: undefined });
+    expect((await roster.availabilityBoard(ana))._unsafeUnwrap()).toEqual(board);
+    expect(counted).toHaveBeenCalledTimes(1);
   });
 
   it("of one department: that department's row of the whole board, no one outside it, everyone its members; null for no such department", async () => {

@@ -458,6 +458,14 @@ export class MemoryRosterStore implements RosterStore {
     }
     return found.slice(0, limit).map((h) => h.row);
   }
+  /** The workspace's departments in listing order: by name key in code points, then id. */
+  #departments(workspaceId: WorkspaceId): Department[] {
+    return this.#all<Department>(workspaceId, 'department').sort((a, b) => compareCodePoints(a.nameKey, b.nameKey) || (a.id === b.id ? 0 : a.id < b.id ? -1 : 1));
+  }
+  async loadAllDepartments(workspaceId: WorkspaceId): Promise<readonly Department[]> {
+    await this.#io();
+    return this.#departments(workspaceId);
+  }
   async listDepartments(workspaceId: WorkspaceId, now?: Date): Promise<readonly DepartmentSummary[]> {
     await this.#io();
     const count = (name: string) => (this.#sets.get(name)?.size ?? 0);
@@ -469,13 +477,11 @@ export class MemoryRosterStore implements RosterStore {
         for (const d of new Set((this.#rows.get(l.key)!.value as Invitation).departmentIds)) lapsed.set(d, (lapsed.get(d) ?? 0) + 1);
       }
     }
-    return this.#all<Department>(workspaceId, 'department')
-      .sort((a, b) => compareCodePoints(a.nameKey, b.nameKey) || (a.id === b.id ? 0 : a.id < b.id ? -1 : 1))
-      .map((department) => ({
-        department,
-        members: this.#listing(`agent-in:${workspaceId}:${department.id}`)?.size ?? 0,
-        pendingInvitations: count(`invitation-in:${workspaceId}:${department.id}`) - (lapsed.get(department.id) ?? 0),
-      }));
+    return this.#departments(workspaceId).map((department) => ({
+      department,
+      members: this.#listing(`agent-in:${workspaceId}:${department.id}`)?.size ?? 0,
+      pendingInvitations: count(`invitation-in:${workspaceId}:${department.id}`) - (lapsed.get(department.id) ?? 0),
+    }));
   }
   async events(workspaceId: WorkspaceId) {
     await this.#io();

@@ -108,7 +108,11 @@ class Listing {
     const merged = single
       ? range(alternatives.length === 0 ? where : [...where, `(${alternatives.join(' OR ')})`])
       : `SELECT * FROM (${alternatives.map((alternative) => `(${range([...where, alternative])})`).join(' UNION ALL ')}) AS ranges ORDER BY t, i COLLATE "C"${page}`;
-    if (rows !== undefined) return `SELECT r.data FROM (${merged}) AS page JOIN ${rows} AS r ON r.id = page.i ORDER BY page.t, page.i COLLATE "C"`;
+    // Each row of the page looked up by its id, in the page's order: the plan starts from the
+    // keys whatever their share of the workspace. A join let the planner hash every agent of the
+    // table to find one department's (and then sort the documents): at 20,000 agents, a
+    // department of 2,000 read 22,000 rows.
+    if (rows !== undefined) return `SELECT (SELECT r.data FROM ${rows} AS r WHERE r.id = page.i) AS data FROM (${merged}) AS page ORDER BY page.t, page.i COLLATE "C"`;
     return single ? merged : `SELECT data FROM (${merged}) AS page ORDER BY t, i COLLATE "C"`;
   }
 }
@@ -354,6 +358,12 @@ export class PostgresRosterStore implements RosterStore {
       [workspaceId, now?.toISOString() ?? null],
     );
     return rows.map((r) => ({ department: r.data as Department, members: Number(r.members), pendingInvitations: Number(r.pending) }));
+  }
+
+  async loadAllDepartments(workspaceId: WorkspaceId): Promise<readonly Department[]> {
+    // listDepartments' order, without its counts (which read every membership of the workspace).
+    const rows = await this.#rows<DocumentRow>(`SELECT data FROM departments WHERE workspace_id = $1 ORDER BY name_key COLLATE "C", ${BY_ID}`, [workspaceId]);
+    return rows.map((r) => r.data as Department);
   }
 
   async events(workspaceId: WorkspaceId): Promise<readonly WorkspaceEvent[]> {

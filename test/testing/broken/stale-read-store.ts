@@ -17,6 +17,7 @@ export const CACHEABLE_READS = [
   'listAgents',
   'listInvitations',
   'listDepartments',
+  'loadAllDepartments',
   'events',
   'eventsAfter',
   'listOutbox',

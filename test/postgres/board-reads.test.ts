@@ -1,0 +1,119 @@
+/**
+ * The availability board's reads on PostgreSQL, in a workspace of 3,000 agents who all joined at
+ * one instant (an import), so that only the id orders them, beside two others like it. The whole
+ * team comes in its listing's order straight from an index (migration 0008), where the index in
+ * the database's collation left the planner to sort every document; the first page of the team
+ * reads its own rows, where the ties made it read the whole team; and one department's listing
+ * starts from agent_departments and looks its agents up by id, where the planner hashed every
+ * agent of the table to find a department holding a third of them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Agent, DepartmentId, WorkspaceId } from 'agent-roster';
+import { migrate, PostgresRosterStore, type SqlPool } from 'agent-roster/postgres';
+import { aDepartment, aWorkspace, anAgent, T0 } from '../../src/testing/mothers';
+import { freshDatabase, type FreshDatabase } from '../support/postgres';
+
+const WS = 'ws_board' as WorkspaceId;
+const AGENTS = 3_000;
+
+/** A workspace of `AGENTS` agents in three departments, all joined at T0. */
+const aTeam = (workspaceId: WorkspaceId) => {
+  const departments = [0, 1, 2].map((n) => aDepartment({ id: `dep_${workspaceId}_${n}`, name: `Team ${n}`, workspaceId }));
+  // Ids in mixed case, so that code-point order ('B' < 'a') differs from most locales' order.
+  const agents: Agent[] = Array.from({ length: AGENTS }, (_, k) => {
+    const status = k % 41 === 5 ? 'inactive' : 'active';
+    return anAgent({
+      workspaceId,
+      id: `agt_${workspaceId}_${((k * 7_919) % 100_003).toString(36)}${k % 2 === 0 ? 'A' : 'b'}`,
+      email: `a${k}@${workspaceId.replaceAll('_', '-')}.example`,
+      status,
+      availability: status === 'active' && k % 9 === 2 ? 'online' : 'away',
+      departmentIds: [departments[k % 3]!.id],
+      joinedAt: T0,
+    });
+  });
+  return { workspace: aWorkspace({ id: workspaceId, ownerId: agents[0]!.id, plan: 'custom' }), departments, agents };
+};
+// Two other workspaces share the tables, as in production: the board's is a third of them.
+const teams = [WS, 'ws_other_1' as WorkspaceId, 'ws_other_2' as WorkspaceId].map(aTeam);
+const { departments, agents } = teams[0]!;
+const codePoints = (a: Agent, b: Agent) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+let db: FreshDatabase;
+const log: { text: string; values: unknown[] }[] = [];
+let store: PostgresRosterStore;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  await migrate(db.pool);
+  const recording: SqlPool = { query: (text, values = []) => (log.push({ text, values }), db.pool.query(text, values)), connect: () => db.pool.connect() };
+  store = new PostgresRosterStore(recording);
+  for (const team of teams) {
+    const rows = [team.workspace, ...team.departments, ...team.agents];
+    for (let from = 0; from < rows.length; from += 1_000) {
+      expect(await store.commit({ workspaceId: team.workspace.id, expected: [], writes: rows.slice(from, from + 1_000), removals: [], events: [], outbox: [] })).toEqual({ committed: true });
+    }
+  }
+  await db.pool.query('VACUUM ANALYZE');
+}, 120_000);
+afterAll(() => db?.close());
+
+type PlanNode = {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  'Actual Rows': number;
+  'Actual Loops': number;
+  'Rows Removed by Filter'?: number;
+  Plans?: PlanNode[];
+};
+
+/** The plan the store's last statement ran, with its actual rows; with `workMem`, the memory a sort may take before it spills. */
+async function lastPlan(workMem?: string): Promise<PlanNode> {
+  const { text, values } = log.at(-1)!;
+  const client = await db.pool.connect();
+  try {
+    await client.query('BEGIN');
+    if (workMem !== undefined) await client.query(`SET LOCAL work_mem = '${workMem}'`);
+    const { rows } = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
+    return (rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan;
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+  }
+}
+const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
+/** Sorts (of any kind) above a scan of `agents`: the documents sorted after they were read. */
+const sortsOfAgents = (plan: PlanNode) => nodes(plan).filter((n) => n['Node Type'].endsWith('Sort') && nodes(n).some((m) => m['Relation Name'] === 'agents'));
+const rowsRead = (plan: PlanNode) =>
+  nodes(plan).reduce((sum, n) => sum + (n['Relation Name'] === undefined ? 0 : n['Actual Rows'] * n['Actual Loops'] + (n['Rows Removed by Filter'] ?? 0)), 0);
+
+describe("the availability board's reads on PostgreSQL", () => {
+  it('reads the whole team in its order from an index, sorting nothing', async () => {
+    const team = await store.listAgents(WS);
+    expect(team.map((a) => a.id)).toEqual([...agents].sort(codePoints).map((a) => a.id));
+    // 3,000 documents sort in memory; with a sort that would spill, as 20,000 did at the default
+    // work_mem, the planner reads the index, which holds the order itself.
+    const plan = await lastPlan('64kB');
+    expect(sortsOfAgents(plan)).toEqual([]);
+    expect(nodes(plan).filter((n) => n['Relation Name'] === 'agents').map((n) => n['Index Name'])).toEqual(['agents_by_joining_in_order']);
+  });
+
+  it("reads the team's first page without reading the rest, though every agent joined at one instant", async () => {
+    const page = await store.listAgents(WS, {}, { limit: 20 });
+    expect(page.map((a) => a.id)).toEqual([...agents].sort(codePoints).slice(0, 20).map((a) => a.id));
+    expect(rowsRead(await lastPlan())).toBeLessThanOrEqual(20);
+  });
+
+  it("reads one department's agents by id from agent_departments, never the rest of the team", async () => {
+    const sales = departments[1]!.id as DepartmentId;
+    const members = agents.filter((a) => a.departmentIds.includes(sales)).sort(codePoints);
+    expect((await store.listAgents(WS, { departmentId: sales })).map((a) => a.id)).toEqual(members.map((a) => a.id));
+    const plan = await lastPlan();
+    // Each member's row through the primary key, once: no scan of the team, no sort of documents.
+    const ofAgents = nodes(plan).filter((n) => n['Relation Name'] === 'agents');
+    expect(ofAgents.map((n) => [n['Node Type'], n['Index Name']])).toEqual([['Index Scan', 'agents_pkey']]);
+    expect(rowsRead(plan)).toBe(2 * members.length);
+    expect(sortsOfAgents(plan)).toEqual([]);
+  });
+});
