@@ -79,8 +79,14 @@ export default [
   // only the agents a change concerns instead of re-sorting the pick index (+0.23 kB), an agent is
   // in at most 100 departments, refusals name the argument they are about, and a requeue keeps
   // the line first come, first served (together about +0.3 kB; the faster board -0.04 kB);
-  // 35.57 kB with the board of one department (+0.07 kB) and its named answer type.
-  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '36 kB' },
+  // 35.57 kB with the board of one department (+0.07 kB) and its named answer type;
+  // 36.15 kB, and the guard 36.5 kB, since an inline plan and a transfer's `to` are refused at the
+  // field that is wrong (+0.19 kB), the whole board reads the departments alone (+0.04 kB), and
+  // the fault and security reviews' fixes (a commit whose answer was lost is looked for before a
+  // login is undone, a send with no answer by its lease's end fails, store methods that throw
+  // synchronously, syncAgents, the permission before an invite's limiter and lookups, the token
+  // before the breached-password check: about +0.35 kB).
+  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '36.5 kB' },
   ...commands.map((command) => ({
     ...own,
     name: overGoal[command] ? `${command} alone (guard; over the 3 kB goal, see ADR 0022)` : `${command} alone`,
@@ -93,6 +99,7 @@ export default [
   // import (`import { z } from 'zod'`) instead of `import * as z from 'zod'`: these catch that.
   // 29.84 kB (97.73 kB with `import { z } from 'zod'`); rollup 26.9, webpack 26.9, Vite 28.3, Bun 28.0 kB.
   { ...withPeers, name: 'inviteAgent alone, with its peers (zod, neverthrow), esbuild', import: '{ inviteAgent }', limit: '30.5 kB' },
-  // 59.65 kB (124.18 kB with the named import); 60.58 kB with the additions the core lists above.
-  { ...withPeers, name: "the quickstart's createRoster, with its peers (zod, neverthrow), esbuild", import: '{ createRoster }', limit: '61 kB' },
+  // 59.65 kB (124.18 kB with the named import); 60.58 kB with the additions the core lists above,
+  // 61.09 kB with this stop's (the guard 61.5 kB).
+  { ...withPeers, name: "the quickstart's createRoster, with its peers (zod, neverthrow), esbuild", import: '{ createRoster }', limit: '61.5 kB' },
 ];

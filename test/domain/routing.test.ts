@@ -1114,6 +1114,8 @@ describe('hostile inputs (test/fixtures/hostile-inputs.json)', () => {
     closeConversation: (input) => closeConversation(state, input, ctx),
     transferConversation: (input) => transferConversation(state, input, ctx),
     syncAgent: (input) => syncAgent(state, input, ctx),
+    // Each hostile input as one of several agents' facts, after a valid one.
+    syncAgents: (input) => syncAgents(state, [validInputs['syncAgent'] as never, input], ctx),
     configureRouting: (input) => configureRouting(state, input, ctx),
   };
   const validInputs: Record<string, Record<string, unknown>> = {
@@ -1121,6 +1123,7 @@ describe('hostile inputs (test/fixtures/hostile-inputs.json)', () => {
     closeConversation: { conversationId: 'conv_1' },
     transferConversation: { conversationId: 'conv_1', to: 'queue' },
     syncAgent: { agentId: B, active: true, online: true, departmentIds: [sales] },
+    syncAgents: { agentId: C, active: true, online: false, departmentIds: [sales] },
     configureRouting: { strategy: 'least-busy', capacity: 2, capacities: { [A]: 1 } },
   };
 
@@ -1151,5 +1154,13 @@ describe('hostile inputs (test/fixtures/hostile-inputs.json)', () => {
       expect(result._unsafeUnwrapErr().type).toBe('ValidationFailed');
     }
     expect(q.state).toBe(state);
+  });
+
+  it('syncAgents refuses a list that is no list of facts, whole', () => {
+    for (const bad of [...fixture.wrong_types, ...payloads].filter((v) => !(Array.isArray(v) && v.length === 0))) {
+      const result = syncAgents(state, bad as never, ctx);
+      expect(result.isErr(), `syncAgents(${JSON.stringify(bad)}) should be refused`).toBe(true);
+      expect(result._unsafeUnwrapErr().type).toBe('ValidationFailed');
+    }
   });
 });
