@@ -11,6 +11,10 @@
  *   attw           `attw --profile node16` (are the types wrong?) on the tarball
  *   size-limit     the budgets in .size-limit.js (core, and every command imported alone)
  *   typedoc        every export documented, no broken {@link}, nothing referenced but unexported
+ *   value exports  every value an entry's declarations export (dist/*.d.ts, *.d.cts) is in the
+ *                  module it describes (dist/*.js, *.cjs): a name typed as a value but missing
+ *                  at runtime compiles, then fails at import; and every method of `Roster`
+ *                  carries its documentation into them (what an editor shows on hover)
  *   smoke          the tarball installed in an empty folder, each subpath imported and required,
  *                  under Node, Bun and Deno (scripts/smoke)
  *   types          the tarball's declarations compiled by a consumer (strict, skipLibCheck: false,
@@ -22,10 +26,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { packTarball, type Packed } from './smoke/pack';
 import { printSmoke, runSmoke } from './smoke/run';
 import { printTypeSmoke, runTypeSmoke } from './smoke/types';
@@ -217,6 +221,19 @@ const checks: Check[] = [
     },
   },
   {
+    // A declaration bundler once turned `export type *` of a module holding a constant into a
+    // value export of that constant: it compiled in users' code and failed at import.
+    name: 'value exports: declarations promise only what the modules export',
+    run: () => valueExportsMissing(),
+  },
+  {
+    // TypeScript drops a doc comment on a `const` returned as a shorthand property: the roster's
+    // commands once reached editors with no documentation while TypeDoc, reading the source,
+    // showed it all.
+    name: "declarations: every Roster method keeps its documentation",
+    run: () => undocumentedRosterMethods(),
+  },
+  {
     // tsconfig.floor.json compiles src/ on the floors; users compile dist/*.d.ts, written in the
     // types of the zod we build with (zod 4.1 could not read them, and skipLibCheck made the
     // schemas `any`).
@@ -228,6 +245,58 @@ const checks: Check[] = [
     },
   },
 ];
+
+/** The value names each entry's declarations export that its module, ESM or CJS, does not. */
+async function valueExportsMissing(): Promise<Outcome> {
+  const ts = (await import('typescript')).default;
+  const require = createRequire(import.meta.url);
+  const entries = ['index', 'testing', 'store-contract', 'postgres'];
+  const lines: string[] = [];
+  for (const [types, code] of [['d.ts', 'js'], ['d.cts', 'cjs']] as const) {
+    const files = entries.map((e) => join(root, 'dist', `${e}.${types}`));
+    const program = ts.createProgram(files, { module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16, skipLibCheck: true, noEmit: true });
+    const checker = program.getTypeChecker();
+    for (const [n, entry] of entries.entries()) {
+      const source = program.getSourceFile(files[n]!);
+      const module = source && checker.getSymbolAtLocation(source);
+      if (!module) {
+        lines.push(`dist/${entry}.${types}: not read`);
+        continue;
+      }
+      const typedValues = checker
+        .getExportsOfModule(module)
+        .filter((symbol) => {
+          const typeOnly = symbol.declarations?.some((d) => ts.isExportSpecifier(d) && (d.isTypeOnly || d.parent.parent.isTypeOnly)) ?? false;
+          const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+          return !typeOnly && (target.flags & ts.SymbolFlags.Value) !== 0;
+        })
+        .map((symbol) => symbol.name);
+      const file = join(root, 'dist', `${entry}.${code}`);
+      const loaded = (code === 'js' ? await import(pathToFileURL(file).href) : require(file)) as Record<string, unknown>;
+      const missing = typedValues.filter((name) => !(name in loaded));
+      if (missing.length > 0) lines.push(`dist/${entry}.${types} declares ${missing.join(', ')}, which dist/${entry}.${code} does not export`);
+    }
+  }
+  return { ok: lines.length === 0, lines };
+}
+
+/** The methods of `Roster` whose declaration in dist/index.d.ts carries no documentation. */
+async function undocumentedRosterMethods(): Promise<Outcome> {
+  const ts = (await import('typescript')).default;
+  const file = join(root, 'dist', 'index.d.ts');
+  const program = ts.createProgram([file], { module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16, skipLibCheck: true, noEmit: true });
+  const checker = program.getTypeChecker();
+  const source = program.getSourceFile(file);
+  const module = source && checker.getSymbolAtLocation(source);
+  const roster = module && checker.getExportsOfModule(module).find((s) => s.name === 'Roster');
+  if (!roster) return { ok: false, lines: ['dist/index.d.ts exports no Roster'] };
+  const type = checker.getDeclaredTypeOfSymbol(checker.getAliasedSymbol(roster));
+  const methods = type.getProperties();
+  const bare = methods.filter((m) => ts.displayPartsToString(m.getDocumentationComment(checker)).trim() === '').map((m) => m.name);
+  return bare.length === 0 && methods.length > 0
+    ? { ok: true, lines: [`${methods.length} methods documented`] }
+    : { ok: false, lines: [methods.length === 0 ? 'Roster has no methods?' : `undocumented in the declarations: ${bare.join(', ')}`] };
+}
 
 async function main(): Promise<void> {
   const results: { name: string; ok: boolean; seconds: number }[] = [];

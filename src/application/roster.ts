@@ -518,7 +518,6 @@ function buildRoster(options: RosterOptions) {
 
   // ── Workspace ──────────────────────────────────────────────────────────────────────────────
 
-  /** Opens a workspace; its owner signs up with a password that goes to the identity port. */
   const createWorkspace = (input: z.input<typeof createWorkspaceRequestSchema>) =>
     parse(createWorkspaceRequestSchema, input).andThen(catalogPlanOnly).andThen((i) => {
       const { password, ...owner } = i.owner;
@@ -552,13 +551,6 @@ function buildRoster(options: RosterOptions) {
         );
     });
 
-  /**
-   * Moves the workspace to another catalog plan, after expiring lapsed invitations so they do not
-   * count against the new limits. A downgrade below current usage is refused with the numbers
-   * (`PlanLimitsExceeded`); an inline plan is refused unless the host allows them.
-   *
-   * @example await roster.changePlan({ workspaceId, agentId: ownerId }, { plan: 'pro' })
-   */
   const changePlan = (actor: ActorRef, input: domain.ChangePlanInput) =>
     // The domain decides on the value checked here, never on the input again: a getter could show
     // the check a catalog id and the command an inline plan (ADR 0020: one read).
@@ -570,12 +562,6 @@ function buildRoster(options: RosterOptions) {
       ),
     ));
 
-  /**
-   * Renames the workspace or changes its seat policy or the life of new invitation links; admins
-   * only. A seat policy that would put usage over the plan is refused (`SeatLimitReached`).
-   *
-   * @example await roster.changeSettings(admin, { seatPolicy: { countInactiveAgents: false } })
-   */
   const changeSettings = (actor: ActorRef, input: domain.ChangeSettingsInput) =>
     parse(domain.changeSettingsSchema, input).andThen((i) =>
       asCounter(actor, (a, { workspace, actor }) =>
@@ -589,12 +575,6 @@ function buildRoster(options: RosterOptions) {
 
   // ── Invitations ────────────────────────────────────────────────────────────────────────────
 
-  /**
-   * Invites an email to join as agent or admin: takes a seat while pending, stores only the token's
-   * hash, and queues the email with the link in the outbox (throttled per inviter).
-   *
-   * @example await roster.inviteAgent(admin, { email: 'bob@shop.com', role: 'agent', departmentIds: [salesId] })
-   */
   const inviteAgent = (actor: ActorRef, input: domain.InviteAgentInput) => {
     const spend = once();
     return parse(domain.inviteAgentSchema, input).andThen((i) =>
@@ -630,13 +610,6 @@ function buildRoster(options: RosterOptions) {
     );
   };
 
-  /**
-   * Sends an invitation again with a new link and a new expiry; the old link stops working. An
-   * expired invitation pends again, so it needs a free seat and an email nobody took meanwhile
-   * (throttled per inviter).
-   *
-   * @example await roster.resendInvitation(admin, { invitationId })
-   */
   const resendInvitation = (actor: ActorRef, input: domain.InvitationTargetInput) => {
     const spend = once();
     return parse(domain.invitationTargetSchema, input).andThen((i) =>
@@ -679,11 +652,6 @@ function buildRoster(options: RosterOptions) {
     );
   };
 
-  /**
-   * Withdraws a pending invitation: its link stops working and its seat is freed.
-   *
-   * @example await roster.revokeInvitation(admin, { invitationId })
-   */
   const revokeInvitation = (actor: ActorRef, input: domain.InvitationTargetInput) =>
     parse(domain.invitationTargetSchema, input).andThen((i) =>
       asCounter(actor, (a, { workspace, actor }) =>
@@ -737,7 +705,6 @@ function buildRoster(options: RosterOptions) {
     return parseArg('request', requestContextSchema, rest).map((r) => ({ requester: r.requester, session }));
   };
 
-  /** What the person opening a link sees, without using the link up. */
   const previewInvitation = (input: z.input<typeof previewInvitationRequestSchema>, request: RequestContext = {}) =>
     ResultAsync.combine([parse(previewInvitationRequestSchema, input), parseRequest(request)] as const).andThen(([i, r]) =>
       throttle('preview', r.requester ?? 'anonymous').andThen(() => {
@@ -764,10 +731,6 @@ function buildRoster(options: RosterOptions) {
     return openToken(a, token, () => okAsync(null)).map(({ invitation }) => !!invitation && domain.statusAt(invitation, a.now) === 'pending');
   };
 
-  /**
-   * Accepts an invitation: one agent joins, the login is created through the identity port, and
-   * the password is kept nowhere else. Two racing accepts of one link create one agent.
-   */
   const acceptInvitation = (input: z.input<typeof acceptInvitationRequestSchema>, request: RequestContext = {}) =>
     ResultAsync.combine([parse(acceptInvitationRequestSchema, input), parseRequest(request)] as const).andThen(([i, r]) =>
       throttle('accept', r.requester ?? 'anonymous')
@@ -845,10 +808,6 @@ function buildRoster(options: RosterOptions) {
         }),
     );
 
-  /**
-   * Records every lapsed invitation of a workspace as expired, in one commit (a job to run
-   * periodically, so that use cases find little to sweep and lists and the log stay tidy).
-   */
   const expireLapsedInvitations = (workspaceId: string) =>
     parseArg('workspaceId', workspaceIdSchema, workspaceId).andThen((id) =>
       transact(counting, (a) => a.workspace(id).andThen((workspace) => sweep(a, workspace)).map(single)),
@@ -941,14 +900,6 @@ function buildRoster(options: RosterOptions) {
         ),
       );
 
-  /**
-   * Changes an agent's name, email or description; a new email must not be held by anyone else.
-   * Agents may edit themselves, admins anyone, but only the owner changes the owner's email. An
-   * email change is throttled (`editEmail`, keyed per actor as invites are), since its refusal
-   * says who holds the email.
-   *
-   * @example await roster.editAgent(actor, { agentId, name: 'Bob B.' })
-   */
   const editAgent = (actor: ActorRef, input: domain.EditAgentInput) => {
     const spend = once();
     return onAgent(domain.editAgentSchema, (state, i, a, workspace) => {
@@ -975,18 +926,7 @@ function buildRoster(options: RosterOptions) {
         );
     })(actor, input);
   };
-  /**
-   * Makes an agent an admin or an admin an agent; the owner always stays admin.
-   *
-   * @example await roster.changeRole(admin, { agentId, role: 'admin' })
-   */
   const changeRole = onAgent(domain.changeRoleSchema, (state, input, a) => domain.changeRole(state, input, { now: a.now }).map(single));
-  /**
-   * Lets a deactivated agent chat again; under a seat policy that counts only active agents it
-   * needs a free seat. Routing learns of it in the same commit.
-   *
-   * @example await roster.activateAgent(admin, { agentId })
-   */
   const activateAgent = onAgent(domain.agentTargetSchema, (state, input, a, workspace) =>
     sweep(a, workspace).andThen((swept) =>
       domain
@@ -995,43 +935,18 @@ function buildRoster(options: RosterOptions) {
     ),
     true,
   );
-  /**
-   * Stops an agent from chatting without deleting them, and sets them away; their open
-   * conversations go back to the front of their queues in the same commit. The owner may be inactive.
-   *
-   * @example await roster.deactivateAgent(admin, { agentId })
-   */
   const deactivateAgent = onAgent(domain.agentTargetSchema, (state, input, a) =>
     domain.deactivateAgent(state, input, { now: a.now }).asyncAndThen((d) => synced(a, state.agent, single(d))),
     true,
   );
-  /**
-   * Puts an agent online or away: online lets routing hand them waiting conversations, away keeps
-   * the ones they have but stops new ones. Agents set their own, admins anyone's; an inactive
-   * agent cannot go online.
-   *
-   * @example await roster.setAvailability(actor, { agentId, availability: 'online' })
-   */
   const setAvailability = onAgent(domain.setAvailabilitySchema, (state, input, a) =>
     domain.setAvailability(state, input, { now: a.now }).asyncAndThen((d) => synced(a, state.agent, single(d))),
   );
-  /**
-   * Removes an agent for good: their seat is freed and their open conversations go back to the
-   * front of their queues. The owner cannot be deleted: transfer ownership first.
-   *
-   * @example await roster.deleteAgent(admin, { agentId })
-   */
   const deleteAgent = onAgent(domain.agentTargetSchema, (state, input, a) =>
     domain.deleteAgent(state, input, { now: a.now }).asyncAndThen((d) => synced(a, state.agent, single(d))),
     true,
   );
 
-  /**
-   * Hands the workspace to another of its agents, who becomes admin if not already; only the owner
-   * may, and the former owner stays with the role given in `formerOwnerRole` (admin by default).
-   *
-   * @example await roster.transferOwnership(owner, { toAgentId: bobId, formerOwnerRole: 'admin' })
-   */
   const transferOwnership = (actor: ActorRef, input: domain.TransferOwnershipInput) =>
     parse(domain.transferOwnershipSchema, input).andThen((i) =>
       asCounter(actor, (a, { workspace, actor }) =>
@@ -1041,12 +956,6 @@ function buildRoster(options: RosterOptions) {
 
   // ── Departments ────────────────────────────────────────────────────────────────────────────
 
-  /**
-   * Creates a department with its own routing queue; the name must be free (case-insensitively)
-   * and the plan must allow one more department.
-   *
-   * @example await roster.createDepartment(admin, { name: 'Sales' })
-   */
   const createDepartment = (actor: ActorRef, input: domain.CreateDepartmentInput) =>
     parse(domain.createDepartmentSchema, input).andThen((i) =>
       asCounter(actor, (a, { workspace, actor }) =>
@@ -1062,11 +971,6 @@ function buildRoster(options: RosterOptions) {
       ),
     );
 
-  /**
-   * Renames a department; the new name must not be another department's.
-   *
-   * @example await roster.renameDepartment(admin, { departmentId, name: 'Sales EU' })
-   */
   const renameDepartment = (actor: ActorRef, input: domain.RenameDepartmentInput) =>
     parse(domain.renameDepartmentSchema, input).andThen((i) =>
       asActor(actor, (a, { workspace, actor }) =>
@@ -1079,13 +983,6 @@ function buildRoster(options: RosterOptions) {
       ),
     );
 
-  /**
-   * Deletes a department and its queue; its agents and pending invitations stop naming it, agents
-   * left in no department leave the workspace-wide queue, and every conversation the queue held is
-   * closed with `reason: 'department-deleted'`.
-   *
-   * @example await roster.deleteDepartment(admin, { departmentId })
-   */
   const deleteDepartment = (actor: ActorRef, input: domain.DepartmentTargetInput) =>
     parse(domain.departmentTargetSchema, input).andThen((i) =>
       asCounter(actor, (a, { workspace, actor }) =>
@@ -1111,12 +1008,6 @@ function buildRoster(options: RosterOptions) {
       ),
     );
 
-  /**
-   * Adds an agent to departments (those they are already in are kept); routing starts offering them
-   * those departments' conversations in the same commit.
-   *
-   * @example await roster.assignAgentToDepartments(admin, { agentId, departmentIds: [salesId] })
-   */
   const assignAgentToDepartments = (actor: ActorRef, input: domain.AssignAgentInput) =>
     parse(domain.assignAgentSchema, input).andThen((i) =>
       asActor(actor, (a, { workspace, actor }) =>
@@ -1129,12 +1020,6 @@ function buildRoster(options: RosterOptions) {
       ),
     );
 
-  /**
-   * Takes an agent out of one department; their open conversations there go back to the front of
-   * its queue, and an agent left in no department leaves the workspace-wide queue too.
-   *
-   * @example await roster.removeAgentFromDepartment(admin, { agentId, departmentId })
-   */
   const removeAgentFromDepartment = (actor: ActorRef, input: domain.RemoveAgentFromDepartmentInput) =>
     parse(domain.removeAgentFromDepartmentSchema, input).andThen((i) =>
       asActor(actor, (a, { workspace, actor }) =>
@@ -1183,22 +1068,15 @@ function buildRoster(options: RosterOptions) {
         ),
     );
 
-  /**
-   * Routes a new conversation of a department (or of the whole workspace: `departmentId: null`)
-   * to an eligible agent by the queue's strategy, or queues it and says why nobody could take it.
-   */
   const routeConversation = (workspaceId: string, input: Readonly<{ departmentId: string | null; conversationId: string }>) =>
     onQueue(workspaceId, input, (state, rest, now) => domain.routeConversation(state, rest, { now }));
-  /** Closes a conversation, freeing its agent's capacity for the next one waiting. */
   const closeConversation = (workspaceId: string, input: Readonly<{ departmentId: string | null; conversationId: string }>) =>
     onQueue(workspaceId, input, (state, rest, now) => domain.closeConversation(state, rest, { now }));
-  /** Hands a conversation to a given eligible agent, or back to the front of the queue (`to: 'queue'`). */
   const transferConversation = (
     workspaceId: string,
     input: Readonly<{ departmentId: string | null; conversationId: string; to: string }>,
   ) => onQueue(workspaceId, input, (state, rest, now) => domain.transferConversation(state, rest, { now }));
 
-  /** Sets a queue's strategy and capacities. Admins only. */
   const configureRouting = (
     actor: ActorRef,
     input: Readonly<{ departmentId: string | null } & domain.ConfigureRoutingInput>,
@@ -1316,30 +1194,152 @@ function buildRoster(options: RosterOptions) {
     );
 
   return answeredAll({
+    /** Opens a workspace; its owner signs up with a password that goes to the identity port. */
     createWorkspace,
+    /**
+     * Moves the workspace to another catalog plan, after expiring lapsed invitations so they do not
+     * count against the new limits. A downgrade below current usage is refused with the numbers
+     * (`PlanLimitsExceeded`); an inline plan is refused unless the host allows them.
+     *
+     * @example await roster.changePlan({ workspaceId, agentId: ownerId }, { plan: 'pro' })
+     */
     changePlan,
+    /**
+     * Renames the workspace or changes its seat policy or the life of new invitation links; admins
+     * only. A seat policy that would put usage over the plan is refused (`SeatLimitReached`).
+     *
+     * @example await roster.changeSettings(admin, { seatPolicy: { countInactiveAgents: false } })
+     */
     changeSettings,
+    /**
+     * Invites an email to join as agent or admin: takes a seat while pending, stores only the token's
+     * hash, and queues the email with the link in the outbox (throttled per inviter).
+     *
+     * @example await roster.inviteAgent(admin, { email: 'bob@shop.com', role: 'agent', departmentIds: [salesId] })
+     */
     inviteAgent,
+    /**
+     * Sends an invitation again with a new link and a new expiry; the old link stops working. An
+     * expired invitation pends again, so it needs a free seat and an email nobody took meanwhile
+     * (throttled per inviter).
+     *
+     * @example await roster.resendInvitation(admin, { invitationId })
+     */
     resendInvitation,
+    /**
+     * Withdraws a pending invitation: its link stops working and its seat is freed.
+     *
+     * @example await roster.revokeInvitation(admin, { invitationId })
+     */
     revokeInvitation,
+    /** What the person opening a link sees, without using the link up. */
     previewInvitation,
+    /**
+     * Accepts an invitation: one agent joins, the login is created through the identity port, and
+     * the password is kept nowhere else. Two racing accepts of one link create one agent.
+     */
     acceptInvitation,
+    /**
+     * Records every lapsed invitation of a workspace as expired, in one commit (a job to run
+     * periodically, so that use cases find little to sweep and lists and the log stay tidy).
+     */
     expireLapsedInvitations,
+    /**
+     * Changes an agent's name, email or description; a new email must not be held by anyone else.
+     * Agents may edit themselves, admins anyone, but only the owner changes the owner's email. An
+     * email change is throttled (`editEmail`, keyed per actor as invites are), since its refusal
+     * says who holds the email.
+     *
+     * @example await roster.editAgent(actor, { agentId, name: 'Bob B.' })
+     */
     editAgent,
+    /**
+     * Makes an agent an admin or an admin an agent; the owner always stays admin.
+     *
+     * @example await roster.changeRole(admin, { agentId, role: 'admin' })
+     */
     changeRole,
+    /**
+     * Lets a deactivated agent chat again; under a seat policy that counts only active agents it
+     * needs a free seat. Routing learns of it in the same commit.
+     *
+     * @example await roster.activateAgent(admin, { agentId })
+     */
     activateAgent,
+    /**
+     * Stops an agent from chatting without deleting them, and sets them away; their open
+     * conversations go back to the front of their queues in the same commit. The owner may be inactive.
+     *
+     * @example await roster.deactivateAgent(admin, { agentId })
+     */
     deactivateAgent,
+    /**
+     * Puts an agent online or away: online lets routing hand them waiting conversations, away keeps
+     * the ones they have but stops new ones. Agents set their own, admins anyone's; an inactive
+     * agent cannot go online.
+     *
+     * @example await roster.setAvailability(actor, { agentId, availability: 'online' })
+     */
     setAvailability,
+    /**
+     * Hands the workspace to another of its agents, who becomes admin if not already; only the owner
+     * may, and the former owner stays with the role given in `formerOwnerRole` (admin by default).
+     *
+     * @example await roster.transferOwnership(owner, { toAgentId: bobId, formerOwnerRole: 'admin' })
+     */
     transferOwnership,
+    /**
+     * Removes an agent for good: their seat is freed and their open conversations go back to the
+     * front of their queues. The owner cannot be deleted: transfer ownership first.
+     *
+     * @example await roster.deleteAgent(admin, { agentId })
+     */
     deleteAgent,
+    /**
+     * Creates a department with its own routing queue; the name must be free (case-insensitively)
+     * and the plan must allow one more department.
+     *
+     * @example await roster.createDepartment(admin, { name: 'Sales' })
+     */
     createDepartment,
+    /**
+     * Renames a department; the new name must not be another department's.
+     *
+     * @example await roster.renameDepartment(admin, { departmentId, name: 'Sales EU' })
+     */
     renameDepartment,
+    /**
+     * Deletes a department and its queue; its agents and pending invitations stop naming it, agents
+     * left in no department leave the workspace-wide queue, and every conversation the queue held is
+     * closed with `reason: 'department-deleted'`.
+     *
+     * @example await roster.deleteDepartment(admin, { departmentId })
+     */
     deleteDepartment,
+    /**
+     * Adds an agent to departments (those they are already in are kept); routing starts offering them
+     * those departments' conversations in the same commit.
+     *
+     * @example await roster.assignAgentToDepartments(admin, { agentId, departmentIds: [salesId] })
+     */
     assignAgentToDepartments,
+    /**
+     * Takes an agent out of one department; their open conversations there go back to the front of
+     * its queue, and an agent left in no department leaves the workspace-wide queue too.
+     *
+     * @example await roster.removeAgentFromDepartment(admin, { agentId, departmentId })
+     */
     removeAgentFromDepartment,
+    /**
+     * Routes a new conversation of a department (or of the whole workspace: `departmentId: null`)
+     * to an eligible agent by the queue's strategy, or queues it and says why nobody could take it.
+     */
     routeConversation,
+    /** Closes a conversation, freeing its agent's capacity for the next one waiting. */
     closeConversation,
+    /** Hands a conversation to a given eligible agent, or back to the front of the queue (`to: 'queue'`). */
     transferConversation,
+    /** Sets a queue's strategy and capacities. Admins only. */
     configureRouting,
 
     /**

@@ -79,25 +79,6 @@ export type DecisionReads = Pick<
   | 'versionsCurrent'
 >;
 
-/**
- * The names of {@link DecisionReads}, for code that hands a session's reads to a store as they
- * are (the in-memory store's sessions, test stand-ins). Not part of the public API.
- *
- * @internal
- */
-export const DECISION_READS = [
-  'loadWorkspace',
-  'loadAgent',
-  'loadInvitation',
-  'findInvitationByTokenHash',
-  'loadDepartments',
-  'emailHolder',
-  'departmentNameTaken',
-  'departmentMembers',
-  'loadRoutingStates',
-  'lapsedInvitations',
-  'versionsCurrent',
-] as const satisfies readonly (keyof DecisionReads)[];
 
 /**
  * One attempt of a use case inside one transaction of a store that can lock (see

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runInNewContext } from 'node:vm';
 import { CapturingMailer, ManualClock, MemoryIdentity, MemoryRosterStore, type Random, type Roster, type RosterStore } from 'agent-roster';
 import { webCryptoRandom } from '../../src/application/crypto';
-import { DECISION_READS } from '../../src/ports/store';
+import { DECISION_READS } from '../../src/ports/decision-reads';
 import { aShop, failure, PASSWORD } from '../support/shop';
 
 type ClockAnswer = 'time' | 'throws' | 'invalid-date' | 'epoch-number' | 'once-then-throws';

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createRoster, MemoryIdentity, MemoryRosterStore, type ActorRef } from 'agent-roster';
-import { DECISION_READS, type DecisionReads, type RosterSession, type RosterStore } from '../../src/ports/store';
+import { DECISION_READS } from '../../src/ports/decision-reads';
+import type { DecisionReads, RosterSession, RosterStore } from '../../src/ports/store';
 import { aShop, failure, PASSWORD } from '../support/shop';
 
 /** The in-memory store with sessions that lock nothing but say what they were asked. */

@@ -27,7 +27,7 @@ import type {
   Versioned,
   WorkspaceEvent,
 } from '../../ports/store';
-import { DECISION_READS } from '../../ports/store';
+import { DECISION_READS } from '../../ports/decision-reads';
 
 /** A stored aggregate: its value and its version. */
 type Row<T> = Readonly<{ value: T; version: number }>;

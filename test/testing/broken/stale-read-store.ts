@@ -8,7 +8,7 @@
  * the store's own reads stay fresh.
  */
 import { MemoryRosterStore, type Commit, type CommitOutcome, type RosterSession, type RosterStore } from 'agent-roster';
-import { DECISION_READS } from '../../../src/ports/store';
+import { DECISION_READS } from '../../../src/ports/decision-reads';
 
 /** The reads of the port a cache can go stale on. */
 export const CACHEABLE_READS = [
