@@ -1367,7 +1367,8 @@ function buildRoster(options: RosterOptions) {
      * One page of `listAgents`, for teams too large to list at once: in the order they joined
      * (then by id), `limit` of them (100 unless said, 1,000 at most), after the `cursor` of the
      * previous page. An agent who joins while you page comes last, so a listing read to its end
-     * includes it; one deleted meanwhile is simply not there.
+     * includes it, unless its `joinedAt` is not after the last one read (the same millisecond, or
+     * an instance whose clock is behind: docs/application.md); one deleted meanwhile is simply not there.
      */
     agentPage: (actor: ActorRef, query: AgentPageQuery = {}) =>
       parse(agentPageSchema, query).andThen(({ after, limit = DEFAULT_PAGE_SIZE, ...filter }) =>
