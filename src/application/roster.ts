@@ -69,58 +69,58 @@ import { pure } from '../domain/pure';
 /** Everything a roster is built from; only what differs from the defaults needs passing. */
 export type RosterOptions = Readonly<{
   /** Default: a new in-memory store. */
-  store?: RosterStore;
+  store?: RosterStore | undefined;
   /** Default: a {@link CapturingMailer} that keeps what it sends. */
-  mailer?: Mailer;
+  mailer?: Mailer | undefined;
   /** Default: no email is a standalone account. */
-  accounts?: AccountDirectory;
+  accounts?: AccountDirectory | undefined;
   /** Default: a {@link MemoryIdentity}. */
-  identity?: Identity;
+  identity?: Identity | undefined;
   /** Default: the system clock. */
-  clock?: Clock;
+  clock?: Clock | undefined;
   /** Default: Web Crypto. */
-  random?: Random;
+  random?: Random | undefined;
   /** Default: {@link domain.PLANS}. */
-  plans?: PlanCatalog;
+  plans?: PlanCatalog | undefined;
   /** Default: NIST SP 800-63B-4 single-factor (15 to 256 code points). */
-  passwordPolicy?: PasswordPolicy;
+  passwordPolicy?: PasswordPolicy | undefined;
   /** Where invitation links point; the token is appended as `?token=`. Default `/invitations/accept`. */
-  acceptUrl?: string | ((token: string) => string);
-  templates?: EmailTemplates;
-  rateLimiter?: RateLimiter;
-  breachedPasswords?: BreachedPasswords;
+  acceptUrl?: string | ((token: string) => string) | undefined;
+  templates?: EmailTemplates | undefined;
+  rateLimiter?: RateLimiter | undefined;
+  breachedPasswords?: BreachedPasswords | undefined;
   /**
    * Accept plans given inline (`{ id, seats, departments }`) rather than by catalog id. Off by
    * default: a plan is what a workspace pays for, so a client must not be able to name its own.
    */
-  allowInlinePlans?: boolean;
+  allowInlinePlans?: boolean | undefined;
   /** Attempts per use case when the store reports a version conflict. Default 10. */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /**
    * The wait between two attempts of a use case after a version conflict: attempt `n` waits
    * between half and all of `min(maxDelayMs, baseDelayMs × 2^(n−1))`, at random, so writers that
    * collided spread out instead of colliding again. Default {@link DEFAULT_CONFLICT_BACKOFF}
    * (2 ms doubling, at most 50 ms); `{ baseDelayMs: 0, maxDelayMs: 0 }` retries at once.
    */
-  conflictBackoff?: RetryPolicy;
+  conflictBackoff?: RetryPolicy | undefined;
   /**
    * Send a command's own emails right after its commit, before it answers (the others, and any
    * that fail, are `deliverOutbox`'s). Default true.
    */
-  deliverImmediately?: boolean;
+  deliverImmediately?: boolean | undefined;
   /**
    * How long a command waits for the mailer to take its emails before it answers anyway, in
    * milliseconds; the send goes on in the background (and `deliverOutbox` retries it if it fails),
    * so a slow or hung mail provider never holds a request. Default 2,000; at most 2,147,483,647
    * (the longest timer JavaScript runtimes keep).
    */
-  deliveryWaitMs?: number;
+  deliveryWaitMs?: number | undefined;
   /**
    * The wait before `deliverOutbox` tries again an email the mailer failed:
    * after its n-th failed attempt an email waits `min(maxDelayMs, baseDelayMs × 2^(n−1))`. Default {@link DEFAULT_RETRY}
    * (1 s doubling, at most 10 minutes; an invitation email is retried until its link lapses).
    */
-  retry?: RetryPolicy;
+  retry?: RetryPolicy | undefined;
 }>;
 
 /**
@@ -139,8 +139,18 @@ export type ActorRef = Readonly<{ workspaceId: string; agentId: string }>;
  * left out: from the start), `limit` 1–1,000 (100 when left out).
  */
 export type PageQuery = Readonly<{ after?: string | null | undefined; limit?: number | undefined }>;
+/**
+ * Filters of `roster.listAgents` (and `agentPage`): `departmentId` is a plain string, checked
+ * like every id a use case takes (a malformed one is `ValidationFailed`), so an id from a URL
+ * needs no cast.
+ */
+export type AgentQuery = Readonly<{
+  status?: Agent['status'] | undefined;
+  availability?: Agent['availability'] | undefined;
+  departmentId?: string | undefined;
+}>;
 /** Query of `roster.agentPage`: the filters of `listAgents`, and where the page starts. */
-export type AgentPageQuery = AgentFilter & PageQuery;
+export type AgentPageQuery = AgentQuery & PageQuery;
 /** Query of `roster.invitationPage`: the filters of `listInvitations`, and where the page starts. */
 export type InvitationPageQuery = Omit<InvitationFilter, 'now'> & PageQuery;
 /** Query of `roster.eventPage`: where the page starts (a `cursor` it gave) and how many events it holds. */
@@ -1349,7 +1359,7 @@ function buildRoster(options: RosterOptions) {
      */
     getWorkspace: (actor: ActorRef) => reading(actor, null, ({ workspace, version }) => asSwept(workspace, version)).andThen(counted),
     /** Agents, filtered by status, availability or department. Every member may list the team. */
-    listAgents: (actor: ActorRef, filter: AgentFilter = {}) =>
+    listAgents: (actor: ActorRef, filter: AgentQuery = {}) =>
       parse(agentFilterSchema, filter).andThen((f) => reading(actor, null, ({ workspace }) => store.listAgents(workspace.id, f as AgentFilter))),
     /**
      * Invitations by status, as of now: a pending one already past its expiry is listed, and

@@ -22,6 +22,21 @@ const passwordPolicyOf = (options: Parameters<typeof passwordPolicyResult>[0]) =
 import { aShop, PASSWORD } from '../support/shop';
 
 describe('createRoster options', () => {
+  it('takes an option given as undefined as one left out: the default', async () => {
+    // Every option, by the compiler's count: a new one must be added here.
+    const none: { [K in keyof Required<RosterOptions>]: undefined } = {
+      store: undefined, mailer: undefined, accounts: undefined, identity: undefined, clock: undefined, random: undefined,
+      plans: undefined, passwordPolicy: undefined, acceptUrl: undefined, templates: undefined, rateLimiter: undefined,
+      breachedPasswords: undefined, allowInlinePlans: undefined, maxAttempts: undefined, conflictBackoff: undefined,
+      deliverImmediately: undefined, deliveryWaitMs: undefined, retry: undefined,
+    };
+    const roster = createRoster(none);
+    const opened = (await roster.createWorkspace({ name: 'Shop', owner: { email: 'ana@shop.com', name: 'Ana', password: PASSWORD } }))._unsafeUnwrap();
+    expect(opened.state.workspace.plan).toEqual(PLANS.free);
+    const ana = { workspaceId: opened.state.workspace.id, agentId: opened.state.owner.id };
+    expect((await roster.inviteAgent(ana, { email: 'bob@shop.com' }))._unsafeUnwrapErr().type).toBe('SeatLimitReached');
+  });
+
   it('refuses a maxAttempts that is not a whole number of at least 1', () => {
     for (const maxAttempts of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '3']) {
       expect(() => createRoster({ maxAttempts } as never), String(maxAttempts)).toThrow(TypeError);

@@ -6,7 +6,7 @@
  */
 import type { ResultAsync } from 'neverthrow';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { ActorRef, AvailabilityBoardView, QueryError, Roster } from 'agent-roster';
+import { createRoster, type ActorRef, type AvailabilityBoardView, type QueryError, type Roster, type RosterStore } from 'agent-roster';
 
 type ErrorTypeOf<K extends keyof Roster> = Roster[K] extends (...args: never[]) => ResultAsync<unknown, infer E> ? (E extends { type: infer T } ? T : never) : never;
 
@@ -48,6 +48,17 @@ describe('the errors a query declares', () => {
       // An optional query held in a variable, and a department id that may be missing (exactOptionalPropertyTypes is on).
       expectTypeOf(roster.availabilityBoard(actor, query)).toMatchTypeOf<ResultAsync<AvailabilityBoardView | null, unknown>>();
       expectTypeOf(roster.availabilityBoard(actor, { departmentId: fromUrl })).toMatchTypeOf<ResultAsync<AvailabilityBoardView | null, unknown>>();
+    };
+    expectTypeOf(typed).toBeFunction();
+  });
+
+  it('take ids from a URL as plain strings, and filters and options that may be undefined (exactOptionalPropertyTypes is on)', () => {
+    // Type-checked only: the calls are never made. Each compiled only with a cast before.
+    const typed = (roster: Roster, actor: ActorRef, fromUrl: string, maybe: string | undefined, store: RosterStore | undefined) => {
+      roster.listAgents(actor, { departmentId: fromUrl });
+      roster.listAgents(actor, { departmentId: maybe, status: undefined });
+      roster.agentPage(actor, { departmentId: maybe, limit: 20 });
+      createRoster({ store, clock: undefined, rateLimiter: undefined });
     };
     expectTypeOf(typed).toBeFunction();
   });
