@@ -181,8 +181,9 @@ export interface RosterDriver {
  * The `stricter` option of `rosterProperty` reads it to recognise a rule of your app's own.
  *
  * @example
- * const call: DriverCall = { method: 'invite', actor: 'ana@shop.com', input: { email: 'Bob@Shop.com', role: 'agent', departments: [] } };
- * if (call.method === 'accept') call.input.name; // narrowed: the accept's input
+ * const invite: DriverCall = { method: 'invite', actor: 'ana@shop.com', input: { email: 'Bob@Shop.com', role: 'agent', departments: [] } };
+ * const nameOf = (call: DriverCall) => (call.method === 'accept' ? call.input.name : null); // narrowed: the accept's input
+ * nameOf(invite) // null
  */
 export type DriverCall =
   | Readonly<{ method: 'createWorkspace'; actor: null; input: NewWorkspace }>
