@@ -414,7 +414,7 @@ const shown = (value: unknown) => (value === undefined ? 'nothing' : JSON.string
  * expect(violations).toEqual([]);
  * // [{ invariant: 1, rule: 'Exactly one owner, …', explanation: 'The owner agt_ana has role "agent", not admin.' }]
  */
-export function checkInvariants(snapshot: Readonly<{ roster: RosterState; events?: readonly RosterEvent[] }>): readonly InvariantViolation[] {
+export function checkInvariants(snapshot: Readonly<{ roster: RosterState; events?: readonly RosterEvent[] | undefined }>): readonly InvariantViolation[] {
   const violations = [...checkRoster(snapshot.roster)];
   if (snapshot.events === undefined) return violations;
   violations.push(...checkHistory(snapshot.events));
