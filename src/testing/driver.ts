@@ -119,7 +119,7 @@ export type EditAgentChanges = Readonly<{
  * const driver: Pick<RosterDriver, 'changeRole'> = {
  *   async changeRole(actor, { email, role }) {
  *     const res = await fetch(`${base}/agents/by-email/${email}/role`, { method: 'PUT', headers: { 'x-as': actor }, body: JSON.stringify({ role }) });
- *     return res.ok ? { ok: true } : { ok: false, errorType: (await res.json()).type };
+ *     return res.ok ? { ok: true } : { ok: false, errorType: ((await res.json()) as { type: string }).type };
  *   },
  * };
  */
@@ -297,7 +297,7 @@ const listOf = <T>(items: readonly T[] | Readonly<Record<string, T>>): readonly 
  *
  * @example
  * async snapshot() {
- *   const body = await (await fetch(`${base}/roster`)).json();
+ *   const body = (await (await fetch(`${base}/roster`)).json()) as PlainRoster; // your API's reply, as it holds it
  *   return { roster: toRosterState(body) };
  * }
  */
