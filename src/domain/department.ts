@@ -131,7 +131,7 @@ function requireDepartment(
  * What every department command starts from: the workspace as stored and the agent acting on
  * it, whose role the command checks (departments are an admin's business).
  *
- * @example createDepartment({ workspace, actor }, { name: 'Sales' }, { now, departmentId: 'dep_1', nameTaken: false })
+ * @example createDepartment({ workspace, actor }, { name: 'Sales' }, { now, departmentId: departmentIdSchema.parse('dep_1'), nameTaken: false })
  */
 export type AdminState = Readonly<{ workspace: Workspace; actor: Agent }>;
 /**
@@ -146,7 +146,7 @@ export type CreateDepartmentError = ValidationFailed | PermissionDenied | Depart
 /**
  * Creates a department; refused beyond the plan's department limit.
  *
- * @example createDepartment({ workspace, actor }, { name: 'Sales' }, { now, departmentId: 'dep_1', nameTaken: false })
+ * @example createDepartment({ workspace, actor }, { name: 'Sales' }, { now, departmentId: departmentIdSchema.parse('dep_1'), nameTaken: false })
  */
 export function createDepartment(
   state: AdminState,

@@ -176,7 +176,7 @@ export type InviteAgentContext = Now &
  * inviteAgent(
  *   { workspace, actor: owner, departments: [sales] },
  *   { email: 'bob@shop.com', departmentIds: [sales.id] },
- *   { now, invitationId: 'inv_1', tokenHash, emailStatus: 'available' },
+ *   { now, invitationId: invitationIdSchema.parse('inv_1'), tokenHash, emailStatus: 'available' },
  * )
  */
 export function inviteAgent(
@@ -235,7 +235,12 @@ export type ResendInvitationError =
  * again, so it needs a free seat and an email nobody took meanwhile; departments deleted
  * meanwhile are dropped (pass the invitation's departments that still exist).
  *
- * @example resendInvitation({ workspace, actor, invitation }, { invitationId: invitation.id }, { now, tokenHash, emailStatus: 'available' })
+ * @example
+ * resendInvitation(
+ *   { workspace, actor, invitation, departments }, // departments: the invitation's that still exist
+ *   { invitationId: invitation.id },
+ *   { now, tokenHash, emailStatus: 'available' },
+ * )
  */
 export function resendInvitation(
   state: Readonly<{
@@ -438,7 +443,7 @@ export type AcceptDecision = Decision<{
  * acceptInvitation(
  *   { workspace, invitation, departments },
  *   { name: 'Bob', password: 'correct horse battery staple' },
- *   { now, presentedTokenHash, agentId: 'agt_2', emailStatus: 'available' },
+ *   { now, presentedTokenHash, agentId: agentIdSchema.parse('agt_2'), emailStatus: 'available' },
  * )
  */
 export function acceptInvitation(

@@ -88,7 +88,7 @@ function foldInto<T>(map: Map<string, T>, ids: readonly string[], evolve: (s: T 
  * Replays events onto a roster (the empty one by default). `replay(events)` of a workspace's
  * whole history gives its current state: that is what "state is a fold of its events" means.
  *
- * @example const state = replay(decision.events, state)
+ * @example const after = replay(decision.events, before) // the roster once the decision's events are stored
  */
 export function replay(events: Iterable<RosterEvent | Readonly<{ type: string }>>, from: RosterState = initialRosterState): RosterState {
   let workspace = from.workspace;

@@ -152,7 +152,7 @@ export type CreateWorkspaceError = ValidationFailed | PlanNotFound;
  * @example
  * createWorkspace(
  *   { name: 'Shop', plan: 'pro', owner: { email: 'ana@shop.com', name: 'Ana' } },
- *   { now, workspaceId: 'ws_1', ownerId: 'agt_1' },
+ *   { now, workspaceId: workspaceIdSchema.parse('ws_1'), ownerId: agentIdSchema.parse('agt_1') },
  * )
  */
 export function createWorkspace(

@@ -119,7 +119,7 @@ export type EditAgentChanges = Readonly<{
  * const driver: Pick<RosterDriver, 'changeRole'> = {
  *   async changeRole(actor, { email, role }) {
  *     const res = await fetch(`${base}/agents/by-email/${email}/role`, { method: 'PUT', headers: { 'x-as': actor }, body: JSON.stringify({ role }) });
- *     return res.ok ? { ok: true } : { ok: false, errorType: (await res.json()).type };
+ *     return res.ok ? { ok: true } : { ok: false, errorType: ((await res.json()) as { type: string }).type };
  *   },
  * };
  */
@@ -181,8 +181,9 @@ export interface RosterDriver {
  * The `stricter` option of `rosterProperty` reads it to recognise a rule of your app's own.
  *
  * @example
- * const call: DriverCall = { method: 'invite', actor: 'ana@shop.com', input: { email: 'Bob@Shop.com', role: 'agent', departments: [] } };
- * if (call.method === 'accept') call.input.name; // narrowed: the accept's input
+ * const invite: DriverCall = { method: 'invite', actor: 'ana@shop.com', input: { email: 'Bob@Shop.com', role: 'agent', departments: [] } };
+ * const nameOf = (call: DriverCall) => (call.method === 'accept' ? call.input.name : null); // narrowed: the accept's input
+ * nameOf(invite) // null
  */
 export type DriverCall =
   | Readonly<{ method: 'createWorkspace'; actor: null; input: NewWorkspace }>
@@ -296,7 +297,7 @@ const listOf = <T>(items: readonly T[] | Readonly<Record<string, T>>): readonly 
  *
  * @example
  * async snapshot() {
- *   const body = await (await fetch(`${base}/roster`)).json();
+ *   const body = (await (await fetch(`${base}/roster`)).json()) as PlainRoster; // your API's reply, as it holds it
  *   return { roster: toRosterState(body) };
  * }
  */
@@ -413,7 +414,7 @@ const shown = (value: unknown) => (value === undefined ? 'nothing' : JSON.string
  * expect(violations).toEqual([]);
  * // [{ invariant: 1, rule: 'Exactly one owner, …', explanation: 'The owner agt_ana has role "agent", not admin.' }]
  */
-export function checkInvariants(snapshot: Readonly<{ roster: RosterState; events?: readonly RosterEvent[] }>): readonly InvariantViolation[] {
+export function checkInvariants(snapshot: Readonly<{ roster: RosterState; events?: readonly RosterEvent[] | undefined }>): readonly InvariantViolation[] {
   const violations = [...checkRoster(snapshot.roster)];
   if (snapshot.events === undefined) return violations;
   violations.push(...checkHistory(snapshot.events));

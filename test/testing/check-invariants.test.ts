@@ -15,6 +15,7 @@ import {
   outcomeOf,
   rosterOf,
   type DriverOutcome,
+  type DriverSnapshot,
   T0,
   toRosterState,
   type InvariantViolation,
@@ -57,6 +58,16 @@ describe('checkInvariants', () => {
     });
     expect(checkInvariants({ roster: shop.state })).toEqual([]);
     expect(checkInvariants({ roster: shop.state, events: shop.events })).toEqual([]);
+  });
+
+  it('takes a snapshot taken apart, whose events may be undefined (compiles under exactOptionalPropertyTypes)', () => {
+    const shop = rosterOf({ departments: ['Sales'], agents: [{ name: 'Bob', departments: ['Sales'] }] });
+    const snapshots: DriverSnapshot[] = [{ roster: shop.state, events: shop.events }, { roster: shop.state }];
+    for (const snapshot of snapshots) {
+      const { roster, events } = snapshot; // as readRoster's example does
+      expectTypeOf(events).toEqualTypeOf<readonly RosterEvent[] | undefined>();
+      expect(checkInvariants({ roster, events })).toEqual([]);
+    }
   });
 
   it.each([

@@ -8,7 +8,7 @@
  * @example
  * const byDue = new OrderedIndex<{ id: string; due: number }>((m) => m.id, (a, b) => a.due < b.due);
  * byDue.set({ id: 'msg_1', due: 5 });
- * byDue.firstWhile(10, (m) => m.due <= now) // the due ones, earliest first
+ * byDue.firstWhile(10, (m) => m.due <= Date.now()) // the due ones, earliest first
  */
 export class OrderedIndex<T> {
   readonly #items: T[] = [];

@@ -16,13 +16,15 @@ const TO_MESSAGE = 'must be an agent id like "agt_…" or "queue"';
 
 /**
  * Input of `transferConversation`: `to` is an agent id, or `'queue'` to put the conversation back
- * at the front of the queue. @example { conversationId: 'conv_42', to: 'agt_bob' }
+ * at the front of the queue.
  *
  * Every refusal of `to` names both choices. The union's message covers a value of neither kind
  * (`5`); for a string that is neither (`'bob'`) zod answers with the agent id branch's message
  * alone (a pattern that does not match stops nothing, a wrong literal does, so zod takes that
  * branch for the one meant), dropping `or "queue"`. The refinement's `when`, which zod calls
  * whatever the issues so far (see `planSchema`), gives every issue of `to` the one message.
+ *
+ * @example { conversationId: 'conv_42', to: 'agt_bob' }
  */
 export const transferConversationSchema = /* @__PURE__ */ pure(() => z.strictObject({
   conversationId: conversationIdSchema,
