@@ -5,18 +5,20 @@
  * the database's collation left the planner to sort every document; the first page of the team
  * reads its own rows, where the ties made it read the whole team; and one department's listing
  * starts from agent_departments and looks its agents up by id, where the planner hashed every
- * agent of the table to find a department holding a third of them.
+ * agent of the table to find a department holding a third of them. Each workspace also holds
+ * 3,000 invitations sent at that instant (a bulk invite), whose first page comes from an index in
+ * their order (migration 0009), where the index in the database's collation left them all sorted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent, DepartmentId, WorkspaceId } from 'agent-roster';
+import type { Agent, AgentId, DepartmentId, Invitation, InvitationId, IsoTime, WorkspaceId } from 'agent-roster';
 import { migrate, PostgresRosterStore, type SqlPool } from 'agent-roster/postgres';
-import { aDepartment, aWorkspace, anAgent, T0 } from '../../src/testing/mothers';
+import { aDepartment, aWorkspace, anAgent, anInvitation, T0 } from '../../src/testing/mothers';
 import { freshDatabase, type FreshDatabase } from '../support/postgres';
 
 const WS = 'ws_board' as WorkspaceId;
 const AGENTS = 3_000;
 
-/** A workspace of `AGENTS` agents in three departments, all joined at T0. */
+/** A workspace of `AGENTS` agents in three departments, all joined at T0, and as many invitations, all sent at T0. */
 const aTeam = (workspaceId: WorkspaceId) => {
   const departments = [0, 1, 2].map((n) => aDepartment({ id: `dep_${workspaceId}_${n}`, name: `Team ${n}`, workspaceId }));
   // Ids in mixed case, so that code-point order ('B' < 'a') differs from most locales' order.
@@ -32,12 +34,22 @@ const aTeam = (workspaceId: WorkspaceId) => {
       joinedAt: T0,
     });
   });
-  return { workspace: aWorkspace({ id: workspaceId, ownerId: agents[0]!.id, plan: 'custom' }), departments, agents };
+  const invitations: Invitation[] = Array.from({ length: AGENTS }, (_, k) =>
+    anInvitation({
+      workspaceId,
+      id: `inv_${workspaceId}_${((k * 7_919) % 100_003).toString(36)}${k % 2 === 0 ? 'A' : 'b'}`,
+      email: `i${k}@${workspaceId.replaceAll('_', '-')}.example`,
+      status: k % 4 === 1 ? 'revoked' : 'pending',
+      sentAt: T0,
+    }),
+  );
+  return { workspace: aWorkspace({ id: workspaceId, ownerId: agents[0]!.id, plan: 'custom' }), departments, agents, invitations };
 };
 // Two other workspaces share the tables, as in production: the board's is a third of them.
 const teams = [WS, 'ws_other_1' as WorkspaceId, 'ws_other_2' as WorkspaceId].map(aTeam);
-const { departments, agents } = teams[0]!;
-const codePoints = (a: Agent, b: Agent) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const { departments, agents, invitations } = teams[0]!;
+const codePoints = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const ids = (xs: readonly { id: string }[]) => xs.map((x) => x.id);
 
 let db: FreshDatabase;
 const log: { text: string; values: unknown[] }[] = [];
@@ -49,7 +61,7 @@ beforeAll(async () => {
   const recording: SqlPool = { query: (text, values = []) => (log.push({ text, values }), db.pool.query(text, values)), connect: () => db.pool.connect() };
   store = new PostgresRosterStore(recording);
   for (const team of teams) {
-    const rows = [team.workspace, ...team.departments, ...team.agents];
+    const rows = [team.workspace, ...team.departments, ...team.agents, ...team.invitations];
     for (let from = 0; from < rows.length; from += 1_000) {
       expect(await store.commit({ workspaceId: team.workspace.id, expected: [], writes: rows.slice(from, from + 1_000), removals: [], events: [], outbox: [] })).toEqual({ committed: true });
     }
@@ -116,4 +128,14 @@ describe("the availability board's reads on PostgreSQL", () => {
     expect(rowsRead(plan)).toBe(2 * members.length);
     expect(sortsOfAgents(plan)).toEqual([]);
   });
+
+  it('reads the first page of invitations from an index in their order, sorting nothing (migration 0009)', async () => {
+    const sorted = [...invitations].sort(codePoints);
+    expect(ids(await store.listInvitations(WS, {}, { limit: 20 }))).toEqual(ids(sorted.slice(0, 20)));
+    const plan = await lastPlan();
+    expect(nodes(plan).filter((n) => n['Node Type'].endsWith('Sort'))).toEqual([]);
+    expect(nodes(plan).filter((n) => n['Relation Name'] === 'invitations').map((n) => n['Index Name'])).toEqual(['invitations_by_sending_in_order']);
+    expect(rowsRead(plan)).toBeLessThanOrEqual(20);
+  });
+
 });
