@@ -6,8 +6,9 @@
  * reads its own rows, where the ties made it read the whole team; and one department's listing
  * starts from agent_departments and looks its agents up by id, where the planner hashed every
  * agent of the table to find a department holding a third of them. Each workspace also holds
- * 3,000 invitations sent at that instant (a bulk invite), whose first page comes from an index in
- * their order (migration 0009), where the index in the database's collation left them all sorted.
+ * 3,000 invitations sent at that instant (a bulk invite): a page from the middle of either tie
+ * starts its scan at its cursor (one row comparison on an index ending in id COLLATE "C", and
+ * migration 0009 for invitations), where it read every earlier row of the tie.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent, AgentId, DepartmentId, Invitation, InvitationId, IsoTime, WorkspaceId } from 'agent-roster';
@@ -138,4 +139,56 @@ describe("the availability board's reads on PostgreSQL", () => {
     expect(rowsRead(plan)).toBeLessThanOrEqual(20);
   });
 
+  describe('a page from the middle of a tie reads about the rows it returns, not the tie before it', () => {
+    // The cursor stands at the middle of 3,000 rows that share one instant: only the id, compared
+    // by code point, places the page. The previous condition (`time >= t AND (time > t OR id > i)`)
+    // let an index start at the instant only, and read the 1,500 rows before the cursor too. A
+    // range now starts at the cursor's own row, which it reads and leaves out: a page of `LIMIT`
+    // reads `LIMIT + 1` rows of each range.
+    const LIMIT = 20;
+    const at = <T extends { id: string }>(sorted: readonly T[]) => sorted[Math.floor(sorted.length / 2)]!;
+
+    it("reads the team's middle page", async () => {
+      const sorted = [...agents].sort(codePoints);
+      const cursor = at(sorted);
+      const page = await store.listAgents(WS, {}, { after: { joinedAt: T0.toISOString() as IsoTime, id: cursor.id as AgentId }, limit: LIMIT });
+      expect(ids(page)).toEqual(ids(sorted.slice(sorted.indexOf(cursor) + 1).slice(0, LIMIT)));
+      expect(rowsRead(await lastPlan())).toBeLessThanOrEqual(LIMIT + 1);
+    });
+
+    it("reads the away agents' middle page (two ranges, active and away, inactive)", async () => {
+      const sorted = agents.filter((a) => a.availability === 'away').sort(codePoints);
+      const cursor = at(sorted);
+      const page = await store.listAgents(WS, { availability: 'away' }, { after: { joinedAt: T0.toISOString() as IsoTime, id: cursor.id as AgentId }, limit: LIMIT });
+      expect(ids(page)).toEqual(ids(sorted.slice(sorted.indexOf(cursor) + 1).slice(0, LIMIT)));
+      // at most a page from each of the two ranges, merged
+      expect(rowsRead(await lastPlan())).toBeLessThanOrEqual(2 * (LIMIT + 1));
+    });
+
+    it("reads a department's middle page: a page of each presence range in agent_departments, then its agents by id", async () => {
+      const sales = departments[1]!.id as DepartmentId;
+      const sorted = agents.filter((a) => a.departmentIds.includes(sales)).sort(codePoints);
+      const cursor = at(sorted);
+      const page = await store.listAgents(WS, { departmentId: sales }, { after: { joinedAt: T0.toISOString() as IsoTime, id: cursor.id as AgentId }, limit: LIMIT });
+      expect(ids(page)).toEqual(ids(sorted.slice(sorted.indexOf(cursor) + 1).slice(0, LIMIT)));
+      // three ranges (one per presence pair) of at most a page each, then the page's agents
+      expect(rowsRead(await lastPlan())).toBeLessThanOrEqual(3 * (LIMIT + 1) + LIMIT);
+    });
+
+    it("reads the invitations' middle page", async () => {
+      const sorted = [...invitations].sort(codePoints);
+      const cursor = at(sorted);
+      const page = await store.listInvitations(WS, {}, { after: { sentAt: T0.toISOString() as IsoTime, id: cursor.id as InvitationId }, limit: LIMIT });
+      expect(ids(page)).toEqual(ids(sorted.slice(sorted.indexOf(cursor) + 1).slice(0, LIMIT)));
+      expect(rowsRead(await lastPlan())).toBeLessThanOrEqual(LIMIT + 1);
+    });
+
+    it("reads the revoked invitations' middle page (invitations_by_status_sending)", async () => {
+      const sorted = invitations.filter((i) => i.status === 'revoked').sort(codePoints);
+      const cursor = at(sorted);
+      const page = await store.listInvitations(WS, { status: 'revoked' }, { after: { sentAt: T0.toISOString() as IsoTime, id: cursor.id as InvitationId }, limit: LIMIT });
+      expect(ids(page)).toEqual(ids(sorted.slice(sorted.indexOf(cursor) + 1).slice(0, LIMIT)));
+      expect(rowsRead(await lastPlan())).toBeLessThanOrEqual(LIMIT + 1);
+    });
+  });
 });
