@@ -5,18 +5,21 @@
  * the database's collation left the planner to sort every document; the first page of the team
  * reads its own rows, where the ties made it read the whole team; and one department's listing
  * starts from agent_departments and looks its agents up by id, where the planner hashed every
- * agent of the table to find a department holding a third of them.
+ * agent of the table to find a department holding a third of them. Each workspace also holds
+ * 3,000 invitations sent at that instant (a bulk invite): a page from the middle of either tie
+ * starts its scan at its cursor (one row comparison on an index ending in id COLLATE "C", and
+ * migration 0009 for invitations), where it read every earlier row of the tie.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent, DepartmentId, WorkspaceId } from 'agent-roster';
+import type { Agent, AgentId, DepartmentId, Invitation, InvitationId, IsoTime, WorkspaceId } from 'agent-roster';
 import { migrate, PostgresRosterStore, type SqlPool } from 'agent-roster/postgres';
-import { aDepartment, aWorkspace, anAgent, T0 } from '../../src/testing/mothers';
+import { aDepartment, aWorkspace, anAgent, anInvitation, T0 } from '../../src/testing/mothers';
 import { freshDatabase, type FreshDatabase } from '../support/postgres';
 
 const WS = 'ws_board' as WorkspaceId;
 const AGENTS = 3_000;
 
-/** A workspace of `AGENTS` agents in three departments, all joined at T0. */
+/** A workspace of `AGENTS` agents in three departments, all joined at T0, and as many invitations, all sent at T0. */
 const aTeam = (workspaceId: WorkspaceId) => {
   const departments = [0, 1, 2].map((n) => aDepartment({ id: `dep_${workspaceId}_${n}`, name: `Team ${n}`, workspaceId }));
   // Ids in mixed case, so that code-point order ('B' < 'a') differs from most locales' order.
@@ -32,12 +35,22 @@ const aTeam = (workspaceId: WorkspaceId) => {
       joinedAt: T0,
     });
   });
-  return { workspace: aWorkspace({ id: workspaceId, ownerId: agents[0]!.id, plan: 'custom' }), departments, agents };
+  const invitations: Invitation[] = Array.from({ length: AGENTS }, (_, k) =>
+    anInvitation({
+      workspaceId,
+      id: `inv_${workspaceId}_${((k * 7_919) % 100_003).toString(36)}${k % 2 === 0 ? 'A' : 'b'}`,
+      email: `i${k}@${workspaceId.replaceAll('_', '-')}.example`,
+      status: k % 4 === 1 ? 'revoked' : 'pending',
+      sentAt: T0,
+    }),
+  );
+  return { workspace: aWorkspace({ id: workspaceId, ownerId: agents[0]!.id, plan: 'custom' }), departments, agents, invitations };
 };
 // Two other workspaces share the tables, as in production: the board's is a third of them.
 const teams = [WS, 'ws_other_1' as WorkspaceId, 'ws_other_2' as WorkspaceId].map(aTeam);
-const { departments, agents } = teams[0]!;
-const codePoints = (a: Agent, b: Agent) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const { departments, agents, invitations } = teams[0]!;
+const codePoints = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const ids = (xs: readonly { id: string }[]) => xs.map((x) => x.id);
 
 let db: FreshDatabase;
 const log: { text: string; values: unknown[] }[] = [];
@@ -49,7 +62,7 @@ beforeAll(async () => {
   const recording: SqlPool = { query: (text, values = []) => (log.push({ text, values }), db.pool.query(text, values)), connect: () => db.pool.connect() };
   store = new PostgresRosterStore(recording);
   for (const team of teams) {
-    const rows = [team.workspace, ...team.departments, ...team.agents];
+    const rows = [team.workspace, ...team.departments, ...team.agents, ...team.invitations];
     for (let from = 0; from < rows.length; from += 1_000) {
       expect(await store.commit({ workspaceId: team.workspace.id, expected: [], writes: rows.slice(from, from + 1_000), removals: [], events: [], outbox: [] })).toEqual({ committed: true });
     }
@@ -115,5 +128,67 @@ describe("the availability board's reads on PostgreSQL", () => {
     expect(ofAgents.map((n) => [n['Node Type'], n['Index Name']])).toEqual([['Index Scan', 'agents_pkey']]);
     expect(rowsRead(plan)).toBe(2 * members.length);
     expect(sortsOfAgents(plan)).toEqual([]);
+  });
+
+  it('reads the first page of invitations from an index in their order, sorting nothing (migration 0009)', async () => {
+    const sorted = [...invitations].sort(codePoints);
+    expect(ids(await store.listInvitations(WS, {}, { limit: 20 }))).toEqual(ids(sorted.slice(0, 20)));
+    const plan = await lastPlan();
+    expect(nodes(plan).filter((n) => n['Node Type'].endsWith('Sort'))).toEqual([]);
+    expect(nodes(plan).filter((n) => n['Relation Name'] === 'invitations').map((n) => n['Index Name'])).toEqual(['invitations_by_sending_in_order']);
+    expect(rowsRead(plan)).toBeLessThanOrEqual(20);
+  });
+
+  describe('a page from the middle of a tie reads about the rows it returns, not the tie before it', () => {
+    // The cursor stands at the middle of 3,000 rows that share one instant: only the id, compared
+    // by code point, places the page. The previous condition (`time >= t AND (time > t OR id > i)`)
+    // let an index start at the instant only, and read the 1,500 rows before the cursor too. A
+    // range now starts at the cursor's own row, which it reads and leaves out: a page of `LIMIT`
+    // reads `LIMIT + 1` rows of each range.
+    const LIMIT = 20;
+    const at = <T extends { id: string }>(sorted: readonly T[]) => sorted[Math.floor(sorted.length / 2)]!;
+
+    it("reads the team's middle page", async () => {
+      const sorted = [...agents].sort(codePoints);
+      const cursor = at(sorted);
+      const page = await store.listAgents(WS, {}, { after: { joinedAt: T0.toISOString() as IsoTime, id: cursor.id as AgentId }, limit: LIMIT });
+      expect(ids(page)).toEqual(ids(sorted.slice(sorted.indexOf(cursor) + 1).slice(0, LIMIT)));
+      expect(rowsRead(await lastPlan())).toBeLessThanOrEqual(LIMIT + 1);
+    });
+
+    it("reads the away agents' middle page (two ranges, active and away, inactive)", async () => {
+      const sorted = agents.filter((a) => a.availability === 'away').sort(codePoints);
+      const cursor = at(sorted);
+      const page = await store.listAgents(WS, { availability: 'away' }, { after: { joinedAt: T0.toISOString() as IsoTime, id: cursor.id as AgentId }, limit: LIMIT });
+      expect(ids(page)).toEqual(ids(sorted.slice(sorted.indexOf(cursor) + 1).slice(0, LIMIT)));
+      // at most a page from each of the two ranges, merged
+      expect(rowsRead(await lastPlan())).toBeLessThanOrEqual(2 * (LIMIT + 1));
+    });
+
+    it("reads a department's middle page: a page of each presence range in agent_departments, then its agents by id", async () => {
+      const sales = departments[1]!.id as DepartmentId;
+      const sorted = agents.filter((a) => a.departmentIds.includes(sales)).sort(codePoints);
+      const cursor = at(sorted);
+      const page = await store.listAgents(WS, { departmentId: sales }, { after: { joinedAt: T0.toISOString() as IsoTime, id: cursor.id as AgentId }, limit: LIMIT });
+      expect(ids(page)).toEqual(ids(sorted.slice(sorted.indexOf(cursor) + 1).slice(0, LIMIT)));
+      // three ranges (one per presence pair) of at most a page each, then the page's agents
+      expect(rowsRead(await lastPlan())).toBeLessThanOrEqual(3 * (LIMIT + 1) + LIMIT);
+    });
+
+    it("reads the invitations' middle page", async () => {
+      const sorted = [...invitations].sort(codePoints);
+      const cursor = at(sorted);
+      const page = await store.listInvitations(WS, {}, { after: { sentAt: T0.toISOString() as IsoTime, id: cursor.id as InvitationId }, limit: LIMIT });
+      expect(ids(page)).toEqual(ids(sorted.slice(sorted.indexOf(cursor) + 1).slice(0, LIMIT)));
+      expect(rowsRead(await lastPlan())).toBeLessThanOrEqual(LIMIT + 1);
+    });
+
+    it("reads the revoked invitations' middle page (invitations_by_status_sending)", async () => {
+      const sorted = invitations.filter((i) => i.status === 'revoked').sort(codePoints);
+      const cursor = at(sorted);
+      const page = await store.listInvitations(WS, { status: 'revoked' }, { after: { sentAt: T0.toISOString() as IsoTime, id: cursor.id as InvitationId }, limit: LIMIT });
+      expect(ids(page)).toEqual(ids(sorted.slice(sorted.indexOf(cursor) + 1).slice(0, LIMIT)));
+      expect(rowsRead(await lastPlan())).toBeLessThanOrEqual(LIMIT + 1);
+    });
   });
 });

@@ -87,8 +87,13 @@ class Listing {
 
   /**
    * The listing in (`time`, id) order, ids compared as in JavaScript (`COLLATE "C"`): rows after
-   * `after` only, at most `limit`. The condition on `time` alone lets an index ending in
-   * (time, id) start the scan at the page.
+   * `after` only, at most `limit`. The cursor is a row comparison, `(time, id COLLATE "C") >=
+   * (t, i)`, which an index ending in (time, id COLLATE "C") takes as where its range starts, so
+   * a page from the middle of a tie (rows sharing one time) reads its own rows, where `time >= t`
+   * and a test of the id on each row read every earlier row of the tie (ADR 0027). The cursor's
+   * own row, if still there, is read and left out. `>=` rather than `>`: the planner estimates a
+   * row comparison by its first column alone, and `time > t` inside a tie looks empty, so it
+   * walked the unfiltered index past the rows a status filter refused (87 rows for a page of 20).
    */
   sql(after: PlaceKey | undefined, limit: number | undefined): string {
     const { from, time, id, rows } = this.#source;
@@ -96,7 +101,7 @@ class Listing {
     if (after !== undefined) {
       const t = this.param(after[0]);
       const i = this.param(after[1]);
-      where.push(`${time} >= ${t}::timestamptz AND (${time} > ${t}::timestamptz OR ${id} COLLATE "C" > ${i})`);
+      where.push(`(${time}, ${id} COLLATE "C") >= (${t}::timestamptz, ${i}::text) AND NOT (${time} = ${t}::timestamptz AND ${id} = ${i}::text)`);
     }
     const page = limit === undefined ? '' : ` LIMIT ${this.param(limit)}`;
     const alternatives = this.#either;
