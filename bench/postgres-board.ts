@@ -18,8 +18,9 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createRoster, type Agent, type DepartmentId, type WorkspaceId } from 'agent-roster';
-import { migrate, PostgresRosterStore, type SqlPool } from 'agent-roster/postgres';
+import { migrate, PostgresRosterStore } from 'agent-roster/postgres';
 import { aDepartment, anAgent, T0 } from 'agent-roster/testing';
+import { recordingPool, type PlanNode } from '../test/support/plans';
 import { seeded } from './measure';
 
 const url = process.env.DATABASE_URL;
@@ -39,11 +40,7 @@ const pool = new pg.Pool({ connectionString: url, max: 4 });
 await migrate(pool);
 
 /** The statements the store sends, so that they can be explained. */
-const log: { text: string; values: unknown[] }[] = [];
-const recording: SqlPool = {
-  query: (text, values = []) => (log.push({ text, values }), pool.query(text, values)),
-  connect: () => pool.connect(),
-};
+const { pool: recording, log } = recordingPool(pool);
 const store = new PostgresRosterStore(recording);
 let token = '';
 const roster = createRoster({ store, deliverImmediately: false, acceptUrl: (t) => ((token = t), `https://chat.example.com/join?token=${t}`) });
@@ -52,25 +49,13 @@ const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.flo
 const p90 = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)]!;
 const fmt = (ms: number) => (ms >= 10 ? `${ms.toFixed(0)} ms` : ms >= 1 ? `${ms.toFixed(1)} ms` : `${(ms * 1000).toFixed(0)} µs`);
 
-type PlanNode = {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Actual Rows': number;
-  'Actual Loops': number;
-  'Rows Removed by Filter'?: number;
-  'Sort Space Type'?: string;
-  'Sort Space Used'?: number;
-  'Actual Total Time': number;
-  Plans?: PlanNode[];
-};
 type Explained = { read: number; buffers: number; indexes: string[]; sort: string; ms: number };
 
 /** What a statement reads: rows its scans produced or filtered out, buffers, indexes, sorts. */
 async function explain({ text, values }: { text: string; values: unknown[] }): Promise<Explained> {
   const { rows } = await pool.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${text}`, values);
   const top = (rows[0]['QUERY PLAN'] as { Plan: PlanNode & { 'Shared Hit Blocks': number; 'Shared Read Blocks': number; 'Temp Read Blocks'?: number } }[])[0]!.Plan;
-  const out: Explained = { read: 0, buffers: top['Shared Hit Blocks'] + top['Shared Read Blocks'], indexes: [], sort: '', ms: top['Actual Total Time'] };
+  const out: Explained = { read: 0, buffers: top['Shared Hit Blocks'] + top['Shared Read Blocks'], indexes: [], sort: '', ms: top['Actual Total Time'] ?? 0 };
   const walk = (node: PlanNode) => {
     if (node['Relation Name'] !== undefined) out.read += node['Actual Rows'] * node['Actual Loops'] + (node['Rows Removed by Filter'] ?? 0);
     if (node['Index Name'] && !out.indexes.includes(node['Index Name'])) out.indexes.push(node['Index Name']);

@@ -21,8 +21,9 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createRoster, type Agent, type Department, type DepartmentId, type AgentFilter, type Invitation, type InvitationFilter, type WorkspaceId } from 'agent-roster';
-import { migrate, PostgresRosterStore, type SqlPool } from 'agent-roster/postgres';
+import { migrate, PostgresRosterStore } from 'agent-roster/postgres';
 import { aDepartment, anAgent, anInvitation, T0 } from 'agent-roster/testing';
+import { recordingPool, type PlanNode } from '../test/support/plans';
 import { seeded } from './measure';
 
 const url = process.env.DATABASE_URL;
@@ -41,11 +42,7 @@ const pool = new pg.Pool({ connectionString: url, max: 2 });
 await migrate(pool);
 
 /** The statements the store sends, so that the last one can be explained. */
-const log: { text: string; values: unknown[] }[] = [];
-const recording: SqlPool = {
-  query: (text, values = []) => (log.push({ text, values }), pool.query(text, values)),
-  connect: () => pool.connect(),
-};
+const { pool: recording, log } = recordingPool(pool);
 const store = new PostgresRosterStore(recording);
 
 // ── The workspace ──────────────────────────────────────────────────────────────────────────────
@@ -120,7 +117,6 @@ console.log(`PostgreSQL ${version}; ${AGENTS.toLocaleString('en-US')} agents and
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (ms: number) => (ms >= 10 ? `${ms.toFixed(0)} ms` : ms >= 1 ? `${ms.toFixed(1)} ms` : `${(ms * 1000).toFixed(0)} µs`);
 
-type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; 'Actual Rows': number; 'Actual Loops': number; 'Rows Removed by Filter'?: number; 'Rows Removed by Index Recheck'?: number; Plans?: PlanNode[] };
 type Explained = { read: number; buffers: number; indexes: string[]; sort: boolean };
 
 /**

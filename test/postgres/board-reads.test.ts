@@ -12,9 +12,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent, AgentId, DepartmentId, Invitation, InvitationId, IsoTime, WorkspaceId } from 'agent-roster';
-import { migrate, PostgresRosterStore, type SqlPool } from 'agent-roster/postgres';
+import type { PostgresRosterStore } from 'agent-roster/postgres';
 import { aDepartment, aWorkspace, anAgent, anInvitation, T0 } from '../../src/testing/mothers';
-import { freshDatabase, type FreshDatabase } from '../support/postgres';
+import { filledStore, planNodes, rowsRead, type PlanNode, type Sent } from '../support/plans';
+import type { FreshDatabase } from '../support/postgres';
 
 const WS = 'ws_board' as WorkspaceId;
 const AGENTS = 3_000;
@@ -53,33 +54,15 @@ const codePoints = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 :
 const ids = (xs: readonly { id: string }[]) => xs.map((x) => x.id);
 
 let db: FreshDatabase;
-const log: { text: string; values: unknown[] }[] = [];
+let log: Sent[] = [];
 let store: PostgresRosterStore;
 
 beforeAll(async () => {
-  db = await freshDatabase();
-  await migrate(db.pool);
-  const recording: SqlPool = { query: (text, values = []) => (log.push({ text, values }), db.pool.query(text, values)), connect: () => db.pool.connect() };
-  store = new PostgresRosterStore(recording);
-  for (const team of teams) {
-    const rows = [team.workspace, ...team.departments, ...team.agents, ...team.invitations];
-    for (let from = 0; from < rows.length; from += 1_000) {
-      expect(await store.commit({ workspaceId: team.workspace.id, expected: [], writes: rows.slice(from, from + 1_000), removals: [], events: [], outbox: [] })).toEqual({ committed: true });
-    }
-  }
-  await db.pool.query('VACUUM ANALYZE');
+  ({ db, store, log } = await filledStore(
+    teams.map((team) => ({ workspaceId: team.workspace.id, rows: [team.workspace, ...team.departments, ...team.agents, ...team.invitations] })),
+  ));
 }, 120_000);
 afterAll(() => db?.close());
-
-type PlanNode = {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Actual Rows': number;
-  'Actual Loops': number;
-  'Rows Removed by Filter'?: number;
-  Plans?: PlanNode[];
-};
 
 /** The plan the store's last statement ran, with its actual rows; with `workMem`, the memory a sort may take before it spills. */
 async function lastPlan(workMem?: string): Promise<PlanNode> {
@@ -95,11 +78,8 @@ async function lastPlan(workMem?: string): Promise<PlanNode> {
     client.release();
   }
 }
-const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
 /** Sorts (of any kind) above a scan of `agents`: the documents sorted after they were read. */
-const sortsOfAgents = (plan: PlanNode) => nodes(plan).filter((n) => n['Node Type'].endsWith('Sort') && nodes(n).some((m) => m['Relation Name'] === 'agents'));
-const rowsRead = (plan: PlanNode) =>
-  nodes(plan).reduce((sum, n) => sum + (n['Relation Name'] === undefined ? 0 : n['Actual Rows'] * n['Actual Loops'] + (n['Rows Removed by Filter'] ?? 0)), 0);
+const sortsOfAgents = (plan: PlanNode) => planNodes(plan).filter((n) => n['Node Type'].endsWith('Sort') && planNodes(n).some((m) => m['Relation Name'] === 'agents'));
 
 describe("the availability board's reads on PostgreSQL", () => {
   it('reads the whole team in its order from an index, sorting nothing', async () => {
@@ -109,7 +89,7 @@ describe("the availability board's reads on PostgreSQL", () => {
     // work_mem, the planner reads the index, which holds the order itself.
     const plan = await lastPlan('64kB');
     expect(sortsOfAgents(plan)).toEqual([]);
-    expect(nodes(plan).filter((n) => n['Relation Name'] === 'agents').map((n) => n['Index Name'])).toEqual(['agents_by_joining_in_order']);
+    expect(planNodes(plan).filter((n) => n['Relation Name'] === 'agents').map((n) => n['Index Name'])).toEqual(['agents_by_joining_in_order']);
   });
 
   it("reads the team's first page without reading the rest, though every agent joined at one instant", async () => {
@@ -124,7 +104,7 @@ describe("the availability board's reads on PostgreSQL", () => {
     expect((await store.listAgents(WS, { departmentId: sales })).map((a) => a.id)).toEqual(members.map((a) => a.id));
     const plan = await lastPlan();
     // Each member's row through the primary key, once: no scan of the team, no sort of documents.
-    const ofAgents = nodes(plan).filter((n) => n['Relation Name'] === 'agents');
+    const ofAgents = planNodes(plan).filter((n) => n['Relation Name'] === 'agents');
     expect(ofAgents.map((n) => [n['Node Type'], n['Index Name']])).toEqual([['Index Scan', 'agents_pkey']]);
     expect(rowsRead(plan)).toBe(2 * members.length);
     expect(sortsOfAgents(plan)).toEqual([]);
@@ -134,8 +114,8 @@ describe("the availability board's reads on PostgreSQL", () => {
     const sorted = [...invitations].sort(codePoints);
     expect(ids(await store.listInvitations(WS, {}, { limit: 20 }))).toEqual(ids(sorted.slice(0, 20)));
     const plan = await lastPlan();
-    expect(nodes(plan).filter((n) => n['Node Type'].endsWith('Sort'))).toEqual([]);
-    expect(nodes(plan).filter((n) => n['Relation Name'] === 'invitations').map((n) => n['Index Name'])).toEqual(['invitations_by_sending_in_order']);
+    expect(planNodes(plan).filter((n) => n['Node Type'].endsWith('Sort'))).toEqual([]);
+    expect(planNodes(plan).filter((n) => n['Relation Name'] === 'invitations').map((n) => n['Index Name'])).toEqual(['invitations_by_sending_in_order']);
     expect(rowsRead(plan)).toBeLessThanOrEqual(20);
   });
 

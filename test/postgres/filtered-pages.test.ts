@@ -7,9 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent, AgentFilter, AgentId, DepartmentId, Invitation, InvitationFilter, WorkspaceId } from 'agent-roster';
-import { migrate, PostgresRosterStore, type SqlPool } from 'agent-roster/postgres';
+import type { PostgresRosterStore } from 'agent-roster/postgres';
 import { aDepartment, aWorkspace, anAgent, anInvitation, T0 } from '../../src/testing/mothers';
-import { freshDatabase, type FreshDatabase } from '../support/postgres';
+import { filledStore, planNodes, rowsRead, type PlanNode, type Sent } from '../support/plans';
+import type { FreshDatabase } from '../support/postgres';
 
 const WS = 'ws_filtered' as WorkspaceId;
 const AGENTS = 3_000;
@@ -19,7 +20,7 @@ const LIMIT = 20;
 const MOST_READ = 4 * LIMIT + 4;
 
 let db: FreshDatabase;
-const log: { text: string; values: unknown[] }[] = [];
+let log: Sent[] = [];
 let store: PostgresRosterStore;
 
 const big = 'dep_big' as DepartmentId;
@@ -59,29 +60,17 @@ const departmentRows = [big, small, ...[0, 1, 2, 3, 4].map((n) => `dep_${n}` as 
 );
 
 beforeAll(async () => {
-  db = await freshDatabase();
-  await migrate(db.pool);
-  const recording: SqlPool = { query: (text, values = []) => (log.push({ text, values }), db.pool.query(text, values)), connect: () => db.pool.connect() };
-  store = new PostgresRosterStore(recording);
-  const rows = [aWorkspace({ id: WS, ownerId: agents[0]!.id, plan: 'custom' }), ...departmentRows, ...agents, ...invitations];
-  for (let from = 0; from < rows.length; from += 1_000) {
-    expect(await store.commit({ workspaceId: WS, expected: [], writes: rows.slice(from, from + 1_000), removals: [], events: [], outbox: [] })).toEqual({ committed: true });
-  }
-  await db.pool.query('ANALYZE');
+  ({ db, store, log } = await filledStore([
+    { workspaceId: WS, rows: [aWorkspace({ id: WS, ownerId: agents[0]!.id, plan: 'custom' }), ...departmentRows, ...agents, ...invitations] },
+  ]));
 }, 120_000);
 afterAll(() => db?.close());
-
-type PlanNode = { 'Relation Name'?: string; 'Actual Rows': number; 'Actual Loops': number; 'Rows Removed by Filter'?: number; 'Rows Removed by Index Recheck'?: number; Plans?: PlanNode[] };
 
 /** The rows the store's last statement read from tables and indexes, kept or filtered out. */
 async function rowsReadByLastStatement(): Promise<number> {
   const { text, values } = log.at(-1)!;
   const { rows } = await db.pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
-  const plan = (rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan;
-  const read = (node: PlanNode): number =>
-    (node['Relation Name'] === undefined ? 0 : node['Actual Rows'] * node['Actual Loops'] + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0)) +
-    (node.Plans ?? []).reduce((sum, child) => sum + read(child), 0);
-  return read(plan);
+  return rowsRead((rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan);
 }
 
 const inOrder = <T extends { id: string }>(at: (row: T) => string) => (a: T, b: T) =>
@@ -143,7 +132,7 @@ describe('filtered pages on PostgreSQL', () => {
     // workspace (a sequential scan of agents and a sort of the whole team).
     const { text, values } = log.at(-1)!;
     const { rows } = await db.pool.query(`EXPLAIN (FORMAT JSON) ${text}`, values);
-    const relations = (node: PlanNode): string[] => [...(node['Relation Name'] ? [node['Relation Name']] : []), ...(node.Plans ?? []).flatMap(relations)];
-    expect(relations((rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan)).not.toContain('agents');
+    const relations = planNodes((rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan).map((n) => n['Relation Name']);
+    expect(relations).not.toContain('agents');
   });
 });
