@@ -34,6 +34,17 @@ class FakeRateLimiter implements RateLimiter {
   }
 }
 
+/**
+ * The shop, with a rate limiter and an account directory that record what they are asked; the
+ * directory holds `taken` as standalone accounts.
+ */
+async function aWatchedShop(taken: readonly string[] = []) {
+  const limiter = new FakeRateLimiter();
+  const asked: string[] = [];
+  const shop = await aShop({ rateLimiter: limiter, accounts: { isStandaloneAccount: async (email) => (asked.push(email), taken.includes(email)) } });
+  return { ...shop, limiter, asked };
+}
+
 /** An identity system that can be taken down. */
 class FlakyIdentity extends MemoryIdentity {
   down = false;
@@ -127,12 +138,7 @@ describe('a rate limiter', () => {
   });
 
   it('throttles an email change (editEmail, keyed per actor) before the account directory is asked, and nothing else editAgent does', async () => {
-    const limiter = new FakeRateLimiter();
-    const asked: string[] = [];
-    const { roster, ana, join, workspaceId, snapshot } = await aShop({
-      rateLimiter: limiter,
-      accounts: { isStandaloneAccount: async (email) => asked.push(email) > 0 && email === 'victim@bank.com' },
-    });
+    const { roster, ana, join, workspaceId, snapshot, limiter, asked } = await aWatchedShop(['victim@bank.com']);
     const bob = await join('Bob');
     limiter.requests.length = 0;
     asked.length = 0;
@@ -172,12 +178,7 @@ describe('a rate limiter', () => {
   });
 
   it('asks nothing for an invite or resend by someone who may not send one: no budget spent, no email looked up', async () => {
-    const limiter = new FakeRateLimiter();
-    const asked: string[] = [];
-    const { roster, ana, invite, join, clock, workspaceId, snapshot } = await aShop({
-      rateLimiter: limiter,
-      accounts: { isStandaloneAccount: async (email) => asked.push(email) > 0 && false },
-    });
+    const { roster, ana, invite, join, clock, workspaceId, snapshot, limiter, asked } = await aWatchedShop();
     const bob = await join('Bob');
     const lapsed = await invite('hire@rival.com');
     clock.advance({ days: 8 });
@@ -560,12 +561,7 @@ describe('a host port answering outside its contract, or asked too early', () =>
   });
 
   it("refuses an admin changing the owner's email without asking the limiter or the account directory; the owner may", async () => {
-    const asked: string[] = [];
-    const limiter = new FakeRateLimiter();
-    const { roster, ana, join, snapshot } = await aShop({
-      rateLimiter: limiter,
-      accounts: { isStandaloneAccount: async (email) => asked.push(email) < 0 },
-    });
+    const { roster, ana, join, snapshot, limiter, asked } = await aWatchedShop();
     const mallory = await join('Mallory', { role: 'admin' });
     const cy = await join('Cy', { role: 'admin' });
     limiter.requests.length = 0;
@@ -592,12 +588,7 @@ describe('a host port answering outside its contract, or asked too early', () =>
   });
 
   it("refuses an agent changing the owner's email as not-owner, as it refuses an admin, without asking any port", async () => {
-    const asked: string[] = [];
-    const limiter = new FakeRateLimiter();
-    const { roster, ana, join, snapshot } = await aShop({
-      rateLimiter: limiter,
-      accounts: { isStandaloneAccount: async (email) => asked.push(email) < 0 },
-    });
+    const { roster, ana, join, snapshot, limiter, asked } = await aWatchedShop();
     const bob = await join('Bob');
     limiter.requests.length = 0;
     asked.length = 0;

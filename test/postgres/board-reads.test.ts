@@ -11,7 +11,7 @@
  * migration 0009 for invitations), where it read every earlier row of the tie.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent, AgentId, DepartmentId, Invitation, InvitationId, IsoTime, WorkspaceId } from 'agent-roster';
+import type { Agent, AgentFilter, AgentId, DepartmentId, Invitation, InvitationFilter, InvitationId, IsoTime, WorkspaceId } from 'agent-roster';
 import type { PostgresRosterStore } from 'agent-roster/postgres';
 import { aDepartment, aWorkspace, anAgent, anInvitation, T0 } from '../../src/testing/mothers';
 import { filledStore, planNodes, rowsRead, type PlanNode, type Sent } from '../support/plans';
@@ -128,47 +128,45 @@ describe("the availability board's reads on PostgreSQL", () => {
     const LIMIT = 20;
     const at = <T extends { id: string }>(sorted: readonly T[]) => sorted[Math.floor(sorted.length / 2)]!;
 
-    it("reads the team's middle page", async () => {
-      const sorted = [...agents].sort(codePoints);
+    /**
+     * Reads the page after the middle row of `sorted` (a tie: every row at T0), checks it holds the
+     * next `LIMIT` rows, and answers how many rows its statement read.
+     */
+    const middlePage = async <T extends { id: string }>(sorted: readonly T[], read: (after: Readonly<{ at: IsoTime; id: string }>) => Promise<readonly { id: string }[]>) => {
       const cursor = at(sorted);
-      const page = await store.listAgents(WS, {}, { after: { joinedAt: T0.toISOString() as IsoTime, id: cursor.id as AgentId }, limit: LIMIT });
+      const page = await read({ at: T0.toISOString() as IsoTime, id: cursor.id });
       expect(ids(page)).toEqual(ids(sorted.slice(sorted.indexOf(cursor) + 1).slice(0, LIMIT)));
-      expect(rowsRead(await lastPlan())).toBeLessThanOrEqual(LIMIT + 1);
+      return rowsRead(await lastPlan());
+    };
+    const agentsAfter = (filter: AgentFilter) => (after: Readonly<{ at: IsoTime; id: string }>) =>
+      store.listAgents(WS, filter, { after: { joinedAt: after.at, id: after.id as AgentId }, limit: LIMIT });
+    const invitationsAfter = (filter: InvitationFilter) => (after: Readonly<{ at: IsoTime; id: string }>) =>
+      store.listInvitations(WS, filter, { after: { sentAt: after.at, id: after.id as InvitationId }, limit: LIMIT });
+
+    it("reads the team's middle page", async () => {
+      expect(await middlePage([...agents].sort(codePoints), agentsAfter({}))).toBeLessThanOrEqual(LIMIT + 1);
     });
 
     it("reads the away agents' middle page (two ranges, active and away, inactive)", async () => {
       const sorted = agents.filter((a) => a.availability === 'away').sort(codePoints);
-      const cursor = at(sorted);
-      const page = await store.listAgents(WS, { availability: 'away' }, { after: { joinedAt: T0.toISOString() as IsoTime, id: cursor.id as AgentId }, limit: LIMIT });
-      expect(ids(page)).toEqual(ids(sorted.slice(sorted.indexOf(cursor) + 1).slice(0, LIMIT)));
       // at most a page from each of the two ranges, merged
-      expect(rowsRead(await lastPlan())).toBeLessThanOrEqual(2 * (LIMIT + 1));
+      expect(await middlePage(sorted, agentsAfter({ availability: 'away' }))).toBeLessThanOrEqual(2 * (LIMIT + 1));
     });
 
     it("reads a department's middle page: a page of each presence range in agent_departments, then its agents by id", async () => {
       const sales = departments[1]!.id as DepartmentId;
       const sorted = agents.filter((a) => a.departmentIds.includes(sales)).sort(codePoints);
-      const cursor = at(sorted);
-      const page = await store.listAgents(WS, { departmentId: sales }, { after: { joinedAt: T0.toISOString() as IsoTime, id: cursor.id as AgentId }, limit: LIMIT });
-      expect(ids(page)).toEqual(ids(sorted.slice(sorted.indexOf(cursor) + 1).slice(0, LIMIT)));
       // three ranges (one per presence pair) of at most a page each, then the page's agents
-      expect(rowsRead(await lastPlan())).toBeLessThanOrEqual(3 * (LIMIT + 1) + LIMIT);
+      expect(await middlePage(sorted, agentsAfter({ departmentId: sales }))).toBeLessThanOrEqual(3 * (LIMIT + 1) + LIMIT);
     });
 
     it("reads the invitations' middle page", async () => {
-      const sorted = [...invitations].sort(codePoints);
-      const cursor = at(sorted);
-      const page = await store.listInvitations(WS, {}, { after: { sentAt: T0.toISOString() as IsoTime, id: cursor.id as InvitationId }, limit: LIMIT });
-      expect(ids(page)).toEqual(ids(sorted.slice(sorted.indexOf(cursor) + 1).slice(0, LIMIT)));
-      expect(rowsRead(await lastPlan())).toBeLessThanOrEqual(LIMIT + 1);
+      expect(await middlePage([...invitations].sort(codePoints), invitationsAfter({}))).toBeLessThanOrEqual(LIMIT + 1);
     });
 
     it("reads the revoked invitations' middle page (invitations_by_status_sending)", async () => {
       const sorted = invitations.filter((i) => i.status === 'revoked').sort(codePoints);
-      const cursor = at(sorted);
-      const page = await store.listInvitations(WS, { status: 'revoked' }, { after: { sentAt: T0.toISOString() as IsoTime, id: cursor.id as InvitationId }, limit: LIMIT });
-      expect(ids(page)).toEqual(ids(sorted.slice(sorted.indexOf(cursor) + 1).slice(0, LIMIT)));
-      expect(rowsRead(await lastPlan())).toBeLessThanOrEqual(LIMIT + 1);
+      expect(await middlePage(sorted, invitationsAfter({ status: 'revoked' }))).toBeLessThanOrEqual(LIMIT + 1);
     });
   });
 });
