@@ -223,10 +223,8 @@ export type EmailStatus = 'available' | 'standalone-account' | 'agent' | 'pendin
  */
 export function refuseTakenEmail(email: Email, status: EmailStatus): Result<void, EmailAlreadyExists> {
   if (status === 'available') return ok(undefined);
-  if (status === 'standalone-account' || status === 'agent' || status === 'pending-invitation') {
-    return err(fail.emailAlreadyExists({ email, holder: status }));
-  }
-  throw new TypeError(`context.emailStatus must be one of available, standalone-account, agent, pending-invitation; got ${String(status)}`);
+  if (Object.hasOwn(fail.HELD_BY, status)) return err(fail.emailAlreadyExists({ email, holder: status as EmailAlreadyExists['holder'] }));
+  throw new TypeError(`context.emailStatus must be available or ${Object.keys(fail.HELD_BY).join(', ')}; got ${String(status)}`);
 }
 
 /** Errors of {@link changeRole}. */

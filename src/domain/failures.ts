@@ -64,7 +64,8 @@ export const emailAlreadyExists = (d: DataOf<EmailAlreadyExists>): EmailAlreadyE
   ...d,
   message: `Email already exists: ${d.email} ${HELD_BY[d.holder]}`,
 });
-const HELD_BY: Record<EmailAlreadyExists['holder'], string> = {
+/** @internal What each holder of a taken email means; its keys are the holders {@link refuseTakenEmail} accepts. */
+export const HELD_BY: Record<EmailAlreadyExists['holder'], string> = {
   'standalone-account': 'is registered as a separate standalone account. Ask its owner to delete that account, or use another email.',
   agent: 'is already an agent of this workspace.',
   'pending-invitation': 'already has a pending invitation; resend it instead.',
