@@ -8,10 +8,11 @@
  * agent of the table to find a department holding a third of them. Each workspace also holds
  * 3,000 invitations sent at that instant (a bulk invite): a page from the middle of either tie
  * starts its scan at its cursor (one row comparison on an index ending in id COLLATE "C", and
- * migration 0009 for invitations), where it read every earlier row of the tie.
+ * migration 0009 for invitations), where it read every earlier row of the tie. The outbox holds
+ * an email for each invitation, all enqueued at that instant too, a quarter of them delivered.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent, AgentFilter, AgentId, DepartmentId, Invitation, InvitationFilter, InvitationId, IsoTime, WorkspaceId } from 'agent-roster';
+import type { Agent, AgentFilter, AgentId, DepartmentId, Invitation, InvitationFilter, InvitationId, IsoTime, OutboxMessage, OutboxStatus, WorkspaceId } from 'agent-roster';
 import type { PostgresRosterStore } from 'agent-roster/postgres';
 import { aDepartment, aWorkspace, anAgent, anInvitation, T0 } from '../../src/testing/mothers';
 import { filledStore, planNodes, rowsRead, type PlanNode, type Sent } from '../support/plans';
@@ -45,7 +46,24 @@ const aTeam = (workspaceId: WorkspaceId) => {
       sentAt: T0,
     }),
   );
-  return { workspace: aWorkspace({ id: workspaceId, ownerId: agents[0]!.id, plan: 'custom' }), departments, agents, invitations };
+  // One email per invitation, enqueued at T0; ids in mixed case, as above.
+  const outbox: OutboxMessage[] = invitations.map((invitation, k) => ({
+    id: `msg_${invitation.id.slice(4)}`,
+    workspaceId,
+    idempotencyKey: `key_${invitation.id}`,
+    to: invitation.email,
+    subject: 'You are invited',
+    text: 'Join us',
+    html: null,
+    status: 'pending',
+    attempts: 0,
+    createdAt: T0.toISOString(),
+    nextAttemptAt: T0.toISOString(),
+    deliveredAt: null,
+    lastError: null,
+    topic: `invitation:${invitation.id}`,
+  }));
+  return { workspace: aWorkspace({ id: workspaceId, ownerId: agents[0]!.id, plan: 'custom' }), departments, agents, invitations, outbox };
 };
 // Two other workspaces share the tables, as in production: the board's is a third of them.
 const teams = [WS, 'ws_other_1' as WorkspaceId, 'ws_other_2' as WorkspaceId].map(aTeam);
@@ -59,8 +77,12 @@ let store: PostgresRosterStore;
 
 beforeAll(async () => {
   ({ db, store, log } = await filledStore(
-    teams.map((team) => ({ workspaceId: team.workspace.id, rows: [team.workspace, ...team.departments, ...team.agents, ...team.invitations] })),
+    teams.map((team) => ({ workspaceId: team.workspace.id, rows: [team.workspace, ...team.departments, ...team.agents, ...team.invitations], outbox: team.outbox })),
   ));
+  // A quarter of the emails delivered, as delivery leaves them (no body).
+  const delivered = teams.flatMap((team) => team.outbox.filter((_, k) => k % 4 === 3).map((m) => m.id));
+  await db.pool.query(`UPDATE outbox SET status = 'delivered', delivered_at = created_at, body_text = '' WHERE id = ANY($1)`, [delivered]);
+  await db.pool.query('VACUUM ANALYZE outbox');
 }, 120_000);
 afterAll(() => db?.close());
 
@@ -167,6 +189,34 @@ describe("the availability board's reads on PostgreSQL", () => {
     it("reads the revoked invitations' middle page (invitations_by_status_sending)", async () => {
       const sorted = invitations.filter((i) => i.status === 'revoked').sort(codePoints);
       expect(await middlePage(sorted, invitationsAfter({ status: 'revoked' }))).toBeLessThanOrEqual(LIMIT + 1);
+    });
+
+    describe("the outbox's middle page", () => {
+      const outboxAfter = (status?: OutboxStatus) => (after: Readonly<{ at: IsoTime; id: string }>) =>
+        store.listOutbox(WS, status, { after: { createdAt: after.at, id: after.id }, limit: LIMIT });
+      /** The workspace's messages as the store holds them, with `status`, in page order. */
+      const held = async (status?: OutboxStatus) => [...(await store.listOutbox(WS, status))].sort(codePoints);
+
+      it('of every message (outbox_by_creation)', async () => {
+        expect(await middlePage(await held(), outboxAfter())).toBeLessThanOrEqual(LIMIT + 1);
+      });
+
+      // A status filter reads its own index's range from the cursor: with `>`, taken for an empty
+      // range inside the tie, the planner walked outbox_by_creation and read 77 rows for a page of
+      // 20 delivered emails (a quarter of them).
+      it('of the delivered messages (outbox_by_status_and_creation)', async () => {
+        const sorted = await held('delivered');
+        expect(sorted.length).toBe(AGENTS / 4);
+        expect(await middlePage(sorted, outboxAfter('delivered'))).toBeLessThanOrEqual(LIMIT + 1);
+      });
+
+      // Three emails in four are pending: walking every message and leaving the delivered out is
+      // as good a plan as the status index, and either reads about a page.
+      it('of the pending messages', async () => {
+        const sorted = await held('pending');
+        expect(sorted.length).toBe((AGENTS * 3) / 4);
+        expect(await middlePage(sorted, outboxAfter('pending'))).toBeLessThanOrEqual(2 * (LIMIT + 1));
+      });
     });
   });
 });

@@ -2,7 +2,7 @@
  * Reading PostgreSQL's plans, for the tests and benchmarks that pin what a statement reads: the
  * store's statements recorded as it sends them, then run again under `EXPLAIN (ANALYZE, FORMAT JSON)`.
  */
-import type { Aggregate, WorkspaceId } from 'agent-roster';
+import type { Aggregate, OutboxMessage, WorkspaceId } from 'agent-roster';
 import { migrate, PostgresRosterStore, type SqlPool } from 'agent-roster/postgres';
 import { freshDatabase, type FreshDatabase } from './postgres';
 
@@ -49,21 +49,22 @@ export const rowsRead = (plan: PlanNode): number =>
   );
 
 /**
- * A fresh, migrated database holding each workspace's rows (written in commits of 1,000), analysed
- * so the planner knows them, and a store on it whose statements `log` records.
+ * A fresh, migrated database holding each workspace's rows and outbox messages (written in commits
+ * of 1,000), analysed so the planner knows them, and a store on it whose statements `log` records.
  *
  * @example const { db, store, log } = await filledStore([{ workspaceId, rows: [workspace, ...agents] }])
  */
 export async function filledStore(
-  workspaces: readonly Readonly<{ workspaceId: WorkspaceId; rows: readonly Aggregate[] }>[],
+  workspaces: readonly Readonly<{ workspaceId: WorkspaceId; rows: readonly Aggregate[]; outbox?: readonly OutboxMessage[] }>[],
 ): Promise<{ db: FreshDatabase; store: PostgresRosterStore; log: Sent[] }> {
   const db = await freshDatabase();
   await migrate(db.pool);
   const { pool, log } = recordingPool(db.pool);
   const store = new PostgresRosterStore(pool);
-  for (const { workspaceId, rows } of workspaces) {
-    for (let from = 0; from < rows.length; from += 1_000) {
-      const outcome = await store.commit({ workspaceId, expected: [], writes: rows.slice(from, from + 1_000), removals: [], events: [], outbox: [] });
+  for (const { workspaceId, rows, outbox = [] } of workspaces) {
+    for (let from = 0; from < Math.max(rows.length, outbox.length); from += 1_000) {
+      const commit = { workspaceId, expected: [], writes: rows.slice(from, from + 1_000), removals: [], events: [], outbox: outbox.slice(from, from + 1_000) };
+      const outcome = await store.commit(commit);
       if (!outcome.committed) throw new Error(`filling ${workspaceId}: ${JSON.stringify(outcome)}`);
     }
   }

@@ -87,22 +87,12 @@ class Listing {
 
   /**
    * The listing in (`time`, id) order, ids compared as in JavaScript (`COLLATE "C"`): rows after
-   * `after` only, at most `limit`. The cursor is a row comparison, `(time, id COLLATE "C") >=
-   * (t, i)`, which an index ending in (time, id COLLATE "C") takes as where its range starts, so
-   * a page from the middle of a tie (rows sharing one time) reads its own rows, where `time >= t`
-   * and a test of the id on each row read every earlier row of the tie (ADR 0027). The cursor's
-   * own row, if still there, is read and left out. `>=` rather than `>`: the planner estimates a
-   * row comparison by its first column alone, and `time > t` inside a tie looks empty, so it
-   * walked the unfiltered index past the rows a status filter refused (87 rows for a page of 20).
+   * `after` only ({@link afterCursor}), at most `limit`.
    */
   sql(after: PlaceKey | undefined, limit: number | undefined): string {
     const { from, time, id, rows } = this.#source;
     const where = [...this.#where];
-    if (after !== undefined) {
-      const t = this.param(after[0]);
-      const i = this.param(after[1]);
-      where.push(`(${time}, ${id} COLLATE "C") >= (${t}::timestamptz, ${i}::text) AND NOT (${time} = ${t}::timestamptz AND ${id} = ${i}::text)`);
-    }
+    if (after !== undefined) where.push(afterCursor(time, id, this.param(after[0]), this.param(after[1])));
     const page = limit === undefined ? '' : ` LIMIT ${this.param(limit)}`;
     const alternatives = this.#either;
     const single = alternatives.length <= 1 || page === '';
@@ -121,6 +111,19 @@ class Listing {
     return single ? merged : `SELECT data FROM (${merged}) AS page ORDER BY t, i COLLATE "C"`;
   }
 }
+
+/**
+ * The rows after a page's cursor `(t, i)` in (`time`, `id` COLLATE "C") order, as a row comparison,
+ * `(time, id COLLATE "C") >= (t, i)`, which an index ending in (time, id COLLATE "C") takes as
+ * where its range starts, so a page from the middle of a tie (rows sharing one time) reads its own
+ * rows, where `time >= t` and a test of the id on each row read every earlier row of the tie (ADR
+ * 0027). The cursor's own row, if still there, is read and left out. `>=` rather than `>`: the
+ * planner estimates a row comparison by its first column alone, and `time > t` inside a tie looks
+ * empty, so it walked the unfiltered index past the rows a status filter refused (87 rows for an
+ * agents' page of 20, 77 for a page of delivered emails).
+ */
+const afterCursor = (time: string, id: string, t: string, i: string) =>
+  `(${time}, ${id} COLLATE "C") >= (${t}::timestamptz, ${i}::text) AND NOT (${time} = ${t}::timestamptz AND ${id} = ${i}::text)`;
 
 const AGENTS: ListingSource = { from: 'agents', workspace: 'workspace_id', time: 'joined_at', id: 'id' };
 /** A department's agents: agent_departments, kept by triggers, holds them in the page's order per presence. */
@@ -467,7 +470,7 @@ export class PostgresRosterStore implements RosterStore {
     const where = ['o.workspace_id = $1'];
     // Conditions spelled out rather than `$n IS NULL OR …`, so each plan is the one its index serves.
     if (status !== undefined) where.push(`o.status = ${param(status)}`);
-    if (page.after) where.push(`(o.created_at, o.id COLLATE "C") > (${param(page.after.createdAt)}::timestamptz, ${param(page.after.id)}::text)`);
+    if (page.after) where.push(afterCursor('o.created_at', 'o.id', param(page.after.createdAt), param(page.after.id)));
     const limit = page.limit === undefined ? '' : ` LIMIT ${param(page.limit)}`;
     const rows = await this.#rows<OutboxRow>(
       `SELECT ${OUTBOX_COLUMNS} FROM outbox AS o WHERE ${where.join(' AND ')} ORDER BY o.created_at, o.id COLLATE "C"${limit}`,
