@@ -43,10 +43,17 @@ const fail = (service: 'clock' | 'random', cause: unknown): never => {
   throw new PortFailure(appFail.service(service, cause));
 };
 
+/** 0001-01-01T00:00:00.000Z and 9999-01-01T00:00:00.000Z: the readings a clock may give ({@link checkedClock}). */
+const EARLIEST = -62_135_596_800_000;
+const LATEST = 253_370_764_800_000;
+
 /**
  * The host's clock, held to its contract: a throw, or an answer that is not a valid `Date` (an
- * epoch number, an Invalid Date), is a `PortFailure` naming the clock, never a time a command
- * would stamp on an event.
+ * epoch number, an Invalid Date) or is outside the years 0001–9998, is a `PortFailure` naming
+ * the clock, never a time a command would stamp on an event. Every instant the roster stores is
+ * then four-digit ISO text, which sorts as it reads and which PostgreSQL takes, with a year of
+ * room for what it adds to the time: an invitation's lifetime (at most 90 days) and a delay
+ * (at most 2³¹−1 ms, about 24.8 days).
  */
 export function checkedClock(clock: Clock): () => Date {
   return () => {
@@ -56,7 +63,9 @@ export function checkedClock(clock: Clock): () => Date {
     } catch (e) {
       return fail('clock', e);
     }
-    return kindOf(now) === 'Date' && Number.isFinite((now as Date).getTime()) ? (now as Date) : fail('clock', `now() answered ${describe(now)}, not a valid Date`);
+    if (kindOf(now) !== 'Date' || !Number.isFinite((now as Date).getTime())) return fail('clock', `now() answered ${describe(now)}, not a valid Date`);
+    const time = (now as Date).getTime();
+    return time >= EARLIEST && time < LATEST ? (now as Date) : fail('clock', `now() answered ${(now as Date).toISOString()}, outside the years 0001–9998`);
   };
 }
 

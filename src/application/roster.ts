@@ -100,7 +100,8 @@ export type RosterOptions = Readonly<{
    * The wait between two attempts of a use case after a version conflict: attempt `n` waits
    * between half and all of `min(maxDelayMs, baseDelayMs × 2^(n−1))`, at random, so writers that
    * collided spread out instead of colliding again. Default {@link DEFAULT_CONFLICT_BACKOFF}
-   * (2 ms doubling, at most 50 ms); `{ baseDelayMs: 0, maxDelayMs: 0 }` retries at once.
+   * (2 ms doubling, at most 50 ms); `{ baseDelayMs: 0, maxDelayMs: 0 }` retries at once. Each
+   * delay at most 2,147,483,647 ms.
    */
   conflictBackoff?: RetryPolicy | undefined;
   /**
@@ -119,6 +120,7 @@ export type RosterOptions = Readonly<{
    * The wait before `deliverOutbox` tries again an email the mailer failed:
    * after its n-th failed attempt an email waits `min(maxDelayMs, baseDelayMs × 2^(n−1))`. Default {@link DEFAULT_RETRY}
    * (1 s doubling, at most 10 minutes; an invitation email is retried until its link lapses).
+   * Each delay at most 2,147,483,647 ms (about 24.8 days).
    */
   retry?: RetryPolicy | undefined;
 }>;
@@ -202,11 +204,15 @@ export type AvailabilityBoardView = domain.AvailabilityBoard &
 /** Parses nothing: {@link parseInput} with it is the prototype-free, read-once copy of an input alone. */
 const anything = /* @__PURE__ */ z.unknown();
 
-/** Delays in milliseconds: finite, 0 or more. */
-const delaysSchema = /* @__PURE__ */ pure(() => z.object({ baseDelayMs: z.number().min(0), maxDelayMs: z.number().min(0) }).optional());
+/**
+ * A delay in milliseconds: finite, 0 to 2³¹−1 (about 24.8 days), the longest a JavaScript timer
+ * waits (a longer one fires at once) and well inside what a stored instant can add.
+ */
+const delaySchema = /* @__PURE__ */ z.number().min(0).max(2_147_483_647);
+const delaysSchema = /* @__PURE__ */ pure(() => z.object({ baseDelayMs: delaySchema, maxDelayMs: delaySchema }).optional());
 /** The options {@link createRoster} checks before building anything. */
 const optionsSchema = /* @__PURE__ */ pure(() =>
-  z.object({ maxAttempts: z.int().min(1).optional(), retry: delaysSchema, conflictBackoff: delaysSchema, deliveryWaitMs: z.number().min(0).max(2_147_483_647).optional() }),
+  z.object({ maxAttempts: z.int().min(1).optional(), retry: delaysSchema, conflictBackoff: delaysSchema, deliveryWaitMs: delaySchema.optional() }),
 );
 /** `deliverOutbox`'s argument, under its name so the issue reads `limit`. */
 const deliveryLimitSchema = /* @__PURE__ */ pure(() => z.strictObject({ limit: z.number().int().min(1).optional() }));

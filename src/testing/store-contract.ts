@@ -1461,6 +1461,25 @@ export function describeStoreContract(
         expect(reclaimed.map(contentOf)).toEqual([contentOf(message)]);
       });
 
+      it('claims, leases, retries and delivers by a clock that reads before 1970, as after it', async () => {
+        // Epoch milliseconds are negative there: "no lease" must not be the instant 0.
+        const early = new Date('1969-06-01T00:00:00.000Z');
+        const message = aMessage({ due: early });
+        await given({ create: [workspaceA], outbox: [message] });
+        expect(idsOf(await store.claimOutbox(early, 10, 60_000))).toEqual([message.id]);
+        expect(await store.claimOutbox(early, 10, 60_000)).toEqual([]);
+        const retryAt = new Date(early.getTime() + 1_000);
+        await store.markFailed(message.id, 'mailer unavailable', retryAt);
+        expect(idsOf(await store.claimOutbox(retryAt, 10, 60_000))).toEqual([message.id]);
+        await store.markDelivered(message.id, retryAt);
+        expect((await store.listOutbox(WS_A)).map((m) => m.status)).toEqual(['delivered']);
+        const claimByIds = store.claimOutboxMessages?.bind(store);
+        if (!claimByIds) return;
+        const another = aMessage({ due: early });
+        await given({ outbox: [another] });
+        expect(idsOf(await claimByIds([another.id], early, 60_000))).toEqual([another.id]);
+      });
+
       it('claims messages by id (when the store can): only those named that are due and not leased, in the order named', async () => {
         const claimByIds = store.claimOutboxMessages?.bind(store);
         if (!claimByIds) return;

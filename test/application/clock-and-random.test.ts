@@ -11,7 +11,7 @@ import { webCryptoRandom } from '../../src/application/crypto';
 import { DECISION_READS } from '../../src/ports/decision-reads';
 import { aShop, failure, PASSWORD } from '../support/shop';
 
-type ClockAnswer = 'time' | 'throws' | 'invalid-date' | 'epoch-number' | 'once-then-throws';
+type ClockAnswer = 'time' | 'throws' | 'invalid-date' | 'epoch-number' | 'once-then-throws' | 'year-9999' | 'year-0000';
 type RandomAnswer = 'bytes' | 'throws' | 'too-few' | 'plain-array';
 
 /** A ManualClock that can be made to fail in each way a host's clock might. */
@@ -22,6 +22,9 @@ class BreakableClock extends ManualClock {
     else if (this.answer === 'throws') throw new Error('clock source unreachable');
     if (this.answer === 'invalid-date') return new Date(Number.NaN);
     if (this.answer === 'epoch-number') return Date.parse('2026-11-23T09:00:00Z') as unknown as Date;
+    // Valid Dates, outside the years a stored instant is written in (four digits, with room for a lifetime or a delay).
+    if (this.answer === 'year-9999') return new Date('9999-12-25T00:00:00.000Z');
+    if (this.answer === 'year-0000') return new Date('0000-06-01T00:00:00.000Z');
     return super.now();
   }
 }
@@ -117,7 +120,14 @@ describe('a clock that fails', () => {
     expect(Object.keys(roster).sort()).toEqual([...names].sort());
   });
 
-  for (const answer of ['throws', 'invalid-date', 'epoch-number'] as const) {
+  const causes: Record<string, string> = {
+    throws: 'clock source unreachable',
+    'invalid-date': 'now() answered an Invalid Date, not a valid Date',
+    'epoch-number': 'now() answered number, not a valid Date',
+    'year-9999': 'now() answered 9999-12-25T00:00:00.000Z, outside the years 0001–9998',
+    'year-0000': 'now() answered 0000-06-01T00:00:00.000Z, outside the years 0001–9998',
+  };
+  for (const answer of ['throws', 'invalid-date', 'epoch-number', 'year-9999', 'year-0000'] as const) {
     it(`(${answer}) makes every use case that reads the time ServiceUnavailable naming the clock; none rejects, nothing is written`, async () => {
       const shop = await aBusyShop();
       // Every use case works with the clock working, so a refusal below is the clock's doing.
@@ -137,7 +147,7 @@ describe('a clock that fails', () => {
           type: 'ServiceUnavailable',
           service: 'clock',
           message: 'The clock (clock) failed. Nothing was changed; try again.',
-          cause: answer === 'throws' ? 'clock source unreachable' : answer === 'invalid-date' ? 'now() answered an Invalid Date, not a valid Date' : 'now() answered number, not a valid Date',
+          cause: causes[answer],
         });
       }
       expect(await shop.snapshot()).toEqual(before);

@@ -71,7 +71,13 @@ describe('createRoster options', () => {
   });
 
   it('refuses an outbox retry policy with delays that are not milliseconds', () => {
-    const bad: NonNullable<RosterOptions['retry']>[] = [{ baseDelayMs: -1, maxDelayMs: 10 }, { baseDelayMs: 1, maxDelayMs: Number.NaN }];
+    const bad: NonNullable<RosterOptions['retry']>[] = [
+      { baseDelayMs: -1, maxDelayMs: 10 },
+      { baseDelayMs: 1, maxDelayMs: Number.NaN },
+      // Past the longest timer (2³¹−1 ms): a retry time that far would be no instant a store keeps.
+      { baseDelayMs: 1e16, maxDelayMs: 1e16 },
+      { baseDelayMs: 1, maxDelayMs: 2 ** 31 },
+    ];
     for (const retry of bad) expect(() => createRoster({ retry })).toThrow(/^createRoster: retry\.(baseDelayMs|maxDelayMs): /);
   });
 });
@@ -147,6 +153,8 @@ describe('the wait between attempts after a conflict', () => {
   it('refuses a conflictBackoff whose delays are not milliseconds', () => {
     expect(() => createRoster({ conflictBackoff: { baseDelayMs: -1, maxDelayMs: 5 } })).toThrow('createRoster: conflictBackoff.baseDelayMs: ');
     expect(() => createRoster({ conflictBackoff: { baseDelayMs: 1, maxDelayMs: Number.POSITIVE_INFINITY } })).toThrow('createRoster: conflictBackoff.maxDelayMs: ');
+    // A timer past 2³¹−1 ms fires at once: such a backoff would be none.
+    expect(() => createRoster({ conflictBackoff: { baseDelayMs: 1, maxDelayMs: 2 ** 31 } })).toThrow('createRoster: conflictBackoff.maxDelayMs: ');
   });
 
   it('defaults to 10 attempts', async () => {

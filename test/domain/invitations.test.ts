@@ -297,6 +297,12 @@ describe('invitation expiry', () => {
       .thenFails('InvitationHasExpired', { expiredAt: isoTime(hoursAfter(T0, WEEK)) });
   });
 
+  it('takes a now that is no time (an Invalid Date from a caller) for past every expiry, so the link stays closed', () => {
+    const never = new Date(Number.NaN);
+    given(withCy().events).when((s) => accept(s, 'cy@shop.com', { now: never })).thenFails('InvitationHasExpired');
+    given(withCy().events).when((s) => preview(s, 'cy@shop.com', { now: never })).thenFails('InvitationHasExpired');
+  });
+
   it('follows a custom lifetime', () => {
     const shop = withCy({ invitationTtlHours: 2 });
     given(shop.events).when((s) => accept(s, 'cy@shop.com', { now: hoursAfter(T0, 1) })).thenState(() => true);

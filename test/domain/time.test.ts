@@ -82,8 +82,11 @@ describe('isoTime', () => {
 });
 
 describe('hasPassed', () => {
-  /** What hasPassed means: Date.parse, so any ISO spelling a store hands back is read correctly. */
-  const reference = (instant: string, now: Date) => Date.parse(instant) <= now.getTime();
+  /**
+   * What hasPassed means: Date.parse, so any ISO spelling a store hands back is read correctly;
+   * an instant or now that is no time has passed.
+   */
+  const reference = (instant: string, now: Date) => !(Date.parse(instant) > now.getTime());
   const at = (time: number) => new Date(time);
 
   it('agrees with Date.parse on other spellings and on garbage', () => {
@@ -161,8 +164,10 @@ describe('hasPassed', () => {
     );
   });
 
-  it('does not throw on an invalid now, and says not passed, as Date.parse does', () => {
-    expect(hasPassed('2026-11-23T09:00:00.000Z' as IsoTime, at(Number.NaN))).toBe(false);
+  it('does not throw on an invalid now or instant, and says passed: a link whose expiry cannot be read is closed', () => {
+    expect(hasPassed('2026-11-23T09:00:00.000Z' as IsoTime, at(Number.NaN))).toBe(true);
+    expect(hasPassed('soon' as IsoTime, at(Date.UTC(2026, 10, 23, 9)))).toBe(true);
+    expect(hasPassed('' as IsoTime, at(Date.UTC(2026, 10, 23, 9)))).toBe(true);
   });
 
   it('treats an expiry at exactly now as passed', () => {

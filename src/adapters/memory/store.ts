@@ -72,8 +72,12 @@ function listingsOf(a: Aggregate): Set<string> {
   return new Set([`${a.kind}:${ws}`, `${a.kind}-is:${ws}:${a.status}`, ...(a.kind === 'agent' ? a.departmentIds.map((d) => `agent-in:${ws}:${d}`) : [])]);
 }
 
-/** An outbox message as stored: `due` and `leaseUntil` in epoch ms, `seq` its enqueue order. */
+/**
+ * An outbox message as stored: `due` and `leaseUntil` in epoch ms (`NO_LEASE` when none: a
+ * clock may read before 1970, where 0 would still be a lease), `seq` its enqueue order.
+ */
 type Queued = Readonly<{ message: OutboxMessage; seq: number; due: number; leaseUntil: number }>;
+const NO_LEASE = -Infinity;
 
 /** An outbox message's place in its workspace's page order: `createdAt`, then id ({@link BY_CREATION}). */
 type Placed = Readonly<{ time: string; id: string }>;
@@ -558,7 +562,7 @@ export class MemoryRosterStore implements RosterStore {
   /** A pending message becomes withdrawn: no body, no lease, never claimed again. */
   #withdraw(id: string): void {
     const q = this.#outbox.get(id);
-    if (q && q.message.status === 'pending') this.#store({ ...q, message: { ...q.message, status: 'withdrawn', text: '', html: null }, leaseUntil: 0 });
+    if (q && q.message.status === 'pending') this.#store({ ...q, message: { ...q.message, status: 'withdrawn', text: '', html: null }, leaseUntil: NO_LEASE });
   }
 
   /** Puts a message's place in the listing of that name, or takes it out (and the listing, once empty). */
@@ -577,7 +581,7 @@ export class MemoryRosterStore implements RosterStore {
     if (old) this.#file(old.message.workspaceId, old.message, false);
     this.#file(m.workspaceId, m, true);
     // A message enqueued again under its id keeps its place among the due, as a map entry set again would.
-    this.#store({ message: { ...m }, seq: old?.seq ?? ++this.#enqueued, due: epochOf(m.nextAttemptAt), leaseUntil: 0 });
+    this.#store({ message: { ...m }, seq: old?.seq ?? ++this.#enqueued, due: epochOf(m.nextAttemptAt), leaseUntil: NO_LEASE });
     this.#edit(`outbox:${m.workspaceId}`, m.id, true);
   }
 
@@ -628,7 +632,7 @@ export class MemoryRosterStore implements RosterStore {
       this.#store({
         ...q,
         message: { ...m, status: 'delivered', attempts: m.attempts + 1, deliveredAt: at.toISOString(), text: '', html: null },
-        leaseUntil: 0,
+        leaseUntil: NO_LEASE,
       });
     }
   }
@@ -642,7 +646,7 @@ export class MemoryRosterStore implements RosterStore {
     if (q && q.message.status === 'pending') {
       const m = q.message;
       const nextAttemptAt = retryAt.toISOString();
-      this.#store({ ...q, message: { ...m, attempts: m.attempts + 1, lastError: error, nextAttemptAt }, due: epochOf(nextAttemptAt), leaseUntil: 0 });
+      this.#store({ ...q, message: { ...m, attempts: m.attempts + 1, lastError: error, nextAttemptAt }, due: epochOf(nextAttemptAt), leaseUntil: NO_LEASE });
     }
   }
   // Without a page, in enqueue order (the workspace's set keeps insertion order). A page is a
