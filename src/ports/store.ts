@@ -323,8 +323,9 @@ export interface RosterStore {
   /**
    * Leases up to `limit` messages due at `now` (pending, `nextAttemptAt` at or before it, not
    * leased; never a delivered or withdrawn one), earliest due first, for `leaseMs`; a message
-   * leased to one dispatcher is not handed to another until the lease runs out, so a crashed
-   * dispatcher loses nothing. The lease is the store's to keep: `OutboxMessage` has no field for
+   * leased to one dispatcher is not handed to another until the lease runs out (at `now +
+   * leaseMs` it is due again, as a message is at its `nextAttemptAt`), so a crashed dispatcher
+   * loses nothing. The lease is the store's to keep: `OutboxMessage` has no field for
    * it. Messages come back as enqueued, `topic` and `expiresAt` included when they were given.
    */
   claimOutbox(now: Date, limit: number, leaseMs: number): Promise<readonly OutboxMessage[]>;

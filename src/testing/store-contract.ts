@@ -1457,8 +1457,9 @@ export function describeStoreContract(
         expect(idsOf(await store.claimOutbox(T0, 10, leaseMs))).toEqual([message.id]);
         expect(await store.claimOutbox(T0, 10, leaseMs)).toEqual([]);
         expect(await store.claimOutbox(new Date(T0.getTime() + leaseMs - 1), 10, leaseMs)).toEqual([]);
-        const reclaimed = await store.claimOutbox(new Date(T0.getTime() + leaseMs + 1), 10, leaseMs);
-        expect(reclaimed.map(contentOf)).toEqual([contentOf(message)]);
+        // The instant the lease ends, the message is due again.
+        const reclaimed = await store.claimOutbox(new Date(T0.getTime() + leaseMs), 10, leaseMs);
+        expect(reclaimed.map(contentOf), 'claimOutbox must hand a message out again at the instant its lease ends (claimed at t for leaseMs: due at t + leaseMs)').toEqual([contentOf(message)]);
       });
 
       it('claims, leases, retries and delivers by a clock that reads before 1970, as after it', async () => {

@@ -370,6 +370,15 @@ describe('setting availability', () => {
     }
   });
 
+  it('keeps an inactive admin from going online too, the deactivated owner included', () => {
+    const shop = team({ owner: { name: 'Ana', status: 'inactive' }, agents: [{ name: 'Cy', role: 'admin', status: 'inactive' }] });
+    for (const [actor, target] of [['Ana', 'Ana'], ['Cy', 'Cy']] as const) {
+      given(shop.events)
+        .when((s) => setAvailability(on(s, actor, target), { agentId: rosterView(s).agent(target).id, availability: 'online' }, { now: T0 }))
+        .thenFails('AgentInactive');
+    }
+  });
+
   it('does nothing when the availability is already the one asked', () => {
     given(team().events)
       .when((s) => setAvailability(on(s, 'Dee', 'Dee'), { agentId: 'agt_dee', availability: 'away' }, { now: T0 }))

@@ -339,6 +339,14 @@ describe('expiring lapsed invitations', () => {
       .thenNothingHappened();
   });
 
+  it('never expires a closed invitation, even one long past its expiry', () => {
+    // Past every expiry: only a pending invitation may lapse, so a revoked or an expired one stays as it is.
+    const shop = rosterOf({ agents: [{ name: 'Bob' }], invitations: [{ email: 'dee@shop.com', status: 'revoked' }, { email: 'eve@shop.com', status: 'expired' }] });
+    given(shop.events)
+      .when((s) => expireInvitations({ workspace: rosterView(s).workspace, invitations: rosterView(s).invitations }, { now: hoursAfter(T0, WEEK * 2) }))
+      .thenNothingHappened();
+  });
+
   it('frees a seat a new invitation can take', () => {
     const shop = rosterOf({ plan: 'starter', agents: [{ name: 'Bob' }], invitations: [{ email: 'cy@shop.com' }] });
     const lapse = hoursAfter(T0, WEEK);

@@ -529,6 +529,13 @@ describe('when an agent changes', () => {
     q.sync(routingFactsOf(bob));
     expect(q.route('conv_1')).toEqual({ type: 'Assigned', agentId: B });
   });
+
+  it('reads an inactive agent as offline, whatever its availability says', () => {
+    // The rules never leave an inactive agent online; a record that says so anyway (a host's
+    // import) must still not make it eligible.
+    const dee = { id: agentIdSchema.parse(B), status: 'inactive', availability: 'online', departmentIds: [sales] } as unknown as Agent;
+    expect(routingFactsOf(dee)).toEqual({ agentId: B, active: false, online: false, departmentIds: [sales] });
+  });
 });
 
 describe('transfers', () => {
