@@ -153,8 +153,13 @@ export type AgentQuery = Readonly<{
 }>;
 /** Query of `roster.agentPage`: the filters of `listAgents`, and where the page starts. */
 export type AgentPageQuery = AgentQuery & PageQuery;
+/**
+ * Filter of `roster.listInvitations` (and `invitationPage`): the status, as of now. The roster's
+ * own type rather than the store's {@link InvitationFilter}, which the store is handed exact.
+ */
+export type InvitationQuery = Readonly<{ status?: Invitation['status'] | undefined }>;
 /** Query of `roster.invitationPage`: the filters of `listInvitations`, and where the page starts. */
-export type InvitationPageQuery = Omit<InvitationFilter, 'now'> & PageQuery;
+export type InvitationPageQuery = InvitationQuery & PageQuery;
 /** Query of `roster.eventPage`: where the page starts (a `cursor` it gave) and how many events it holds. */
 export type EventPageQuery = PageQuery;
 /** Query of `roster.outboxPage`: the status `outbox` filters by, and where the page starts. */
@@ -236,7 +241,14 @@ const requestContextSchema = /* @__PURE__ */ pure(() => z.strictObject({ request
  * sent: the visitor's session (so someone signed in as another email cannot accept) and a key
  * to rate-limit by (an IP address, say). Kept apart from the input so a client cannot forge it.
  */
-export type RequestContext = Readonly<{ session?: unknown; requester?: string }>;
+export type RequestContext = Readonly<{ session?: unknown; requester?: string | undefined }>;
+
+/**
+ * A parsed filter as a store is handed it: only the keys given a value. A query may say
+ * `{ status: undefined }` (it reads as left out), but `AgentFilter` and `InvitationFilter` are
+ * exact, and a store may test a key with `in` or list them with `Object.keys`.
+ */
+const exact = <F extends object>(filter: object): F => Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) as F;
 
 const value = <T>(r: Result<T, never>): T => r.match((v) => v, (e: never) => e);
 /** For results that can only fail through a bug of ours (our own agents always make valid facts). */
@@ -1366,17 +1378,17 @@ function buildRoster(options: RosterOptions) {
     getWorkspace: (actor: ActorRef) => reading(actor, null, ({ workspace, version }) => asSwept(workspace, version)).andThen(counted),
     /** Agents, filtered by status, availability or department. Every member may list the team. */
     listAgents: (actor: ActorRef, filter: AgentQuery = {}) =>
-      parse(agentFilterSchema, filter).andThen((f) => reading(actor, null, ({ workspace }) => store.listAgents(workspace.id, f as AgentFilter))),
+      parse(agentFilterSchema, filter).andThen((f) => reading(actor, null, ({ workspace }) => store.listAgents(workspace.id, exact<AgentFilter>(f)))),
     /**
      * Invitations by status, as of now: a pending one already past its expiry is listed, and
      * filtered, as `expired` (its `closedAt` its expiry), as the next seat check sees it and the
      * next sweep will record it (ADR 0004). Admins only.
      */
-    listInvitations: (actor: ActorRef, filter: Omit<InvitationFilter, 'now'> = {}) =>
+    listInvitations: (actor: ActorRef, filter: InvitationQuery = {}) =>
       parse(invitationFilterSchema, filter).andThen((f) =>
         reading(actor, 'manageAgents', async ({ workspace }) => {
           const at = now();
-          return (await store.listInvitations(workspace.id, { ...(f as InvitationFilter), now: at })).map(asOf(at));
+          return (await store.listInvitations(workspace.id, { ...exact<InvitationFilter>(f), now: at })).map(asOf(at));
         }),
       ),
     /**
@@ -1390,7 +1402,7 @@ function buildRoster(options: RosterOptions) {
       parse(agentPageSchema, query).andThen(({ after, limit = DEFAULT_PAGE_SIZE, ...filter }) =>
         paging(actor, null, after, async (workspace, place, tag) =>
           pageOf(
-            await store.listAgents(workspace.id, filter as AgentFilter, { after: place && { joinedAt: place[0] as IsoTime, id: place[1] as AgentId }, limit: limit + 1 }),
+            await store.listAgents(workspace.id, exact<AgentFilter>(filter), { after: place && { joinedAt: place[0] as IsoTime, id: place[1] as AgentId }, limit: limit + 1 }),
             BY_JOINING,
             place,
             tag,
@@ -1408,7 +1420,7 @@ function buildRoster(options: RosterOptions) {
         paging(actor, 'manageAgents', after, async (workspace, place, tag) => {
           const at = now();
           const page = pageOf(
-            await store.listInvitations(workspace.id, { ...(filter as InvitationFilter), now: at }, { after: place && { sentAt: place[0] as IsoTime, id: place[1] as InvitationId }, limit: limit + 1 }),
+            await store.listInvitations(workspace.id, { ...exact<InvitationFilter>(filter), now: at }, { after: place && { sentAt: place[0] as IsoTime, id: place[1] as InvitationId }, limit: limit + 1 }),
             BY_SENDING,
             place,
             tag,

@@ -12,7 +12,7 @@ export type InvitationEmail = Readonly<{
 }>;
 
 /** A rendered email. */
-export type RenderedEmail = Readonly<{ subject: string; text: string; html?: string | null }>;
+export type RenderedEmail = Readonly<{ subject: string; text: string; html?: string | null | undefined }>;
 
 /** Replaceable email templates. */
 export type EmailTemplates = Readonly<{

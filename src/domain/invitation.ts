@@ -387,7 +387,7 @@ export type InvitationPreview = Readonly<{
  * @example previewInvitation({ workspace, invitation, inviter }, { now, presentedTokenHash })
  */
 export function previewInvitation(
-  state: Readonly<{ workspace: Workspace | null | undefined; invitation: Invitation | null | undefined; inviter?: Agent | null }>,
+  state: Readonly<{ workspace: Workspace | null | undefined; invitation: Invitation | null | undefined; inviter?: Agent | null | undefined }>,
   context: Now & Readonly<{ presentedTokenHash: string }>,
 ): Result<InvitationPreview, TokenError> {
   return openInvitation(state.workspace, state.invitation, context.presentedTokenHash, context.now).map(
@@ -419,10 +419,10 @@ export type AcceptInvitationContext = Now &
     /** Who holds the invitation's email now, besides the invitation itself. */
     emailStatus: EmailStatus;
     /** The email the visitor is signed in as, or `null` when signed out. */
-    signedInEmail?: Email | null;
-    passwordPolicy?: PasswordPolicy;
+    signedInEmail?: Email | null | undefined;
+    passwordPolicy?: PasswordPolicy | undefined;
     /** Result of the host's optional breached-password check. */
-    passwordBreached?: boolean;
+    passwordBreached?: boolean | undefined;
   }>;
 
 /** A decision of {@link acceptInvitation}, plus the password for the caller's identity port only. */

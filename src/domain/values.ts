@@ -390,7 +390,7 @@ export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = /* @__PURE__ */ Object.fr
  * passwordPolicy({ minLength: 4 }).isErr(); // true
  */
 export function passwordPolicy(
-  options?: { secondFactor?: boolean; minLength?: number; maxLength?: number },
+  options?: { secondFactor?: boolean | undefined; minLength?: number | undefined; maxLength?: number | undefined },
 ): Result<PasswordPolicy, string> {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     return err('Password policy options must be an object.');

@@ -157,7 +157,7 @@ export type CreateWorkspaceError = ValidationFailed | PlanNotFound;
  */
 export function createWorkspace(
   input: CreateWorkspaceInput,
-  context: Now & { workspaceId: WorkspaceId; ownerId: AgentId; plans?: PlanCatalog },
+  context: Now & { workspaceId: WorkspaceId; ownerId: AgentId; plans?: PlanCatalog | undefined },
 ): Result<Decision<{ workspace: Workspace; owner: Agent }>, CreateWorkspaceError> {
   return parseInput(createWorkspaceSchema, input).andThen((i) => {
     const plan = resolvePlan(i.plan, context.plans ?? PLANS);
@@ -195,7 +195,7 @@ export type ChangePlanError = ValidationFailed | PermissionDenied | PlanNotFound
 export function changePlan(
   state: WorkspaceCommandState,
   input: ChangePlanInput,
-  context: Now & { plans?: PlanCatalog },
+  context: Now & { plans?: PlanCatalog | undefined },
 ): Result<Decision<{ workspace: Workspace }>, ChangePlanError> {
   const { workspace, actor } = state;
   return parseInput(changePlanSchema, input)

@@ -166,16 +166,16 @@ export type PlanInput = ChangePlanInput['plan'];
  */
 export type PlanArbOptions = Readonly<{
   /** Smallest seat limit of a custom plan (default and minimum 1: the owner always holds a seat). */
-  minSeats?: number;
+  minSeats?: number | undefined;
   /** Largest limit of a custom plan (default 5: small, so limits are hit in short sequences). */
-  maxLimit?: number;
+  maxLimit?: number | undefined;
   /** The catalog whose ids to draw (default: the library's `PLANS`), as `createRoster({ plans })` takes it. */
-  catalog?: PlanCatalog;
+  catalog?: PlanCatalog | undefined;
   /**
    * Draw inline custom plans too (default `true`). `false` draws catalog ids only: for a roster
    * created without `allowInlinePlans`, or an API that takes plan ids.
    */
-  inline?: boolean;
+  inline?: boolean | undefined;
 }>;
 
 /**

@@ -1068,7 +1068,7 @@ const STEP_KINDS: readonly RosterStep['kind'][] = [
 ];
 
 /** What is wrong with what `makeDriver()` gave, for the steps these options generate; `undefined` when nothing. */
-function driverProblem(driver: unknown, options: Readonly<{ without?: readonly string[] }>): string | undefined {
+function driverProblem(driver: unknown, options: Readonly<{ without?: readonly string[] | undefined }>): string | undefined {
   if (typeof driver !== 'object' || driver === null) {
     return `The driver factory answered ${show(driver)}: expected a RosterDriver (an object with createWorkspace(), snapshot() and a method per use case).`;
   }
@@ -1429,39 +1429,39 @@ export type RosterPropertyOptions<Omitted extends RosterStep['kind'] = RosterSte
    * reach bigger teams, deletions, handovers and races: measured on the kit's own roster (1,000
    * runs, seeds 1, 2, 42), 25 gave a median of 8 steps a run and 50 about 18.
    */
-  maxCommands?: number;
+  maxCommands?: number | undefined;
   /** The replay path fast-check printed with a counterexample (`/*replayPath="…"*\/`). */
-  replayPath?: string;
+  replayPath?: string | undefined;
   /** Generate steps that run two commands at once (default true). */
-  concurrency?: boolean;
+  concurrency?: boolean | undefined;
   /** See {@link OutcomeComparison}; default `exact`. */
-  outcomes?: OutcomeComparison;
+  outcomes?: OutcomeComparison | undefined;
   /** Email spellings steps use (default `EMAIL_POOL`: case variants, a plus tag, an IDN domain, two refused addresses). */
-  emails?: readonly PoolEmail[];
+  emails?: readonly PoolEmail[] | undefined;
   /** Department names steps use (default `DEPARTMENT_NAME_POOL`). */
-  departmentNames?: readonly PoolDepartmentName[];
+  departmentNames?: readonly PoolDepartmentName[] | undefined;
   /**
    * Plans for the opening workspace and `changePlan` (default: the library's catalog ids and small
    * inline plans; with `catalog`, that catalog's ids only). An API that takes the library's ids
    * only: `planArb({ inline: false })`.
    */
-  plans?: fc.Arbitrary<PlanInput>;
+  plans?: fc.Arbitrary<PlanInput> | undefined;
   /**
    * The plan catalog your roster uses (the `plans` of `createRoster({ plans })`; default: the
    * library's `PLANS`). The model resolves plan ids against it, so
    * `{ catalog: { team: { id: 'team', seats: 2, departments: 1 } }, plans: fc.constant('team') }`
    * works against `createRoster({ plans: thatCatalog })`.
    */
-  catalog?: PlanCatalog;
+  catalog?: PlanCatalog | undefined;
   /** Seat policies the opening workspace gets (default: any). A host that fixes the policy: `fc.constant(DEFAULT_SEAT_POLICY)`. */
-  seatPolicies?: fc.Arbitrary<SeatPolicy>;
+  seatPolicies?: fc.Arbitrary<SeatPolicy> | undefined;
   /**
    * Kinds of step never to generate, for a system that lacks those use cases. Written in the
    * call (`rosterProperty(makeDriver, { without: ['renameDepartment'] })`), it also leaves those
    * methods out of the driver's type ({@link RosterDriverWithout}); on an options object declared
    * apart, say which: `RosterPropertyOptions<'renameDepartment'>`.
    */
-  without?: readonly Omitted[];
+  without?: readonly Omitted[] | undefined;
   /**
    * Your app's own rules, stricter than the library's: called when the system refuses a step the
    * model did not expect it to refuse (or refuses it with another error than the model's), with
@@ -1476,19 +1476,19 @@ export type RosterPropertyOptions<Omitted extends RosterStep['kind'] = RosterSte
    * stricter: ({ call, answer }) =>
    *   call.method === 'accept' && [...call.input.name].length > 40 && answer.errorType === 'NameTooLong' && 'names are capped at 40 characters'
    */
-  stricter?: (refusal: AppRefusal) => boolean | string | undefined;
+  stricter?: ((refusal: AppRefusal) => boolean | string | undefined) | undefined;
   /**
    * Called after every step that passed all checks, with the step, the driver's answers, the
    * snapshot and the driver; throw (or return a promise that rejects) to fail the property on a
    * check of your own. A promise it returns is awaited.
    */
-  onStep?: (report: RosterStepReport<D>) => unknown;
+  onStep?: ((report: RosterStepReport<D>) => unknown) | undefined;
   /**
    * Called once a run's sequence is over and passed, also when it had no step: check your app's
    * own invariants on its final state, through the driver. Throw (or return a promise that
    * rejects) to fail the property; a promise it returns is awaited.
    */
-  onRunEnd?: (end: RosterRunEnd<D>) => unknown;
+  onRunEnd?: ((end: RosterRunEnd<D>) => unknown) | undefined;
 }>;
 
 /**
@@ -1520,7 +1520,7 @@ const record = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(m
  * The plans a run opens on and changes to: the given `plans`, else the ids of `catalog` (an app
  * with a catalog of its own takes its ids), else the library's ids and small inline plans.
  */
-const plansOf = (options: Readonly<{ plans?: fc.Arbitrary<PlanInput>; catalog?: PlanCatalog }>) =>
+const plansOf = (options: Readonly<{ plans?: fc.Arbitrary<PlanInput> | undefined; catalog?: PlanCatalog | undefined }>) =>
   options.plans ?? planArb(options.catalog === undefined ? {} : { catalog: options.catalog, inline: false });
 
 /**

@@ -271,19 +271,19 @@ export type StepReport = Readonly<{
  */
 export type RunOptions = Readonly<{
   /** The world's clock at the start (default 2026-03-02T09:00:00Z); each step happens a minute after the last. */
-  start?: Date;
+  start?: Date | undefined;
   /**
    * The plan catalog the commands resolve plan ids against, and the model with them (default: the
    * library's `PLANS`): give it the catalog your app passes to `createRoster({ plans })`, and
    * `domainStepsArb` the same `catalog`, so steps draw its ids.
    */
-  catalog?: PlanCatalog;
+  catalog?: PlanCatalog | undefined;
   /** Deep-freeze every roster, so a command that mutates its input throws (default true). */
-  freeze?: boolean;
+  freeze?: boolean | undefined;
   /** Called before each step with the rosters the command will be given. */
-  beforeStep?: (context: Readonly<{ index: number; step: DomainStep; rosters: readonly (RosterState | undefined)[] }>) => void;
+  beforeStep?: ((context: Readonly<{ index: number; step: DomainStep; rosters: readonly (RosterState | undefined)[] }>) => void) | undefined;
   /** Called after each step. Throw to stop the sequence (a property fails). */
-  onStep?: (report: StepReport) => void;
+  onStep?: ((report: StepReport) => void) | undefined;
 }>;
 
 /**

@@ -218,20 +218,20 @@ export type DomainStepsOptions = Readonly<{
    * link") after the opening steps. Default 0, so a failure shrinks to the steps that matter;
    * generated sequences still average about 25 steps.
    */
-  minLength?: number;
+  minLength?: number | undefined;
   /** Most random episodes after the opening steps (default 24: sequences of up to ~45 steps). */
-  maxLength?: number;
+  maxLength?: number | undefined;
   /** Addresses steps use (default {@link EMAIL_POOL}). */
-  emails?: readonly PoolEmail[];
+  emails?: readonly PoolEmail[] | undefined;
   /** Department names steps use (default {@link DEPARTMENT_NAME_POOL}). */
-  departmentNames?: readonly PoolDepartmentName[];
+  departmentNames?: readonly PoolDepartmentName[] | undefined;
   /**
    * Plans for `createWorkspace` and `changePlan` (default `planArb()`: the library's catalog ids
    * and small custom plans; with `catalog`, that catalog's ids only).
    */
-  plans?: fc.Arbitrary<PlanInput>;
+  plans?: fc.Arbitrary<PlanInput> | undefined;
   /** Your app's plan catalog (as `createRoster({ plans })` takes it): steps draw its ids. Give `runDomainSequence` the same. */
-  catalog?: PlanCatalog;
+  catalog?: PlanCatalog | undefined;
 }>;
 
 const record = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(model, { noNullPrototype: true });

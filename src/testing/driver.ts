@@ -86,7 +86,7 @@ export type NewWorkspace = Readonly<{
  * @example
  * const snapshot: DriverSnapshot = { roster: toRosterState(await api.get('/roster')), events: await api.get('/events') };
  */
-export type DriverSnapshot = Readonly<{ roster: RosterState; events?: readonly RosterEvent[] }>;
+export type DriverSnapshot = Readonly<{ roster: RosterState; events?: readonly RosterEvent[] | undefined }>;
 
 /**
  * One invitation, as {@link RosterDriver.invite} receives it.
@@ -240,7 +240,7 @@ export type PlainAgent = Readonly<{
   status: Status;
   availability: Availability;
   departmentIds: readonly string[];
-  name?: string;
+  name?: string | undefined;
 }>;
 
 /**
@@ -253,8 +253,8 @@ export type PlainInvitation = Readonly<{
   email: string;
   status: InvitationStatus;
   departmentIds: readonly string[];
-  role?: Role;
-  expiresAt?: string;
+  role?: Role | undefined;
+  expiresAt?: string | undefined;
 }>;
 
 /**
@@ -275,12 +275,12 @@ export type PlainRoster = Readonly<{
   workspace: Readonly<{
     id: string;
     ownerId: string;
-    plan: Readonly<{ id?: string; seats: number | null; departments: number | null }>;
+    plan: Readonly<{ id?: string | undefined; seats: number | null; departments: number | null }>;
     /** Default: the default policy of the rules (docs/domain.md). */
-    seatPolicy?: SeatPolicy;
-    name?: string;
+    seatPolicy?: SeatPolicy | undefined;
+    name?: string | undefined;
     /** When given, invariant 2 checks them against the records; when missing, they are recounted. */
-    counts?: WorkspaceCounts;
+    counts?: WorkspaceCounts | undefined;
   }> | null;
   agents: readonly PlainAgent[] | Readonly<Record<string, PlainAgent>>;
   invitations: readonly PlainInvitation[] | Readonly<Record<string, PlainInvitation>>;
@@ -309,10 +309,11 @@ export function toRosterState(plain: PlainRoster): RosterState {
     (a): Agent => ({
       kind: 'agent',
       workspaceId,
-      name: a.name ?? a.email,
       description: '',
       joinedAt: EPOCH,
       ...(a as Partial<Agent>),
+      // After the spread: a name given as `undefined` is one left out.
+      name: a.name ?? a.email,
       id: a.id as AgentId,
       email: a.email as Email,
       role: a.role,
@@ -325,7 +326,6 @@ export function toRosterState(plain: PlainRoster): RosterState {
     (i): Invitation => ({
       kind: 'invitation',
       workspaceId,
-      role: 'agent',
       invitedBy: ws.ownerId as AgentId,
       tokenHash: '0'.repeat(64) as TokenHash,
       sentAt: EPOCH,
@@ -333,6 +333,7 @@ export function toRosterState(plain: PlainRoster): RosterState {
       agentId: null,
       closedAt: null,
       ...(i as Partial<Invitation>),
+      role: i.role ?? 'agent',
       id: i.id as InvitationId,
       email: i.email as Email,
       status: i.status,
@@ -354,10 +355,10 @@ export function toRosterState(plain: PlainRoster): RosterState {
   const active = agents.filter((a) => a.status === 'active').length;
   const workspace: Workspace = {
     kind: 'workspace',
-    name: ws.name ?? ws.id,
     invitationTtlHours: 168,
     createdAt: EPOCH,
     ...(ws as Partial<Workspace>),
+    name: ws.name ?? ws.id,
     id: workspaceId,
     ownerId: ws.ownerId as AgentId,
     plan: { id: ws.plan.id ?? 'plan', seats: ws.plan.seats, departments: ws.plan.departments },

@@ -139,23 +139,31 @@ function planOf(plan: string | Plan, plans: PlanCatalog): Plan {
   return found;
 }
 
+/** `defaults` with the fields `patch` gives in place; a field given as `undefined` keeps its default. */
+function patched<T extends object>(defaults: T, patch: { readonly [K in keyof T]?: T[K] | undefined } | undefined): T {
+  const given = Object.entries(patch ?? {}).filter(([, value]) => value !== undefined);
+  return { ...defaults, ...Object.fromEntries(given) };
+}
+
 /**
  * What {@link aWorkspace} lets a test choose.
  *
  * @example const overrides: WorkspaceOverrides = { plan: 'starter', counts: { inactiveAgents: 1 } };
  */
 export type WorkspaceOverrides = Readonly<{
-  id?: string;
-  name?: string;
-  ownerId?: string;
+  id?: string | undefined;
+  name?: string | undefined;
+  ownerId?: string | undefined;
   /** A catalog plan id (`'starter'`) or a plan of the test's own. */
-  plan?: string | Plan;
+  plan?: string | Plan | undefined;
   /** Where plan ids are looked up; the ready catalog by default. */
-  plans?: PlanCatalog;
-  seatPolicy?: Partial<SeatPolicy>;
-  invitationTtlHours?: number;
-  counts?: Partial<WorkspaceCounts>;
-  createdAt?: Date;
+  plans?: PlanCatalog | undefined;
+  /** The fields given replace the default policy's; one given as `undefined` keeps its default. */
+  seatPolicy?: Readonly<{ [K in keyof SeatPolicy]?: SeatPolicy[K] | undefined }> | undefined;
+  invitationTtlHours?: number | undefined;
+  /** The counters given replace the defaults (the owner alone active); one given as `undefined` keeps its default. */
+  counts?: Readonly<{ [K in keyof WorkspaceCounts]?: WorkspaceCounts[K] | undefined }> | undefined;
+  createdAt?: Date | undefined;
 }>;
 
 /**
@@ -172,9 +180,9 @@ export function aWorkspace(overrides: WorkspaceOverrides = {}): Workspace {
     name: overrides.name ?? 'Shop',
     ownerId: ids.agent(overrides.ownerId ?? DEFAULT_OWNER),
     plan: planOf(overrides.plan ?? 'pro', overrides.plans ?? PLANS),
-    seatPolicy: { ...DEFAULT_SEAT_POLICY, ...overrides.seatPolicy },
+    seatPolicy: patched(DEFAULT_SEAT_POLICY, overrides.seatPolicy),
     invitationTtlHours: overrides.invitationTtlHours ?? DEFAULT_INVITATION_TTL_HOURS,
-    counts: { activeAgents: 1, inactiveAgents: 0, pendingInvitations: 0, departments: 0, ...overrides.counts },
+    counts: patched({ activeAgents: 1, inactiveAgents: 0, pendingInvitations: 0, departments: 0 }, overrides.counts),
     createdAt: isoTime(overrides.createdAt ?? T0),
   };
 }
@@ -185,16 +193,16 @@ export function aWorkspace(overrides: WorkspaceOverrides = {}): Workspace {
  * @example const overrides: AgentOverrides = { role: 'admin', status: 'inactive' };
  */
 export type AgentOverrides = Readonly<{
-  id?: string;
-  workspaceId?: string;
-  email?: string;
-  name?: string;
-  description?: string;
-  role?: Role;
-  status?: Status;
-  availability?: Availability;
-  departmentIds?: readonly string[];
-  joinedAt?: Date;
+  id?: string | undefined;
+  workspaceId?: string | undefined;
+  email?: string | undefined;
+  name?: string | undefined;
+  description?: string | undefined;
+  role?: Role | undefined;
+  status?: Status | undefined;
+  availability?: Availability | undefined;
+  departmentIds?: readonly string[] | undefined;
+  joinedAt?: Date | undefined;
 }>;
 
 /**
@@ -229,21 +237,21 @@ export function anAgent(overrides: AgentOverrides = {}): Agent {
  * @example const overrides: InvitationOverrides = { status: 'expired', ttlHours: 48 };
  */
 export type InvitationOverrides = Readonly<{
-  id?: string;
-  workspaceId?: string;
-  email?: string;
-  role?: Role;
-  departmentIds?: readonly string[];
-  invitedBy?: string;
-  tokenHash?: string;
-  status?: InvitationStatus;
-  sentAt?: Date;
+  id?: string | undefined;
+  workspaceId?: string | undefined;
+  email?: string | undefined;
+  role?: Role | undefined;
+  departmentIds?: readonly string[] | undefined;
+  invitedBy?: string | undefined;
+  tokenHash?: string | undefined;
+  status?: InvitationStatus | undefined;
+  sentAt?: Date | undefined;
   /** Defaults to `sentAt` plus `ttlHours` (7 days). */
-  expiresAt?: Date;
-  ttlHours?: number;
-  resendCount?: number;
-  agentId?: string | null;
-  closedAt?: Date | null;
+  expiresAt?: Date | undefined;
+  ttlHours?: number | undefined;
+  resendCount?: number | undefined;
+  agentId?: string | null | undefined;
+  closedAt?: Date | null | undefined;
 }>;
 
 /**
@@ -285,7 +293,7 @@ export function anInvitation(overrides: InvitationOverrides = {}): Invitation {
  *
  * @example const overrides: DepartmentOverrides = { name: 'Billing', workspaceId: 'ws_other' };
  */
-export type DepartmentOverrides = Readonly<{ id?: string; workspaceId?: string; name?: string; createdAt?: Date }>;
+export type DepartmentOverrides = Readonly<{ id?: string | undefined; workspaceId?: string | undefined; name?: string | undefined; createdAt?: Date | undefined }>;
 
 /**
  * A department as plain data: Sales (`dep_sales`) of `ws_shop`. The id follows the name.
@@ -411,15 +419,15 @@ export function rosterView(state: RosterState): RosterView {
 export type AgentSpec = Readonly<{
   name: string;
   /** Defaults to the id's key at `shop.com`: Bob → `bob@shop.com`. */
-  email?: string;
+  email?: string | undefined;
   /** Defaults to `agt_` and the name's key: Bob → `agt_bob`. */
-  id?: string;
-  role?: Role;
-  status?: Status;
-  availability?: Availability;
-  description?: string;
+  id?: string | undefined;
+  role?: Role | undefined;
+  status?: Status | undefined;
+  availability?: Availability | undefined;
+  description?: string | undefined;
   /** Department names or ids. */
-  departments?: readonly string[];
+  departments?: readonly string[] | undefined;
 }>;
 
 /**
@@ -430,11 +438,11 @@ export type AgentSpec = Readonly<{
 export type InvitationSpec = Readonly<{
   email: string;
   /** Defaults to `inv_` and the email's local part: `cy@shop.com` → `inv_cy`. */
-  id?: string;
-  role?: Role;
+  id?: string | undefined;
+  role?: Role | undefined;
   /** Department names or ids. */
-  departments?: readonly string[];
-  status?: 'pending' | 'revoked' | 'expired';
+  departments?: readonly string[] | undefined;
+  status?: 'pending' | 'revoked' | 'expired' | undefined;
 }>;
 
 /**
@@ -443,20 +451,23 @@ export type InvitationSpec = Readonly<{
  * @example const spec: RosterSpec = { plan: 'starter', seatPolicy: { countInactiveAgents: false }, agents: [{ name: 'Bob' }] };
  */
 export type RosterSpec = Readonly<{
-  workspaceId?: string;
-  name?: string;
+  workspaceId?: string | undefined;
+  name?: string | undefined;
   /** A catalog plan id or a plan of the test's own; `'pro'` by default. */
-  plan?: string | Plan;
-  plans?: PlanCatalog;
-  seatPolicy?: Partial<SeatPolicy>;
-  invitationTtlHours?: number;
-  owner?: Readonly<{ name?: string; email?: string; id?: string; status?: Status; availability?: Availability }>;
+  plan?: string | Plan | undefined;
+  plans?: PlanCatalog | undefined;
+  /** The fields given replace the default policy's; one given as `undefined` keeps its default. */
+  seatPolicy?: Readonly<{ [K in keyof SeatPolicy]?: SeatPolicy[K] | undefined }> | undefined;
+  invitationTtlHours?: number | undefined;
+  owner?:
+    | Readonly<{ name?: string | undefined; email?: string | undefined; id?: string | undefined; status?: Status | undefined; availability?: Availability | undefined }>
+    | undefined;
   /** Department names, created in this order. */
-  departments?: readonly string[];
-  agents?: readonly AgentSpec[];
-  invitations?: readonly InvitationSpec[];
+  departments?: readonly string[] | undefined;
+  agents?: readonly AgentSpec[] | undefined;
+  invitations?: readonly InvitationSpec[] | undefined;
   /** When the story starts; {@link T0} by default. */
-  at?: Date;
+  at?: Date | undefined;
 }>;
 
 /**
@@ -552,7 +563,7 @@ export function rosterOf(spec: RosterSpec = {}): RosterFixture {
     );
   }
 
-  const invite = (who: Readonly<{ email: string; role?: Role; departments?: readonly string[] }>, invitationId: InvitationId) => {
+  const invite = (who: Readonly<{ email: string; role?: Role | undefined; departments?: readonly string[] | undefined }>, invitationId: InvitationId) => {
     const v = view();
     const email = anEmail(who.email);
     run(
@@ -599,7 +610,7 @@ export function rosterOf(spec: RosterSpec = {}): RosterFixture {
     shapeAgent(agentId, a);
   }
 
-  function shapeAgent(agentId: AgentId, a: Readonly<{ status?: Status; availability?: Availability; description?: string }>) {
+  function shapeAgent(agentId: AgentId, a: Readonly<{ status?: Status | undefined; availability?: Availability | undefined; description?: string | undefined }>) {
     const target = () => {
       const v = view();
       return { workspace: v.workspace, actor: v.owner, agent: v.agent(agentId) };

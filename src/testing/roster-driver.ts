@@ -37,16 +37,16 @@ export type RosterPorts = Readonly<{ store: RosterStore; clock: ManualClock; mai
  */
 export type RosterDriverOptions = Readonly<{
   /** Default: a new `MemoryRosterStore`. Give each sequence an empty store, or at least a new workspace. */
-  store?: RosterStore;
+  store?: RosterStore | undefined;
   /** The clock's start; default 2026-11-23T09:00:00Z. */
-  start?: Date | string;
+  start?: Date | string | undefined;
   /**
    * Builds the roster under test from the ports; default `createRoster({ allowInlinePlans: true, ...ports })`.
    * Point it at a wrapped or broken roster.
    */
-  roster?: (ports: RosterPorts) => Roster;
+  roster?: ((ports: RosterPorts) => Roster) | undefined;
   /** Extra options for the default `createRoster` (ignored when `roster` is given). */
-  rosterOptions?: Omit<RosterOptions, 'store' | 'clock' | 'mailer' | 'identity'>;
+  rosterOptions?: Omit<RosterOptions, 'store' | 'clock' | 'mailer' | 'identity'> | undefined;
 }>;
 
 /** Agent id → email of every login created; cheaper than hashing passwords thousands of times. */
@@ -82,7 +82,8 @@ export function rosterDriver(options: RosterDriverOptions = {}): RosterDriver {
     identity: loginsOnly(),
   };
   // Inline plans are on by default here: the kit's plans include small custom ones, to reach the limits quickly.
-  const roster = options.roster ? options.roster(ports) : createRoster({ allowInlinePlans: true, ...options.rosterOptions, ...ports });
+  // `?? true` after the spread: an `allowInlinePlans` given as `undefined` is one left out.
+  const roster = options.roster ? options.roster(ports) : createRoster({ ...options.rosterOptions, allowInlinePlans: options.rosterOptions?.allowInlinePlans ?? true, ...ports });
   const { store } = ports;
   let workspaceId: WorkspaceId | null = null;
   // The invitation most recently sent to each email: resend and revoke act on it.

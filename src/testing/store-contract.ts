@@ -76,7 +76,7 @@ export type StoreUnderTest = Readonly<{
   /** The empty store the test runs against. */
   store: RosterStore;
   /** Disposes of the store after the test (closes a pool, drops a schema); omit when nothing needs it. */
-  close?: () => Promise<void>;
+  close?: (() => Promise<void>) | undefined;
 }>;
 
 const WS_A = ids.workspace('ws_a');

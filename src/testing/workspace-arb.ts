@@ -36,19 +36,19 @@ export type WorkspaceArbOptions = Readonly<{
    * given, the workspace stays on it: an arbitrary picks one plan per workspace, and no command
    * changes it.
    */
-  plan?: PlanInput | fc.Arbitrary<PlanInput>;
+  plan?: PlanInput | fc.Arbitrary<PlanInput> | undefined;
   /** Fixes some of the seat policy; the rest is random. */
-  seatPolicy?: Partial<SeatPolicy>;
+  seatPolicy?: Readonly<{ [K in keyof SeatPolicy]?: SeatPolicy[K] | undefined }> | undefined;
   /**
    * Your app's plan catalog (as `createRoster({ plans })` takes it; default the library's
    * `PLANS`): plan ids resolve against it, and without `plan` the workspace opens on, and changes
    * to, its ids only — no inline plans.
    */
-  catalog?: PlanCatalog;
+  catalog?: PlanCatalog | undefined;
   /** Most random commands after opening the workspace (default 40). */
-  maxCommands?: number;
+  maxCommands?: number | undefined;
   /** The workspace's id (default `ws_generated`). */
-  workspaceId?: string;
+  workspaceId?: string | undefined;
 }>;
 
 /**

@@ -17,7 +17,7 @@ export class ManualClock implements Clock {
     return new Date(this.#now);
   }
   /** Moves time forward. */
-  advance(by: Readonly<{ days?: number; hours?: number; minutes?: number; seconds?: number; ms?: number }>): this {
+  advance(by: Readonly<{ days?: number | undefined; hours?: number | undefined; minutes?: number | undefined; seconds?: number | undefined; ms?: number | undefined }>): this {
     const ms = (((by.days ?? 0) * 24 + (by.hours ?? 0)) * 60 + (by.minutes ?? 0)) * 60_000 + (by.seconds ?? 0) * 1000 + (by.ms ?? 0);
     this.#now = new Date(this.#now.getTime() + ms);
     return this;

@@ -203,7 +203,7 @@ export class MemoryRosterStore implements RosterStore {
    * @throws TypeError when the runtime has no `structuredClone`.
    * @example const optimistic = new MemoryRosterStore({ lockWorkspaces: false });
    */
-  constructor(options: Readonly<{ lockWorkspaces?: boolean }> = {}) {
+  constructor(options: Readonly<{ lockWorkspaces?: boolean | undefined }> = {}) {
     // Every commit is copied with it; without it every command would answer StoreUnavailable.
     if (typeof globalThis.structuredClone !== 'function') {
       throw new TypeError('MemoryRosterStore: this runtime has no structuredClone, which it copies commits with');

@@ -248,7 +248,7 @@ export class PostgresRosterStore implements RosterStore {
    *   `lockWorkspaces`: whether commands that change a workspace's counters lock its row as
    *   they load it (default false; see the class notes before turning it on).
    */
-  constructor(pool: SqlPool, options: Readonly<{ routingQueuesKept?: number; lockWorkspaces?: boolean }> = {}) {
+  constructor(pool: SqlPool, options: Readonly<{ routingQueuesKept?: number | undefined; lockWorkspaces?: boolean | undefined }> = {}) {
     this.#pool = pool;
     this.#queues = new CommittedQueues(options.routingQueuesKept ?? 1_000);
     this.#reads = new PostgresReads((text, values) => pool.query(text, values), this.#queues);
