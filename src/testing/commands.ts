@@ -920,7 +920,7 @@ function ineligibility(m: RosterModel, email: string, queue: string | null, name
 /** Who may take a conversation of a queue, in words. */
 function eligibleText(m: RosterModel, queue: string | null): string {
   const eligible = m.eligible(queue);
-  return eligible.length === 0 ? 'nobody could take it' : `${eligible.join(', ')} could (active, online${queue === null ? ', in a department' : ', in it'})`;
+  return eligible.length === 0 ? 'nobody could take it' : `${eligible.join(', ')} could take it (active, online${queue === null ? ', in a department' : ', in it'})`;
 }
 
 /**
@@ -947,11 +947,11 @@ function resolveRoute(step: Extract<RosterStep, { kind: 'routeConversation' }>, 
         const why = ineligibility(m, assignedTo, queue, name);
         return why === undefined ? undefined : `it went to ${assignedTo}, who ${why}: ${eligibleText(m, queue)}`;
       }
-      if (m.eligible(queue).length > 0) return `it waits (${waits}), but ${eligibleText(m, queue)}, and no capacity is set`;
+      if (m.eligible(queue).length > 0) return `it waits (${waits}) while ${eligibleText(m, queue)}, and no capacity is set`;
       const why = whyWaits(m, queue);
       if (waits === why) return undefined;
       const members = m.members(queue);
-      return `it waits (${waits}), but the reason is ${why}: ${members.length === 0 ? `nobody is in ${queue === null ? 'any department' : name}` : `${members.join(', ')} ${members.length === 1 ? 'is' : 'are'} in it, none active and online`}`;
+      return `it waits (${waits}), where the reason is ${why}: ${members.length === 0 ? `nobody is in ${queue === null ? 'any department' : name}` : `${members.join(', ')} ${members.length === 1 ? 'is' : 'are'} in it, none active and online`}`;
     },
     apply: (m, outcome) => {
       if (outcome === 'ok') m.routings.push({ queue, name, conversation, live: true });
@@ -1070,7 +1070,7 @@ function routingDisagreement(m: RosterModel, snapshot: DriverSnapshot): string |
   for (const c of conversations) {
     const { queue, name } = queueOf(c.departmentId)!;
     if (c.agentId === null) {
-      if (m.eligible(queue).length > 0) return `${line(name, c.conversationId)} waits, but ${eligibleText(m, queue)}, and no capacity is set: the waiting line should have been served`;
+      if (m.eligible(queue).length > 0) return `${line(name, c.conversationId)} waits while ${eligibleText(m, queue)}, and no capacity is set: the waiting line should have been served`;
       continue;
     }
     const email = Object.hasOwn(roster.agents, c.agentId) ? roster.agents[c.agentId]!.email : undefined;
@@ -1887,7 +1887,7 @@ export function rosterStepArb<Omitted extends RosterStep['kind'] = RosterStep['k
     [
       1,
       ['closeConversation'],
-      () => record({ kind: kind('closeConversation'), conversation: choice<ConversationPick>(weighted(4, record({ live: fc.nat({ max: 3 }) })), weighted(1, n)) }),
+      () => record({ kind: kind('closeConversation'), conversation: choice<ConversationPick>(weighted(3, record({ live: fc.nat({ max: 3 }) })), weighted(2, n)) }),
     ],
   ];
   const wanted = branches.filter(([, kinds]) => kinds.some((k) => !without.has(k)));
