@@ -1,7 +1,8 @@
 /**
  * The kit's routing steps: pointed at drivers whose routing is deliberately wrong — a route
  * answered with an away agent, a route that says it waits while someone could take it, a host that
- * keeps conversations with the agent it first gave them to (never requeues them) — it must find
+ * keeps conversations with the agent it first gave them to (never requeues them), a host that
+ * misses the assignments made when the waiting line is served — it must find
  * each and shrink it to a few readable steps. A driver without the routing methods still runs,
  * its routing steps skipped.
  *
@@ -99,6 +100,27 @@ function neverRequeues(): RosterDriver {
   };
 }
 
+/**
+ * A host whose own table records a conversation that waited as waiting until it is closed: it
+ * misses the assignment the roster makes when someone comes online, is activated or joins.
+ */
+function neverServesTheLine(): RosterDriver {
+  const driver = rosterDriver();
+  const waited = new Set<string>();
+  return {
+    ...driver,
+    async snapshot(): Promise<DriverSnapshot> {
+      const snapshot = await driver.snapshot();
+      const conversations = (snapshot.conversations ?? []).map((c): DriverConversation => {
+        const key = `${c.departmentId}:${c.conversationId}`;
+        if (c.agentId === null) waited.add(key);
+        return waited.has(key) ? { ...c, agentId: null } : c;
+      });
+      return { ...snapshot, conversations };
+    },
+  };
+}
+
 describe('the kit routes conversations', () => {
   it('finds a route answered with an agent who is away or inactive', async () => {
     const result = await hunt(1000, routesToAnyMember);
@@ -120,6 +142,13 @@ describe('the kit routes conversations', () => {
     expect(result.found, result.report).toBe(true);
     expect(result.steps.length, result.report).toBeLessThanOrEqual(7);
     expect(result.error, result.report).toMatch(/invariant 5 \(An inactive agent is never online and never receives a routed conversation\.\)|is open with \S+, who (is no agent|is not in|is in no department)/);
+  });
+
+  it('finds a waiting line left unserved when someone who could take it comes online', async () => {
+    const result = await hunt(2000, neverServesTheLine);
+    expect(result.found, result.report).toBe(true);
+    expect(result.steps.length, result.report).toBeLessThanOrEqual(6);
+    expect(result.error, result.report).toMatch(/conv_\d+ in .* waits while \S+ could take it \(active, online.*the waiting line should have been served/);
   });
 
   it('runs a driver without the routing methods, its routing steps skipped', async () => {
