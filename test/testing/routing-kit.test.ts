@@ -151,6 +151,17 @@ describe('the kit routes conversations', () => {
     expect(result.error, result.report).toMatch(/conv_\d+ in .* waits while \S+ could take it \(active, online.*the waiting line should have been served/);
   });
 
+  it('says what a route must answer when the driver answers a bare { ok: true }', async () => {
+    const bare = (): RosterDriver => {
+      const driver = rosterDriver();
+      return { ...driver, routeConversation: async () => ({ ok: true }) as RouteAnswer };
+    };
+    const result = await hunt(200, bare);
+    expect(result.found, result.report).toBe(true);
+    expect(result.steps, result.report).toEqual(['route conv_1 into the workspace-wide queue']);
+    expect(result.error, result.report).toMatch(/driver\.routeConversation answered \{"ok":true\}: expected \{ ok: true, assignedTo: 'bob@shop\.com' \}/);
+  });
+
   it('runs a driver without the routing methods, its routing steps skipped', async () => {
     const { routeConversation: _route, closeConversation: _close, ...withoutRouting } = rosterDriver();
     const skipped: string[] = [];
