@@ -32,6 +32,7 @@ import type { Department } from '../domain/department';
 import type { RosterEvent } from '../domain/events';
 import type { AgentId, DepartmentId, InvitationId, TokenHash, WorkspaceId } from '../domain/ids';
 import type { Invitation, InvitationStatus } from '../domain/invitation';
+import type { NoAgentReason } from '../domain/routing/errors';
 import { DEFAULT_SEAT_POLICY, type SeatPolicy } from '../domain/plans';
 import { replay, type RosterState } from '../domain/roster';
 import type { IsoTime } from '../domain/time';
@@ -86,7 +87,63 @@ export type NewWorkspace = Readonly<{
  * @example
  * const snapshot: DriverSnapshot = { roster: toRosterState(await api.get('/roster')), events: await api.get('/events') };
  */
-export type DriverSnapshot = Readonly<{ roster: RosterState; events?: readonly RosterEvent[] | undefined }>;
+export type DriverSnapshot = Readonly<{
+  roster: RosterState;
+  events?: readonly RosterEvent[] | undefined;
+  /**
+   * Optional, for a driver with {@link RosterDriver.routeConversation}: every conversation your
+   * system is routing (waiting or open, in every queue; closed ones left out). With it the kit
+   * also checks that no conversation is open with an inactive agent (invariant 5), that each
+   * queue holds the conversations the model routed and did not close, that an open one is held by
+   * an active member of its queue, and that one waits only while nobody could take it.
+   */
+  conversations?: readonly DriverConversation[] | undefined;
+}>;
+
+/**
+ * One conversation a queue is handling, as {@link DriverSnapshot.conversations} lists it: ids as
+ * the snapshot's `roster` has them.
+ *
+ * @example const waiting: DriverConversation = { departmentId: 'dep_sales', conversationId: 'conv_3', agentId: null };
+ */
+export type DriverConversation = Readonly<{
+  /** The queue: its department's id, or `null` for the workspace-wide queue. */
+  departmentId: string | null;
+  /** The id the kit routed it under (`conv_1`, `conv_2`, …). */
+  conversationId: string;
+  /** The agent it is open with, or `null` while it waits. */
+  agentId: string | null;
+}>;
+
+/**
+ * A conversation, as {@link RosterDriver.routeConversation} and
+ * {@link RosterDriver.closeConversation} name it: its queue (a department by name, or `null` for
+ * the workspace-wide queue) and an id the kit makes up (`conv_1`, `conv_2`, …; map it to yours if
+ * your system picks its own).
+ *
+ * @example const input: ConversationInput = { department: 'Sales', conversation: 'conv_1' };
+ */
+export type ConversationInput = Readonly<{ department: string | null; conversation: string }>;
+
+/**
+ * Why a routed conversation waits, as the roster's `NoAgentAvailable` says in `why.reason`
+ * (docs/routing.md): nobody in the department, nobody online, everybody at capacity.
+ *
+ * @example const reason: WaitReason = 'nobody-online';
+ */
+export type WaitReason = NoAgentReason;
+
+/**
+ * What {@link RosterDriver.routeConversation} answers: the agent it went to (canonical email), or
+ * that it waits and why; or a refusal, as every method answers one.
+ *
+ * @example const assigned: RouteAnswer = { ok: true, assignedTo: 'bob@shop.com' };
+ * @example const waits: RouteAnswer = { ok: true, waits: 'nobody-online' };
+ */
+export type RouteAnswer =
+  | Readonly<{ ok: true; assignedTo: string }>
+  | Readonly<{ ok: true; waits: WaitReason }>
+  | Readonly<{ ok: false; errorType: DriverErrorType; error?: unknown }>;
 
 /**
  * One invitation, as {@link RosterDriver.invite} receives it.
@@ -170,14 +227,24 @@ export interface RosterDriver {
   changeSeatPolicy?(actor: string, input: Readonly<{ seatPolicy: Partial<SeatPolicy> }>): Promise<DriverOutcome>;
   /** Optional: moves your system's clock forward. Without it, invitation links never lapse in a sequence. */
   advanceTime?(hours: number): Promise<void>;
+  /**
+   * Optional: your chat backend routes a new conversation into a department's queue (by name) or
+   * the workspace-wide queue (`department: null`). Answer the agent it went to by canonical email,
+   * `{ ok: true, assignedTo: 'bob@shop.com' }`, or `{ ok: true, waits: 'nobody-online' }` with the
+   * reason the roster gave. Nobody signed in routes, so there is no actor. Without it (and
+   * {@link RosterDriver.closeConversation}) the kit never routes.
+   */
+  routeConversation?(input: ConversationInput): Promise<RouteAnswer>;
+  /** Optional: your chat backend closes a conversation, waiting or open, in the queue it was routed into. */
+  closeConversation?(input: ConversationInput): Promise<DriverOutcome>;
   /** Reads the whole roster back, after every step. */
   snapshot(): Promise<DriverSnapshot>;
 }
 
 /**
  * One call the kit makes to a {@link RosterDriver} method that answers a {@link DriverOutcome}:
- * the method's name, the acting agent's canonical email (`null` for `createWorkspace` and
- * `accept`, which nobody signed in makes), and the input exactly as the method receives it.
+ * the method's name, the acting agent's canonical email (`null` for `createWorkspace`, `accept`,
+ * `routeConversation` and `closeConversation`, which nobody signed in makes), and the input exactly as the method receives it.
  * The `stricter` option of `rosterProperty` reads it to recognise a rule of your app's own.
  *
  * @example
@@ -188,13 +255,17 @@ export interface RosterDriver {
 export type DriverCall =
   | Readonly<{ method: 'createWorkspace'; actor: null; input: NewWorkspace }>
   | Readonly<{ method: 'accept'; actor: null; input: Parameters<RosterDriver['accept']>[0] }>
+  | Readonly<{ method: 'routeConversation' | 'closeConversation'; actor: null; input: ConversationInput }>
   | {
-      [M in Exclude<keyof RosterDriver, 'createWorkspace' | 'accept' | 'tokenFor' | 'advanceTime' | 'snapshot'>]-?: Readonly<{
+      [M in Exclude<keyof RosterDriver, ActorlessMethod>]-?: Readonly<{
         method: M;
         actor: string;
         input: Parameters<NonNullable<RosterDriver[M]>>[1];
       }>;
-    }[Exclude<keyof RosterDriver, 'createWorkspace' | 'accept' | 'tokenFor' | 'advanceTime' | 'snapshot'>];
+    }[Exclude<keyof RosterDriver, ActorlessMethod>];
+
+/** The driver's methods that take no acting agent (or are not commands). */
+type ActorlessMethod = 'createWorkspace' | 'accept' | 'tokenFor' | 'advanceTime' | 'snapshot' | 'routeConversation' | 'closeConversation';
 
 /**
  * A refusal, as a driver answers it: `{ ok: false, errorType, error? }`.
@@ -396,6 +467,20 @@ function foldView(roster: RosterState) {
   };
 }
 
+const ROUTED_RULE = 'An inactive agent is never online and never receives a routed conversation.';
+
+/** Invariant 5's second half: no conversation is open with an inactive agent (deactivating requeues them). */
+function checkConversations(roster: RosterState, conversations: readonly DriverConversation[]): InvariantViolation[] {
+  const violations: InvariantViolation[] = [];
+  for (const c of conversations) {
+    if (c.agentId === null || !Object.hasOwn(roster.agents, c.agentId)) continue;
+    if (roster.agents[c.agentId]!.status === 'active') continue;
+    const queue = c.departmentId === null ? 'the workspace-wide queue' : `the queue of ${c.departmentId}`;
+    violations.push({ invariant: 5, rule: ROUTED_RULE, explanation: `Conversation ${c.conversationId} in ${queue} is open with ${c.agentId}, who is inactive.` });
+  }
+  return violations;
+}
+
 const shown = (value: unknown) => (value === undefined ? 'nothing' : JSON.stringify(value));
 
 /**
@@ -403,6 +488,7 @@ const shown = (value: unknown) => (value === undefined ? 'nothing' : JSON.string
  * plain words (it never answers with a bare boolean):
  * - 1–5 on the roster ({@link checkRoster}: one admin owner, seats and departments within the
  *   plan and the counters honest, unique emails, no dangling department, nobody inactive online);
+ * - 5 on the conversations, when given: none is open with an inactive agent;
  * - 6 on the events, when given ({@link checkHistory}: an invitation accepted at most once, never
  *   after its expiry or revocation);
  * - 8 when events are given: replaying them gives the roster (compared on owner, plan, policy,
@@ -415,8 +501,10 @@ const shown = (value: unknown) => (value === undefined ? 'nothing' : JSON.string
  * expect(violations).toEqual([]);
  * // [{ invariant: 1, rule: 'Exactly one owner, …', explanation: 'The owner agt_ana has role "agent", not admin.' }]
  */
-export function checkInvariants(snapshot: Readonly<{ roster: RosterState; events?: readonly RosterEvent[] | undefined }>): readonly InvariantViolation[] {
-  const violations = [...checkRoster(snapshot.roster)];
+export function checkInvariants(
+  snapshot: Readonly<{ roster: RosterState; events?: readonly RosterEvent[] | undefined; conversations?: readonly DriverConversation[] | undefined }>,
+): readonly InvariantViolation[] {
+  const violations = [...checkRoster(snapshot.roster), ...checkConversations(snapshot.roster, snapshot.conversations ?? [])];
   if (snapshot.events === undefined) return violations;
   violations.push(...checkHistory(snapshot.events));
   let replayed: RosterState;

@@ -14,10 +14,11 @@ import type { Department } from '../domain/department';
 import type { RosterEvent } from '../domain/events';
 import type { AgentId, DepartmentId, InvitationId, WorkspaceId } from '../domain/ids';
 import type { RosterState } from '../domain/roster';
+import { conversationsOf } from '../domain/routing/state';
 import { departmentNameSchema, nameKey, parseEmail } from '../domain/values';
 import type { Identity } from '../ports/services';
 import type { RosterStore } from '../ports/store';
-import { outcomeOf, type DriverOutcome, type DriverSnapshot, type RosterDriver } from './driver';
+import { outcomeOf, type ConversationInput, type DriverConversation, type DriverOutcome, type DriverSnapshot, type RosterDriver, type RouteAnswer } from './driver';
 
 /**
  * The ports {@link rosterDriver} builds its roster from: a store, a clock that only moves when
@@ -128,6 +129,12 @@ export function rosterDriver(options: RosterDriverOptions = {}): RosterDriver {
     const ref = await actorRef(actor);
     return ref ? run(ref) : NOT_FOUND.actor;
   };
+  /** The roster's routing input for a conversation named by its department's name (`null`: the workspace-wide queue). */
+  const onConversation = async <T>(input: ConversationInput, run: (queue: { departmentId: string | null; conversationId: string }) => Promise<T>) => {
+    if (input.department === null) return run({ departmentId: null, conversationId: input.conversation });
+    const [id] = (await departmentIds([input.department])) ?? [];
+    return id === undefined ? NOT_FOUND.department : run({ departmentId: id, conversationId: input.conversation });
+  };
 
   return {
     async createWorkspace(input) {
@@ -201,6 +208,17 @@ export function rosterDriver(options: RosterDriverOptions = {}): RosterDriver {
     changePlan: (actor, { plan }) => asActor(actor, async (ref) => outcomeOf(await roster.changePlan(ref, { plan }))),
     changeSeatPolicy: (actor, { seatPolicy }) => asActor(actor, async (ref) => outcomeOf(await roster.changeSettings(ref, { seatPolicy }))),
     advanceTime: async (hours) => void ports.clock.advance({ hours }),
+    routeConversation: (input) =>
+      onConversation(input, async (queue): Promise<RouteAnswer> => {
+        const result = await roster.routeConversation(ws(), queue);
+        if (result.isErr()) return outcomeOf(result) as RouteAnswer;
+        const { outcome } = result.value;
+        if (outcome.type === 'Queued') return { ok: true, waits: outcome.why.reason };
+        // The kit names people by email: the agent's, as the store holds it once the route committed.
+        const agent = (await store.listAgents(ws())).find((a: Agent) => a.id === outcome.agentId);
+        return { ok: true, assignedTo: agent?.email ?? outcome.agentId };
+      }),
+    closeConversation: (input) => onConversation(input, async (queue) => outcomeOf(await roster.closeConversation(ws(), queue))),
     snapshot: () => readRoster(store, ws()),
   };
 }
@@ -208,7 +226,8 @@ export function rosterDriver(options: RosterDriverOptions = {}): RosterDriver {
 /**
  * A workspace's whole roster and event log, read from a store: what a {@link DriverSnapshot}
  * holds, for a driver (or a test-only route of your app) that keeps its state in a `RosterStore`.
- * Routing events stay in `events`; the invariant checks skip what is not the roster's.
+ * Routing events stay in `events`; the invariant checks skip what is not the roster's. `conversations`
+ * lists what every queue (each department's and the workspace-wide one) is waiting on or has open.
  *
  * @example
  * const { roster, events } = await readRoster(store, workspaceId);
@@ -229,5 +248,9 @@ export async function readRoster(store: RosterStore, workspaceId: WorkspaceId): 
     invitations: byId(invitations),
     departments: byId(departments.map((d) => d.department)),
   };
-  return { roster, events: events as readonly RosterEvent[] };
+  const queues = workspace ? await store.loadRoutingStates(workspaceId, [null, ...departments.map((d) => d.department.id)]) : [];
+  const conversations = queues.flatMap(({ value }): DriverConversation[] =>
+    conversationsOf(value).map((c) => ({ departmentId: value.departmentId, conversationId: c.conversationId, agentId: c.agentId })),
+  );
+  return { roster, events: events as readonly RosterEvent[], conversations };
 }

@@ -160,11 +160,16 @@ describe('the kit against createRoster on MemoryRosterStore', () => {
     const count = (key: string) => seen.set(key, (seen.get(key) ?? 0) + 1);
     await fc.assert(
       rosterProperty(() => rosterDriver(), {
-        onStep: ({ kind, outcomes }) => {
+        onStep: ({ kind, outcomes, answers }) => {
           if (kind === 'parallel') {
             count('parallel');
             if (outcomes.some((o) => o !== 'ok') && outcomes.includes('ok')) count('parallel:one refused');
           } else count(`${kind}:${outcomes[0]}`);
+          // Where routes went: to an agent, or waiting, and why.
+          for (const answer of answers as readonly { assignedTo?: string; waits?: string }[]) {
+            if (answer.assignedTo !== undefined) count('routeConversation:assigned');
+            if (answer.waits !== undefined) count(`routeConversation:waits ${answer.waits}`);
+          }
         },
       }),
       // The rarest outcome, changeSeatPolicy:SeatLimitReached, comes about 3 times in 400 runs: a
@@ -216,6 +221,13 @@ describe('the kit against createRoster on MemoryRosterStore', () => {
       'changeSeatPolicy:ok',
       'changeSeatPolicy:SeatLimitReached',
       'advanceTime:ok',
+      'routeConversation:assigned',
+      'routeConversation:waits department-empty',
+      'routeConversation:waits nobody-online',
+      'routeConversation:ConversationAlreadyRouted',
+      'closeConversation:ok',
+      'closeConversation:ConversationNotFound',
+      'closeConversation:DepartmentNotFound',
       'parallel',
       'parallel:one refused',
     ];
