@@ -1918,7 +1918,23 @@ export function workspaceSetupArb<Omitted extends RosterStep['kind'] = RosterSte
     owner: fc
       .tuple(oneOf(valid), name)
       .map(([email, chosen]) => ({ email, name: chosen ?? nameOf(email.mailbox!) })),
-  });
+  }).map(told);
+}
+
+/**
+ * The setup, printed in a counterexample as a sentence (its plan, what takes a seat, the links'
+ * lifetime, the owner) rather than as JSON; the value is otherwise unchanged.
+ */
+function told(setup: WorkspaceSetup): WorkspaceSetup {
+  const { plan, seatPolicy, owner } = setup;
+  const limit = (n: number | null, what: string) => `${n ?? 'unlimited'} ${what}${n === 1 ? '' : 's'}`;
+  const story = [
+    `workspace ${JSON.stringify(setup.name)} on ${typeof plan === 'string' ? plan : `${plan.id} (${limit(plan.seats, 'seat')}, ${limit(plan.departments, 'department')})`}`,
+    `inactive agents take ${seatPolicy.countInactiveAgents ? 'a' : 'no'} seat, pending invitations hold ${seatPolicy.reserveSeatsForInvitations ? 'a' : 'no'} seat`,
+    `links last ${setup.invitationTtlHours} h`,
+    `owner ${JSON.stringify(owner.name)} (${JSON.stringify(owner.email.address)})`,
+  ].join('; ');
+  return Object.defineProperty(setup, fc.toStringMethod, { value: () => story, enumerable: false });
 }
 
 /** Two steps to run together, or one alone once a pair shrank to it. */

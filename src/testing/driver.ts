@@ -101,7 +101,7 @@ export type DriverSnapshot = Readonly<{
 }>;
 
 /**
- * One conversation a queue is handling, as {@link DriverSnapshot.conversations} lists it: ids as
+ * One conversation a queue is handling, as a {@link DriverSnapshot}'s `conversations` lists it: ids as
  * the snapshot's `roster` has them.
  *
  * @example const waiting: DriverConversation = { departmentId: 'dep_sales', conversationId: 'conv_3', agentId: null };
@@ -257,15 +257,12 @@ export type DriverCall =
   | Readonly<{ method: 'accept'; actor: null; input: Parameters<RosterDriver['accept']>[0] }>
   | Readonly<{ method: 'routeConversation' | 'closeConversation'; actor: null; input: ConversationInput }>
   | {
-      [M in Exclude<keyof RosterDriver, ActorlessMethod>]-?: Readonly<{
+      [M in Exclude<keyof RosterDriver, 'createWorkspace' | 'accept' | 'tokenFor' | 'advanceTime' | 'snapshot' | 'routeConversation' | 'closeConversation'>]-?: Readonly<{
         method: M;
         actor: string;
         input: Parameters<NonNullable<RosterDriver[M]>>[1];
       }>;
-    }[Exclude<keyof RosterDriver, ActorlessMethod>];
-
-/** The driver's methods that take no acting agent (or are not commands). */
-type ActorlessMethod = 'createWorkspace' | 'accept' | 'tokenFor' | 'advanceTime' | 'snapshot' | 'routeConversation' | 'closeConversation';
+    }[Exclude<keyof RosterDriver, 'createWorkspace' | 'accept' | 'tokenFor' | 'advanceTime' | 'snapshot' | 'routeConversation' | 'closeConversation'>];
 
 /**
  * A refusal, as a driver answers it: `{ ok: false, errorType, error? }`.
