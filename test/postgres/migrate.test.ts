@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { WorkspaceId } from 'agent-roster';
+import { createRoster, type WorkspaceId } from 'agent-roster';
 import { migrate, MIGRATIONS, PostgresRosterStore, type Migration } from 'agent-roster/postgres';
 import { freshDatabase, postgresTarget, type FreshDatabase } from '../support/postgres';
 
@@ -151,6 +151,49 @@ describe.runIf(postgresTarget().kind === 'server')('migrate() on an application\
       await expect(migrate(app, [...MIGRATIONS, newer])).rejects.toMatchObject({ code: '42501' });
       // An edited one is still refused, lock or no lock.
       await expect(migrate(app, MIGRATIONS.map((m) => ({ ...m, sql: `${m.sql}\n-- edited` })))).rejects.toThrow(/was changed after it was applied/);
+    } finally {
+      await app.end();
+      await db.pool.query(`DROP OWNED BY ${role}`);
+      await db.pool.query(`DROP ROLE ${role}`);
+    }
+  });
+
+  // docs/guides/storage-postgres.md, "Privileges": GRANT … ON ALL TABLES covers the tables that
+  // exist, so a role granted on 0.1.0's schema cannot use the tables later migrations create
+  // (routing_chunks, agent_departments, which a trigger fills as the caller) until the owner's
+  // step grants again, or default privileges set up once cover them.
+  it.each([
+    ['grants again right after migrate', false],
+    ['set default privileges once, before migrating', true],
+  ])('upgrades 0.1.0 for an application role whose owner %s', async (_, byDefault) => {
+    await migrate(db.pool, MIGRATIONS.slice(0, 1));
+    const role = `app_${randomBytes(6).toString('hex')}`;
+    await db.pool.query(`CREATE ROLE ${role} LOGIN`);
+    const app = aPool({ user: role, max: 2 });
+    const grant = async () => {
+      await db.pool.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
+      await db.pool.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
+    };
+    try {
+      await db.pool.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+      await grant();
+      if (byDefault) {
+        await db.pool.query(`ALTER DEFAULT PRIVILEGES FOR ROLE current_user IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${role}`);
+        await db.pool.query(`ALTER DEFAULT PRIVILEGES FOR ROLE current_user IN SCHEMA public GRANT USAGE ON SEQUENCES TO ${role}`);
+      }
+      expect((await migrate(db.pool)).applied).toHaveLength(ALL.length - 1);
+      if (!byDefault) await grant();
+      expect(await migrate(app)).toEqual({ applied: [], alreadyApplied: ALL });
+      // createWorkspace writes routing_chunks' table (0003) and, through the agents' trigger, agent_departments (0006).
+      const roster = createRoster({ store: new PostgresRosterStore(app), deliverImmediately: false, maxAttempts: 1 });
+      const opened = await roster.createWorkspace({ name: 'Acme', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: 'correct horse battery staple' } });
+      expect(opened.isOk() ? 'opened' : opened.error).toBe('opened');
+      const { workspace, owner } = opened._unsafeUnwrap().state;
+      const ana = { workspaceId: workspace.id, agentId: owner.id };
+      const sales = await roster.createDepartment(ana, { name: 'Sales' });
+      expect(sales.isOk() ? 'created' : sales.error).toBe('created');
+      const assigned = await roster.assignAgentToDepartments(ana, { agentId: owner.id, departmentIds: [sales._unsafeUnwrap().state.department.id] });
+      expect(assigned.isOk() ? 'assigned' : assigned.error).toBe('assigned');
     } finally {
       await app.end();
       await db.pool.query(`DROP OWNED BY ${role}`);
