@@ -20,12 +20,24 @@
 --
 -- Building the indexes and filling the table read agents and invitations once each, under locks
 -- that hold commits on those tables until the migration's transaction ends.
+--
+-- Its indexes may be built beforehand, outside any transaction, with CREATE INDEX CONCURRENTLY
+-- and the definitions below (IF NOT EXISTS then keeps them), and the indexes it replaces dropped
+-- with DROP INDEX CONCURRENTLY (IF EXISTS), so that it neither builds nor drops them under its
+-- locks: see the PostgreSQL guide, "Building the indexes beforehand".
 
-CREATE INDEX agents_by_presence_joining ON agents (workspace_id, status, availability, joined_at, id COLLATE "C");
-DROP INDEX agents_by_presence;
+CREATE INDEX IF NOT EXISTS agents_by_presence_joining ON agents (workspace_id, status, availability, joined_at, id COLLATE "C");
+CREATE INDEX IF NOT EXISTS invitations_by_status_sending ON invitations (workspace_id, status, sent_at, id COLLATE "C");
 
-CREATE INDEX invitations_by_status_sending ON invitations (workspace_id, status, sent_at, id COLLATE "C");
-DROP INDEX invitations_by_status;
+-- An index built beforehand that failed (CREATE INDEX CONCURRENTLY leaves it INVALID) is not
+-- taken for built: drop it and build it again, or let this migration build it.
+DO $$
+BEGIN
+  IF EXISTS (SELECT FROM pg_index WHERE NOT indisvalid AND indexrelid::regclass::text IN ('agents_by_presence_joining', 'invitations_by_status_sending')) THEN
+    RAISE EXCEPTION 'agent-roster: an index this migration needs is INVALID (a CREATE INDEX CONCURRENTLY that failed): DROP INDEX it and run migrate again';
+  END IF;
+END
+$$;
 
 CREATE TABLE agent_departments (
   workspace_id  text NOT NULL,
@@ -68,4 +80,8 @@ INSERT INTO agent_departments (workspace_id, department_id, status, availability
 SELECT DISTINCT a.workspace_id, department_id, a.status, a.availability, a.joined_at, a.id
   FROM agents AS a, unnest(a.department_ids) AS department_id;
 
-DROP INDEX agents_by_department;
+-- The indexes it replaces, last: DROP INDEX holds reads of its table as well as writes, until the
+-- migration's transaction ends.
+DROP INDEX IF EXISTS agents_by_presence;
+DROP INDEX IF EXISTS invitations_by_status;
+DROP INDEX IF EXISTS agents_by_department;

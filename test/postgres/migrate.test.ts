@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { WorkspaceId } from 'agent-roster';
-import { migrate, MIGRATIONS, PostgresRosterStore, type Migration } from 'agent-roster/postgres';
+import { createRoster, type WorkspaceId } from 'agent-roster';
+import { migrate, MIGRATIONS, PostgresRosterStore, type MigrateOptions, type Migration } from 'agent-roster/postgres';
 import { freshDatabase, postgresTarget, type FreshDatabase } from '../support/postgres';
 
 let db: FreshDatabase;
@@ -116,6 +116,72 @@ describe('migrate()', () => {
   });
 });
 
+/** The statements of the guide's "Building the indexes beforehand", one by one, comments dropped. */
+function prebuildStatements(): string[] {
+  const guide = readFileSync(new URL('../../docs/guides/storage-postgres.md', import.meta.url), 'utf8');
+  const section = guide.slice(guide.indexOf('**Building the indexes beforehand.**'));
+  const block = /```sql\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+  return block
+    .split('\n')
+    .filter((line) => !line.startsWith('--'))
+    .join('\n')
+    .split(';')
+    .map((statement) => statement.trim())
+    .filter(Boolean);
+}
+
+describe('migrate() after indexes built beforehand', () => {
+  beforeEach(async () => {
+    db = await freshDatabase();
+  });
+  afterEach(() => db?.close());
+
+  it('keeps the indexes the guide builds CONCURRENTLY before migrating 0.1.0, and ends with the schema of a fresh migration', async () => {
+    const statements = prebuildStatements();
+    expect(statements.filter((s) => s.startsWith('CREATE INDEX CONCURRENTLY'))).toHaveLength(6);
+    expect(statements.filter((s) => s.startsWith('DROP INDEX CONCURRENTLY'))).toHaveLength(5);
+    await migrate(db.pool, MIGRATIONS.slice(0, 1));
+    for (const statement of statements) await db.pool.query(statement);
+    expect(await migrate(db.pool)).toEqual({ applied: ALL.slice(1), alreadyApplied: ALL.slice(0, 1) });
+    const fresh = await freshDatabase();
+    try {
+      await migrate(fresh.pool);
+      expect(await schemaOf(db)).toEqual(await schemaOf(fresh));
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('refuses an index built beforehand that is INVALID (a failed CREATE INDEX CONCURRENTLY), changing nothing', async () => {
+    await migrate(db.pool, MIGRATIONS.slice(0, 7));
+    await db.pool.query(`CREATE INDEX CONCURRENTLY agents_by_joining_in_order ON agents (workspace_id, joined_at, id COLLATE "C")`);
+    // What a cancelled or failed build leaves behind.
+    await db.pool.query(`UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'agents_by_joining_in_order'::regclass`);
+    await expect(migrate(db.pool)).rejects.toThrow(/an index this migration needs is INVALID/);
+    expect((await db.pool.query(`SELECT to_regclass('agents_by_joining') IS NOT NULL AS kept`)).rows).toEqual([{ kept: true }]);
+    await db.pool.query('DROP INDEX agents_by_joining_in_order');
+    expect((await migrate(db.pool)).applied).toEqual(ALL.slice(7));
+  });
+});
+
+describe('migrate() options', () => {
+  beforeEach(async () => {
+    db = await freshDatabase();
+  });
+  afterEach(() => db?.close());
+
+  it.each<[string, MigrateOptions]>([
+    ['a negative lock timeout', { lockTimeoutMs: -1 }],
+    ['a fractional retry delay', { retryDelayMs: 0.5 }],
+    ['a lock timeout PostgreSQL refuses', { lockTimeoutMs: 2 ** 31 }],
+    ['no attempt at all', { maxAttempts: 0 }],
+    ['an onRetry that is no function', { onRetry: 'log' as unknown as MigrateOptions['onRetry'] }],
+  ])('rejects %s with a TypeError, before touching the database', async (_, options) => {
+    await expect(migrate(db.pool, MIGRATIONS, options)).rejects.toBeInstanceOf(TypeError);
+    expect((await db.pool.query(`SELECT to_regclass('agent_roster_migrations') AS m`)).rows).toEqual([{ m: null }]);
+  });
+});
+
 /** A pool of its own on the test database, as `user` if given, with `config` (server only). */
 function aPool(config: pg.PoolConfig = {}): pg.Pool {
   const target = postgresTarget();
@@ -155,6 +221,113 @@ describe.runIf(postgresTarget().kind === 'server')('migrate() on an application\
       await app.end();
       await db.pool.query(`DROP OWNED BY ${role}`);
       await db.pool.query(`DROP ROLE ${role}`);
+    }
+  });
+
+  // docs/guides/storage-postgres.md, "Privileges": GRANT … ON ALL TABLES covers the tables that
+  // exist, so a role granted on 0.1.0's schema cannot use the tables later migrations create
+  // (routing_chunks, agent_departments, which a trigger fills as the caller) until the owner's
+  // step grants again, or default privileges set up once cover them.
+  it.each([
+    ['grants again right after migrate', false],
+    ['set default privileges once, before migrating', true],
+  ])('upgrades 0.1.0 for an application role whose owner %s', async (_, byDefault) => {
+    await migrate(db.pool, MIGRATIONS.slice(0, 1));
+    const role = `app_${randomBytes(6).toString('hex')}`;
+    await db.pool.query(`CREATE ROLE ${role} LOGIN`);
+    const app = aPool({ user: role, max: 2 });
+    const grant = async () => {
+      await db.pool.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
+      await db.pool.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
+    };
+    try {
+      await db.pool.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+      await grant();
+      if (byDefault) {
+        await db.pool.query(`ALTER DEFAULT PRIVILEGES FOR ROLE current_user IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${role}`);
+        await db.pool.query(`ALTER DEFAULT PRIVILEGES FOR ROLE current_user IN SCHEMA public GRANT USAGE ON SEQUENCES TO ${role}`);
+      }
+      expect((await migrate(db.pool)).applied).toHaveLength(ALL.length - 1);
+      if (!byDefault) await grant();
+      expect(await migrate(app)).toEqual({ applied: [], alreadyApplied: ALL });
+      // createWorkspace writes routing_chunks' table (0003) and, through the agents' trigger, agent_departments (0006).
+      const roster = createRoster({ store: new PostgresRosterStore(app), deliverImmediately: false, maxAttempts: 1 });
+      const opened = await roster.createWorkspace({ name: 'Acme', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: 'correct horse battery staple' } });
+      expect(opened.isOk() ? 'opened' : opened.error).toBe('opened');
+      const { workspace, owner } = opened._unsafeUnwrap().state;
+      const ana = { workspaceId: workspace.id, agentId: owner.id };
+      const sales = await roster.createDepartment(ana, { name: 'Sales' });
+      expect(sales.isOk() ? 'created' : sales.error).toBe('created');
+      const assigned = await roster.assignAgentToDepartments(ana, { agentId: owner.id, departmentIds: [sales._unsafeUnwrap().state.department.id] });
+      expect(assigned.isOk() ? 'assigned' : assigned.error).toBe('assigned');
+    } finally {
+      await app.end();
+      await db.pool.query(`DROP OWNED BY ${role}`);
+      await db.pool.query(`DROP ROLE ${role}`);
+    }
+  });
+
+  /** A session holding a read lock on agents in an open transaction, as a long report would. */
+  async function aBlocker() {
+    const blocker = await db.pool.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT count(*) FROM agents');
+    return blocker;
+  }
+
+  /** Resolves once some session waits for a lock on agents it was not granted. */
+  async function someoneWaitsOnAgents(): Promise<void> {
+    for (let i = 0; i < 1_000; i += 1) {
+      const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'agents'::regclass`);
+      if ((rows[0] as { n: number }).n > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error('nobody waited for a lock on agents');
+  }
+
+  it('gives way to queries queued behind its DDL when a transaction holds a table, and applies once it ends', async () => {
+    await migrate(db.pool, MIGRATIONS.slice(0, 7));
+    const blocker = await aBlocker();
+    const retries: number[] = [];
+    try {
+      // 0008's DROP INDEX asks for ACCESS EXCLUSIVE on agents and waits behind the blocker; every
+      // query on agents after it queues behind that request, reads included.
+      const migrating = migrate(db.pool, MIGRATIONS, { lockTimeoutMs: 500, retryDelayMs: 200, onRetry: ({ attempt }) => retries.push(attempt) });
+      await someoneWaitsOnAgents();
+      // A simple read issued now gets through within about the lock timeout, while the blocker
+      // still holds its lock (without a timeout it waited as long as the blocker: here, for ever).
+      const read = db.pool.query('SELECT count(*)::int AS n FROM agents').then(() => 'read' as const);
+      const verdict = await Promise.race([read, new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 15_000))]);
+      expect(verdict).toBe('read');
+      expect((await blocker.query('SELECT 1 AS still_open')).rows).toEqual([{ still_open: 1 }]);
+      await blocker.query('COMMIT');
+      expect(await migrating).toEqual({ applied: ALL.slice(7), alreadyApplied: ALL.slice(0, 7) });
+      expect(retries.length).toBeGreaterThan(0);
+      expect(retries).toEqual(retries.map((_, i) => i + 1));
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => {});
+      blocker.release();
+    }
+  });
+
+  it('gives up after maxAttempts with the lock timeout\'s error, having applied nothing', async () => {
+    await migrate(db.pool, MIGRATIONS.slice(0, 7));
+    const blocker = await aBlocker();
+    const retries: Array<{ attempt: number; delayMs: number }> = [];
+    try {
+      const options: MigrateOptions = { lockTimeoutMs: 100, retryDelayMs: 20, maxAttempts: 3, onRetry: ({ attempt, delayMs }) => retries.push({ attempt, delayMs }) };
+      await expect(migrate(db.pool, MIGRATIONS, options)).rejects.toMatchObject({ code: '55P03' });
+      expect(retries.map((r) => r.attempt)).toEqual([1, 2]);
+      // Jittered between half and the whole of a delay that doubles: 10–20 ms, then 20–40 ms.
+      expect(retries[0]!.delayMs).toBeGreaterThanOrEqual(10);
+      expect(retries[0]!.delayMs).toBeLessThanOrEqual(20);
+      expect(retries[1]!.delayMs).toBeGreaterThanOrEqual(20);
+      expect(retries[1]!.delayMs).toBeLessThanOrEqual(40);
+      const { rows } = await db.pool.query('SELECT max(version) AS v FROM agent_roster_migrations');
+      expect(rows).toEqual([{ v: 7 }]);
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => {});
+      blocker.release();
     }
   });
 

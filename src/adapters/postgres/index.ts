@@ -16,6 +16,6 @@
  * @packageDocumentation
  */
 export { PostgresRosterStore } from './store';
-export { migrate, type MigrationReport } from './migrate';
+export { migrate, type MigrateOptions, type MigrationReport } from './migrate';
 export { MIGRATIONS, type Migration } from './migrations';
 export type { SqlClient, SqlPool, SqlQueryable, SqlResult } from './sql-pool';

@@ -51,18 +51,23 @@ async function plan(migrations: readonly Migration[], applied: ReadonlyMap<numbe
   return steps;
 }
 
-async function applyPending(client: SqlClient, migrations: readonly Migration[]): Promise<MigrationReport> {
+async function applyPending(client: SqlClient, migrations: readonly Migration[], lockTimeoutMs: number): Promise<MigrationReport> {
   // Read first, without the lock: when every migration is recorded (every start but the first
   // after an upgrade), there is nothing to wait for and nothing that needs CREATE on the schema,
   // so an application role with only the documented grants can call migrate on every start.
   let steps = await plan(migrations, await readLedger(client));
   if (steps.some((s) => !s.done)) {
-    // A migration waits as long as it has to, for another instance's migration (the lock) and for
-    // the table locks its DDL needs: the pool's lock_timeout and statement_timeout are meant for
-    // commands, and would fail the start-up of every instance but the one migrating.
+    // A migration waits as long as it has to for another instance's migration (the lock): the
+    // pool's lock_timeout and statement_timeout are meant for commands, and would fail the
+    // start-up of every instance but the one migrating.
     await client.query('SET LOCAL lock_timeout = 0');
     await client.query('SET LOCAL statement_timeout = 0');
     await client.query(LOCK);
+    // Not for its DDL's table locks: PostgreSQL queues every later query on a table behind a lock
+    // request that waits, reads included (DROP INDEX asks for ACCESS EXCLUSIVE), so a DDL waiting
+    // behind one long transaction would stall the table for as long as that transaction lasts.
+    // Past lockTimeoutMs the attempt fails with 55P03, rolls back and is retried (migrate).
+    await client.query(`SET LOCAL lock_timeout = ${lockTimeoutMs}`);
     await client.query(LEDGER);
     // Read again under the lock: another instance may have applied them meanwhile.
     steps = await plan(migrations, await readLedger(client));
@@ -85,6 +90,61 @@ async function applyPending(client: SqlClient, migrations: readonly Migration[])
 }
 
 /**
+ * How {@link migrate} waits for the table locks its DDL needs. Every field is optional.
+ *
+ * - `lockTimeoutMs`: how long one lock wait of a migration may last (its transaction's
+ *   `lock_timeout`) before the attempt rolls back, to be retried. Default 1,000. `0` waits
+ *   without limit, in one attempt, holding up every query on the table for as long as whatever
+ *   it waits for.
+ * - `retryDelayMs`: the pause before the first retry, doubling after each, up to 30 s (or
+ *   `retryDelayMs`, if larger); each pause is drawn between half and the whole of that. Default 1,000.
+ * - `maxAttempts`: attempts in all, the first included; past it, the lock timeout's error
+ *   (`55P03`) is thrown. Default `Infinity`: a migration waits for its locks as it waits for
+ *   another instance's migration, and a deploy step that must end puts a timeout around it.
+ * - `onRetry`: called before each pause with the attempt that failed, the pause and the error,
+ *   for a log line ("migration waiting for a lock, see pg_stat_activity").
+ *
+ * @example await migrate(pool, MIGRATIONS, { lockTimeoutMs: 2_000, onRetry: ({ attempt, delayMs }) => log.warn(`migrate: lock wait, attempt ${attempt}, again in ${delayMs} ms`) })
+ */
+export type MigrateOptions = Readonly<{
+  lockTimeoutMs?: number | undefined;
+  retryDelayMs?: number | undefined;
+  maxAttempts?: number | undefined;
+  onRetry?: ((retry: Readonly<{ attempt: number; delayMs: number; error: unknown }>) => void) | undefined;
+}>;
+
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+const MAX_RETRY_DELAY_MS = 30_000;
+
+function optionMs(options: MigrateOptions, key: 'lockTimeoutMs' | 'retryDelayMs', fallback: number): number {
+  const value = options[key] ?? fallback;
+  if (!Number.isInteger(value) || value < 0 || value > MAX_TIMEOUT_MS) {
+    throw new TypeError(`migrate: ${key} must be a whole number of milliseconds from 0 to ${MAX_TIMEOUT_MS}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function settingsOf(options: MigrateOptions) {
+  const maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
+  if (!(maxAttempts === Number.POSITIVE_INFINITY || (Number.isInteger(maxAttempts) && maxAttempts >= 1))) {
+    throw new TypeError(`migrate: maxAttempts must be a whole number from 1, or Infinity, got ${String(maxAttempts)}`);
+  }
+  if (options.onRetry !== undefined && typeof options.onRetry !== 'function') throw new TypeError('migrate: onRetry must be a function');
+  return { lockTimeoutMs: optionMs(options, 'lockTimeoutMs', 1_000), retryDelayMs: optionMs(options, 'retryDelayMs', 1_000), maxAttempts, onRetry: options.onRetry };
+}
+
+/** SQLSTATE lock_not_available: a lock wait passed lock_timeout. */
+function isLockTimeout(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '55P03';
+}
+
+/** The pause after `attempt` failed: doubling from `first`, capped, drawn between half and the whole. */
+function pauseAfter(attempt: number, first: number): number {
+  const ceiling = Math.min(Math.max(first, MAX_RETRY_DELAY_MS), first * 2 ** Math.min(attempt - 1, 30));
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+/**
  * Brings the database schema up to date: applies every migration not yet recorded in
  * `agent_roster_migrations`, all in one transaction under an advisory lock. Idempotent, and
  * safe to call from every instance at start-up: they queue on the lock, one applies, the rest
@@ -92,16 +152,30 @@ async function applyPending(client: SqlClient, migrations: readonly Migration[])
  * package does not know (a newer release migrated it) are left alone.
  *
  * With nothing pending it only reads the ledger: no lock, no CREATE, so a role with the
- * application's grants may call it. With something pending it needs CREATE on the schema, and it
- * waits without limit (`lock_timeout` and `statement_timeout` are set to 0 for its transaction
- * only), for another instance's migration and for its DDL's table locks.
+ * application's grants may call it. With something pending it needs CREATE on the schema; it
+ * waits without limit for another instance's migration (`statement_timeout` is 0 for its
+ * transaction only), but each of its DDL's table-lock waits only `options.lockTimeoutMs` (1 s):
+ * a lock request that waits holds up every later query on its table, reads included, so past
+ * that the attempt rolls back, the queries behind it run, and after a pause the pending
+ * migrations are tried again, by default until they pass ({@link MigrateOptions}).
+ * Invalid options reject with a `TypeError`.
  *
  * @example
  * import pg from 'pg';
  * import { migrate } from 'agent-roster/postgres';
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
- * await migrate(pool); // { applied: ['0001_roster', '0002_outbox_withdrawal', '0003_routing_chunks', '0004_outbox_pages', '0005_routing_chunk_versions', '0006_filtered_page_indexes', '0007_legacy_invitation_emails'], alreadyApplied: [] } the first time
+ * await migrate(pool); // { applied: [every migration, '0001_roster' to the last], alreadyApplied: [] } the first time
  */
-export function migrate(pool: SqlPool, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationReport> {
-  return inTransaction(pool, async (client) => ({ commit: true, value: await applyPending(client, migrations) }));
+export async function migrate(pool: SqlPool, migrations: readonly Migration[] = MIGRATIONS, options: MigrateOptions = {}): Promise<MigrationReport> {
+  const settings = settingsOf(options);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await inTransaction(pool, async (client) => ({ commit: true, value: await applyPending(client, migrations, settings.lockTimeoutMs) }));
+    } catch (error) {
+      if (!isLockTimeout(error) || attempt >= settings.maxAttempts) throw error;
+      const delayMs = pauseAfter(attempt, settings.retryDelayMs);
+      settings.onRetry?.({ attempt, delayMs, error });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
 }

@@ -285,9 +285,23 @@ CREATE TABLE routing_chunks (
 -- cursor, with no sort: the first for the whole outbox, the second for one status (a few pending
 -- messages among many delivered ones). Neither column changes while a message is stored.
 -- Building them reads the outbox once each.
+--
+-- Its indexes may be built beforehand, outside any transaction, with CREATE INDEX CONCURRENTLY
+-- and the definitions below (IF NOT EXISTS then keeps them), so that it does not build them
+-- under its lock: see the PostgreSQL guide, "Building the indexes beforehand".
 
-CREATE INDEX outbox_by_creation ON outbox (workspace_id, created_at, id COLLATE "C");
-CREATE INDEX outbox_by_status_and_creation ON outbox (workspace_id, status, created_at, id COLLATE "C");
+CREATE INDEX IF NOT EXISTS outbox_by_creation ON outbox (workspace_id, created_at, id COLLATE "C");
+CREATE INDEX IF NOT EXISTS outbox_by_status_and_creation ON outbox (workspace_id, status, created_at, id COLLATE "C");
+
+-- An index built beforehand that failed (CREATE INDEX CONCURRENTLY leaves it INVALID) is not
+-- taken for built: drop it and build it again, or let this migration build it.
+DO $$
+BEGIN
+  IF EXISTS (SELECT FROM pg_index WHERE NOT indisvalid AND indexrelid::regclass::text IN ('outbox_by_creation', 'outbox_by_status_and_creation')) THEN
+    RAISE EXCEPTION 'agent-roster: an index this migration needs is INVALID (a CREATE INDEX CONCURRENTLY that failed): DROP INDEX it and run migrate again';
+  END IF;
+END
+$$;
 `,
   },
   {
@@ -342,12 +356,24 @@ ALTER TABLE routing_states
 --
 -- Building the indexes and filling the table read agents and invitations once each, under locks
 -- that hold commits on those tables until the migration's transaction ends.
+--
+-- Its indexes may be built beforehand, outside any transaction, with CREATE INDEX CONCURRENTLY
+-- and the definitions below (IF NOT EXISTS then keeps them), and the indexes it replaces dropped
+-- with DROP INDEX CONCURRENTLY (IF EXISTS), so that it neither builds nor drops them under its
+-- locks: see the PostgreSQL guide, "Building the indexes beforehand".
 
-CREATE INDEX agents_by_presence_joining ON agents (workspace_id, status, availability, joined_at, id COLLATE "C");
-DROP INDEX agents_by_presence;
+CREATE INDEX IF NOT EXISTS agents_by_presence_joining ON agents (workspace_id, status, availability, joined_at, id COLLATE "C");
+CREATE INDEX IF NOT EXISTS invitations_by_status_sending ON invitations (workspace_id, status, sent_at, id COLLATE "C");
 
-CREATE INDEX invitations_by_status_sending ON invitations (workspace_id, status, sent_at, id COLLATE "C");
-DROP INDEX invitations_by_status;
+-- An index built beforehand that failed (CREATE INDEX CONCURRENTLY leaves it INVALID) is not
+-- taken for built: drop it and build it again, or let this migration build it.
+DO $$
+BEGIN
+  IF EXISTS (SELECT FROM pg_index WHERE NOT indisvalid AND indexrelid::regclass::text IN ('agents_by_presence_joining', 'invitations_by_status_sending')) THEN
+    RAISE EXCEPTION 'agent-roster: an index this migration needs is INVALID (a CREATE INDEX CONCURRENTLY that failed): DROP INDEX it and run migrate again';
+  END IF;
+END
+$$;
 
 CREATE TABLE agent_departments (
   workspace_id  text NOT NULL,
@@ -390,7 +416,11 @@ INSERT INTO agent_departments (workspace_id, department_id, status, availability
 SELECT DISTINCT a.workspace_id, department_id, a.status, a.availability, a.joined_at, a.id
   FROM agents AS a, unnest(a.department_ids) AS department_id;
 
-DROP INDEX agents_by_department;
+-- The indexes it replaces, last: DROP INDEX holds reads of its table as well as writes, until the
+-- migration's transaction ends.
+DROP INDEX IF EXISTS agents_by_presence;
+DROP INDEX IF EXISTS invitations_by_status;
+DROP INDEX IF EXISTS agents_by_department;
 `,
   },
   {
@@ -457,9 +487,24 @@ UPDATE outbox AS o
 --
 -- Building the index reads agents once, under a lock that holds writes to agents until the
 -- migration's transaction ends.
+--
+-- Its indexes may be built beforehand, outside any transaction, with CREATE INDEX CONCURRENTLY
+-- and the definitions below (IF NOT EXISTS then keeps them), and the indexes it replaces dropped
+-- with DROP INDEX CONCURRENTLY (IF EXISTS), so that it neither builds nor drops them under its
+-- locks: see the PostgreSQL guide, "Building the indexes beforehand".
 
-CREATE INDEX agents_by_joining_in_order ON agents (workspace_id, joined_at, id COLLATE "C");
-DROP INDEX agents_by_joining;
+CREATE INDEX IF NOT EXISTS agents_by_joining_in_order ON agents (workspace_id, joined_at, id COLLATE "C");
+DROP INDEX IF EXISTS agents_by_joining;
+
+-- An index built beforehand that failed (CREATE INDEX CONCURRENTLY leaves it INVALID) is not
+-- taken for built: drop it and build it again, or let this migration build it.
+DO $$
+BEGIN
+  IF EXISTS (SELECT FROM pg_index WHERE NOT indisvalid AND indexrelid::regclass::text IN ('agents_by_joining_in_order')) THEN
+    RAISE EXCEPTION 'agent-roster: an index this migration needs is INVALID (a CREATE INDEX CONCURRENTLY that failed): DROP INDEX it and run migrate again';
+  END IF;
+END
+$$;
 `,
   },
   {
@@ -478,9 +523,24 @@ DROP INDEX agents_by_joining;
 --
 -- Building the index reads invitations once, under a lock that holds writes to invitations until
 -- the migration's transaction ends.
+--
+-- Its indexes may be built beforehand, outside any transaction, with CREATE INDEX CONCURRENTLY
+-- and the definitions below (IF NOT EXISTS then keeps them), and the indexes it replaces dropped
+-- with DROP INDEX CONCURRENTLY (IF EXISTS), so that it neither builds nor drops them under its
+-- locks: see the PostgreSQL guide, "Building the indexes beforehand".
 
-CREATE INDEX invitations_by_sending_in_order ON invitations (workspace_id, sent_at, id COLLATE "C");
-DROP INDEX invitations_by_sending;
+CREATE INDEX IF NOT EXISTS invitations_by_sending_in_order ON invitations (workspace_id, sent_at, id COLLATE "C");
+DROP INDEX IF EXISTS invitations_by_sending;
+
+-- An index built beforehand that failed (CREATE INDEX CONCURRENTLY leaves it INVALID) is not
+-- taken for built: drop it and build it again, or let this migration build it.
+DO $$
+BEGIN
+  IF EXISTS (SELECT FROM pg_index WHERE NOT indisvalid AND indexrelid::regclass::text IN ('invitations_by_sending_in_order')) THEN
+    RAISE EXCEPTION 'agent-roster: an index this migration needs is INVALID (a CREATE INDEX CONCURRENTLY that failed): DROP INDEX it and run migrate again';
+  END IF;
+END
+$$;
 `,
   },
 ];
