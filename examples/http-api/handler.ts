@@ -303,8 +303,6 @@ const workspaceBody = createWorkspaceSchema.omit({ seatPolicy: true, plan: true 
 const acceptBody = z.strictObject({ token: z.string().max(200), name: personNameSchema, password: passwordSchema });
 const emptyBody = z.strictObject({});
 
-// ── Routing ──
-
 /**
  * The `:queue` of a `/queues` path: a department's id, or `workspace` for the workspace-wide queue
  * (`departmentId: null`, which a URL cannot spell). No department id is `workspace`: they all
@@ -346,7 +344,6 @@ const queueView = (queue: RoutingState) => ({
   routed: queue.routed,
   closed: queue.closed,
 });
-
 
 const ROUTES: readonly Route[] = [
   {
@@ -485,7 +482,7 @@ const ROUTES: readonly Route[] = [
     run: ({ roster, actor, body }) =>
       roster
         .routingQueue(actor, unchecked(body.departmentId))
-        .andThen((queue) => (queue ? ok({ queue: queueView(queue) }) : err(departmentNotFound(String(body.departmentId))))),
+        .andThen((queue) => (queue ? ok({ queue: queueView(queue) }) : err(departmentNotFound(String(body.departmentId ?? WORKSPACE_QUEUE))))),
   },
   {
     method: 'PATCH', path: '/queues/:queue', summary: "Change a queue's strategy, capacity or per-agent capacities (admins)", actor: true,
