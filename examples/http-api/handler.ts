@@ -23,6 +23,9 @@ import {
   assignAgentSchema,
   changePlanSchema,
   changeRoleSchema,
+  configureRoutingSchema,
+  conversationIdSchema,
+  conversationsOf,
   createDepartmentSchema,
   createWorkspaceSchema,
   departmentIdSchema,
@@ -31,11 +34,14 @@ import {
   invitationFilterSchema,
   invitationIdSchema,
   inviteAgentSchema,
+  membersOf,
   passwordSchema,
   personNameSchema,
   planSchema,
   renameDepartmentSchema,
+  routeConversationSchema,
   setAvailabilitySchema,
+  transferConversationSchema,
   transferOwnershipSchema,
   validationFailed,
   type ActorRef,
@@ -44,6 +50,7 @@ import {
   type FieldIssue,
   type Roster,
   type RosterError,
+  type RoutingState,
   type ValidationFailed,
 } from 'agent-roster';
 
@@ -116,7 +123,10 @@ export const ERROR_STATUS: Readonly<Record<ApiErrorType, number>> = {
   WorkspaceNotFound: 401, // docs: 404, or the status of UnknownActor when the id is the session's.
   UnknownActor: 401, // docs: 403 or 401. 401: the session names someone who is gone; sign in again.
   RateLimited: 429,
-  // Routing errors (no route below runs routing commands yet; the statuses are ready for one that does)
+  // Routing errors (the `/queues` routes). The queue is in the URL, so a department's queue that
+  // is not there is the default `DepartmentNotFound` 404, and so is a conversation the queue is
+  // not handling; an agent named in a transfer's body who may not take it is a conflict with
+  // the queue's state (away, at capacity, …), not a missing resource: `reason` says which.
   ConversationNotFound: 404,
   ConversationAlreadyRouted: 409,
   AgentNotEligible: 409,
@@ -238,7 +248,10 @@ type Route = Readonly<{
   actor: boolean;
   /** The body's schema for the OpenAPI document; a route without one reads no body. */
   body?: z.ZodType;
-  /** Path parameters that go into the body under these names (`:id` → `agentId`). */
+  /**
+   * Path parameters that go into the body under these names (`:id` → `agentId`). A `:queue` goes
+   * in as `departmentId`, `workspace` as `null` (the workspace-wide queue).
+   */
   params?: Readonly<Record<string, string>>;
   /** Query parameters, for the OpenAPI document. */
   query?: readonly string[];
@@ -289,6 +302,48 @@ const workspaceBody = createWorkspaceSchema.omit({ seatPolicy: true, plan: true 
 });
 const acceptBody = z.strictObject({ token: z.string().max(200), name: personNameSchema, password: passwordSchema });
 const emptyBody = z.strictObject({});
+
+/**
+ * The `:queue` of a `/queues` path: a department's id, or `workspace` for the workspace-wide queue
+ * (`departmentId: null`, which a URL cannot spell). No department id is `workspace`: they all
+ * start `dep_`.
+ */
+const WORKSPACE_QUEUE = 'workspace';
+const queueParamSchema = z.union([z.literal(WORKSPACE_QUEUE), departmentIdSchema]);
+
+/**
+ * Runs a routing command of the chat backend's (`routeConversation`, `closeConversation`,
+ * `transferConversation`) for a signed-in agent of the workspace. The roster takes a workspace id
+ * for these and checks no capability: nobody in particular routes a visitor's new chat. Over HTTP
+ * something must stop a stranger, and this API's one credential is the agent's session, so the
+ * caller must be an agent of the workspace (`UnknownActor`, `WorkspaceNotFound`: 401 otherwise),
+ * and the command runs on the session's workspace, never on one a client names. Any role and any
+ * status: the caller relays the chat, and is not the one it is routed to (routing itself never
+ * hands one to an inactive or away agent). A real app adds its own rules where its product has
+ * them (only the agent holding a conversation, or an admin, closes or transfers it), or routes
+ * from its chat backend in-process, `roster.routeConversation(workspaceId, …)`, or behind a
+ * credential of that backend's own. The check is one read (`getWorkspace`: the workspace and the
+ * agent) before the command.
+ */
+const asMember = <T>(roster: Roster, actor: ActorRef, command: (workspaceId: string) => ResultAsync<T, RosterError>): Outcome =>
+  roster.getWorkspace(actor).andThen(() => command(actor.workspaceId));
+
+/**
+ * A queue as a client reads it: its settings, members (by agent id), the conversations it is
+ * handling (by arrival) and its waiting line, first in line first. The roster's `RoutingState`
+ * keeps members and conversations in a hash trie for its own speed; a client gets plain lists.
+ */
+const queueView = (queue: RoutingState) => ({
+  departmentId: queue.departmentId,
+  config: queue.config,
+  members: membersOf(queue)
+    .map(({ agentId, active, online, conversationIds }) => ({ agentId, active, online, conversationIds }))
+    .sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0)),
+  conversations: conversationsOf(queue).sort((a, b) => a.arrival - b.arrival),
+  waiting: queue.queue,
+  routed: queue.routed,
+  closed: queue.closed,
+});
 
 const ROUTES: readonly Route[] = [
   {
@@ -418,6 +473,39 @@ const ROUTES: readonly Route[] = [
     method: 'GET', path: '/events', summary: 'The event log after a cursor, for projections that follow it (admins)', actor: true, query: PAGE_QUERY,
     run: ({ roster, actor, query }) => roster.eventPage(actor, pageQuery(query)).map(({ items, cursor, more }) => ({ events: items, cursor, more })),
   },
+  // Routing. A queue is `/queues/dep_…`, or `/queues/workspace` for the workspace-wide one. The
+  // commands answer their events (and a route its `outcome`), not the roster's `state`: that is
+  // the whole queue, every member and conversation, which `GET /queues/:queue` reads when wanted.
+  {
+    method: 'GET', path: '/queues/:queue', summary: 'A routing queue: its settings, members, open conversations and waiting line (admins)', actor: true,
+    params: { queue: 'departmentId' },
+    run: ({ roster, actor, body }) =>
+      roster
+        .routingQueue(actor, unchecked(body.departmentId))
+        .andThen((queue) => (queue ? ok({ queue: queueView(queue) }) : err(departmentNotFound(String(body.departmentId ?? WORKSPACE_QUEUE))))),
+  },
+  {
+    method: 'PATCH', path: '/queues/:queue', summary: "Change a queue's strategy, capacity or per-agent capacities (admins)", actor: true,
+    body: configureRoutingSchema, params: { queue: 'departmentId' }, atLeastOneField: true,
+    run: ({ roster, actor, body }) => roster.configureRouting(actor, unchecked(body)).map(({ state, events }) => ({ config: state.config, events })),
+  },
+  {
+    method: 'POST', path: '/queues/:queue/conversations', summary: 'Route a new conversation: to an agent, or into the waiting line (any agent of the workspace)', actor: true, created: true,
+    body: routeConversationSchema, params: { queue: 'departmentId' },
+    run: ({ roster, actor, body }) =>
+      asMember(roster, actor, (workspaceId) => roster.routeConversation(workspaceId, unchecked(body)).map(({ outcome, events }) => ({ outcome, events }))),
+  },
+  {
+    method: 'POST', path: '/queues/:queue/conversations/:id/close', summary: 'Close a conversation, waiting or open (any agent of the workspace)', actor: true,
+    body: emptyBody, params: { queue: 'departmentId', id: 'conversationId' },
+    run: ({ roster, actor, body }) => asMember(roster, actor, (workspaceId) => roster.closeConversation(workspaceId, unchecked(body)).map(({ events }) => ({ events }))),
+  },
+  {
+    method: 'POST', path: '/queues/:queue/conversations/:id/transfer', summary: "Hand a conversation to another of the queue's agents, or back to the front of the line (any agent of the workspace)", actor: true,
+    body: transferConversationSchema, params: { queue: 'departmentId', id: 'conversationId' },
+    run: ({ roster, actor, body }) =>
+      asMember(roster, actor, (workspaceId) => roster.transferConversation(workspaceId, unchecked(body)).map(({ events }) => ({ events }))),
+  },
 ];
 
 // ── Matching ────────────────────────────────────────────────────────────────────────────────
@@ -535,7 +623,7 @@ function withParams(route: Route, body: Body, params: Readonly<Record<string, st
   const merged: Record<string, unknown> = { ...body };
   for (const [param, field] of Object.entries(route.params ?? {})) {
     if (Object.hasOwn(body, field)) issues.push({ path: field, message: 'Given in the URL; leave it out of the body.' });
-    merged[field] = params[param];
+    merged[field] = param === 'queue' && params[param] === WORKSPACE_QUEUE ? null : params[param];
   }
   for (const field of route.hostOnly ?? []) {
     if (Object.hasOwn(body, field)) issues.push({ path: field, message: 'Set by the host application, not by a client.' });
@@ -694,6 +782,7 @@ function bodySchema(route: Route): JsonSchema | null {
 /** Path parameters by the body field they fill (`:id` → `agentId`): the id's pattern. */
 const PARAM_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   agentId: agentIdSchema,
+  conversationId: conversationIdSchema,
   departmentId: departmentIdSchema,
   invitationId: invitationIdSchema,
 };
@@ -735,7 +824,7 @@ export function openApiDocument() {
         .map((s) => s.slice(1))
         .map((name) => {
           const field = route.params?.[name];
-          const id = field === undefined ? undefined : PARAM_SCHEMAS[field];
+          const id = name === 'queue' ? queueParamSchema : field === undefined ? undefined : PARAM_SCHEMAS[field];
           return { name, in: 'path', required: true, schema: id ? jsonOf(id) : { type: 'string' } };
         }),
       ...(route.query ?? []).map((name) => ({ name, in: 'query', required: name === 'token', schema: querySchema(route, name) })),

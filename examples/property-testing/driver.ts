@@ -8,7 +8,8 @@
  * each invitation it sends, so that "resend the invitation to bob@shop.com" means the newest one.
  */
 import { nameKey, type DepartmentId, type RosterEvent, type RosterState } from 'agent-roster';
-import type { DriverOutcome, DriverSnapshot, RosterDriver } from 'agent-roster/testing';
+import type { RouteOutcome } from 'agent-roster';
+import type { ConversationInput, DriverConversation, DriverOutcome, DriverSnapshot, RosterDriver, RouteAnswer } from 'agent-roster/testing';
 
 type Reply = Readonly<{ status: number; body: { error?: { type?: string } } & Record<string, unknown> }>;
 
@@ -43,7 +44,7 @@ export function httpRosterDriver(base: string): RosterDriver {
 
   const readBack = async (): Promise<DriverSnapshot> => {
     const { body } = await call('GET', `/__test__/roster?workspaceId=${encodeURIComponent(workspaceId)}`);
-    return { roster: body.roster as RosterState, events: body.events as readonly RosterEvent[] };
+    return { roster: body.roster as RosterState, events: body.events as readonly RosterEvent[], conversations: body.conversations as readonly DriverConversation[] };
   };
   /** Ids of the agents and departments named, read when the call starts. */
   const lookUp = async () => {
@@ -51,7 +52,9 @@ export function httpRosterDriver(base: string): RosterDriver {
     const agents = Object.values(roster.agents);
     const departments = Object.values(roster.departments);
     return {
+      owner: roster.workspace?.ownerId,
       agent: (email: string) => agents.find((a) => a.email === email)?.id,
+      email: (id: string) => agents.find((a) => a.id === id)?.email,
       department: (name: string): DepartmentId | undefined => departments.find((d) => d.nameKey === nameKey(name.trim()))?.id,
     };
   };
@@ -67,6 +70,21 @@ export function httpRosterDriver(base: string): RosterDriver {
     const ids = await lookUp();
     const as = ids.agent(actor);
     return as === undefined ? NOT_FOUND.actor : act(as, ids);
+  };
+  /**
+   * Runs a routing call on the queue named: `/queues/dep_…`, or `/queues/workspace`. Nobody signed
+   * in routes in the kit (your chat backend does), but this API takes routing from a signed-in
+   * agent of the workspace (see handler.ts), so the driver calls as the owner: the one agent every
+   * workspace always has.
+   */
+  const onQueue = async <A extends RouteAnswer | DriverOutcome>(
+    { department }: ConversationInput,
+    act: (as: string, queue: string) => Promise<A>,
+  ): Promise<A | (typeof NOT_FOUND)['department' | 'actor']> => {
+    const ids = await lookUp();
+    const queue = department === null ? 'workspace' : ids.department(department);
+    if (queue === undefined) return NOT_FOUND.department;
+    return ids.owner === undefined ? NOT_FOUND.actor : act(ids.owner, queue);
   };
   const departmentIds = (ids: Awaited<ReturnType<typeof lookUp>>, names: readonly string[]) => {
     const found = names.map(ids.department);
@@ -151,6 +169,17 @@ export function httpRosterDriver(base: string): RosterDriver {
     changePlan: (actor, { plan }) => asActor(actor, async (as) => outcome(await call('PUT', '/plan', { as, body: { plan } }))),
     // No `changeSeatPolicy`: the API has no route for it, so the kit never generates that step here.
     advanceTime: async (hours) => void (await call('POST', `/__test__/clock?hours=${hours}`)),
+    routeConversation: (input) =>
+      onQueue(input, async (as, queue): Promise<RouteAnswer> => {
+        const reply = await call('POST', `/queues/${queue}/conversations`, { as, body: { conversationId: input.conversation } });
+        if (reply.status !== 201) return outcome(reply) as RouteAnswer;
+        const routed = reply.body.outcome as RouteOutcome;
+        if (routed.type === 'Queued') return { ok: true, waits: routed.why.reason };
+        // The kit names people by email: the agent's, read back once the route committed.
+        return { ok: true, assignedTo: (await lookUp()).email(routed.agentId) ?? routed.agentId };
+      }),
+    closeConversation: (input) =>
+      onQueue(input, async (as, queue) => outcome(await call('POST', `/queues/${queue}/conversations/${input.conversation}/close`, { as, body: {} }))),
     snapshot: readBack,
   };
 }

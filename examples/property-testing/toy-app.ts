@@ -3,7 +3,8 @@
  * a test harness would run it — with a clock the test moves, a mailer that keeps what it sends,
  * and three test-only routes under `/__test__/` that a real app would never expose:
  *
- *   GET  /__test__/roster?workspaceId=…   the whole roster and its events, read from the store
+ *   GET  /__test__/roster?workspaceId=…   the whole roster, its events and the conversations every
+ *                                         queue is handling, read from the store (`readRoster`)
  *   GET  /__test__/last-link?to=…         the token in the newest email to an address
  *   POST /__test__/clock?hours=…          moves the clock forward
  *

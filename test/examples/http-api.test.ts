@@ -285,6 +285,179 @@ describe('the quickstart story over HTTP', () => {
   });
 });
 
+describe('routing over HTTP', () => {
+  /** A shop with Sales, and Bob (an agent, not an admin) in it; everyone away. */
+  async function salesShop() {
+    const shop = await openShop('pro');
+    const sales = (await api('POST', '/departments', { as: shop.ana, body: { name: 'Sales' } })).body.state.department.id as string;
+    const bob = await shop.join('Bob', { departmentIds: [sales] });
+    const online = (who: ActorRef) => api('PUT', `/agents/${who.agentId}/availability`, { as: who, body: { availability: 'online' } });
+    const route = (queue: string, conversationId: string, as: ActorRef = bob) => api('POST', `/queues/${queue}/conversations`, { as, body: { conversationId } });
+    return { ...shop, sales, bob, online, route };
+  }
+
+  it('routes into a department’s queue and the workspace-wide one, reads and configures a queue, transfers and closes', async () => {
+    const { ana, sales, bob, online, route } = await salesShop();
+
+    // Nobody online: the conversation waits, and the answer says why. A success, 201.
+    const waits = await route(sales, 'conv_1');
+    expect(waits.status).toBe(201);
+    expect(waits.body).toEqual({
+      outcome: { type: 'Queued', position: 1, why: expect.objectContaining({ type: 'NoAgentAvailable', reason: 'nobody-online' }) },
+      events: [expect.objectContaining({ type: 'ConversationQueued' })],
+    });
+    // The commands answer their events, not the whole queue.
+    expect(waits.body).not.toHaveProperty('state');
+
+    // Bob comes online and takes conv_1 in the same commit; the next one is his at once.
+    expect((await online(bob)).status).toBe(200);
+    const assigned = await route(sales, 'conv_2');
+    expect([assigned.status, assigned.body.outcome]).toEqual([201, { type: 'Assigned', agentId: bob.agentId }]);
+    // `workspace` names the workspace-wide queue: Bob is in a department, so he is one of its members.
+    const wide = await route('workspace', 'conv_3');
+    expect([wide.status, wide.body.outcome]).toEqual([201, { type: 'Assigned', agentId: bob.agentId }]);
+    expect(wide.body.events[0].data.departmentId).toBeNull();
+
+    const read = await api('GET', `/queues/${sales}`, { as: ana });
+    expect(read.status).toBe(200);
+    expect(read.body.queue).toEqual({
+      departmentId: sales,
+      config: { strategy: 'round-robin', capacity: null },
+      members: [{ agentId: bob.agentId, active: true, online: true, conversationIds: ['conv_1', 'conv_2'] }],
+      conversations: [
+        expect.objectContaining({ conversationId: 'conv_1', arrival: 1, agentId: bob.agentId }),
+        expect.objectContaining({ conversationId: 'conv_2', arrival: 2, agentId: bob.agentId }),
+      ],
+      waiting: [],
+      routed: 2,
+      closed: 0,
+    });
+    const workspaceQueue = await api('GET', '/queues/workspace', { as: ana });
+    expect([workspaceQueue.status, workspaceQueue.body.queue.departmentId, workspaceQueue.body.queue.conversations.length]).toEqual([200, null, 1]);
+
+    // An admin caps Sales at two open conversations each: the third waits.
+    const configured = await api('PATCH', `/queues/${sales}`, { as: ana, body: { strategy: 'least-busy', capacity: 2 } });
+    expect(configured.status).toBe(200);
+    expect(configured.body).toEqual({ config: { strategy: 'least-busy', capacity: 2 }, events: [expect.objectContaining({ type: 'RoutingConfigured' })] });
+    const full = await route(sales, 'conv_4');
+    expect(full.body.outcome).toMatchObject({ type: 'Queued', position: 1, why: { reason: 'everybody-at-capacity' } });
+
+    // Bob hands conv_1 back to the line; it is first there, and he has room again, so it is his again.
+    const back = await api('POST', `/queues/${sales}/conversations/conv_1/transfer`, { as: bob, body: { to: 'queue' } });
+    expect(back.status).toBe(200);
+    expect(back.body.events.map((e: Json) => e.type)).toEqual(['ConversationTransferred', 'ConversationAssigned']);
+    // Closing one frees a slot, which the waiting conv_4 takes in the same commit.
+    const closed = await api('POST', `/queues/${sales}/conversations/conv_2/close`, { as: bob });
+    expect(closed.status).toBe(200);
+    expect(closed.body.events).toEqual([
+      expect.objectContaining({ type: 'ConversationClosed', data: expect.objectContaining({ conversationId: 'conv_2' }) }),
+      expect.objectContaining({ type: 'ConversationAssigned', data: expect.objectContaining({ conversationId: 'conv_4', agentId: bob.agentId }) }),
+    ]);
+    // A closed conversation may be routed again: the visitor wrote back.
+    expect((await route('workspace', 'conv_3', ana)).status).toBe(409);
+    expect((await api('POST', '/queues/workspace/conversations/conv_3/close', { as: ana, body: {} })).status).toBe(200);
+    expect((await route('workspace', 'conv_3', ana)).status).toBe(201);
+  });
+
+  it('lets any agent of the workspace route and close, whatever their role or status, on their own session’s workspace only', async () => {
+    const { ana, sales, bob, join, route } = await salesShop();
+    const cy = await join('Cy');
+    expect((await api('POST', `/agents/${cy.agentId}/deactivate`, { as: ana, body: {} })).status).toBe(200);
+    // Bob is an agent, Cy is inactive: the caller relays the chat, and is not the one it goes to.
+    expect((await route(sales, 'conv_1', bob)).status).toBe(201);
+    expect((await route(sales, 'conv_2', cy)).status).toBe(201);
+    expect((await api('POST', `/queues/${sales}/conversations/conv_1/close`, { as: cy })).status).toBe(200);
+
+    // The workspace is the session's: another shop's agent naming Sales finds no such department there.
+    const other = await openShop('pro');
+    const elsewhere = await route(sales, 'conv_9', other.ana);
+    expect([elsewhere.status, elsewhere.body.error]).toEqual([404, expect.objectContaining({ type: 'DepartmentNotFound', departmentId: sales })]);
+    expect((await api('GET', `/queues/${sales}`, { as: ana })).body.queue.waiting).toEqual(['conv_2']);
+  });
+
+  it('answers 401 to a caller who is not a signed-in agent of the workspace, before routing anything', async () => {
+    const { ana, sales, route } = await salesShop();
+    const none = await api('POST', `/queues/${sales}/conversations`, { body: { conversationId: 'conv_1' } });
+    expect([none.status, none.body.error]).toEqual([401, expect.objectContaining({ type: 'ActorRequired', missing: ['x-workspace-id', 'x-agent-id'] })]);
+    const stranger = await route(sales, 'conv_1', { workspaceId: ana.workspaceId, agentId: 'agt_nobody' });
+    expect([stranger.status, stranger.body.error]).toEqual([401, expect.objectContaining({ type: 'UnknownActor', agentId: 'agt_nobody' })]);
+    const gone = await api('POST', `/queues/${sales}/conversations/conv_1/close`, { as: { workspaceId: 'ws_gone', agentId: ana.agentId } });
+    expect([gone.status, gone.body.error]).toEqual([401, expect.objectContaining({ type: 'WorkspaceNotFound', workspaceId: 'ws_gone' })]);
+    // Nothing was routed by the refused calls.
+    expect((await api('GET', `/queues/${sales}`, { as: ana })).body.queue.routed).toBe(0);
+  });
+
+  it('answers 403 PermissionDenied to an agent who reads or configures a queue: those are the admins’', async () => {
+    const { sales, bob } = await salesShop();
+    const read = await api('GET', `/queues/${sales}`, { as: bob });
+    expect([read.status, read.body.error]).toEqual([403, expect.objectContaining({ type: 'PermissionDenied', capability: 'viewStatistics', actorId: bob.agentId })]);
+    const configure = await api('PATCH', '/queues/workspace', { as: bob, body: { capacity: 0 } });
+    expect([configure.status, configure.body.error]).toEqual([403, expect.objectContaining({ type: 'PermissionDenied', capability: 'manageDepartments' })]);
+  });
+
+  it('answers 404 for a queue or a conversation that is not there', async () => {
+    const { ana, sales, route } = await salesShop();
+    for (const [method, path, body] of [
+      ['GET', '/queues/dep_gone', undefined],
+      ['PATCH', '/queues/dep_gone', { capacity: 1 }],
+      ['POST', '/queues/dep_gone/conversations', { conversationId: 'conv_1' }],
+      ['POST', '/queues/dep_gone/conversations/conv_1/close', {}],
+      ['POST', '/queues/dep_gone/conversations/conv_1/transfer', { to: 'queue' }],
+    ] as const) {
+      const r = await api(method, path, { as: ana, ...(body ? { body } : {}) });
+      expect([r.status, r.body.error], `${method} ${path}`).toEqual([404, expect.objectContaining({ type: 'DepartmentNotFound', departmentId: 'dep_gone' })]);
+    }
+    expect((await route(sales, 'conv_1')).status).toBe(201);
+    // Queues are separate: conv_1 is in Sales, not in the workspace-wide queue.
+    for (const [path, body] of [['/queues/workspace/conversations/conv_1/close', {}], [`/queues/${sales}/conversations/conv_2/transfer`, { to: 'queue' }]] as const) {
+      const r = await api('POST', path, { as: ana, body });
+      expect([r.status, r.body.error], path).toEqual([404, expect.objectContaining({ type: 'ConversationNotFound', conversationId: path.includes('conv_1') ? 'conv_1' : 'conv_2' })]);
+    }
+  });
+
+  it('answers 409 ConversationAlreadyRouted and AgentNotEligible, with what a client needs to show', async () => {
+    const { ana, sales, bob, online, route } = await salesShop();
+    expect((await route(sales, 'conv_1')).status).toBe(201);
+    const retried = await route(sales, 'conv_1');
+    expect([retried.status, retried.body.error]).toEqual([409, expect.objectContaining({ type: 'ConversationAlreadyRouted', conversationId: 'conv_1', agentId: null })]);
+    await online(bob);
+    const taken = await route(sales, 'conv_1');
+    expect(taken.body.error).toMatchObject({ type: 'ConversationAlreadyRouted', agentId: bob.agentId });
+
+    // Ana is away, and not in Sales.
+    const toAna = await api('POST', `/queues/${sales}/conversations/conv_1/transfer`, { as: bob, body: { to: ana.agentId } });
+    expect([toAna.status, toAna.body.error]).toEqual([409, expect.objectContaining({ type: 'AgentNotEligible', agentId: ana.agentId, reason: 'not-a-member' })]);
+    expect((await api('POST', `/agents/${ana.agentId}/departments`, { as: ana, body: { departmentIds: [sales] } })).status).toBe(200);
+    const away = await api('POST', `/queues/${sales}/conversations/conv_1/transfer`, { as: bob, body: { to: ana.agentId } });
+    expect([away.status, away.body.error.reason]).toEqual([409, 'away']);
+  });
+
+  it('answers 400 for a malformed queue, conversation or setting, naming the field', async () => {
+    const { ana, sales, route } = await salesShop();
+    const cases: readonly (readonly [string, string, object | undefined, readonly string[]])[] = [
+      ['GET', '/queues/sales', undefined, ['departmentId']],
+      ['GET', '/queues/null', undefined, ['departmentId']],
+      ['POST', `/queues/${sales}/conversations`, { conversationId: 'chat-1' }, ['conversationId']],
+      ['POST', `/queues/${sales}/conversations`, {}, ['conversationId']],
+      ['POST', `/queues/${sales}/conversations`, { conversationId: 'conv_1', departmentId: null }, ['departmentId']],
+      ['POST', `/queues/${sales}/conversations/chat-1/close`, {}, ['conversationId']],
+      ['POST', `/queues/${sales}/conversations/conv_1/close`, { conversationId: 'conv_2' }, ['conversationId']],
+      ['POST', `/queues/${sales}/conversations/conv_1/transfer`, { to: 'bob' }, ['to']],
+      ['PATCH', `/queues/${sales}`, {}, ['']],
+      ['PATCH', `/queues/${sales}`, { strategy: 'random', capacity: -1 }, ['capacity', 'strategy']],
+      ['PATCH', `/queues/${sales}`, { capacities: { __proto__: 1 } }, ['capacities.__proto__']],
+    ];
+    for (const [method, path, body, paths] of cases) {
+      // `__proto__` as a JSON key: JSON.stringify of an object literal would drop it.
+      const raw = body && JSON.stringify(body).replace('{"capacities":{}}', '{"capacities":{"__proto__":1}}');
+      const r = await api(method, path, { as: ana, ...(raw ? { raw } : {}) });
+      expect([r.status, r.body.error?.type], `${method} ${path} ${raw}`).toEqual([400, 'ValidationFailed']);
+      expect(r.body.error.issues.map((i: Json) => i.path).sort(), `${method} ${path} ${raw}`).toEqual(paths);
+    }
+    expect((await route(sales, 'conv_1')).status).toBe(201); // none of them routed it
+  });
+});
+
 describe('400 ValidationFailed', () => {
   it('lists every bad field of a body at once', async () => {
     const { ana } = await openShop();
@@ -637,7 +810,9 @@ describe('hostile bodies', () => {
     expect(bodied.length).toBeGreaterThanOrEqual(13);
     for (const route of bodied) {
       const [method, pattern] = route.split(' ') as [string, string];
-      const path = pattern.replace(':departmentId', 'dep_x').replace(':id', pattern.startsWith('/invitations') ? 'inv_x' : pattern.startsWith('/departments') ? 'dep_x' : ana.agentId);
+      // A queue that exists (the workspace-wide one), so that the body is what is refused.
+      const id = pattern.startsWith('/invitations') ? 'inv_x' : pattern.startsWith('/departments') ? 'dep_x' : pattern.startsWith('/queues') ? 'conv_x' : ana.agentId;
+      const path = pattern.replace(':departmentId', 'dep_x').replace(':queue', 'workspace').replace(':id', id);
       for (const raw of [...hostile.object_payloads_json, `{"__proto__": {"isAdmin": true}, "name": "Sales"}`]) {
         const r = await api(method, path, { as: ana, raw });
         expect(r.status, `${route} ${raw}`).toBe(400);
@@ -851,6 +1026,13 @@ describe('the OpenAPI document', () => {
     expect([agentId.test('agt_bob'), agentId.test('dep_sales'), agentId.test('bob')]).toEqual([true, false, false]);
     expect(new RegExp(parameter('/agents/{id}/departments/{departmentId}', 'delete', 'departmentId').pattern).test('dep_sales')).toBe(true);
     expect(new RegExp(parameter('/invitations/{id}', 'delete', 'id').pattern).test('inv_x')).toBe(true);
+    // A queue is a department's id or `workspace`; a conversation's id has its own prefix.
+    const queue = parameter('/queues/{queue}/conversations/{id}/close', 'post', 'queue');
+    expect(queue.anyOf).toEqual([{ type: 'string', const: 'workspace' }, expect.objectContaining({ pattern: expect.stringContaining('dep_') })]);
+    expect(new RegExp(parameter('/queues/{queue}/conversations/{id}/close', 'post', 'id').pattern).test('conv_1')).toBe(true);
+    const transfer = paths['/queues/{queue}/conversations/{id}/transfer'].post.requestBody.content['application/json'].schema;
+    expect([Object.keys(transfer.properties), transfer.required]).toEqual([['to'], ['to']]);
+    expect(paths['/queues/{queue}'].patch.requestBody.content['application/json'].schema).toMatchObject({ minProperties: 1, additionalProperties: false });
     expect(parameter('/agents', 'get', 'status').enum).toEqual(['active', 'inactive']);
     expect(parameter('/agents', 'get', 'availability').enum).toEqual(['online', 'away']);
     expect(parameter('/invitations', 'get', 'status').enum).toEqual(['pending', 'accepted', 'revoked', 'expired']);

@@ -18,12 +18,19 @@ afterAll(() => app.close());
 describe('the kit against the example HTTP API', () => {
   it('plays random sequences, concurrent steps included, through HTTP: every outcome as the model predicts, every invariant after every step', async () => {
     const kinds = new Set<string>();
+    const routed = { assigned: 0, waited: 0 };
     await fc.assert(
       rosterProperty(() => httpRosterDriver(app.url), {
         // The API takes catalog plans by id only, and the host fixes the seat policy.
         plans: fc.constantFrom<PlanInput>('free', 'starter', 'pro', 'enterprise', 'custom'),
         seatPolicies: fc.constant(DEFAULT_SEAT_POLICY),
-        onStep: ({ kind, outcomes }) => void kinds.add(`${kind}:${outcomes.join('|')}`),
+        onStep: ({ kind, outcomes, answers }) => {
+          kinds.add(`${kind}:${outcomes.join('|')}`);
+          for (const answer of answers) {
+            if ('assignedTo' in answer) routed.assigned++;
+            if ('waits' in answer) routed.waited++;
+          }
+        },
       }),
       { numRuns: 150 },
     );
@@ -32,5 +39,12 @@ describe('the kit against the example HTTP API', () => {
     for (const reached of ['invite:ok', 'invite:EmailAlreadyExists', 'invite:SeatLimitReached', 'accept:ok', 'changeRole:OwnerMustStayAdmin', 'deleteAgent:OwnerCannotBeDeleted']) {
       expect([...kinds]).toContain(reached);
     }
+    // Routing ran through the API's /queues routes: conversations went to agents and waited,
+    // were closed, and were refused where the roster refuses them.
+    for (const reached of ['routeConversation:ok', 'routeConversation:ConversationAlreadyRouted', 'closeConversation:ok']) {
+      expect([...kinds]).toContain(reached);
+    }
+    expect(routed.assigned).toBeGreaterThan(0);
+    expect(routed.waited).toBeGreaterThan(0);
   }, 120_000);
 });
