@@ -962,7 +962,10 @@ function resolveRoute(step: Extract<RosterStep, { kind: 'routeConversation' }>, 
 function resolveClose(step: Extract<RosterStep, { kind: 'closeConversation' }>, m: RosterModel): Resolved {
   const p = step.conversation;
   const picked = typeof p === 'object' ? pickFrom(recent(m.routings.filter((r) => r.live)), p.live)! : pickFrom(recent(m.routings), p)!;
-  const { queue, name, conversation } = picked;
+  const { queue, conversation } = picked;
+  // The department as it is spelled now: deleted and created again in another case ("SALES"), its
+  // key is the one routed into, its name is not.
+  const name = queue === null ? picked.name : (m.departments.get(queue) ?? picked.name);
   return {
     label: `close ${conversation} in ${queueName(name)}`,
     expect: (m) => {

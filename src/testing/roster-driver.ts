@@ -210,12 +210,16 @@ export function rosterDriver(options: RosterDriverOptions = {}): RosterDriver {
     advanceTime: async (hours) => void ports.clock.advance({ hours }),
     routeConversation: (input) =>
       onConversation(input, async (queue): Promise<RouteAnswer> => {
+        // The kit names people by email. The agent's as the store holds it once the route
+        // committed, or, when a step run at the same time deleted it meanwhile, as it was before
+        // the route: whoever a route can pick is an agent before it starts.
+        const before = await store.listAgents(ws());
         const result = await roster.routeConversation(ws(), queue);
         if (result.isErr()) return outcomeOf(result) as RouteAnswer;
         const { outcome } = result.value;
         if (outcome.type === 'Queued') return { ok: true, waits: outcome.why.reason };
-        // The kit names people by email: the agent's, as the store holds it once the route committed.
-        const agent = (await store.listAgents(ws())).find((a: Agent) => a.id === outcome.agentId);
+        const picked = (agents: readonly Agent[]) => agents.find((a) => a.id === outcome.agentId);
+        const agent = picked(await store.listAgents(ws())) ?? picked(before);
         return { ok: true, assignedTo: agent?.email ?? outcome.agentId };
       }),
     closeConversation: (input) => onConversation(input, async (queue) => outcomeOf(await roster.closeConversation(ws(), queue))),
