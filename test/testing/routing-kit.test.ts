@@ -32,6 +32,10 @@ import {
 
 const SEED = process.env.PROPERTY_SEED === 'random' ? undefined : Number(process.env.PROPERTY_SEED ?? 20261206);
 
+const email = (address: string) => EMAIL_POOL.find((e) => e.address === address)!;
+/** Ana's shop on pro, every seat rule on: the opening of the sequences written out below. */
+const setup: WorkspaceSetup = { name: 'Shop', plan: 'pro', seatPolicy: { countInactiveAgents: true, reserveSeatsForInvitations: true }, invitationTtlHours: 168, owner: { email: email('ana@shop.com'), name: 'Ana' } };
+
 type Hunt = Readonly<{ found: boolean; steps: readonly string[]; error: string; report: string }>;
 
 async function hunt(budget: number, makeDriver: () => RosterDriver): Promise<Hunt> {
@@ -184,8 +188,6 @@ describe('the kit routes conversations', () => {
     // Route first, then the deletion requeues: a correct order. rosterDriver read the assigned
     // agent's email after the route only, found nobody once the deletion had committed, and
     // answered with an id the kit could not place (53 of 150 runs failed on such a store).
-    const email = (address: string) => EMAIL_POOL.find((e) => e.address === address)!;
-    const setup: WorkspaceSetup = { name: 'Shop', plan: 'pro', seatPolicy: { countInactiveAgents: true, reserveSeatsForInvitations: true }, invitationTtlHours: 168, owner: { email: email('ana@shop.com'), name: 'Ana' } };
     const before: RosterStep[] = [
       { kind: 'createDepartment', actor: 'owner', name: DEPARTMENT_NAME_POOL[0]! },
       { kind: 'invite', actor: 'owner', email: email('bob.smith@shop.com'), role: 'agent', departments: [0] },
@@ -225,8 +227,6 @@ describe('the kit routes conversations', () => {
         closeConversation: async (input) => ((await exists(input.department)) ? driver.closeConversation!(input) : { ok: false, errorType: 'DepartmentNotFound' }),
       };
     };
-    const email = (address: string) => EMAIL_POOL.find((e) => e.address === address)!;
-    const setup: WorkspaceSetup = { name: 'Shop', plan: 'pro', seatPolicy: { countInactiveAgents: true, reserveSeatsForInvitations: true }, invitationTtlHours: 168, owner: { email: email('ana@shop.com'), name: 'Ana' } };
     expect(DEPARTMENT_NAME_POOL.slice(0, 2).map((d) => d.name)).toEqual(['Sales', 'SALES']);
     const steps: RosterStep[] = [
       { kind: 'createDepartment', actor: 'owner', name: DEPARTMENT_NAME_POOL[0]! },

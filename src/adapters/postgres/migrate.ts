@@ -92,24 +92,30 @@ async function applyPending(client: SqlClient, migrations: readonly Migration[],
 /**
  * How {@link migrate} waits for the table locks its DDL needs. Every field is optional.
  *
- * - `lockTimeoutMs`: how long one lock wait of a migration may last (its transaction's
- *   `lock_timeout`) before the attempt rolls back, to be retried. Default 1,000. `0` waits
- *   without limit, in one attempt, holding up every query on the table for as long as whatever
- *   it waits for.
- * - `retryDelayMs`: the pause before the first retry, doubling after each, up to 30 s (or
- *   `retryDelayMs`, if larger); each pause is drawn between half and the whole of that. Default 1,000.
- * - `maxAttempts`: attempts in all, the first included; past it, the lock timeout's error
- *   (`55P03`) is thrown. Default `Infinity`: a migration waits for its locks as it waits for
- *   another instance's migration, and a deploy step that must end puts a timeout around it.
- * - `onRetry`: called before each pause with the attempt that failed, the pause and the error,
- *   for a log line ("migration waiting for a lock, see pg_stat_activity").
- *
  * @example await migrate(pool, MIGRATIONS, { lockTimeoutMs: 2_000, onRetry: ({ attempt, delayMs }) => log.warn(`migrate: lock wait, attempt ${attempt}, again in ${delayMs} ms`) })
  */
 export type MigrateOptions = Readonly<{
+  /**
+   * How long one lock wait of a migration may last (its transaction's `lock_timeout`) before the
+   * attempt rolls back, to be retried. Default 1,000. `0` waits without limit, in one attempt,
+   * holding up every query on the table for as long as whatever it waits for.
+   */
   lockTimeoutMs?: number | undefined;
+  /**
+   * The pause before the first retry, doubling after each, up to 30 s (or `retryDelayMs`, if
+   * larger); each pause is drawn between half and the whole of that. Default 1,000.
+   */
   retryDelayMs?: number | undefined;
+  /**
+   * Attempts in all, the first included; past it, the lock timeout's error (`55P03`) is thrown.
+   * Default `Infinity`: a migration waits for its locks as it waits for another instance's
+   * migration, and a deploy step that must end puts a timeout around it.
+   */
   maxAttempts?: number | undefined;
+  /**
+   * Called before each pause with the attempt that failed, the pause and the error, for a log
+   * line ("migration waiting for a lock, see pg_stat_activity").
+   */
   onRetry?: ((retry: Readonly<{ attempt: number; delayMs: number; error: unknown }>) => void) | undefined;
 }>;
 
