@@ -79,12 +79,12 @@ export function httpRosterDriver(base: string): RosterDriver {
    */
   const onQueue = async <A extends RouteAnswer | DriverOutcome>(
     { department }: ConversationInput,
-    act: (as: string, queue: string) => Promise<A>,
+    act: (as: string, queue: string, before: Awaited<ReturnType<typeof lookUp>>) => Promise<A>,
   ): Promise<A | (typeof NOT_FOUND)['department' | 'actor']> => {
     const ids = await lookUp();
     const queue = department === null ? 'workspace' : ids.department(department);
     if (queue === undefined) return NOT_FOUND.department;
-    return ids.owner === undefined ? NOT_FOUND.actor : act(ids.owner, queue);
+    return ids.owner === undefined ? NOT_FOUND.actor : act(ids.owner, queue, ids);
   };
   const departmentIds = (ids: Awaited<ReturnType<typeof lookUp>>, names: readonly string[]) => {
     const found = names.map(ids.department);
@@ -170,13 +170,15 @@ export function httpRosterDriver(base: string): RosterDriver {
     // No `changeSeatPolicy`: the API has no route for it, so the kit never generates that step here.
     advanceTime: async (hours) => void (await call('POST', `/__test__/clock?hours=${hours}`)),
     routeConversation: (input) =>
-      onQueue(input, async (as, queue): Promise<RouteAnswer> => {
+      onQueue(input, async (as, queue, before): Promise<RouteAnswer> => {
         const reply = await call('POST', `/queues/${queue}/conversations`, { as, body: { conversationId: input.conversation } });
         if (reply.status !== 201) return outcome(reply) as RouteAnswer;
         const routed = reply.body.outcome as RouteOutcome;
         if (routed.type === 'Queued') return { ok: true, waits: routed.why.reason };
-        // The kit names people by email: the agent's, read back once the route committed.
-        return { ok: true, assignedTo: (await lookUp()).email(routed.agentId) ?? routed.agentId };
+        // The kit names people by email: the agent's, read back once the route committed, or, when
+        // a step run at the same time deleted it meanwhile, as read before the route (whoever a
+        // route picks is an agent when it starts).
+        return { ok: true, assignedTo: (await lookUp()).email(routed.agentId) ?? before.email(routed.agentId) ?? routed.agentId };
       }),
     closeConversation: (input) =>
       onQueue(input, async (as, queue) => outcome(await call('POST', `/queues/${queue}/conversations/${input.conversation}/close`, { as, body: {} }))),
