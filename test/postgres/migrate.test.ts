@@ -310,6 +310,41 @@ describe.runIf(postgresTarget().kind === 'server')('migrate() on an application\
     }
   });
 
+  it('holds its lock through the pause between attempts: another instance waits on it, not at the table', async () => {
+    await migrate(db.pool, MIGRATIONS.slice(0, 7));
+    const blocker = await aBlocker();
+    let paused!: () => void;
+    const inPause = new Promise<void>((resolve) => (paused = resolve));
+    try {
+      // The first attempt times out behind the blocker; the pause after it lasts 1.5–3 s.
+      const first = migrate(db.pool, MIGRATIONS, { lockTimeoutMs: 300, retryDelayMs: 3_000, onRetry: () => paused() });
+      await inPause;
+      const second = migrate(db.pool, MIGRATIONS, { lockTimeoutMs: 300, retryDelayMs: 3_000 });
+      // The second instance waits for the migrations' lock, which the first still holds; with a
+      // lock each attempt let go, it took it and waited at agents, holding up every query there.
+      const locks = async () =>
+        (await db.pool.query(`SELECT locktype, granted FROM pg_locks
+             WHERE database = (SELECT oid FROM pg_database WHERE datname = current_database())
+               AND (locktype = 'advisory' OR (relation = 'agents'::regclass AND NOT granted))
+             ORDER BY granted`)).rows;
+      let seen: unknown[] = [];
+      for (let i = 0; i < 500 && seen.length < 2; i += 1) {
+        seen = await locks();
+        if (seen.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(seen).toEqual([
+        { locktype: 'advisory', granted: false },
+        { locktype: 'advisory', granted: true },
+      ]);
+      await blocker.query('COMMIT');
+      expect(await first).toEqual({ applied: ALL.slice(7), alreadyApplied: ALL.slice(0, 7) });
+      expect(await second).toEqual({ applied: [], alreadyApplied: ALL });
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => {});
+      blocker.release();
+    }
+  });
+
   it('gives up after maxAttempts with the lock timeout\'s error, having applied nothing', async () => {
     await migrate(db.pool, MIGRATIONS.slice(0, 7));
     const blocker = await aBlocker();

@@ -23,24 +23,41 @@ export async function rollbackQuietly(client: SqlClient): Promise<Error | undefi
 }
 
 /**
- * Runs `body` in one READ COMMITTED transaction on one connection, then commits or rolls back as
- * it says. A thrown error rolls back and is rethrown. A connection that failed is released with
- * the error, so the pool drops it rather than handing a half-open transaction to someone else.
+ * Runs `use` on one connection of `pool` and hands it back. `broke(error)` (also called when the
+ * connection emits `error`) marks it failed, and it is then released with the error, so the pool
+ * drops it rather than hand a half-open transaction, or a session still holding a lock, to
+ * someone else.
  *
- * READ COMMITTED is set explicitly: the store's correctness argument (every row it writes or
- * relies on is locked or version-checked) is made for it, whatever the server's default is.
- *
- * @example await inTransaction(pool, async (client) => ({ commit: true, value: await client.query('…') }))
+ * @example await onConnection(pool, (client, broke) => transactionOn(client, body, broke))
  */
-export async function inTransaction<T>(pool: SqlPool, body: (client: SqlClient) => Promise<TransactionEnd<T>>): Promise<T> {
+export async function onConnection<T>(pool: SqlPool, use: (client: SqlClient, broke: (error: Error) => void) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   // A `pg` client whose connection dies while checked out emits `error`; unheard, that event
   // would crash the process. The failing query rejects as well, which is what we act on.
-  const onError = (error: Error) => {
+  const broke = (error: Error) => {
     broken ??= error;
   };
-  client.on?.('error', onError);
+  client.on?.('error', broke);
+  try {
+    return await use(client, broke);
+  } finally {
+    client.removeListener?.('error', broke);
+    client.release(broken);
+  }
+}
+
+/**
+ * Runs `body` in one READ COMMITTED transaction on `client`, then commits or rolls back as it
+ * says. A thrown error rolls back and is rethrown; a rollback that fails too means the connection
+ * is gone, and is passed to `broke`.
+ *
+ * READ COMMITTED is set explicitly: the store's correctness argument (every row it writes or
+ * relies on is locked or version-checked) is made for it, whatever the server's default is.
+ *
+ * @example await transactionOn(client, async (c) => ({ commit: true, value: await c.query('…') }), broke)
+ */
+export async function transactionOn<T>(client: SqlClient, body: (client: SqlClient) => Promise<TransactionEnd<T>>, broke: (error: Error) => void): Promise<T> {
   try {
     await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
     const end = await body(client);
@@ -50,10 +67,18 @@ export async function inTransaction<T>(pool: SqlPool, body: (client: SqlClient) 
     // Whether the body, BEGIN or COMMIT failed (a deferred constraint fails at COMMIT), a
     // ROLLBACK that goes through proves the connection is healthy and outside any transaction;
     // one that fails means the connection is gone and the pool must drop it.
-    broken ??= await rollbackQuietly(client);
+    const failed = await rollbackQuietly(client);
+    if (failed) broke(failed);
     throw error;
-  } finally {
-    client.removeListener?.('error', onError);
-    client.release(broken);
   }
+}
+
+/**
+ * Runs `body` in one READ COMMITTED transaction ({@link transactionOn}) on a connection of
+ * `pool` ({@link onConnection}).
+ *
+ * @example await inTransaction(pool, async (client) => ({ commit: true, value: await client.query('…') }))
+ */
+export function inTransaction<T>(pool: SqlPool, body: (client: SqlClient) => Promise<TransactionEnd<T>>): Promise<T> {
+  return onConnection(pool, (client, broke) => transactionOn(client, body, broke));
 }
