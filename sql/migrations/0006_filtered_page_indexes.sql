@@ -22,20 +22,42 @@
 -- that hold commits on those tables until the migration's transaction ends.
 --
 -- Its indexes may be built beforehand, outside any transaction, with CREATE INDEX CONCURRENTLY
--- and the definitions below (IF NOT EXISTS then keeps them), and the indexes it replaces dropped
--- with DROP INDEX CONCURRENTLY (IF EXISTS), so that it neither builds nor drops them under its
--- locks: see the PostgreSQL guide, "Building the indexes beforehand".
+-- and the definitions below (IF NOT EXISTS then keeps them, if exactly those), and the indexes it
+-- replaces dropped with DROP INDEX CONCURRENTLY (IF EXISTS), so that it neither builds nor drops
+-- them under its locks: see the PostgreSQL guide, "Building the indexes beforehand".
 
 CREATE INDEX IF NOT EXISTS agents_by_presence_joining ON agents (workspace_id, status, availability, joined_at, id COLLATE "C");
 CREATE INDEX IF NOT EXISTS invitations_by_status_sending ON invitations (workspace_id, status, sent_at, id COLLATE "C");
 
--- An index built beforehand that failed (CREATE INDEX CONCURRENTLY leaves it INVALID) is not
--- taken for built: drop it and build it again, or let this migration build it.
+-- What IF NOT EXISTS found under an index's name (built beforehand) is kept only if it is exactly
+-- that index: an index on the same table, not UNIQUE, whose definition as pg_get_indexdef prints
+-- it, from USING on (method, columns, collations, operator classes, options, predicate), is the
+-- one above, and valid (a CREATE INDEX CONCURRENTLY that failed leaves it INVALID). Anything else
+-- is refused, naming it, rather than taken for built; nothing has been dropped yet.
 DO $$
+DECLARE
+  want record;
+  have record;
 BEGIN
-  IF EXISTS (SELECT FROM pg_index WHERE NOT indisvalid AND indexrelid::regclass::text IN ('agents_by_presence_joining', 'invitations_by_status_sending')) THEN
-    RAISE EXCEPTION 'agent-roster: an index this migration needs is INVALID (a CREATE INDEX CONCURRENTLY that failed): DROP INDEX it and run migrate again';
-  END IF;
+  FOR want IN SELECT * FROM (VALUES
+    ('agents_by_presence_joining', 'agents', 'btree (workspace_id, status, availability, joined_at, id COLLATE "C")'),
+    ('invitations_by_status_sending', 'invitations', 'btree (workspace_id, status, sent_at, id COLLATE "C")')
+  ) AS w (index_name, table_name, definition) LOOP
+    SELECT i.indexrelid IS NOT NULL AS is_index, i.indrelid = want.table_name::regclass AS on_its_table,
+           i.indisunique AS is_unique, i.indisvalid AS is_valid, pg_get_indexdef(i.indexrelid) AS indexdef
+      INTO have
+      FROM pg_class AS c LEFT JOIN pg_index AS i ON i.indexrelid = c.oid
+     WHERE c.relname = want.index_name
+       AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = want.table_name::regclass);
+    IF (have.is_index AND have.on_its_table AND NOT have.is_unique
+        AND substr(have.indexdef, strpos(have.indexdef, ' USING ') + 7) = want.definition) IS NOT TRUE THEN
+      RAISE EXCEPTION 'agent-roster: index %, which this migration needs, is not the index it builds: found %, expected CREATE INDEX % ON % USING %. Drop or rename it, then build the index as the PostgreSQL guide says ("Building the indexes beforehand") or let migrate build it',
+        want.index_name, coalesce(have.indexdef, 'a relation that is not an index'), want.index_name, want.table_name, want.definition;
+    ELSIF NOT have.is_valid THEN
+      RAISE EXCEPTION 'agent-roster: index %, which this migration needs, is INVALID (a CREATE INDEX CONCURRENTLY that failed). DROP INDEX CONCURRENTLY % and build it again, or let migrate build it',
+        want.index_name, want.index_name;
+    END IF;
+  END LOOP;
 END
 $$;
 

@@ -157,10 +157,58 @@ describe('migrate() after indexes built beforehand', () => {
     await db.pool.query(`CREATE INDEX CONCURRENTLY agents_by_joining_in_order ON agents (workspace_id, joined_at, id COLLATE "C")`);
     // What a cancelled or failed build leaves behind.
     await db.pool.query(`UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'agents_by_joining_in_order'::regclass`);
-    await expect(migrate(db.pool)).rejects.toThrow(/an index this migration needs is INVALID/);
+    await expect(migrate(db.pool)).rejects.toThrow(/index agents_by_joining_in_order, which this migration needs, is INVALID/);
     expect((await db.pool.query(`SELECT to_regclass('agents_by_joining') IS NOT NULL AS kept`)).rows).toEqual([{ kept: true }]);
     await db.pool.query('DROP INDEX agents_by_joining_in_order');
     expect((await migrate(db.pool)).applied).toEqual(ALL.slice(7));
+  });
+
+  // A same-named relation that is not exactly the index the migration builds would otherwise be
+  // kept by IF NOT EXISTS, recorded as applied, and the index it replaces dropped.
+  it.each([
+    {
+      what: 'the index 0008 builds without COLLATE "C" (the listing could not use it)',
+      before: 7,
+      build: `CREATE INDEX CONCURRENTLY agents_by_joining_in_order ON agents (workspace_id, joined_at, id)`,
+      refused: 'index agents_by_joining_in_order, which this migration needs, is not the index it builds: found CREATE INDEX agents_by_joining_in_order ON public.agents USING btree (workspace_id, joined_at, id), expected CREATE INDEX agents_by_joining_in_order ON agents USING btree (workspace_id, joined_at, id COLLATE "C")',
+      replaced: 'agents_by_joining',
+      clear: 'DROP INDEX agents_by_joining_in_order',
+    },
+    {
+      what: "0009's index name on agents instead of invitations",
+      before: 8,
+      build: `CREATE INDEX CONCURRENTLY invitations_by_sending_in_order ON agents (workspace_id, joined_at, id COLLATE "C")`,
+      refused: 'index invitations_by_sending_in_order, which this migration needs, is not the index it builds: found CREATE INDEX invitations_by_sending_in_order ON public.agents USING btree (workspace_id, joined_at, id COLLATE "C"), expected CREATE INDEX invitations_by_sending_in_order ON invitations USING btree (workspace_id, sent_at, id COLLATE "C")',
+      replaced: 'invitations_by_sending',
+      clear: 'DROP INDEX invitations_by_sending_in_order',
+    },
+    {
+      what: 'a UNIQUE index of the definition 0004 builds',
+      before: 3,
+      build: `CREATE UNIQUE INDEX CONCURRENTLY outbox_by_creation ON outbox (workspace_id, created_at, id COLLATE "C")`,
+      refused: 'index outbox_by_creation, which this migration needs, is not the index it builds: found CREATE UNIQUE INDEX outbox_by_creation ON public.outbox USING btree (workspace_id, created_at, id COLLATE "C"), expected CREATE INDEX outbox_by_creation ON outbox USING btree (workspace_id, created_at, id COLLATE "C")',
+      replaced: undefined,
+      clear: 'DROP INDEX outbox_by_creation',
+    },
+    {
+      what: "a table named as one of 0006's indexes",
+      before: 5,
+      build: `CREATE TABLE agents_by_presence_joining (id int)`,
+      refused: 'index agents_by_presence_joining, which this migration needs, is not the index it builds: found a relation that is not an index, expected CREATE INDEX agents_by_presence_joining ON agents USING btree (workspace_id, status, availability, joined_at, id COLLATE "C")',
+      replaced: 'agents_by_presence',
+      clear: 'DROP TABLE agents_by_presence_joining',
+    },
+  ])('refuses $what, naming it, changing nothing', async ({ before, build, refused, replaced, clear }) => {
+    await migrate(db.pool, MIGRATIONS.slice(0, before));
+    const ledger = async () => (await db.pool.query('SELECT * FROM agent_roster_migrations ORDER BY version')).rows;
+    const applied = await ledger();
+    await db.pool.query(build);
+    const error = await migrate(db.pool).then(() => undefined, (e: unknown) => e as Error);
+    expect(error?.message).toBe(`agent-roster: ${refused}. Drop or rename it, then build the index as the PostgreSQL guide says ("Building the indexes beforehand") or let migrate build it`);
+    expect(await ledger()).toEqual(applied);
+    if (replaced) expect((await db.pool.query(`SELECT to_regclass($1) IS NOT NULL AS kept`, [replaced])).rows).toEqual([{ kept: true }]);
+    await db.pool.query(clear);
+    expect((await migrate(db.pool)).applied).toEqual(ALL.slice(before));
   });
 });
 
