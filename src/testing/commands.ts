@@ -371,7 +371,7 @@ export class RosterModel {
    * @example model.eligible(null) // active online agents in any department
    */
   eligible(queue: string | null): string[] {
-    return this.members(queue).filter((email) => this.agents.get(email)!.active && this.agents.get(email)!.online);
+    return [...this.agents.keys()].filter((email) => ineligibility(this, email, queue, null) === undefined);
   }
 
   /**
@@ -383,7 +383,6 @@ export class RosterModel {
     return this.routings.some((r) => r.live && r.queue === queue && r.conversation === conversation);
   }
 }
-
 
 /**
  * A person's name made from their email's local part: `bob.smith+sales@shop.com` → "Bob Smith
