@@ -61,7 +61,6 @@ import {
   workspaceArb,
   type AgentSpec,
   type DomainStepsOptions,
-  type DriverOutcome,
   type DriverSnapshot,
   type InvitationSpec,
   type PlainAgent,
@@ -93,7 +92,7 @@ describe('agent-roster', () => {
       inviter: Maybe<Agent | null>,
       status: Maybe<'pending' | 'accepted' | 'revoked' | 'expired'>,
     ) => {
-      const request: RequestContext = { requester: s, session: undefined };
+      const request: RequestContext = { requester: s };
       roster.acceptInvitation({ token: 't', name: 'Bob', password: 'p' }, { requester: s });
       roster.previewInvitation({ token: 't' }, request);
       const rendered: RenderedEmail = { subject: 'Hi', text: 'Hi', html: s };
@@ -157,7 +156,6 @@ describe('agent-roster/testing', () => {
       events: DriverSnapshot['events'],
     ) => {
       const snapshot: DriverSnapshot = { roster: rosterOf().state, events };
-      const refused: DriverOutcome = { ok: false, errorType: 'SeatLimitReached', error: undefined };
       const agent: PlainAgent = { id: 'agt_bob', email: 'bob@shop.com', role: 'agent', status: 'active', availability: 'away', departmentIds: [], name: s };
       const invitation: PlainInvitation = { id: 'inv_cy', email: 'cy@shop.com', status: 'pending', departmentIds: [], role, expiresAt: s };
       const plain: PlainRoster = {
@@ -208,7 +206,7 @@ describe('agent-roster/testing', () => {
       };
       workspaceArb(workspaces);
       workspaceArb({ seatPolicy: undefined, plan: undefined });
-      return [snapshot, refused];
+      return snapshot;
     };
     expectTypeOf(typed).toBeFunction();
   });
