@@ -486,7 +486,7 @@ const ROUTES: readonly Route[] = [
   },
   {
     method: 'PATCH', path: '/queues/:queue', summary: "Change a queue's strategy, capacity or per-agent capacities (admins)", actor: true,
-    body: configureRoutingSchema, params: { queue: 'departmentId' }, atLeastOneField: true,
+    body: configureRoutingSchema, params: { queue: 'departmentId' }, atLeastOneField: true, statusFor: { AgentNotFound: 422 },
     run: ({ roster, actor, body }) => roster.configureRouting(actor, unchecked(body)).map(({ state, events }) => ({ config: state.config, events })),
   },
   {

@@ -1105,6 +1105,24 @@ function buildRoster(options: RosterOptions) {
     input: Readonly<{ departmentId: string | null; conversationId: string; to: string }>,
   ) => onQueue(workspaceId, input, (state, rest, now) => domain.transferConversation(state, rest, { now }));
 
+  /**
+   * Invariant 7 for `capacities`: a key is an agent of this workspace, or `AgentNotFound` (the
+   * first such key in code-point order). Members of the queue and keys the stored config already
+   * has are known, so only new keys of non-members are read (tracked, so an agent deleted
+   * meanwhile makes the commit collide rather than keep its key); an override the config kept
+   * for an agent deleted since may be passed back as it is.
+   */
+  const newCapacityKeys = (a: Attempt, workspaceId: domain.WorkspaceId, state: domain.RoutingState, capacities: Readonly<Record<string, unknown>> | undefined) => {
+    const kept = state.config.capacities ?? {};
+    const unknown = (Object.keys(capacities ?? {}) as domain.AgentId[])
+      .filter((id) => !Object.hasOwn(kept, id) && !domain.memberOf(state, id))
+      .sort();
+    return ResultAsync.combine(unknown.map((id) => a.agent(workspaceId, id))).andThen((agents) => {
+      const missing = unknown.find((_, i) => !agents[i]);
+      return missing ? err(domain.fail.agentNotFound(missing)) : ok(undefined);
+    });
+  };
+
   const configureRouting = (
     actor: ActorRef,
     input: Readonly<{ departmentId: string | null } & domain.ConfigureRoutingInput>,
@@ -1116,8 +1134,10 @@ function buildRoster(options: RosterOptions) {
           authorize(actor, 'manageDepartments', workspace)
             .asyncAndThen(() => a.routingStates(workspace.id, [departmentId]))
             .andThen(([state]) => {
-              if (!state) return err(domain.fail.departmentNotFound(departmentId!));
-              return decideRoutingConfig(state, config, { now: a.now }).map((d) => ({ result: d, decisions: [routed(d)] }));
+              if (!state) return errAsync(domain.fail.departmentNotFound(departmentId!));
+              return newCapacityKeys(a, workspace.id, state, config.capacities).andThen(() =>
+                decideRoutingConfig(state, config, { now: a.now }).map((d) => ({ result: d, decisions: [routed(d)] })),
+              );
             }),
         ),
       ),

@@ -621,6 +621,30 @@ describe('errors', () => {
     expect((await roster.routingQueue(cy, sales))._unsafeUnwrap()?.config.strategy).toBe('least-busy');
   });
 
+  it('configureRouting: a capacity for an agent of another workspace, or of nobody, is AgentNotFound and changes nothing (invariant 7)', async () => {
+    const { department, join, roster, ana, configure, snapshot } = await aShop();
+    const other = await aShop();
+    const sales = await department('Sales');
+    const bob = await join('Bob', [sales]);
+    const dan = await join('Dan'); // of this workspace, in no department: not a member of Sales
+    const stranger = await other.join('Eve', [await other.department('Sales')]);
+    const before = await snapshot();
+    for (const foreign of [stranger.agentId, other.ana.agentId, 'agt_nobody']) {
+      expect(
+        await failure(roster.configureRouting(ana, { departmentId: sales, capacities: { [bob.agentId]: 2, [foreign]: 3 } }), 'AgentNotFound'),
+      ).toMatchObject({ agentId: foreign });
+      expect(await failure(roster.configureRouting(ana, { departmentId: null, capacities: { [foreign]: 1 } }), 'AgentNotFound')).toMatchObject({ agentId: foreign });
+    }
+    expect(await snapshot()).toEqual(before);
+    // A member, and an agent of the workspace outside the department, may both have one.
+    await configure(sales, { capacities: { [bob.agentId]: 2, [dan.agentId]: 1 } });
+    // An override kept for an agent deleted since may be passed back as it is, so that reading
+    // the config, changing one entry and writing it back keeps working.
+    (await roster.deleteAgent(ana, { agentId: dan.agentId }))._unsafeUnwrap();
+    await configure(sales, { capacities: { [bob.agentId]: 3, [dan.agentId]: 1 } });
+    expect((await roster.routingQueue(ana, sales))._unsafeUnwrap()?.config.capacities).toEqual({ [bob.agentId]: 3, [dan.agentId]: 1 });
+  });
+
   it('configureRouting checks its whole input before the actor, as every use case does', async () => {
     const { department, join, roster, ana, snapshot } = await aShop();
     const sales = await department('Sales');

@@ -395,6 +395,12 @@ describe('routing over HTTP', () => {
     expect([configure.status, configure.body.error]).toEqual([403, expect.objectContaining({ type: 'PermissionDenied', capability: 'manageDepartments' })]);
   });
 
+  it('answers 422 AgentNotFound to a capacity for an agent the workspace does not have: the id came in the body', async () => {
+    const { ana, sales } = await salesShop();
+    const r = await api('PATCH', `/queues/${sales}`, { as: ana, body: { capacities: { agt_nobody: 2 } } });
+    expect([r.status, r.body.error]).toEqual([422, expect.objectContaining({ type: 'AgentNotFound', agentId: 'agt_nobody' })]);
+  });
+
   it('answers 404 for a queue or a conversation that is not there', async () => {
     const { ana, sales, route } = await salesShop();
     for (const [method, path, body] of [

@@ -17,7 +17,9 @@ export type ConfigureRoutingError = ValidationFailed;
  *
  * Every key of `capacities` must be an agent id: `{ "__proto__": 3 }` (as `JSON.parse` gives it)
  * is refused like `{ "bob": 3 }`, with the field named (`capacities.__proto__`), rather than
- * silently dropped as zod's record would.
+ * silently dropped as zod's record would. This pure command does not know the workspace's
+ * agents: `roster.configureRouting` refuses a key of another workspace or of nobody
+ * (`AgentNotFound`); a host calling this directly checks its keys itself.
  *
  * Cost: nobody is sorted again. New `capacities` alone: O(m + k log n) for m overrides and k
  * agents who gain or lose room; a new default capacity or strategy: O(n) without comparisons,
