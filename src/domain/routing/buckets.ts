@@ -216,7 +216,9 @@ export class BucketsDraft<T> {
   private writable(node: Node): Node {
     this.changed = true;
     if (this.isOwned(node)) return node;
-    const copy = node.slice();
+    // Not `slice`: a stored state is frozen, and V8 copies a frozen array through `slice` on a
+    // slow path (see WorkingQueue.toArray).
+    const copy = Array.from(node);
     this.own(copy);
     return copy;
   }
