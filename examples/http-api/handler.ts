@@ -130,6 +130,8 @@ export const ERROR_STATUS: Readonly<Record<ApiErrorType, number>> = {
   ConversationNotFound: 404,
   ConversationAlreadyRouted: 409,
   AgentNotEligible: 409,
+  // A full waiting line: the chat backend shows the visitor its offline form (see docs/routing.md).
+  WaitingLineFull: 503,
   // This HTTP layer
   ActorRequired: 401,
   RouteNotFound: 404,

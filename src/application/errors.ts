@@ -74,6 +74,7 @@ export const ERROR_TYPES = /* @__PURE__ */ Object.keys({
   ConversationNotFound: true,
   ConversationAlreadyRouted: true,
   AgentNotEligible: true,
+  WaitingLineFull: true,
   ConcurrencyConflict: true,
   StoreUnavailable: true,
   WorkspaceNotFound: true,

@@ -37,6 +37,7 @@ import {
   syncAgent,
   syncAgents,
   transferConversation,
+  MAX_WAITING,
   type ConfigureRoutingInput,
   type RouteOutcome,
   type RoutingDecision,
@@ -377,6 +378,48 @@ describe('the waiting queue', () => {
     expect(q.state.queue).toEqual(['conv_1', 'conv_3']);
     expect(q.lastEvents[0]).toMatchObject({ type: 'ConversationClosed', data: { conversationId: 'conv_2', agentId: null } });
     expect(q.state).toMatchObject({ routed: 3, closed: 1 });
+  });
+});
+
+describe('a full waiting line', () => {
+  /** Routes `n` new conversations straight through the command (no per-step check: the line is long). */
+  const routeWaiting = (start: RoutingState, n: number, prefix: string) => {
+    let state = start;
+    for (let i = 0; i < n; i++) state = routeConversation(state, { conversationId: `${prefix}${i}` }, ctx)._unsafeUnwrap().state;
+    return state;
+  };
+
+  it(`refuses a new conversation once ${MAX_WAITING} wait (WaitingLineFull, nothing changes), and still puts conversations back in line past it`, () => {
+    let state = syncAgent(emptyRoutingState(ws, sales), { agentId: A, active: true, online: true, departmentIds: [sales] }, ctx)._unsafeUnwrap().state;
+    state = routeWaiting(state, 3, 'conv_held_'); // all three go to A
+    state = syncAgent(state, { agentId: A, active: true, online: false, departmentIds: [sales] }, ctx)._unsafeUnwrap().state;
+    state = routeWaiting(state, MAX_WAITING - 1, 'conv_w');
+    // One more place: the last to fit is queued at the back, like any other.
+    const last = routeConversation(state, { conversationId: 'conv_last' }, ctx)._unsafeUnwrap();
+    expect(last.outcome).toMatchObject({ type: 'Queued', position: MAX_WAITING });
+    state = last.state;
+
+    const refused = routeConversation(state, { conversationId: 'conv_one_too_many' }, ctx);
+    expect(refused._unsafeUnwrapErr()).toEqual({
+      type: 'WaitingLineFull',
+      waiting: MAX_WAITING,
+      message: `${MAX_WAITING} conversations are already waiting in this queue, so no more are taken until some are served or closed.`,
+    });
+    expect(state.queue).toHaveLength(MAX_WAITING);
+    // Already in the queue answers as before: the line is not the question.
+    expect(routeConversation(state, { conversationId: 'conv_w0' }, ctx)._unsafeUnwrapErr().type).toBe('ConversationAlreadyRouted');
+
+    // A's three go back in line when A is deleted: a requeue is never refused.
+    state = syncAgent(state, { agentId: A, deleted: true }, ctx)._unsafeUnwrap().state;
+    expect(state.queue).toHaveLength(MAX_WAITING + 3);
+    expect(state.queue.slice(0, 3)).toEqual(['conv_held_0', 'conv_held_1', 'conv_held_2']);
+    expect(checkRoutingState(state)).toEqual([]);
+
+    // Closing one that waits makes room again only below the bound.
+    for (const c of ['conv_held_0', 'conv_held_1', 'conv_held_2']) state = closeConversation(state, { conversationId: c }, ctx)._unsafeUnwrap().state;
+    expect(routeConversation(state, { conversationId: 'conv_one_too_many' }, ctx)._unsafeUnwrapErr().type).toBe('WaitingLineFull');
+    state = closeConversation(state, { conversationId: 'conv_w0' }, ctx)._unsafeUnwrap().state;
+    expect(routeConversation(state, { conversationId: 'conv_one_too_many' }, ctx)._unsafeUnwrap().outcome).toMatchObject({ type: 'Queued', position: MAX_WAITING });
   });
 });
 

@@ -931,7 +931,7 @@ describe('the status map', () => {
     InvitationNotPending: true, SignedInAsDifferentEmail: true, WeakPassword: true, OwnerCannotBeDeleted: true,
     OwnerMustStayAdmin: true, AlreadyOwner: true, AgentInactive: true, DepartmentNameTaken: true, ConcurrencyConflict: true,
     StoreUnavailable: true, IdentityUnavailable: true, ServiceUnavailable: true, WorkspaceNotFound: true, UnknownActor: true, RateLimited: true,
-    ConversationNotFound: true, ConversationAlreadyRouted: true, AgentNotEligible: true, ActorRequired: true,
+    ConversationNotFound: true, ConversationAlreadyRouted: true, AgentNotEligible: true, WaitingLineFull: true, ActorRequired: true,
     RouteNotFound: true, MethodNotAllowed: true, PayloadTooLarge: true, UnsupportedMediaType: true, InternalError: true,
   };
   const types = Object.keys(EVERY_TYPE) as ApiErrorType[];

@@ -4,12 +4,14 @@ import type { ValidationFailed } from '../errors';
 import type { AgentId, ConversationId } from '../ids';
 import { Decider, type RoutingContext, type RoutingDecision } from './decider';
 import {
+  MAX_WAITING,
   routingFail,
   type AgentNotEligible,
   type ConversationAlreadyRouted,
   type ConversationNotFound,
   type NoAgentAvailable,
   type NotEligibleReason,
+  type WaitingLineFull,
 } from './errors';
 import {
   closeConversationSchema,
@@ -30,13 +32,14 @@ export type RouteOutcome =
 export type RouteDecision = RoutingDecision & Readonly<{ outcome: RouteOutcome }>;
 
 /** Errors of {@link routeConversation}. */
-export type RouteConversationError = ValidationFailed | ConversationAlreadyRouted;
+export type RouteConversationError = ValidationFailed | ConversationAlreadyRouted | WaitingLineFull;
 
 /**
  * Routes a new conversation: the strategy gives it to an agent who is active, online, a member
  * of the queue and under capacity, or it waits at the back of the queue. Waiting is a success:
  * the outcome says why (`department-empty`, `nobody-online`, `everybody-at-capacity`).
- * A conversation closed earlier may be routed again (a reopened chat).
+ * A conversation closed earlier may be routed again (a reopened chat). With
+ * {@link MAX_WAITING} already waiting, a new one is refused (`WaitingLineFull`).
  *
  * Cost: with a warm index (see `RoutingIndex`), O(1) to pick and, for round-robin, to move the
  * agent to the back (least-busy: O(log n)); plus copying the few short arrays on the way to each
@@ -55,6 +58,8 @@ export function routeConversation(
   if (typeof conversationId !== 'string') return err(conversationId);
   const existing = conversationOf(state, conversationId);
   if (existing) return err(routingFail.conversationAlreadyRouted(conversationId, existing.agentId));
+  // With anyone waiting the newcomer would queue (below), so a full line refuses it.
+  if (state.queue.length >= MAX_WAITING) return err(routingFail.waitingLineFull(state.queue.length));
   const decider = new Decider(state, context);
   // Nobody jumps the line: with anyone waiting, the newcomer queues behind them.
   const agent = decider.draft.queueLength === 0 ? decider.index.pick() : undefined;

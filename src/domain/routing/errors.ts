@@ -40,8 +40,24 @@ export type NotEligibleReason = 'not-a-member' | 'inactive' | 'away' | 'at-capac
 /** A transfer named an agent who may not take the conversation; `reason` says why. */
 export interface AgentNotEligible extends RoutingFailure<'AgentNotEligible', { agentId: AgentId; reason: NotEligibleReason }> {}
 
+/**
+ * A new conversation found {@link MAX_WAITING} already waiting in the queue: it is not routed,
+ * and nothing changes. A chat widget shows its offline form, as live-chat products do when
+ * their queue is full.
+ */
+export interface WaitingLineFull extends RoutingFailure<'WaitingLineFull', { waiting: number }> {}
+
+/**
+ * How many conversations may wait in one queue before a new one is refused
+ * ({@link WaitingLineFull}). Conversations put back in line (their agent went away, left or was
+ * deleted, or a transfer sent them back) are never refused, so the line may hold more. The line is
+ * one array in the queue's state, copied by each route that changes it: the bound keeps that copy
+ * (10,000 ids: about 0.1 ms in memory) within what V8 allocates cheaply.
+ */
+export const MAX_WAITING = 10_000;
+
 /** Every error a routing command can return. */
-export type RoutingError = ValidationFailed | ConversationNotFound | ConversationAlreadyRouted | AgentNotEligible;
+export type RoutingError = ValidationFailed | ConversationNotFound | ConversationAlreadyRouted | AgentNotEligible | WaitingLineFull;
 
 /**
  * Builders keep the words of each answer in one place, so every surface shows the same message.
@@ -88,6 +104,16 @@ export const routingFail = {
       away: `Agent ${agentId} is away. Only online agents take new conversations.`,
       'at-capacity': `Agent ${agentId} already has as many open conversations as its capacity allows.`,
     }[reason],
+  }),
+  /**
+   * The queue already has `waiting` conversations waiting, {@link MAX_WAITING} or more.
+   *
+   * @example routingFail.waitingLineFull(10_000).message
+   */
+  waitingLineFull: (waiting: number): WaitingLineFull => ({
+    type: 'WaitingLineFull',
+    waiting,
+    message: `${waiting} conversations are already waiting in this queue, so no more are taken until some are served or closed.`,
   }),
   /**
    * Not an error: why a conversation waits, worded for a visitor-facing widget or a dashboard.
