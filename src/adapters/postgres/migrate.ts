@@ -125,6 +125,13 @@ export type MigrateOptions = Readonly<{
   /**
    * Called before each pause with the attempt that failed, the pause and the error, for a log
    * line ("migration waiting for a lock, see pg_stat_activity").
+   *
+   * A callback that throws stops the retries: `migrate` releases its lock, hands its connection
+   * back and rejects with what the callback threw, with the failed attempt's error (`55P03`) as
+   * its `cause`, so throwing is how a deploy step gives up early (on a deadline, on shutdown).
+   * When that value cannot take a `cause` (not an object, frozen, or with a `cause` of its own),
+   * `migrate` rejects instead with an `AggregateError` whose `errors` hold it and whose `cause`
+   * is the attempt's error; the attempt's error itself, rethrown, is rejected with unchanged.
    */
   onRetry?: ((retry: Readonly<{ attempt: number; delayMs: number; error: unknown }>) => void) | undefined;
 }>;
@@ -152,6 +159,22 @@ function settingsOf(options: MigrateOptions) {
 /** SQLSTATE lock_not_available: a lock wait passed lock_timeout. */
 function isLockTimeout(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '55P03';
+}
+
+/**
+ * What migrate rejects with when `onRetry` threw `thrown` after `attempt` failed with `error`:
+ * `thrown`, carrying `error` as its `cause` (a callback that gives up must not hide why the
+ * attempt failed), or both in an AggregateError when `thrown` cannot carry it.
+ */
+function withCause(thrown: unknown, error: unknown, attempt: number): unknown {
+  if (thrown === error) return thrown;
+  if (typeof thrown === 'object' && thrown !== null && Object.isExtensible(thrown) && !Object.hasOwn(thrown, 'cause')) {
+    // As `new Error(message, { cause })` installs it: own, writable, not enumerable.
+    Object.defineProperty(thrown, 'cause', { value: error, writable: true, configurable: true, enumerable: false });
+    return thrown;
+  }
+  const code = (error as { code?: unknown }).code;
+  return new AggregateError([thrown], `migrate: onRetry threw after attempt ${attempt} failed (${String(code)}); nothing was applied`, { cause: error });
 }
 
 /** The pause after `attempt` failed: doubling from `first`, capped, drawn between half and the whole. */
@@ -203,7 +226,11 @@ export async function migrate(pool: SqlPool, migrations: readonly Migration[] = 
         } catch (error) {
           if (!isLockTimeout(error) || attempt >= settings.maxAttempts) throw error;
           const delayMs = pauseAfter(attempt, settings.retryDelayMs);
-          settings.onRetry?.({ attempt, delayMs, error });
+          try {
+            settings.onRetry?.({ attempt, delayMs, error });
+          } catch (thrown) {
+            throw withCause(thrown, error, attempt);
+          }
           await new Promise((resolve) => setTimeout(resolve, delayMs));
         }
       }
