@@ -221,12 +221,19 @@ describe('migrate() options', () => {
   it.each<[string, MigrateOptions]>([
     ['a negative lock timeout', { lockTimeoutMs: -1 }],
     ['a fractional retry delay', { retryDelayMs: 0.5 }],
+    // 0 doubled is 0: attempts back to back for ever, each holding up the table for lockTimeoutMs.
+    ['no pause between attempts', { retryDelayMs: 0 }],
     ['a lock timeout PostgreSQL refuses', { lockTimeoutMs: 2 ** 31 }],
     ['no attempt at all', { maxAttempts: 0 }],
     ['an onRetry that is no function', { onRetry: 'log' as unknown as MigrateOptions['onRetry'] }],
   ])('rejects %s with a TypeError, before touching the database', async (_, options) => {
     await expect(migrate(db.pool, MIGRATIONS, options)).rejects.toBeInstanceOf(TypeError);
     expect((await db.pool.query(`SELECT to_regclass('agent_roster_migrations') AS m`)).rows).toEqual([{ m: null }]);
+  });
+
+  it('names the range of each option it refuses', async () => {
+    await expect(migrate(db.pool, MIGRATIONS, { retryDelayMs: 0 })).rejects.toThrow('migrate: retryDelayMs must be a whole number of milliseconds from 1 to 2147483647, got 0');
+    await expect(migrate(db.pool, MIGRATIONS, { lockTimeoutMs: -1 })).rejects.toThrow('migrate: lockTimeoutMs must be a whole number of milliseconds from 0 to 2147483647, got -1');
   });
 });
 

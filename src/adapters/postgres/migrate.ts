@@ -113,7 +113,9 @@ export type MigrateOptions = Readonly<{
   lockTimeoutMs?: number | undefined;
   /**
    * The pause before the first retry, doubling after each, up to 30 s (or `retryDelayMs`, if
-   * larger); each pause is drawn between half and the whole of that. Default 1,000.
+   * larger); each pause is drawn between half and the whole of that. Default 1,000; at least 1
+   * (`0` is refused: it would never double, and the attempts would follow each other without a
+   * pause, holding up the table almost all the time; to not retry at all, `lockTimeoutMs: 0`).
    */
   retryDelayMs?: number | undefined;
   /**
@@ -139,10 +141,10 @@ export type MigrateOptions = Readonly<{
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 const MAX_RETRY_DELAY_MS = 30_000;
 
-function optionMs(options: MigrateOptions, key: 'lockTimeoutMs' | 'retryDelayMs', fallback: number): number {
+function optionMs(options: MigrateOptions, key: 'lockTimeoutMs' | 'retryDelayMs', fallback: number, least: 0 | 1): number {
   const value = options[key] ?? fallback;
-  if (!Number.isInteger(value) || value < 0 || value > MAX_TIMEOUT_MS) {
-    throw new TypeError(`migrate: ${key} must be a whole number of milliseconds from 0 to ${MAX_TIMEOUT_MS}, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < least || value > MAX_TIMEOUT_MS) {
+    throw new TypeError(`migrate: ${key} must be a whole number of milliseconds from ${least} to ${MAX_TIMEOUT_MS}, got ${String(value)}`);
   }
   return value;
 }
@@ -153,7 +155,15 @@ function settingsOf(options: MigrateOptions) {
     throw new TypeError(`migrate: maxAttempts must be a whole number from 1, or Infinity, got ${String(maxAttempts)}`);
   }
   if (options.onRetry !== undefined && typeof options.onRetry !== 'function') throw new TypeError('migrate: onRetry must be a function');
-  return { lockTimeoutMs: optionMs(options, 'lockTimeoutMs', 1_000), retryDelayMs: optionMs(options, 'retryDelayMs', 1_000), maxAttempts, onRetry: options.onRetry };
+  return {
+    lockTimeoutMs: optionMs(options, 'lockTimeoutMs', 1_000, 0),
+    // Not 0: a pause that doubles from 0 stays 0, so the attempts would follow each other for
+    // ever, each holding up the table for lockTimeoutMs. Not pausing is what lockTimeoutMs: 0
+    // already does, in one attempt.
+    retryDelayMs: optionMs(options, 'retryDelayMs', 1_000, 1),
+    maxAttempts,
+    onRetry: options.onRetry,
+  };
 }
 
 /** SQLSTATE lock_not_available: a lock wait passed lock_timeout. */
