@@ -327,6 +327,46 @@ describe('migrate() when an attempt fails', () => {
     expect(await advisoryLocks()).toBe(0);
   });
 
+  // An attempt chosen as a deadlock's victim, or failing serialization, was rolled back as a
+  // lock timeout's is, so it is as safe to try again. A real deadlock with migrate as its victim
+  // could not be set up reliably; the error comes where it would, at a migration's statement.
+  it.each<[string, string, MigrateOptions]>([
+    ['a deadlock', '40P01', {}],
+    ['a serialization failure', '40001', {}],
+    ['a deadlock, with lock waits unbounded (lockTimeoutMs: 0)', '40P01', { lockTimeoutMs: 0 }],
+  ])('tries again after %s, telling onRetry', async (_, code, options) => {
+    const failure = sqlError(code, 'could not complete the statement');
+    const retries: Array<{ attempt: number; error: unknown }> = [];
+    const pool = failingAt(db.pool, MIGRATIONS[8]!.sql, [failure]);
+    const report = await migrate(pool, MIGRATIONS, { ...options, retryDelayMs: 1, onRetry: ({ attempt, error }) => retries.push({ attempt, error }) });
+    expect(report).toEqual({ applied: ALL.slice(7), alreadyApplied: ALL.slice(0, 7) });
+    expect(retries).toEqual([{ attempt: 1, error: failure }]);
+    expect(retries[0]!.error).toBe(failure);
+    expect(pool.releases).toEqual([undefined]);
+  });
+
+  it('gives up after maxAttempts with the last attempt\'s error, whichever of them it was', async () => {
+    const errors = [sqlError('40P01', 'deadlock detected'), sqlError('40001', 'could not serialize access'), lockTimeout(), sqlError('40P01', 'deadlock detected')];
+    const retries: unknown[] = [];
+    const pool = failingAt(db.pool, MIGRATIONS[7]!.sql, errors);
+    const failed = await migrate(pool, MIGRATIONS, { retryDelayMs: 1, maxAttempts: 3, onRetry: ({ error }) => retries.push(error) }).then(() => undefined, (e: unknown) => e);
+    expect(retries).toEqual(errors.slice(0, 2));
+    expect(failed).toBe(errors[2]);
+    expect(await advisoryLocks()).toBe(0);
+    expect((await db.pool.query('SELECT max(version) AS v FROM agent_roster_migrations')).rows).toEqual([{ v: 7 }]);
+  });
+
+  it('does not try again after any other failure', async () => {
+    const denied = sqlError('42501', 'permission denied for schema public');
+    const retries: number[] = [];
+    const failed = await migrate(failingAt(db.pool, MIGRATIONS[7]!.sql, [denied]), MIGRATIONS, { retryDelayMs: 1, onRetry: ({ attempt }) => retries.push(attempt) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failed).toBe(denied);
+    expect(retries).toEqual([]);
+  });
+
   it('rejects with the attempt\'s own error, unchanged, when onRetry rethrows it', async () => {
     const timedOut = lockTimeout();
     const failed = await migrate(failingAt(db.pool, MIGRATIONS[7]!.sql, [timedOut]), MIGRATIONS, {

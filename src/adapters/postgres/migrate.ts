@@ -77,7 +77,8 @@ async function applyPending(client: SqlClient, migrations: readonly Migration[],
   // Not so for its DDL's table locks: PostgreSQL queues every later query on a table behind a
   // lock request that waits, reads included (DROP INDEX asks for ACCESS EXCLUSIVE), so a DDL
   // waiting behind one long transaction would stall the table for as long as that transaction
-  // lasts. Past lockTimeoutMs the attempt fails with 55P03, rolls back and is retried (migrate).
+  // lasts. Past lockTimeoutMs the attempt fails with 55P03, rolls back and is retried (migrate),
+  // as it is when chosen as a deadlock's victim (40P01) or failing serialization (40001).
   await client.query(`SET LOCAL lock_timeout = ${lockTimeoutMs}`);
   await client.query(LEDGER);
   // Read again under the lock: another instance may have applied them meanwhile.
@@ -100,7 +101,10 @@ async function applyPending(client: SqlClient, migrations: readonly Migration[],
 }
 
 /**
- * How {@link migrate} waits for the table locks its DDL needs. Every field is optional.
+ * How {@link migrate} waits for the table locks its DDL needs, and tries again after an attempt
+ * that failed for another session's doing: a lock timeout (`55P03`), a deadlock whose victim it
+ * was (`40P01`) or a serialization failure (`40001`), each of which rolled the attempt back
+ * whole. Every field is optional.
  *
  * @example await migrate(pool, MIGRATIONS, { lockTimeoutMs: 2_000, onRetry: ({ attempt, delayMs }) => log.warn(`migrate: lock wait, attempt ${attempt}, again in ${delayMs} ms`) })
  */
@@ -108,28 +112,31 @@ export type MigrateOptions = Readonly<{
   /**
    * How long one lock wait of a migration may last (its transaction's `lock_timeout`) before the
    * attempt rolls back, to be retried. Default 1,000. `0` waits without limit, in one attempt,
-   * holding up every query on the table for as long as whatever it waits for.
+   * holding up every query on the table for as long as whatever it waits for (a deadlock or a
+   * serialization failure is still tried again).
    */
   lockTimeoutMs?: number | undefined;
   /**
    * The pause before the first retry, doubling after each, up to 30 s (or `retryDelayMs`, if
    * larger); each pause is drawn between half and the whole of that. Default 1,000; at least 1
    * (`0` is refused: it would never double, and the attempts would follow each other without a
-   * pause, holding up the table almost all the time; to not retry at all, `lockTimeoutMs: 0`).
+   * pause, holding up the table almost all the time; to wait for locks without retrying,
+   * `lockTimeoutMs: 0`).
    */
   retryDelayMs?: number | undefined;
   /**
-   * Attempts in all, the first included; past it, the lock timeout's error (`55P03`) is thrown.
+   * Attempts in all, the first included; past it, the last attempt's error (`55P03`, `40P01` or
+   * `40001`) is thrown.
    * Default `Infinity`: a migration waits for its locks as it waits for another instance's
    * migration, and a deploy step that must end puts a timeout around it.
    */
   maxAttempts?: number | undefined;
   /**
    * Called before each pause with the attempt that failed, the pause and the error, for a log
-   * line ("migration waiting for a lock, see pg_stat_activity").
+   * line ("migration waiting for a lock, see pg_stat_activity"; `error.code` tells which).
    *
    * A callback that throws stops the retries: `migrate` releases its lock, hands its connection
-   * back and rejects with what the callback threw, with the failed attempt's error (`55P03`) as
+   * back and rejects with what the callback threw, with the failed attempt's error (`55P03`…) as
    * its `cause`, so throwing is how a deploy step gives up early (on a deadline, on shutdown).
    * When that value cannot take a `cause` (not an object, frozen, or with a `cause` of its own),
    * `migrate` rejects instead with an `AggregateError` whose `errors` hold it and whose `cause`
@@ -166,9 +173,15 @@ function settingsOf(options: MigrateOptions) {
   };
 }
 
-/** SQLSTATE lock_not_available: a lock wait passed lock_timeout. */
-function isLockTimeout(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '55P03';
+/**
+ * The SQLSTATEs of an attempt that failed for another session's doing, and was rolled back whole,
+ * so trying again is safe: lock_not_available (a lock wait passed lock_timeout),
+ * deadlock_detected (the attempt was the deadlock's victim) and serialization_failure.
+ */
+const RETRIED = new Set(['55P03', '40P01', '40001']);
+
+function isRetried(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && RETRIED.has((error as { code?: unknown }).code as string);
 }
 
 /**
@@ -207,7 +220,8 @@ function pauseAfter(attempt: number, first: number): number {
  * transaction only), but each of its DDL's table-lock waits only `options.lockTimeoutMs` (1 s):
  * a lock request that waits holds up every later query on its table, reads included, so past
  * that the attempt rolls back, the queries behind it run, and after a pause the pending
- * migrations are tried again, by default until they pass ({@link MigrateOptions}).
+ * migrations are tried again, by default until they pass ({@link MigrateOptions}); so are they
+ * after an attempt chosen as a deadlock's victim (`40P01`) or failing serialization (`40001`).
  * Invalid options reject with a `TypeError`.
  *
  * @example
@@ -234,7 +248,7 @@ export async function migrate(pool: SqlPool, migrations: readonly Migration[] = 
         try {
           return await transactionOn(client, async (c) => ({ commit: true, value: await applyPending(c, migrations, settings.lockTimeoutMs) }), broke);
         } catch (error) {
-          if (!isLockTimeout(error) || attempt >= settings.maxAttempts) throw error;
+          if (!isRetried(error) || attempt >= settings.maxAttempts) throw error;
           const delayMs = pauseAfter(attempt, settings.retryDelayMs);
           try {
             settings.onRetry?.({ attempt, delayMs, error });
