@@ -21,6 +21,7 @@ import {
   agentFilterSchema,
   agentIdSchema,
   assignAgentSchema,
+  authorize,
   changePlanSchema,
   changeRoleSchema,
   configureRoutingSchema,
@@ -266,6 +267,10 @@ type Route = Readonly<{
   created?: boolean;
   /** Statuses that differ on this route from {@link ERROR_STATUS}. */
   statusFor?: Partial<Record<ApiErrorType, number>>;
+  /** More than the summary says, for the OpenAPI document. */
+  description?: string;
+  /** Error statuses worth naming in the OpenAPI document, with what they mean on this route. */
+  refusals?: Readonly<Record<number, string>>;
   run: (call: Call) => Outcome;
 }>;
 
@@ -313,22 +318,42 @@ const emptyBody = z.strictObject({});
 const WORKSPACE_QUEUE = 'workspace';
 const queueParamSchema = z.union([z.literal(WORKSPACE_QUEUE), departmentIdSchema]);
 
+/** What the OpenAPI document says of the routes {@link asActiveMember} relays. */
+const RELAY = {
+  description:
+    "Relayed by the session's agent, who must be an active agent of the workspace, of any role: " +
+    "an inactive one gets 403 `PermissionDenied` with `capability: 'chat'` and `reason: 'inactive'`, and nothing changes. " +
+    'A real app routes from its chat backend instead.',
+  refusals: { 403: "PermissionDenied: the session's agent is inactive (capability 'chat', reason 'inactive')" },
+} as const;
+
 /**
  * Runs a routing command of the chat backend's (`routeConversation`, `closeConversation`,
- * `transferConversation`) for a signed-in agent of the workspace. The roster takes a workspace id
- * for these and checks no capability: nobody in particular routes a visitor's new chat. Over HTTP
- * something must stop a stranger, and this API's one credential is the agent's session, so the
- * caller must be an agent of the workspace (`UnknownActor`, `WorkspaceNotFound`: 401 otherwise),
- * and the command runs on the session's workspace, never on one a client names. Any role and any
- * status: the caller relays the chat, and is not the one it is routed to (routing itself never
- * hands one to an inactive or away agent). A real app adds its own rules where its product has
+ * `transferConversation`) relayed by an active agent of the workspace. The roster takes a
+ * workspace id for these and checks no capability: nobody in particular routes a visitor's new
+ * chat. Over HTTP something must stop a stranger, and this API's one credential is the agent's
+ * session, so the caller must be an agent of the workspace (`UnknownActor`, `WorkspaceNotFound`:
+ * 401 otherwise), and the command runs on the session's workspace, never on one a client names.
+ * Any role, but an active agent only: relaying chats is chatting, which an inactive agent may not
+ * do (docs/domain.md), so one gets the library's own denial, 403 `PermissionDenied` with
+ * `capability: 'chat'` and `reason: 'inactive'` (as `authorize` words it), before anything is
+ * routed, closed or transferred. The caller is not the one a chat goes to: routing itself never
+ * hands one to an inactive or away agent. A real app adds its own rules where its product has
  * them (only the agent holding a conversation, or an admin, closes or transfers it), or routes
  * from its chat backend in-process, `roster.routeConversation(workspaceId, …)`, or behind a
- * credential of that backend's own. The check is one read (`getWorkspace`: the workspace and the
- * agent) before the command.
+ * credential of that backend's own.
+ *
+ * The check reads the workspace's inactive agents (`listAgents` by status, which both stores keep
+ * an index of, so the read grows with the inactive agents only, not the team), and the caller is
+ * checked among them; the workspace is read too only for a refusal, to word it. A session that
+ * knows its agent's status, read from your own records, checks that instead.
  */
-const asMember = <T>(roster: Roster, actor: ActorRef, command: (workspaceId: string) => ResultAsync<T, RosterError>): Outcome =>
-  roster.getWorkspace(actor).andThen(() => command(actor.workspaceId));
+const asActiveMember = <T>(roster: Roster, actor: ActorRef, command: (workspaceId: string) => ResultAsync<T, RosterError>): Outcome =>
+  roster.listAgents(actor, { status: 'inactive' }).andThen((inactive): Outcome => {
+    const self = inactive.find((agent) => agent.id === actor.agentId);
+    const relay = () => command(actor.workspaceId);
+    return self === undefined ? relay() : roster.getWorkspace(actor).andThen((workspace) => authorize(self, 'chat', workspace)).andThen(relay);
+  });
 
 /**
  * A queue as a client reads it: its settings, members (by agent id), the conversations it is
@@ -492,21 +517,21 @@ const ROUTES: readonly Route[] = [
     run: ({ roster, actor, body }) => roster.configureRouting(actor, unchecked(body)).map(({ state, events }) => ({ config: state.config, events })),
   },
   {
-    method: 'POST', path: '/queues/:queue/conversations', summary: 'Route a new conversation: to an agent, or into the waiting line (any agent of the workspace)', actor: true, created: true,
-    body: routeConversationSchema, params: { queue: 'departmentId' },
+    method: 'POST', path: '/queues/:queue/conversations', summary: 'Route a new conversation: to an agent, or into the waiting line (any active agent of the workspace)', actor: true, created: true,
+    body: routeConversationSchema, params: { queue: 'departmentId' }, ...RELAY,
     run: ({ roster, actor, body }) =>
-      asMember(roster, actor, (workspaceId) => roster.routeConversation(workspaceId, unchecked(body)).map(({ outcome, events }) => ({ outcome, events }))),
+      asActiveMember(roster, actor, (workspaceId) => roster.routeConversation(workspaceId, unchecked(body)).map(({ outcome, events }) => ({ outcome, events }))),
   },
   {
-    method: 'POST', path: '/queues/:queue/conversations/:id/close', summary: 'Close a conversation, waiting or open (any agent of the workspace)', actor: true,
-    body: emptyBody, params: { queue: 'departmentId', id: 'conversationId' },
-    run: ({ roster, actor, body }) => asMember(roster, actor, (workspaceId) => roster.closeConversation(workspaceId, unchecked(body)).map(({ events }) => ({ events }))),
+    method: 'POST', path: '/queues/:queue/conversations/:id/close', summary: 'Close a conversation, waiting or open (any active agent of the workspace)', actor: true,
+    body: emptyBody, params: { queue: 'departmentId', id: 'conversationId' }, ...RELAY,
+    run: ({ roster, actor, body }) => asActiveMember(roster, actor, (workspaceId) => roster.closeConversation(workspaceId, unchecked(body)).map(({ events }) => ({ events }))),
   },
   {
-    method: 'POST', path: '/queues/:queue/conversations/:id/transfer', summary: "Hand a conversation to another of the queue's agents, or back to the front of the line (any agent of the workspace)", actor: true,
-    body: transferConversationSchema, params: { queue: 'departmentId', id: 'conversationId' },
+    method: 'POST', path: '/queues/:queue/conversations/:id/transfer', summary: "Hand a conversation to another of the queue's agents, or back to the front of the line (any active agent of the workspace)", actor: true,
+    body: transferConversationSchema, params: { queue: 'departmentId', id: 'conversationId' }, ...RELAY,
     run: ({ roster, actor, body }) =>
-      asMember(roster, actor, (workspaceId) => roster.transferConversation(workspaceId, unchecked(body)).map(({ events }) => ({ events }))),
+      asActiveMember(roster, actor, (workspaceId) => roster.transferConversation(workspaceId, unchecked(body)).map(({ events }) => ({ events }))),
   },
 ];
 
@@ -839,10 +864,12 @@ export function openApiDocument() {
     ];
     (paths[path] ??= {})[route.method.toLowerCase()] = {
       summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
       parameters,
       ...(schema ? { requestBody: { required: false, content: { 'application/json': { schema } } } } : {}),
       responses: {
         [route.created ? '201' : '200']: { description: 'Done', content: { 'application/json': { schema: { type: 'object' } } } },
+        ...Object.fromEntries(Object.entries(route.refusals ?? {}).map(([status, description]) => [status, { description, content: { 'application/json': { schema: errorBody } } }])),
         default: { description: 'An error; its status comes from its type', content: { 'application/json': { schema: errorBody } } },
       },
     };

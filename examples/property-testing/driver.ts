@@ -51,8 +51,11 @@ export function httpRosterDriver(base: string): RosterDriver {
     const { roster } = await readBack();
     const agents = Object.values(roster.agents);
     const departments = Object.values(roster.departments);
+    const owner = roster.workspace?.ownerId;
     return {
-      owner: roster.workspace?.ownerId,
+      owner,
+      /** The owner if active, else the first active agent: who relays the routing calls. */
+      relay: (): string | undefined => (agents.find((a) => a.id === owner)?.status === 'active' ? owner : agents.find((a) => a.status === 'active')?.id),
       agent: (email: string) => agents.find((a) => a.email === email)?.id,
       email: (id: string) => agents.find((a) => a.id === id)?.email,
       department: (name: string): DepartmentId | undefined => departments.find((d) => d.nameKey === nameKey(name.trim()))?.id,
@@ -73,18 +76,29 @@ export function httpRosterDriver(base: string): RosterDriver {
   };
   /**
    * Runs a routing call on the queue named: `/queues/dep_…`, or `/queues/workspace`. Nobody signed
-   * in routes in the kit (your chat backend does), but this API takes routing from a signed-in
-   * agent of the workspace (see handler.ts), so the driver calls as the owner: the one agent every
-   * workspace always has.
+   * in routes in the kit (your chat backend does), but this API takes routing from a signed-in,
+   * active agent of the workspace (see handler.ts), so the driver relays through one: the owner
+   * when active (the one agent every workspace always has), else the first active agent. With
+   * nobody active it still calls, as the owner, and answers the API's refusal (403
+   * `PermissionDenied`), which the test's `stricter` accepts as this API's own rule. A relay
+   * deactivated or deleted by a step running at the same time is refused before anything is
+   * routed, so the driver reads the team again and relays through another.
    */
   const onQueue = async <A extends RouteAnswer | DriverOutcome>(
     { department }: ConversationInput,
     act: (as: string, queue: string, before: Awaited<ReturnType<typeof lookUp>>) => Promise<A>,
   ): Promise<A | (typeof NOT_FOUND)['department' | 'actor']> => {
-    const ids = await lookUp();
-    const queue = department === null ? 'workspace' : ids.department(department);
-    if (queue === undefined) return NOT_FOUND.department;
-    return ids.owner === undefined ? NOT_FOUND.actor : act(ids.owner, queue, ids);
+    for (let attempt = 1; ; attempt++) {
+      const ids = await lookUp();
+      const queue = department === null ? 'workspace' : ids.department(department);
+      if (queue === undefined) return NOT_FOUND.department;
+      const relay = ids.relay();
+      const as = relay ?? ids.owner;
+      if (as === undefined) return NOT_FOUND.actor;
+      const answer = await act(as, queue, ids);
+      const relayRefused = !answer.ok && (answer.errorType === 'PermissionDenied' || answer.errorType === 'UnknownActor');
+      if (!relayRefused || relay === undefined || attempt === 3) return answer;
+    }
   };
   const departmentIds = (ids: Awaited<ReturnType<typeof lookUp>>, names: readonly string[]) => {
     const found = names.map(ids.department);

@@ -8,6 +8,7 @@ import { createServer, request, type IncomingMessage, type Server } from 'node:h
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  authorize,
   CapturingMailer,
   createRoster,
   ManualClock,
@@ -359,20 +360,49 @@ describe('routing over HTTP', () => {
     expect((await route('workspace', 'conv_3', ana)).status).toBe(201);
   });
 
-  it('lets any agent of the workspace route and close, whatever their role or status, on their own session’s workspace only', async () => {
-    const { ana, sales, bob, join, route } = await salesShop();
-    const cy = await join('Cy');
-    expect((await api('POST', `/agents/${cy.agentId}/deactivate`, { as: ana, body: {} })).status).toBe(200);
-    // Bob is an agent, Cy is inactive: the caller relays the chat, and is not the one it goes to.
+  it('lets any active agent of the workspace route and close, whatever their role, on their own session’s workspace only', async () => {
+    const { ana, sales, bob, route } = await salesShop();
+    // Bob is an agent, not an admin, and away: he relays the chat, and is not the one it goes to.
     expect((await route(sales, 'conv_1', bob)).status).toBe(201);
-    expect((await route(sales, 'conv_2', cy)).status).toBe(201);
-    expect((await api('POST', `/queues/${sales}/conversations/conv_1/close`, { as: cy })).status).toBe(200);
+    expect((await api('POST', `/queues/${sales}/conversations/conv_1/close`, { as: bob })).status).toBe(200);
 
     // The workspace is the session's: another shop's agent naming Sales finds no such department there.
     const other = await openShop('pro');
     const elsewhere = await route(sales, 'conv_9', other.ana);
     expect([elsewhere.status, elsewhere.body.error]).toEqual([404, expect.objectContaining({ type: 'DepartmentNotFound', departmentId: sales })]);
-    expect((await api('GET', `/queues/${sales}`, { as: ana })).body.queue.waiting).toEqual(['conv_2']);
+    expect((await api('GET', `/queues/${sales}`, { as: ana })).body.queue).toMatchObject({ waiting: [], routed: 1, closed: 1 });
+  });
+
+  it('answers 403 PermissionDenied (chat, inactive) to an inactive agent who routes, closes or transfers, changing nothing', async () => {
+    const { ana, sales, bob, join, online, route } = await salesShop();
+    const cy = await join('Cy');
+    await online(bob);
+    expect((await route(sales, 'conv_1', bob)).status).toBe(201);
+    expect((await api('POST', `/agents/${cy.agentId}/deactivate`, { as: ana, body: {} })).status).toBe(200);
+    const before = (await api('GET', `/queues/${sales}`, { as: ana })).body.queue;
+
+    // The library's own denial for an inactive agent's `chat`, as `authorize` words it.
+    const inactiveCy = (await roster.listAgents(cy, { status: 'inactive' }))._unsafeUnwrap().find((a) => a.id === cy.agentId)!;
+    const denial = authorize(inactiveCy, 'chat', (await roster.getWorkspace(cy))._unsafeUnwrap())._unsafeUnwrapErr();
+    expect(denial).toMatchObject({ type: 'PermissionDenied', capability: 'chat', reason: 'inactive', actorId: cy.agentId });
+    for (const [path, body] of [
+      [`/queues/${sales}/conversations`, { conversationId: 'conv_2' }],
+      [`/queues/${sales}/conversations/conv_1/close`, {}],
+      [`/queues/${sales}/conversations/conv_1/transfer`, { to: 'queue' }],
+      // Before the command looks at anything: a queue that is not there is still a 403.
+      ['/queues/dep_gone/conversations', { conversationId: 'conv_3' }],
+    ] as const) {
+      const refused = await api('POST', path, { as: cy, body });
+      expect([refused.status, refused.body], path).toEqual([403, { error: denial }]);
+    }
+    expect((await api('GET', `/queues/${sales}`, { as: ana })).body.queue).toEqual(before);
+
+    // The owner may be inactive too, and then relays nothing either; activated, Cy relays again.
+    expect((await api('POST', `/agents/${ana.agentId}/deactivate`, { as: ana, body: {} })).status).toBe(200);
+    const owner = await route('workspace', 'conv_4', ana);
+    expect([owner.status, owner.body.error]).toEqual([403, expect.objectContaining({ type: 'PermissionDenied', capability: 'chat', reason: 'inactive', actorId: ana.agentId })]);
+    expect((await api('POST', `/agents/${cy.agentId}/activate`, { as: ana, body: {} })).status).toBe(200);
+    expect((await route(sales, 'conv_2', cy)).status).toBe(201);
   });
 
   it('answers 401 to a caller who is not a signed-in agent of the workspace, before routing anything', async () => {
@@ -1045,6 +1075,16 @@ describe('the OpenAPI document', () => {
     expect(paths['/agents/{id}'].patch.requestBody.content['application/json'].schema.minProperties).toBe(1);
     const { ana } = await openShop();
     expect((await api('PATCH', `/agents/${ana.agentId}`, { as: ana, body: {} })).status).toBe(400);
+  });
+
+  it('says that routing, closing and transferring take an active agent, and what an inactive one gets', async () => {
+    const { paths } = (await api('GET', '/openapi.json')).body;
+    for (const path of ['/queues/{queue}/conversations', '/queues/{queue}/conversations/{id}/close', '/queues/{queue}/conversations/{id}/transfer']) {
+      const { summary, description, responses } = paths[path].post;
+      expect(summary, path).toMatch(/\(any active agent of the workspace\)$/);
+      expect(description, path).toMatch(/403 `PermissionDenied`.*`capability: 'chat'`.*`reason: 'inactive'`/s);
+      expect(responses['403'], path).toMatchObject({ description: expect.stringContaining('inactive') });
+    }
   });
 });
 

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRoster, type WorkspaceId } from 'agent-roster';
-import { migrate, MIGRATIONS, PostgresRosterStore, type MigrateOptions, type Migration } from 'agent-roster/postgres';
+import { migrate, MIGRATIONS, PostgresRosterStore, type MigrateOptions, type Migration, type SqlClient, type SqlPool } from 'agent-roster/postgres';
 import { freshDatabase, postgresTarget, type FreshDatabase } from '../support/postgres';
 
 let db: FreshDatabase;
@@ -221,12 +221,163 @@ describe('migrate() options', () => {
   it.each<[string, MigrateOptions]>([
     ['a negative lock timeout', { lockTimeoutMs: -1 }],
     ['a fractional retry delay', { retryDelayMs: 0.5 }],
+    // 0 doubled is 0: attempts back to back for ever, each holding up the table for lockTimeoutMs.
+    ['no pause between attempts', { retryDelayMs: 0 }],
     ['a lock timeout PostgreSQL refuses', { lockTimeoutMs: 2 ** 31 }],
     ['no attempt at all', { maxAttempts: 0 }],
     ['an onRetry that is no function', { onRetry: 'log' as unknown as MigrateOptions['onRetry'] }],
   ])('rejects %s with a TypeError, before touching the database', async (_, options) => {
     await expect(migrate(db.pool, MIGRATIONS, options)).rejects.toBeInstanceOf(TypeError);
     expect((await db.pool.query(`SELECT to_regclass('agent_roster_migrations') AS m`)).rows).toEqual([{ m: null }]);
+  });
+
+  it('names the range of each option it refuses', async () => {
+    await expect(migrate(db.pool, MIGRATIONS, { retryDelayMs: 0 })).rejects.toThrow('migrate: retryDelayMs must be a whole number of milliseconds from 1 to 2147483647, got 0');
+    await expect(migrate(db.pool, MIGRATIONS, { lockTimeoutMs: -1 })).rejects.toThrow('migrate: lockTimeoutMs must be a whole number of milliseconds from 0 to 2147483647, got -1');
+  });
+});
+
+/** What PostgreSQL raises, as `pg` rejects with it: an Error with the SQLSTATE as `code`. */
+function sqlError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code, severity: 'ERROR' });
+}
+
+/**
+ * `pool`, on the real test database, except that the statement `failing` (a migration's SQL)
+ * rejects with `errors`, one per time it is run, before it reaches the database: what a lock
+ * timeout, a deadlock or a serialization failure look like to migrate, in the attempt's
+ * transaction, which then really rolls back. Records how each connection was released.
+ */
+function failingAt(pool: SqlPool, failing: string, errors: Error[]): SqlPool & { releases: unknown[] } {
+  const pending = [...errors];
+  const releases: unknown[] = [];
+  return {
+    releases,
+    query: (text, values) => pool.query(text, values),
+    async connect() {
+      const client = await pool.connect();
+      const wrapped: SqlClient = {
+        async query(text, values) {
+          if (text === failing && pending.length > 0) throw pending.shift()!;
+          return client.query(text, values);
+        },
+        release(error) {
+          releases.push(error);
+          client.release(error);
+        },
+      };
+      return wrapped;
+    },
+  };
+}
+
+/** Advisory locks held by any session on the test database. */
+async function advisoryLocks(): Promise<number> {
+  const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`);
+  return (rows[0] as { n: number }).n;
+}
+
+describe('migrate() when an attempt fails', () => {
+  beforeEach(async () => {
+    db = await freshDatabase();
+    await migrate(db.pool, MIGRATIONS.slice(0, 7));
+  });
+  afterEach(() => db?.close());
+
+  const lockTimeout = () => sqlError('55P03', 'canceling statement due to lock timeout');
+
+  it('rejects with the error onRetry throws, the attempt\'s error as its cause, its lock released and its connection kept', async () => {
+    const timedOut = lockTimeout();
+    const pool = failingAt(db.pool, MIGRATIONS[7]!.sql, [timedOut]);
+    const stop = new Error('deploy deadline passed');
+    const failed = await migrate(pool, MIGRATIONS, {
+      retryDelayMs: 1,
+      onRetry: () => {
+        throw stop;
+      },
+    }).then(() => undefined, (e: unknown) => e);
+    expect(failed).toBe(stop);
+    expect((failed as Error).cause).toBe(timedOut);
+    // The session lock let go, and the connection, healthy, handed back to the pool (no error).
+    expect(await advisoryLocks()).toBe(0);
+    expect(pool.releases).toEqual([undefined]);
+    expect((await db.pool.query('SELECT max(version) AS v FROM agent_roster_migrations')).rows).toEqual([{ v: 7 }]);
+    expect(await migrate(db.pool)).toEqual({ applied: ALL.slice(7), alreadyApplied: ALL.slice(0, 7) });
+  });
+
+  it.each<[string, (error: unknown) => unknown]>([
+    ['a string', () => 'stop'],
+    ['an error with a cause of its own', () => new Error('stop', { cause: 'mine' })],
+    ['a frozen error', () => Object.freeze(new Error('stop'))],
+  ])('keeps both errors when onRetry throws %s, which cannot take a cause', async (_, thrown) => {
+    const timedOut = lockTimeout();
+    let threw: unknown;
+    const failed = await migrate(failingAt(db.pool, MIGRATIONS[7]!.sql, [timedOut]), MIGRATIONS, {
+      retryDelayMs: 1,
+      onRetry: ({ error }) => {
+        threw = thrown(error);
+        throw threw;
+      },
+    }).then(() => undefined, (e: unknown) => e);
+    expect(failed).toBeInstanceOf(AggregateError);
+    expect((failed as AggregateError).errors).toEqual([threw]);
+    expect((failed as AggregateError).errors[0]).toBe(threw);
+    expect((failed as Error).cause).toBe(timedOut);
+    expect((failed as Error).message).toBe('migrate: onRetry threw after attempt 1 failed (55P03); nothing was applied');
+    expect(await advisoryLocks()).toBe(0);
+  });
+
+  // An attempt chosen as a deadlock's victim, or failing serialization, was rolled back as a
+  // lock timeout's is, so it is as safe to try again. A real deadlock with migrate as its victim
+  // could not be set up reliably; the error comes where it would, at a migration's statement.
+  it.each<[string, string, MigrateOptions]>([
+    ['a deadlock', '40P01', {}],
+    ['a serialization failure', '40001', {}],
+    ['a deadlock, with lock waits unbounded (lockTimeoutMs: 0)', '40P01', { lockTimeoutMs: 0 }],
+  ])('tries again after %s, telling onRetry', async (_, code, options) => {
+    const failure = sqlError(code, 'could not complete the statement');
+    const retries: Array<{ attempt: number; error: unknown }> = [];
+    const pool = failingAt(db.pool, MIGRATIONS[8]!.sql, [failure]);
+    const report = await migrate(pool, MIGRATIONS, { ...options, retryDelayMs: 1, onRetry: ({ attempt, error }) => retries.push({ attempt, error }) });
+    expect(report).toEqual({ applied: ALL.slice(7), alreadyApplied: ALL.slice(0, 7) });
+    expect(retries).toEqual([{ attempt: 1, error: failure }]);
+    expect(retries[0]!.error).toBe(failure);
+    expect(pool.releases).toEqual([undefined]);
+  });
+
+  it('gives up after maxAttempts with the last attempt\'s error, whichever of them it was', async () => {
+    const errors = [sqlError('40P01', 'deadlock detected'), sqlError('40001', 'could not serialize access'), lockTimeout(), sqlError('40P01', 'deadlock detected')];
+    const retries: unknown[] = [];
+    const pool = failingAt(db.pool, MIGRATIONS[7]!.sql, errors);
+    const failed = await migrate(pool, MIGRATIONS, { retryDelayMs: 1, maxAttempts: 3, onRetry: ({ error }) => retries.push(error) }).then(() => undefined, (e: unknown) => e);
+    expect(retries).toEqual(errors.slice(0, 2));
+    expect(failed).toBe(errors[2]);
+    expect(await advisoryLocks()).toBe(0);
+    expect((await db.pool.query('SELECT max(version) AS v FROM agent_roster_migrations')).rows).toEqual([{ v: 7 }]);
+  });
+
+  it('does not try again after any other failure', async () => {
+    const denied = sqlError('42501', 'permission denied for schema public');
+    const retries: number[] = [];
+    const failed = await migrate(failingAt(db.pool, MIGRATIONS[7]!.sql, [denied]), MIGRATIONS, { retryDelayMs: 1, onRetry: ({ attempt }) => retries.push(attempt) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failed).toBe(denied);
+    expect(retries).toEqual([]);
+  });
+
+  it('rejects with the attempt\'s own error, unchanged, when onRetry rethrows it', async () => {
+    const timedOut = lockTimeout();
+    const failed = await migrate(failingAt(db.pool, MIGRATIONS[7]!.sql, [timedOut]), MIGRATIONS, {
+      retryDelayMs: 1,
+      onRetry: ({ error }) => {
+        throw error;
+      },
+    }).then(() => undefined, (e: unknown) => e);
+    expect(failed).toBe(timedOut);
+    expect((failed as Error).cause).toBeUndefined();
+    expect(await advisoryLocks()).toBe(0);
   });
 });
 

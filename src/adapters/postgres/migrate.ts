@@ -77,7 +77,8 @@ async function applyPending(client: SqlClient, migrations: readonly Migration[],
   // Not so for its DDL's table locks: PostgreSQL queues every later query on a table behind a
   // lock request that waits, reads included (DROP INDEX asks for ACCESS EXCLUSIVE), so a DDL
   // waiting behind one long transaction would stall the table for as long as that transaction
-  // lasts. Past lockTimeoutMs the attempt fails with 55P03, rolls back and is retried (migrate).
+  // lasts. Past lockTimeoutMs the attempt fails with 55P03, rolls back and is retried (migrate),
+  // as it is when chosen as a deadlock's victim (40P01) or failing serialization (40001).
   await client.query(`SET LOCAL lock_timeout = ${lockTimeoutMs}`);
   await client.query(LEDGER);
   // Read again under the lock: another instance may have applied them meanwhile.
@@ -100,7 +101,10 @@ async function applyPending(client: SqlClient, migrations: readonly Migration[],
 }
 
 /**
- * How {@link migrate} waits for the table locks its DDL needs. Every field is optional.
+ * How {@link migrate} waits for the table locks its DDL needs, and tries again after an attempt
+ * that failed for another session's doing: a lock timeout (`55P03`), a deadlock whose victim it
+ * was (`40P01`) or a serialization failure (`40001`), each of which rolled the attempt back
+ * whole. Every field is optional.
  *
  * @example await migrate(pool, MIGRATIONS, { lockTimeoutMs: 2_000, onRetry: ({ attempt, delayMs }) => log.warn(`migrate: lock wait, attempt ${attempt}, again in ${delayMs} ms`) })
  */
@@ -108,23 +112,35 @@ export type MigrateOptions = Readonly<{
   /**
    * How long one lock wait of a migration may last (its transaction's `lock_timeout`) before the
    * attempt rolls back, to be retried. Default 1,000. `0` waits without limit, in one attempt,
-   * holding up every query on the table for as long as whatever it waits for.
+   * holding up every query on the table for as long as whatever it waits for (a deadlock or a
+   * serialization failure is still tried again).
    */
   lockTimeoutMs?: number | undefined;
   /**
    * The pause before the first retry, doubling after each, up to 30 s (or `retryDelayMs`, if
-   * larger); each pause is drawn between half and the whole of that. Default 1,000.
+   * larger); each pause is drawn between half and the whole of that. Default 1,000; at least 1
+   * (`0` is refused: it would never double, and the attempts would follow each other without a
+   * pause, holding up the table almost all the time; to wait for locks without retrying,
+   * `lockTimeoutMs: 0`).
    */
   retryDelayMs?: number | undefined;
   /**
-   * Attempts in all, the first included; past it, the lock timeout's error (`55P03`) is thrown.
+   * Attempts in all, the first included; past it, the last attempt's error (`55P03`, `40P01` or
+   * `40001`) is thrown.
    * Default `Infinity`: a migration waits for its locks as it waits for another instance's
    * migration, and a deploy step that must end puts a timeout around it.
    */
   maxAttempts?: number | undefined;
   /**
    * Called before each pause with the attempt that failed, the pause and the error, for a log
-   * line ("migration waiting for a lock, see pg_stat_activity").
+   * line ("migration waiting for a lock, see pg_stat_activity"; `error.code` tells which).
+   *
+   * A callback that throws stops the retries: `migrate` releases its lock, hands its connection
+   * back and rejects with what the callback threw, with the failed attempt's error (`55P03`…) as
+   * its `cause`, so throwing is how a deploy step gives up early (on a deadline, on shutdown).
+   * When that value cannot take a `cause` (not an object, frozen, or with a `cause` of its own),
+   * `migrate` rejects instead with an `AggregateError` whose `errors` hold it and whose `cause`
+   * is the attempt's error; the attempt's error itself, rethrown, is rejected with unchanged.
    */
   onRetry?: ((retry: Readonly<{ attempt: number; delayMs: number; error: unknown }>) => void) | undefined;
 }>;
@@ -132,10 +148,10 @@ export type MigrateOptions = Readonly<{
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 const MAX_RETRY_DELAY_MS = 30_000;
 
-function optionMs(options: MigrateOptions, key: 'lockTimeoutMs' | 'retryDelayMs', fallback: number): number {
+function optionMs(options: MigrateOptions, key: 'lockTimeoutMs' | 'retryDelayMs', fallback: number, least: 0 | 1): number {
   const value = options[key] ?? fallback;
-  if (!Number.isInteger(value) || value < 0 || value > MAX_TIMEOUT_MS) {
-    throw new TypeError(`migrate: ${key} must be a whole number of milliseconds from 0 to ${MAX_TIMEOUT_MS}, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < least || value > MAX_TIMEOUT_MS) {
+    throw new TypeError(`migrate: ${key} must be a whole number of milliseconds from ${least} to ${MAX_TIMEOUT_MS}, got ${String(value)}`);
   }
   return value;
 }
@@ -146,12 +162,42 @@ function settingsOf(options: MigrateOptions) {
     throw new TypeError(`migrate: maxAttempts must be a whole number from 1, or Infinity, got ${String(maxAttempts)}`);
   }
   if (options.onRetry !== undefined && typeof options.onRetry !== 'function') throw new TypeError('migrate: onRetry must be a function');
-  return { lockTimeoutMs: optionMs(options, 'lockTimeoutMs', 1_000), retryDelayMs: optionMs(options, 'retryDelayMs', 1_000), maxAttempts, onRetry: options.onRetry };
+  return {
+    lockTimeoutMs: optionMs(options, 'lockTimeoutMs', 1_000, 0),
+    // Not 0: a pause that doubles from 0 stays 0, so the attempts would follow each other for
+    // ever, each holding up the table for lockTimeoutMs. Not pausing is what lockTimeoutMs: 0
+    // already does, in one attempt.
+    retryDelayMs: optionMs(options, 'retryDelayMs', 1_000, 1),
+    maxAttempts,
+    onRetry: options.onRetry,
+  };
 }
 
-/** SQLSTATE lock_not_available: a lock wait passed lock_timeout. */
-function isLockTimeout(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '55P03';
+/**
+ * The SQLSTATEs of an attempt that failed for another session's doing, and was rolled back whole,
+ * so trying again is safe: lock_not_available (a lock wait passed lock_timeout),
+ * deadlock_detected (the attempt was the deadlock's victim) and serialization_failure.
+ */
+const RETRIED = new Set(['55P03', '40P01', '40001']);
+
+function isRetried(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && RETRIED.has((error as { code?: unknown }).code as string);
+}
+
+/**
+ * What migrate rejects with when `onRetry` threw `thrown` after `attempt` failed with `error`:
+ * `thrown`, carrying `error` as its `cause` (a callback that gives up must not hide why the
+ * attempt failed), or both in an AggregateError when `thrown` cannot carry it.
+ */
+function withCause(thrown: unknown, error: unknown, attempt: number): unknown {
+  if (thrown === error) return thrown;
+  if (typeof thrown === 'object' && thrown !== null && Object.isExtensible(thrown) && !Object.hasOwn(thrown, 'cause')) {
+    // As `new Error(message, { cause })` installs it: own, writable, not enumerable.
+    Object.defineProperty(thrown, 'cause', { value: error, writable: true, configurable: true, enumerable: false });
+    return thrown;
+  }
+  const code = (error as { code?: unknown }).code;
+  return new AggregateError([thrown], `migrate: onRetry threw after attempt ${attempt} failed (${String(code)}); nothing was applied`, { cause: error });
 }
 
 /** The pause after `attempt` failed: doubling from `first`, capped, drawn between half and the whole. */
@@ -174,7 +220,8 @@ function pauseAfter(attempt: number, first: number): number {
  * transaction only), but each of its DDL's table-lock waits only `options.lockTimeoutMs` (1 s):
  * a lock request that waits holds up every later query on its table, reads included, so past
  * that the attempt rolls back, the queries behind it run, and after a pause the pending
- * migrations are tried again, by default until they pass ({@link MigrateOptions}).
+ * migrations are tried again, by default until they pass ({@link MigrateOptions}); so are they
+ * after an attempt chosen as a deadlock's victim (`40P01`) or failing serialization (`40001`).
  * Invalid options reject with a `TypeError`.
  *
  * @example
@@ -201,9 +248,13 @@ export async function migrate(pool: SqlPool, migrations: readonly Migration[] = 
         try {
           return await transactionOn(client, async (c) => ({ commit: true, value: await applyPending(c, migrations, settings.lockTimeoutMs) }), broke);
         } catch (error) {
-          if (!isLockTimeout(error) || attempt >= settings.maxAttempts) throw error;
+          if (!isRetried(error) || attempt >= settings.maxAttempts) throw error;
           const delayMs = pauseAfter(attempt, settings.retryDelayMs);
-          settings.onRetry?.({ attempt, delayMs, error });
+          try {
+            settings.onRetry?.({ attempt, delayMs, error });
+          } catch (thrown) {
+            throw withCause(thrown, error, attempt);
+          }
           await new Promise((resolve) => setTimeout(resolve, delayMs));
         }
       }
