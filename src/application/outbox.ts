@@ -205,12 +205,16 @@ export async function deliverDue(
 
 /**
  * A send that fails when `ms` pass without an answer, so a mailer that never answers cannot
- * hold a delivery run past its lease. The timer is cleared as soon as the send answers.
+ * hold a delivery run past its lease. The timer is cleared as soon as the send answers, and
+ * does not keep a Node process alive on its own (`unref`): a script whose mailer hangs exits
+ * when its work is done rather than a lease later, and the message, still leased, is sent again
+ * by a later run once the lease ends.
  */
 function withinLease(send: () => Promise<void>, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const lapsed = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`mailer did not answer within the message's lease (${Math.round(ms)} ms left)`)), Math.max(0, ms));
+    (timer as { unref?: () => void }).unref?.();
   });
   return Promise.race([Promise.resolve().then(send), lapsed]).finally(() => clearTimeout(timer));
 }

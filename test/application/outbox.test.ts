@@ -313,6 +313,16 @@ describe('immediate delivery (deliverImmediately)', () => {
     expect(bob).toMatchObject({ to: 'bob@acme.com', attempts: 1, lastError: expect.stringMatching(/^mailer did not answer within the message's lease/) });
   });
 
+  it('a send that never answers does not keep the process alive: its lease timer is unref\'d', async () => {
+    const mailer: Mailer = { send: () => new Promise<void>(() => undefined) };
+    const { roster, ana } = await aShop({ mailer, deliveryWaitMs: 5 });
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    // The invite answers after deliveryWaitMs; the send goes on, under its 60 s lease.
+    (await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrap();
+    expect(timers()).toBe(before);
+  });
+
   it('on a store that cannot lease by id, sends what is due as before', async () => {
     const inner = new MemoryRosterStore();
     // The store of an earlier release: everything but claimOutboxMessages.
