@@ -121,7 +121,7 @@ export function retryDelay(attempts: number, policy: RetryPolicy): number {
  */
 export async function deliverDue(
   deps: Readonly<{ store: RosterStore; mailer: Mailer; now: () => Date; retry: RetryPolicy }>,
-  options: Readonly<{ limit?: number; leaseMs?: number; ids?: readonly string[] }> = {},
+  options: Readonly<{ limit?: number; leaseMs?: number; ids?: readonly string[]; background?: boolean }> = {},
 ): Promise<DeliveryReport> {
   // The run's time is read once, before anything is claimed, so a clock that fails ends the run
   // with nothing written. After that each outcome is stamped with a fresh reading, or with the
@@ -193,7 +193,7 @@ export async function deliverDue(
     }
     try {
       const message = { to: m.to, subject: m.subject, text: m.text, html: m.html, idempotencyKey: m.idempotencyKey };
-      await withinLease(() => deps.mailer.send(message), leaseMs - elapsed());
+      await withinLease(() => deps.mailer.send(message), leaseMs - elapsed(), options.background === true);
     } catch (e) {
       await record('failed', () => store.markFailed(m.id, storableError(e, m), new Date(stamp().getTime() + retryDelay(m.attempts, deps.retry))));
       continue;
@@ -205,16 +205,18 @@ export async function deliverDue(
 
 /**
  * A send that fails when `ms` pass without an answer, so a mailer that never answers cannot
- * hold a delivery run past its lease. The timer is cleared as soon as the send answers, and
- * does not keep a Node process alive on its own (`unref`): a script whose mailer hangs exits
- * when its work is done rather than a lease later, and the message, still leased, is sent again
- * by a later run once the lease ends.
+ * hold a delivery run past its lease. The timer is cleared as soon as the send answers. In the
+ * `background` (a command's own emails, sent on after it answered) it does not keep a Node
+ * process alive on its own (`unref`): a script whose mailer hangs exits when its commands are
+ * done rather than a lease later, and the message, still leased, is sent again by a later run.
+ * A `deliverOutbox` run keeps its timer: the send is what it waits for, and it reports the
+ * failure when the lease ends.
  */
-function withinLease(send: () => Promise<void>, ms: number): Promise<void> {
+function withinLease(send: () => Promise<void>, ms: number, background: boolean): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const lapsed = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`mailer did not answer within the message's lease (${Math.round(ms)} ms left)`)), Math.max(0, ms));
-    (timer as { unref?: () => void }).unref?.();
+    if (background) (timer as { unref?: () => void }).unref?.();
   });
   return Promise.race([Promise.resolve().then(send), lapsed]).finally(() => clearTimeout(timer));
 }

@@ -335,7 +335,7 @@ function buildRoster(options: RosterOptions) {
    * sends what is due instead), waiting at most `deliveryWaitMs` before the command answers.
    */
   const sendOwn = async (outbox: readonly OutboxMessage[]): Promise<void> => {
-    const sending = deliverDue(delivery, { ids: outbox.map((m) => m.id), limit: 10 }).catch(() => undefined);
+    const sending = deliverDue(delivery, { ids: outbox.map((m) => m.id), limit: 10, background: true }).catch(() => undefined);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, deliveryWaitMs)));
     await Promise.race([sending, waited]);

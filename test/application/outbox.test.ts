@@ -313,14 +313,40 @@ describe('immediate delivery (deliverImmediately)', () => {
     expect(bob).toMatchObject({ to: 'bob@acme.com', attempts: 1, lastError: expect.stringMatching(/^mailer did not answer within the message's lease/) });
   });
 
-  it('a send that never answers does not keep the process alive: its lease timer is unref\'d', async () => {
-    const mailer: Mailer = { send: () => new Promise<void>(() => undefined) };
-    const { roster, ana } = await aShop({ mailer, deliveryWaitMs: 5 });
+  describe('whether a send that has not answered keeps the process alive', () => {
+    /** A mailer whose sends answer only when released, and the ref'd timers Node counts. */
+    const held = () => {
+      const waiting: (() => void)[] = [];
+      const mailer: Mailer = { send: () => new Promise<void>((resolve) => waiting.push(resolve)) };
+      /** Until a send is under way, without a timer of its own (which Node would count). */
+      const sending = async () => {
+        while (waiting.length === 0) await new Promise((next) => setImmediate(next));
+      };
+      return { mailer, sending, release: () => waiting.splice(0).forEach((answer) => answer()) };
+    };
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    const before = timers();
-    // The invite answers after deliveryWaitMs; the send goes on, under its 60 s lease.
-    (await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrap();
-    expect(timers()).toBe(before);
+
+    it("a command's own email, sent on after it answered, does not: its lease timer is unref'd", async () => {
+      const { mailer, release } = held();
+      const { roster, ana } = await aShop({ mailer, deliveryWaitMs: 5 });
+      const before = timers();
+      // The invite answers after deliveryWaitMs; the send goes on, under its 60 s lease.
+      (await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrap();
+      expect(timers()).toBe(before);
+      release();
+    });
+
+    it('a deliverOutbox run does: the send is what it waits for, so a job script gets its report', async () => {
+      const { mailer, sending, release } = held();
+      const { roster, ana } = await aShop({ mailer, deliverImmediately: false });
+      (await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrap();
+      const before = timers();
+      const run = roster.deliverOutbox();
+      await sending();
+      expect(timers()).toBe(before + 1);
+      release();
+      expect((await run)._unsafeUnwrap()).toMatchObject({ delivered: 1, failed: 0 });
+    });
   });
 
   it('on a store that cannot lease by id, sends what is due as before', async () => {
