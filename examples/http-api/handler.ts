@@ -131,8 +131,10 @@ export const ERROR_STATUS: Readonly<Record<ApiErrorType, number>> = {
   ConversationNotFound: 404,
   ConversationAlreadyRouted: 409,
   AgentNotEligible: 409,
-  // A full waiting line: the chat backend shows the visitor its offline form (see docs/routing.md).
-  WaitingLineFull: 503,
+  // A full waiting line: the queue's state refuses the chat, and the chat backend shows the
+  // visitor its offline form (docs/routing.md). Not a 5xx: nothing failed, and a proxy counting
+  // 5xx answers to take a backend out of rotation must not count it.
+  WaitingLineFull: 409,
   // This HTTP layer
   ActorRequired: 401,
   RouteNotFound: 404,

@@ -273,7 +273,7 @@ function failingAt(pool: SqlPool, failing: string, errors: Error[]): SqlPool & {
 
 /** Advisory locks held by any session on the test database. */
 async function advisoryLocks(): Promise<number> {
-  const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`);
+  const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`);
   return (rows[0] as { n: number }).n;
 }
 
