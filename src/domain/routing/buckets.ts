@@ -216,9 +216,9 @@ export class BucketsDraft<T> {
   private writable(node: Node): Node {
     this.changed = true;
     if (this.isOwned(node)) return node;
-    // Not `slice`: a stored state is frozen, and V8 copies a frozen array through `slice` on a
-    // slow path (see WorkingQueue.toArray).
-    const copy = Array.from(node);
+    // Not `slice`: a stored state is frozen, and V8 (Node 20) copies a frozen array through
+    // `slice` on a slow path (32 slots: 1.5 µs against 25 ns spread; see WorkingQueue.toArray).
+    const copy = [...node];
     this.own(copy);
     return copy;
   }
