@@ -2127,8 +2127,9 @@ export function rosterCommandsArb<Omitted extends RosterStep['kind'] = RosterSte
         ? single
         : fc.oneof(weighted(44, single), ...scenarios)
       : fc.oneof(
-          // About one command in thirteen is a pair of any two steps, and one in nine a race of two
-          // accepts — skipped (by fast-check) unless two invitations are open, so most never run.
+          // About one command in fourteen is a pair of any two steps, and one in ten a race of two
+          // accepts — skipped (by fast-check) unless two invitations are open, so most never run;
+          // one in twenty a scenario.
           weighted(44, single),
           weighted(4, pairOf(step)),
           ...(race === undefined ? [] : [weighted(6, pairOf(race))]),
