@@ -175,7 +175,7 @@ describe('the kit against createRoster on MemoryRosterStore', () => {
       // The rarest outcome, changeSeatPolicy:SeatLimitReached, comes about 3 times in 400 runs: a
       // change to the generators can move it out of one seed's reach (20261123 lost it when role
       // promotions were weighted up); then pick another seed, and keep every outcome below.
-      { numRuns: 400, seed: 1 },
+      { numRuns: 400, seed: 3 },
     );
     const wanted = [
       'invite:ok',
@@ -184,6 +184,7 @@ describe('the kit against createRoster on MemoryRosterStore', () => {
       'invite:PermissionDenied',
       'invite:ValidationFailed',
       'accept:ok',
+      'accept:ValidationFailed',
       'accept:InvalidToken',
       'accept:InvitationAlreadyAccepted',
       'accept:InvitationWasRevoked',

@@ -10,6 +10,9 @@
  * - `markUsed: false` — the accepted invitation is never written back, so it stays pending. The
  *   store's unique index on emails refuses the new agent (the pending invitation still holds its
  *   email), which the endpoint reports as `EmailAlreadyExists`.
+ *
+ * It does check the name, as the library does: before the kit drew refused names, it did not, and
+ * the kit found that first (an empty name accepted) instead of the flaw a hunt looks for.
  */
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
 import {
@@ -21,6 +24,7 @@ import {
   evolveInvitation,
   evolveWorkspace,
   isoTime,
+  personNameSchema,
   seatUsage,
   sha256Hex,
   statusAt,
@@ -36,6 +40,8 @@ let agents = 0;
 export function handRolledAccept(ports: RosterPorts, flaws: AcceptFlaws): Roster['acceptInvitation'] {
   const { store, clock, identity } = ports;
   const accept = async (input: { token: string; name: unknown; password: unknown }): Promise<Result<unknown, { type: string; message: string }>> => {
+    const name = personNameSchema.safeParse(input.name);
+    if (!name.success) return err(refusal('ValidationFailed'));
     for (let attempt = 1; attempt <= 5; attempt++) {
       const found = await store.findInvitationByTokenHash(await sha256Hex(input.token));
       const loaded = found ? await store.loadWorkspace(found.value.workspaceId) : null;
@@ -53,7 +59,7 @@ export function handRolledAccept(ports: RosterPorts, flaws: AcceptFlaws): Roster
         invitationId: invitation.id,
         agentId: agentIdSchema.parse(`agt_handrolled_${++agents}`),
         email: invitation.email,
-        name: String(input.name),
+        name: name.data,
         role: invitation.role,
         departmentIds: departments.map((d) => d.value.id),
       });

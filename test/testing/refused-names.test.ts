@@ -1,0 +1,44 @@
+/**
+ * Names the rules refuse (empty, whitespace only, over 100 characters, a line break, a hidden
+ * character): generated accepts and edits use one now and then, the model expects
+ * `ValidationFailed` whatever else the step names, and the kit checks that the refusal changed
+ * nothing.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SEAT_POLICY } from 'agent-roster';
+import { EMAIL_POOL, REFUSED_NAMES, RosterCommand, rosterDriver, rosterStepArb, runRosterCommands, type RosterStep, type WorkspaceSetup } from 'agent-roster/testing';
+
+const email = (address: string) => EMAIL_POOL.find((e) => e.address === address)!;
+const setup: WorkspaceSetup = { name: 'Shop', plan: 'pro', seatPolicy: DEFAULT_SEAT_POLICY, invitationTtlHours: 168, owner: { email: email('ana@shop.com'), name: 'Ana' } };
+
+describe('refused names', () => {
+  it('are drawn for about one accept or edit in twenty', () => {
+    const steps = fc.sample(rosterStepArb({ without: ['invite', 'resend', 'revoke', 'changeRole', 'activate', 'deactivate', 'setAvailability', 'transferOwnership', 'deleteAgent', 'createDepartment', 'renameDepartment', 'deleteDepartment', 'assignDepartments', 'removeFromDepartment', 'changePlan', 'changeSeatPolicy', 'advanceTime', 'routeConversation', 'closeConversation'] }), { numRuns: 4000, seed: 1 });
+    const named = steps.flatMap((s) => ((s.kind === 'accept' || s.kind === 'editAgent') && s.name !== undefined ? [s.name] : []));
+    const refused = named.filter((n) => REFUSED_NAMES.includes(n));
+    expect(refused.length / named.length).toBeGreaterThan(0.03);
+    expect(refused.length / named.length).toBeLessThan(0.08);
+    expect(new Set(refused)).toEqual(new Set(REFUSED_NAMES));
+  });
+
+  it('are expected to be refused as ValidationFailed, whatever link or agent the step names, and to change nothing', async () => {
+    const labels: string[] = [];
+    const steps: RosterStep[] = [
+      { kind: 'invite', actor: 'owner', email: email('bob.smith@shop.com'), role: 'agent', departments: [] },
+      ...REFUSED_NAMES.map((name): RosterStep => ({ kind: 'accept', invitation: { pending: 0 }, token: 'current', name, password: 'strong' })),
+      // A made-up link and a weak password too: the name is refused first.
+      { kind: 'accept', invitation: 0, token: 'made-up', name: '', password: 'weak' },
+      { kind: 'accept', invitation: { pending: 0 }, token: 'current', name: 'Bob', password: 'strong' },
+      ...REFUSED_NAMES.map((name): RosterStep => ({ kind: 'editAgent', actor: 'owner', agent: 0, name })),
+      // Someone who may not edit the owner, with a refused name: still ValidationFailed.
+      { kind: 'editAgent', actor: 0, agent: 'owner', name: '   ' },
+    ];
+    await runRosterCommands(() => rosterDriver(), setup, steps.map((s) => new RosterCommand(s)), {
+      onStep: ({ label, outcomes }) => void labels.push(`${label} → ${outcomes.join(', ')}`),
+    });
+    const refusals = labels.filter((l) => l.endsWith('→ ValidationFailed'));
+    expect(refusals, labels.join('\n')).toHaveLength(2 * REFUSED_NAMES.length + 2);
+    expect(labels.filter((l) => l.endsWith('→ ok')), labels.join('\n')).toHaveLength(2);
+  });
+});
