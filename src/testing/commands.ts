@@ -191,6 +191,14 @@ const MADE_UP_TOKEN = 'MadeUpTokenMadeUpTokenMadeUpTokenMadeUpToke';
 export const REFUSED_NAMES: readonly string[] = ['', '   ', `${'Bartholomew '.repeat(8)}Smith`, 'Ana\nSmith', 'Bob\u200bSmith'];
 const refusedName = (name: string | undefined) => name !== undefined && REFUSED_NAMES.includes(name);
 
+/**
+ * What a step with a refused name may answer: `ValidationFailed`, or any other refusal the step
+ * earns without it (`otherwise`), never ok. DOMAIN.md sets no order between checks, so a host may
+ * check permission, the actor or the link before the body; and when two steps run at once, the
+ * other one may delete the agent a driver looked up by email before the name was read.
+ */
+const refusedNameAnswers = (otherwise: Expected): Expected => ['ValidationFailed', ...otherwise.filter((o) => o !== 'ok' && o !== 'ValidationFailed')];
+
 // ---------------------------------------------------------------------------
 // The model: what the rules (docs/domain.md) say, counted by hand
 // ---------------------------------------------------------------------------
@@ -672,9 +680,10 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
       return {
         label: `${by} edit ${target}:${changes}`,
         expect: (m) => {
-          // Input is checked before anything else, as for an invitation's email.
-          if (mailbox === null || refusedName(step.name)) return ['ValidationFailed'];
-          return byActor(m, actor, () => {
+          // A refused email is refused before anything else, as an invitation's is; a refused
+          // name, or whatever else the step earns (see refusedNameAnswers).
+          if (mailbox === null) return ['ValidationFailed'];
+          const otherwise = byActor(m, actor, () => {
             const moves = mailbox !== undefined && mailbox !== target;
             const holder = moves ? m.holder(mailbox, target) : null;
             return reasons(
@@ -688,6 +697,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
               holder === 'lapsed-invitation' ? ['EmailAlreadyExists'] : [],
             );
           });
+          return refusedName(step.name) ? refusedNameAnswers(otherwise) : otherwise;
         },
         call: () => ({
           method: 'editAgent',
@@ -927,22 +937,24 @@ function resolveAccept(step: Extract<RosterStep, { kind: 'accept' }>, m: RosterM
   const weak = step.password === 'weak';
   const link = ordinal === null ? 'a made-up link' : `${ordinal === inv!.tokens - 1 ? 'the current' : 'a superseded'} link of invitation #${index + 1} (${inv!.mailbox})`;
   const name = step.name ?? (inv ? nameOf(inv.mailbox) : 'Sam');
+  const expectAccept = (m: RosterModel): Expected => {
+    const i = m.invitations[index];
+    if (!i || ordinal === null || ordinal !== i.tokens - 1) return ['InvalidToken'];
+    if (i.status === 'accepted') return ['InvitationAlreadyAccepted'];
+    if (i.status === 'revoked') return ['InvitationWasRevoked'];
+    if (i.status === 'expired' || m.lapsed(i)) return ['InvitationHasExpired'];
+    return reasons([
+      m.agents.has(i.mailbox) && 'EmailAlreadyExists',
+      weak && 'WeakPassword',
+      // The check is made when accepting too: without reserved seats, joining needs a free one.
+      !m.reserve && over(m.seatsUsed() + 1, m.seats) && 'SeatLimitReached',
+    ]);
+  };
   return {
     label: `${JSON.stringify(name)} accepts ${link}${weak ? ' with a weak password' : ''}`,
     expect: (m) => {
-      // The name is checked before the link: a refused one is refused whatever link it comes with.
-      if (refusedName(step.name)) return ['ValidationFailed'];
-      const i = m.invitations[index];
-      if (!i || ordinal === null || ordinal !== i.tokens - 1) return ['InvalidToken'];
-      if (i.status === 'accepted') return ['InvitationAlreadyAccepted'];
-      if (i.status === 'revoked') return ['InvitationWasRevoked'];
-      if (i.status === 'expired' || m.lapsed(i)) return ['InvitationHasExpired'];
-      return reasons([
-        m.agents.has(i.mailbox) && 'EmailAlreadyExists',
-        weak && 'WeakPassword',
-        // The check is made when accepting too: without reserved seats, joining needs a free one.
-        !m.reserve && over(m.seatsUsed() + 1, m.seats) && 'SeatLimitReached',
-      ]);
+      const otherwise = expectAccept(m);
+      return refusedName(step.name) ? refusedNameAnswers(otherwise) : otherwise;
     },
     call: (real) => {
       const token = ordinal === null ? MADE_UP_TOKEN : (real.tokens.get(index)?.[ordinal] ?? MADE_UP_TOKEN);

@@ -25,7 +25,7 @@ describe('agent-roster/testing', () => {
       'anEmail', 'aTokenHash', 'hoursAfter', 'describeStoreContract',
     ] as const;
     expect(functions.filter((name) => typeof (testing as Record<string, unknown>)[name] !== 'function')).toEqual([]);
-    for (const name of ['EMAIL_POOL', 'DEPARTMENT_NAME_POOL', 'T0', 'STRONG_PASSWORD', 'ids'] as const) expect(testing[name]).toBeDefined();
+    for (const name of ['EMAIL_POOL', 'DEPARTMENT_NAME_POOL', 'REFUSED_NAMES', 'T0', 'STRONG_PASSWORD', 'ids'] as const) expect(testing[name]).toBeDefined();
   });
 
   it('names what rosterOf and workspaceArb build RosterFixture, not Roster (the core’s service); Roster stays, deprecated', () => {
