@@ -193,7 +193,7 @@ const refusedName = (name: string | undefined) => name !== undefined && REFUSED_
 
 /**
  * What a step with a refused name may answer: `ValidationFailed`, or any other refusal the step
- * earns without it (`otherwise`), never ok. DOMAIN.md sets no order between checks, so a host may
+ * earns without it (`otherwise`), never ok. The rules (docs/domain.md) set no order between checks, so a host may
  * check permission, the actor or the link before the body; and when two steps run at once, the
  * other one may delete the agent a driver looked up by email before the name was read.
  */
