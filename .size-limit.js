@@ -85,8 +85,12 @@ export default [
   // the fault and security reviews' fixes (a commit whose answer was lost is looked for before a
   // login is undone, a send with no answer by its lease's end fails, store methods that throw
   // synchronously, syncAgents, the permission before an invite's limiter and lookups, the token
-  // before the breached-password check: about +0.35 kB).
-  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '36.5 kB' },
+  // before the breached-password check: about +0.35 kB); 36.27 kB at stop 20;
+  // 36.65 kB, and the guard 37 kB, since configureRouting refuses a capacity for an agent the
+  // workspace does not have (invariant 7), a waiting line refuses new conversations at
+  // MAX_WAITING (WaitingLineFull), the getAgent query, and a resource review's fixes (the line
+  // copied once and with Array.from, a background send's timer unref'd): +0.38 kB in all.
+  { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '37 kB' },
   ...commands.map((command) => ({
     ...own,
     name: overGoal[command] ? `${command} alone (guard; over the 3 kB goal, see ADR 0022)` : `${command} alone`,
@@ -100,6 +104,7 @@ export default [
   // 29.84 kB (97.73 kB with `import { z } from 'zod'`); rollup 26.9, webpack 26.9, Vite 28.3, Bun 28.0 kB.
   { ...withPeers, name: 'inviteAgent alone, with its peers (zod, neverthrow), esbuild', import: '{ inviteAgent }', limit: '30.5 kB' },
   // 59.65 kB (124.18 kB with the named import); 60.58 kB with the additions the core lists above,
-  // 61.09 kB with this stop's (the guard 61.5 kB).
-  { ...withPeers, name: "the quickstart's createRoster, with its peers (zod, neverthrow), esbuild", import: '{ createRoster }', limit: '61.5 kB' },
+  // 61.09 kB with this stop's (the guard 61.5 kB); 61.58 kB with stop 21's (the core's above;
+  // the guard 62 kB).
+  { ...withPeers, name: "the quickstart's createRoster, with its peers (zod, neverthrow), esbuild", import: '{ createRoster }', limit: '62 kB' },
 ];

@@ -22,6 +22,7 @@ import {
   agentIdSchema,
   assignAgentSchema,
   authorize,
+  fail,
   changePlanSchema,
   changeRoleSchema,
   configureRoutingSchema,
@@ -345,16 +346,14 @@ const RELAY = {
  * from its chat backend in-process, `roster.routeConversation(workspaceId, …)`, or behind a
  * credential of that backend's own.
  *
- * The check reads the workspace's inactive agents (`listAgents` by status, which both stores keep
- * an index of, so the read grows with the inactive agents only, not the team), and the caller is
- * checked among them; the workspace is read too only for a refusal, to word it. A session that
- * knows its agent's status, read from your own records, checks that instead.
+ * The check reads the session's agent (`getAgent`, one read by id), and the workspace too only
+ * for a refusal, to word it. A session that knows its agent's status, read from your own records,
+ * checks that instead.
  */
 const asActiveMember = <T>(roster: Roster, actor: ActorRef, command: (workspaceId: string) => ResultAsync<T, RosterError>): Outcome =>
-  roster.listAgents(actor, { status: 'inactive' }).andThen((inactive): Outcome => {
-    const self = inactive.find((agent) => agent.id === actor.agentId);
+  roster.getAgent(actor, actor.agentId).andThen((self): Outcome => {
     const relay = () => command(actor.workspaceId);
-    return self === undefined ? relay() : roster.getWorkspace(actor).andThen((workspace) => authorize(self, 'chat', workspace)).andThen(relay);
+    return self === null || self.status === 'active' ? relay() : roster.getWorkspace(actor).andThen((workspace) => authorize(self, 'chat', workspace)).andThen(relay);
   });
 
 /**
@@ -421,6 +420,12 @@ const ROUTES: readonly Route[] = [
     method: 'GET', path: '/agents', summary: 'List agents, a page at a time', actor: true, query: ['status', 'availability', 'departmentId', ...PAGE_QUERY],
     filter: agentFilterSchema,
     run: ({ roster, actor, query }) => roster.agentPage(actor, pageQuery(query)).map(({ items, cursor, more }) => ({ agents: items, next: more ? cursor : null })),
+  },
+  {
+    method: 'GET', path: '/agents/:id', summary: 'One agent: its role, status, availability and departments (`/agents/<your id>`: yourself)', actor: true,
+    params: { id: 'agentId' },
+    run: ({ roster, actor, body }) =>
+      roster.getAgent(actor, unchecked(body.agentId)).andThen((agent) => (agent ? ok({ agent }) : err(fail.agentNotFound(unchecked(body.agentId))))),
   },
   {
     method: 'PATCH', path: '/agents/:id', summary: "Edit an agent's name, email or description", actor: true,

@@ -1396,6 +1396,16 @@ function buildRoster(options: RosterOptions) {
      * pending until a use case sweeps (ADR 0004), so it agrees with `listInvitations`.
      */
     getWorkspace: (actor: ActorRef) => reading(actor, null, ({ workspace, version }) => asSwept(workspace, version)).andThen(counted),
+    /**
+     * One agent of the workspace, or `null` when it has none by that id (never there, deleted, or
+     * of another workspace: the same answer). Every member may read it, as every member may list
+     * the team; `getAgent(actor, actor.agentId)` is the signed-in agent itself, with its role,
+     * status and availability. One read by id, whatever the team's size.
+     */
+    getAgent: (actor: ActorRef, agentId: string) =>
+      parseArg('agentId', domain.agentIdSchema, agentId).andThen((id) =>
+        reading(actor, null, async ({ workspace, actor: self }) => (id === self.id ? self : ((await store.loadAgent(workspace.id, id))?.value ?? null))),
+      ),
     /** Agents, filtered by status, availability or department. Every member may list the team. */
     listAgents: (actor: ActorRef, filter: AgentQuery = {}) =>
       parse(agentFilterSchema, filter).andThen((f) => reading(actor, null, ({ workspace }) => store.listAgents(workspace.id, exact<AgentFilter>(f)))),

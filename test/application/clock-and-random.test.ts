@@ -93,6 +93,7 @@ const CALLS: { readonly [K in keyof Roster]: (s: Shop) => ResultAsync<unknown, {
   configureRouting: (s) => s.roster.configureRouting(s.ana, { departmentId: s.sales, strategy: 'least-busy' }),
   getWorkspace: (s) => s.roster.getWorkspace(s.ana),
   listAgents: (s) => s.roster.listAgents(s.ana),
+  getAgent: (s) => s.roster.getAgent(s.ana, s.bob.agentId),
   listInvitations: (s) => s.roster.listInvitations(s.ana),
   agentPage: (s) => s.roster.agentPage(s.ana, { limit: 1 }),
   invitationPage: (s) => s.roster.invitationPage(s.ana, { limit: 1 }),
@@ -108,7 +109,7 @@ const CALLS: { readonly [K in keyof Roster]: (s: Shop) => ResultAsync<unknown, {
 };
 
 /** The use cases that never read the time: they answer as usual whatever the clock does. */
-const TIMELESS = new Set<keyof Roster>(['listAgents', 'agentPage', 'availabilityBoard', 'routingQueue', 'events', 'eventPage', 'outbox', 'outboxPage']);
+const TIMELESS = new Set<keyof Roster>(['listAgents', 'getAgent', 'agentPage', 'availabilityBoard', 'routingQueue', 'events', 'eventPage', 'outbox', 'outboxPage']);
 /** The use cases that draw an id or a token. */
 const DRAWING = new Set<keyof Roster>(['createWorkspace', 'inviteAgent', 'resendInvitation', 'acceptInvitation', 'createDepartment']);
 

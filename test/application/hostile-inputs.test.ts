@@ -354,6 +354,16 @@ describe('hostile inputs', () => {
     });
   }
 
+  it('getAgent: refuses an agent id of the wrong type or shape with ValidationFailed', async () => {
+    const problems: string[] = [];
+    for (const agentId of [...fixture.wrong_types, ...payloads, '', 'bob', 'ws_x', ' agt_x', world.bob.toUpperCase()]) {
+      const broke = await violation(() => loose(roster.getAgent)(world.ana, agentId), ['ValidationFailed']);
+      if (broke !== null) problems.push(`agentId ${describeValue(agentId)}: ${broke}`);
+    }
+    expect(problems).toEqual([]);
+    expectPrototypesUntouched();
+  });
+
   for (const query of ['listAgents', 'listInvitations', 'outbox', 'availabilityBoard'] as const) {
     it(`${query}: refuses a hostile filter with ValidationFailed`, async () => {
       const problems: string[] = [];

@@ -74,6 +74,20 @@ describe('reading the roster', () => {
     expect((await roster.seatUsage(ana))._unsafeUnwrap()).toMatchObject({ used: 3, limit: 3 });
   });
 
+  it('reads one agent by id for every member, itself included; null for none there, deleted or of another workspace', async () => {
+    const { roster, ana, bob, cy, dee } = await aBusyShop();
+    const other = (await roster.createWorkspace({ name: 'Other', owner: { email: 'olga@other.com', name: 'Olga', password: PASSWORD } }))._unsafeUnwrap();
+    // An inactive plain agent reads an admin, and itself: its role, status and availability.
+    expect((await roster.getAgent(dee, bob.agentId))._unsafeUnwrap()).toMatchObject({ id: bob.agentId, name: 'Bob', role: 'admin', status: 'active', availability: 'online' });
+    expect((await roster.getAgent(dee, dee.agentId))._unsafeUnwrap()).toMatchObject({ id: dee.agentId, status: 'inactive', availability: 'away', role: 'agent' });
+    const listed = (await roster.listAgents(cy))._unsafeUnwrap().find((a) => a.id === cy.agentId);
+    expect((await roster.getAgent(ana, cy.agentId))._unsafeUnwrap()).toEqual(listed);
+    (await roster.deleteAgent(ana, { agentId: cy.agentId }))._unsafeUnwrap();
+    for (const id of [cy.agentId, other.state.owner.id, 'agt_nobody']) expect((await roster.getAgent(bob, id))._unsafeUnwrap()).toBeNull();
+    expect(await failure(roster.getAgent(bob, 'bob'), 'ValidationFailed')).toMatchObject({ issues: [{ path: 'agentId' }] });
+    expect(await failure(roster.getAgent({ workspaceId: ana.workspaceId, agentId: cy.agentId }, bob.agentId), 'UnknownActor')).toMatchObject({ agentId: cy.agentId });
+  });
+
   it('lists agents by status, availability and department, for every member', async () => {
     const { roster, ana, bob, cy, dee, sales, support, billing } = await aBusyShop();
     const list = async (filter = {}) => idsOf((await roster.listAgents(cy, filter))._unsafeUnwrap().map((a) => ({ id: a.id })));
@@ -155,6 +169,7 @@ describe('reading the roster', () => {
     const queries = [
       (a: ActorRef) => outcome(roster.getWorkspace(a)),
       (a: ActorRef) => outcome(roster.listAgents(a)),
+      (a: ActorRef) => outcome(roster.getAgent(a, ana.agentId)),
       (a: ActorRef) => outcome(roster.listInvitations(a)),
       (a: ActorRef) => outcome(roster.listDepartments(a)),
       (a: ActorRef) => outcome(roster.seatUsage(a)),

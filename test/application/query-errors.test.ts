@@ -17,6 +17,7 @@ expectTypeOf<QueryError['type']>().toEqualTypeOf<Read>();
 describe('the errors a query declares', () => {
   it('leave out PermissionDenied where any agent may read', () => {
     expectTypeOf<ErrorTypeOf<'listAgents'>>().toEqualTypeOf<Read>();
+    expectTypeOf<ErrorTypeOf<'getAgent'>>().toEqualTypeOf<Read>();
     expectTypeOf<ErrorTypeOf<'agentPage'>>().toEqualTypeOf<Read>();
     expectTypeOf<ErrorTypeOf<'listDepartments'>>().toEqualTypeOf<Read>();
   });

@@ -644,6 +644,17 @@ describe('401 and 403: who is acting', () => {
     expect((await api('GET', '/agents', { as: cy })).status).toBe(200); // every member may list the team
     void ana;
   });
+
+  it('reads one agent for every member, yourself at your own id; 404 AgentNotFound for an id the workspace does not have', async () => {
+    const { ana, join } = await openShop();
+    const cy = await join('Cy');
+    const me = await api('GET', `/agents/${cy.agentId}`, { as: cy });
+    expect([me.status, me.body.agent]).toEqual([200, expect.objectContaining({ id: cy.agentId, name: 'Cy', role: 'agent', status: 'active' })]);
+    expect((await api('GET', `/agents/${ana.agentId}`, { as: cy })).body.agent).toMatchObject({ id: ana.agentId, role: 'admin' });
+    const none = await api('GET', '/agents/agt_nobody', { as: cy });
+    expect([none.status, none.body.error]).toEqual([404, expect.objectContaining({ type: 'AgentNotFound', agentId: 'agt_nobody' })]);
+    expect(JSON.stringify(me.body)).not.toContain('passwordHash');
+  });
 });
 
 describe('the session of an accept', () => {
