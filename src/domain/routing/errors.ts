@@ -49,8 +49,8 @@ export interface WaitingLineFull extends RoutingFailure<'WaitingLineFull', { wai
 
 /**
  * How many conversations may wait in one queue before a new one is refused
- * ({@link WaitingLineFull}). Conversations put back in line (their agent went away, left or was
- * deleted, or a transfer sent them back) are never refused, so the line may hold more. The line is
+ * ({@link WaitingLineFull}). Conversations put back in line (their agent was deactivated, left
+ * the department or was deleted, or a transfer sent them back) are never refused, so the line may hold more. The line is
  * one array in the queue's state, copied by each route that changes it: the bound keeps that copy
  * (10,000 ids: about 0.1 ms in memory) within what V8 allocates cheaply.
  */
