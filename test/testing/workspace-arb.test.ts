@@ -143,7 +143,9 @@ describe('aggregate arbitraries', () => {
         expect(invitation.status === 'accepted').toBe(invitation.agentId !== null);
         expect(invitation.status === 'pending').toBe(invitation.closedAt === null);
       }),
-      { numRuns: 300 },
+      // A fixed seed, as every test that asserts what the runs reached: with a random one a soak
+      // run drew no revoked invitation in 300.
+      { numRuns: 300, seed: 20261207 },
     );
     expect([...statuses].sort()).toEqual(['accepted', 'expired', 'pending', 'revoked']);
   });
