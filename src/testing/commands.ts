@@ -33,7 +33,7 @@ import { modelPlan } from './model-plans';
 import { DEPARTMENT_NAME_POOL, EMAIL_POOL, type PoolDepartmentName, type PoolEmail } from './domain-steps';
 import { checkInvariants, type DriverCall, type DriverOutcome, type DriverRefusal, type DriverSnapshot, type RosterDriver } from './driver';
 import { firstDifference } from './scenario';
-import { show } from './show';
+import { show, visible } from './show';
 
 // ---------------------------------------------------------------------------
 // Steps: plain data, so a failing sequence prints readably and replays exactly
@@ -609,7 +609,7 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
       const mailbox = step.email.mailbox;
       const where = names.length === 0 ? '' : ` into ${names.join(', ')}`;
       return {
-        label: `${by} invite ${step.email.address} as ${step.role}${where}`,
+        label: `${by} invite ${visible(step.email.address)} as ${step.role}${where}`,
         expect: (m) => {
           if (mailbox === null) return ['ValidationFailed'];
           return byActor(m, actor, () => {
@@ -673,9 +673,9 @@ function resolve(step: RosterStep, m: RosterModel): Resolved {
       const target = resolveTarget(m, actor, step.agent);
       const mailbox = step.email?.mailbox;
       const changes = [
-        step.name === undefined ? '' : ` name ${JSON.stringify(step.name)}`,
-        step.email === undefined ? '' : ` email ${step.email.address}`,
-        step.description === undefined ? '' : ` description ${JSON.stringify(step.description)}`,
+        step.name === undefined ? '' : ` name ${visible(JSON.stringify(step.name))}`,
+        step.email === undefined ? '' : ` email ${visible(step.email.address)}`,
+        step.description === undefined ? '' : ` description ${visible(JSON.stringify(step.description))}`,
       ].join('');
       return {
         label: `${by} edit ${target}:${changes}`,
@@ -951,7 +951,7 @@ function resolveAccept(step: Extract<RosterStep, { kind: 'accept' }>, m: RosterM
     ]);
   };
   return {
-    label: `${JSON.stringify(name)} accepts ${link}${weak ? ' with a weak password' : ''}`,
+    label: `${visible(JSON.stringify(name))} accepts ${link}${weak ? ' with a weak password' : ''}`,
     expect: (m) => {
       const otherwise = expectAccept(m);
       return refusedName(step.name) ? refusedNameAnswers(otherwise) : otherwise;

@@ -20,6 +20,15 @@ export function show(value: unknown): string {
   }
 }
 
+/**
+ * `text` with the characters a reader cannot see written as `\u` escapes: format characters
+ * (a zero-width space, a direction mark), line and paragraph separators, and spaces other than
+ * the ASCII one. A step that names `ana\u200B@shop.com` then does not read as `ana@shop.com`.
+ */
+export function visible(text: string): string {
+  return text.replace(/[\p{Cf}\p{Zl}\p{Zp}\p{Zs}]/gu, (c) => (c === ' ' ? c : `\\u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`));
+}
+
 /** What was thrown, as a failure message shows it: an Error by name and message. */
 export function describeThrown(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : show(error);

@@ -40,6 +40,9 @@ describe('refused names', () => {
     const refusals = labels.filter((l) => l.endsWith('→ ValidationFailed'));
     expect(refusals, labels.join('\n')).toHaveLength(2 * REFUSED_NAMES.length + 2);
     expect(labels.filter((l) => l.endsWith('→ ok')), labels.join('\n')).toHaveLength(2);
+    // A hidden character is shown as its escape: the name does not read as an accepted one.
+    expect(labels.filter((l) => l.includes('\\u200B'))).toHaveLength(2);
+    expect(labels.join('\n')).not.toMatch(/\u200B/);
   });
 
   it('may also be answered with any other refusal the step earns, never ok: a host may check permission before the body', async () => {
