@@ -1400,10 +1400,12 @@ function buildRoster(options: RosterOptions) {
      * One agent of the workspace, or `null` when it has none by that id (never there, deleted, or
      * of another workspace: the same answer). Every member may read it, as every member may list
      * the team; `getAgent(actor, actor.agentId)` is the signed-in agent itself, with its role,
-     * status and availability. One read by id, whatever the team's size.
+     * status and availability. One read by id, whatever the team's size. The actor is checked
+     * before the id: reading yourself passes the actor's own id, and a malformed one is the
+     * actor's (`actor.agentId`), as every other query names it.
      */
     getAgent: (actor: ActorRef, agentId: string) =>
-      parseArg('agentId', domain.agentIdSchema, agentId).andThen((id) =>
+      parseActor(actor).asyncAndThen(() => parseArg('agentId', domain.agentIdSchema, agentId)).andThen((id) =>
         reading(actor, null, async ({ workspace, actor: self }) => (id === self.id ? self : ((await store.loadAgent(workspace.id, id))?.value ?? null))),
       ),
     /** Agents, filtered by status, availability or department. Every member may list the team. */

@@ -85,6 +85,9 @@ describe('reading the roster', () => {
     (await roster.deleteAgent(ana, { agentId: cy.agentId }))._unsafeUnwrap();
     for (const id of [cy.agentId, other.state.owner.id, 'agt_nobody']) expect((await roster.getAgent(bob, id))._unsafeUnwrap()).toBeNull();
     expect(await failure(roster.getAgent(bob, 'bob'), 'ValidationFailed')).toMatchObject({ issues: [{ path: 'agentId' }] });
+    // Reading yourself with a malformed session id blames the actor, as every other query does.
+    const malformed = { workspaceId: ana.workspaceId, agentId: 'bob' };
+    expect(await failure(roster.getAgent(malformed, malformed.agentId), 'ValidationFailed')).toMatchObject({ issues: [{ path: 'actor.agentId' }] });
     expect(await failure(roster.getAgent({ workspaceId: ana.workspaceId, agentId: cy.agentId }, bob.agentId), 'UnknownActor')).toMatchObject({ agentId: cy.agentId });
   });
 

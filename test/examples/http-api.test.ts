@@ -413,6 +413,9 @@ describe('routing over HTTP', () => {
     expect([stranger.status, stranger.body.error]).toEqual([401, expect.objectContaining({ type: 'UnknownActor', agentId: 'agt_nobody' })]);
     const gone = await api('POST', `/queues/${sales}/conversations/conv_1/close`, { as: { workspaceId: 'ws_gone', agentId: ana.agentId } });
     expect([gone.status, gone.body.error]).toEqual([401, expect.objectContaining({ type: 'WorkspaceNotFound', workspaceId: 'ws_gone' })]);
+    // A malformed session id is the session's fault, named as on every route: not a body field.
+    const malformed = await route(sales, 'conv_1', { workspaceId: ana.workspaceId, agentId: 'bob' });
+    expect(malformed.body.error).toMatchObject({ type: 'ValidationFailed', issues: [expect.objectContaining({ path: 'actor.agentId' })] });
     // Nothing was routed by the refused calls.
     expect((await api('GET', `/queues/${sales}`, { as: ana })).body.queue.routed).toBe(0);
   });
