@@ -133,7 +133,7 @@ export type RosterStep =
        * The name the person signs up with. Left out, it is made from the invitee's email
        * (`bob.smith@shop.com` signs up as "Bob Smith"): generated steps leave it out now and then,
        * and a shrunk counterexample leaves it out unless the name is what fails. One of
-       * {@link REFUSED_NAMES} is expected to be refused (`ValidationFailed`).
+       * {@link REFUSED_NAMES} is expected to be refused (`ValidationFailed`, or another refusal the step earns).
        */
       name?: string;
       password: 'strong' | 'weak';
@@ -183,8 +183,9 @@ const MADE_UP_TOKEN = 'MadeUpTokenMadeUpTokenMadeUpTokenMadeUpToke';
 /**
  * Names a person may not sign up or be renamed with, written out by hand: empty, whitespace only,
  * 101 characters (one past the rules' 100), a line break, a hidden zero-width space. Generated
- * accepts and edits use one now and then; the model expects `ValidationFailed` for them, whatever
- * else the step names, and a refusal changes nothing. Any other name is expected to be accepted.
+ * accepts and edits use one now and then; the model expects `ValidationFailed` for them, or any
+ * other refusal the step earns without the name, never ok, and a refusal changes nothing. Any
+ * other name is expected to be accepted.
  *
  * @example REFUSED_NAMES.includes('   ') // true
  */

@@ -21,13 +21,20 @@ export function show(value: unknown): string {
 }
 
 /**
- * `text` with the characters a reader cannot see written as `\u` escapes: format characters
- * (a zero-width space, a direction mark), line and paragraph separators, and spaces other than
- * the ASCII one. A step that names `ana\u200B@shop.com` then does not read as `ana@shop.com`.
+ * `text` with the characters a reader cannot see written as `\u` escapes (`\u{…}` above U+FFFF):
+ * control and format characters (a zero-width space, a direction mark, U+0085), the default
+ * ignorable ones (a variation selector, U+034F), blank letters (U+3164, U+115F, U+1160, the
+ * braille blank U+2800), line and paragraph separators, and spaces other than the ASCII one. A
+ * step that names `ana\u200B@shop.com` then does not read as `ana@shop.com`.
  */
 export function visible(text: string): string {
-  return text.replace(/[\p{Cf}\p{Zl}\p{Zp}\p{Zs}]/gu, (c) => (c === ' ' ? c : `\\u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`));
+  return text.replace(HIDDEN, (c) => {
+    const hex = c.codePointAt(0)!.toString(16).toUpperCase();
+    return hex.length > 4 ? `\\u{${hex}}` : `\\u${hex.padStart(4, '0')}`;
+  });
 }
+
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u115F\u1160\u2800\u3164]|(?! )\p{Zs}/gu;
 
 /** What was thrown, as a failure message shows it: an Error by name and message. */
 export function describeThrown(error: unknown): string {
