@@ -314,25 +314,42 @@ describe('immediate delivery (deliverImmediately)', () => {
   });
 
   describe('whether a send that has not answered keeps the process alive', () => {
-    /** A mailer whose sends answer only when released, and the ref'd timers Node counts. */
+    /** A mailer whose sends answer only when released. */
     const held = () => {
       const waiting: (() => void)[] = [];
       const mailer: Mailer = { send: () => new Promise<void>((resolve) => waiting.push(resolve)) };
-      /** Until a send is under way, without a timer of its own (which Node would count). */
       const sending = async () => {
         while (waiting.length === 0) await new Promise((next) => setImmediate(next));
       };
       return { mailer, sending, release: () => waiting.splice(0).forEach((answer) => answer()) };
     };
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    /**
+     * The lease timers made while `run` runs (the ones of 30 s or more: a lease is 60 s less what
+     * the run took; `deliveryWaitMs` and the rest are shorter), each as Node holds it. Looked at
+     * one by one, not counted among the process's timers, which other tests' come and go in.
+     */
+    const leaseTimersDuring = async (run: () => Promise<unknown>) => {
+      const real = globalThis.setTimeout;
+      const made: NodeJS.Timeout[] = [];
+      const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: () => void, ms?: number) => {
+        const timer = real(callback, ms);
+        if ((ms ?? 0) >= 30_000) made.push(timer);
+        return timer;
+      }) as typeof setTimeout);
+      try {
+        await run();
+      } finally {
+        spy.mockRestore();
+      }
+      return made;
+    };
 
     it("a command's own email, sent on after it answered, does not: its lease timer is unref'd", async () => {
       const { mailer, release } = held();
       const { roster, ana } = await aShop({ mailer, deliveryWaitMs: 5 });
-      const before = timers();
       // The invite answers after deliveryWaitMs; the send goes on, under its 60 s lease.
-      (await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrap();
-      expect(timers()).toBe(before);
+      const leases = await leaseTimersDuring(async () => (await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrap());
+      expect(leases.map((t) => t.hasRef())).toEqual([false]);
       release();
     });
 
@@ -340,12 +357,14 @@ describe('immediate delivery (deliverImmediately)', () => {
       const { mailer, sending, release } = held();
       const { roster, ana } = await aShop({ mailer, deliverImmediately: false });
       (await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrap();
-      const before = timers();
-      const run = roster.deliverOutbox();
-      await sending();
-      expect(timers()).toBe(before + 1);
+      let run: ReturnType<typeof roster.deliverOutbox> | undefined;
+      const leases = await leaseTimersDuring(async () => {
+        run = roster.deliverOutbox();
+        await sending();
+      });
+      expect(leases.map((t) => t.hasRef())).toEqual([true]);
       release();
-      expect((await run)._unsafeUnwrap()).toMatchObject({ delivered: 1, failed: 0 });
+      expect((await run!)._unsafeUnwrap()).toMatchObject({ delivered: 1, failed: 0 });
     });
   });
 
