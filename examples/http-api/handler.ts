@@ -353,7 +353,8 @@ const RELAY = {
 const asActiveMember = <T>(roster: Roster, actor: ActorRef, command: (workspaceId: string) => ResultAsync<T, RosterError>): Outcome =>
   roster.getAgent(actor, actor.agentId).andThen((self): Outcome => {
     const relay = () => command(actor.workspaceId);
-    return self === null || self.status === 'active' ? relay() : roster.getWorkspace(actor).andThen((workspace) => authorize(self, 'chat', workspace)).andThen(relay);
+    // Reading yourself never answers null: a session whose agent is gone is UnknownActor (401).
+    return self?.status === 'inactive' ? roster.getWorkspace(actor).andThen((workspace) => authorize(self, 'chat', workspace)).andThen(relay) : relay();
   });
 
 /**
