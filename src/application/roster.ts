@@ -657,8 +657,10 @@ function buildRoster(options: RosterOptions) {
               invitation
                 ? ResultAsync.combine([
                     a.departments(workspace.id, invitation.departmentIds),
-                    // While stored as pending, the invitation is its email's only holder: that holder is itself.
-                    emailStatus(a, workspace.id, invitation.email, loaded?.status === 'pending'),
+                    // A pending holder of the email is one the sweep expires in this commit: the
+                    // invitation itself while stored as pending, or a newer invitation to the same
+                    // address that lapsed too (pending holders are one per email).
+                    emailStatus(a, workspace.id, invitation.email, loaded?.status === 'pending' || swept.state.invitations.some((inv) => inv.email === invitation.email)),
                   ] as const)
                 : okAsync([[], 'available'] as const),
             );

@@ -322,8 +322,11 @@ export function expireInvitations(
 ): Result<Decision<{ workspace: Workspace; invitations: readonly Invitation[] }>, never> {
   const { workspace } = state;
   const at = isoTime(context.now);
+  // Each once: a batch joined from two reads may name an invitation twice, and counting it twice
+  // would take a pending invitation off the counters that is still there (invariant 2).
+  const seen = new Set<string>();
   const lapsed = state.invitations.filter(
-    (inv) => inv.workspaceId === workspace.id && inv.status === 'pending' && hasPassed(inv.expiresAt, context.now),
+    (inv) => inv.workspaceId === workspace.id && inv.status === 'pending' && hasPassed(inv.expiresAt, context.now) && !seen.has(inv.id) && !!seen.add(inv.id),
   );
   const events = lapsed.map((inv) =>
     event('InvitationExpired', workspace.id, at, { invitationId: inv.id, expiredAt: inv.expiresAt }),
