@@ -31,7 +31,10 @@ const withPeers = { path: 'dist/index.js', gzip: true, modifyEsbuildConfig: (con
 // put acceptInvitation at 3,036 B, past the goal it met by 2 B as an IIFE (2,998 B) with no code
 // changed, so it joins the guards; the goal is reported missed (docs/performance.md). As ES
 // modules: inviteAgent 3,237 B, editAgent 3,201 B (the owner's-email check), acceptInvitation 3,036 B.
-const overGoal = { inviteAgent: '3.27 kB', editAgent: '3.23 kB', acceptInvitation: '3.07 kB' };
+// Stop 22 brought acceptInvitation back to 2,999 B (it reads a password's length refusal without
+// checkPassword's Result, and a bad `emailStatus` throws a shorter message), so it is held to the
+// goal again: the next byte it gains fails here, by name.
+const overGoal = { inviteAgent: '3.27 kB', editAgent: '3.23 kB' };
 
 const commands = [
   'createWorkspace', 'changePlan', 'changeSettings',
@@ -89,7 +92,8 @@ export default [
   // 36.65 kB, and the guard 37 kB, since configureRouting refuses a capacity for an agent the
   // workspace does not have (invariant 7), a waiting line refuses new conversations at
   // MAX_WAITING (WaitingLineFull), the getAgent query, and a resource review's fixes (the line
-  // copied once and with Array.from, a background send's timer unref'd): +0.38 kB in all.
+  // copied once and with Array.from, a background send's timer unref'd): +0.38 kB in all;
+  // 36.65 kB at stop 22 (acceptInvitation's password check and a shorter emailStatus message).
   { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '37 kB' },
   ...commands.map((command) => ({
     ...own,

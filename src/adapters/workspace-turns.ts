@@ -14,6 +14,24 @@
  */
 export class WorkspaceTurns {
   readonly #tails = new Map<string, Promise<void>>();
+  readonly #leaseMs: number;
+
+  /**
+   * @param owner The store's name, for the refusal of a bad `leaseMs`.
+   * @param leaseMs A store's `lockLeaseMs`: how long a session may keep its turn before the next
+   *   one is let through anyway. A session past its lease goes on as an optimistic one: its commit
+   *   is still checked against every version it read, so it may lose a race, never corrupt a
+   *   workspace. The lease is what keeps one hung port call (an identity provider that never
+   *   answers) from holding up every command of its workspace for good.
+   * @throws TypeError when `leaseMs` is not a number from 0 to 2,147,483,647 (setTimeout's range:
+   *   NaN, Infinity or a string would make the lease end at once or never).
+   */
+  constructor(owner: string, leaseMs: number | undefined = 2_000) {
+    if (typeof leaseMs !== 'number' || !(leaseMs >= 0 && leaseMs <= 2_147_483_647)) {
+      throw new TypeError(`${owner}: lockLeaseMs must be a number of milliseconds from 0 to 2147483647; got ${String(leaseMs)}`);
+    }
+    this.#leaseMs = leaseMs;
+  }
 
   /** Waits for the workspace's turn; the function returned hands the turn on (call it once). */
   async take(workspaceId: string): Promise<() => void> {
@@ -23,7 +41,11 @@ export class WorkspaceTurns {
     const tail = before.then(() => mine);
     this.#tails.set(workspaceId, tail);
     await before;
+    // Unref'd: a lease never keeps a process alive that has nothing else to do.
+    const lease = setTimeout(leave, this.#leaseMs);
+    (lease as { unref?: () => void }).unref?.();
     return () => {
+      clearTimeout(lease);
       leave();
       if (this.#tails.get(workspaceId) === tail) this.#tails.delete(workspaceId);
     };

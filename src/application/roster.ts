@@ -229,8 +229,13 @@ export const createWorkspaceRequestSchema = /* @__PURE__ */ pure(() => z.strictO
   ...domain.createWorkspaceSchema.shape,
   owner: z.strictObject({ email: domain.emailSchema, name: domain.personNameSchema, password: domain.passwordSchema }),
 }));
-/** Input of the roster's `acceptInvitation`: what the invitee sends. Name and password are checked by the domain. */
-export const acceptInvitationRequestSchema = /* @__PURE__ */ pure(() => z.strictObject({ token: sentTokenSchema, name: z.unknown(), password: z.unknown() }));
+/**
+ * Input of the roster's `acceptInvitation`: what the invitee sends, every field checked at once
+ * before any port is asked (the rate limiter, `signedInEmail`, the breached-password check), so a
+ * malformed request spends no budget and sends its password nowhere. The domain checks name and
+ * password again, to the same answer.
+ */
+export const acceptInvitationRequestSchema = /* @__PURE__ */ pure(() => z.strictObject({ token: sentTokenSchema, ...domain.acceptInvitationSchema.shape }));
 /** Input of the roster's `previewInvitation`. */
 export const previewInvitationRequestSchema = /* @__PURE__ */ pure(() => z.strictObject({ token: sentTokenSchema }));
 /** The request context without its `session`, which is the host's own value and never parsed. */
@@ -652,8 +657,10 @@ function buildRoster(options: RosterOptions) {
               invitation
                 ? ResultAsync.combine([
                     a.departments(workspace.id, invitation.departmentIds),
-                    // While stored as pending, the invitation is its email's only holder: that holder is itself.
-                    emailStatus(a, workspace.id, invitation.email, loaded?.status === 'pending'),
+                    // A pending holder of the email is one the sweep expires in this commit: the
+                    // invitation itself while stored as pending, or a newer invitation to the same
+                    // address that lapsed too (pending holders are one per email).
+                    emailStatus(a, workspace.id, invitation.email, loaded?.status === 'pending' || swept.state.invitations.some((inv) => inv.email === invitation.email)),
                   ] as const)
                 : okAsync([[], 'available'] as const),
             );
@@ -759,7 +766,9 @@ function buildRoster(options: RosterOptions) {
     return openToken(a, token, () => okAsync(null)).map(({ invitation }) => !!invitation && domain.statusAt(invitation, a.now) === 'pending');
   };
 
-  const acceptInvitation = (input: z.input<typeof acceptInvitationRequestSchema>, request: RequestContext = {}) =>
+  // `name` and `password` are typed as in 0.1.0 (`unknown`, optional), so a host passing a parsed
+  // body's fields still compiles; the schema refuses what is not a name or a password.
+  const acceptInvitation = (input: Readonly<{ token: string; name?: unknown; password?: unknown }>, request: RequestContext = {}) =>
     ResultAsync.combine([parse(acceptInvitationRequestSchema, input), parseRequest(request)] as const).andThen(([i, r]) =>
       throttle('accept', r.requester ?? 'anonymous')
         .andThen(() =>
@@ -776,10 +785,10 @@ function buildRoster(options: RosterOptions) {
         .andThen((signedInEmail) =>
           // Only a password the policy accepts is worth asking about: a too-long one is refused
           // anyway, and must not travel to the host's checker (createWorkspace checks in the same order).
-          typeof i.password === 'string' && options.breachedPasswords && domain.checkPassword(i.password, passwordPolicy).isOk()
+          options.breachedPasswords && domain.checkPassword(i.password, passwordPolicy).isOk()
             ? opensPending(i.token).andThen((pending) =>
                 pending
-                  ? yesOrNo('breachedPasswords', () => options.breachedPasswords!.isBreached(i.password as string)).map((breached) => ({ signedInEmail, breached }))
+                  ? yesOrNo('breachedPasswords', () => options.breachedPasswords!.isBreached(i.password)).map((breached) => ({ signedInEmail, breached }))
                   : okAsync({ signedInEmail, breached: false }),
               )
             : okAsync({ signedInEmail, breached: false }),
@@ -807,7 +816,7 @@ function buildRoster(options: RosterOptions) {
                       invitation: swept?.state.invitations.find((inv) => inv.id === invitation?.id) ?? invitation,
                       departments,
                     },
-                    { name: i.name as string, password: i.password as string },
+                    { name: i.name, password: i.password },
                     {
                       now: a.now,
                       presentedTokenHash: tokenHash,

@@ -224,7 +224,7 @@ export type EmailStatus = 'available' | 'standalone-account' | 'agent' | 'pendin
 export function refuseTakenEmail(email: Email, status: EmailStatus): Result<void, EmailAlreadyExists> {
   if (status === 'available') return ok(undefined);
   if (Object.hasOwn(fail.HELD_BY, status)) return err(fail.emailAlreadyExists({ email, holder: status as EmailAlreadyExists['holder'] }));
-  throw new TypeError(`context.emailStatus must be available or ${Object.keys(fail.HELD_BY).join(', ')}; got ${String(status)}`);
+  throw new TypeError(`context.emailStatus is not an EmailStatus: ${String(status)}`);
 }
 
 /** Errors of {@link changeRole}. */

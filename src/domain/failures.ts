@@ -75,14 +75,17 @@ export const HELD_BY: Record<EmailAlreadyExists['holder'], string> = {
  *
  * @example fail.seatLimitReached({ limit: 3, used: 3, requested: 4 })
  */
-export const seatLimitReached = (d: DataOf<SeatLimitReached>): SeatLimitReached =>
-  d.requested === d.used + 1
-    ? noSeatLeft(d)
-    : {
-        type: 'SeatLimitReached',
-        ...d,
-        message: `This change needs ${d.requested} seats but the plan has ${d.limit} (${d.used} used now). Upgrade the plan or free seats.`,
-      };
+export const seatLimitReached = (d: DataOf<SeatLimitReached>): SeatLimitReached => (d.requested === d.used + 1 ? noSeatLeft(d) : seatsNeeded(d));
+/**
+ * {@link seatLimitReached} for a change of the seat policy, whatever the number of seats: "All 3
+ * seats are taken" would read as if one more agent were the problem, where it is the new policy
+ * that counts more. Internal (not in {@link fail}).
+ */
+export const seatsNeeded = (d: DataOf<SeatLimitReached>): SeatLimitReached => ({
+  type: 'SeatLimitReached',
+  ...d,
+  message: `This change needs ${d.requested} seats but the plan has ${d.limit} (${d.used} used now). Upgrade the plan or free seats.`,
+});
 /**
  * {@link seatLimitReached} for a change that needs one more seat. Internal (not in {@link fail}):
  * the commands that take at most one seat build their error with it, so that their bundles do not

@@ -30,9 +30,10 @@ import {
   type InviteAgentInput,
 } from './schemas';
 import { hasPassed, isoTime, type IsoTime } from './time';
-import { checkPassword, DEFAULT_PASSWORD_POLICY, type Email, type PasswordPolicy } from './values';
+import { DEFAULT_PASSWORD_POLICY, type Email, type PasswordPolicy } from './values';
 import { invitationAccepted, invitationOpened, invitationsClosed, joined } from './transitions';
 import { requireOneSeat } from './seats';
+import { passwordLengthRefusal } from './lengths';
 import type { Workspace } from './workspace';
 
 /**
@@ -321,8 +322,11 @@ export function expireInvitations(
 ): Result<Decision<{ workspace: Workspace; invitations: readonly Invitation[] }>, never> {
   const { workspace } = state;
   const at = isoTime(context.now);
+  // Each once: a batch joined from two reads may name an invitation twice, and counting it twice
+  // would take a pending invitation off the counters that is still there (invariant 2).
+  const seen = new Set<string>();
   const lapsed = state.invitations.filter(
-    (inv) => inv.workspaceId === workspace.id && inv.status === 'pending' && hasPassed(inv.expiresAt, context.now),
+    (inv) => inv.workspaceId === workspace.id && inv.status === 'pending' && hasPassed(inv.expiresAt, context.now) && !seen.has(inv.id) && !!seen.add(inv.id),
   );
   const events = lapsed.map((inv) =>
     event('InvitationExpired', workspace.id, at, { invitationId: inv.id, expiredAt: inv.expiresAt }),
@@ -480,10 +484,10 @@ export function acceptInvitation(
   const next = invitationAccepted(workspace);
   const free = refuseTakenEmail(invitation.email, context.emailStatus);
   if (free.isErr()) return err(free.error);
-  const strong = checkPassword(i.password, policy);
-  if (strong.isErr() || context.passwordBreached) {
+  const short = passwordLengthRefusal(i.password, policy);
+  if (short !== undefined || context.passwordBreached) {
     // The policy's bounds either way: checkPassword reports exactly those.
-    return err(fail.weakPassword({ reason: strong.isErr() ? strong.error.reason : 'breached', minLength: policy.minLength, maxLength: policy.maxLength }));
+    return err(fail.weakPassword({ reason: short ?? 'breached', minLength: policy.minLength, maxLength: policy.maxLength }));
   }
   const seats = requireOneSeat(workspace, next);
   if (seats.isErr()) return err(seats.error);

@@ -12,7 +12,7 @@
 import * as z from 'zod';
 import { err, ok } from 'neverthrow';
 import type { Result } from 'neverthrow';
-import { codePointLength } from './lengths';
+import { codePointLength, passwordLengthRefusal } from './lengths';
 import { pure } from './pure';
 
 // ---------------------------------------------------------------------------
@@ -440,11 +440,9 @@ export type PasswordLengthError = {
  * // err({ reason: 'too-short', minLength: 15, maxLength: 256, length: 5 })
  */
 export function checkPassword(password: string, policy: PasswordPolicy): Result<void, PasswordLengthError> {
-  const length = codePointLength(password);
+  const reason = passwordLengthRefusal(password, policy);
   const { minLength, maxLength } = policy;
-  if (length < minLength) return err({ reason: 'too-short', minLength, maxLength, length });
-  if (length > maxLength) return err({ reason: 'too-long', minLength, maxLength, length });
-  return ok(undefined);
+  return reason === undefined ? ok(undefined) : err({ reason, minLength, maxLength, length: codePointLength(password) });
 }
 
 /**

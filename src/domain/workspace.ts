@@ -266,6 +266,7 @@ export function changeSettings(
       if (Object.keys(data).length === 0) return ok(decided({ workspace }, []));
       const events = [event('WorkspaceSettingsChanged', workspace.id, isoTime(context.now), data)];
       const next = withSettings(workspace, data);
-      return requireSeats(workspace, next).map(() => decided({ workspace: next }, events));
+      // A policy change says what the policy needs, even when that is one seat more.
+      return seatsFor(workspace, next, fail.seatsNeeded).map(() => decided({ workspace: next }, events));
     });
 }

@@ -222,6 +222,22 @@ describe('an invitation that lapsed and is not yet recorded, as the listings sho
     expect((await store.loadInvitation(workspaceId, cy.id))!.value.status).toBe('pending');
   });
 
+  it('does not hold its email against reviving an older invitation to the same address', async () => {
+    // Bob's first link expires and is recorded; a second one lapses too, not yet recorded. Every
+    // read shows both expired, so reviving the first must not meet the second as a holder.
+    const shop = await aShop();
+    const first = await shop.invite('bob@acme.com');
+    shop.clock.advance({ days: 8 });
+    await shop.invite('bob@acme.com');
+    shop.clock.advance({ days: 8 });
+    expect((await shop.roster.listInvitations(shop.ana))._unsafeUnwrap().filter((i) => i.email === 'bob@acme.com').map((i) => i.status)).toEqual(['expired', 'expired']);
+    const revived = (await shop.roster.resendInvitation(shop.ana, { invitationId: first.id }))._unsafeUnwrap();
+    expect(revived.state.invitation).toMatchObject({ id: first.id, status: 'pending' });
+    const statuses = (await shop.roster.listInvitations(shop.ana))._unsafeUnwrap().filter((i) => i.email === 'bob@acme.com').map((i) => i.status);
+    expect(statuses.sort()).toEqual(['expired', 'pending']);
+    expect((await shop.roster.getWorkspace(shop.ana))._unsafeUnwrap().counts.pendingInvitations).toBe(1);
+  });
+
   it('agrees with the workspace counts, before and after the sweep records it', async () => {
     const { roster, ana, cy } = await aShopWithCyLapsed();
     const pendingListed = async () => (await roster.listInvitations(ana, { status: 'pending' }))._unsafeUnwrap().length;

@@ -7,7 +7,7 @@
  * sessions' reads and commits.
  */
 import { describe, expect, it } from 'vitest';
-import { createRoster, ManualClock, MemoryRosterStore, type ActorRef, type Agent, type RosterSession, type WorkspaceId } from 'agent-roster';
+import { checkRoster, createRoster, replay, ManualClock, MemoryIdentity, MemoryRosterStore, type ActorRef, type Agent, type RosterSession, type WorkspaceId } from 'agent-roster';
 import type { Commit, CommitOutcome, LockOutcome } from '../../src/ports/store';
 import { aShop, failure, PASSWORD } from '../support/shop';
 
@@ -192,6 +192,62 @@ describe('the locks of the in-memory store', () => {
     await expect(within(onA, 50)).rejects.toThrow('still waiting');
     await holdingA.end();
     (await within(onA))._unsafeUnwrap();
+  });
+});
+
+describe("a turn's lease (lockLeaseMs)", () => {
+  it('lets the next command through when a holder keeps the turn past its lease, and only then', async () => {
+    const store = new MemoryRosterStore({ lockLeaseMs: 60 });
+    const shop = await seeded(store);
+    const hung = await store.begin!();
+    await hung.lockWorkspace(shop.workspaceId);
+    const next = shop.roster.createDepartment(shop.ana, { name: 'Sales' });
+    await expect(within(next, 20)).rejects.toThrow('still waiting');
+    (await within(next))._unsafeUnwrap();
+    // The holder goes on as an optimistic session: its commit is still checked against the
+    // version it read, which the department's commit moved on.
+    const stale = { workspaceId: shop.workspaceId, expected: [{ kind: 'workspace' as const, id: shop.workspaceId, version: 1 }], writes: [], removals: [], events: [], outbox: [] };
+    expect(await hung.commit(stale)).toMatchObject({ committed: false });
+  });
+
+  it('keeps a hung identity provider from holding up the rest of its workspace', async () => {
+    let answer!: () => void;
+    const hanging = new Promise<void>((resolve) => (answer = resolve));
+    class HungIdentity extends MemoryIdentity {
+      hang = false;
+      override async createLogin(login: Parameters<MemoryIdentity['createLogin']>[0]) {
+        if (this.hang) await hanging;
+        return super.createLogin(login);
+      }
+    }
+    const identity = new HungIdentity();
+    const store = new MemoryRosterStore({ lockLeaseMs: 80 });
+    const shop = await aShop({ store, identity, plan: 'custom', conflictBackoff: NO_BACKOFF });
+    await shop.invite('bob@acme.com');
+    identity.hang = true;
+    const accepting = shop.roster.acceptInvitation({ token: shop.tokenFor('bob@acme.com'), name: 'Bob', password: PASSWORD });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Counting commands of the same workspace: each used to wait for the hung accept for good.
+    (await within(shop.roster.inviteAgent(shop.ana, { email: 'cy@acme.com' })))._unsafeUnwrap();
+    (await within(shop.roster.createDepartment(shop.ana, { name: 'Sales' })))._unsafeUnwrap();
+    identity.hang = false;
+    answer();
+    // The accept lost its race to them (the workspace moved on), decided again, and went through.
+    const accepted = (await within(accepting))._unsafeUnwrap();
+    expect(accepted.state.workspace.counts).toMatchObject({ activeAgents: 2, pendingInvitations: 1 });
+    const replayed = replay(await store.events(shop.workspaceId));
+    expect(checkRoster(replayed)).toEqual([]);
+    expect(replayed.workspace).toEqual((await store.loadWorkspace(shop.workspaceId))?.value);
+    expect(Object.values(replayed.agents).map((a) => a.name).sort()).toEqual(['Ana', 'Bob']);
+  });
+
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, '50' as unknown as number])('refuses lockLeaseMs %s with a TypeError', (lockLeaseMs) => {
+    expect(() => new MemoryRosterStore({ lockLeaseMs })).toThrow(/lockLeaseMs must be a number of milliseconds from 0 to 2147483647/);
+  });
+
+  it('takes 0 and the largest timer delay', () => {
+    expect(new MemoryRosterStore({ lockLeaseMs: 0 }).begin).toBeTypeOf('function');
+    expect(new MemoryRosterStore({ lockLeaseMs: 2 ** 31 - 1 }).begin).toBeTypeOf('function');
   });
 });
 

@@ -239,6 +239,33 @@ describe('the breached-password check', () => {
   });
 });
 
+describe('an accept with a malformed name or password', () => {
+  it('is refused whole, every bad field at once, before any port is asked: no limiter budget, no signedInEmail, no breached-password check', async () => {
+    const limiter = new FakeRateLimiter();
+    const asked: string[] = [];
+    const identity = Object.assign(new MemoryIdentity(), { signedInEmail: async () => (asked.push('signedInEmail'), null) });
+    const { roster, invite, tokenFor } = await aShop({ rateLimiter: limiter, identity, breachedPasswords: { isBreached: async () => (asked.push('isBreached'), false) } });
+    await invite('cy@acme.com');
+    limiter.requests.length = 0;
+    asked.length = 0;
+    const token = tokenFor('cy@acme.com');
+    const refused = await failure(roster.acceptInvitation({ token, name: '', password: PASSWORD }, { session: 's' }), 'ValidationFailed');
+    expect(refused.issues.map((i) => i.path)).toEqual(['name']);
+    await failure(roster.acceptInvitation({ token, name: 42, password: PASSWORD }, { session: 's' }), 'ValidationFailed');
+    await failure(roster.acceptInvitation({ token, name: 'Cy' }, { session: 's' }), 'ValidationFailed');
+    const all = await failure(roster.acceptInvitation({ token: 'x'.repeat(201), name: '', password: 7 }), 'ValidationFailed');
+    expect(all.issues.map((i) => i.path)).toEqual(['token', 'name', 'password']);
+    expect(limiter.requests).toEqual([]);
+    expect(asked).toEqual([]);
+    // A refusing limiter does not hide the bad field either.
+    limiter.refuse.add('accept');
+    await failure(roster.acceptInvitation({ token, name: 42, password: PASSWORD }), 'ValidationFailed');
+    limiter.refuse.delete('accept');
+    (await roster.acceptInvitation({ token, name: 'Cy', password: PASSWORD }, { session: 's' }))._unsafeUnwrap();
+    expect(asked).toEqual(['signedInEmail', 'isBreached']);
+  });
+});
+
 describe('the identity port', () => {
   it('failing to create the login makes the accept fail with IdentityUnavailable, committing nothing', async () => {
     const identity = new FlakyIdentity();

@@ -347,6 +347,22 @@ describe('expiring lapsed invitations', () => {
       .thenNothingHappened();
   });
 
+  it('counts an invitation named twice in its batch once, so the counters stay equal to a recount', () => {
+    const shop = rosterOf({ plan: 'starter', invitations: [{ email: 'cy@shop.com' }, { email: 'dee@shop.com' }] });
+    const lapse = hoursAfter(T0, WEEK);
+    given(shop.events)
+      .when((s) => {
+        const cy = rosterView(s).invitation('cy@shop.com')!;
+        return expireInvitations({ workspace: rosterView(s).workspace, invitations: [cy, cy, { ...cy }] }, { now: lapse });
+      })
+      .then([event('InvitationExpired', shopId, isoTime(lapse), { invitationId: ids.invitation('cy'), expiredAt: isoTime(lapse) })])
+      .thenState((state) => {
+        // Dee was not in the batch, so she is still recorded as pending, and the counters say so.
+        expect(rosterView(state).workspace.counts.pendingInvitations).toBe(1);
+        expect(checkRoster(state)).toEqual([]);
+      });
+  });
+
   it('frees a seat a new invitation can take', () => {
     const shop = rosterOf({ plan: 'starter', agents: [{ name: 'Bob' }], invitations: [{ email: 'cy@shop.com' }] });
     const lapse = hoursAfter(T0, WEEK);

@@ -198,10 +198,22 @@ class Model {
 class FairnessWindow {
   private key: string | null = null;
   private counts = new Map<string, number>();
+  /**
+   * The agent round-robin served last, while it stays in the rotation: the next turn is never
+   * its own again when someone else can take a conversation (someone who just came back online
+   * included, whatever the ids). `null` after a least-busy pick, or once it left the rotation.
+   */
+  previous: string | null = null;
   reset(): void {
     this.key = null;
   }
   record(takers: readonly string[], agentId: string): void {
+    must(
+      this.previous !== agentId || takers.every((t) => t === agentId),
+      'round-robin never serves the agent it just served while someone else can take a conversation',
+      () => ({ agentId, takers }),
+    );
+    this.previous = agentId;
     const key = takers.join(',');
     if (key !== this.key) {
       this.key = key;
@@ -237,6 +249,7 @@ function judge(model: Model, step: Step, events: readonly RoutingEvent[], fairne
         must(sequence > model.lastSequence, 'sequences increase');
         model.lastSequence = sequence;
         if (model.strategy === 'round-robin') fairness.record(takers, agentId);
+        else fairness.previous = null;
         if (source === 'queue') {
           same(conversationId, model.queue[0], 'the queue is served from its head');
           model.queue.shift();
@@ -309,15 +322,18 @@ function judge(model: Model, step: Step, events: readonly RoutingEvent[], fairne
         const onlineBefore = model.online();
         const takersBefore = model.takers();
         if (!member) {
+          if (agentId === fairness.previous) fairness.previous = null;
           same(before?.open ?? [], [], 'a departing agent keeps nothing');
           model.agents.delete(agentId);
         } else {
           const couldTake = before !== undefined && before.active && before.online;
+          if (!couldTake && agentId === fairness.previous) fairness.previous = null; // left the rotation meanwhile
           if (!couldTake && active && online) {
-            // Entering the rotation at the current minimum place, or its own if later: no flood.
+            // Entering the rotation just ahead of the current minimum place (never below 0), or at
+            // its own if later: one turn before the next in line, then the back; no flood.
             const minimum = Math.min(...takersBefore.map((t) => model.agents.get(t)!.seq));
             const own = before?.seq ?? 0;
-            same(lastAssignedSeq, takersBefore.length > 0 ? Math.max(own, minimum) : own, 'joins level with the next in line');
+            same(lastAssignedSeq, takersBefore.length > 0 ? Math.max(own, minimum - 1) : own, 'joins just ahead of the next in line');
           } else same(lastAssignedSeq, before?.seq ?? 0, 'keeps its rotation place');
           model.agents.set(agentId, { active, online, open: before?.open ?? [], seq: lastAssignedSeq });
         }

@@ -266,14 +266,38 @@ describe('round-robin', () => {
     expect(counts(next)).toEqual({ [A]: 3, [B]: 3, [C]: 3 });
   });
 
-  it('places a newcomer level with the next in line, then gives it one turn per round', () => {
+  it('places a newcomer just ahead of the next in line, then gives it one turn per round', () => {
     const q = aQueue();
     q.online(A, B);
     q.routeMany(10); // A's last turn was #9, B's #10
     q.online(C);
-    expect(memberOf(q.state, C)?.lastAssignedSeq).toBe(9);
-    const next = q.routeMany(3);
-    expect(counts(next)).toEqual({ [A]: 1, [B]: 1, [C]: 1 });
+    expect(memberOf(q.state, C)?.lastAssignedSeq).toBe(8);
+    expect(q.routeMany(3)).toEqual([C, A, B]);
+  });
+
+  it('never serves the agent it just served again while someone who came back online waits, whatever their ids', () => {
+    // B sorts after A, so being level with A (as returners were placed before) lost B the tie.
+    const q = aQueue();
+    q.online(A);
+    expect(q.routeMany(1)).toEqual([A]);
+    q.online(B);
+    expect(q.routeMany(4)).toEqual([B, A, B, A]);
+    // The same with the ids the other way round: C comes back while B was just served.
+    const r = aQueue();
+    r.online(C, B);
+    r.routeMany(2); // B (#1), then C (#2)
+    r.away(C);
+    expect(r.routeMany(2)).toEqual([B, B]);
+    r.online(C);
+    expect(r.routeMany(3)).toEqual([C, B, C]);
+  });
+
+  it('keeps rotation places at 0 or more: nobody served yet, a returner is level with the rest', () => {
+    const q = aQueue();
+    q.online(B);
+    q.online(A);
+    expect([memberOf(q.state, A)?.lastAssignedSeq, memberOf(q.state, B)?.lastAssignedSeq]).toEqual([0, 0]);
+    expect(q.routeMany(2)).toEqual([A, B]);
   });
 
   it('does not count manual transfers as turns', () => {

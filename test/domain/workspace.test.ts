@@ -435,6 +435,19 @@ describe('changing workspace settings', () => {
     expect(error.message).toContain('needs 4 seats but the plan has 3 (2 used now)');
   });
 
+  it('says what the new policy needs, even when that is one seat more than is used', () => {
+    const shop = rosterOf({
+      plan: 'starter',
+      seatPolicy: { countInactiveAgents: false },
+      // Cy joins and leaves first, so that Bob and Dee have her seat.
+      agents: [{ name: 'Cy', status: 'inactive' }, { name: 'Bob' }, { name: 'Dee' }],
+    });
+    const error = given(shop.events)
+      .when((s) => changeSettings(actingAs(s), { seatPolicy: { countInactiveAgents: true } }, { now: T0 }))
+      .thenFails('SeatLimitReached', { limit: 3, used: 3, requested: 4 });
+    expect(error.message).toBe('This change needs 4 seats but the plan has 3 (3 used now). Upgrade the plan or free seats.');
+  });
+
   it('always allows a seat policy that frees seats', () => {
     const shop = rosterOf({ plan: 'starter', agents: [{ name: 'Bob', status: 'inactive' }], invitations: [{ email: 'cy@shop.com' }] });
     given(shop.events)

@@ -48,6 +48,12 @@ describe('the JSON Schema of every exported zod schema', () => {
     expect(loose).toEqual([]);
   });
 
+  it("describes the roster's accept request whole: name and password are strings it requires, as the token is", () => {
+    const json = z.toJSONSchema(api.acceptInvitationRequestSchema, { io: 'input' }) as JsonSchema & { required?: string[] };
+    expect(json.required).toEqual(['token', 'name', 'password']);
+    expect([json.properties!.name!.type, json.properties!.password!.type]).toEqual(['string', 'string']);
+  });
+
   it('carries the id prefixes, so an invitation id is refused where an agent id belongs', () => {
     const json = z.toJSONSchema(api.agentTargetSchema, { io: 'input' }) as JsonSchema;
     const pattern = new RegExp(json.properties!.agentId!.pattern!, 'u');

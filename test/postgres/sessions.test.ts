@@ -223,6 +223,23 @@ describe.runIf(onServer)('PostgresRosterStore sessions on a server', () => {
     expect((await invited).isOk()).toBe(true);
   });
 
+  it("lets a session of this process past its lease (lockLeaseMs) through to the row lock, where lock_timeout answers a lost race", async () => {
+    const store = new PostgresRosterStore(aPool(3, '-c lock_timeout=100'), { ...LOCKING, lockLeaseMs: 50 });
+    const { workspaceId } = await aWorkspace(store);
+    const hung = await store.begin!();
+    await hung.lockWorkspace(workspaceId);
+    const next = await store.begin!();
+    // Without the lease it would wait in this process's queue for as long as `hung` holds its turn.
+    const outcome = await Promise.race([next.lockWorkspace(workspaceId), sleep(2_000).then(() => 'still waiting' as const)]);
+    expect(outcome).toMatchObject({ locked: false, reason: 'stale-version' });
+    await next.end();
+    await hung.end();
+  });
+
+  it.each([-1, Number.NaN, 2 ** 31])('refuses lockLeaseMs %s with a TypeError', (lockLeaseMs) => {
+    expect(() => new PostgresRosterStore(db.pool, { ...LOCKING, lockLeaseMs })).toThrow(/PostgresRosterStore: lockLeaseMs must be a number of milliseconds/);
+  });
+
   it('queues one workspace\'s commands off the pool: 12 accepts through a 2-connection pool its identity port shares', async () => {
     const pool = aPool(2);
     const store = new PostgresRosterStore(pool, LOCKING);

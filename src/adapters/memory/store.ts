@@ -188,8 +188,10 @@ function memorySession(store: MemoryRosterStore, turns: WorkspaceTurns, reads: o
  * Commands that change a workspace's counters (invites, accepts, seats, departments…) run in a
  * session ({@link RosterStore.begin}) that locks the workspace in this process as they load it,
  * so a burst of them on one workspace takes turns rather than colliding and retrying (and, past
- * `maxAttempts`, failing with `ConcurrencyConflict`). Pass `lockWorkspaces: false` for the
- * purely optimistic store, with no sessions.
+ * `maxAttempts`, failing with `ConcurrencyConflict`). A command keeps its turn for at most
+ * `lockLeaseMs` (2 s): one whose port call hangs (an identity provider that never answers) then
+ * lets the next through and goes on as an optimistic one, its commit still checked against every
+ * version it read. Pass `lockWorkspaces: false` for the purely optimistic store, with no sessions.
  *
  * @example const roster = createRoster({ store: new MemoryRosterStore(), … })
  */
@@ -203,16 +205,19 @@ export class MemoryRosterStore implements RosterStore {
   /**
    * @param options `lockWorkspaces`: whether commands that change a workspace's counters take
    *   turns on it through sessions (default true; false: purely optimistic, no `begin`).
-   * @throws TypeError when the runtime has no `structuredClone`.
+   *   `lockLeaseMs`: how long a command may keep its workspace's turn before the next one goes
+   *   ahead without waiting for it (default 2,000; 0 to 2,147,483,647).
+   * @throws TypeError when the runtime has no `structuredClone`, or `lockLeaseMs` is out of range.
    * @example const optimistic = new MemoryRosterStore({ lockWorkspaces: false });
    */
-  constructor(options: Readonly<{ lockWorkspaces?: boolean | undefined }> = {}) {
+  constructor(options: Readonly<{ lockWorkspaces?: boolean | undefined; lockLeaseMs?: number | undefined }> = {}) {
     // Every commit is copied with it; without it every command would answer StoreUnavailable.
     if (typeof globalThis.structuredClone !== 'function') {
       throw new TypeError('MemoryRosterStore: this runtime has no structuredClone, which it copies commits with');
     }
+    // Made (and its lease checked) even when unused, so a bad lockLeaseMs never goes unnoticed.
+    const turns = new WorkspaceTurns('MemoryRosterStore', options.lockLeaseMs);
     if (options.lockWorkspaces !== false) {
-      const turns = new WorkspaceTurns();
       // The store's reads, bound once (on the first session, when a subclass's are in place).
       let reads: object | undefined;
       this.begin = async () => memorySession(this, turns, (reads ??= Object.fromEntries(DECISION_READS.map((read) => [read, this[read].bind(this)]))));

@@ -219,7 +219,9 @@ const CLAIM_OUTBOX_MESSAGES = claimDue('AND id = ANY($2::text[])');
  * a session keeps its connection and the row lock from load to commit, across the ports the
  * command calls meanwhile (the account directory, `Identity.createLogin`). If those use this
  * pool, commands on different workspaces can each hold a connection while waiting for another,
- * and a slow port call holds up every other write to that workspace.
+ * and a slow port call holds up every other write to that workspace, for up to `lockLeaseMs` (2 s)
+ * in this process and then as long as the database lets a lock wait last (the pool's
+ * `lock_timeout`).
  *
  * @example
  * import pg from 'pg';
@@ -234,7 +236,7 @@ export class PostgresRosterStore implements RosterStore {
   readonly #pool: SqlPool;
   readonly #queues: CommittedQueues;
   readonly #reads: PostgresReads;
-  readonly #turns = new WorkspaceTurns();
+  readonly #turns: WorkspaceTurns;
   /**
    * A session that locks the workspace as a command loads it (see {@link RosterSession}); present
    * only when the store was made with `lockWorkspaces: true`.
@@ -247,8 +249,16 @@ export class PostgresRosterStore implements RosterStore {
    *   object of, to hand it back on the next load (default 1000; 0 turns that off).
    *   `lockWorkspaces`: whether commands that change a workspace's counters lock its row as
    *   they load it (default false; see the class notes before turning it on).
+   *   `lockLeaseMs`: with `lockWorkspaces`, how long a command of this process may keep its
+   *   workspace's turn before the next one goes ahead to the row lock (default 2,000; 0 to
+   *   2,147,483,647).
+   * @throws TypeError when `lockLeaseMs` is out of range.
    */
-  constructor(pool: SqlPool, options: Readonly<{ routingQueuesKept?: number | undefined; lockWorkspaces?: boolean | undefined }> = {}) {
+  constructor(
+    pool: SqlPool,
+    options: Readonly<{ routingQueuesKept?: number | undefined; lockWorkspaces?: boolean | undefined; lockLeaseMs?: number | undefined }> = {},
+  ) {
+    this.#turns = new WorkspaceTurns('PostgresRosterStore', options.lockLeaseMs);
     this.#pool = pool;
     this.#queues = new CommittedQueues(options.routingQueuesKept ?? 1_000);
     this.#reads = new PostgresReads((text, values) => pool.query(text, values), this.#queues);

@@ -20,10 +20,11 @@ export type SyncAgentError = ValidationFailed;
  * too often is harmless.
  *
  * - Becoming able to take conversations (online, activated, joining the department) drains the
- *   queue in arrival order. The agent is placed in the rotation level with whoever is next in
- *   line (or keeps its own place, if later): it takes a turn soon, but not ahead of agents who
- *   have waited longer than its own last turn. No flood is possible either way: every pick sends
- *   the agent to the back, so nobody takes a second turn while another taker waits for a first.
+ *   queue in arrival order. The agent is placed in the rotation just ahead of whoever is next in
+ *   line (or keeps its own place, if later): it takes the next turn, but not ahead of agents who
+ *   have waited longer than its own last turn, and the agent served last is never served again
+ *   while it can take one. No flood is possible either way: every pick sends the agent to the
+ *   back, so nobody takes a second turn while another taker waits for a first.
  * - Going away keeps the conversations the agent has; it just gets no new ones.
  * - Being deactivated, deleted or leaving the department puts its open conversations back at the
  *   front of the queue, in their original arrival order (and among conversations requeued before,
@@ -85,7 +86,8 @@ function synced(state: RoutingState, changes: readonly z.output<typeof syncAgent
     let lastAssignedSeq = previous?.lastAssignedSeq ?? 0;
     const couldTake = previous !== undefined && previous.active && previous.online;
     if (!couldTake && member && active && online) {
-      lastAssignedSeq = Math.max(lastAssignedSeq, decider.index.minRotationPlace() ?? lastAssignedSeq);
+      // Just ahead of whoever is next in line, or its own place if that is later (never below 0).
+      lastAssignedSeq = Math.max(lastAssignedSeq, (decider.index.minRotationPlace() ?? 0) - 1);
     }
     decider.emit('RoutingAgentSynced', { departmentId: state.departmentId, agentId: i.agentId, active, online, member, lastAssignedSeq });
   }
