@@ -219,9 +219,9 @@ const CLAIM_OUTBOX_MESSAGES = claimDue('AND id = ANY($2::text[])');
  * a session keeps its connection and the row lock from load to commit, across the ports the
  * command calls meanwhile (the account directory, `Identity.createLogin`). If those use this
  * pool, commands on different workspaces can each hold a connection while waiting for another,
- * and a slow port call holds up every other write to that workspace, for up to `lockLeaseMs` (2 s)
- * in this process and then as long as the database lets a lock wait last (the pool's
- * `lock_timeout`).
+ * and a slow port call holds up every other write to that workspace: in this process for as long
+ * as it lasts, or for `lockLeaseMs` if you set one, and then for as long as the database lets a
+ * lock wait last (the pool's `lock_timeout`).
  *
  * @example
  * import pg from 'pg';
@@ -250,15 +250,19 @@ export class PostgresRosterStore implements RosterStore {
    *   `lockWorkspaces`: whether commands that change a workspace's counters lock its row as
    *   they load it (default false; see the class notes before turning it on).
    *   `lockLeaseMs`: with `lockWorkspaces`, how long a command of this process may keep its
-   *   workspace's turn before the next one goes ahead to the row lock (default 2,000; 0 to
-   *   2,147,483,647).
+   *   workspace's turn before the next one goes ahead to wait on the row lock, holding a
+   *   connection (0 to 2,147,483,647; default: no lease). Set it together with the pool's
+   *   `lock_timeout`.
    * @throws TypeError when `lockLeaseMs` is out of range.
    */
   constructor(
     pool: SqlPool,
     options: Readonly<{ routingQueuesKept?: number | undefined; lockWorkspaces?: boolean | undefined; lockLeaseMs?: number | undefined }> = {},
   ) {
-    this.#turns = new WorkspaceTurns('PostgresRosterStore', options.lockLeaseMs);
+    // No lease unless asked for: past one, each waiting command would take a connection to wait
+    // on the row lock instead of waiting here holding none, and without the pool's lock_timeout
+    // a hung port call would then drain the pool for every workspace, not only its own.
+    this.#turns = new WorkspaceTurns('PostgresRosterStore', options.lockLeaseMs ?? null);
     this.#pool = pool;
     this.#queues = new CommittedQueues(options.routingQueuesKept ?? 1_000);
     this.#reads = new PostgresReads((text, values) => pool.query(text, values), this.#queues);
