@@ -14,20 +14,21 @@
  */
 export class WorkspaceTurns {
   readonly #tails = new Map<string, Promise<void>>();
-  readonly #leaseMs: number;
+  readonly #leaseMs: number | null;
 
   /**
    * @param owner The store's name, for the refusal of a bad `leaseMs`.
    * @param leaseMs A store's `lockLeaseMs`: how long a session may keep its turn before the next
-   *   one is let through anyway. A session past its lease goes on as an optimistic one: its commit
-   *   is still checked against every version it read, so it may lose a race, never corrupt a
-   *   workspace. The lease is what keeps one hung port call (an identity provider that never
-   *   answers) from holding up every command of its workspace for good.
+   *   one is let through anyway (`null`: for as long as it likes). A session past its lease goes
+   *   on as an optimistic one: its commit is still checked against every version it read (and on
+   *   PostgreSQL it keeps its row lock, which the next one then waits on), so it may lose a race,
+   *   never corrupt a workspace. The lease is what keeps one hung port call (an identity provider
+   *   that never answers) from holding up every command of its workspace for good.
    * @throws TypeError when `leaseMs` is not a number from 0 to 2,147,483,647 (setTimeout's range:
    *   NaN, Infinity or a string would make the lease end at once or never).
    */
-  constructor(owner: string, leaseMs: number | undefined = 2_000) {
-    if (typeof leaseMs !== 'number' || !(leaseMs >= 0 && leaseMs <= 2_147_483_647)) {
+  constructor(owner: string, leaseMs: number | null) {
+    if (leaseMs !== null && (typeof leaseMs !== 'number' || !(leaseMs >= 0 && leaseMs <= 2_147_483_647))) {
       throw new TypeError(`${owner}: lockLeaseMs must be a number of milliseconds from 0 to 2147483647; got ${String(leaseMs)}`);
     }
     this.#leaseMs = leaseMs;
@@ -42,8 +43,8 @@ export class WorkspaceTurns {
     this.#tails.set(workspaceId, tail);
     await before;
     // Unref'd: a lease never keeps a process alive that has nothing else to do.
-    const lease = setTimeout(leave, this.#leaseMs);
-    (lease as { unref?: () => void }).unref?.();
+    const lease = this.#leaseMs === null ? undefined : setTimeout(leave, this.#leaseMs);
+    (lease as { unref?: () => void } | undefined)?.unref?.();
     return () => {
       clearTimeout(lease);
       leave();

@@ -458,6 +458,11 @@ function buildRoster(options: RosterOptions) {
    * still hold a seat (ADR 0004). There are at most `counts.pendingInvitations` of them, so one
    * read finds them all, and none when nothing is pending. Each is read with its version: a
    * concurrent sweep, resend or revoke of one makes this commit collide and decide again.
+   *
+   * Every use case that can take a seat or an email (invite, resend, accept, activate, an email
+   * change, plan and settings changes) sweeps first, and decides on the swept workspace: the seat rule lets through
+   * any change that takes no new seat, so a count still holding lapsed invitations would make a
+   * refusal depend on whether some earlier command happened to sweep. Keep it so for a new one.
    */
   const sweep = (a: Attempt, workspace: Workspace) => {
     const pending = workspace.counts.pendingInvitations;

@@ -89,6 +89,9 @@ export type DecisionReads = Pick<
  * unless it committed. The roster calls `end` after every attempt, committed or not.
  *
  * The version checks of `commit` still decide: a lock only turns a likely conflict into a wait.
+ * Nothing may rely on the lock for correctness. The in-memory store hands a workspace on once a
+ * session has held it for its `lockLeaseMs` (a port call that hangs), and the late session's
+ * commit is then checked like any other; a store of your own may do the same.
  */
 export interface RosterSession extends DecisionReads {
   /**

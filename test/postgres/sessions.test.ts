@@ -236,6 +236,24 @@ describe.runIf(onServer)('PostgresRosterStore sessions on a server', () => {
     await hung.end();
   });
 
+  it('keeps no lease unless asked: a command behind a hung one waits in this process, holding no connection', async () => {
+    // With the in-memory store's 2 s lease, each waiting command would take a connection to wait
+    // on the row lock: a hung port call would then drain the pool for every workspace.
+    const pool = aPool(3);
+    const store = new PostgresRosterStore(pool, LOCKING);
+    const { workspaceId } = await aWorkspace(store);
+    const hung = await store.begin!();
+    await hung.lockWorkspace(workspaceId);
+    const next = await store.begin!();
+    const nextLock = next.lockWorkspace(workspaceId);
+    const outcome = await Promise.race([nextLock, sleep(2_300).then(() => 'still waiting' as const)]);
+    expect(outcome).toBe('still waiting');
+    expect(pool.totalCount - pool.idleCount).toBe(1); // the hung session's, and no other
+    await hung.end();
+    expect(await nextLock).toMatchObject({ locked: true });
+    await next.end();
+  });
+
   it.each([-1, Number.NaN, 2 ** 31])('refuses lockLeaseMs %s with a TypeError', (lockLeaseMs) => {
     expect(() => new PostgresRosterStore(db.pool, { ...LOCKING, lockLeaseMs })).toThrow(/PostgresRosterStore: lockLeaseMs must be a number of milliseconds/);
   });

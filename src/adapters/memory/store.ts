@@ -216,7 +216,7 @@ export class MemoryRosterStore implements RosterStore {
       throw new TypeError('MemoryRosterStore: this runtime has no structuredClone, which it copies commits with');
     }
     // Made (and its lease checked) even when unused, so a bad lockLeaseMs never goes unnoticed.
-    const turns = new WorkspaceTurns('MemoryRosterStore', options.lockLeaseMs);
+    const turns = new WorkspaceTurns('MemoryRosterStore', options.lockLeaseMs ?? 2_000);
     if (options.lockWorkspaces !== false) {
       // The store's reads, bound once (on the first session, when a subclass's are in place).
       let reads: object | undefined;

@@ -215,13 +215,14 @@ const CLAIM_OUTBOX_MESSAGES = claimDue('AND id = ANY($2::text[])');
  * counters (invites, accepts, seats, departments…) run in a session ({@link RosterStore.begin})
  * that locks the workspace's row as it loads it, so commands racing on one workspace wait for each
  * other instead of colliding and retrying; those of one workspace in this process queue in memory
- * first, so only one of them holds a connection. Opt in only when your ports keep off this pool:
+ * first, so only one of them holds a connection (unless a `lockLeaseMs` runs out: see the
+ * constructor). Opt in only when your ports keep off this pool:
  * a session keeps its connection and the row lock from load to commit, across the ports the
  * command calls meanwhile (the account directory, `Identity.createLogin`). If those use this
  * pool, commands on different workspaces can each hold a connection while waiting for another,
- * and a slow port call holds up every other write to that workspace, for up to `lockLeaseMs` (2 s)
- * in this process and then as long as the database lets a lock wait last (the pool's
- * `lock_timeout`).
+ * and a slow port call holds up every other write to that workspace: in this process for as long
+ * as it lasts, or for `lockLeaseMs` if you set one, and then for as long as the database lets a
+ * lock wait last (the pool's `lock_timeout`).
  *
  * @example
  * import pg from 'pg';
@@ -250,15 +251,20 @@ export class PostgresRosterStore implements RosterStore {
    *   `lockWorkspaces`: whether commands that change a workspace's counters lock its row as
    *   they load it (default false; see the class notes before turning it on).
    *   `lockLeaseMs`: with `lockWorkspaces`, how long a command of this process may keep its
-   *   workspace's turn before the next one goes ahead to the row lock (default 2,000; 0 to
-   *   2,147,483,647).
+   *   workspace's turn (counted from the turn, a wait for a connection included) before the next
+   *   one goes ahead to wait on the row lock, holding a connection: each lease that runs out
+   *   behind a hung command costs one more (0 to 2,147,483,647; default: no lease). Set it only
+   *   together with the pool's `lock_timeout`, and with ports that keep off this pool.
    * @throws TypeError when `lockLeaseMs` is out of range.
    */
   constructor(
     pool: SqlPool,
     options: Readonly<{ routingQueuesKept?: number | undefined; lockWorkspaces?: boolean | undefined; lockLeaseMs?: number | undefined }> = {},
   ) {
-    this.#turns = new WorkspaceTurns('PostgresRosterStore', options.lockLeaseMs);
+    // No lease unless asked for: past one, each waiting command would take a connection to wait
+    // on the row lock instead of waiting here holding none, and without the pool's lock_timeout
+    // a hung port call would then drain the pool for every workspace, not only its own.
+    this.#turns = new WorkspaceTurns('PostgresRosterStore', options.lockLeaseMs ?? null);
     this.#pool = pool;
     this.#queues = new CommittedQueues(options.routingQueuesKept ?? 1_000);
     this.#reads = new PostgresReads((text, values) => pool.query(text, values), this.#queues);
