@@ -45,6 +45,7 @@ export default mergeConfig(
         'test/application/memory-store-listings.test.ts',
         'test/application/ordered-index.test.ts',
         'test/application/lapsed-invitations.test.ts',
+        'test/application/seats.property.test.ts',
       ],
       env: { PROPERTY_RUNS: '100' },
       // One module graph per worker instead of one per file: the library is transformed and loaded
