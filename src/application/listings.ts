@@ -44,8 +44,11 @@ const limitSchema = /* @__PURE__ */ z.int().min(1).max(MAX_PAGE_SIZE).optional()
  * An instant as {@link isoTime} writes it, years 0001–9999 (what PostgreSQL's `timestamptz`
  * reads), naming a real date: `Date.parse` gives it back unchanged.
  */
-const isCanonicalInstant = (time: string) =>
-  /^(?!0000)\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(time) && new Date(Date.parse(time)).toISOString() === time;
+const isCanonicalInstant = (time: string) => {
+  // A well-formed impossible date (hour 24, February 30) parses to NaN, whose toISOString throws.
+  const ms = /^(?!0000)\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(time) ? Date.parse(time) : Number.NaN;
+  return !Number.isNaN(ms) && new Date(ms).toISOString() === time;
+};
 
 /**
  * A cursor as a page query reads it: where the page before ended (`at`), and a short tag of the

@@ -59,7 +59,11 @@ export interface Invitation extends Readonly<{
   resendCount: number;
   /** The agent the invitation became, once accepted. */
   agentId: AgentId | null;
-  /** When it was accepted, revoked or expired. */
+  /**
+   * When it was accepted or revoked, or, once expired, the instant it lapsed (its `expiresAt`):
+   * the same whether a sweep recorded the expiry a minute or a month later, and as every listing
+   * shows a lapsed invitation before any sweep.
+   */
   closedAt: IsoTime | null;
 }> {}
 
@@ -79,7 +83,8 @@ export function evolveInvitation(invitation: Invitation | null, e: RosterEvent):
     case 'InvitationRevoked':
       return closed(invitation, 'revoked', e.occurredAt);
     case 'InvitationExpired':
-      return closed(invitation, 'expired', e.occurredAt);
+      // Closed when it lapsed, not when a sweep noticed (0.1.0 wrote the sweep's time; see migration 0010).
+      return closed(invitation, 'expired', e.data.expiredAt);
     case 'InvitationAccepted':
       return closed(invitation, 'accepted', e.occurredAt, e.data.agentId);
     default:
@@ -335,7 +340,7 @@ export function expireInvitations(
     decided(
       {
         workspace: events.length === 0 ? workspace : invitationsClosed(workspace, events.length),
-        invitations: lapsed.map((inv) => closed(inv, 'expired', at)),
+        invitations: lapsed.map((inv) => closed(inv, 'expired', inv.expiresAt)),
       },
       events,
     ),

@@ -257,7 +257,8 @@ export type InvitationOverrides = Readonly<{
 /**
  * An invitation as plain data: `inv_cy` for `cy@shop.com` to `ws_shop`, role agent, sent by
  * `agt_ana` at {@link T0}, pending for 7 days, token hash `aTokenHash('cy@shop.com')`. A closed
- * status gets a `closedAt`, and an accepted one an `agentId`, unless given.
+ * status gets a `closedAt` (an expired one its `expiresAt`, the others `sentAt`), and an accepted
+ * one an `agentId`, unless given.
  *
  * @example anInvitation({ email: 'dee@shop.com', role: 'admin', departmentIds: ['dep_sales'] })
  * @example anInvitation({ status: 'revoked' })
@@ -268,7 +269,8 @@ export function anInvitation(overrides: InvitationOverrides = {}): Invitation {
   const status = overrides.status ?? 'pending';
   const sentAt = overrides.sentAt ?? T0;
   const expiresAt = overrides.expiresAt ?? hoursAfter(sentAt, overrides.ttlHours ?? DEFAULT_INVITATION_TTL_HOURS);
-  const closedAt = overrides.closedAt === undefined ? (status === 'pending' ? null : sentAt) : overrides.closedAt;
+  // An expired invitation closed when it lapsed, as the sweep and the fold record it.
+  const closedAt = overrides.closedAt === undefined ? (status === 'pending' ? null : status === 'expired' ? expiresAt : sentAt) : overrides.closedAt;
   const agentId = overrides.agentId === undefined ? (status === 'accepted' ? key : null) : overrides.agentId;
   return {
     kind: 'invitation',

@@ -4,7 +4,7 @@
  * what that use case will see, agreeing with `listInvitations`.
  */
 import { describe, expect, it } from 'vitest';
-import { MemoryRosterStore, type ActorRef, type RosterStore } from 'agent-roster';
+import { MemoryRosterStore, replay, type ActorRef, type RosterStore } from 'agent-roster';
 import { aShop, failure, type ShopOptions } from '../support/shop';
 
 const LAPSED = 150;
@@ -236,6 +236,18 @@ describe('an invitation that lapsed and is not yet recorded, as the listings sho
     const statuses = (await shop.roster.listInvitations(shop.ana))._unsafeUnwrap().filter((i) => i.email === 'bob@acme.com').map((i) => i.status);
     expect(statuses.sort()).toEqual(['expired', 'pending']);
     expect((await shop.roster.getWorkspace(shop.ana))._unsafeUnwrap().counts.pendingInvitations).toBe(1);
+  });
+
+  it('keeps its closedAt at the expiry when a sweep records it days later, and a replay agrees', async () => {
+    const { roster, ana, cy, store, workspaceId } = await aShopWithCyLapsed();
+    const listed = async () => (await roster.listInvitations(ana))._unsafeUnwrap().find((i) => i.id === cy.id);
+    const before = await listed();
+    expect(before).toMatchObject({ status: 'expired', closedAt: cy.expiresAt });
+    (await roster.expireLapsedInvitations(workspaceId))._unsafeUnwrap(); // two days after the expiry
+    expect(await listed()).toEqual(before);
+    const stored = (await store.loadInvitation(workspaceId, cy.id))!.value;
+    expect(stored).toMatchObject({ status: 'expired', closedAt: cy.expiresAt });
+    expect(replay(await store.events(workspaceId)).invitations[cy.id]).toEqual(stored);
   });
 
   it('agrees with the workspace counts, before and after the sweep records it', async () => {

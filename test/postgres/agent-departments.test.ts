@@ -113,7 +113,7 @@ describe('migration 0006', () => {
     const store = new PostgresRosterStore(db.pool);
     const outcome = await store.commit({ workspaceId: WS, expected: [], writes: [aWorkspace({ id: WS, ownerId: owner.id, plan: 'custom' }), owner, bob, cy, dee], removals: [], events: [], outbox: [] });
     expect(outcome).toEqual({ committed: true });
-    expect((await migrate(db.pool)).applied).toEqual(['0006_filtered_page_indexes', '0007_legacy_invitation_emails', '0008_agents_joining_order', '0009_invitations_sending_order']);
+    expect((await migrate(db.pool)).applied).toEqual(['0006_filtered_page_indexes', '0007_legacy_invitation_emails', '0008_agents_joining_order', '0009_invitations_sending_order', '0010_expired_invitations_closed_at']);
     expect(await listed(db)).toEqual(rowsOf([bob, cy]));
     expect((await store.listAgents(WS, { departmentId: sales }, { limit: 10 })).map((a) => a.id)).toEqual([bob.id, cy.id]);
     expect((await store.departmentMembers(WS, support)).agents.map((a) => a.value.id)).toEqual([bob.id]);

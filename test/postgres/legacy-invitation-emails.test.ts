@@ -77,7 +77,7 @@ describe('migration 0007: invitation emails queued by 0.1.0', () => {
     await legacy('msg_old_huge', `invitation:${inv.pend!.id}:99999999999999999999`, 'huge@acme.com');
 
     expect(inv.res!.resendCount).toBe(1);
-    expect(await migrate(db.pool)).toEqual({ applied: ['0007_legacy_invitation_emails', '0008_agents_joining_order', '0009_invitations_sending_order'], alreadyApplied: BEFORE_0007.map((m) => m.name) });
+    expect(await migrate(db.pool)).toEqual({ applied: ['0007_legacy_invitation_emails', '0008_agents_joining_order', '0009_invitations_sending_order', '0010_expired_invitations_closed_at'], alreadyApplied: BEFORE_0007.map((m) => m.name) });
   });
   afterAll(() => db?.close());
 

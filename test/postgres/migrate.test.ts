@@ -11,7 +11,7 @@ import { migrate, MIGRATIONS, PostgresRosterStore, type MigrateOptions, type Mig
 import { freshDatabase, postgresTarget, type FreshDatabase } from '../support/postgres';
 
 let db: FreshDatabase;
-const ALL = ['0001_roster', '0002_outbox_withdrawal', '0003_routing_chunks', '0004_outbox_pages', '0005_routing_chunk_versions', '0006_filtered_page_indexes', '0007_legacy_invitation_emails', '0008_agents_joining_order', '0009_invitations_sending_order'];
+const ALL = ['0001_roster', '0002_outbox_withdrawal', '0003_routing_chunks', '0004_outbox_pages', '0005_routing_chunk_versions', '0006_filtered_page_indexes', '0007_legacy_invitation_emails', '0008_agents_joining_order', '0009_invitations_sending_order', '0010_expired_invitations_closed_at'];
 
 /** The schema as the catalog describes it: tables, columns, constraints, indexes, triggers, functions. */
 async function schemaOf(database: FreshDatabase): Promise<unknown> {
@@ -47,6 +47,7 @@ describe('migrate()', () => {
       { version: 7, name: '0007_legacy_invitation_emails' },
       { version: 8, name: '0008_agents_joining_order' },
       { version: 9, name: '0009_invitations_sending_order' },
+      { version: 10, name: '0010_expired_invitations_closed_at' },
     ]);
     const tables = await db.pool.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
     expect(tables.rows.map((r) => r.t)).toEqual([
@@ -90,7 +91,7 @@ describe('migrate()', () => {
     await db.pool.query(`INSERT INTO outbox (id, workspace_id, idempotency_key, to_address, subject, body_text, status, attempts, created_at, next_attempt_at, lease_until)
       VALUES ('msg_old_1', 'ws_old', 'invitation:inv_old_1:0', 'dee@acme.com', 'Join us', 'token=old-1', 'pending', 0, now() - interval '1 hour', now() - interval '1 hour', NULL),
              ('msg_old_2', 'ws_old', 'invitation:inv_old_2:0', 'eve@acme.com', 'Join us', 'token=old-2', 'pending', 1, now() - interval '1 hour', now() - interval '1 hour', now() + interval '1 minute')`);
-    expect(await migrate(db.pool)).toEqual({ applied: ['0002_outbox_withdrawal', '0003_routing_chunks', '0004_outbox_pages', '0005_routing_chunk_versions', '0006_filtered_page_indexes', '0007_legacy_invitation_emails', '0008_agents_joining_order', '0009_invitations_sending_order'], alreadyApplied: ['0001_roster'] });
+    expect(await migrate(db.pool)).toEqual({ applied: ['0002_outbox_withdrawal', '0003_routing_chunks', '0004_outbox_pages', '0005_routing_chunk_versions', '0006_filtered_page_indexes', '0007_legacy_invitation_emails', '0008_agents_joining_order', '0009_invitations_sending_order', '0010_expired_invitations_closed_at'], alreadyApplied: ['0001_roster'] });
 
     const store = new PostgresRosterStore(db.pool);
     const [waiting] = await store.claimOutbox(new Date(), 10, 60_000);

@@ -368,6 +368,8 @@ export function describePages(name: string, makeStore: () => RosterStore | Promi
           '2026-11-23T09:00:00.000Z~agt_x~abcdefgh',
           '2026-11-23T09:00:00Z~agt_x~abc', // not the canonical instant
           '2026-02-30T09:00:00.000Z~agt_x~abc', // no such day
+          '2026-11-23T24:01:00.000Z~agt_x~abc', // no such hour: Date.parse answers NaN
+          '2026-11-23T09:60:00.000Z~agt_x~abc',
           '2026-11-23T09:00:00.000Z~agt_x~agt_y~abc',
           // Instants Date.parse reads and PostgreSQL does not: years 0, before 0 and after 9999.
           '0000-01-01T00:00:00.000Z~agt_x~abc',
