@@ -10,11 +10,13 @@
 -- version, so a command that read the old row cannot write it back.
 --
 -- It reads the expired invitations once, through invitations_by_status_sending, and rewrites only
--- those whose closedAt differs. An instance of the previous release keeps working on the migrated
+-- those whose closedAt differs (a row without an expiresAt, which no release writes, is left as it
+-- is rather than given a NULL data). An instance of the previous release keeps working on the migrated
 -- rows; the invitations it expires meanwhile get the sweep's time again, which running this file
 -- again by hand, once the last such instance has stopped, sets right.
 
 UPDATE invitations
    SET data = jsonb_set(data, '{closedAt}', data->'expiresAt'), version = version + 1
  WHERE status = 'expired'
+   AND data ? 'expiresAt'
    AND data->'closedAt' IS DISTINCT FROM data->'expiresAt';

@@ -347,6 +347,16 @@ describe('expiring lapsed invitations', () => {
       .thenNothingHappened();
   });
 
+  it('closes an expired invitation at the instant it lapsed, however late the sweep, as the fold does', () => {
+    const shop = rosterOf({ invitations: [{ email: 'cy@shop.com' }] });
+    const expiry = hoursAfter(T0, WEEK);
+    const sweptLate = hoursAfter(T0, WEEK + 72);
+    given(shop.events)
+      .when((s) => expireInvitations({ workspace: rosterView(s).workspace, invitations: rosterView(s).invitations }, { now: sweptLate }))
+      .then([event('InvitationExpired', shopId, isoTime(sweptLate), { invitationId: ids.invitation('cy'), expiredAt: isoTime(expiry) })])
+      .thenState((state) => expect(rosterView(state).invitation('cy@shop.com')).toMatchObject({ status: 'expired', closedAt: isoTime(expiry) }));
+  });
+
   it('counts an invitation named twice in its batch once, so the counters stay equal to a recount', () => {
     const shop = rosterOf({ plan: 'starter', invitations: [{ email: 'cy@shop.com' }, { email: 'dee@shop.com' }] });
     const lapse = hoursAfter(T0, WEEK);

@@ -11,7 +11,7 @@ export type Migration = Readonly<{ version: number; name: string; sql: string }>
 /**
  * Every migration, oldest first. Never edit a released one: add the next number.
  *
- * @example MIGRATIONS.map((m) => m.name) // ['0001_roster', '0002_outbox_withdrawal', '0003_routing_chunks', '0004_outbox_pages', '0005_routing_chunk_versions', '0006_filtered_page_indexes', '0007_legacy_invitation_emails', '0008_agents_joining_order', '0009_invitations_sending_order']
+ * @example MIGRATIONS.map((m) => m.name) // ['0001_roster', '0002_outbox_withdrawal', '0003_routing_chunks', '0004_outbox_pages', '0005_routing_chunk_versions', '0006_filtered_page_indexes', '0007_legacy_invitation_emails', '0008_agents_joining_order', '0009_invitations_sending_order', '0010_expired_invitations_closed_at']
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -646,13 +646,15 @@ DROP INDEX IF EXISTS invitations_by_sending;
 -- version, so a command that read the old row cannot write it back.
 --
 -- It reads the expired invitations once, through invitations_by_status_sending, and rewrites only
--- those whose closedAt differs. An instance of the previous release keeps working on the migrated
+-- those whose closedAt differs (a row without an expiresAt, which no release writes, is left as it
+-- is rather than given a NULL data). An instance of the previous release keeps working on the migrated
 -- rows; the invitations it expires meanwhile get the sweep's time again, which running this file
 -- again by hand, once the last such instance has stopped, sets right.
 
 UPDATE invitations
    SET data = jsonb_set(data, '{closedAt}', data->'expiresAt'), version = version + 1
  WHERE status = 'expired'
+   AND data ? 'expiresAt'
    AND data->'closedAt' IS DISTINCT FROM data->'expiresAt';
 `,
   },
