@@ -45,7 +45,8 @@ const limitSchema = /* @__PURE__ */ z.int().min(1).max(MAX_PAGE_SIZE).optional()
  * reads), naming a real date: `Date.parse` gives it back unchanged.
  */
 const isCanonicalInstant = (time: string) => {
-  // A well-formed impossible date (hour 24, February 30) parses to NaN, whose toISOString throws.
+  // A well-formed impossible instant (hour 24, minute 60) parses to NaN, whose toISOString throws;
+  // an impossible day (February 30) parses to another day, which the comparison refuses.
   const ms = /^(?!0000)\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(time) ? Date.parse(time) : Number.NaN;
   return !Number.isNaN(ms) && new Date(ms).toISOString() === time;
 };

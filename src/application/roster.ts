@@ -460,9 +460,10 @@ function buildRoster(options: RosterOptions) {
    * concurrent sweep, resend or revoke of one makes this commit collide and decide again.
    *
    * Every use case that can take a seat or an email (invite, resend, accept, activate, an email
-   * change, plan and settings changes) sweeps first, and decides on the swept workspace: the seat rule lets through
-   * any change that takes no new seat, so a count still holding lapsed invitations would make a
-   * refusal depend on whether some earlier command happened to sweep. Keep it so for a new one.
+   * change, plan and settings changes) sweeps first, and decides on the swept workspace: the seat
+   * rule lets through any change that takes no new seat, so a count still holding lapsed
+   * invitations would make a refusal depend on whether some earlier command happened to sweep.
+   * Keep it so for a new one.
    */
   const sweep = (a: Attempt, workspace: Workspace) => {
     const pending = workspace.counts.pendingInvitations;

@@ -49,6 +49,18 @@ async function aWorkspace(store: PostgresRosterStore, plan = 'custom') {
 /** Sessions are opt-in: every store here turns them on. */
 const LOCKING = { lockWorkspaces: true } as const;
 
+/**
+ * A locking store on `pool` with a workspace, a session holding that workspace, and a second
+ * session not yet asking for it.
+ */
+async function aHeldWorkspace(pool: SqlPool, options: ConstructorParameters<typeof PostgresRosterStore>[1] = LOCKING) {
+  const store = new PostgresRosterStore(pool, options);
+  const { workspaceId } = await aWorkspace(store);
+  const holder = await store.begin!();
+  await holder.lockWorkspace(workspaceId);
+  return { store, workspaceId, holder, next: await store.begin!() };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('PostgresRosterStore sessions are opt-in', () => {
@@ -188,11 +200,7 @@ describe.runIf(onServer)('PostgresRosterStore sessions on a server', () => {
 
   it('takes nothing when it is ended while waiting for its turn, and leaves the workspace free', async () => {
     const pool = aPool(2);
-    const store = new PostgresRosterStore(pool, LOCKING);
-    const { workspaceId } = await aWorkspace(store);
-    const first = await store.begin!();
-    await first.lockWorkspace(workspaceId);
-    const second = await store.begin!();
+    const { store, workspaceId, holder: first, next: second } = await aHeldWorkspace(pool);
     const secondLock = second.lockWorkspace(workspaceId); // queued behind `first` in this process
     await second.end();
     await first.end();
@@ -224,11 +232,7 @@ describe.runIf(onServer)('PostgresRosterStore sessions on a server', () => {
   });
 
   it("lets a session of this process past its lease (lockLeaseMs) through to the row lock, where lock_timeout answers a lost race", async () => {
-    const store = new PostgresRosterStore(aPool(3, '-c lock_timeout=100'), { ...LOCKING, lockLeaseMs: 50 });
-    const { workspaceId } = await aWorkspace(store);
-    const hung = await store.begin!();
-    await hung.lockWorkspace(workspaceId);
-    const next = await store.begin!();
+    const { workspaceId, holder: hung, next } = await aHeldWorkspace(aPool(3, '-c lock_timeout=100'), { ...LOCKING, lockLeaseMs: 50 });
     // Without the lease it would wait in this process's queue for as long as `hung` holds its turn.
     const outcome = await Promise.race([next.lockWorkspace(workspaceId), sleep(2_000).then(() => 'still waiting' as const)]);
     expect(outcome).toMatchObject({ locked: false, reason: 'stale-version' });
@@ -240,11 +244,7 @@ describe.runIf(onServer)('PostgresRosterStore sessions on a server', () => {
     // With the in-memory store's 2 s lease, each waiting command would take a connection to wait
     // on the row lock: a hung port call would then drain the pool for every workspace.
     const pool = aPool(3);
-    const store = new PostgresRosterStore(pool, LOCKING);
-    const { workspaceId } = await aWorkspace(store);
-    const hung = await store.begin!();
-    await hung.lockWorkspace(workspaceId);
-    const next = await store.begin!();
+    const { workspaceId, holder: hung, next } = await aHeldWorkspace(pool);
     const nextLock = next.lockWorkspace(workspaceId);
     const outcome = await Promise.race([nextLock, sleep(2_300).then(() => 'still waiting' as const)]);
     expect(outcome).toBe('still waiting');
