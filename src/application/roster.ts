@@ -430,18 +430,26 @@ function buildRoster(options: RosterOptions) {
   const asInviter = <T, E>(actor: Agent, workspace: Workspace, next: () => ResultAsync<T, E>) =>
     domain.authorize(actor, 'manageAgents', workspace).asyncAndThen(next);
 
-  /** Who holds an email: this workspace's store first, then the host's account directory. */
+  /**
+   * Who holds an email: this workspace's store first, then the host's account directory. A pending
+   * invitation holds it no more when this commit's sweep expires an invitation to it (`swept`;
+   * pending holders are one per email, so that is the holder, ADR 0004), or when it is the very
+   * invitation the command acts on (`heldByItself`).
+   */
   const emailStatus = (
     a: Attempt,
     workspaceId: WorkspaceId,
     email: domain.Email,
-    ignorePending = false,
-  ): ResultAsync<EmailStatus, StoreUnavailable | ServiceUnavailable> =>
-    a.read(() => a.store.emailHolder(workspaceId, email)).andThen((holder) =>
+    swept: Readonly<{ state: Readonly<{ invitations: readonly Invitation[] }> }> | null,
+    heldByItself = false,
+  ): ResultAsync<EmailStatus, StoreUnavailable | ServiceUnavailable> => {
+    const ignorePending = heldByItself || (swept !== null && swept.state.invitations.some((inv) => inv.email === email));
+    return a.read(() => a.store.emailHolder(workspaceId, email)).andThen((holder) =>
       holder === 'agent' || (holder === 'pending-invitation' && !ignorePending)
         ? okAsync<EmailStatus, StoreUnavailable | ServiceUnavailable>(holder)
         : yesOrNo('accountDirectory', () => accounts.isStandaloneAccount(email)).map((s): EmailStatus => (s ? 'standalone-account' : 'available')),
     );
+  };
 
   /** The host's optional breached-password check, as a `WeakPassword`. */
   const refuseBreached = (password: string): ResultAsync<void, domain.WeakPassword | ServiceUnavailable> =>
@@ -624,7 +632,7 @@ function buildRoster(options: RosterOptions) {
             ResultAsync.combine([
               a.departments(workspace.id, i.departmentIds),
               // A lapsed invitation for this email still holds it in the store; the sweep expires it in this same commit.
-              emailStatus(a, workspace.id, i.email, swept.state.invitations.some((inv) => inv.email === i.email)),
+              emailStatus(a, workspace.id, i.email, swept),
             ] as const).andThen(([departments, status]) => {
               const token = newToken(random);
               return ResultAsync.fromSafePromise(sha256Hex(token)).andThen((tokenHash) =>
@@ -663,10 +671,9 @@ function buildRoster(options: RosterOptions) {
               invitation
                 ? ResultAsync.combine([
                     a.departments(workspace.id, invitation.departmentIds),
-                    // A pending holder of the email is one the sweep expires in this commit: the
-                    // invitation itself while stored as pending, or a newer invitation to the same
-                    // address that lapsed too (pending holders are one per email).
-                    emailStatus(a, workspace.id, invitation.email, loaded?.status === 'pending' || swept.state.invitations.some((inv) => inv.email === invitation.email)),
+                    // The email's pending holder, if any, is the invitation itself while stored as
+                    // pending, or a newer invitation to the same address that lapsed too.
+                    emailStatus(a, workspace.id, invitation.email, swept, loaded?.status === 'pending'),
                   ] as const)
                 : okAsync([[], 'available'] as const),
             );
@@ -811,7 +818,7 @@ function buildRoster(options: RosterOptions) {
                   ? ResultAsync.combine([
                       sweep(a, workspace),
                       a.departments(workspace.id, invitation.departmentIds),
-                      emailStatus(a, workspace.id, invitation.email, true),
+                      emailStatus(a, workspace.id, invitation.email, null, true),
                     ] as const)
                   : okAsync([null, [], 'available'] as const);
               return facts.andThen(([swept, departments, status]) =>
@@ -961,7 +968,7 @@ function buildRoster(options: RosterOptions) {
       return spend(() => throttle('editEmail', `${workspace.id}:${state.actor.id}`, email))
         .andThen(() => sweep(a, workspace))
         .andThen((swept) =>
-          emailStatus(a, workspace.id, email, swept.state.invitations.some((inv) => inv.email === email)).andThen((status) =>
+          emailStatus(a, workspace.id, email, swept).andThen((status) =>
             domain
               .editAgent({ ...state, workspace: swept.state.workspace }, i, { now: a.now, emailStatus: status })
               .map((d) => ({ result: d, decisions: swept.events.length > 0 ? [swept, d] : [d] })),
