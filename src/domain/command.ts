@@ -49,10 +49,14 @@ export function unreadableInput(): ValidationFailed {
   return validationFailed([{ path: '', message: 'could not be read' }]);
 }
 
-/** A `ValidationFailed` for the given issues. */
+/**
+ * A `ValidationFailed` for the given issues. Its `message` says what is wrong as well as where, so
+ * a host that only logs or throws `message` still tells the reason: each field with its reason
+ * (`Invalid input: isAdmin: is not a known field; name: Name must not be empty.`).
+ */
 export function validationFailed(issues: readonly FieldIssue[]): ValidationFailed {
-  const fields = [...new Set(issues.map((i) => i.path || '(input)'))].join(', ');
-  return { type: 'ValidationFailed', issues, message: `Invalid input: ${fields}.` };
+  const told = [...new Set(issues.map((i) => `${i.path || '(input)'}: ${i.message.replace(/\.$/, '')}`))];
+  return { type: 'ValidationFailed', issues, message: `Invalid input: ${told.join('; ')}.` };
 }
 
 /** Thrown by {@link ownData} past {@link MAX_DEPTH}, and told apart from what a hostile getter throws. */

@@ -206,7 +206,8 @@ describe('parseInput sees only own enumerable data', () => {
     );
     expect(error.issues).toHaveLength(4);
     expect(error.message).toMatch(/isAdmin/);
-    expect(error.message).toMatch(/owner\.nickname, owner\.role/);
+    expect(error.message).toMatch(/owner\.nickname: is not a known field; owner\.role: is not a known field/);
+    expect(error.message).toMatch(/name: Name must not be empty/);
   });
 
   it("does not let a polluted Array.prototype fill an array's hole", () => {
@@ -238,7 +239,7 @@ describe('parseInput sees only own enumerable data', () => {
   ])('names an unknown key holding %s as `?`, so a refusal never echoes it', (_, key) => {
     const error = parseInput(changeRoleSchema, { agentId: 'agt_bob', role: 'admin', [key]: 1 })._unsafeUnwrapErr();
     expect(error.issues).toEqual([{ path: '?', message: 'is not a known field' }]);
-    expect(error.message).toBe('Invalid input: ?.');
+    expect(error.message).toBe('Invalid input: ?: is not a known field.');
   });
 
   it('names an unknown key of ordinary text as it was sent, spaces and accents included', () => {
@@ -251,13 +252,13 @@ describe('parseInput sees only own enumerable data', () => {
     const flood = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`extra${i}`, i]));
     const error = parseInput(changeRoleSchema, { agentId: 'agt_bob', role: 'admin', ...flood })._unsafeUnwrapErr();
     expect(error.issues.map((i) => i.path)).toEqual(Array.from({ length: 10 }, (_, i) => `extra${i}`));
-    expect(error.message.length).toBeLessThan(200);
+    expect(error.message.length).toBeLessThan(400);
   });
 
   it('refuses an input whose reading throws with the same error unreadableInput() gives', () => {
     const throwing = new Proxy({}, { ownKeys: () => { throw new Error('boom'); } });
     expect(parseInput(setAvailabilitySchema, throwing)._unsafeUnwrapErr()).toEqual(unreadableInput());
-    expect(unreadableInput()).toEqual({ type: 'ValidationFailed', issues: [{ path: '', message: 'could not be read' }], message: 'Invalid input: (input).' });
+    expect(unreadableInput()).toEqual({ type: 'ValidationFailed', issues: [{ path: '', message: 'could not be read' }], message: 'Invalid input: (input): could not be read.' });
   });
 
   it('ignores non-enumerable own fields', () => {
@@ -305,7 +306,7 @@ describe('parseInput sees only own enumerable data', () => {
       expect(parseInput(changeRoleSchema, input)._unsafeUnwrapErr()).toEqual({
         type: 'ValidationFailed',
         issues: [{ path: '', message: 'could not be read' }],
-        message: 'Invalid input: (input).',
+        message: 'Invalid input: (input): could not be read.',
       });
     }
   });
