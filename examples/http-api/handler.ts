@@ -699,9 +699,10 @@ const MAX_ISSUES = 20;
 const MAX_PATH = 100;
 
 /**
- * A `ValidationFailed` cut to size for the wire: a body of 6,000 unknown keys is 6,000 issues, and
- * an answer listing them all (twice, with the summary) would be many times the request. The first
- * {@link MAX_ISSUES} are kept, paths cut to {@link MAX_PATH} characters, and the summary says how
+ * A `ValidationFailed` cut to size for the wire. The library already names at most 10 unknown keys
+ * of an object and at most 64 code points of a key, but a list of 100 bad department ids is still
+ * 100 issues, and the summary repeats every path. The first {@link MAX_ISSUES} are kept, paths cut
+ * to {@link MAX_PATH} characters (a deeply nested one can be longer), and the summary says how
  * many were left out.
  */
 function forTheWire(error: ValidationFailed): ValidationFailed {

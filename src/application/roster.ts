@@ -84,7 +84,12 @@ export type RosterOptions = Readonly<{
   plans?: PlanCatalog | undefined;
   /** Default: NIST SP 800-63B-4 single-factor (15 to 256 code points). */
   passwordPolicy?: PasswordPolicy | undefined;
-  /** Where invitation links point; the token is appended as `?token=`. Default `/invitations/accept`. */
+  /**
+   * Where invitation links point: a base the token is appended to as `?token=` (`&token=` when it
+   * has a query; one with a fragment or a token parameter is refused, since the token would land
+   * behind them), or a function of the token for any other shape, such as a hash route. Default
+   * `/invitations/accept`, a relative link: give an absolute one before real emails go out.
+   */
   acceptUrl?: string | ((token: string) => string) | undefined;
   templates?: EmailTemplates | undefined;
   rateLimiter?: RateLimiter | undefined;
@@ -1645,6 +1650,11 @@ function checkOptions(options: RosterOptions): void {
   const { acceptUrl, passwordPolicy: policy } = options;
   if (acceptUrl !== undefined && typeof acceptUrl !== 'string' && typeof acceptUrl !== 'function') {
     refuse('acceptUrl: must be a string (the link\'s base) or a function of the token');
+  }
+  // The token is appended to the string, so a fragment would swallow it (a browser never sends a
+  // fragment to the server) and a token parameter already there would be the one read.
+  if (typeof acceptUrl === 'string' && /#|[?&]token=/.test(acceptUrl)) {
+    refuse('acceptUrl: has a fragment (#…) or a token parameter, which the appended ?token= would land behind. Pass a function of the token to place it yourself.');
   }
   // A policy must be one passwordPolicy() could have built: with a second factor the floor is 8.
   if (policy !== undefined) {

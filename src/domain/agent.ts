@@ -283,7 +283,9 @@ export function activateAgent(
 export type DeactivateAgentError = ValidationFailed | PermissionDenied | AgentNotFound;
 
 /**
- * Stops an agent from chatting; it goes away too. The owner may be inactive.
+ * Stops an agent from chatting; it goes away too. The owner may be inactive. It is not a lockout:
+ * an inactive admin keeps its admin powers and can reactivate itself, so demote it to `agent`
+ * first to take management away (docs/agent.md).
  *
  * @example deactivateAgent({ workspace, actor: owner, agent: bob }, { agentId: bob.id }, { now })
  */

@@ -19,15 +19,25 @@ export function decided<S>(state: S, events: readonly RosterEvent[]): Decision<S
 /**
  * Turns zod issues into field issues with dotted paths. An unknown key becomes one issue per key,
  * at that key's path (`isAdmin`, `owner.nickname`), so the summary and a form can name it.
+ *
+ * A path is the one place a refusal echoes the caller's text (an unknown key, a record's key), so
+ * each segment is shown only when it is safe to put in a log line or a page: at most 64 code
+ * points with no control, format, surrogate, private-use or line-separator character. Any other is
+ * shown as `?`, so a key cannot forge a log line (`\n`), repaint a terminal (ESC) or reverse the
+ * text around it (U+202E). Only the first {@link MAX_UNKNOWN_KEYS} unknown keys of an object are
+ * named, so an input with a hundred thousand of them gets an answer of ordinary size.
  */
 export function toFieldIssues(issues: readonly z.core.$ZodIssue[]): readonly FieldIssue[] {
   return issues.flatMap((issue) =>
-    (issue.code === 'unrecognized_keys' ? issue.keys : [null]).map((key) => ({
-      path: (key === null ? issue.path : [...issue.path, key]).map(String).join('.'),
+    (issue.code === 'unrecognized_keys' ? issue.keys.slice(0, MAX_UNKNOWN_KEYS) : [null]).map((key) => ({
+      path: (key === null ? issue.path : [...issue.path, key]).map(shownKey).join('.'),
       message: key === null ? issue.message : 'is not a known field',
     })),
   );
 }
+
+const MAX_UNKNOWN_KEYS = 10;
+const shownKey = (key: PropertyKey): string => (/^[^\p{C}\p{Zl}\p{Zp}]{0,64}$/u.test((key = String(key))) ? key : '?');
 
 /**
  * The `ValidationFailed` for an input that could not be read: a getter or Proxy threw. Nothing of
@@ -39,10 +49,14 @@ export function unreadableInput(): ValidationFailed {
   return validationFailed([{ path: '', message: 'could not be read' }]);
 }
 
-/** A `ValidationFailed` for the given issues. */
+/**
+ * A `ValidationFailed` for the given issues. Its `message` says what is wrong as well as where, so
+ * a host that only logs or throws `message` still tells the reason: each field with its reason
+ * (`Invalid input: isAdmin: is not a known field; name: Name must not be empty.`).
+ */
 export function validationFailed(issues: readonly FieldIssue[]): ValidationFailed {
-  const fields = [...new Set(issues.map((i) => i.path || '(input)'))].join(', ');
-  return { type: 'ValidationFailed', issues, message: `Invalid input: ${fields}.` };
+  const told = [...new Set(issues.map((i) => `${i.path || '(input)'}: ${i.message.replace(/\.$/, '')}`))];
+  return { type: 'ValidationFailed', issues, message: `Invalid input: ${told.join('; ')}.` };
 }
 
 /** Thrown by {@link ownData} past {@link MAX_DEPTH}, and told apart from what a hostile getter throws. */
@@ -72,14 +86,20 @@ const NO_PROTOTYPE: object = /* @__PURE__ */ pure(() => Object.freeze(Object.set
  * `Object.assign` does the copy: it reads exactly the own enumerable properties, each once, and
  * V8 runs it natively (faster here than a loop over `Object.keys`, whose variable-key reads and
  * writes go through megamorphic lookups). On a target whose chain lacks `Object.prototype` its
- * writes create own data properties, `__proto__` included. Nested objects and arrays are then
- * copied the same way, walking the copy (not the input, so no getter runs twice). Past
+ * writes create own data properties, `__proto__` included. Nested objects and arrays (own indices
+ * only: a hole is `undefined`) are then copied the same way, walking the copy (not the input, so no getter runs twice). Past
  * {@link MAX_DEPTH} it throws {@link TOO_DEEP}, which {@link parseInput} turns into a refusal.
  */
 function ownData(value: unknown, depth: number): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (depth > MAX_DEPTH) throw TOO_DEEP;
-  if (Array.isArray(value)) return value.map((v) => ownData(v, depth + 1));
+  if (Array.isArray(value)) {
+    // Index by index, not with `map`: `map` keeps a hole, which zod then reads through a polluted
+    // `Array.prototype`, and is looked up on the input itself. A hole becomes `undefined`.
+    const items: unknown[] = [];
+    for (let i = 0, n = value.length; i < n; i++) items.push(Object.hasOwn(value, i) ? ownData(value[i], depth + 1) : undefined);
+    return items;
+  }
   const copy = Object.assign(Object.create(NO_PROTOTYPE) as Record<string, unknown>, value);
   for (const key in copy) {
     const item = copy[key];

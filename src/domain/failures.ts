@@ -55,7 +55,9 @@ export const planNotFound = (planId: string): PlanNotFound => ({
   message: `No plan "${planId}" in the catalog.`,
 });
 /**
- * The email is taken; the message names who holds it and what to do instead.
+ * The email is taken; the message names who holds it, in words true for every command that
+ * answers it (an invite, an email edit, an accept), so what to do is the host's to say
+ * (docs/errors.md suggests a text per holder and command).
  *
  * @example fail.emailAlreadyExists({ email, holder: 'pending-invitation' })
  */
@@ -66,9 +68,9 @@ export const emailAlreadyExists = (d: DataOf<EmailAlreadyExists>): EmailAlreadyE
 });
 /** @internal What each holder of a taken email means; its keys are the holders {@link refuseTakenEmail} accepts. */
 export const HELD_BY: Record<EmailAlreadyExists['holder'], string> = {
-  'standalone-account': 'is registered as a separate standalone account. Ask its owner to delete that account, or use another email.',
+  'standalone-account': 'is registered as a separate standalone account, which its owner must delete first.',
   agent: 'is already an agent of this workspace.',
-  'pending-invitation': 'already has a pending invitation; resend it instead.',
+  'pending-invitation': 'already has a pending invitation to this workspace.',
 };
 /**
  * Not enough seats; the message differs for one more seat and for a bulk change.

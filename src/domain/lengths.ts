@@ -26,13 +26,13 @@ export function codePointLength(s: string): number {
  * `.max` counts code points from 4.5 on but UTF-16 code units before 4.5 (4.3 and 4.4 in the peer range), where it refuses 101 to
  * 200 emoji under a maximum of 200 that 4.5 lets through. Only the first `2 × max + 1` units are
  * counted, which always hold more than `max` code points, so a multi-megabyte input costs no more
- * than a short one. The refusal is a `custom` issue with `message`; the JSON Schema has no
- * `maxLength` unless the caller adds `.meta({ maxLength })` (passwordSchema does).
+ * than a short one. The refusal is a `custom` issue with `message`; the bound is published as the
+ * JSON Schema's `maxLength`, which counts code points too (a refinement alone publishes nothing).
  *
  * @example atMostCodePoints(200, 'Token is too long.').safeParse('🔒'.repeat(200)).success; // true
  */
 export const atMostCodePoints = (max: number, message: string) =>
-  z.string().refine((s) => codePointLength(s.slice(0, 2 * max + 1)) <= max, message);
+  z.string().refine((s) => codePointLength(s.slice(0, 2 * max + 1)) <= max, message).meta({ maxLength: max });
 
 /**
  * Why a password's length is refused, or `undefined` when the policy takes it: `checkPassword`

@@ -13,7 +13,8 @@ export type Plan = Readonly<{ id: string; seats: Limit; departments: Limit }>;
 const LIMIT_MESSAGE = 'must be a whole number, or null for no limit';
 const seatLimitSchema = /* @__PURE__ */ pure(() => z.union([z.number().int().min(1).max(1_000_000), z.null()], LIMIT_MESSAGE));
 const departmentLimitSchema = /* @__PURE__ */ pure(() => z.union([z.number().int().min(0).max(1_000_000), z.null()], LIMIT_MESSAGE));
-const planIdSchema = /* @__PURE__ */ z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be a plan id like "team-12"');
+const PLAN_ID_MESSAGE = 'must be a plan id like "team-12"';
+const planIdSchema = /* @__PURE__ */ z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, PLAN_ID_MESSAGE);
 const inlinePlanSchema = /* @__PURE__ */ z.strictObject({ id: planIdSchema, seats: seatLimitSchema, departments: departmentLimitSchema });
 
 /**
@@ -42,7 +43,7 @@ function reportMeantBranch(payload: z.core.ParsePayload): false {
  * @example planSchema.parse('pro'); planSchema.parse({ id: 'team-12', seats: 12, departments: 3 })
  */
 export const planSchema = /* @__PURE__ */ pure(() =>
-  z.union([planIdSchema, inlinePlanSchema]).refine(() => true, { when: reportMeantBranch }),
+  z.union([planIdSchema, inlinePlanSchema], PLAN_ID_MESSAGE).refine(() => true, { when: reportMeantBranch }),
 );
 
 /** Plans by id. */

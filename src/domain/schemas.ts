@@ -75,7 +75,9 @@ export const editAgentSchema = /* @__PURE__ */ pure(() => z
     email: emailSchema.optional(),
     description: descriptionSchema.optional(),
   })
-  .refine((i) => PROFILE.some((key) => i[key] !== undefined), `give at least one of ${PROFILE.join(', ')}`));
+  .refine((i) => PROFILE.some((key) => i[key] !== undefined), `give at least one of ${PROFILE.join(', ')}`)
+  // The refinement in the JSON Schema's words, so a form or an OpenAPI validator refuses `{ agentId }` alone too.
+  .meta({ anyOf: PROFILE.map((key) => ({ required: [key] })) }));
 
 /** Input of `changeRole`. @example { agentId: 'agt_2', role: 'admin' } */
 export const changeRoleSchema = /* @__PURE__ */ z.strictObject({ agentId: agentIdSchema, role: roleSchema });

@@ -49,9 +49,13 @@ const HARD_INPUT_LIMIT = 4096;
 // so storage and e-mail transport would mangle them silently. Zl/Zp: line and paragraph
 // separators. Default-ignorable code points (Hangul fillers, variation selectors, combining
 // grapheme joiner, ...) render as nothing too; in an address they only serve to make two visually
-// identical mailboxes compare different.
+// identical mailboxes compare different. A name refuses them too (a name of Hangul fillers, U+3164,
+// shows blank), except the emoji presentation selectors U+FE0E and U+FE0F, which a phone's
+// keyboard puts after ❤ or ☎; a name may not start with a combining mark, which has nothing to
+// sit on (a lone U+0301 or U+FE0F shows blank too). Lookahead only: a lookbehind would keep the
+// whole package from loading on Safari before 16.4.
 const EMAIL_REFUSES = /[\p{Cc}\p{Cf}\p{Cs}\p{White_Space}\p{Default_Ignorable_Code_Point}]/u;
-const NAME_REFUSES = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+const NAME_REFUSES = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]|^\p{M}|(?![\uFE0E\uFE0F])\p{Default_Ignorable_Code_Point}/u;
 const DESCRIPTION_REFUSES = /(?!\n)[\p{Cc}\p{Cf}\p{Cs}]/u;
 
 /** WHATWG "ASCII whitespace": TAB, LF, FF, CR, SPACE. */

@@ -161,13 +161,13 @@ export function createWorkspace(
 ): Result<Decision<{ workspace: Workspace; owner: Agent }>, CreateWorkspaceError> {
   return parseInput(createWorkspaceSchema, input).andThen((i) => {
     const plan = resolvePlan(i.plan, context.plans ?? PLANS);
-    if (plan === undefined) return err(fail.planNotFound(String(i.plan)));
+    if (plan === undefined) return err(fail.planNotFound(i.plan as string));
     const opened = event('WorkspaceCreated', context.workspaceId, isoTime(context.now), {
       name: i.name,
       plan,
       seatPolicy: mergeSeatPolicy(DEFAULT_SEAT_POLICY, i.seatPolicy),
       invitationTtlHours: i.invitationTtlHours ?? DEFAULT_INVITATION_TTL_HOURS,
-      owner: { agentId: context.ownerId, email: i.owner.email, name: i.owner.name },
+      owner: { agentId: context.ownerId, ...i.owner },
     });
     // The transitions evolveWorkspace and evolveAgent make for this event, called directly so that
     // a bundle of this command does not carry the whole of both folds (transitions.ts says why).
@@ -202,7 +202,7 @@ export function changePlan(
     .andThrough(() => authorizeMember(actor, 'manageWorkspace', workspace))
     .andThen((i) => {
       const plan = resolvePlan(i.plan, context.plans ?? PLANS);
-      if (plan === undefined) return err(fail.planNotFound(String(i.plan)));
+      if (plan === undefined) return err(fail.planNotFound(i.plan as string));
       const seats = seatsUsed(workspace);
       const departments = workspace.counts.departments;
       if (!withinLimit(seats, plan.seats) || !withinLimit(departments, plan.departments)) {

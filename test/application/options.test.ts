@@ -70,6 +70,17 @@ describe('createRoster options', () => {
     }
   });
 
+  it('refuses an acceptUrl the appended token would land behind: a fragment, which no browser sends, or a token parameter already there', async () => {
+    for (const acceptUrl of ['https://app.example.com/join#welcome', 'https://app.example.com/#/join', 'https://app.example.com/join?token=old', '/join?ref=mail&token=']) {
+      expect(() => createRoster({ acceptUrl }), acceptUrl).toThrow(/^createRoster: acceptUrl: has a fragment \(#…\) or a token parameter/);
+    }
+    for (const acceptUrl of ['https://app.example.com/join', 'https://app.example.com/join?ref=mail', '/join?mytoken=1']) {
+      expect(() => createRoster({ acceptUrl }), acceptUrl).not.toThrow();
+    }
+    // A hash route is a function of the token.
+    expect(() => createRoster({ acceptUrl: (token) => `https://app.example.com/#/join?token=${token}` })).not.toThrow();
+  });
+
   it('refuses an outbox retry policy with delays that are not milliseconds', () => {
     const bad: NonNullable<RosterOptions['retry']>[] = [
       { baseDelayMs: -1, maxDelayMs: 10 },

@@ -772,3 +772,14 @@ describe('a failing store', () => {
     expect(identity.logins.size).toBe(1);
   });
 });
+
+describe('the in-memory account directory', () => {
+  it('compares by canonical email when asked, as it does when an account is added or deleted', async () => {
+    const accounts = new MemoryAccountDirectory().add('Bob@Elsewhere.com');
+    expect(await accounts.isStandaloneAccount('Bob@Elsewhere.com')).toBe(true);
+    expect(await accounts.isStandaloneAccount(' bob@ELSEWHERE.com ')).toBe(true);
+    expect(await accounts.isStandaloneAccount('cy@elsewhere.com')).toBe(false);
+    accounts.delete('BOB@elsewhere.com');
+    expect(await accounts.isStandaloneAccount('bob@elsewhere.com')).toBe(false);
+  });
+});

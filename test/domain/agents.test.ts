@@ -148,6 +148,17 @@ describe('editing an agent', () => {
     },
   );
 
+  it.each(['agent', 'pending-invitation', 'standalone-account'] as const)(
+    "says who holds the email (%s) in words true for an edit too, with none of an invite's advice",
+    (holder) => {
+      const error = given(team({ invitations: [{ email: 'eve@shop.com' }] }).events)
+        .when((s) => editAgent(on(s, 'Ana', 'Bob'), { agentId: 'agt_bob', email: 'Eve@shop.com' }, { now: T0, emailStatus: holder }))
+        .thenFails('EmailAlreadyExists');
+      expect(error.message).toMatch(/^Email already exists: eve@shop\.com /);
+      expect(error.message).not.toMatch(/resend|another email/i);
+    },
+  );
+
   it('does not check the email when it stays the same (case aside)', () => {
     given(team().events)
       .when((s) => editAgent(on(s, 'Bob', 'Bob'), { agentId: 'agt_bob', email: 'BOB@shop.com' }, { now: T0, emailStatus: 'agent' }))

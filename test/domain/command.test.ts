@@ -206,13 +206,59 @@ describe('parseInput sees only own enumerable data', () => {
     );
     expect(error.issues).toHaveLength(4);
     expect(error.message).toMatch(/isAdmin/);
-    expect(error.message).toMatch(/owner\.nickname, owner\.role/);
+    expect(error.message).toMatch(/owner\.nickname: is not a known field; owner\.role: is not a known field/);
+    expect(error.message).toMatch(/name: Name must not be empty/);
+  });
+
+  it("does not let a polluted Array.prototype fill an array's hole", () => {
+    (Array.prototype as unknown as Record<number, unknown>)[0] = 'dep_smuggled';
+    try {
+      const holey: unknown[] = [];
+      holey.length = 1;
+      const issues = parseInput(inviteAgentSchema, { email: 'dee@shop.com', departmentIds: holey })._unsafeUnwrapErr().issues;
+      expect(issues.map((i) => i.path)).toEqual(['departmentIds.0']);
+      const valid = ['dep_sales'];
+      valid.length = 2;
+      expect(parseInput(inviteAgentSchema, { email: 'dee@shop.com', departmentIds: valid }).isErr()).toBe(true);
+    } finally {
+      delete (Array.prototype as unknown as Record<number, unknown>)[0];
+    }
+  });
+
+  it("reads an array's own items, not a `map` the input carries", () => {
+    const departmentIds = Object.assign(['dep_sales'], { map: () => 'not an array' });
+    expect(parseInput(inviteAgentSchema, { email: 'dee@shop.com', departmentIds })._unsafeUnwrap().departmentIds).toEqual(['dep_sales']);
+  });
+
+  it.each([
+    ['a line break, to forge a log line', '\n2026-01-01 ERROR admin password reset ok'],
+    ['an escape sequence, to repaint a terminal', '\u001b[2J'],
+    ['a right-to-left override', 'isAdmin\u202E'],
+    ['a lone surrogate', 'a\uD800'],
+    ['65 characters', 'k'.repeat(65)],
+  ])('names an unknown key holding %s as `?`, so a refusal never echoes it', (_, key) => {
+    const error = parseInput(changeRoleSchema, { agentId: 'agt_bob', role: 'admin', [key]: 1 })._unsafeUnwrapErr();
+    expect(error.issues).toEqual([{ path: '?', message: 'is not a known field' }]);
+    expect(error.message).toBe('Invalid input: ?: is not a known field.');
+  });
+
+  it('names an unknown key of ordinary text as it was sent, spaces and accents included', () => {
+    const keys = ['first name', 'prénom', '名前', 'k'.repeat(64), '🔒'];
+    const error = parseInput(changeRoleSchema, { agentId: 'agt_bob', role: 'admin', ...Object.fromEntries(keys.map((k) => [k, 1])) })._unsafeUnwrapErr();
+    expect(error.issues.map((i) => i.path)).toEqual(keys);
+  });
+
+  it('names at most the first 10 unknown keys of an object, so a flood of keys gets an answer of ordinary size', () => {
+    const flood = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`extra${i}`, i]));
+    const error = parseInput(changeRoleSchema, { agentId: 'agt_bob', role: 'admin', ...flood })._unsafeUnwrapErr();
+    expect(error.issues.map((i) => i.path)).toEqual(Array.from({ length: 10 }, (_, i) => `extra${i}`));
+    expect(error.message.length).toBeLessThan(400);
   });
 
   it('refuses an input whose reading throws with the same error unreadableInput() gives', () => {
     const throwing = new Proxy({}, { ownKeys: () => { throw new Error('boom'); } });
     expect(parseInput(setAvailabilitySchema, throwing)._unsafeUnwrapErr()).toEqual(unreadableInput());
-    expect(unreadableInput()).toEqual({ type: 'ValidationFailed', issues: [{ path: '', message: 'could not be read' }], message: 'Invalid input: (input).' });
+    expect(unreadableInput()).toEqual({ type: 'ValidationFailed', issues: [{ path: '', message: 'could not be read' }], message: 'Invalid input: (input): could not be read.' });
   });
 
   it('ignores non-enumerable own fields', () => {
@@ -260,7 +306,7 @@ describe('parseInput sees only own enumerable data', () => {
       expect(parseInput(changeRoleSchema, input)._unsafeUnwrapErr()).toEqual({
         type: 'ValidationFailed',
         issues: [{ path: '', message: 'could not be read' }],
-        message: 'Invalid input: (input).',
+        message: 'Invalid input: (input): could not be read.',
       });
     }
   });

@@ -723,7 +723,7 @@ describe('bad input and refusals', () => {
     expect(error).toEqual({
       type: 'ValidationFailed',
       issues: [{ path: 'capacities.__proto__', message: 'must be an agent id like "agt_…": capacities are keyed by agent id' }],
-      message: 'Invalid input: capacities.__proto__.',
+      message: 'Invalid input: capacities.__proto__: must be an agent id like "agt_…": capacities are keyed by agent id.',
     });
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     expect(q.state).toBe(state);
@@ -758,7 +758,7 @@ describe('bad input and refusals', () => {
     expect(error).toEqual({
       type: 'ValidationFailed',
       issues: [{ path: 'to', message: 'must be an agent id like "agt_…" or "queue"' }],
-      message: 'Invalid input: to.',
+      message: 'Invalid input: to: must be an agent id like "agt_…" or "queue".',
     });
   });
 

@@ -289,13 +289,25 @@ describe.each(nameSchemas)('%s', (_name, schema, max) => {
     ['DEL', 'A\u007fna'],
     ['C1 control', 'A\u0085na'],
     ['unpaired surrogate', 'A\udc00na'],
+    ['a name of Hangul fillers, which shows blank', '\u3164\u3164'],
+    ['a halfwidth Hangul filler', 'A\uffa0na'],
+    ['a combining grapheme joiner', 'Sales\u034f'],
+    ['an ideographic variation selector', 'A\u{e0100}na'],
+    ['a lone presentation selector, which shows blank', '\ufe0f'],
+    ['a leading combining mark, which has nothing to sit on', '\u0301Ana'],
   ])('refuses %s', (_l, raw) => {
     expect(schema.safeParse(raw).success).toBe(false);
+  });
+
+  it('takes an emoji with the presentation selector a phone puts after it', () => {
+    expect(schema.safeParse('\u2764\ufe0f Ana').data).toBe('\u2764\ufe0f Ana');
+    expect(schema.safeParse('Ana \u260e\ufe0e').data).toBe('Ana \u260e\ufe0e');
   });
 
   it('names the character it refuses', () => {
     expect(schema.safeParse('A\u200bna').error?.issues[0]?.message).toMatch(/invisible characters .*\(found U\+200B\)/);
     expect(schema.safeParse('A\tna').error?.issues[0]?.message).toMatch(/tabs.*\(found U\+0009\)/);
+    expect(schema.safeParse('\u3164').error?.issues[0]?.message).toMatch(/invisible characters .*\(found U\+3164\)/);
   });
 });
 

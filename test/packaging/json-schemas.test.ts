@@ -54,6 +54,22 @@ describe('the JSON Schema of every exported zod schema', () => {
     expect([json.properties!.name!.type, json.properties!.password!.type]).toEqual(['string', 'string']);
   });
 
+  it('refuses an edit that changes nothing, as zod does: at least one of name, email, description', () => {
+    const json = z.toJSONSchema(api.editAgentSchema, { io: 'input' }) as JsonSchema & { anyOf?: { required: string[] }[] };
+    expect(json.anyOf).toEqual([{ required: ['name'] }, { required: ['email'] }, { required: ['description'] }]);
+    expect(api.editAgentSchema.safeParse({ agentId: 'agt_bob' }).success).toBe(false);
+  });
+
+  it("publishes a visitor's token's length bound, counted in code points as zod counts it", () => {
+    for (const schema of [api.acceptInvitationRequestSchema, api.previewInvitationRequestSchema]) {
+      const json = z.toJSONSchema(schema, { io: 'input' }) as JsonSchema & { properties: Record<string, { maxLength?: number }> };
+      expect(json.properties['token']!.maxLength).toBe(200);
+      const refusedAt = (token: string) => (schema.safeParse({ token }).error?.issues ?? []).map((i) => i.path[0]);
+      expect(refusedAt('🔒'.repeat(200))).not.toContain('token');
+      expect(refusedAt('🔒'.repeat(201))).toContain('token');
+    }
+  });
+
   it('carries the id prefixes, so an invitation id is refused where an agent id belongs', () => {
     const json = z.toJSONSchema(api.agentTargetSchema, { io: 'input' }) as JsonSchema;
     const pattern = new RegExp(json.properties!.agentId!.pattern!, 'u');

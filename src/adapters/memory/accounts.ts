@@ -18,7 +18,7 @@ export class MemoryAccountDirectory implements AccountDirectory {
    * @example accounts.add('Bob@Elsewhere.com').add('cy@elsewhere.com')
    */
   add(email: string): this {
-    this.#emails.add(parseEmail(email).unwrapOr(email.trim().toLowerCase() as never));
+    this.#emails.add(canonical(email));
     return this;
   }
   /**
@@ -28,10 +28,19 @@ export class MemoryAccountDirectory implements AccountDirectory {
    * @example accounts.delete('bob@elsewhere.com')
    */
   delete(email: string): this {
-    this.#emails.delete(parseEmail(email).unwrapOr(email.trim().toLowerCase() as never));
+    this.#emails.delete(canonical(email));
     return this;
   }
+  /**
+   * Whether a standalone account holds the email, compared by canonical email as `add` keeps it
+   * (the roster passes canonical emails; a host may pass one as typed).
+   *
+   * @example await accounts.isStandaloneAccount('BOB@elsewhere.com') // true after add('bob@elsewhere.com')
+   */
   async isStandaloneAccount(email: string) {
-    return this.#emails.has(email);
+    return this.#emails.has(email) || this.#emails.has(canonical(email));
   }
 }
+
+/** The canonical email, or, for an address that does not parse, the text trimmed and lower-cased. */
+const canonical = (email: string): string => parseEmail(email).unwrapOr(email.trim().toLowerCase() as never);
