@@ -588,6 +588,91 @@ describe.runIf(postgresTarget().kind === 'server')('migrate() on an application\
   });
 });
 
+/**
+ * A pool in front of `sessions` as PgBouncer in transaction mode is: each transaction, and each
+ * statement outside one, runs on the next session in turn, whichever client sent it. Records how
+ * its clients were released.
+ */
+function transactionPooler(sessions: readonly pg.Client[]): SqlPool & { releases: unknown[] } {
+  let next = 0;
+  const releases: unknown[] = [];
+  const pick = () => sessions[next++ % sessions.length]!;
+  return {
+    releases,
+    query: (text, values) => pick().query(text, values),
+    async connect() {
+      let inTransaction: pg.Client | undefined;
+      return {
+        async query(text, values) {
+          const session = inTransaction ?? pick();
+          if (text.startsWith('BEGIN')) inTransaction = session;
+          if (text === 'COMMIT' || text === 'ROLLBACK') inTransaction = undefined;
+          return session.query(text, values);
+        },
+        release(error) {
+          releases.push(error);
+        },
+      };
+    },
+  };
+}
+
+describe.runIf(postgresTarget().kind === 'server')('migrate() behind a pooler in transaction mode', () => {
+  let sessions: pg.Client[] = [];
+  beforeEach(async () => {
+    db = await freshDatabase();
+  });
+  afterEach(async () => {
+    await Promise.all(sessions.map((s) => s.end().catch(() => {})));
+    sessions = [];
+    await db?.close();
+  });
+
+  /** `n` server sessions on the test database, for the pooler to hand transactions to. */
+  async function serverSessions(n: number): Promise<pg.Client[]> {
+    const url = new URL((postgresTarget() as { url: string }).url);
+    url.pathname = `/${db.name}`;
+    sessions = Array.from({ length: n }, () => new pg.Client({ connectionString: url.toString() }));
+    await Promise.all(sessions.map((s) => s.connect()));
+    return sessions;
+  }
+
+  const refused = /^agent-roster: migrate does not hold its advisory lock in the transaction that would apply the migrations: .* Nothing was applied\. migrate needs a session connection: a direct connection to PostgreSQL, or a PgBouncer pool in session mode$/;
+  const nothingApplied = async () =>
+    (await db.pool.query(`SELECT to_regclass('agent_roster_migrations') AS m, to_regclass('workspaces') AS w`)).rows;
+
+  // Took its lock on one session, then ran its DDL on another, unlocked: two instances migrating
+  // at once both applied (one failed on a duplicate type).
+  it('refuses to apply when the lock it took is not held where it would apply, leaving no lock held', async () => {
+    const pooler = transactionPooler(await serverSessions(2));
+    // The ledger's read on the first session, the lock on the second, the attempt on the first.
+    await expect(migrate(pooler)).rejects.toThrow(refused);
+    expect(await nothingApplied()).toEqual([{ m: null, w: null }]);
+    // Let go on the second session, which took it: its client handed back healthy.
+    expect(await advisoryLocks()).toBe(0);
+    expect(pooler.releases).toEqual([undefined]);
+    expect(await migrate(db.pool)).toEqual({ applied: ALL, alreadyApplied: [] });
+    // With nothing pending it takes no lock: a start-up call through the pooler passes.
+    expect(await migrate(pooler)).toEqual({ applied: [], alreadyApplied: ALL });
+  });
+
+  it('drops its connection when letting go of the lock reaches a session that does not hold it', async () => {
+    const pooler = transactionPooler(await serverSessions(3));
+    // The ledger's read on the first session, the lock on the second, the attempt on the third, the unlock on the first.
+    await expect(migrate(pooler)).rejects.toThrow(refused);
+    expect(await nothingApplied()).toEqual([{ m: null, w: null }]);
+    expect(pooler.releases).toEqual([new Error('agent-roster: migrate found its advisory lock not held by its session when letting go of it')]);
+    // What a pooler in transaction mode keeps: the lock, on the server session that took it,
+    // until that session ends (see the guide's "Connection poolers").
+    const holders = await db.pool.query(`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted`);
+    const second = await sessions[1]!.query('SELECT pg_backend_pid() AS pid');
+    expect(holders.rows).toEqual(second.rows);
+    await sessions[1]!.end();
+    expect(await advisoryLocks()).toBe(0);
+    expect(await migrate(db.pool)).toEqual({ applied: ALL, alreadyApplied: [] });
+  });
+});
+
 describe('the shipped SQL', () => {
   it('is, file for file, the SQL embedded in the package', () => {
     const dir = new URL('../../sql/migrations/', import.meta.url);

@@ -14,7 +14,18 @@ export type MigrationReport = Readonly<{ applied: readonly string[]; alreadyAppl
 // between them (see migrate).
 const KEY = `hashtextextended('agent-roster migrations', 0)`;
 const LOCK = `SELECT pg_advisory_lock(${KEY})`;
-const UNLOCK = `SELECT pg_advisory_unlock(${KEY})`;
+const UNLOCK = `SELECT pg_advisory_unlock(${KEY}) AS unlocked`;
+// Whether this session holds it: pg_locks shows a bigint key as its high and low halves, objsubid 1.
+const HELD = `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+  AND objsubid = 1 AND ((classid::int8 << 32) | objid::int8) = ${KEY}) AS held`;
+
+// Behind a pooler in transaction mode (PgBouncer's pool_mode = transaction) each transaction may
+// run on another server session: the lock taken in one is not held in the next, and is left
+// behind on a session the pool keeps open.
+const NOT_HELD =
+  'agent-roster: migrate does not hold its advisory lock in the transaction that would apply the migrations: its transactions ran on ' +
+  'different server sessions, as behind a pooler in transaction mode (PgBouncer pool_mode = transaction). Nothing was applied. ' +
+  'migrate needs a session connection: a direct connection to PostgreSQL, or a PgBouncer pool in session mode';
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS agent_roster_migrations (
   version    integer PRIMARY KEY,
@@ -73,6 +84,8 @@ async function takeLock(client: SqlClient, broke: (error: Error) => void): Promi
 
 /** One attempt, in the transaction it runs in, under the migrations' lock: every pending migration, or none. */
 async function applyPending(client: SqlClient, migrations: readonly Migration[], lockTimeoutMs: number): Promise<MigrationReport> {
+  // No DDL without the lock: two instances would both apply.
+  if (!((await client.query(HELD)).rows[0] as { held: boolean }).held) throw new Error(NOT_HELD);
   await client.query('SET LOCAL statement_timeout = 0');
   // Not so for its DDL's table locks: PostgreSQL queues every later query on a table behind a
   // lock request that waits, reads included (DROP INDEX asks for ACCESS EXCLUSIVE), so a DDL
@@ -224,6 +237,10 @@ function pauseAfter(attempt: number, first: number): number {
  * after an attempt chosen as a deadlock's victim (`40P01`) or failing serialization (`40001`).
  * Invalid options reject with a `TypeError`.
  *
+ * It needs a session connection (a direct one, or a PgBouncer pool in session mode): behind a
+ * pooler in transaction mode its transactions run on different server sessions, the lock taken
+ * in one is not held in the next, and it rejects, applying nothing.
+ *
  * @example
  * import pg from 'pg';
  * import { migrate } from 'agent-roster/postgres';
@@ -259,8 +276,14 @@ export async function migrate(pool: SqlPool, migrations: readonly Migration[] = 
         }
       }
     } finally {
-      // A connection that cannot let go is dropped by the pool, which ends its session and the lock.
-      await client.query(UNLOCK).catch((error: unknown) => broke(error instanceof Error ? error : new Error(String(error))));
+      // A connection that cannot let go, or that does not hold the lock (another session took it,
+      // behind a pooler), is dropped by the pool, which ends its session and a lock it holds.
+      await client.query(UNLOCK).then(
+        ({ rows }) => {
+          if (!(rows[0] as { unlocked: boolean }).unlocked) broke(new Error('agent-roster: migrate found its advisory lock not held by its session when letting go of it'));
+        },
+        (error: unknown) => broke(error instanceof Error ? error : new Error(String(error))),
+      );
     }
   });
 }
