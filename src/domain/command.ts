@@ -24,7 +24,7 @@ export function decided<S>(state: S, events: readonly RosterEvent[]): Decision<S
  * each segment is shown only when it is safe to put in a log line or a page: at most 64 code
  * points with no control, format, surrogate, private-use or line-separator character. Any other is
  * shown as `?`, so a key cannot forge a log line (`\n`), repaint a terminal (ESC) or reverse the
- * text around it (U+202E). Only the first {@link MAX_UNKNOWN_KEYS} unknown keys of an object are
+ * text around it (U+202E). Only the first 10 unknown keys of an object (`MAX_UNKNOWN_KEYS`) are
  * named, so an input with a hundred thousand of them gets an answer of ordinary size.
  */
 export function toFieldIssues(issues: readonly z.core.$ZodIssue[]): readonly FieldIssue[] {
