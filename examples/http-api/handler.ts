@@ -700,17 +700,14 @@ const MAX_PATH = 100;
 
 /**
  * A `ValidationFailed` cut to size for the wire. The library already names at most 10 unknown keys
- * of an object and at most 64 code points of a key, but a list of 100 bad department ids is still
- * 100 issues, and the summary repeats every path. The first {@link MAX_ISSUES} are kept, paths cut
- * to {@link MAX_PATH} characters (a deeply nested one can be longer), and the summary says how
- * many were left out.
+ * of an object, at most 64 code points of a key, and 10 fields in `message` (with how many more),
+ * but a list of 100 bad department ids is still 100 issues. The first {@link MAX_ISSUES} are
+ * kept, each path cut to {@link MAX_PATH} characters (a deeply nested one can be longer).
  */
 function forTheWire(error: ValidationFailed): ValidationFailed {
   if (error.issues.length <= MAX_ISSUES && error.issues.every((i) => i.path.length <= MAX_PATH)) return error;
   const cut = (path: string) => (path.length > MAX_PATH ? `${path.slice(0, MAX_PATH)}…` : path);
-  const kept = validationFailed(error.issues.slice(0, MAX_ISSUES).map((i) => ({ ...i, path: cut(i.path) })));
-  const more = error.issues.length - kept.issues.length;
-  return more > 0 ? { ...kept, message: `${kept.message.slice(0, -1)} (and ${more} more).` } : kept;
+  return { ...error, issues: error.issues.slice(0, MAX_ISSUES).map((i) => ({ ...i, path: cut(i.path) })) };
 }
 
 function sendError(res: ServerResponse, answered: ApiError, status: number, onError: (e: unknown) => void, headers: Record<string, string> = {}) {

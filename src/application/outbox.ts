@@ -103,10 +103,14 @@ export function retryDelay(attempts: number, policy: RetryPolicy): number {
  *
  * A run stops once half the lease has passed since it began, so a slow mailer cannot hold it for
  * long; a single send would have to take the whole lease to be sent twice. A send that has not
- * answered when its lease ends counts as failed (`mailer did not answer …`), with the usual retry
- * delay, and ends the run: a mailer that never answers would otherwise hold the run, and every
- * later run that took the same message, for good. (The send may still go through: the retry
- * carries the same idempotency key.) Time is measured by the
+ * answered by three quarters of its lease counts as failed (`mailer did not answer …`), with the
+ * usual retry delay: a mailer that never answers would otherwise hold the run, and every later
+ * run that took the same message, for good. It is given up a quarter lease early so that the
+ * failure is recorded while this run still holds the message: recorded at the lease's end, it
+ * cleared the lease of a dispatcher that had taken the message meanwhile, and a third could send
+ * it beside the second. (The send may still go through: the retry carries the same idempotency
+ * key.) A failure's retry and a delivery are never dated before the run began, though the wall
+ * clock step back meanwhile, so a message tried in this run is not due again within it. Time is measured by the
  * clock port and by the monotonic clock, whichever says more, so a wall clock stepped back does
  * not extend a run; dispatchers' clocks (which set the leases) must agree to well within a lease.
  *
@@ -193,12 +197,19 @@ export async function deliverDue(
     }
     try {
       const message = { to: m.to, subject: m.subject, text: m.text, html: m.html, idempotencyKey: m.idempotencyKey };
-      await withinLease(() => deps.mailer.send(message), leaseMs - elapsed(), options.background === true);
+      await withinLease(() => deps.mailer.send(message), (leaseMs * 3) / 4 - elapsed(), options.background === true);
     } catch (e) {
-      await record('failed', () => store.markFailed(m.id, storableError(e, m), new Date(stamp().getTime() + retryDelay(m.attempts, deps.retry))));
+      // Given up past the lease (a clock that jumped, a store write that took long): the message
+      // may be another dispatcher's by now, and a mark would clear its lease. It is left as it is.
+      if (elapsed() >= leaseMs) {
+        report.failed++;
+        continue;
+      }
+      const retryAt = Math.max(stamp().getTime() + retryDelay(m.attempts, deps.retry), started.getTime() + 1);
+      await record('failed', () => store.markFailed(m.id, storableError(e, m), new Date(retryAt)));
       continue;
     }
-    await record('delivered', () => store.markDelivered(m.id, stamp()));
+    await record('delivered', () => store.markDelivered(m.id, new Date(Math.max(stamp().getTime(), started.getTime()))));
   }
   return report;
 }

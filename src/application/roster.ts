@@ -1653,7 +1653,7 @@ function checkOptions(options: RosterOptions): void {
   }
   // The token is appended to the string, so a fragment would swallow it (a browser never sends a
   // fragment to the server) and a token parameter already there would be the one read.
-  if (typeof acceptUrl === 'string' && /#|[?&]token=/.test(acceptUrl)) {
+  if (typeof acceptUrl === 'string' && /#|[?&]token(?:[=&]|$)/.test(acceptUrl)) {
     refuse('acceptUrl: has a fragment (#…) or a token parameter, which the appended ?token= would land behind. Pass a function of the token to place it yourself.');
   }
   // A policy must be one passwordPolicy() could have built: with a second factor the floor is 8.

@@ -24,7 +24,7 @@ export function decided<S>(state: S, events: readonly RosterEvent[]): Decision<S
  * each segment is shown only when it is safe to put in a log line or a page: at most 64 code
  * points with no control, format, surrogate, private-use or line-separator character. Any other is
  * shown as `?`, so a key cannot forge a log line (`\n`), repaint a terminal (ESC) or reverse the
- * text around it (U+202E). Only the first {@link MAX_UNKNOWN_KEYS} unknown keys of an object are
+ * text around it (U+202E). Only the first 10 unknown keys of an object (`MAX_UNKNOWN_KEYS`) are
  * named, so an input with a hundred thousand of them gets an answer of ordinary size.
  */
 export function toFieldIssues(issues: readonly z.core.$ZodIssue[]): readonly FieldIssue[] {
@@ -52,16 +52,20 @@ export function unreadableInput(): ValidationFailed {
 /**
  * A `ValidationFailed` for the given issues. Its `message` says what is wrong as well as where, so
  * a host that only logs or throws `message` still tells the reason: each field with its reason
- * (`Invalid input: isAdmin: is not a known field; name: Name must not be empty.`).
+ * (`Invalid input: isAdmin: is not a known field; name: Name must not be empty.`), the first 10
+ * of them and how many more, so ten thousand bad record keys still make a one-line message.
  */
 export function validationFailed(issues: readonly FieldIssue[]): ValidationFailed {
   const told = [...new Set(issues.map((i) => `${i.path || '(input)'}: ${i.message.replace(/\.$/, '')}`))];
-  return { type: 'ValidationFailed', issues, message: `Invalid input: ${told.join('; ')}.` };
+  const more = told.length > 10 ? ` (and ${told.length - 10} more)` : '';
+  return { type: 'ValidationFailed', issues, message: `Invalid input: ${told.slice(0, 10).join('; ')}${more}.` };
 }
 
 /** Thrown by {@link ownData} past {@link MAX_DEPTH}, and told apart from what a hostile getter throws. */
 const TOO_DEEP = /* @__PURE__ */ Symbol('too deep');
 const MAX_DEPTH = 16;
+/** The longest list any input schema takes (`syncAgents`' agents); a longer array is copied only this far and one more. */
+const MAX_ITEMS = 1_000_000;
 
 /**
  * The prototype of every copy {@link ownData} makes: empty, frozen, and itself without a
@@ -95,9 +99,11 @@ function ownData(value: unknown, depth: number): unknown {
   if (depth > MAX_DEPTH) throw TOO_DEEP;
   if (Array.isArray(value)) {
     // Index by index, not with `map`: `map` keeps a hole, which zod then reads through a polluted
-    // `Array.prototype`, and is looked up on the input itself. A hole becomes `undefined`.
+    // `Array.prototype`, and is looked up on the input itself. A hole becomes `undefined`. At most
+    // MAX_ITEMS + 1 items are copied: still one more than any schema takes, so zod refuses the
+    // array as too long, where a sparse one of length 2³² would have been copied item by item.
     const items: unknown[] = [];
-    for (let i = 0, n = value.length; i < n; i++) items.push(Object.hasOwn(value, i) ? ownData(value[i], depth + 1) : undefined);
+    for (let i = 0, n = Math.min(value.length, MAX_ITEMS + 1); i < n; i++) items.push(Object.hasOwn(value, i) ? ownData(value[i], depth + 1) : undefined);
     return items;
   }
   const copy = Object.assign(Object.create(NO_PROTOTYPE) as Record<string, unknown>, value);

@@ -49,13 +49,13 @@ const HARD_INPUT_LIMIT = 4096;
 // so storage and e-mail transport would mangle them silently. Zl/Zp: line and paragraph
 // separators. Default-ignorable code points (Hangul fillers, variation selectors, combining
 // grapheme joiner, ...) render as nothing too; in an address they only serve to make two visually
-// identical mailboxes compare different. A name refuses them too (a name of Hangul fillers, U+3164,
-// shows blank), except the emoji presentation selectors U+FE0E and U+FE0F, which a phone's
-// keyboard puts after ❤ or ☎; a name may not start with a combining mark, which has nothing to
-// sit on (a lone U+0301 or U+FE0F shows blank too). Lookahead only: a lookbehind would keep the
-// whole package from loading on Safari before 16.4.
+// identical mailboxes compare different. A name keeps them: variation selectors write a Mongolian
+// letter's form, a Japanese surname's registered glyph or an emoji's colour, and Hangul fillers
+// and the grapheme joiner belong to old Hangul and Hebrew. What a name must have is something to
+// see (VISIBLE): one of fillers, selectors and combining marks alone shows blank.
 const EMAIL_REFUSES = /[\p{Cc}\p{Cf}\p{Cs}\p{White_Space}\p{Default_Ignorable_Code_Point}]/u;
-const NAME_REFUSES = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]|^\p{M}|(?![\uFE0E\uFE0F])\p{Default_Ignorable_Code_Point}/u;
+const NAME_REFUSES = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{M}]/u;
 const DESCRIPTION_REFUSES = /(?!\n)[\p{Cc}\p{Cf}\p{Cs}]/u;
 
 /** WHATWG "ASCII whitespace": TAB, LF, FF, CR, SPACE. */
@@ -255,7 +255,7 @@ function boundedText(label: string, maxCodePoints: number, refuses: RegExp, what
   return (raw: string, ctx: Ctx): string => {
     if (raw.length > HARD_INPUT_LIMIT) return refuse(ctx, tooLong);
     const trimmed = trimWith(raw, UNICODE_WHITESPACE);
-    if (!trimmed && !emptyOk) return refuse(ctx, `${label} must not be empty.`);
+    if (!emptyOk && !VISIBLE.test(trimmed)) return refuse(ctx, `${label} must not be empty.`);
     const bad = refuses.exec(trimmed);
     if (bad !== null) return refuse(ctx, `${label} must not contain ${what} (found ${describeCodePoint(bad[0])}).`);
     const normalized = trimmed.normalize('NFC');

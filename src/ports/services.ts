@@ -9,7 +9,9 @@ export interface Mailer {
    * Sends one email; resolving means the provider accepted it. Pass `idempotencyKey` on to the
    * provider when it supports one, so a retry after a lost answer does not send twice.
    *
-   * @example await mailer.send({ to, subject, text, html: null, idempotencyKey: message.id })
+   * @example
+   * // A mailer of your own passes the message's key on as it came (the roster's are `invitation:<id>:<n>`).
+   * const mailer: Mailer = { send: (m) => provider.send({ to: m.to, subject: m.subject, text: m.text, html: m.html ?? undefined, headers: { 'Idempotency-Key': m.idempotencyKey } }) };
    */
   send(message: MailMessage): Promise<void>;
 }

@@ -71,10 +71,10 @@ describe('createRoster options', () => {
   });
 
   it('refuses an acceptUrl the appended token would land behind: a fragment, which no browser sends, or a token parameter already there', async () => {
-    for (const acceptUrl of ['https://app.example.com/join#welcome', 'https://app.example.com/#/join', 'https://app.example.com/join?token=old', '/join?ref=mail&token=']) {
+    for (const acceptUrl of ['https://app.example.com/join#welcome', 'https://app.example.com/#/join', 'https://app.example.com/join?token=old', '/join?ref=mail&token=', '/join?token', '/join?token&ref=mail']) {
       expect(() => createRoster({ acceptUrl }), acceptUrl).toThrow(/^createRoster: acceptUrl: has a fragment \(#…\) or a token parameter/);
     }
-    for (const acceptUrl of ['https://app.example.com/join', 'https://app.example.com/join?ref=mail', '/join?mytoken=1']) {
+    for (const acceptUrl of ['https://app.example.com/join', 'https://app.example.com/join?ref=mail', '/join?mytoken=1', '/join?access_token_hint=1', '/join?tokens=1']) {
       expect(() => createRoster({ acceptUrl }), acceptUrl).not.toThrow();
     }
     // A hash route is a function of the token.

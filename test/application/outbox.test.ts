@@ -313,6 +313,60 @@ describe('immediate delivery (deliverImmediately)', () => {
     expect(bob).toMatchObject({ to: 'bob@acme.com', attempts: 1, lastError: expect.stringMatching(/^mailer did not answer within the message's lease/) });
   });
 
+  it("records nothing for a send given up after its lease has gone, so another dispatcher's lease on the message stands", async () => {
+    const sends: string[] = [];
+    const answers: (() => void)[] = [];
+    // The first send never answers; every later one answers when released.
+    const mailer: Mailer = { send: (m) => (sends.push(m.to), sends.length === 1 ? new Promise<void>(() => undefined) : new Promise<void>((done) => answers.push(done))) };
+    const { roster, ana, clock } = await aShop({ mailer, deliverImmediately: false });
+    await roster.inviteAgent(ana, { email: 'bob@acme.com' });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const a = roster.deliverOutbox(); // leases bob's email for 60 s; its send hangs
+      await vi.advanceTimersByTimeAsync(30_000);
+      clock.advance({ seconds: 61 }); // by the clock A's lease is over: B takes the message
+      const b = roster.deliverOutbox();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(sends).toEqual(['bob@acme.com', 'bob@acme.com']);
+      await vi.advanceTimersByTimeAsync(31_000); // A gives its send up; B, 31 s into its own lease, waits on
+      expect((await a)._unsafeUnwrap()).toMatchObject({ delivered: 0, failed: 1 });
+      clock.advance({ seconds: 2 });
+      // B still holds the message: a third dispatcher finds nothing to send.
+      expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0, unrecorded: 0 });
+      expect(sends).toHaveLength(2);
+      answers.splice(0).forEach((done) => done());
+      expect((await b)._unsafeUnwrap()).toMatchObject({ delivered: 1 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('takes a message that failed with a zero retry delay in the next run, not a lease later', async () => {
+    let down = true;
+    const mailer: Mailer = { send: async () => { if (down) throw new Error('down'); } };
+    const { roster, ana, clock } = await aShop({ mailer, deliverImmediately: false, retry: { baseDelayMs: 0, maxDelayMs: 0 } });
+    await roster.inviteAgent(ana, { email: 'bob@acme.com' });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toMatchObject({ delivered: 0, failed: 1 });
+    down = false;
+    clock.advance({ seconds: 5 });
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toMatchObject({ delivered: 1 });
+  });
+
+  it('dates a retry and a delivery no earlier than the run began, though the clock step back during the send', async () => {
+    let calls = 0;
+    const { roster, ana, clock } = await aShop({ deliverImmediately: false, mailer: { send: async () => { calls++; clock.advance({ minutes: -10 }); if (calls === 1) throw new Error('down'); } } });
+    await roster.inviteAgent(ana, { email: 'bob@acme.com' });
+    const began = clock.now().toISOString();
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toMatchObject({ failed: 1 });
+    const [failed] = (await roster.outbox(ana, 'pending'))._unsafeUnwrap();
+    expect(failed!.nextAttemptAt > began).toBe(true);
+    clock.advance({ minutes: 20 });
+    const again = clock.now().toISOString();
+    expect((await roster.deliverOutbox())._unsafeUnwrap()).toMatchObject({ delivered: 1 });
+    const [sent] = (await roster.outbox(ana, 'delivered'))._unsafeUnwrap();
+    expect(sent!.deliveredAt! >= again).toBe(true);
+  });
+
   describe('whether a send that has not answered keeps the process alive', () => {
     /** A mailer whose sends answer only when released. */
     const held = () => {

@@ -225,6 +225,21 @@ describe('parseInput sees only own enumerable data', () => {
     }
   });
 
+  it('refuses a sparse array of length 2³² − 1 as too long, copying no more than one item past the longest list a schema takes', () => {
+    const endless: unknown[] = [];
+    endless.length = 2 ** 32 - 1;
+    const error = parseInput(inviteAgentSchema, { email: 'dee@shop.com', departmentIds: endless })._unsafeUnwrapErr();
+    expect(error.issues).toEqual([{ path: 'departmentIds', message: 'Too big: expected array to have <=100 items' }]);
+  });
+
+  it('tells the first 10 fields and their reasons in `message`, and how many more, however many issues there are', () => {
+    const issues = Array.from({ length: 10_000 }, (_, i) => ({ path: `capacities.bad${i}`, message: 'must be an agent id like "agt_…".' }));
+    const { message } = validationFailed(issues);
+    expect(message).toMatch(/^Invalid input: capacities\.bad0: must be an agent id like "agt_…"; capacities\.bad1: /);
+    expect(message).toMatch(/; capacities\.bad9: must be an agent id like "agt_…" \(and 9990 more\)\.$/);
+    expect(message.length).toBeLessThan(600);
+  });
+
   it("reads an array's own items, not a `map` the input carries", () => {
     const departmentIds = Object.assign(['dep_sales'], { map: () => 'not an array' });
     expect(parseInput(inviteAgentSchema, { email: 'dee@shop.com', departmentIds })._unsafeUnwrap().departmentIds).toEqual(['dep_sales']);

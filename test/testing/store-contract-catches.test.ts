@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryRosterStore } from 'agent-roster';
 import { CACHEABLE_READS, StaleReadStore, StaleSessionStore, type ClearedBy } from './broken/stale-read-store';
+import { NewestFirstClaimStore } from './broken/newest-first-claim-store';
 import { UpdateDroppingStore } from './broken/update-dropping-store';
 import { VersionBlindStore } from './broken/version-blind-store';
 import { runContract, type ContractRun } from './contract-failures';
@@ -71,6 +72,11 @@ describe('the store contract against deliberately broken stores', () => {
       expect(readBack, report(run)).toMatch(new RegExp(`after a commit that updates the ${kind} from version 1: the store must give it back as the commit wrote it, at version 2`));
     },
   );
+
+  it('fails a store that claims the latest due email first, which would starve old ones behind new mail', async () => {
+    const run = await runContract(() => new NewestFirstClaimStore());
+    expect([...run.failures.keys()], report(run)).toEqual([expect.stringMatching(/outbox > claims only messages that are due, earliest due first/)]);
+  });
 
   it('fails a store that ignores versions, saying which commit it should have refused', async () => {
     const run = await runContract(() => new VersionBlindStore());
