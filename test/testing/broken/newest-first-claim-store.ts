@@ -18,7 +18,7 @@ export class NewestFirstClaimStore extends MemoryRosterStore {
     return super.commit(commit);
   }
 
-  override async claimOutbox(now: Date, limit: number, leaseMs: number): Promise<readonly OutboxMessage[]> {
+  override async claimOutbox(now: Date, limit: number, leaseMs: number): Promise<OutboxMessage[]> {
     const pending: OutboxMessage[] = [];
     for (const id of this.#workspaces) pending.push(...(await this.listOutbox(id as never, 'pending')));
     const due = pending.filter((m) => Date.parse(m.nextAttemptAt) <= now.getTime()).sort((a, b) => Date.parse(b.nextAttemptAt) - Date.parse(a.nextAttemptAt));
