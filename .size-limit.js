@@ -35,7 +35,7 @@ const withPeers = { path: 'dist/index.js', gzip: true, modifyEsbuildConfig: (con
 // checkPassword's Result, and a bad `emailStatus` throws a shorter message), so it is held to the
 // goal again: the next byte it gains fails here, by name.
 // Stop 23 put every command's input parse about 155-185 B up (a refusal shows a hostile key as `?`
-// and names at most 10 unknown keys, arrays are copied by own index and at most one item past the
+// and names at most 10 unknown keys, arrays are copied by own index and refused past the
 // longest list, `message` gives each field's reason, 10 of them and how many more; a name must
 // have something visible): createWorkspace (3,155 B) and acceptInvitation (3,166 B) join the
 // guards, and the goal is met by 17 of 21 (docs/performance.md).
