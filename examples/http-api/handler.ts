@@ -164,13 +164,18 @@ export function statusOf(error: Readonly<{ type: ApiErrorType; service?: string 
   return Object.hasOwn(ERROR_STATUS, error.type) ? ERROR_STATUS[error.type] : 500;
 }
 
+/** How much of a path (a field's, or the request's) an answer echoes. */
+const MAX_PATH = 100;
+const cut = (path: string) => (path.length > MAX_PATH ? `${path.slice(0, MAX_PATH)}…` : path);
+
 const httpFail = {
   actorRequired: (missing: readonly string[]): ActorRequired => ({
     type: 'ActorRequired',
     missing,
     message: `Say who is acting: the ${missing.join(' and ')} header${missing.length > 1 ? 's are' : ' is'} missing.`,
   }),
-  routeNotFound: (path: string): RouteNotFound => ({ type: 'RouteNotFound', path, message: `Nothing at ${path}.` }),
+  // The path is echoed cut to size, as a ValidationFailed path is: a 10 KB path must not earn a 10 KB answer.
+  routeNotFound: (path: string): RouteNotFound => ({ type: 'RouteNotFound', path: cut(path), message: `Nothing at ${cut(path)}.` }),
   methodNotAllowed: (allowed: readonly string[]): MethodNotAllowed => ({
     type: 'MethodNotAllowed',
     allowed,
@@ -694,9 +699,8 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Reado
   res.end(text);
 }
 
-/** How many issues a `ValidationFailed` answer lists, and how much of a path it echoes. */
+/** How many issues a `ValidationFailed` answer lists (and {@link MAX_PATH}, how much of a path it echoes). */
 const MAX_ISSUES = 20;
-const MAX_PATH = 100;
 
 /**
  * A `ValidationFailed` cut to size for the wire. The library already names at most 10 unknown keys
@@ -706,7 +710,6 @@ const MAX_PATH = 100;
  */
 function forTheWire(error: ValidationFailed): ValidationFailed {
   if (error.issues.length <= MAX_ISSUES && error.issues.every((i) => i.path.length <= MAX_PATH)) return error;
-  const cut = (path: string) => (path.length > MAX_PATH ? `${path.slice(0, MAX_PATH)}…` : path);
   return { ...error, issues: error.issues.slice(0, MAX_ISSUES).map((i) => ({ ...i, path: cut(i.path) })) };
 }
 

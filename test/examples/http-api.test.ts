@@ -721,6 +721,14 @@ describe('404 and 405', () => {
     expect([inUrl.status, inUrl.body.error.type]).toEqual([404, 'AgentNotFound']);
   });
 
+  it('echoes at most 100 characters of a path that is not there', async () => {
+    const long = `/${'a'.repeat(10_000)}`;
+    const r = await api('GET', long);
+    expect(r.status).toBe(404);
+    expect(r.body.error).toMatchObject({ type: 'RouteNotFound', path: `${long.slice(0, 100)}…`, message: `Nothing at ${long.slice(0, 100)}….` });
+    expect(r.text.length).toBeLessThan(400);
+  });
+
   it('answers 405 with an Allow header when the path exists for other methods', async () => {
     const r = await api('PATCH', '/invitations');
     expect(r.status).toBe(405);
