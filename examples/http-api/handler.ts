@@ -675,10 +675,19 @@ function withParams(route: Route, body: Body, params: Readonly<Record<string, st
   return issues.length > 0 ? bad(validationFailed(issues)) : good(merged);
 }
 
-function queryOf(url: string): Record<string, string> {
+/**
+ * The query string as one value a key. A key given twice (`?status=active&status=inactive`) is
+ * refused rather than read as either value: which one a client meant is anyone's guess.
+ */
+function queryOf(url: string): Read<Record<string, string>> {
   const at = url.indexOf('?');
+  const entries = at < 0 ? [] : [...new URLSearchParams(url.slice(at + 1))];
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const [key] of entries) (seen.has(key) ? repeated : seen).add(key);
+  if (repeated.size > 0) return bad(validationFailed([...repeated].map((path) => ({ path, message: 'is given more than once' }))));
   // Own properties only, built from entries: `?__proto__=x` becomes a key the schema refuses.
-  return at < 0 ? {} : Object.fromEntries(new URLSearchParams(url.slice(at + 1)));
+  return good(Object.fromEntries(entries));
 }
 
 // ── Writing a response ──────────────────────────────────────────────────────────────────────
@@ -757,6 +766,11 @@ export function createHandler(roster: Roster, options: HandlerOptions = {}): (re
       req.resume();
       return fail(actor.error);
     }
+    const query = queryOf(url);
+    if (!query.ok) {
+      req.resume();
+      return fail(query.error);
+    }
     const read = route.body ? await readBody(req, limit) : (req.resume(), good<Body>({}));
     if (!read.ok) return fail(read.error);
     const body = withParams(route, read.value, params);
@@ -766,7 +780,7 @@ export function createHandler(roster: Roster, options: HandlerOptions = {}): (re
       roster,
       actor: actor.value,
       params,
-      query: queryOf(url),
+      query: query.value,
       body: body.value,
       requester: requesterOf(req),
       session: options.sessionOf?.(req),

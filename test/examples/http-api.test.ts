@@ -574,6 +574,24 @@ describe('400 ValidationFailed', () => {
     expect(id.body.error.issues.map((i: Json) => i.path)).toEqual(['agentId']);
   });
 
+  it('refuses a query key given more than once, naming it, rather than reading either value', async () => {
+    const { ana, tokenFor, invite } = await openShop();
+    const status = await api('GET', '/agents?status=active&status=inactive', { as: ana });
+    expect(status.status).toBe(400);
+    expect(status.body.error).toMatchObject({ type: 'ValidationFailed', issues: [{ path: 'status', message: 'is given more than once' }] });
+    const two = await api('GET', '/invitations?limit=5&status=pending&limit=1&status=pending', { as: ana });
+    expect(two.status).toBe(400);
+    expect(two.body.error.issues).toEqual([
+      { path: 'limit', message: 'is given more than once' },
+      { path: 'status', message: 'is given more than once' },
+    ]);
+    await invite('bob@acme.com');
+    const token = tokenFor('bob@acme.com');
+    const preview = await api('GET', `/invitations/preview?token=${token}&token=${token}`);
+    expect([preview.status, preview.body.error.issues]).toEqual([400, [{ path: 'token', message: 'is given more than once' }]]);
+    expect((await api('GET', '/agents?status=active', { as: ana })).status).toBe(200);
+  });
+
   it('answers malformed JSON, bad UTF-8 and non-object bodies with a ValidationFailed body that echoes nothing', async () => {
     const { ana } = await openShop();
     const secret = 'hunter2-is-my-password';
