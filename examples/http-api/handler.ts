@@ -602,11 +602,18 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value.join(',') : value;
 }
 
+const ACTOR_HEADER = { workspaceId: 'x-workspace-id', agentId: 'x-agent-id' } as const;
+
 function actorOf(req: IncomingMessage): Read<ActorRef> {
   const workspaceId = header(req, 'x-workspace-id');
   const agentId = header(req, 'x-agent-id');
-  if (workspaceId && agentId) return good({ workspaceId, agentId });
-  return bad(httpFail.actorRequired([...(workspaceId ? [] : ['x-workspace-id']), ...(agentId ? [] : ['x-agent-id'])]));
+  if (!workspaceId || !agentId) return bad(httpFail.actorRequired([...(workspaceId ? [] : ['x-workspace-id']), ...(agentId ? [] : ['x-agent-id'])]));
+  // Node joins a header sent twice into "a, b" (one line "a, b" means the same, RFC 9110 §5.3),
+  // which the roster would refuse as no id at all: say what is wrong, at the field it fills.
+  const count = (name: string) => (req.headersDistinct[name] ?? []).flatMap((line) => line.split(',')).filter((v) => v.trim() !== '').length;
+  const repeated = (['workspaceId', 'agentId'] as const).filter((field) => count(ACTOR_HEADER[field]) > 1);
+  if (repeated.length > 0) return bad(validationFailed(repeated.map((field) => ({ path: `actor.${field}`, message: 'is given more than once' }))));
+  return good({ workspaceId, agentId });
 }
 
 /**

@@ -643,6 +643,33 @@ describe('401 and 403: who is acting', () => {
     expect(stranger.body.error).toMatchObject({ type: 'UnknownActor', agentId: 'agt_nobody' });
   });
 
+  it('answers 400 at the actor field for an actor header given more than once, rather than reading "a, b" as an id', async () => {
+    const { ana } = await openShop();
+    const other = await openShop();
+    // node:http sends an array as one header line per value; fetch folds them into one "a, b" line.
+    const ask = (headers: Record<string, string | string[]>) =>
+      new Promise<{ status: number; body: Json }>((resolve, reject) => {
+        const req = request(`${base}/seats`, { headers: { 'x-workspace-id': ana.workspaceId, 'x-agent-id': ana.agentId, ...headers } }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Json }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const agent = await ask({ 'x-agent-id': [ana.agentId, other.ana.agentId] });
+    expect(agent.status).toBe(400);
+    expect(agent.body.error.issues).toEqual([{ path: 'actor.agentId', message: 'is given more than once' }]);
+    const both = await ask({ 'x-workspace-id': [ana.workspaceId, ana.workspaceId], 'x-agent-id': [ana.agentId, ana.agentId] });
+    expect(both.body.error.issues).toEqual([
+      { path: 'actor.workspaceId', message: 'is given more than once' },
+      { path: 'actor.agentId', message: 'is given more than once' },
+    ]);
+    const folded = await api('GET', '/seats', { as: { workspaceId: `${ana.workspaceId}, ${other.workspaceId}`, agentId: ana.agentId } });
+    expect([folded.status, folded.body.error.issues]).toEqual([400, [{ path: 'actor.workspaceId', message: 'is given more than once' }]]);
+    expect((await ask({})).status).toBe(200);
+  });
+
   it('answers 401 WorkspaceNotFound, like UnknownActor, when the actor headers name a workspace that is not there', async () => {
     const { ana } = await openShop();
     // Both headers come from the caller's session: a workspace that is gone is a session to end, not a missing resource.
