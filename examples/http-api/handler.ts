@@ -15,7 +15,7 @@
  * @packageDocumentation
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { err, ok, type ResultAsync } from 'neverthrow';
+import { err, ok, okAsync, type ResultAsync } from 'neverthrow';
 import * as z from 'zod';
 import {
   agentFilterSchema,
@@ -546,7 +546,15 @@ const ROUTES: readonly Route[] = [
     run: ({ roster, actor, body }) =>
       asActiveMember(roster, actor, (workspaceId) => roster.transferConversation(workspaceId, unchecked(body)).map(({ events }) => ({ events }))),
   },
+  {
+    // A route like the others, so another method is a 405 with `Allow`, and HEAD is answered.
+    method: 'GET', path: '/openapi.json', summary: 'This API as an OpenAPI 3.1 document', actor: false,
+    run: () => okAsync((openApi ??= openApiDocument())),
+  },
 ];
+
+/** The OpenAPI document, built on the first `GET /openapi.json`: it is the same for every handler. */
+let openApi: ReturnType<typeof openApiDocument> | undefined;
 
 // ── Matching ────────────────────────────────────────────────────────────────────────────────
 
@@ -584,11 +592,14 @@ function match(routes: readonly Route[], method: string, path: string): Match {
     .map((route) => ({ route, params: fit(route, segments) }))
     .filter((m): m is { route: Route; params: Record<string, string> } => m.params !== null);
   // The first fit in table order wins: list a literal path (`/invitations/preview`) before a
-  // parameter one that would also fit it (`/invitations/:id`) for the same method.
-  const found = fits.find((m) => m.route.method === method);
+  // parameter one that would also fit it (`/invitations/:id`) for the same method. A HEAD is
+  // its GET (RFC 9110 §9.3.2): Node sends the headers and leaves the body out.
+  const wanted = method === 'HEAD' ? 'GET' : method;
+  const found = fits.find((m) => m.route.method === wanted);
   if (found) return found;
   if (fits.length === 0) return { error: httpFail.routeNotFound(path) };
-  return { error: httpFail.methodNotAllowed([...new Set(fits.map((m) => m.route.method))]) };
+  const methods = [...new Set(fits.map((m) => m.route.method))];
+  return { error: httpFail.methodNotAllowed(methods.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]))) };
 }
 
 // ── Reading a request ───────────────────────────────────────────────────────────────────────
@@ -753,12 +764,10 @@ export function createHandler(roster: Roster, options: HandlerOptions = {}): (re
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const onError = options.onError ?? ((e: unknown) => console.error('[http-api]', e));
   const requesterOf = options.requesterOf ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown');
-  const openapi = openApiDocument();
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '/';
     const path = url.split('?')[0]!;
-    if (req.method === 'GET' && path === '/openapi.json') return send(res, 200, openapi);
 
     const matched = match(ROUTES, req.method ?? '', path);
     if ('error' in matched) {

@@ -774,11 +774,31 @@ describe('404 and 405', () => {
     expect(r.text.length).toBeLessThan(400);
   });
 
-  it('answers 405 with an Allow header when the path exists for other methods', async () => {
+  it('answers 405 with an Allow header when the path exists for other methods, HEAD wherever GET is', async () => {
     const r = await api('PATCH', '/invitations');
     expect(r.status).toBe(405);
-    expect(r.body.error).toMatchObject({ type: 'MethodNotAllowed', allowed: ['POST', 'GET'] });
-    expect(r.headers.get('allow')).toBe('POST, GET');
+    expect(r.body.error).toMatchObject({ type: 'MethodNotAllowed', allowed: ['POST', 'GET', 'HEAD'] });
+    expect(r.headers.get('allow')).toBe('POST, GET, HEAD');
+    const post = await api('POST', '/seats');
+    expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    expect((await api('DELETE', `/invitations/inv_x/resend`)).headers.get('allow')).toBe('POST');
+  });
+
+  it('answers HEAD as GET without the body, and /openapi.json like any GET route: 405 for another method', async () => {
+    const { ana } = await openShop();
+    for (const path of ['/seats', '/agents', '/openapi.json']) {
+      const get = await fetch(`${base}${path}`, { headers: { 'x-workspace-id': ana.workspaceId, 'x-agent-id': ana.agentId } });
+      const head = await fetch(`${base}${path}`, { method: 'HEAD', headers: { 'x-workspace-id': ana.workspaceId, 'x-agent-id': ana.agentId } });
+      expect([head.status, await head.text()], path).toEqual([200, '']);
+      expect(head.headers.get('content-type'), path).toBe('application/json; charset=utf-8');
+      expect(head.headers.get('content-length'), path).toBe(String(Buffer.byteLength(await get.text())));
+    }
+    const refused = await fetch(`${base}/seats`, { method: 'HEAD' });
+    expect(refused.status).toBe(401);
+    const post = await api('POST', '/openapi.json', { body: {} });
+    expect(post.status).toBe(405);
+    expect(post.body.error).toMatchObject({ type: 'MethodNotAllowed', allowed: ['GET', 'HEAD'] });
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
   });
 });
 
