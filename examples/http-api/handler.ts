@@ -188,7 +188,7 @@ const httpFail = {
   }),
   unsupportedMediaType: (): UnsupportedMediaType => ({
     type: 'UnsupportedMediaType',
-    message: 'Send the body as JSON, with Content-Type: application/json.',
+    message: 'Send the body as JSON in UTF-8, with Content-Type: application/json.',
   }),
   internal: (): InternalError => ({ type: 'InternalError', message: 'Something went wrong on our side. Try again later.' }),
 };
@@ -656,7 +656,16 @@ function readBytes(req: IncomingMessage, limit: number): Promise<Read<Buffer>> {
   });
 }
 
-const isJson = (contentType: string | undefined) => /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType ?? '');
+/**
+ * JSON in UTF-8: `application/json` (or `+json`), with no `charset` or `charset=utf-8` (any case,
+ * quoted or not). The body is decoded as UTF-8 only, so a body declared in another charset is a
+ * 415 rather than a "not valid JSON" for bytes the client sent as it said.
+ */
+const isJson = (contentType: string | undefined) => {
+  const type = contentType ?? '';
+  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) return false;
+  return [...type.matchAll(/;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/gi)].every((m) => (m[1] ?? m[2] ?? '').toLowerCase() === 'utf-8');
+};
 
 /** The body as a JSON object; an empty body is `{}`. */
 async function readBody(req: IncomingMessage, limit: number): Promise<Read<Body>> {

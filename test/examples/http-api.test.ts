@@ -617,6 +617,19 @@ describe('400 ValidationFailed', () => {
     expect(r.body.error.type).toBe('UnsupportedMediaType');
   });
 
+  it('answers 415 for JSON declared in a charset other than UTF-8, and takes utf-8 in any case, quoted or not', async () => {
+    const { ana } = await openShop('enterprise');
+    const name = (i: number) => JSON.stringify({ name: `Team ${i}` });
+    for (const type of ['application/json; charset=iso-8859-1', 'application/json; charset=utf-16', 'application/json;charset="UTF-16LE"', 'application/json; charset=utf-8; charset=latin1']) {
+      const r = await api('POST', '/departments', { as: ana, raw: name(0), headers: { 'content-type': type } });
+      expect([r.status, r.body.error.type], type).toEqual([415, 'UnsupportedMediaType']);
+    }
+    for (const [i, type] of ['application/json; charset=utf-8', 'application/json; charset=UTF-8', 'application/json;charset="utf-8"', 'application/json'].entries()) {
+      const r = await api('POST', '/departments', { as: ana, raw: name(i + 1), headers: { 'content-type': type } });
+      expect(r.status, type).toBe(201);
+    }
+  });
+
   it('answers 422 WeakPassword and PlanNotFound, which are about the values rather than their shape', async () => {
     const { ana, invite, tokenFor } = await openShop();
     await invite('bob@acme.com');
