@@ -14,7 +14,7 @@
  *
  * @packageDocumentation
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { err, ok, okAsync, type ResultAsync } from 'neverthrow';
 import * as z from 'zod';
 import {
@@ -627,17 +627,18 @@ function actorOf(req: IncomingMessage): Read<ActorRef> {
   return good({ workspaceId, agentId });
 }
 
+/** The request's Content-Length says its body is over `limit` bytes. */
+const declaredOver = (req: IncomingMessage, limit: number) => Number(header(req, 'content-length')) > limit;
+
 /**
- * Reads at most `limit` bytes. Past the limit it keeps none of the rest but lets it flow by:
- * closing a socket the client is still writing to resets it, and the client would lose the 413
- * with it. Node's `server.requestTimeout` (5 minutes by default) bounds how long that lasts.
+ * Reads at most `limit` bytes. A body declared over the limit is not read at all: its 413 goes
+ * out with `connection: close` (see `createHandler`). One that passes the limit undeclared
+ * (chunked) keeps none of the rest but lets it flow by: closing a socket the client is still
+ * writing to resets it, and the client would lose the 413 with it. Node's
+ * `server.requestTimeout` (5 minutes by default) bounds how long that lasts.
  */
 function readBytes(req: IncomingMessage, limit: number): Promise<Read<Buffer>> {
-  const declared = Number(header(req, 'content-length'));
-  if (declared > limit) {
-    req.resume();
-    return Promise.resolve(bad(httpFail.payloadTooLarge(limit)));
-  }
+  if (declaredOver(req, limit)) return Promise.resolve(bad(httpFail.payloadTooLarge(limit)));
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -762,14 +763,23 @@ function sendError(res: ServerResponse, answered: ApiError, status: number, onEr
 // ── The handler ─────────────────────────────────────────────────────────────────────────────
 
 /**
+ * A request listener, and beside it the listener for the server's `checkContinue` event (requests
+ * sent with `Expect: 100-continue`). {@link createApiServer} wires both.
+ */
+export type Handler = ((req: IncomingMessage, res: ServerResponse) => Promise<void>) &
+  Readonly<{ checkContinue: (req: IncomingMessage, res: ServerResponse) => Promise<void> }>;
+
+/**
  * A Node request listener serving the roster as a JSON API; see the routes in
- * examples/http-api/README.md, or `GET /openapi.json`.
+ * examples/http-api/README.md, or `GET /openapi.json`. Give its `checkContinue` to the server's
+ * event of that name (or use {@link createApiServer}), or Node answers `100 Continue` to any body.
  *
  * @example
  * import { createServer } from 'node:http';
- * createServer(createHandler(createRoster())).listen(3000, '127.0.0.1');
+ * const handler = createHandler(createRoster());
+ * createServer(handler).on('checkContinue', handler.checkContinue).listen(3000, '127.0.0.1');
  */
-export function createHandler(roster: Roster, options: HandlerOptions = {}): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function createHandler(roster: Roster, options: HandlerOptions = {}): Handler {
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const onError = options.onError ?? ((e: unknown) => console.error('[http-api]', e));
   const requesterOf = options.requesterOf ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown');
@@ -784,7 +794,8 @@ export function createHandler(roster: Roster, options: HandlerOptions = {}): (re
       return sendError(res, matched.error, statusOf(matched.error), onError);
     }
     const { route, params } = matched;
-    const fail = (error: ApiError) => sendError(res, error, route.statusFor?.[error.type] ?? statusOf(error), onError);
+    const fail = (error: ApiError, headers: Record<string, string> = {}) =>
+      sendError(res, error, route.statusFor?.[error.type] ?? statusOf(error), onError, headers);
 
     const actor = route.actor ? actorOf(req) : good({ workspaceId: '', agentId: '' });
     if (!actor.ok) {
@@ -797,7 +808,9 @@ export function createHandler(roster: Roster, options: HandlerOptions = {}): (re
       return fail(query.error);
     }
     const read = route.body ? await readBody(req, limit) : (req.resume(), good<Body>({}));
-    if (!read.ok) return fail(read.error);
+    // A body declared over the limit is refused unread, and the connection with it: draining
+    // megabytes the client said it would send, to keep the connection, costs more than a new one.
+    if (!read.ok) return fail(read.error, read.error.type === 'PayloadTooLarge' && declaredOver(req, limit) ? { connection: 'close' } : {});
     const body = withParams(route, read.value, params);
     if (!body.ok) return fail(body.error);
 
@@ -817,19 +830,43 @@ export function createHandler(roster: Roster, options: HandlerOptions = {}): (re
     );
   };
 
-  return async (req, res) => {
-    try {
-      await serve(req, res);
-    } catch (e) {
-      onError(e);
+  const guarded =
+    (listener: (req: IncomingMessage, res: ServerResponse) => Promise<void>) =>
+    async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
       try {
-        if (!res.headersSent) send(res, 500, { error: httpFail.internal() });
-        else res.destroy();
-      } catch {
-        // The socket is gone; there is no one left to answer.
+        await listener(req, res);
+      } catch (e) {
+        onError(e);
+        try {
+          if (!res.headersSent) send(res, 500, { error: httpFail.internal() });
+          else res.destroy();
+        } catch {
+          // The socket is gone; there is no one left to answer.
+        }
       }
-    }
-  };
+    };
+
+  return Object.assign(guarded(serve), {
+    // Node answers `Expect: 100-continue` with "100 Continue" by itself unless the server has a
+    // `checkContinue` listener; this one sends it only for a body the limit lets in, and answers
+    // a larger one 413 at once, closing the connection: the client never sends the body.
+    checkContinue: guarded(async (req, res) => {
+      if (declaredOver(req, limit)) return sendError(res, httpFail.payloadTooLarge(limit), 413, onError, { connection: 'close' });
+      res.writeContinue();
+      return serve(req, res);
+    }),
+  });
+}
+
+/**
+ * A Node HTTP server running {@link createHandler}'s handler, its `checkContinue` listener
+ * included, so that a body declared over the limit gets its 413 before the client sends it.
+ *
+ * @example createApiServer(createRoster(), { maxBodyBytes: 16 * 1024 }).listen(3000, '127.0.0.1');
+ */
+export function createApiServer(roster: Roster, options: HandlerOptions = {}): Server {
+  const handler = createHandler(roster, options);
+  return createServer(handler).on('checkContinue', handler.checkContinue);
 }
 
 // ── OpenAPI ─────────────────────────────────────────────────────────────────────────────────

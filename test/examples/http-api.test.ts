@@ -4,8 +4,8 @@
  * against every error type and against docs/errors.md.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request, type IncomingMessage, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   authorize,
@@ -22,7 +22,7 @@ import {
   type RosterOptions,
 } from 'agent-roster';
 import {
-  createHandler,
+  createApiServer,
   DEFAULT_MAX_BODY_BYTES,
   ERROR_STATUS,
   ROUTE_LIST,
@@ -45,7 +45,8 @@ const transcript: string[] = [];
 const succeeded: string[] = [];
 
 async function serve(roster: Roster, options: HandlerOptions = {}): Promise<string> {
-  const server = createServer(createHandler(roster, options));
+  // As server.ts serves it: with the handler's `checkContinue` listener.
+  const server = createApiServer(roster, options);
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -66,6 +67,27 @@ async function call(base: string, method: string, path: string, send: Send = {})
   expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
   expect(response.headers.get('cache-control')).toBe('no-store');
   return { status: response.status, body: JSON.parse(text) as Json, text, headers: response.headers };
+}
+
+/**
+ * Bytes on a raw socket, for what no client library sends as such (`Expect: 100-continue` and
+ * waiting): writes `head`, then `body` once the server says `100 Continue` (if given), and
+ * collects what comes back until the server closes the connection or `waitMs` pass.
+ */
+function exchange(base: string, head: string, body?: string, waitMs = 1500) {
+  return new Promise<{ received: string; closed: boolean }>((resolve, reject) => {
+    const socket = connect(Number(new URL(base).port), '127.0.0.1', () => socket.write(head));
+    let received = '';
+    let sent = false;
+    socket.setEncoding('utf8');
+    socket.on('data', (c: string) => {
+      received += c;
+      if (body !== undefined && !sent && received.includes('100 Continue\r\n\r\n')) (sent = true), socket.write(body);
+    });
+    const timer = setTimeout(() => (socket.destroy(), resolve({ received, closed: false })), waitMs);
+    socket.on('end', () => (clearTimeout(timer), socket.destroy(), resolve({ received, closed: true })));
+    socket.on('error', reject);
+  });
 }
 
 /** A raw request, for bodies `fetch` will not send as such (chunked, no Content-Length). */
@@ -929,6 +951,36 @@ describe('the body limit', () => {
     });
     const r = await answer;
     expect([r.status, r.body.error.type]).toEqual([413, 'PayloadTooLarge']);
+  });
+
+  const headOf = (actor: ActorRef, contentLength: number, extra = '') =>
+    `POST /departments HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${contentLength}\r\n` +
+    `x-workspace-id: ${actor.workspaceId}\r\nx-agent-id: ${actor.agentId}\r\n${extra}\r\n`;
+
+  it('answers Expect: 100-continue with a 413 at once for a declared body over the limit, never 100 Continue, and closes', async () => {
+    const { ana } = await openShop();
+    const r = await exchange(base, headOf(ana, 10_000_000, 'expect: 100-continue\r\n'));
+    expect(r.received).not.toContain('100 Continue');
+    expect(r.received).toMatch(/^HTTP\/1\.1 413 /);
+    expect(r.received).toMatch(/\r\nconnection: close\r\n/i);
+    expect(r.received).toContain('"type":"PayloadTooLarge"');
+    expect(r.closed).toBe(true);
+  });
+
+  it('answers Expect: 100-continue with 100 Continue for a body within the limit, then reads it', async () => {
+    const { ana } = await openShop();
+    const body = JSON.stringify({ name: 'Sales' });
+    const r = await exchange(base, headOf(ana, Buffer.byteLength(body), 'expect: 100-continue\r\nconnection: close\r\n'), body);
+    expect(r.received).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /);
+    expect(r.received).toContain('"type":"DepartmentCreated"');
+  });
+
+  it('closes the connection after a 413 for a declared length over the limit, rather than draining the body', async () => {
+    const { ana } = await openShop();
+    const r = await exchange(base, headOf(ana, 10_000_000));
+    expect(r.received).toMatch(/^HTTP\/1\.1 413 /);
+    expect(r.received).toMatch(/\r\nconnection: close\r\n/i);
+    expect(r.closed).toBe(true);
   });
 
   it('answers 413 to a chunked body without a Content-Length as soon as it passes the limit', async () => {
