@@ -62,11 +62,12 @@ export function validationFailed(issues: readonly FieldIssue[]): ValidationFaile
 }
 
 /**
- * Thrown by {@link ownData} past {@link MAX_DEPTH} or {@link MAX_ITEMS}, and told apart from what a
- * hostile getter throws; each one's description is the refusal's message.
+ * Thrown by {@link ownData} past {@link MAX_DEPTH} or {@link MAX_ITEMS}: each is the refusal's
+ * message. Anything else thrown (a hostile getter's) is "could not be read", never echoed; a getter
+ * throwing one of these very strings only gets that fixed message.
  */
-const TOO_DEEP = /* @__PURE__ */ Symbol('is nested too deeply');
-const TOO_LONG = /* @__PURE__ */ Symbol('holds a list of more than 1000000 items');
+const TOO_DEEP = 'is nested too deeply';
+const TOO_LONG = 'holds a list of more than 1000000 items';
 const MAX_DEPTH = 16;
 /** The longest list any input schema takes (`syncAgents`' agents). */
 const MAX_ITEMS = 1_000_000;
@@ -133,6 +134,6 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): Resu
     return parsed.success ? ok(parsed.data) : err(validationFailed(toFieldIssues(parsed.error.issues)));
   } catch (thrown) {
     // The same refusal as unreadableInput(), written out: calling it cost every command's bundle 8 B.
-    return err(validationFailed([{ path: '', message: (thrown === TOO_DEEP || thrown === TOO_LONG ? thrown.description : 0) || 'could not be read' }]));
+    return err(validationFailed([{ path: '', message: thrown === TOO_DEEP || thrown === TOO_LONG ? thrown : 'could not be read' }]));
   }
 }
