@@ -14,8 +14,8 @@
  *
  * @packageDocumentation
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { err, ok, type ResultAsync } from 'neverthrow';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { err, ok, okAsync, type ResultAsync } from 'neverthrow';
 import * as z from 'zod';
 import {
   agentFilterSchema,
@@ -164,13 +164,18 @@ export function statusOf(error: Readonly<{ type: ApiErrorType; service?: string 
   return Object.hasOwn(ERROR_STATUS, error.type) ? ERROR_STATUS[error.type] : 500;
 }
 
+/** How much of a path (a field's, or the request's) an answer echoes. */
+const MAX_PATH = 100;
+const cut = (path: string) => (path.length > MAX_PATH ? `${path.slice(0, MAX_PATH)}…` : path);
+
 const httpFail = {
   actorRequired: (missing: readonly string[]): ActorRequired => ({
     type: 'ActorRequired',
     missing,
     message: `Say who is acting: the ${missing.join(' and ')} header${missing.length > 1 ? 's are' : ' is'} missing.`,
   }),
-  routeNotFound: (path: string): RouteNotFound => ({ type: 'RouteNotFound', path, message: `Nothing at ${path}.` }),
+  // The path is echoed cut to size, as a ValidationFailed path is: a 10 KB path must not earn a 10 KB answer.
+  routeNotFound: (path: string): RouteNotFound => ({ type: 'RouteNotFound', path: cut(path), message: `Nothing at ${cut(path)}.` }),
   methodNotAllowed: (allowed: readonly string[]): MethodNotAllowed => ({
     type: 'MethodNotAllowed',
     allowed,
@@ -183,7 +188,7 @@ const httpFail = {
   }),
   unsupportedMediaType: (): UnsupportedMediaType => ({
     type: 'UnsupportedMediaType',
-    message: 'Send the body as JSON, with Content-Type: application/json.',
+    message: 'Send the body as JSON in UTF-8, with Content-Type: application/json.',
   }),
   internal: (): InternalError => ({ type: 'InternalError', message: 'Something went wrong on our side. Try again later.' }),
 };
@@ -541,7 +546,15 @@ const ROUTES: readonly Route[] = [
     run: ({ roster, actor, body }) =>
       asActiveMember(roster, actor, (workspaceId) => roster.transferConversation(workspaceId, unchecked(body)).map(({ events }) => ({ events }))),
   },
+  {
+    // A route like the others, so another method is a 405 with `Allow`, and HEAD is answered.
+    method: 'GET', path: '/openapi.json', summary: 'This API as an OpenAPI 3.1 document', actor: false,
+    run: () => okAsync((openApi ??= openApiDocument())),
+  },
 ];
+
+/** The OpenAPI document, built on the first `GET /openapi.json`: it is the same for every handler. */
+let openApi: ReturnType<typeof openApiDocument> | undefined;
 
 // ── Matching ────────────────────────────────────────────────────────────────────────────────
 
@@ -579,11 +592,14 @@ function match(routes: readonly Route[], method: string, path: string): Match {
     .map((route) => ({ route, params: fit(route, segments) }))
     .filter((m): m is { route: Route; params: Record<string, string> } => m.params !== null);
   // The first fit in table order wins: list a literal path (`/invitations/preview`) before a
-  // parameter one that would also fit it (`/invitations/:id`) for the same method.
-  const found = fits.find((m) => m.route.method === method);
+  // parameter one that would also fit it (`/invitations/:id`) for the same method. A HEAD is
+  // its GET (RFC 9110 §9.3.2): Node sends the headers and leaves the body out.
+  const wanted = method === 'HEAD' ? 'GET' : method;
+  const found = fits.find((m) => m.route.method === wanted);
   if (found) return found;
   if (fits.length === 0) return { error: httpFail.routeNotFound(path) };
-  return { error: httpFail.methodNotAllowed([...new Set(fits.map((m) => m.route.method))]) };
+  const methods = [...new Set(fits.map((m) => m.route.method))];
+  return { error: httpFail.methodNotAllowed(methods.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]))) };
 }
 
 // ── Reading a request ───────────────────────────────────────────────────────────────────────
@@ -597,24 +613,32 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value.join(',') : value;
 }
 
+const ACTOR_HEADER = { workspaceId: 'x-workspace-id', agentId: 'x-agent-id' } as const;
+
 function actorOf(req: IncomingMessage): Read<ActorRef> {
   const workspaceId = header(req, 'x-workspace-id');
   const agentId = header(req, 'x-agent-id');
-  if (workspaceId && agentId) return good({ workspaceId, agentId });
-  return bad(httpFail.actorRequired([...(workspaceId ? [] : ['x-workspace-id']), ...(agentId ? [] : ['x-agent-id'])]));
+  if (!workspaceId || !agentId) return bad(httpFail.actorRequired([...(workspaceId ? [] : ['x-workspace-id']), ...(agentId ? [] : ['x-agent-id'])]));
+  // Node joins a header sent twice into "a, b" (one line "a, b" means the same, RFC 9110 §5.3),
+  // which the roster would refuse as no id at all: say what is wrong, at the field it fills.
+  const count = (name: string) => (req.headersDistinct[name] ?? []).flatMap((line) => line.split(',')).filter((v) => v.trim() !== '').length;
+  const repeated = (['workspaceId', 'agentId'] as const).filter((field) => count(ACTOR_HEADER[field]) > 1);
+  if (repeated.length > 0) return bad(validationFailed(repeated.map((field) => ({ path: `actor.${field}`, message: 'is given more than once' }))));
+  return good({ workspaceId, agentId });
 }
 
+/** The request's Content-Length says its body is over `limit` bytes. */
+const declaredOver = (req: IncomingMessage, limit: number) => Number(header(req, 'content-length')) > limit;
+
 /**
- * Reads at most `limit` bytes. Past the limit it keeps none of the rest but lets it flow by:
- * closing a socket the client is still writing to resets it, and the client would lose the 413
- * with it. Node's `server.requestTimeout` (5 minutes by default) bounds how long that lasts.
+ * Reads at most `limit` bytes. A body declared over the limit is not read at all: its 413 goes
+ * out with `connection: close` (see `createHandler`). One that passes the limit undeclared
+ * (chunked) keeps none of the rest but lets it flow by: closing a socket the client is still
+ * writing to resets it, and the client would lose the 413 with it. Node's
+ * `server.requestTimeout` (5 minutes by default) bounds how long that lasts.
  */
 function readBytes(req: IncomingMessage, limit: number): Promise<Read<Buffer>> {
-  const declared = Number(header(req, 'content-length'));
-  if (declared > limit) {
-    req.resume();
-    return Promise.resolve(bad(httpFail.payloadTooLarge(limit)));
-  }
+  if (declaredOver(req, limit)) return Promise.resolve(bad(httpFail.payloadTooLarge(limit)));
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -633,7 +657,16 @@ function readBytes(req: IncomingMessage, limit: number): Promise<Read<Buffer>> {
   });
 }
 
-const isJson = (contentType: string | undefined) => /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType ?? '');
+/**
+ * JSON in UTF-8: `application/json` (or `+json`), with no `charset` or `charset=utf-8` (any case,
+ * quoted or not). The body is decoded as UTF-8 only, so a body declared in another charset is a
+ * 415 rather than a "not valid JSON" for bytes the client sent as it said.
+ */
+const isJson = (contentType: string | undefined) => {
+  const type = contentType ?? '';
+  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) return false;
+  return [...type.matchAll(/;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/gi)].every((m) => (m[1] ?? m[2] ?? '').toLowerCase() === 'utf-8');
+};
 
 /** The body as a JSON object; an empty body is `{}`. */
 async function readBody(req: IncomingMessage, limit: number): Promise<Read<Body>> {
@@ -670,10 +703,19 @@ function withParams(route: Route, body: Body, params: Readonly<Record<string, st
   return issues.length > 0 ? bad(validationFailed(issues)) : good(merged);
 }
 
-function queryOf(url: string): Record<string, string> {
+/**
+ * The query string as one value a key. A key given twice (`?status=active&status=inactive`) is
+ * refused rather than read as either value: which one a client meant is anyone's guess.
+ */
+function queryOf(url: string): Read<Record<string, string>> {
   const at = url.indexOf('?');
+  const entries = at < 0 ? [] : [...new URLSearchParams(url.slice(at + 1))];
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const [key] of entries) (seen.has(key) ? repeated : seen).add(key);
+  if (repeated.size > 0) return bad(validationFailed([...repeated].map((path) => ({ path, message: 'is given more than once' }))));
   // Own properties only, built from entries: `?__proto__=x` becomes a key the schema refuses.
-  return at < 0 ? {} : Object.fromEntries(new URLSearchParams(url.slice(at + 1)));
+  return good(Object.fromEntries(entries));
 }
 
 // ── Writing a response ──────────────────────────────────────────────────────────────────────
@@ -694,9 +736,8 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Reado
   res.end(text);
 }
 
-/** How many issues a `ValidationFailed` answer lists, and how much of a path it echoes. */
+/** How many issues a `ValidationFailed` answer lists (and {@link MAX_PATH}, how much of a path it echoes). */
 const MAX_ISSUES = 20;
-const MAX_PATH = 100;
 
 /**
  * A `ValidationFailed` cut to size for the wire. The library already names at most 10 unknown keys
@@ -706,7 +747,6 @@ const MAX_PATH = 100;
  */
 function forTheWire(error: ValidationFailed): ValidationFailed {
   if (error.issues.length <= MAX_ISSUES && error.issues.every((i) => i.path.length <= MAX_PATH)) return error;
-  const cut = (path: string) => (path.length > MAX_PATH ? `${path.slice(0, MAX_PATH)}…` : path);
   return { ...error, issues: error.issues.slice(0, MAX_ISSUES).map((i) => ({ ...i, path: cut(i.path) })) };
 }
 
@@ -723,23 +763,30 @@ function sendError(res: ServerResponse, answered: ApiError, status: number, onEr
 // ── The handler ─────────────────────────────────────────────────────────────────────────────
 
 /**
+ * A request listener, and beside it the listener for the server's `checkContinue` event (requests
+ * sent with `Expect: 100-continue`). {@link createApiServer} wires both.
+ */
+export type Handler = ((req: IncomingMessage, res: ServerResponse) => Promise<void>) &
+  Readonly<{ checkContinue: (req: IncomingMessage, res: ServerResponse) => Promise<void> }>;
+
+/**
  * A Node request listener serving the roster as a JSON API; see the routes in
- * examples/http-api/README.md, or `GET /openapi.json`.
+ * examples/http-api/README.md, or `GET /openapi.json`. Give its `checkContinue` to the server's
+ * event of that name (or use {@link createApiServer}), or Node answers `100 Continue` to any body.
  *
  * @example
  * import { createServer } from 'node:http';
- * createServer(createHandler(createRoster())).listen(3000, '127.0.0.1');
+ * const handler = createHandler(createRoster());
+ * createServer(handler).on('checkContinue', handler.checkContinue).listen(3000, '127.0.0.1');
  */
-export function createHandler(roster: Roster, options: HandlerOptions = {}): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function createHandler(roster: Roster, options: HandlerOptions = {}): Handler {
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const onError = options.onError ?? ((e: unknown) => console.error('[http-api]', e));
   const requesterOf = options.requesterOf ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown');
-  const openapi = openApiDocument();
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '/';
     const path = url.split('?')[0]!;
-    if (req.method === 'GET' && path === '/openapi.json') return send(res, 200, openapi);
 
     const matched = match(ROUTES, req.method ?? '', path);
     if ('error' in matched) {
@@ -747,15 +794,23 @@ export function createHandler(roster: Roster, options: HandlerOptions = {}): (re
       return sendError(res, matched.error, statusOf(matched.error), onError);
     }
     const { route, params } = matched;
-    const fail = (error: ApiError) => sendError(res, error, route.statusFor?.[error.type] ?? statusOf(error), onError);
+    const fail = (error: ApiError, headers: Record<string, string> = {}) =>
+      sendError(res, error, route.statusFor?.[error.type] ?? statusOf(error), onError, headers);
 
     const actor = route.actor ? actorOf(req) : good({ workspaceId: '', agentId: '' });
     if (!actor.ok) {
       req.resume();
       return fail(actor.error);
     }
+    const query = queryOf(url);
+    if (!query.ok) {
+      req.resume();
+      return fail(query.error);
+    }
     const read = route.body ? await readBody(req, limit) : (req.resume(), good<Body>({}));
-    if (!read.ok) return fail(read.error);
+    // A body declared over the limit is refused unread, and the connection with it: draining
+    // megabytes the client said it would send, to keep the connection, costs more than a new one.
+    if (!read.ok) return fail(read.error, read.error.type === 'PayloadTooLarge' && declaredOver(req, limit) ? { connection: 'close' } : {});
     const body = withParams(route, read.value, params);
     if (!body.ok) return fail(body.error);
 
@@ -763,7 +818,7 @@ export function createHandler(roster: Roster, options: HandlerOptions = {}): (re
       roster,
       actor: actor.value,
       params,
-      query: queryOf(url),
+      query: query.value,
       body: body.value,
       requester: requesterOf(req),
       session: options.sessionOf?.(req),
@@ -775,19 +830,43 @@ export function createHandler(roster: Roster, options: HandlerOptions = {}): (re
     );
   };
 
-  return async (req, res) => {
-    try {
-      await serve(req, res);
-    } catch (e) {
-      onError(e);
+  const guarded =
+    (listener: (req: IncomingMessage, res: ServerResponse) => Promise<void>) =>
+    async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
       try {
-        if (!res.headersSent) send(res, 500, { error: httpFail.internal() });
-        else res.destroy();
-      } catch {
-        // The socket is gone; there is no one left to answer.
+        await listener(req, res);
+      } catch (e) {
+        onError(e);
+        try {
+          if (!res.headersSent) send(res, 500, { error: httpFail.internal() });
+          else res.destroy();
+        } catch {
+          // The socket is gone; there is no one left to answer.
+        }
       }
-    }
-  };
+    };
+
+  return Object.assign(guarded(serve), {
+    // Node answers `Expect: 100-continue` with "100 Continue" by itself unless the server has a
+    // `checkContinue` listener; this one sends it only for a body the limit lets in, and answers
+    // a larger one 413 at once, closing the connection: the client never sends the body.
+    checkContinue: guarded(async (req, res) => {
+      if (declaredOver(req, limit)) return sendError(res, httpFail.payloadTooLarge(limit), 413, onError, { connection: 'close' });
+      res.writeContinue();
+      return serve(req, res);
+    }),
+  });
+}
+
+/**
+ * A Node HTTP server running {@link createHandler}'s handler, its `checkContinue` listener
+ * included, so that a body declared over the limit gets its 413 before the client sends it.
+ *
+ * @example createApiServer(createRoster(), { maxBodyBytes: 16 * 1024 }).listen(3000, '127.0.0.1');
+ */
+export function createApiServer(roster: Roster, options: HandlerOptions = {}): Server {
+  const handler = createHandler(roster, options);
+  return createServer(handler).on('checkContinue', handler.checkContinue);
 }
 
 // ── OpenAPI ─────────────────────────────────────────────────────────────────────────────────

@@ -7,10 +7,9 @@
  * It listens on 127.0.0.1 only: the acting agent comes from request headers anyone can set
  * (see handler.ts), so this is for trying the API on your own machine, not for a network.
  */
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConsoleMailer, createRoster } from 'agent-roster';
-import { createHandler } from './handler.js';
+import { createApiServer } from './handler.js';
 
 const port = Number(process.env.PORT ?? 0);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -26,7 +25,7 @@ const roster = createRoster({
   acceptUrl: (token) => `${origin}/invitations/preview?token=${token}`,
 });
 
-const server = createServer(createHandler(roster));
+const server = createApiServer(roster);
 server.listen(port, '127.0.0.1', () => {
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   console.log(`agent-roster example API on ${origin}  (GET ${origin}/openapi.json for the routes)`);

@@ -61,10 +61,15 @@ export function validationFailed(issues: readonly FieldIssue[]): ValidationFaile
   return { type: 'ValidationFailed', issues, message: `Invalid input: ${told.slice(0, 10).join('; ')}${more}.` };
 }
 
-/** Thrown by {@link ownData} past {@link MAX_DEPTH}, and told apart from what a hostile getter throws. */
-const TOO_DEEP = /* @__PURE__ */ Symbol('too deep');
+/**
+ * Thrown by {@link ownData} past {@link MAX_DEPTH} or {@link MAX_ITEMS}: each is the refusal's
+ * message. Anything else thrown (a hostile getter's) is "could not be read", never echoed; a getter
+ * throwing one of these very strings only gets that fixed message.
+ */
+const TOO_DEEP = 'is nested too deeply';
+const TOO_LONG = 'holds a list of more than 1000000 items';
 const MAX_DEPTH = 16;
-/** The longest list any input schema takes (`syncAgents`' agents); a longer array is copied only this far and one more. */
+/** The longest list any input schema takes (`syncAgents`' agents). */
 const MAX_ITEMS = 1_000_000;
 
 /**
@@ -92,18 +97,21 @@ const NO_PROTOTYPE: object = /* @__PURE__ */ pure(() => Object.freeze(Object.set
  * writes go through megamorphic lookups). On a target whose chain lacks `Object.prototype` its
  * writes create own data properties, `__proto__` included. Nested objects and arrays (own indices
  * only: a hole is `undefined`) are then copied the same way, walking the copy (not the input, so no getter runs twice). Past
- * {@link MAX_DEPTH} it throws {@link TOO_DEEP}, which {@link parseInput} turns into a refusal.
+ * {@link MAX_DEPTH} it throws {@link TOO_DEEP}, and for a list past {@link MAX_ITEMS} {@link TOO_LONG},
+ * which {@link parseInput} turns into a refusal.
  */
 function ownData(value: unknown, depth: number): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (depth > MAX_DEPTH) throw TOO_DEEP;
   if (Array.isArray(value)) {
     // Index by index, not with `map`: `map` keeps a hole, which zod then reads through a polluted
-    // `Array.prototype`, and is looked up on the input itself. A hole becomes `undefined`. At most
-    // MAX_ITEMS + 1 items are copied: still one more than any schema takes, so zod refuses the
-    // array as too long, where a sparse one of length 2³² would have been copied item by item.
+    // `Array.prototype`, and is looked up on the input itself. A hole becomes `undefined`. A list
+    // longer than any schema takes is refused before it is copied: a sparse one of length 2³²
+    // would be copied hole by hole, and zod before 4.5 reads every item before the length.
+    const n = value.length;
+    if (n > MAX_ITEMS) throw TOO_LONG;
     const items: unknown[] = [];
-    for (let i = 0, n = Math.min(value.length, MAX_ITEMS + 1); i < n; i++) items.push(Object.hasOwn(value, i) ? ownData(value[i], depth + 1) : undefined);
+    for (let i = 0; i < n; i++) items.push(Object.hasOwn(value, i) ? ownData(value[i], depth + 1) : undefined);
     return items;
   }
   const copy = Object.assign(Object.create(NO_PROTOTYPE) as Record<string, unknown>, value);
@@ -126,6 +134,6 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): Resu
     return parsed.success ? ok(parsed.data) : err(validationFailed(toFieldIssues(parsed.error.issues)));
   } catch (thrown) {
     // The same refusal as unreadableInput(), written out: calling it cost every command's bundle 8 B.
-    return err(validationFailed([{ path: '', message: thrown === TOO_DEEP ? 'is nested too deeply' : 'could not be read' }]));
+    return err(validationFailed([{ path: '', message: thrown === TOO_DEEP || thrown === TOO_LONG ? thrown : 'could not be read' }]));
   }
 }

@@ -4,8 +4,8 @@
  * against every error type and against docs/errors.md.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request, type IncomingMessage, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   authorize,
@@ -22,7 +22,7 @@ import {
   type RosterOptions,
 } from 'agent-roster';
 import {
-  createHandler,
+  createApiServer,
   DEFAULT_MAX_BODY_BYTES,
   ERROR_STATUS,
   ROUTE_LIST,
@@ -45,7 +45,8 @@ const transcript: string[] = [];
 const succeeded: string[] = [];
 
 async function serve(roster: Roster, options: HandlerOptions = {}): Promise<string> {
-  const server = createServer(createHandler(roster, options));
+  // As server.ts serves it: with the handler's `checkContinue` listener.
+  const server = createApiServer(roster, options);
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -66,6 +67,27 @@ async function call(base: string, method: string, path: string, send: Send = {})
   expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
   expect(response.headers.get('cache-control')).toBe('no-store');
   return { status: response.status, body: JSON.parse(text) as Json, text, headers: response.headers };
+}
+
+/**
+ * Bytes on a raw socket, for what no client library sends as such (`Expect: 100-continue` and
+ * waiting): writes `head`, then `body` once the server says `100 Continue` (if given), and
+ * collects what comes back until the server closes the connection or `waitMs` pass.
+ */
+function exchange(base: string, head: string, body?: string, waitMs = 1500) {
+  return new Promise<{ received: string; closed: boolean }>((resolve, reject) => {
+    const socket = connect(Number(new URL(base).port), '127.0.0.1', () => socket.write(head));
+    let received = '';
+    let sent = false;
+    socket.setEncoding('utf8');
+    socket.on('data', (c: string) => {
+      received += c;
+      if (body !== undefined && !sent && received.includes('100 Continue\r\n\r\n')) (sent = true), socket.write(body);
+    });
+    const timer = setTimeout(() => (socket.destroy(), resolve({ received, closed: false })), waitMs);
+    socket.on('end', () => (clearTimeout(timer), socket.destroy(), resolve({ received, closed: true })));
+    socket.on('error', reject);
+  });
 }
 
 /** A raw request, for bodies `fetch` will not send as such (chunked, no Content-Length). */
@@ -574,6 +596,24 @@ describe('400 ValidationFailed', () => {
     expect(id.body.error.issues.map((i: Json) => i.path)).toEqual(['agentId']);
   });
 
+  it('refuses a query key given more than once, naming it, rather than reading either value', async () => {
+    const { ana, tokenFor, invite } = await openShop();
+    const status = await api('GET', '/agents?status=active&status=inactive', { as: ana });
+    expect(status.status).toBe(400);
+    expect(status.body.error).toMatchObject({ type: 'ValidationFailed', issues: [{ path: 'status', message: 'is given more than once' }] });
+    const two = await api('GET', '/invitations?limit=5&status=pending&limit=1&status=pending', { as: ana });
+    expect(two.status).toBe(400);
+    expect(two.body.error.issues).toEqual([
+      { path: 'limit', message: 'is given more than once' },
+      { path: 'status', message: 'is given more than once' },
+    ]);
+    await invite('bob@acme.com');
+    const token = tokenFor('bob@acme.com');
+    const preview = await api('GET', `/invitations/preview?token=${token}&token=${token}`);
+    expect([preview.status, preview.body.error.issues]).toEqual([400, [{ path: 'token', message: 'is given more than once' }]]);
+    expect((await api('GET', '/agents?status=active', { as: ana })).status).toBe(200);
+  });
+
   it('answers malformed JSON, bad UTF-8 and non-object bodies with a ValidationFailed body that echoes nothing', async () => {
     const { ana } = await openShop();
     const secret = 'hunter2-is-my-password';
@@ -597,6 +637,19 @@ describe('400 ValidationFailed', () => {
     const r = await api('POST', '/departments', { as: ana, raw: 'name=Sales', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(r.status).toBe(415);
     expect(r.body.error.type).toBe('UnsupportedMediaType');
+  });
+
+  it('answers 415 for JSON declared in a charset other than UTF-8, and takes utf-8 in any case, quoted or not', async () => {
+    const { ana } = await openShop('enterprise');
+    const name = (i: number) => JSON.stringify({ name: `Team ${i}` });
+    for (const type of ['application/json; charset=iso-8859-1', 'application/json; charset=utf-16', 'application/json;charset="UTF-16LE"', 'application/json; charset=utf-8; charset=latin1']) {
+      const r = await api('POST', '/departments', { as: ana, raw: name(0), headers: { 'content-type': type } });
+      expect([r.status, r.body.error.type], type).toEqual([415, 'UnsupportedMediaType']);
+    }
+    for (const [i, type] of ['application/json; charset=utf-8', 'application/json; charset=UTF-8', 'application/json;charset="utf-8"', 'application/json'].entries()) {
+      const r = await api('POST', '/departments', { as: ana, raw: name(i + 1), headers: { 'content-type': type } });
+      expect(r.status, type).toBe(201);
+    }
   });
 
   it('answers 422 WeakPassword and PlanNotFound, which are about the values rather than their shape', async () => {
@@ -623,6 +676,33 @@ describe('401 and 403: who is acting', () => {
     const stranger = await api('GET', '/seats', { as: { workspaceId: ana.workspaceId, agentId: 'agt_nobody' } });
     expect(stranger.status).toBe(401);
     expect(stranger.body.error).toMatchObject({ type: 'UnknownActor', agentId: 'agt_nobody' });
+  });
+
+  it('answers 400 at the actor field for an actor header given more than once, rather than reading "a, b" as an id', async () => {
+    const { ana } = await openShop();
+    const other = await openShop();
+    // node:http sends an array as one header line per value; fetch folds them into one "a, b" line.
+    const ask = (headers: Record<string, string | string[]>) =>
+      new Promise<{ status: number; body: Json }>((resolve, reject) => {
+        const req = request(`${base}/seats`, { headers: { 'x-workspace-id': ana.workspaceId, 'x-agent-id': ana.agentId, ...headers } }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Json }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const agent = await ask({ 'x-agent-id': [ana.agentId, other.ana.agentId] });
+    expect(agent.status).toBe(400);
+    expect(agent.body.error.issues).toEqual([{ path: 'actor.agentId', message: 'is given more than once' }]);
+    const both = await ask({ 'x-workspace-id': [ana.workspaceId, ana.workspaceId], 'x-agent-id': [ana.agentId, ana.agentId] });
+    expect(both.body.error.issues).toEqual([
+      { path: 'actor.workspaceId', message: 'is given more than once' },
+      { path: 'actor.agentId', message: 'is given more than once' },
+    ]);
+    const folded = await api('GET', '/seats', { as: { workspaceId: `${ana.workspaceId}, ${other.workspaceId}`, agentId: ana.agentId } });
+    expect([folded.status, folded.body.error.issues]).toEqual([400, [{ path: 'actor.workspaceId', message: 'is given more than once' }]]);
+    expect((await ask({})).status).toBe(200);
   });
 
   it('answers 401 WorkspaceNotFound, like UnknownActor, when the actor headers name a workspace that is not there', async () => {
@@ -721,11 +801,39 @@ describe('404 and 405', () => {
     expect([inUrl.status, inUrl.body.error.type]).toEqual([404, 'AgentNotFound']);
   });
 
-  it('answers 405 with an Allow header when the path exists for other methods', async () => {
+  it('echoes at most 100 characters of a path that is not there', async () => {
+    const long = `/${'a'.repeat(10_000)}`;
+    const r = await api('GET', long);
+    expect(r.status).toBe(404);
+    expect(r.body.error).toMatchObject({ type: 'RouteNotFound', path: `${long.slice(0, 100)}…`, message: `Nothing at ${long.slice(0, 100)}….` });
+    expect(r.text.length).toBeLessThan(400);
+  });
+
+  it('answers 405 with an Allow header when the path exists for other methods, HEAD wherever GET is', async () => {
     const r = await api('PATCH', '/invitations');
     expect(r.status).toBe(405);
-    expect(r.body.error).toMatchObject({ type: 'MethodNotAllowed', allowed: ['POST', 'GET'] });
-    expect(r.headers.get('allow')).toBe('POST, GET');
+    expect(r.body.error).toMatchObject({ type: 'MethodNotAllowed', allowed: ['POST', 'GET', 'HEAD'] });
+    expect(r.headers.get('allow')).toBe('POST, GET, HEAD');
+    const post = await api('POST', '/seats');
+    expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    expect((await api('DELETE', `/invitations/inv_x/resend`)).headers.get('allow')).toBe('POST');
+  });
+
+  it('answers HEAD as GET without the body, and /openapi.json like any GET route: 405 for another method', async () => {
+    const { ana } = await openShop();
+    for (const path of ['/seats', '/agents', '/openapi.json']) {
+      const get = await fetch(`${base}${path}`, { headers: { 'x-workspace-id': ana.workspaceId, 'x-agent-id': ana.agentId } });
+      const head = await fetch(`${base}${path}`, { method: 'HEAD', headers: { 'x-workspace-id': ana.workspaceId, 'x-agent-id': ana.agentId } });
+      expect([head.status, await head.text()], path).toEqual([200, '']);
+      expect(head.headers.get('content-type'), path).toBe('application/json; charset=utf-8');
+      expect(head.headers.get('content-length'), path).toBe(String(Buffer.byteLength(await get.text())));
+    }
+    const refused = await fetch(`${base}/seats`, { method: 'HEAD' });
+    expect(refused.status).toBe(401);
+    const post = await api('POST', '/openapi.json', { body: {} });
+    expect(post.status).toBe(405);
+    expect(post.body.error).toMatchObject({ type: 'MethodNotAllowed', allowed: ['GET', 'HEAD'] });
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
   });
 });
 
@@ -843,6 +951,36 @@ describe('the body limit', () => {
     });
     const r = await answer;
     expect([r.status, r.body.error.type]).toEqual([413, 'PayloadTooLarge']);
+  });
+
+  const headOf = (actor: ActorRef, contentLength: number, extra = '') =>
+    `POST /departments HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${contentLength}\r\n` +
+    `x-workspace-id: ${actor.workspaceId}\r\nx-agent-id: ${actor.agentId}\r\n${extra}\r\n`;
+
+  it('answers Expect: 100-continue with a 413 at once for a declared body over the limit, never 100 Continue, and closes', async () => {
+    const { ana } = await openShop();
+    const r = await exchange(base, headOf(ana, 10_000_000, 'expect: 100-continue\r\n'));
+    expect(r.received).not.toContain('100 Continue');
+    expect(r.received).toMatch(/^HTTP\/1\.1 413 /);
+    expect(r.received).toMatch(/\r\nconnection: close\r\n/i);
+    expect(r.received).toContain('"type":"PayloadTooLarge"');
+    expect(r.closed).toBe(true);
+  });
+
+  it('answers Expect: 100-continue with 100 Continue for a body within the limit, then reads it', async () => {
+    const { ana } = await openShop();
+    const body = JSON.stringify({ name: 'Sales' });
+    const r = await exchange(base, headOf(ana, Buffer.byteLength(body), 'expect: 100-continue\r\nconnection: close\r\n'), body);
+    expect(r.received).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /);
+    expect(r.received).toContain('"type":"DepartmentCreated"');
+  });
+
+  it('closes the connection after a 413 for a declared length over the limit, rather than draining the body', async () => {
+    const { ana } = await openShop();
+    const r = await exchange(base, headOf(ana, 10_000_000));
+    expect(r.received).toMatch(/^HTTP\/1\.1 413 /);
+    expect(r.received).toMatch(/\r\nconnection: close\r\n/i);
+    expect(r.closed).toBe(true);
   });
 
   it('answers 413 to a chunked body without a Content-Length as soon as it passes the limit', async () => {
