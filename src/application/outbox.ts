@@ -109,8 +109,8 @@ export function retryDelay(attempts: number, policy: RetryPolicy): number {
  * failure is recorded while this run still holds the message: recorded at the lease's end, it
  * cleared the lease of a dispatcher that had taken the message meanwhile, and a third could send
  * it beside the second. (The send may still go through: the retry carries the same idempotency
- * key.) A failure's retry and a delivery are never dated before the run began, though the wall
- * clock step back meanwhile, so a message tried in this run is not due again within it. Time is measured by the
+ * key.) A failure's retry and a delivery are never dated before the run began, even if the wall
+ * clock steps back meanwhile, so a message tried in this run is not due again within it. Time is measured by the
  * clock port and by the monotonic clock, whichever says more, so a wall clock stepped back does
  * not extend a run; dispatchers' clocks (which set the leases) must agree to well within a lease.
  *

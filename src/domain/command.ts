@@ -96,9 +96,9 @@ const NO_PROTOTYPE: object = /* @__PURE__ */ pure(() => Object.freeze(Object.set
  * V8 runs it natively (faster here than a loop over `Object.keys`, whose variable-key reads and
  * writes go through megamorphic lookups). On a target whose chain lacks `Object.prototype` its
  * writes create own data properties, `__proto__` included. Nested objects and arrays (own indices
- * only: a hole is `undefined`) are then copied the same way, walking the copy (not the input, so no getter runs twice). Past
- * {@link MAX_DEPTH} it throws {@link TOO_DEEP}, and for a list past {@link MAX_ITEMS} {@link TOO_LONG},
- * which {@link parseInput} turns into a refusal.
+ * only: a hole is `undefined`) are then copied the same way, walking the copy (not the input, so
+ * no getter runs twice). Past {@link MAX_DEPTH} it throws {@link TOO_DEEP}, and for a list past
+ * {@link MAX_ITEMS} {@link TOO_LONG}, which {@link parseInput} turns into a refusal.
  */
 function ownData(value: unknown, depth: number): unknown {
   if (value === null || typeof value !== 'object') return value;
