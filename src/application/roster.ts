@@ -551,7 +551,10 @@ function buildRoster(options: RosterOptions) {
       if (html !== undefined && html !== null && typeof html !== 'string') throw new TypeError('templates.invitation returned an html that is not text');
       mail = { subject, text, html: html ?? null };
     } catch (e) {
-      return err(appFail.service(service, e));
+      // A template that quotes its link in what it throws must not hand the token on: no error
+      // carries one, dead or not (nothing was stored, so this one opens nothing).
+      const failed = appFail.service(service, e);
+      return err({ ...failed, cause: failed.cause.split(token).join('[redacted]') });
     }
     return ok(outboxMessage({
       id: newId(random, 'msg'),

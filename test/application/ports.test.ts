@@ -479,6 +479,26 @@ describe('a failing host port other than the store', () => {
     (await roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: PASSWORD }))._unsafeUnwrap();
   });
 
+  it("keeps the token out of a template's or link builder's error that quotes the link", async () => {
+    const quoting = { template: true };
+    const { roster, ana } = await aShop({
+      acceptUrl: (token) => {
+        if (!quoting.template) throw new Error(`cannot build a link for ${token}`);
+        return `https://app.example.com/join/${token}`;
+      },
+      templates: {
+        invitation: (e) => {
+          throw new Error(`bad template for ${e.link}`);
+        },
+      },
+    });
+    const fromTemplate = await failure(roster.inviteAgent(ana, { email: 'dee@acme.com' }), 'ServiceUnavailable');
+    expect(fromTemplate.cause).toBe('bad template for https://app.example.com/join/[redacted]');
+    quoting.template = false;
+    const fromLink = await failure(roster.inviteAgent(ana, { email: 'dee@acme.com' }), 'ServiceUnavailable');
+    expect(fromLink.cause).toBe('cannot build a link for [redacted]');
+  });
+
   it('an invitation template or link builder that throws, or renders nothing, is ServiceUnavailable naming it; no invitation is stored without its email', async () => {
     const host = { template: 'works' as 'works' | 'throws' | 'empty', link: 'works' as 'works' | 'throws' | 'empty' };
     const { roster, ana, invite, snapshot, mailer } = await aShop({
