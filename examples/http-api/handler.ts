@@ -616,9 +616,9 @@ function header(req: IncomingMessage, name: string): string | undefined {
 const ACTOR_HEADER = { workspaceId: 'x-workspace-id', agentId: 'x-agent-id' } as const;
 
 function actorOf(req: IncomingMessage): Read<ActorRef> {
-  const workspaceId = header(req, 'x-workspace-id');
-  const agentId = header(req, 'x-agent-id');
-  if (!workspaceId || !agentId) return bad(httpFail.actorRequired([...(workspaceId ? [] : ['x-workspace-id']), ...(agentId ? [] : ['x-agent-id'])]));
+  const workspaceId = header(req, ACTOR_HEADER.workspaceId);
+  const agentId = header(req, ACTOR_HEADER.agentId);
+  if (!workspaceId || !agentId) return bad(httpFail.actorRequired([...(workspaceId ? [] : [ACTOR_HEADER.workspaceId]), ...(agentId ? [] : [ACTOR_HEADER.agentId])]));
   // Node joins a header sent twice into "a, b" (one line "a, b" means the same, RFC 9110 §5.3),
   // which the roster would refuse as no id at all: say what is wrong, at the field it fills.
   const count = (name: string) => (req.headersDistinct[name] ?? []).flatMap((line) => line.split(',')).filter((v) => v.trim() !== '').length;

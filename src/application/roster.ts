@@ -552,9 +552,10 @@ function buildRoster(options: RosterOptions) {
       mail = { subject, text, html: html ?? null };
     } catch (e) {
       // A template that quotes its link in what it throws must not hand the token on: no error
-      // carries one, dead or not (nothing was stored, so this one opens nothing).
+      // carries one, dead or not (nothing was stored, so this one opens nothing). Redacted as a
+      // mailer's error is, against a body that holds the token (wrapped pieces of it included).
       const failed = appFail.service(service, e);
-      return err({ ...failed, cause: failed.cause.split(token).join('[redacted]') });
+      return err({ ...failed, cause: redactLinks(failed.cause, { text: token }) });
     }
     return ok(outboxMessage({
       id: newId(random, 'msg'),
