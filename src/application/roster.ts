@@ -674,7 +674,7 @@ function buildRoster(options: RosterOptions) {
           .andThen(([swept, loaded]) => {
             const invitation = swept.state.invitations.find((inv) => inv.id === i.invitationId) ?? loaded;
             // The recipient is known by now, so a resend names it as an invite does.
-            const facts: ResultAsync<readonly [readonly Department[], EmailStatus], RateLimited | StoreUnavailable | ServiceUnavailable> = spend(() =>
+            const facts: ResultAsync<readonly [readonly Department[], EmailStatus, Agent | null], RateLimited | StoreUnavailable | ServiceUnavailable> = spend(() =>
               throttle('resend', `${workspace.id}:${actor.id}`, invitation?.email),
             ).andThen(() =>
               invitation
@@ -683,10 +683,11 @@ function buildRoster(options: RosterOptions) {
                     // The email's pending holder, if any, is the invitation itself while stored as
                     // pending, or a newer invitation to the same address that lapsed too.
                     emailStatus(a, workspace.id, invitation.email, swept, loaded?.status === 'pending'),
+                    a.agent(workspace.id, invitation.invitedBy),
                   ] as const)
-                : okAsync([[], 'available'] as const),
+                : okAsync([[], 'available', null] as const),
             );
-            return facts.andThen(([departments, status]) => {
+            return facts.andThen(([departments, status, inviter]) => {
               const token = newToken(random);
               return ResultAsync.fromSafePromise(sha256Hex(token)).andThen((tokenHash) =>
                 domain
@@ -696,7 +697,9 @@ function buildRoster(options: RosterOptions) {
                     emailStatus: status,
                   })
                   .andThen((d) =>
-                    invitationEmail(a, workspace, actor, d.state.invitation, token, true).map((mail) => ({
+                    // The email names the inviter the preview names (`invitedBy`), and the
+                    // admin resending it only when that inviter was deleted.
+                    invitationEmail(a, workspace, inviter ?? actor, d.state.invitation, token, true).map((mail) => ({
                       result: d,
                       decisions: [swept, d],
                       outbox: [mail],
@@ -1646,10 +1649,16 @@ function checkOptions(options: RosterOptions): void {
   const checked = optionsSchema.safeParse(options);
   if (!checked.success) refuse(checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   // A workspace asking for plan `free` must get plan `free`: an entry is found by its key and
-  // stored by its id, so the two must agree. (Entries that are not valid plans stay PlanNotFound.)
-  for (const key of Object.keys(options.plans ?? {})) {
-    const id = (options.plans![key] as { id?: unknown } | null)?.id;
+  // stored by its id, so the two must agree. An entry that is not a plan (a pricing table's row
+  // with a `name`, `seats: 0`) would answer PlanNotFound for a plan plainly in the catalog.
+  for (const [key, entry] of Object.entries(options.plans ?? {})) {
+    const id = (entry as { id?: unknown } | null)?.id;
     if (id !== undefined && id !== key) refuse(`plans.${key}: has id "${String(id)}"; a catalog entry's id must be its key`);
+    const plan = typeof entry === 'object' && entry !== null ? domain.planSchema.safeParse(entry) : undefined;
+    if (!plan?.success) {
+      const why = plan ? plan.error.issues.map((i) => `${['plans', key, ...i.path].join('.')}: ${i.message}`).join('; ') : `plans.${key}: is not an object`;
+      refuse(`${why}. A catalog entry is { id, seats, departments } and nothing else.`);
+    }
   }
   const { acceptUrl, passwordPolicy: policy } = options;
   if (acceptUrl !== undefined && typeof acceptUrl !== 'string' && typeof acceptUrl !== 'function') {

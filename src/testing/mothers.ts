@@ -21,7 +21,7 @@ import { acceptInvitation, expireInvitations, inviteAgent, revokeInvitation, typ
 import { DEFAULT_SEAT_POLICY, PLANS, type Plan, type PlanCatalog, type SeatPolicy } from '../domain/plans';
 import { initialRosterState, replay, type RosterState } from '../domain/roster';
 import { isoTime } from '../domain/time';
-import { departmentNameSchema, emailSchema, nameKey, type Email } from '../domain/values';
+import { departmentNameSchema, descriptionSchema, emailSchema, nameKey, personNameSchema, type Email } from '../domain/values';
 import { createWorkspace, DEFAULT_INVITATION_TTL_HOURS, type Workspace, type WorkspaceCounts } from '../domain/workspace';
 
 /**
@@ -33,7 +33,9 @@ import { createWorkspace, DEFAULT_INVITATION_TTL_HOURS, type Workspace, type Wor
  * - `rosterOf` builds a whole roster by running the real commands, so the state it returns obeys
  *   every rule (docs/domain.md); start scenarios from it.
  *
- * A mother given something invalid (a malformed id or email) throws: that is a bug in the test.
+ * A mother given something invalid (a malformed id or email, a name or description no command
+ * would store) throws: that is a bug in the test. Names and descriptions come back as a command
+ * stores them (trimmed, NFC).
  */
 
 /**
@@ -177,7 +179,7 @@ export function aWorkspace(overrides: WorkspaceOverrides = {}): Workspace {
   return {
     kind: 'workspace',
     id: ids.workspace(overrides.id ?? DEFAULT_WORKSPACE),
-    name: overrides.name ?? 'Shop',
+    name: parseOrThrow(personNameSchema, overrides.name ?? 'Shop', 'a workspace name'),
     ownerId: ids.agent(overrides.ownerId ?? DEFAULT_OWNER),
     plan: planOf(overrides.plan ?? 'pro', overrides.plans ?? PLANS),
     seatPolicy: patched(DEFAULT_SEAT_POLICY, overrides.seatPolicy),
@@ -221,8 +223,8 @@ export function anAgent(overrides: AgentOverrides = {}): Agent {
     id: ids.agent(overrides.id ?? key()),
     workspaceId: ids.workspace(overrides.workspaceId ?? DEFAULT_WORKSPACE),
     email: anEmail(overrides.email ?? `${key()}@shop.com`),
-    name: overrides.name ?? titleCase(key()),
-    description: overrides.description ?? '',
+    name: parseOrThrow(personNameSchema, overrides.name ?? titleCase(key()), 'a name'),
+    description: parseOrThrow(descriptionSchema, overrides.description ?? '', 'a description'),
     role: overrides.role ?? 'agent',
     status: overrides.status ?? 'active',
     availability: overrides.availability ?? 'away',
@@ -303,10 +305,11 @@ export type DepartmentOverrides = Readonly<{ id?: string | undefined; workspaceI
  * @example aDepartment({ name: 'Support' }) // dep_support
  */
 export function aDepartment(overrides: DepartmentOverrides = {}): Department {
-  const name = overrides.name ?? 'Sales';
+  const given = overrides.name ?? 'Sales';
+  const name = parseOrThrow(departmentNameSchema, given, 'a department name');
   return {
     kind: 'department',
-    id: ids.department(overrides.id ?? keyOf(name)),
+    id: ids.department(overrides.id ?? keyOf(given)),
     workspaceId: ids.workspace(overrides.workspaceId ?? DEFAULT_WORKSPACE),
     name,
     nameKey: nameKey(name),

@@ -335,6 +335,19 @@ describe('resending an invitation', () => {
     (await roster.acceptInvitation({ token: newToken, name: 'Bob', password: PASSWORD }))._unsafeUnwrap();
   });
 
+  it("names in the resent email the inviter the preview names, and the resending admin only once that inviter was deleted", async () => {
+    const { roster, ana, join, tokenFor, mailer } = await aShop();
+    const bob = await join('Bob', { role: 'admin' });
+    const invitation = (await roster.inviteAgent(bob, { email: 'dee@acme.com' }))._unsafeUnwrap().state.invitation;
+    (await roster.resendInvitation(ana, { invitationId: invitation.id }))._unsafeUnwrap();
+    expect(mailer.sent.at(-1)).toMatchObject({ to: 'dee@acme.com', subject: 'Bob invited you to Acme Support' });
+    expect((await roster.previewInvitation({ token: tokenFor('dee@acme.com') }))._unsafeUnwrap().inviterName).toBe('Bob');
+    (await roster.deleteAgent(ana, { agentId: bob.agentId }))._unsafeUnwrap();
+    (await roster.resendInvitation(ana, { invitationId: invitation.id }))._unsafeUnwrap();
+    expect(mailer.sent.at(-1)).toMatchObject({ to: 'dee@acme.com', subject: 'Ana invited you to Acme Support' });
+    expect((await roster.previewInvitation({ token: tokenFor('dee@acme.com') }))._unsafeUnwrap().inviterName).toBeNull();
+  });
+
   it('revives an invitation recorded as expired, with a fresh link', async () => {
     const { roster, ana, invite, tokenFor, clock, workspaceId } = await aShop();
     const invitation = await invite('bob@acme.com');

@@ -48,12 +48,25 @@ describe('createRoster options', () => {
   it('refuses a plan catalog entry whose id is not its key, which would give a workspace another plan than it asked for', async () => {
     const plans = { ...PLANS, free: { id: 'premium', seats: 1_000, departments: 1_000 } };
     expect(() => createRoster({ plans })).toThrow(new TypeError('createRoster: plans.free: has id "premium"; a catalog entry\'s id must be its key'));
-    // A well-formed custom catalog is fine, and an entry that is not a plan at all stays PlanNotFound when used.
-    const custom = createRoster({ plans: { ...PLANS, team: { id: 'team', seats: 12, departments: 3 }, broken: { seats: 0 } as never } });
+    // A well-formed custom catalog is fine.
+    const custom = createRoster({ plans: { ...PLANS, team: { id: 'team', seats: 12, departments: 3 } } });
     const opened = await custom.createWorkspace({ name: 'Team', plan: 'team', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } });
     expect(opened._unsafeUnwrap().state.workspace.plan).toEqual({ id: 'team', seats: 12, departments: 3 });
-    const broken = await custom.createWorkspace({ name: 'B', plan: 'broken', owner: { email: 'bo@acme.com', name: 'Bo', password: PASSWORD } });
-    expect(broken._unsafeUnwrapErr()).toMatchObject({ type: 'PlanNotFound', planId: 'broken' });
+  });
+
+  it('refuses a catalog entry that is not a plan, which would answer PlanNotFound for a plan plainly in the catalog', () => {
+    // A pricing table's row type-checks as a catalog entry when it comes from a variable.
+    const priced = { id: 'team', seats: 12, departments: 3, name: 'Team', priceCents: 4_900 };
+    expect(() => createRoster({ plans: { ...PLANS, team: priced } })).toThrow(
+      new TypeError('createRoster: plans.team: Unrecognized keys: "name", "priceCents". A catalog entry is { id, seats, departments } and nothing else.'),
+    );
+    expect(() => createRoster({ plans: { ...PLANS, team: { id: 'team', seats: 0, departments: null } } })).toThrow(
+      /^createRoster: plans\.team\.seats: Too small: expected number to be >=1\. A catalog entry is/,
+    );
+    expect(() => createRoster({ plans: { ...PLANS, broken: { seats: 0 } as never } })).toThrow(/^createRoster: plans\.broken\.id: /);
+    for (const odd of [null, 'free', 5]) {
+      expect(() => createRoster({ plans: { ...PLANS, odd: odd as never } }), String(odd)).toThrow('createRoster: plans.odd: is not an object. A catalog entry is');
+    }
   });
 
   it('refuses an acceptUrl that is neither text nor a function, and a password policy passwordPolicy() would not build', () => {
