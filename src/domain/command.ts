@@ -57,8 +57,11 @@ export function unreadableInput(): ValidationFailed {
  */
 export function validationFailed(issues: readonly FieldIssue[]): ValidationFailed {
   const told = [...new Set(issues.map((i) => `${i.path || '(input)'}: ${i.message.replace(/\.$/, '')}`))];
-  const more = told.length > 10 ? ` (and ${told.length - 10} more)` : '';
-  return { type: 'ValidationFailed', issues, message: `Invalid input: ${told.slice(0, 10).join('; ')}${more}.` };
+  return {
+    type: 'ValidationFailed',
+    issues,
+    message: `Invalid input: ${told.slice(0, 10).join('; ')}${told.length > 10 ? ` (and ${told.length - 10} more)` : ''}.`,
+  };
 }
 
 /**

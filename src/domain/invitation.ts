@@ -469,10 +469,10 @@ export function acceptInvitation(
   const parsed = parseInput(acceptInvitationSchema, input);
   if (parsed.isErr()) return err(parsed.error);
   const i = parsed.value;
-  const refused = tokenRefusal(state.workspace, state.invitation, context.presentedTokenHash, context.now);
+  // Typed as present: tokenRefusal refuses a missing workspace or invitation before either is used.
+  const { workspace, invitation } = state as Readonly<{ workspace: Workspace; invitation: Invitation }>;
+  const refused = tokenRefusal(workspace, invitation, context.presentedTokenHash, context.now);
   if (refused !== undefined) return err(refused);
-  const workspace = state.workspace!;
-  const invitation = state.invitation!;
   if (context.signedInEmail != null && context.signedInEmail !== invitation.email) {
     return err(fail.signedInAsDifferentEmail());
   }

@@ -172,7 +172,7 @@ export function createWorkspace(
     // The transitions evolveWorkspace and evolveAgent make for this event, called directly so that
     // a bundle of this command does not carry the whole of both folds (transitions.ts says why).
     const owner = joined(opened.workspaceId, opened.occurredAt, { ...opened.data.owner, role: 'admin', departmentIds: [] });
-    return ok(decided({ workspace: openedBy(opened), owner }, [opened]));
+    return ok({ state: { workspace: openedBy(opened), owner }, events: [opened] });
   });
 }
 
