@@ -54,6 +54,7 @@ import {
   appFail,
   type ApplicationError,
   type ConcurrencyConflict,
+  type IdentityUnavailable,
   type RateLimited,
   type ServiceName,
   type ServiceUnavailable,
@@ -80,7 +81,7 @@ export type RosterOptions = Readonly<{
   clock?: Clock | undefined;
   /** Default: Web Crypto. */
   random?: Random | undefined;
-  /** Default: {@link domain.PLANS}. */
+  /** Default: `PLANS`, the catalog of the KonnectBot help article. */
   plans?: PlanCatalog | undefined;
   /** Default: NIST SP 800-63B-4 single-factor (15 to 256 code points). */
   passwordPolicy?: PasswordPolicy | undefined;
@@ -197,8 +198,18 @@ const allowedTo = <C extends domain.Capability | null>(actor: Agent, capability:
  */
 export type QueryError = ValidationFailed | StoreUnavailable | ServiceUnavailable | WorkspaceNotFound | UnknownActor;
 
-/** The outcome of a use case: its command's decision, or its command's errors plus {@link ApplicationError}. */
-export type UseCase<S, E> = ResultAsync<Decision<S>, E | ApplicationError | ValidationFailed>;
+/**
+ * What a roster use case can answer, at most: its command's decision (with the routing events its
+ * commit logged, hence `WorkspaceEvent`), or its command's errors plus what any use case may
+ * meet on the way: a bad argument, {@link ApplicationError}, a failing port, a throttle, the
+ * identity port. Each use case's own type is narrower and fits in this one, so
+ * `const r: UseCase<{ invitation: Invitation }, InviteAgentError> = roster.inviteAgent(…)`
+ * compiles.
+ */
+export type UseCase<S, E> = ResultAsync<
+  Decision<S, WorkspaceEvent>,
+  E | ApplicationError | ValidationFailed | ServiceUnavailable | RateLimited | IdentityUnavailable
+>;
 
 const queueRefSchema = /* @__PURE__ */ pure(() => z.looseObject({ departmentId: domain.departmentIdSchema.nullable() }));
 /** `availabilityBoard`'s query: the department whose board alone is wanted, if any. */

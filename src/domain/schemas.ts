@@ -102,6 +102,15 @@ export const assignAgentSchema = /* @__PURE__ */ z.strictObject({ agentId: agent
 /** Input of `removeAgentFromDepartment`. @example { agentId: 'agt_2', departmentId: 'dep_1' } */
 export const removeAgentFromDepartmentSchema = /* @__PURE__ */ z.strictObject({ agentId: agentIdSchema, departmentId: departmentIdSchema });
 
+/**
+ * An input type whose lists may be read-only. The library never writes to an input (it reads a
+ * copy), and it hands out read-only lists (`Agent.departmentIds`), which must go back in as they
+ * are: `inviteAgent(actor, { email, departmentIds: bob.departmentIds })`.
+ *
+ * @example type T = ReadonlyLists<{ ids?: string[] }> // { ids?: readonly string[] }
+ */
+export type ReadonlyLists<T> = T extends readonly (infer U)[] ? readonly ReadonlyLists<U>[] : T extends object ? { [K in keyof T]: ReadonlyLists<T[K]> } : T;
+
 /** Input accepted by `createWorkspace`. */
 export type CreateWorkspaceInput = z.input<typeof createWorkspaceSchema>;
 /** Input accepted by `changePlan`. */
@@ -109,7 +118,7 @@ export type ChangePlanInput = z.input<typeof changePlanSchema>;
 /** Input accepted by `changeSettings`. */
 export type ChangeSettingsInput = z.input<typeof changeSettingsSchema>;
 /** Input accepted by `inviteAgent`. */
-export type InviteAgentInput = z.input<typeof inviteAgentSchema>;
+export type InviteAgentInput = ReadonlyLists<z.input<typeof inviteAgentSchema>>;
 /** Input accepted by invitation commands that name one invitation. */
 export type InvitationTargetInput = z.input<typeof invitationTargetSchema>;
 /** Input accepted by `acceptInvitation`. */
@@ -131,6 +140,6 @@ export type RenameDepartmentInput = z.input<typeof renameDepartmentSchema>;
 /** Input accepted by department commands that name one department. */
 export type DepartmentTargetInput = z.input<typeof departmentTargetSchema>;
 /** Input accepted by `assignAgentToDepartments`. */
-export type AssignAgentInput = z.input<typeof assignAgentSchema>;
+export type AssignAgentInput = ReadonlyLists<z.input<typeof assignAgentSchema>>;
 /** Input accepted by `removeAgentFromDepartment`. */
 export type RemoveAgentFromDepartmentInput = z.input<typeof removeAgentFromDepartmentSchema>;

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { agentIdSchema, conversationIdSchema, departmentIdSchema } from '../ids';
 import { pure } from '../pure';
-import { MAX_DEPARTMENTS_PER_AGENT } from '../schemas';
+import { MAX_DEPARTMENTS_PER_AGENT, type ReadonlyLists } from '../schemas';
 import { CAPACITY_KEY_MESSAGE } from './messages';
 
 /** One conversation, by id. */
@@ -96,6 +96,6 @@ export type CloseConversationInput = z.input<typeof closeConversationSchema>;
 /** Input accepted by `transferConversation`. */
 export type TransferConversationInput = z.input<typeof transferConversationSchema>;
 /** Input accepted by `syncAgent`. */
-export type SyncAgentInput = z.input<typeof syncAgentSchema>;
+export type SyncAgentInput = ReadonlyLists<z.input<typeof syncAgentSchema>>;
 /** Input accepted by `configureRouting`. */
 export type ConfigureRoutingInput = z.input<typeof configureRoutingSchema>;
