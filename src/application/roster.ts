@@ -1665,7 +1665,7 @@ function checkOptions(options: RosterOptions): void {
   for (const [key, entry] of Object.entries(options.plans ?? {})) {
     const id = (entry as { id?: unknown } | null)?.id;
     if (id !== undefined && id !== key) refuse(`plans.${key}: has id "${String(id)}"; a catalog entry's id must be its key`);
-    const plan = typeof entry === 'object' && entry !== null ? domain.planSchema.safeParse(entry) : undefined;
+    const plan = typeof entry === 'object' && entry !== null ? domain.inlinePlanSchema.safeParse(entry) : undefined;
     if (!plan?.success) {
       const why = plan ? plan.error.issues.map((i) => `${['plans', key, ...i.path].join('.')}: ${i.message}`).join('; ') : `plans.${key}: is not an object`;
       refuse(`${why}. A catalog entry is { id, seats, departments } and nothing else.`);

@@ -15,7 +15,13 @@ const seatLimitSchema = /* @__PURE__ */ pure(() => z.union([z.number().int().min
 const departmentLimitSchema = /* @__PURE__ */ pure(() => z.union([z.number().int().min(0).max(1_000_000), z.null()], LIMIT_MESSAGE));
 const PLAN_ID_MESSAGE = 'must be a plan id like "team-12"';
 const planIdSchema = /* @__PURE__ */ z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, PLAN_ID_MESSAGE);
-const inlinePlanSchema = /* @__PURE__ */ z.strictObject({ id: planIdSchema, seats: seatLimitSchema, departments: departmentLimitSchema });
+/**
+ * A plan given as data: a catalog entry, or an inline plan where a roster allows them. Exactly
+ * `id`, `seats` and `departments`; `createRoster` checks every catalog entry with it.
+ *
+ * @example inlinePlanSchema.safeParse({ id: 'team-12', seats: 12, departments: 3 }).success // true
+ */
+export const inlinePlanSchema = /* @__PURE__ */ z.strictObject({ id: planIdSchema, seats: seatLimitSchema, departments: departmentLimitSchema });
 
 /**
  * zod refuses an input that no branch of a union takes with one issue, "Invalid input", at the
