@@ -112,9 +112,8 @@ const NO_PROTOTYPE: object = /* @__PURE__ */ pure(() => Object.freeze(Object.set
 function ownData(value: unknown, depth: number, copied?: Map<object, unknown>): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (depth > MAX_DEPTH) throw TOO_DEEP;
-  const known = copied?.get(value);
-  if (known !== undefined) return known;
-  let copy: unknown[] | Record<string, unknown>;
+  let copy = copied?.get(value) as unknown[] | Record<string, unknown> | undefined;
+  if (copy) return copy;
   if (Array.isArray(value)) {
     // Index by index, not with `map`: `map` keeps a hole, which zod then reads through a polluted
     // `Array.prototype`, and is looked up on the input itself. A hole becomes `undefined`. A list
