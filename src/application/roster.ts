@@ -192,6 +192,17 @@ const allowedTo = <C extends domain.Capability | null>(actor: Agent, capability:
   (capability ? authorize(actor, capability, workspace) : ok(undefined)) as Result<void, C extends null ? never : domain.PermissionDenied>;
 
 /**
+ * A failure of a port that was handed a password, without it: a host error quoting the password
+ * (`HTTP 503 for password=…`) must not reach a log through `cause`.
+ */
+const hiding = (password: string) => <E extends { cause: string }>(e: E): E => {
+  // As given, JSON-escaped or URL-encoded: the forms a host's error quotes a request in.
+  let cause = e.cause;
+  for (const form of new Set([password, JSON.stringify(password).slice(1, -1), encodeURIComponent(password)])) if (form !== '') cause = cause.split(form).join('[redacted]');
+  return { ...e, cause };
+};
+
+/**
  * What every query can answer: a bad argument, a workspace or actor that is not (or no longer)
  * there, a failing store or port. Admin queries add `PermissionDenied`; `getWorkspace` and
  * `seatUsage` add `ConcurrencyConflict`.
@@ -470,7 +481,7 @@ function buildRoster(options: RosterOptions) {
   /** The host's optional breached-password check, as a `WeakPassword`. */
   const refuseBreached = (password: string): ResultAsync<void, domain.WeakPassword | ServiceUnavailable> =>
     options.breachedPasswords
-      ? yesOrNo('breachedPasswords', () => options.breachedPasswords!.isBreached(password)).andThen((breached) =>
+      ? yesOrNo('breachedPasswords', () => options.breachedPasswords!.isBreached(password)).mapErr(hiding(password)).andThen((breached) =>
           breached
             ? err(domain.fail.weakPassword({ reason: 'breached', minLength: passwordPolicy.minLength, maxLength: passwordPolicy.maxLength }))
             : ok(undefined),
@@ -609,7 +620,7 @@ function buildRoster(options: RosterOptions) {
               return okAsync({
                 result: d,
                 decisions: [d, newQueue(d.state.workspace.id, null)],
-                beforeCommit: () => call(() => identity.createLogin(login), appFail.identity),
+                beforeCommit: () => call(() => identity.createLogin(login), appFail.identity).mapErr(hiding(login.password)),
                 onAbort: async () => void (await identity.deleteLogin?.(login.agentId)),
                 landed: async () => (await store.loadWorkspace(login.workspaceId)) !== null,
               });
@@ -824,7 +835,7 @@ function buildRoster(options: RosterOptions) {
           options.breachedPasswords && domain.checkPassword(i.password, passwordPolicy).isOk()
             ? opensPending(i.token).andThen((pending) =>
                 pending
-                  ? yesOrNo('breachedPasswords', () => options.breachedPasswords!.isBreached(i.password)).map((breached) => ({ signedInEmail, breached }))
+                  ? yesOrNo('breachedPasswords', () => options.breachedPasswords!.isBreached(i.password)).mapErr(hiding(i.password)).map((breached) => ({ signedInEmail, breached }))
                   : okAsync({ signedInEmail, breached: false }),
               )
             : okAsync({ signedInEmail, breached: false }),
@@ -870,7 +881,7 @@ function buildRoster(options: RosterOptions) {
                     return syncRouting(a, joined.workspaceId, joined, joined).map((syncs) => ({
                       result: withFollowUps(decision as Decision<typeof decision.state>, syncs),
                       decisions: [...(swept ? [swept, decision] : [decision]), ...syncs],
-                      beforeCommit: () => call(() => identity.createLogin(login), appFail.identity),
+                      beforeCommit: () => call(() => identity.createLogin(login), appFail.identity).mapErr(hiding(login.password)),
                       onAbort: async () => void (await identity.deleteLogin?.(agentId)),
                       landed: async () => (await store.loadAgent(login.workspaceId, agentId)) !== null,
                     }));

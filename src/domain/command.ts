@@ -102,10 +102,18 @@ const NO_PROTOTYPE: object = /* @__PURE__ */ pure(() => Object.freeze(Object.set
  * only: a hole is `undefined`) are then copied the same way, walking the copy (not the input, so
  * no getter runs twice). Past {@link MAX_DEPTH} it throws {@link TOO_DEEP}, and for a list past
  * {@link MAX_ITEMS} {@link TOO_LONG}, which {@link parseInput} turns into a refusal.
+ *
+ * An object met twice (one list shared by two fields, or a node repeated level after level, as
+ * `structuredClone`, `v8.deserialize` or superjson rebuild it from a few hundred bytes) is copied
+ * once, and its copy shared: copied once per place, ten slots of one list nested seven deep took
+ * seconds before any check ran. `copied` is made at the first nested object, so an input of plain
+ * fields (`changeRole`'s) pays nothing for it.
  */
-function ownData(value: unknown, depth: number): unknown {
+function ownData(value: unknown, depth: number, copied?: Map<object, unknown>): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (depth > MAX_DEPTH) throw TOO_DEEP;
+  let copy = copied?.get(value) as unknown[] | Record<string, unknown> | undefined;
+  if (copy) return copy;
   if (Array.isArray(value)) {
     // Index by index, not with `map`: `map` keeps a hole, which zod then reads through a polluted
     // `Array.prototype`, and is looked up on the input itself. A hole becomes `undefined`. A list
@@ -113,15 +121,17 @@ function ownData(value: unknown, depth: number): unknown {
     // would be copied hole by hole, and zod before 4.5 reads every item before the length.
     const n = value.length;
     if (n > MAX_ITEMS) throw TOO_LONG;
-    const items: unknown[] = [];
-    for (let i = 0; i < n; i++) items.push(Object.hasOwn(value, i) ? ownData(value[i], depth + 1) : undefined);
-    return items;
+    copy = [];
+    for (let i = 0; i < n; i++) copy.push(Object.hasOwn(value, i) ? ownData(value[i], depth + 1, (copied ??= new Map())) : undefined);
+  } else {
+    copy = Object.assign(Object.create(NO_PROTOTYPE) as Record<string, unknown>, value);
+    for (const key in copy) {
+      const item = copy[key];
+      if (item !== null && typeof item === 'object') copy[key] = ownData(item, depth + 1, (copied ??= new Map()));
+    }
   }
-  const copy = Object.assign(Object.create(NO_PROTOTYPE) as Record<string, unknown>, value);
-  for (const key in copy) {
-    const item = copy[key];
-    if (item !== null && typeof item === 'object') copy[key] = ownData(item, depth + 1);
-  }
+  // Remembered once whole (one in the making is not: a cycle still runs into MAX_DEPTH).
+  copied?.set(value, copy);
   return copy;
 }
 

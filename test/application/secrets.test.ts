@@ -83,6 +83,42 @@ describe('the password', () => {
   });
 });
 
+describe('the password, quoted by a host port that fails', () => {
+  // A breached-password service or sign-in system that puts its request in its error, as a raw
+  // HTTP client does: the error's cause is for logs, and must not carry the password there.
+  const quoting = (password: string) => new Error(`HTTP 503 for password=${password} body={"password":${JSON.stringify(password)}} q=${encodeURIComponent(password)}`);
+
+  it('is redacted from ServiceUnavailable (breachedPasswords) and IdentityUnavailable causes', async () => {
+    const owner = 'owner "secret" Correct Horse/Battery';
+    const failing = createRoster({ breachedPasswords: { isBreached: async (p) => { throw quoting(p); } } });
+    const opened = await failing.createWorkspace({ name: 'Acme', owner: { email: 'ana@acme.com', name: 'Ana', password: owner } });
+    const refused = opened._unsafeUnwrapErr();
+    expect(refused).toMatchObject({ type: 'ServiceUnavailable', service: 'breachedPasswords' });
+    expect(refused.type === 'ServiceUnavailable' && refused.cause).toBe('HTTP 503 for password=[redacted] body={"password":"[redacted]"} q=[redacted]');
+
+    const bob = 'bob-secret Correct Horse & more';
+    class Quoting extends MemoryIdentity {
+      override async createLogin(login: Parameters<MemoryIdentity['createLogin']>[0]) {
+        if (login.email === 'bob@acme.com') throw quoting(login.password);
+        return super.createLogin(login);
+      }
+    }
+    const breachedDown = { isBreached: async (p: string) => (p === bob ? Promise.reject(quoting(p)) : false) };
+    const { roster, invite, tokenFor } = await aShop({ identity: new Quoting(), breachedPasswords: breachedDown });
+    await invite('bob@acme.com');
+    const viaBreached = (await roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: bob }))._unsafeUnwrapErr();
+    expect(viaBreached).toMatchObject({ type: 'ServiceUnavailable', service: 'breachedPasswords' });
+    const other = 'bob-other Correct Horse';
+    const viaIdentity = (await roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: other }))._unsafeUnwrapErr();
+    expect(viaIdentity).toMatchObject({ type: 'IdentityUnavailable' });
+    for (const [error, secret] of [[viaBreached, bob], [viaIdentity, other]] as const) {
+      const said = JSON.stringify(error);
+      expect(said).toContain('[redacted]');
+      expect(said.includes(secret) || said.includes(encodeURIComponent(secret))).toBe(false);
+    }
+  });
+});
+
 describe('the invitation token', () => {
   it('lives in the outbox only until delivered, and never in events or aggregates', async () => {
     const { roster, ana, store, mailer, snapshot, workspaceId } = await aShop({ deliverImmediately: false });

@@ -309,6 +309,36 @@ describe('parseInput sees only own enumerable data', () => {
     expect(gets.sort()).toEqual(['name', 'owner', 'owner.email', 'owner.name']);
   });
 
+  it('copies an object met in many places once, so a node repeated level after level costs what its few bytes do', () => {
+    // What structuredClone, v8.deserialize or superjson rebuild from ~200 bytes: each level a list
+    // of ten references to the level below. Copied once per place, 10⁷ places took seconds.
+    let reads = 0;
+    let node: unknown = new Proxy({ leaf: true }, { ownKeys: (t) => (reads++, Reflect.ownKeys(t)) });
+    // Five levels here (10⁵ places), so that a regression fails in a second rather than a minute.
+    for (let level = 0; level < 5; level++) node = Array.from({ length: 10 }, () => node);
+    const refused = parseInput(changeRoleSchema, { agentId: 'agt_bob', role: 'admin', junk: node })._unsafeUnwrapErr();
+    expect(refused.issues).toEqual([{ path: 'junk', message: 'is not a known field' }]);
+    expect(reads).toBe(1);
+    // A list shared by two fields is read once and both get its items.
+    const ids = ['dep_sales', 'dep_billing'];
+    let listReads = 0;
+    const shared = new Proxy(ids, { get: (t, k, r) => (k === 'length' && listReads++, Reflect.get(t, k, r)) });
+    expect(parseInput(assignAgentSchema, { agentId: 'agt_bob', departmentIds: shared })._unsafeUnwrap().departmentIds).toEqual(ids);
+    const twice = parseInput(createWorkspaceSchema, { name: 'Shop', owner: { email: 'ana@shop.com', name: 'Ana' }, seatPolicy: { countInactiveAgents: true }, extra: [shared, shared] });
+    expect(twice._unsafeUnwrapErr().issues).toEqual([{ path: 'extra', message: 'is not a known field' }]);
+    expect(listReads).toBe(2);
+  });
+
+  it('still refuses a cycle as nested too deeply: an object is shared only once its copy is whole', () => {
+    const loop: Record<string, unknown> = { a: 1 };
+    loop['self'] = loop;
+    const wide: unknown[] = [];
+    wide.push(wide, wide);
+    for (const junk of [loop, wide, [loop, loop]]) {
+      expect(parseInput(changeRoleSchema, { agentId: 'agt_bob', role: 'admin', junk })._unsafeUnwrapErr().issues).toEqual([{ path: '', message: 'is nested too deeply' }]);
+    }
+  });
+
   it('turns inputs that cannot be read into ValidationFailed', () => {
     const trap = () => {
       throw new Error('boom');
