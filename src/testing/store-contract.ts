@@ -633,6 +633,11 @@ export function describeStoreContract(
           expect((await store.loadAllDepartments(WS_B)).map((d) => d.id), `loadAllDepartments(${WS_B}) must list the departments of ${WS_B} only`).toEqual([support.id]);
         }
         expect(await store.loadAgent(WS_A, bob.id), `loadAgent(${WS_A}, ${bob.id}): an agent is found in its own workspace`).toEqual({ value: bob, version: 1 });
+        // The facts a command decides on, too: members of a department, lapsed invitations.
+        await given({ update: [[{ ...bob, departmentIds: [sales.id] }, 1], [{ ...cyInvited, departmentIds: [sales.id] }, 1]] });
+        expect(await store.departmentMembers(WS_B, sales.id), leak('departmentMembers', 'the members of a department', WS_A)).toEqual({ agents: [], invitations: [] });
+        const lapsed = (await store.lapsedInvitations(WS_B, at(10_000), 10)).map((i) => i.value.id);
+        expect(lapsed, `lapsedInvitations(${WS_B}) must list the invitations of ${WS_B} only`).toEqual([yvesInvited.id]);
       });
 
       it('finds an invitation by its token hash in any workspace and any status', async () => {
