@@ -47,7 +47,7 @@ import {
   type Cursor,
   type Page,
 } from './listings';
-import { BY_CREATION, BY_JOINING, BY_SENDING, positionedSlice } from '../ports/order';
+import { BY_CREATION, BY_JOINING, BY_SENDING, firstInOrder, positionedSlice } from '../ports/order';
 import { newId, newToken, sha256Hex, webCryptoRandom } from './crypto';
 import { answerPortFailure, checkedClock, checkedRandom, PortFailure, portFailureOr, requireGlobals } from './clock-and-random';
 import {
@@ -1572,14 +1572,16 @@ function buildRoster(options: RosterOptions) {
       ),
     /**
      * Outbox messages and their delivery state (`pending`, `delivered`, or `withdrawn`: not sent,
-     * its invitation closed or its link lapsed first), in the order they were enqueued. Admins
+     * its invitation closed or its link lapsed first), by `createdAt`, then id, as `outboxPage`
+     * lists them, whatever order the store lists them in. Admins
      * only. Bodies are left out: an undelivered invitation's body holds its live link, which is
      * for the invitee alone. It reads the whole outbox, and delivered and withdrawn messages
      * stay in it (one per invitation email): for a busy workspace, read it with `outboxPage`.
      */
     outbox: (actor: ActorRef, status?: OutboxStatus) =>
       parseArg('status', outboxStatusSchema, status).andThen((s) =>
-        reading(actor, 'manageAgents', async ({ workspace }) => (await store.listOutbox(workspace.id, s)).map(withoutBody)),
+        // The port lets a store list in any order without a page: sorted here, as every listing is.
+        reading(actor, 'manageAgents', async ({ workspace }) => firstInOrder(await store.listOutbox(workspace.id, s), BY_CREATION, undefined).map(withoutBody)),
       ),
     /**
      * One page of `outbox`, bodies left out as there, for an outbox too long to read at once: by

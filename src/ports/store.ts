@@ -23,7 +23,11 @@ export type ExpectedVersion = Readonly<{ kind: AggregateKind; id: string; versio
 
 /**
  * Everything one command changed, written in one atomic step or not at all.
- * - every `expected` version must still hold (aggregates read but not written included);
+ * - every `expected` version must still hold (aggregates read but not written included), in
+ *   every commit: one that writes nothing at all (no write, removal, event, message or
+ *   withdrawal, only `expected`) is a version check, which the roster sends after refusing a
+ *   command to learn whether a read behind the refusal moved. Answering it `committed` without
+ *   checking (there is nothing to write) makes every such refusal final;
  * - every aggregate in `writes` is stored with its version + 1 (new ones at 1);
  * - `removals` are deleted; `events` are appended to the workspace's log; `outbox` is enqueued;
  * - every `pending` message of the workspace whose `topic` is in `withdraw` becomes `withdrawn`
@@ -31,7 +35,11 @@ export type ExpectedVersion = Readonly<{ kind: AggregateKind; id: string; versio
  *   this commit's `outbox` is enqueued after, so a commit may replace a topic's message.
  * The store also enforces the uniqueness rules (one agent per email, one pending invitation per
  * email and none for an agent's email, one department per name key, unique token hashes) so that
- * even a bug above it cannot break them.
+ * even a bug above it cannot break them. Emails and name keys are unique per workspace (another
+ * workspace may hold the same ones); token hashes across all workspaces. The rules hold on
+ * updates as on inserts: an update that moves an agent's email or a department's name key onto
+ * one another aggregate holds is refused (`unique-violation`) as the insert would be, while
+ * keys that the commit itself frees (a swap, a rename and a removal) are free for its writes.
  */
 export type Commit = Readonly<{
   workspaceId: WorkspaceId;
@@ -126,6 +134,9 @@ export interface RosterSession extends DecisionReads {
 /**
  * Where a page of a listing starts, for listings too long to read at once: only rows listed
  * strictly after `after`, in the listing's order, and at most `limit` of them (the first ones).
+ * `limit` counts the rows left after every filter of the listing: a page has `limit` rows unless
+ * the listing ends within it, and the roster takes a shorter page as that end. A store that
+ * applies a filter to the rows its LIMIT kept hands back short pages, and the listing stops early.
  * A store that ignores both is still correct, since the roster trims what it gets, but it then
  * reads the whole listing for every page.
  */
@@ -304,6 +315,8 @@ export interface RosterStore {
   /**
    * Writes one command's decision atomically, or nothing: a stale `expected` version or a broken
    * uniqueness rule answers `{ committed: false }` and leaves the store unchanged (see {@link Commit}).
+   * A commit with nothing to write is still checked: it is how the roster asks whether its reads
+   * moved, when the store has no {@link versionsCurrent}.
    *
    * @example
    * const outcome = await store.commit(commit);
@@ -330,6 +343,11 @@ export interface RosterStore {
    * leaseMs` it is due again, as a message is at its `nextAttemptAt`), so a crashed dispatcher
    * loses nothing. The lease is the store's to keep: `OutboxMessage` has no field for
    * it. Messages come back as enqueued, `topic` and `expiresAt` included when they were given.
+   *
+   * `limit` counts the messages handed out: leased ones are left out before it applies, so with
+   * the earliest due message leased, `claimOutbox(now, 1, …)` hands out the next due one. A claim
+   * selects and leases in one atomic step (`UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP
+   * LOCKED)`, or a lock): claims racing from many dispatchers never hand one message out twice.
    */
   claimOutbox(now: Date, limit: number, leaseMs: number): Promise<readonly OutboxMessage[]>;
   /**

@@ -405,6 +405,22 @@ export function describeStoreContract(
         expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
       });
 
+      // After refusing a command, a roster without versionsCurrent commits exactly this (only
+      // `expected`) to learn whether a read behind the refusal moved: a store that answers it
+      // "committed" without checking makes every such refusal final, even when it is stale.
+      it('checks the versions of a commit that writes nothing at all (only expected versions): refused when stale, accepted when current', async () => {
+        await given({ create: [workspaceA, ana] });
+        await given({ read: [[workspaceA, 1], [ana, 1], [sales, 0]] });
+        await given({ update: [[{ ...ana, name: 'Ana B.' }, 1]] });
+        const before = await snapshot();
+        await refused({ read: [[workspaceA, 1], [ana, 1]] }, 'stale-version');
+        await refused({ read: [[sales, 1]] }, 'stale-version');
+        await refused({ read: [[ana, 0]] }, 'stale-version');
+        await given({ read: [[workspaceA, 1], [ana, 2], [sales, 0]] });
+        expect(await snapshot(), 'what the workspace holds after commits that write nothing: they change nothing, versions included').toEqual(before);
+        expect((await store.loadAgent(WS_A, ana.id))?.version, 'the version of an agent that commits writing nothing only read').toBe(2);
+      });
+
       it('lets a commit through when the aggregates it read are unchanged, and leaves their versions alone', async () => {
         await given({ create: [workspaceA, ana, sales] });
         await given({ read: [[sales, 1]], update: [[{ ...ana, departmentIds: [sales.id] }, 1]] });
@@ -487,19 +503,30 @@ export function describeStoreContract(
         expect(await store.listInvitations(WS_B)).toEqual([]);
       });
 
-      it('allows one email in two workspaces', async () => {
+      it('allows one email, and one department name, in two workspaces', async () => {
         const workspaceB = aWorkspace({ id: WS_B });
-        await given({ create: [workspaceA, bob, cyInvited] });
+        const salesInB = aDepartment({ workspaceId: WS_B, id: 'dep_sales_in_b', name: 'SALES' });
+        expect(salesInB.nameKey).toBe(sales.nameKey);
+        await given({ create: [workspaceA, bob, cyInvited, sales] });
         await given({
           workspaceId: WS_B,
           create: [
             workspaceB,
             anAgent({ workspaceId: WS_B, id: 'agt_bob_in_b', name: 'Bob' }),
             anInvitation({ workspaceId: WS_B, id: 'inv_cy_in_b', email: 'cy@shop.com', tokenHash: aTokenHash('cy in b') }),
+            salesInB,
           ],
         });
         expect(await store.emailHolder(WS_B, bob.email)).toBe('agent');
         expect(await store.emailHolder(WS_B, cyInvited.email)).toBe('pending-invitation');
+        expect(await store.departmentNameTaken(WS_B, sales.nameKey), 'departmentNameTaken in a workspace whose own department holds the name').toBe(true);
+        expect((await store.loadDepartments(WS_B, [salesInB.id]))[0]?.value).toEqual(salesInB);
+        // Renamed onto a name another workspace holds: still only that workspace's business.
+        const dealsInB = aDepartment({ workspaceId: WS_B, id: 'dep_deals_in_b', name: 'Deals' });
+        await given({ create: [aDepartment({ workspaceId: WS_A, id: 'dep_deals', name: 'Deals' })] });
+        await given({ workspaceId: WS_B, create: [dealsInB] });
+        await given({ workspaceId: WS_B, update: [[{ ...dealsInB, name: 'Sales EU', nameKey: 'sales eu' }, 1]] });
+        await given({ update: [[{ ...sales, name: 'Sales EU', nameKey: 'sales eu' }, 1]] });
       });
 
       for (const status of ['accepted', 'revoked', 'expired'] as const) {
@@ -539,6 +566,31 @@ export function describeStoreContract(
         await given({ create: [workspaceA, sales] });
         await given({ update: [[{ ...sales, name: 'SALES' }, 1]] });
         expect((await store.loadDepartments(WS_A, [sales.id]))[0]?.value.name).toBe('SALES');
+      });
+
+      // A rule checked only when a row is inserted (SETNX on create, a plain SET on update) lets
+      // two renames, or two email changes, racing onto one free name both through.
+      it('refuses an update that moves a department\'s name key onto another department\'s, as it refuses the insert, writing nothing', async () => {
+        const deals = aDepartment({ workspaceId: WS_A, name: 'Deals' });
+        await given({ create: [workspaceA, sales, deals] });
+        const before = await snapshot();
+        await refused({ update: [[{ ...deals, name: 'SALES', nameKey: sales.nameKey }, 1], [workspaceA, 1]], events: [departmentCreated(WS_A, 'Renamed')] }, 'unique-violation');
+        expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
+        // Two departments renamed onto one new name in one commit.
+        await refused({ update: [[{ ...sales, name: 'Gamma', nameKey: 'gamma' }, 1], [{ ...deals, name: 'GAMMA', nameKey: 'gamma' }, 1]] }, 'unique-violation');
+        expect(await store.departmentNameTaken(WS_A, 'gamma'), 'departmentNameTaken of a name only refused commits asked for').toBe(false);
+        // Swapped in one commit: each name is free again by the time the commit ends.
+        await given({ update: [[{ ...sales, name: 'Deals', nameKey: deals.nameKey }, 1], [{ ...deals, name: 'Sales', nameKey: sales.nameKey }, 1]] });
+      });
+
+      it('refuses an update that moves an agent\'s email onto another agent\'s or a pending invitation\'s, as it refuses the insert, writing nothing', async () => {
+        await given({ create: [workspaceA, ana, bob, cyInvited] });
+        const before = await snapshot();
+        await refused({ update: [[{ ...bob, email: ana.email }, 1], [workspaceA, 1]], events: [departmentCreated(WS_A, 'Moved')] }, 'unique-violation');
+        await refused({ update: [[{ ...bob, email: cyInvited.email }, 1]] }, 'unique-violation');
+        await refused({ update: [[{ ...ana, email: anEmail('new@shop.com') }, 1], [{ ...bob, email: anEmail('new@shop.com') }, 1]] }, 'unique-violation');
+        expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
+        expect(await store.emailHolder(WS_A, anEmail('new@shop.com')), 'emailHolder of an email only refused commits asked for').toBeNull();
       });
     });
 
@@ -581,6 +633,11 @@ export function describeStoreContract(
           expect((await store.loadAllDepartments(WS_B)).map((d) => d.id), `loadAllDepartments(${WS_B}) must list the departments of ${WS_B} only`).toEqual([support.id]);
         }
         expect(await store.loadAgent(WS_A, bob.id), `loadAgent(${WS_A}, ${bob.id}): an agent is found in its own workspace`).toEqual({ value: bob, version: 1 });
+        // The facts a command decides on, too: members of a department, lapsed invitations.
+        await given({ update: [[{ ...bob, departmentIds: [sales.id] }, 1], [{ ...cyInvited, departmentIds: [sales.id] }, 1]] });
+        expect(await store.departmentMembers(WS_B, sales.id), leak('departmentMembers', 'the members of a department', WS_A)).toEqual({ agents: [], invitations: [] });
+        const lapsed = (await store.lapsedInvitations(WS_B, at(10_000), 10)).map((i) => i.value.id);
+        expect(lapsed, `lapsedInvitations(${WS_B}) must list the invitations of ${WS_B} only`).toEqual([yvesInvited.id]);
       });
 
       it('finds an invitation by its token hash in any workspace and any status', async () => {
@@ -792,6 +849,90 @@ export function describeStoreContract(
           return before([agent.joinedAt, agent.id], [between.joinedAt, between.id]) > 0;
         });
         expect((await store.listAgents(WS_A, { status: 'active' }, { after: between, limit: 2 })).map((a) => a.id)).toEqual(afterBetween.slice(0, 2));
+      });
+
+      // `limit` counts the rows left after every filter, and the roster takes a page shorter than
+      // it asked for as the end of the listing: a store that applies a filter to the rows a LIMIT
+      // kept returns short pages and ends a walk early.
+      it('pages agents under each filter with small limits: exactly the agents the filter keeps, in order, a short page only at the end', async () => {
+        const billing = aDepartment({ workspaceId: WS_A, name: 'Billing' });
+        // Agents the filters keep are spread among those they do not, in both orders of a tie.
+        const agents = Array.from({ length: 10 }, (_, k) =>
+          anAgent({
+            workspaceId: WS_A,
+            id: `agt_page_${String.fromCharCode(106 - k)}`,
+            email: `page${k}@shop.com`,
+            name: `Page ${k}`,
+            joinedAt: at(Math.floor(k / 2)),
+            availability: k % 3 === 0 ? 'online' : 'away',
+            status: k === 5 ? 'inactive' : 'active', // away, as an inactive agent always is
+            departmentIds: k % 4 === 1 ? [sales.id] : k % 4 === 2 ? [sales.id, billing.id] : k % 4 === 3 ? [billing.id] : [],
+          }),
+        );
+        await given({ create: [workspaceA, sales, billing, ...agents] });
+        const order = [...agents].sort((x, y) => (x.joinedAt !== y.joinedAt ? (x.joinedAt < y.joinedAt ? -1 : 1) : x.id < y.id ? -1 : 1));
+        const filters: readonly (readonly [AgentFilter, (a: Agent) => boolean])[] = [
+          [{ availability: 'online' }, (a) => a.availability === 'online'],
+          [{ availability: 'away' }, (a) => a.availability === 'away'],
+          [{ departmentId: sales.id }, (a) => a.departmentIds.includes(sales.id)],
+          [{ departmentId: billing.id, availability: 'away' }, (a) => a.departmentIds.includes(billing.id) && a.availability === 'away'],
+          [{ status: 'active', availability: 'online' }, (a) => a.status === 'active' && a.availability === 'online'],
+          [{ status: 'active', departmentId: sales.id }, (a) => a.status === 'active' && a.departmentIds.includes(sales.id)],
+        ];
+        for (const [filter, keeps] of filters) {
+          const kept = order.filter(keeps).map((a) => a.id);
+          for (const limit of [1, 2, 3]) {
+            for (let k = -1; k < kept.length; k++) {
+              const after = k < 0 ? undefined : agents.find((a) => a.id === kept[k])!;
+              const page = await store.listAgents(WS_A, filter, { after: after && { joinedAt: after.joinedAt, id: after.id }, limit });
+              const call = `listAgents(${JSON.stringify(filter)}, { after: ${after ? after.id : 'none'}, limit: ${limit} })`;
+              expect(
+                page.map((a) => a.id),
+                `${call}: the page must hold the first ${limit} agents the filter keeps after that place (a store that filters the rows its LIMIT kept gives a short page, which ends the listing early)`,
+              ).toEqual(kept.slice(k + 1, k + 1 + limit));
+            }
+          }
+        }
+      });
+
+      it('pages invitations under each status filter with small limits: exactly the invitations the filter keeps, in order, a short page only at the end', async () => {
+        const statuses = ['pending', 'revoked', 'accepted', 'pending', 'expired', 'revoked', 'pending', 'accepted', 'pending', 'revoked', 'pending'] as const;
+        const now = at(30);
+        const invitations = statuses.map((status, k) =>
+          anInvitation({
+            workspaceId: WS_A,
+            id: `inv_page_${String.fromCharCode(107 - k)}`,
+            email: `invited${k}@shop.com`,
+            status,
+            sentAt: at(Math.floor(k / 2)),
+            // Every other pending invitation has lapsed at `now`.
+            expiresAt: at(k % 4 === 0 ? 24 : 48),
+          }),
+        );
+        await given({ create: [workspaceA, ...invitations] });
+        const order = [...invitations].sort((x, y) => (x.sentAt !== y.sentAt ? (x.sentAt < y.sentAt ? -1 : 1) : x.id < y.id ? -1 : 1));
+        const lapsed = (i: Invitation) => i.status === 'pending' && Date.parse(i.expiresAt) <= now.getTime();
+        const filters: readonly (readonly [InvitationFilter, (i: Invitation) => boolean])[] = [
+          [{ status: 'pending' }, (i) => i.status === 'pending'],
+          [{ status: 'revoked' }, (i) => i.status === 'revoked'],
+          [{ status: 'accepted', now }, (i) => i.status === 'accepted'],
+          [{ status: 'pending', now }, (i) => i.status === 'pending' && !lapsed(i)],
+          [{ status: 'expired', now }, (i) => i.status === 'expired' || lapsed(i)],
+        ];
+        for (const [filter, keeps] of filters) {
+          const kept = order.filter(keeps).map((i) => i.id);
+          for (const limit of [1, 2, 3]) {
+            for (let k = -1; k < kept.length; k++) {
+              const after = k < 0 ? undefined : invitations.find((i) => i.id === kept[k])!;
+              const page = await store.listInvitations(WS_A, filter, { after: after && { sentAt: after.sentAt, id: after.id }, limit });
+              const call = `listInvitations(${JSON.stringify(filter)}, { after: ${after ? after.id : 'none'}, limit: ${limit} })`;
+              expect(
+                page.map((i) => i.id),
+                `${call}: the page must hold the first ${limit} invitations the filter keeps after that place (a store that filters the rows its LIMIT kept gives a short page, which ends the listing early)`,
+              ).toEqual(kept.slice(k + 1, k + 1 + limit));
+            }
+          }
+        }
       });
 
       it('lists departments by name key, compared code point by code point, then by id', async () => {
@@ -1450,6 +1591,32 @@ export function describeStoreContract(
         expect(rest.map((m) => m.id)).toEqual([due[2]!.id]);
         const original = due.find((m) => m.id === claimed[0]?.id);
         expect(claimed[0] && contentOf(claimed[0])).toEqual(original && contentOf(original));
+      });
+
+      // `limit` counts the messages handed out: one that picks the earliest due and then drops
+      // the leased ones stalls every other dispatcher behind one email in flight.
+      it('claims the next due message past a leased one: the limit counts the messages it hands out, not those it looked at', async () => {
+        const [first, second, third] = [aMessage({ due: T0 }), aMessage({ due: at(1) }), aMessage({ due: at(2) })];
+        await given({ create: [workspaceA], outbox: [first, second, third] });
+        expect((await store.claimOutbox(T0, 1, 24 * 3_600_000)).map((m) => m.id)).toEqual([first.id]);
+        const claim = async (limit: number) => (await store.claimOutbox(at(2), limit, 60_000)).map((m) => m.id);
+        const why = 'with the earliest due message leased, claimOutbox must hand out the next due ones (a store that applies its limit before leaving out leased messages hands out nothing)';
+        expect(await claim(1), `claimOutbox(at 2 h, 1, …) ${why}`).toEqual([second.id]);
+        expect(await claim(1), `claimOutbox(at 2 h, 1, …) again ${why}`).toEqual([third.id]);
+        expect(await claim(1)).toEqual([]);
+      });
+
+      // Selecting the due messages and then leasing them, in two steps, hands one message to
+      // every dispatcher that selected it before the first lease landed: each sends the email.
+      it('hands each message to one of ten claims racing for them, selecting and leasing in one atomic step', async () => {
+        const enqueued = Array.from({ length: 8 }, (_, k) => aMessage({ due: at(k % 3) }));
+        await given({ create: [workspaceA], outbox: enqueued });
+        const claims = await Promise.all(Array.from({ length: 10 }, () => store.claimOutbox(at(3), 2, 60_000)));
+        const handed = claims.flat().map((m) => m.id);
+        const twice = [...new Set(handed.filter((id, k) => handed.indexOf(id) !== k))];
+        expect(twice, 'the messages that ten claimOutbox calls racing at one instant handed out more than once: a claim must select and lease in one atomic step').toEqual([]);
+        const rest = (await store.claimOutbox(at(3), 100, 60_000)).map((m) => m.id);
+        expect([...handed, ...rest].sort(), 'every message due, handed out once by the racing claims or by a claim after them').toEqual(idsOf(enqueued));
       });
 
       it('does not hand a claimed message out again until its lease ends', async () => {

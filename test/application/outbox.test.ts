@@ -36,6 +36,8 @@ function aFlakyMailer() {
   return { mailer, capturing, accepted };
 }
 
+const idOf = (messages: readonly { id: string; to: string }[], to: string) => messages.find((m) => m.to === to)!.id;
+
 describe('the outbox', () => {
   it('delivers every one of 20 invitation emails exactly once through a mailer failing half its calls', async () => {
     const flaky = aFlakyMailer();
@@ -104,6 +106,27 @@ describe('the outbox', () => {
     expect(mailer.sent.map((m) => m.to).sort()).toEqual(['bob@acme.com', 'cy@acme.com']);
     expect((await roster.outbox(ana, 'pending'))._unsafeUnwrap()).toEqual([]);
     expect((await roster.deliverOutbox())._unsafeUnwrap()).toEqual({ delivered: 0, failed: 0, withdrawn: 0, unrecorded: 0 });
+  });
+
+  it('lists roster.outbox by createdAt, then id, as outboxPage does, whatever order the store lists in', async () => {
+    // A store of your own may list in any order (the port lets it): here, newest first.
+    class ReverseListingStore extends MemoryRosterStore {
+      override async listOutbox(...args: Parameters<MemoryRosterStore['listOutbox']>) {
+        return [...(await super.listOutbox(...args))].reverse();
+      }
+    }
+    const { roster, ana, clock } = await aShop({ store: new ReverseListingStore(), deliverImmediately: false });
+    await roster.inviteAgent(ana, { email: 'bob@acme.com' });
+    clock.advance({ minutes: 1 });
+    await roster.inviteAgent(ana, { email: 'cy@acme.com' });
+    await roster.inviteAgent(ana, { email: 'dee@acme.com' }); // the same instant: by id
+    clock.advance({ minutes: 1 });
+    await roster.inviteAgent(ana, { email: 'eve@acme.com' });
+    const listed = (await roster.outbox(ana))._unsafeUnwrap();
+    const paged = (await roster.outboxPage(ana))._unsafeUnwrap().items;
+    expect(listed.map((m) => m.id)).toEqual(paged.map((m) => m.id));
+    expect(listed.map((m) => m.to)).toEqual(['bob@acme.com', ...['cy@acme.com', 'dee@acme.com'].sort((x, y) => (idOf(listed, x) < idOf(listed, y) ? -1 : 1)), 'eve@acme.com']);
+    expect((await roster.outbox(ana, 'pending'))._unsafeUnwrap().map((m) => m.id)).toEqual(listed.map((m) => m.id));
   });
 
   it('gives a resent invitation its own idempotency key, so the new link is not dropped as a duplicate', async () => {
@@ -531,7 +554,9 @@ describe("a mailer's error, and a store that fails to record an outcome", () => 
     const { roster, ana } = await aShop({ mailer, deliverImmediately: false, plan: 'enterprise' });
     for (const name of ['bob', 'cy', 'dee', 'eve']) await roster.inviteAgent(ana, { email: `${name}@acme.com` });
     expect((await roster.deliverOutbox())._unsafeUnwrap()).toMatchObject({ failed: 4, unrecorded: 0 });
-    const errors = (await roster.outbox(ana, 'pending'))._unsafeUnwrap().map((m) => m.lastError!);
+    // Invited in one instant, they are listed by id: read each error by its recipient, in the order sent.
+    const pending = (await roster.outbox(ana, 'pending'))._unsafeUnwrap();
+    const errors = ['bob', 'cy', 'dee', 'eve'].map((name) => pending.find((m) => m.to === `${name}@acme.com`)!.lastError!);
     expect(errors[0]).toBe(`a\uFFFDb\uFFFDc\uFFFDd😀${'x.'.repeat(2_500)}`.slice(0, 1_000));
     expect(errors[1]).toBe(`${'y.'.repeat(499)}y\uFFFD`);
     expect(errors[2]).toBe('unprintable error');

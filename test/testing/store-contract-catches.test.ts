@@ -7,7 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryRosterStore } from 'agent-roster';
 import { CACHEABLE_READS, StaleReadStore, StaleSessionStore, type ClearedBy } from './broken/stale-read-store';
+import { EmptyCommitShortcutStore } from './broken/empty-commit-shortcut-store';
+import { InsertOnlyUniquenessStore } from './broken/insert-only-uniqueness-store';
+import { LateFilterStore } from './broken/late-filter-store';
 import { NewestFirstClaimStore } from './broken/newest-first-claim-store';
+import { SplitClaimStore } from './broken/split-claim-store';
+import { StoreWideDepartmentNameStore } from './broken/store-wide-name-store';
 import { UpdateDroppingStore } from './broken/update-dropping-store';
 import { VersionBlindStore } from './broken/version-blind-store';
 import { runContract, type ContractRun } from './contract-failures';
@@ -75,7 +80,60 @@ describe('the store contract against deliberately broken stores', () => {
 
   it('fails a store that claims the latest due email first, which would starve old ones behind new mail', async () => {
     const run = await runContract(() => new NewestFirstClaimStore());
-    expect([...run.failures.keys()], report(run)).toEqual([expect.stringMatching(/outbox > claims only messages that are due, earliest due first/)]);
+    // Past a leased message too, it hands out the latest due where the next due was asked for.
+    expect([...run.failures.keys()], report(run)).toEqual([
+      expect.stringMatching(/outbox > claims only messages that are due, earliest due first/),
+      expect.stringMatching(/outbox > claims the next due message past a leased one/),
+    ]);
+  });
+
+  // The contract review's stores: each passed the whole contract before the test that fails it now.
+  it('fails a store that answers a commit writing nothing "committed" without checking its versions, which would make every refusal final', async () => {
+    const run = await runContract(() => new EmptyCommitShortcutStore());
+    const failed = [...run.failures.keys()];
+    expect(failed, report(run)).toEqual(['versions > checks the versions of a commit that writes nothing at all (only expected versions): refused when stale, accepted when current']);
+    expect(run.failures.get(failed[0]!)).toMatch(/^commit must refuse with 'stale-version' a commit that reads workspace ws_a at version 1, agent agt_ana at version 1, since an expected version does not hold/);
+  });
+
+  it('fails a store that keeps department names unique across workspaces, where the rule is per workspace', async () => {
+    const run = await runContract(() => new StoreWideDepartmentNameStore());
+    const failed = [...run.failures.keys()];
+    expect(failed, report(run)).toEqual(['uniqueness > allows one email, and one department name, in two workspaces']);
+    expect(run.failures.get(failed[0]!)).toMatch(/^commit refused \(unique-violation: dept-name\) a commit that creates workspace ws_b, .*department dep_sales_in_b/);
+  });
+
+  it.each([
+    ['department', /^uniqueness > refuses an update that moves a department's name key onto another department's/, /^commit must refuse with 'unique-violation' a commit that updates department dep_deals from version 1/],
+    ['agent', /^uniqueness > refuses an update that moves an agent's email onto another agent's or a pending invitation's/, /^commit must refuse with 'unique-violation' a commit that updates agent agt_bob from version 1/],
+  ] as const)('fails a store that checks the uniqueness of each %s only when it is inserted, not when an update moves its key', async (rule, test, message) => {
+    const run = await runContract(() => new InsertOnlyUniquenessStore(rule));
+    const failed = [...run.failures.keys()];
+    expect(failed, report(run)).toEqual([expect.stringMatching(test)]);
+    expect(run.failures.get(failed[0]!)).toMatch(message);
+  });
+
+  it.each([
+    ['listAgents', /^reads > pages agents under each filter/, /^listAgents\(\{"availability":"online"\}, \{ after: none, limit: 1 \}\): the page must hold the first 1 agents the filter keeps/],
+    ['listInvitations', /^reads > pages invitations under each status filter/, /^listInvitations\(\{"status":"pending"\}, \{ after: none, limit: 1 \}\): the page must hold the first 1 invitations the filter keeps/],
+  ] as const)('fails a store whose %s filters the page its limit kept, giving short pages that end a listing early', async (listing, test, message) => {
+    const run = await runContract(() => new LateFilterStore(listing));
+    const failed = [...run.failures.keys()];
+    expect(failed, report(run)).toEqual([expect.stringMatching(test)]);
+    expect(run.failures.get(failed[0]!)).toMatch(message);
+  });
+
+  it('fails a store whose claim applies its limit before leaving out leased messages, which stalls mail behind one email in flight', async () => {
+    const run = await runContract(() => new SplitClaimStore('limit-first'));
+    const failed = [...run.failures.keys()];
+    expect(failed, report(run)).toEqual([expect.stringMatching(/^outbox > claims the next due message past a leased one/)]);
+    expect(run.failures.get(failed[0]!)).toMatch(/^claimOutbox\(at 2 h, 1, …\) with the earliest due message leased, claimOutbox must hand out the next due ones/);
+  });
+
+  it('fails a store whose claim selects, then leases in a second step, which hands one email to every dispatcher racing for it', async () => {
+    const run = await runContract(() => new SplitClaimStore('select-then-lease'));
+    const failed = [...run.failures.keys()];
+    expect(failed, report(run)).toEqual([expect.stringMatching(/^outbox > hands each message to one of ten claims racing for them/)]);
+    expect(run.failures.get(failed[0]!)).toMatch(/^the messages that ten claimOutbox calls racing at one instant handed out more than once/);
   });
 
   it('fails a store that ignores versions, saying which commit it should have refused', async () => {
