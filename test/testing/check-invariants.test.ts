@@ -77,7 +77,9 @@ describe('checkInvariants', () => {
     [2, 'more departments than the plan has', rosterWith({ workspace: aWorkspace({ plan: 'free' }), departments: [aDepartment({ name: 'Sales' }), aDepartment({ name: 'Support' })] }), /2 departments exist but the plan allows 1/],
     [3, 'two agents share an email', rosterWith({ agents: [ana(), anAgent({ name: 'Bob' }), anAgent({ id: 'agt_robert', name: 'Robert', email: 'bob@shop.com' })] }), /share the email bob@shop.com/],
     [3, 'a pending invitation is for an agent’s email', rosterWith({ agents: [ana(), anAgent({ name: 'Bob' })], invitations: [anInvitation({ email: 'bob@shop.com' })] }), /is for bob@shop.com, which agent agt_bob already has/],
+    [3, 'two pending invitations are for one email', rosterWith({ invitations: [anInvitation({ email: 'cy@shop.com' }), anInvitation({ id: 'inv_cy2', email: 'cy@shop.com' })] }), /Pending invitations inv_cy and inv_cy2 are both for cy@shop.com/],
     [4, 'an agent names a department that does not exist', rosterWith({ agents: [ana(), anAgent({ name: 'Bob', departmentIds: ['dep_gone'] })] }), /agent agt_bob names department dep_gone, which does not exist/],
+    [4, 'a pending invitation names a department that does not exist', rosterWith({ invitations: [anInvitation({ email: 'cy@shop.com', departmentIds: ['dep_gone'] })] }), /invitation inv_cy names department dep_gone, which does not exist/],
     [5, 'an inactive agent is online', rosterWith({ agents: [ana(), anAgent({ name: 'Bob', status: 'inactive', availability: 'online' })] }), /agt_bob is inactive but online/],
   ] as const)('invariant %i: %s', (invariant, _case, roster, explanation) => {
     const violations = checkInvariants({ roster });
@@ -85,6 +87,12 @@ describe('checkInvariants', () => {
     const found = violations.find((v) => v.invariant === invariant)!;
     expect(found.explanation).toMatch(explanation);
     expect(found.rule.length).toBeGreaterThan(20);
+  });
+
+  it('invariants 3 and 4 look at pending invitations only: a closed one may share an email or name a deleted department', () => {
+    const closed = (status: 'revoked' | 'expired', id: string) => anInvitation({ id, email: 'cy@shop.com', status, departmentIds: ['dep_gone'] });
+    const roster = rosterWith({ invitations: [anInvitation({ email: 'cy@shop.com' }), closed('revoked', 'inv_cy2'), closed('expired', 'inv_cy3')] });
+    expect(checkInvariants({ roster })).toEqual([]);
   });
 
   it('invariant 2: counters that disagree with the records are explained, since limits are checked against them', () => {
