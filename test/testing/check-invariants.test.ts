@@ -8,9 +8,12 @@ import { event, isoTime, replay, type RosterError, type RosterEvent, type Roster
 import {
   aDepartment,
   anAgent,
+  anEmail,
   anInvitation,
+  aTokenHash,
   aWorkspace,
   checkInvariants,
+  hoursAfter,
   ids,
   outcomeOf,
   rosterOf,
@@ -114,6 +117,36 @@ describe('checkInvariants', () => {
       'Invitation inv_cy was accepted after it was revoked.',
       'Invitation inv_cy was accepted a second time.',
     ]);
+  });
+
+  describe('invariant 6, on the events of inv_cy', () => {
+    const accepted = (at: Date) =>
+      event('InvitationAccepted', ids.workspace('ws_shop'), isoTime(at), { invitationId: ids.invitation('inv_cy'), agentId: ids.agent('agt_cy'), email: anEmail('cy@shop.com'), name: 'Cy', role: 'agent', departmentIds: [] });
+    const resent = (at: Date, revived: boolean) =>
+      event('InvitationResent', ids.workspace('ws_shop'), isoTime(at), { invitationId: ids.invitation('inv_cy'), tokenHash: aTokenHash('resent'), expiresAt: isoTime(hoursAfter(at, 7 * 24)), departmentIds: [], resentBy: ids.agent('agt_ana'), revived });
+    // The roster is not the fold of these histories (invariant 8 says so); only invariant 6 is read here.
+    const sixes = (shop: { state: RosterState; events: readonly RosterEvent[] }, ...more: RosterEvent[]) =>
+      checkInvariants({ roster: shop.state, events: [...shop.events, ...more] }).filter((v) => v.invariant === 6).map((v) => v.explanation);
+
+    it('flags an acceptance at the very instant of expiry, and not one a millisecond before', () => {
+      const shop = rosterOf({ invitations: [{ email: 'cy@shop.com' }] });
+      const expiresAt = shop.invitation('inv_cy').expiresAt;
+      expect(sixes(shop, accepted(new Date(expiresAt)))).toEqual([`Invitation inv_cy was accepted at ${expiresAt}, at or after its expiry ${expiresAt}.`]);
+      expect(sixes(shop, accepted(new Date(Date.parse(expiresAt) - 1)))).toEqual([]);
+    });
+
+    it('flags a resend after the invitation was revoked, or accepted', () => {
+      const revoked = rosterOf({ invitations: [{ email: 'cy@shop.com', status: 'revoked' }] });
+      expect(sixes(revoked, resent(revoked.now, false))).toEqual(['Invitation inv_cy was resent after it was revoked.']);
+      const joined = rosterOf({ agents: [{ name: 'Cy' }] });
+      expect(sixes(joined, resent(joined.now, false))).toEqual(['Invitation inv_cy was resent after it was accepted.']);
+    });
+
+    it('lets an expired invitation be revived and then accepted, before its new expiry', () => {
+      const lapsed = rosterOf({ invitations: [{ email: 'cy@shop.com', status: 'expired' }] });
+      expect(Date.parse(lapsed.invitation('inv_cy').expiresAt)).toBeLessThanOrEqual(lapsed.now.getTime());
+      expect(sixes(lapsed, resent(lapsed.now, true), accepted(hoursAfter(lapsed.now, 1)))).toEqual([]);
+    });
   });
 
   it('invariant 8: a state that is not the fold of its events is explained at the first place they differ', () => {
