@@ -2,7 +2,7 @@
  * `checkRoutingState` is public: users' property tests call it on every queue they build. Every
  * other test only sees it answer `[]` on states the commands made, which a checker that checks
  * nothing also does; here each rule it checks is broken on purpose, as a store could hand back a
- * damaged queue, and its message is expected.
+ * damaged queue, and its message is expected. Last, what the commands do when handed such a queue.
  */
 import { describe, expect, it } from 'vitest';
 import { departmentIdSchema, workspaceIdSchema, type ConversationId } from '../../src/domain/index';
@@ -119,5 +119,26 @@ describe('checkRoutingState', () => {
     const sound = aSoundQueue();
     const broken = { ...sound, config: { ...sound.config, capacities: { [ANA]: 2 } } };
     expect(checkRoutingState(broken)).toEqual(['1 conversation(s) wait while agt_ana could take one.']);
+  });
+});
+
+// States a store could hand back although no command makes them. The commands' own tests cannot
+// reach these branches, so a planted bug there survived them.
+describe('routing from a damaged queue', () => {
+  it('routes nothing to a member stored inactive but online: an inactive agent never receives a conversation', () => {
+    const damaged = withMember(emptyRoutingState(workspaceIdSchema.parse('ws_shop'), sales), 'agt_cy', { active: false, online: true });
+    const decided = routeConversation(damaged, { conversationId: 'conv_1' }, ctx)._unsafeUnwrap();
+    expect(decided.outcome.type).toBe('Queued');
+    expect(memberOf(decided.state, 'agt_cy')?.conversationIds).toEqual([]);
+  });
+
+  it('serves those already waiting before a newcomer when a member turns out to have room', () => {
+    // conv_3 waits although Ana's capacity was raised to 2 without serving the line.
+    const sound = aSoundQueue();
+    const damaged = { ...sound, config: { ...sound.config, capacities: { [ANA]: 2 } } };
+    const decided = routeConversation(damaged, { conversationId: 'conv_5' }, ctx)._unsafeUnwrap();
+    expect(decided.outcome).toMatchObject({ type: 'Queued', position: 1 });
+    expect(memberOf(decided.state, ANA)?.conversationIds).toEqual(['conv_1', 'conv_3']);
+    expect(checkRoutingState(decided.state)).toEqual([]);
   });
 });
