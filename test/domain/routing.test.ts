@@ -915,6 +915,14 @@ describe('the availability board', () => {
     ]);
     expect(board.departments[2]!.inactive.map((a) => a.agentId)).toEqual(['agt_cy']);
   });
+
+  it('lists an agent stored inactive yet online (a damaged roster, invariant 5) as inactive, where it takes nothing', () => {
+    const cy = roster.agents['agt_cy']!;
+    const damaged = { ...roster, agents: { ...roster.agents, [cy.id]: { ...cy, availability: 'online' as const } } };
+    const row = availabilityBoard(damaged).departments.find((d) => d.departmentId === support)!;
+    expect(row.inactive.map((a) => a.agentId)).toEqual(['agt_cy']);
+    expect(row.online.map((a) => a.agentId)).toEqual(['agt_ana']);
+  });
 });
 
 describe('cost of picking an agent', () => {

@@ -8,9 +8,12 @@ import { event, isoTime, replay, type RosterError, type RosterEvent, type Roster
 import {
   aDepartment,
   anAgent,
+  anEmail,
   anInvitation,
+  aTokenHash,
   aWorkspace,
   checkInvariants,
+  hoursAfter,
   ids,
   outcomeOf,
   rosterOf,
@@ -77,7 +80,9 @@ describe('checkInvariants', () => {
     [2, 'more departments than the plan has', rosterWith({ workspace: aWorkspace({ plan: 'free' }), departments: [aDepartment({ name: 'Sales' }), aDepartment({ name: 'Support' })] }), /2 departments exist but the plan allows 1/],
     [3, 'two agents share an email', rosterWith({ agents: [ana(), anAgent({ name: 'Bob' }), anAgent({ id: 'agt_robert', name: 'Robert', email: 'bob@shop.com' })] }), /share the email bob@shop.com/],
     [3, 'a pending invitation is for an agent’s email', rosterWith({ agents: [ana(), anAgent({ name: 'Bob' })], invitations: [anInvitation({ email: 'bob@shop.com' })] }), /is for bob@shop.com, which agent agt_bob already has/],
+    [3, 'two pending invitations are for one email', rosterWith({ invitations: [anInvitation({ email: 'cy@shop.com' }), anInvitation({ id: 'inv_cy2', email: 'cy@shop.com' })] }), /Pending invitations inv_cy and inv_cy2 are both for cy@shop.com/],
     [4, 'an agent names a department that does not exist', rosterWith({ agents: [ana(), anAgent({ name: 'Bob', departmentIds: ['dep_gone'] })] }), /agent agt_bob names department dep_gone, which does not exist/],
+    [4, 'a pending invitation names a department that does not exist', rosterWith({ invitations: [anInvitation({ email: 'cy@shop.com', departmentIds: ['dep_gone'] })] }), /invitation inv_cy names department dep_gone, which does not exist/],
     [5, 'an inactive agent is online', rosterWith({ agents: [ana(), anAgent({ name: 'Bob', status: 'inactive', availability: 'online' })] }), /agt_bob is inactive but online/],
   ] as const)('invariant %i: %s', (invariant, _case, roster, explanation) => {
     const violations = checkInvariants({ roster });
@@ -85,6 +90,12 @@ describe('checkInvariants', () => {
     const found = violations.find((v) => v.invariant === invariant)!;
     expect(found.explanation).toMatch(explanation);
     expect(found.rule.length).toBeGreaterThan(20);
+  });
+
+  it('invariants 3 and 4 look at pending invitations only: a closed one may share an email or name a deleted department', () => {
+    const closed = (status: 'revoked' | 'expired', id: string) => anInvitation({ id, email: 'cy@shop.com', status, departmentIds: ['dep_gone'] });
+    const roster = rosterWith({ invitations: [anInvitation({ email: 'cy@shop.com' }), closed('revoked', 'inv_cy2'), closed('expired', 'inv_cy3')] });
+    expect(checkInvariants({ roster })).toEqual([]);
   });
 
   it('invariant 2: counters that disagree with the records are explained, since limits are checked against them', () => {
@@ -106,6 +117,36 @@ describe('checkInvariants', () => {
       'Invitation inv_cy was accepted after it was revoked.',
       'Invitation inv_cy was accepted a second time.',
     ]);
+  });
+
+  describe('invariant 6, on the events of inv_cy', () => {
+    const accepted = (at: Date) =>
+      event('InvitationAccepted', ids.workspace('ws_shop'), isoTime(at), { invitationId: ids.invitation('inv_cy'), agentId: ids.agent('agt_cy'), email: anEmail('cy@shop.com'), name: 'Cy', role: 'agent', departmentIds: [] });
+    const resent = (at: Date, revived: boolean) =>
+      event('InvitationResent', ids.workspace('ws_shop'), isoTime(at), { invitationId: ids.invitation('inv_cy'), tokenHash: aTokenHash('resent'), expiresAt: isoTime(hoursAfter(at, 7 * 24)), departmentIds: [], resentBy: ids.agent('agt_ana'), revived });
+    // The roster is not the fold of these histories (invariant 8 says so); only invariant 6 is read here.
+    const sixes = (shop: { state: RosterState; events: readonly RosterEvent[] }, ...more: RosterEvent[]) =>
+      checkInvariants({ roster: shop.state, events: [...shop.events, ...more] }).filter((v) => v.invariant === 6).map((v) => v.explanation);
+
+    it('flags an acceptance at the very instant of expiry, and not one a millisecond before', () => {
+      const shop = rosterOf({ invitations: [{ email: 'cy@shop.com' }] });
+      const expiresAt = shop.invitation('inv_cy').expiresAt;
+      expect(sixes(shop, accepted(new Date(expiresAt)))).toEqual([`Invitation inv_cy was accepted at ${expiresAt}, at or after its expiry ${expiresAt}.`]);
+      expect(sixes(shop, accepted(new Date(Date.parse(expiresAt) - 1)))).toEqual([]);
+    });
+
+    it('flags a resend after the invitation was revoked, or accepted', () => {
+      const revoked = rosterOf({ invitations: [{ email: 'cy@shop.com', status: 'revoked' }] });
+      expect(sixes(revoked, resent(revoked.now, false))).toEqual(['Invitation inv_cy was resent after it was revoked.']);
+      const joined = rosterOf({ agents: [{ name: 'Cy' }] });
+      expect(sixes(joined, resent(joined.now, false))).toEqual(['Invitation inv_cy was resent after it was accepted.']);
+    });
+
+    it('lets an expired invitation be revived and then accepted, before its new expiry', () => {
+      const lapsed = rosterOf({ invitations: [{ email: 'cy@shop.com', status: 'expired' }] });
+      expect(Date.parse(lapsed.invitation('inv_cy').expiresAt)).toBeLessThanOrEqual(lapsed.now.getTime());
+      expect(sixes(lapsed, resent(lapsed.now, true), accepted(hoursAfter(lapsed.now, 1)))).toEqual([]);
+    });
   });
 
   it('invariant 8: a state that is not the fold of its events is explained at the first place they differ', () => {
