@@ -37,13 +37,17 @@ const must = async <T>(pending: ResultAsync<T, { type: string; message: string }
   return result.value;
 };
 
+const mailer = new CapturingMailer();
+const roster = createRoster({ store: new PostgresRosterStore(pool), mailer, acceptUrl: 'https://chat.example.com/join' });
+
 try {
-  // Safe at every start-up, from every instance: applies what is missing, once.
+  // Applies what is missing, once, however many instances start together. With nothing pending it
+  // takes no lock and needs no CREATE, so any start-up may call it. With migrations pending it
+  // needs a role that may CREATE in the schema, and a direct or session-mode connection: through
+  // a transaction-mode pooler (PgBouncer `pool_mode = transaction`) it refuses and applies
+  // nothing, so run it at deploy time on a direct connection (the PostgreSQL guide's Migrations).
   const migrated = await migrate(pool);
   console.log(`schema: applied [${migrated.applied.join(', ')}], already there [${migrated.alreadyApplied.join(', ')}]`);
-
-  const mailer = new CapturingMailer();
-  const roster = createRoster({ store: new PostgresRosterStore(pool), mailer, acceptUrl: 'https://chat.example.com/join' });
 
   const opened = await must(
     roster.createWorkspace({ name: 'Acme Support', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } }),
@@ -52,9 +56,14 @@ try {
   console.log(`Ana opened ${opened.state.workspace.name} (${ana.workspaceId})`);
 
   const invited = await must(roster.inviteAgent(ana, { email: 'bob@acme.com', role: 'admin' }));
+  // The invite waited at most `deliveryWaitMs` (2 s) for the mailer; a slower one is still sending.
+  await roster.idle();
   console.log(`invited ${invited.state.invitation.email}; email delivered from the outbox: ${mailer.sent.length === 1}`);
 
-  const token = mailer.lastTokenFor('bob@acme.com') ?? '';
+  // The emailed link's token, as Bob's click would bring it. A real app never reads it: the mailer
+  // sends it and the visitor brings it back.
+  const token = mailer.lastTokenFor('bob@acme.com');
+  if (token === undefined) throw new Error('No invitation email to bob@acme.com was sent: see `roster.outbox(ana)` for its lastError.');
   const accepted = await must(roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD }));
   console.log(`Bob joined as ${accepted.state.agent.role} (${accepted.state.agent.id})`);
 
@@ -77,5 +86,8 @@ try {
   );
   console.table(Object.fromEntries(rows.map((r) => [r.table, Number(r.rows)])));
 } finally {
+  // Shutting down: first every email send a command left running ends with its outcome recorded
+  // (else its row stays leased and the email goes out again after the lease), then the pool.
+  await roster.idle();
   await pool.end();
 }

@@ -10,7 +10,12 @@ const mailer = new ConsoleMailer();
 const sent: { to: string; text: string }[] = [];
 const roster = createRoster({
   clock,
-  mailer: { send: async (m) => void (sent.push(m), await mailer.send(m)) },
+  mailer: {
+    async send(m) {
+      sent.push(m);
+      await mailer.send(m);
+    },
+  },
   // An email the host app already has as a separate, standalone account.
   accounts: new MemoryAccountDirectory(['zoe@gmail.com']),
   acceptUrl: 'https://chat.example.com/join',
@@ -54,11 +59,9 @@ step('Ana invites zoe@gmail.com, which is already its own standalone account');
 (await roster.inviteAgent(ana, { email: 'zoe@gmail.com' })).match((d) => show(d.events), refused);
 
 step('Bob and Cy open their emailed links, preview them, and accept');
-const agents: Record<string, { workspaceId: string; agentId: string }> = {};
-for (const [email, name] of [
-  ['bob@acme.com', 'Bob'],
-  ['cy@acme.com', 'Cy'],
-] as const) {
+const names = new Map<string, string>();
+/** Opens the newest link emailed to `email`, previews it and accepts as `name`: the new agent, as who acts. */
+const join = async (email: string, name: string) => {
   const token = linkTokenFor(email);
   (await roster.previewInvitation({ token })).match(
     (p) => console.log(`   ${email} sees: join ${p.workspaceName} as ${p.role}, invited by ${p.inviterName}`),
@@ -66,8 +69,11 @@ for (const [email, name] of [
   );
   const accepted = await must(roster.acceptInvitation({ token, name, password: PASSWORD }));
   show(accepted.events);
-  agents[name] = { workspaceId, agentId: accepted.state.agent.id };
-}
+  names.set(accepted.state.agent.id, name);
+  return { workspaceId, agentId: accepted.state.agent.id };
+};
+const bob = await join('bob@acme.com', 'Bob');
+const cy = await join('cy@acme.com', 'Cy');
 
 step('The team grows until the plan says no');
 for (const email of ['dee@acme.com', 'eve@acme.com', 'fay@acme.com']) {
@@ -78,36 +84,36 @@ console.log(`   seats: ${usage.used} of ${usage.limit} used (${usage.counts.acti
 
 step('A visitor asks Sales a question: Cy is online, so the conversation is routed to her');
 const salesQueue = { departmentId: sales.state.department.id };
+const nameOf = (agentId = '') => names.get(agentId) ?? agentId;
 const say = (outcome: { type: string; agentId?: string; why?: { message: string } }) =>
-  console.log(`   → ${outcome.type === 'Assigned' ? `assigned to ${nameOf(outcome.agentId!)}` : `waiting: ${outcome.why?.message}`}`);
-const nameOf = (agentId: string) => Object.entries(agents).find(([, a]) => a.agentId === agentId)?.[0] ?? agentId;
-const cyOnline = await must(roster.setAvailability(agents.Cy!, { agentId: agents.Cy!.agentId, availability: 'online' }));
+  console.log(`   → ${outcome.type === 'Assigned' ? `assigned to ${nameOf(outcome.agentId)}` : `waiting: ${outcome.why?.message}`}`);
+const cyOnline = await must(roster.setAvailability(cy, { agentId: cy.agentId, availability: 'online' }));
 show(cyOnline.events);
 const first = await must(roster.routeConversation(workspaceId, { ...salesQueue, conversationId: 'conv_1' }));
 say(first.outcome);
 
 step('Cy goes away at the end of her shift (she keeps conv_1); the next Sales conversation waits');
-await must(roster.setAvailability(agents.Cy!, { agentId: agents.Cy!.agentId, availability: 'away' }));
+await must(roster.setAvailability(cy, { agentId: cy.agentId, availability: 'away' }));
 const second = await must(roster.routeConversation(workspaceId, { ...salesQueue, conversationId: 'conv_2' }));
 say(second.outcome);
 
 step('Bob comes online: the waiting conversation is assigned to him at once');
-const back = await must(roster.setAvailability(agents.Bob!, { agentId: agents.Bob!.agentId, availability: 'online' }));
+const back = await must(roster.setAvailability(bob, { agentId: bob.agentId, availability: 'online' }));
 show(back.events);
 const queue = await must(roster.routingQueue(ana, salesQueue.departmentId));
 console.log(`   Sales queue: ${queue?.queue.length ?? 0} waiting, ${queue?.routed ?? 0} routed so far`);
 
 step('Bob tries to delete Ana: the owner cannot be deleted');
-(await roster.deleteAgent(agents.Bob!, { agentId: ana.agentId })).match((d) => show(d.events), refused);
+(await roster.deleteAgent(bob, { agentId: ana.agentId })).match((d) => show(d.events), refused);
 
 step('Ana transfers ownership to Bob; Bob then deletes Ana');
-const transferred = await must(roster.transferOwnership(ana, { toAgentId: agents.Bob!.agentId }));
+const transferred = await must(roster.transferOwnership(ana, { toAgentId: bob.agentId }));
 show(transferred.events);
-const anaDeleted = await must(roster.deleteAgent(agents.Bob!, { agentId: ana.agentId }));
+const anaDeleted = await must(roster.deleteAgent(bob, { agentId: ana.agentId }));
 show(anaDeleted.events);
 
 step('The availability board Bob sees');
-const board = await must(roster.availabilityBoard(agents.Bob!));
+const board = await must(roster.availabilityBoard(bob));
 for (const row of board.departments) {
   const list = (xs: readonly { name: string; openConversations: number }[]) => xs.map((a) => `${a.name} (${a.openConversations} open)`).join(', ') || '—';
   console.log(`   ${row.name ?? 'Whole workspace'}: online ${list(row.online)} · away ${list(row.away)} · inactive ${list(row.inactive)} · ${row.waiting} waiting`);

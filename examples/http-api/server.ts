@@ -31,6 +31,8 @@ server.listen(port, '127.0.0.1', () => {
   console.log(`agent-roster example API on ${origin}  (GET ${origin}/openapi.json for the routes)`);
 });
 
+// Stop taking requests, let the emails commands left sending end (docs/application.md, Shutting
+// down), then exit.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => server.close(() => process.exit(0)));
+  process.once(signal, () => server.close(() => void roster.idle().then(() => process.exit(0))));
 }

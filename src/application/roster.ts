@@ -367,11 +367,28 @@ function buildRoster(options: RosterOptions) {
    * sends what is due instead), waiting at most `deliveryWaitMs` before the command answers.
    */
   const sendOwn = async (outbox: readonly OutboxMessage[]): Promise<void> => {
-    const sending = deliverDue(delivery, { ids: outbox.map((m) => m.id), limit: 10, background: true }).catch(() => undefined);
+    const sending: Promise<unknown> = deliverDue(delivery, { ids: outbox.map((m) => m.id), limit: 10, background: true })
+      .catch(() => undefined)
+      .finally(() => inFlight.delete(sending));
+    inFlight.add(sending);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, deliveryWaitMs)));
     await Promise.race([sending, waited]);
     clearTimeout(timer);
+  };
+  /** The sends `sendOwn` started that have not ended yet (their outcome recorded, or failing to be): what `idle` waits for. */
+  const inFlight = new Set<Promise<unknown>>();
+  /**
+   * Resolves once no send `sendOwn` started is left, sends started meanwhile included; never
+   * rejects (each send's failure is swallowed above). While it waits it holds the process open:
+   * a background send's lease timer does not (it is unref'd, see `withinLease`), and a host that
+   * awaits this at shutdown wants the outcome recorded rather than the process gone first.
+   */
+  const idle = async (): Promise<void> => {
+    if (inFlight.size === 0) return;
+    const hold = setInterval(() => {}, 1 << 30);
+    while (inFlight.size > 0) await Promise.all(inFlight);
+    clearInterval(hold);
   };
 
   const backoff = options.conflictBackoff ?? DEFAULT_CONFLICT_BACKOFF;
@@ -1297,7 +1314,7 @@ function buildRoster(options: RosterOptions) {
       }),
     );
 
-  return answeredAll({
+  const useCases = answeredAll({
     /** Opens a workspace; its owner signs up with a password that goes to the identity port. */
     createWorkspace,
     /**
@@ -1607,6 +1624,28 @@ function buildRoster(options: RosterOptions) {
     /** Delivers due emails; run it on a timer if `deliverImmediately` is off or a mailer was down. */
     deliverOutbox,
   });
+  return {
+    ...useCases,
+    /**
+     * Resolves once every email send a command left running in the background has ended and its
+     * outcome is recorded (or the store failed to record it). With `deliverImmediately` (the
+     * default) a command waits at most `deliveryWaitMs` for its own emails, and the send goes on
+     * after it answers: stop the process or end the store's pool before it ends, and the message
+     * stays pending and leased though the email went out, so it is sent again once the lease
+     * ends. Await this at shutdown, after you stop taking requests and before you end the pool.
+     * It waits for sends started while it waits too, and for nothing else (`deliverOutbox` runs
+     * are yours to await). Never rejects: a failed send is left to `deliverOutbox`, as always. A
+     * mailer that never answers holds it until the send is given up, 45 s (three quarters of the
+     * 60 s lease) after it began.
+     *
+     * @example
+     * process.once('SIGTERM', () => server.close(async () => {
+     *   await roster.idle(); // the emails commands left sending, sent and recorded
+     *   await pool.end();
+     * }));
+     */
+    idle,
+  };
 }
 
 /**

@@ -64,8 +64,13 @@ async function aBusyShop() {
 
 type Shop = Awaited<ReturnType<typeof aBusyShop>>;
 
+/**
+ * The roster's use cases: all it holds but `idle`, which answers a Promise (not a ResultAsync),
+ * takes no argument and reads neither the clock nor the random source.
+ */
+type UseCaseName = Exclude<keyof Roster, 'idle'>;
 /** One call of every use case, each with input it accepts: the table must name every use case. */
-const CALLS: { readonly [K in keyof Roster]: (s: Shop) => ResultAsync<unknown, { type: string }> } = {
+const CALLS: { readonly [K in UseCaseName]: (s: Shop) => ResultAsync<unknown, { type: string }> } = {
   createWorkspace: (s) => s.roster.createWorkspace({ name: 'Other', owner: { email: 'zed@other.com', name: 'Zed', password: PASSWORD } }),
   changePlan: (s) => s.roster.changePlan(s.ana, { plan: 'custom' }),
   changeSettings: (s) => s.roster.changeSettings(s.ana, { seatPolicy: { countInactiveAgents: false } }),
@@ -109,16 +114,16 @@ const CALLS: { readonly [K in keyof Roster]: (s: Shop) => ResultAsync<unknown, {
 };
 
 /** The use cases that never read the time: they answer as usual whatever the clock does. */
-const TIMELESS = new Set<keyof Roster>(['listAgents', 'getAgent', 'agentPage', 'availabilityBoard', 'routingQueue', 'events', 'eventPage', 'outbox', 'outboxPage']);
+const TIMELESS = new Set<UseCaseName>(['listAgents', 'getAgent', 'agentPage', 'availabilityBoard', 'routingQueue', 'events', 'eventPage', 'outbox', 'outboxPage']);
 /** The use cases that draw an id or a token. */
-const DRAWING = new Set<keyof Roster>(['createWorkspace', 'inviteAgent', 'resendInvitation', 'acceptInvitation', 'createDepartment']);
+const DRAWING = new Set<UseCaseName>(['createWorkspace', 'inviteAgent', 'resendInvitation', 'acceptInvitation', 'createDepartment']);
 
-const names = Object.keys(CALLS) as (keyof Roster)[];
+const names = Object.keys(CALLS) as UseCaseName[];
 
 describe('a clock that fails', () => {
-  it('names every use case of the roster in the table below', async () => {
+  it('names every use case of the roster in the table below (all it holds but idle)', async () => {
     const { roster } = await aBusyShop();
-    expect(Object.keys(roster).sort()).toEqual([...names].sort());
+    expect(Object.keys(roster).sort()).toEqual([...names, 'idle'].sort());
   });
 
   const causes: Record<string, string> = {

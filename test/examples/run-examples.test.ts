@@ -37,6 +37,13 @@ describe('examples', () => {
     expect(stdout).toMatch(/Replaying \d+ events: owner agt_bob/);
   });
 
+  it('domain-only draws a fresh random token for each invitation: no two token hashes alike, in a run or across runs', async () => {
+    const hashes = async () => [...(await tsx('examples/domain-only.ts')).stdout.matchAll(/"tokenHash":"([0-9a-f]{64})"/g)].map((m) => m[1]);
+    const [first, second] = await Promise.all([hashes(), hashes()]);
+    expect(first).toHaveLength(2); // Bob's and Cy's: Di's invitation is refused at the seat limit
+    expect(new Set([...first, ...second]).size).toBe(4);
+  });
+
   it('postgres runs against the real server npm test started (or says it needs one)', async () => {
     const target = postgresTarget();
     if (target.kind === 'server') {
