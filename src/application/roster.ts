@@ -196,9 +196,19 @@ const allowedTo = <C extends domain.Capability | null>(actor: Agent, capability:
  * (`HTTP 503 for password=…`) must not reach a log through `cause`.
  */
 const hiding = (password: string) => <E extends { cause: string }>(e: E): E => {
-  // As given, JSON-escaped or URL-encoded: the forms a host's error quotes a request in.
+  // As given, JSON-escaped, URL-encoded or form-encoded (`+` for a space, `(` escaped): the
+  // forms a host's error quotes a request in. `encodeURIComponent` throws on a lone surrogate,
+  // which a password may hold, and a use case must answer, not throw: the form encoding writes
+  // it as U+FFFD and never throws.
+  const form = new URLSearchParams([['', password]]).toString().slice(1);
+  const quoted = [password, JSON.stringify(password).slice(1, -1), form];
+  try {
+    quoted.push(encodeURIComponent(password));
+  } catch {
+    quoted.push(form.replaceAll('+', '%20'));
+  }
   let cause = e.cause;
-  for (const form of new Set([password, JSON.stringify(password).slice(1, -1), encodeURIComponent(password)])) if (form !== '') cause = cause.split(form).join('[redacted]');
+  for (const q of new Set(quoted)) cause = cause.split(q).join('[redacted]');
   return { ...e, cause };
 };
 

@@ -105,15 +105,21 @@ const NO_PROTOTYPE: object = /* @__PURE__ */ pure(() => Object.freeze(Object.set
  *
  * An object met twice (one list shared by two fields, or a node repeated level after level, as
  * `structuredClone`, `v8.deserialize` or superjson rebuild it from a few hundred bytes) is copied
- * once, and its copy shared: copied once per place, ten slots of one list nested seven deep took
- * seconds before any check ran. `copied` is made at the first nested object, so an input of plain
- * fields (`changeRole`'s) pays nothing for it.
+ * once and its copy shared, when its copy took more than {@link REMEMBERED_ABOVE} slots: copied
+ * once per place, ten slots of one list nested seven deep took seconds before any check ran. A
+ * smaller one is copied again where it is met again, which costs at most that many slots a
+ * place; remembering every copy doubled the cost of a 5,000-agent `syncAgents` (a `Map` entry
+ * for each agent). So the work stays linear in the input's slots. `copied` is made at the first
+ * nested object: an input of plain fields (`changeRole`'s) pays nothing for it. A shared object
+ * is checked for depth where it is first met, so one met first near the top and again deeper
+ * down is not refused for the depth it reaches there; no schema reads that deep.
  */
 function ownData(value: unknown, depth: number, copied?: Map<object, unknown>): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (depth > MAX_DEPTH) throw TOO_DEEP;
   let copy = copied?.get(value) as unknown[] | Record<string, unknown> | undefined;
   if (copy) return copy;
+  const before = slots;
   if (Array.isArray(value)) {
     // Index by index, not with `map`: `map` keeps a hole, which zod then reads through a polluted
     // `Array.prototype`, and is looked up on the input itself. A hole becomes `undefined`. A list
@@ -121,19 +127,30 @@ function ownData(value: unknown, depth: number, copied?: Map<object, unknown>): 
     // would be copied hole by hole, and zod before 4.5 reads every item before the length.
     const n = value.length;
     if (n > MAX_ITEMS) throw TOO_LONG;
+    slots += n;
     copy = [];
     for (let i = 0; i < n; i++) copy.push(Object.hasOwn(value, i) ? ownData(value[i], depth + 1, (copied ??= new Map())) : undefined);
   } else {
     copy = Object.assign(Object.create(NO_PROTOTYPE) as Record<string, unknown>, value);
     for (const key in copy) {
+      slots++;
       const item = copy[key];
       if (item !== null && typeof item === 'object') copy[key] = ownData(item, depth + 1, (copied ??= new Map()));
     }
   }
   // Remembered once whole (one in the making is not: a cycle still runs into MAX_DEPTH).
-  copied?.set(value, copy);
+  if (slots - before > REMEMBERED_ABOVE) copied?.set(value, copy);
   return copy;
 }
+
+/**
+ * Slots copied by every {@link ownData} call so far: what a copy added to it is what its subtree
+ * cost, repeated parts included. Shared by calls a getter makes inside another, which only makes
+ * more copies remembered.
+ */
+let slots = 0;
+/** A copy that took more slots than this is remembered (see {@link ownData}). */
+const REMEMBERED_ABOVE = 32;
 
 /**
  * Parses a command input. Never throws: a hostile input (a throwing getter, a Proxy) becomes a

@@ -86,7 +86,8 @@ describe('the password', () => {
 describe('the password, quoted by a host port that fails', () => {
   // A breached-password service or sign-in system that puts its request in its error, as a raw
   // HTTP client does: the error's cause is for logs, and must not carry the password there.
-  const quoting = (password: string) => new Error(`HTTP 503 for password=${password} body={"password":${JSON.stringify(password)}} q=${encodeURIComponent(password)}`);
+  const quoting = (password: string) =>
+    new Error(`HTTP 503 for password=${password} body={"password":${JSON.stringify(password)}} q=${encodeURIComponent(password)} form=${new URLSearchParams({ password })}`);
 
   it('is redacted from ServiceUnavailable (breachedPasswords) and IdentityUnavailable causes', async () => {
     const owner = 'owner "secret" Correct Horse/Battery';
@@ -94,7 +95,16 @@ describe('the password, quoted by a host port that fails', () => {
     const opened = await failing.createWorkspace({ name: 'Acme', owner: { email: 'ana@acme.com', name: 'Ana', password: owner } });
     const refused = opened._unsafeUnwrapErr();
     expect(refused).toMatchObject({ type: 'ServiceUnavailable', service: 'breachedPasswords' });
-    expect(refused.type === 'ServiceUnavailable' && refused.cause).toBe('HTTP 503 for password=[redacted] body={"password":"[redacted]"} q=[redacted]');
+    expect(refused.type === 'ServiceUnavailable' && refused.cause).toBe('HTTP 503 for password=[redacted] body={"password":"[redacted]"} q=[redacted] form=password=[redacted]');
+
+    // A lone surrogate (a password may hold one): the redaction answers, it does not throw.
+    const lone = 'lone \uD800 surrogate Correct Horse';
+    const formQuoting = createRoster({ breachedPasswords: { isBreached: async (p) => { throw new Error(`form=${new URLSearchParams({ password: p })}`); } } });
+    const unpaired = await formQuoting.createWorkspace({ name: 'Acme', owner: { email: 'ana@acme.com', name: 'Ana', password: lone } });
+    expect(unpaired._unsafeUnwrapErr()).toMatchObject({ type: 'ServiceUnavailable', cause: expect.stringContaining('form=password=[redacted]') });
+    const failingQuietly = createRoster({ breachedPasswords: { isBreached: async () => { throw new Error('down'); } } });
+    const quiet = await failingQuietly.createWorkspace({ name: 'Acme', owner: { email: 'ana@acme.com', name: 'Ana', password: lone } });
+    expect(quiet._unsafeUnwrapErr()).toMatchObject({ type: 'ServiceUnavailable', cause: 'down' });
 
     const bob = 'bob-secret Correct Horse & more';
     class Quoting extends MemoryIdentity {
