@@ -879,20 +879,9 @@ export function describeStoreContract(
           [{ status: 'active', availability: 'online' }, (a) => a.status === 'active' && a.availability === 'online'],
           [{ status: 'active', departmentId: sales.id }, (a) => a.status === 'active' && a.departmentIds.includes(sales.id)],
         ];
-        for (const [filter, keeps] of filters) {
-          const kept = order.filter(keeps).map((a) => a.id);
-          for (const limit of [1, 2, 3]) {
-            for (let k = -1; k < kept.length; k++) {
-              const after = k < 0 ? undefined : agents.find((a) => a.id === kept[k])!;
-              const page = await store.listAgents(WS_A, filter, { after: after && { joinedAt: after.joinedAt, id: after.id }, limit });
-              const call = `listAgents(${JSON.stringify(filter)}, { after: ${after ? after.id : 'none'}, limit: ${limit} })`;
-              expect(
-                page.map((a) => a.id),
-                `${call}: the page must hold the first ${limit} agents the filter keeps after that place (a store that filters the rows its LIMIT kept gives a short page, which ends the listing early)`,
-              ).toEqual(kept.slice(k + 1, k + 1 + limit));
-            }
-          }
-        }
+        await expectFilteredPages(expect, 'listAgents', 'agents', order, filters, (filter, after, limit) =>
+          store.listAgents(WS_A, filter, { after: after && { joinedAt: after.joinedAt, id: after.id }, limit }),
+        );
       });
 
       it('pages invitations under each status filter with small limits: exactly the invitations the filter keeps, in order, a short page only at the end', async () => {
@@ -919,20 +908,9 @@ export function describeStoreContract(
           [{ status: 'pending', now }, (i) => i.status === 'pending' && !lapsed(i)],
           [{ status: 'expired', now }, (i) => i.status === 'expired' || lapsed(i)],
         ];
-        for (const [filter, keeps] of filters) {
-          const kept = order.filter(keeps).map((i) => i.id);
-          for (const limit of [1, 2, 3]) {
-            for (let k = -1; k < kept.length; k++) {
-              const after = k < 0 ? undefined : invitations.find((i) => i.id === kept[k])!;
-              const page = await store.listInvitations(WS_A, filter, { after: after && { sentAt: after.sentAt, id: after.id }, limit });
-              const call = `listInvitations(${JSON.stringify(filter)}, { after: ${after ? after.id : 'none'}, limit: ${limit} })`;
-              expect(
-                page.map((i) => i.id),
-                `${call}: the page must hold the first ${limit} invitations the filter keeps after that place (a store that filters the rows its LIMIT kept gives a short page, which ends the listing early)`,
-              ).toEqual(kept.slice(k + 1, k + 1 + limit));
-            }
-          }
-        }
+        await expectFilteredPages(expect, 'listInvitations', 'invitations', order, filters, (filter, after, limit) =>
+          store.listInvitations(WS_A, filter, { after: after && { sentAt: after.sentAt, id: after.id }, limit }),
+        );
       });
 
       it('lists departments by name key, compared code point by code point, then by id', async () => {
@@ -1941,4 +1919,33 @@ export function describeStoreContract(
       });
     });
   });
+}
+
+/**
+ * Reads a filtered listing from every place (the start, then after each row the filter keeps)
+ * with limits 1 to 3, and expects each page to hold exactly the next rows the filter keeps, in
+ * `order`: a store that filters the rows its LIMIT kept gives a short page, which ends the
+ * listing early.
+ */
+async function expectFilteredPages<T extends { id: string }, F>(
+  expect: ReturnType<typeof explaining>,
+  method: string,
+  rows: string,
+  order: readonly T[],
+  filters: readonly (readonly [F, (row: T) => boolean])[],
+  list: (filter: F, after: T | undefined, limit: number) => Promise<readonly { id: string }[]>,
+): Promise<void> {
+  for (const [filter, keeps] of filters) {
+    const kept = order.filter(keeps);
+    for (const limit of [1, 2, 3]) {
+      for (let k = -1; k < kept.length; k++) {
+        const after = kept[k];
+        const page = await list(filter, after, limit);
+        expect(
+          page.map((row) => row.id),
+          `${method}(${JSON.stringify(filter)}, { after: ${after ? after.id : 'none'}, limit: ${limit} }): the page must hold the first ${limit} ${rows} the filter keeps after that place (a store that filters the rows its LIMIT kept gives a short page, which ends the listing early)`,
+        ).toEqual(kept.slice(k + 1, k + 1 + limit).map((row) => row.id));
+      }
+    }
+  }
 }

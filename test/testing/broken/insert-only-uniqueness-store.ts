@@ -10,7 +10,7 @@
  * written on every read.
  */
 import {
-  MemoryRosterStore,
+  type MemoryRosterStore,
   type Agent,
   type AgentFilter,
   type AgentKey,
@@ -24,6 +24,7 @@ import {
   type PageBounds,
   type WorkspaceId,
 } from 'agent-roster';
+import { OneCommitAtATimeStore } from './one-commit-at-a-time';
 
 type Rule = 'department' | 'agent';
 
@@ -32,12 +33,12 @@ const plain = (key: string) => key.slice(0, key.includes(MARK) ? key.indexOf(MAR
 const agentAsWritten = (a: Agent): Agent => ({ ...a, email: plain(a.email) as Email });
 const departmentAsWritten = (d: Department): Department => ({ ...d, nameKey: plain(d.nameKey) });
 
-export class InsertOnlyUniquenessStore extends MemoryRosterStore {
+export class InsertOnlyUniquenessStore extends OneCommitAtATimeStore {
   /** the rule's key (`workspace NUL key`) → `kind:id` of its holder */
   readonly #holders = new Map<string, string>();
 
   constructor(private readonly rule: Rule) {
-    super({ lockWorkspaces: false });
+    super();
   }
 
   /** The keys of the rule an aggregate holds while it is stored. */
@@ -47,16 +48,8 @@ export class InsertOnlyUniquenessStore extends MemoryRosterStore {
     return [];
   }
 
-  /** Commits one at a time, so that the claims checked are those the commit writes against (the flaw is the rule, not a race). */
-  #turn: Promise<unknown> = Promise.resolve();
-
-  override commit(commit: Commit): Promise<CommitOutcome> {
-    const outcome = this.#turn.then(() => this.#commit(commit));
-    this.#turn = outcome.catch(() => undefined);
-    return outcome;
-  }
-
-  async #commit(commit: Commit): Promise<CommitOutcome> {
+  /** One commit at a time (the base class), so the claims checked are those the commit writes against. */
+  protected override async commitAlone(commit: Commit): Promise<CommitOutcome> {
     const created = new Set(commit.expected.filter((e) => e.version === 0).map((e) => `${e.kind}:${e.id}`));
     const moving = new Set([...commit.writes, ...commit.removals].map((a) => `${a.kind}:${a.id}`));
     const claims = new Map<string, string>();
@@ -71,7 +64,7 @@ export class InsertOnlyUniquenessStore extends MemoryRosterStore {
         claims.set(key, mine);
       }
     }
-    const outcome = await super.commit({ ...commit, writes: commit.writes.map((a) => this.#unique(a)) });
+    const outcome = await super.commitAlone({ ...commit, writes: commit.writes.map((a) => this.#unique(a)) });
     if (outcome.committed) {
       for (const [key, holder] of this.#holders) if (moving.has(holder)) this.#holders.delete(key);
       for (const [key, holder] of claims) this.#holders.set(key, holder);

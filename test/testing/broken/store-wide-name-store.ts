@@ -4,26 +4,15 @@
  * `UNIQUE (workspace_id, name_key)` was meant. Every tenant but the first to call a department
  * "Sales" is refused one, with an error that says the name is taken in their own workspace.
  */
-import { MemoryRosterStore, type Commit, type CommitOutcome, type Department } from 'agent-roster';
+import type { Commit, CommitOutcome, Department } from 'agent-roster';
+import { OneCommitAtATimeStore } from './one-commit-at-a-time';
 
-export class StoreWideDepartmentNameStore extends MemoryRosterStore {
+export class StoreWideDepartmentNameStore extends OneCommitAtATimeStore {
   /** name key → the id of the department holding it, whatever its workspace */
   readonly #holders = new Map<string, string>();
 
-  constructor() {
-    super({ lockWorkspaces: false });
-  }
-
-  /** Commits one at a time, so that the claims checked are those the commit writes against (the flaw is the rule, not a race). */
-  #turn: Promise<unknown> = Promise.resolve();
-
-  override commit(commit: Commit): Promise<CommitOutcome> {
-    const outcome = this.#turn.then(() => this.#commit(commit));
-    this.#turn = outcome.catch(() => undefined);
-    return outcome;
-  }
-
-  async #commit(commit: Commit): Promise<CommitOutcome> {
+  /** One commit at a time (the base class), so the claims checked are those the commit writes against. */
+  protected override async commitAlone(commit: Commit): Promise<CommitOutcome> {
     const written = commit.writes.filter((w): w is Department => w.kind === 'department');
     // Departments this commit renames or removes give their names up in it.
     const moving = new Set([...written.map((d) => d.id), ...commit.removals.filter((r) => r.kind === 'department').map((r) => r.id)]);
@@ -31,7 +20,7 @@ export class StoreWideDepartmentNameStore extends MemoryRosterStore {
       const holder = this.#holders.get(d.nameKey);
       if (holder !== undefined && !moving.has(holder)) return { committed: false, reason: 'unique-violation', detail: 'dept-name' };
     }
-    const outcome = await super.commit(commit);
+    const outcome = await super.commitAlone(commit);
     if (outcome.committed) {
       for (const [nameKey, id] of this.#holders) if (moving.has(id)) this.#holders.delete(nameKey);
       for (const d of written) this.#holders.set(d.nameKey, d.id);
