@@ -34,5 +34,5 @@ server.listen(port, '127.0.0.1', () => {
 // Stop taking requests, let the emails commands left sending end (docs/application.md, Shutting
 // down), then exit.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => server.close(() => void roster.idle().then(() => process.exit(0))));
+  process.once(signal, () => server.close(() => void roster.idle(10_000).then(() => process.exit(0))));
 }

@@ -250,7 +250,9 @@ const anything = /* @__PURE__ */ z.unknown();
  * A delay in milliseconds: finite, 0 to 2³¹−1 (about 24.8 days), the longest a JavaScript timer
  * waits (a longer one fires at once) and well inside what a stored instant can add.
  */
-const delaySchema = /* @__PURE__ */ z.number().min(0).max(2_147_483_647);
+/** The longest delay a timer takes (2³¹ − 1 ms, about 24.8 days): a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+const delaySchema = /* @__PURE__ */ z.number().min(0).max(MAX_TIMER_MS);
 const delaysSchema = /* @__PURE__ */ pure(() => z.object({ baseDelayMs: delaySchema, maxDelayMs: delaySchema }).optional());
 /** The options {@link createRoster} checks before building anything. */
 const optionsSchema = /* @__PURE__ */ pure(() =>
@@ -389,16 +391,24 @@ function buildRoster(options: RosterOptions) {
   /** The sends `sendOwn` started that have not ended yet (their outcome recorded, or failing to be): what `idle` waits for. */
   const inFlight = new Set<Promise<unknown>>();
   /**
-   * Resolves once no send `sendOwn` started is left, sends started meanwhile included; never
-   * rejects (each send's failure is swallowed above). While it waits it holds the process open:
-   * a background send's lease timer does not (it is unref'd, see `withinLease`), and a host that
-   * awaits this at shutdown wants the outcome recorded rather than the process gone first.
+   * Resolves `true` once no send `sendOwn` started is left, sends started meanwhile included, or
+   * `false` once `timeoutMs` ran out first; never rejects (each send's failure is swallowed
+   * above). While it waits its timer holds the process open: a background send's lease timer
+   * does not (it is unref'd, see `withinLease`), and a host that awaits this at shutdown wants
+   * the outcome recorded rather than the process gone first. The timer ends with the wait, so a
+   * timed-out wait holds nothing.
    */
-  const idle = async (): Promise<void> => {
-    if (inFlight.size === 0) return;
-    const hold = setInterval(() => {}, 1 << 30);
-    while (inFlight.size > 0) await Promise.all(inFlight);
-    clearInterval(hold);
+  const idle = async (timeoutMs?: number): Promise<boolean> => {
+    if (inFlight.size === 0) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = Math.min(Math.max(Number(timeoutMs ?? MAX_TIMER_MS) || 0, 0), MAX_TIMER_MS);
+    const outOfTime = new Promise<false>((resolve) => (timer = setTimeout(resolve, limit, false)));
+    try {
+      while (inFlight.size > 0) if (!(await Promise.race([Promise.all(inFlight).then(() => true), outOfTime]))) return false;
+      return true;
+    } finally {
+      clearTimeout(timer);
+    }
   };
 
   const backoff = options.conflictBackoff ?? DEFAULT_CONFLICT_BACKOFF;
@@ -1637,8 +1647,9 @@ function buildRoster(options: RosterOptions) {
   return {
     ...useCases,
     /**
-     * Resolves once every email send a command left running in the background has ended and its
-     * outcome is recorded (or the store failed to record it). With `deliverImmediately` (the
+     * Resolves `true` once every email send a command left running in the background has ended
+     * and its outcome is recorded (or the store failed to record it), or `false` when
+     * `timeoutMs` (0 to 2³¹ − 1; no limit by default) runs out first. With `deliverImmediately` (the
      * default) a command waits at most `deliveryWaitMs` for its own emails, and the send goes on
      * after it answers: stop the process or end the store's pool before it ends, and the message
      * stays pending and leased though the email went out, so it is sent again once the lease
@@ -1646,11 +1657,13 @@ function buildRoster(options: RosterOptions) {
      * It waits for sends started while it waits too, and for nothing else (`deliverOutbox` runs
      * are yours to await). Never rejects: a failed send is left to `deliverOutbox`, as always. A
      * mailer that never answers holds it until the send is given up, 45 s (three quarters of the
-     * 60 s lease) after it began.
+     * 60 s lease) after it began, and a store that never answers holds it for good: give a
+     * `timeoutMs` to bound the wait (a `Promise.race` of your own would leave the wait, and the
+     * process, held). Whether it timed out or not, it holds nothing once it has answered.
      *
      * @example
      * process.once('SIGTERM', () => server.close(async () => {
-     *   await roster.idle(); // the emails commands left sending, sent and recorded
+     *   if (!(await roster.idle(10_000))) console.warn('emails still sending: the outbox will retry them after their lease');
      *   await pool.end();
      * }));
      */

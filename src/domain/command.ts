@@ -132,6 +132,9 @@ function ownData(value: unknown, depth: number, copied?: Map<object, unknown>): 
     for (let i = 0; i < n; i++) copy.push(Object.hasOwn(value, i) ? ownData(value[i], depth + 1, (copied ??= new Map())) : undefined);
   } else {
     copy = Object.assign(Object.create(NO_PROTOTYPE) as Record<string, unknown>, value);
+    // Symbol keys are copied too, though `for…in` does not see them: counted, so that an object
+    // of a thousand of them is not taken for a small one and copied again at every place.
+    if (depth) slots += Object.getOwnPropertySymbols(copy).length;
     for (const key in copy) {
       slots++;
       const item = copy[key];
@@ -150,7 +153,7 @@ function ownData(value: unknown, depth: number, copied?: Map<object, unknown>): 
  */
 let slots = 0;
 /** A copy that took more slots than this is remembered (see {@link ownData}). */
-const REMEMBERED_ABOVE = 32;
+const REMEMBERED_ABOVE = 16;
 
 /**
  * Parses a command input. Never throws: a hostile input (a throwing getter, a Proxy) becomes a

@@ -61,6 +61,7 @@ describe('roster.idle()', () => {
   it('resolves at once when no send is under way, and with deliverImmediately off', async () => {
     const { roster } = await aShop();
     await expect(settled(roster.idle())).resolves.toBe(true);
+    await expect(roster.idle()).resolves.toBe(true);
     const off = await aShop({ deliverImmediately: false });
     await off.invite('bob@acme.com');
     await expect(settled(off.roster.idle())).resolves.toBe(true);
@@ -98,14 +99,42 @@ describe('roster.idle()', () => {
     store.claimOutboxMessages = claim;
     const idle = roster.idle();
     loseConnection(new Error('connection lost'));
-    await expect(idle).resolves.toBeUndefined();
-    const pending = (await roster.outbox(ana, 'pending'))._unsafeUnwrap();
+    await expect(idle).resolves.toBe(true);
+    // By recipient: the three were queued in one instant of the shop's clock, so they are listed by their random ids.
+    const pending = [...(await roster.outbox(ana, 'pending'))._unsafeUnwrap()].sort((x, y) => x.to.localeCompare(y.to));
     expect(pending.map((m) => [m.to, m.attempts, m.lastError])).toEqual([
       ['bob@acme.com', 1, 'provider down'],
       ['cy@acme.com', 0, null],
       ['dee@acme.com', 0, null],
     ]);
     expect(held.sent.map((m) => m.to)).toEqual(['bob@acme.com', 'cy@acme.com']);
+  });
+
+  it('answers false once timeoutMs runs out with a send still under way, and true once it ended', async () => {
+    const held = aHeldMailer();
+    const { roster, invite } = await aShop({ mailer: held.mailer, deliveryWaitMs: 5 });
+    await invite('bob@acme.com');
+    await expect(roster.idle(20)).resolves.toBe(false);
+    for (const odd of [0, -5, Number.NaN]) await expect(roster.idle(odd)).resolves.toBe(false);
+    held.release('bob@acme.com');
+    await expect(roster.idle(60_000)).resolves.toBe(true);
+  });
+
+  it('holds nothing once a timed-out wait has answered: a script bounding it with timeoutMs ends though a send hangs', async () => {
+    // A mailer that never answers keeps no timer; the send's lease timer is unref'd. Before
+    // timeoutMs, idle()'s own timer outlived a wait the caller gave up on (Promise.race), and held
+    // the process until the send was given up, 45 s later.
+    const source = pathToFileURL(`${process.cwd()}/src/index.ts`).href;
+    const script = `
+      import { createRoster } from ${JSON.stringify(source)};
+      const roster = createRoster({ mailer: { send: () => new Promise(() => {}) }, deliveryWaitMs: 10 });
+      const opened = (await roster.createWorkspace({ name: 'Acme', plan: 'pro', owner: { email: 'ana@acme.com', name: 'Ana', password: 'correct horse battery staple' } }))._unsafeUnwrap();
+      const ana = { workspaceId: opened.state.workspace.id, agentId: opened.state.owner.id };
+      (await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrap();
+      console.log('idle', await roster.idle(100));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], { timeout: 30_000 });
+    expect(stdout.trim()).toBe('idle false');
   });
 
   it('keeps the process running while it waits, so a script that awaits it gets the outcome recorded before it exits', async () => {

@@ -318,11 +318,18 @@ describe('parseInput sees only own enumerable data', () => {
     for (let level = 0; level < 5; level++) node = Array.from({ length: 10 }, () => node);
     const refused = parseInput(changeRoleSchema, { agentId: 'agt_bob', role: 'admin', junk: node })._unsafeUnwrapErr();
     expect(refused.issues).toEqual([{ path: 'junk', message: 'is not a known field' }]);
-    // The two lowest levels are small (a copy of at most 32 slots is made again where it is met
-    // again, at most that many slots a place): 100 reads of the leaf, not 100,000.
-    expect(reads).toBe(100);
+    // The leaf is small (a copy of at most 16 slots is made again where it is met again, at most
+    // that many slots a place): 10 reads of it, not 100,000.
+    expect(reads).toBe(10);
+    // Symbol keys count, though `for…in` skips them: a leaf of a thousand is no small one.
+    let symbolReads = 0;
+    const symbols = Object.fromEntries(Array.from({ length: 1_000 }, (_, i) => [Symbol(String(i)), i]));
+    const heavy = new Proxy(symbols, { ownKeys: (t) => (symbolReads++, Reflect.ownKeys(t)) });
+    const many = parseInput(changeRoleSchema, { agentId: 'agt_bob', role: 'admin', junk: Array.from({ length: 2_000 }, () => heavy) });
+    expect(many._unsafeUnwrapErr().issues).toEqual([{ path: 'junk', message: 'is not a known field' }]);
+    expect(symbolReads).toBe(1);
     // A big list shared by two fields is read once, and both places get its items.
-    const ids = Array.from({ length: 40 }, (_, i) => `dep_${i}`);
+    const ids = Array.from({ length: 20 }, (_, i) => `dep_${i}`);
     let lengthReads = 0;
     const shared = new Proxy(ids, { get: (t, k, r) => (k === 'length' && lengthReads++, Reflect.get(t, k, r)) });
     const twice = parseInput(createWorkspaceSchema, { name: 'Shop', owner: { email: 'ana@shop.com', name: 'Ana' }, extra: [shared, shared] });
