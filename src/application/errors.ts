@@ -87,7 +87,18 @@ export const ERROR_TYPES = /* @__PURE__ */ Object.keys({
 /** Errors any use case may return on top of its command's own. */
 export type ApplicationError = ConcurrencyConflict | StoreUnavailable | WorkspaceNotFound | UnknownActor;
 
-const causeOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+/**
+ * What a port threw, as text for `cause`. Reading it must not throw in turn: a rejection with
+ * `Object.create(null)`, or an object whose `toString` throws, made the use case reject instead
+ * of answering `ServiceUnavailable`.
+ */
+const causeOf = (e: unknown): string => {
+  try {
+    return String(e instanceof Error ? e.message : e);
+  } catch {
+    return 'unprintable error';
+  }
+};
 
 /** How messages name each port. */
 const SERVICES: Readonly<Record<ServiceName, string>> = {

@@ -129,6 +129,27 @@ describe('the password, quoted by a host port that fails', () => {
   });
 });
 
+describe('a port that fails with something that cannot be printed', () => {
+  it('is answered as the port failing, with an unprintable cause, never a rejected use case', async () => {
+    const odd: unknown[] = [Object.create(null), { toString: () => { throw new Error('no'); } }, Object.assign(new Error('x'), { message: Object.create(null) })];
+    for (const thrown of odd) {
+      const roster = createRoster({ breachedPasswords: { isBreached: () => Promise.reject(thrown) } });
+      const opened = await roster.createWorkspace({ name: 'Acme', owner: { email: 'ana@acme.com', name: 'Ana', password: PASSWORD } });
+      expect(opened._unsafeUnwrapErr()).toMatchObject({ type: 'ServiceUnavailable', service: 'breachedPasswords', cause: 'unprintable error' });
+    }
+    class Refusing extends MemoryIdentity {
+      override async createLogin(login: Parameters<MemoryIdentity['createLogin']>[0]): Promise<void> {
+        if (login.email === 'bob@acme.com') throw Object.create(null);
+        return super.createLogin(login);
+      }
+    }
+    const { roster, invite, tokenFor } = await aShop({ identity: new Refusing() });
+    await invite('bob@acme.com');
+    const joined = await roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: PASSWORD });
+    expect(joined._unsafeUnwrapErr()).toMatchObject({ type: 'IdentityUnavailable', cause: 'unprintable error' });
+  });
+});
+
 describe('the invitation token', () => {
   it('lives in the outbox only until delivered, and never in events or aggregates', async () => {
     const { roster, ana, store, mailer, snapshot, workspaceId } = await aShop({ deliverImmediately: false });
