@@ -110,7 +110,8 @@ const NO_PROTOTYPE: object = /* @__PURE__ */ pure(() => Object.freeze(Object.set
  * smaller one is copied again where it is met again, which costs at most that many slots a
  * place; remembering every copy doubled the cost of a 5,000-agent `syncAgents` (a `Map` entry
  * for each agent). So the work stays linear in the input's slots. `copied` is made at the first
- * nested object: an input of plain fields (`changeRole`'s) pays nothing for it. A shared object
+ * nested object or list item (even a string's, in a list): an input of plain fields
+ * (`changeRole`'s) pays nothing for it. A shared object
  * is checked for depth where it is first met, so one met first near the top and again deeper
  * down is not refused for the depth it reaches there; no schema reads that deep.
  */

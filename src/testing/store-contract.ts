@@ -297,6 +297,9 @@ export function describeStoreContract(
     events: await store.events(workspaceId),
     outbox: byId(await store.listOutbox(workspaceId)),
   });
+  /** Expects workspace A to hold what it held `before` a refused commit. */
+  const unchangedSince = async (before: Awaited<ReturnType<typeof snapshot>>) =>
+    expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
 
   const workspaceA = aWorkspace({ id: WS_A });
   const ana = anAgent({ workspaceId: WS_A, id: 'agt_ana', name: 'Ana', role: 'admin' });
@@ -392,7 +395,7 @@ export function describeStoreContract(
           },
           'stale-version',
         );
-        expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
+        await unchangedSince(before);
         expect(await store.claimOutbox(at(1), 100, 60_000)).toEqual([]);
         expect(await store.findInvitationByTokenHash(cyInvited.tokenHash)).toBeNull();
       });
@@ -402,7 +405,7 @@ export function describeStoreContract(
         await given({ update: [[{ ...sales, name: 'Sales EU', nameKey: 'sales eu' }, 1]] });
         const before = await snapshot();
         await refused({ read: [[sales, 1]], update: [[{ ...ana, departmentIds: [sales.id] }, 1]] }, 'stale-version');
-        expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
+        await unchangedSince(before);
       });
 
       // After refusing a command, a roster without versionsCurrent commits exactly this (only
@@ -462,7 +465,7 @@ export function describeStoreContract(
           { create: [bobAgain], update: [[workspaceA, 1]], events: [departmentCreated(WS_A, 'X')], outbox: [aMessage()] },
           'unique-violation',
         );
-        expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
+        await unchangedSince(before);
       });
 
       it('refuses two agents with one email in the same commit', async () => {
@@ -575,7 +578,7 @@ export function describeStoreContract(
         await given({ create: [workspaceA, sales, deals] });
         const before = await snapshot();
         await refused({ update: [[{ ...deals, name: 'SALES', nameKey: sales.nameKey }, 1], [workspaceA, 1]], events: [departmentCreated(WS_A, 'Renamed')] }, 'unique-violation');
-        expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
+        await unchangedSince(before);
         // Two departments renamed onto one new name in one commit.
         await refused({ update: [[{ ...sales, name: 'Gamma', nameKey: 'gamma' }, 1], [{ ...deals, name: 'GAMMA', nameKey: 'gamma' }, 1]] }, 'unique-violation');
         expect(await store.departmentNameTaken(WS_A, 'gamma'), 'departmentNameTaken of a name only refused commits asked for').toBe(false);
@@ -589,7 +592,7 @@ export function describeStoreContract(
         await refused({ update: [[{ ...bob, email: ana.email }, 1], [workspaceA, 1]], events: [departmentCreated(WS_A, 'Moved')] }, 'unique-violation');
         await refused({ update: [[{ ...bob, email: cyInvited.email }, 1]] }, 'unique-violation');
         await refused({ update: [[{ ...ana, email: anEmail('new@shop.com') }, 1], [{ ...bob, email: anEmail('new@shop.com') }, 1]] }, 'unique-violation');
-        expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
+        await unchangedSince(before);
         expect(await store.emailHolder(WS_A, anEmail('new@shop.com')), 'emailHolder of an email only refused commits asked for').toBeNull();
       });
     });
@@ -1745,7 +1748,7 @@ export function describeStoreContract(
         const before = await snapshot();
         await refused({ update: [[{ ...workspaceA, name: 'Stale' }, 1]], withdraw: [topic] }, 'stale-version');
         await refused({ create: [anAgent({ workspaceId: WS_A, id: 'agt_ana_twin', email: ana.email })], withdraw: [topic] }, 'unique-violation');
-        expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
+        await unchangedSince(before);
         expect(idsOf(await store.claimOutbox(at(1), 10, 60_000))).toEqual([message.id]);
       });
 
@@ -1842,7 +1845,7 @@ export function describeStoreContract(
         const before = await snapshot();
         expect(await stale.commit(commitOf({ update: [[{ ...workspaceA, name: 'Stale' }, 1]] }))).toMatchObject({ committed: false, reason: 'stale-version' });
         await stale.end();
-        expect(await snapshot(), 'what the workspace holds after a refused commit: a refusal writes nothing (no aggregate, event or outbox message)').toEqual(before);
+        await unchangedSince(before);
 
         const abandoned = await begin();
         await abandoned.lockWorkspace(WS_A);
