@@ -18,7 +18,7 @@
  *   smoke          the tarball installed in an empty folder, each subpath imported and required,
  *                  under Node, Bun and Deno (scripts/smoke)
  *   types          the tarball's declarations compiled by a consumer (strict, skipLibCheck: false,
- *                  moduleResolution node16 and bundler), peers at their floors and at the pinned
+ *                  moduleResolution node16, bundler and node10), peers at their floors and at the pinned
  *                  versions (scripts/smoke/types.ts)
  *
  * Every check runs even when an earlier one failed, so one run reports everything; the exit code

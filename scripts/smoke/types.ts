@@ -4,7 +4,8 @@
  * their ranges (scripts/peer-floors.ts) and once at the versions pinned for development, and the
  * repository's `tsc` checks scripts/smoke/types/consumer.ts there under `strict` and
  * `skipLibCheck: false`, with `moduleResolution` node16 (as `consumer.mts` and `consumer.cts`, so
- * both the .d.ts and the .d.cts) and bundler (as `consumer.ts`).
+ * both the .d.ts and the .d.cts) and bundler (as `consumer.ts`), and under TypeScript's older
+ * `node` resolution (node10, as `consumer.ts`), which finds the subpaths through `typesVersions`.
  *
  * Why: the floor typecheck (tsconfig.floor.json) compiles `src/`, but users compile `dist/*.d.ts`,
  * which tsup writes in the types of the zod it builds with. zod 4.1 could not read them (44 ×
@@ -28,6 +29,11 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const RESOLUTIONS = {
   node16: { compilerOptions: { module: 'node16', moduleResolution: 'node16' }, files: ['consumer.mts', 'consumer.cts'] },
   bundler: { compilerOptions: { module: 'esnext', moduleResolution: 'bundler' }, files: ['consumer.ts'] },
+  // TypeScript's `node` resolution (node10) reads no `exports`: the subpaths reach it through
+  // `typesVersions`. `esModuleInterop` as `tsc --init` sets it (zod's locales need it there), and
+  // `skipLibCheck`, since fast-check 4.10's own declarations import pure-rand subpaths node10
+  // cannot resolve; the consumer's `@ts-expect-error` misuses still fail if ours read as `any`.
+  node10: { compilerOptions: { module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true, skipLibCheck: true }, files: ['consumer.ts'] },
 } as const;
 
 /**
@@ -51,10 +57,10 @@ export function runTypeSmoke(options: { projectRoot: string; tarball: string }):
         const config = `tsconfig.${resolution}.json`;
         const tsconfig = {
           compilerOptions: {
+            skipLibCheck: false,
             ...compilerOptions,
             strict: true,
             exactOptionalPropertyTypes: true,
-            skipLibCheck: false,
             noEmit: true,
             target: 'es2022',
             // zod's own declarations name URL, which lib.dom (or @types/node) declares.

@@ -79,8 +79,8 @@ export const HELD_BY: Record<EmailAlreadyExists['holder'], string> = {
  */
 export const seatLimitReached = (d: DataOf<SeatLimitReached>): SeatLimitReached => (d.requested === d.used + 1 ? noSeatLeft(d) : seatsNeeded(d));
 /**
- * {@link seatLimitReached} for a change of the seat policy, whatever the number of seats: "All 3
- * seats are taken" would read as if one more agent were the problem, where it is the new policy
+ * {@link seatLimitReached} for a change of the seat policy, whatever the number of seats: "Every
+ * seat of the plan is taken" would read as if one more agent were the problem, where it is the new policy
  * that counts more. Internal (not in {@link fail}).
  */
 export const seatsNeeded = (d: DataOf<SeatLimitReached>): SeatLimitReached => ({
@@ -96,7 +96,7 @@ export const seatsNeeded = (d: DataOf<SeatLimitReached>): SeatLimitReached => ({
 export const noSeatLeft = (d: DataOf<SeatLimitReached>): SeatLimitReached => ({
   type: 'SeatLimitReached',
   ...d,
-  message: `All ${d.limit} seats of the plan are taken (${d.used} used). An admin can upgrade the plan or free a seat.`,
+  message: `Every seat of the plan is taken (${d.used} used, ${d.limit} allowed). An admin can upgrade the plan or free a seat.`,
 });
 /**
  * One more department would go over the plan.

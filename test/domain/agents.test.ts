@@ -436,7 +436,7 @@ describe('deleting an agent', () => {
         emailStatus: 'available',
       });
     const full = given(shop.events).when(inviteFrank).thenFails('SeatLimitReached', { limit: 5, used: 5, requested: 6 });
-    expect(full.message).toContain('All 5 seats of the plan are taken (5 used)');
+    expect(full.message).toContain('Every seat of the plan is taken (5 used, 5 allowed)');
 
     const deleted = given(shop.events)
       .when((s) => deleteAgent(on(s, 'Cy', 'Bob'), { agentId: 'agt_bob' }, { now: T0 }))

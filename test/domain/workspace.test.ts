@@ -506,6 +506,13 @@ describe('seats for a change that takes at most one', () => {
     const before = { ...aWorkspace({ counts: { activeAgents: 3 } }), plan: { id: 'three', seats: 3, departments: null } };
     const refused = requireOneSeat(before, invitationOpened(before));
     expect(refused._unsafeUnwrapErr()).toEqual(fail.seatLimitReached({ limit: 3, used: 3, requested: 4 }));
-    expect(refused._unsafeUnwrapErr().message).toBe('All 3 seats of the plan are taken (3 used). An admin can upgrade the plan or free a seat.');
+    expect(refused._unsafeUnwrapErr().message).toBe('Every seat of the plan is taken (3 used, 3 allowed). An admin can upgrade the plan or free a seat.');
+  });
+
+  it('words the free plan\'s single seat without a plural', () => {
+    const before = aWorkspace({ plan: 'free', counts: { activeAgents: 1 } });
+    const message = requireOneSeat(before, invitationOpened(before))._unsafeUnwrapErr().message;
+    expect(message).toBe('Every seat of the plan is taken (1 used, 1 allowed). An admin can upgrade the plan or free a seat.');
+    expect(message).not.toMatch(/\b1 seats\b/);
   });
 });
