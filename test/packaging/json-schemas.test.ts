@@ -60,6 +60,16 @@ describe('the JSON Schema of every exported zod schema', () => {
     expect(api.editAgentSchema.safeParse({ agentId: 'agt_bob' }).success).toBe(false);
   });
 
+  it('refuses a routing change that changes nothing, or over 10,000 overrides, as zod does', () => {
+    const json = z.toJSONSchema(api.configureRoutingSchema, { io: 'input' }) as JsonSchema & { anyOf?: unknown };
+    expect(json.anyOf).toEqual([{ required: ['strategy'] }, { required: ['capacity'] }, { required: ['capacities'] }]);
+    expect(json.properties!.capacities).toMatchObject({ type: 'object', maxProperties: 10_000 });
+    const capacities = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`agt_${i}`, 1]));
+    expect(api.configureRoutingSchema.safeParse({}).success).toBe(false);
+    expect(api.configureRoutingSchema.safeParse({ capacities: capacities(10_000) }).success).toBe(true);
+    expect(api.configureRoutingSchema.safeParse({ capacities: capacities(10_001) }).success).toBe(false);
+  });
+
   it("publishes a visitor's token's length bound, counted in code points as zod counts it", () => {
     for (const schema of [api.acceptInvitationRequestSchema, api.previewInvitationRequestSchema]) {
       const json = z.toJSONSchema(schema, { io: 'input' }) as JsonSchema & { properties: Record<string, { maxLength?: number }> };

@@ -83,11 +83,15 @@ export const configureRoutingSchema = /* @__PURE__ */ pure(() => z
     capacities: z
       .record(agentIdSchema, capacitySchema, { error: (issue) => (issue.code === 'invalid_key' ? CAPACITY_KEY_MESSAGE : undefined) })
       .refine((r) => Object.keys(r).length <= 10_000, { message: 'at most 10000 overrides' })
+      .meta({ maxProperties: 10_000 })
       .optional(),
   })
   .refine((i) => i.strategy !== undefined || i.capacity !== undefined || i.capacities !== undefined, {
     message: 'give at least one of strategy, capacity, capacities',
-  }));
+  })
+  // The two refinements in the JSON Schema's words (`maxProperties` above, `anyOf` here), so a form
+  // or an OpenAPI validator refuses `{}` and 10,001 overrides too.
+  .meta({ anyOf: [{ required: ['strategy'] }, { required: ['capacity'] }, { required: ['capacities'] }] }));
 
 /** Input accepted by `routeConversation`. */
 export type RouteConversationInput = z.input<typeof routeConversationSchema>;
