@@ -70,6 +70,23 @@ describe('the JSON Schema of every exported zod schema', () => {
     expect(api.configureRoutingSchema.safeParse({ capacities: capacities(10_001) }).success).toBe(false);
   });
 
+  it("publishes syncAgent's rules, as zod refuses: deleted alone or the three facts, never inactive and online", () => {
+    const json = z.toJSONSchema(api.syncAgentSchema, { io: 'input' }) as JsonSchema & { oneOf?: unknown; not?: unknown };
+    expect(json.oneOf).toEqual([
+      { required: ['deleted'], not: { anyOf: [{ required: ['active'] }, { required: ['online'] }, { required: ['departmentIds'] }] } },
+      { required: ['active', 'online', 'departmentIds'], not: { required: ['deleted'] } },
+    ]);
+    expect(json.not).toEqual({ required: ['active', 'online'], properties: { active: { const: false }, online: { const: true } } });
+    const refused = [
+      { agentId: 'agt_x' },
+      { agentId: 'agt_x', deleted: true, active: true },
+      { agentId: 'agt_x', active: false, online: true, departmentIds: [] },
+    ];
+    for (const input of refused) expect(api.syncAgentSchema.safeParse(input).success, JSON.stringify(input)).toBe(false);
+    expect(api.syncAgentSchema.safeParse({ agentId: 'agt_x', deleted: true }).success).toBe(true);
+    expect(api.syncAgentSchema.safeParse({ agentId: 'agt_x', active: false, online: false, departmentIds: [] }).success).toBe(true);
+  });
+
   it("publishes a visitor's token's length bound, counted in code points as zod counts it", () => {
     for (const schema of [api.acceptInvitationRequestSchema, api.previewInvitationRequestSchema]) {
       const json = z.toJSONSchema(schema, { io: 'input' }) as JsonSchema & { properties: Record<string, { maxLength?: number }> };

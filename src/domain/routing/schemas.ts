@@ -63,6 +63,15 @@ export const syncAgentSchema = /* @__PURE__ */ pure(() => z
     if (i.online === true && i.active === false) {
       ctx.addIssue({ code: 'custom', path: ['online'], message: 'an inactive agent is never online' });
     }
+  })
+  // The refinement in the JSON Schema's words, so a form or an OpenAPI validator refuses what it
+  // refuses: `deleted: true` alone, or the three facts without `deleted`; never inactive and online.
+  .meta({
+    oneOf: [
+      { required: ['deleted'], not: { anyOf: [{ required: ['active'] }, { required: ['online'] }, { required: ['departmentIds'] }] } },
+      { required: ['active', 'online', 'departmentIds'], not: { required: ['deleted'] } },
+    ],
+    not: { required: ['active', 'online'], properties: { active: { const: false }, online: { const: true } } },
   }));
 
 /** How many open conversations an agent may hold; `null` is no limit, 0 pauses the agent. */
