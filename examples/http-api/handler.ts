@@ -39,7 +39,7 @@ import {
   membersOf,
   passwordSchema,
   personNameSchema,
-  planSchema,
+  planIdSchema,
   renameDepartmentSchema,
   routeConversationSchema,
   setAvailabilitySchema,
@@ -311,7 +311,6 @@ const pageQuery = ({ limit, ...rest }: Readonly<Record<string, string>>): never 
 
 // Client-facing bodies of the two use cases whose input holds more than a command schema: the
 // roster keeps those schemas private, so they are rebuilt here for the OpenAPI document only.
-const planIdSchema = planSchema.options[0];
 const workspaceBody = createWorkspaceSchema.omit({ seatPolicy: true, plan: true }).extend({
   owner: z.strictObject({ email: emailSchema, name: personNameSchema, password: passwordSchema }),
 });
@@ -387,6 +386,7 @@ const ROUTES: readonly Route[] = [
   },
   {
     method: 'PUT', path: '/plan', summary: 'Change the plan (stands in for a billing callback: a real app changes plans from its billing flow, never from a client)', actor: true,
+    // A plan id alone (`planIdSchema`): a client never names a plan by value (see `withParams`).
     body: changePlanSchema.extend({ plan: planIdSchema }),
     run: ({ roster, actor, body }) => roster.changePlan(actor, unchecked(body)),
   },

@@ -87,6 +87,15 @@ describe('the JSON Schema of every exported zod schema', () => {
     expect(api.syncAgentSchema.safeParse({ agentId: 'agt_x', active: false, online: false, departmentIds: [] }).success).toBe(true);
   });
 
+  it('offers a plan by id alone, for a roster without allowInlinePlans: no inline plan in its JSON Schema', () => {
+    const json = z.toJSONSchema(api.changePlanSchema.extend({ plan: api.planIdSchema }), { io: 'input' }) as JsonSchema;
+    expect(json.properties!.plan).toEqual({ type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,39}$' });
+    expect(api.planIdSchema.safeParse('pro').success).toBe(true);
+    expect(api.planIdSchema.safeParse({ id: 'team-12', seats: 12, departments: 3 }).success).toBe(false);
+    // The same ids as planSchema takes.
+    for (const id of ['pro', 'team-12', 'Pro', '-x', 'a'.repeat(41)]) expect(api.planIdSchema.safeParse(id).success, id).toBe(api.planSchema.safeParse(id).success);
+  });
+
   it("publishes a visitor's token's length bound, counted in code points as zod counts it", () => {
     for (const schema of [api.acceptInvitationRequestSchema, api.previewInvitationRequestSchema]) {
       const json = z.toJSONSchema(schema, { io: 'input' }) as JsonSchema & { properties: Record<string, { maxLength?: number }> };
