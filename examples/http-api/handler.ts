@@ -20,6 +20,7 @@ import * as z from 'zod';
 import {
   agentFilterSchema,
   agentIdSchema,
+  acceptInvitationRequestSchema,
   assignAgentSchema,
   authorize,
   fail,
@@ -29,17 +30,15 @@ import {
   conversationIdSchema,
   conversationsOf,
   createDepartmentSchema,
-  createWorkspaceSchema,
+  createWorkspaceRequestSchema,
   departmentIdSchema,
   editAgentSchema,
-  emailSchema,
   invitationFilterSchema,
   invitationIdSchema,
   inviteAgentSchema,
   membersOf,
-  passwordSchema,
-  personNameSchema,
-  planSchema,
+  planIdSchema,
+  previewInvitationRequestSchema,
   renameDepartmentSchema,
   routeConversationSchema,
   setAvailabilitySchema,
@@ -266,9 +265,9 @@ type Route = Readonly<{
   params?: Readonly<Record<string, string>>;
   /** Query parameters, for the OpenAPI document. */
   query?: readonly string[];
-  /** The listing's filter schema: the OpenAPI document takes its query parameters' schemas from it. */
+  /** The query's schema (a listing's filter, the preview's request): the OpenAPI document takes its query parameters' schemas from it. */
   filter?: z.ZodType;
-  /** The body must name at least one field (the command's schema says so in a refinement, which JSON Schema cannot show). */
+  /** The body must name at least one field: `minProperties: 1` in the document, beside the `anyOf` of `required` the command's schema publishes. */
   atLeastOneField?: boolean;
   /** Body fields only the host may set; a client sending one gets a 400. */
   hostOnly?: readonly string[];
@@ -303,19 +302,19 @@ const departmentNotFound = (departmentId: string): DepartmentNotFound => ({
  * The page of a listing a query string asks for: `after`, the `next` of the page before, and
  * `limit`, which the roster takes as a number: a whole number written in decimal (`0`, `-1`,
  * `1001` included) becomes one, so the roster's refusal speaks of its range; anything else
- * (`0x10`, `1e2`, ` 5 `) is handed on as the string it is, for the roster to refuse as no number.
+ * (`0x10`, `1e2`, `100.0`, `+5`, ` 5 `) is handed on as the string it is, for the roster to refuse
+ * as no number. The OpenAPI document says so: `limit` is a string of digits there (see
+ * `QUERY_SCHEMAS`), not an integer, which a validator that coerces query values would take
+ * `1e2` for and let through.
  */
 const PAGE_QUERY = ['after', 'limit'] as const;
 const pageQuery = ({ limit, ...rest }: Readonly<Record<string, string>>): never =>
   unchecked(limit === undefined ? rest : { ...rest, limit: /^-?\d{1,9}$/.test(limit) ? Number(limit) : limit });
 
-// Client-facing bodies of the two use cases whose input holds more than a command schema: the
-// roster keeps those schemas private, so they are rebuilt here for the OpenAPI document only.
-const planIdSchema = planSchema.options[0];
-const workspaceBody = createWorkspaceSchema.omit({ seatPolicy: true, plan: true }).extend({
-  owner: z.strictObject({ email: emailSchema, name: personNameSchema, password: passwordSchema }),
-});
-const acceptBody = z.strictObject({ token: z.string().max(200), name: personNameSchema, password: passwordSchema });
+// The two use cases whose input holds more than a command schema (the owner's password, the
+// invitation's token) have their request schemas exported by the roster: the OpenAPI document
+// takes them as they are, less what only the host sets at sign-up.
+const workspaceBody = createWorkspaceRequestSchema.omit({ seatPolicy: true, plan: true });
 const emptyBody = z.strictObject({});
 
 /**
@@ -387,6 +386,7 @@ const ROUTES: readonly Route[] = [
   },
   {
     method: 'PUT', path: '/plan', summary: 'Change the plan (stands in for a billing callback: a real app changes plans from its billing flow, never from a client)', actor: true,
+    // A plan id alone (`planIdSchema`): a client never names a plan by value (see `withParams`).
     body: changePlanSchema.extend({ plan: planIdSchema }),
     run: ({ roster, actor, body }) => roster.changePlan(actor, unchecked(body)),
   },
@@ -402,13 +402,13 @@ const ROUTES: readonly Route[] = [
   },
   {
     method: 'GET', path: '/invitations/preview', summary: 'What an invitation link offers, without using it up', actor: false,
-    query: ['token'],
+    query: ['token'], filter: previewInvitationRequestSchema,
     run: ({ roster, query, requester }) =>
       roster.previewInvitation(unchecked(query), { requester }).map((invitation) => ({ invitation })),
   },
   {
     method: 'POST', path: '/invitations/accept', summary: 'Accept an invitation: join as a new agent', actor: false, created: true,
-    body: acceptBody,
+    body: acceptInvitationRequestSchema,
     // The server says who is asking and what their session is, apart from the body: a client cannot forge them.
     run: ({ roster, body, requester, session }) => roster.acceptInvitation(unchecked(body), { requester, session }),
   },
@@ -906,9 +906,15 @@ function querySchema(route: Route, name: string): object {
 }
 
 const QUERY_SCHEMAS: Readonly<Record<string, object>> = {
-  token: { type: 'string' },
   after: { type: 'string', description: 'Where the page starts: the `next` (or, for events, the `cursor`) of the page before.' },
-  limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+  // What `pageQuery` reads: plain decimal digits. Not `type: 'integer'`, which a validator that
+  // coerces query values would take `1e2`, `100.0` or `+5` for, and pass on to a 400.
+  limit: {
+    type: 'string',
+    pattern: '^[0-9]{1,9}$',
+    default: '100',
+    description: 'How many to a page: a whole number from 1 to 1000 in plain decimal digits (not `1e2`, `100.0` or `+5`).',
+  },
 };
 
 /**

@@ -14,7 +14,16 @@ const LIMIT_MESSAGE = 'must be a whole number, or null for no limit';
 const seatLimitSchema = /* @__PURE__ */ pure(() => z.union([z.number().int().min(1).max(1_000_000), z.null()], LIMIT_MESSAGE));
 const departmentLimitSchema = /* @__PURE__ */ pure(() => z.union([z.number().int().min(0).max(1_000_000), z.null()], LIMIT_MESSAGE));
 const PLAN_ID_MESSAGE = 'must be a plan id like "team-12"';
-const planIdSchema = /* @__PURE__ */ z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, PLAN_ID_MESSAGE);
+/**
+ * A plan by its id alone: the plan input of a roster without `allowInlinePlans` (the default),
+ * which refuses a plan given inline. Use it where such a host validates or publishes a request
+ * (`changePlanSchema.extend({ plan: planIdSchema })`): {@link planSchema}'s JSON Schema offers the
+ * inline plan too, which that roster answers with `ValidationFailed`. An id the catalog lacks is
+ * still `PlanNotFound`, from the command.
+ *
+ * @example planIdSchema.safeParse('pro').success // true; { id: 'team-12', seats: 12, departments: 3 } is refused
+ */
+export const planIdSchema = /* @__PURE__ */ z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, PLAN_ID_MESSAGE);
 /**
  * A plan given as data: a catalog entry, or an inline plan where a roster allows them. Exactly
  * `id`, `seats` and `departments`; `createRoster` checks every catalog entry with it.

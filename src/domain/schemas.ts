@@ -8,7 +8,11 @@ import { PROFILE } from './transitions';
 /**
  * Every command input has a strict schema: unknown keys (`__proto__`, `isAdmin`, typos) are
  * refused rather than silently dropped, so a caller learns about a mistake instead of shipping it.
- * The JSON Schema of each is available through zod's `z.toJSONSchema`.
+ * The JSON Schema of each is available through zod's `z.toJSONSchema(schema, { io: 'input' })`:
+ * the input side, what a caller sends. Without `io: 'input'` zod describes the output side (what a
+ * parse returns), which is not the request shape: it throws "Transforms cannot be represented in
+ * JSON Schema" for every schema that canonicalises (emails, names, department id lists), and
+ * lists a field with a default as required (`transferOwnershipSchema`'s `formerOwnerRole`).
  */
 
 /** `admin` ("Full access") or `agent` ("Limited access"). */

@@ -7,9 +7,12 @@ import { readFileSync } from 'node:fs';
 import { request, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import {
+  acceptInvitationRequestSchema,
   authorize,
   CapturingMailer,
+  createWorkspaceRequestSchema,
   createRoster,
   ManualClock,
   MemoryAccountDirectory,
@@ -1230,13 +1233,38 @@ describe('the OpenAPI document', () => {
     expect(new RegExp(parameter('/queues/{queue}/conversations/{id}/close', 'post', 'id').pattern).test('conv_1')).toBe(true);
     const transfer = paths['/queues/{queue}/conversations/{id}/transfer'].post.requestBody.content['application/json'].schema;
     expect([Object.keys(transfer.properties), transfer.required]).toEqual([['to'], ['to']]);
-    expect(paths['/queues/{queue}'].patch.requestBody.content['application/json'].schema).toMatchObject({ minProperties: 1, additionalProperties: false });
+    expect(paths['/queues/{queue}'].patch.requestBody.content['application/json'].schema).toMatchObject({
+      minProperties: 1,
+      additionalProperties: false,
+      anyOf: [{ required: ['strategy'] }, { required: ['capacity'] }, { required: ['capacities'] }],
+    });
     expect(parameter('/agents', 'get', 'status').enum).toEqual(['active', 'inactive']);
     expect(parameter('/agents', 'get', 'availability').enum).toEqual(['online', 'away']);
     expect(parameter('/invitations', 'get', 'status').enum).toEqual(['pending', 'accepted', 'revoked', 'expired']);
     expect(paths['/agents/{id}'].patch.requestBody.content['application/json'].schema.minProperties).toBe(1);
     const { ana } = await openShop();
     expect((await api('PATCH', `/agents/${ana.agentId}`, { as: ana, body: {} })).status).toBe(400);
+  });
+
+  it("says what the handler reads: limit in plain digits (a string), the preview token's bound, the roster's own request schemas", async () => {
+    const { paths } = (await api('GET', '/openapi.json')).body;
+    const parameter = (path: string, method: string, name: string) => paths[path][method].parameters.find((p: Json) => p.name === name).schema;
+    for (const path of ['/agents', '/invitations', '/events']) {
+      const limit = parameter(path, 'get', 'limit');
+      // A string, so a validator that coerces query values cannot turn `1e2` into the integer 100 and pass it on.
+      expect(limit, path).toMatchObject({ type: 'string', pattern: expect.any(String) });
+      const digits = new RegExp(limit.pattern);
+      expect(['1e2', '100.0', '+5', ' 5 ', '0x10', '-1', ''].filter((v) => digits.test(v)), path).toEqual([]);
+      expect(['1', '100', '1000', '0100'].every((v) => digits.test(v)), path).toBe(true);
+    }
+    const { ana } = await openShop();
+    for (const limit of ['1', '1000', '0100']) expect((await api('GET', `/agents?limit=${limit}`, { as: ana })).status, limit).toBe(200);
+    expect(parameter('/invitations/preview', 'get', 'token')).toEqual({ type: 'string', maxLength: 200 });
+    const bodyOf = (path: string) => paths[path].post.requestBody.content['application/json'].schema;
+    const { $schema: _, ...accept } = z.toJSONSchema(acceptInvitationRequestSchema, { io: 'input' });
+    expect(bodyOf('/invitations/accept')).toEqual(accept);
+    const { $schema: __, ...signUp } = z.toJSONSchema(createWorkspaceRequestSchema.omit({ plan: true, seatPolicy: true }), { io: 'input' });
+    expect(bodyOf('/workspaces')).toEqual(signUp);
   });
 
   it('says that routing, closing and transferring take an active agent, and what an inactive one gets', async () => {

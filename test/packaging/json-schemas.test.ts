@@ -60,6 +60,42 @@ describe('the JSON Schema of every exported zod schema', () => {
     expect(api.editAgentSchema.safeParse({ agentId: 'agt_bob' }).success).toBe(false);
   });
 
+  it('refuses a routing change that changes nothing, or over 10,000 overrides, as zod does', () => {
+    const json = z.toJSONSchema(api.configureRoutingSchema, { io: 'input' }) as JsonSchema & { anyOf?: unknown };
+    expect(json.anyOf).toEqual([{ required: ['strategy'] }, { required: ['capacity'] }, { required: ['capacities'] }]);
+    expect(json.properties!.capacities).toMatchObject({ type: 'object', maxProperties: 10_000 });
+    const capacities = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`agt_${i}`, 1]));
+    expect(api.configureRoutingSchema.safeParse({}).success).toBe(false);
+    expect(api.configureRoutingSchema.safeParse({ capacities: capacities(10_000) }).success).toBe(true);
+    expect(api.configureRoutingSchema.safeParse({ capacities: capacities(10_001) }).success).toBe(false);
+  });
+
+  it("publishes syncAgent's rules, as zod refuses: deleted alone or the three facts, never inactive and online", () => {
+    const json = z.toJSONSchema(api.syncAgentSchema, { io: 'input' }) as JsonSchema & { oneOf?: unknown; not?: unknown };
+    expect(json.oneOf).toEqual([
+      { required: ['deleted'], not: { anyOf: [{ required: ['active'] }, { required: ['online'] }, { required: ['departmentIds'] }] } },
+      { required: ['active', 'online', 'departmentIds'], not: { required: ['deleted'] } },
+    ]);
+    expect(json.not).toEqual({ required: ['active', 'online'], properties: { active: { const: false }, online: { const: true } } });
+    const refused = [
+      { agentId: 'agt_x' },
+      { agentId: 'agt_x', deleted: true, active: true },
+      { agentId: 'agt_x', active: false, online: true, departmentIds: [] },
+    ];
+    for (const input of refused) expect(api.syncAgentSchema.safeParse(input).success, JSON.stringify(input)).toBe(false);
+    expect(api.syncAgentSchema.safeParse({ agentId: 'agt_x', deleted: true }).success).toBe(true);
+    expect(api.syncAgentSchema.safeParse({ agentId: 'agt_x', active: false, online: false, departmentIds: [] }).success).toBe(true);
+  });
+
+  it('offers a plan by id alone, for a roster without allowInlinePlans: no inline plan in its JSON Schema', () => {
+    const json = z.toJSONSchema(api.changePlanSchema.extend({ plan: api.planIdSchema }), { io: 'input' }) as JsonSchema;
+    expect(json.properties!.plan).toEqual({ type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,39}$' });
+    expect(api.planIdSchema.safeParse('pro').success).toBe(true);
+    expect(api.planIdSchema.safeParse({ id: 'team-12', seats: 12, departments: 3 }).success).toBe(false);
+    // The same ids as planSchema takes.
+    for (const id of ['pro', 'team-12', 'Pro', '-x', 'a'.repeat(41)]) expect(api.planIdSchema.safeParse(id).success, id).toBe(api.planSchema.safeParse(id).success);
+  });
+
   it("publishes a visitor's token's length bound, counted in code points as zod counts it", () => {
     for (const schema of [api.acceptInvitationRequestSchema, api.previewInvitationRequestSchema]) {
       const json = z.toJSONSchema(schema, { io: 'input' }) as JsonSchema & { properties: Record<string, { maxLength?: number }> };

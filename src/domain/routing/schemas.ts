@@ -63,6 +63,15 @@ export const syncAgentSchema = /* @__PURE__ */ pure(() => z
     if (i.online === true && i.active === false) {
       ctx.addIssue({ code: 'custom', path: ['online'], message: 'an inactive agent is never online' });
     }
+  })
+  // The refinement in the JSON Schema's words, so a form or an OpenAPI validator refuses what it
+  // refuses: `deleted: true` alone, or the three facts without `deleted`; never inactive and online.
+  .meta({
+    oneOf: [
+      { required: ['deleted'], not: { anyOf: [{ required: ['active'] }, { required: ['online'] }, { required: ['departmentIds'] }] } },
+      { required: ['active', 'online', 'departmentIds'], not: { required: ['deleted'] } },
+    ],
+    not: { required: ['active', 'online'], properties: { active: { const: false }, online: { const: true } } },
   }));
 
 /** How many open conversations an agent may hold; `null` is no limit, 0 pauses the agent. */
@@ -83,11 +92,15 @@ export const configureRoutingSchema = /* @__PURE__ */ pure(() => z
     capacities: z
       .record(agentIdSchema, capacitySchema, { error: (issue) => (issue.code === 'invalid_key' ? CAPACITY_KEY_MESSAGE : undefined) })
       .refine((r) => Object.keys(r).length <= 10_000, { message: 'at most 10000 overrides' })
+      .meta({ maxProperties: 10_000 })
       .optional(),
   })
   .refine((i) => i.strategy !== undefined || i.capacity !== undefined || i.capacities !== undefined, {
     message: 'give at least one of strategy, capacity, capacities',
-  }));
+  })
+  // The two refinements in the JSON Schema's words (`maxProperties` above, `anyOf` here), so a form
+  // or an OpenAPI validator refuses `{}` and 10,001 overrides too.
+  .meta({ anyOf: [{ required: ['strategy'] }, { required: ['capacity'] }, { required: ['capacities'] }] }));
 
 /** Input accepted by `routeConversation`. */
 export type RouteConversationInput = z.input<typeof routeConversationSchema>;
