@@ -320,13 +320,22 @@ const dropQueue = (queue: domain.RoutingState, now: Date): Decision<object, Work
 });
 const single = <S extends object>(d: Decision<S>): Planned<Decision<S>> => ({ result: d, decisions: [d] });
 /**
- * A use case's answer: its command's decision with the events of the decisions that followed from
- * it in the same commit (the queues told of an agent, a deleted queue's conversations closed)
- * appended in commit order, so what it returns is what it committed. The sweep is not a follow-up:
- * its `InvitationExpired` housekeeping is in the log only (ADR 0004).
+ * A use case's answer: its command's decision with the events of the decisions committed with it,
+ * in commit order — before it (the sweep's `InvitationExpired`, a deleted department's queue
+ * closing its conversations) and after it (the queues told of an agent) — so what it returns is
+ * what it committed, and folding the answer's events gives the answer's state (ADR 0004).
  */
-const withFollowUps = <S>(d: Decision<S, WorkspaceEvent>, followUps: readonly Decision<object, WorkspaceEvent>[]): Decision<S, WorkspaceEvent> =>
-  followUps.length === 0 ? d : { ...d, events: [...d.events, ...followUps.flatMap((f) => f.events)] };
+const withFollowUps = <S extends object, E extends WorkspaceEvent>(
+  d: Decision<S, E>,
+  followUps: readonly Decision<object, E>[],
+  before: readonly Decision<object, E>[] = [],
+): Decision<S, E> =>
+  followUps.length + before.length === 0 ? d : { ...d, events: [...before, d, ...followUps].flatMap((f) => f.events) };
+/** A command's plan committed after the sweep that made room for it; its answer carries the sweep's events first. */
+const afterSweep = <S extends object, E extends WorkspaceEvent>(swept: Decision<object, E>, d: Decision<S, E>): Planned<Decision<S, E>> => ({
+  result: withFollowUps(d, [], [swept]),
+  decisions: [swept, d],
+});
 /** How many times a read counts lapsed invitations again because the workspace moved meanwhile. */
 const RECOUNTS = 3;
 
@@ -673,7 +682,7 @@ function buildRoster(options: RosterOptions) {
       sweep(a, workspace).andThen((swept) =>
         domain
           .changePlan({ workspace: swept.state.workspace, actor }, i, { now: a.now, plans })
-          .map((d) => ({ result: d, decisions: [swept, d] })),
+          .map((d) => afterSweep(swept, d)),
       ),
     ));
 
@@ -683,7 +692,7 @@ function buildRoster(options: RosterOptions) {
         sweep(a, workspace).andThen((swept) =>
           domain
             .changeSettings({ workspace: swept.state.workspace, actor }, i, { now: a.now })
-            .map((d) => ({ result: d, decisions: [swept, d] })),
+            .map((d) => afterSweep(swept, d)),
         ),
       ),
     );
@@ -712,11 +721,7 @@ function buildRoster(options: RosterOptions) {
                     emailStatus: status,
                   })
                   .andThen((d) =>
-                    invitationEmail(a, workspace, actor, d.state.invitation, token, false).map((mail) => ({
-                      result: d,
-                      decisions: [swept, d],
-                      outbox: [mail],
-                    })),
+                    invitationEmail(a, workspace, actor, d.state.invitation, token, false).map((mail) => ({ ...afterSweep(swept, d), outbox: [mail] })),
                   ),
               );
             }),
@@ -758,11 +763,7 @@ function buildRoster(options: RosterOptions) {
                   .andThen((d) =>
                     // The email names the inviter the preview names (`invitedBy`), and the
                     // admin resending it only when that inviter was deleted.
-                    invitationEmail(a, workspace, inviter ?? actor, d.state.invitation, token, true).map((mail) => ({
-                      result: d,
-                      decisions: [swept, d],
-                      outbox: [mail],
-                    })),
+                    invitationEmail(a, workspace, inviter ?? actor, d.state.invitation, token, true).map((mail) => ({ ...afterSweep(swept, d), outbox: [mail] })),
                   ),
               );
             });
@@ -916,7 +917,7 @@ function buildRoster(options: RosterOptions) {
                     const joined = decision.state.agent;
                     // The new agent (away) joins the queues of its departments in this same commit.
                     return syncRouting(a, joined.workspaceId, joined, joined).map((syncs) => ({
-                      result: withFollowUps(decision as Decision<typeof decision.state>, syncs),
+                      result: withFollowUps(decision as Decision<typeof decision.state>, syncs, swept ? [swept] : []),
                       decisions: [...(swept ? [swept, decision] : [decision]), ...syncs],
                       beforeCommit: () => call(() => identity.createLogin(login), appFail.identity).mapErr(hiding(login.password)),
                       onAbort: async () => void (await identity.deleteLogin?.(agentId)),
@@ -1042,7 +1043,7 @@ function buildRoster(options: RosterOptions) {
           emailStatus(a, workspace.id, email, swept).andThen((status) =>
             domain
               .editAgent({ ...state, workspace: swept.state.workspace }, i, { now: a.now, emailStatus: status })
-              .map((d) => ({ result: d, decisions: swept.events.length > 0 ? [swept, d] : [d] })),
+              .map((d) => (swept.events.length > 0 ? afterSweep(swept, d) : single(d))),
           ),
         );
     })(actor, input);
@@ -1052,7 +1053,7 @@ function buildRoster(options: RosterOptions) {
     sweep(a, workspace).andThen((swept) =>
       domain
         .activateAgent({ ...state, workspace: swept.state.workspace }, input, { now: a.now })
-        .asyncAndThen((d) => synced(a, state.agent, { result: d, decisions: [swept, d] })),
+        .asyncAndThen((d) => synced(a, state.agent, afterSweep(swept, d))),
     ),
     true,
   );
@@ -1120,8 +1121,11 @@ function buildRoster(options: RosterOptions) {
                   syncAll(a, workspace.id, members.map((m, n) => ({ before: m, after: d.state.members[n] ?? m })), i.departmentId),
                   a.routingStates(workspace.id, [i.departmentId]),
                 ] as const).map(([syncs, [queue]]) => {
-                  const followUps = [...syncs, ...(queue ? [dropQueue(queue, a.now)] : [])];
-                  return { result: withFollowUps(d, followUps), decisions: [d, ...followUps] };
+                  // The queue closes its conversations before the department goes, as a host
+                  // calling the domain does (closeQueue, then deleteDepartment): a read model that
+                  // drops the queue with DepartmentDeleted is not sent closes for a queue it dropped.
+                  const closed = queue ? [dropQueue(queue, a.now)] : [];
+                  return { result: withFollowUps(d, syncs, closed), decisions: [...closed, d, ...syncs] };
                 }),
               ),
           ),

@@ -1,8 +1,9 @@
 /**
  * What a use case answers is what it committed: its returned `events` are exactly the events its
- * commit appended to the log, in order — the command's own, then the routing events it caused
- * (conversations requeued or closed, queues told of an agent's change) — save the sweep's
- * `InvitationExpired` housekeeping, which is in the log only (ADR 0004).
+ * commit appended to the log, in order: the sweep's `InvitationExpired` and a deleted
+ * department's closed conversations before the command's own, the routing events it caused
+ * (conversations requeued, queues told of an agent's change) after them (ADR 0004). So folding
+ * the answer's events explains the answer's state.
  */
 import type { Result } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
@@ -14,14 +15,16 @@ describe('the events a use case returns', () => {
   it('are the events its commit appended to the log, for every use case that writes', async () => {
     const { roster, ana, workspaceId, invite, tokenFor, join, clock } = await aShop({ plan: 'enterprise' });
     const mismatches: unknown[] = [];
+    const swept = new Set<string>();
     let seen = (await roster.events(ana))._unsafeUnwrap().length;
     /** Runs a use case and compares what it returned with what reached the log. */
     const check = async <V extends { events: readonly WorkspaceEvent[] }, E extends { type: string }>(name: string, run: () => PromiseLike<Result<V, E>>) => {
       const outcome = await run();
       if (outcome.isErr()) throw new Error(`${name}: ${outcome.error.type}`);
       const log: readonly WorkspaceEvent[] = (await roster.events(ana))._unsafeUnwrap();
-      const appended = log.slice(seen).filter((e) => name === 'expireLapsedInvitations' || e.type !== 'InvitationExpired');
+      const appended = log.slice(seen);
       seen = log.length;
+      if (name !== 'expireLapsedInvitations' && outcome.value.events.some((e) => e.type === 'InvitationExpired')) swept.add(name);
       if (JSON.stringify(outcome.value.events) !== JSON.stringify(appended)) {
         mismatches.push({ name, returned: outcome.value.events.map((e) => e.type), committed: appended.map((e) => e.type) });
       }
@@ -72,12 +75,37 @@ describe('the events a use case returns', () => {
     seen = (await roster.events(ana))._unsafeUnwrap().length;
     await check('revokeInvitation', () => roster.revokeInvitation(dee, { invitationId: eve.id }));
     clock.advance({ days: 8 });
+    // Fay's link lapsed: the sweep expires it in this commit, and the answer says so.
     await check('changePlan', () => roster.changePlan(dee, { plan: 'pro' }));
+    // Each of these sweeps a link that lapsed since the last: the answers carry its expiries first.
+    const lapsing = async (email: string) => {
+      const invitation = await invite(email);
+      seen = (await roster.events(ana))._unsafeUnwrap().length;
+      clock.advance({ days: 8 });
+      return invitation;
+    };
+    const hal = await lapsing('hal@acme.com');
+    await check('resendInvitation', () => roster.resendInvitation(dee, { invitationId: hal.id }));
+    clock.advance({ days: 8 });
+    await check('inviteAgent', () => roster.inviteAgent(dee, { email: 'jo@acme.com' }));
+    await check('deactivateAgent', () => roster.deactivateAgent(dee, { agentId: cy.agentId }));
+    await lapsing('kim@acme.com');
+    await check('activateAgent', () => roster.activateAgent(dee, { agentId: cy.agentId }));
+    await lapsing('lee@acme.com');
+    await check('editAgent', () => roster.editAgent(dee, { agentId: cy.agentId, email: 'cy@acme.org' }));
+    // Mo's link lapses while Ned's is still good: Ned's accept expires Mo's in its commit.
+    await invite('mo@acme.com');
+    clock.advance({ days: 4 });
+    await invite('ned@acme.com');
+    seen = (await roster.events(ana))._unsafeUnwrap().length;
+    clock.advance({ days: 4 });
+    await check('acceptInvitation', () => roster.acceptInvitation({ token: tokenFor('ned@acme.com'), name: 'Ned', password: 'correct horse battery staple' }));
     const gus = await invite('gus@acme.com');
     seen = (await roster.events(ana))._unsafeUnwrap().length;
     clock.advance({ days: 8 });
     await check('expireLapsedInvitations', () => roster.expireLapsedInvitations(workspaceId));
     await check('resendInvitation', () => roster.resendInvitation(dee, { invitationId: gus.id }));
     expect(mismatches).toEqual([]);
+    expect([...swept].sort()).toEqual(['acceptInvitation', 'activateAgent', 'changePlan', 'editAgent', 'inviteAgent', 'resendInvitation']);
   });
 });
