@@ -358,6 +358,30 @@ describe('the waiting queue', () => {
     );
   });
 
+  it('gives one agent a whole waiting line in one decision, leaving every earlier state as it was', () => {
+    // The draft adds to the lists it made itself rather than copying them (a drain of k was O(k²));
+    // lists of earlier states, and of states returned before, must never be written.
+    const q = aQueue();
+    q.away(A);
+    q.online(B);
+    q.routeMany(2);
+    q.away(B);
+    q.routeMany(40);
+    const before = q.state;
+    const snapshot = JSON.stringify(before);
+    const held = memberOf(before, B)!.conversationIds;
+    q.online(A);
+    expect(q.openOf(A)).toEqual(Array.from({ length: 40 }, (_, i) => `conv_${i + 3}`));
+    const drained = q.state;
+    q.transfer('conv_1', A);
+    q.route('conv_43');
+    expect(JSON.stringify(before)).toBe(snapshot);
+    expect(memberOf(before, B)!.conversationIds).toBe(held);
+    expect(memberOf(drained, A)!.conversationIds).toHaveLength(40);
+    expect(q.openOf(A)).toHaveLength(42);
+    expect(replayRouting(q.history, emptyRoutingState(ws, sales))).toEqual(q.state);
+  });
+
   it('drains when an agent is activated or joins the department', () => {
     const q = aQueue();
     q.deactivate(A);

@@ -56,6 +56,10 @@ export class RoutingDraft {
   private routed: number;
   private closed: number;
   private touched = false;
+  // Open-conversation lists this draft made and nobody else has seen: adding to one is a push. An
+  // agent draining a waiting line of k takes k conversations in one decision; copying its list
+  // for each made that O(k²) (10,000 waiting: seconds).
+  private mine = new WeakSet<readonly ConversationId[]>();
 
   constructor(private readonly base: RoutingState) {
     this.members = new BucketsDraft(base.members, byAgentId);
@@ -80,7 +84,7 @@ export class RoutingDraft {
           this.setAgentOf(conversationId, agentId);
         }
         const m = this.member(agentId);
-        if (m) this.setMember(m, sequence, [...m.conversationIds, conversationId]);
+        if (m) this.setMember(m, sequence, this.adding(m, conversationId));
         this.lastSequence = Math.max(this.lastSequence, sequence);
         this.touched = true;
         return;
@@ -101,7 +105,7 @@ export class RoutingDraft {
         if (to === null) this.writableQueue().prepend([conversationId]);
         else {
           const m = this.member(to);
-          if (m) this.setMember(m, m.lastAssignedSeq, [...m.conversationIds, conversationId]);
+          if (m) this.setMember(m, m.lastAssignedSeq, this.adding(m, conversationId));
         }
         this.setAgentOf(conversationId, to);
         return;
@@ -131,6 +135,8 @@ export class RoutingDraft {
 
   result(): RoutingState {
     const base = this.base;
+    // What it returns is published: no list of it may change after.
+    this.mine = new WeakSet();
     if (!this.touched && !this.members.touched && !this.conversations.touched && this.queue === null) return base;
     // One literal rather than spreads: the state's shape stays the same object shape every time.
     return {
@@ -189,7 +195,20 @@ export class RoutingDraft {
     const [only] = conversationIds;
     const many = conversationIds.length > 1 ? new Set<string>(conversationIds) : null;
     const left = m.conversationIds.filter((c) => (many ? !many.has(c) : c !== only));
+    this.mine.add(left);
     this.setMember(m, m.lastAssignedSeq, left.length === 0 ? NO_CONVERSATIONS : left);
+  }
+
+  /** A member's open conversations with one more: its own list when this draft made it, else a copy. */
+  private adding(m: RoutingMember, conversationId: ConversationId): readonly ConversationId[] {
+    const ids = m.conversationIds;
+    if (this.mine.has(ids)) {
+      (ids as ConversationId[]).push(conversationId);
+      return ids;
+    }
+    const copy = [...ids, conversationId];
+    this.mine.add(copy);
+    return copy;
   }
 
   /** A member as it stands now. */
