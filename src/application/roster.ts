@@ -377,9 +377,11 @@ function buildRoster(options: RosterOptions) {
   /**
    * After a commit: sends the emails it queued, and only those (a store that cannot lease by id
    * sends what is due instead), waiting at most `deliveryWaitMs` before the command answers.
+   * The run starts no earlier than the commit (its messages' `nextAttemptAt`), so they are due.
    */
   const sendOwn = async (outbox: readonly OutboxMessage[]): Promise<void> => {
-    const sending: Promise<unknown> = deliverDue(delivery, { ids: outbox.map((m) => m.id), limit: 10, background: true })
+    const notBefore = new Date(Math.max(...outbox.map((m) => Date.parse(m.nextAttemptAt))));
+    const sending: Promise<unknown> = deliverDue(delivery, { ids: outbox.map((m) => m.id), limit: 10, background: true, notBefore })
       .catch(() => undefined)
       .finally(() => inFlight.delete(sending));
     inFlight.add(sending);
