@@ -283,6 +283,18 @@ describe('a clock that hands out one Date and moves it', () => {
   });
 });
 
+describe('ManualClock.advance', () => {
+  it('steps back for a negative amount and takes fractions; refuses an amount that gives no time, and stays where it was', () => {
+    const clock = new ManualClock('2026-11-23T09:00:00Z');
+    expect(clock.advance({ minutes: -10 }).now().toISOString()).toBe('2026-11-23T08:50:00.000Z');
+    expect(clock.advance({ hours: 1.5, ms: -1 }).now().toISOString()).toBe('2026-11-23T10:19:59.999Z');
+    for (const by of [{ days: Number.NaN }, { ms: Number.POSITIVE_INFINITY }, { seconds: Number.NEGATIVE_INFINITY }, { days: 1e9 }]) {
+      expect(() => clock.advance(by)).toThrow(RangeError);
+    }
+    expect(clock.now().toISOString()).toBe('2026-11-23T10:19:59.999Z');
+  });
+});
+
 describe('counting lapsed invitations out of a read while the workspace keeps moving', () => {
   it('is ConcurrencyConflict after four tries, never a count that belongs to no version', async () => {
     const inner = new MemoryRosterStore();
