@@ -53,7 +53,8 @@ const LATEST = 253_370_764_800_000;
  * the clock, never a time a command would stamp on an event. Every instant the roster stores is
  * then four-digit ISO text, which sorts as it reads and which PostgreSQL takes, with a year of
  * room for what it adds to the time: an invitation's lifetime (at most 90 days) and a delay
- * (at most 2³¹−1 ms, about 24.8 days).
+ * (at most 2³¹−1 ms, about 24.8 days). Each reading is answered as a new `Date` of this realm,
+ * so a host clock that hands out one Date and moves it cannot change a command's time mid-command.
  */
 export function checkedClock(clock: Clock): () => Date {
   return () => {
@@ -65,7 +66,8 @@ export function checkedClock(clock: Clock): () => Date {
     }
     if (kindOf(now) !== 'Date' || !Number.isFinite((now as Date).getTime())) return fail('clock', `now() answered ${describe(now)}, not a valid Date`);
     const time = (now as Date).getTime();
-    return time >= EARLIEST && time < LATEST ? (now as Date) : fail('clock', `now() answered ${(now as Date).toISOString()}, outside the years 0001–9998`);
+    // A copy: a host clock that moves one shared Date in place must not move a command's `now`.
+    return time >= EARLIEST && time < LATEST ? new Date(time) : fail('clock', `now() answered ${(now as Date).toISOString()}, outside the years 0001–9998`);
   };
 }
 

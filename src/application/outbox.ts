@@ -125,13 +125,14 @@ export function retryDelay(attempts: number, policy: RetryPolicy): number {
  */
 export async function deliverDue(
   deps: Readonly<{ store: RosterStore; mailer: Mailer; now: () => Date; retry: RetryPolicy }>,
-  options: Readonly<{ limit?: number; leaseMs?: number; ids?: readonly string[]; background?: boolean }> = {},
+  options: Readonly<{ limit?: number; leaseMs?: number; ids?: readonly string[]; background?: boolean; notBefore?: Date }> = {},
 ): Promise<DeliveryReport> {
   // The run's time is read once, before anything is claimed, so a clock that fails ends the run
   // with nothing written. After that each outcome is stamped with a fresh reading, or with the
   // run's if the clock fails meanwhile: an email that went out is always recorded as sent, never
-  // as a mailer failure to send again.
-  const started = deps.now();
+  // as a mailer failure to send again. `notBefore` (a commit's time, for its own emails) is a
+  // floor: a wall clock stepped back since the commit would find its messages not yet due.
+  const started = new Date(Math.max(+deps.now(), +(options.notBefore ?? -Infinity)));
   const stamp = () => {
     try {
       return deps.now();

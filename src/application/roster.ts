@@ -386,9 +386,11 @@ function buildRoster(options: RosterOptions) {
   /**
    * After a commit: sends the emails it queued, and only those (a store that cannot lease by id
    * sends what is due instead), waiting at most `deliveryWaitMs` before the command answers.
+   * The run starts no earlier than the commit (its messages' `nextAttemptAt`), so they are due.
    */
   const sendOwn = async (outbox: readonly OutboxMessage[]): Promise<void> => {
-    const sending: Promise<unknown> = deliverDue(delivery, { ids: outbox.map((m) => m.id), limit: 10, background: true })
+    const notBefore = new Date(Math.max(...outbox.map((m) => Date.parse(m.nextAttemptAt))));
+    const sending: Promise<unknown> = deliverDue(delivery, { ids: outbox.map((m) => m.id), limit: 10, background: true, notBefore })
       .catch(() => undefined)
       .finally(() => inFlight.delete(sending));
     inFlight.add(sending);
@@ -844,11 +846,12 @@ function buildRoster(options: RosterOptions) {
    * Whether a token opens an invitation still pending, read before an accept asks the host's
    * breached-password check: the token is refused before the password is looked at, so a
    * request with a bad, used, revoked or lapsed link never sends its password to the checker
-   * (often a third party), whatever it is. The accept reads the invitation again in its commit.
+   * (often a third party), whatever it is. The accept reads the invitation again in its commit,
+   * at this reading's time or later (see acceptInvitation); also answered: the time read here.
    */
   const opensPending = (token: string) => {
     const a = transactAttempt();
-    return openToken(a, token, () => okAsync(null)).map(({ invitation }) => !!invitation && domain.statusAt(invitation, a.now) === 'pending');
+    return openToken(a, token, () => okAsync(null)).map(({ invitation }) => [!!invitation && domain.statusAt(invitation, a.now) === 'pending', a.now] as const);
   };
 
   // `name` and `password` are typed as in 0.1.0 (`unknown`, optional), so a host passing a parsed
@@ -871,16 +874,18 @@ function buildRoster(options: RosterOptions) {
           // Only a password the policy accepts is worth asking about: a too-long one is refused
           // anyway, and must not travel to the host's checker (createWorkspace checks in the same order).
           options.breachedPasswords && domain.checkPassword(i.password, passwordPolicy).isOk()
-            ? opensPending(i.token).andThen((pending) =>
+            ? opensPending(i.token).andThen(([pending, checkedAt]) =>
                 pending
-                  ? yesOrNo('breachedPasswords', () => options.breachedPasswords!.isBreached(i.password)).mapErr(hiding(i.password)).map((breached) => ({ signedInEmail, breached }))
-                  : okAsync({ signedInEmail, breached: false }),
+                  ? yesOrNo('breachedPasswords', () => options.breachedPasswords!.isBreached(i.password)).mapErr(hiding(i.password)).map((breached) => ({ signedInEmail, breached, checkedAt }))
+                  : okAsync({ signedInEmail, breached: false, checkedAt }),
               )
-            : okAsync({ signedInEmail, breached: false }),
+            : okAsync({ signedInEmail, breached: false, checkedAt: undefined }),
         )
-        .andThen(({ signedInEmail, breached }) => {
+        .andThen(({ signedInEmail, breached, checkedAt }) => {
           const agentId = agentIdSchema.parse(newId(random, 'agt'));
-          return transact(counting, (a) =>
+          // Never earlier than the check above: a wall clock stepped back meanwhile (NTP) would
+          // find pending the invitation the check found lapsed, and accept a password it never asked about.
+          return transact(checkedAt ? { ...counting, now: () => new Date(Math.max(+now(), +checkedAt)) } : counting, (a) =>
             openToken(a, i.token, (id) => a.workspaceOrNull(id)).andThen(({ tokenHash, invitation, workspace }) => {
               const facts: ResultAsync<
                 readonly [Decision<{ workspace: Workspace; invitations: readonly Invitation[] }> | null, readonly Department[], EmailStatus],

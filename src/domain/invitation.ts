@@ -239,7 +239,9 @@ export type ResendInvitationError =
 /**
  * Sends a new link with a new expiry; the old link stops working. An expired invitation pends
  * again, so it needs a free seat and an email nobody took meanwhile; departments deleted
- * meanwhile are dropped (pass the invitation's departments that still exist).
+ * meanwhile are dropped (pass the invitation's departments that still exist). Expired means as
+ * {@link statusAt} reads it at `now`: a pending one past its expiry is revived too, and its
+ * `InvitationExpired` comes first in the events.
  *
  * @example
  * resendInvitation(
@@ -264,14 +266,19 @@ export function resendInvitation(
     .andThrough(() => authorizeMember(actor, 'manageAgents', workspace))
     .andThen((i) => requireInvitation(workspace, state.invitation, i.invitationId))
     .andThen((invitation) => {
-      if (invitation.status === 'accepted' || invitation.status === 'revoked') {
-        return err(fail.invitationNotPending(invitation.id, invitation.status));
-      }
-      const revived = invitation.status === 'expired';
+      // As revokeInvitation and listInvitations see it: one past its expiry is expired, recorded by a sweep or not yet.
+      const status = statusAt(invitation, context.now);
+      if (status === 'accepted' || status === 'revoked') return err(fail.invitationNotPending(invitation.id, status));
+      const revived = status === 'expired';
       // A pending invitation is the email's only holder, so only a revival can collide.
       const taken = revived ? refuseTakenEmail(invitation.email, context.emailStatus) : ok(undefined);
       const departments = existingDepartments(workspace, state.departments, invitation.departmentIds);
-      const resent = event('InvitationResent', workspace.id, isoTime(context.now), {
+      const at = isoTime(context.now);
+      // A lapse no sweep recorded still holds a seat in the counters: it is recorded first, in this
+      // decision, so the revival's seat check is the real one and the fold counts the seat once.
+      const lapsed = revived && invitation.status === 'pending';
+      const before = lapsed ? invitationsClosed(workspace, 1) : workspace;
+      const resent = event('InvitationResent', workspace.id, at, {
         invitationId: invitation.id,
         tokenHash: context.tokenHash,
         expiresAt: expiryFrom(context.now, workspace.invitationTtlHours),
@@ -279,10 +286,11 @@ export function resendInvitation(
         resentBy: actor.id,
         revived,
       });
-      const next = revived ? invitationOpened(workspace) : workspace;
+      const next = revived ? invitationOpened(before) : workspace;
+      const events = lapsed ? [event('InvitationExpired', workspace.id, at, { invitationId: invitation.id, expiredAt: invitation.expiresAt }), resent] : [resent];
       return taken
-        .andThen(() => requireOneSeat(workspace, next))
-        .map(() => decided({ workspace: next, invitation: resentBy(invitation, resent), departments }, [resent]));
+        .andThen(() => requireOneSeat(before, next))
+        .map(() => decided({ workspace: next, invitation: resentBy(invitation, resent), departments }, events));
     });
 }
 

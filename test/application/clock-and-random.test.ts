@@ -267,6 +267,34 @@ describe('a clock or random source from another realm', () => {
   });
 });
 
+describe('a clock that hands out one Date and moves it', () => {
+  it("cannot move a command's `now` mid-command: the roster keeps its own copy of each reading", async () => {
+    // A host clock that updates one shared Date in place, as a clock ticking on a timer might; the
+    // account directory, asked mid-command, stands for that tick (or another request's reading).
+    const shared = new Date('2026-11-23T09:00:00Z');
+    const clock = { now: () => shared };
+    const accounts = { isStandaloneAccount: async () => (shared.setTime(shared.getTime() + 30 * 86_400_000), false) };
+    const { roster, ana } = await aShop({ clock, accounts });
+    shared.setTime(Date.parse('2026-11-23T09:00:00Z'));
+    const sent = (await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrap();
+    expect(shared.toISOString()).toBe('2026-12-23T09:00:00.000Z'); // the host's Date did move
+    expect(sent.state.invitation).toMatchObject({ sentAt: '2026-11-23T09:00:00.000Z', expiresAt: '2026-11-30T09:00:00.000Z' });
+    expect(sent.events.map((e) => e.occurredAt)).toEqual(['2026-11-23T09:00:00.000Z']);
+  });
+});
+
+describe('ManualClock.advance', () => {
+  it('steps back for a negative amount and takes fractions; refuses an amount that gives no time, and stays where it was', () => {
+    const clock = new ManualClock('2026-11-23T09:00:00Z');
+    expect(clock.advance({ minutes: -10 }).now().toISOString()).toBe('2026-11-23T08:50:00.000Z');
+    expect(clock.advance({ hours: 1.5, ms: -1 }).now().toISOString()).toBe('2026-11-23T10:19:59.999Z');
+    for (const by of [{ days: Number.NaN }, { ms: Number.POSITIVE_INFINITY }, { seconds: Number.NEGATIVE_INFINITY }, { days: 1e9 }]) {
+      expect(() => clock.advance(by)).toThrow(RangeError);
+    }
+    expect(clock.now().toISOString()).toBe('2026-11-23T10:19:59.999Z');
+  });
+});
+
 describe('counting lapsed invitations out of a read while the workspace keeps moving', () => {
   it('is ConcurrencyConflict after four tries, never a count that belongs to no version', async () => {
     const inner = new MemoryRosterStore();

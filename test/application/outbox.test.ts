@@ -364,6 +364,25 @@ describe('immediate delivery (deliverImmediately)', () => {
     }
   });
 
+  it("sends a command's own email though the wall clock stepped back between the commit and the send", async () => {
+    const clock = new ManualClock('2026-11-23T09:00:00Z');
+    const store = new MemoryRosterStore();
+    const commit = store.commit.bind(store);
+    let step = false;
+    // NTP steps the clock back 1 ms right after the commit: the send's own reading is earlier than
+    // the message's nextAttemptAt, which was the commit's time.
+    store.commit = async (c) => {
+      const done = await commit(c);
+      if (step) clock.advance({ ms: -1 });
+      return done;
+    };
+    const { roster, ana, mailer } = await aShop({ clock, store });
+    step = true;
+    (await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrap();
+    expect(mailer.sent.map((m) => m.to)).toEqual(['bob@acme.com']);
+    expect((await roster.outbox(ana, 'pending'))._unsafeUnwrap()).toEqual([]);
+  });
+
   it('takes a message that failed with a zero retry delay in the next run, not a lease later', async () => {
     let down = true;
     const mailer: Mailer = { send: async () => { if (down) throw new Error('down'); } };

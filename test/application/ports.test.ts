@@ -237,6 +237,35 @@ describe('the breached-password check', () => {
     await failure(accept(tokenFor('bob@acme.com')), 'InvitationAlreadyAccepted');
     expect(checked).toEqual([PASSWORD]);
   });
+
+  it('is not skipped by a wall clock stepped back between the token check and the commit: the commit reads no earlier time', async () => {
+    /** A ManualClock that answers `readings` first, one per read, then its own time. */
+    class SteppingClock extends ManualClock {
+      readings: number[] = [];
+      override now(): Date {
+        const next = this.readings.shift();
+        return next === undefined ? super.now() : new Date(next);
+      }
+    }
+    const clock = new SteppingClock('2026-11-23T09:00:00Z');
+    const breached = 'password1234567890'; // long enough for the policy: only the checker refuses it
+    const checked: string[] = [];
+    const { roster, invite, tokenFor, snapshot } = await aShop({ clock, breachedPasswords: { isBreached: async (p) => (checked.push(p), p === breached) } });
+    const expiry = Date.parse((await invite('bob@acme.com')).expiresAt);
+    checked.length = 0; // the owner's password, checked when the workspace opened
+    const before = await snapshot();
+    // The token check reads the expiry instant (lapsed: the checker is not asked); NTP then steps
+    // the clock back 1 ms, and the commit's reading alone would find the invitation pending.
+    clock.readings = [expiry, expiry - 1];
+    await failure(roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: breached }), 'InvitationHasExpired');
+    expect(clock.readings).toEqual([]); // both readings were taken
+    expect(checked).toEqual([]);
+    expect(await snapshot()).toEqual(before);
+    // A steady clock 1 ms before the expiry asks the checker, which refuses.
+    clock.set(new Date(expiry - 1));
+    expect(await failure(roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: breached }), 'WeakPassword')).toMatchObject({ reason: 'breached' });
+    expect(checked).toEqual([breached]);
+  });
 });
 
 describe('an accept with a malformed name or password', () => {

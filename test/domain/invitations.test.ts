@@ -428,6 +428,67 @@ describe('resending an invitation', () => {
       });
   });
 
+  it('revives one that lapsed but is not recorded as expired yet, as revoke and listInvitations see it: its expiry is recorded first', () => {
+    const shop = withCy();
+    const cy = rosterView(shop.state).invitation('cy@shop.com');
+    const atExpiry = new Date(Date.parse(cy.expiresAt));
+    given(shop.events)
+      .when((s) => resend(s, 'cy@shop.com', { now: atExpiry }))
+      .then([
+        // Recorded in the same decision, so the seat the counters still give it is freed once and taken once.
+        event('InvitationExpired', shopId, isoTime(atExpiry), { invitationId: ids.invitation('cy'), expiredAt: cy.expiresAt }),
+        event('InvitationResent', shopId, isoTime(atExpiry), {
+          invitationId: ids.invitation('cy'),
+          tokenHash: aTokenHash('cy@shop.com#resent'),
+          expiresAt: isoTime(hoursAfter(atExpiry, WEEK)),
+          departmentIds: [],
+          resentBy: ana,
+          revived: true,
+        }),
+      ])
+      .thenState((state) => {
+        expect(rosterView(state).invitation('cy@shop.com')).toMatchObject({ status: 'pending', closedAt: null, resendCount: 1 });
+        expect(rosterView(state).workspace.counts.pendingInvitations).toBe(1);
+        expect(checkRoster(state)).toEqual([]);
+      });
+    // 1 ms earlier it is still pending: a plain resend.
+    given(shop.events)
+      .when((s) => resend(s, 'cy@shop.com', { now: new Date(atExpiry.getTime() - 1) }))
+      .thenState((state) => expect(rosterView(state).workspace.counts.pendingInvitations).toBe(1))
+      .events.forEach((e) => expect(e).toMatchObject({ type: 'InvitationResent', data: { revived: false } }));
+  });
+
+  it('checks the seat and the email when reviving one that lapsed with no sweep recorded, as for one recorded expired', () => {
+    // A full starter plan: Ana, Bob and Cy's lapsed invitation, which the counters still count.
+    const full = rosterOf({ plan: 'starter', agents: [{ name: 'Bob' }], invitations: [{ email: 'cy@shop.com' }] });
+    const atExpiry = new Date(Date.parse(rosterView(full.state).invitation('cy@shop.com').expiresAt));
+    // Its lapse frees its seat and its revival takes it again: it passes, the counters unchanged.
+    given(full.events)
+      .when((s) => resend(s, 'cy@shop.com', { now: atExpiry }))
+      .thenState((state) => {
+        expect(rosterView(state).workspace.counts).toMatchObject({ activeAgents: 2, pendingInvitations: 1 });
+        expect(checkRoster(state)).toEqual([]);
+      });
+    // A workspace over its plan (two seats, three used) has no seat to give the revival.
+    given(full.events)
+      .when((s) => {
+        const roster = rosterView(s);
+        const workspace = { ...roster.workspace, plan: { ...roster.workspace.plan, seats: 2 } };
+        const invitation = roster.invitation('cy@shop.com');
+        return resendInvitation({ workspace, actor: roster.owner, invitation, departments: [] }, { invitationId: invitation.id }, {
+          now: atExpiry,
+          tokenHash: aTokenHash('x'),
+          emailStatus: 'available',
+        });
+      })
+      .thenFails('SeatLimitReached', { limit: 2, used: 2, requested: 3 });
+    for (const holder of ['agent', 'standalone-account', 'pending-invitation'] as const) {
+      given(full.events)
+        .when((s) => resend(s, 'cy@shop.com', { now: atExpiry, emailStatus: holder }))
+        .thenFails('EmailAlreadyExists', { email: anEmail('cy@shop.com'), holder });
+    }
+  });
+
   it('refuses to revive an expired invitation when no seat is left', () => {
     const shop = rosterOf({ plan: 'starter', agents: [{ name: 'Bob' }, { name: 'Dee' }], invitations: [{ email: 'cy@shop.com', status: 'expired' }] });
     given(shop.events).when((s) => resend(s, 'cy@shop.com', { now: shop.now })).thenFails('SeatLimitReached', { limit: 3, used: 3, requested: 4 });

@@ -16,10 +16,20 @@ export class ManualClock implements Clock {
   now(): Date {
     return new Date(this.#now);
   }
-  /** Moves time forward. */
+  /**
+   * Moves time by the sum of the amounts given: forward, or back for a negative sum, as a test of
+   * a wall clock stepped back (NTP) wants. Fractions are fine (`{ hours: 1.5 }`); a fraction of a
+   * millisecond is dropped, as a `Date` drops it. Throws a `RangeError`, and stays where it was,
+   * when the sum is not a finite number or lands outside the dates a `Date` holds: the clock would
+   * answer an Invalid Date, and every use case then `ServiceUnavailable`, far from the test's bug.
+   *
+   * @example clock.advance({ days: 8 }); clock.advance({ ms: -1 }) // a 1 ms step back
+   */
   advance(by: Readonly<{ days?: number | undefined; hours?: number | undefined; minutes?: number | undefined; seconds?: number | undefined; ms?: number | undefined }>): this {
     const ms = (((by.days ?? 0) * 24 + (by.hours ?? 0)) * 60 + (by.minutes ?? 0)) * 60_000 + (by.seconds ?? 0) * 1000 + (by.ms ?? 0);
-    this.#now = new Date(this.#now.getTime() + ms);
+    const next = new Date(this.#now.getTime() + ms);
+    if (Number.isNaN(next.getTime())) throw new RangeError(`ManualClock.advance: ${ms} ms gives no valid time`);
+    this.#now = next;
     return this;
   }
   /** Jumps to an instant. */
