@@ -749,12 +749,17 @@ class Runner {
           { now, tokenHash, emailStatus: invitation ? this.emailHolder(slot, invitation.email, invitation.id) : 'available' },
         );
         const mi = mw.invitations.get(invitationId);
+        // Past its expiry and not yet recorded: the resend records the lapse first, so it revives
+        // the invitation as it would a recorded one (the email must be free), and its seat, still
+        // counted, is given back and taken again (refused only on a workspace over its plan).
+        const lapsed = mi?.status === 'pending' && now.getTime() >= mi.expiresAt;
+        const expired = mi?.status === 'expired' || lapsed;
         const expected = reasons(
           !admin && 'PermissionDenied',
           !mi && 'InvitationNotFound',
           (mi?.status === 'accepted' || mi?.status === 'revoked') && 'InvitationNotPending',
-          mi?.status === 'expired' && mailboxTaken(model, mw, mi.mailbox, invitationId) && 'EmailAlreadyExists',
-          mi?.status === 'expired' && mw.reserve && over(modelSeats(mw) + 1, mw.seats) && 'SeatLimitReached',
+          expired && mailboxTaken(model, mw, mi!.mailbox, invitationId) && 'EmailAlreadyExists',
+          expired && mw.reserve && over(modelSeats(mw) + (lapsed ? 0 : 1), mw.seats) && 'SeatLimitReached',
         );
         return run(
           asOutcome(result),
