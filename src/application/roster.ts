@@ -876,15 +876,19 @@ function buildRoster(options: RosterOptions) {
           options.breachedPasswords && domain.checkPassword(i.password, passwordPolicy).isOk()
             ? opensPending(i.token).andThen(([pending, checkedAt]) =>
                 pending
-                  ? yesOrNo('breachedPasswords', () => options.breachedPasswords!.isBreached(i.password)).mapErr(hiding(i.password)).map((breached) => ({ signedInEmail, breached, checkedAt }))
+                  ? yesOrNo('breachedPasswords', () => options.breachedPasswords!.isBreached(i.password))
+                      .mapErr(hiding(i.password))
+                      .map((breached) => ({ signedInEmail, breached, checkedAt: undefined }))
                   : okAsync({ signedInEmail, breached: false, checkedAt }),
               )
             : okAsync({ signedInEmail, breached: false, checkedAt: undefined }),
         )
         .andThen(({ signedInEmail, breached, checkedAt }) => {
           const agentId = agentIdSchema.parse(newId(random, 'agt'));
-          // Never earlier than the check above: a wall clock stepped back meanwhile (NTP) would
-          // find pending the invitation the check found lapsed, and accept a password it never asked about.
+          // When the check above found the link lapsed and did not ask about the password, never
+          // earlier than its reading: a wall clock stepped back meanwhile (NTP) would find the
+          // invitation pending and accept a password nobody asked about. Only then: once the
+          // checker was asked, a one-off forward reading must not date the commit (or its sweep).
           return transact(checkedAt ? { ...counting, now: () => new Date(Math.max(+now(), +checkedAt)) } : counting, (a) =>
             openToken(a, i.token, (id) => a.workspaceOrNull(id)).andThen(({ tokenHash, invitation, workspace }) => {
               const facts: ResultAsync<
