@@ -258,7 +258,7 @@ const delaysSchema = /* @__PURE__ */ pure(() => z.object({ baseDelayMs: delaySch
 const optionsSchema = /* @__PURE__ */ pure(() =>
   z.object({ maxAttempts: z.int().min(1).optional(), retry: delaysSchema, conflictBackoff: delaysSchema, deliveryWaitMs: delaySchema.optional() }),
 );
-/** `deliverOutbox`'s argument, under its name so the issue reads `limit`. */
+/** `deliverOutbox`'s and `expireLapsedInvitations`' `limit`, under its name so the issue reads `limit`. */
 const deliveryLimitSchema = /* @__PURE__ */ pure(() => z.strictObject({ limit: z.number().int().min(1).optional() }));
 const tokenSchema = /* @__PURE__ */ z.string().regex(/^[A-Za-z0-9_-]{43}$/);
 /** A token as a visitor sends it: any text up to 200 code points; a malformed one is looked up as no invitation (see {@link tokenSchema}). */
@@ -548,8 +548,8 @@ function buildRoster(options: RosterOptions) {
    * invitations would make a refusal depend on whether some earlier command happened to sweep.
    * Keep it so for a new one.
    */
-  const sweep = (a: Attempt, workspace: Workspace) => {
-    const pending = workspace.counts.pendingInvitations;
+  const sweep = (a: Attempt, workspace: Workspace, limit = Infinity) => {
+    const pending = Math.min(workspace.counts.pendingInvitations, limit);
     return (pending > 0 ? a.lapsedInvitations(workspace.id, pending) : okAsync<Invitation[], StoreUnavailable>([])).map((invitations) =>
       value(expireInvitations({ workspace, invitations }, { now: a.now })),
     );
@@ -876,15 +876,19 @@ function buildRoster(options: RosterOptions) {
           options.breachedPasswords && domain.checkPassword(i.password, passwordPolicy).isOk()
             ? opensPending(i.token).andThen(([pending, checkedAt]) =>
                 pending
-                  ? yesOrNo('breachedPasswords', () => options.breachedPasswords!.isBreached(i.password)).mapErr(hiding(i.password)).map((breached) => ({ signedInEmail, breached, checkedAt }))
+                  ? yesOrNo('breachedPasswords', () => options.breachedPasswords!.isBreached(i.password))
+                      .mapErr(hiding(i.password))
+                      .map((breached) => ({ signedInEmail, breached, checkedAt: undefined }))
                   : okAsync({ signedInEmail, breached: false, checkedAt }),
               )
             : okAsync({ signedInEmail, breached: false, checkedAt: undefined }),
         )
         .andThen(({ signedInEmail, breached, checkedAt }) => {
           const agentId = agentIdSchema.parse(newId(random, 'agt'));
-          // Never earlier than the check above: a wall clock stepped back meanwhile (NTP) would
-          // find pending the invitation the check found lapsed, and accept a password it never asked about.
+          // When the check above found the link lapsed and did not ask about the password, never
+          // earlier than its reading: a wall clock stepped back meanwhile (NTP) would find the
+          // invitation pending and accept a password nobody asked about. Only then: once the
+          // checker was asked, a one-off forward reading must not date the commit (or its sweep).
           return transact(checkedAt ? { ...counting, now: () => new Date(Math.max(+now(), +checkedAt)) } : counting, (a) =>
             openToken(a, i.token, (id) => a.workspaceOrNull(id)).andThen(({ tokenHash, invitation, workspace }) => {
               const facts: ResultAsync<
@@ -935,9 +939,11 @@ function buildRoster(options: RosterOptions) {
         }),
     );
 
-  const expireLapsedInvitations = (workspaceId: string) =>
+  const expireLapsedInvitations = (workspaceId: string, limit?: number) =>
     parseArg('workspaceId', workspaceIdSchema, workspaceId).andThen((id) =>
-      transact(counting, (a) => a.workspace(id).andThen((workspace) => sweep(a, workspace)).map(single)),
+      parseInput(deliveryLimitSchema, { limit }).asyncAndThen((i) =>
+        transact(counting, (a) => a.workspace(id).andThen((workspace) => sweep(a, workspace, i.limit)).map(single)),
+      ),
     );
 
   // ── Routing sync ───────────────────────────────────────────────────────────────────────────
@@ -1391,7 +1397,10 @@ function buildRoster(options: RosterOptions) {
     acceptInvitation,
     /**
      * Records every lapsed invitation of a workspace as expired, in one commit (a job to run
-     * periodically, so that use cases find little to sweep and lists and the log stay tidy).
+     * periodically, so that use cases find little to sweep and lists and the log stay tidy). With
+     * `limit` (a whole number ≥ 1, else `ValidationFailed`), at most that many, the first to have
+     * lapsed: a large backlog in several short commits, each holding the workspace's turn briefly;
+     * call it again until it answers no events.
      */
     expireLapsedInvitations,
     /**

@@ -235,7 +235,8 @@ export interface RosterStore {
   /**
    * Pending invitations whose expiry is at or before `now`, earliest expiry first, at most `limit`. The
    * roster asks for all of them (`limit` = the workspace's `counts.pendingInvitations`, which
-   * bounds them) and expires them in the commit of the use case (ADR 0004).
+   * bounds them) and expires them in the commit of the use case (ADR 0004); only
+   * `expireLapsedInvitations(workspaceId, limit)` asks for fewer.
    *
    * @example const lapsed = await store.lapsedInvitations(workspaceId, new Date(), workspace.counts.pendingInvitations);
    */

@@ -293,6 +293,15 @@ describe('ManualClock.advance', () => {
     }
     expect(clock.now().toISOString()).toBe('2026-11-23T10:19:59.999Z');
   });
+
+  it('set and the constructor refuse an instant that is no valid time, set staying where it was', () => {
+    // Found by a diff review: set('garbage') kept an Invalid Date, and the next advance blamed its amount.
+    const clock = new ManualClock('2026-11-23T09:00:00Z');
+    for (const to of ['garbage', '2026-13-01T00:00:00Z', new Date(Number.NaN)]) expect(() => clock.set(to)).toThrow(RangeError);
+    expect(clock.now().toISOString()).toBe('2026-11-23T09:00:00.000Z');
+    expect(() => new ManualClock('yesterday')).toThrow(RangeError);
+    expect(clock.set('2026-12-01T00:00:00Z').now().toISOString()).toBe('2026-12-01T00:00:00.000Z');
+  });
 });
 
 describe('counting lapsed invitations out of a read while the workspace keeps moving', () => {

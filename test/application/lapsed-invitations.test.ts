@@ -127,6 +127,28 @@ describe('more than 100 lapsed invitations', () => {
     expect(await recorded(shop)).toEqual({ stored: 0, expired: LAPSED });
     expect((await shop.roster.expireLapsedInvitations(shop.workspaceId))._unsafeUnwrap().events).toEqual([]);
   });
+
+  it('records them a batch at a time with a limit, first lapsed first, until a run answers no events', async () => {
+    const shop = await aShopWith150Lapsed();
+    const batches: string[][] = [];
+    for (;;) {
+      const swept = (await shop.roster.expireLapsedInvitations(shop.workspaceId, 64))._unsafeUnwrap();
+      if (swept.events.length === 0) break;
+      batches.push(swept.events.map((e) => (e.data as { invitationId: string }).invitationId));
+      expect(await recorded(shop)).toEqual({ stored: LAPSED - batches.flat().length, expired: batches.flat().length });
+    }
+    expect(batches.map((b) => b.length)).toEqual([64, 64, LAPSED - 128]);
+    expect(batches.flat()).toEqual(shop.invitations.map((i) => i.id));
+  });
+
+  it('refuses a limit that is not a whole number of at least 1, writing nothing', async () => {
+    const shop = await aShopWith150Lapsed();
+    for (const limit of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '2', null]) {
+      const refused = await failure(shop.roster.expireLapsedInvitations(shop.workspaceId, limit as never), 'ValidationFailed');
+      expect(refused.issues.map((i) => i.path)).toEqual(['limit']);
+    }
+    expect(await recorded(shop)).toEqual({ stored: LAPSED, expired: 0 });
+  });
 });
 
 describe('reads with lapsed invitations not yet recorded', () => {

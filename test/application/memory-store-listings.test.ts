@@ -16,7 +16,7 @@ import type { Agent, Invitation } from '../../src/domain/index';
 import { hasPassed } from '../../src/domain/time';
 import { BY_CREATION, BY_JOINING, BY_SENDING, firstInOrder, type ListingOrder, type PlaceKey } from '../../src/ports/order';
 import type { OutboxMessage, OutboxStatus } from '../../src/ports/outbox';
-import type { Aggregate, AgentFilter, InvitationFilter } from '../../src/ports/store';
+import type { Aggregate, AgentFilter, InvitationFilter, InvitationKey } from '../../src/ports/store';
 import { anAgent, anInvitation, aTokenHash, aWorkspace, ids, T0 } from '../../src/testing/mothers';
 
 // Few instants and short ids over code units on both sides of the case split, so rows tie on
@@ -383,6 +383,27 @@ describe('MemoryRosterStore filtered pages, after a long history', () => {
     expect(await lookedAt(store.listAgents(WS, { status: 'inactive', departmentId: departments[1]! }, { limit: 101 }))).toEqual({ rows: 0, looked: 5 });
     // And the department's, when it is the narrower: 500 agents, of whom 495 active.
     expect(await lookedAt(store.listAgents(WS, { status: 'active', departmentId: departments[1]! }, { limit: 101 }))).toEqual({ rows: 101, looked: 101 });
+  });
+
+  it('take a backlog of lapsed invitations from the pending listing, a page at a time', async () => {
+    // Five lapsed a month later and pages of one: more than four pages' worth, so each page walks
+    // the pending listing from its cursor, where the lapsed come first, instead of sorting them all.
+    const store = await history();
+    const monthLater = new Date(at(N).getTime() + 31 * 86_400_000);
+    const seen: string[] = [];
+    let after: InvitationKey | undefined;
+    for (;;) {
+      looked = 0;
+      const page = await store.listInvitations(WS, { status: 'expired', now: monthLater }, { limit: 1, ...(after ? { after } : {}) });
+      if (page.length === 0) break;
+      expect(looked).toBe(1);
+      seen.push(page[0]!.id);
+      after = { sentAt: page[0]!.sentAt, id: page[0]!.id };
+    }
+    expect(seen).toEqual(['inv_1000', 'inv_1001', 'inv_1002', 'inv_1003', 'inv_1004']);
+    // Pages of two take the same way (5 > 8 is false: the expiry index, sorted) and agree.
+    const two = await store.listInvitations(WS, { status: 'expired', now: monthLater }, { limit: 2 });
+    expect(two.map((i) => i.id)).toEqual(['inv_1000', 'inv_1001']);
   });
 
   it('follow a row to the listing of its new status', async () => {

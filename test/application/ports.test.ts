@@ -238,15 +238,16 @@ describe('the breached-password check', () => {
     expect(checked).toEqual([PASSWORD]);
   });
 
-  it('is not skipped by a wall clock stepped back between the token check and the commit: the commit reads no earlier time', async () => {
-    /** A ManualClock that answers `readings` first, one per read, then its own time. */
-    class SteppingClock extends ManualClock {
-      readings: number[] = [];
-      override now(): Date {
-        const next = this.readings.shift();
-        return next === undefined ? super.now() : new Date(next);
-      }
+  /** A ManualClock that answers `readings` first, one per read, then its own time. */
+  class SteppingClock extends ManualClock {
+    readings: number[] = [];
+    override now(): Date {
+      const next = this.readings.shift();
+      return next === undefined ? super.now() : new Date(next);
     }
+  }
+
+  it('is not skipped by a wall clock stepped back between the token check and the commit: the commit reads no earlier time', async () => {
     const clock = new SteppingClock('2026-11-23T09:00:00Z');
     const breached = 'password1234567890'; // long enough for the policy: only the checker refuses it
     const checked: string[] = [];
@@ -265,6 +266,23 @@ describe('the breached-password check', () => {
     clock.set(new Date(expiry - 1));
     expect(await failure(roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: breached }), 'WeakPassword')).toMatchObject({ reason: 'breached' });
     expect(checked).toEqual([breached]);
+  });
+
+  it('does not carry a one-off forward reading into the commit once the checker was asked', async () => {
+    // Found by a diff review: the floor protects only a skipped check. A token check that read
+    // a clock jumped 5 days ahead asked the checker anyway, and its reading must not date the
+    // commit, nor sweep Carol's link, which by the real clock has two days left.
+    const clock = new SteppingClock('2026-11-23T09:00:00Z');
+    const { roster, ana, invite, tokenFor } = await aShop({ clock, breachedPasswords: { isBreached: async () => false } });
+    await invite('carol@acme.com');
+    clock.advance({ days: 5 });
+    await invite('bob@acme.com');
+    const real = clock.now().getTime();
+    clock.readings = [real + 5 * 86_400_000];
+    const accepted = (await roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: 'correct horse battery staple' }))._unsafeUnwrap();
+    expect(accepted.events.map((e) => [e.type, e.occurredAt])).toEqual([['InvitationAccepted', new Date(real).toISOString()]]);
+    (await roster.acceptInvitation({ token: tokenFor('carol@acme.com'), name: 'Carol', password: 'correct horse battery staple' }))._unsafeUnwrap();
+    expect((await roster.listAgents(ana))._unsafeUnwrap().map((a) => a.name)).toEqual(['Ana', 'Bob', 'Carol']);
   });
 });
 

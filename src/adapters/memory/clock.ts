@@ -10,8 +10,10 @@ export const systemClock: Clock = { now: () => new Date() };
  */
 export class ManualClock implements Clock {
   #now: Date;
+  /** Starts at `start`; throws a `RangeError` for an instant that is no valid time, as {@link ManualClock.set} does. */
   constructor(start: Date | string = '2026-01-01T00:00:00Z') {
-    this.#now = new Date(start);
+    this.#now = new Date(0);
+    this.set(start);
   }
   now(): Date {
     return new Date(this.#now);
@@ -32,9 +34,11 @@ export class ManualClock implements Clock {
     this.#now = next;
     return this;
   }
-  /** Jumps to an instant. */
+  /** Jumps to an instant; throws a `RangeError`, and stays where it was, for one that is no valid time. */
   set(to: Date | string): this {
-    this.#now = new Date(to);
+    const next = new Date(to);
+    if (Number.isNaN(next.getTime())) throw new RangeError(`ManualClock.set: ${String(to)} is not a valid time`);
+    this.#now = next;
     return this;
   }
 }
