@@ -260,7 +260,12 @@ export function transact<T, E, B = never>(
       return err(planned.error);
     }
     const plan = planned.value;
-    if (plan.decisions.every((d) => d.events.length === 0)) return ok(plan.result);
+    if (plan.decisions.every((d) => d.events.length === 0)) {
+      // Nothing to commit, so no version check: like a refusal, a no-op answer is only as good
+      // as its reads (an actor demoted meanwhile would be answered ok), so decide again if they moved.
+      if (n < options.maxAttempts && (await a.readsMoved())) return 'again';
+      return ok(plan.result);
+    }
     const abort = () => settle(plan.onAbort);
     if (plan.beforeCommit) {
       const before = await plan.beforeCommit();

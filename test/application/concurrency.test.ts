@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import type { Result } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
 import { report, scheduledStore } from '../support/scheduled-store';
+import { aShop } from '../support/shop';
 import {
   CapturingMailer,
   checkHistory,
@@ -20,6 +21,7 @@ import {
   MemoryRosterStore,
   replay,
   type ActorRef,
+  type AgentId,
   type CommitOutcome,
   type InviteAgentInput,
   type Plan,
@@ -383,5 +385,40 @@ describe('a burst of writers on the in-memory store, with the default retry sett
     const types = results.map(typeOf);
     expect(types.filter((t) => t === 'ok')).toHaveLength(8);
     expect(types.filter((t) => t === 'SeatLimitReached')).toHaveLength(4);
+  });
+});
+
+describe('a command that changes nothing', () => {
+  it('answers on reads that still stand: a no-op decided on an actor demoted meanwhile is decided again, and refused', async () => {
+    // Found by an ownership review: changeRole(Bob → agent) for Bob, already an agent, answered ok
+    // with no events although the owner had just handed ownership to Bob and stepped down to
+    // agent; a refusal re-checked its reads (readsMoved), a no-op success did not.
+    const inner = new MemoryRosterStore();
+    let meanwhile: (() => PromiseLike<unknown>) | null = null;
+    let bobId = '';
+    const store = new Proxy(inner, {
+      get(target, name) {
+        const original = Reflect.get(target, name, target) as unknown;
+        if (name === 'loadAgent') {
+          return async (workspaceId: WorkspaceId, agentId: AgentId) => {
+            const loaded = await target.loadAgent(workspaceId, agentId);
+            const run = agentId === bobId ? meanwhile : null;
+            if (run) {
+              meanwhile = null;
+              await run();
+            }
+            return loaded;
+          };
+        }
+        return typeof original === 'function' ? original.bind(target) : original;
+      },
+    }) as RosterStore;
+    const { roster, ana, join } = await aShop({ store });
+    const bob = await join('Bob');
+    bobId = bob.agentId;
+    meanwhile = () => roster.transferOwnership(ana, { toAgentId: bob.agentId, formerOwnerRole: 'agent' }).then((r) => r._unsafeUnwrap());
+    const answer = await roster.changeRole(ana, { agentId: bob.agentId, role: 'agent' });
+    expect(meanwhile).toBeNull(); // the transfer ran between the reads and the answer
+    expect(answer.isErr() ? answer.error.type : 'ok').toBe('PermissionDenied');
   });
 });

@@ -275,7 +275,7 @@ async function aWorld() {
       const original = Reflect.get(target, name, target) as unknown;
       if (typeof original !== 'function') return original;
       return (...args: unknown[]) => {
-        // A commit that writes nothing only re-checks versions after a refusal (readsMoved).
+        // A commit that writes nothing only re-checks versions after a refusal or a no-op (readsMoved).
         const c = args[0] as Commit | undefined;
         if (name === 'commit' && c && (c.writes.length > 0 || c.removals.length > 0 || c.events.length > 0 || c.outbox.length > 0)) {
           if (counter.collideOnce) {
