@@ -34,14 +34,19 @@ export function codePointLength(s: string): number {
 export const atMostCodePoints = (max: number, message: string) =>
   z.string().refine((s) => codePointLength(s.slice(0, 2 * max + 1)) <= max, message).meta({ maxLength: max });
 
+/** The shortest password any policy may allow: 8 code points, and only with a second factor (NIST SP 800-63B-4). */
+export const SECOND_FACTOR_MIN = 8;
+
 /**
  * Why a password's length is refused, or `undefined` when the policy takes it: `checkPassword`
  * without its Result and its error object, for `acceptInvitation`, which needs only the reason
- * (25 B less in its bundle).
+ * (25 B less in its bundle). The pure commands take the policy as given, so whatever it says, a
+ * password under {@link SECOND_FACTOR_MIN} is too short, and a bound that is no number (`NaN`
+ * from a misread setting) refuses rather than lets anything through.
  *
  * @example passwordLengthRefusal('short', DEFAULT_PASSWORD_POLICY); // 'too-short'
  */
 export function passwordLengthRefusal(password: string, policy: PasswordPolicy): PasswordLengthError['reason'] | undefined {
   const length = codePointLength(password);
-  return length < policy.minLength ? 'too-short' : length > policy.maxLength ? 'too-long' : undefined;
+  return !(length >= policy.minLength && length >= SECOND_FACTOR_MIN) ? 'too-short' : !(length <= policy.maxLength) ? 'too-long' : undefined;
 }

@@ -12,7 +12,7 @@
 import * as z from 'zod';
 import { err, ok } from 'neverthrow';
 import type { Result } from 'neverthrow';
-import { codePointLength, passwordLengthRefusal } from './lengths';
+import { codePointLength, passwordLengthRefusal, SECOND_FACTOR_MIN } from './lengths';
 import { pure } from './pure';
 
 // ---------------------------------------------------------------------------
@@ -366,7 +366,6 @@ export function nameKey(name: string): string {
 export type PasswordPolicy = Readonly<{ minLength: number; maxLength: number }>;
 
 const SINGLE_FACTOR_MIN = 15;
-const SECOND_FACTOR_MIN = 8;
 const MIN_ALLOWED_MAX = 64;
 // A policy maximum above 4096 code points is refused as pointless; passwordSchema's abuse guard
 // lets through every password of up to 8192 code points, so any maximum a policy may have is

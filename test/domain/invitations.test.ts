@@ -11,6 +11,7 @@ import {
   inviteAgent,
   isoTime,
   passwordPolicy,
+  checkPassword,
   previewInvitation,
   resendInvitation,
   revokeInvitation,
@@ -786,6 +787,22 @@ describe('accepting an invitation', () => {
       given(withCy().events)
         .when((s) => accept(s, 'cy@shop.com', { password: 'eight ch', passwordBreached: true, passwordPolicy: secondFactor }))
         .thenFails('WeakPassword', { reason: 'breached', minLength: 8, maxLength: 256 });
+    });
+
+    it('never lets a policy it is given take a password under 8 code points, or a bound that is no number', () => {
+      // Found by a pure-layer review: createRoster checks its policy, a host calling the domain
+      // passes one as it likes, and `{ minLength: NaN }` (a misread setting) took any password.
+      given(withCy().events)
+        .when((s) => accept(s, 'cy@shop.com', { password: 'x', passwordPolicy: { minLength: 1, maxLength: 10 } }))
+        .thenFails('WeakPassword', { reason: 'too-short' });
+      given(withCy().events)
+        .when((s) => accept(s, 'cy@shop.com', { password: 'correct horse battery staple', passwordPolicy: { minLength: Number.NaN, maxLength: Number.NaN } }))
+        .thenFails('WeakPassword', { reason: 'too-short' });
+      given(withCy().events)
+        .when((s) => accept(s, 'cy@shop.com', { password: 'correct horse battery staple', passwordPolicy: { minLength: 15, maxLength: Number.NaN } }))
+        .thenFails('WeakPassword', { reason: 'too-long' });
+      expect(checkPassword('x', { minLength: 1, maxLength: 10 })._unsafeUnwrapErr()).toMatchObject({ reason: 'too-short' });
+      expect(checkPassword('eight ch', { minLength: 1, maxLength: 10 }).isOk()).toBe(true);
     });
 
     it('keeps the password out of events, state and errors', () => {
