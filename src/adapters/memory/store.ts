@@ -450,8 +450,9 @@ export class MemoryRosterStore implements RosterStore {
   // index: a page looks at the rows it returns and at the pending ones lapsed but not yet marked
   // expired, however long the workspace's history. When those are many (a backlog no command has
   // swept), sorting them all for each page cost O(L log L) a page (10,000: 0.2 s): they are then
-  // taken from the pending listing instead, walked from the cursor, where they come first (the
-  // oldest pending ones), so a page of them costs about a page of rows.
+  // taken from the pending listing instead, walked from the cursor. With one TTL they are its
+  // oldest rows, so a page of them costs about a page of rows; after the TTL was shortened the
+  // newest may lapse first, and a page walks past the older ones still pending (correct, slower).
   async listInvitations(workspaceId: WorkspaceId, filter: InvitationFilter = {}, page: PageBounds<InvitationKey> = {}) {
     await this.#io();
     const { now, status } = filter;
