@@ -330,12 +330,15 @@ const withFollowUps = <S extends object, E extends WorkspaceEvent>(
   followUps: readonly Decision<object, E>[],
   before: readonly Decision<object, E>[] = [],
 ): Decision<S, E> =>
-  followUps.length + before.length === 0 ? d : { ...d, events: [...before, d, ...followUps].flatMap((f) => f.events) };
-/** A command's plan committed after the sweep that made room for it; its answer carries the sweep's events first. */
-const afterSweep = <S extends object, E extends WorkspaceEvent>(swept: Decision<object, E>, d: Decision<S, E>): Planned<Decision<S, E>> => ({
-  result: withFollowUps(d, [], [swept]),
-  decisions: [swept, d],
-});
+  quiet(before) && quiet(followUps) ? d : { ...d, events: [...before, d, ...followUps].flatMap((f) => f.events) };
+const quiet = (decisions: readonly Decision<object, WorkspaceEvent>[]) => decisions.every((f) => f.events.length === 0);
+/**
+ * A command's plan committed after the sweep that made room for it; its answer carries the sweep's
+ * events first. A sweep that expired nothing is left out: it writes nothing (the command writes
+ * the workspace itself when it changes it).
+ */
+const afterSweep = <S extends object, E extends WorkspaceEvent>(swept: Decision<object, E>, d: Decision<S, E>): Planned<Decision<S, E>> =>
+  swept.events.length === 0 ? { result: d, decisions: [d] } : { result: withFollowUps(d, [], [swept]), decisions: [swept, d] };
 /** How many times a read counts lapsed invitations again because the workspace moved meanwhile. */
 const RECOUNTS = 3;
 
@@ -1054,7 +1057,7 @@ function buildRoster(options: RosterOptions) {
           emailStatus(a, workspace.id, email, swept).andThen((status) =>
             domain
               .editAgent({ ...state, workspace: swept.state.workspace }, i, { now: a.now, emailStatus: status })
-              .map((d) => (swept.events.length > 0 ? afterSweep(swept, d) : single(d))),
+              .map((d) => afterSweep(swept, d)),
           ),
         );
     })(actor, input);
