@@ -1218,15 +1218,16 @@ function buildRoster(options: RosterOptions) {
 
   /**
    * Invariant 7 for `capacities`: a key is an agent of this workspace, or `AgentNotFound` (the
-   * first such key in code-point order). Members of the queue and keys the stored config already
-   * has are known, so only new keys of non-members are read (tracked, so an agent deleted
-   * meanwhile makes the commit collide rather than keep its key); an override the config kept
-   * for an agent deleted since may be passed back as it is.
+   * first such key in code-point order). Members of the queue are known, and so is a key the
+   * stored config already holds with the same value, so only the other keys of non-members are
+   * read (tracked, so an agent deleted meanwhile makes the commit collide rather than keep its
+   * key): an override the config kept for an agent deleted since may be passed back as it is,
+   * but not given a new value.
    */
   const newCapacityKeys = (a: Attempt, workspaceId: domain.WorkspaceId, state: domain.RoutingState, capacities: Readonly<Record<string, unknown>> | undefined) => {
     const kept = state.config.capacities ?? {};
     const unknown = (Object.keys(capacities ?? {}) as domain.AgentId[])
-      .filter((id) => !Object.hasOwn(kept, id) && !domain.memberOf(state, id))
+      .filter((id) => !(Object.hasOwn(kept, id) && kept[id] === capacities![id]) && !domain.memberOf(state, id))
       .sort();
     return ResultAsync.combine(unknown.map((id) => a.agent(workspaceId, id))).andThen((agents) => {
       const missing = unknown.find((_, i) => !agents[i]);

@@ -643,6 +643,17 @@ describe('errors', () => {
     (await roster.deleteAgent(ana, { agentId: dan.agentId }))._unsafeUnwrap();
     await configure(sales, { capacities: { [bob.agentId]: 3, [dan.agentId]: 1 } });
     expect((await roster.routingQueue(ana, sales))._unsafeUnwrap()?.config.capacities).toEqual({ [bob.agentId]: 3, [dan.agentId]: 1 });
+    // It cannot be given a new value, though: Dan is nobody's agent now.
+    const kept = await snapshot();
+    for (const capacity of [2, null]) {
+      expect(
+        await failure(roster.configureRouting(ana, { departmentId: sales, capacities: { [bob.agentId]: 3, [dan.agentId]: capacity } }), 'AgentNotFound'),
+      ).toMatchObject({ agentId: dan.agentId });
+    }
+    expect(await snapshot()).toEqual(kept);
+    // Left out, it is dropped.
+    await configure(sales, { capacities: { [bob.agentId]: 3 } });
+    expect((await roster.routingQueue(ana, sales))._unsafeUnwrap()?.config.capacities).toEqual({ [bob.agentId]: 3 });
   });
 
   it('configureRouting checks its whole input before the actor, as every use case does', async () => {
