@@ -4,7 +4,9 @@
  * A roster command takes only the aggregates it names (the workspace, the actor, one agent or
  * invitation, the departments it mentions) and the workspace carries counters for everything
  * limits need. So "a workspace with N agents" is, for those commands, a workspace whose counters
- * say N: the other N − 1 agents are never handed to a command, which is the point being measured.
+ * say N, and N agents in memory, as a store holds them: changeRole and setAvailability name a
+ * different one on each call ({@link memberFor}), so what a large workspace costs in cache
+ * misses is measured; the agents a command is not given are never handed to it.
  * The plan is `custom` (no seat limit), so every size admits one more invitation.
  *
  * A routing queue really holds its members, so the routing state is built for real, one
@@ -16,6 +18,7 @@ import {
   createDepartment,
   createWorkspace,
   departmentIdSchema,
+  emailSchema,
   emptyRoutingState,
   invitationIdSchema,
   inviteAgent,
@@ -62,8 +65,14 @@ export type RosterFixture = Readonly<{
   agents: number;
   workspace: Workspace;
   owner: Agent;
-  /** A regular agent, away, with role `agent`: the target of changeRole and setAvailability. */
+  /** A regular agent, away, with role `agent`: the first of {@link RosterFixture.members}. */
   bob: Agent;
+  /**
+   * Every agent but the owner (`agents - 1` of them, Bob first), each its own object with its own
+   * id and email, as a store holds them: changeRole and setAvailability name one of them per call
+   * ({@link memberFor}), so at 100,000 agents a call reads an agent the cache has not just seen.
+   */
+  members: readonly Agent[];
   sales: Department;
   /** A pending invitation whose token hash is {@link TOKEN_HASH}. */
   invitation: Invitation;
@@ -121,7 +130,26 @@ export function rosterFixture(agents: number): RosterFixture {
   // Owner and Bob are two of the `agents`; the rest exist only in the counters, as they would be
   // to any command that does not name them.
   const workspace: Workspace = { ...small, counts: { ...small.counts, activeAgents: agents } };
-  return { agents, workspace, owner, bob: bobJoined.state.agent, sales, invitation: pending.state.invitation };
+  // Bob copied as every other member is made, so all share one object shape, as agents a store
+  // reads back do: one built differently made the commands' property reads polymorphic.
+  const bob = { ...bobJoined.state.agent };
+  const members = [bob];
+  for (let n = 1; n < agents - 1; n++) {
+    members.push({ ...bob, id: agentIdSchema.parse(`agt_member_${n}`), email: emailSchema.parse(`member.${n}@bench.example`), name: `Member ${n}` });
+  }
+  return { agents, workspace, owner, bob, members, sales, invitation: pending.state.invitation };
+}
+
+/**
+ * The member the `i`-th timed call names: `i` scattered over the whole population (a
+ * multiplicative hash, the same few nanoseconds at every size), so consecutive calls at 100,000
+ * agents read agents far apart in memory, as requests for different agents do, where naming Bob
+ * every time kept one hot object and made the 100k/10 ratio 1× by construction (a bench review).
+ *
+ * @example changeRole({ workspace, actor: owner, agent: memberFor(fx, i) }, …)
+ */
+export function memberFor(fx: RosterFixture, i: number): Agent {
+  return fx.members[(Math.imul(i, 0x9e3779b1) >>> 0) % fx.members.length]!;
 }
 
 /** A department queue with `agents` members, all active and online, and how long it took to build. @example routingFixture(10).buildMs */
