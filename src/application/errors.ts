@@ -12,7 +12,7 @@ export type ApplicationFailure<T extends string, D = object> = Readonly<{ type: 
 
 /** The store kept changing under the command; it was retried and still collided. Nothing was written. */
 export interface ConcurrencyConflict extends ApplicationFailure<'ConcurrencyConflict', { attempts: number }> {}
-/** The store could not be reached or failed; nothing was written. `cause` is the adapter's message. */
+/** The store could not be reached or failed. `cause` is the adapter's message, with tokens and token hashes redacted (see `appFail.store`). */
 export interface StoreUnavailable extends ApplicationFailure<'StoreUnavailable', { cause: string }> {}
 /** The host's identity system refused to create the login; nothing was written. */
 export interface IdentityUnavailable extends ApplicationFailure<'IdentityUnavailable', { cause: string }> {}
@@ -125,13 +125,16 @@ export const appFail = {
     message: `The roster kept changing during the command (${attempts} attempts). Nothing was changed; try again.`,
   }),
   /**
-   * The store failed; keeps the thrown error's message as `cause` for logs.
+   * The store failed; keeps the thrown error's message as `cause` for logs, with every run of 43
+   * or more base64url characters redacted: the store is handed token hashes (64 hex characters:
+   * `findInvitationByTokenHash`, an invitation a commit writes) and live links (an email a commit
+   * queues), and a store error quoting its arguments must not carry them to a log.
    *
    * @example appFail.store(new Error('connection refused')).cause // 'connection refused'
    */
   store: (e: unknown): StoreUnavailable => ({
     type: 'StoreUnavailable',
-    cause: causeOf(e),
+    cause: causeOf(e).replace(/[\w-]{43,}/g, '[redacted]'),
     message: 'The roster store is unavailable. Nothing was changed, unless it failed while committing: check before trying again.',
   }),
   /**
