@@ -115,14 +115,15 @@ const SERVICES: Readonly<Record<ServiceName, string>> = {
 /** Builders, so every surface shows the same words. */
 export const appFail = {
   /**
-   * The store kept changing after `attempts` tries; nothing was written.
+   * The store kept changing after `attempts` tries; nothing was written. In words true of a
+   * command and of the two queries that answer it too (`getWorkspace`, `seatUsage`).
    *
-   * @example appFail.conflict(3)
+   * @example appFail.conflict(1).message // 'The roster kept changing under this request (1 attempt). Nothing was written; try again.'
    */
   conflict: (attempts: number): ConcurrencyConflict => ({
     type: 'ConcurrencyConflict',
     attempts,
-    message: `The roster kept changing during the command (${attempts} attempts). Nothing was changed; try again.`,
+    message: `The roster kept changing under this request (${attempts} attempt${attempts === 1 ? '' : 's'}). Nothing was written; try again.`,
   }),
   /**
    * The store failed; keeps the thrown error's message as `cause` for logs, with every run of 43

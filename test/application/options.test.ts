@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  appFail,
   createRoster,
   DEFAULT_CONFLICT_BACKOFF,
   DEFAULT_PASSWORD_POLICY,
@@ -161,6 +162,18 @@ describe('the wait between attempts after a conflict', () => {
     // Three waits between four attempts: ≈ 20, 40, 40 ms (the cap).
     expect(draws.filter((n) => n === 2)).toHaveLength(3);
     expect(waited).toBeGreaterThanOrEqual(95);
+  });
+
+  it('is counted in the message in words true of one attempt and of several', async () => {
+    const { store, state } = alwaysColliding();
+    const { roster, ana } = await aShop({ store, maxAttempts: 1 });
+    state.colliding = true;
+    expect((await roster.createDepartment(ana, { name: 'Sales' }))._unsafeUnwrapErr()).toEqual({
+      type: 'ConcurrencyConflict',
+      attempts: 1,
+      message: 'The roster kept changing under this request (1 attempt). Nothing was written; try again.',
+    });
+    expect(appFail.conflict(2).message).toContain('(2 attempts)');
   });
 
   it('is none with { baseDelayMs: 0, maxDelayMs: 0 }: no timer, no draw', async () => {
