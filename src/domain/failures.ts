@@ -99,14 +99,17 @@ export const noSeatLeft = (d: DataOf<SeatLimitReached>): SeatLimitReached => ({
   message: `Every seat of the plan is taken (${d.used} used, ${d.limit} allowed). An admin can upgrade the plan or free a seat.`,
 });
 /**
- * One more department would go over the plan.
+ * One more department would go over the plan. A plan of no departments has none to delete, so
+ * its message only says to upgrade.
  *
- * @example fail.departmentLimitReached({ limit: 1, used: 1 })
+ * @example fail.departmentLimitReached({ limit: 1, used: 1 }).message // 'The plan allows 1 department and 1 exists. Upgrade the plan or delete a department.'
  */
 export const departmentLimitReached = (d: DataOf<DepartmentLimitReached>): DepartmentLimitReached => ({
   type: 'DepartmentLimitReached',
   ...d,
-  message: `The plan allows ${d.limit} department(s) and ${d.used} exist. Upgrade the plan or delete a department.`,
+  message: d.limit
+    ? `The plan allows ${d.limit} department${d.limit === 1 ? '' : 's'} and ${d.used} exist${d.used === 1 ? 's' : ''}. Upgrade the plan or delete a department.`
+    : 'The plan allows no departments. Upgrade the plan to add one.',
 });
 /**
  * A downgrade below current usage; the message lists seats and departments used against allowed.
