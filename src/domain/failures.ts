@@ -112,14 +112,18 @@ export const departmentLimitReached = (d: DataOf<DepartmentLimitReached>): Depar
     : 'The plan allows no departments. Upgrade the plan to add one.',
 });
 /**
- * A downgrade below current usage; the message lists seats and departments used against allowed.
+ * A downgrade below current usage; the message lists, of seats and departments, those over the
+ * plan, used against allowed (the data keeps both, over or not).
  *
- * @example fail.planLimitsExceeded({ planId: 'free', seats: { used: 4, allowed: 1 }, departments: { used: 0, allowed: 0 } })
+ * @example fail.planLimitsExceeded({ planId: 'free', seats: { used: 4, allowed: 1 }, departments: { used: 0, allowed: 1 } }).message // 'Plan "free" is too small: seats 4 used vs 1 allowed.'
  */
 export const planLimitsExceeded = (d: DataOf<PlanLimitsExceeded>): PlanLimitsExceeded => ({
   type: 'PlanLimitsExceeded',
   ...d,
-  message: `Plan "${d.planId}" is too small: seats ${d.seats.used} used vs ${d.seats.allowed ?? 'unlimited'} allowed, departments ${d.departments.used} used vs ${d.departments.allowed ?? 'unlimited'} allowed.`,
+  message: `Plan "${d.planId}" is too small: ${(['seats', 'departments'] as const)
+    .filter((k) => d[k].used > (d[k].allowed ?? Infinity))
+    .map((k) => `${k} ${d[k].used} used vs ${d[k].allowed} allowed`)
+    .join(', ')}.`,
 });
 /**
  * The token matches no invitation; deliberately says nothing about which part was wrong.
