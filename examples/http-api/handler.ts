@@ -755,7 +755,9 @@ function sendError(res: ServerResponse, answered: ApiError, status: number, onEr
   // `cause` is the adapter's own words (a host name, a driver message): for the logs, not the client.
   const { type, message, cause, ...data } = error as ApiError & { cause?: unknown };
   if (cause !== undefined) onError(error);
-  if (error.type === 'RateLimited') headers['retry-after'] = String(Math.ceil(error.retryAfterMs / 1000));
+  // Whole seconds, rounded up, and 1 at least, as the message says: `Retry-After: 0` would tell a
+  // client to retry at once a request the limiter just refused.
+  if (error.type === 'RateLimited') headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
   if (error.type === 'MethodNotAllowed') headers.allow = error.allowed.join(', ');
   send(res, status, { error: { type, message, ...data } }, headers);
 }

@@ -183,13 +183,15 @@ export const appFail = {
     message: 'The acting agent is not an agent of this workspace.',
   }),
   /**
-   * Throttled by the rate-limit port; the message rounds the wait up to whole seconds.
+   * Throttled by the rate-limit port; the message rounds the wait up to whole seconds, and to 1 s
+   * at least: a limiter that refuses with a wait of 0 still refused, and "0 s" invites a retry
+   * storm (the HTTP example's `Retry-After` is rounded the same way).
    *
    * @example appFail.rateLimited(1500).message // 'Too many attempts. Try again in 2 s.'
    */
   rateLimited: (retryAfterMs: number): RateLimited => ({
     type: 'RateLimited',
     retryAfterMs,
-    message: `Too many attempts. Try again in ${Math.ceil(retryAfterMs / 1000)} s.`,
+    message: `Too many attempts. Try again in ${Math.ceil(retryAfterMs / 1000) || 1} s.`,
   }),
 };

@@ -124,7 +124,14 @@ describe('a rate limiter answering outside its contract', () => {
     }
     expect(await snapshot()).toEqual(before);
     answer = { allowed: false, retryAfterMs: 0 };
-    expect((await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrapErr()).toMatchObject({ type: 'RateLimited', retryAfterMs: 0 });
+    // A refusal with no wait is still a refusal: the message says 1 s, never "0 s".
+    expect((await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrapErr()).toEqual({
+      type: 'RateLimited',
+      retryAfterMs: 0,
+      message: 'Too many attempts. Try again in 1 s.',
+    });
+    answer = { allowed: false, retryAfterMs: 1 };
+    expect((await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrapErr()).toMatchObject({ message: 'Too many attempts. Try again in 1 s.' });
   });
 });
 

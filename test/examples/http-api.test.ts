@@ -1114,6 +1114,10 @@ describe('failures that are not the client’s', () => {
     expect(r.status).toBe(429);
     expect(r.body.error).toMatchObject({ type: 'RateLimited', retryAfterMs: 1500 });
     expect(r.headers.get('retry-after')).toBe('2');
+    // A refusal with no wait: 1 s, as the message says, never `Retry-After: 0` (retry at once).
+    const now: RosterOptions = { rateLimiter: { consume: async () => ({ allowed: false, retryAfterMs: 0 }) } };
+    const again = await call(await serve(createRoster(now)), 'GET', `/invitations/preview?token=${'A'.repeat(43)}`);
+    expect([again.status, again.headers.get('retry-after'), again.body.error.message]).toEqual([429, '1', 'Too many attempts. Try again in 1 s.']);
   });
 });
 
