@@ -131,12 +131,17 @@ export const appFail = {
    * `findInvitationByTokenHash`, an invitation a commit writes) and live links (an email a commit
    * queues), and a store error quoting its arguments must not carry them to a log.
    *
+   * `committing` when the commit itself failed: a lost answer may hide one that went through, so
+   * the message says to check first; any other call (a read, a query, a preview) changed nothing.
+   *
    * @example appFail.store(new Error('connection refused')).cause // 'connection refused'
    */
-  store: (e: unknown): StoreUnavailable => ({
+  store: (e: unknown, committing?: boolean): StoreUnavailable => ({
     type: 'StoreUnavailable',
     cause: causeOf(e).replace(/[\w-]{43,}/g, '[redacted]'),
-    message: 'The roster store is unavailable. Nothing was changed, unless it failed while committing: check before trying again.',
+    message: committing
+      ? 'The roster store failed while committing: the change may have been made. Check before trying again.'
+      : 'The roster store is unavailable. Nothing was changed; try again.',
   }),
   /**
    * The host's identity port refused to create the login; keeps its message as `cause`.

@@ -1072,7 +1072,7 @@ describe('failures that are not the client’s', () => {
     store.down = true;
     const r = await call(flaky, 'GET', '/seats', { as: { workspaceId: opened.body.state.workspace.id, agentId: opened.body.state.owner.id } });
     expect(r.status).toBe(503);
-    expect(r.body).toEqual({ error: { type: 'StoreUnavailable', message: 'The roster store is unavailable. Nothing was changed, unless it failed while committing: check before trying again.' } });
+    expect(r.body).toEqual({ error: { type: 'StoreUnavailable', message: 'The roster store is unavailable. Nothing was changed; try again.' } });
     expect(r.text).not.toContain('ECONNREFUSED');
     expect(seen).toEqual([expect.objectContaining({ type: 'StoreUnavailable', cause: expect.stringContaining('ECONNREFUSED') })]);
   });
