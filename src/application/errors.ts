@@ -140,7 +140,7 @@ export const appFail = {
     type: 'StoreUnavailable',
     cause: causeOf(e).replace(/[\w-]{43,}/g, '[redacted]'),
     message: committing
-      ? 'The roster store failed while committing: the change may have been made. Check before trying again.'
+      ? 'The roster store failed while committing: check whether anything was changed before trying again.'
       : 'The roster store is unavailable. Nothing was changed; try again.',
   }),
   /**

@@ -195,9 +195,11 @@ const allowedTo = <C extends domain.Capability | null>(actor: Agent, capability:
  * A failure of a port that was handed a secret (a password, a session), without it: a host error
  * quoting one (`HTTP 503 for password=…`, `session … is not valid`) must not reach a log through `cause`.
  */
-const hiding = (...secrets: string[]) => <E extends { cause: string }>(e: E): E => {
+const hiding = (...secrets: unknown[]) => <E extends { cause: string }>(e: E): E => {
   const quoted: string[] = [];
+  // Texts only, and never an empty one, which would split the cause at every character.
   for (const secret of secrets) {
+    if (typeof secret !== 'string' || !secret) continue;
     // As given, JSON-escaped, URL-encoded or form-encoded (`+` for a space, `(` escaped): the
     // forms a host's error quotes a request in. `encodeURIComponent` throws on a lone surrogate,
     // which a password may hold, and a use case must answer, not throw: the form encoding writes
@@ -211,23 +213,24 @@ const hiding = (...secrets: string[]) => <E extends { cause: string }>(e: E): E 
     }
   }
   let cause = e.cause;
-  // Longest first, so a secret that holds another is not cut around it and left half showing;
-  // never an empty one, which would split the cause at every character.
-  for (const q of new Set(quoted.filter(Boolean).sort((a, b) => b.length - a.length))) cause = cause.split(q).join('[redacted]');
+  // Longest first, so a secret that holds another is not cut around it and left half showing.
+  for (const q of new Set(quoted.sort((a, b) => b.length - a.length))) cause = cause.split(q).join('[redacted]');
   return { ...e, cause };
 };
 
 /**
- * The texts of a request's session that a failing `signedInEmail` may quote: the session itself
+ * {@link hiding} a request's session from a failing `signedInEmail`'s cause: the session itself
  * when it is text, else the texts of its own fields (`session.id`), one level down. Read only
- * once the port failed, and never throws: a field's getter may.
+ * once the port failed, and never throws: reading the fields may (a getter, a proxy, `null`).
  */
-const sessionTexts = (session: unknown): string[] => {
+const hidingSession = (session: unknown) => (e: ServiceUnavailable): ServiceUnavailable => {
+  let texts: unknown[] = [];
   try {
-    return typeof session === 'string' ? [session] : Object.values(session as object).filter((v) => typeof v === 'string');
+    texts = Object.values(typeof session === 'string' ? [session] : (session as object));
   } catch {
-    return [];
+    // nothing to hide that could be read
   }
+  return hiding(...texts)(e);
 };
 
 /**
@@ -883,7 +886,7 @@ function buildRoster(options: RosterOptions) {
         .andThen(() =>
           r.session !== undefined && identity.signedInEmail
             ? service('identity', () => identity.signedInEmail!(r.session))
-                .mapErr((e) => hiding(...sessionTexts(r.session))(e))
+                .mapErr(hidingSession(r.session))
                 .andThen((email) =>
                   email === null
                     ? ok(null)

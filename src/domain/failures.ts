@@ -102,14 +102,12 @@ export const noSeatLeft = (d: DataOf<SeatLimitReached>): SeatLimitReached => ({
  * One more department would go over the plan. A plan of no departments has none to delete, so
  * its message only says to upgrade.
  *
- * @example fail.departmentLimitReached({ limit: 1, used: 1 }).message // 'The plan allows 1 department and 1 exists. Upgrade the plan or delete a department.'
+ * @example fail.departmentLimitReached({ limit: 1, used: 1 }).message // 'The plan allows 1 department. Upgrade the plan or delete a department.'
  */
 export const departmentLimitReached = (d: DataOf<DepartmentLimitReached>): DepartmentLimitReached => ({
   type: 'DepartmentLimitReached',
   ...d,
-  message: d.limit
-    ? `The plan allows ${d.limit} department${d.limit === 1 ? '' : 's'} and ${d.used} exist${d.used === 1 ? 's' : ''}. Upgrade the plan or delete a department.`
-    : 'The plan allows no departments. Upgrade the plan to add one.',
+  message: `The plan allows ${d.limit || 'no'} department${d.limit === 1 ? '' : 's'}. Upgrade the plan ${d.limit ? 'or delete a department' : 'to add one'}.`,
 });
 /**
  * A downgrade below current usage; the message lists, of seats and departments, those over the

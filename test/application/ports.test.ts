@@ -787,7 +787,7 @@ describe('a failing store', () => {
         // Only a failed commit may hide a change that went through; a failed read changed nothing.
         message:
           method === 'commit'
-            ? 'The roster store failed while committing: the change may have been made. Check before trying again.'
+            ? 'The roster store failed while committing: check whether anything was changed before trying again.'
             : 'The roster store is unavailable. Nothing was changed; try again.',
       });
       broken.failing.clear();
