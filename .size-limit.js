@@ -127,7 +127,11 @@ export default [
   // accept's clock floor, the own-email run's floor, each clock reading copied,
   // ManualClock.advance's check) 38.06 kB, and the guard 38.5 kB at stop 25; 38.15 kB with the
   // stop's later fixes (a no-op answer's re-check, expireLapsedInvitations' limit, the expired
-  // page's walk, the password floor, ManualClock.set's check, the drain's list ownership).
+  // page's walk, the password floor, ManualClock.set's check, the drain's list ownership);
+  // 38.31 kB with the errors review's fixes (+142 B: the session redacted from signedInEmail's
+  // cause and tokens from a store's, and messages that count right: '1 attempt', a department
+  // limit of 0, only the plan limits exceeded, 'Try again in 1 s', a read's StoreUnavailable;
+  // createDepartment alone +16 B, changePlan alone +16 B).
   { ...own, name: 'core: everything agent-roster exports (guard; goal 8 kB not met)', import: '*', limit: '38.5 kB' },
   ...commands.map((command) => ({
     ...own,
@@ -157,6 +161,8 @@ export default [
   // 62.05 kB after stop 24's size pass; 62.14 kB measured after the types review's merge, 62.25 kB
   // with roster.idle(); 62.46 kB with the security review's fixes (the guard 63 kB); 62.51 kB with
   // idle(timeoutMs) and symbol keys counted; 62.62 kB with the routing schemas' JSON Schema words,
-  // 62.85 kB with stop 25's other fixes, 62.93 kB with its later ones.
-  { ...withPeers, name: "the quickstart's createRoster, with its peers (zod, neverthrow), esbuild", import: '{ createRoster }', limit: '63 kB' },
+  // 62.85 kB with stop 25's other fixes, 62.93 kB with its later ones (62,951 B); 63.10 kB
+  // (63,096 B) with the errors review's fixes listed at the core above (+145 B, past the 63 kB
+  // guard: the guard 63.5 kB).
+  { ...withPeers, name: "the quickstart's createRoster, with its peers (zod, neverthrow), esbuild", import: '{ createRoster }', limit: '63.5 kB' },
 ];

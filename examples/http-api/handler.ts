@@ -274,6 +274,13 @@ type Route = Readonly<{
   created?: boolean;
   /** Statuses that differ on this route from {@link ERROR_STATUS}. */
   statusFor?: Partial<Record<ApiErrorType, number>>;
+  /**
+   * A body field the roster checks against the state as well as the form: a `ValidationFailed`
+   * all of whose issues are at this field, answered to a body the route's `body` schema accepts,
+   * is the state's refusal, not the form's, and answers 409 (docs/errors.md, ValidationFailed).
+   * Told apart by the schema, not by the message's words.
+   */
+  stateChecked?: string;
   /** More than the summary says, for the OpenAPI document. */
   description?: string;
   /** Error statuses worth naming in the OpenAPI document, with what they mean on this route. */
@@ -466,6 +473,9 @@ const ROUTES: readonly Route[] = [
     // out of one), so the request does not say what the agent's departments become.
     method: 'POST', path: '/agents/:id/departments', summary: 'Add an agent to departments (it stays in the ones it is in)', actor: true,
     body: assignAgentSchema, params: { id: 'agentId' }, statusFor: { DepartmentNotFound: 422 },
+    // A well-formed list that would take the agent past 100 departments with those it is in.
+    stateChecked: 'departmentIds',
+    refusals: { 409: 'ValidationFailed at departmentIds: the agent would be in more than 100 departments (a well-formed body; a malformed one is 400)' },
     run: ({ roster, actor, body }) => roster.assignAgentToDepartments(actor, unchecked(body)),
   },
   {
@@ -755,7 +765,9 @@ function sendError(res: ServerResponse, answered: ApiError, status: number, onEr
   // `cause` is the adapter's own words (a host name, a driver message): for the logs, not the client.
   const { type, message, cause, ...data } = error as ApiError & { cause?: unknown };
   if (cause !== undefined) onError(error);
-  if (error.type === 'RateLimited') headers['retry-after'] = String(Math.ceil(error.retryAfterMs / 1000));
+  // Whole seconds, rounded up, and 1 at least, as the message says: `Retry-After: 0` would tell a
+  // client to retry at once a request the limiter just refused.
+  if (error.type === 'RateLimited') headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
   if (error.type === 'MethodNotAllowed') headers.allow = error.allowed.join(', ');
   send(res, status, { error: { type, message, ...data } }, headers);
 }
@@ -826,7 +838,13 @@ export function createHandler(roster: Roster, options: HandlerOptions = {}): Han
     });
     return result.match(
       (value) => send(res, route.created ? 201 : 200, value),
-      (error) => fail(error),
+      (error) =>
+        error.type === 'ValidationFailed' &&
+        route.stateChecked !== undefined &&
+        error.issues.every((i) => i.path === route.stateChecked) &&
+        route.body?.safeParse(body.value).success
+          ? sendError(res, error, 409, onError)
+          : fail(error),
     );
   };
 

@@ -12,7 +12,7 @@ export type ApplicationFailure<T extends string, D = object> = Readonly<{ type: 
 
 /** The store kept changing under the command; it was retried and still collided. Nothing was written. */
 export interface ConcurrencyConflict extends ApplicationFailure<'ConcurrencyConflict', { attempts: number }> {}
-/** The store could not be reached or failed; nothing was written. `cause` is the adapter's message. */
+/** The store could not be reached or failed. `cause` is the adapter's message, with tokens and token hashes redacted (see `appFail.store`). */
 export interface StoreUnavailable extends ApplicationFailure<'StoreUnavailable', { cause: string }> {}
 /** The host's identity system refused to create the login; nothing was written. */
 export interface IdentityUnavailable extends ApplicationFailure<'IdentityUnavailable', { cause: string }> {}
@@ -115,24 +115,33 @@ const SERVICES: Readonly<Record<ServiceName, string>> = {
 /** Builders, so every surface shows the same words. */
 export const appFail = {
   /**
-   * The store kept changing after `attempts` tries; nothing was written.
+   * The store kept changing after `attempts` tries; nothing was written. In words true of a
+   * command and of the two queries that answer it too (`getWorkspace`, `seatUsage`).
    *
-   * @example appFail.conflict(3)
+   * @example appFail.conflict(1).message // 'The roster kept changing under this request (1 attempt). Nothing was written; try again.'
    */
   conflict: (attempts: number): ConcurrencyConflict => ({
     type: 'ConcurrencyConflict',
     attempts,
-    message: `The roster kept changing during the command (${attempts} attempts). Nothing was changed; try again.`,
+    message: `The roster kept changing under this request (${attempts} attempt${attempts === 1 ? '' : 's'}). Nothing was written; try again.`,
   }),
   /**
-   * The store failed; keeps the thrown error's message as `cause` for logs.
+   * The store failed; keeps the thrown error's message as `cause` for logs, with every run of 43
+   * or more base64url characters redacted: the store is handed token hashes (64 hex characters:
+   * `findInvitationByTokenHash`, an invitation a commit writes) and live links (an email a commit
+   * queues), and a store error quoting its arguments must not carry them to a log.
+   *
+   * `committing` when the commit itself failed: a lost answer may hide one that went through, so
+   * the message says to check first; any other call (a read, a query, a preview) changed nothing.
    *
    * @example appFail.store(new Error('connection refused')).cause // 'connection refused'
    */
-  store: (e: unknown): StoreUnavailable => ({
+  store: (e: unknown, committing?: boolean): StoreUnavailable => ({
     type: 'StoreUnavailable',
-    cause: causeOf(e),
-    message: 'The roster store is unavailable. Nothing was changed, unless it failed while committing: check before trying again.',
+    cause: causeOf(e).replace(/[\w-]{43,}/g, '[redacted]'),
+    message: committing
+      ? 'The roster store failed while committing: check whether anything was changed before trying again.'
+      : 'The roster store is unavailable. Nothing was changed; try again.',
   }),
   /**
    * The host's identity port refused to create the login; keeps its message as `cause`.
@@ -179,13 +188,15 @@ export const appFail = {
     message: 'The acting agent is not an agent of this workspace.',
   }),
   /**
-   * Throttled by the rate-limit port; the message rounds the wait up to whole seconds.
+   * Throttled by the rate-limit port; the message rounds the wait up to whole seconds, and to 1 s
+   * at least: a limiter that refuses with a wait of 0 still refused, and "0 s" invites a retry
+   * storm (the HTTP example's `Retry-After` is rounded the same way).
    *
    * @example appFail.rateLimited(1500).message // 'Too many attempts. Try again in 2 s.'
    */
   rateLimited: (retryAfterMs: number): RateLimited => ({
     type: 'RateLimited',
     retryAfterMs,
-    message: `Too many attempts. Try again in ${Math.ceil(retryAfterMs / 1000)} s.`,
+    message: `Too many attempts. Try again in ${Math.ceil(retryAfterMs / 1000) || 1} s.`,
   }),
 };

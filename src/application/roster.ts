@@ -192,24 +192,45 @@ const allowedTo = <C extends domain.Capability | null>(actor: Agent, capability:
   (capability ? authorize(actor, capability, workspace) : ok(undefined)) as Result<void, C extends null ? never : domain.PermissionDenied>;
 
 /**
- * A failure of a port that was handed a password, without it: a host error quoting the password
- * (`HTTP 503 for password=…`) must not reach a log through `cause`.
+ * A failure of a port that was handed a secret (a password, a session), without it: a host error
+ * quoting one (`HTTP 503 for password=…`, `session … is not valid`) must not reach a log through `cause`.
  */
-const hiding = (password: string) => <E extends { cause: string }>(e: E): E => {
-  // As given, JSON-escaped, URL-encoded or form-encoded (`+` for a space, `(` escaped): the
-  // forms a host's error quotes a request in. `encodeURIComponent` throws on a lone surrogate,
-  // which a password may hold, and a use case must answer, not throw: the form encoding writes
-  // it as U+FFFD and never throws.
-  const form = new URLSearchParams([['', password]]).toString().slice(1);
-  const quoted = [password, JSON.stringify(password).slice(1, -1), form];
-  try {
-    quoted.push(encodeURIComponent(password));
-  } catch {
-    quoted.push(form.replaceAll('+', '%20'));
+const hiding = (...secrets: unknown[]) => <E extends { cause: string }>(e: E): E => {
+  const quoted: string[] = [];
+  // Texts only, and never an empty one, which would split the cause at every character.
+  for (const secret of secrets) {
+    if (typeof secret !== 'string' || !secret) continue;
+    // As given, JSON-escaped, URL-encoded or form-encoded (`+` for a space, `(` escaped): the
+    // forms a host's error quotes a request in. `encodeURIComponent` throws on a lone surrogate,
+    // which a password may hold, and a use case must answer, not throw: the form encoding writes
+    // it as U+FFFD and never throws.
+    const form = new URLSearchParams([['', secret]]).toString().slice(1);
+    quoted.push(secret, JSON.stringify(secret).slice(1, -1), form);
+    try {
+      quoted.push(encodeURIComponent(secret));
+    } catch {
+      quoted.push(form.replaceAll('+', '%20'));
+    }
   }
   let cause = e.cause;
-  for (const q of new Set(quoted)) cause = cause.split(q).join('[redacted]');
+  // Longest first, so a secret that holds another is not cut around it and left half showing.
+  for (const q of new Set(quoted.sort((a, b) => b.length - a.length))) cause = cause.split(q).join('[redacted]');
   return { ...e, cause };
+};
+
+/**
+ * {@link hiding} a request's session from a failing `signedInEmail`'s cause: the session itself
+ * when it is text, else the texts of its own fields (`session.id`), one level down. Read only
+ * once the port failed, and never throws: reading the fields may (a getter, a proxy, `null`).
+ */
+const hidingSession = (session: unknown) => (e: ServiceUnavailable): ServiceUnavailable => {
+  let texts: unknown[] = [];
+  try {
+    texts = Object.values(typeof session === 'string' ? [session] : (session as object));
+  } catch {
+    // nothing to hide that could be read
+  }
+  return hiding(...texts)(e);
 };
 
 /**
@@ -864,13 +885,15 @@ function buildRoster(options: RosterOptions) {
       throttle('accept', r.requester ?? 'anonymous')
         .andThen(() =>
           r.session !== undefined && identity.signedInEmail
-            ? service('identity', () => identity.signedInEmail!(r.session)).andThen((email) =>
-                email === null
-                  ? ok(null)
-                  : typeof email === 'string'
-                    ? ok(domain.parseEmail(email).unwrapOr(email as domain.Email))
-                    : err(appFail.service('identity', `signedInEmail answered ${typeof email}, not a string or null`)),
-              )
+            ? service('identity', () => identity.signedInEmail!(r.session))
+                .mapErr(hidingSession(r.session))
+                .andThen((email) =>
+                  email === null
+                    ? ok(null)
+                    : typeof email === 'string'
+                      ? ok(domain.parseEmail(email).unwrapOr(email as domain.Email))
+                      : err(appFail.service('identity', `signedInEmail answered ${typeof email}, not a string or null`)),
+                )
             : okAsync(null),
         )
         .andThen((signedInEmail) =>

@@ -37,14 +37,15 @@ export class Attempt {
   }
 
   /**
-   * Wraps a store call: a rejection becomes `StoreUnavailable`. A failing clock or random source
-   * met on the way is not the store's: its {@link PortFailure} is thrown on, to `transact` or the
-   * use case, which answer the `ServiceUnavailable` it carries.
+   * Wraps a store call: a rejection becomes `StoreUnavailable` (worded for a failed commit when
+   * `committing`). A failing clock or random source met on the way is not the store's: its
+   * {@link PortFailure} is thrown on, to `transact` or the use case, which answer the
+   * `ServiceUnavailable` it carries.
    */
-  read<T>(promise: () => Promise<T>): ResultAsync<T, StoreUnavailable> {
+  read<T>(promise: () => Promise<T>, committing?: boolean): ResultAsync<T, StoreUnavailable> {
     return ResultAsync.fromPromise(Promise.resolve().then(promise), (e) => {
       if (e instanceof PortFailure) throw e;
-      return appFail.store(e);
+      return appFail.store(e, committing);
     });
   }
 
@@ -275,7 +276,7 @@ export function transact<T, E, B = never>(
       }
     }
     const outbox = plan.outbox ?? [];
-    const outcome = await a.read(() => a.store.commit(a.commitOf(plan.decisions, outbox)));
+    const outcome = await a.read(() => a.store.commit(a.commitOf(plan.decisions, outbox)), true);
     const endSession = () => settle(a.session && (() => a.session!.end()));
     let committed = outcome.isOk() && outcome.value.committed;
     if (outcome.isErr() && plan.landed) {

@@ -99,24 +99,29 @@ export const noSeatLeft = (d: DataOf<SeatLimitReached>): SeatLimitReached => ({
   message: `Every seat of the plan is taken (${d.used} used, ${d.limit} allowed). An admin can upgrade the plan or free a seat.`,
 });
 /**
- * One more department would go over the plan.
+ * One more department would go over the plan. A plan of no departments has none to delete, so
+ * its message only says to upgrade.
  *
- * @example fail.departmentLimitReached({ limit: 1, used: 1 })
+ * @example fail.departmentLimitReached({ limit: 1, used: 1 }).message // 'The plan allows 1 department. Upgrade the plan or delete a department.'
  */
 export const departmentLimitReached = (d: DataOf<DepartmentLimitReached>): DepartmentLimitReached => ({
   type: 'DepartmentLimitReached',
   ...d,
-  message: `The plan allows ${d.limit} department(s) and ${d.used} exist. Upgrade the plan or delete a department.`,
+  message: `The plan allows ${d.limit || 'no'} department${d.limit === 1 ? '' : 's'}. Upgrade the plan ${d.limit ? 'or delete a department' : 'to add one'}.`,
 });
 /**
- * A downgrade below current usage; the message lists seats and departments used against allowed.
+ * A downgrade below current usage; the message lists, of seats and departments, those over the
+ * plan, used against allowed (the data keeps both, over or not).
  *
- * @example fail.planLimitsExceeded({ planId: 'free', seats: { used: 4, allowed: 1 }, departments: { used: 0, allowed: 0 } })
+ * @example fail.planLimitsExceeded({ planId: 'free', seats: { used: 4, allowed: 1 }, departments: { used: 0, allowed: 1 } }).message // 'Plan "free" is too small: seats 4 used vs 1 allowed.'
  */
 export const planLimitsExceeded = (d: DataOf<PlanLimitsExceeded>): PlanLimitsExceeded => ({
   type: 'PlanLimitsExceeded',
   ...d,
-  message: `Plan "${d.planId}" is too small: seats ${d.seats.used} used vs ${d.seats.allowed ?? 'unlimited'} allowed, departments ${d.departments.used} used vs ${d.departments.allowed ?? 'unlimited'} allowed.`,
+  message: `Plan "${d.planId}" is too small: ${(['seats', 'departments'] as const)
+    .filter((k) => d[k].used > (d[k].allowed ?? Infinity))
+    .map((k) => `${k} ${d[k].used} used vs ${d[k].allowed} allowed`)
+    .join(', ')}.`,
 });
 /**
  * The token matches no invitation; deliberately says nothing about which part was wrong.

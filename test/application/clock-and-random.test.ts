@@ -327,7 +327,10 @@ describe('counting lapsed invitations out of a read while the workspace keeps mo
     await invite('bob@acme.com');
     moving = true;
     expect(await failure(roster.getWorkspace(ana), 'ConcurrencyConflict')).toMatchObject({ attempts: 4 });
-    expect(await failure(roster.seatUsage(ana), 'ConcurrencyConflict')).toMatchObject({ attempts: 4 });
+    const refused = await failure(roster.seatUsage(ana), 'ConcurrencyConflict');
+    expect(refused).toMatchObject({ attempts: 4 });
+    // Worded for a read as for a command: no "command", no "changed".
+    expect(refused.message).toBe('The roster kept changing under this request (4 attempts). Nothing was written; try again.');
     moving = false;
     expect((await roster.getWorkspace(ana))._unsafeUnwrap().counts.pendingInvitations).toBe(1);
   });

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  appFail,
   createRoster,
   DEFAULT_CONFLICT_BACKOFF,
   DEFAULT_PASSWORD_POLICY,
@@ -123,7 +124,14 @@ describe('a rate limiter answering outside its contract', () => {
     }
     expect(await snapshot()).toEqual(before);
     answer = { allowed: false, retryAfterMs: 0 };
-    expect((await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrapErr()).toMatchObject({ type: 'RateLimited', retryAfterMs: 0 });
+    // A refusal with no wait is still a refusal: the message says 1 s, never "0 s".
+    expect((await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrapErr()).toEqual({
+      type: 'RateLimited',
+      retryAfterMs: 0,
+      message: 'Too many attempts. Try again in 1 s.',
+    });
+    answer = { allowed: false, retryAfterMs: 1 };
+    expect((await roster.inviteAgent(ana, { email: 'bob@acme.com' }))._unsafeUnwrapErr()).toMatchObject({ message: 'Too many attempts. Try again in 1 s.' });
   });
 });
 
@@ -161,6 +169,18 @@ describe('the wait between attempts after a conflict', () => {
     // Three waits between four attempts: ≈ 20, 40, 40 ms (the cap).
     expect(draws.filter((n) => n === 2)).toHaveLength(3);
     expect(waited).toBeGreaterThanOrEqual(95);
+  });
+
+  it('is counted in the message in words true of one attempt and of several', async () => {
+    const { store, state } = alwaysColliding();
+    const { roster, ana } = await aShop({ store, maxAttempts: 1 });
+    state.colliding = true;
+    expect((await roster.createDepartment(ana, { name: 'Sales' }))._unsafeUnwrapErr()).toEqual({
+      type: 'ConcurrencyConflict',
+      attempts: 1,
+      message: 'The roster kept changing under this request (1 attempt). Nothing was written; try again.',
+    });
+    expect(appFail.conflict(2).message).toContain('(2 attempts)');
   });
 
   it('is none with { baseDelayMs: 0, maxDelayMs: 0 }: no timer, no draw', async () => {

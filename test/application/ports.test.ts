@@ -781,8 +781,14 @@ describe('a failing store', () => {
       const before = await snapshot();
       const sent = [...mailer.sent];
       broken.failing.add(method);
-      expect(await failure(roster.inviteAgent(ana, { email: 'bob@acme.com' }), 'StoreUnavailable')).toMatchObject({
+      expect(await failure(roster.inviteAgent(ana, { email: 'bob@acme.com' }), 'StoreUnavailable')).toEqual({
+        type: 'StoreUnavailable',
         cause: `${method}: connection reset`,
+        // Only a failed commit may hide a change that went through; a failed read changed nothing.
+        message:
+          method === 'commit'
+            ? 'The roster store failed while committing: check whether anything was changed before trying again.'
+            : 'The roster store is unavailable. Nothing was changed; try again.',
       });
       broken.failing.clear();
       expect(await snapshot()).toEqual(before);
@@ -804,15 +810,19 @@ describe('a failing store', () => {
     const { roster, ana, invite, tokenFor } = await aShop({ store: broken.store });
     await invite('bob@acme.com');
     broken.failing.add('findInvitationByTokenHash').add('listAgents').add('events').add('listOutbox').add('countLapsedInvitations').add('listDepartments');
-    await failure(roster.getWorkspace(ana), 'StoreUnavailable');
-    await failure(roster.seatUsage(ana), 'StoreUnavailable');
-    await failure(roster.listDepartments(ana), 'StoreUnavailable');
-    await failure(roster.previewInvitation({ token: tokenFor('bob@acme.com') }), 'StoreUnavailable');
-    await failure(roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: PASSWORD }), 'StoreUnavailable');
-    await failure(roster.listAgents(ana), 'StoreUnavailable');
-    await failure(roster.events(ana), 'StoreUnavailable');
-    await failure(roster.outbox(ana), 'StoreUnavailable');
-    await failure(roster.outboxPage(ana), 'StoreUnavailable');
+    const refused = [
+      await failure(roster.getWorkspace(ana), 'StoreUnavailable'),
+      await failure(roster.seatUsage(ana), 'StoreUnavailable'),
+      await failure(roster.listDepartments(ana), 'StoreUnavailable'),
+      await failure(roster.previewInvitation({ token: tokenFor('bob@acme.com') }), 'StoreUnavailable'),
+      await failure(roster.acceptInvitation({ token: tokenFor('bob@acme.com'), name: 'Bob', password: PASSWORD }), 'StoreUnavailable'),
+      await failure(roster.listAgents(ana), 'StoreUnavailable'),
+      await failure(roster.events(ana), 'StoreUnavailable'),
+      await failure(roster.outbox(ana), 'StoreUnavailable'),
+      await failure(roster.outboxPage(ana), 'StoreUnavailable'),
+    ];
+    // None of them got as far as a commit: none tells the caller to check whether a change was made.
+    for (const { message } of refused) expect(message).toBe('The roster store is unavailable. Nothing was changed; try again.');
   });
 
   it('keeps a committed invitation when only the delivery right after the commit fails; a later run sends it', async () => {

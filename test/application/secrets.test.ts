@@ -129,6 +129,79 @@ describe('the password, quoted by a host port that fails', () => {
   });
 });
 
+describe('a session, a token or its hash, quoted by a port that fails', () => {
+  it('is redacted from signedInEmail\'s ServiceUnavailable cause: a text session, and the texts of an object session\'s fields', async () => {
+    const { roster, invite, tokenFor, identity } = await aShop();
+    await invite('bob@acme.com');
+    const token = tokenFor('bob@acme.com');
+    const quoting = (said: (session: unknown) => string) => {
+      identity.signedInEmail = async (session: unknown) => {
+        throw new Error(said(session));
+      };
+    };
+    const accept = (session: unknown) => roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD }, { session });
+
+    quoting((s) => `session ${String(s)} is not valid (${encodeURIComponent(String(s))})`);
+    const text = await failure(accept('sess-SECRET abc/123'), 'ServiceUnavailable');
+    expect(text).toMatchObject({ service: 'identity', cause: 'session [redacted] is not valid ([redacted])' });
+
+    // An object session (a framework's, an ORM entity): a host error may quote a field, or all of it.
+    const session = { id: 'sid-SECRET-4f9c', user: { id: 7 }, kind: 'web', empty: '' };
+    quoting((s) => `no session ${(s as typeof session).id}; got ${JSON.stringify(s)}`);
+    const fields = await failure(accept(session), 'ServiceUnavailable');
+    expect(fields.cause).toBe('no session [redacted]; got {"id":"[redacted]","user":{"id":7},"kind":"[redacted]","empty":""}');
+
+    // A field holding another is redacted whole, not cut around the shorter one.
+    quoting((s) => `bad ${(s as { long: string }).long}`);
+    expect((await failure(accept({ short: 'abc123', long: 'xyz-abc123-SECRET' }), 'ServiceUnavailable')).cause).toBe('bad [redacted]');
+
+    // A session whose fields cannot be read, or that holds no text, leaves the cause as it was.
+    quoting(() => 'sign-in system down');
+    const unreadable = new Proxy({}, { ownKeys: () => { throw new Error('no'); } });
+    for (const odd of [unreadable, 42, null, new Map([['id', 'x']])]) {
+      expect((await failure(accept(odd), 'ServiceUnavailable')).cause).toBe('sign-in system down');
+    }
+    // Nothing was used up: the link still works.
+    identity.signedInEmail = async () => null;
+    expect((await accept('sess-1')).isOk()).toBe(true);
+  });
+
+  it('is redacted from StoreUnavailable\'s cause: a token hash the store was asked for, the hashes and links a commit holds', async () => {
+    class Quoting extends MemoryRosterStore {
+      quote = false;
+      override async findInvitationByTokenHash(tokenHash: string) {
+        if (this.quote) throw new Error(`query failed for token_hash=${tokenHash} (\\x${tokenHash.toUpperCase()})`);
+        return super.findInvitationByTokenHash(tokenHash);
+      }
+      override async commit(commit: Parameters<MemoryRosterStore['commit']>[0]) {
+        if (this.quote) throw new Error(`insert failed: ${JSON.stringify(commit)}`);
+        return super.commit(commit);
+      }
+    }
+    const store = new Quoting();
+    const { roster, ana, invite, tokenFor } = await aShop({ store, deliverImmediately: false });
+    const invitation = await invite('bob@acme.com');
+    await roster.deliverOutbox();
+    const token = tokenFor('bob@acme.com');
+    store.quote = true;
+    const refused = [
+      await failure(roster.previewInvitation({ token }), 'StoreUnavailable'),
+      await failure(roster.acceptInvitation({ token, name: 'Bob', password: PASSWORD }), 'StoreUnavailable'),
+      await failure(roster.inviteAgent(ana, { email: 'cy@acme.com' }), 'StoreUnavailable'),
+      await failure(roster.resendInvitation(ana, { invitationId: invitation.id }), 'StoreUnavailable'),
+    ];
+    // bytea's `\x` prefix goes with the hash: `x` is a base64url character too.
+    expect(refused[0]!.cause).toBe('query failed for token_hash=[redacted] (\\[redacted])');
+    expect(refused[2]!.cause).toContain('"tokenHash":"[redacted]"');
+    expect(refused[2]!.cause).toMatch(/token=\[redacted\]/);
+    for (const { cause } of refused) {
+      expect(cause).not.toContain(invitation.tokenHash);
+      expect(cause).not.toContain(token);
+      expect(cause).not.toMatch(/[\w-]{43}/);
+    }
+  });
+});
+
 describe('a port that fails with something that cannot be printed', () => {
   it('is answered as the port failing, with an unprintable cause, never a rejected use case', async () => {
     const odd: unknown[] = [Object.create(null), { toString: () => { throw new Error('no'); } }, Object.assign(new Error('x'), { message: Object.create(null) })];

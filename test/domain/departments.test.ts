@@ -98,12 +98,19 @@ describe('creating a department', () => {
   });
 
   it("refuses one more department than the plan allows", () => {
-    given(rosterOf({ plan: 'starter', departments: ['Sales'] }).events)
+    const one = given(rosterOf({ plan: 'starter', departments: ['Sales'] }).events)
       .when((s) => create(s, 'Support'))
       .thenFails('DepartmentLimitReached', { limit: 1, used: 1 });
-    given(rosterOf({ plan: 'pro', departments: ['A', 'B', 'C', 'D', 'E'] }).events)
+    expect(one.message).toBe('The plan allows 1 department. Upgrade the plan or delete a department.');
+    const five = given(rosterOf({ plan: 'pro', departments: ['A', 'B', 'C', 'D', 'E'] }).events)
       .when((s) => create(s, 'F'))
       .thenFails('DepartmentLimitReached', { limit: 5, used: 5 });
+    expect(five.message).toBe('The plan allows 5 departments. Upgrade the plan or delete a department.');
+    // A plan of no departments: there is none to delete.
+    const none = given(rosterOf({ plan: { id: 'solo', seats: 1, departments: 0 } }).events)
+      .when((s) => create(s, 'Sales'))
+      .thenFails('DepartmentLimitReached', { limit: 0, used: 0 });
+    expect(none.message).toBe('The plan allows no departments. Upgrade the plan to add one.');
   });
 
   it('has no limit on an unlimited plan', () => {

@@ -266,20 +266,22 @@ describe('changing plan', () => {
         seats: { used: 4, allowed: 3 },
         departments: { used: 2, allowed: 1 },
       });
-    expect(error.message).toContain('seats 4 used vs 3 allowed');
-    expect(error.message).toContain('departments 2 used vs 1 allowed');
+    expect(error.message).toBe('Plan "starter" is too small: seats 4 used vs 3 allowed, departments 2 used vs 1 allowed.');
   });
 
-  it('refuses a downgrade that only the seats do not fit', () => {
-    given(rosterOf({ agents: [{ name: 'Bob' }] }).events)
+  it('refuses a downgrade that only the seats do not fit, its message naming only them', () => {
+    const error = given(rosterOf({ departments: ['Sales'], agents: [{ name: 'Bob' }] }).events)
       .when((s) => changePlan(actingAs(s), { plan: 'free' }, { now: T0 }))
-      .thenFails('PlanLimitsExceeded', { planId: 'free', seats: { used: 2, allowed: 1 }, departments: { used: 0, allowed: 1 } });
+      .thenFails('PlanLimitsExceeded', { planId: 'free', seats: { used: 2, allowed: 1 }, departments: { used: 1, allowed: 1 } });
+    // The departments fit (1 of 1): the message does not list them as if they were over.
+    expect(error.message).toBe('Plan "free" is too small: seats 2 used vs 1 allowed.');
   });
 
-  it('refuses a downgrade that only the departments do not fit', () => {
-    given(rosterOf({ departments: ['Sales', 'Support'] }).events)
+  it('refuses a downgrade that only the departments do not fit, its message naming only them', () => {
+    const error = given(rosterOf({ departments: ['Sales', 'Support'] }).events)
       .when((s) => changePlan(actingAs(s), { plan: 'starter' }, { now: T0 }))
       .thenFails('PlanLimitsExceeded', { seats: { used: 1, allowed: 3 }, departments: { used: 2, allowed: 1 } });
+    expect(error.message).toBe('Plan "starter" is too small: departments 2 used vs 1 allowed.');
   });
 
   it('allows a downgrade whose limits equal current usage', () => {
@@ -316,6 +318,13 @@ describe('changing plan', () => {
     given(rosterOf({ agents: [{ name: 'Bob' }] }).events)
       .when((s) => changePlan(actingAs(s), { plan: { id: 'solo', seats: 1, departments: null } }, { now: T0 }))
       .thenFails('PlanLimitsExceeded', { planId: 'solo', seats: { used: 2, allowed: 1 }, departments: { used: 0, allowed: null } });
+  });
+
+  it('leaves an unlimited part out of the message: it is never over', () => {
+    const error = given(rosterOf({ departments: ['Sales', 'Support'], agents: [{ name: 'Bob' }] }).events)
+      .when((s) => changePlan(actingAs(s), { plan: { id: 'solo', seats: 1, departments: null } }, { now: T0 }))
+      .thenFails('PlanLimitsExceeded', { departments: { used: 2, allowed: null } });
+    expect(error.message).toBe('Plan "solo" is too small: seats 2 used vs 1 allowed.');
   });
 
   it('refuses a plan that is not in the catalog', () => {

@@ -881,6 +881,27 @@ describe('409 conflicts', () => {
     expect([twice.status, twice.body.error]).toEqual([409, expect.objectContaining({ type: 'InvitationNotPending', status: 'revoked' })]);
   });
 
+  it('answers 409 to a well-formed assignment the agent\'s departments refuse (past 100), 400 to a malformed one', async () => {
+    const { ana } = await openShop('custom');
+    const ids: string[] = [];
+    for (let n = 0; n <= 100; n++) {
+      ids.push((await api('POST', '/departments', { as: ana, body: { name: `Team ${n}` } })).body.state.department.id);
+    }
+    const assign = (departmentIds: unknown) => api('POST', `/agents/${ana.agentId}/departments`, { as: ana, body: { departmentIds } });
+    expect((await assign(ids.slice(0, 100))).status).toBe(200);
+    // The form is right; the 100 departments Ana is in refuse a 101st: the state's refusal.
+    const past = await assign([ids[100]]);
+    expect([past.status, past.body.error]).toEqual([409, expect.objectContaining({ type: 'ValidationFailed', issues: [expect.objectContaining({ path: 'departmentIds' })] })]);
+    // The form is wrong at the same field: a bad request, whatever the state.
+    const tooMany = await assign(ids);
+    expect([tooMany.status, tooMany.body.error.issues[0].path]).toEqual([400, 'departmentIds']);
+    const malformed = await assign(['team-1']);
+    expect([malformed.status, malformed.body.error.type]).toEqual([400, 'ValidationFailed']);
+    // The OpenAPI document names the 409 on this route.
+    const doc = await api('GET', '/openapi.json');
+    expect(doc.body.paths['/agents/{id}/departments'].post.responses['409'].description).toContain('ValidationFailed at departmentIds');
+  });
+
   it('answers 409 ConcurrencyConflict when the store keeps changing under the command', async () => {
     class ContestedStore extends MemoryRosterStore {
       contested = false;
@@ -1051,7 +1072,7 @@ describe('failures that are not the client’s', () => {
     store.down = true;
     const r = await call(flaky, 'GET', '/seats', { as: { workspaceId: opened.body.state.workspace.id, agentId: opened.body.state.owner.id } });
     expect(r.status).toBe(503);
-    expect(r.body).toEqual({ error: { type: 'StoreUnavailable', message: 'The roster store is unavailable. Nothing was changed, unless it failed while committing: check before trying again.' } });
+    expect(r.body).toEqual({ error: { type: 'StoreUnavailable', message: 'The roster store is unavailable. Nothing was changed; try again.' } });
     expect(r.text).not.toContain('ECONNREFUSED');
     expect(seen).toEqual([expect.objectContaining({ type: 'StoreUnavailable', cause: expect.stringContaining('ECONNREFUSED') })]);
   });
@@ -1114,6 +1135,10 @@ describe('failures that are not the client’s', () => {
     expect(r.status).toBe(429);
     expect(r.body.error).toMatchObject({ type: 'RateLimited', retryAfterMs: 1500 });
     expect(r.headers.get('retry-after')).toBe('2');
+    // A refusal with no wait: 1 s, as the message says, never `Retry-After: 0` (retry at once).
+    const now: RosterOptions = { rateLimiter: { consume: async () => ({ allowed: false, retryAfterMs: 0 }) } };
+    const again = await call(await serve(createRoster(now)), 'GET', `/invitations/preview?token=${'A'.repeat(43)}`);
+    expect([again.status, again.headers.get('retry-after'), again.body.error.message]).toEqual([429, '1', 'Too many attempts. Try again in 1 s.']);
   });
 });
 
