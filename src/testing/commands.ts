@@ -30,6 +30,7 @@ import { MAX_DEPARTMENTS_PER_AGENT } from '../domain/schemas';
 import type { RosterState } from '../domain/roster';
 import { personNameArb, planArb, seatPolicyArb, type PlanInput } from './arbitraries';
 import { modelPlan } from './model-plans';
+import { pure } from './pure';
 import { DEPARTMENT_NAME_POOL, EMAIL_POOL, type PoolDepartmentName, type PoolEmail } from './domain-steps';
 import { checkInvariants, type DriverCall, type DriverOutcome, type DriverRefusal, type DriverSnapshot, type RosterDriver } from './driver';
 import { firstDifference } from './scenario';
@@ -189,7 +190,7 @@ const MADE_UP_TOKEN = 'MadeUpTokenMadeUpTokenMadeUpTokenMadeUpToke';
  *
  * @example REFUSED_NAMES.includes('   ') // true
  */
-export const REFUSED_NAMES: readonly string[] = ['', '   ', `${'Bartholomew '.repeat(8)}Smith`, 'Ana\nSmith', 'Bob\u200bSmith'];
+export const REFUSED_NAMES: readonly string[] = /* @__PURE__ */ pure(() => ['', '   ', `${'Bartholomew '.repeat(8)}Smith`, 'Ana\nSmith', 'Bob\u200bSmith']);
 const refusedName = (name: string | undefined) => name !== undefined && REFUSED_NAMES.includes(name);
 
 /**
