@@ -6,6 +6,9 @@
  *   fast-check     dist/store-contract.* (agent-roster/testing/store-contract) does not import it
  *   one core       dist/testing.*, dist/store-contract.* and dist/postgres.* import the core by
  *                  name, carry no copy of it
+ *   tree-shaking   a bare import of dist/index.js, dist/testing.js or dist/store-contract.js,
+ *                  bundled with esbuild, keeps none of its code: nothing runs when it loads that
+ *                  a bundler must keep
  *   pack           `npm pack`, once; the checks below read that tarball
  *   publint        `publint --strict` on the tarball
  *   attw           `attw --profile node16` (are the types wrong?) on the tarball
@@ -24,6 +27,7 @@
  * Every check runs even when an earlier one failed, so one run reports everything; the exit code
  * is non-zero if any failed. Timings are printed so a slow check is seen before it hurts.
  */
+import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
@@ -56,6 +60,29 @@ const lines = (text: string, max = 120): string[] => {
   const all = text.split('\n').filter((l) => !l.startsWith('npm warn Unknown user config'));
   return all.length <= max ? all : [...all.slice(0, max), `… ${all.length - max} more lines`];
 };
+
+/**
+ * What a bundler keeps of `file` in a program that imports it and uses nothing: esbuild, with
+ * the package's `"sideEffects": false` set aside (it would drop the whole file unread, and says
+ * nothing about a program that uses one export of the file, which gets every top-level statement
+ * esbuild cannot prove harmless along with it). The peers and the core stay imports, which are
+ * left out. The code kept, readable; empty when the file does no work when it loads.
+ */
+async function keptByBareImport(file: string): Promise<string> {
+  const result = await build({
+    stdin: { contents: `import ${JSON.stringify(join(root, file))};`, resolveDir: root, loader: 'js' },
+    bundle: true,
+    write: false,
+    format: 'esm',
+    // Folds constants (`7 * 24`) as a production build does, and keeps names and lines readable.
+    minifySyntax: true,
+    logLevel: 'silent',
+    external: ['agent-roster', 'zod', 'neverthrow', 'fast-check', 'pg'],
+    plugins: [{ name: 'side-effects', setup: (b) => b.onResolve({ filter: /\.js$/ }, (args) => ({ path: resolve(args.resolveDir, args.path), sideEffects: true })) }],
+  });
+  // Left out: the imports, and the comments that name each file bundled.
+  return (result.outputFiles[0]?.text ?? '').replace(/^(import\b[^;]*;|\/\/ .*)$/gm, '').trim();
+}
 
 /** Every file the exports map, main, module and types point at. */
 function exportTargets(): string[] {
@@ -144,6 +171,26 @@ const checks: Check[] = [
             : [`${file} carries its own copy of ${copied.join(', ')}: tsup.config.ts must keep the core external ('agent-roster')`];
         }),
       );
+      return { ok: found.length === 0, lines: found };
+    },
+  },
+  {
+    // An import of one mother from agent-roster/testing once shipped 34 kB (minified) of the kit:
+    // fast-check chains, ids parsed and command classes with a computed method name, all built
+    // when the module loaded, and everything they reach. The kit builds such constants through
+    // `/* @__PURE__ */ pure(() => …)`, as the core does (src/domain/pure.ts). dist/postgres.js is
+    // not held to it yet: it builds its SQL when it loads (about 3 kB minified).
+    name: 'tree-shaking: a bare import keeps nothing of dist/index.js, testing.js, store-contract.js',
+    run: async () => {
+      const found: string[] = [];
+      for (const file of ['dist/index.js', 'dist/testing.js', 'dist/store-contract.js']) {
+        if (!existsSync(join(root, file))) {
+          found.push(`${file}: missing`);
+          continue;
+        }
+        const kept = await keptByBareImport(file);
+        if (kept !== '') found.push(`${file}: a bare import keeps ${kept.length} B, beginning:`, ...lines(kept.replace(/\n{2,}/g, '\n'), 12).map((l) => `  ${l}`));
+      }
       return { ok: found.length === 0, lines: found };
     },
   },

@@ -13,6 +13,7 @@ import type { Role } from '../domain/agent';
 import { PLANS, type PlanCatalog, type SeatPolicy } from '../domain/plans';
 import type { ChangePlanInput } from '../domain/schemas';
 import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from '../domain/values';
+import { pure } from './pure';
 
 // ---------------------------------------------------------------------------
 // E-mail addresses
@@ -37,35 +38,39 @@ const KNOWN_DOMAINS = [
   'straße.de',
 ] as const;
 
-const plusTagArb = fc.stringMatching(/^[a-z0-9]{1,8}$/);
+const plusTagArb = /* @__PURE__ */ pure(() => fc.stringMatching(/^[a-z0-9]{1,8}$/));
 
-const personalLocalArb = fc
-  .record(
-    {
-      given: fc.constantFrom(...GIVEN_LOCALS),
-      family: fc.constantFrom(...FAMILY_LOCALS),
-      separator: fc.constantFrom('.', '_', '-', ''),
-      digits: fc.nat({ max: 99 }),
-      tag: plusTagArb,
-    },
-    { requiredKeys: ['given', 'separator'] },
-  )
-  .map(({ given, family, separator, digits, tag }) =>
-    [given, family === undefined ? '' : `${separator}${family}`, digits === undefined ? '' : String(digits), tag === undefined ? '' : `+${tag}`].join(''),
-  );
+const personalLocalArb = /* @__PURE__ */ pure(() =>
+  fc
+    .record(
+      {
+        given: fc.constantFrom(...GIVEN_LOCALS),
+        family: fc.constantFrom(...FAMILY_LOCALS),
+        separator: fc.constantFrom('.', '_', '-', ''),
+        digits: fc.nat({ max: 99 }),
+        tag: plusTagArb,
+      },
+      { requiredKeys: ['given', 'separator'] },
+    )
+    .map(({ given, family, separator, digits, tag }) =>
+      [given, family === undefined ? '' : `${separator}${family}`, digits === undefined ? '' : String(digits), tag === undefined ? '' : `+${tag}`].join(''),
+    ),
+);
 
 // Dot-atoms of plain atext: every symbol RFC 5322 allows unquoted, never a leading, trailing or
 // doubled dot (those are refused, and this arbitrary produces only valid addresses).
-const atextLocalArb = fc
-  .array(fc.stringMatching(/^[a-z0-9!#$%&'*+/=?^_`{|}~-]{1,10}$/), { minLength: 1, maxLength: 3 })
-  .map((atoms) => atoms.join('.'));
+const atextLocalArb = /* @__PURE__ */ pure(() =>
+  fc.array(fc.stringMatching(/^[a-z0-9!#$%&'*+/=?^_`{|}~-]{1,10}$/), { minLength: 1, maxLength: 3 }).map((atoms) => atoms.join('.')),
+);
 
-const dnsLabelArb = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,12}[a-z0-9])?$/).filter((label) => !label.includes('--'));
-const generatedDomainArb = fc
-  .tuple(fc.array(dnsLabelArb, { minLength: 1, maxLength: 3 }), fc.stringMatching(/^[a-z]{2,6}$/))
-  .map(([labels, tld]) => [...labels, tld].join('.'));
+const dnsLabelArb = /* @__PURE__ */ pure(() => fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,12}[a-z0-9])?$/).filter((label) => !label.includes('--')));
+const generatedDomainArb = /* @__PURE__ */ pure(() =>
+  fc.tuple(fc.array(dnsLabelArb, { minLength: 1, maxLength: 3 }), fc.stringMatching(/^[a-z]{2,6}$/)).map(([labels, tld]) => [...labels, tld].join('.')),
+);
 
-const domainArb = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...KNOWN_DOMAINS) }, { weight: 1, arbitrary: generatedDomainArb });
+const domainArb = /* @__PURE__ */ pure(() =>
+  fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...KNOWN_DOMAINS) }, { weight: 1, arbitrary: generatedDomainArb }),
+);
 
 /**
  * Realistic and valid-but-tricky e-mail addresses: plus tags (`ana+sales@shop.com`), apostrophes

@@ -30,6 +30,7 @@ import { MAX_DEPARTMENTS_PER_AGENT } from '../domain/schemas';
 import type { RosterState } from '../domain/roster';
 import { personNameArb, planArb, seatPolicyArb, type PlanInput } from './arbitraries';
 import { modelPlan } from './model-plans';
+import { pure } from './pure';
 import { DEPARTMENT_NAME_POOL, EMAIL_POOL, type PoolDepartmentName, type PoolEmail } from './domain-steps';
 import { checkInvariants, type DriverCall, type DriverOutcome, type DriverRefusal, type DriverSnapshot, type RosterDriver } from './driver';
 import { firstDifference } from './scenario';
@@ -189,7 +190,7 @@ const MADE_UP_TOKEN = 'MadeUpTokenMadeUpTokenMadeUpTokenMadeUpToke';
  *
  * @example REFUSED_NAMES.includes('   ') // true
  */
-export const REFUSED_NAMES: readonly string[] = ['', '   ', `${'Bartholomew '.repeat(8)}Smith`, 'Ana\nSmith', 'Bob\u200bSmith'];
+export const REFUSED_NAMES: readonly string[] = /* @__PURE__ */ pure(() => ['', '   ', `${'Bartholomew '.repeat(8)}Smith`, 'Ana\nSmith', 'Bob\u200bSmith']);
 const refusedName = (name: string | undefined) => name !== undefined && REFUSED_NAMES.includes(name);
 
 /**
@@ -1442,13 +1443,26 @@ async function recordLinks(real: RosterReal, m: RosterModel, done: readonly (rea
 }
 
 /**
+ * Gives a command the method by which fast-check makes a fresh copy of it for each run. It is set
+ * on each instance in the constructor rather than written as a method `[fc.cloneMethod]() {…}`:
+ * a computed method name is evaluated when the class is defined, so a bundler had to keep the
+ * three command classes, and the model and runner they reach, in every program that imported
+ * anything from `agent-roster/testing`.
+ */
+function copiedPerRun<C extends object>(command: C, copy: () => C): void {
+  Object.defineProperty(command, fc.cloneMethod, { value: copy, writable: true, configurable: true });
+}
+
+/**
  * One step of a sequence, as an `fc.commands` command.
  *
  * @example fc.commands([rosterStepArb().map((step) => new RosterCommand(step))])
  */
 export class RosterCommand implements fc.AsyncCommand<RosterModel, RosterReal> {
   #label: string | undefined;
-  constructor(readonly step: RosterStep) {}
+  constructor(readonly step: RosterStep) {
+    copiedPerRun(this, () => new RosterCommand(this.step));
+  }
 
   /** fast-check skips the step when there is nothing for it to name (no invitation to resend…). */
   check(m: Readonly<RosterModel>): boolean {
@@ -1508,9 +1522,7 @@ export class RosterCommand implements fc.AsyncCommand<RosterModel, RosterReal> {
   }
 
   /** A fresh copy per run, so a reported counterexample shows the labels of its own run. */
-  [fc.cloneMethod](): RosterCommand {
-    return new RosterCommand(this.step);
-  }
+  declare readonly [fc.cloneMethod]: () => RosterCommand;
 }
 
 /**
@@ -1526,7 +1538,9 @@ export class ConcurrentCommands implements fc.AsyncCommand<RosterModel, RosterRe
   constructor(
     readonly first: RosterStep,
     readonly second: RosterStep,
-  ) {}
+  ) {
+    copiedPerRun(this, () => new ConcurrentCommands(this.first, this.second));
+  }
 
   /**
    * Both steps must have something to name; two accepts of open invitations (`{ pending: n }`)
@@ -1636,9 +1650,7 @@ export class ConcurrentCommands implements fc.AsyncCommand<RosterModel, RosterRe
   }
 
   /** A fresh copy per run. */
-  [fc.cloneMethod](): ConcurrentCommands {
-    return new ConcurrentCommands(this.first, this.second);
-  }
+  declare readonly [fc.cloneMethod]: () => ConcurrentCommands;
 }
 
 /**
@@ -1653,7 +1665,9 @@ export class SequentialCommands implements fc.AsyncCommand<RosterModel, RosterRe
   constructor(
     readonly first: RosterStep,
     readonly second: RosterStep,
-  ) {}
+  ) {
+    copiedPerRun(this, () => new SequentialCommands(this.first, this.second));
+  }
 
   /** The first step must have something to name (the second is checked once the first ran). */
   check(m: Readonly<RosterModel>): boolean {
@@ -1682,9 +1696,7 @@ export class SequentialCommands implements fc.AsyncCommand<RosterModel, RosterRe
   }
 
   /** A fresh copy per run. */
-  [fc.cloneMethod](): SequentialCommands {
-    return new SequentialCommands(this.first, this.second);
-  }
+  declare readonly [fc.cloneMethod]: () => SequentialCommands;
 }
 
 function afterOne(m: RosterModel, step: Resolved, outcome: string, comparison: OutcomeComparison): RosterModel {
@@ -2015,48 +2027,52 @@ type PairContext = Readonly<{ first: unknown; second: unknown; alone?: 'second' 
 /**
  * Pairs of steps, three in four of them at once, that shrink in the order a person reads a
  * counterexample best: at once → one after the other → the first alone → the second alone →
- * each step shrunk (fast-check's arrays and integers cannot give that order).
+ * each step shrunk (fast-check's arrays and integers cannot give that order). Built through
+ * `pure`: a class that extends an imported one is kept by bundlers even when unused.
  */
-class PairArbitrary extends fc.Arbitrary<Pair> {
-  constructor(
-    private readonly steps: fc.Arbitrary<RosterStep>,
-    private readonly canRunAlongside: (step: RosterStep) => boolean,
-    /** The second step's arbitrary, when it is not the first's (a scenario: this, then that). */
-    private readonly secondSteps: fc.Arbitrary<RosterStep> = steps,
-  ) {
-    super();
-  }
+const PairArbitrary = /* @__PURE__ */ pure(
+  () =>
+    class PairArbitrary extends fc.Arbitrary<Pair> {
+      constructor(
+        private readonly steps: fc.Arbitrary<RosterStep>,
+        private readonly canRunAlongside: (step: RosterStep) => boolean,
+        /** The second step's arbitrary, when it is not the first's (a scenario: this, then that). */
+        private readonly secondSteps: fc.Arbitrary<RosterStep> = steps,
+      ) {
+        super();
+      }
 
-  generate(random: fc.Random, biasFactor: number | undefined): fc.Value<Pair> {
-    const first = this.steps.generate(random, biasFactor);
-    const second = this.secondSteps.generate(random, biasFactor);
-    const atOnce = random.nextInt(0, 3) > 0 && this.canRunAlongside(first.value) && this.canRunAlongside(second.value);
-    return new fc.Value<Pair>({ atOnce, first: first.value, second: second.value }, { first: first.context, second: second.context } satisfies PairContext);
-  }
+      generate(random: fc.Random, biasFactor: number | undefined): fc.Value<Pair> {
+        const first = this.steps.generate(random, biasFactor);
+        const second = this.secondSteps.generate(random, biasFactor);
+        const atOnce = random.nextInt(0, 3) > 0 && this.canRunAlongside(first.value) && this.canRunAlongside(second.value);
+        return new fc.Value<Pair>({ atOnce, first: first.value, second: second.value }, { first: first.context, second: second.context } satisfies PairContext);
+      }
 
-  canShrinkWithoutContext(_value: unknown): _value is Pair {
-    return false;
-  }
+      canShrinkWithoutContext(_value: unknown): _value is Pair {
+        return false;
+      }
 
-  shrink(pair: Pair, context: unknown): fc.Stream<fc.Value<Pair>> {
-    const { first: firstContext, second: secondContext, alone } = (context ?? {}) as Partial<PairContext>;
-    // A step shrinks by the arbitrary that drew it: a scenario's second step, left alone, by the second's.
-    const firstSteps = alone === 'second' ? this.secondSteps : this.steps;
-    const value = (p: Pair, first: unknown, second: unknown, from = alone) =>
-      new fc.Value<Pair>(p, (from === undefined ? { first, second } : { first, second, alone: from }) satisfies PairContext);
-    const { first, second } = pair;
-    const plainer: fc.Value<Pair>[] = [];
-    if (second !== undefined) {
-      if (pair.atOnce) plainer.push(value({ ...pair, atOnce: false }, firstContext, secondContext));
-      plainer.push(value({ atOnce: false, first, second: undefined }, firstContext, undefined));
-      plainer.push(value({ atOnce: false, first: second, second: undefined }, secondContext, undefined, 'second'));
-    }
-    const shrunkFirst = firstSteps.shrink(first, firstContext).map((v) => value({ ...pair, first: v.value }, v.context, secondContext));
-    const shrunkSecond =
-      second === undefined ? fc.Stream.nil<fc.Value<Pair>>() : this.secondSteps.shrink(second, secondContext).map((v) => value({ ...pair, second: v.value }, firstContext, v.context));
-    return fc.Stream.of(...plainer).join(shrunkFirst, shrunkSecond);
-  }
-}
+      shrink(pair: Pair, context: unknown): fc.Stream<fc.Value<Pair>> {
+        const { first: firstContext, second: secondContext, alone } = (context ?? {}) as Partial<PairContext>;
+        // A step shrinks by the arbitrary that drew it: a scenario's second step, left alone, by the second's.
+        const firstSteps = alone === 'second' ? this.secondSteps : this.steps;
+        const value = (p: Pair, first: unknown, second: unknown, from = alone) =>
+          new fc.Value<Pair>(p, (from === undefined ? { first, second } : { first, second, alone: from }) satisfies PairContext);
+        const { first, second } = pair;
+        const plainer: fc.Value<Pair>[] = [];
+        if (second !== undefined) {
+          if (pair.atOnce) plainer.push(value({ ...pair, atOnce: false }, firstContext, secondContext));
+          plainer.push(value({ atOnce: false, first, second: undefined }, firstContext, undefined));
+          plainer.push(value({ atOnce: false, first: second, second: undefined }, secondContext, undefined, 'second'));
+        }
+        const shrunkFirst = firstSteps.shrink(first, firstContext).map((v) => value({ ...pair, first: v.value }, v.context, secondContext));
+        const shrunkSecond =
+          second === undefined ? fc.Stream.nil<fc.Value<Pair>>() : this.secondSteps.shrink(second, secondContext).map((v) => value({ ...pair, second: v.value }, firstContext, v.context));
+        return fc.Stream.of(...plainer).join(shrunkFirst, shrunkSecond);
+      }
+    },
+);
 
 /** A scenario's two steps, one after the other; it shrinks to either step alone, then within them. */
 const scenario = ([first, second]: readonly [fc.Arbitrary<RosterStep>, fc.Arbitrary<RosterStep>]) =>

@@ -73,6 +73,7 @@ import { departmentNameSchema, emailSchema, nameKey, type Email } from '../domai
 import { MAX_DEPARTMENTS_PER_AGENT } from '../domain/schemas';
 import { changePlan, changeSettings, createWorkspace, type Workspace } from '../domain/workspace';
 import { modelPlan } from './model-plans';
+import { pure } from './pure';
 import type { ActorPick, AgentPick, DomainStep, EntityPick, WorkspaceSlot } from './domain-steps';
 
 // ---------------------------------------------------------------------------
@@ -299,9 +300,13 @@ export type SequenceResult = Readonly<{
   now: Date;
 }>;
 
-const WORKSPACE_IDS: readonly [WorkspaceId, WorkspaceId] = [workspaceIdSchema.parse('ws_a'), workspaceIdSchema.parse('ws_b')];
-const GHOST = { agents: agentIdSchema.parse('agt_ghost'), invitations: invitationIdSchema.parse('inv_ghost'), departments: departmentIdSchema.parse('dep_ghost') };
-const SOMEONE_ELSE = emailSchema.parse('someone.else@elsewhere.example');
+const WORKSPACE_IDS: readonly [WorkspaceId, WorkspaceId] = /* @__PURE__ */ pure(() => [workspaceIdSchema.parse('ws_a'), workspaceIdSchema.parse('ws_b')]);
+const GHOST = /* @__PURE__ */ pure(() => ({
+  agents: agentIdSchema.parse('agt_ghost'),
+  invitations: invitationIdSchema.parse('inv_ghost'),
+  departments: departmentIdSchema.parse('dep_ghost'),
+}));
+const SOMEONE_ELSE = /* @__PURE__ */ pure(() => emailSchema.parse('someone.else@elsewhere.example'));
 const DEFAULT_START = new Date('2026-03-02T09:00:00Z');
 
 type Slot = {

@@ -22,6 +22,7 @@ import type {
   RosterStore,
 } from '../ports/store';
 import { aDepartment, anAgent, anEmail, anInvitation, aTokenHash, aWorkspace, hoursAfter, ids, T0 } from './mothers';
+import { pure } from './pure';
 
 /**
  * The assertions the contract uses; vitest's and jest's `expect` both fit.
@@ -79,8 +80,8 @@ export type StoreUnderTest = Readonly<{
   close?: (() => Promise<void>) | undefined;
 }>;
 
-const WS_A = ids.workspace('ws_a');
-const WS_B = ids.workspace('ws_b');
+const WS_A = /* @__PURE__ */ pure(() => ids.workspace('ws_a'));
+const WS_B = /* @__PURE__ */ pure(() => ids.workspace('ws_b'));
 
 type Versioned = readonly [Aggregate, number];
 

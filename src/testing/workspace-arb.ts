@@ -34,7 +34,7 @@ export type WorkspaceArbOptions = Readonly<{
    * A plan, or an arbitrary of plans (default: the library's catalog ids and small custom plans
    * with room for a team, or the ids of `catalog`; with the plan changed now and then). When
    * given, the workspace stays on it: an arbitrary picks one plan per workspace, and no command
-   * changes it.
+   * changes it. An arbitrary of any copy of fast-check will do: it is told by its shape.
    */
   plan?: PlanInput | fc.Arbitrary<PlanInput> | undefined;
   /** Fixes some of the seat policy; the rest is random. */
@@ -481,8 +481,17 @@ export function workspaceArb(options: WorkspaceArbOptions = {}): fc.Arbitrary<Ge
     .map(({ intents, ...opening }) => build({ ...opening, workspaceId: options.workspaceId ?? 'ws_generated', catalog }, intents));
 }
 
+/**
+ * Whether `plan` is an arbitrary rather than a plan, told by its shape as fast-check's own
+ * `isArbitrary` tells it (`generate`, `shrink`, `canShrinkWithoutContext`; here they must be
+ * functions too): `instanceof fc.Arbitrary` is false for an arbitrary of another copy of
+ * fast-check (an ES module test beside a kit loaded through `require`), which was then taken for
+ * an inline plan.
+ */
 function isArbitrary(value: unknown): value is fc.Arbitrary<PlanInput> {
-  return value instanceof fc.Arbitrary;
+  if (typeof value !== 'object' || value === null) return false;
+  const { generate, shrink, canShrinkWithoutContext } = value as Partial<Record<'generate' | 'shrink' | 'canShrinkWithoutContext', unknown>>;
+  return typeof generate === 'function' && typeof shrink === 'function' && typeof canShrinkWithoutContext === 'function';
 }
 
 /**

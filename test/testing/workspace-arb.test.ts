@@ -5,6 +5,7 @@
  * Sequences: PROPERTY_RUNS generated workspaces (1000 by default; 20,000 with SOAK=1).
  */
 import fc from 'fast-check';
+import { createRequire } from 'node:module';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { can, deleteAgent, replay } from 'agent-roster';
@@ -93,6 +94,30 @@ describe('workspaceArb', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('takes an arbitrary of plans from another copy of fast-check (an ESM test beside a kit loaded through require)', () => {
+    // `require` gives fast-check's CommonJS build, `import` its ES module build: two copies, whose
+    // Arbitrary classes differ, as in an app that holds both.
+    const otherFc = createRequire(import.meta.url)('fast-check') as typeof fc;
+    expect(otherFc.Arbitrary).not.toBe(fc.Arbitrary);
+    const plans = otherFc.constantFrom('pro' as const, 'starter' as const);
+    expect(plans).not.toBeInstanceOf(fc.Arbitrary);
+    fc.assert(
+      fc.property(workspaceArb({ plan: plans, maxCommands: 3 }), (w) => {
+        expect(['pro', 'starter']).toContain(w.workspace.plan.id);
+        expect(w.events.filter((e) => e.type === 'PlanChanged')).toEqual([]);
+      }),
+      { numRuns: 50 },
+    );
+    fc.assert(
+      fc.property(departmentArb({ plan: plans, maxCommands: 8 }), ({ workspace }) => {
+        expect(['pro', 'starter']).toContain(workspace.workspace.plan.id);
+      }),
+      { numRuns: 20 },
+    );
+    // The other copy's own assert runs over this copy's arbitrary too.
+    otherFc.assert(otherFc.property(workspaceArb({ plan: plans, maxCommands: 3 }), (w) => ['pro', 'starter'].includes(w.workspace.plan.id)), { numRuns: 20 });
   });
 
   it('shrinks towards a short history', () => {
