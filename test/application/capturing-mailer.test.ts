@@ -31,6 +31,16 @@ describe('CapturingMailer.lastTokenFor', () => {
     expect(accepted.isOk()).toBe(true);
   });
 
+  it('finds the email whatever the spelling of the address, as the roster reads it', async () => {
+    const shop = await aShop();
+    await shop.invite('Bob@Bücher.de');
+    const token = shop.mailer.lastTokenFor('bob@xn--bcher-kva.de');
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    for (const spelling of ['Bob@Bücher.de', ' BOB@BÜCHER.DE ', 'bob@xn--bcher-kva.de']) expect(shop.mailer.lastTokenFor(spelling)).toBe(token);
+    expect(shop.mailer.lastTokenFor('bob@buecher.de')).toBeUndefined();
+    expect(shop.mailer.lastTokenFor('not an address')).toBeUndefined();
+  });
+
   it('reads it from the HTML when the text has no link', async () => {
     const { token, accepted } = await inviteAndAccept({
       acceptUrl: (t) => `https://app.example.com/join/${t}`,

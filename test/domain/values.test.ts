@@ -516,6 +516,14 @@ const plausibleEmail = fc
   .map(([pre, local, labels, tld, post]) => `${pre}${local}@${labels.join('.')}.${tld}${post}`);
 
 const isControlOrFormat = (s: string): boolean => /[\p{Cc}\p{Cf}]/u.test(s);
+/**
+ * The format characters a name or description keeps, as the docs state them: a zero-width joiner
+ * or non-joiner with a character on each side that is neither a format character nor a space,
+ * and a subdivision flag's tags (🏴, tag letters, cancel tag). What is left after removing them.
+ */
+const withoutDrawnFormat = (s: string): string =>
+  s.replace(/(?<=[^\p{Cf}\p{White_Space}])[\u200C\u200D](?=[^\p{Cf}\p{White_Space}])/gu, '').replace(/\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F}/gu, '🏴');
+const isJoinerOrTag = (c: string): boolean => /^[\u200C\u200D\u{E0020}-\u{E007F}]$/u.test(c);
 const controlOrFormatChar = fc
   .integer({ min: 0, max: 0xe007f })
   .map((cp) => String.fromCodePoint(cp))
@@ -569,18 +577,57 @@ describe('properties', () => {
       const inside = `x${before}${bad}${after}x`;
       expect(emailSchema.safeParse(`${inside}@x.com`).success).toBe(false);
       expect(emailSchema.safeParse(`ana@${inside}.com`).success).toBe(false);
+      // A joiner between two drawn characters, or a flag's tags, are a name's (the next property).
+      if (isJoinerOrTag(bad)) return;
       expect(personNameSchema.safeParse(inside).success).toBe(false);
       expect(departmentNameSchema.safeParse(inside).success).toBe(false);
       if (bad !== '\n' && bad !== '\r') expect(descriptionSchema.safeParse(inside).success).toBe(false);
     },
   );
 
+  const nearFormat = fc.string({ unit: fc.constantFrom('a', ' ', '\u200B', '\u200C', '\u200D', '🏴', '\u{E0067}', '\u{E007F}', '\uFE0F'), maxLength: 6 });
+  fcTest.prop([nearFormat, fc.constantFrom('\u200C', '\u200D', '\u{E0067}', '\u{E007F}'), nearFormat], { numRuns: 2000 })(
+    'a joiner or tag character is kept in a name exactly where it draws something',
+    (before, format, after) => {
+      const raw = `x${before}${format}${after}x`;
+      const kept = !isControlOrFormat(withoutDrawnFormat(raw));
+      for (const schema of [personNameSchema, departmentNameSchema, descriptionSchema]) expect(schema.safeParse(raw).success).toBe(kept);
+    },
+  );
+
+  it.each([
+    ['👩‍💻 Devs', true],
+    ['🏳️‍🌈 Pride', true],
+    ['❤️‍🔥', true],
+    ['ශ්‍රී ලාල්', true], // Sinhala "Sri": a conjunct with U+200D
+    ['علی نیک‌نام', true], // Persian: U+200C inside a word
+    ['🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F} Scotland', true],
+    ['\u200DAna', false],
+    ['Ana\u200D', false],
+    ['A\u200D\u200Dna', false],
+    ['A\u200C\u200Dna', false],
+    ['A \u200Dna', false],
+    ['\u{E0067}Ana', false],
+    ['🏴\u{E0067}Ana', false], // tags with no cancel tag are no flag
+  ])('name %j is accepted: %s', (name, accepted) => {
+    expect(personNameSchema.safeParse(name).success).toBe(accepted);
+    expect(departmentNameSchema.safeParse(name).success).toBe(accepted);
+  });
+
+  it.each(['\u2800', '\u2800\u2800', ' \u2800 '])('a name of braille blanks only (%j) shows nothing and is refused as empty', (name) => {
+    expect(personNameSchema.safeParse(name).error?.issues[0]?.message).toBe('Name must not be empty.');
+    expect(departmentNameSchema.safeParse(name).error?.issues[0]?.message).toBe('Department name must not be empty.');
+  });
+
   fcTest.prop([fc.string({ unit: 'binary', maxLength: 30 })], { numRuns: 2000 })(
-    'accepted values never contain \\p{Cc} or \\p{Cf}',
+    'accepted emails never contain \\p{Cc} or \\p{Cf}, nor names any but joiners and flag tags that draw',
     (raw) => {
-      for (const schema of [emailSchema, personNameSchema, departmentNameSchema]) {
-        const r = schema.safeParse(raw);
-        if (r.success) expect(isControlOrFormat(r.data)).toBe(false);
+      const r = emailSchema.safeParse(raw);
+      if (r.success) expect(isControlOrFormat(r.data)).toBe(false);
+      // A name keeps the joiners and tags that draw something, and nothing else of the kind.
+      for (const schema of [personNameSchema, departmentNameSchema]) {
+        const n = schema.safeParse(raw);
+        if (n.success) expect(isControlOrFormat(withoutDrawnFormat(n.data))).toBe(false);
       }
     },
   );

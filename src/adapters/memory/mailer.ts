@@ -1,3 +1,4 @@
+import { parseEmail } from '../../domain/values';
 import type { MailMessage, Mailer } from '../../ports/services';
 
 /**
@@ -33,12 +34,15 @@ export class CapturingMailer implements Mailer {
    * (`acceptUrl` is the host's: `?token=…`, `/join/…`, `?t=…&lang=fr`), in the text or, for a
    * template that puts the link in the HTML only, in the HTML. A token is 43 base64url characters
    * (32 random bytes); a `token=` parameter is taken first, then the last run of exactly 43 such
-   * characters in the text, then in the HTML.
+   * characters in the text, then in the HTML. `to` is read as the roster reads an address, so
+   * any spelling of one mailbox finds its email (`Bob@Acme.com`, `bob@bücher.de`).
    *
    * @example mailer.lastTokenFor('bob@acme.com') // 'q3Xc…' (43 characters), or undefined if no email to Bob holds one
    */
   lastTokenFor(to: string): string | undefined {
-    const message = [...this.sent].reverse().find((m) => m.to === to);
+    // Emails go to the canonical address: `Bob@Bücher.de` finds what was sent to bob@xn--bcher-kva.de.
+    const address = parseEmail(to).unwrapOr(to);
+    const message = [...this.sent].reverse().find((m) => m.to === address);
     if (!message) return undefined;
     for (const body of [message.text, message.html ?? '']) {
       const named = body.match(/[?&]token=([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/);
