@@ -127,8 +127,8 @@ export function rosterFixture(agents: number): RosterFixture {
     'inviteAgent(cy)',
   );
   const small = pending.state.workspace;
-  // Owner and Bob are two of the `agents`; the rest exist only in the counters, as they would be
-  // to any command that does not name them.
+  // Owner and Bob are two of the `agents`; the rest are `members`, each its own object, named
+  // by the commands that read an agent, and counted on the workspace as a store counts them.
   const workspace: Workspace = { ...small, counts: { ...small.counts, activeAgents: agents } };
   // Bob copied as every other member is made, so all share one object shape, as agents a store
   // reads back do: one built differently made the commands' property reads polymorphic.

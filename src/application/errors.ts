@@ -92,7 +92,8 @@ export type ApplicationError = ConcurrencyConflict | StoreUnavailable | Workspac
  * `Object.create(null)`, or an object whose `toString` throws, made the use case reject instead
  * of answering `ServiceUnavailable`.
  */
-const causeOf = (e: unknown): string => {
+/** A thrown value's message, as text, whatever was thrown (an object whose `toString` throws too). @internal */
+export const causeOf = (e: unknown): string => {
   try {
     return String(e instanceof Error ? e.message : e);
   } catch {

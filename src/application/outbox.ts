@@ -1,4 +1,5 @@
 import type { InvitationId } from '../domain/ids';
+import { causeOf } from './errors';
 import { hasPassed, type IsoTime } from '../domain/time';
 import type { OutboxMessage } from '../ports/outbox';
 import type { Mailer } from '../ports/services';
@@ -31,12 +32,7 @@ export const LAST_ERROR_LENGTH = 1_000;
  * @example storableError(new Error('550 unknown user "bob\u0000"'), message) // '550 unknown user "bob\uFFFD"'
  */
 export function storableError(e: unknown, message: Body): string {
-  let text: string;
-  try {
-    text = String(e instanceof Error ? e.message : e);
-  } catch {
-    text = 'unprintable error';
-  }
+  const text = causeOf(e);
   // Redacted before the final cut, so a cut cannot leave most of a token too short to be
   // recognised; cut to a few times the kept length first, so a huge error costs no more than a
   // short one (a token runs 43 characters, far inside the margin). With the u flag a surrogate

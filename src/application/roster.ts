@@ -197,9 +197,11 @@ const allowedTo = <C extends domain.Capability | null>(actor: Agent, capability:
  */
 const hiding = (...secrets: unknown[]) => <E extends { cause: string }>(e: E): E => {
   const quoted: string[] = [];
-  // Texts only, and never an empty one, which would split the cause at every character.
+  // Texts of 8 characters or more only: no password is shorter (SECOND_FACTOR_MIN), and a short
+  // field of an object session (`locale: 'en'`) is no secret, but cut out of the cause wherever
+  // it stands ("unavail[redacted]ble") would leave it unreadable.
   for (const secret of secrets) {
-    if (typeof secret !== 'string' || !secret) continue;
+    if (typeof secret !== 'string' || secret.length < 8) continue;
     // As given, JSON-escaped, URL-encoded or form-encoded (`+` for a space, `(` escaped): the
     // forms a host's error quotes a request in. `encodeURIComponent` throws on a lone surrogate,
     // which a password may hold, and a use case must answer, not throw: the form encoding writes

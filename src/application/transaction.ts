@@ -279,11 +279,15 @@ export function transact<T, E, B = never>(
     const outcome = await a.read(() => a.store.commit(a.commitOf(plan.decisions, outbox)), true);
     const endSession = () => settle(a.session && (() => a.session!.end()));
     let committed = outcome.isOk() && outcome.value.committed;
-    if (outcome.isErr() && plan.landed) {
+    let failure = outcome.isErr() ? outcome.error : undefined;
+    if (failure && plan.landed) {
       // A store that threw may have committed before its answer was lost: look before undoing,
       // once the session has ended (rolled back, its connection free: a pool may have no other).
       await endSession();
-      committed = (await plan.landed().catch(() => false)) === true;
+      const landed = await plan.landed().catch(() => undefined);
+      committed = landed === true;
+      // Known not to have landed: nothing to check, as after any other failed call.
+      if (landed === false) failure = appFail.store(failure.cause);
     }
     if (committed) {
       // Committed: a session failing to let go now changes nothing of that.
@@ -292,7 +296,7 @@ export function transact<T, E, B = never>(
       return ok(plan.result);
     }
     await abort();
-    if (outcome.isErr()) return err(outcome.error);
+    if (failure) return err(failure);
     return n < options.maxAttempts ? 'again' : err(appFail.conflict(n));
   };
   const attempts = async (): Promise<Result<T, E | B | ConcurrencyConflict | StoreUnavailable>> => {

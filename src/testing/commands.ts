@@ -1443,14 +1443,22 @@ async function recordLinks(real: RosterReal, m: RosterModel, done: readonly (rea
 }
 
 /**
- * Gives a command the method by which fast-check makes a fresh copy of it for each run. It is set
- * on each instance in the constructor rather than written as a method `[fc.cloneMethod]() {…}`:
- * a computed method name is evaluated when the class is defined, so a bundler had to keep the
- * three command classes, and the model and runner they reach, in every program that imported
- * anything from `agent-roster/testing`.
+ * Gives a command class the method by which fast-check makes a fresh copy of a command for each
+ * run, on its prototype, when the first command is made, rather than written as a method
+ * `[fc.cloneMethod]() {…}`: a computed method name is evaluated when the class is defined, so a
+ * bundler had to keep the three command classes, and the model and runner they reach, in every
+ * program that imported anything from `agent-roster/testing`. On the prototype, not on each
+ * instance, so that a subclass's own `[fc.cloneMethod]()` still overrides it.
  */
-function copiedPerRun<C extends object>(command: C, copy: () => C): void {
-  Object.defineProperty(command, fc.cloneMethod, { value: copy, writable: true, configurable: true });
+function copiedPerRun<C extends object>(prototype: C, copy: (command: C) => C): void {
+  if (Object.hasOwn(prototype, fc.cloneMethod)) return;
+  Object.defineProperty(prototype, fc.cloneMethod, {
+    value(this: C) {
+      return copy(this);
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 
 /**
@@ -1461,7 +1469,7 @@ function copiedPerRun<C extends object>(command: C, copy: () => C): void {
 export class RosterCommand implements fc.AsyncCommand<RosterModel, RosterReal> {
   #label: string | undefined;
   constructor(readonly step: RosterStep) {
-    copiedPerRun(this, () => new RosterCommand(this.step));
+    copiedPerRun(RosterCommand.prototype, (c) => new RosterCommand(c.step));
   }
 
   /** fast-check skips the step when there is nothing for it to name (no invitation to resend…). */
@@ -1521,8 +1529,12 @@ export class RosterCommand implements fc.AsyncCommand<RosterModel, RosterReal> {
     return this.#label ?? JSON.stringify(this.step);
   }
 
+}
+
+/** The method fast-check copies a {@link RosterCommand} with, declared as a method so a subclass may override it. */
+export interface RosterCommand {
   /** A fresh copy per run, so a reported counterexample shows the labels of its own run. */
-  declare readonly [fc.cloneMethod]: () => RosterCommand;
+  [fc.cloneMethod](): RosterCommand;
 }
 
 /**
@@ -1539,7 +1551,7 @@ export class ConcurrentCommands implements fc.AsyncCommand<RosterModel, RosterRe
     readonly first: RosterStep,
     readonly second: RosterStep,
   ) {
-    copiedPerRun(this, () => new ConcurrentCommands(this.first, this.second));
+    copiedPerRun(ConcurrentCommands.prototype, (c) => new ConcurrentCommands(c.first, c.second));
   }
 
   /**
@@ -1649,8 +1661,12 @@ export class ConcurrentCommands implements fc.AsyncCommand<RosterModel, RosterRe
     return this.#label ?? `at once: ${JSON.stringify([this.first, this.second])}`;
   }
 
+}
+
+/** The method fast-check copies a {@link ConcurrentCommands} with, declared as a method so a subclass may override it. */
+export interface ConcurrentCommands {
   /** A fresh copy per run. */
-  declare readonly [fc.cloneMethod]: () => ConcurrentCommands;
+  [fc.cloneMethod](): ConcurrentCommands;
 }
 
 /**
@@ -1666,7 +1682,7 @@ export class SequentialCommands implements fc.AsyncCommand<RosterModel, RosterRe
     readonly first: RosterStep,
     readonly second: RosterStep,
   ) {
-    copiedPerRun(this, () => new SequentialCommands(this.first, this.second));
+    copiedPerRun(SequentialCommands.prototype, (c) => new SequentialCommands(c.first, c.second));
   }
 
   /** The first step must have something to name (the second is checked once the first ran). */
@@ -1695,8 +1711,12 @@ export class SequentialCommands implements fc.AsyncCommand<RosterModel, RosterRe
     return this.labels().join(',');
   }
 
+}
+
+/** The method fast-check copies a {@link SequentialCommands} with, declared as a method so a subclass may override it. */
+export interface SequentialCommands {
   /** A fresh copy per run. */
-  declare readonly [fc.cloneMethod]: () => SequentialCommands;
+  [fc.cloneMethod](): SequentialCommands;
 }
 
 function afterOne(m: RosterModel, step: Resolved, outcome: string, comparison: OutcomeComparison): RosterModel {

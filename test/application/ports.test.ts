@@ -796,6 +796,19 @@ describe('a failing store', () => {
     });
   }
 
+  it('says nothing was changed when a failed commit is known not to have landed (createWorkspace looks)', async () => {
+    const broken = breakableStore();
+    const roster = createRoster({ store: broken.store });
+    broken.failing.add('commit');
+    const opening = roster.createWorkspace({ name: 'Shop', owner: { email: 'ana@shop.com', name: 'Ana', password: PASSWORD } });
+    // The roster looked for the workspace after the commit failed, and it is not there.
+    expect(await failure(opening, 'StoreUnavailable')).toEqual({
+      type: 'StoreUnavailable',
+      cause: 'commit: connection reset',
+      message: 'The roster store is unavailable. Nothing was changed; try again.',
+    });
+  });
+
   it('turns a method that throws instead of rejecting into StoreUnavailable too', async () => {
     const broken = breakableStore();
     const { roster, ana } = await aShop({ store: broken.store });

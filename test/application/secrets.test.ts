@@ -149,11 +149,18 @@ describe('a session, a token or its hash, quoted by a port that fails', () => {
     const session = { id: 'sid-SECRET-4f9c', user: { id: 7 }, kind: 'web', empty: '' };
     quoting((s) => `no session ${(s as typeof session).id}; got ${JSON.stringify(s)}`);
     const fields = await failure(accept(session), 'ServiceUnavailable');
-    expect(fields.cause).toBe('no session [redacted]; got {"id":"[redacted]","user":{"id":7},"kind":"[redacted]","empty":""}');
+    // A field under 8 characters is no secret: hidden wherever it stood, it made a cause unreadable
+    // ("un[redacted]v[redacted]il[redacted]ble" for a field 'a').
+    expect(fields.cause).toBe('no session [redacted]; got {"id":"[redacted]","user":{"id":7},"kind":"web","empty":""}');
+    quoting(() => 'token expired: session store on node eu-1 unavailable (HTTP 503)');
+    const short = { id: 'sid-SECRET-4f9c', locale: 'en', fresh: 'no', provider: 'a' };
+    expect((await failure(accept(short), 'ServiceUnavailable')).cause).toBe('token expired: session store on node eu-1 unavailable (HTTP 503)');
+    quoting(() => 'sessions table is locked');
+    expect((await failure(accept('s'), 'ServiceUnavailable')).cause).toBe('sessions table is locked');
 
     // A field holding another is redacted whole, not cut around the shorter one.
     quoting((s) => `bad ${(s as { long: string }).long}`);
-    expect((await failure(accept({ short: 'abc123', long: 'xyz-abc123-SECRET' }), 'ServiceUnavailable')).cause).toBe('bad [redacted]');
+    expect((await failure(accept({ short: 'abc12345', long: 'xyz-abc12345-SECRET' }), 'ServiceUnavailable')).cause).toBe('bad [redacted]');
 
     // A session whose fields cannot be read, or that holds no text, leaves the cause as it was.
     quoting(() => 'sign-in system down');

@@ -85,8 +85,8 @@ describe('a counterexample of a whole run', () => {
 });
 
 describe('a command', () => {
-  // Set on each instance since the classes are tree-shaken (a computed method name kept them in
-  // every bundle): fast-check must still find the method, on all three.
+  // Set on the prototype when the first command is made, since the classes are tree-shaken (a
+  // computed method name kept them in every bundle): fast-check must still find the method, on all three.
   it("is copied afresh for each run by fast-check's clone method, with the same steps", () => {
     const wait: RosterStep = { kind: 'advanceTime', hours: 24 };
     const accept: RosterStep = { kind: 'accept', invitation: 0, token: 'current', password: 'strong' };
@@ -99,6 +99,18 @@ describe('a command', () => {
       expect({ ...copy }).toEqual({ ...command });
       expect(String(copy)).toBe(String(command));
     }
+  });
+
+  it("is copied by a subclass's own clone method when it has one", () => {
+    class Logged extends RosterCommand {
+      override [fc.cloneMethod](): Logged {
+        return new Logged(this.step);
+      }
+    }
+    const logged = new Logged({ kind: 'advanceTime', hours: 1 });
+    expect(fc.cloneIfNeeded(logged)).toBeInstanceOf(Logged);
+    // The base class's method still copies the base class.
+    expect(fc.cloneIfNeeded(new RosterCommand({ kind: 'advanceTime', hours: 1 }))).not.toBeInstanceOf(Logged);
   });
 });
 
