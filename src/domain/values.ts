@@ -57,12 +57,17 @@ const EMAIL_REFUSES = /[\p{Cc}\p{Cf}\p{Cs}\p{White_Space}\p{Default_Ignorable_Co
 const NAME_REFUSES = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 // U+2800, the braille blank, is a letter nobody sees that is not default-ignorable.
 const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\p{M}\u2800]/u;
-// Format characters that do draw something, left out before the refusing rule runs: a zero-width
-// joiner or non-joiner between two characters that are neither format characters nor spaces
-// (emoji sequences such as 👩‍💻 and 🏳️‍🌈, Sinhala and Malayalam conjuncts, Persian word forms),
-// and the tag characters of a subdivision flag (🏴 + tags + cancel tag, as Scotland's). Alone, at
-// either end, doubled or beside a space, they are still refused.
-const DRAWN_FORMAT = /([^\p{Cf}\p{White_Space}])[\u200C\u200D](?=[^\p{Cf}\p{White_Space}])|\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F}/gu;
+// Format characters that do draw something, stood in for by an `x` before the refusing rule runs:
+// a zero-width joiner or non-joiner after a character that is neither a format character nor a
+// space and before one that is not a mark either (emoji sequences such as 👩‍💻 and 🏳️‍🌈,
+// Sinhala and Malayalam conjuncts, Persian word forms), and a subdivision flag's tags (🏴, 3-7
+// lower-case tag letters or digits, the cancel tag: Scotland's is 🏴 + "gbsct"). Alone, at either
+// end, doubled, beside a space or before a mark they are still refused, as are other tags (tag
+// capitals and punctuation spell hidden text). Stood in for, not removed: removed, a joiner
+// between the two halves of a broken surrogate pair would join them into a character the
+// refusing rule passes.
+const DRAWN_FORMAT =
+  /([^\p{Cf}\p{White_Space}])[\u200C\u200D](?=[^\p{Cf}\p{White_Space}\p{M}])|\u{1F3F4}[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{3,7}\u{E007F}/gu;
 const DESCRIPTION_REFUSES = /(?!\n)[\p{Cc}\p{Cf}\p{Cs}]/u;
 
 /** WHATWG "ASCII whitespace": TAB, LF, FF, CR, SPACE. */
@@ -263,7 +268,7 @@ function boundedText(label: string, maxCodePoints: number, refuses: RegExp, what
     if (raw.length > HARD_INPUT_LIMIT) return refuse(ctx, tooLong);
     const trimmed = trimWith(raw, UNICODE_WHITESPACE);
     if (!emptyOk && !VISIBLE.test(trimmed)) return refuse(ctx, `${label} must not be empty.`);
-    const bad = refuses.exec(trimmed.replace(DRAWN_FORMAT, '$1'));
+    const bad = refuses.exec(trimmed.replace(DRAWN_FORMAT, '$1x'));
     if (bad !== null) return refuse(ctx, `${label} must not contain ${what} (found ${describeCodePoint(bad[0])}).`);
     const normalized = trimmed.normalize('NFC');
     return codePointLength(normalized) > maxCodePoints ? refuse(ctx, tooLong) : normalized;

@@ -518,11 +518,14 @@ const plausibleEmail = fc
 const isControlOrFormat = (s: string): boolean => /[\p{Cc}\p{Cf}]/u.test(s);
 /**
  * The format characters a name or description keeps, as the docs state them: a zero-width joiner
- * or non-joiner with a character on each side that is neither a format character nor a space,
- * and a subdivision flag's tags (🏴, tag letters, cancel tag). What is left after removing them.
+ * or non-joiner after a character that is neither a format character nor a space and before one
+ * that is not a mark either, and a subdivision flag's tags (🏴, 3-7 lower-case tag letters or
+ * digits, the cancel tag). What is left after removing them.
  */
 const withoutDrawnFormat = (s: string): string =>
-  s.replace(/(?<=[^\p{Cf}\p{White_Space}])[\u200C\u200D](?=[^\p{Cf}\p{White_Space}])/gu, '').replace(/\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F}/gu, '🏴');
+  s
+    .replace(/(?<=[^\p{Cf}\p{White_Space}])[\u200C\u200D](?=[^\p{Cf}\p{White_Space}\p{M}])/gu, '')
+    .replace(/\u{1F3F4}[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{3,7}\u{E007F}/gu, '🏴');
 const isJoinerOrTag = (c: string): boolean => /^[\u200C\u200D\u{E0020}-\u{E007F}]$/u.test(c);
 const controlOrFormatChar = fc
   .integer({ min: 0, max: 0xe007f })
@@ -585,12 +588,18 @@ describe('properties', () => {
     },
   );
 
-  const nearFormat = fc.string({ unit: fc.constantFrom('a', ' ', '\u200B', '\u200C', '\u200D', '🏴', '\u{E0067}', '\u{E007F}', '\uFE0F'), maxLength: 6 });
-  fcTest.prop([nearFormat, fc.constantFrom('\u200C', '\u200D', '\u{E0067}', '\u{E007F}'), nearFormat], { numRuns: 2000 })(
-    'a joiner or tag character is kept in a name exactly where it draws something',
+  // Units near the rule's edges: the two halves of 👩 (alone, each a broken surrogate), a mark, a
+  // variation selector, tag letters, a tag capital (hidden text) and the cancel tag.
+  const nearFormat = fc.string({
+    unit: fc.constantFrom('a', ' ', '\u200B', '\u200C', '\u200D', '🏴', '\u{E0067}', '\u{E0062}', '\u{E0041}', '\u{E007F}', '\uFE0F', '\u0301', '\uD83D', '\uDC69'),
+    maxLength: 8,
+  });
+  fcTest.prop([nearFormat, fc.constantFrom('\u200C', '\u200D', '\u{E0067}', '\u{E007F}'), nearFormat], { numRuns: 3000 })(
+    'a joiner or tag character is kept in a name exactly where it draws something, and never makes broken text whole',
     (before, format, after) => {
       const raw = `x${before}${format}${after}x`;
-      const kept = !isControlOrFormat(withoutDrawnFormat(raw));
+      const wellFormed = !/\p{Cs}/u.test(raw); // no broken surrogate pair (String#isWellFormed, ES2024)
+      const kept = wellFormed && !isControlOrFormat(withoutDrawnFormat(raw));
       for (const schema of [personNameSchema, departmentNameSchema, descriptionSchema]) expect(schema.safeParse(raw).success).toBe(kept);
     },
   );
@@ -609,6 +618,11 @@ describe('properties', () => {
     ['A \u200Dna', false],
     ['\u{E0067}Ana', false],
     ['🏴\u{E0067}Ana', false], // tags with no cancel tag are no flag
+    ['Sales 🏴\u{E0049}\u{E0047}\u{E004E}\u{E004F}\u{E0052}\u{E0045}\u{E007F}', false], // tag capitals spell hidden text ("IGNORE")
+    ['Sales\u200D\uFE0F', false], // a joiner before a mark joins nothing
+    ['Sa\u200D\u0301les', false],
+    ['Ana\uD83D\u200D\uDC69', false], // two halves of 👩 around a joiner stay broken
+    ['x\uD83D🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}\uDC69x', false],
   ])('name %j is accepted: %s', (name, accepted) => {
     expect(personNameSchema.safeParse(name).success).toBe(accepted);
     expect(departmentNameSchema.safeParse(name).success).toBe(accepted);
