@@ -809,6 +809,17 @@ describe('a failing store', () => {
     });
   });
 
+  it('still says to check when the look after a failed commit fails too', async () => {
+    const broken = breakableStore();
+    const roster = createRoster({ store: broken.store });
+    broken.failing.add('commit').add('loadWorkspace');
+    const opening = roster.createWorkspace({ name: 'Shop', owner: { email: 'ana@shop.com', name: 'Ana', password: PASSWORD } });
+    // The roster could not tell whether the workspace landed: a host must look before opening another.
+    expect(await failure(opening, 'StoreUnavailable')).toMatchObject({
+      message: 'The roster store failed while committing: check whether anything was changed before trying again.',
+    });
+  });
+
   it('turns a method that throws instead of rejecting into StoreUnavailable too', async () => {
     const broken = breakableStore();
     const { roster, ana } = await aShop({ store: broken.store });

@@ -12,6 +12,7 @@ import {
   MemoryAccountDirectory,
   MemoryIdentity,
   MemoryRosterStore,
+  passwordPolicy,
   sha256Hex,
   type ActorRef,
   type InviteAgentInput,
@@ -96,6 +97,16 @@ describe('the password, quoted by a host port that fails', () => {
     const refused = opened._unsafeUnwrapErr();
     expect(refused).toMatchObject({ type: 'ServiceUnavailable', service: 'breachedPasswords' });
     expect(refused.type === 'ServiceUnavailable' && refused.cause).toBe('HTTP 503 for password=[redacted] body={"password":"[redacted]"} q=[redacted] form=password=[redacted]');
+
+    // The shortest password any policy allows (8, with a second factor) is redacted too: secrets
+    // shorter than 8 characters are not looked for, so the bound must not be one more.
+    const shortest = 'Tr0ub4d!';
+    const withSecondFactor = createRoster({
+      passwordPolicy: passwordPolicy({ secondFactor: true })._unsafeUnwrap(),
+      breachedPasswords: { isBreached: async (p) => { throw quoting(p); } },
+    });
+    const short = await withSecondFactor.createWorkspace({ name: 'Acme', owner: { email: 'ana@acme.com', name: 'Ana', password: shortest } });
+    expect(short._unsafeUnwrapErr()).toMatchObject({ type: 'ServiceUnavailable', cause: expect.not.stringContaining(shortest) });
 
     // A lone surrogate (a password may hold one): the redaction answers, it does not throw.
     const lone = 'lone \uD800 surrogate Correct Horse';

@@ -526,6 +526,8 @@ const withoutDrawnFormat = (s: string): string =>
   s
     .replace(/(?<=[^\p{Cf}\p{White_Space}])[\u200C\u200D](?=[^\p{Cf}\p{White_Space}\p{M}])/gu, '')
     .replace(/\u{1F3F4}[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{3,7}\u{E007F}/gu, '🏴');
+/** `word` spelled in tag characters (U+E0000 + each ASCII code point), as a flag's tags are. */
+const tags = (word: string): string => String.fromCodePoint(...[...word].map((c) => 0xe0000 + c.codePointAt(0)!));
 const isJoinerOrTag = (c: string): boolean => /^[\u200C\u200D\u{E0020}-\u{E007F}]$/u.test(c);
 const controlOrFormatChar = fc
   .integer({ min: 0, max: 0xe007f })
@@ -623,6 +625,15 @@ describe('properties', () => {
     ['Sa\u200D\u0301les', false],
     ['Ana\uD83D\u200D\uDC69', false], // two halves of 👩 around a joiner stay broken
     ['x\uD83D🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}\uDC69x', false],
+    // A flag's tags: 3 to 7 lower-case letters or digits, after 🏴, before the cancel tag.
+    [`🏴${tags('usa')}\u{E007F} Texas`, true],
+    [`🏴${tags('usca123')}\u{E007F} A`, true],
+    [`🏴${tags('gb')}\u{E007F} A`, false],
+    [`🏴${tags('ignoreme')}\u{E007F} A`, false],
+    [`Sales ${tags('ignore')}\u{E007F}`, false], // no flag: hidden text
+    [`Sales 🏴${tags('ignore')}x`, false], // no cancel tag
+    [`Sales 🏳${tags('gbsct')}\u{E007F}`, false], // only the black flag takes tags
+    [`Sales 🏴${tags('ig{}')}\u{E007F}`, false], // tag punctuation
   ])('name %j is accepted: %s', (name, accepted) => {
     expect(personNameSchema.safeParse(name).success).toBe(accepted);
     expect(departmentNameSchema.safeParse(name).success).toBe(accepted);

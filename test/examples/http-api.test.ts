@@ -897,6 +897,9 @@ describe('409 conflicts', () => {
     expect([tooMany.status, tooMany.body.error.issues[0].path]).toEqual([400, 'departmentIds']);
     const malformed = await assign(['team-1']);
     expect([malformed.status, malformed.body.error.type]).toEqual([400, 'ValidationFailed']);
+    // A good body from a malformed actor is refused at the actor, not the state: 400.
+    const badActor = await api('POST', `/agents/${ana.agentId}/departments`, { as: { ...ana, agentId: 'not an id!' }, body: { departmentIds: [ids[0]] } });
+    expect([badActor.status, badActor.body.error.issues[0].path]).toEqual([400, 'actor.agentId']);
     // The OpenAPI document names the 409 on this route.
     const doc = await api('GET', '/openapi.json');
     expect(doc.body.paths['/agents/{id}/departments'].post.responses['409'].description).toContain('ValidationFailed at departmentIds');
