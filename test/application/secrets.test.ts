@@ -217,6 +217,16 @@ describe('a session, a token or its hash, quoted by a port that fails', () => {
       expect(cause).not.toContain(token);
       expect(cause).not.toMatch(/[\w-]{43}/);
     }
+    // What is shorter than any token stays, so a log can still name what failed: a run of 42.
+    const constraint = `agents_${'x'.repeat(35)}`; // 42 characters
+    store.quote = false;
+    const refusedPlainly = new (class extends MemoryRosterStore {
+      override async loadWorkspace(): Promise<never> {
+        throw new Error(`violates ${constraint}`);
+      }
+    })();
+    const plain = createRoster({ store: refusedPlainly });
+    expect((await failure(plain.getWorkspace(ana), 'StoreUnavailable')).cause).toBe(`violates ${constraint}`);
   });
 });
 
