@@ -1,6 +1,7 @@
 import type { DomainError } from '../domain/errors';
 import type { AgentId, WorkspaceId } from '../domain/ids';
 import type { RoutingError } from '../domain/routing/errors';
+import { causeOf } from './cause';
 
 /**
  * The shape every application error shares, like the domain's {@link DomainFailure}: a stable
@@ -86,20 +87,6 @@ export const ERROR_TYPES = /* @__PURE__ */ Object.keys({
 
 /** Errors any use case may return on top of its command's own. */
 export type ApplicationError = ConcurrencyConflict | StoreUnavailable | WorkspaceNotFound | UnknownActor;
-
-/**
- * What a port threw, as text for `cause`. Reading it must not throw in turn: a rejection with
- * `Object.create(null)`, or an object whose `toString` throws, made the use case reject instead
- * of answering `ServiceUnavailable`.
- */
-/** A thrown value's message, as text, whatever was thrown (an object whose `toString` throws too). @internal */
-export const causeOf = (e: unknown): string => {
-  try {
-    return String(e instanceof Error ? e.message : e);
-  } catch {
-    return 'unprintable error';
-  }
-};
 
 /** How messages name each port. */
 const SERVICES: Readonly<Record<ServiceName, string>> = {

@@ -1,9 +1,9 @@
 import type { InvitationId } from '../domain/ids';
-import { causeOf } from './errors';
 import { hasPassed, type IsoTime } from '../domain/time';
 import type { OutboxMessage } from '../ports/outbox';
 import type { Mailer } from '../ports/services';
 import type { RosterStore, WorkspaceEvent } from '../ports/store';
+import { causeOf } from './cause';
 
 /** How the outbox retries a failing mailer. */
 export type RetryPolicy = Readonly<{ baseDelayMs: number; maxDelayMs: number }>;

@@ -1528,7 +1528,6 @@ export class RosterCommand implements fc.AsyncCommand<RosterModel, RosterReal> {
   toString(): string {
     return this.#label ?? JSON.stringify(this.step);
   }
-
 }
 
 /** The method fast-check copies a {@link RosterCommand} with, declared as a method so a subclass may override it. */
@@ -1660,7 +1659,6 @@ export class ConcurrentCommands implements fc.AsyncCommand<RosterModel, RosterRe
   toString(): string {
     return this.#label ?? `at once: ${JSON.stringify([this.first, this.second])}`;
   }
-
 }
 
 /** The method fast-check copies a {@link ConcurrentCommands} with, declared as a method so a subclass may override it. */
@@ -1710,7 +1708,6 @@ export class SequentialCommands implements fc.AsyncCommand<RosterModel, RosterRe
   toString(): string {
     return this.labels().join(',');
   }
-
 }
 
 /** The method fast-check copies a {@link SequentialCommands} with, declared as a method so a subclass may override it. */
